@@ -1,0 +1,526 @@
+//! The [`Endpoint`] trait: what a request struct tells the client.
+//!
+//! `#[endpoint]` implements it; hand-written implementations are possible
+//! but rarely needed. The client asks an endpoint for its method, the exact
+//! path and query to put on the wire, the exact body bytes, and how to decode
+//! the answer; it signs those very bytes.
+
+use std::fmt::{self, Write as _};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::Error;
+
+/// An APIv3 operation, implemented by a request struct.
+///
+/// See [`endpoint`](crate::endpoint) for the attribute that implements it.
+pub trait Endpoint: Send {
+    /// What a successful answer decodes into; `()` for operations answering
+    /// 204 No Content.
+    type Response;
+
+    /// The HTTP method.
+    const METHOD: http::Method;
+
+    /// The path template as declared, e.g. `/v3/pay/transactions/id/{transaction_id}`.
+    const PATH: &'static str;
+
+    /// Whether the request holds fields to encrypt with the platform key
+    /// before sending (see [`Endpoint::encrypt_sensitive`]).
+    const HAS_SENSITIVE: bool = false;
+
+    /// Appends the path (parameters percent-encoded) and, when there is one,
+    /// `?` and the query string: exactly what goes on the request line.
+    fn write_path_and_query(&self, out: &mut String) -> Result<(), Error>;
+
+    /// The request body.
+    fn body(&self) -> Result<RequestBody, Error>;
+
+    /// Replaces each sensitive field with its ciphertext. Called once, before
+    /// [`Endpoint::body`], when [`Endpoint::HAS_SENSITIVE`] is `true`.
+    fn encrypt_sensitive(
+        &mut self,
+        encrypt: &mut dyn FnMut(&str) -> Result<String, Error>,
+    ) -> Result<(), Error> {
+        let _ = encrypt;
+        Ok(())
+    }
+
+    /// Decodes a verified 2xx body.
+    fn decode_response(body: &[u8]) -> Result<Self::Response, serde_json::Error>;
+}
+
+/// Values that hold sensitive fields, encrypted in place before a request is sent.
+///
+/// Implemented for `String` (the field itself is replaced by its
+/// ciphertext), for `Option`, `Vec` and `Box` of implementors, and by
+/// `#[derive(SensitiveFields)]` for structs nested in a request.
+pub trait SensitiveFields {
+    /// Replaces each sensitive value with `encrypt(value)`.
+    fn encrypt_sensitive_fields(
+        &mut self,
+        encrypt: &mut dyn FnMut(&str) -> Result<String, Error>,
+    ) -> Result<(), Error>;
+}
+
+impl SensitiveFields for String {
+    fn encrypt_sensitive_fields(
+        &mut self,
+        encrypt: &mut dyn FnMut(&str) -> Result<String, Error>,
+    ) -> Result<(), Error> {
+        *self = encrypt(self)?;
+        Ok(())
+    }
+}
+
+impl<T: SensitiveFields> SensitiveFields for Option<T> {
+    fn encrypt_sensitive_fields(
+        &mut self,
+        encrypt: &mut dyn FnMut(&str) -> Result<String, Error>,
+    ) -> Result<(), Error> {
+        match self {
+            Some(v) => v.encrypt_sensitive_fields(encrypt),
+            None => Ok(()),
+        }
+    }
+}
+
+impl<T: SensitiveFields> SensitiveFields for Vec<T> {
+    fn encrypt_sensitive_fields(
+        &mut self,
+        encrypt: &mut dyn FnMut(&str) -> Result<String, Error>,
+    ) -> Result<(), Error> {
+        self.iter_mut()
+            .try_for_each(|v| v.encrypt_sensitive_fields(encrypt))
+    }
+}
+
+impl<T: SensitiveFields + ?Sized> SensitiveFields for Box<T> {
+    fn encrypt_sensitive_fields(
+        &mut self,
+        encrypt: &mut dyn FnMut(&str) -> Result<String, Error>,
+    ) -> Result<(), Error> {
+        (**self).encrypt_sensitive_fields(encrypt)
+    }
+}
+
+/// A request body, exactly as it will be sent and signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RequestBody {
+    /// No body (GET, DELETE, bodiless POST).
+    Empty,
+    /// A JSON document (`Content-Type: application/json`).
+    Json(Vec<u8>),
+}
+
+impl RequestBody {
+    /// The bytes the signature covers.
+    pub fn signed_bytes(&self) -> &[u8] {
+        match self {
+            RequestBody::Empty => &[],
+            RequestBody::Json(b) => b,
+        }
+    }
+
+    /// Serialises `value` as a JSON body.
+    pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<Self, Error> {
+        let mut out = Vec::with_capacity(256);
+        serde_json::to_writer(&mut out, value).map_err(|e| {
+            Error::Build(crate::error::BuildError::with_source(
+                "the request body could not be serialised",
+                e,
+            ))
+        })?;
+        Ok(RequestBody::Json(out))
+    }
+}
+
+/// Decodes a JSON answer (an empty body reads as `null`, so `()` and
+/// `Option` responses accept 204).
+pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        serde_json::from_slice(b"null")
+    } else {
+        serde_json::from_slice(body)
+    }
+}
+
+/// Decodes the answer of an operation declared without `response`: any body
+/// is accepted and ignored (the platform answers 204, sometimes 200 `{}`).
+pub fn decode_unit(_body: &[u8]) -> Result<(), serde_json::Error> {
+    Ok(())
+}
+
+/// Whether `b` is an RFC 3986 unreserved character, kept as is in paths and queries.
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+/// Appends `text` percent-encoded: every byte but the unreserved characters
+/// becomes `%XX` (upper-case hex).
+pub fn percent_encode_into(out: &mut String, text: &str) {
+    for &b in text.as_bytes() {
+        if is_unreserved(b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+}
+
+/// Appends one path segment from a [`Display`](fmt::Display) value, percent-encoded.
+///
+/// An empty value is refused: it would change which resource the path names.
+pub fn push_path_param(
+    out: &mut String,
+    name: &str,
+    value: &dyn fmt::Display,
+) -> Result<(), Error> {
+    let mut text = String::new();
+    let _ = write!(text, "{value}");
+    if text.is_empty() {
+        return Err(Error::build(format!("path parameter `{name}` is empty")));
+    }
+    percent_encode_into(out, &text);
+    Ok(())
+}
+
+/// Writes `name=value` pairs after a path, starting with `?`.
+///
+/// Values are serialised with serde as scalars: strings, numbers, booleans,
+/// enums (their serialised name), `Option` (`None` leaves the pair out) and
+/// sequences of scalars (joined with commas).
+pub struct QueryWriter<'a> {
+    out: &'a mut String,
+    first: bool,
+}
+
+impl<'a> QueryWriter<'a> {
+    /// Starts a query string after the path in `out`.
+    pub fn new(out: &'a mut String) -> Self {
+        QueryWriter { out, first: true }
+    }
+
+    /// Adds a pair unless the value is `None`.
+    pub fn pair<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Result<(), Error> {
+        let mut text = String::new();
+        match value.serialize(ScalarSerializer {
+            out: &mut text,
+            in_seq: false,
+        }) {
+            Ok(Presence::Absent) => Ok(()),
+            Ok(Presence::Present) => {
+                self.out.push(if self.first { '?' } else { '&' });
+                self.first = false;
+                percent_encode_into(self.out, name);
+                self.out.push('=');
+                percent_encode_into(self.out, &text);
+                Ok(())
+            }
+            Err(e) => Err(Error::build(format!("query parameter `{name}`: {}", e.0))),
+        }
+    }
+}
+
+enum Presence {
+    Present,
+    Absent,
+}
+
+#[derive(Debug)]
+struct ScalarError(String);
+
+impl fmt::Display for ScalarError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ScalarError {}
+
+impl serde::ser::Error for ScalarError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        ScalarError(msg.to_string())
+    }
+}
+
+struct ScalarSerializer<'a> {
+    out: &'a mut String,
+    in_seq: bool,
+}
+
+impl ScalarSerializer<'_> {
+    fn push(self, v: impl fmt::Display) -> Result<Presence, ScalarError> {
+        let _ = write!(self.out, "{v}");
+        Ok(Presence::Present)
+    }
+
+    fn unsupported(what: &str) -> Result<Presence, ScalarError> {
+        Err(ScalarError(format!(
+            "a {what} cannot be written into a query string"
+        )))
+    }
+}
+
+struct SeqWriter<'a> {
+    out: &'a mut String,
+    count: usize,
+}
+
+impl serde::ser::SerializeSeq for SeqWriter<'_> {
+    type Ok = Presence;
+    type Error = ScalarError;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ScalarError> {
+        let mut item = String::new();
+        if let Presence::Present = value.serialize(ScalarSerializer {
+            out: &mut item,
+            in_seq: true,
+        })? {
+            if self.count > 0 {
+                self.out.push(',');
+            }
+            self.out.push_str(&item);
+            self.count += 1;
+        }
+        Ok(())
+    }
+
+    fn end(self) -> Result<Presence, ScalarError> {
+        Ok(if self.count == 0 {
+            Presence::Absent
+        } else {
+            Presence::Present
+        })
+    }
+}
+
+impl<'a> serde::Serializer for ScalarSerializer<'a> {
+    type Ok = Presence;
+    type Error = ScalarError;
+    type SerializeSeq = SeqWriter<'a>;
+    type SerializeTuple = serde::ser::Impossible<Presence, ScalarError>;
+    type SerializeTupleStruct = serde::ser::Impossible<Presence, ScalarError>;
+    type SerializeTupleVariant = serde::ser::Impossible<Presence, ScalarError>;
+    type SerializeMap = serde::ser::Impossible<Presence, ScalarError>;
+    type SerializeStruct = serde::ser::Impossible<Presence, ScalarError>;
+    type SerializeStructVariant = serde::ser::Impossible<Presence, ScalarError>;
+
+    fn serialize_bool(self, v: bool) -> Result<Presence, ScalarError> {
+        self.push(v)
+    }
+    fn serialize_i8(self, v: i8) -> Result<Presence, ScalarError> {
+        self.push(v)
+    }
+    fn serialize_i16(self, v: i16) -> Result<Presence, ScalarError> {
+        self.push(v)
+    }
+    fn serialize_i32(self, v: i32) -> Result<Presence, ScalarError> {
+        self.push(v)
+    }
+    fn serialize_i64(self, v: i64) -> Result<Presence, ScalarError> {
+        self.push(v)
+    }
+    fn serialize_u8(self, v: u8) -> Result<Presence, ScalarError> {
+        self.push(v)
+    }
+    fn serialize_u16(self, v: u16) -> Result<Presence, ScalarError> {
+        self.push(v)
+    }
+    fn serialize_u32(self, v: u32) -> Result<Presence, ScalarError> {
+        self.push(v)
+    }
+    fn serialize_u64(self, v: u64) -> Result<Presence, ScalarError> {
+        self.push(v)
+    }
+    fn serialize_f32(self, v: f32) -> Result<Presence, ScalarError> {
+        self.push(v)
+    }
+    fn serialize_f64(self, v: f64) -> Result<Presence, ScalarError> {
+        self.push(v)
+    }
+    fn serialize_char(self, v: char) -> Result<Presence, ScalarError> {
+        self.push(v)
+    }
+    fn serialize_str(self, v: &str) -> Result<Presence, ScalarError> {
+        self.out.push_str(v);
+        Ok(Presence::Present)
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<Presence, ScalarError> {
+        Self::unsupported("byte string")
+    }
+    fn serialize_none(self) -> Result<Presence, ScalarError> {
+        Ok(Presence::Absent)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Presence, ScalarError> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<Presence, ScalarError> {
+        Ok(Presence::Absent)
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<Presence, ScalarError> {
+        Ok(Presence::Absent)
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<Presence, ScalarError> {
+        self.serialize_str(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<Presence, ScalarError> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        value: &T,
+    ) -> Result<Presence, ScalarError> {
+        // Forward-compatible enums keep unknown values as `Other(String)`.
+        value.serialize(self)
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<SeqWriter<'a>, ScalarError> {
+        if self.in_seq {
+            return Err(ScalarError(
+                "nested sequences cannot be written into a query string".into(),
+            ));
+        }
+        Ok(SeqWriter {
+            out: self.out,
+            count: 0,
+        })
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, ScalarError> {
+        Err(ScalarError(
+            "a tuple cannot be written into a query string".into(),
+        ))
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, ScalarError> {
+        Err(ScalarError(
+            "a tuple struct cannot be written into a query string".into(),
+        ))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, ScalarError> {
+        Err(ScalarError(
+            "a tuple variant cannot be written into a query string".into(),
+        ))
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, ScalarError> {
+        Err(ScalarError(
+            "a map cannot be written into a query string".into(),
+        ))
+    }
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStruct, ScalarError> {
+        Err(ScalarError(
+            "a struct cannot be written into a query string".into(),
+        ))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, ScalarError> {
+        Err(ScalarError(
+            "a struct variant cannot be written into a query string".into(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_encoding_keeps_only_unreserved() {
+        let mut s = String::new();
+        percent_encode_into(&mut s, "Contract/2026 A");
+        assert_eq!(s, "Contract%2F2026%20A");
+        let mut s = String::new();
+        percent_encode_into(&mut s, "aZ09-._~+:?#[]@!$&'()*,;=%中");
+        assert_eq!(
+            s,
+            "aZ09-._~%2B%3A%3F%23%5B%5D%40%21%24%26%27%28%29%2A%2C%3B%3D%25%E4%B8%AD"
+        );
+    }
+
+    #[test]
+    fn path_params_use_display_and_refuse_empty() {
+        let mut s = String::from("/v3/x/");
+        push_path_param(&mut s, "service_id", &500001u64).unwrap();
+        assert_eq!(s, "/v3/x/500001");
+        assert!(push_path_param(&mut s, "out_trade_no", &"").is_err());
+    }
+
+    #[test]
+    fn query_writer_scalars_options_sequences() {
+        #[derive(Serialize)]
+        enum State {
+            #[serde(rename = "SUCCESS")]
+            Success,
+            #[serde(untagged)]
+            Other(String),
+        }
+        let mut s = String::from("/v3/q");
+        let mut q = QueryWriter::new(&mut s);
+        q.pair("mchid", "1900000109").unwrap();
+        q.pair("offset", &Some(10u32)).unwrap();
+        q.pair("limit", &None::<u32>).unwrap();
+        q.pair("flag", &true).unwrap();
+        q.pair("state", &State::Success).unwrap();
+        q.pair("other", &State::Other("NEW".into())).unwrap();
+        q.pair("ids", &vec!["a b", "c"]).unwrap();
+        q.pair("empty", &Vec::<String>::new()).unwrap();
+        q.pair("time", "2018-06-08T10:34:56+08:00").unwrap();
+        assert_eq!(
+            s,
+            "/v3/q?mchid=1900000109&offset=10&flag=true&state=SUCCESS&other=NEW&ids=a%20b%2Cc&time=2018-06-08T10%3A34%3A56%2B08%3A00"
+        );
+    }
+
+    #[test]
+    fn query_writer_refuses_structures() {
+        #[derive(Serialize)]
+        struct Nested {
+            a: u8,
+        }
+        let mut s = String::new();
+        let e = QueryWriter::new(&mut s)
+            .pair("n", &Nested { a: 1 })
+            .unwrap_err();
+        assert!(e.to_string().contains("query parameter `n`"), "{e}");
+        assert!(QueryWriter::new(&mut s).pair("n", &vec![vec![1]]).is_err());
+    }
+
+    #[test]
+    fn decoding_empty_bodies() {
+        assert_eq!(decode_json::<Option<u8>>(b"").unwrap(), None);
+        decode_json::<()>(b" ").unwrap();
+        assert!(decode_json::<u8>(b"").is_err());
+        decode_unit(b"{\"anything\":1}").unwrap();
+    }
+}

@@ -1,0 +1,484 @@
+//! One error type for every stage of a request's life.
+//!
+//! [`Error`] has one variant per stage: building the request, signing it,
+//! moving bytes ([`Transport`](Error::Transport), [`Timeout`](Error::Timeout)),
+//! the platform's answer ([`Api`](Error::Api)), checking that answer
+//! ([`Verify`](Error::Verify)) and reading it ([`Decode`](Error::Decode)).
+//! Whatever the stage, [`Error::status`], [`Error::code`] and
+//! [`Error::request_id`] give what support asks for, and
+//! [`Error::is_retryable`] says whether trying again with the same parameters
+//! can help.
+//!
+//! No variant carries key material, the `Authorization` header or a decrypted
+//! sensitive field.
+
+use std::fmt;
+use std::time::Duration;
+
+use http::StatusCode;
+
+/// A boxed error used as the `source()` of wrapped failures.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong between building a request and reading its answer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The client or a request could not be built: a bad base URL, a key
+    /// that does not parse, a body that does not serialise, a request that
+    /// needs a platform key none is configured for.
+    ///
+    /// Nothing was sent. Fix the configuration or the request.
+    #[error("{0}")]
+    Build(#[from] BuildError),
+
+    /// Signing with the merchant key failed inside OpenSSL. Nothing was sent.
+    /// Usually a key that is not an RSA key of a usable size.
+    #[error("signing the request failed")]
+    Sign(#[source] BoxError),
+
+    /// The request did not complete at the connection level: DNS, TCP, TLS,
+    /// or the connection closed before a full answer arrived.
+    ///
+    /// [`TransportError::is_connect`] tells whether the request surely never
+    /// reached the server. Retrying is safe for reads and for order creation
+    /// with the same `out_trade_no` (the platform de-duplicates it).
+    #[error("{0}")]
+    Transport(#[from] TransportError),
+
+    /// No complete answer within the configured time. The request may or may
+    /// not have been processed: query before creating anything anew.
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+
+    /// The platform answered with an error status (4xx or 5xx).
+    ///
+    /// [`ApiError::code`] is the platform's machine-readable code (e.g.
+    /// `PARAM_ERROR`, `ORDER_NOT_EXIST`, `SYSTEM_ERROR`); 5xx and 429 answers
+    /// are safe to retry with the same parameters.
+    #[error("{0}")]
+    Api(Box<ApiError>),
+
+    /// The answer could not be proved to come from WeChat Pay: a signature
+    /// header was missing, the timestamp was outside the skew window, the
+    /// serial was unknown, or the signature did not match the body.
+    ///
+    /// The answer was discarded. Never act on it; if it keeps happening,
+    /// check the platform keys configured on the client.
+    #[error("{0}")]
+    Verify(Box<VerifyError>),
+
+    /// The answer was verified but its body did not fit the response type.
+    #[error("{0}")]
+    Decode(Box<DecodeError>),
+}
+
+impl Error {
+    /// The HTTP status of the answer, if one arrived.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Verify(e) => Some(e.status),
+            Error::Decode(e) => Some(e.status),
+            _ => None,
+        }
+    }
+
+    /// The platform's error code (`PARAM_ERROR`, `SYSTEM_ERROR`, …), for API errors.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The `Request-ID` header of the answer, if one arrived: quote it to WeChat Pay support.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.request_id.as_deref(),
+            Error::Verify(e) => e.request_id.as_deref(),
+            Error::Decode(e) => e.request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The API error, when the platform answered with an error status.
+    pub fn as_api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether the same request may succeed if sent again unchanged:
+    /// connection failures, timeouts, `429` and `5xx` answers, and the codes
+    /// the platform documents as transient (`SYSTEM_ERROR`, `BANK_ERROR`,
+    /// `FREQUENCY_LIMITED`). Business errors (other 4xx), verification and
+    /// decoding failures are not retryable.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport(_) | Error::Timeout(_) => true,
+            Error::Api(e) => e.is_retryable(),
+            _ => false,
+        }
+    }
+
+    pub(crate) fn build(message: impl Into<String>) -> Self {
+        Error::Build(BuildError::new(message))
+    }
+}
+
+/// A request or client that could not be built; see [`Error::Build`].
+#[derive(Debug)]
+pub struct BuildError {
+    message: String,
+    source: Option<BoxError>,
+}
+
+impl BuildError {
+    /// A build error with a message saying what to fix.
+    pub fn new(message: impl Into<String>) -> Self {
+        BuildError {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A build error caused by another error.
+    pub fn with_source(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        BuildError {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// What went wrong.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for BuildError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as _)
+    }
+}
+
+/// Which part of the connection failed; see [`TransportError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The connection could not be opened (DNS, TCP, TLS): the request was not sent.
+    Connect,
+    /// The connection failed after the request may have been sent.
+    Io,
+    /// The answer's body exceeded the configured size limit.
+    BodyTooLarge,
+    /// The request could not be expressed on the wire (a bad URI, a header
+    /// value with forbidden characters).
+    InvalidRequest,
+}
+
+/// A failure below HTTP semantics; see [`Error::Transport`].
+#[derive(Debug)]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    source: Option<BoxError>,
+}
+
+impl TransportError {
+    /// A transport error of the given kind.
+    pub fn new(kind: TransportErrorKind, source: impl Into<BoxError>) -> Self {
+        TransportError {
+            kind,
+            source: Some(source.into()),
+        }
+    }
+
+    /// A transport error of the given kind with no underlying error.
+    pub fn from_kind(kind: TransportErrorKind) -> Self {
+        TransportError { kind, source: None }
+    }
+
+    /// Which part failed.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// Whether the request surely never left this machine.
+    pub fn is_connect(&self) -> bool {
+        self.kind == TransportErrorKind::Connect
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            TransportErrorKind::Connect => "could not connect",
+            TransportErrorKind::Io => "connection failed",
+            TransportErrorKind::BodyTooLarge => "answer body too large",
+            TransportErrorKind::InvalidRequest => "request cannot be sent",
+        };
+        match &self.source {
+            // The source chain of hyper errors is short and secret-free; show
+            // the innermost cause so a log line alone is useful.
+            Some(source) => write!(f, "{what}: {}", innermost(source.as_ref())),
+            None => f.write_str(what),
+        }
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as _)
+    }
+}
+
+fn innermost<'a>(
+    mut e: &'a (dyn std::error::Error + 'static),
+) -> &'a (dyn std::error::Error + 'static) {
+    while let Some(next) = e.source() {
+        e = next;
+    }
+    e
+}
+
+/// The platform answered with an error status; see [`Error::Api`].
+///
+/// Error answers may come unsigned. When the signature headers were present
+/// and verified, [`verified`](ApiError::verified) is `true`; otherwise only
+/// the status, `code` and `message` should be relied on.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// HTTP status of the answer.
+    pub status: StatusCode,
+    /// The platform's error code, e.g. `PARAM_ERROR`. `None` when the body was
+    /// not the platform's JSON error object (a proxy's HTML page, say).
+    pub code: Option<String>,
+    /// The platform's human-readable message, or the start of a non-JSON body.
+    pub message: Option<String>,
+    /// The platform's `detail` object (`field`, `value`, `issue`, `location`), when given.
+    pub detail: Option<serde_json::Value>,
+    /// The `Request-ID` header of the answer.
+    pub request_id: Option<String>,
+    /// Whether the answer carried a signature that verified.
+    pub verified: bool,
+}
+
+impl ApiError {
+    /// The `detail.field` the platform complained about, when given.
+    pub fn detail_field(&self) -> Option<&str> {
+        self.detail.as_ref()?.get("field")?.as_str()
+    }
+
+    /// The `detail.issue` text, when given.
+    pub fn detail_issue(&self) -> Option<&str> {
+        self.detail.as_ref()?.get("issue")?.as_str()
+    }
+
+    /// Whether the same request may succeed if sent again; see [`Error::is_retryable`].
+    pub fn is_retryable(&self) -> bool {
+        self.status == StatusCode::TOO_MANY_REQUESTS
+            || self.status.is_server_error()
+            || matches!(
+                self.code.as_deref(),
+                Some("SYSTEM_ERROR" | "BANK_ERROR" | "FREQUENCY_LIMITED")
+            )
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "WeChat Pay answered {}", self.status.as_u16())?;
+        if let Some(code) = &self.code {
+            write!(f, " {code}")?;
+        }
+        if let Some(message) = &self.message {
+            write!(f, ": {message}")?;
+        }
+        if let Some(issue) = self.detail_issue() {
+            match self.detail_field() {
+                Some(field) => write!(f, " ({field}: {issue})")?,
+                None => write!(f, " ({issue})")?,
+            }
+        }
+        write_request_id(f, self.request_id.as_deref())
+    }
+}
+
+fn write_request_id(f: &mut fmt::Formatter<'_>, request_id: Option<&str>) -> fmt::Result {
+    match request_id {
+        Some(id) => write!(f, " [Request-ID {id}]"),
+        None => Ok(()),
+    }
+}
+
+/// Why an answer was not accepted as coming from WeChat Pay.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyReason {
+    /// A required signature header was absent (or not visible ASCII).
+    #[error("missing or unreadable header {0}")]
+    MissingHeader(&'static str),
+    /// `Wechatpay-Timestamp` was not a whole number of seconds.
+    #[error("malformed Wechatpay-Timestamp")]
+    MalformedTimestamp,
+    /// The timestamp was further from the local clock than the allowed skew.
+    #[error("timestamp is {skew_secs} s away from the local clock (allowed: {allowed_secs} s)")]
+    StaleTimestamp {
+        /// Signed difference `now - timestamp`, in seconds.
+        skew_secs: i64,
+        /// The allowed absolute difference.
+        allowed_secs: u64,
+    },
+    /// No configured platform key or certificate has this serial.
+    #[error("unknown platform key serial {0:?}")]
+    UnknownSerial(String),
+    /// `Wechatpay-Signature-Type` names an algorithm this client does not speak.
+    #[error("unsupported signature type {0:?}")]
+    UnsupportedSignatureType(String),
+    /// `Wechatpay-Signature` was not base64 of an RSA-2048 signature.
+    #[error("malformed signature")]
+    MalformedSignature,
+    /// The signature did not match the timestamp, nonce and body.
+    #[error("signature does not match")]
+    BadSignature,
+}
+
+/// An answer rejected by verification; see [`Error::Verify`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct VerifyError {
+    /// HTTP status of the rejected answer.
+    pub status: StatusCode,
+    /// Its `Request-ID` header (unverified, but useful to support).
+    pub request_id: Option<String>,
+    /// Why it was rejected.
+    pub reason: VerifyReason,
+}
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "answer {} rejected: {}",
+            self.status.as_u16(),
+            self.reason
+        )?;
+        write_request_id(f, self.request_id.as_deref())
+    }
+}
+
+impl std::error::Error for VerifyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.reason)
+    }
+}
+
+/// A verified answer whose body did not fit the response type; see [`Error::Decode`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// HTTP status of the answer.
+    pub status: StatusCode,
+    /// Its `Request-ID` header.
+    pub request_id: Option<String>,
+    /// What serde_json reported (line, column and the field that did not fit).
+    pub source: serde_json::Error,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "answer {} does not fit the response type: {}",
+            self.status.as_u16(),
+            self.source
+        )?;
+        write_request_id(f, self.request_id.as_deref())
+    }
+}
+
+impl std::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Error::Api(Box::new(e))
+    }
+}
+
+impl From<VerifyError> for Error {
+    fn from(e: VerifyError) -> Self {
+        Error::Verify(Box::new(e))
+    }
+}
+
+impl From<DecodeError> for Error {
+    fn from(e: DecodeError) -> Self {
+        Error::Decode(Box::new(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16, code: &str) -> ApiError {
+        ApiError {
+            status: StatusCode::from_u16(status).unwrap(),
+            code: Some(code.into()),
+            message: Some("m".into()),
+            detail: None,
+            request_id: Some("RID-1".into()),
+            verified: true,
+        }
+    }
+
+    #[test]
+    fn retryable_follows_status_and_code() {
+        assert!(Error::from(api(500, "SYSTEM_ERROR")).is_retryable());
+        assert!(Error::from(api(429, "FREQUENCY_LIMITED")).is_retryable());
+        assert!(Error::from(api(403, "BANK_ERROR")).is_retryable());
+        assert!(!Error::from(api(400, "PARAM_ERROR")).is_retryable());
+        assert!(!Error::from(api(404, "ORDER_NOT_EXIST")).is_retryable());
+        assert!(Error::Timeout(Duration::from_secs(1)).is_retryable());
+    }
+
+    #[test]
+    fn display_names_code_detail_and_request_id() {
+        let mut e = api(400, "PARAM_ERROR");
+        e.detail = Some(serde_json::json!({"field": "amount.total", "issue": "must be positive"}));
+        let text = Error::from(e).to_string();
+        assert_eq!(
+            text,
+            "WeChat Pay answered 400 PARAM_ERROR: m (amount.total: must be positive) [Request-ID RID-1]"
+        );
+    }
+
+    #[test]
+    fn accessors_reach_through_boxes() {
+        let e = Error::from(api(404, "ORDER_NOT_EXIST"));
+        assert_eq!(e.status(), Some(StatusCode::NOT_FOUND));
+        assert_eq!(e.code(), Some("ORDER_NOT_EXIST"));
+        assert_eq!(e.request_id(), Some("RID-1"));
+        let v = Error::from(VerifyError {
+            status: StatusCode::OK,
+            request_id: Some("RID-2".into()),
+            reason: VerifyReason::BadSignature,
+        });
+        assert_eq!(v.request_id(), Some("RID-2"));
+        assert!(v.to_string().contains("RID-2"));
+        assert!(!v.is_retryable());
+    }
+}

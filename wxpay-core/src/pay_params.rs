@@ -1,0 +1,181 @@
+//! Front-end payment parameters made from a `prepay_id`.
+//!
+//! After placing an order, the merchant's server signs a small parameter set
+//! and hands it to the front end, which passes it unchanged to WeChat:
+//! [`JsapiPayParams`] for `wx.requestPayment` (mini-programs) and
+//! `WeixinJSBridge.invoke('getBrandWCPayRequest', …)` (official accounts),
+//! [`AppPayParams`] for the APP SDK's `PayReq`. Both serialise to exactly the
+//! JSON keys those APIs take.
+
+use serde::{Deserialize, Serialize};
+
+use crate::credentials::Credentials;
+use crate::error::Error;
+use crate::sign::Nonce;
+
+/// Parameters for `wx.requestPayment` / `WeixinJSBridge`.
+///
+/// `paySign` is base64 RSA-SHA256 with the merchant key over
+/// `appId\ntimeStamp\nnonceStr\npackage\n`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JsapiPayParams {
+    /// The official account or mini-program appid the order was placed with.
+    pub app_id: String,
+    /// Unix seconds, as a string.
+    pub time_stamp: String,
+    /// 32 random characters.
+    pub nonce_str: String,
+    /// `prepay_id=<prepay_id>`.
+    pub package: String,
+    /// Always `RSA`.
+    pub sign_type: String,
+    /// The signature.
+    pub pay_sign: String,
+}
+
+impl JsapiPayParams {
+    /// Signs the parameters with a given time and nonce (a pure function;
+    /// [`Client::jsapi_pay_params`](crate::Client::jsapi_pay_params) uses now
+    /// and a fresh nonce).
+    pub fn sign(
+        credentials: &Credentials,
+        appid: &str,
+        prepay_id: &str,
+        timestamp: i64,
+        nonce: &Nonce,
+    ) -> Result<Self, Error> {
+        let time_stamp = timestamp.to_string();
+        let package = format!("prepay_id={prepay_id}");
+        let message = format!("{appid}\n{time_stamp}\n{}\n{package}\n", nonce.as_str());
+        let pay_sign = credentials
+            .private_key()
+            .sign(message.as_bytes())
+            .map_err(|e| Error::Sign(e.into()))?;
+        Ok(JsapiPayParams {
+            app_id: appid.to_owned(),
+            time_stamp,
+            nonce_str: nonce.as_str().to_owned(),
+            package,
+            sign_type: "RSA".to_owned(),
+            pay_sign,
+        })
+    }
+}
+
+/// Parameters for the APP SDK's `PayReq`.
+///
+/// `sign` is base64 RSA-SHA256 with the merchant key over
+/// `appid\ntimestamp\nnoncestr\nprepayid\n`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppPayParams {
+    /// The mobile application's appid.
+    pub appid: String,
+    /// The merchant id.
+    pub partnerid: String,
+    /// The `prepay_id` from the APP order.
+    pub prepayid: String,
+    /// Always `Sign=WXPay`.
+    pub package: String,
+    /// 32 random characters.
+    pub noncestr: String,
+    /// Unix seconds, as a string.
+    pub timestamp: String,
+    /// The signature.
+    pub sign: String,
+}
+
+impl AppPayParams {
+    /// Signs the parameters with a given time and nonce.
+    pub fn sign(
+        credentials: &Credentials,
+        appid: &str,
+        prepay_id: &str,
+        timestamp: i64,
+        nonce: &Nonce,
+    ) -> Result<Self, Error> {
+        let timestamp = timestamp.to_string();
+        let message = format!("{appid}\n{timestamp}\n{}\n{prepay_id}\n", nonce.as_str());
+        let sign = credentials
+            .private_key()
+            .sign(message.as_bytes())
+            .map_err(|e| Error::Sign(e.into()))?;
+        Ok(AppPayParams {
+            appid: appid.to_owned(),
+            partnerid: credentials.mchid().to_owned(),
+            prepayid: prepay_id.to_owned(),
+            package: "Sign=WXPay".to_owned(),
+            noncestr: nonce.as_str().to_owned(),
+            timestamp,
+            sign,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_vectors as tv;
+
+    fn credentials() -> Credentials {
+        Credentials::new(tv::MCHID, tv::MERCHANT_SERIAL, tv::merchant_key()).unwrap()
+    }
+
+    #[test]
+    fn jsapi_vector() {
+        let v = tv::case("jsapi_pay_sign");
+        let nonce = Nonce::from_str_exact(v["nonceStr"].as_str().unwrap()).unwrap();
+        let prepay = v["package"]
+            .as_str()
+            .unwrap()
+            .strip_prefix("prepay_id=")
+            .unwrap();
+        let p = JsapiPayParams::sign(
+            &credentials(),
+            v["appId"].as_str().unwrap(),
+            prepay,
+            1_700_000_000,
+            &nonce,
+        )
+        .unwrap();
+        let json = serde_json::to_value(&p).unwrap();
+        for key in [
+            "appId",
+            "timeStamp",
+            "nonceStr",
+            "package",
+            "signType",
+            "paySign",
+        ] {
+            assert_eq!(json[key], v[key], "{key}");
+        }
+        assert_eq!(json.as_object().unwrap().len(), 6);
+    }
+
+    #[test]
+    fn app_vector() {
+        let v = tv::case("app_pay_sign");
+        let nonce = Nonce::from_str_exact(v["noncestr"].as_str().unwrap()).unwrap();
+        let p = AppPayParams::sign(
+            &credentials(),
+            v["appid"].as_str().unwrap(),
+            v["prepayid"].as_str().unwrap(),
+            1_700_000_000,
+            &nonce,
+        )
+        .unwrap();
+        let json = serde_json::to_value(&p).unwrap();
+        for key in [
+            "appid",
+            "partnerid",
+            "prepayid",
+            "package",
+            "timestamp",
+            "noncestr",
+            "sign",
+        ] {
+            assert_eq!(json[key], v[key], "{key}");
+        }
+        assert_eq!(json.as_object().unwrap().len(), 7);
+    }
+}

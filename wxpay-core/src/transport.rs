@@ -1,0 +1,221 @@
+//! Moving bytes: the [`Transport`] trait and its hyper implementation.
+//!
+//! A transport takes a fully built request (headers signed, body final) and
+//! returns the whole answer, body collected, without interpreting it. Signing
+//! and verification happen above it, over the exact bytes it sends and
+//! receives, so any transport (a test double, a proxy-aware client) keeps
+//! the security properties.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+
+use crate::error::{BuildError, Error, TransportError, TransportErrorKind};
+
+/// A boxed, `Send` future, as returned by [`Transport::send`].
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Sends one request and returns the complete answer.
+///
+/// Implementations must not alter the request (its signature covers the
+/// method, path, query and body) and must return the body bytes exactly as
+/// received. Share one transport between clients (`Arc<dyn Transport>`) to
+/// share its connection pool.
+pub trait Transport: Send + Sync + fmt::Debug + 'static {
+    /// Sends `request`; resolves when the whole answer has arrived.
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>>;
+}
+
+/// The default transport: hyper-util's pooled client over hyper-rustls.
+///
+/// HTTP/1.1 and HTTP/2 (chosen by ALPN), rustls with the *ring* provider,
+/// the bundled webpki roots (plus the system's with the `native-roots`
+/// feature, plus any added with
+/// [`add_root_certificate_pem`](HyperTransportBuilder::add_root_certificate_pem)).
+/// Idle connections are dropped after 7 s, before the platform closes them
+/// at about 8 s. Clone it freely: clones share the pool.
+#[derive(Clone)]
+pub struct HyperTransport {
+    client: HyperClient<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    max_response_bytes: usize,
+}
+
+impl fmt::Debug for HyperTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HyperTransport")
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HyperTransport {
+    /// A builder with the defaults: HTTPS only, 5 s connect timeout, 7 s pool
+    /// idle timeout, 32 MiB answer limit.
+    pub fn builder() -> HyperTransportBuilder {
+        HyperTransportBuilder::default()
+    }
+}
+
+/// Configures a [`HyperTransport`].
+#[derive(Debug, Clone)]
+pub struct HyperTransportBuilder {
+    connect_timeout: Duration,
+    pool_idle_timeout: Duration,
+    pool_max_idle_per_host: usize,
+    allow_http: bool,
+    max_response_bytes: usize,
+    extra_roots: Vec<Vec<u8>>,
+}
+
+impl Default for HyperTransportBuilder {
+    fn default() -> Self {
+        HyperTransportBuilder {
+            connect_timeout: Duration::from_secs(5),
+            pool_idle_timeout: Duration::from_secs(7),
+            pool_max_idle_per_host: 32,
+            allow_http: false,
+            max_response_bytes: 32 << 20,
+            extra_roots: Vec::new(),
+        }
+    }
+}
+
+impl HyperTransportBuilder {
+    /// How long opening a TCP connection may take (TLS handshake excluded).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long an idle pooled connection is kept; keep it under 8 s, the
+    /// platform's own idle timeout.
+    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.pool_idle_timeout = timeout;
+        self
+    }
+
+    /// How many idle connections per host the pool keeps.
+    pub fn pool_max_idle_per_host(mut self, n: usize) -> Self {
+        self.pool_max_idle_per_host = n;
+        self
+    }
+
+    /// Also allow plain `http://` URLs. Only for a local sandbox: WeChat Pay
+    /// itself is HTTPS only.
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// The largest answer body accepted; larger ones fail with
+    /// [`TransportErrorKind::BodyTooLarge`].
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// Trusts one more root certificate (PEM), e.g. a test server's.
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Result<Self, Error> {
+        let cert = openssl::x509::X509::from_pem(pem)
+            .and_then(|c| c.to_der())
+            .map_err(|e| {
+                BuildError::with_source("the root certificate could not be read as PEM", e)
+            })?;
+        self.extra_roots.push(cert);
+        Ok(self)
+    }
+
+    /// Builds the transport. Needs to run inside a Tokio runtime only when
+    /// sending, not here.
+    pub fn build(self) -> Result<HyperTransport, Error> {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        #[cfg(feature = "native-roots")]
+        for cert in rustls_native_certs::load_native_certs().certs {
+            // A system store may hold certificates rustls cannot use; skip those.
+            let _ = roots.add(cert);
+        }
+        for der in self.extra_roots {
+            roots.add(der.into()).map_err(|e| {
+                BuildError::with_source("the extra root certificate was refused", e)
+            })?;
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| BuildError::with_source("TLS configuration failed", e))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(self.connect_timeout));
+        http.set_nodelay(true);
+
+        let builder = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls);
+        let connector = if self.allow_http {
+            builder.https_or_http()
+        } else {
+            builder.https_only()
+        }
+        .enable_all_versions()
+        .wrap_connector(http);
+
+        let client = HyperClient::builder(TokioExecutor::new())
+            .pool_idle_timeout(self.pool_idle_timeout)
+            .pool_max_idle_per_host(self.pool_max_idle_per_host)
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .build(connector);
+        Ok(HyperTransport {
+            client,
+            max_response_bytes: self.max_response_bytes,
+        })
+    }
+}
+
+impl Transport for HyperTransport {
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
+        Box::pin(async move {
+            let response = self
+                .client
+                .request(request.map(Full::new))
+                .await
+                .map_err(|e| {
+                    let kind = if e.is_connect() {
+                        TransportErrorKind::Connect
+                    } else {
+                        TransportErrorKind::Io
+                    };
+                    TransportError::new(kind, e)
+                })?;
+            let (parts, body) = response.into_parts();
+            let body = Limited::new(body, self.max_response_bytes)
+                .collect()
+                .await
+                .map_err(|e| {
+                    if e.is::<http_body_util::LengthLimitError>() {
+                        TransportError::from_kind(TransportErrorKind::BodyTooLarge)
+                    } else {
+                        TransportError::new(TransportErrorKind::Io, e)
+                    }
+                })?;
+            Ok(http::Response::from_parts(parts, body.to_bytes()))
+        })
+    }
+}

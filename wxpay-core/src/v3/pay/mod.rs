@@ -1,0 +1,3 @@
+//! `/v3/pay/…`: placing and managing orders.
+
+pub mod transactions;

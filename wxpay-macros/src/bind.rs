@@ -1,0 +1,251 @@
+//! Binding the template's `{params}` and the field markers to the struct's fields.
+
+use proc_macro2::Span;
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields, Ident, LitStr, Type};
+
+use crate::Errors;
+use crate::template::Template;
+
+/// Where a field's value goes on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Path,
+    Query,
+    Body,
+}
+
+/// One field of the request struct, classified.
+pub struct Field {
+    pub ident: Ident,
+    /// The name on the wire: `#[serde(rename = "…")]` or the field name without `r#`.
+    pub key: String,
+    pub is_option: bool,
+    pub place: Place,
+    pub sensitive: bool,
+}
+
+/// The struct, checked and classified.
+pub struct Bound {
+    pub ident: Ident,
+    pub fields: Vec<Field>,
+}
+
+/// Whether this HTTP method sends a body (otherwise every non-path field is query).
+pub fn has_body(method: &str) -> bool {
+    matches!(method, "POST" | "PUT" | "PATCH")
+}
+
+/// Checks the struct's shape, strips the field markers (`#[query]`,
+/// `#[sensitive]`) from `input` and binds the fields. Problems go to `errors`;
+/// the stripped `input` is usable either way.
+pub fn bind(
+    input: &mut DeriveInput,
+    template: Option<&Template>,
+    path_lit: Option<&LitStr>,
+    method: Option<&str>,
+    errors: &mut Errors,
+) -> Option<Bound> {
+    let ident = input.ident.clone();
+    if !input.generics.params.is_empty() {
+        errors.error(
+            input.generics.span(),
+            format!(
+                "#[endpoint] does not support generic parameters on `{ident}`; give its fields concrete types"
+            ),
+        );
+    }
+    let named = match &mut input.data {
+        Data::Struct(s) => match &mut s.fields {
+            Fields::Named(named) => Some(named),
+            Fields::Unnamed(f) => {
+                errors.error(
+                    f.span(),
+                    format!(
+                        "#[endpoint] needs named fields: `{ident}` is a tuple struct; write `struct {ident} {{ field: Type, … }}`"
+                    ),
+                );
+                None
+            }
+            Fields::Unit => {
+                errors.error(
+                    ident.span(),
+                    format!(
+                        "#[endpoint] needs named fields: `{ident}` is a unit struct; write `struct {ident} {{}}` for an endpoint without parameters"
+                    ),
+                );
+                None
+            }
+        },
+        Data::Enum(e) => {
+            errors.error(
+                e.enum_token.span,
+                "#[endpoint] applies to a struct with named fields, not an enum",
+            );
+            None
+        }
+        Data::Union(u) => {
+            errors.error(
+                u.union_token.span,
+                "#[endpoint] applies to a struct with named fields, not a union",
+            );
+            None
+        }
+    };
+    let named = named?;
+    let body_method = method.map(has_body);
+
+    let mut fields = Vec::new();
+    for field in named.named.iter_mut() {
+        let Some(field_ident) = field.ident.clone() else {
+            continue;
+        };
+        let name = field_ident.unraw().to_string();
+        let mut query_attr: Option<Span> = None;
+        let mut sensitive_attr: Option<Span> = None;
+        field.attrs.retain(|attr| {
+            let marker = if attr.path().is_ident("query") {
+                &mut query_attr
+            } else if attr.path().is_ident("sensitive") {
+                &mut sensitive_attr
+            } else {
+                return true;
+            };
+            if !matches!(attr.meta, syn::Meta::Path(_)) {
+                let which = if attr.path().is_ident("query") {
+                    "query"
+                } else {
+                    "sensitive"
+                };
+                errors.error(attr.span(), format!("`#[{which}]` takes no arguments"));
+            }
+            *marker = Some(attr.span());
+            false
+        });
+        let key = serde_rename(&field.attrs, errors).unwrap_or_else(|| name.clone());
+        let in_path = template.is_some_and(|t| t.params().any(|p| p == name));
+        let place = if in_path {
+            if let Some(span) = query_attr {
+                errors.error(
+                    span,
+                    format!("`{name}` is the path parameter `{{{name}}}`; remove `#[query]`"),
+                );
+            }
+            Place::Path
+        } else if let Some(span) = query_attr {
+            if body_method == Some(false) {
+                let m = method.unwrap_or("GET");
+                errors.error(
+                    span,
+                    format!(
+                        "`#[query]` on `{name}` is redundant: every non-path field of a {m} endpoint goes to the query; remove it"
+                    ),
+                );
+            }
+            Place::Query
+        } else if body_method == Some(true) {
+            Place::Body
+        } else {
+            Place::Query
+        };
+        if let Some(span) = sensitive_attr {
+            if place != Place::Body {
+                let where_ = if place == Place::Path {
+                    "a path parameter"
+                } else {
+                    "in the query"
+                };
+                errors.error(
+                    span,
+                    format!("`#[sensitive]` applies to body fields; `{name}` is {where_}, where it would travel in clear"),
+                );
+            }
+        }
+        fields.push(Field {
+            ident: field_ident,
+            key,
+            is_option: is_option(&field.ty),
+            place,
+            sensitive: sensitive_attr.is_some(),
+        });
+    }
+
+    if let (Some(template), Some(lit)) = (template, path_lit) {
+        for param in template.params() {
+            if !fields.iter().any(|f| f.ident.unraw() == param) {
+                let list: Vec<String> =
+                    fields.iter().map(|f| f.ident.unraw().to_string()).collect();
+                let list = if list.is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    list.join(", ")
+                };
+                errors.error(
+                    lit.span(),
+                    format!(
+                        "path parameter `{{{param}}}` has no field of that name in `{ident}`; fields are: {list}"
+                    ),
+                );
+            }
+        }
+    }
+    Some(Bound { ident, fields })
+}
+
+/// `Option<…>` as written (also `std::option::Option<…>`); aliases are not seen through.
+pub fn is_option(ty: &Type) -> bool {
+    let Type::Path(p) = ty else { return false };
+    if p.qself.is_some() {
+        return false;
+    }
+    p.path.segments.last().is_some_and(|s| {
+        s.ident == "Option"
+            && matches!(&s.arguments, syn::PathArguments::AngleBracketed(a) if a.args.len() == 1)
+    })
+}
+
+/// The serialised name from `#[serde(rename = "…")]` or `#[serde(rename(serialize = "…"))]`.
+fn serde_rename(attrs: &[syn::Attribute], errors: &mut Errors) -> Option<String> {
+    let mut out = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let result = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                if meta.input.peek(syn::Token![=]) {
+                    let s: LitStr = meta.value()?.parse()?;
+                    out = Some(s.value());
+                } else {
+                    meta.parse_nested_meta(|inner| {
+                        if inner.path.is_ident("serialize") {
+                            let s: LitStr = inner.value()?.parse()?;
+                            out = Some(s.value());
+                        } else {
+                            skip_value(&inner)?;
+                        }
+                        Ok(())
+                    })?;
+                }
+            } else {
+                skip_value(&meta)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            errors.push(e);
+        }
+    }
+    out
+}
+
+/// Consumes `= value` or `(…)` after a serde option this macro does not read.
+fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        let value = meta.value()?;
+        while !value.is_empty() && !value.peek(syn::Token![,]) {
+            value.parse::<proc_macro2::TokenTree>()?;
+        }
+    } else if meta.input.peek(syn::token::Paren) {
+        let _group: proc_macro2::Group = meta.input.parse()?;
+    }
+    Ok(())
+}

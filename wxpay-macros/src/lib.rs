@@ -1,0 +1,203 @@
+//! Procedural macros of [wxpay](https://docs.rs/wxpay-core): `#[endpoint]`
+//! and `#[derive(SensitiveFields)]`. Use them through `wxpay_core`, which
+//! re-exports both; this crate is an implementation detail.
+//!
+//! The pipeline, one file per step: [`args`] parses the attribute's
+//! arguments, [`template`] parses the path template (a pure `&str` parser),
+//! [`bind`] checks the struct and binds `{params}` and markers to fields,
+//! [`expand`] writes the code. Every step records its mistakes and goes on,
+//! so one build reports all of them; the user's struct is emitted even when
+//! there are errors, so they do not cascade.
+
+mod args;
+mod bind;
+mod expand;
+mod sensitive;
+mod template;
+
+use proc_macro::TokenStream;
+use proc_macro2::Span;
+use quote::quote;
+use syn::DeriveInput;
+
+/// Errors collected across the pipeline, reported together.
+#[derive(Default)]
+pub(crate) struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub(crate) fn error(&mut self, span: Span, message: impl std::fmt::Display) {
+        self.push(syn::Error::new(span, message));
+    }
+
+    pub(crate) fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    fn to_compile_errors(&self) -> proc_macro2::TokenStream {
+        self.0
+            .as_ref()
+            .map(syn::Error::to_compile_error)
+            .unwrap_or_default()
+    }
+}
+
+/// Declares a WeChat Pay APIv3 operation as a request struct.
+///
+/// ```text
+/// #[endpoint(METHOD, "/v3/path/{param}/…"[, response = Type][, crate = "path"][, method_name = ident])]
+/// ```
+///
+/// - `METHOD`: `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
+/// - The path, exactly as in WeChat Pay's documentation. `{name}` segments
+///   bind to the field of that name: its value (any `Display` type) is
+///   percent-encoded (unreserved characters kept) and the field appears
+///   nowhere else.
+/// - For `GET` and `DELETE`, the other fields form the query string in
+///   declaration order. For `POST`, `PUT` and `PATCH` they form the JSON
+///   body; mark a field `#[query]` to send it in the query string instead.
+/// - Fields of type `Option<…>` are left out of the body and the query when
+///   `None`. `#[serde(rename = "…")]` on a field sets its name on the wire.
+/// - Mark a body field `#[sensitive]` to have the client encrypt it with the
+///   platform key before signing (RSA-OAEP) and send the key's serial in
+///   `Wechatpay-Serial`. It works on `String`, `Option<String>`, `Vec` of
+///   those, and nested structs deriving `SensitiveFields`.
+/// - `response = T`: the type a 2xx answer decodes into (`T:
+///   DeserializeOwned`). Without it the response is `()` and any body,
+///   usually none (204), is accepted.
+/// - `crate = "path"`: where the core crate is, when it is renamed in
+///   `Cargo.toml` (default `::wxpay_core`).
+/// - `method_name = ident`: the client method's name (default: the struct
+///   name in snake_case).
+///
+/// The struct must have named fields and no generic parameters.
+///
+/// # What it generates
+///
+/// For
+///
+/// ```ignore
+/// #[endpoint(POST, "/v3/pay/transactions/out-trade-no/{out_trade_no}/close")]
+/// pub struct CloseOrder {
+///     pub out_trade_no: String,
+///     pub mchid: String,
+/// }
+/// ```
+///
+/// it writes, next to the untouched struct, code equivalent to:
+///
+/// ```ignore
+/// /// Adds `close_order` to the client.
+/// pub trait CloseOrderExt {
+///     fn close_order(&self, request: CloseOrder)
+///         -> impl Future<Output = Result<(), wxpay_core::Error>> + Send;
+/// }
+/// impl CloseOrderExt for wxpay_core::Client {
+///     fn close_order(&self, request: CloseOrder)
+///         -> impl Future<Output = Result<(), wxpay_core::Error>> + Send {
+///         self.call(request)
+///     }
+/// }
+/// impl wxpay_core::Endpoint for CloseOrder {
+///     type Response = ();
+///     const METHOD: http::Method = http::Method::POST;
+///     const PATH: &'static str = "/v3/pay/transactions/out-trade-no/{out_trade_no}/close";
+///     fn write_path_and_query(&self, out: &mut String) -> Result<(), wxpay_core::Error> {
+///         out.push_str("/v3/pay/transactions/out-trade-no/");
+///         push_path_param(out, "out_trade_no", &self.out_trade_no)?; // percent-encoded
+///         out.push_str("/close");
+///         Ok(())
+///     }
+///     fn body(&self) -> Result<RequestBody, wxpay_core::Error> {
+///         // serialises {"mchid": …}: every field but the path parameter
+///     }
+///     fn decode_response(body: &[u8]) -> Result<(), serde_json::Error> { Ok(()) }
+/// }
+/// impl CloseOrder {
+///     pub async fn send(self, client: &wxpay_core::Client) -> Result<(), wxpay_core::Error> {
+///         client.call(self).await
+///     }
+/// }
+/// ```
+///
+/// Mistakes are compile errors that name what to fix: an unknown method, a
+/// malformed path, a `{param}` without a field of that name, `#[query]` on a
+/// `GET`, a tuple, unit or generic struct, an unknown or repeated option. All
+/// of them are reported in one build, and the struct is still emitted.
+#[proc_macro_attribute]
+pub fn endpoint(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let args = args::parse(attr.into(), &mut errors);
+    let mut input: DeriveInput = match syn::parse(item.clone()) {
+        Ok(input) => input,
+        Err(e) => {
+            let mut out: TokenStream = e.to_compile_error().into();
+            out.extend(item);
+            return out;
+        }
+    };
+
+    let template = args
+        .path
+        .as_ref()
+        .and_then(|lit| match template::parse(&lit.value()) {
+            Ok(t) => Some(t),
+            Err(problems) => {
+                for p in problems {
+                    errors.error(lit.span(), p);
+                }
+                None
+            }
+        });
+    let method = args.method.as_ref().map(ToString::to_string);
+    let bound = bind::bind(
+        &mut input,
+        template.as_ref(),
+        args.path.as_ref(),
+        method.as_deref(),
+        &mut errors,
+    );
+
+    let generated = match (&args.method, &args.path, &template, &bound) {
+        (Some(method), Some(path), Some(template), Some(bound)) if errors.is_empty() => {
+            expand::expand(&expand::Checked {
+                input: &input,
+                args: &args,
+                method,
+                path,
+                template,
+                bound,
+            })
+        }
+        _ => proc_macro2::TokenStream::new(),
+    };
+    let errors = errors.to_compile_errors();
+    quote!(#input #generated #errors).into()
+}
+
+/// Implements `SensitiveFields` for a nested request struct: every field
+/// marked `#[sensitive]` is encrypted when the enclosing endpoint is sent.
+///
+/// ```ignore
+/// #[derive(Serialize, SensitiveFields)]
+/// pub struct Payee {
+///     #[sensitive]
+///     pub name: String,
+///     pub openid: String,
+/// }
+/// ```
+///
+/// `#[wxpay(crate = "path")]` on the struct names a renamed core crate.
+#[proc_macro_derive(SensitiveFields, attributes(sensitive, wxpay))]
+pub fn derive_sensitive_fields(item: TokenStream) -> TokenStream {
+    match syn::parse::<DeriveInput>(item) {
+        Ok(input) => sensitive::derive(&input).into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
