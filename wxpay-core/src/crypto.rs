@@ -416,7 +416,7 @@ impl fmt::Debug for ApiV3Key {
 }
 
 /// Fills `out` with bytes from OpenSSL's CSPRNG.
-pub(crate) fn random_bytes(out: &mut [u8]) -> Result<(), CryptoError> {
+pub fn random_bytes(out: &mut [u8]) -> Result<(), CryptoError> {
     openssl::rand::rand_bytes(out).map_err(ossl)
 }
 

@@ -1,1 +1,119 @@
-fn main() {}
+//! Places a JSAPI order under a password-free contract and prints the
+//! `prepay_id` and the `wx.requestPayment` parameters.
+//!
+//! ```text
+//! cargo run -p wxpay-examples --bin jsapi_with_contract
+//! ```
+//!
+//! With no configuration it starts the embedded sandbox and runs offline.
+//! To talk to WeChat Pay instead, set:
+//!
+//! | variable | what |
+//! |---|---|
+//! | `WXPAY_MCHID` | merchant id |
+//! | `WXPAY_MERCHANT_SERIAL` | merchant API certificate serial |
+//! | `WXPAY_MERCHANT_KEY_FILE` | path of `apiclient_key.pem` |
+//! | `WXPAY_PUBLIC_KEY_ID` | WeChat Pay public key id (`PUB_KEY_ID_…`) |
+//! | `WXPAY_PUBLIC_KEY_FILE` | path of the WeChat Pay public key PEM |
+//! | `WXPAY_BASE_URL` | optional; default `https://api.mch.weixin.qq.com` |
+//! | `WXPAY_APPID`, `WXPAY_OPENID`, `WXPAY_NOTIFY_URL`, `WXPAY_CONTRACT_TOKEN` | the order's appid, payer, notification URL and pre-sign token |
+
+use std::env;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use wxpay_core::prelude::*;
+use wxpay_core::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
+use wxpay_sandbox::Sandbox;
+
+fn var(name: &str) -> Option<String> {
+    env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn or(name: &str, default: &str) -> String {
+    var(name).unwrap_or_else(|| default.to_owned())
+}
+
+/// A client for the real API when `WXPAY_MCHID` is set, else `None`.
+fn real_client() -> Result<Option<Client>, Box<dyn std::error::Error>> {
+    let Some(mchid) = var("WXPAY_MCHID") else {
+        return Ok(None);
+    };
+    let need =
+        |name: &str| var(name).ok_or_else(|| format!("{name} must be set along with WXPAY_MCHID"));
+    let credentials = Credentials::from_pem_file(
+        mchid,
+        need("WXPAY_MERCHANT_SERIAL")?,
+        need("WXPAY_MERCHANT_KEY_FILE")?,
+    )?;
+    let mut builder = Client::builder()
+        .credentials(credentials)
+        .platform_public_key_pem_file(need("WXPAY_PUBLIC_KEY_ID")?, need("WXPAY_PUBLIC_KEY_FILE")?);
+    if let Some(url) = var("WXPAY_BASE_URL") {
+        builder = builder.base_url(url);
+    }
+    Ok(Some(builder.build()?))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Keep the sandbox alive as long as the client talks to it.
+    let (client, _sandbox) = match real_client()? {
+        Some(client) => {
+            println!("talking to {}", client.base_url());
+            (client, None)
+        }
+        None => {
+            let sandbox = Sandbox::start().await?;
+            println!(
+                "no WXPAY_MCHID set: using the embedded sandbox at {}",
+                sandbox.base_url()
+            );
+            (sandbox.client()?, Some(sandbox))
+        }
+    };
+
+    let appid = or("WXPAY_APPID", "wxd678efh567hg6787");
+    let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
+    let request = JsapiWithContract {
+        appid: appid.clone(),
+        mchid: client.mchid().to_owned(),
+        description: "Image形象店-深圳腾大-QQ公仔".into(),
+        out_trade_no: format!("WXPAYRS{now}"),
+        notify_url: or("WXPAY_NOTIFY_URL", "https://www.example.com/wxpay/notify"),
+        amount: Amount {
+            total: 1,
+            currency: Some("CNY".into()),
+        },
+        payer: Payer {
+            openid: or("WXPAY_OPENID", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
+        },
+        contract_info: ContractInfo {
+            token: Some(or("WXPAY_CONTRACT_TOKEN", "201710180325670965")),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    println!(
+        "placing order {} for {} fen",
+        request.out_trade_no, request.amount.total
+    );
+
+    match client.jsapi_with_contract(request).await {
+        Ok(answer) => {
+            println!("prepay_id: {}", answer.prepay_id);
+            let params = client.jsapi_pay_params(&appid, &answer.prepay_id)?;
+            println!(
+                "wx.requestPayment parameters:\n{}",
+                serde_json::to_string_pretty(&params)?
+            );
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("the order failed: {e}");
+            if let Some(id) = e.request_id() {
+                eprintln!("quote Request-ID {id} to WeChat Pay support");
+            }
+            Err(e.into())
+        }
+    }
+}

@@ -1,0 +1,399 @@
+//! The seed endpoint end to end: client ⇄ sandbox over a real socket.
+
+mod common;
+
+use std::sync::Arc;
+
+use http::{Method, StatusCode};
+use wxpay_core::error::VerifyReason;
+use wxpay_core::prelude::*;
+use wxpay_core::transport::{HyperTransport, Transport};
+use wxpay_core::v3::pay::transactions::JsapiWithContract;
+use wxpay_sandbox::{Fault, FaultRule, Sandbox};
+
+use common::{order, trade_no};
+
+#[tokio::test]
+async fn places_an_order_and_signs_front_end_parameters() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let no = trade_no("ok");
+    let answer = client
+        .jsapi_with_contract(order(client.mchid(), &no))
+        .await
+        .unwrap();
+    assert!(answer.prepay_id.starts_with("wx"), "{}", answer.prepay_id);
+
+    let stored = sandbox
+        .order(client.mchid(), &no)
+        .expect("the sandbox kept the order");
+    assert_eq!(stored.prepay_id, answer.prepay_id);
+    assert_eq!(stored.total, 100);
+    assert_eq!(stored.trade_type, "JSAPI");
+
+    let params = client
+        .jsapi_pay_params("wxd678efh567hg6787", &answer.prepay_id)
+        .unwrap();
+    assert_eq!(params.package, format!("prepay_id={}", answer.prepay_id));
+    let message = format!(
+        "{}\n{}\n{}\n{}\n",
+        params.app_id, params.time_stamp, params.nonce_str, params.package
+    );
+    let signature = wxpay_core::crypto::base64_decode(&params.pay_sign).unwrap();
+    let merchant = sandbox.merchant().unwrap();
+    assert!(merchant.public_key.verify(message.as_bytes(), &signature));
+
+    // `send` on the request and `call` on the client are the same thing.
+    let again = order(client.mchid(), &no).send(&client).await.unwrap();
+    assert_eq!(again.prepay_id, answer.prepay_id);
+}
+
+#[tokio::test]
+async fn repeating_an_order_is_idempotent_and_changing_it_is_refused() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let no = trade_no("idem");
+    let first = client.call(order(client.mchid(), &no)).await.unwrap();
+    let second = client.call(order(client.mchid(), &no)).await.unwrap();
+    assert_eq!(first.prepay_id, second.prepay_id);
+
+    let mut changed = order(client.mchid(), &no);
+    changed.amount.total = 200;
+    let e = client.call(changed).await.unwrap_err();
+    assert_eq!(e.status(), Some(StatusCode::BAD_REQUEST));
+    assert_eq!(e.code(), Some("INVALID_REQUEST"));
+    assert!(!e.is_retryable());
+}
+
+#[tokio::test]
+async fn param_error_is_a_typed_api_error_with_detail_and_request_id() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let mut bad = order(client.mchid(), &trade_no("param"));
+    bad.amount.total = 0;
+    let e = client.call(bad).await.unwrap_err();
+    let Error::Api(api) = &e else {
+        panic!("expected an API error, got {e:?}")
+    };
+    assert_eq!(api.status, StatusCode::BAD_REQUEST);
+    assert_eq!(api.code.as_deref(), Some("PARAM_ERROR"));
+    assert_eq!(api.detail_field(), Some("amount.total"));
+    assert_eq!(api.detail_issue(), Some("must be greater than 0"));
+    assert!(api.verified, "the sandbox signs its errors");
+    let request_id = e.request_id().expect("Request-ID kept");
+    assert!(e.to_string().contains(request_id), "{e}");
+
+    type Mutation = fn(&mut JsapiWithContract);
+    let cases: [(Mutation, &str); 6] = [
+        (|o| o.out_trade_no = "short".into(), "out_trade_no"),
+        (|o| o.notify_url = "http://x.cn/n".into(), "notify_url"),
+        (|o| o.time_expire = Some("tomorrow".into()), "time_expire"),
+        (|o| o.mchid = "1230000109".into(), "mchid"),
+        (|o| o.description = "emoji 😀".into(), "description"),
+        (|o| o.payer.openid = String::new(), "payer.openid"),
+    ];
+    for (mutate, field) in cases {
+        let mut o = order(client.mchid(), &trade_no("p"));
+        mutate(&mut o);
+        let e = client.call(o).await.unwrap_err();
+        assert_eq!(e.code(), Some("PARAM_ERROR"), "{field}: {e}");
+        assert_eq!(e.as_api().unwrap().detail_field(), Some(field), "{e}");
+    }
+}
+
+#[tokio::test]
+async fn a_response_tampered_in_flight_is_rejected() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    sandbox.inject(FaultRule::new(Fault::TamperBody).times(1));
+    let e = client
+        .call(order(client.mchid(), &trade_no("tamper")))
+        .await
+        .unwrap_err();
+    let Error::Verify(v) = &e else {
+        panic!("expected a verification error, got {e:?}")
+    };
+    assert_eq!(v.reason, VerifyReason::BadSignature);
+    assert_eq!(v.status, StatusCode::OK);
+    assert!(v.request_id.is_some());
+    assert!(!e.is_retryable());
+}
+
+#[tokio::test]
+async fn stale_and_future_timestamps_are_rejected() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    for seconds in [-301, 301, -3600] {
+        sandbox.inject(FaultRule::new(Fault::SkewTimestamp { seconds }).times(1));
+        let e = client
+            .call(order(client.mchid(), &trade_no("stale")))
+            .await
+            .unwrap_err();
+        let Error::Verify(v) = &e else {
+            panic!("expected a verification error, got {e:?}")
+        };
+        assert!(
+            matches!(v.reason, VerifyReason::StaleTimestamp { .. }),
+            "{seconds}: {:?}",
+            v.reason
+        );
+    }
+    // Within the window is fine.
+    sandbox.inject(FaultRule::new(Fault::SkewTimestamp { seconds: -200 }).times(1));
+    client
+        .call(order(client.mchid(), &trade_no("fresh")))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn unknown_serial_missing_headers_and_bad_signatures_are_rejected() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let cases = [
+        (
+            Fault::UnknownSerial {
+                serial: "PUB_KEY_ID_0000000000".into(),
+            },
+            "unknown",
+        ),
+        (Fault::Unsigned, "missing"),
+        (Fault::BadSignature, "bad"),
+    ];
+    for (fault, what) in cases {
+        sandbox.inject(FaultRule::new(fault).times(1));
+        let e = client
+            .call(order(client.mchid(), &trade_no("ver")))
+            .await
+            .unwrap_err();
+        let Error::Verify(v) = &e else {
+            panic!("{what}: expected a verification error, got {e:?}")
+        };
+        match what {
+            "unknown" => assert_eq!(
+                v.reason,
+                VerifyReason::UnknownSerial("PUB_KEY_ID_0000000000".into())
+            ),
+            "missing" => assert!(matches!(v.reason, VerifyReason::MissingHeader(_))),
+            _ => assert_eq!(v.reason, VerifyReason::BadSignature),
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_unsigned_500_is_an_unverified_retryable_api_error() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    sandbox.inject(
+        FaultRule::new(Fault::Status {
+            status: 500,
+            code: "SYSTEM_ERROR".into(),
+            signed: false,
+        })
+        .times(1),
+    );
+    let no = trade_no("500");
+    let e = client.call(order(client.mchid(), &no)).await.unwrap_err();
+    let Error::Api(api) = &e else {
+        panic!("expected an API error, got {e:?}")
+    };
+    assert_eq!(api.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(api.code.as_deref(), Some("SYSTEM_ERROR"));
+    assert!(!api.verified);
+    assert!(api.request_id.is_some());
+    assert!(e.is_retryable());
+    assert!(
+        sandbox.order(client.mchid(), &no).is_none(),
+        "a failed request changed nothing"
+    );
+    // The retry goes through.
+    client.call(order(client.mchid(), &no)).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_sandbox_refuses_bad_requests_like_the_platform() {
+    let sandbox = Sandbox::start().await.unwrap();
+    // A client whose key does not match the merchant certificate.
+    let wrong_key = wxpay_core::crypto::PrivateKey::generate().unwrap();
+    let merchant = sandbox.merchant().unwrap();
+    let impostor = sandbox
+        .client_builder()
+        .unwrap()
+        .credentials(Credentials::new(&merchant.mchid, &merchant.serial, wrong_key).unwrap())
+        .build()
+        .unwrap();
+    let e = impostor
+        .call(order(&merchant.mchid, &trade_no("sig")))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(StatusCode::UNAUTHORIZED));
+    assert_eq!(e.code(), Some("SIGN_ERROR"));
+
+    // An unknown serial and an unknown merchant.
+    for (mchid, serial) in [
+        (merchant.mchid.as_str(), "ABCDEF"),
+        ("1111111111", merchant.serial.as_str()),
+    ] {
+        let c = sandbox
+            .client_builder()
+            .unwrap()
+            .credentials(
+                Credentials::new(mchid, serial, merchant.private_key.clone().unwrap()).unwrap(),
+            )
+            .build()
+            .unwrap();
+        let e = c.call(order(mchid, &trade_no("who"))).await.unwrap_err();
+        assert_eq!(e.code(), Some("SIGN_ERROR"), "{e}");
+    }
+
+    // Raw requests: no User-Agent → 400; no Authorization → 401; both signed by the sandbox.
+    let transport = HyperTransport::builder().allow_http(true).build().unwrap();
+    let url = format!(
+        "{}/v3/pay/transactions/jsapi-with-contract",
+        sandbox.base_url()
+    );
+    let raw = |ua: bool| {
+        let mut b = http::Request::builder()
+            .method(Method::POST)
+            .uri(&url)
+            .header("content-type", "application/json");
+        if ua {
+            b = b.header("user-agent", "raw-test");
+        }
+        b.body(bytes::Bytes::from_static(b"{}")).unwrap()
+    };
+    let answer = transport.send(raw(false)).await.unwrap();
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    assert!(answer.headers().contains_key("wechatpay-signature"));
+    assert!(answer.headers().contains_key("request-id"));
+    let answer = transport.send(raw(true)).await.unwrap();
+    assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
+    let body: serde_json::Value = serde_json::from_slice(answer.body()).unwrap();
+    assert_eq!(body["code"], "SIGN_ERROR");
+}
+
+#[tokio::test]
+async fn unknown_paths_get_a_signed_404_and_the_escape_hatch_signs_and_verifies() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let e = client
+        .request_json(
+            Method::GET,
+            "/v3/no/such/api",
+            &[("mchid", client.mchid())],
+            None,
+        )
+        .await
+        .unwrap_err();
+    let api = e.as_api().unwrap();
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert!(api.verified);
+
+    let body = serde_json::to_value(
+        wxpay_core::v3::pay::transactions::JsapiWithContractResponse::default(),
+    )
+    .unwrap();
+    assert_eq!(body["prepay_id"], "");
+    let order_json = serde_json::json!({
+        "appid": "wxd678efh567hg6787",
+        "mchid": client.mchid(),
+        "description": "raw",
+        "out_trade_no": trade_no("raw"),
+        "notify_url": "https://example.com/n",
+        "amount": {"total": 1},
+        "payer": {"openid": "o1"},
+        "contract_info": {"token": "t"}
+    });
+    let answer = client
+        .request_json(
+            Method::POST,
+            "/v3/pay/transactions/jsapi-with-contract",
+            &[],
+            Some(&order_json),
+        )
+        .await
+        .unwrap();
+    assert!(answer["prepay_id"].as_str().unwrap().starts_with("wx"));
+
+    // The escape hatch still verifies.
+    sandbox.inject(FaultRule::new(Fault::TamperBody).times(1));
+    let e = client
+        .request_json(
+            Method::POST,
+            "/v3/pay/transactions/jsapi-with-contract",
+            &[],
+            Some(&order_json),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Verify(_)), "{e:?}");
+    assert!(
+        client
+            .request_json(Method::GET, "no-slash", &[], None)
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn merchants_share_one_transport() {
+    let a = Sandbox::builder()
+        .mchid("1900000109")
+        .start()
+        .await
+        .unwrap();
+    let b = Sandbox::builder()
+        .mchid("1900000110")
+        .start()
+        .await
+        .unwrap();
+    let transport: Arc<dyn Transport> =
+        Arc::new(HyperTransport::builder().allow_http(true).build().unwrap());
+    let ca = a
+        .client_builder()
+        .unwrap()
+        .transport(transport.clone())
+        .build()
+        .unwrap();
+    let cb = b
+        .client_builder()
+        .unwrap()
+        .transport(transport)
+        .build()
+        .unwrap();
+    let (ra, rb) = tokio::join!(
+        ca.call(order("1900000109", &trade_no("a"))),
+        cb.call(order("1900000110", &trade_no("b")))
+    );
+    assert!(ra.unwrap().prepay_id.starts_with("wx"));
+    assert!(rb.unwrap().prepay_id.starts_with("wx"));
+}
+
+#[tokio::test]
+async fn https_is_required_unless_allowed() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let e = sandbox
+        .client_builder()
+        .unwrap()
+        .allow_http(false)
+        .build()
+        .unwrap_err();
+    assert!(e.to_string().contains("HTTPS only"), "{e}");
+}
+
+#[tokio::test]
+async fn a_dead_server_is_a_connect_error() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    drop(sandbox);
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let e = client
+        .call(order(client.mchid(), &trade_no("dead")))
+        .await
+        .unwrap_err();
+    let Error::Transport(t) = &e else {
+        panic!("expected a transport error, got {e:?}")
+    };
+    assert!(t.is_connect(), "{t}");
+    assert!(e.is_retryable());
+}

@@ -1,0 +1,185 @@
+//! `wxpay-sandbox`: a local WeChat Pay APIv3 gateway for clients in any language.
+//!
+//! ```text
+//! wxpay-sandbox [--listen ADDR] [--mchid ID] [--merchant-cert PEM]
+//!               [--public-key-id ID --public-key-private PEM]
+//!               [--platform-cert PEM --platform-key PEM]
+//!               [--apiv3-key KEY] [--write-keys DIR]
+//! ```
+//!
+//! Without flags it listens on 127.0.0.1 (a free port) and generates its own
+//! keys. On start it prints one JSON line: `base_url`, the ids it uses, and,
+//! for generated keys, the files it wrote them to (so a client can sign).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde_json::json;
+use wxpay_core::crypto::{Certificate, PrivateKey};
+use wxpay_sandbox::{Merchant, Sandbox, SandboxBuilder, keys};
+
+const USAGE: &str = "usage: wxpay-sandbox [--listen ADDR] [--mchid ID] [--merchant-cert PEM] \
+[--public-key-id ID --public-key-private PEM] [--platform-cert PEM --platform-key PEM] \
+[--apiv3-key KEY] [--write-keys DIR]";
+
+#[derive(Default)]
+struct Options {
+    listen: Option<SocketAddr>,
+    mchid: Option<String>,
+    merchant_cert: Option<PathBuf>,
+    public_key_id: Option<String>,
+    public_key_private: Option<PathBuf>,
+    platform_cert: Option<PathBuf>,
+    platform_key: Option<PathBuf>,
+    apiv3_key: Option<String>,
+    write_keys: Option<PathBuf>,
+}
+
+fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
+    let mut o = Options::default();
+    let mut args = args.peekable();
+    while let Some(flag) = args.next() {
+        if flag == "-h" || flag == "--help" {
+            return Err(USAGE.to_owned());
+        }
+        let mut value = || {
+            args.next()
+                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
+        };
+        match flag.as_str() {
+            "--listen" => o.listen = Some(value()?.parse().map_err(|e| format!("--listen: {e}"))?),
+            "--mchid" => o.mchid = Some(value()?),
+            "--merchant-cert" => o.merchant_cert = Some(value()?.into()),
+            "--public-key-id" => o.public_key_id = Some(value()?),
+            "--public-key-private" => o.public_key_private = Some(value()?.into()),
+            "--platform-cert" => o.platform_cert = Some(value()?.into()),
+            "--platform-key" => o.platform_key = Some(value()?.into()),
+            "--apiv3-key" => o.apiv3_key = Some(value()?),
+            "--write-keys" => o.write_keys = Some(value()?.into()),
+            other => return Err(format!("unknown flag {other}\n{USAGE}")),
+        }
+    }
+    if o.public_key_id.is_some() != o.public_key_private.is_some() {
+        return Err("--public-key-id and --public-key-private go together".into());
+    }
+    if o.platform_cert.is_some() != o.platform_key.is_some() {
+        return Err("--platform-cert and --platform-key go together".into());
+    }
+    Ok(o)
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+async fn run(o: Options) -> Result<(Sandbox, serde_json::Value), String> {
+    let mut builder = SandboxBuilder::default();
+    if let Some(addr) = o.listen {
+        builder = builder.listen(addr);
+    }
+    let mchid = o
+        .mchid
+        .clone()
+        .unwrap_or_else(|| keys::DEFAULT_MCHID.to_owned());
+    let apiv3_key = o
+        .apiv3_key
+        .clone()
+        .unwrap_or_else(|| keys::DEFAULT_APIV3_KEY.to_owned());
+    builder = builder.mchid(&mchid).apiv3_key(&apiv3_key);
+    let mut files = serde_json::Map::new();
+
+    let dir = o.write_keys.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("wxpay-sandbox-{}", std::process::id()))
+    });
+    let write = |name: &str,
+                 bytes: Result<Vec<u8>, wxpay_core::crypto::CryptoError>|
+     -> Result<String, String> {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let path = dir.join(name);
+        std::fs::write(&path, bytes.map_err(|e| e.to_string())?)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        Ok(path.display().to_string())
+    };
+
+    match &o.merchant_cert {
+        Some(path) => {
+            let cert = Certificate::from_pem(&read(path)?)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            builder = builder.merchant(Merchant {
+                mchid: mchid.clone(),
+                serial: cert.serial().to_owned(),
+                public_key: cert.public_key().clone(),
+                private_key: None,
+                apiv3_key: apiv3_key.clone(),
+            });
+        }
+        None => {
+            // Generated merchant keys: write them out so a client can sign.
+            let merchant =
+                keys::generated_merchant(&mchid, &apiv3_key).map_err(|e| e.to_string())?;
+            let cert = keys::generated_merchant_certificate().map_err(|e| e.to_string())?;
+            if let Some(key) = &merchant.private_key {
+                files.insert(
+                    "merchant_key_file".into(),
+                    json!(write("merchant_key.pem", key.to_pem())?),
+                );
+            }
+            files.insert(
+                "merchant_cert_file".into(),
+                json!(write("merchant_cert.pem", cert.to_pem())?),
+            );
+            builder = builder.merchant(merchant);
+        }
+    }
+    if let (Some(id), Some(path)) = (&o.public_key_id, &o.public_key_private) {
+        let key =
+            PrivateKey::from_pem(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))?;
+        builder = builder.platform_public_key(id, key);
+    }
+    if let (Some(cert), Some(key)) = (&o.platform_cert, &o.platform_key) {
+        let c =
+            Certificate::from_pem(&read(cert)?).map_err(|e| format!("{}: {e}", cert.display()))?;
+        let k = PrivateKey::from_pem(&read(key)?).map_err(|e| format!("{}: {e}", key.display()))?;
+        builder = builder.platform_certificate(c, k);
+    }
+    if o.public_key_id.is_none() && o.platform_cert.is_none() {
+        // Generated WeChat Pay public key: write its public half for clients.
+        let platform =
+            keys::generated_platform_key(keys::DEFAULT_PUBLIC_KEY_ID).map_err(|e| e.to_string())?;
+        let pem = platform.private_key.public_key().and_then(|k| k.to_pem());
+        files.insert(
+            "public_key_file".into(),
+            json!(write("wechatpay_public_key.pem", pem)?),
+        );
+    }
+    let sandbox = builder.start().await.map_err(|e| e.to_string())?;
+    let mut line = serde_json::to_value(sandbox.info()).map_err(|e| e.to_string())?;
+    if let Some(obj) = line.as_object_mut() {
+        obj.extend(files);
+    }
+    Ok((sandbox, line))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let options = match parse(std::env::args().skip(1)) {
+        Ok(o) => o,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let (sandbox, line) = match run(options).await {
+        Ok(started) => started,
+        Err(message) => {
+            eprintln!("wxpay-sandbox: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("{line}");
+    let _ = tokio::signal::ctrl_c().await;
+    drop(sandbox);
+    ExitCode::SUCCESS
+}

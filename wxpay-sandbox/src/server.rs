@@ -1,0 +1,460 @@
+//! The HTTP server: accept loop, the platform's request checks, signing of answers.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use bytes::Bytes;
+use http::header::{AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use wxpay_core::crypto::base64_decode;
+use wxpay_core::sign::{Authorization, request_message};
+use wxpay_core::verify::{check_skew, headers, response_message};
+
+use crate::faults::{Fault, FaultRule};
+use crate::keys::{Merchant, SigningKey};
+use crate::reply::Reply;
+use crate::router::{Handler, Route, Router, SandboxRequest, parse_query};
+use crate::state::State;
+use crate::time::now_unix;
+
+/// Largest request body the sandbox reads.
+const MAX_BODY: usize = 8 << 20;
+
+pub(crate) type Body = BoxBody<Bytes, Infallible>;
+
+/// The platform's signing keys and which one answers by default.
+#[derive(Debug, Clone)]
+pub(crate) struct Platform {
+    pub(crate) keys: Vec<SigningKey>,
+    pub(crate) default_serial: String,
+}
+
+impl Platform {
+    /// The key named by the request's `Wechatpay-Serial`, else the default one.
+    fn signer_for(&self, requested: Option<&str>) -> Option<&SigningKey> {
+        requested
+            .and_then(|s| self.keys.iter().find(|k| k.serial == s))
+            .or_else(|| self.keys.iter().find(|k| k.serial == self.default_serial))
+            .or_else(|| self.keys.first())
+    }
+}
+
+/// Everything the server and the routes share.
+pub(crate) struct Shared {
+    pub(crate) merchants: RwLock<HashMap<String, Merchant>>,
+    pub(crate) platform: RwLock<Platform>,
+    pub(crate) router: RwLock<Router>,
+    pub(crate) control: Router,
+    pub(crate) state: Mutex<State>,
+    pub(crate) faults: Mutex<Vec<FaultRule>>,
+    /// Seconds added to the clock the answers are signed with.
+    pub(crate) clock_offset: AtomicI64,
+    request_seq: AtomicU64,
+    /// Requests seen per route template (`METHOD template`), for tests.
+    pub(crate) hits: Mutex<HashMap<String, u64>>,
+    pub(crate) base_url: RwLock<String>,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        merchants: Vec<Merchant>,
+        platform: Platform,
+        router: Router,
+        control: Router,
+    ) -> Self {
+        Shared {
+            merchants: RwLock::new(
+                merchants
+                    .into_iter()
+                    .map(|m| (m.mchid.clone(), m))
+                    .collect(),
+            ),
+            platform: RwLock::new(platform),
+            router: RwLock::new(router),
+            control,
+            state: Mutex::new(State::default()),
+            faults: Mutex::new(Vec::new()),
+            clock_offset: AtomicI64::new(0),
+            request_seq: AtomicU64::new(0),
+            hits: Mutex::new(HashMap::new()),
+            base_url: RwLock::new(String::new()),
+        }
+    }
+
+    pub(crate) fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn merchant(&self, mchid: &str) -> Option<Merchant> {
+        self.merchants
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(mchid)
+            .cloned()
+    }
+
+    pub(crate) fn platform(&self) -> Platform {
+        self.platform
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn next_request_id(&self) -> String {
+        let n = self.request_seq.fetch_add(1, Ordering::Relaxed);
+        format!("08{:010X}{:016X}", now_unix(), n)
+    }
+
+    fn take_fault(&self, method: &Method, path: &str) -> Option<Fault> {
+        let mut rules = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        let fault = rules
+            .iter_mut()
+            .find_map(|r| r.take(method, path).then(|| r.fault.clone()));
+        rules.retain(|r| !r.is_spent());
+        fault
+    }
+}
+
+/// Runs the accept loop until `shutdown` changes.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<()>,
+) {
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = shutdown.changed() => return,
+        };
+        let Ok((stream, _peer)) = accepted else {
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        let mut shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let shared = shared.clone();
+                async move { Ok::<_, Infallible>(handle(shared, req).await) }
+            });
+            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                _ = conn => {}
+                _ = shutdown.changed() => {}
+            }
+        });
+    }
+}
+
+/// Binds `addr`, returning the listener and its actual address.
+pub(crate) async fn bind(addr: SocketAddr) -> std::io::Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    Ok((listener, local))
+}
+
+/// One exchange, start to end.
+async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
+    let request_id = shared.next_request_id();
+    let (parts, body) = req.into_parts();
+    let requested_serial = parts
+        .headers
+        .get(headers::SERIAL)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let finish = |reply: Reply, fault: Option<Fault>| {
+        let platform = shared.platform();
+        let clock = now_unix() + shared.clock_offset.load(Ordering::Relaxed);
+        respond(
+            reply,
+            &request_id,
+            platform.signer_for(requested_serial.as_deref()),
+            clock,
+            fault,
+        )
+    };
+
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            return finish(
+                Reply::error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "PARAM_ERROR",
+                    "the body is too large or was cut",
+                ),
+                None,
+            );
+        }
+    };
+    let path = parts.uri.path().to_owned();
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|pq| pq.as_str().to_owned())
+        .unwrap_or_else(|| path.clone());
+    let query = match parse_query(parts.uri.query().unwrap_or("")) {
+        Some(q) => q,
+        None => {
+            return finish(
+                Reply::error(
+                    StatusCode::BAD_REQUEST,
+                    "PARAM_ERROR",
+                    "malformed percent-escape in the query",
+                ),
+                None,
+            );
+        }
+    };
+
+    // The control plane: unauthenticated, unsigned, for tests and tools.
+    if path.starts_with("/sandbox/") {
+        let reply = match shared.control.find(&parts.method, &path) {
+            Some((route, params)) => {
+                let request = SandboxRequest {
+                    method: parts.method.clone(),
+                    path: path.clone(),
+                    params,
+                    query,
+                    headers: parts.headers.clone(),
+                    body,
+                    mchid: String::new(),
+                };
+                (route.handler)(shared.clone(), request).await
+            }
+            None => Reply::not_found(
+                "NOT_FOUND",
+                format!("no sandbox control route {} {path}", parts.method),
+            ),
+        };
+        return plain(reply, &request_id);
+    }
+
+    if parts.headers.get(USER_AGENT).is_none_or(|v| v.is_empty()) {
+        return finish(
+            Reply::error(
+                StatusCode::BAD_REQUEST,
+                "INVALID_REQUEST",
+                "a User-Agent header is required",
+            ),
+            None,
+        );
+    }
+    let mchid = match authenticate(&shared, &parts, &path_and_query, &body) {
+        Ok(mchid) => mchid,
+        Err(reply) => return finish(reply, None),
+    };
+    if !body.is_empty() {
+        let json = parts
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.starts_with("application/json") || v.starts_with("multipart/form-data")
+            });
+        if !json {
+            return finish(
+                Reply::error(
+                    StatusCode::BAD_REQUEST,
+                    "INVALID_REQUEST",
+                    "Content-Type must be application/json",
+                ),
+                None,
+            );
+        }
+    }
+
+    let found = {
+        let router = shared.router.read().unwrap_or_else(|p| p.into_inner());
+        router
+            .find(&parts.method, &path)
+            .map(|(route, params)| (route.clone(), params))
+    };
+    let Some((route, params)) = found else {
+        return finish(
+            Reply::not_found("NOT_FOUND", format!("no such API: {} {path}", parts.method)),
+            None,
+        );
+    };
+    {
+        let mut hits = shared.hits.lock().unwrap_or_else(|p| p.into_inner());
+        *hits
+            .entry(format!("{} {}", route.method, route.template))
+            .or_insert(0) += 1;
+    }
+    let fault = shared.take_fault(&parts.method, &path);
+    if let Some(Fault::Status {
+        status,
+        code,
+        signed,
+    }) = &fault
+    {
+        let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut reply = Reply::error(status, code, "injected by the sandbox");
+        reply.signed = *signed;
+        return finish(reply, None);
+    }
+    let request = SandboxRequest {
+        method: parts.method,
+        path,
+        params,
+        query,
+        headers: parts.headers,
+        body,
+        mchid,
+    };
+    let reply = (route.handler)(shared.clone(), request).await;
+    finish(reply, fault)
+}
+
+/// Checks the `Authorization` header like the platform: known merchant and
+/// certificate serial, fresh timestamp, valid signature over the exact bytes.
+fn authenticate(
+    shared: &Shared,
+    parts: &http::request::Parts,
+    path_and_query: &str,
+    body: &[u8],
+) -> Result<String, Reply> {
+    let header = parts
+        .headers
+        .get(AUTHORIZATION)
+        .ok_or_else(|| Reply::sign_error("the Authorization header is missing"))?
+        .to_str()
+        .map_err(|_| Reply::sign_error("the Authorization header is not ASCII"))?;
+    let auth = Authorization::parse(header)
+        .map_err(|e| Reply::sign_error(format!("malformed Authorization: {e}")))?;
+    let merchant = shared
+        .merchant(auth.mchid)
+        .ok_or_else(|| Reply::sign_error(format!("unknown merchant {}", auth.mchid)))?;
+    if auth.serial_no != merchant.serial {
+        return Err(Reply::sign_error(format!(
+            "serial_no {} is not a certificate of merchant {}",
+            auth.serial_no, merchant.mchid
+        )));
+    }
+    check_skew(
+        auth.timestamp,
+        std::time::SystemTime::now(),
+        wxpay_core::verify::DEFAULT_MAX_SKEW,
+    )
+    .map_err(|e| Reply::sign_error(format!("timestamp refused: {e}")))?;
+    let timestamp: i64 = auth
+        .timestamp
+        .parse()
+        .map_err(|_| Reply::sign_error("malformed timestamp"))?;
+    let message = request_message(
+        parts.method.as_str(),
+        path_and_query,
+        timestamp,
+        auth.nonce_str,
+        body,
+    );
+    let signature = base64_decode(auth.signature)
+        .map_err(|_| Reply::sign_error("the signature is not base64"))?;
+    if !merchant.public_key.verify(&message, &signature) {
+        return Err(Reply::sign_error("the signature does not verify"));
+    }
+    Ok(merchant.mchid)
+}
+
+/// Turns a reply into a signed response, applying an answer-level fault.
+fn respond(
+    reply: Reply,
+    request_id: &str,
+    signer: Option<&SigningKey>,
+    clock: i64,
+    fault: Option<Fault>,
+) -> Response<Body> {
+    let mut body = reply.body.to_vec();
+    let mut builder = Response::builder()
+        .status(reply.status)
+        .header("Request-ID", request_id);
+    if !body.is_empty() {
+        builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
+    for (name, value) in &reply.headers {
+        builder = builder.header(name, value);
+    }
+    let signed = reply.signed && fault != Some(Fault::Unsigned);
+    if let (true, Some(signer)) = (signed, signer) {
+        let timestamp = match &fault {
+            Some(Fault::SkewTimestamp { seconds }) => clock + seconds,
+            _ => clock,
+        };
+        let timestamp = timestamp.to_string();
+        let nonce = wxpay_core::sign::Nonce::generate()
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+        let message = response_message(&timestamp, &nonce, &body);
+        let mut signature = signer.private_key.sign(&message).unwrap_or_default();
+        let mut serial = signer.serial.clone();
+        match &fault {
+            Some(Fault::TamperBody) => match body.iter().position(|b| b.is_ascii_alphanumeric()) {
+                Some(i) => {
+                    if let Some(b) = body.get_mut(i) {
+                        *b = if *b == b'x' { b'y' } else { b'x' };
+                    }
+                }
+                None => body.extend_from_slice(b" "),
+            },
+            Some(Fault::UnknownSerial { serial: s }) => serial = s.clone(),
+            Some(Fault::BadSignature) => {
+                signature = signer
+                    .private_key
+                    .sign(b"not the message")
+                    .unwrap_or_default();
+            }
+            _ => {}
+        }
+        builder = builder
+            .header("Wechatpay-Timestamp", timestamp)
+            .header("Wechatpay-Nonce", nonce)
+            .header("Wechatpay-Signature", signature)
+            .header("Wechatpay-Serial", serial)
+            .header("Wechatpay-Signature-Type", wxpay_core::sign::SCHEME);
+    }
+    builder
+        .body(Full::new(Bytes::from(body)).boxed())
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()).boxed()))
+}
+
+/// An unsigned answer (control routes).
+fn plain(reply: Reply, request_id: &str) -> Response<Body> {
+    let mut builder = Response::builder()
+        .status(reply.status)
+        .header("Request-ID", request_id);
+    if !reply.body.is_empty() {
+        builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
+    builder
+        .body(Full::new(reply.body).boxed())
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()).boxed()))
+}
+
+/// Wraps a synchronous built-in handler.
+pub(crate) fn builtin(f: fn(&Shared, &SandboxRequest) -> Reply) -> Handler {
+    Arc::new(move |shared, req| {
+        let reply = f(&shared, &req);
+        Box::pin(async move { reply })
+    })
+}
+
+/// Adds a built-in route.
+pub(crate) fn add(
+    router: &mut Router,
+    method: Method,
+    template: &str,
+    f: fn(&Shared, &SandboxRequest) -> Reply,
+) {
+    router.add(Route::new(method, template, builtin(f)));
+}
