@@ -14,7 +14,7 @@ use crate::error::Error;
 
 /// An APIv3 operation, implemented by a request struct.
 ///
-/// See [`endpoint`](crate::endpoint) for the attribute that implements it.
+/// See [`endpoint`](macro@crate::endpoint) for the attribute that implements it.
 pub trait Endpoint: Send {
     /// What a successful answer decodes into; `()` for operations answering
     /// 204 No Content.

@@ -2,10 +2,10 @@
 //! and `#[derive(SensitiveFields)]`. Use them through `wxpay_core`, which
 //! re-exports both; this crate is an implementation detail.
 //!
-//! The pipeline, one file per step: [`args`] parses the attribute's
-//! arguments, [`template`] parses the path template (a pure `&str` parser),
-//! [`bind`] checks the struct and binds `{params}` and markers to fields,
-//! [`expand`] writes the code. Every step records its mistakes and goes on,
+//! The pipeline, one file per step: `args` parses the attribute's
+//! arguments, `template` parses the path template (a pure `&str` parser),
+//! `bind` checks the struct and binds `{params}` and markers to fields,
+//! `expand` writes the code. Every step records its mistakes and goes on,
 //! so one build reports all of them; the user's struct is emitted even when
 //! there are errors, so they do not cascade.
 

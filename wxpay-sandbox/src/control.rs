@@ -4,7 +4,7 @@
 //! | route | effect |
 //! |---|---|
 //! | `GET /sandbox/info` | the [`SandboxInfo`](crate::SandboxInfo) JSON |
-//! | `POST /sandbox/faults` | adds a fault rule: `{"fault":{…},"method":"GET","path":"/v3/…","after":0,"times":1}` (see [`Fault`](crate::Fault)) |
+//! | `POST /sandbox/faults` | adds a fault rule: `{"fault":{…},"method":"GET","path":"/v3/…","after":0,"times":1}` (see [`Fault`]) |
 //! | `DELETE /sandbox/faults` | removes every fault rule |
 //! | `GET /sandbox/hits` | requests seen per route, `{"POST /v3/…": n}` |
 

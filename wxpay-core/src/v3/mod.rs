@@ -2,7 +2,7 @@
 //! `POST /v3/pay/transactions/jsapi-with-contract` is
 //! [`v3::pay::transactions::JsapiWithContract`](crate::v3::pay::transactions::JsapiWithContract).
 //!
-//! Each request struct is declared with [`#[endpoint]`](crate::endpoint) and
+//! Each request struct is declared with [`#[endpoint]`](macro@crate::endpoint) and
 //! comes with an extension trait adding a method to [`Client`](crate::Client);
 //! [`prelude`](crate::prelude) brings all of them into scope.
 
