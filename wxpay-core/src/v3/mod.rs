@@ -7,3 +7,4 @@
 //! [`prelude`](crate::prelude) brings all of them into scope.
 
 pub mod pay;
+pub mod refund;

@@ -1,0 +1,3 @@
+//! `/v3/refund/domestic/…`: refunds of orders paid in CNY.
+
+pub mod refunds;

@@ -1,0 +1,1 @@
+//! `/v3/refund/domestic/refunds/{…}/…`: operations on one refund.

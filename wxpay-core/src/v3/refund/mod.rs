@@ -1,0 +1,3 @@
+//! `/v3/refund/…`: refunds.
+
+pub mod domestic;
