@@ -91,6 +91,11 @@ pub use error::{ApiError, Error};
 pub use transport::{HyperTransport, Transport};
 pub use wxpay_macros::{SensitiveFields, endpoint};
 
+// Re-exported so crates declaring endpoints need no other dependency.
+pub use http;
+pub use serde;
+pub use serde_json;
+
 /// The client, its configuration, and every built-in endpoint's client method.
 ///
 /// ```

@@ -182,10 +182,14 @@ pub fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
         };
         let key = name.to_string();
         if !OPTIONS.contains(&key.as_str()) {
+            let hint = match OPTIONS.iter().find(|o| edit_distance(o, &key) <= 2) {
+                Some(close) => format!(" (did you mean `{close}`?)"),
+                None => String::new(),
+            };
             errors.error(
                 name.span(),
                 format!(
-                    "unknown option `{key}`; options are: {}",
+                    "unknown option `{key}`{hint}; options are: {}",
                     OPTIONS.join(", ")
                 ),
             );
@@ -240,6 +244,28 @@ pub fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
     args
 }
 
+/// Levenshtein distance, for "did you mean" hints.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row.first().copied().unwrap_or(0);
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let above = row.get(j + 1).copied().unwrap_or(0);
+            let left = row.get(j).copied().unwrap_or(0);
+            let value = (prev + usize::from(ca != *cb)).min(above + 1).min(left + 1);
+            prev = above;
+            if let Some(cell) = row.get_mut(j + 1) {
+                *cell = value;
+            }
+        }
+    }
+    row.last().copied().unwrap_or(0)
+}
+
 fn item_span(item: &Item) -> Span {
     match item {
         Item::Ident(i) => i.span(),
@@ -256,5 +282,19 @@ impl Args {
             Some(path) => path.to_token_stream(),
             None => quote::quote!(::wxpay_core),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::edit_distance;
+
+    #[test]
+    fn distances() {
+        assert_eq!(edit_distance("response", "respons"), 1);
+        assert_eq!(edit_distance("crate", "crates"), 1);
+        assert_eq!(edit_distance("method_name", "method"), 5);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

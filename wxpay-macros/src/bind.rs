@@ -95,6 +95,10 @@ pub fn bind(
     };
     let named = named?;
     let body_method = method.map(has_body);
+    // `#[serde(rename)]` sets a field's wire name for this macro. When no
+    // serde derive is left to run on the struct, nothing else would accept
+    // the attribute, so it is removed after reading.
+    let keep_serde_attrs = has_serde_derive(&input.attrs);
 
     let mut fields = Vec::new();
     for field in named.named.iter_mut() {
@@ -118,12 +122,18 @@ pub fn bind(
                 } else {
                     "sensitive"
                 };
-                errors.error(attr.span(), format!("`#[{which}]` takes no arguments"));
+                errors.error(
+                    attr.path().span(),
+                    format!("`#[{which}]` takes no arguments"),
+                );
             }
-            *marker = Some(attr.span());
+            *marker = Some(attr.path().span());
             false
         });
         let key = serde_rename(&field.attrs, errors).unwrap_or_else(|| name.clone());
+        if !keep_serde_attrs {
+            field.attrs.retain(|a| !a.path().is_ident("serde"));
+        }
         let in_path = template.is_some_and(|t| t.params().any(|p| p == name));
         let place = if in_path {
             if let Some(span) = query_attr {
@@ -191,6 +201,28 @@ pub fn bind(
         }
     }
     Some(Bound { ident, fields })
+}
+
+/// Whether a `#[derive(…)]` still to run names `Serialize` or `Deserialize`.
+fn has_serde_derive(attrs: &[syn::Attribute]) -> bool {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("derive"))
+        .any(|a| {
+            let mut found = false;
+            let _ = a.parse_nested_meta(|meta| {
+                if meta
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "Serialize" || s.ident == "Deserialize")
+                {
+                    found = true;
+                }
+                Ok(())
+            });
+            found
+        })
 }
 
 /// `Option<…>` as written (also `std::option::Option<…>`); aliases are not seen through.

@@ -1,0 +1,8 @@
+use wxpay_core::endpoint;
+
+#[endpoint(POST)]
+pub struct Order {
+    pub mchid: String,
+}
+
+fn main() {}

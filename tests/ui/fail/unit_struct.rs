@@ -1,0 +1,6 @@
+use wxpay_core::endpoint;
+
+#[endpoint(GET, "/v3/certificates")]
+pub struct Certificates;
+
+fn main() {}
