@@ -7,12 +7,12 @@
 //! | `POST /sandbox/faults` | adds a fault rule: `{"fault":{…},"method":"GET","path":"/v3/…","after":0,"times":1}` (see [`Fault`]) |
 //! | `DELETE /sandbox/faults` | removes every fault rule |
 //! | `GET /sandbox/hits` | requests seen per route, `{"POST /v3/…": n}` |
-//! | `GET /sandbox/orders/{mchid}/{out_trade_no}` | the stored [`Order`](crate::Order) |
+//! | `GET /sandbox/orders/{mchid}/{out_trade_no}` | the stored [`Order`] |
 //! | `POST /sandbox/orders/{mchid}/{out_trade_no}/pay` | the user pays the unpaid order (see [`Sandbox::pay_order`](crate::Sandbox::pay_order)); answers the order |
-//! | `GET /sandbox/contracts/{mchid}/{service_id}/{out_contract_code}` | the stored [`Contract`](crate::Contract), pending ones included |
+//! | `GET /sandbox/contracts/{mchid}/{service_id}/{out_contract_code}` | the stored [`Contract`], pending ones included |
 //! | `POST /sandbox/contracts/{mchid}/{service_id}/{out_contract_code}/sign` | the user signs the pre-signed contract (see [`Sandbox::sign_contract`](crate::Sandbox::sign_contract)); answers the contract |
 //! | `POST /sandbox/contracts/pre-entrust/{pre_entrustweb_id}/sign` | the same, by pre-sign session id |
-//! | `GET /sandbox/refunds/{mchid}/{out_refund_no}` | the stored [`Refund`](crate::Refund) |
+//! | `GET /sandbox/refunds/{mchid}/{out_refund_no}` | the stored [`Refund`] |
 //! | `POST /sandbox/refunds/{mchid}/{out_refund_no}/settle` | the refund settles; body `{"status":"SUCCESS"}` (default), `"CLOSED"` or `"ABNORMAL"` (see [`Sandbox::settle_refund`](crate::Sandbox::settle_refund)); answers the refund |
 //!
 //! `{mchid}` is the merchant an order or refund belongs to (the

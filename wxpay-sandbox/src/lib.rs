@@ -20,6 +20,13 @@
 //!
 //! Requests under `/sandbox/` steer it (see [`control`]); everything else is
 //! treated as an APIv3 call.
+//!
+//! The user's side of a payment is played by the test: paying an order
+//! ([`Sandbox::pay_order`]), signing a pre-signed contract
+//! ([`Sandbox::sign_contract`], [`Sandbox::sign_pre_entrust`]), a refund
+//! settling ([`Sandbox::settle_refund`]), or the matching control routes.
+//! What the sandbox stores is readable with [`Sandbox::order`],
+//! [`Sandbox::contract`] and [`Sandbox::refund`].
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -469,3 +469,134 @@ impl State {
         Ok(settled)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(state: &mut State, contract: Option<ContractKey>) {
+        let o = Order {
+            mchid: "1900000109".into(),
+            sp_mchid: None,
+            out_trade_no: "T000001".into(),
+            appid: "wx1".into(),
+            sub_appid: None,
+            trade_type: "JSAPI".into(),
+            trade_state: TradeState::Notpay,
+            description: "d".into(),
+            attach: None,
+            notify_url: "https://example.com/n".into(),
+            total: 100,
+            currency: "CNY".into(),
+            payer_openid: Some("o1".into()),
+            payer_sub_openid: None,
+            device_id: None,
+            prepay_id: "wx1".into(),
+            transaction_id: None,
+            created_at: 0,
+            success_time: None,
+            payer_total: None,
+            bank_type: None,
+            refunded: 0,
+            refunds: Vec::new(),
+            contract_info: None,
+            contract,
+            request: Value::Null,
+        };
+        state
+            .orders
+            .insert((o.mchid.clone(), o.out_trade_no.clone()), o);
+    }
+
+    fn pending(state: &mut State) -> ContractKey {
+        let key = ContractKey {
+            mchid: "1900000109".into(),
+            service_id: 1,
+            out_contract_code: "c1".into(),
+        };
+        state.contracts.insert(
+            key.clone(),
+            Contract {
+                key: key.clone(),
+                kind: "normal",
+                scene: "mini-program",
+                sub_mchid: None,
+                appid: "wx1".into(),
+                sub_appid: None,
+                openid: None,
+                sub_openid: None,
+                contract_display_account: "A".into(),
+                notify_url: "https://example.com/c".into(),
+                pre_entrustweb_id: Some("pe1".into()),
+                prepay_id: None,
+                state: ContractState::Pending,
+                contract_id: None,
+                created_at: 0,
+                signed_at: None,
+                terminated_at: None,
+                termination_mode: None,
+                termination_remark: None,
+            },
+        );
+        key
+    }
+
+    #[test]
+    fn paying_sets_the_payment_and_signs_a_pending_contract() {
+        let mut state = State::default();
+        let key = pending(&mut state);
+        order(&mut state, Some(key.clone()));
+        let paid = state
+            .pay_order("1900000109", "T000001", 1_700_000_000)
+            .unwrap();
+        assert_eq!(paid.trade_state, TradeState::Success);
+        assert_eq!(paid.payer_total, Some(100));
+        assert_eq!(paid.refundable(), 100);
+        let id = paid.transaction_id.unwrap();
+        assert_eq!(id.len(), 28, "{id}");
+        assert!(id.starts_with("42000000"));
+        let contract = &state.contracts[&key];
+        assert_eq!(contract.state, ContractState::Signed);
+        assert_eq!(contract.openid.as_deref(), Some("o1"));
+        assert_eq!(
+            state.pay_order("1900000109", "T000001", 0).unwrap_err(),
+            StateError::Conflict("order T000001 is SUCCESS, only NOTPAY orders can be paid".into())
+        );
+        assert!(matches!(
+            state.pay_order("1900000109", "nope", 0),
+            Err(StateError::NotFound(_))
+        ));
+        assert!(matches!(
+            state.sign_contract(&key, None, 0),
+            Err(StateError::Conflict(_))
+        ));
+    }
+
+    #[test]
+    fn signing_without_a_known_user_makes_up_an_openid() {
+        let mut state = State::default();
+        let key = pending(&mut state);
+        let signed = state.sign_contract(&key, None, 1).unwrap();
+        assert!(signed.openid.unwrap().starts_with("oSandbox"));
+        assert!(signed.contract_id.is_some());
+        assert_eq!(
+            state
+                .contract_by_pre_entrust("1900000109", "pe1")
+                .unwrap()
+                .state,
+            ContractState::Signed
+        );
+        assert!(state.contract_by_pre_entrust("1900000110", "pe1").is_none());
+    }
+
+    #[test]
+    fn refund_statuses_move_once() {
+        assert_eq!(RefundStatus::parse("CLOSED"), Some(RefundStatus::Closed));
+        assert_eq!(RefundStatus::parse("closed"), None);
+        let mut state = State::default();
+        assert!(matches!(
+            state.settle_refund("1", "R1", RefundStatus::Success, 0),
+            Err(StateError::NotFound(_))
+        ));
+    }
+}
