@@ -302,7 +302,7 @@ async fn unknown_paths_get_a_signed_404_and_the_escape_hatch_signs_and_verifies(
         "notify_url": "https://example.com/n",
         "amount": {"total": 1},
         "payer": {"openid": "o1"},
-        "contract_info": {"token": "t"}
+        "contract_info": {"plan_id": "3484306348", "contract_code": "raw-contract"}
     });
     let answer = client
         .request_json(

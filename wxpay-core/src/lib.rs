@@ -75,6 +75,7 @@ pub mod credentials;
 pub mod crypto;
 pub mod endpoint;
 pub mod error;
+mod open_enum;
 pub mod pay_params;
 pub mod sign;
 pub mod transport;
@@ -105,7 +106,29 @@ pub mod prelude {
     pub use crate::client::{Client, ClientBuilder};
     pub use crate::credentials::Credentials;
     pub use crate::error::Error;
-    pub use crate::v3::pay::transactions::JsapiWithContractExt as _;
+    pub use crate::v3::password_exempt_contract::contracts::ecommerce::pre_entrust_sign::{
+        MiniProgramExt as _, PayRedirectSignExt as _,
+    };
+    pub use crate::v3::password_exempt_contract::contracts::normal::pre_entrust_sign::{
+        MiniProgramExt as _, PayRedirectSignExt as _,
+    };
+    pub use crate::v3::password_exempt_contract::contracts::qs::pre_entrust_sign::{
+        MiniProgramExt as _, PayRedirectSignExt as _,
+    };
+    pub use crate::v3::password_exempt_contract::contracts::service_id::OutContractCodeExt as _;
+    pub use crate::v3::password_exempt_contract::contracts::service_id::out_contract_code::TerminateExt as _;
+    pub use crate::v3::password_exempt_contract::contracts::service_provider::pre_entrust_sign::{
+        MiniProgramExt as _, PayRedirectSignExt as _,
+    };
+    pub use crate::v3::pay::partner::transactions::out_trade_no::CloseExt as _;
+    pub use crate::v3::pay::partner::transactions::{
+        AppWithContractExt as _, IdExt as _, JsapiWithContractExt as _, OutTradeNoExt as _,
+    };
+    pub use crate::v3::pay::transactions::out_trade_no::CloseExt as _;
+    pub use crate::v3::pay::transactions::{
+        AppWithContractExt as _, IdExt as _, JsapiWithContractExt as _, OutTradeNoExt as _,
+    };
+    pub use crate::v3::refund::domestic::{GetRefundsExt as _, PostRefundsExt as _};
 }
 
 /// What `#[endpoint]` expansions use; not part of the public API.

@@ -7,15 +7,32 @@
 //! | `POST /sandbox/faults` | adds a fault rule: `{"fault":{…},"method":"GET","path":"/v3/…","after":0,"times":1}` (see [`Fault`]) |
 //! | `DELETE /sandbox/faults` | removes every fault rule |
 //! | `GET /sandbox/hits` | requests seen per route, `{"POST /v3/…": n}` |
+//! | `GET /sandbox/orders/{mchid}/{out_trade_no}` | the stored [`Order`] |
+//! | `POST /sandbox/orders/{mchid}/{out_trade_no}/pay` | the user pays the unpaid order (see [`Sandbox::pay_order`](crate::Sandbox::pay_order)); answers the order |
+//! | `GET /sandbox/contracts/{mchid}/{service_id}/{out_contract_code}` | the stored [`Contract`], pending ones included |
+//! | `POST /sandbox/contracts/{mchid}/{service_id}/{out_contract_code}/sign` | the user signs the pre-signed contract (see [`Sandbox::sign_contract`](crate::Sandbox::sign_contract)); answers the contract |
+//! | `POST /sandbox/contracts/pre-entrust/{pre_entrustweb_id}/sign` | the same, by pre-sign session id |
+//! | `GET /sandbox/refunds/{mchid}/{out_refund_no}` | the stored [`Refund`] |
+//! | `POST /sandbox/refunds/{mchid}/{out_refund_no}/settle` | the refund settles; body `{"status":"SUCCESS"}` (default), `"CLOSED"` or `"ABNORMAL"` (see [`Sandbox::settle_refund`](crate::Sandbox::settle_refund)); answers the refund |
+//!
+//! `{mchid}` is the merchant an order or refund belongs to (the
+//! sub-merchant for partner orders) and the merchant that pre-signed a
+//! contract. Path segments are percent-decoded. An unknown order, contract
+//! or refund answers `404 NOT_FOUND`; a move its state does not allow
+//! (paying a closed order, signing twice, settling a settled refund)
+//! answers `409 INVALID_STATE`.
 
 use http::{Method, StatusCode};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::faults::{Fault, FaultRule};
 use crate::reply::Reply;
 use crate::router::{Router, SandboxRequest};
 use crate::server::{Shared, add};
+use crate::state::{Contract, ContractKey, Order, Refund, RefundStatus, StateError};
+use crate::time::now_unix;
+use crate::validate::{Checked, path_str, path_u64};
 
 pub(crate) fn router() -> Router {
     let mut router = Router::default();
@@ -23,7 +40,195 @@ pub(crate) fn router() -> Router {
     add(&mut router, Method::POST, "/sandbox/faults", add_fault);
     add(&mut router, Method::DELETE, "/sandbox/faults", clear_faults);
     add(&mut router, Method::GET, "/sandbox/hits", hits);
+    add(
+        &mut router,
+        Method::GET,
+        "/sandbox/orders/{mchid}/{out_trade_no}",
+        get_order,
+    );
+    add(
+        &mut router,
+        Method::POST,
+        "/sandbox/orders/{mchid}/{out_trade_no}/pay",
+        pay,
+    );
+    add(
+        &mut router,
+        Method::GET,
+        "/sandbox/contracts/{mchid}/{service_id}/{out_contract_code}",
+        get_contract,
+    );
+    add(
+        &mut router,
+        Method::POST,
+        "/sandbox/contracts/{mchid}/{service_id}/{out_contract_code}/sign",
+        sign,
+    );
+    add(
+        &mut router,
+        Method::POST,
+        "/sandbox/contracts/pre-entrust/{pre_entrustweb_id}/sign",
+        sign_by_pre_entrust,
+    );
+    add(
+        &mut router,
+        Method::GET,
+        "/sandbox/refunds/{mchid}/{out_refund_no}",
+        get_refund,
+    );
+    add(
+        &mut router,
+        Method::POST,
+        "/sandbox/refunds/{mchid}/{out_refund_no}/settle",
+        settle,
+    );
     router
+}
+
+/// The user pays an unpaid order (shared by the Rust API and the route).
+pub(crate) fn pay_order(
+    shared: &Shared,
+    mchid: &str,
+    out_trade_no: &str,
+) -> Result<Order, StateError> {
+    shared.state().pay_order(mchid, out_trade_no, now_unix())
+}
+
+/// The user signs a pre-signed contract.
+pub(crate) fn sign_contract(shared: &Shared, key: &ContractKey) -> Result<Contract, StateError> {
+    shared.state().sign_contract(key, None, now_unix())
+}
+
+/// The user signs the contract of a mini-program pre-sign session.
+pub(crate) fn sign_pre_entrust(
+    shared: &Shared,
+    pre_entrustweb_id: &str,
+) -> Result<Contract, StateError> {
+    let mut state = shared.state();
+    let key = state
+        .contracts
+        .values()
+        .find(|c| c.pre_entrustweb_id.as_deref() == Some(pre_entrustweb_id))
+        .map(|c| c.key.clone())
+        .ok_or_else(|| StateError::NotFound(format!("no pre-sign session {pre_entrustweb_id}")))?;
+    state.sign_contract(&key, None, now_unix())
+}
+
+/// A refund settles.
+pub(crate) fn settle_refund(
+    shared: &Shared,
+    mchid: &str,
+    out_refund_no: &str,
+    status: RefundStatus,
+) -> Result<Refund, StateError> {
+    shared
+        .state()
+        .settle_refund(mchid, out_refund_no, status, now_unix())
+}
+
+fn answer<T: Serialize>(result: Result<T, StateError>) -> Reply {
+    match result {
+        Ok(value) => Reply::ok(&value),
+        Err(StateError::NotFound(m)) => Reply::not_found("NOT_FOUND", m),
+        Err(StateError::Conflict(m)) => Reply::error(StatusCode::CONFLICT, "INVALID_STATE", m),
+    }
+}
+
+fn found<T: Serialize>(value: Option<T>, what: &str) -> Reply {
+    answer(value.ok_or_else(|| StateError::NotFound(format!("no such {what}"))))
+}
+
+fn get_order(shared: &Shared, req: &SandboxRequest) -> Reply {
+    params2(req, "mchid", "out_trade_no")
+        .map(|(mchid, no)| found(shared.state().order(mchid, no).cloned(), "order"))
+        .unwrap_or_else(|reply| reply)
+}
+
+fn pay(shared: &Shared, req: &SandboxRequest) -> Reply {
+    params2(req, "mchid", "out_trade_no")
+        .map(|(mchid, no)| answer(pay_order(shared, mchid, no)))
+        .unwrap_or_else(|reply| reply)
+}
+
+fn contract_key(req: &SandboxRequest) -> Checked<ContractKey> {
+    Ok(ContractKey {
+        mchid: path_str(req, "mchid")?.to_owned(),
+        service_id: path_u64(req, "service_id")?,
+        out_contract_code: path_str(req, "out_contract_code")?.to_owned(),
+    })
+}
+
+fn get_contract(shared: &Shared, req: &SandboxRequest) -> Reply {
+    contract_key(req)
+        .map(|key| found(shared.state().contracts.get(&key).cloned(), "contract"))
+        .unwrap_or_else(|reply| reply)
+}
+
+fn sign(shared: &Shared, req: &SandboxRequest) -> Reply {
+    contract_key(req)
+        .map(|key| answer(sign_contract(shared, &key)))
+        .unwrap_or_else(|reply| reply)
+}
+
+fn sign_by_pre_entrust(shared: &Shared, req: &SandboxRequest) -> Reply {
+    path_str(req, "pre_entrustweb_id")
+        .map(|id| answer(sign_pre_entrust(shared, id)))
+        .unwrap_or_else(|reply| reply)
+}
+
+fn get_refund(shared: &Shared, req: &SandboxRequest) -> Reply {
+    params2(req, "mchid", "out_refund_no")
+        .map(|(mchid, no)| {
+            let refund = shared
+                .state()
+                .refunds
+                .get(&(mchid.to_owned(), no.to_owned()))
+                .cloned();
+            found(refund, "refund")
+        })
+        .unwrap_or_else(|reply| reply)
+}
+
+#[derive(Deserialize)]
+struct SettleRequest {
+    status: Option<String>,
+}
+
+fn settle(shared: &Shared, req: &SandboxRequest) -> Reply {
+    let (mchid, no) = match params2(req, "mchid", "out_refund_no") {
+        Ok(p) => p,
+        Err(reply) => return reply,
+    };
+    let wanted = if req.body.is_empty() {
+        None
+    } else {
+        match serde_json::from_slice::<SettleRequest>(&req.body) {
+            Ok(r) => r.status,
+            Err(e) => {
+                return Reply::error(
+                    StatusCode::BAD_REQUEST,
+                    "PARAM_ERROR",
+                    format!("bad settle request: {e}"),
+                );
+            }
+        }
+    };
+    let status = match wanted.as_deref().map(RefundStatus::parse) {
+        None => RefundStatus::Success,
+        Some(Some(s)) => s,
+        Some(None) => {
+            return Reply::error(
+                StatusCode::BAD_REQUEST,
+                "PARAM_ERROR",
+                "status must be SUCCESS, CLOSED or ABNORMAL",
+            );
+        }
+    };
+    answer(settle_refund(shared, mchid, no, status))
+}
+
+fn params2<'r>(req: &'r SandboxRequest, a: &str, b: &str) -> Checked<(&'r str, &'r str)> {
+    Ok((path_str(req, a)?, path_str(req, b)?))
 }
 
 fn info(shared: &Shared, _: &SandboxRequest) -> Reply {

@@ -20,6 +20,13 @@
 //!
 //! Requests under `/sandbox/` steer it (see [`control`]); everything else is
 //! treated as an APIv3 call.
+//!
+//! The user's side of a payment is played by the test: paying an order
+//! ([`Sandbox::pay_order`]), signing a pre-signed contract
+//! ([`Sandbox::sign_contract`], [`Sandbox::sign_pre_entrust`]), a refund
+//! settling ([`Sandbox::settle_refund`]), or the matching control routes.
+//! What the sandbox stores is readable with [`Sandbox::order`],
+//! [`Sandbox::contract`] and [`Sandbox::refund`].
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -42,11 +49,12 @@ mod state;
 pub mod time;
 pub mod validate;
 
+pub use api::contracts::MERCHANT_TERMINATION_MODE;
 pub use faults::{Fault, FaultRule};
 pub use keys::{Merchant, SigningKey};
 pub use reply::Reply;
 pub use router::SandboxRequest;
-pub use state::{Order, TradeState};
+pub use state::{Contract, ContractKey, ContractState, Order, Refund, RefundStatus, TradeState};
 
 use router::Route;
 use server::{Platform, Shared};
@@ -64,6 +72,22 @@ pub enum SandboxError {
     /// The configuration is inconsistent.
     #[error("sandbox configuration: {0}")]
     Config(String),
+    /// A control call named an order, contract or refund the sandbox does not have.
+    #[error("sandbox: {0}")]
+    NotFound(String),
+    /// A control call does not fit the current state (paying a closed
+    /// order, signing a contract twice, settling a settled refund).
+    #[error("sandbox: {0}")]
+    InvalidState(String),
+}
+
+impl From<state::StateError> for SandboxError {
+    fn from(e: state::StateError) -> Self {
+        match e {
+            state::StateError::NotFound(m) => SandboxError::NotFound(m),
+            state::StateError::Conflict(m) => SandboxError::InvalidState(m),
+        }
+    }
 }
 
 /// What a client needs to know to talk to a sandbox; printed as one JSON
@@ -363,13 +387,85 @@ impl Sandbox {
             .unwrap_or(0)
     }
 
-    /// An order, by merchant and `out_trade_no`.
+    /// An order, by the merchant it belongs to (the sub-merchant for a
+    /// partner order) and `out_trade_no`.
     pub fn order(&self, mchid: &str, out_trade_no: &str) -> Option<Order> {
+        self.shared.state().order(mchid, out_trade_no).cloned()
+    }
+
+    /// The user pays an unpaid order, as in WeChat: it becomes `SUCCESS`
+    /// with a `transaction_id`, a `success_time` and the payer's amount,
+    /// and a pending contract it was placed under (by pre-sign token) is
+    /// signed. Also `POST /sandbox/orders/{mchid}/{out_trade_no}/pay`.
+    pub fn pay_order(&self, mchid: &str, out_trade_no: &str) -> Result<Order, SandboxError> {
+        Ok(control::pay_order(&self.shared, mchid, out_trade_no)?)
+    }
+
+    /// A password-free contract in any state (pending ones included), by
+    /// the merchant that pre-signed it, the service and the contract number.
+    pub fn contract(
+        &self,
+        mchid: &str,
+        service_id: u64,
+        out_contract_code: &str,
+    ) -> Option<Contract> {
+        let key = ContractKey {
+            mchid: mchid.to_owned(),
+            service_id,
+            out_contract_code: out_contract_code.to_owned(),
+        };
+        self.shared.state().contracts.get(&key).cloned()
+    }
+
+    /// The user signs a pre-signed contract, as in WeChat's signing pages:
+    /// it gets a `contract_id` and becomes `SIGNED`. Also
+    /// `POST /sandbox/contracts/{mchid}/{service_id}/{out_contract_code}/sign`.
+    pub fn sign_contract(
+        &self,
+        mchid: &str,
+        service_id: u64,
+        out_contract_code: &str,
+    ) -> Result<Contract, SandboxError> {
+        let key = ContractKey {
+            mchid: mchid.to_owned(),
+            service_id,
+            out_contract_code: out_contract_code.to_owned(),
+        };
+        Ok(control::sign_contract(&self.shared, &key)?)
+    }
+
+    /// [`sign_contract`](Self::sign_contract) by the `pre_entrustweb_id`
+    /// of a mini-program pre-sign. Also
+    /// `POST /sandbox/contracts/pre-entrust/{pre_entrustweb_id}/sign`.
+    pub fn sign_pre_entrust(&self, pre_entrustweb_id: &str) -> Result<Contract, SandboxError> {
+        Ok(control::sign_pre_entrust(&self.shared, pre_entrustweb_id)?)
+    }
+
+    /// A refund, by the merchant its order belongs to and `out_refund_no`.
+    pub fn refund(&self, mchid: &str, out_refund_no: &str) -> Option<Refund> {
         self.shared
             .state()
-            .orders
-            .get(&(mchid.to_owned(), out_trade_no.to_owned()))
+            .refunds
+            .get(&(mchid.to_owned(), out_refund_no.to_owned()))
             .cloned()
+    }
+
+    /// Settles a `PROCESSING` (or `ABNORMAL`) refund: `SUCCESS` sets its
+    /// `success_time`; `CLOSED` makes its amount refundable again. Refunds
+    /// stay `PROCESSING` until this is called. Also
+    /// `POST /sandbox/refunds/{mchid}/{out_refund_no}/settle`.
+    pub fn settle_refund(
+        &self,
+        mchid: &str,
+        out_refund_no: &str,
+        status: RefundStatus,
+    ) -> Result<Refund, SandboxError> {
+        Ok(control::settle_refund(
+            &self.shared,
+            mchid,
+            out_refund_no,
+            status,
+        )?)
     }
 
     /// Stops serving: no new connections, open ones are closed.

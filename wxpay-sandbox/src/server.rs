@@ -441,8 +441,11 @@ fn plain(reply: Reply, request_id: &str) -> Response<Body> {
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()).boxed()))
 }
 
+/// A synchronous built-in handler.
+pub(crate) type Builtin = fn(&Shared, &SandboxRequest) -> Reply;
+
 /// Wraps a synchronous built-in handler.
-pub(crate) fn builtin(f: fn(&Shared, &SandboxRequest) -> Reply) -> Handler {
+pub(crate) fn builtin(f: Builtin) -> Handler {
     Arc::new(move |shared, req| {
         let reply = f(&shared, &req);
         Box::pin(async move { reply })
@@ -450,11 +453,6 @@ pub(crate) fn builtin(f: fn(&Shared, &SandboxRequest) -> Reply) -> Handler {
 }
 
 /// Adds a built-in route.
-pub(crate) fn add(
-    router: &mut Router,
-    method: Method,
-    template: &str,
-    f: fn(&Shared, &SandboxRequest) -> Reply,
-) {
+pub(crate) fn add(router: &mut Router, method: Method, template: &str, f: Builtin) {
     router.add(Route::new(method, template, builtin(f)));
 }

@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::reply::Reply;
+use crate::router::SandboxRequest;
 
 /// A JSON object being checked, with the dotted path of where it sits.
 #[derive(Clone, Copy)]
@@ -130,6 +131,129 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A required string of at most `max` characters.
+    pub fn req_str_max(&self, key: &str, max: usize) -> Checked<&'a str> {
+        let value = self.req_str(key)?;
+        self.check_max(key, value, max)?;
+        Ok(value)
+    }
+
+    /// An optional string of at most `max` characters.
+    pub fn opt_str_max(&self, key: &str, max: usize) -> Checked<Option<&'a str>> {
+        let value = self.opt_str(key)?;
+        if let Some(v) = value {
+            self.check_max(key, v, max)?;
+        }
+        Ok(value)
+    }
+
+    fn check_max(&self, key: &str, value: &str, max: usize) -> Checked<()> {
+        self.check(
+            key,
+            value,
+            value.chars().count() <= max,
+            &format!("must be at most {max} characters"),
+        )
+    }
+
+    /// A required integer greater than 0 (amounts, quantities, ids).
+    pub fn req_positive_int(&self, key: &str) -> Checked<i64> {
+        let value = self.req_int(key)?;
+        if value <= 0 {
+            return Err(Reply::param_error(
+                &self.name(key),
+                &Value::from(value),
+                "must be greater than 0",
+            ));
+        }
+        Ok(value)
+    }
+
+    /// A required merchant id that must be the merchant that signed the request.
+    pub fn req_signer(&self, key: &str, signer: &str) -> Checked<&'a str> {
+        let value = self.req_str(key)?;
+        self.check(
+            key,
+            value,
+            value == signer,
+            "must be the merchant that signed the request",
+        )?;
+        Ok(value)
+    }
+
+    /// A required HTTPS notification URL (see [`is_notify_url`]).
+    pub fn req_notify_url(&self, key: &str) -> Checked<&'a str> {
+        let value = self.req_str(key)?;
+        self.check_notify_url(key, value)?;
+        Ok(value)
+    }
+
+    /// An optional HTTPS notification URL (see [`is_notify_url`]).
+    pub fn opt_notify_url(&self, key: &str) -> Checked<Option<&'a str>> {
+        let value = self.opt_str(key)?;
+        if let Some(v) = value {
+            self.check_notify_url(key, v)?;
+        }
+        Ok(value)
+    }
+
+    fn check_notify_url(&self, key: &str, value: &str) -> Checked<()> {
+        self.check(
+            key,
+            value,
+            is_notify_url(value),
+            "must be an https URL without a query string",
+        )
+    }
+
+    /// An optional array of objects, each checked by `each` with its
+    /// position in the name (`goods_detail[0]`).
+    pub fn opt_objects(
+        &self,
+        key: &str,
+        mut each: impl FnMut(Fields<'_>) -> Checked<()>,
+    ) -> Checked<Option<&'a Vec<Value>>> {
+        let Some(items) = self.get(key) else {
+            return Ok(None);
+        };
+        let Value::Array(items) = items else {
+            return Err(Reply::param_error(
+                &self.name(key),
+                items,
+                "must be an array",
+            ));
+        };
+        self.each_object(key, items, &mut each)?;
+        Ok(Some(items))
+    }
+
+    /// A required array of objects, each checked by `each`.
+    pub fn req_objects(
+        &self,
+        key: &str,
+        mut each: impl FnMut(Fields<'_>) -> Checked<()>,
+    ) -> Checked<&'a Vec<Value>> {
+        let items = self.req_array(key)?;
+        self.each_object(key, items, &mut each)?;
+        Ok(items)
+    }
+
+    fn each_object(
+        &self,
+        key: &str,
+        items: &[Value],
+        each: &mut dyn FnMut(Fields<'_>) -> Checked<()>,
+    ) -> Checked<()> {
+        for (i, item) in items.iter().enumerate() {
+            let prefix = format!("{}[{i}]", self.name(key));
+            let Value::Object(map) = item else {
+                return Err(Reply::param_error(&prefix, item, "must be an object"));
+            };
+            each(Fields::nested(map, &prefix))?;
+        }
+        Ok(())
+    }
+
     /// Checks a string with a predicate, naming the rule on failure.
     pub fn check(&self, key: &str, value: &str, ok: bool, rule: &str) -> Checked<()> {
         if ok {
@@ -166,6 +290,55 @@ pub fn no_four_byte_chars(value: &Value, path: &str) -> Checked<()> {
         }),
         _ => Ok(()),
     }
+}
+
+/// A required query parameter, or `400 PARAM_ERROR` located in the query.
+pub fn req_query<'r>(req: &'r SandboxRequest, name: &str) -> Checked<&'r str> {
+    match req.query(name) {
+        Some(v) if !v.is_empty() => Ok(v),
+        _ => Err(Reply::param_error_at("query", name, "", "is required")),
+    }
+}
+
+/// A query parameter that must name the merchant that signed the request.
+pub fn query_signer<'r>(req: &'r SandboxRequest, name: &str) -> Checked<&'r str> {
+    let value = req_query(req, name)?;
+    if value != req.mchid {
+        return Err(Reply::param_error_at(
+            "query",
+            name,
+            value,
+            "must be the merchant that signed the request",
+        ));
+    }
+    Ok(value)
+}
+
+/// A path parameter (already percent-decoded by the router).
+pub fn path_str<'r>(req: &'r SandboxRequest, name: &str) -> Checked<&'r str> {
+    req.param(name)
+        .ok_or_else(|| Reply::param_error_at("path", name, "", "is required"))
+}
+
+/// A path parameter that must be a positive integer (`service_id`).
+pub fn path_u64(req: &SandboxRequest, name: &str) -> Checked<u64> {
+    let text = path_str(req, name)?;
+    match text.parse::<u64>() {
+        Ok(n) if n > 0 && text.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
+        _ => Err(Reply::param_error_at(
+            "path",
+            name,
+            text,
+            "must be a positive integer",
+        )),
+    }
+}
+
+/// `out_refund_no`-style identifiers: 1–64 characters of `[0-9A-Za-z_-|*@]`.
+pub fn is_refund_no(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'|' | b'*' | b'@'))
 }
 
 /// `out_trade_no`-style identifiers: 6–32 characters of `[0-9A-Za-z_-|*]`.
@@ -216,6 +389,37 @@ mod tests {
         assert!(!is_notify_url("http://www.weixin.qq.com/wxpay/pay.php"));
         assert!(!is_notify_url("https://x.com/p?a=1"));
         assert!(!is_notify_url("https:///p"));
+    }
+
+    #[test]
+    fn lengths_amounts_and_arrays() {
+        let v = json!({"d": "中文中文", "n": 0, "items": [{"q": 1}, {"q": "x"}], "bad": 3});
+        let map = v.as_object().unwrap();
+        let root = Fields::root(map);
+        assert_eq!(root.req_str_max("d", 4).unwrap(), "中文中文");
+        let e = root.req_str_max("d", 3).unwrap_err();
+        let body: Value = serde_json::from_slice(&e.body).unwrap();
+        assert_eq!(body["detail"]["issue"], "must be at most 3 characters");
+        assert!(root.opt_str_max("missing", 1).unwrap().is_none());
+        let e = root.req_positive_int("n").unwrap_err();
+        let body: Value = serde_json::from_slice(&e.body).unwrap();
+        assert_eq!(body["detail"]["field"], "n");
+        let e = root
+            .req_objects("items", |item| item.req_int("q").map(|_| ()))
+            .unwrap_err();
+        let body: Value = serde_json::from_slice(&e.body).unwrap();
+        assert_eq!(body["detail"]["field"], "items[1].q");
+        assert!(root.opt_objects("bad", |_| Ok(())).is_err());
+        assert!(root.opt_objects("none", |_| Ok(())).unwrap().is_none());
+        assert!(root.req_signer("d", "1900000109").is_err());
+    }
+
+    #[test]
+    fn refund_numbers() {
+        assert!(is_refund_no("R@1|2*3-4_5"));
+        assert!(!is_refund_no(""));
+        assert!(!is_refund_no("R 1"));
+        assert!(!is_refund_no(&"x".repeat(65)));
     }
 
     #[test]

@@ -53,8 +53,10 @@ fn order(mchid: &str, no: &str) -> JsapiWithContract {
         payer: Payer {
             openid: "o1".into(),
         },
+        // Signs a contract while paying: no pre-sign needed.
         contract_info: ContractInfo {
-            token: Some("t".into()),
+            plan_id: Some("3484306348".into()),
+            contract_code: Some(format!("C{no}")),
             ..Default::default()
         },
         ..Default::default()

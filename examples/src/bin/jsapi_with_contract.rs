@@ -16,12 +16,13 @@
 //! | `WXPAY_PUBLIC_KEY_ID` | WeChat Pay public key id (`PUB_KEY_ID_…`) |
 //! | `WXPAY_PUBLIC_KEY_FILE` | path of the WeChat Pay public key PEM |
 //! | `WXPAY_BASE_URL` | optional; default `https://api.mch.weixin.qq.com` |
-//! | `WXPAY_APPID`, `WXPAY_OPENID`, `WXPAY_NOTIFY_URL`, `WXPAY_CONTRACT_TOKEN` | the order's appid, payer, notification URL and pre-sign token |
+//! | `WXPAY_APPID`, `WXPAY_OPENID`, `WXPAY_NOTIFY_URL`, `WXPAY_CONTRACT_TOKEN` | the order's appid, payer, notification URL and pre-sign token (against the sandbox the example pre-signs one itself) |
 
 use std::env;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use wxpay_core::prelude::*;
+use wxpay_core::v3::password_exempt_contract::contracts::normal::pre_entrust_sign::MiniProgram;
 use wxpay_core::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
 use wxpay_sandbox::Sandbox;
 
@@ -57,7 +58,7 @@ fn real_client() -> Result<Option<Client>, Box<dyn std::error::Error>> {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Keep the sandbox alive as long as the client talks to it.
-    let (client, _sandbox) = match real_client()? {
+    let (client, sandbox) = match real_client()? {
         Some(client) => {
             println!("talking to {}", client.base_url());
             (client, None)
@@ -73,7 +74,32 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
 
     let appid = or("WXPAY_APPID", "wxd678efh567hg6787");
+    let openid = or("WXPAY_OPENID", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o");
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
+    let token = match (var("WXPAY_CONTRACT_TOKEN"), &sandbox) {
+        (Some(token), _) => token,
+        // Against the sandbox: pre-sign a contract first; its session id is the token.
+        (None, Some(_)) => {
+            let presign = client
+                .normal_mini_program(MiniProgram {
+                    appid: appid.clone(),
+                    service_id: 12535,
+                    out_contract_code: format!("WXPAYRSC{now}"),
+                    notify_url: "https://www.example.com/wxpay/contract".into(),
+                    contract_display_account: "example user".into(),
+                    openid: openid.clone(),
+                })
+                .await?;
+            println!(
+                "pre-signed: pre_entrustweb_id {}",
+                presign.pre_entrustweb_id
+            );
+            presign.pre_entrustweb_id
+        }
+        (None, None) => {
+            return Err("WXPAY_CONTRACT_TOKEN must be set along with WXPAY_MCHID".into());
+        }
+    };
     let request = JsapiWithContract {
         appid: appid.clone(),
         mchid: client.mchid().to_owned(),
@@ -84,11 +110,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             total: 1,
             currency: Some("CNY".into()),
         },
-        payer: Payer {
-            openid: or("WXPAY_OPENID", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
-        },
+        payer: Payer { openid },
         contract_info: ContractInfo {
-            token: Some(or("WXPAY_CONTRACT_TOKEN", "201710180325670965")),
+            token: Some(token),
             ..Default::default()
         },
         ..Default::default()

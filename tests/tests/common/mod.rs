@@ -3,7 +3,18 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use http::{Method, StatusCode};
+use wxpay_core::prelude::*;
+use wxpay_core::transport::{HyperTransport, Transport};
+use wxpay_core::v3::password_exempt_contract::contracts::normal::pre_entrust_sign::{
+    MiniProgram, MiniProgramResponse,
+};
+use wxpay_core::v3::pay::partner;
 use wxpay_core::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
+use wxpay_sandbox::Sandbox;
+
+/// The payer of every test order.
+pub const OPENID: &str = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
 
 /// A distinct, valid `out_trade_no` per call.
 pub fn trade_no(tag: &str) -> String {
@@ -15,8 +26,23 @@ pub fn trade_no(tag: &str) -> String {
     )
 }
 
-/// A valid jsapi-with-contract order for `mchid`.
+/// A valid jsapi-with-contract order for `mchid` that signs a contract
+/// while paying (template `plan_id` and a contract number), so it needs no
+/// pre-sign.
 pub fn order(mchid: &str, out_trade_no: &str) -> JsapiWithContract {
+    order_under(
+        mchid,
+        out_trade_no,
+        ContractInfo {
+            plan_id: Some("3484306348".into()),
+            contract_code: Some(format!("C{out_trade_no}")),
+            ..Default::default()
+        },
+    )
+}
+
+/// A valid jsapi-with-contract order under the given contract block.
+pub fn order_under(mchid: &str, out_trade_no: &str, contract: ContractInfo) -> JsapiWithContract {
     JsapiWithContract {
         appid: "wxd678efh567hg6787".into(),
         mchid: mchid.into(),
@@ -29,12 +55,99 @@ pub fn order(mchid: &str, out_trade_no: &str) -> JsapiWithContract {
             currency: Some("CNY".into()),
         },
         payer: Payer {
-            openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
+            openid: OPENID.into(),
+        },
+        contract_info: contract,
+        ..Default::default()
+    }
+}
+
+/// A partner jsapi-with-contract order the sandbox's merchant, as service
+/// provider, places for `sub_mchid` (signing a contract while paying).
+pub fn partner_order(
+    sub_mchid: &str,
+    out_trade_no: &str,
+) -> partner::transactions::JsapiWithContract {
+    partner::transactions::JsapiWithContract {
+        sp_appid: "wx8888888888888888".into(),
+        sp_mchid: wxpay_sandbox::keys::DEFAULT_MCHID.into(),
+        sub_appid: Some("wxd678efh567hg6999".into()),
+        sub_mchid: sub_mchid.into(),
+        description: "partner order".into(),
+        out_trade_no: out_trade_no.into(),
+        notify_url: "https://www.weixin.qq.com/wxpay/partner.php".into(),
+        amount: Amount {
+            total: 100,
+            currency: None,
+        },
+        payer: partner::transactions::Payer {
+            sp_openid: Some("o-sp".into()),
+            sub_openid: Some("o-sub".into()),
         },
         contract_info: ContractInfo {
-            token: Some("201710180325670965".into()),
+            plan_id: Some("3484306348".into()),
+            contract_code: Some(format!("C{out_trade_no}")),
             ..Default::default()
         },
         ..Default::default()
     }
+}
+
+/// A mini-program pre-sign request of a direct merchant.
+pub fn pre_sign_request(service_id: u64, out_contract_code: &str) -> MiniProgram {
+    MiniProgram {
+        appid: "wxd678efh567hg6787".into(),
+        service_id,
+        out_contract_code: out_contract_code.into(),
+        notify_url: "https://yourapp.com/notify".into(),
+        contract_display_account: "微信代扣用户A".into(),
+        openid: OPENID.into(),
+    }
+}
+
+/// Pre-signs a contract over HTTP; its `pre_entrustweb_id` is the token
+/// for orders.
+pub async fn pre_sign(
+    client: &Client,
+    service_id: u64,
+    out_contract_code: &str,
+) -> MiniProgramResponse {
+    client
+        .normal_mini_program(pre_sign_request(service_id, out_contract_code))
+        .await
+        .expect("pre-sign succeeds")
+}
+
+/// Calls a `/sandbox/…` control route over HTTP: status and JSON body
+/// (`Null` when empty).
+pub async fn control(
+    sandbox: &Sandbox,
+    method: Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (StatusCode, serde_json::Value) {
+    let transport = HyperTransport::builder()
+        .allow_http(true)
+        .build()
+        .expect("transport");
+    let bytes = body
+        .map(|b| serde_json::to_vec(&b).expect("json"))
+        .unwrap_or_default();
+    let request = http::Request::builder()
+        .method(method)
+        .uri(format!("{}{path}", sandbox.base_url()))
+        .header("content-type", "application/json")
+        .body(bytes::Bytes::from(bytes))
+        .expect("request");
+    let answer = transport
+        .send(request)
+        .await
+        .expect("control call answered");
+    let status = answer.status();
+    let json = if answer.body().is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(answer.body()).expect("control answers JSON")
+    };
+    (status, json)
 }

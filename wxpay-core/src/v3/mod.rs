@@ -6,5 +6,6 @@
 //! comes with an extension trait adding a method to [`Client`](crate::Client);
 //! [`prelude`](crate::prelude) brings all of them into scope.
 
+pub mod password_exempt_contract;
 pub mod pay;
 pub mod refund;

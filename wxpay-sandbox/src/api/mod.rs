@@ -1,12 +1,20 @@
-//! The platform's APIs as the sandbox implements them, one module per area.
+//! The platform's APIs as the sandbox implements them, one module per area:
+//! placing orders (`pay`), looking them up and closing them (`orders`),
+//! password-free contracts (`contracts`), refunds (`refunds`).
 
 use crate::router::Router;
 
+pub(crate) mod contracts;
+mod orders;
 mod pay;
+mod refunds;
 
 /// Every built-in APIv3 route.
 pub(crate) fn router() -> Router {
     let mut router = Router::default();
     pay::register(&mut router);
+    orders::register(&mut router);
+    contracts::register(&mut router);
+    refunds::register(&mut router);
     router
 }

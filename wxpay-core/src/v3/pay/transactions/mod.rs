@@ -1,8 +1,19 @@
 //! `/v3/pay/transactions/…`: orders of directly connected merchants (直连商户).
+//!
+//! Placing orders: [`JsapiWithContract`], [`AppWithContract`]; looking them
+//! up: [`OutTradeNo`], [`Id`] (both answer a [`Transaction`]); closing
+//! them: [`out_trade_no::Close`].
 
+mod app_with_contract;
 mod jsapi_with_contract;
+pub mod out_trade_no;
+mod query;
+mod transaction;
 
+pub use app_with_contract::*;
 pub use jsapi_with_contract::*;
+pub use query::*;
+pub use transaction::*;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,339 @@
+//! Password-free contracts: `/v3/password-exempt-contract/contracts/…`.
+//!
+//! Pre-signing (eight routes: four merchant kinds × mini-program or
+//! pay-then-sign) records a pending contract; the user signs it through
+//! the control plane ([`Sandbox::sign_contract`](crate::Sandbox::sign_contract),
+//! `POST /sandbox/contracts/…/sign`) or by paying an order placed with its
+//! token. Pre-signing again while pending starts a new session; once
+//! signed or terminated the contract number is taken (`400
+//! INVALID_REQUEST`).
+//!
+//! The query and the termination only see signed and terminated
+//! contracts of the signing merchant (`404 RESOURCE_NOT_EXISTS`
+//! otherwise). Terminating twice answers `400 INVALID_REQUEST`. The spec
+//! names no `contract_termination_mode` for a merchant's own termination;
+//! the sandbox reports [`MERCHANT_TERMINATION_MODE`].
+
+use http::{Method, StatusCode};
+use serde_json::{Map, Value, json};
+
+use crate::reply::Reply;
+use crate::router::{Router, SandboxRequest};
+use crate::server::{Builtin, Shared, add};
+use crate::state::{Contract, ContractKey, ContractState, TradeState, compact_time};
+use crate::time::{format_china, now_unix};
+use crate::validate::{Checked, Fields, no_four_byte_chars, path_str, path_u64};
+
+/// The `contract_termination_mode` the sandbox reports when the merchant
+/// terminates a contract through the API.
+pub const MERCHANT_TERMINATION_MODE: &str = "MCH_API_TERMINATE";
+
+/// The appid and page of WeChat's signing mini-program, as answered to a
+/// mini-program pre-sign.
+const SIGN_MP_APPID: &str = "wxbd687630cd02ce1d";
+const SIGN_MP_PATH: &str = "pages/PwdExemptContract/index";
+
+const PREFIX: &str = "/v3/password-exempt-contract/contracts";
+
+pub(crate) fn register(router: &mut Router) {
+    let pre_sign: [(&str, &str, Builtin); 8] = [
+        ("normal", "mini-program", |s, r| {
+            reply(pre_sign(s, r, Kind::Normal, true))
+        }),
+        ("normal", "pay-redirect-sign", |s, r| {
+            reply(pre_sign(s, r, Kind::Normal, false))
+        }),
+        ("service-provider", "mini-program", |s, r| {
+            reply(pre_sign(s, r, Kind::ServiceProvider, true))
+        }),
+        ("service-provider", "pay-redirect-sign", |s, r| {
+            reply(pre_sign(s, r, Kind::ServiceProvider, false))
+        }),
+        ("ecommerce", "mini-program", |s, r| {
+            reply(pre_sign(s, r, Kind::Ecommerce, true))
+        }),
+        ("ecommerce", "pay-redirect-sign", |s, r| {
+            reply(pre_sign(s, r, Kind::Ecommerce, false))
+        }),
+        ("qs", "mini-program", |s, r| {
+            reply(pre_sign(s, r, Kind::Qs, true))
+        }),
+        ("qs", "pay-redirect-sign", |s, r| {
+            reply(pre_sign(s, r, Kind::Qs, false))
+        }),
+    ];
+    for (kind, scene, handler) in pre_sign {
+        add(
+            router,
+            Method::POST,
+            &format!("{PREFIX}/{kind}/pre-entrust-sign/{scene}"),
+            handler,
+        );
+    }
+    add(
+        router,
+        Method::GET,
+        &format!("{PREFIX}/service-id/{{service_id}}/out-contract-code/{{out_contract_code}}"),
+        |s, r| reply(query(s, r)),
+    );
+    add(
+        router,
+        Method::POST,
+        &format!(
+            "{PREFIX}/service-id/{{service_id}}/out-contract-code/{{out_contract_code}}/terminate"
+        ),
+        |s, r| reply(terminate(s, r)),
+    );
+}
+
+fn reply(result: Checked<Reply>) -> Reply {
+    result.unwrap_or_else(|reply| reply)
+}
+
+/// The merchant kinds of the pre-sign routes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Normal,
+    ServiceProvider,
+    Ecommerce,
+    Qs,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Normal => "normal",
+            Kind::ServiceProvider => "service-provider",
+            Kind::Ecommerce => "ecommerce",
+            Kind::Qs => "qs",
+        }
+    }
+}
+
+/// Who the contract is with, as the pre-sign body names it.
+struct Signer<'a> {
+    appid: &'a str,
+    openid: Option<&'a str>,
+    sub_mchid: Option<&'a str>,
+    sub_appid: Option<&'a str>,
+    sub_openid: Option<&'a str>,
+}
+
+fn signer<'a>(f: &Fields<'a>, kind: Kind) -> Checked<Signer<'a>> {
+    Ok(match kind {
+        Kind::Normal | Kind::Ecommerce => Signer {
+            appid: f.req_str_max("appid", 32)?,
+            openid: Some(f.req_str_max("openid", 128)?),
+            sub_mchid: None,
+            sub_appid: None,
+            sub_openid: None,
+        },
+        Kind::ServiceProvider => Signer {
+            appid: f.req_str_max("sp_appid", 32)?,
+            openid: f.opt_str_max("sp_openid", 128)?,
+            sub_mchid: Some(f.req_str_max("sub_mchid", 32)?),
+            sub_appid: Some(f.req_str_max("sub_appid", 32)?),
+            sub_openid: f.opt_str_max("sub_openid", 128)?,
+        },
+        Kind::Qs => Signer {
+            appid: f.req_str_max("appid", 32)?,
+            openid: f.opt_str_max("openid", 128)?,
+            sub_mchid: Some(f.req_str_max("sub_mchid", 32)?),
+            sub_appid: Some(f.req_str_max("sub_appid", 32)?),
+            sub_openid: f.opt_str_max("sub_openid", 128)?,
+        },
+    })
+}
+
+fn pre_sign(
+    shared: &Shared,
+    req: &SandboxRequest,
+    kind: Kind,
+    mini_program: bool,
+) -> Checked<Reply> {
+    let map = req.json()?;
+    no_four_byte_chars(&Value::Object(map.clone()), "")?;
+    let f = Fields::root(&map);
+    let who = signer(&f, kind)?;
+    let service_id = f.req_positive_int("service_id")?.unsigned_abs();
+    let out_contract_code = f.req_str_max("out_contract_code", 64)?;
+    let notify_url = f.req_notify_url("notify_url")?;
+    let display = f.req_str_max("contract_display_account", 64)?;
+    let prepay_id = if mini_program {
+        None
+    } else {
+        Some(f.req_str("prepay_id")?)
+    };
+
+    let mut state = shared.state();
+    if let Some(prepay_id) = prepay_id {
+        // The order must be one this merchant (or its sub-merchant) placed and is still unpaid.
+        let owner = who.sub_mchid.unwrap_or(&req.mchid);
+        let unpaid = state.orders.values().any(|o| {
+            o.prepay_id == prepay_id && o.mchid == owner && o.trade_state == TradeState::Notpay
+        });
+        if !unpaid {
+            return Err(Reply::param_error(
+                "prepay_id",
+                &json!(prepay_id),
+                "is not an unpaid order of this merchant",
+            ));
+        }
+    }
+    let key = ContractKey {
+        mchid: req.mchid.clone(),
+        service_id,
+        out_contract_code: out_contract_code.to_owned(),
+    };
+    if state
+        .contracts
+        .get(&key)
+        .is_some_and(|c| c.state != ContractState::Pending)
+    {
+        return Err(Reply::error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            "a contract with this out_contract_code was already signed in this service",
+        ));
+    }
+    let now = now_unix();
+    let seq = state.next_seq();
+    let pre_entrustweb_id = mini_program.then(|| format!("pe{}{seq:015x}", compact_time(now)));
+    let contract = Contract {
+        key: key.clone(),
+        kind: kind.name(),
+        scene: if mini_program {
+            "mini-program"
+        } else {
+            "pay-redirect-sign"
+        },
+        sub_mchid: who.sub_mchid.map(str::to_owned),
+        appid: who.appid.to_owned(),
+        sub_appid: who.sub_appid.map(str::to_owned),
+        openid: who.openid.map(str::to_owned),
+        sub_openid: who.sub_openid.map(str::to_owned),
+        contract_display_account: display.to_owned(),
+        notify_url: notify_url.to_owned(),
+        pre_entrustweb_id: pre_entrustweb_id.clone(),
+        prepay_id: prepay_id.map(str::to_owned),
+        state: ContractState::Pending,
+        contract_id: None,
+        created_at: now,
+        signed_at: None,
+        terminated_at: None,
+        termination_mode: None,
+        termination_remark: None,
+    };
+    state.contracts.insert(key, contract);
+
+    let mut answer = Map::new();
+    if let Some(id) = pre_entrustweb_id {
+        answer.insert("pre_entrustweb_id".into(), json!(id));
+    }
+    answer.insert("mchid".into(), json!(req.mchid));
+    if kind == Kind::ServiceProvider {
+        answer.insert("sub_mchid".into(), json!(who.sub_mchid));
+    }
+    answer.insert("service_id".into(), json!(service_id));
+    answer.insert("out_contract_code".into(), json!(out_contract_code));
+    if mini_program {
+        answer.insert("sign_mp_appid".into(), json!(SIGN_MP_APPID));
+        answer.insert("sign_mp_path".into(), json!(SIGN_MP_PATH));
+    }
+    Ok(Reply::ok(&Value::Object(answer)))
+}
+
+/// The contract a query or termination names, if the platform would show it.
+fn key_from_path(req: &SandboxRequest) -> Checked<ContractKey> {
+    Ok(ContractKey {
+        mchid: req.mchid.clone(),
+        service_id: path_u64(req, "service_id")?,
+        out_contract_code: path_str(req, "out_contract_code")?.to_owned(),
+    })
+}
+
+fn not_exists() -> Reply {
+    Reply::not_found("RESOURCE_NOT_EXISTS", "no signed contract with this number")
+}
+
+fn query(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
+    let key = key_from_path(req)?;
+    let state = shared.state();
+    match state.contracts.get(&key) {
+        Some(c) if c.state != ContractState::Pending => Ok(Reply::ok(&contract_json(c))),
+        _ => Err(not_exists()),
+    }
+}
+
+fn terminate(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
+    let key = key_from_path(req)?;
+    let map = req.json()?;
+    let remark = Fields::root(&map).req_str_max("contract_termination_remark", 256)?;
+    let mut state = shared.state();
+    let contract = state
+        .contracts
+        .get_mut(&key)
+        .filter(|c| c.state != ContractState::Pending)
+        .ok_or_else(not_exists)?;
+    if contract.state == ContractState::Terminated {
+        return Err(Reply::error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            "the contract is already terminated",
+        ));
+    }
+    contract.state = ContractState::Terminated;
+    contract.terminated_at = Some(now_unix());
+    contract.termination_mode = Some(MERCHANT_TERMINATION_MODE.to_owned());
+    contract.termination_remark = Some(remark.to_owned());
+    Ok(Reply::ok(&json!({
+        "mchid": key.mchid,
+        "service_id": key.service_id,
+        "out_contract_code": key.out_contract_code,
+    })))
+}
+
+/// What the contract query reports about a signed or terminated contract.
+fn contract_json(c: &Contract) -> Value {
+    let mut v = Map::new();
+    v.insert("mchid".into(), json!(c.key.mchid));
+    v.insert("contract_id".into(), json!(c.contract_id));
+    v.insert("appid".into(), json!(c.appid));
+    v.insert("openid".into(), json!(c.openid));
+    if let Some(sub_appid) = &c.sub_appid {
+        v.insert("sub_appid".into(), json!(sub_appid));
+    }
+    if let Some(sub_openid) = &c.sub_openid {
+        v.insert("sub_openid".into(), json!(sub_openid));
+    }
+    v.insert("service_id".into(), json!(c.key.service_id));
+    v.insert("out_contract_code".into(), json!(c.key.out_contract_code));
+    v.insert(
+        "contract_display_account".into(),
+        json!(c.contract_display_account),
+    );
+    let state = match c.state {
+        ContractState::Terminated => "TERMINATED",
+        _ => "SIGNED",
+    };
+    v.insert("contract_state".into(), json!(state));
+    v.insert(
+        "contract_signed_time".into(),
+        json!(c.signed_at.map(format_china)),
+    );
+    if c.state == ContractState::Terminated {
+        let mut info = Map::new();
+        info.insert(
+            "contract_termination_mode".into(),
+            json!(c.termination_mode),
+        );
+        if let Some(t) = c.terminated_at {
+            info.insert("contract_terminated_time".into(), json!(format_china(t)));
+        }
+        if let Some(r) = &c.termination_remark {
+            info.insert("contract_termination_remark".into(), json!(r));
+        }
+        v.insert("contract_terminate_info".into(), Value::Object(info));
+    }
+    Value::Object(v)
+}

@@ -1,0 +1,214 @@
+//! Looking up and closing orders: `GET …/transactions/out-trade-no/{…}`,
+//! `GET …/transactions/id/{…}` and `POST …/out-trade-no/{…}/close`, direct
+//! (`/v3/pay/transactions`) and partner (`/v3/pay/partner/transactions`).
+//!
+//! A direct route only sees the signing merchant's direct orders; a
+//! partner route only sees orders the signing service provider placed for
+//! the named sub-merchant. Anything else is `404 ORDER_NOT_EXIST`.
+//! Closing an unpaid order answers 204 (again 204 when already closed);
+//! closing a paid one answers `400 ORDER_PAID`.
+
+use http::{Method, StatusCode};
+use serde_json::{Map, Value, json};
+
+use crate::reply::Reply;
+use crate::router::{Router, SandboxRequest};
+use crate::server::{Builtin, Shared, add};
+use crate::state::{Order, State, TradeState};
+use crate::time::format_china;
+use crate::validate::{Checked, Fields, path_str, query_signer, req_query};
+
+pub(crate) fn register(router: &mut Router) {
+    let routes: [(Method, &str, Builtin); 6] = [
+        (
+            Method::GET,
+            "/v3/pay/transactions/out-trade-no/{out_trade_no}",
+            |s, r| reply(by_out_trade_no(s, r, false)),
+        ),
+        (
+            Method::GET,
+            "/v3/pay/transactions/id/{transaction_id}",
+            |s, r| reply(by_transaction_id(s, r, false)),
+        ),
+        (
+            Method::POST,
+            "/v3/pay/transactions/out-trade-no/{out_trade_no}/close",
+            |s, r| reply(close(s, r, false)),
+        ),
+        (
+            Method::GET,
+            "/v3/pay/partner/transactions/out-trade-no/{out_trade_no}",
+            |s, r| reply(by_out_trade_no(s, r, true)),
+        ),
+        (
+            Method::GET,
+            "/v3/pay/partner/transactions/id/{transaction_id}",
+            |s, r| reply(by_transaction_id(s, r, true)),
+        ),
+        (
+            Method::POST,
+            "/v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close",
+            |s, r| reply(close(s, r, true)),
+        ),
+    ];
+    for (method, template, handler) in routes {
+        add(router, method, template, handler);
+    }
+}
+
+fn reply(result: Checked<Reply>) -> Reply {
+    result.unwrap_or_else(|reply| reply)
+}
+
+fn order_not_exist() -> Reply {
+    Reply::not_found("ORDER_NOT_EXIST", "the order does not exist")
+}
+
+/// The owner and service provider a query names: `(mchid, None)` from the
+/// `mchid` query parameter, or `(sub_mchid, Some(sp_mchid))`.
+fn owner_from_query(req: &SandboxRequest, partner: bool) -> Checked<(String, Option<String>)> {
+    if partner {
+        let sp = query_signer(req, "sp_mchid")?;
+        let sub = req_query(req, "sub_mchid")?;
+        Ok((sub.to_owned(), Some(sp.to_owned())))
+    } else {
+        Ok((query_signer(req, "mchid")?.to_owned(), None))
+    }
+}
+
+fn visible(order: &Order, sp_mchid: Option<&String>) -> bool {
+    order.sp_mchid.as_ref() == sp_mchid
+}
+
+fn by_out_trade_no(shared: &Shared, req: &SandboxRequest, partner: bool) -> Checked<Reply> {
+    let out_trade_no = path_str(req, "out_trade_no")?;
+    let (owner, sp) = owner_from_query(req, partner)?;
+    let state = shared.state();
+    match state.order(&owner, out_trade_no) {
+        Some(order) if visible(order, sp.as_ref()) => Ok(Reply::ok(&transaction_json(order))),
+        _ => Err(order_not_exist()),
+    }
+}
+
+fn by_transaction_id(shared: &Shared, req: &SandboxRequest, partner: bool) -> Checked<Reply> {
+    let transaction_id = path_str(req, "transaction_id")?;
+    let (owner, sp) = owner_from_query(req, partner)?;
+    let state = shared.state();
+    find_by_transaction_id(&state, &owner, transaction_id)
+        .filter(|o| visible(o, sp.as_ref()))
+        .map(|o| Reply::ok(&transaction_json(o)))
+        .ok_or_else(order_not_exist)
+}
+
+/// A paid order by its owner and platform number.
+pub(crate) fn find_by_transaction_id<'s>(
+    state: &'s State,
+    owner: &str,
+    transaction_id: &str,
+) -> Option<&'s Order> {
+    state
+        .orders
+        .values()
+        .find(|o| o.mchid == owner && o.transaction_id.as_deref() == Some(transaction_id))
+}
+
+fn close(shared: &Shared, req: &SandboxRequest, partner: bool) -> Checked<Reply> {
+    let out_trade_no = path_str(req, "out_trade_no")?;
+    let map = req.json()?;
+    let f = Fields::root(&map);
+    let (owner, sp) = if partner {
+        let sp = f.req_signer("sp_mchid", &req.mchid)?;
+        (f.req_str("sub_mchid")?.to_owned(), Some(sp.to_owned()))
+    } else {
+        (f.req_signer("mchid", &req.mchid)?.to_owned(), None)
+    };
+    let mut state = shared.state();
+    let order = state
+        .orders
+        .get_mut(&(owner, out_trade_no.to_owned()))
+        .filter(|o| visible(o, sp.as_ref()))
+        .ok_or_else(order_not_exist)?;
+    match order.trade_state {
+        TradeState::Notpay | TradeState::Closed | TradeState::Payerror => {
+            order.trade_state = TradeState::Closed;
+            Ok(Reply::no_content())
+        }
+        TradeState::Success | TradeState::Refund => Err(Reply::error(
+            StatusCode::BAD_REQUEST,
+            "ORDER_PAID",
+            "the order is paid and cannot be closed; refund it instead",
+        )),
+        TradeState::Userpaying => Err(Reply::error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            "the payer is paying; query the order again later",
+        )),
+    }
+}
+
+/// What an order query reports about a stored order.
+pub(crate) fn transaction_json(o: &Order) -> Value {
+    let mut v = Map::new();
+    let mut put = |k: &str, value: Value| {
+        v.insert(k.to_owned(), value);
+    };
+    match &o.sp_mchid {
+        Some(sp) => {
+            put("sp_appid", json!(o.appid));
+            put("sp_mchid", json!(sp));
+            if let Some(sub_appid) = &o.sub_appid {
+                put("sub_appid", json!(sub_appid));
+            }
+            put("sub_mchid", json!(o.mchid));
+        }
+        None => {
+            put("appid", json!(o.appid));
+            put("mchid", json!(o.mchid));
+        }
+    }
+    put("out_trade_no", json!(o.out_trade_no));
+    put("trade_type", json!(o.trade_type));
+    put("trade_state", json!(o.trade_state.as_str()));
+    put("trade_state_desc", json!(o.trade_state.description()));
+    if let Some(attach) = &o.attach {
+        put("attach", json!(attach));
+    }
+    let mut amount = Map::new();
+    amount.insert("total".into(), json!(o.total));
+    amount.insert("currency".into(), json!(o.currency));
+    if o.trade_state.is_paid() {
+        if let Some(id) = &o.transaction_id {
+            put("transaction_id", json!(id));
+        }
+        if let Some(bank) = &o.bank_type {
+            put("bank_type", json!(bank));
+        }
+        if let Some(t) = o.success_time {
+            put("success_time", json!(format_china(t)));
+        }
+        let mut payer = Map::new();
+        let (first, second) = match o.sp_mchid {
+            Some(_) => ("sp_openid", "sub_openid"),
+            None => ("openid", "sub_openid"),
+        };
+        if let Some(openid) = &o.payer_openid {
+            payer.insert(first.into(), json!(openid));
+        }
+        if let Some(sub) = &o.payer_sub_openid {
+            payer.insert(second.into(), json!(sub));
+        }
+        if !payer.is_empty() {
+            put("payer", Value::Object(payer));
+        }
+        if let Some(paid) = o.payer_total {
+            amount.insert("payer_total".into(), json!(paid));
+        }
+        amount.insert("payer_currency".into(), json!(o.currency));
+        put("promotion_detail", json!([]));
+    }
+    put("amount", Value::Object(amount));
+    if let Some(device_id) = &o.device_id {
+        put("scene_info", json!({ "device_id": device_id }));
+    }
+    Value::Object(v)
+}
