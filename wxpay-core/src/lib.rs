@@ -76,6 +76,7 @@ pub mod crypto;
 pub mod endpoint;
 pub mod error;
 pub mod pay_params;
+pub mod platform;
 pub mod sign;
 pub mod transport;
 pub mod v3;
@@ -100,7 +101,10 @@ pub mod prelude {
     pub use crate::client::{Client, ClientBuilder};
     pub use crate::credentials::Credentials;
     pub use crate::error::Error;
+    pub use crate::v3::CertificatesExt as _;
     pub use crate::v3::pay::transactions::JsapiWithContractExt as _;
+    pub use crate::v3::refund::domestic::refunds::ApplyAbnormalRefundExt as _;
+    pub use crate::v3::transfer::BatchesExt as _;
 }
 
 /// What `#[endpoint]` expansions use; not part of the public API.
