@@ -895,6 +895,100 @@ mod tests {
     }
 
     #[test]
+    fn decrypt_sensitive_reproduces_the_oaep_vector() {
+        let v = tv::case("oaep_decrypt_with_merchant_key");
+        let client = builder().build().unwrap();
+        assert_eq!(
+            client
+                .decrypt_sensitive(v["ciphertext"].as_str().unwrap())
+                .unwrap(),
+            v["plaintext"].as_str().unwrap()
+        );
+        // Encrypted to another key: refused, and the error shows no data.
+        let other = tv::wechatpay_public_key().encrypt_oaep(b"secret").unwrap();
+        let e = client.decrypt_sensitive(&other).unwrap_err();
+        assert!(matches!(e, Error::Build(_)), "{e:?}");
+        assert!(!format!("{e:?}{e}").contains("secret"));
+    }
+
+    #[test]
+    fn download_mode_needs_the_apiv3_key_and_lifts_the_key_requirement() {
+        let credentials =
+            || Credentials::new(tv::MCHID, tv::MERCHANT_SERIAL, tv::merchant_key()).unwrap();
+        let e = Client::builder()
+            .credentials(credentials())
+            .download_platform_certificates(true)
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("APIv3 key"), "{e}");
+        let e = Client::builder()
+            .credentials(credentials())
+            .apiv3_key("too short")
+            .download_platform_certificates(true)
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("APIv3 key"), "{e}");
+        let e = Client::builder()
+            .credentials(credentials())
+            .apiv3_key(tv::APIV3_KEY)
+            .download_platform_certificates(true)
+            .certificate_refresh_interval(Duration::ZERO)
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("interval"), "{e}");
+
+        // Certificate mode: no key yet, nothing preferred until a download.
+        let client = Client::builder()
+            .credentials(credentials())
+            .apiv3_key(tv::APIV3_KEY)
+            .download_platform_certificates(true)
+            .build()
+            .unwrap();
+        assert!(client.key_store().is_empty());
+        assert_eq!(client.preferred_platform_serial(), None);
+        assert!(client.apiv3_key().is_some());
+        // A preferred serial may name a certificate still to download.
+        let client = Client::builder()
+            .credentials(credentials())
+            .apiv3_key(tv::APIV3_KEY)
+            .download_platform_certificates(true)
+            .preferred_platform_serial(tv::PLATFORM_SERIAL)
+            .build()
+            .unwrap();
+        assert_eq!(
+            client.preferred_platform_serial().as_deref(),
+            Some(tv::PLATFORM_SERIAL)
+        );
+        // Migration: the public key is preferred by default.
+        let client = builder()
+            .apiv3_key(tv::APIV3_KEY)
+            .download_platform_certificates(true)
+            .build()
+            .unwrap();
+        assert_eq!(
+            client.preferred_platform_serial().as_deref(),
+            Some(tv::PUBLIC_KEY_ID)
+        );
+        let text = format!("{client:?}");
+        assert!(!text.contains(tv::APIV3_KEY), "{text}");
+    }
+
+    #[tokio::test]
+    async fn refresh_needs_download_mode() {
+        let client = builder().build().unwrap();
+        let e = client.refresh_platform_certificates().await.unwrap_err();
+        assert!(
+            e.to_string().contains("download_platform_certificates"),
+            "{e}"
+        );
+        assert_eq!(client.platform_keys_status().downloads, 0);
+        assert_eq!(
+            client.platform_keys_status().serials,
+            vec![tv::PUBLIC_KEY_ID.to_owned()]
+        );
+    }
+
+    #[test]
     fn client_is_send_sync_clone_and_debug_hides_keys() {
         fn assert_traits<T: Send + Sync + Clone + 'static>() {}
         assert_traits::<Client>();
