@@ -61,6 +61,13 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Platform keys
+//!
+//! Answers are verified with the WeChat Pay public key, with platform
+//! certificates the client downloads and keeps current, or with both during
+//! a migration; see [`platform`] for the modes, the refresh rules and which
+//! key requests name in `Wechatpay-Serial`.
+//!
 //! # Layout
 //!
 //! A request's life: request struct ([`endpoint`](macro@endpoint)) →

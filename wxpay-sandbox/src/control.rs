@@ -15,7 +15,7 @@
 //! | `POST /sandbox/platform/public-key` | adds the WeChat Pay public key (mixed mode) and, unless `"default":false`, makes it the default signer: body `{"id","private_key_pem","default"}`, all optional (default: the generated key); answers `{"public_key_id","public_key_pem"}` |
 //! | `DELETE /sandbox/platform/certificates` | removes every certificate: public-key mode, `/v3/certificates` answers 404 |
 //!
-//! See [`platform`](crate::platform) for what rotation and migration mean.
+//! See [`crate::platform`] for what rotation and migration mean.
 
 use http::{Method, StatusCode};
 use serde::Deserialize;

@@ -20,6 +20,26 @@
 //!
 //! Requests under `/sandbox/` steer it (see [`control`]); everything else is
 //! treated as an APIv3 call.
+//!
+//! It signs with a WeChat Pay public key by default; with
+//! [`SandboxBuilder::generated_certificate`] (or
+//! [`SandboxBuilder::platform_certificate`]) it runs in certificate mode and
+//! serves `GET /v3/certificates`. Certificates rotate and merchants migrate
+//! to the public key on command: see [`platform`].
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use wxpay_sandbox::Sandbox;
+//!
+//! let sandbox = Sandbox::builder().generated_certificate()?.start().await?;
+//! let client = sandbox
+//!     .merchant_client_builder()?
+//!     .download_platform_certificates(true) // learns the certificate by downloading it
+//!     .build()?;
+//! let new_serial = sandbox.rotate_certificate()?; // answers now signed with a new certificate
+//! # let _ = (client, new_serial);
+//! # Ok(()) }
+//! ```
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -26,6 +26,19 @@
 //! signed by the public key as soon as the platform has it, by a certificate
 //! until then) or names a certificate to stay on certificates a while longer.
 //!
+//! A running client can be migrated without a restart: add the public key
+//! to its [key store](crate::Client::key_store) and, unless a serial was
+//! fixed, requests name it from then on.
+//!
+//! ```no_run
+//! # fn run(client: &wxpay_core::Client, pem: &[u8]) -> Result<(), wxpay_core::crypto::CryptoError> {
+//! use wxpay_core::verify::PlatformKey;
+//! client
+//!     .key_store()
+//!     .insert(PlatformKey::public_key_pem("PUB_KEY_ID_0119000001092026112700000000000001", pem)?);
+//! # Ok(()) }
+//! ```
+//!
 //! # Downloads
 //!
 //! A download is trusted only once verified by what it carries
