@@ -517,7 +517,7 @@ async fn periodic_refresh_finds_new_certificates_and_stops_with_the_client() {
     assert!(sandbox.hits(CERTIFICATES) >= 2);
     drop(clone);
     // Let a download under way finish, then nothing more.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let after_drop = sandbox.hits(CERTIFICATES);
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(sandbox.hits(CERTIFICATES), after_drop);
