@@ -10,18 +10,24 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use serde::Deserialize;
 
 use crate::credentials::Credentials;
-use crate::crypto::{Certificate, PublicKey};
+use crate::crypto::{ApiV3Key, Certificate, PublicKey};
 use crate::endpoint::{Endpoint, QueryWriter, RequestBody};
 use crate::error::{
     ApiError, BuildError, DecodeError, Error, TransportError, TransportErrorKind, VerifyError,
 };
 use crate::pay_params::{AppPayParams, JsapiPayParams};
+use crate::platform::{PlatformKeys, Refresher};
 use crate::sign::Nonce;
 use crate::transport::{HyperTransport, Transport};
 use crate::verify::{
-    DEFAULT_MAX_SKEW, KeyStore, PlatformKey, PlatformKeyKind, SignatureHeaders, header_str,
-    headers, unix_seconds,
+    DEFAULT_MAX_SKEW, KeyStore, PlatformKey, SignatureHeaders, header_str, headers, unix_seconds,
 };
+
+/// How often downloaded platform certificates are refreshed by default.
+pub const DEFAULT_CERTIFICATE_REFRESH_INTERVAL: Duration = Duration::from_secs(12 * 3600);
+
+/// The default minimum time between two on-demand certificate downloads.
+pub const DEFAULT_ON_DEMAND_REFRESH_INTERVAL: Duration = Duration::from_secs(60);
 
 /// The production API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.mch.weixin.qq.com";
@@ -63,17 +69,17 @@ pub const USER_AGENT_PRODUCT: &str = concat!("wxpay-rust/", env!("CARGO_PKG_VERS
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
-    credentials: Credentials,
+pub(crate) struct Inner {
+    pub(crate) credentials: Credentials,
     base_url: String,
-    keys: Arc<KeyStore>,
-    preferred_serial: Option<String>,
+    pub(crate) platform: PlatformKeys,
+    pub(crate) apiv3_key: Option<ApiV3Key>,
     transport: Arc<dyn Transport>,
     timeout: Duration,
-    max_skew: Duration,
+    pub(crate) max_skew: Duration,
     user_agent: HeaderValue,
 }
 
@@ -82,8 +88,12 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("mchid", &self.inner.credentials.mchid())
             .field("base_url", &self.inner.base_url)
-            .field("platform_keys", &self.inner.keys.serials())
-            .field("preferred_serial", &self.inner.preferred_serial)
+            .field("platform_keys", &self.inner.platform.store.serials())
+            .field("preferred_serial", &self.inner.platform.preferred_serial())
+            .field(
+                "downloads_certificates",
+                &self.inner.platform.refresher.is_some(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -91,6 +101,14 @@ impl fmt::Debug for Client {
 /// A verified 2xx answer.
 pub(crate) struct Verified {
     pub(crate) status: StatusCode,
+    pub(crate) request_id: Option<String>,
+    pub(crate) body: Bytes,
+}
+
+/// An answer as received, not yet verified.
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
     pub(crate) request_id: Option<String>,
     pub(crate) body: Bytes,
 }
@@ -123,14 +141,25 @@ impl Client {
         &self.inner.base_url
     }
 
-    /// The platform keys this client verifies with (shared by its clones).
+    /// The platform keys this client verifies with (shared by its clones;
+    /// certificate downloads add to it).
     pub fn key_store(&self) -> &Arc<KeyStore> {
-        &self.inner.keys
+        &self.inner.platform.store
     }
 
-    /// The serial sent in `Wechatpay-Serial` and used to encrypt sensitive fields.
-    pub fn preferred_platform_serial(&self) -> Option<&str> {
-        self.inner.preferred_serial.as_deref()
+    /// The serial sent in `Wechatpay-Serial` and used to encrypt sensitive
+    /// fields, as it stands now: the one set with
+    /// [`ClientBuilder::preferred_platform_serial`], else the WeChat Pay
+    /// public key, else the valid certificate that expires last. `None`
+    /// before the first certificate download of a certificate-only client.
+    pub fn preferred_platform_serial(&self) -> Option<String> {
+        self.inner.platform.preferred_serial()
+    }
+
+    /// The APIv3 key, when configured (certificate downloads and
+    /// notification resources are encrypted with it).
+    pub fn apiv3_key(&self) -> Option<&ApiV3Key> {
+        self.inner.apiv3_key.as_ref()
     }
 
     /// Sends a typed request and returns its decoded answer.
@@ -142,6 +171,7 @@ impl Client {
     /// proved genuine, [`Error::Decode`] when a verified body does not fit,
     /// and [`Error::Transport`] / [`Error::Timeout`] below HTTP.
     pub async fn call<E: Endpoint>(&self, mut request: E) -> Result<E::Response, Error> {
+        let waited = self.prepare_platform_keys(E::HAS_SENSITIVE).await?;
         let encrypted_with = if E::HAS_SENSITIVE {
             let key = self.encryption_key()?;
             request.encrypt_sensitive(&mut |plain: &str| {
@@ -158,7 +188,9 @@ impl Client {
         let body = request.body()?;
         drop(request);
         let serial = encrypted_with.as_ref().map(|k| k.serial());
-        let answer = self.execute(E::METHOD, &path, &body, serial).await?;
+        let answer = self
+            .execute(E::METHOD, &path, &body, serial, !waited)
+            .await?;
         E::decode_response(&answer.body).map_err(|source| {
             Error::from(DecodeError {
                 status: answer.status,
@@ -204,7 +236,10 @@ impl Client {
             Some(value) => RequestBody::json(value)?,
             None => RequestBody::Empty,
         };
-        let answer = self.execute(method, &path_and_query, &body, None).await?;
+        let waited = self.prepare_platform_keys(false).await?;
+        let answer = self
+            .execute(method, &path_and_query, &body, None, !waited)
+            .await?;
         crate::endpoint::decode_json(&answer.body).map_err(|source| {
             Error::from(DecodeError {
                 status: answer.status,
@@ -257,27 +292,53 @@ impl Client {
             .map_err(|_| Error::build("the decrypted sensitive field is not UTF-8"))
     }
 
-    fn encryption_key(&self) -> Result<Arc<PlatformKey>, Error> {
-        let serial = self.inner.preferred_serial.as_deref().ok_or_else(|| {
-            Error::build(
-                "this request has sensitive fields to encrypt, but no platform public key or certificate is configured",
-            )
-        })?;
-        self.inner.keys.get(serial).ok_or_else(|| {
-            Error::build(format!(
-                "this request has sensitive fields to encrypt, but the preferred platform key {serial} is not loaded"
-            ))
-        })
-    }
-
-    /// Signs, sends and verifies one exchange.
+    /// Signs, sends and verifies one exchange. `serial` overrides the
+    /// preferred serial in `Wechatpay-Serial`; `may_refresh` says whether an
+    /// answer naming an unknown serial may start a certificate download (not
+    /// when the request has already waited for one).
     pub(crate) async fn execute(
         &self,
         method: Method,
         path_and_query: &str,
         body: &RequestBody,
         serial: Option<&str>,
+        may_refresh: bool,
     ) -> Result<Verified, Error> {
+        let Answer {
+            status,
+            headers,
+            request_id,
+            body,
+        } = self.exchange(method, path_and_query, body, serial).await?;
+        if status.is_success() {
+            match self.verify_answer(&headers, &body, may_refresh).await {
+                Ok(()) => Ok(Verified {
+                    status,
+                    request_id,
+                    body,
+                }),
+                Err(reason) => Err(VerifyError {
+                    status,
+                    request_id,
+                    reason,
+                }
+                .into()),
+            }
+        } else {
+            let verified = SignatureHeaders::any_present(&headers)
+                && self.verify_answer(&headers, &body, false).await.is_ok();
+            Err(api_error(status, &body, request_id, verified).into())
+        }
+    }
+
+    /// Signs and sends one exchange and returns the answer unverified.
+    pub(crate) async fn exchange(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: &RequestBody,
+        serial: Option<&str>,
+    ) -> Result<Answer, Error> {
         let inner = &*self.inner;
         let signed_body = body.signed_bytes();
         let nonce = Nonce::generate().map_err(|e| Error::Sign(e.into()))?;
@@ -299,7 +360,15 @@ impl Client {
             .header(AUTHORIZATION, authorization)
             .header(ACCEPT, HeaderValue::from_static("application/json"))
             .header(USER_AGENT, inner.user_agent.clone());
-        if let Some(serial) = serial.or(inner.preferred_serial.as_deref()) {
+        let preferred;
+        let serial = match serial {
+            Some(s) => Some(s),
+            None => {
+                preferred = inner.platform.preferred_serial();
+                preferred.as_deref()
+            }
+        };
+        if let Some(serial) = serial {
             builder = builder.header(headers::SERIAL, serial);
         }
         let payload = match body {
@@ -319,39 +388,18 @@ impl Client {
             };
         let (parts, body) = response.into_parts();
         let request_id = header_str(&parts.headers, headers::REQUEST_ID).map(str::to_owned);
-        let status = parts.status;
-        if status.is_success() {
-            match self.verify(&parts.headers, &body) {
-                Ok(()) => Ok(Verified {
-                    status,
-                    request_id,
-                    body,
-                }),
-                Err(reason) => Err(VerifyError {
-                    status,
-                    request_id,
-                    reason,
-                }
-                .into()),
-            }
-        } else {
-            let verified = SignatureHeaders::any_present(&parts.headers)
-                && self.verify(&parts.headers, &body).is_ok();
-            Err(api_error(status, &body, request_id, verified).into())
-        }
-    }
-
-    fn verify(&self, map: &HeaderMap, body: &[u8]) -> Result<(), crate::error::VerifyReason> {
-        let signed = SignatureHeaders::from_headers(map)?;
-        self.inner
-            .keys
-            .verify(&signed, body, SystemTime::now(), self.inner.max_skew)
+        Ok(Answer {
+            status: parts.status,
+            headers: parts.headers,
+            request_id,
+            body,
+        })
     }
 }
 
 /// Reads the platform's error object; a body that is not one (a proxy's
 /// page, say) leaves `code` empty and keeps its start as the message.
-fn api_error(
+pub(crate) fn api_error(
     status: StatusCode,
     body: &[u8],
     request_id: Option<String>,
@@ -383,9 +431,35 @@ fn api_error(
 
 /// Configures a [`Client`]; [`build`](ClientBuilder::build) checks everything.
 ///
-/// Required: [`credentials`](ClientBuilder::credentials) and at least one
-/// platform key ([`platform_public_key`](ClientBuilder::platform_public_key)
-/// or [`platform_certificate`](ClientBuilder::platform_certificate)).
+/// Required: [`credentials`](ClientBuilder::credentials) and a way to know
+/// the platform's keys, in one of the [modes](crate::platform):
+///
+/// ```no_run
+/// # fn run(credentials: wxpay_core::Credentials) -> Result<(), wxpay_core::Error> {
+/// use wxpay_core::Client;
+///
+/// // Public key (merchants registered since late 2024, or migrated).
+/// let client = Client::builder()
+///     .credentials(credentials.clone())
+///     .platform_public_key_pem_file("PUB_KEY_ID_0119000001092026112700000000000001", "pub_key.pem")
+///     .build()?;
+///
+/// // Platform certificates, downloaded and kept current.
+/// let client = Client::builder()
+///     .credentials(credentials.clone())
+///     .apiv3_key("sandboxApiV3Key0123456789abcdefX")
+///     .download_platform_certificates(true)
+///     .build()?;
+///
+/// // Migrating: both, chosen per message by serial.
+/// let client = Client::builder()
+///     .credentials(credentials)
+///     .apiv3_key("sandboxApiV3Key0123456789abcdefX")
+///     .download_platform_certificates(true)
+///     .platform_public_key_pem_file("PUB_KEY_ID_0119000001092026112700000000000001", "pub_key.pem")
+///     .build()?;
+/// # Ok(()) }
+/// ```
 #[must_use]
 pub struct ClientBuilder {
     credentials: Option<Credentials>,
@@ -393,6 +467,10 @@ pub struct ClientBuilder {
     allow_http: bool,
     keys: Vec<PlatformKey>,
     preferred_serial: Option<String>,
+    apiv3_key: Option<ApiV3Key>,
+    download_certificates: bool,
+    refresh_interval: Duration,
+    on_demand_interval: Duration,
     transport: Option<Arc<dyn Transport>>,
     connect_timeout: Duration,
     timeout: Duration,
@@ -409,6 +487,10 @@ impl Default for ClientBuilder {
             allow_http: false,
             keys: Vec::new(),
             preferred_serial: None,
+            apiv3_key: None,
+            download_certificates: false,
+            refresh_interval: DEFAULT_CERTIFICATE_REFRESH_INTERVAL,
+            on_demand_interval: DEFAULT_ON_DEMAND_REFRESH_INTERVAL,
             transport: None,
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
@@ -432,6 +514,9 @@ impl fmt::Debug for ClientBuilder {
                     .map(PlatformKey::serial)
                     .collect::<Vec<_>>(),
             )
+            .field("preferred_serial", &self.preferred_serial)
+            .field("apiv3_key", &self.apiv3_key)
+            .field("download_certificates", &self.download_certificates)
             .finish_non_exhaustive()
     }
 }
@@ -520,10 +605,52 @@ impl ClientBuilder {
     /// the key named there, which is how a merchant migrating from
     /// certificates to the public key chooses.
     ///
-    /// Default: the WeChat Pay public key when one is configured, otherwise
-    /// the certificate that expires last.
+    /// Default, decided afresh for each request: the WeChat Pay public key
+    /// when one is configured, otherwise the valid certificate that expires
+    /// last (so a certificate-only client follows rotations by itself).
+    /// A serial given here must be among the configured keys, unless
+    /// certificates are downloaded (it may then name a certificate to come).
     pub fn preferred_platform_serial(mut self, serial: impl Into<String>) -> Self {
         self.preferred_serial = Some(serial.into());
+        self
+    }
+
+    /// The merchant's APIv3 key, the 32 characters set in the merchant
+    /// platform. Needed to download platform certificates (they come
+    /// encrypted with it) and to read notifications.
+    pub fn apiv3_key(mut self, key: &str) -> Self {
+        match ApiV3Key::new(key) {
+            Ok(key) => {
+                self.apiv3_key = Some(key);
+                self
+            }
+            Err(e) => self.defer(BuildError::with_source("the APIv3 key is not usable", e).into()),
+        }
+    }
+
+    /// Downloads the platform certificates (`GET /v3/certificates`) and
+    /// keeps them current: at first use, every
+    /// [`certificate_refresh_interval`](Self::certificate_refresh_interval),
+    /// and when an answer names an unknown serial. Needs
+    /// [`apiv3_key`](Self::apiv3_key). With a public key configured too,
+    /// this is the migration mode. See [`crate::platform`].
+    pub fn download_platform_certificates(mut self, enable: bool) -> Self {
+        self.download_certificates = enable;
+        self
+    }
+
+    /// How often downloaded certificates are refreshed (default 12 hours;
+    /// must not be zero).
+    pub fn certificate_refresh_interval(mut self, interval: Duration) -> Self {
+        self.refresh_interval = interval;
+        self
+    }
+
+    /// The minimum time between two downloads started because an answer or
+    /// notification named an unknown serial (default one minute). Zero
+    /// removes the limit: only do that in tests.
+    pub fn on_demand_refresh_interval(mut self, interval: Duration) -> Self {
+        self.on_demand_interval = interval;
         self
     }
 
@@ -571,25 +698,46 @@ impl ClientBuilder {
             Error::build("credentials are required: call ClientBuilder::credentials")
         })?;
         let base_url = check_base_url(&self.base_url, self.allow_http)?;
-        if self.keys.is_empty() {
+        if self.keys.is_empty() && !self.download_certificates {
             return Err(Error::build(
-                "no platform key: add the WeChat Pay public key (platform_public_key) or a platform certificate \
-                 (platform_certificate); answers cannot be verified without one",
+                "no platform key: add the WeChat Pay public key (platform_public_key), or download platform \
+                 certificates (apiv3_key + download_platform_certificates(true)); answers cannot be verified without one",
             ));
         }
+        let refresher = if self.download_certificates {
+            if self.apiv3_key.is_none() {
+                return Err(Error::build(
+                    "downloading platform certificates needs the APIv3 key: call ClientBuilder::apiv3_key",
+                ));
+            }
+            if self.refresh_interval.is_zero() {
+                return Err(Error::build(
+                    "the certificate refresh interval must not be zero",
+                ));
+            }
+            Some(Refresher::new(
+                self.refresh_interval,
+                self.on_demand_interval,
+            ))
+        } else {
+            None
+        };
         let keys = Arc::new(KeyStore::new());
         for key in &self.keys {
             keys.insert(key.clone());
         }
-        let preferred_serial = match self.preferred_serial {
-            Some(serial) if keys.contains(&serial) => Some(serial),
-            Some(serial) => {
+        if let Some(serial) = &self.preferred_serial {
+            if !keys.contains(serial) && refresher.is_none() {
                 return Err(Error::build(format!(
                     "preferred platform serial {serial:?} is not among the configured keys {:?}",
                     keys.serials()
                 )));
             }
-            None => default_preferred(&self.keys),
+        }
+        let platform = PlatformKeys {
+            store: keys,
+            fixed_preferred: self.preferred_serial,
+            refresher,
         };
         let user_agent = match &self.user_agent_suffix {
             Some(suffix) => format!(
@@ -618,8 +766,8 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 credentials,
                 base_url,
-                keys,
-                preferred_serial,
+                platform,
+                apiv3_key: self.apiv3_key,
                 transport,
                 timeout: self.timeout,
                 max_skew: self.max_skew,
@@ -627,19 +775,6 @@ impl ClientBuilder {
             }),
         })
     }
-}
-
-fn default_preferred(keys: &[PlatformKey]) -> Option<String> {
-    if let Some(k) = keys.iter().find(|k| k.kind() == PlatformKeyKind::PublicKey) {
-        return Some(k.serial().to_owned());
-    }
-    keys.iter()
-        .filter_map(|k| match k.kind() {
-            PlatformKeyKind::Certificate { not_after, .. } => Some((not_after, k.serial())),
-            PlatformKeyKind::PublicKey => None,
-        })
-        .max()
-        .map(|(_, s)| s.to_owned())
 }
 
 fn check_base_url(url: &str, allow_http: bool) -> Result<String, Error> {
@@ -733,14 +868,17 @@ mod tests {
     fn preferred_serial_defaults_to_the_public_key() {
         let cert = Certificate::from_pem(tv::file("platform_cert.pem").as_bytes()).unwrap();
         let client = builder().platform_certificate(&cert).build().unwrap();
-        assert_eq!(client.preferred_platform_serial(), Some(tv::PUBLIC_KEY_ID));
+        assert_eq!(
+            client.preferred_platform_serial().as_deref(),
+            Some(tv::PUBLIC_KEY_ID)
+        );
         let client = builder()
             .platform_certificate(&cert)
             .preferred_platform_serial(tv::PLATFORM_SERIAL)
             .build()
             .unwrap();
         assert_eq!(
-            client.preferred_platform_serial(),
+            client.preferred_platform_serial().as_deref(),
             Some(tv::PLATFORM_SERIAL)
         );
         let only_cert = Client::builder()
@@ -751,8 +889,102 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(
-            only_cert.preferred_platform_serial(),
+            only_cert.preferred_platform_serial().as_deref(),
             Some(tv::PLATFORM_SERIAL)
+        );
+    }
+
+    #[test]
+    fn decrypt_sensitive_reproduces_the_oaep_vector() {
+        let v = tv::case("oaep_decrypt_with_merchant_key");
+        let client = builder().build().unwrap();
+        assert_eq!(
+            client
+                .decrypt_sensitive(v["ciphertext"].as_str().unwrap())
+                .unwrap(),
+            v["plaintext"].as_str().unwrap()
+        );
+        // Encrypted to another key: refused, and the error shows no data.
+        let other = tv::wechatpay_public_key().encrypt_oaep(b"secret").unwrap();
+        let e = client.decrypt_sensitive(&other).unwrap_err();
+        assert!(matches!(e, Error::Build(_)), "{e:?}");
+        assert!(!format!("{e:?}{e}").contains("secret"));
+    }
+
+    #[test]
+    fn download_mode_needs_the_apiv3_key_and_lifts_the_key_requirement() {
+        let credentials =
+            || Credentials::new(tv::MCHID, tv::MERCHANT_SERIAL, tv::merchant_key()).unwrap();
+        let e = Client::builder()
+            .credentials(credentials())
+            .download_platform_certificates(true)
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("APIv3 key"), "{e}");
+        let e = Client::builder()
+            .credentials(credentials())
+            .apiv3_key("too short")
+            .download_platform_certificates(true)
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("APIv3 key"), "{e}");
+        let e = Client::builder()
+            .credentials(credentials())
+            .apiv3_key(tv::APIV3_KEY)
+            .download_platform_certificates(true)
+            .certificate_refresh_interval(Duration::ZERO)
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("interval"), "{e}");
+
+        // Certificate mode: no key yet, nothing preferred until a download.
+        let client = Client::builder()
+            .credentials(credentials())
+            .apiv3_key(tv::APIV3_KEY)
+            .download_platform_certificates(true)
+            .build()
+            .unwrap();
+        assert!(client.key_store().is_empty());
+        assert_eq!(client.preferred_platform_serial(), None);
+        assert!(client.apiv3_key().is_some());
+        // A preferred serial may name a certificate still to download.
+        let client = Client::builder()
+            .credentials(credentials())
+            .apiv3_key(tv::APIV3_KEY)
+            .download_platform_certificates(true)
+            .preferred_platform_serial(tv::PLATFORM_SERIAL)
+            .build()
+            .unwrap();
+        assert_eq!(
+            client.preferred_platform_serial().as_deref(),
+            Some(tv::PLATFORM_SERIAL)
+        );
+        // Migration: the public key is preferred by default.
+        let client = builder()
+            .apiv3_key(tv::APIV3_KEY)
+            .download_platform_certificates(true)
+            .build()
+            .unwrap();
+        assert_eq!(
+            client.preferred_platform_serial().as_deref(),
+            Some(tv::PUBLIC_KEY_ID)
+        );
+        let text = format!("{client:?}");
+        assert!(!text.contains(tv::APIV3_KEY), "{text}");
+    }
+
+    #[tokio::test]
+    async fn refresh_needs_download_mode() {
+        let client = builder().build().unwrap();
+        let e = client.refresh_platform_certificates().await.unwrap_err();
+        assert!(
+            e.to_string().contains("download_platform_certificates"),
+            "{e}"
+        );
+        assert_eq!(client.platform_keys_status().downloads, 0);
+        assert_eq!(
+            client.platform_keys_status().serials,
+            vec![tv::PUBLIC_KEY_ID.to_owned()]
         );
     }
 

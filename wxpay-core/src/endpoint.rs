@@ -105,6 +105,37 @@ impl<T: SensitiveFields + ?Sized> SensitiveFields for Box<T> {
     }
 }
 
+/// Stands in for a sensitive value in hand-written `Debug` output: prints
+/// `<redacted>`, so neither the plaintext nor (after encryption) the
+/// ciphertext of a `#[sensitive]` field reaches a log.
+///
+/// ```
+/// use std::fmt;
+/// use wxpay_core::endpoint::Redacted;
+///
+/// struct Payee { name: String, openid: String }
+///
+/// impl fmt::Debug for Payee {
+///     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+///         f.debug_struct("Payee")
+///             .field("name", &Redacted)
+///             .field("openid", &self.openid)
+///             .finish()
+///     }
+/// }
+///
+/// let text = format!("{:?}", Payee { name: "张三".into(), openid: "o1".into() });
+/// assert_eq!(text, r#"Payee { name: <redacted>, openid: "o1" }"#);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
 /// A request body, exactly as it will be sent and signed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

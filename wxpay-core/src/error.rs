@@ -350,6 +350,12 @@ pub enum VerifyReason {
     /// The signature did not match the timestamp, nonce and body.
     #[error("signature does not match")]
     BadSignature,
+    /// A platform certificate download (`GET /v3/certificates`) could not be
+    /// trusted: the list was unreadable, a certificate did not decrypt with
+    /// the APIv3 key (a wrong key, or tampering), did not parse, or did not
+    /// carry the serial announced for it. Nothing from it was kept.
+    #[error("platform certificate download refused: {0}")]
+    CertificateDownload(String),
 }
 
 /// An answer rejected by verification; see [`Error::Verify`].

@@ -61,6 +61,13 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Platform keys
+//!
+//! Answers are verified with the WeChat Pay public key, with platform
+//! certificates the client downloads and keeps current, or with both during
+//! a migration; see [`platform`] for the modes, the refresh rules and which
+//! key requests name in `Wechatpay-Serial`.
+//!
 //! # Layout
 //!
 //! A request's life: request struct ([`endpoint`](macro@endpoint)) →
@@ -77,6 +84,7 @@ pub mod endpoint;
 pub mod error;
 mod open_enum;
 pub mod pay_params;
+pub mod platform;
 pub mod sign;
 pub mod transport;
 pub mod v3;
@@ -106,6 +114,7 @@ pub mod prelude {
     pub use crate::client::{Client, ClientBuilder};
     pub use crate::credentials::Credentials;
     pub use crate::error::Error;
+    pub use crate::v3::CertificatesExt as _;
     pub use crate::v3::password_exempt_contract::contracts::ecommerce::pre_entrust_sign::{
         MiniProgramExt as _, PayRedirectSignExt as _,
     };
@@ -128,7 +137,9 @@ pub mod prelude {
     pub use crate::v3::pay::transactions::{
         AppWithContractExt as _, IdExt as _, JsapiWithContractExt as _, OutTradeNoExt as _,
     };
+    pub use crate::v3::refund::domestic::refunds::ApplyAbnormalRefundExt as _;
     pub use crate::v3::refund::domestic::{GetRefundsExt as _, PostRefundsExt as _};
+    pub use crate::v3::transfer::BatchesExt as _;
 }
 
 /// What `#[endpoint]` expansions use; not part of the public API.

@@ -258,6 +258,58 @@ impl KeyStore {
         v
     }
 
+    /// Every key, in no particular order (a snapshot: later changes are not seen).
+    pub fn keys(&self) -> Vec<Arc<PlatformKey>> {
+        self.keys
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// Whether a WeChat Pay public key is present.
+    pub fn has_public_key(&self) -> bool {
+        self.keys
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .any(|k| k.kind == PlatformKeyKind::PublicKey)
+    }
+
+    /// Whether a key usable at `now` is present (a public key, or a
+    /// certificate that has not expired).
+    pub fn has_usable_key(&self, now: SystemTime) -> bool {
+        self.keys
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .any(|k| k.is_valid_at(now))
+    }
+
+    /// The serial a client names by default: the WeChat Pay public key when
+    /// there is one (the smallest id if several), otherwise the certificate
+    /// valid at `now` that expires last.
+    pub fn default_serial(&self, now: SystemTime) -> Option<String> {
+        let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
+        if let Some(id) = keys
+            .values()
+            .filter(|k| k.kind == PlatformKeyKind::PublicKey)
+            .map(|k| &k.serial)
+            .min()
+        {
+            return Some(id.clone());
+        }
+        keys.values()
+            .filter(|k| k.is_valid_at(now))
+            .filter_map(|k| match k.kind {
+                PlatformKeyKind::Certificate { not_after, .. } => Some((not_after, &k.serial)),
+                PlatformKeyKind::PublicKey => None,
+            })
+            .max()
+            .map(|(_, s)| s.clone())
+    }
+
     /// Whether the store holds no key.
     pub fn is_empty(&self) -> bool {
         self.keys

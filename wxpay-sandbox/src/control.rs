@@ -7,6 +7,13 @@
 //! | `POST /sandbox/faults` | adds a fault rule: `{"fault":{…},"method":"GET","path":"/v3/…","after":0,"times":1}` (see [`Fault`]) |
 //! | `DELETE /sandbox/faults` | removes every fault rule |
 //! | `GET /sandbox/hits` | requests seen per route, `{"POST /v3/…": n}` |
+//! | `GET /sandbox/platform` | the platform keys: `{"default_serial","keys":[{"serial","kind","retired","expire_time"}]}` |
+//! | `POST /sandbox/platform/certificates` | announces a new certificate (listed, not yet signing by default): `{"serial_no"}` |
+//! | `POST /sandbox/platform/certificates/{serial}/activate` | that certificate signs by default; the previous one is retired |
+//! | `POST /sandbox/platform/rotate` | announce and activate at once: `{"serial_no"}` |
+//! | `DELETE /sandbox/platform/certificates/{serial}` | removes one certificate (it expired) |
+//! | `POST /sandbox/platform/public-key` | adds the WeChat Pay public key (mixed mode) and, unless `"default":false`, makes it the default signer: body `{"id","private_key_pem","default"}`, all optional (default: the generated key); answers `{"public_key_id","public_key_pem"}` |
+//! | `DELETE /sandbox/platform/certificates` | removes every certificate: public-key mode, `/v3/certificates` answers 404 |
 //! | `GET /sandbox/orders/{mchid}/{out_trade_no}` | the stored [`Order`] |
 //! | `POST /sandbox/orders/{mchid}/{out_trade_no}/pay` | the user pays the unpaid order (see [`Sandbox::pay_order`](crate::Sandbox::pay_order)); answers the order |
 //! | `GET /sandbox/contracts/{mchid}/{service_id}/{out_contract_code}` | the stored [`Contract`], pending ones included |
@@ -21,6 +28,9 @@
 //! or refund answers `404 NOT_FOUND`; a move its state does not allow
 //! (paying a closed order, signing twice, settling a settled refund)
 //! answers `409 INVALID_STATE`.
+//!
+//! See [`crate::platform`] for what certificate rotation and migration to
+//! the public key mean.
 
 use http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
@@ -33,6 +43,8 @@ use crate::server::{Shared, add};
 use crate::state::{Contract, ContractKey, Order, Refund, RefundStatus, StateError};
 use crate::time::now_unix;
 use crate::validate::{Checked, path_str, path_u64};
+use crate::{keys, platform};
+use wxpay_core::crypto::PrivateKey;
 
 pub(crate) fn router() -> Router {
     let mut router = Router::default();
@@ -81,6 +93,43 @@ pub(crate) fn router() -> Router {
         Method::POST,
         "/sandbox/refunds/{mchid}/{out_refund_no}/settle",
         settle,
+    );
+    add(&mut router, Method::GET, "/sandbox/platform", platform_info);
+    add(
+        &mut router,
+        Method::POST,
+        "/sandbox/platform/certificates",
+        announce,
+    );
+    add(
+        &mut router,
+        Method::POST,
+        "/sandbox/platform/certificates/{serial}/activate",
+        activate,
+    );
+    add(
+        &mut router,
+        Method::POST,
+        "/sandbox/platform/rotate",
+        rotate,
+    );
+    add(
+        &mut router,
+        Method::DELETE,
+        "/sandbox/platform/certificates/{serial}",
+        remove_one,
+    );
+    add(
+        &mut router,
+        Method::DELETE,
+        "/sandbox/platform/certificates",
+        remove_all,
+    );
+    add(
+        &mut router,
+        Method::POST,
+        "/sandbox/platform/public-key",
+        public_key,
     );
     router
 }
@@ -293,4 +342,119 @@ fn hits(shared: &Shared, _: &SandboxRequest) -> Reply {
         .unwrap_or_else(|p| p.into_inner())
         .clone();
     Reply::ok(&json!(hits))
+}
+
+fn refused(e: &crate::SandboxError) -> Reply {
+    Reply::error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", e.to_string())
+}
+
+fn platform_info(shared: &Shared, _: &SandboxRequest) -> Reply {
+    let p = shared.platform();
+    let keys: Vec<_> = p
+        .keys
+        .iter()
+        .map(|k| {
+            let expire_time = k.certificate.as_ref().map(|c| {
+                let secs = c
+                    .not_after()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                crate::time::format_china(i64::try_from(secs).unwrap_or(i64::MAX))
+            });
+            json!({
+                "serial": k.serial,
+                "kind": if k.is_certificate() { "certificate" } else { "public_key" },
+                "retired": p.retired.contains(&k.serial),
+                "expire_time": expire_time,
+            })
+        })
+        .collect();
+    Reply::ok(&json!({ "default_serial": p.default_serial, "keys": keys }))
+}
+
+fn announce(shared: &Shared, _: &SandboxRequest) -> Reply {
+    match platform::announce_certificate(shared) {
+        Ok(serial) => Reply::ok(&json!({ "serial_no": serial })),
+        Err(e) => refused(&e),
+    }
+}
+
+fn activate(shared: &Shared, req: &SandboxRequest) -> Reply {
+    match platform::activate_certificate(shared, req.param("serial").unwrap_or_default()) {
+        Ok(()) => Reply::no_content(),
+        Err(e) => refused(&e),
+    }
+}
+
+fn rotate(shared: &Shared, _: &SandboxRequest) -> Reply {
+    let rotated = platform::announce_certificate(shared)
+        .and_then(|serial| platform::activate_certificate(shared, &serial).map(|()| serial));
+    match rotated {
+        Ok(serial) => Reply::ok(&json!({ "serial_no": serial })),
+        Err(e) => refused(&e),
+    }
+}
+
+fn remove_one(shared: &Shared, req: &SandboxRequest) -> Reply {
+    match platform::remove_certificate(shared, req.param("serial").unwrap_or_default()) {
+        Ok(()) => Reply::no_content(),
+        Err(e) => refused(&e),
+    }
+}
+
+fn remove_all(shared: &Shared, _: &SandboxRequest) -> Reply {
+    match platform::remove_certificates(shared) {
+        Ok(_) => Reply::no_content(),
+        Err(e) => refused(&e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct PublicKeyRequest {
+    id: Option<String>,
+    private_key_pem: Option<String>,
+    default: Option<bool>,
+}
+
+fn public_key(shared: &Shared, req: &SandboxRequest) -> Reply {
+    let parsed: PublicKeyRequest = if req.body.is_empty() {
+        PublicKeyRequest::default()
+    } else {
+        match serde_json::from_slice(&req.body) {
+            Ok(p) => p,
+            Err(e) => {
+                return Reply::error(
+                    StatusCode::BAD_REQUEST,
+                    "PARAM_ERROR",
+                    format!("bad public key request: {e}"),
+                );
+            }
+        }
+    };
+    let id = parsed
+        .id
+        .unwrap_or_else(|| keys::DEFAULT_PUBLIC_KEY_ID.to_owned());
+    let key = match parsed.private_key_pem {
+        Some(pem) => PrivateKey::from_pem(pem.as_bytes()).map_err(crate::SandboxError::from),
+        None => keys::generated_platform_key(&id)
+            .map(|k| k.private_key)
+            .map_err(crate::SandboxError::from),
+    };
+    let switched = key.and_then(|key| {
+        let pem = key.public_key().and_then(|k| k.to_pem())?;
+        if parsed.default.unwrap_or(true) {
+            platform::switch_to_public_key(shared, &id, key)?;
+        } else {
+            platform::add_public_key(shared, &id, key)?;
+        }
+        Ok(pem)
+    });
+    match switched {
+        Ok(pem) => Reply::ok(&json!({
+            "public_key_id": id,
+            "public_key_pem": String::from_utf8_lossy(&pem),
+        })),
+        Err(e) => refused(&e),
+    }
 }

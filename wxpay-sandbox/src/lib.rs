@@ -27,6 +27,25 @@
 //! settling ([`Sandbox::settle_refund`]), or the matching control routes.
 //! What the sandbox stores is readable with [`Sandbox::order`],
 //! [`Sandbox::contract`] and [`Sandbox::refund`].
+//! It signs with a WeChat Pay public key by default; with
+//! [`SandboxBuilder::generated_certificate`] (or
+//! [`SandboxBuilder::platform_certificate`]) it runs in certificate mode and
+//! serves `GET /v3/certificates`. Certificates rotate and merchants migrate
+//! to the public key on command: see [`platform`].
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use wxpay_sandbox::Sandbox;
+//!
+//! let sandbox = Sandbox::builder().generated_certificate()?.start().await?;
+//! let client = sandbox
+//!     .merchant_client_builder()?
+//!     .download_platform_certificates(true) // learns the certificate by downloading it
+//!     .build()?;
+//! let new_serial = sandbox.rotate_certificate()?; // answers now signed with a new certificate
+//! # let _ = (client, new_serial);
+//! # Ok(()) }
+//! ```
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -42,8 +61,10 @@ mod api;
 pub mod control;
 mod faults;
 pub mod keys;
+pub mod platform;
 mod reply;
 mod router;
+mod sensitive;
 mod server;
 mod state;
 pub mod time;
@@ -54,7 +75,10 @@ pub use faults::{Fault, FaultRule};
 pub use keys::{Merchant, SigningKey};
 pub use reply::Reply;
 pub use router::SandboxRequest;
-pub use state::{Contract, ContractKey, ContractState, Order, Refund, RefundStatus, TradeState};
+pub use state::{
+    AbnormalRefundApplication, Contract, ContractKey, ContractState, Order, Refund, RefundStatus,
+    TradeState, TransferBatch, TransferDetail,
+};
 
 use router::Route;
 use server::{Platform, Shared};
@@ -178,6 +202,15 @@ impl SandboxBuilder {
         self
     }
 
+    /// Signs with a freshly generated platform certificate (certificate
+    /// mode without bringing one's own). Call it twice for two certificates.
+    pub fn generated_certificate(mut self) -> Result<Self, SandboxError> {
+        self.signing_keys.push(keys::new_platform_certificate(
+            platform::CERTIFICATE_VALIDITY,
+        )?);
+        Ok(self)
+    }
+
     /// Which key signs answers when a request names none it knows
     /// (default: the public key if any, else the first certificate).
     pub fn default_serial(mut self, serial: impl Into<String>) -> Self {
@@ -213,6 +246,7 @@ impl SandboxBuilder {
         let platform = Platform {
             keys: signing_keys,
             default_serial,
+            retired: Vec::new(),
         };
         let shared = Arc::new(Shared::new(
             vec![merchant],
@@ -295,21 +329,32 @@ impl Sandbox {
             .ok_or_else(|| SandboxError::Config("no merchant".into()))
     }
 
-    /// A client builder set up for this sandbox: base URL, `http` allowed,
-    /// the merchant's credentials (when the sandbox knows its private key) and
-    /// every platform key.
-    pub fn client_builder(&self) -> Result<ClientBuilder, SandboxError> {
+    /// A client builder with the merchant's side only: base URL, `http`
+    /// allowed, credentials (when the sandbox knows the merchant's private
+    /// key) and the APIv3 key. Choose the platform-key mode on it, e.g.
+    /// `.download_platform_certificates(true)` for certificate mode.
+    pub fn merchant_client_builder(&self) -> Result<ClientBuilder, SandboxError> {
         let merchant = self.merchant()?;
         let key = merchant.private_key.clone().ok_or_else(|| {
             SandboxError::Config("the sandbox does not know this merchant's private key".into())
         })?;
+        let apiv3_key = merchant.apiv3_key.clone();
         let credentials = Credentials::new(merchant.mchid, merchant.serial, key)
             .map_err(|e| SandboxError::Config(e.to_string()))?;
-        let platform = self.shared.platform();
-        let mut builder = Client::builder()
+        Ok(Client::builder()
             .base_url(self.base_url())
             .allow_http(true)
-            .credentials(credentials);
+            .credentials(credentials)
+            .apiv3_key(&apiv3_key))
+    }
+
+    /// A client builder set up for this sandbox: what
+    /// [`merchant_client_builder`](Self::merchant_client_builder) sets, plus
+    /// every platform key given statically (no certificate download), the
+    /// default one preferred.
+    pub fn client_builder(&self) -> Result<ClientBuilder, SandboxError> {
+        let platform = self.shared.platform();
+        let mut builder = self.merchant_client_builder()?;
         for key in &platform.keys {
             builder = match &key.certificate {
                 Some(cert) => builder.platform_certificate(cert),
@@ -385,6 +430,91 @@ impl Sandbox {
             .get(route)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// The platform keys, each with its private half (to decrypt what a
+    /// client encrypted, in tests).
+    pub fn platform_keys(&self) -> Vec<SigningKey> {
+        self.shared.platform().keys
+    }
+
+    /// The serial answers are signed with unless a request names another
+    /// key that still signs.
+    pub fn default_serial(&self) -> String {
+        self.shared.platform().default_serial
+    }
+
+    /// Rotation, step one: a new platform certificate, listed by
+    /// `GET /v3/certificates` but not yet signing by default. Returns its serial.
+    pub fn announce_certificate(&self) -> Result<String, SandboxError> {
+        platform::announce_certificate(&self.shared)
+    }
+
+    /// Rotation, step two: the certificate signs by default; the one it
+    /// replaces is retired (still listed and accepted for encrypted fields,
+    /// no longer signing).
+    pub fn activate_certificate(&self, serial: &str) -> Result<(), SandboxError> {
+        platform::activate_certificate(&self.shared, serial)
+    }
+
+    /// Announces and activates a new certificate at once; returns its serial.
+    pub fn rotate_certificate(&self) -> Result<String, SandboxError> {
+        let serial = self.announce_certificate()?;
+        self.activate_certificate(&serial)?;
+        Ok(serial)
+    }
+
+    /// Rotation, last step: a certificate is gone (as when it expires).
+    pub fn remove_certificate(&self, serial: &str) -> Result<(), SandboxError> {
+        platform::remove_certificate(&self.shared, serial)
+    }
+
+    /// Migration, step one: the merchant applied for the WeChat Pay public
+    /// key `id` (whose private half is `private_key`). The platform signs
+    /// answers to requests naming it with it and decrypts fields encrypted
+    /// to it; certificates still sign by default (mixed mode).
+    pub fn add_public_key(&self, id: &str, private_key: PrivateKey) -> Result<(), SandboxError> {
+        platform::add_public_key(&self.shared, id, private_key)
+    }
+
+    /// Migration, step two: the public key `id` (added now if it was not)
+    /// signs by default; certificates still sign answers to requests that
+    /// name them (mixed mode).
+    pub fn switch_to_public_key(
+        &self,
+        id: &str,
+        private_key: PrivateKey,
+    ) -> Result<(), SandboxError> {
+        platform::switch_to_public_key(&self.shared, id, private_key)
+    }
+
+    /// Migration, last step: every certificate is removed; `GET
+    /// /v3/certificates` answers `404 RESOURCE_NOT_EXISTS`. Returns how many
+    /// were removed.
+    pub fn remove_certificates(&self) -> Result<usize, SandboxError> {
+        platform::remove_certificates(&self.shared)
+    }
+
+    /// An abnormal-refund application, by merchant and `refund_id`.
+    pub fn abnormal_refund(
+        &self,
+        mchid: &str,
+        refund_id: &str,
+    ) -> Option<AbnormalRefundApplication> {
+        self.shared
+            .state()
+            .abnormal_refunds
+            .get(&(mchid.to_owned(), refund_id.to_owned()))
+            .cloned()
+    }
+
+    /// A transfer batch, by merchant and `out_batch_no`.
+    pub fn transfer_batch(&self, mchid: &str, out_batch_no: &str) -> Option<TransferBatch> {
+        self.shared
+            .state()
+            .transfer_batches
+            .get(&(mchid.to_owned(), out_batch_no.to_owned()))
+            .cloned()
     }
 
     /// An order, by the merchant it belongs to (the sub-merchant for a

@@ -3,12 +3,13 @@
 //! ```text
 //! wxpay-sandbox [--listen ADDR] [--mchid ID] [--merchant-cert PEM]
 //!               [--public-key-id ID --public-key-private PEM]
-//!               [--platform-cert PEM --platform-key PEM]
+//!               [--platform-cert PEM --platform-key PEM] [--generated-certificate]
 //!               [--apiv3-key KEY] [--write-keys DIR]
 //! ```
 //!
 //! Without flags it listens on 127.0.0.1 (a free port) and generates its own
-//! keys. On start it prints one JSON line: `base_url`, the ids it uses, and,
+//! keys (a WeChat Pay public key; `--generated-certificate` makes it a
+//! platform certificate instead, served by `GET /v3/certificates`). On start it prints one JSON line: `base_url`, the ids it uses, and,
 //! for generated keys, the files it wrote them to (so a client can sign).
 
 use std::net::SocketAddr;
@@ -21,7 +22,7 @@ use wxpay_sandbox::{Merchant, Sandbox, SandboxBuilder, keys};
 
 const USAGE: &str = "usage: wxpay-sandbox [--listen ADDR] [--mchid ID] [--merchant-cert PEM] \
 [--public-key-id ID --public-key-private PEM] [--platform-cert PEM --platform-key PEM] \
-[--apiv3-key KEY] [--write-keys DIR]";
+[--generated-certificate] [--apiv3-key KEY] [--write-keys DIR]";
 
 #[derive(Default)]
 struct Options {
@@ -32,6 +33,7 @@ struct Options {
     public_key_private: Option<PathBuf>,
     platform_cert: Option<PathBuf>,
     platform_key: Option<PathBuf>,
+    generated_certificate: bool,
     apiv3_key: Option<String>,
     write_keys: Option<PathBuf>,
 }
@@ -55,6 +57,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--public-key-private" => o.public_key_private = Some(value()?.into()),
             "--platform-cert" => o.platform_cert = Some(value()?.into()),
             "--platform-key" => o.platform_key = Some(value()?.into()),
+            "--generated-certificate" => o.generated_certificate = true,
             "--apiv3-key" => o.apiv3_key = Some(value()?),
             "--write-keys" => o.write_keys = Some(value()?.into()),
             other => return Err(format!("unknown flag {other}\n{USAGE}")),
@@ -144,7 +147,10 @@ async fn run(o: Options) -> Result<(Sandbox, serde_json::Value), String> {
         let k = PrivateKey::from_pem(&read(key)?).map_err(|e| format!("{}: {e}", key.display()))?;
         builder = builder.platform_certificate(c, k);
     }
-    if o.public_key_id.is_none() && o.platform_cert.is_none() {
+    if o.generated_certificate {
+        builder = builder.generated_certificate().map_err(|e| e.to_string())?;
+    }
+    if o.public_key_id.is_none() && o.platform_cert.is_none() && !o.generated_certificate {
         // Generated WeChat Pay public key: write its public half for clients.
         let platform =
             keys::generated_platform_key(keys::DEFAULT_PUBLIC_KEY_ID).map_err(|e| e.to_string())?;

@@ -31,17 +31,23 @@ const MAX_BODY: usize = 8 << 20;
 
 pub(crate) type Body = BoxBody<Bytes, Infallible>;
 
-/// The platform's signing keys and which one answers by default.
+/// The platform's keys, which one answers by default, and which
+/// certificates were rotated out (see `platform.rs`).
 #[derive(Debug, Clone)]
 pub(crate) struct Platform {
     pub(crate) keys: Vec<SigningKey>,
     pub(crate) default_serial: String,
+    /// Certificates replaced by a newer one: still listed and still
+    /// decrypting until removed, but no longer signing.
+    pub(crate) retired: Vec<String>,
 }
 
 impl Platform {
-    /// The key named by the request's `Wechatpay-Serial`, else the default one.
+    /// The key named by the request's `Wechatpay-Serial` when it still
+    /// signs, else the default one.
     fn signer_for(&self, requested: Option<&str>) -> Option<&SigningKey> {
         requested
+            .filter(|s| !self.retired.iter().any(|r| r == s))
             .and_then(|s| self.keys.iter().find(|k| k.serial == s))
             .or_else(|| self.keys.iter().find(|k| k.serial == self.default_serial))
             .or_else(|| self.keys.first())

@@ -297,6 +297,73 @@ impl fmt::Display for StateError {
     }
 }
 
+/// An abnormal-refund application the sandbox accepted, with its
+/// sensitive fields as received and as decrypted (sandbox data: tests read
+/// the plaintext to check what arrived).
+#[derive(Debug, Clone, Serialize)]
+pub struct AbnormalRefundApplication {
+    /// Merchant id.
+    pub mchid: String,
+    /// The refund it settles.
+    pub refund_id: String,
+    /// The merchant's refund number given.
+    pub out_refund_no: String,
+    /// `USER_BANK_CARD` or `MERCHANT_BANK_CARD`.
+    pub r#type: String,
+    /// The bank, for a user's card.
+    pub bank_type: Option<String>,
+    /// The card number, decrypted.
+    pub bank_account: Option<String>,
+    /// The holder's name, decrypted.
+    pub real_name: Option<String>,
+    /// The `Wechatpay-Serial` the request named, when it had encrypted fields.
+    pub wechatpay_serial: Option<String>,
+    /// The body as received (sensitive fields still encrypted).
+    pub request: Value,
+    /// The answer given (repeated for a repeated application).
+    pub answer: Value,
+}
+
+/// A transfer batch the sandbox accepted.
+#[derive(Debug, Clone, Serialize)]
+pub struct TransferBatch {
+    /// Merchant id.
+    pub mchid: String,
+    /// The merchant's batch number.
+    pub out_batch_no: String,
+    /// The sandbox's batch number.
+    pub batch_id: String,
+    /// Sum of the transfers, in fen.
+    pub total_amount: i64,
+    /// The transfers, sensitive fields decrypted.
+    pub details: Vec<TransferDetail>,
+    /// The `Wechatpay-Serial` the request named.
+    pub wechatpay_serial: String,
+    /// The body as received (sensitive fields still encrypted).
+    pub request: Value,
+    /// The answer given (repeated for a repeated request).
+    pub answer: Value,
+    /// The body with sensitive fields decrypted, to recognise a repeat
+    /// (ciphertexts differ every time).
+    #[serde(skip)]
+    pub normalized: Value,
+}
+
+/// One transfer of a [`TransferBatch`].
+#[derive(Debug, Clone, Serialize)]
+pub struct TransferDetail {
+    /// The merchant's number for it.
+    pub out_detail_no: String,
+    /// Amount in fen.
+    pub transfer_amount: i64,
+    /// The user's openid.
+    pub openid: String,
+    /// The user's name, decrypted.
+    pub user_name: String,
+    /// The user's identity card number, decrypted.
+    pub user_id_card: Option<String>,
+}
+
 /// All of the sandbox's state.
 #[derive(Debug, Default)]
 pub struct State {
@@ -306,6 +373,10 @@ pub struct State {
     pub contracts: HashMap<ContractKey, Contract>,
     /// Refunds by (owner merchant, out_refund_no); see [`Refund::mchid`].
     pub refunds: HashMap<(String, String), Refund>,
+    /// Abnormal-refund applications by (mchid, refund_id).
+    pub abnormal_refunds: HashMap<(String, String), AbnormalRefundApplication>,
+    /// Transfer batches by (mchid, out_batch_no).
+    pub transfer_batches: HashMap<(String, String), TransferBatch>,
     seq: u64,
 }
 

@@ -153,6 +153,37 @@ async fn certificate_mode_and_bad_flags() {
         "7132D72A03E93CDDF8C03BBD1F37EEDF0EA2AC52"
     );
     assert!(info["public_key_id"].is_null());
+    // A client that only knows the merchant's keys downloads the platform
+    // certificate, checks it, and verifies with it.
+    let client = Client::builder()
+        .base_url(info["base_url"].as_str().unwrap())
+        .allow_http(true)
+        .credentials(
+            Credentials::from_pem_file(
+                "1900000109",
+                "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+                format!("{FIXTURES}/merchant_key.pem"),
+            )
+            .unwrap(),
+        )
+        .apiv3_key(info["apiv3_key"].as_str().unwrap())
+        .download_platform_certificates(true)
+        .build()
+        .unwrap();
+    client
+        .jsapi_with_contract(order("1900000109", "BIN000003"))
+        .await
+        .unwrap();
+    assert_eq!(
+        client.key_store().serials(),
+        ["7132D72A03E93CDDF8C03BBD1F37EEDF0EA2AC52"]
+    );
+
+    // A generated certificate: no public key, one certificate listed.
+    let (_generated, info) = start(&["--generated-certificate"]);
+    assert!(info["public_key_id"].is_null(), "{info}");
+    assert_eq!(info["platform_serials"].as_array().unwrap().len(), 1);
+    assert!(info.get("public_key_file").is_none(), "{info}");
 
     let out = Command::new(env!("CARGO_BIN_EXE_wxpay-sandbox"))
         .arg("--public-key-id")

@@ -11,6 +11,7 @@ use wxpay_core::v3::password_exempt_contract::contracts::normal::pre_entrust_sig
 };
 use wxpay_core::v3::pay::partner;
 use wxpay_core::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
+use wxpay_core::v3::transfer::{Batches, TransferDetailInput};
 use wxpay_sandbox::Sandbox;
 
 /// The payer of every test order.
@@ -150,4 +151,27 @@ pub async fn control(
         serde_json::from_slice(answer.body()).expect("control answers JSON")
     };
     (status, json)
+}
+/// A valid two-transfer batch; the first transfer carries an identity card
+/// number too, so three fields are encrypted.
+pub fn transfer_batch(out_batch_no: &str) -> Batches {
+    let detail = |n: u32, id_card: Option<&str>| TransferDetailInput {
+        out_detail_no: format!("{out_batch_no}d{n}"),
+        transfer_amount: 150 * i64::from(n),
+        transfer_remark: "报销".into(),
+        openid: format!("o-MYE42l80oelYMDE34nYD456X{n}"),
+        user_name: format!("张{n}"),
+        user_id_card: id_card.map(str::to_owned),
+    };
+    Batches {
+        appid: "wxf636efh567hg4356".into(),
+        out_batch_no: out_batch_no.into(),
+        batch_name: "2019年1月深圳分部报销单".into(),
+        batch_remark: "2019年1月深圳分部报销单".into(),
+        total_amount: 450,
+        total_num: 2,
+        transfer_detail_list: vec![detail(1, Some("11010119900307000X")), detail(2, None)],
+        transfer_scene_id: "1001".into(),
+        notify_url: None,
+    }
 }

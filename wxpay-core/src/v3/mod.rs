@@ -6,6 +6,10 @@
 //! comes with an extension trait adding a method to [`Client`](crate::Client);
 //! [`prelude`](crate::prelude) brings all of them into scope.
 
+mod certificates;
 pub mod password_exempt_contract;
 pub mod pay;
 pub mod refund;
+pub mod transfer;
+
+pub use certificates::*;

@@ -4,17 +4,23 @@
 
 use crate::router::Router;
 
+mod certificates;
 pub(crate) mod contracts;
 mod orders;
 mod pay;
+mod refund;
 mod refunds;
+mod transfer;
 
 /// Every built-in APIv3 route.
 pub(crate) fn router() -> Router {
     let mut router = Router::default();
+    certificates::register(&mut router);
     pay::register(&mut router);
     orders::register(&mut router);
     contracts::register(&mut router);
     refunds::register(&mut router);
+    refund::register(&mut router);
+    transfer::register(&mut router);
     router
 }

@@ -1,0 +1,233 @@
+//! When downloads happen: at most one at a time (single-flight), on-demand
+//! ones rate-limited, plus a periodic task that lives as long as the client.
+
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::client::{Client, Inner};
+use crate::error::{BuildError, Error, TransportError};
+
+use super::{PlatformKeysStatus, RefreshReport, download};
+
+/// How a download's result reaches everyone waiting for it.
+pub(crate) type Outcome = Result<RefreshReport, Arc<Error>>;
+
+type Waiter = watch::Receiver<Option<Outcome>>;
+
+/// Why a download is wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Trigger {
+    /// The periodic task.
+    Scheduled,
+    /// No key to verify or encrypt with yet.
+    Bootstrap,
+    /// An answer or notification named a serial not in the store: rate-limited.
+    OnDemand,
+    /// [`Client::refresh_platform_certificates`].
+    Explicit,
+}
+
+/// Download scheduling for one client (shared by its clones).
+pub(crate) struct Refresher {
+    interval: Duration,
+    on_demand_interval: Duration,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// The download under way, if any: new requesters wait for it.
+    in_flight: Option<Waiter>,
+    /// When the last on-demand download started.
+    last_on_demand: Option<Instant>,
+    /// Whether the first download was started.
+    started: bool,
+    periodic: Option<JoinHandle<()>>,
+    status: PlatformKeysStatus,
+}
+
+impl Refresher {
+    pub(crate) fn new(interval: Duration, on_demand_interval: Duration) -> Self {
+        Refresher {
+            interval,
+            on_demand_interval,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn status(&self) -> PlatformKeysStatus {
+        self.lock().status.clone()
+    }
+
+    /// On first use: starts the periodic task and a first download, without
+    /// waiting for it. Later: restarts the periodic task if its runtime went away.
+    pub(crate) fn ensure_started(&self, client: &Client) {
+        let first = {
+            let mut state = self.lock();
+            if state.periodic.as_ref().is_none_or(JoinHandle::is_finished) {
+                let weak = Arc::downgrade(&client.inner);
+                state.periodic = Some(tokio::spawn(periodic(weak, self.interval)));
+            }
+            !std::mem::replace(&mut state.started, true)
+        };
+        if first {
+            let _ = self.start_or_join(client, Trigger::Bootstrap);
+        }
+    }
+
+    /// Joins the download under way, or starts one. `None` when an on-demand
+    /// download is refused by the rate limit.
+    pub(crate) fn start_or_join(&self, client: &Client, trigger: Trigger) -> Option<Waiter> {
+        let mut state = self.lock();
+        state.started = true;
+        if let Some(waiter) = &state.in_flight {
+            // A sender dropped without an answer (its task was cancelled with
+            // its runtime) must not block everyone forever.
+            if waiter.has_changed().is_ok() {
+                return Some(waiter.clone());
+            }
+            state.in_flight = None;
+        }
+        if trigger == Trigger::OnDemand {
+            let now = Instant::now();
+            if state
+                .last_on_demand
+                .is_some_and(|t| now.saturating_duration_since(t) < self.on_demand_interval)
+            {
+                state.status.on_demand_refused += 1;
+                return None;
+            }
+            state.last_on_demand = Some(now);
+        }
+        let (tx, rx) = watch::channel(None);
+        state.in_flight = Some(rx.clone());
+        drop(state);
+        let client = client.clone();
+        tokio::spawn(async move {
+            let outcome = download::download(&client).await.map_err(Arc::new);
+            if let Some(refresher) = &client.inner.platform.refresher {
+                refresher.finish(&outcome, trigger);
+            }
+            let _ = tx.send(Some(outcome));
+        });
+        Some(rx)
+    }
+
+    fn finish(&self, outcome: &Outcome, trigger: Trigger) {
+        let mut state = self.lock();
+        state.in_flight = None;
+        let status = &mut state.status;
+        status.downloads += 1;
+        if trigger == Trigger::OnDemand {
+            status.on_demand_downloads += 1;
+        }
+        match outcome {
+            Ok(_) => {
+                status.last_success = Some(SystemTime::now());
+                status.last_error = None;
+            }
+            Err(e) => {
+                status.failures += 1;
+                status.last_error = Some(e.to_string());
+            }
+        }
+    }
+}
+
+impl Drop for Refresher {
+    fn drop(&mut self) {
+        // The last client clone is gone: stop the periodic task now rather
+        // than at its next wake-up.
+        if let Some(task) = self.lock().periodic.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Waits for a download's outcome.
+pub(crate) async fn wait(mut waiter: Waiter) -> Outcome {
+    match waiter.wait_for(Option::is_some).await {
+        Ok(outcome) => match &*outcome {
+            Some(o) => o.clone(),
+            None => Err(interrupted()),
+        },
+        Err(_) => Err(interrupted()),
+    }
+}
+
+fn interrupted() -> Arc<Error> {
+    Arc::new(Error::build(
+        "the platform certificate download was interrupted (its runtime shut down)",
+    ))
+}
+
+/// Runs scheduled downloads every `interval`, holding the client only
+/// while one is being started, so dropping the last clone ends the task.
+async fn periodic(client: Weak<Inner>, interval: Duration) {
+    loop {
+        tokio::time::sleep(interval).await;
+        let waiter = {
+            let Some(inner) = client.upgrade() else {
+                return;
+            };
+            let client = Client { inner };
+            let Some(refresher) = &client.inner.platform.refresher else {
+                return;
+            };
+            refresher.start_or_join(&client, Trigger::Scheduled)
+        };
+        if let Some(waiter) = waiter {
+            let _ = wait(waiter).await;
+        }
+    }
+}
+
+/// An owned copy of a shared download error for one more caller. API,
+/// verification and timeout errors are copied exactly; others keep their
+/// kind (and so whether a retry may help) and point to the original.
+pub(crate) fn duplicate(error: &Arc<Error>) -> Error {
+    match &**error {
+        Error::Api(e) => Error::Api(e.clone()),
+        Error::Verify(e) => Error::Verify(e.clone()),
+        Error::Timeout(d) => Error::Timeout(*d),
+        Error::Transport(t) => TransportError::new(t.kind(), error.clone()).into(),
+        _ => BuildError::with_source(error.to_string(), error.clone()).into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{TransportErrorKind, VerifyError, VerifyReason};
+
+    #[test]
+    fn duplicates_keep_what_callers_match_on() {
+        let verify = Arc::new(Error::from(VerifyError {
+            status: http::StatusCode::OK,
+            request_id: Some("R".into()),
+            reason: VerifyReason::BadSignature,
+        }));
+        let copy = duplicate(&verify);
+        assert!(matches!(&copy, Error::Verify(v) if v.reason == VerifyReason::BadSignature));
+        assert_eq!(copy.request_id(), Some("R"));
+
+        let transport = Arc::new(Error::from(TransportError::from_kind(
+            TransportErrorKind::Connect,
+        )));
+        let copy = duplicate(&transport);
+        assert!(matches!(&copy, Error::Transport(t) if t.is_connect()));
+        assert!(copy.is_retryable());
+
+        let build = Arc::new(Error::build("no key"));
+        let copy = duplicate(&build);
+        assert!(matches!(&copy, Error::Build(_)));
+        assert_eq!(copy.to_string(), "no key");
+    }
+}

@@ -1,0 +1,88 @@
+//! `GET /v3/certificates`: the platform certificates, encrypted with the
+//! merchant's APIv3 key as the platform does.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use http::{Method, StatusCode};
+use serde_json::{Value, json};
+use wxpay_core::crypto::ApiV3Key;
+use wxpay_core::sign::Nonce;
+
+use crate::reply::Reply;
+use crate::router::{Router, SandboxRequest};
+use crate::server::{Shared, add};
+use crate::time::format_china;
+
+pub(crate) fn register(router: &mut Router) {
+    add(router, Method::GET, "/v3/certificates", certificates);
+}
+
+fn unix(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_secs()).ok())
+        .unwrap_or(0)
+}
+
+fn internal(message: &str) -> Reply {
+    Reply::error(StatusCode::INTERNAL_SERVER_ERROR, "SYSTEM_ERROR", message)
+}
+
+fn certificates(shared: &Shared, req: &SandboxRequest) -> Reply {
+    match req.query("algorithm_type") {
+        None | Some("RSA" | "ALL") => {}
+        // The sandbox has no SM2 certificate.
+        Some("SM2") => return Reply::ok(&json!({ "data": [] })),
+        Some(other) => {
+            return Reply::param_error_at(
+                "query",
+                "algorithm_type",
+                other,
+                "must be RSA, SM2 or ALL",
+            );
+        }
+    }
+    let Some(merchant) = shared.merchant(&req.mchid) else {
+        return internal("the merchant vanished");
+    };
+    let Ok(apiv3_key) = ApiV3Key::new(&merchant.apiv3_key) else {
+        return internal("the merchant's APIv3 key is unusable");
+    };
+    let platform = shared.platform();
+    let now = SystemTime::now();
+    let mut data = Vec::new();
+    for certificate in platform.keys.iter().filter_map(|k| k.certificate.as_ref()) {
+        if certificate.not_after() < now {
+            continue;
+        }
+        let Ok(pem) = certificate.to_pem() else {
+            return internal("a certificate could not be written");
+        };
+        // A fresh 12-character nonce per certificate, like the platform's.
+        let nonce: String = match Nonce::generate() {
+            Ok(n) => n.as_str().chars().take(12).collect(),
+            Err(_) => return internal("no randomness"),
+        };
+        let Ok(ciphertext) = apiv3_key.encrypt(nonce.as_bytes(), b"certificate", &pem) else {
+            return internal("a certificate could not be encrypted");
+        };
+        data.push(json!({
+            "serial_no": certificate.serial(),
+            "effective_time": format_china(unix(certificate.not_before())),
+            "expire_time": format_china(unix(certificate.not_after())),
+            "encrypt_certificate": {
+                "algorithm": "AEAD_AES_256_GCM",
+                "nonce": nonce,
+                "associated_data": "certificate",
+                "ciphertext": ciphertext,
+            },
+        }));
+    }
+    if data.is_empty() {
+        return Reply::not_found(
+            "RESOURCE_NOT_EXISTS",
+            "this merchant has no platform certificate: it uses the WeChat Pay public key",
+        );
+    }
+    Reply::ok(&json!({ "data": Value::Array(data) }))
+}

@@ -1,0 +1,213 @@
+//! `/v3/refund/domestic/…`: refunds.
+//!
+//! Until the sandbox keeps refund state, `apply-abnormal-refund` accepts any
+//! well-formed `refund_id` and answers placeholder order fields and zero
+//! amounts; its checks of the body, of `Wechatpay-Serial` and of the
+//! encrypted fields are the platform's.
+
+use http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::reply::Reply;
+use crate::router::{Router, SandboxRequest};
+use crate::sensitive::Decryptor;
+use crate::server::{Shared, add};
+use crate::state::AbnormalRefundApplication;
+use crate::time::{format_china, now_unix};
+use crate::validate::{Checked, Fields};
+
+/// The banks `bank_type` accepts.
+const BANK_TYPES: [&str; 15] = [
+    "CMB_DEBIT",
+    "COMM_DEBIT",
+    "ABC_DEBIT",
+    "CCB_DEBIT",
+    "ICBC_DEBIT",
+    "BOC_DEBIT",
+    "PAB_DEBIT",
+    "SPDB_DEBIT",
+    "CITIC_DEBIT",
+    "CEB_DEBIT",
+    "CMBC_DEBIT",
+    "CIB_DEBIT",
+    "GDB_DEBIT",
+    "PSBC_DEBIT",
+    "NBCB_DEBIT",
+];
+
+pub(crate) fn register(router: &mut Router) {
+    add(
+        router,
+        Method::POST,
+        "/v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund",
+        apply_abnormal_refund,
+    );
+}
+
+fn is_refund_id(s: &str) -> bool {
+    (10..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_out_refund_no(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-|*@".contains(&b))
+}
+
+fn apply_abnormal_refund(shared: &Shared, req: &SandboxRequest) -> Reply {
+    apply(shared, req).unwrap_or_else(|reply| reply)
+}
+
+fn apply(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
+    let refund_id = req.param("refund_id").unwrap_or_default();
+    if !is_refund_id(refund_id) {
+        return Err(Reply::param_error_at(
+            "path",
+            "refund_id",
+            refund_id,
+            "must be the platform's refund number: 10-32 digits",
+        ));
+    }
+    let map = req.json()?;
+    let f = Fields::root(&map);
+    f.opt_str("sub_mchid")?;
+    let out_refund_no = f.req_str("out_refund_no")?;
+    f.check(
+        "out_refund_no",
+        out_refund_no,
+        is_out_refund_no(out_refund_no),
+        "must be 1-64 characters of letters, digits, _ - | * @",
+    )?;
+    let kind = f.req_str("type")?;
+    f.check(
+        "type",
+        kind,
+        matches!(kind, "USER_BANK_CARD" | "MERCHANT_BANK_CARD"),
+        "must be USER_BANK_CARD or MERCHANT_BANK_CARD",
+    )?;
+    let bank_type = f.opt_str("bank_type")?;
+    if let Some(bank) = bank_type {
+        f.check(
+            "bank_type",
+            bank,
+            BANK_TYPES.contains(&bank),
+            "is not a supported bank",
+        )?;
+    }
+    let encrypted_account = f.opt_str("bank_account")?;
+    let encrypted_name = f.opt_str("real_name")?;
+    let decryptor = if encrypted_account.is_some() || encrypted_name.is_some() {
+        Some(Decryptor::for_request(shared, req)?)
+    } else {
+        None
+    };
+    let decrypt = |name: &str, value: Option<&str>| -> Checked<Option<String>> {
+        match (&decryptor, value) {
+            (Some(d), Some(v)) => d.decrypt(name, v).map(Some),
+            _ => Ok(None),
+        }
+    };
+    let bank_account = decrypt("bank_account", encrypted_account)?;
+    let real_name = decrypt("real_name", encrypted_name)?;
+    if kind == "USER_BANK_CARD" {
+        if bank_type.is_none() {
+            return Err(Reply::param_error(
+                "bank_type",
+                &Value::Null,
+                "is required when type is USER_BANK_CARD",
+            ));
+        }
+        match &bank_account {
+            None => {
+                return Err(Reply::param_error(
+                    "bank_account",
+                    &Value::Null,
+                    "is required when type is USER_BANK_CARD",
+                ));
+            }
+            Some(account) => f.check(
+                "bank_account",
+                encrypted_account.unwrap_or_default(),
+                (10..=30).contains(&account.len()) && account.bytes().all(|b| b.is_ascii_digit()),
+                "decrypted, must be a card number of 10-30 digits",
+            )?,
+        }
+        match &real_name {
+            None => {
+                return Err(Reply::param_error(
+                    "real_name",
+                    &Value::Null,
+                    "is required when type is USER_BANK_CARD",
+                ));
+            }
+            Some(name) => f.check(
+                "real_name",
+                encrypted_name.unwrap_or_default(),
+                !name.trim().is_empty() && name.chars().count() <= 64,
+                "decrypted, must be a name of 1-64 characters",
+            )?,
+        }
+    }
+
+    let mut state = shared.state();
+    let key = (req.mchid.clone(), refund_id.to_owned());
+    if let Some(existing) = state.abnormal_refunds.get(&key) {
+        return if existing.out_refund_no == out_refund_no && existing.r#type == kind {
+            Ok(Reply::ok(&existing.answer))
+        } else {
+            Ok(Reply::error(
+                StatusCode::BAD_REQUEST,
+                "INVALID_REQUEST",
+                "an abnormal refund was already applied for this refund with other parameters",
+            ))
+        };
+    }
+    let seq = state.next_seq();
+    let user_received_account = match (&bank_type, &bank_account) {
+        (Some(bank), Some(account)) => {
+            let last4: String = account
+                .chars()
+                .rev()
+                .take(4)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            format!("{bank} {last4}")
+        }
+        _ => "merchant bank account".to_owned(),
+    };
+    let answer = json!({
+        "refund_id": refund_id,
+        "out_refund_no": out_refund_no,
+        // Placeholders until the sandbox keeps refund state.
+        "transaction_id": format!("4200000000{seq:018}"),
+        "out_trade_no": format!("ABNORMAL{seq:012}"),
+        "channel": "OTHER_BANKCARD",
+        "user_received_account": user_received_account,
+        "create_time": format_china(now_unix()),
+        "status": "PROCESSING",
+        "funds_account": "AVAILABLE",
+        "amount": {
+            "total": 0, "refund": 0, "payer_total": 0, "payer_refund": 0,
+            "settlement_refund": 0, "settlement_total": 0, "discount_refund": 0,
+            "currency": "CNY",
+        },
+    });
+    state.abnormal_refunds.insert(
+        key,
+        AbnormalRefundApplication {
+            mchid: req.mchid.clone(),
+            refund_id: refund_id.to_owned(),
+            out_refund_no: out_refund_no.to_owned(),
+            r#type: kind.to_owned(),
+            bank_type: bank_type.map(str::to_owned),
+            bank_account,
+            real_name,
+            wechatpay_serial: decryptor.as_ref().map(|d| d.serial().to_owned()),
+            request: Value::Object(map.clone()),
+            answer: answer.clone(),
+        },
+    );
+    Ok(Reply::ok(&answer))
+}
