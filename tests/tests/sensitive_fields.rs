@@ -15,17 +15,19 @@ use wxpay_core::v3::refund::domestic::refunds::{
 };
 use wxpay_sandbox::Sandbox;
 
-use common::{trade_no, transfer_batch};
+use common::{abnormal_refund, trade_no, transfer_batch};
+use wxpay_core::v3::refund::domestic::{GetRefunds, RefundChannel, RefundStatus};
 
-const REFUND_ID: &str = "50000000382019052709732678859";
-const APPLY_PATH: &str =
-    "/v3/refund/domestic/refunds/50000000382019052709732678859/apply-abnormal-refund";
 const APPLY_ROUTE: &str = "POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund";
 
-fn to_user_card(refund_id: &str) -> ApplyAbnormalRefund {
+fn apply_path(refund_id: &str) -> String {
+    format!("/v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund")
+}
+
+fn to_user_card((refund_id, out_refund_no): &(String, String)) -> ApplyAbnormalRefund {
     ApplyAbnormalRefund {
-        refund_id: refund_id.into(),
-        out_refund_no: "R1217752501201407033233368018".into(),
+        refund_id: refund_id.clone(),
+        out_refund_no: out_refund_no.clone(),
         r#type: AbnormalRefundType::UserBankCard,
         bank_type: Some(BankType::CmbDebit),
         bank_account: Some("6214830000001234".into()),
@@ -62,17 +64,29 @@ async fn abnormal_refund_fields_arrive_encrypted_under_the_named_serial() {
     let client = sandbox.client().unwrap();
     let serial = client.preferred_platform_serial().unwrap();
     assert!(serial.starts_with("PUB_KEY_ID_"));
+    let refund = abnormal_refund(&sandbox, &client).await;
 
     let answer = client
-        .apply_abnormal_refund(to_user_card(REFUND_ID))
+        .apply_abnormal_refund(to_user_card(&refund))
         .await
         .unwrap();
-    assert_eq!(answer.refund_id, REFUND_ID);
-    assert_eq!(answer.status, "PROCESSING");
+    assert_eq!(answer.refund_id, refund.0);
+    assert_eq!(answer.status, RefundStatus::Processing);
+    assert_eq!(answer.channel, RefundChannel::OtherBankcard);
     // The sandbox could read the card number: it shows its last digits.
     assert_eq!(answer.user_received_account, "CMB_DEBIT 1234");
+    // The refund itself moved on.
+    let queried = client
+        .get_refunds(GetRefunds {
+            out_refund_no: refund.1.clone(),
+            sub_mchid: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(queried.status, RefundStatus::Processing);
+    assert_eq!(queried.user_received_account, "CMB_DEBIT 1234");
 
-    let stored = sandbox.abnormal_refund(client.mchid(), REFUND_ID).unwrap();
+    let stored = sandbox.abnormal_refund(client.mchid(), &refund.0).unwrap();
     assert_eq!(stored.wechatpay_serial.as_deref(), Some(serial.as_str()));
     assert_encrypted(
         &sandbox,
@@ -88,16 +102,37 @@ async fn abnormal_refund_fields_arrive_encrypted_under_the_named_serial() {
     // Repeating the application gives the same answer (new ciphertexts,
     // same content).
     let again = client
-        .apply_abnormal_refund(to_user_card(REFUND_ID))
+        .apply_abnormal_refund(to_user_card(&refund))
         .await
         .unwrap();
     assert_eq!(again, answer);
 
+    // A refund the platform does not have.
+    let unknown = (
+        "50000000382019052709732670009".to_owned(),
+        "R-none".to_owned(),
+    );
+    let e = client
+        .apply_abnormal_refund(to_user_card(&unknown))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("RESOURCE_NOT_EXISTS"), "{e}");
+    // The same refund_id with other parameters.
+    let e = client
+        .apply_abnormal_refund(ApplyAbnormalRefund {
+            out_refund_no: "R-other".into(),
+            ..to_user_card(&refund)
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("INVALID_REQUEST"), "{e}");
+
     // To the merchant's card: nothing sensitive, no decryption needed.
+    let (refund_id, out_refund_no) = abnormal_refund(&sandbox, &client).await;
     let merchant = client
         .apply_abnormal_refund(ApplyAbnormalRefund {
-            refund_id: "50000000382019052709732670001".into(),
-            out_refund_no: "R2".into(),
+            refund_id,
+            out_refund_no,
             r#type: AbnormalRefundType::MerchantBankCard,
             ..Default::default()
         })
@@ -166,8 +201,9 @@ async fn a_sensitive_request_without_a_platform_key_fails_before_sending() {
         .download_platform_certificates(true)
         .build()
         .unwrap();
+    let never_sent = ("50000000382019052709732678859".to_owned(), "R1".to_owned());
     let e = client
-        .apply_abnormal_refund(to_user_card(REFUND_ID))
+        .apply_abnormal_refund(to_user_card(&never_sent))
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Build(_)), "{e:?}");
@@ -245,13 +281,15 @@ async fn raw_post(
 #[tokio::test]
 async fn a_missing_or_wrong_serial_gets_the_platforms_error() {
     let sandbox = Sandbox::start().await.unwrap();
+    let (refund_id, out_refund_no) = abnormal_refund(&sandbox, &sandbox.client().unwrap()).await;
+    let apply = apply_path(&refund_id);
     let serial = sandbox.default_serial();
     let key = platform_private_key(&sandbox, &serial)
         .public_key()
         .unwrap();
     let body = |account: &str| {
         json!({
-            "out_refund_no": "R1",
+            "out_refund_no": out_refund_no,
             "type": "USER_BANK_CARD",
             "bank_type": "ICBC_DEBIT",
             "bank_account": account,
@@ -261,7 +299,7 @@ async fn a_missing_or_wrong_serial_gets_the_platforms_error() {
     let good = key.encrypt_oaep(b"6214830000001234").unwrap();
 
     // No Wechatpay-Serial.
-    let (status, e) = raw_post(&sandbox, APPLY_PATH, &body(&good), None).await;
+    let (status, e) = raw_post(&sandbox, &apply, &body(&good), None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(e["code"], "PARAM_ERROR");
     assert!(
@@ -269,33 +307,27 @@ async fn a_missing_or_wrong_serial_gets_the_platforms_error() {
         "{e}"
     );
     // A serial the platform does not have.
-    let (status, e) = raw_post(&sandbox, APPLY_PATH, &body(&good), Some("0ABC")).await;
+    let (status, e) = raw_post(&sandbox, &apply, &body(&good), Some("0ABC")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(e["code"], "PARAM_ERROR");
     assert!(e["message"].as_str().unwrap().contains("0ABC"), "{e}");
     // The right serial, but a field encrypted to another key.
     let stranger = PrivateKey::generate().unwrap().public_key().unwrap();
     let foreign = stranger.encrypt_oaep(b"6214830000001234").unwrap();
-    let (status, e) = raw_post(&sandbox, APPLY_PATH, &body(&foreign), Some(&serial)).await;
+    let (status, e) = raw_post(&sandbox, &apply, &body(&foreign), Some(&serial)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(e["detail"]["field"], "bank_account", "{e}");
     // A plaintext where a ciphertext belongs.
-    let (status, e) = raw_post(
-        &sandbox,
-        APPLY_PATH,
-        &body("6214830000001234"),
-        Some(&serial),
-    )
-    .await;
+    let (status, e) = raw_post(&sandbox, &apply, &body("6214830000001234"), Some(&serial)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(e["detail"]["field"], "bank_account", "{e}");
     assert!(
         sandbox
-            .abnormal_refund(&sandbox.info().mchid, REFUND_ID)
+            .abnormal_refund(&sandbox.info().mchid, &refund_id)
             .is_none()
     );
     // All of it right.
-    let (status, answer) = raw_post(&sandbox, APPLY_PATH, &body(&good), Some(&serial)).await;
+    let (status, answer) = raw_post(&sandbox, &apply, &body(&good), Some(&serial)).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(answer["user_received_account"], "ICBC_DEBIT 1234");
 
@@ -307,8 +339,9 @@ async fn a_missing_or_wrong_serial_gets_the_platforms_error() {
         .platform_public_key("PUB_KEY_ID_0000000000000000000000000000000042", key.clone())
         .build()
         .unwrap();
+    let other = abnormal_refund(&sandbox, &sandbox.client().unwrap()).await;
     let e = wrong_id
-        .apply_abnormal_refund(to_user_card("50000000382019052709732670002"))
+        .apply_abnormal_refund(to_user_card(&other))
         .await
         .unwrap_err();
     assert_eq!(e.status(), Some(StatusCode::BAD_REQUEST), "{e}");
@@ -320,18 +353,19 @@ async fn a_missing_or_wrong_serial_gets_the_platforms_error() {
 async fn the_sandbox_checks_the_rest_of_the_bodies() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
+    let refund = abnormal_refund(&sandbox, &client).await;
 
-    let mut no_bank = to_user_card(REFUND_ID);
+    let mut no_bank = to_user_card(&refund);
     no_bank.bank_type = None;
     let e = client.call(no_bank).await.unwrap_err();
     assert_eq!(e.as_api().unwrap().detail_field(), Some("bank_type"), "{e}");
 
-    let mut no_name = to_user_card(REFUND_ID);
+    let mut no_name = to_user_card(&refund);
     no_name.real_name = None;
     let e = client.call(no_name).await.unwrap_err();
     assert_eq!(e.as_api().unwrap().detail_field(), Some("real_name"), "{e}");
 
-    let mut letters = to_user_card(REFUND_ID);
+    let mut letters = to_user_card(&refund);
     letters.bank_account = Some("not a card".into());
     let e = client.call(letters).await.unwrap_err();
     assert_eq!(
@@ -340,12 +374,15 @@ async fn the_sandbox_checks_the_rest_of_the_bodies() {
         "{e}"
     );
 
-    let e = client.call(to_user_card("R-12")).await.unwrap_err();
+    let e = client
+        .call(to_user_card(&("R-12".to_owned(), refund.1.clone())))
+        .await
+        .unwrap_err();
     let api = e.as_api().unwrap();
     assert_eq!(api.detail_field(), Some("refund_id"), "{e}");
     assert_eq!(api.detail.as_ref().unwrap()["location"], "path");
 
-    let mut other_bank = to_user_card(REFUND_ID);
+    let mut other_bank = to_user_card(&refund);
     other_bank.bank_type = Some(BankType::Other("MOON_DEBIT".into()));
     let e = client.call(other_bank).await.unwrap_err();
     assert_eq!(e.as_api().unwrap().detail_field(), Some("bank_type"));
@@ -369,5 +406,65 @@ async fn the_sandbox_checks_the_rest_of_the_bodies() {
         e.as_api().unwrap().detail_field(),
         Some("transfer_detail_list[0].user_id_card")
     );
-    assert_eq!(sandbox.hits(APPLY_ROUTE), 5);
+    // A well-formed refund_id that is not this refund's.
+    let e = client
+        .call(to_user_card(&(
+            "50000000382019052709732670009".to_owned(),
+            refund.1.clone(),
+        )))
+        .await
+        .unwrap_err();
+    assert_eq!(e.as_api().unwrap().detail_field(), Some("refund_id"), "{e}");
+    assert_eq!(sandbox.hits(APPLY_ROUTE), 6);
+    // None of it changed the refund.
+    let refund_now = sandbox.refund(client.mchid(), &refund.1).unwrap();
+    assert_eq!(refund_now.status, wxpay_sandbox::RefundStatus::Abnormal);
+}
+
+#[tokio::test]
+async fn only_an_abnormal_refund_can_be_redirected() {
+    use wxpay_core::v3::refund::domestic::{PostRefunds, PostRefundsAmount};
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let mchid = client.mchid().to_owned();
+    let no = trade_no("NA");
+    client.call(common::order(&mchid, &no)).await.unwrap();
+    sandbox.pay_order(&mchid, &no).unwrap();
+    let out_refund_no = format!("R{no}");
+    let refund = client
+        .post_refunds(PostRefunds {
+            out_trade_no: Some(no),
+            out_refund_no: out_refund_no.clone(),
+            amount: PostRefundsAmount {
+                refund: 100,
+                from: None,
+                total: 100,
+                currency: "CNY".into(),
+            },
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let ids = (refund.refund_id, out_refund_no.clone());
+    // Still processing.
+    let e = client
+        .apply_abnormal_refund(to_user_card(&ids))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("INVALID_REQUEST"), "{e}");
+    assert!(e.to_string().contains("PROCESSING"), "{e}");
+    // Succeeded.
+    sandbox
+        .settle_refund(&mchid, &out_refund_no, wxpay_sandbox::RefundStatus::Success)
+        .unwrap();
+    let e = client
+        .apply_abnormal_refund(to_user_card(&ids))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("SUCCESS"), "{e}");
+    assert_eq!(
+        sandbox.refund(&mchid, &out_refund_no).unwrap().status,
+        wxpay_sandbox::RefundStatus::Success
+    );
+    assert!(sandbox.abnormal_refund(&mchid, &ids.0).is_none());
 }

@@ -269,6 +269,11 @@ pub struct Refund {
     pub notify_url: Option<String>,
     /// The account the refund is paid from.
     pub funds_account: String,
+    /// Where the money goes: `ORIGINAL` (back the way it came), or
+    /// `OTHER_BANKCARD` after an abnormal refund is redirected to a card.
+    pub channel: String,
+    /// The account credited, as the platform describes it.
+    pub user_received_account: String,
     /// Current status.
     pub status: RefundStatus,
     /// Unix seconds of creation.

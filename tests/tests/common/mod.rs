@@ -175,3 +175,36 @@ pub fn transfer_batch(out_batch_no: &str) -> Batches {
         notify_url: None,
     }
 }
+
+/// A refund that ended `ABNORMAL`: an order placed, paid, refunded in full,
+/// and the refund settled as abnormal. Returns `(refund_id, out_refund_no)`.
+pub async fn abnormal_refund(sandbox: &Sandbox, client: &Client) -> (String, String) {
+    use wxpay_core::v3::refund::domestic::{PostRefunds, PostRefundsAmount};
+    let mchid = client.mchid().to_owned();
+    let no = trade_no("AB");
+    client.call(order(&mchid, &no)).await.expect("order placed");
+    sandbox.pay_order(&mchid, &no).expect("order paid");
+    let out_refund_no = format!("R{no}");
+    let refund = client
+        .post_refunds(PostRefunds {
+            out_trade_no: Some(no),
+            out_refund_no: out_refund_no.clone(),
+            amount: PostRefundsAmount {
+                refund: 100,
+                from: None,
+                total: 100,
+                currency: "CNY".into(),
+            },
+            ..Default::default()
+        })
+        .await
+        .expect("refund accepted");
+    sandbox
+        .settle_refund(
+            &mchid,
+            &out_refund_no,
+            wxpay_sandbox::RefundStatus::Abnormal,
+        )
+        .expect("refund settled as abnormal");
+    (refund.refund_id, out_refund_no)
+}

@@ -9,7 +9,7 @@ pub(crate) mod contracts;
 mod orders;
 mod pay;
 mod refund;
-mod refunds;
+pub(crate) mod refunds;
 mod transfer;
 
 /// Every built-in APIv3 route.

@@ -1,19 +1,23 @@
-//! `/v3/refund/domestic/…`: refunds.
+//! `POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund`:
+//! redirecting an `ABNORMAL` refund to a bank card.
 //!
-//! Until the sandbox keeps refund state, `apply-abnormal-refund` accepts any
-//! well-formed `refund_id` and answers placeholder order fields and zero
-//! amounts; its checks of the body, of `Wechatpay-Serial` and of the
-//! encrypted fields are the platform's.
+//! The refund must exist (looked up by `out_refund_no` under the signing
+//! merchant, or `sub_mchid`), carry this `refund_id` and be `ABNORMAL`
+//! (`404 RESOURCE_NOT_EXISTS`, `400 PARAM_ERROR`, `400 INVALID_REQUEST`
+//! otherwise). The body, `Wechatpay-Serial` and the encrypted fields are
+//! checked as the platform does. Accepted, the refund goes back to
+//! `PROCESSING` on channel `OTHER_BANKCARD`; settle it with the control
+//! plane. Applying again with the same parameters answers the same.
 
 use http::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use crate::api::refunds::refund_json;
 use crate::reply::Reply;
 use crate::router::{Router, SandboxRequest};
 use crate::sensitive::Decryptor;
 use crate::server::{Shared, add};
-use crate::state::AbnormalRefundApplication;
-use crate::time::{format_china, now_unix};
+use crate::state::{AbnormalRefundApplication, RefundStatus};
 use crate::validate::{Checked, Fields};
 
 /// The banks `bank_type` accepts.
@@ -70,7 +74,7 @@ fn apply(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
     }
     let map = req.json()?;
     let f = Fields::root(&map);
-    f.opt_str("sub_mchid")?;
+    let owner = f.opt_str("sub_mchid")?.unwrap_or(&req.mchid).to_owned();
     let out_refund_no = f.req_str("out_refund_no")?;
     f.check(
         "out_refund_no",
@@ -150,7 +154,7 @@ fn apply(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
     }
 
     let mut state = shared.state();
-    let key = (req.mchid.clone(), refund_id.to_owned());
+    let key = (owner.clone(), refund_id.to_owned());
     if let Some(existing) = state.abnormal_refunds.get(&key) {
         return if existing.out_refund_no == out_refund_no && existing.r#type == kind {
             Ok(Reply::ok(&existing.answer))
@@ -162,42 +166,44 @@ fn apply(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
             ))
         };
     }
-    let seq = state.next_seq();
-    let user_received_account = match (&bank_type, &bank_account) {
+    let refund = state
+        .refunds
+        .get_mut(&(owner.clone(), out_refund_no.to_owned()))
+        .ok_or_else(|| Reply::not_found("RESOURCE_NOT_EXISTS", "the refund does not exist"))?;
+    if refund.refund_id != refund_id {
+        return Err(Reply::param_error_at(
+            "path",
+            "refund_id",
+            refund_id,
+            "is not the refund_id of the refund out_refund_no names",
+        ));
+    }
+    if refund.status != RefundStatus::Abnormal {
+        return Err(Reply::error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            format!(
+                "the refund is {}, only an ABNORMAL refund can be redirected",
+                refund.status.as_str()
+            ),
+        ));
+    }
+    refund.user_received_account = match (&bank_type, &bank_account) {
         (Some(bank), Some(account)) => {
-            let last4: String = account
-                .chars()
-                .rev()
-                .take(4)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
+            let digits: Vec<char> = account.chars().collect();
+            let last4: String = digits.iter().skip(digits.len().saturating_sub(4)).collect();
             format!("{bank} {last4}")
         }
         _ => "merchant bank account".to_owned(),
     };
-    let answer = json!({
-        "refund_id": refund_id,
-        "out_refund_no": out_refund_no,
-        // Placeholders until the sandbox keeps refund state.
-        "transaction_id": format!("4200000000{seq:018}"),
-        "out_trade_no": format!("ABNORMAL{seq:012}"),
-        "channel": "OTHER_BANKCARD",
-        "user_received_account": user_received_account,
-        "create_time": format_china(now_unix()),
-        "status": "PROCESSING",
-        "funds_account": "AVAILABLE",
-        "amount": {
-            "total": 0, "refund": 0, "payer_total": 0, "payer_refund": 0,
-            "settlement_refund": 0, "settlement_total": 0, "discount_refund": 0,
-            "currency": "CNY",
-        },
-    });
+    refund.channel = "OTHER_BANKCARD".to_owned();
+    refund.status = RefundStatus::Processing;
+    refund.success_time = None;
+    let answer = refund_json(refund);
     state.abnormal_refunds.insert(
         key,
         AbnormalRefundApplication {
-            mchid: req.mchid.clone(),
+            mchid: owner,
             refund_id: refund_id.to_owned(),
             out_refund_no: out_refund_no.to_owned(),
             r#type: kind.to_owned(),

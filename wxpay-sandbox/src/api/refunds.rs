@@ -176,6 +176,8 @@ fn create(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
         reason: reason.map(str::to_owned),
         notify_url: notify_url.map(str::to_owned),
         funds_account: funds_account.unwrap_or("UNSETTLED").to_owned(),
+        channel: "ORIGINAL".to_owned(),
+        user_received_account: "payer's balance".to_owned(),
         status: RefundStatus::Processing,
         created_at: now,
         success_time: None,
@@ -224,8 +226,11 @@ pub(crate) fn refund_json(r: &Refund) -> Value {
     v.insert("out_refund_no".into(), json!(r.out_refund_no));
     v.insert("transaction_id".into(), json!(r.transaction_id));
     v.insert("out_trade_no".into(), json!(r.out_trade_no));
-    v.insert("channel".into(), json!("ORIGINAL"));
-    v.insert("user_received_account".into(), json!("payer's balance"));
+    v.insert("channel".into(), json!(r.channel));
+    v.insert(
+        "user_received_account".into(),
+        json!(r.user_received_account),
+    );
     if let Some(t) = r.success_time {
         v.insert("success_time".into(), json!(format_china(t)));
     }

@@ -38,7 +38,7 @@ use crate::endpoint::Redacted;
 #[endpoint(
     POST,
     "/v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund",
-    response = ApplyAbnormalRefundResponse
+    response = crate::v3::refund::domestic::Refund
 )]
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct ApplyAbnormalRefund {
@@ -164,114 +164,6 @@ bank_types! {
     NbcbDebit = "NBCB_DEBIT", "Bank of Ningbo (`NBCB_DEBIT`).";
 }
 
-/// The refund after [`ApplyAbnormalRefund`]: the refund object, now
-/// heading for the bank card.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApplyAbnormalRefundResponse {
-    /// The platform's refund number.
-    pub refund_id: String,
-    /// The merchant's refund number.
-    pub out_refund_no: String,
-    /// The platform's order number of the refunded payment.
-    pub transaction_id: String,
-    /// The merchant's order number of the refunded payment.
-    pub out_trade_no: String,
-    /// Where the refund goes: `ORIGINAL`, `BALANCE`, `OTHER_BALANCE`,
-    /// `OTHER_BANKCARD`, or a value added later.
-    pub channel: String,
-    /// The account credited, as shown to the user (e.g. a bank card's
-    /// name and last digits).
-    pub user_received_account: String,
-    /// When the refund succeeded, RFC 3339.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub success_time: Option<String>,
-    /// When the refund was created, RFC 3339.
-    pub create_time: String,
-    /// `SUCCESS`, `CLOSED`, `PROCESSING`, `ABNORMAL`, or a value added later.
-    pub status: String,
-    /// Which merchant funds paid for it (`UNSETTLED`, `AVAILABLE`, …).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub funds_account: Option<String>,
-    /// Amounts, in fen.
-    pub amount: AbnormalRefundAmount,
-    /// Discounts refunded with it.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub promotion_detail: Vec<AbnormalRefundPromotion>,
-}
-
-/// Amounts of an [`ApplyAbnormalRefundResponse`], in fen.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AbnormalRefundAmount {
-    /// The order's total.
-    pub total: i64,
-    /// The amount refunded.
-    pub refund: i64,
-    /// Which merchant accounts paid for the refund, and how much each.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub from: Vec<AbnormalRefundFundsFrom>,
-    /// What the payer paid.
-    pub payer_total: i64,
-    /// What the payer gets back.
-    pub payer_refund: i64,
-    /// The refund less non-settled discounts.
-    pub settlement_refund: i64,
-    /// The order total less non-settled discounts.
-    pub settlement_total: i64,
-    /// Discounts refunded.
-    pub discount_refund: i64,
-    /// ISO 4217 currency code.
-    pub currency: String,
-    /// Fee refunded to the merchant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refund_fee: Option<i64>,
-}
-
-/// One funding account of a refund.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AbnormalRefundFundsFrom {
-    /// `AVAILABLE`, `UNAVAILABLE`, or a value added later.
-    pub account: String,
-    /// Amount in fen.
-    pub amount: i64,
-}
-
-/// A discount refunded with a refund.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AbnormalRefundPromotion {
-    /// Coupon id.
-    pub promotion_id: String,
-    /// `GLOBAL`, `SINGLE`, or a value added later.
-    pub scope: String,
-    /// `COUPON`, `DISCOUNT`, or a value added later.
-    pub r#type: String,
-    /// The coupon's value in fen.
-    pub amount: i64,
-    /// The part of it refunded, in fen.
-    pub refund_amount: i64,
-    /// Goods the discount applied to.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub goods_detail: Vec<AbnormalRefundGoodsDetail>,
-}
-
-/// Goods a refunded discount applied to.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AbnormalRefundGoodsDetail {
-    /// The merchant's item code.
-    pub merchant_goods_id: String,
-    /// The item's WeChat Pay code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub wechatpay_goods_id: Option<String>,
-    /// Item name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub goods_name: Option<String>,
-    /// Unit price in fen.
-    pub unit_price: i64,
-    /// Amount refunded for the item, in fen.
-    pub refund_amount: i64,
-    /// How many were returned.
-    pub refund_quantity: i64,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,10 +273,20 @@ mod tests {
             "promotion_detail":[{"promotion_id":"109519","scope":"GLOBAL","type":"COUPON","amount":5,
               "refund_amount":5,"goods_detail":[{"merchant_goods_id":"g1","unit_price":100,
               "refund_amount":100,"refund_quantity":1}]}]}"#;
-        let r = ApplyAbnormalRefund::decode_response(body).unwrap();
-        assert_eq!(r.status, "PROCESSING");
-        assert_eq!(r.amount.from[0].amount, 100);
-        assert_eq!(r.promotion_detail[0].goods_detail[0].refund_quantity, 1);
+        // The answer is the shared refund model.
+        let r: crate::v3::refund::domestic::Refund =
+            ApplyAbnormalRefund::decode_response(body).unwrap();
+        assert_eq!(
+            r.status,
+            crate::v3::refund::domestic::RefundStatus::Processing
+        );
+        assert_eq!(r.channel.as_str(), "OTHER_BANKCARD");
+        assert_eq!(r.amount.from.as_ref().unwrap()[0].amount, 100);
+        let promotions = r.promotion_detail.as_ref().unwrap();
+        assert_eq!(
+            promotions[0].goods_detail.as_ref().unwrap()[0].refund_quantity,
+            1
+        );
         assert_eq!(r.success_time, None);
     }
 }
