@@ -76,6 +76,7 @@ pub mod crypto;
 pub mod endpoint;
 pub mod error;
 pub mod pay_params;
+pub mod retry;
 pub mod sign;
 pub mod transport;
 pub mod v3;
@@ -88,6 +89,7 @@ pub use client::{Client, ClientBuilder};
 pub use credentials::Credentials;
 pub use endpoint::{Endpoint, RequestBody, SensitiveFields};
 pub use error::{ApiError, Error};
+pub use retry::{CallOptions, RetryPolicy};
 pub use transport::{HyperTransport, Transport};
 pub use wxpay_macros::{SensitiveFields, endpoint};
 
@@ -100,6 +102,7 @@ pub mod prelude {
     pub use crate::client::{Client, ClientBuilder};
     pub use crate::credentials::Credentials;
     pub use crate::error::Error;
+    pub use crate::retry::{CallOptions, RetryPolicy};
     pub use crate::v3::pay::transactions::JsapiWithContractExt as _;
 }
 

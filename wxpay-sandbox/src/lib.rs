@@ -40,13 +40,16 @@ mod router;
 mod server;
 mod state;
 pub mod time;
+mod tls;
 pub mod validate;
 
 pub use faults::{Fault, FaultRule};
 pub use keys::{Merchant, SigningKey};
 pub use reply::Reply;
 pub use router::SandboxRequest;
+pub use server::SeenRequest;
 pub use state::{Order, TradeState};
+pub use tls::TLS_HOSTS;
 
 use router::Route;
 use server::{Platform, Shared};
@@ -84,6 +87,9 @@ pub struct SandboxInfo {
     pub default_serial: String,
     /// The APIv3 key (a sandbox key, never a real one).
     pub apiv3_key: String,
+    /// In TLS mode, the self-signed certificate (PEM) a client must trust.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_certificate_pem: Option<String>,
 }
 
 /// Configures a [`Sandbox`].
@@ -96,6 +102,7 @@ pub struct SandboxBuilder {
     merchant: Option<Merchant>,
     signing_keys: Vec<SigningKey>,
     default_serial: Option<String>,
+    tls: bool,
 }
 
 impl Default for SandboxBuilder {
@@ -107,6 +114,7 @@ impl Default for SandboxBuilder {
             merchant: None,
             signing_keys: Vec::new(),
             default_serial: None,
+            tls: false,
         }
     }
 }
@@ -161,6 +169,14 @@ impl SandboxBuilder {
         self
     }
 
+    /// Serves HTTPS (HTTP/2 or HTTP/1.1 by ALPN) with a self-signed
+    /// certificate for `127.0.0.1` and `localhost`, instead of plain HTTP.
+    /// [`Sandbox::client_builder`] then trusts that certificate.
+    pub fn tls(mut self, enabled: bool) -> Self {
+        self.tls = enabled;
+        self
+    }
+
     /// Binds and starts serving in the current Tokio runtime.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
         let merchant = match self.merchant {
@@ -196,14 +212,32 @@ impl SandboxBuilder {
             api::router(),
             control::router(),
         ));
+        let (tls, tls_certificate) = if self.tls {
+            let identity = tls::identity()?;
+            (
+                Some(tls::acceptor(identity)?),
+                Some(identity.certificate.clone()),
+            )
+        } else {
+            (None, None)
+        };
         let (listener, addr) = server::bind(self.listen).await?;
-        let base_url = format!("http://{addr}");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let base_url = format!("{scheme}://{addr}");
         *shared.base_url.write().unwrap_or_else(|p| p.into_inner()) = base_url;
+        *shared
+            .tls_certificate_pem
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = tls_certificate
+            .as_ref()
+            .and_then(|c| c.to_pem().ok())
+            .and_then(|pem| String::from_utf8(pem).ok());
         let (shutdown, rx) = watch::channel(());
-        tokio::spawn(server::serve(listener, shared.clone(), rx));
+        tokio::spawn(server::serve(listener, shared.clone(), tls, rx));
         Ok(Sandbox {
             shared,
             addr,
+            tls_certificate,
             shutdown,
         })
     }
@@ -213,6 +247,7 @@ impl SandboxBuilder {
 pub struct Sandbox {
     shared: Arc<Shared>,
     addr: SocketAddr,
+    tls_certificate: Option<Certificate>,
     shutdown: watch::Sender<()>,
 }
 
@@ -247,9 +282,20 @@ impl Sandbox {
         self.addr
     }
 
-    /// `http://127.0.0.1:port`.
+    /// `http://127.0.0.1:port`, or `https://…` in TLS mode.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls_certificate.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// In TLS mode, the server's self-signed certificate (PEM): what a
+    /// client must trust as a root.
+    pub fn tls_certificate_pem(&self) -> Option<Vec<u8>> {
+        self.tls_certificate.as_ref().and_then(|c| c.to_pem().ok())
     }
 
     /// What a client needs to know.
@@ -271,7 +317,8 @@ impl Sandbox {
             .ok_or_else(|| SandboxError::Config("no merchant".into()))
     }
 
-    /// A client builder set up for this sandbox: base URL, `http` allowed,
+    /// A client builder set up for this sandbox: base URL, `http` allowed
+    /// (or, in TLS mode, HTTPS only with the sandbox's certificate trusted),
     /// the merchant's credentials (when the sandbox knows its private key) and
     /// every platform key.
     pub fn client_builder(&self) -> Result<ClientBuilder, SandboxError> {
@@ -284,8 +331,11 @@ impl Sandbox {
         let platform = self.shared.platform();
         let mut builder = Client::builder()
             .base_url(self.base_url())
-            .allow_http(true)
             .credentials(credentials);
+        builder = match self.tls_certificate_pem() {
+            Some(pem) => builder.add_root_certificate_pem(&pem),
+            None => builder.allow_http(true),
+        };
         for key in &platform.keys {
             builder = match &key.certificate {
                 Some(cert) => builder.platform_certificate(cert),
@@ -335,6 +385,30 @@ impl Sandbox {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(rule);
+    }
+
+    /// How many times faults of this [`kind`](Fault::kind) were applied
+    /// (e.g. `"tamper_body"`), over the sandbox's life.
+    pub fn faults_applied(&self, kind: &str) -> u64 {
+        self.shared
+            .faults_applied
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(kind)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The last authenticated requests (up to 1024), oldest first: their
+    /// nonces and timestamps show whether each attempt was signed anew.
+    pub fn recent_requests(&self) -> Vec<SeenRequest> {
+        self.shared
+            .seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// Removes every fault rule.
@@ -403,5 +477,10 @@ pub(crate) fn info_of(shared: &Shared) -> SandboxInfo {
             .collect(),
         default_serial: platform.default_serial.clone(),
         apiv3_key: merchant.map(|m| m.apiv3_key.clone()).unwrap_or_default(),
+        tls_certificate_pem: shared
+            .tls_certificate_pem
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone(),
     }
 }
