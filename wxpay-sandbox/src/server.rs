@@ -207,7 +207,7 @@ pub(crate) async fn serve(
             // A second handle on the socket, so that a `reset` fault can set
             // SO_LINGER 0 on it once hyper has let go of the connection.
             let socket = socket2::SockRef::from(&stream).try_clone().ok();
-            let reset = Arc::new(AtomicBool::new(false));
+            let reset = Arc::new(ResetSwitch::default());
             let served = async {
                 match tls {
                     None => serve_io(stream, shared, reset.clone()).await,
@@ -222,9 +222,10 @@ pub(crate) async fn serve(
             };
             tokio::select! {
                 _ = served => {}
+                _ = reset.pulled.notified() => {}
                 _ = shutdown.changed() => {}
             }
-            if let (true, Some(socket)) = (reset.load(Ordering::Relaxed), socket) {
+            if let (true, Some(socket)) = (reset.is_pulled(), socket) {
                 // Closing the last handle with a zero linger sends RST.
                 let _ = socket.set_linger(Some(Duration::ZERO));
             }
@@ -232,8 +233,26 @@ pub(crate) async fn serve(
     }
 }
 
+/// Lets a `reset` fault end its whole connection (all HTTP/2 streams too).
+#[derive(Default)]
+pub(crate) struct ResetSwitch {
+    is_pulled: AtomicBool,
+    pulled: tokio::sync::Notify,
+}
+
+impl ResetSwitch {
+    fn pull(&self) {
+        self.is_pulled.store(true, Ordering::Relaxed);
+        self.pulled.notify_one();
+    }
+
+    fn is_pulled(&self) -> bool {
+        self.is_pulled.load(Ordering::Relaxed)
+    }
+}
+
 /// Serves HTTP/1.1 or HTTP/2 on one connection.
-async fn serve_io<I>(io: I, shared: Arc<Shared>, reset: Arc<AtomicBool>)
+async fn serve_io<I>(io: I, shared: Arc<Shared>, reset: Arc<ResetSwitch>)
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -258,7 +277,7 @@ pub(crate) async fn bind(addr: SocketAddr) -> std::io::Result<(TcpListener, Sock
 async fn handle(
     shared: Arc<Shared>,
     req: Request<Incoming>,
-    reset: &AtomicBool,
+    reset: &ResetSwitch,
 ) -> Result<Response<Body>, Abort> {
     let mut fault = None;
     let response = answer(shared, req, &mut fault).await;
@@ -267,8 +286,11 @@ async fn handle(
         Some(Fault::Hang) => std::future::pending::<()>().await,
         Some(Fault::CloseBeforeHeaders) => return Err(Abort),
         Some(Fault::Reset) => {
-            reset.store(true, Ordering::Relaxed);
-            return Err(Abort);
+            // The connection task drops the whole connection with a zero
+            // linger; answering nothing here keeps HTTP/2 from resetting
+            // only this stream first.
+            reset.pull();
+            std::future::pending::<()>().await;
         }
         _ => {}
     }
