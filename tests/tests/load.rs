@@ -159,10 +159,16 @@ async fn ten_thousand_requests_with_faults_end_in_success_or_a_typed_error() {
 
     let count = |c: &AtomicUsize| c.load(Ordering::Relaxed);
     let applied = |kind: &str| sandbox.faults_applied(kind) as usize;
-    let faults: usize = ["tamper_body", "bad_signature", "wrong_shape", "status", "reset"]
-        .iter()
-        .map(|k| applied(k))
-        .sum();
+    let faults: usize = [
+        "tamper_body",
+        "bad_signature",
+        "wrong_shape",
+        "status",
+        "reset",
+    ]
+    .iter()
+    .map(|k| applied(k))
+    .sum();
     eprintln!(
         "{REQUESTS} requests in {took:?}; faults applied: {faults}; outcomes: {outcomes:?}; \
          RSS {rss_before} → {rss_after} KiB"

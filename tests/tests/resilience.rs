@@ -572,14 +572,7 @@ async fn faults_are_scriptable_over_the_control_route() {
     let unavailable = Err(Some(StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(
         outcomes,
-        [
-            Ok(()),
-            Ok(()),
-            unavailable.clone(),
-            Ok(()),
-            unavailable,
-            Ok(())
-        ]
+        [Ok(()), Ok(()), unavailable, Ok(()), unavailable, Ok(())]
     );
     let list = transport
         .send(
