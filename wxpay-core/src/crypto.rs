@@ -578,6 +578,29 @@ mod tests {
     }
 
     #[test]
+    fn tls_certificates_name_their_hosts() {
+        let key = tv::platform_key();
+        let now = SystemTime::now();
+        let later = now + Duration::from_secs(3600);
+        let cert =
+            Certificate::self_signed_tls(&key, &["127.0.0.1", "localhost"], now, later).unwrap();
+        let names: Vec<String> = cert
+            .x509
+            .subject_alt_names()
+            .unwrap()
+            .iter()
+            .map(|n| match (n.dnsname(), n.ipaddress()) {
+                (Some(dns), _) => dns.to_owned(),
+                (None, Some(ip)) => format!("{ip:?}"),
+                _ => String::new(),
+            })
+            .collect();
+        assert_eq!(names, ["[127, 0, 0, 1]", "localhost"]);
+        assert!(!cert.to_der().unwrap().is_empty());
+        assert!(Certificate::self_signed_tls(&key, &[], now, later).is_err());
+    }
+
+    #[test]
     fn self_signed_certificates_round_trip() {
         let key = tv::platform_key();
         let now = SystemTime::now();

@@ -30,6 +30,9 @@ use wxpay_core::prelude::*;
 use wxpay_core::transport::HyperTransport;
 use wxpay_core::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
 
+/// The load and the floor run in this many alternating rounds.
+const ROUNDS: usize = 5;
+
 const USAGE: &str =
     "usage: bench [--requests N] [--concurrency C] [--tls] [--sandbox PATH] [--floor-iterations K]";
 
@@ -305,17 +308,29 @@ async fn run(o: Options) -> Result<(), String> {
         return Err(format!("{warm_errors} errors while warming up"));
     }
 
+    // The load and the floor in alternating rounds, so that both meet the
+    // same conditions on a shared machine (other processes, clock speed).
     let me = std::process::id().to_string();
-    let cpu_before = cpu_time(&me).ok_or("no /proc/self/stat")?;
-    let sandbox_before = cpu_time(&sandbox_pid).unwrap_or_default();
-    let started = Instant::now();
-    let (mut latencies, errors) = drive(&client, warm..warm + o.requests, o.concurrency).await;
-    let wall = started.elapsed();
-    let cpu = cpu_time(&me).ok_or("no /proc/self/stat")? - cpu_before;
-    let sandbox_cpu = cpu_time(&sandbox_pid).unwrap_or_default() - sandbox_before;
+    let (mut cpu, mut sandbox_cpu, mut wall) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    let (mut latencies, mut errors, mut floor_total) = (Vec::new(), 0, Duration::ZERO);
+    let mut next = warm;
+    for round in 0..ROUNDS {
+        floor_total += floor(&merchant_key, o.floor_iterations / ROUNDS + 1)?;
+        let count = o.requests / ROUNDS + usize::from(round < o.requests % ROUNDS);
+        let cpu_before = cpu_time(&me).ok_or("no /proc/self/stat")?;
+        let sandbox_before = cpu_time(&sandbox_pid).unwrap_or_default();
+        let started = Instant::now();
+        let (round_latencies, round_errors) =
+            drive(&client, next..next + count, o.concurrency).await;
+        wall += started.elapsed();
+        cpu += cpu_time(&me).ok_or("no /proc/self/stat")? - cpu_before;
+        sandbox_cpu += cpu_time(&sandbox_pid).unwrap_or_default() - sandbox_before;
+        latencies.extend(round_latencies);
+        errors += round_errors;
+        next += count;
+    }
     latencies.sort_unstable();
-
-    let floor = floor(&merchant_key, o.floor_iterations)?;
+    let floor = floor_total / ROUNDS as u32;
     let per_request = cpu / o.requests as u32;
     let ratio = per_request.as_secs_f64() / floor.as_secs_f64();
 
