@@ -12,7 +12,9 @@
 //! floor is what no client can avoid per call: one RSA-2048 signature and
 //! one verification, timed with OpenSSL on this machine in this run. The
 //! table gives throughput, latency, the client's CPU time per request
-//! (user + system, from `/proc/self/stat`) and its ratio to the floor.
+//! (user + system, summed over its threads from `/proc/self/task/*/schedstat`,
+//! nanosecond resolution) and its ratio to the floor. The load and the floor
+//! run in alternating rounds so that both meet the same conditions.
 //!
 //! The sandbox binary is taken from `--sandbox`, else `$WXPAY_SANDBOX_BIN`,
 //! else next to this executable (`target/release/wxpay-sandbox`), built
@@ -119,29 +121,19 @@ impl Drop for Running {
     }
 }
 
-/// CPU time (user + system) of a process so far, from `/proc/PID/stat`.
+/// CPU time (user + system, in nanoseconds) of every live thread of a
+/// process: the first field of `/proc/PID/task/TID/schedstat`. The threads
+/// measured here (Tokio workers, the main thread) live for the whole run.
 fn cpu_time(pid: &str) -> Option<Duration> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name (which may hold spaces): state is the
-    // 3rd field, utime the 14th, stime the 15th.
-    let rest = stat.rsplit_once(')')?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    Some(Duration::from_secs_f64(ticks as f64 / clock_ticks() as f64))
-}
-
-/// `sysconf(_SC_CLK_TCK)`, asked of `getconf` (100 on Linux in practice).
-fn clock_ticks() -> u64 {
-    static TICKS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    *TICKS.get_or_init(|| {
-        Command::new("getconf")
-            .arg("CLK_TCK")
-            .output()
-            .ok()
-            .and_then(|o| String::from_utf8(o.stdout).ok())
-            .and_then(|s| s.trim().parse().ok())
-            .unwrap_or(100)
-    })
+    let mut total = 0u64;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let path = task.ok()?.path().join("schedstat");
+        // A thread may end between listing and reading: skip it.
+        if let Ok(stat) = std::fs::read_to_string(path) {
+            total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+        }
+    }
+    Some(Duration::from_nanos(total))
 }
 
 fn order(mchid: &str, n: usize) -> JsapiWithContract {
