@@ -2,12 +2,13 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use serde::Deserialize;
+use tracing::Instrument as _;
 
 use crate::credentials::Credentials;
 use crate::crypto::{ApiV3Key, Certificate, PublicKey};
@@ -17,6 +18,7 @@ use crate::error::{
 };
 use crate::pay_params::{AppPayParams, JsapiPayParams};
 use crate::platform::{PlatformKeys, Refresher};
+use crate::retry::{self, CallOptions, RetryPolicy};
 use crate::sign::Nonce;
 use crate::transport::{HyperTransport, Transport};
 use crate::verify::{
@@ -31,6 +33,10 @@ pub const DEFAULT_ON_DEMAND_REFRESH_INTERVAL: Duration = Duration::from_secs(60)
 
 /// The production API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.mch.weixin.qq.com";
+
+/// The backup host, used after a failure when
+/// [`failover`](ClientBuilder::failover) is on.
+pub const DEFAULT_BACKUP_URL: &str = "https://api2.mch.weixin.qq.com";
 
 /// The `User-Agent` product token this crate sends.
 pub const USER_AGENT_PRODUCT: &str = concat!("wxpay-rust/", env!("CARGO_PKG_VERSION"));
@@ -75,10 +81,13 @@ pub struct Client {
 pub(crate) struct Inner {
     pub(crate) credentials: Credentials,
     base_url: String,
+    /// Where attempts go after a failure of the main host, when failover is on.
+    backup_url: Option<String>,
     pub(crate) platform: PlatformKeys,
     pub(crate) apiv3_key: Option<ApiV3Key>,
     transport: Arc<dyn Transport>,
-    timeout: Duration,
+    pub(crate) timeout: Duration,
+    retry: RetryPolicy,
     pub(crate) max_skew: Duration,
     user_agent: HeaderValue,
 }
@@ -88,6 +97,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("mchid", &self.inner.credentials.mchid())
             .field("base_url", &self.inner.base_url)
+            .field("backup_url", &self.inner.backup_url)
             .field("platform_keys", &self.inner.platform.store.serials())
             .field("preferred_serial", &self.inner.platform.preferred_serial())
             .field(
@@ -170,7 +180,32 @@ impl Client {
     /// detail and `Request-ID`), [`Error::Verify`] when an answer cannot be
     /// proved genuine, [`Error::Decode`] when a verified body does not fit,
     /// and [`Error::Transport`] / [`Error::Timeout`] below HTTP.
-    pub async fn call<E: Endpoint>(&self, mut request: E) -> Result<E::Response, Error> {
+    ///
+    /// Transient failures of idempotent calls (`GET`, `DELETE`) are retried
+    /// under the client's [`RetryPolicy`]; see [`call_with`](Self::call_with)
+    /// to opt a `POST` in or to change the timeout of one call.
+    pub async fn call<E: Endpoint>(&self, request: E) -> Result<E::Response, Error> {
+        self.call_with(request, CallOptions::new()).await
+    }
+
+    /// [`call`](Self::call) with settings for this call only: its attempt
+    /// timeout, its retry policy, and whether it is safe to repeat.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use wxpay_core::CallOptions;
+    /// # async fn run(client: wxpay_core::Client, order: wxpay_core::v3::pay::transactions::JsapiWithContract) -> Result<(), wxpay_core::Error> {
+    /// // The platform de-duplicates orders by out_trade_no: retrying is safe.
+    /// let answer = client
+    ///     .call_with(order, CallOptions::new().idempotent(true).timeout(Duration::from_secs(5)))
+    ///     .await?;
+    /// # let _ = answer; Ok(()) }
+    /// ```
+    pub async fn call_with<E: Endpoint>(
+        &self,
+        mut request: E,
+        options: CallOptions,
+    ) -> Result<E::Response, Error> {
         let waited = self.prepare_platform_keys(E::HAS_SENSITIVE).await?;
         let encrypted_with = if E::HAS_SENSITIVE {
             let key = self.encryption_key()?;
@@ -188,9 +223,15 @@ impl Client {
         let body = request.body()?;
         drop(request);
         let serial = encrypted_with.as_ref().map(|k| k.serial());
-        let answer = self
-            .execute(E::METHOD, &path, &body, serial, !waited)
-            .await?;
+        let exchange = Exchange {
+            method: E::METHOD,
+            template: E::PATH,
+            path_and_query: &path,
+            body: &body,
+            serial,
+            may_refresh: !waited,
+        };
+        let answer = self.execute(exchange, &options).await?;
         E::decode_response(&answer.body).map_err(|source| {
             Error::from(DecodeError {
                 status: answer.status,
@@ -237,9 +278,15 @@ impl Client {
             None => RequestBody::Empty,
         };
         let waited = self.prepare_platform_keys(false).await?;
-        let answer = self
-            .execute(method, &path_and_query, &body, None, !waited)
-            .await?;
+        let exchange = Exchange {
+            method,
+            template: path,
+            path_and_query: &path_and_query,
+            body: &body,
+            serial: None,
+            may_refresh: !waited,
+        };
+        let answer = self.execute(exchange, &CallOptions::new()).await?;
         crate::endpoint::decode_json(&answer.body).map_err(|source| {
             Error::from(DecodeError {
                 status: answer.status,
@@ -292,26 +339,115 @@ impl Client {
             .map_err(|_| Error::build("the decrypted sensitive field is not UTF-8"))
     }
 
-    /// Signs, sends and verifies one exchange. `serial` overrides the
-    /// preferred serial in `Wechatpay-Serial`; `may_refresh` says whether an
-    /// answer naming an unknown serial may start a certificate download (not
-    /// when the request has already waited for one).
+    /// Runs one call: attempts under the retry policy, each bounded by the
+    /// attempt timeout and the call's deadline, moving to the backup host
+    /// after a host failure when failover is on. Traced as a `wxpay.request`
+    /// span holding one `wxpay.attempt` event per attempt.
     pub(crate) async fn execute(
         &self,
-        method: Method,
-        path_and_query: &str,
-        body: &RequestBody,
-        serial: Option<&str>,
-        may_refresh: bool,
+        exchange: Exchange<'_>,
+        options: &CallOptions,
+    ) -> Result<Verified, Error> {
+        let inner = &*self.inner;
+        let policy = options.retry.as_ref().unwrap_or(&inner.retry);
+        let timeout = options.timeout.unwrap_or(inner.timeout);
+        let idempotent = options
+            .idempotent
+            .unwrap_or_else(|| retry::idempotent_by_default(&exchange.method));
+        let max_attempts = if idempotent { policy.attempts() } else { 1 };
+        let started = Instant::now();
+        let deadline = started + policy.total_deadline();
+        let span = tracing::info_span!(
+            "wxpay.request",
+            method = %exchange.method,
+            path = exchange.template,
+            mchid = inner.credentials.mchid(),
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+            error = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        let run = async {
+            let mut host = inner.base_url.as_str();
+            let mut attempt = 1;
+            loop {
+                let now = Instant::now();
+                let limit = timeout.min(deadline.saturating_duration_since(now));
+                let result = self.attempt(&exchange, host, limit).await;
+                trace_attempt(attempt, host, now.elapsed(), &result);
+                let error = match result {
+                    Ok(answer) => return (attempt, Ok(answer)),
+                    Err(error) => error,
+                };
+                if attempt >= max_attempts || !retry::is_retryable(&error) {
+                    return (attempt, Err(error));
+                }
+                let wait = policy.backoff_for(attempt);
+                if Instant::now() + wait >= deadline {
+                    return (attempt, Err(error));
+                }
+                if retry::fails_over(&error) {
+                    if let Some(backup) = &inner.backup_url {
+                        host = backup;
+                    }
+                }
+                tracing::info!(
+                    attempt,
+                    wait_ms = millis(wait),
+                    error = error_kind(&error),
+                    next_host = host,
+                    "wxpay.retry"
+                );
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+            }
+        };
+        let (attempts, result) = run.instrument(span.clone()).await;
+        span.record("attempts", attempts);
+        span.record("latency_ms", millis(started.elapsed()));
+        match &result {
+            Ok(answer) => {
+                span.record("status", answer.status.as_u16());
+                if let Some(id) = &answer.request_id {
+                    span.record("request_id", id.as_str());
+                }
+            }
+            Err(e) => {
+                if let Some(status) = e.status() {
+                    span.record("status", status.as_u16());
+                }
+                if let Some(id) = e.request_id() {
+                    span.record("request_id", id);
+                }
+                span.record("error", error_kind(e));
+            }
+        }
+        result
+    }
+
+    /// Signs, sends and verifies one attempt against `base_url`, within
+    /// `limit`. An answer naming an unknown serial may start one
+    /// certificate download (see [`crate::platform`]) when
+    /// `exchange.may_refresh` allows it; the answer is then verified again,
+    /// not re-sent.
+    async fn attempt(
+        &self,
+        exchange: &Exchange<'_>,
+        base_url: &str,
+        limit: Duration,
     ) -> Result<Verified, Error> {
         let Answer {
             status,
             headers,
             request_id,
             body,
-        } = self.exchange(method, path_and_query, body, serial).await?;
+        } = self.exchange(exchange, base_url, limit).await?;
         if status.is_success() {
-            match self.verify_answer(&headers, &body, may_refresh).await {
+            match self
+                .verify_answer(&headers, &body, exchange.may_refresh)
+                .await
+            {
                 Ok(()) => Ok(Verified {
                     status,
                     request_id,
@@ -331,20 +467,26 @@ impl Client {
         }
     }
 
-    /// Signs and sends one exchange and returns the answer unverified.
+    /// Signs and sends one attempt and returns the answer unverified. Fresh
+    /// nonce and timestamp every time: a retry is a new signed request.
     pub(crate) async fn exchange(
         &self,
-        method: Method,
-        path_and_query: &str,
-        body: &RequestBody,
-        serial: Option<&str>,
+        exchange: &Exchange<'_>,
+        base_url: &str,
+        limit: Duration,
     ) -> Result<Answer, Error> {
+        if limit.is_zero() {
+            return Err(Error::Timeout(limit));
+        }
         let inner = &*self.inner;
+        let body = exchange.body;
+        let path_and_query = exchange.path_and_query;
         let signed_body = body.signed_bytes();
+        // Fresh on every attempt: a retry is a new signed request.
         let nonce = Nonce::generate().map_err(|e| Error::Sign(e.into()))?;
         let timestamp = unix_seconds(SystemTime::now());
         let authorization = inner.credentials.authorization(
-            method.as_str(),
+            exchange.method.as_str(),
             path_and_query,
             signed_body,
             timestamp,
@@ -354,14 +496,17 @@ impl Client {
         let invalid = |e: http::Error| {
             Error::from(TransportError::new(TransportErrorKind::InvalidRequest, e))
         };
+        let mut uri = String::with_capacity(base_url.len() + path_and_query.len());
+        uri.push_str(base_url);
+        uri.push_str(path_and_query);
         let mut builder = http::Request::builder()
-            .method(method)
-            .uri(format!("{}{}", inner.base_url, path_and_query))
+            .method(exchange.method.clone())
+            .uri(uri)
             .header(AUTHORIZATION, authorization)
             .header(ACCEPT, HeaderValue::from_static("application/json"))
             .header(USER_AGENT, inner.user_agent.clone());
         let preferred;
-        let serial = match serial {
+        let serial = match exchange.serial {
             Some(s) => Some(s),
             None => {
                 preferred = inner.platform.preferred_serial();
@@ -381,11 +526,10 @@ impl Client {
         };
         let request = builder.body(payload).map_err(invalid)?;
 
-        let response =
-            match tokio::time::timeout(inner.timeout, inner.transport.send(request)).await {
-                Ok(result) => result?,
-                Err(_) => return Err(Error::Timeout(inner.timeout)),
-            };
+        let response = match tokio::time::timeout(limit, inner.transport.send(request)).await {
+            Ok(result) => result?,
+            Err(_) => return Err(Error::Timeout(limit)),
+        };
         let (parts, body) = response.into_parts();
         let request_id = header_str(&parts.headers, headers::REQUEST_ID).map(str::to_owned);
         Ok(Answer {
@@ -395,6 +539,68 @@ impl Client {
             body,
         })
     }
+}
+
+/// What one call sends, the same for every attempt.
+pub(crate) struct Exchange<'a> {
+    pub(crate) method: Method,
+    /// The path as declared (`/v3/…/{param}`), for traces.
+    pub(crate) template: &'a str,
+    pub(crate) path_and_query: &'a str,
+    pub(crate) body: &'a RequestBody,
+    /// The platform key serial sensitive fields were encrypted with.
+    pub(crate) serial: Option<&'a str>,
+    /// Whether an answer naming an unknown serial may start a certificate
+    /// download (not when the call already waited for one).
+    pub(crate) may_refresh: bool,
+}
+
+/// One `wxpay.attempt` event: what a support ticket or a dashboard needs,
+/// never a header value or a body.
+fn trace_attempt(attempt: u32, host: &str, latency: Duration, result: &Result<Verified, Error>) {
+    let latency_ms = millis(latency);
+    match result {
+        Ok(answer) => tracing::debug!(
+            attempt,
+            host,
+            status = answer.status.as_u16(),
+            request_id = answer.request_id.as_deref(),
+            latency_ms,
+            "wxpay.attempt"
+        ),
+        Err(e) => tracing::debug!(
+            attempt,
+            host,
+            status = e.status().map(|s| s.as_u16()),
+            request_id = e.request_id(),
+            code = e.code(),
+            latency_ms,
+            error = error_kind(e),
+            "wxpay.attempt"
+        ),
+    }
+}
+
+/// A short, stable name for the kind of an error, for traces.
+fn error_kind(e: &Error) -> &'static str {
+    match e {
+        Error::Build(_) => "build",
+        Error::Sign(_) => "sign",
+        Error::Transport(t) => match t.kind() {
+            TransportErrorKind::Connect => "connect",
+            TransportErrorKind::Io => "io",
+            TransportErrorKind::BodyTooLarge => "body_too_large",
+            _ => "invalid_request",
+        },
+        Error::Timeout(_) => "timeout",
+        Error::Api(_) => "api",
+        Error::Verify(_) => "verify",
+        Error::Decode(_) => "decode",
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Reads the platform's error object; a body that is not one (a proxy's
@@ -474,6 +680,10 @@ pub struct ClientBuilder {
     transport: Option<Arc<dyn Transport>>,
     connect_timeout: Duration,
     timeout: Duration,
+    retry: RetryPolicy,
+    failover: bool,
+    backup_url: String,
+    extra_roots: Vec<Vec<u8>>,
     max_skew: Duration,
     user_agent_suffix: Option<String>,
     deferred: Option<Error>,
@@ -494,6 +704,10 @@ impl Default for ClientBuilder {
             transport: None,
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            failover: false,
+            backup_url: DEFAULT_BACKUP_URL.to_owned(),
+            extra_roots: Vec::new(),
             max_skew: DEFAULT_MAX_SKEW,
             user_agent_suffix: None,
             deferred: None,
@@ -656,7 +870,8 @@ impl ClientBuilder {
 
     /// Sends through this transport instead of a new [`HyperTransport`];
     /// pass the same one to several clients to share one connection pool.
-    /// [`connect_timeout`](Self::connect_timeout) and
+    /// [`connect_timeout`](Self::connect_timeout),
+    /// [`add_root_certificate_pem`](Self::add_root_certificate_pem) and
     /// [`allow_http`](Self::allow_http) then only check the base URL.
     pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
         self.transport = Some(transport);
@@ -669,10 +884,46 @@ impl ClientBuilder {
         self
     }
 
-    /// Time allowed for a whole exchange, from sending to the last byte of
-    /// the answer (default 30 s).
+    /// Time allowed for one attempt, from sending to the last byte of the
+    /// answer (default 30 s). A server that accepts and never answers, or
+    /// trickles its answer, ends in [`Error::Timeout`] after this long. The
+    /// whole call, retries included, is bounded by the retry policy's
+    /// [`deadline`](RetryPolicy::deadline); one call can override both with
+    /// [`CallOptions`].
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// How calls are retried after transient failures (default
+    /// [`RetryPolicy::new`]: 3 attempts for `GET`/`DELETE`, none for other
+    /// methods unless a call opts in). [`RetryPolicy::none`] turns retries off.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Sends retries to the backup host after the main one failed (the
+    /// connection failed, no answer in time, or a 5xx). Off by default; the
+    /// backup host is [`DEFAULT_BACKUP_URL`] unless
+    /// [`backup_base_url`](Self::backup_base_url) says otherwise. Failover
+    /// only happens on a retry, so it follows the [retry
+    /// policy](Self::retry_policy) and idempotence rules.
+    pub fn failover(mut self, enabled: bool) -> Self {
+        self.failover = enabled;
+        self
+    }
+
+    /// The backup host (default [`DEFAULT_BACKUP_URL`]); checked like the base URL.
+    pub fn backup_base_url(mut self, url: impl Into<String>) -> Self {
+        self.backup_url = url.into();
+        self
+    }
+
+    /// Trusts one more root certificate (PEM) on the default transport, e.g.
+    /// a test server's or a TLS-inspecting proxy's.
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
+        self.extra_roots.push(pem.to_vec());
         self
     }
 
@@ -698,6 +949,11 @@ impl ClientBuilder {
             Error::build("credentials are required: call ClientBuilder::credentials")
         })?;
         let base_url = check_base_url(&self.base_url, self.allow_http)?;
+        let backup_url = if self.failover {
+            Some(check_base_url(&self.backup_url, self.allow_http)?)
+        } else {
+            None
+        };
         if self.keys.is_empty() && !self.download_certificates {
             return Err(Error::build(
                 "no platform key: add the WeChat Pay public key (platform_public_key), or download platform \
@@ -755,21 +1011,26 @@ impl ClientBuilder {
             .map_err(|_| Error::build("the User-Agent suffix must be visible ASCII"))?;
         let transport: Arc<dyn Transport> = match self.transport {
             Some(t) => t,
-            None => Arc::new(
-                HyperTransport::builder()
+            None => {
+                let mut transport = HyperTransport::builder()
                     .connect_timeout(self.connect_timeout)
-                    .allow_http(self.allow_http)
-                    .build()?,
-            ),
+                    .allow_http(self.allow_http);
+                for pem in &self.extra_roots {
+                    transport = transport.add_root_certificate_pem(pem)?;
+                }
+                Arc::new(transport.build()?)
+            }
         };
         Ok(Client {
             inner: Arc::new(Inner {
                 credentials,
                 base_url,
+                backup_url,
                 platform,
                 apiv3_key: self.apiv3_key,
                 transport,
                 timeout: self.timeout,
+                retry: self.retry,
                 max_skew: self.max_skew,
                 user_agent,
             }),

@@ -105,6 +105,12 @@ impl PrivateKey {
         self.0.private_key_to_pem_pkcs8().map_err(ossl)
     }
 
+    /// The key in PKCS#8 DER form (what TLS libraries take). Handle the
+    /// result as the secret it is.
+    pub fn to_pkcs8_der(&self) -> Result<Vec<u8>, CryptoError> {
+        self.0.private_key_to_pkcs8().map_err(ossl)
+    }
+
     /// The matching public key.
     pub fn public_key(&self) -> Result<PublicKey, CryptoError> {
         let der = self.0.public_key_to_der().map_err(ossl)?;
@@ -272,8 +278,13 @@ impl Certificate {
         self.x509.to_pem().map_err(ossl)
     }
 
+    /// The certificate in DER form.
+    pub fn to_der(&self) -> Result<Vec<u8>, CryptoError> {
+        self.x509.to_der().map_err(ossl)
+    }
+
     /// Makes a self-signed certificate for `key` (the sandbox's platform
-    /// certificates and TLS certificates).
+    /// certificates).
     pub fn self_signed(
         key: &PrivateKey,
         common_name: &str,
@@ -281,8 +292,42 @@ impl Certificate {
         not_before: SystemTime,
         not_after: SystemTime,
     ) -> Result<Self, CryptoError> {
+        Self::self_signed_with_names(key, common_name, serial, not_before, not_after, &[])
+    }
+
+    /// Makes a self-signed TLS server certificate for `key`, valid for
+    /// `hosts` (DNS names such as `localhost`, or IP addresses such as
+    /// `127.0.0.1`, listed in its subjectAltName). A client that trusts it
+    /// as a root can then reach those hosts over HTTPS (the sandbox's TLS mode).
+    pub fn self_signed_tls(
+        key: &PrivateKey,
+        hosts: &[&str],
+        not_before: SystemTime,
+        not_after: SystemTime,
+    ) -> Result<Self, CryptoError> {
+        if hosts.is_empty() {
+            return Err(CryptoError::OpenSsl(
+                "a TLS certificate needs at least one host".into(),
+            ));
+        }
+        let mut serial = [0u8; 16];
+        random_bytes(&mut serial)?;
+        serial[0] = (serial[0] & 0x7f) | 0x10;
+        let cn = hosts.first().copied().unwrap_or("localhost");
+        Self::self_signed_with_names(key, cn, &serial, not_before, not_after, hosts)
+    }
+
+    fn self_signed_with_names(
+        key: &PrivateKey,
+        common_name: &str,
+        serial: &[u8],
+        not_before: SystemTime,
+        not_after: SystemTime,
+        hosts: &[&str],
+    ) -> Result<Self, CryptoError> {
         use openssl::asn1::{Asn1Integer, Asn1Time};
         use openssl::bn::BigNum;
+        use openssl::x509::extension::{ExtendedKeyUsage, SubjectAlternativeName};
         use openssl::x509::{X509Builder, X509NameBuilder};
 
         let to_asn1 = |t: SystemTime| -> Result<Asn1Time, CryptoError> {
@@ -311,6 +356,23 @@ impl Certificate {
         let (start, end) = (to_asn1(not_before)?, to_asn1(not_after)?);
         b.set_not_before(&start).map_err(ossl)?;
         b.set_not_after(&end).map_err(ossl)?;
+        if !hosts.is_empty() {
+            let mut san = SubjectAlternativeName::new();
+            for host in hosts {
+                if host.parse::<std::net::IpAddr>().is_ok() {
+                    san.ip(host);
+                } else {
+                    san.dns(host);
+                }
+            }
+            let san = san.build(&b.x509v3_context(None, None)).map_err(ossl)?;
+            b.append_extension(san).map_err(ossl)?;
+            let eku = ExtendedKeyUsage::new()
+                .server_auth()
+                .build()
+                .map_err(ossl)?;
+            b.append_extension(eku).map_err(ossl)?;
+        }
         b.sign(key.pkey(), MessageDigest::sha256()).map_err(ossl)?;
         let pem = b.build().to_pem().map_err(ossl)?;
         Certificate::from_pem(&pem)
@@ -513,6 +575,29 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn tls_certificates_name_their_hosts() {
+        let key = tv::platform_key();
+        let now = SystemTime::now();
+        let later = now + Duration::from_secs(3600);
+        let cert =
+            Certificate::self_signed_tls(&key, &["127.0.0.1", "localhost"], now, later).unwrap();
+        let names: Vec<String> = cert
+            .x509
+            .subject_alt_names()
+            .unwrap()
+            .iter()
+            .map(|n| match (n.dnsname(), n.ipaddress()) {
+                (Some(dns), _) => dns.to_owned(),
+                (None, Some(ip)) => format!("{ip:?}"),
+                _ => String::new(),
+            })
+            .collect();
+        assert_eq!(names, ["[127, 0, 0, 1]", "localhost"]);
+        assert!(!cert.to_der().unwrap().is_empty());
+        assert!(Certificate::self_signed_tls(&key, &[], now, later).is_err());
     }
 
     #[test]

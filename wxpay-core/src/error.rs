@@ -46,8 +46,13 @@ pub enum Error {
     #[error("{0}")]
     Transport(#[from] TransportError),
 
-    /// No complete answer within the configured time. The request may or may
-    /// not have been processed: query before creating anything anew.
+    /// No complete answer within the time allowed: the attempt's timeout
+    /// ([`ClientBuilder::timeout`](crate::ClientBuilder::timeout),
+    /// [`CallOptions::timeout`](crate::CallOptions::timeout)) or what was
+    /// left of the call's deadline. The request may or may not have been
+    /// processed: query before creating anything anew. No answer arrived, so
+    /// there is no `Request-ID`; the `wxpay.attempt` trace events show each
+    /// attempt.
     #[error("no answer within {0:?}")]
     Timeout(Duration),
 
@@ -92,9 +97,13 @@ impl Error {
         }
     }
 
-    /// The `Request-ID` header of the answer, if one arrived: quote it to WeChat Pay support.
+    /// The `Request-ID` header of the answer, if one arrived: quote it to
+    /// WeChat Pay support. A transport error has one when the connection
+    /// failed after the answer's headers came; a timeout or a failure before
+    /// any answer has none.
     pub fn request_id(&self) -> Option<&str> {
         match self {
+            Error::Transport(e) => e.request_id(),
             Error::Api(e) => e.request_id.as_deref(),
             Error::Verify(e) => e.request_id.as_deref(),
             Error::Decode(e) => e.request_id.as_deref(),
@@ -114,13 +123,10 @@ impl Error {
     /// connection failures, timeouts, `429` and `5xx` answers, and the codes
     /// the platform documents as transient (`SYSTEM_ERROR`, `BANK_ERROR`,
     /// `FREQUENCY_LIMITED`). Business errors (other 4xx), verification and
-    /// decoding failures are not retryable.
+    /// decoding failures, an answer over the size limit and a request that
+    /// cannot be expressed on the wire are not retryable.
     pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Transport(_) | Error::Timeout(_) => true,
-            Error::Api(e) => e.is_retryable(),
-            _ => false,
-        }
+        crate::retry::is_retryable(self)
     }
 
     pub(crate) fn build(message: impl Into<String>) -> Self {
@@ -190,6 +196,7 @@ pub enum TransportErrorKind {
 pub struct TransportError {
     kind: TransportErrorKind,
     source: Option<BoxError>,
+    request_id: Option<String>,
 }
 
 impl TransportError {
@@ -198,12 +205,29 @@ impl TransportError {
         TransportError {
             kind,
             source: Some(source.into()),
+            request_id: None,
         }
     }
 
     /// A transport error of the given kind with no underlying error.
     pub fn from_kind(kind: TransportErrorKind) -> Self {
-        TransportError { kind, source: None }
+        TransportError {
+            kind,
+            source: None,
+            request_id: None,
+        }
+    }
+
+    /// Records the `Request-ID` of an answer whose headers arrived before
+    /// the connection failed (a body cut short, say).
+    pub fn with_request_id(mut self, request_id: Option<String>) -> Self {
+        self.request_id = request_id;
+        self
+    }
+
+    /// The `Request-ID` of the answer, when its headers arrived.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
     }
 
     /// Which part failed.
@@ -228,9 +252,10 @@ impl fmt::Display for TransportError {
         match &self.source {
             // The source chain of hyper errors is short and secret-free; show
             // the innermost cause so a log line alone is useful.
-            Some(source) => write!(f, "{what}: {}", innermost(source.as_ref())),
-            None => f.write_str(what),
+            Some(source) => write!(f, "{what}: {}", innermost(source.as_ref()))?,
+            None => f.write_str(what)?,
         }
+        write_request_id(f, self.request_id.as_deref())
     }
 }
 
@@ -486,5 +511,10 @@ mod tests {
         assert_eq!(v.request_id(), Some("RID-2"));
         assert!(v.to_string().contains("RID-2"));
         assert!(!v.is_retryable());
+        let t = Error::from(
+            TransportError::from_kind(TransportErrorKind::Io).with_request_id(Some("RID-3".into())),
+        );
+        assert_eq!(t.request_id(), Some("RID-3"));
+        assert_eq!(t.to_string(), "connection failed [Request-ID RID-3]");
     }
 }

@@ -85,6 +85,7 @@ pub mod error;
 mod open_enum;
 pub mod pay_params;
 pub mod platform;
+pub mod retry;
 pub mod sign;
 pub mod transport;
 pub mod v3;
@@ -97,6 +98,7 @@ pub use client::{Client, ClientBuilder};
 pub use credentials::Credentials;
 pub use endpoint::{Endpoint, RequestBody, SensitiveFields};
 pub use error::{ApiError, Error};
+pub use retry::{CallOptions, RetryPolicy};
 pub use transport::{HyperTransport, Transport};
 pub use wxpay_macros::{SensitiveFields, endpoint};
 
@@ -114,6 +116,7 @@ pub mod prelude {
     pub use crate::client::{Client, ClientBuilder};
     pub use crate::credentials::Credentials;
     pub use crate::error::Error;
+    pub use crate::retry::{CallOptions, RetryPolicy};
     pub use crate::v3::CertificatesExt as _;
     pub use crate::v3::password_exempt_contract::contracts::ecommerce::pre_entrust_sign::{
         MiniProgramExt as _, PayRedirectSignExt as _,

@@ -209,11 +209,18 @@ impl Transport for HyperTransport {
                 .collect()
                 .await
                 .map_err(|e| {
+                    // The headers came: keep the Request-ID for support.
+                    let request_id = parts
+                        .headers
+                        .get("request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
                     if e.is::<http_body_util::LengthLimitError>() {
                         TransportError::from_kind(TransportErrorKind::BodyTooLarge)
                     } else {
                         TransportError::new(TransportErrorKind::Io, e)
                     }
+                    .with_request_id(request_id)
                 })?;
             Ok(http::Response::from_parts(parts, body.to_bytes()))
         })

@@ -4,7 +4,8 @@
 //! | route | effect |
 //! |---|---|
 //! | `GET /sandbox/info` | the [`SandboxInfo`](crate::SandboxInfo) JSON |
-//! | `POST /sandbox/faults` | adds a fault rule: `{"fault":{…},"method":"GET","path":"/v3/…","after":0,"times":1}` (see [`Fault`]) |
+//! | `POST /sandbox/faults` | adds a fault rule: `{"fault":{…},"method":"GET","path":"/v3/…","after":0,"every":1,"times":1}`; only `fault` is required (see [`Fault`] and [`crate::faults`]) |
+//! | `GET /sandbox/faults` | `{"rules": n, "applied": {"reset": 3, …}}`: active rules, faults applied by kind |
 //! | `DELETE /sandbox/faults` | removes every fault rule |
 //! | `GET /sandbox/hits` | requests seen per route, `{"POST /v3/…": n}` |
 //! | `GET /sandbox/platform` | the platform keys: `{"default_serial","keys":[{"serial","kind","retired","expire_time"}]}` |
@@ -21,6 +22,7 @@
 //! | `POST /sandbox/contracts/pre-entrust/{pre_entrustweb_id}/sign` | the same, by pre-sign session id |
 //! | `GET /sandbox/refunds/{mchid}/{out_refund_no}` | the stored [`Refund`] |
 //! | `POST /sandbox/refunds/{mchid}/{out_refund_no}/settle` | the refund settles; body `{"status":"SUCCESS"}` (default), `"CLOSED"` or `"ABNORMAL"` (see [`Sandbox::settle_refund`](crate::Sandbox::settle_refund)); answers the refund |
+//! | `GET /sandbox/requests` | the last authenticated requests (up to 1024): `[{"method","path","nonce","timestamp","request_id"}]` |
 //!
 //! `{mchid}` is the merchant an order or refund belongs to (the
 //! sub-merchant for partner orders) and the merchant that pre-signed a
@@ -31,6 +33,12 @@
 //!
 //! See [`crate::platform`] for what certificate rotation and migration to
 //! the public key mean.
+//!
+//! For example, to have every 20th order answer with a TCP reset:
+//!
+//! ```text
+//! curl -X POST $BASE/sandbox/faults -d '{"fault":{"kind":"reset"},"method":"POST","path":"/v3/pay/transactions","every":20}'
+//! ```
 
 use http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
@@ -50,6 +58,7 @@ pub(crate) fn router() -> Router {
     let mut router = Router::default();
     add(&mut router, Method::GET, "/sandbox/info", info);
     add(&mut router, Method::POST, "/sandbox/faults", add_fault);
+    add(&mut router, Method::GET, "/sandbox/faults", list_faults);
     add(&mut router, Method::DELETE, "/sandbox/faults", clear_faults);
     add(&mut router, Method::GET, "/sandbox/hits", hits);
     add(
@@ -131,6 +140,7 @@ pub(crate) fn router() -> Router {
         "/sandbox/platform/public-key",
         public_key,
     );
+    add(&mut router, Method::GET, "/sandbox/requests", requests);
     router
 }
 
@@ -291,6 +301,7 @@ struct FaultRequest {
     path: Option<String>,
     #[serde(default)]
     after: usize,
+    every: Option<usize>,
     times: Option<usize>,
 }
 
@@ -318,6 +329,9 @@ fn add_fault(shared: &Shared, req: &SandboxRequest) -> Reply {
     if let Some(t) = parsed.times {
         rule = rule.times(t);
     }
+    if let Some(n) = parsed.every {
+        rule = rule.every(n);
+    }
     shared
         .faults
         .lock()
@@ -333,6 +347,25 @@ fn clear_faults(shared: &Shared, _: &SandboxRequest) -> Reply {
         .unwrap_or_else(|p| p.into_inner())
         .clear();
     Reply::no_content()
+}
+
+fn list_faults(shared: &Shared, _: &SandboxRequest) -> Reply {
+    let rules = shared
+        .faults
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .len();
+    let applied = shared
+        .faults_applied
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    Reply::ok(&json!({ "rules": rules, "applied": applied }))
+}
+
+fn requests(shared: &Shared, _: &SandboxRequest) -> Reply {
+    let seen = shared.seen.lock().unwrap_or_else(|p| p.into_inner());
+    Reply::ok(&json!(*seen))
 }
 
 fn hits(shared: &Shared, _: &SandboxRequest) -> Reply {

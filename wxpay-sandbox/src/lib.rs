@@ -59,7 +59,7 @@ use wxpay_core::{Client, ClientBuilder, Credentials};
 
 mod api;
 pub mod control;
-mod faults;
+pub mod faults;
 pub mod keys;
 pub mod platform;
 mod reply;
@@ -68,6 +68,7 @@ mod sensitive;
 mod server;
 mod state;
 pub mod time;
+mod tls;
 pub mod validate;
 
 pub use api::contracts::MERCHANT_TERMINATION_MODE;
@@ -75,10 +76,12 @@ pub use faults::{Fault, FaultRule};
 pub use keys::{Merchant, SigningKey};
 pub use reply::Reply;
 pub use router::SandboxRequest;
+pub use server::SeenRequest;
 pub use state::{
     AbnormalRefundApplication, Contract, ContractKey, ContractState, Order, Refund, RefundStatus,
     TradeState, TransferBatch, TransferDetail,
 };
+pub use tls::TLS_HOSTS;
 
 use router::Route;
 use server::{Platform, Shared};
@@ -132,6 +135,9 @@ pub struct SandboxInfo {
     pub default_serial: String,
     /// The APIv3 key (a sandbox key, never a real one).
     pub apiv3_key: String,
+    /// In TLS mode, the self-signed certificate (PEM) a client must trust.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_certificate_pem: Option<String>,
 }
 
 /// Configures a [`Sandbox`].
@@ -144,6 +150,7 @@ pub struct SandboxBuilder {
     merchant: Option<Merchant>,
     signing_keys: Vec<SigningKey>,
     default_serial: Option<String>,
+    tls: bool,
 }
 
 impl Default for SandboxBuilder {
@@ -155,6 +162,7 @@ impl Default for SandboxBuilder {
             merchant: None,
             signing_keys: Vec::new(),
             default_serial: None,
+            tls: false,
         }
     }
 }
@@ -218,6 +226,14 @@ impl SandboxBuilder {
         self
     }
 
+    /// Serves HTTPS (HTTP/2 or HTTP/1.1 by ALPN) with a self-signed
+    /// certificate for `127.0.0.1` and `localhost`, instead of plain HTTP.
+    /// [`Sandbox::client_builder`] then trusts that certificate.
+    pub fn tls(mut self, enabled: bool) -> Self {
+        self.tls = enabled;
+        self
+    }
+
     /// Binds and starts serving in the current Tokio runtime.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
         let merchant = match self.merchant {
@@ -254,14 +270,32 @@ impl SandboxBuilder {
             api::router(),
             control::router(),
         ));
+        let (tls, tls_certificate) = if self.tls {
+            let identity = tls::identity()?;
+            (
+                Some(tls::acceptor(identity)?),
+                Some(identity.certificate.clone()),
+            )
+        } else {
+            (None, None)
+        };
         let (listener, addr) = server::bind(self.listen).await?;
-        let base_url = format!("http://{addr}");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let base_url = format!("{scheme}://{addr}");
         *shared.base_url.write().unwrap_or_else(|p| p.into_inner()) = base_url;
+        *shared
+            .tls_certificate_pem
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = tls_certificate
+            .as_ref()
+            .and_then(|c| c.to_pem().ok())
+            .and_then(|pem| String::from_utf8(pem).ok());
         let (shutdown, rx) = watch::channel(());
-        tokio::spawn(server::serve(listener, shared.clone(), rx));
+        tokio::spawn(server::serve(listener, shared.clone(), tls, rx));
         Ok(Sandbox {
             shared,
             addr,
+            tls_certificate,
             shutdown,
         })
     }
@@ -271,6 +305,7 @@ impl SandboxBuilder {
 pub struct Sandbox {
     shared: Arc<Shared>,
     addr: SocketAddr,
+    tls_certificate: Option<Certificate>,
     shutdown: watch::Sender<()>,
 }
 
@@ -305,9 +340,20 @@ impl Sandbox {
         self.addr
     }
 
-    /// `http://127.0.0.1:port`.
+    /// `http://127.0.0.1:port`, or `https://…` in TLS mode.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls_certificate.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// In TLS mode, the server's self-signed certificate (PEM): what a
+    /// client must trust as a root.
+    pub fn tls_certificate_pem(&self) -> Option<Vec<u8>> {
+        self.tls_certificate.as_ref().and_then(|c| c.to_pem().ok())
     }
 
     /// What a client needs to know.
@@ -330,7 +376,8 @@ impl Sandbox {
     }
 
     /// A client builder with the merchant's side only: base URL, `http`
-    /// allowed, credentials (when the sandbox knows the merchant's private
+    /// allowed (or, in TLS mode, HTTPS only with the sandbox's certificate
+    /// trusted), credentials (when the sandbox knows the merchant's private
     /// key) and the APIv3 key. Choose the platform-key mode on it, e.g.
     /// `.download_platform_certificates(true)` for certificate mode.
     pub fn merchant_client_builder(&self) -> Result<ClientBuilder, SandboxError> {
@@ -341,11 +388,14 @@ impl Sandbox {
         let apiv3_key = merchant.apiv3_key.clone();
         let credentials = Credentials::new(merchant.mchid, merchant.serial, key)
             .map_err(|e| SandboxError::Config(e.to_string()))?;
-        Ok(Client::builder()
+        let builder = Client::builder()
             .base_url(self.base_url())
-            .allow_http(true)
             .credentials(credentials)
-            .apiv3_key(&apiv3_key))
+            .apiv3_key(&apiv3_key);
+        Ok(match self.tls_certificate_pem() {
+            Some(pem) => builder.add_root_certificate_pem(&pem),
+            None => builder.allow_http(true),
+        })
     }
 
     /// A client builder set up for this sandbox: what
@@ -404,6 +454,30 @@ impl Sandbox {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(rule);
+    }
+
+    /// How many times faults of this [`kind`](Fault::kind) were applied
+    /// (e.g. `"tamper_body"`), over the sandbox's life.
+    pub fn faults_applied(&self, kind: &str) -> u64 {
+        self.shared
+            .faults_applied
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(kind)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The last authenticated requests (up to 1024), oldest first: their
+    /// nonces and timestamps show whether each attempt was signed anew.
+    pub fn recent_requests(&self) -> Vec<SeenRequest> {
+        self.shared
+            .seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// Removes every fault rule.
@@ -629,5 +703,88 @@ pub(crate) fn info_of(shared: &Shared) -> SandboxInfo {
             .collect(),
         default_serial: platform.default_serial.clone(),
         apiv3_key: merchant.map(|m| m.apiv3_key.clone()).unwrap_or_default(),
+        tls_certificate_pem: shared
+            .tls_certificate_pem
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone(),
+    }
+}
+
+/// Entry points for the fuzz targets in `fuzz/`: the server's own request
+/// parsing, reachable without a socket. Not part of the API.
+#[doc(hidden)]
+pub mod __fuzz {
+    use std::sync::Arc;
+
+    pub use crate::router::{parse_query, percent_decode};
+    use crate::server::{Platform, Shared};
+    use crate::{SandboxError, api, control, keys};
+
+    /// Matches `path` against a route template (`/v3/x/{id}`), returning
+    /// the decoded parameters.
+    pub fn match_template(template: &str, path: &str) -> Option<Vec<(String, String)>> {
+        let handler: crate::router::Handler =
+            Arc::new(|_, _| Box::pin(async { crate::Reply::no_content() }));
+        crate::router::Route::new(http::Method::GET, template, handler).matches(path)
+    }
+
+    /// A sandbox's request handling without the network: the generated
+    /// merchant and platform key, the built-in routes.
+    pub struct RequestParser {
+        shared: Arc<Shared>,
+    }
+
+    impl RequestParser {
+        /// Sets up the generated merchant and routes.
+        pub fn new() -> Result<Self, SandboxError> {
+            let merchant = keys::generated_merchant(keys::DEFAULT_MCHID, keys::DEFAULT_APIV3_KEY)?;
+            let key = keys::generated_platform_key(keys::DEFAULT_PUBLIC_KEY_ID)?;
+            let platform = Platform {
+                default_serial: key.serial.clone(),
+                keys: vec![key],
+                retired: Vec::new(),
+            };
+            let shared = Shared::new(vec![merchant], platform, api::router(), control::router());
+            Ok(RequestParser {
+                shared: Arc::new(shared),
+            })
+        }
+
+        /// Parses one request like the server: the request target (path,
+        /// percent-decoded query), routing of the path against the API and
+        /// control routes, and the `Authorization` check over the exact
+        /// bytes. Returns whether the request was authenticated.
+        pub fn parse(
+            &self,
+            method: &[u8],
+            target: &str,
+            authorization: &[u8],
+            body: &[u8],
+        ) -> bool {
+            let Ok(method) = http::Method::from_bytes(method) else {
+                return false;
+            };
+            let Ok(request) = http::Request::builder()
+                .method(method)
+                .uri(target)
+                .header(http::header::AUTHORIZATION, authorization)
+                .body(())
+            else {
+                return false;
+            };
+            let (parts, ()) = request.into_parts();
+            let path = parts.uri.path();
+            let path_and_query = parts.uri.path_and_query().map_or(path, |pq| pq.as_str());
+            if parse_query(parts.uri.query().unwrap_or("")).is_none() {
+                return false;
+            }
+            let routed = {
+                let router = self.shared.router.read().unwrap_or_else(|p| p.into_inner());
+                router.find(&parts.method, path).is_some()
+            };
+            let _ = routed || self.shared.control.find(&parts.method, path).is_some();
+            crate::server::authenticate(&self.shared, &parts, path_and_query, body).is_ok()
+        }
     }
 }

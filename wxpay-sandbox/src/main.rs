@@ -4,8 +4,12 @@
 //! wxpay-sandbox [--listen ADDR] [--mchid ID] [--merchant-cert PEM]
 //!               [--public-key-id ID --public-key-private PEM]
 //!               [--platform-cert PEM --platform-key PEM] [--generated-certificate]
-//!               [--apiv3-key KEY] [--write-keys DIR]
+//!               [--apiv3-key KEY] [--write-keys DIR] [--tls]
 //! ```
+//!
+//! With `--tls` it serves HTTPS with a self-signed certificate for
+//! `127.0.0.1` and `localhost`, written to `tls_cert.pem` (announced as
+//! `tls_cert_file`): a client must trust it as a root.
 //!
 //! Without flags it listens on 127.0.0.1 (a free port) and generates its own
 //! keys (a WeChat Pay public key; `--generated-certificate` makes it a
@@ -22,7 +26,7 @@ use wxpay_sandbox::{Merchant, Sandbox, SandboxBuilder, keys};
 
 const USAGE: &str = "usage: wxpay-sandbox [--listen ADDR] [--mchid ID] [--merchant-cert PEM] \
 [--public-key-id ID --public-key-private PEM] [--platform-cert PEM --platform-key PEM] \
-[--generated-certificate] [--apiv3-key KEY] [--write-keys DIR]";
+[--generated-certificate] [--apiv3-key KEY] [--write-keys DIR] [--tls]";
 
 #[derive(Default)]
 struct Options {
@@ -36,6 +40,7 @@ struct Options {
     generated_certificate: bool,
     apiv3_key: Option<String>,
     write_keys: Option<PathBuf>,
+    tls: bool,
 }
 
 fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -44,6 +49,10 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
     while let Some(flag) = args.next() {
         if flag == "-h" || flag == "--help" {
             return Err(USAGE.to_owned());
+        }
+        if flag == "--tls" {
+            o.tls = true;
+            continue;
         }
         let mut value = || {
             args.next()
@@ -160,9 +169,21 @@ async fn run(o: Options) -> Result<(Sandbox, serde_json::Value), String> {
             json!(write("wechatpay_public_key.pem", pem)?),
         );
     }
-    let sandbox = builder.start().await.map_err(|e| e.to_string())?;
+    let sandbox = builder
+        .tls(o.tls)
+        .start()
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Some(pem) = sandbox.tls_certificate_pem() {
+        files.insert(
+            "tls_cert_file".into(),
+            json!(write("tls_cert.pem", Ok(pem))?),
+        );
+    }
     let mut line = serde_json::to_value(sandbox.info()).map_err(|e| e.to_string())?;
     if let Some(obj) = line.as_object_mut() {
+        // The certificate is in its file; keep the line short.
+        obj.remove("tls_certificate_pem");
         obj.extend(files);
     }
     Ok((sandbox, line))

@@ -1,25 +1,27 @@
 //! The HTTP server: accept loop, the platform's request checks, signing of answers.
 
-use std::collections::HashMap;
-use std::convert::Infallible;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
-use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use serde::Serialize;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
 use wxpay_core::crypto::base64_decode;
 use wxpay_core::sign::{Authorization, request_message};
 use wxpay_core::verify::{check_skew, headers, response_message};
 
-use crate::faults::{Fault, FaultRule};
+use crate::faults::{AnswerBody, Fault, FaultRule};
 use crate::keys::{Merchant, SigningKey};
 use crate::reply::Reply;
 use crate::router::{Handler, Route, Router, SandboxRequest, parse_query};
@@ -29,7 +31,38 @@ use crate::time::now_unix;
 /// Largest request body the sandbox reads.
 const MAX_BODY: usize = 8 << 20;
 
-pub(crate) type Body = BoxBody<Bytes, Infallible>;
+pub(crate) type Body = AnswerBody;
+
+/// How many authenticated requests [`Shared::seen`] remembers.
+const SEEN_CAPACITY: usize = 1024;
+
+/// An authenticated request as the sandbox saw it: what tests use to check
+/// that every attempt of a client was signed anew.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SeenRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Path and query, as sent.
+    pub path: String,
+    /// The `nonce_str` of its `Authorization` header.
+    pub nonce: String,
+    /// The `timestamp` of its `Authorization` header.
+    pub timestamp: i64,
+    /// The `Request-ID` the sandbox answered with.
+    pub request_id: String,
+}
+
+/// Why the server drops a connection instead of answering (a fault).
+#[derive(Debug)]
+pub(crate) struct Abort;
+
+impl std::fmt::Display for Abort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by a sandbox fault")
+    }
+}
+
+impl std::error::Error for Abort {}
 
 /// The platform's keys, which one answers by default, and which
 /// certificates were rotated out (see `platform.rs`).
@@ -67,7 +100,13 @@ pub(crate) struct Shared {
     request_seq: AtomicU64,
     /// Requests seen per route template (`METHOD template`), for tests.
     pub(crate) hits: Mutex<HashMap<String, u64>>,
+    /// The last [`SEEN_CAPACITY`] authenticated requests.
+    pub(crate) seen: Mutex<VecDeque<SeenRequest>>,
+    /// Faults applied so far, by [`Fault::kind`].
+    pub(crate) faults_applied: Mutex<HashMap<&'static str, u64>>,
     pub(crate) base_url: RwLock<String>,
+    /// In TLS mode, the server certificate (PEM).
+    pub(crate) tls_certificate_pem: RwLock<Option<String>>,
 }
 
 impl Shared {
@@ -92,7 +131,10 @@ impl Shared {
             clock_offset: AtomicI64::new(0),
             request_seq: AtomicU64::new(0),
             hits: Mutex::new(HashMap::new()),
+            seen: Mutex::new(VecDeque::with_capacity(SEEN_CAPACITY)),
+            faults_applied: Mutex::new(HashMap::new()),
             base_url: RwLock::new(String::new()),
+            tls_certificate_pem: RwLock::new(None),
         }
     }
 
@@ -126,14 +168,33 @@ impl Shared {
             .iter_mut()
             .find_map(|r| r.take(method, path).then(|| r.fault.clone()));
         rules.retain(|r| !r.is_spent());
+        drop(rules);
+        if let Some(f) = &fault {
+            *self
+                .faults_applied
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(f.kind())
+                .or_insert(0) += 1;
+        }
         fault
+    }
+
+    fn remember(&self, request: SeenRequest) {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.len() == SEEN_CAPACITY {
+            seen.pop_front();
+        }
+        seen.push_back(request);
     }
 }
 
-/// Runs the accept loop until `shutdown` changes.
+/// Runs the accept loop until `shutdown` changes; with `tls`, every
+/// connection is a TLS one (ALPN `h2` or `http/1.1`).
 pub(crate) async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
+    tls: Option<TlsAcceptor>,
     mut shutdown: watch::Receiver<()>,
 ) {
     loop {
@@ -146,20 +207,68 @@ pub(crate) async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
+        let tls = tls.clone();
         let mut shutdown = shutdown.clone();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| {
-                let shared = shared.clone();
-                async move { Ok::<_, Infallible>(handle(shared, req).await) }
-            });
-            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            // A second handle on the socket, so that a `reset` fault can set
+            // SO_LINGER 0 on it once hyper has let go of the connection.
+            let socket = socket2::SockRef::from(&stream).try_clone().ok();
+            let reset = Arc::new(ResetSwitch::default());
+            let served = async {
+                match tls {
+                    None => serve_io(stream, shared, reset.clone()).await,
+                    Some(acceptor) => {
+                        let handshake =
+                            tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream));
+                        if let Ok(Ok(stream)) = handshake.await {
+                            serve_io(stream, shared, reset.clone()).await;
+                        }
+                    }
+                }
+            };
             tokio::select! {
-                _ = conn => {}
+                _ = served => {}
+                _ = reset.pulled.notified() => {}
                 _ = shutdown.changed() => {}
+            }
+            if let (true, Some(socket)) = (reset.is_pulled(), socket) {
+                // Closing the last handle with a zero linger sends RST.
+                let _ = socket.set_linger(Some(Duration::ZERO));
             }
         });
     }
+}
+
+/// Lets a `reset` fault end its whole connection (all HTTP/2 streams too).
+#[derive(Default)]
+pub(crate) struct ResetSwitch {
+    is_pulled: AtomicBool,
+    pulled: tokio::sync::Notify,
+}
+
+impl ResetSwitch {
+    fn pull(&self) {
+        self.is_pulled.store(true, Ordering::Relaxed);
+        self.pulled.notify_one();
+    }
+
+    fn is_pulled(&self) -> bool {
+        self.is_pulled.load(Ordering::Relaxed)
+    }
+}
+
+/// Serves HTTP/1.1 or HTTP/2 on one connection.
+async fn serve_io<I>(io: I, shared: Arc<Shared>, reset: Arc<ResetSwitch>)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req| {
+        let shared = shared.clone();
+        let reset = reset.clone();
+        async move { handle(shared, req, &reset).await }
+    });
+    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    let _ = builder.serve_connection(TokioIo::new(io), service).await;
 }
 
 /// Binds `addr`, returning the listener and its actual address.
@@ -169,8 +278,38 @@ pub(crate) async fn bind(addr: SocketAddr) -> std::io::Result<(TcpListener, Sock
     Ok((listener, local))
 }
 
-/// One exchange, start to end.
-async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
+/// One exchange, start to end: the answer, then what a connection-level
+/// fault does to it (delay it, withhold it, drop or reset the connection).
+async fn handle(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+    reset: &ResetSwitch,
+) -> Result<Response<Body>, Abort> {
+    let mut fault = None;
+    let response = answer(shared, req, &mut fault).await;
+    match fault {
+        Some(Fault::Delay { ms }) => tokio::time::sleep(Duration::from_millis(ms)).await,
+        Some(Fault::Hang) => std::future::pending::<()>().await,
+        Some(Fault::CloseBeforeHeaders) => return Err(Abort),
+        Some(Fault::Reset) => {
+            // The connection task drops the whole connection with a zero
+            // linger; answering nothing here keeps HTTP/2 from resetting
+            // only this stream first.
+            reset.pull();
+            std::future::pending::<()>().await;
+        }
+        _ => {}
+    }
+    Ok(response)
+}
+
+/// Checks, routes and answers one request; `fault` receives the fault that
+/// applied to it, if any (answer-level faults are already in the answer).
+async fn answer(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+    fault: &mut Option<Fault>,
+) -> Response<Body> {
     let request_id = shared.next_request_id();
     let (parts, body) = req.into_parts();
     let requested_serial = parts
@@ -257,7 +396,16 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
         );
     }
     let mchid = match authenticate(&shared, &parts, &path_and_query, &body) {
-        Ok(mchid) => mchid,
+        Ok(auth) => {
+            shared.remember(SeenRequest {
+                method: parts.method.to_string(),
+                path: path_and_query.clone(),
+                nonce: auth.nonce,
+                timestamp: auth.timestamp,
+                request_id: request_id.clone(),
+            });
+            auth.mchid
+        }
         Err(reply) => return finish(reply, None),
     };
     if !body.is_empty() {
@@ -298,12 +446,12 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
             .entry(format!("{} {}", route.method, route.template))
             .or_insert(0) += 1;
     }
-    let fault = shared.take_fault(&parts.method, &path);
+    *fault = shared.take_fault(&parts.method, &path);
     if let Some(Fault::Status {
         status,
         code,
         signed,
-    }) = &fault
+    }) = fault
     {
         let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut reply = Reply::error(status, code, "injected by the sandbox");
@@ -320,17 +468,24 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
         mchid,
     };
     let reply = (route.handler)(shared.clone(), request).await;
-    finish(reply, fault)
+    finish(reply, fault.clone())
+}
+
+/// Who signed a request, and with which nonce and timestamp.
+pub(crate) struct Authenticated {
+    pub(crate) mchid: String,
+    pub(crate) nonce: String,
+    pub(crate) timestamp: i64,
 }
 
 /// Checks the `Authorization` header like the platform: known merchant and
 /// certificate serial, fresh timestamp, valid signature over the exact bytes.
-fn authenticate(
+pub(crate) fn authenticate(
     shared: &Shared,
     parts: &http::request::Parts,
     path_and_query: &str,
     body: &[u8],
-) -> Result<String, Reply> {
+) -> Result<Authenticated, Reply> {
     let header = parts
         .headers
         .get(AUTHORIZATION)
@@ -370,7 +525,11 @@ fn authenticate(
     if !merchant.public_key.verify(&message, &signature) {
         return Err(Reply::sign_error("the signature does not verify"));
     }
-    Ok(merchant.mchid)
+    Ok(Authenticated {
+        mchid: merchant.mchid,
+        nonce: auth.nonce_str.to_owned(),
+        timestamp,
+    })
 }
 
 /// Turns a reply into a signed response, applying an answer-level fault.
@@ -381,9 +540,12 @@ fn respond(
     clock: i64,
     fault: Option<Fault>,
 ) -> Response<Body> {
-    let mut body = reply.body.to_vec();
+    let (status, mut body) = match fault.as_ref().and_then(Fault::replacement_body) {
+        Some(spoiled) => (StatusCode::OK, spoiled.to_vec()),
+        None => (reply.status, reply.body.to_vec()),
+    };
     let mut builder = Response::builder()
-        .status(reply.status)
+        .status(status)
         .header("Request-ID", request_id);
     if !body.is_empty() {
         builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -430,8 +592,8 @@ fn respond(
             .header("Wechatpay-Signature-Type", wxpay_core::sign::SCHEME);
     }
     builder
-        .body(Full::new(Bytes::from(body)).boxed())
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()).boxed()))
+        .body(AnswerBody::shaped(Bytes::from(body), fault.as_ref()))
+        .unwrap_or_else(|_| Response::new(AnswerBody::full(Bytes::new())))
 }
 
 /// An unsigned answer (control routes).
@@ -443,8 +605,8 @@ fn plain(reply: Reply, request_id: &str) -> Response<Body> {
         builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
     builder
-        .body(Full::new(reply.body).boxed())
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()).boxed()))
+        .body(AnswerBody::full(reply.body))
+        .unwrap_or_else(|_| Response::new(AnswerBody::full(Bytes::new())))
 }
 
 /// A synchronous built-in handler.

@@ -198,3 +198,56 @@ async fn certificate_mode_and_bad_flags() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn tls_mode_writes_its_certificate_and_faults_are_set_over_http() {
+    let dir = std::env::temp_dir().join(format!("wxpay-sandbox-tls-{}", std::process::id()));
+    let (_running, info) = start(&["--tls", "--write-keys", dir.to_str().unwrap()]);
+    let s = |k: &str| {
+        info[k]
+            .as_str()
+            .unwrap_or_else(|| panic!("{k} in {info}"))
+            .to_owned()
+    };
+    assert!(s("base_url").starts_with("https://127.0.0.1:"), "{info}");
+    assert!(
+        info.get("tls_certificate_pem").is_none(),
+        "the line stays short"
+    );
+    let pem = std::fs::read(s("tls_cert_file")).unwrap();
+    let client = Client::builder()
+        .base_url(s("base_url"))
+        .add_root_certificate_pem(&pem)
+        .credentials(
+            Credentials::from_pem_file(s("mchid"), s("merchant_serial"), s("merchant_key_file"))
+                .unwrap(),
+        )
+        .platform_public_key_pem_file(s("public_key_id"), s("public_key_file"))
+        .build()
+        .unwrap();
+
+    // A fault scripted over the control route, over HTTPS.
+    let transport = wxpay_core::transport::HyperTransport::builder()
+        .add_root_certificate_pem(&pem)
+        .unwrap()
+        .build()
+        .unwrap();
+    let rule = http::Request::post(format!("{}/sandbox/faults", s("base_url")))
+        .body(bytes::Bytes::from_static(
+            br#"{"fault":{"kind":"status","status":503,"code":"SYSTEM_ERROR"},"times":1}"#,
+        ))
+        .unwrap();
+    use wxpay_core::transport::Transport as _;
+    assert_eq!(transport.send(rule).await.unwrap().status(), 204);
+    let e = client
+        .jsapi_with_contract(order(&s("mchid"), "BINTLS0001"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(http::StatusCode::SERVICE_UNAVAILABLE));
+    let answer = client
+        .jsapi_with_contract(order(&s("mchid"), "BINTLS0001"))
+        .await
+        .unwrap();
+    assert!(answer.prepay_id.starts_with("wx"));
+    let _ = std::fs::remove_dir_all(dir);
+}

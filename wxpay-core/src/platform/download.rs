@@ -115,8 +115,18 @@ pub(crate) async fn download(client: &Client) -> Result<RefreshReport, Error> {
     let mut path = String::with_capacity(32);
     Certificates::default().write_path_and_query(&mut path)?;
     let serial = platform.preferred_serial();
+    // One attempt, no retry: a failed download is retried by the next
+    // refresh (periodic or on demand), never inside a request's wait.
+    let exchange = crate::client::Exchange {
+        method: Method::GET,
+        template: <Certificates as Endpoint>::PATH,
+        path_and_query: &path,
+        body: &RequestBody::Empty,
+        serial: serial.as_deref(),
+        may_refresh: false,
+    };
     let answer = client
-        .exchange(Method::GET, &path, &RequestBody::Empty, serial.as_deref())
+        .exchange(&exchange, client.base_url(), inner.timeout)
         .await?;
     let store = &platform.store;
     let now = SystemTime::now();
