@@ -279,26 +279,7 @@ impl Client {
         serial: Option<&str>,
     ) -> Result<Verified, Error> {
         let inner = &*self.inner;
-        let signed_body = body.signed_bytes();
-        let nonce = Nonce::generate().map_err(|e| Error::Sign(e.into()))?;
-        let timestamp = unix_seconds(SystemTime::now());
-        let authorization = inner.credentials.authorization(
-            method.as_str(),
-            path_and_query,
-            signed_body,
-            timestamp,
-            &nonce,
-        )?;
-
-        let invalid = |e: http::Error| {
-            Error::from(TransportError::new(TransportErrorKind::InvalidRequest, e))
-        };
-        let mut builder = http::Request::builder()
-            .method(method)
-            .uri(format!("{}{}", inner.base_url, path_and_query))
-            .header(AUTHORIZATION, authorization)
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .header(USER_AGENT, inner.user_agent.clone());
+        let mut builder = self.signed_request(method, path_and_query, body.signed_bytes())?;
         if let Some(serial) = serial.or(inner.preferred_serial.as_deref()) {
             builder = builder.header(headers::SERIAL, serial);
         }
@@ -309,14 +290,61 @@ impl Client {
                     builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
                 Bytes::copy_from_slice(bytes)
             }
+            RequestBody::Multipart(multipart) => {
+                // Streamed from the file while sending; see upload.rs.
+                let response =
+                    crate::upload::send(&*inner.transport, builder, multipart, inner.timeout)
+                        .await?;
+                return self.check_answer(response);
+            }
         };
-        let request = builder.body(payload).map_err(invalid)?;
+        let request = builder.body(payload).map_err(|e| {
+            Error::from(TransportError::new(TransportErrorKind::InvalidRequest, e))
+        })?;
 
         let response =
             match tokio::time::timeout(inner.timeout, inner.transport.send(request)).await {
                 Ok(result) => result?,
                 Err(_) => return Err(Error::Timeout(inner.timeout)),
             };
+        self.check_answer(response)
+    }
+
+    /// A request to `path_and_query` on the base URL, signed over
+    /// `signed_body`, with the headers every request carries
+    /// (`Authorization`, `Accept`, `User-Agent`); the body is still to be set.
+    pub(crate) fn signed_request(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        signed_body: &[u8],
+    ) -> Result<http::request::Builder, Error> {
+        let inner = &*self.inner;
+        let nonce = Nonce::generate().map_err(|e| Error::Sign(e.into()))?;
+        let timestamp = unix_seconds(SystemTime::now());
+        let authorization = inner.credentials.authorization(
+            method.as_str(),
+            path_and_query,
+            signed_body,
+            timestamp,
+            &nonce,
+        )?;
+        Ok(http::Request::builder()
+            .method(method)
+            .uri(format!("{}{}", inner.base_url, path_and_query))
+            .header(AUTHORIZATION, authorization)
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .header(USER_AGENT, inner.user_agent.clone()))
+    }
+
+    /// The transport and the time allowed for one exchange.
+    pub(crate) fn transport(&self) -> (&dyn Transport, Duration) {
+        (&*self.inner.transport, self.inner.timeout)
+    }
+
+    /// Verifies a 2xx answer over its raw body; any other status becomes
+    /// an [`ApiError`] (verified when it carries signature headers that check out).
+    pub(crate) fn check_answer(&self, response: http::Response<Bytes>) -> Result<Verified, Error> {
         let (parts, body) = response.into_parts();
         let request_id = header_str(&parts.headers, headers::REQUEST_ID).map(str::to_owned);
         let status = parts.status;
@@ -335,10 +363,16 @@ impl Client {
                 .into()),
             }
         } else {
-            let verified = SignatureHeaders::any_present(&parts.headers)
-                && self.verify(&parts.headers, &body).is_ok();
-            Err(api_error(status, &body, request_id, verified).into())
+            Err(self.error_answer(status, &parts.headers, &body))
         }
+    }
+
+    /// The [`ApiError`] of a non-2xx answer, marked verified when it carries
+    /// signature headers that check out.
+    pub(crate) fn error_answer(&self, status: StatusCode, map: &HeaderMap, body: &[u8]) -> Error {
+        let request_id = header_str(map, headers::REQUEST_ID).map(str::to_owned);
+        let verified = SignatureHeaders::any_present(map) && self.verify(map, body).is_ok();
+        api_error(status, body, request_id, verified).into()
     }
 
     fn verify(&self, map: &HeaderMap, body: &[u8]) -> Result<(), crate::error::VerifyReason> {

@@ -70,23 +70,29 @@
 // Lets this crate's own endpoints use `#[endpoint]`, whose expansion names `::wxpay_core`.
 extern crate self as wxpay_core;
 
+pub mod bill;
+pub mod body;
 pub mod client;
 pub mod credentials;
 pub mod crypto;
+pub mod download;
 pub mod endpoint;
 pub mod error;
 mod open_enum;
 pub mod pay_params;
 pub mod sign;
 pub mod transport;
+pub mod upload;
 pub mod v3;
 pub mod verify;
 
 #[cfg(test)]
 mod test_vectors;
 
+pub use body::ByteStream;
 pub use client::{Client, ClientBuilder};
 pub use credentials::Credentials;
+pub use download::{CheckedDownload, Download, DownloadEndpoint};
 pub use endpoint::{Endpoint, RequestBody, SensitiveFields};
 pub use error::{ApiError, Error};
 pub use transport::{HyperTransport, Transport};
@@ -106,6 +112,12 @@ pub mod prelude {
     pub use crate::client::{Client, ClientBuilder};
     pub use crate::credentials::Credentials;
     pub use crate::error::Error;
+    pub use crate::v3::bill::{
+        FundflowbillExt as _, SubMerchantFundflowbillExt as _, TradebillExt as _,
+    };
+    pub use crate::v3::billdownload::FileExt as _;
+    pub use crate::v3::marketing::favor::media::ImageUploadExt as _;
+    pub use crate::v3::merchant::media::{UploadExt as _, VideoUploadExt as _};
     pub use crate::v3::password_exempt_contract::contracts::ecommerce::pre_entrust_sign::{
         MiniProgramExt as _, PayRedirectSignExt as _,
     };
@@ -135,6 +147,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::client::Client;
+    pub use crate::download::{Download, DownloadEndpoint};
     pub use crate::endpoint::{
         Endpoint, QueryWriter, RequestBody, SensitiveFields, decode_json, decode_unit,
         push_path_param,

@@ -156,11 +156,16 @@ pub fn endpoint(attr: TokenStream, item: TokenStream) -> TokenStream {
             }
         });
     let method = args.method.as_ref().map(ToString::to_string);
+    let flags = bind::Flags {
+        upload: args.upload.as_ref().map(proc_macro2::Ident::span),
+        download: args.download.as_ref().map(proc_macro2::Ident::span),
+    };
     let bound = bind::bind(
         &mut input,
         template.as_ref(),
         args.path.as_ref(),
         method.as_deref(),
+        &flags,
         &mut errors,
     );
 
