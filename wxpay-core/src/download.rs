@@ -692,6 +692,184 @@ mod tests {
         }
     }
 
+    /// A download whose body arrives in the given pieces.
+    fn arriving(pieces: Vec<&[u8]>) -> Download {
+        struct Pieces(std::vec::IntoIter<Bytes>);
+        impl http_body::Body for Pieces {
+            type Data = Bytes;
+            type Error = std::io::Error;
+            fn poll_frame(
+                self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>>
+            {
+                std::task::Poll::Ready(self.get_mut().0.next().map(|b| Ok(http_body::Frame::data(b))))
+            }
+        }
+        let pieces: Vec<Bytes> = pieces.into_iter().map(Bytes::copy_from_slice).collect();
+        Download {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            request_id: Some("RID".into()),
+            body: ByteStream::new(Pieces(pieces.into_iter())),
+            idle_timeout: Duration::from_secs(5),
+        }
+    }
+
+    fn sha1(data: &[u8]) -> String {
+        hex(&openssl::sha::sha1(data))
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn bill_text() -> Vec<u8> {
+        let mut s = String::from("交易时间,微信订单号\r\n");
+        for i in 0..3000 {
+            s.push_str(&format!("`2026-05-01 10:00:00,`42000000{i:020}\r\n"));
+        }
+        s.into_bytes()
+    }
+
+    #[tokio::test]
+    async fn plain_and_gzip_files_are_checked_over_the_original() {
+        let text = bill_text();
+        let digest = sha1(&text);
+        let got = arriving(text.chunks(1000).collect())
+            .check_digest("SHA1", &digest.to_uppercase())
+            .unwrap()
+            .bytes(usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(got, text);
+
+        let packed = gzip(&text);
+        // One-byte first piece: the gzip magic straddles two pieces.
+        let mut pieces: Vec<&[u8]> = vec![&packed[..1]];
+        pieces.extend(packed[1..].chunks(777));
+        let mut checked = arriving(pieces).check_digest("sha1", &digest).unwrap();
+        let mut out = Vec::new();
+        while let Some(chunk) = checked.chunk().await.unwrap() {
+            out.extend_from_slice(&chunk);
+        }
+        assert!(checked.is_gzip());
+        assert_eq!(out, text);
+        assert_eq!(checked.len_so_far(), text.len() as u64);
+    }
+
+    #[tokio::test]
+    async fn a_mismatch_names_both_digests_and_never_ends_cleanly() {
+        let text = bill_text();
+        let mut altered = text.clone();
+        altered[100] = b'9';
+        let expected = sha1(&text);
+        for body in [altered.clone(), gzip(&altered)] {
+            let mut checked = arriving(vec![&body]).check_digest("SHA1", &expected).unwrap();
+            let e = loop {
+                match checked.chunk().await {
+                    Ok(Some(_)) => continue,
+                    Ok(None) => panic!("a corrupted file reached its end"),
+                    Err(e) => break e,
+                }
+            };
+            let Error::Download(d) = &e else { panic!("{e}") };
+            match &d.kind {
+                DownloadErrorKind::DigestMismatch { algorithm, expected: x, actual } => {
+                    assert_eq!(algorithm, "SHA1");
+                    assert_eq!(x, &expected);
+                    assert_eq!(actual, &sha1(&altered));
+                }
+                other => panic!("{other}"),
+            }
+            assert_eq!(e.request_id(), Some("RID"));
+            assert!(e.to_string().contains(&expected), "{e}");
+        }
+    }
+
+    #[tokio::test]
+    async fn damaged_gzip_is_corrupt() {
+        let text = bill_text();
+        let digest = sha1(&text);
+        let mut trailing = gzip(&text);
+        trailing.extend_from_slice(b"junk");
+        let mut truncated = gzip(&text);
+        truncated.truncate(truncated.len() - 12);
+        let mut flipped = gzip(&text);
+        let mid = flipped.len() / 2;
+        flipped[mid] ^= 0x55;
+        for body in [trailing, truncated, flipped] {
+            let e = arriving(vec![&body])
+                .check_digest("SHA1", &digest)
+                .unwrap()
+                .bytes(usize::MAX)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&e, Error::Download(d) if matches!(d.kind, DownloadErrorKind::Corrupt(_))),
+                "{e}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn unknown_hash_types_and_tiny_files() {
+        let e = arriving(vec![b"x"]).check_digest("MD5", "abc").unwrap_err();
+        assert!(e.to_string().contains("MD5"), "{e}");
+        let one = arriving(vec![b"x"])
+            .check_digest("SHA1", &sha1(b"x"))
+            .unwrap()
+            .bytes(10)
+            .await
+            .unwrap();
+        assert_eq!(one, "x");
+        let empty = arriving(vec![])
+            .check_digest("SHA1", &sha1(b""))
+            .unwrap()
+            .bytes(10)
+            .await
+            .unwrap();
+        assert!(empty.is_empty());
+    }
+
+    #[tokio::test]
+    async fn write_to_reports_a_failing_sink() {
+        struct Full;
+        impl AsyncWrite for Full {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+                _: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                std::task::Poll::Ready(Err(std::io::Error::other("disk full")))
+            }
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+            fn poll_shutdown(
+                self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+        }
+        let e = arriving(vec![b"abc"])
+            .check_digest("SHA1", &sha1(b"abc"))
+            .unwrap()
+            .write_to(&mut Full)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("disk full"), "{e}");
+        let mut sink = Vec::new();
+        assert_eq!(arriving(vec![b"ab", b"c"]).write_to(&mut sink).await.unwrap(), 3);
+        assert_eq!(sink, b"abc");
+    }
+
     #[test]
     fn gcm_streams_and_checks_the_tag() {
         let key = [7u8; 32];

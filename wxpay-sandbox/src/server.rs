@@ -250,7 +250,11 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
             None,
         );
     }
-    let mchid = match authenticate(&shared, &parts, &path_and_query, &body) {
+    let signed = match signed_body(&parts.headers, &body) {
+        Ok(signed) => signed,
+        Err(reply) => return finish(reply, None),
+    };
+    let mchid = match authenticate(&shared, &parts, &path_and_query, signed) {
         Ok(mchid) => mchid,
         Err(reply) => return finish(reply, None),
     };
@@ -317,6 +321,27 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
     finish(reply, fault)
 }
 
+/// The bytes the request signature covers: the body, or for a multipart
+/// upload its `meta` part (PROTOCOL §2).
+fn signed_body<'b>(headers: &http::HeaderMap, body: &'b [u8]) -> Result<&'b [u8], Reply> {
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !crate::multipart::is_multipart(content_type) {
+        return Ok(body);
+    }
+    let form = crate::multipart::parse(content_type, body)
+        .map_err(|e| Reply::error(StatusCode::BAD_REQUEST, "PARAM_ERROR", e.to_string()))?;
+    form.part("meta").map(|p| p.body).ok_or_else(|| {
+        Reply::error(
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR",
+            "the multipart body has no `meta` part, which the signature covers",
+        )
+    })
+}
+
 /// Checks the `Authorization` header like the platform: known merchant and
 /// certificate serial, fresh timestamp, valid signature over the exact bytes.
 fn authenticate(
@@ -379,7 +404,7 @@ fn respond(
     let mut builder = Response::builder()
         .status(reply.status)
         .header("Request-ID", request_id);
-    if !body.is_empty() {
+    if !body.is_empty() && !reply.headers.iter().any(|(name, _)| name == CONTENT_TYPE) {
         builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
     for (name, value) in &reply.headers {

@@ -1,10 +1,13 @@
 //! The platform's APIs as the sandbox implements them, one module per area:
 //! placing orders (`pay`), looking them up and closing them (`orders`),
-//! password-free contracts (`contracts`), refunds (`refunds`).
+//! password-free contracts (`contracts`), refunds (`refunds`), media
+//! uploads (`media`), bills and their download (`bills`).
 
 use crate::router::Router;
 
+mod bills;
 pub(crate) mod contracts;
+pub(crate) mod media;
 mod orders;
 mod pay;
 mod refunds;
@@ -16,5 +19,7 @@ pub(crate) fn router() -> Router {
     orders::register(&mut router);
     contracts::register(&mut router);
     refunds::register(&mut router);
+    media::register(&mut router);
+    bills::register(&mut router);
     router
 }
