@@ -208,6 +208,8 @@ pub fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
                 name.span(),
                 format!("`{key}` is a flag and takes no value: write `{key}` alone"),
             );
+            // Taken as given, so the fields are not also reported.
+            flag_item(&mut args, name, &mut seen, errors);
             continue;
         }
         if !OPTIONS.contains(&key.as_str()) {

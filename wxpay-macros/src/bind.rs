@@ -68,7 +68,7 @@ pub fn bind(
             );
         }
     }
-    if let (Some(span), Some(m)) = (flags.download, method) {
+    if let (Some(span), Some(m), None) = (flags.download, method, flags.upload) {
         if m != "GET" {
             errors.error(
                 span,
