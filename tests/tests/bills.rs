@@ -95,13 +95,19 @@ async fn the_days_trade_bill_plain_and_gzip() {
 
     let file = client.tradebill(tradebill(None, false)).await.unwrap();
     assert_eq!(file.hash_type, HashType::Sha1);
-    assert!(file.download_url.starts_with(&format!("{}/v3/billdownload/file?token=", sandbox.base_url())));
+    assert!(file.download_url.starts_with(&format!(
+        "{}/v3/billdownload/file?token=",
+        sandbox.base_url()
+    )));
     let plain = client.download_bill(&file).await.unwrap();
     let plain = plain.bytes(1 << 20).await.unwrap();
     assert_ne!(&plain[..2], b"\x1f\x8b");
 
     let zipped = client.tradebill(tradebill(None, true)).await.unwrap();
-    assert_eq!(zipped.hash_value, file.hash_value, "the digest covers the decompressed bill");
+    assert_eq!(
+        zipped.hash_value, file.hash_value,
+        "the digest covers the decompressed bill"
+    );
     let mut download = client.download_bill(&zipped).await.unwrap();
     let mut unzipped = Vec::new();
     while let Some(chunk) = download.chunk().await.unwrap() {
@@ -123,7 +129,10 @@ async fn the_days_trade_bill_plain_and_gzip() {
     assert_eq!(first.trade_state.as_deref(), Some("SUCCESS"));
     let order = sandbox.order(client.mchid(), &paid[0]).unwrap();
     assert_eq!(Some(first.transaction_id.clone()), order.transaction_id);
-    let refund = rows.iter().find(|r| r.trade_state.as_deref() == Some("REFUND")).unwrap();
+    let refund = rows
+        .iter()
+        .find(|r| r.trade_state.as_deref() == Some("REFUND"))
+        .unwrap();
     assert_eq!(refund.out_trade_no, paid[1]);
     assert_eq!(refund.refund_amount, Some(550));
     assert_eq!(refund.refund_status.as_deref(), Some("SUCCESS"));
@@ -134,7 +143,10 @@ async fn the_days_trade_bill_plain_and_gzip() {
     assert_eq!(summary.order_total, Some(100 + 2550 + 99));
     assert_eq!(summary.settlement_total, Some(100 + 2550 + 99));
     assert_eq!(summary.refund_total, Some(550));
-    assert_eq!(summary.fee_total_millifen, Some((100 + 2550 + 99 - 550) * 6));
+    assert_eq!(
+        summary.fee_total_millifen,
+        Some((100 + 2550 + 99 - 550) * 6)
+    );
     let sum: i64 = rows.iter().filter_map(|r| r.fee_millifen).sum();
     assert_eq!(Some(sum), summary.fee_total_millifen);
 }
@@ -145,16 +157,37 @@ async fn success_and_refund_bills_have_their_own_columns() {
     let client = sandbox.client().unwrap();
     trade_day(&sandbox, &client).await;
 
-    let file = client.tradebill(tradebill(Some("SUCCESS"), true)).await.unwrap();
-    let text = client.download_bill(&file).await.unwrap().bytes(1 << 20).await.unwrap();
+    let file = client
+        .tradebill(tradebill(Some("SUCCESS"), true))
+        .await
+        .unwrap();
+    let text = client
+        .download_bill(&file)
+        .await
+        .unwrap()
+        .bytes(1 << 20)
+        .await
+        .unwrap();
     let (rows, reader) = rows_of(&text);
     assert_eq!(reader.kind(), TradeBillKind::Success);
     assert_eq!(rows.len(), 3);
-    assert!(rows.iter().all(|r| r.refund_id.is_none() && r.extra.is_empty()));
+    assert!(
+        rows.iter()
+            .all(|r| r.refund_id.is_none() && r.extra.is_empty())
+    );
     assert_eq!(reader.summary().unwrap().refund_total, None);
 
-    let file = client.tradebill(tradebill(Some("REFUND"), false)).await.unwrap();
-    let text = client.download_bill(&file).await.unwrap().bytes(1 << 20).await.unwrap();
+    let file = client
+        .tradebill(tradebill(Some("REFUND"), false))
+        .await
+        .unwrap();
+    let text = client
+        .download_bill(&file)
+        .await
+        .unwrap()
+        .bytes(1 << 20)
+        .await
+        .unwrap();
     let (rows, reader) = rows_of(&text);
     assert_eq!(reader.kind(), TradeBillKind::Refund);
     assert_eq!(rows.len(), 1);
@@ -193,10 +226,16 @@ async fn the_fund_flow_bill_adds_up() {
     let net: i64 = rows.iter().map(|r| r.signed_amount()).sum();
     assert_eq!(net, 100 + 2550 + 99 - 1 - 15 - 1 - 550);
     assert_eq!(rows.last().unwrap().balance, Some(net));
-    let refund = rows.iter().find(|r| r.business_type.as_deref() == Some("退款")).unwrap();
+    let refund = rows
+        .iter()
+        .find(|r| r.business_type.as_deref() == Some("退款"))
+        .unwrap();
     assert_eq!(refund.remark.as_deref(), Some("缺货"));
     let summary = reader.summary().unwrap();
-    assert_eq!((summary.count, summary.income_count, summary.expense_count), (7, Some(3), Some(4)));
+    assert_eq!(
+        (summary.count, summary.income_count, summary.expense_count),
+        (7, Some(3), Some(4))
+    );
     assert_eq!(summary.income, Some(100 + 2550 + 99));
 
     // Nothing ever moves in the operation account.
@@ -228,9 +267,15 @@ async fn a_corrupted_bill_is_rejected_naming_the_expected_digest() {
                 Err(e) => break e,
             }
         };
-        let wxpay_core::Error::Download(d) = &e else { panic!("{e}") };
+        let wxpay_core::Error::Download(d) = &e else {
+            panic!("{e}")
+        };
         match &d.kind {
-            DownloadErrorKind::DigestMismatch { algorithm, expected, actual } => {
+            DownloadErrorKind::DigestMismatch {
+                algorithm,
+                expected,
+                actual,
+            } => {
                 assert_eq!(algorithm, "SHA1");
                 assert_eq!(expected, &file.hash_value);
                 assert_ne!(actual, expected);
@@ -275,8 +320,7 @@ async fn a_download_url_on_another_host_is_refused_without_sending_anything() {
         assert!(client.download_url(&url).await.is_err());
     }
     // Nobody knocked at the trap, and the sandbox saw no download.
-    let knocked =
-        tokio::time::timeout(std::time::Duration::from_millis(300), trap.accept()).await;
+    let knocked = tokio::time::timeout(std::time::Duration::from_millis(300), trap.accept()).await;
     assert!(knocked.is_err(), "a connection reached the foreign host");
     assert_eq!(sandbox.hits("GET /v3/billdownload/file"), 0);
 }
@@ -309,7 +353,11 @@ async fn the_download_endpoint_is_signed_but_its_answer_is_not() {
         .await
         .unwrap();
     assert!(bytes.starts_with("交易时间,".as_bytes()));
-    assert_eq!(sandbox.hits("GET /v3/billdownload/file"), 1, "authenticated like any request");
+    assert_eq!(
+        sandbox.hits("GET /v3/billdownload/file"),
+        1,
+        "authenticated like any request"
+    );
 
     // An unknown token is the platform's error, verified like any error answer.
     let e = client

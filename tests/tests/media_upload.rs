@@ -42,7 +42,9 @@ async fn an_image_goes_up_with_its_digest_and_signed_meta() {
     assert_eq!(digest.len(), 64);
 
     let answer = client.upload(Upload { file }).await.unwrap();
-    let media = sandbox.media(&answer.media_id).expect("the sandbox kept it");
+    let media = sandbox
+        .media(&answer.media_id)
+        .expect("the sandbox kept it");
     assert_eq!(media.kind, "image");
     assert_eq!(media.mchid, client.mchid());
     assert_eq!(media.size, content.len());
@@ -223,7 +225,10 @@ async fn the_sandbox_checks_the_digest_and_the_signature_over_meta() {
     let mut other = file.clone();
     other[100] ^= 1;
     let (status, json) = raw_upload(&sandbox, &good, &good, &other).await;
-    assert_eq!((status, json["detail"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("meta.sha256")));
+    assert_eq!(
+        (status, json["detail"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("meta.sha256"))
+    );
 
     // The meta sent is not the meta signed: a signature error.
     let (status, json) = raw_upload(&sandbox, &good, &good.replace("a.png", "b.png"), &file).await;

@@ -298,9 +298,9 @@ impl Client {
                 return self.check_answer(response);
             }
         };
-        let request = builder.body(payload).map_err(|e| {
-            Error::from(TransportError::new(TransportErrorKind::InvalidRequest, e))
-        })?;
+        let request = builder
+            .body(payload)
+            .map_err(|e| Error::from(TransportError::new(TransportErrorKind::InvalidRequest, e)))?;
 
         let response =
             match tokio::time::timeout(inner.timeout, inner.transport.send(request)).await {

@@ -558,9 +558,9 @@ impl CheckedDownload {
         if let Some(d) = self.decrypt.as_mut() {
             if d.finish().is_err() {
                 self.ready.clear();
-                return Err(self.corrupt(
-                    "the file's authentication tag does not match (AEAD_AES_256_GCM)",
-                ));
+                return Err(
+                    self.corrupt("the file's authentication tag does not match (AEAD_AES_256_GCM)")
+                );
             }
         }
         match &mut self.decode {
@@ -580,7 +580,11 @@ impl CheckedDownload {
                 self.emit(out);
             }
         }
-        let actual = self.hasher.take().map(|h| hex(&h.finish())).unwrap_or_default();
+        let actual = self
+            .hasher
+            .take()
+            .map(|h| hex(&h.finish()))
+            .unwrap_or_default();
         let raw = self.raw_hasher.take().map(|h| hex(&h.finish()));
         if actual == self.expected || raw.as_deref() == Some(self.expected.as_str()) {
             return Ok(());
@@ -703,7 +707,12 @@ mod tests {
                 _: &mut std::task::Context<'_>,
             ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>>
             {
-                std::task::Poll::Ready(self.get_mut().0.next().map(|b| Ok(http_body::Frame::data(b))))
+                std::task::Poll::Ready(
+                    self.get_mut()
+                        .0
+                        .next()
+                        .map(|b| Ok(http_body::Frame::data(b))),
+                )
             }
         }
         let pieces: Vec<Bytes> = pieces.into_iter().map(Bytes::copy_from_slice).collect();
@@ -767,7 +776,9 @@ mod tests {
         altered[100] = b'9';
         let expected = sha1(&text);
         for body in [altered.clone(), gzip(&altered)] {
-            let mut checked = arriving(vec![&body]).check_digest("SHA1", &expected).unwrap();
+            let mut checked = arriving(vec![&body])
+                .check_digest("SHA1", &expected)
+                .unwrap();
             let e = loop {
                 match checked.chunk().await {
                     Ok(Some(_)) => continue,
@@ -775,9 +786,15 @@ mod tests {
                     Err(e) => break e,
                 }
             };
-            let Error::Download(d) = &e else { panic!("{e}") };
+            let Error::Download(d) = &e else {
+                panic!("{e}")
+            };
             match &d.kind {
-                DownloadErrorKind::DigestMismatch { algorithm, expected: x, actual } => {
+                DownloadErrorKind::DigestMismatch {
+                    algorithm,
+                    expected: x,
+                    actual,
+                } => {
                     assert_eq!(algorithm, "SHA1");
                     assert_eq!(x, &expected);
                     assert_eq!(actual, &sha1(&altered));
@@ -866,7 +883,13 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("disk full"), "{e}");
         let mut sink = Vec::new();
-        assert_eq!(arriving(vec![b"ab", b"c"]).write_to(&mut sink).await.unwrap(), 3);
+        assert_eq!(
+            arriving(vec![b"ab", b"c"])
+                .write_to(&mut sink)
+                .await
+                .unwrap(),
+            3
+        );
         assert_eq!(sink, b"abc");
     }
 

@@ -432,7 +432,9 @@ pub enum DownloadErrorKind {
     /// The download URL names another host than the client's base URL.
     /// Nothing was sent: the request would have carried the merchant's
     /// signed `Authorization` header to that host.
-    #[error("download URL host {url_host} is not the client's host {client_host}; refused, nothing sent")]
+    #[error(
+        "download URL host {url_host} is not the client's host {client_host}; refused, nothing sent"
+    )]
     ForeignHost {
         /// Scheme, host and port of the URL.
         url_host: String,

@@ -507,7 +507,11 @@ mod tests {
             r#"{"filename":"图.png","sha256":"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}"#
         );
         let m = Multipart::new(&file, &serde_json::json!({"bank": "x"})).unwrap();
-        assert!(std::str::from_utf8(m.meta()).unwrap().ends_with(r#","bank":"x"}"#));
+        assert!(
+            std::str::from_utf8(m.meta())
+                .unwrap()
+                .ends_with(r#","bank":"x"}"#)
+        );
         assert!(Multipart::new(&file, &serde_json::json!({"sha256": "x"})).is_err());
         assert!(Multipart::new(&file, &1).is_err());
     }
@@ -553,7 +557,12 @@ mod tests {
         assert_eq!(file.filename(), "clip.mp4");
         assert_eq!(file.content_type(), "video/mp4");
         assert_eq!(file.len(), 200_000);
-        assert_eq!(file, UploadFile::from_bytes("clip.mp4", content.clone()).with_content_type("video/mp4").clone_source_of(&file));
+        assert_eq!(
+            file,
+            UploadFile::from_bytes("clip.mp4", content.clone())
+                .with_content_type("video/mp4")
+                .clone_source_of(&file)
+        );
         let m = Multipart::new(&file, &serde_json::json!({})).unwrap();
         let bytes = m.stream().unwrap().collect(1 << 20).await.unwrap();
         assert_eq!(bytes.len() as u64, m.content_length());

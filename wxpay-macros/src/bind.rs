@@ -179,7 +179,9 @@ pub fn bind(
             } else if in_path || query_attr.is_some() {
                 errors.error(
                     span,
-                    format!("`{name}` is the uploaded file; it cannot also be a path or query parameter"),
+                    format!(
+                        "`{name}` is the uploaded file; it cannot also be a path or query parameter"
+                    ),
                 );
             } else if let Some(first) = fields.iter().find(|f: &&Field| f.place == Place::File) {
                 errors.error(

@@ -62,14 +62,19 @@ impl Scope<'_> {
 const ALL_COLUMNS: &str = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注";
 const SUCCESS_COLUMNS: &str = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,商品名称,商户数据包,手续费,费率,订单金额,费率备注";
 const REFUND_COLUMNS: &str = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,退款申请时间,退款成功时间,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注";
-const ALL_SUMMARY: &str = "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额";
+const ALL_SUMMARY: &str =
+    "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额";
 const SUCCESS_SUMMARY: &str = "总交易单数,应结订单总金额,手续费总金额,订单总金额";
 const FUND_COLUMNS: &str = "记账时间,微信支付业务单号,资金流水单号,业务名称,业务类型,收支类型,收支金额(元),账户结余(元),资金变更提交申请人,备注,业务凭证号";
 const FUND_SUMMARY: &str = "资金流水总笔数,收入笔数,收入金额,支出笔数,支出金额";
 
 /// `yyyy-MM-dd HH:mm:ss`, Beijing time.
 fn bill_time(unix: i64) -> String {
-    format_china(unix).chars().take(19).collect::<String>().replacen('T', " ", 1)
+    format_china(unix)
+        .chars()
+        .take(19)
+        .collect::<String>()
+        .replacen('T', " ", 1)
 }
 
 /// Fen as yuan with two decimals.
@@ -111,7 +116,12 @@ fn header(out: &mut String, names: &str) {
 }
 
 /// The trade bill of `date` (`YYYY-MM-DD`), or `None` when the day had no trades.
-pub(crate) fn trade_bill(state: &State, scope: Scope<'_>, date: &str, kind: TradeKind) -> Option<String> {
+pub(crate) fn trade_bill(
+    state: &State,
+    scope: Scope<'_>,
+    date: &str,
+    kind: TradeKind,
+) -> Option<String> {
     enum Event<'a> {
         Paid(&'a Order),
         Refunded(&'a Refund, Option<&'a Order>),
@@ -132,7 +142,11 @@ pub(crate) fn trade_bill(state: &State, scope: Scope<'_>, date: &str, kind: Trad
                 && china_date(refund.created_at) == date
             {
                 let order = state.order(&refund.mchid, &refund.out_trade_no);
-                events.push((refund.created_at, &refund.out_refund_no, Event::Refunded(refund, order)));
+                events.push((
+                    refund.created_at,
+                    &refund.out_refund_no,
+                    Event::Refunded(refund, order),
+                ));
             }
         }
     }
@@ -229,7 +243,10 @@ pub(crate) fn trade_bill(state: &State, scope: Scope<'_>, date: &str, kind: Trad
     match kind {
         TradeKind::Success => {
             header(&mut out, SUCCESS_SUMMARY);
-            line(&mut out, &[&count, &yuan(settlement), &yuan5(fees), &yuan(totals)]);
+            line(
+                &mut out,
+                &[&count, &yuan(settlement), &yuan5(fees), &yuan(totals)],
+            );
         }
         _ => {
             header(&mut out, ALL_SUMMARY);
@@ -478,6 +495,9 @@ mod tests {
     fn tampering_changes_one_digit_of_the_records() {
         let bill = "h\r\n`2026-01-01 00:00:00,`12.34\r\nsum\r\n`1,`12.34\r\n";
         let t = String::from_utf8(tamper(bill.as_bytes())).unwrap();
-        assert_eq!(t, "h\r\n`2026-01-01 00:00:00,`12.35\r\nsum\r\n`1,`12.34\r\n");
+        assert_eq!(
+            t,
+            "h\r\n`2026-01-01 00:00:00,`12.35\r\nsum\r\n`1,`12.34\r\n"
+        );
     }
 }

@@ -85,7 +85,12 @@ pub(crate) fn router() -> Router {
         "/sandbox/refunds/{mchid}/{out_refund_no}/settle",
         settle,
     );
-    add(&mut router, Method::GET, "/sandbox/media/{media_id}", get_media);
+    add(
+        &mut router,
+        Method::GET,
+        "/sandbox/media/{media_id}",
+        get_media,
+    );
     add(
         &mut router,
         Method::POST,

@@ -491,7 +491,10 @@ impl Sandbox {
     /// if damaged on the way. `bill` is the `download_url` or its token.
     /// Also `POST /sandbox/bills/{token}/corrupt`.
     pub fn corrupt_bill(&self, bill: &str) -> Result<(), SandboxError> {
-        Ok(control::corrupt_bill(&self.shared, control::bill_token(bill))?)
+        Ok(control::corrupt_bill(
+            &self.shared,
+            control::bill_token(bill),
+        )?)
     }
 
     /// Stops serving: no new connections, open ones are closed.

@@ -86,7 +86,9 @@ pub fn boundary(content_type: &str) -> Result<String, MultipartError> {
         .next()
         .is_some_and(|t| t.trim().eq_ignore_ascii_case("multipart/form-data"))
     {
-        return Err(MultipartError::new("the content type is not multipart/form-data"));
+        return Err(MultipartError::new(
+            "the content type is not multipart/form-data",
+        ));
     }
     let mut found = None;
     for param in pieces {
@@ -94,9 +96,9 @@ pub fn boundary(content_type: &str) -> Result<String, MultipartError> {
         if param.is_empty() {
             continue;
         }
-        let (key, value) = param
-            .split_once('=')
-            .ok_or_else(|| MultipartError::new(format!("content type parameter {param:?} has no value")))?;
+        let (key, value) = param.split_once('=').ok_or_else(|| {
+            MultipartError::new(format!("content type parameter {param:?} has no value"))
+        })?;
         if !key.trim().eq_ignore_ascii_case("boundary") {
             continue;
         }
@@ -234,9 +236,7 @@ fn parse_disposition(value: &str) -> Result<(String, Option<String>), MultipartE
         None => (value, ""),
     };
     if !kind.trim().eq_ignore_ascii_case("form-data") {
-        return Err(MultipartError::new(
-            "Content-Disposition is not form-data",
-        ));
+        return Err(MultipartError::new("Content-Disposition is not form-data"));
     }
     let mut name = None;
     let mut filename = None;
@@ -248,7 +248,11 @@ fn parse_disposition(value: &str) -> Result<(String, Option<String>), MultipartE
         let eq = rest
             .find('=')
             .ok_or_else(|| MultipartError::new("a Content-Disposition parameter has no value"))?;
-        let key = rest.get(..eq).unwrap_or_default().trim().to_ascii_lowercase();
+        let key = rest
+            .get(..eq)
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
         let after = rest.get(eq + 1..).unwrap_or_default().trim_start();
         let (value, tail) = if let Some(quoted) = after.strip_prefix('"') {
             let mut value = String::new();
@@ -356,7 +360,10 @@ mod tests {
         let m = parse(CT, &body).unwrap();
         assert_eq!(m.parts.len(), 2);
         let meta = m.part("meta").unwrap();
-        assert_eq!(meta.body, r#"{"filename":"图.png","sha256":"x"}"#.as_bytes());
+        assert_eq!(
+            meta.body,
+            r#"{"filename":"图.png","sha256":"x"}"#.as_bytes()
+        );
         assert_eq!(meta.content_type.as_deref(), Some("application/json"));
         let file = m.part("file").unwrap();
         assert_eq!(file.filename.as_deref(), Some("图.png"));
@@ -393,33 +400,99 @@ mod tests {
         let cases: Vec<(&str, Vec<u8>)> = vec![
             ("preamble", [b"junk\r\n".as_slice(), &good].concat()),
             ("epilogue", [good.as_slice(), b"junk"].concat()),
-            ("unclosed", b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1".to_vec()),
+            (
+                "unclosed",
+                b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1".to_vec(),
+            ),
             ("no disposition", form(&[("Content-Type: text/plain", "1")])),
-            ("not form-data", form(&[("Content-Disposition: attachment; name=\"a\"", "1")])),
-            ("no name", form(&[("Content-Disposition: form-data; filename=\"a\"", "1")])),
-            ("empty name", form(&[("Content-Disposition: form-data; name=\"\"", "1")])),
-            ("twice", form(&[("Content-Disposition: form-data; name=\"a\"", "1"), ("Content-Disposition: form-data; name=\"a\"", "2")])),
-            ("two dispositions", form(&[("Content-Disposition: form-data; name=\"a\"\r\nContent-Disposition: form-data; name=\"b\"", "1")])),
-            ("two names", form(&[("Content-Disposition: form-data; name=\"a\"; name=\"b\"", "1")])),
-            ("open quote", form(&[("Content-Disposition: form-data; name=\"a", "1")])),
+            (
+                "not form-data",
+                form(&[("Content-Disposition: attachment; name=\"a\"", "1")]),
+            ),
+            (
+                "no name",
+                form(&[("Content-Disposition: form-data; filename=\"a\"", "1")]),
+            ),
+            (
+                "empty name",
+                form(&[("Content-Disposition: form-data; name=\"\"", "1")]),
+            ),
+            (
+                "twice",
+                form(&[
+                    ("Content-Disposition: form-data; name=\"a\"", "1"),
+                    ("Content-Disposition: form-data; name=\"a\"", "2"),
+                ]),
+            ),
+            (
+                "two dispositions",
+                form(&[(
+                    "Content-Disposition: form-data; name=\"a\"\r\nContent-Disposition: form-data; name=\"b\"",
+                    "1",
+                )]),
+            ),
+            (
+                "two names",
+                form(&[(
+                    "Content-Disposition: form-data; name=\"a\"; name=\"b\"",
+                    "1",
+                )]),
+            ),
+            (
+                "open quote",
+                form(&[("Content-Disposition: form-data; name=\"a", "1")]),
+            ),
             ("no colon", form(&[("Content-Disposition form-data", "1")])),
-            ("bad header name", form(&[("Content Disposition: form-data; name=a", "1")])),
-            ("junk after quote", form(&[("Content-Disposition: form-data; name=\"a\"x", "1")])),
-            ("bare LF", b"--XyZ\nContent-Disposition: form-data; name=a\n\n1\r\n--XyZ--".to_vec()),
+            (
+                "bad header name",
+                form(&[("Content Disposition: form-data; name=a", "1")]),
+            ),
+            (
+                "junk after quote",
+                form(&[("Content-Disposition: form-data; name=\"a\"x", "1")]),
+            ),
+            (
+                "bare LF",
+                b"--XyZ\nContent-Disposition: form-data; name=a\n\n1\r\n--XyZ--".to_vec(),
+            ),
             ("no parts", b"--XyZ--".to_vec()),
-            ("long header", form(&[(&format!("Content-Disposition: form-data; name=a\r\nX-Pad: {}", "p".repeat(2000)), "1")])),
-            ("not utf-8", [b"--XyZ\r\nContent-Disposition: form-data; name=\"\xff\"\r\n\r\n1\r\n--XyZ--".as_slice()].concat()),
+            (
+                "long header",
+                form(&[(
+                    &format!(
+                        "Content-Disposition: form-data; name=a\r\nX-Pad: {}",
+                        "p".repeat(2000)
+                    ),
+                    "1",
+                )]),
+            ),
+            (
+                "not utf-8",
+                [
+                    b"--XyZ\r\nContent-Disposition: form-data; name=\"\xff\"\r\n\r\n1\r\n--XyZ--"
+                        .as_slice(),
+                ]
+                .concat(),
+            ),
         ];
         for (what, body) in cases {
             assert!(parse(CT, &body).is_err(), "{what} was accepted");
         }
         let many: Vec<(String, &str)> = (0..=MAX_PARTS)
-            .map(|i| (format!("Content-Disposition: form-data; name=\"p{i}\""), "x"))
+            .map(|i| {
+                (
+                    format!("Content-Disposition: form-data; name=\"p{i}\""),
+                    "x",
+                )
+            })
             .collect();
         let many: Vec<(&str, &str)> = many.iter().map(|(h, b)| (h.as_str(), *b)).collect();
         assert!(parse(CT, &form(&many)).is_err());
         let headers = vec!["X-A: 1"; MAX_HEADERS].join("\r\n");
-        let crowded = form(&[(&format!("Content-Disposition: form-data; name=a\r\n{headers}"), "1")]);
+        let crowded = form(&[(
+            &format!("Content-Disposition: form-data; name=a\r\n{headers}"),
+            "1",
+        )]);
         assert!(parse(CT, &crowded).is_err());
     }
 

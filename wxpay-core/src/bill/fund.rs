@@ -105,7 +105,8 @@ impl<R: BufRead> Iterator for FundFlowBillReader<R> {
             Ok(Item::Row(cells, line)) => Some(FundFlowRow::from_cells(&self.layout, cells, line)),
             Ok(Item::Summary(names, values, line)) => {
                 let layout =
-                    match Layout::new(&names, FundFlowSummary::COLUMNS, &["资金流水总笔数"]) {
+                    match Layout::new(&names, FundFlowSummary::COLUMNS, &["资金流水总笔数"])
+                    {
                         Ok(l) => l,
                         Err(kind) => {
                             return Some(Err(BillError::new(line.saturating_sub(1), kind)));
@@ -144,7 +145,13 @@ mod tests {
         assert!(bill.next().is_none());
         let s = bill.summary().unwrap();
         assert_eq!(
-            (s.count, s.income_count, s.income, s.expense_count, s.expense),
+            (
+                s.count,
+                s.income_count,
+                s.income,
+                s.expense_count,
+                s.expense
+            ),
             (20, Some(17), Some(35), Some(3), Some(18))
         );
     }

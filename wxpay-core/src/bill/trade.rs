@@ -167,7 +167,8 @@ impl<R: BufRead> Iterator for TradeBillReader<R> {
         match self.table.next()? {
             Ok(Item::Row(cells, line)) => Some(TradeBillRow::from_cells(&self.layout, cells, line)),
             Ok(Item::Summary(names, values, line)) => {
-                let layout = match Layout::new(&names, TradeBillSummary::COLUMNS, &["总交易单数"]) {
+                let layout = match Layout::new(&names, TradeBillSummary::COLUMNS, &["总交易单数"])
+                {
                     Ok(l) => l,
                     Err(kind) => return Some(Err(BillError::new(line.saturating_sub(1), kind))),
                 };
@@ -241,7 +242,8 @@ mod tests {
 
     #[test]
     fn unknown_columns_are_kept_and_missing_ones_are_none() {
-        let text = "交易时间,微信订单号,商户订单号,新列\n`t,`4200,`T1,`新值\n总交易单数,新总计\n`1,`9\n";
+        let text =
+            "交易时间,微信订单号,商户订单号,新列\n`t,`4200,`T1,`新值\n总交易单数,新总计\n`1,`9\n";
         let mut bill = TradeBillReader::new(text.as_bytes()).unwrap();
         assert_eq!(bill.kind(), TradeBillKind::Success);
         let row = bill.next().unwrap().unwrap();
@@ -263,14 +265,31 @@ mod tests {
         assert!(matches!(e.kind(), BillErrorKind::MissingSummary), "{e}");
         assert!(bill.next().is_none());
 
-        let bad_amount = all_bill(&[&PAYMENT.replace("`0.01,`0.00,`0,", "`0.0x,`0.00,`0,")], "`1,`0,`0,`0,`0,`0,`0");
-        let e = TradeBillReader::new(bad_amount.as_bytes()).unwrap().next().unwrap().unwrap_err();
+        let bad_amount = all_bill(
+            &[&PAYMENT.replace("`0.01,`0.00,`0,", "`0.0x,`0.00,`0,")],
+            "`1,`0,`0,`0,`0,`0,`0",
+        );
+        let e = TradeBillReader::new(bad_amount.as_bytes())
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap_err();
         assert_eq!(e.line(), 2);
         assert!(e.to_string().contains("应结订单金额"), "{e}");
 
         let short = all_bill(&["`a,`b"], "`0,`0,`0,`0,`0,`0,`0");
-        let e = TradeBillReader::new(short.as_bytes()).unwrap().next().unwrap().unwrap_err();
-        assert!(matches!(e.kind(), BillErrorKind::CellCount { expected: 27, found: 2 }));
+        let e = TradeBillReader::new(short.as_bytes())
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap_err();
+        assert!(matches!(
+            e.kind(),
+            BillErrorKind::CellCount {
+                expected: 27,
+                found: 2
+            }
+        ));
 
         let trailing = format!("{missing}`extra\r\n");
         let mut bill = TradeBillReader::new(trailing.as_bytes()).unwrap();
@@ -287,7 +306,12 @@ mod tests {
             BillErrorKind::NoHeader
         ));
         assert!(matches!(
-            TradeBillReader::new(&b"\xef\xbb\xbf\xe8\xae\xb0\xe8\xb4\xa6\xe6\x97\xb6\xe9\x97\xb4\n"[..]).err().unwrap().kind(),
+            TradeBillReader::new(
+                &b"\xef\xbb\xbf\xe8\xae\xb0\xe8\xb4\xa6\xe6\x97\xb6\xe9\x97\xb4\n"[..]
+            )
+            .err()
+            .unwrap()
+            .kind(),
             BillErrorKind::MissingColumn("交易时间")
         ));
     }

@@ -99,9 +99,13 @@ fn keep(
     gzip: bool,
     encryption: Option<([u8; 32], String)>,
 ) -> Checked<(String, String)> {
-    let token = Nonce::generate()
-        .map(|n| n.to_string())
-        .map_err(|_| Reply::error(StatusCode::INTERNAL_SERVER_ERROR, "SYSTEM_ERROR", "no randomness"))?;
+    let token = Nonce::generate().map(|n| n.to_string()).map_err(|_| {
+        Reply::error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "SYSTEM_ERROR",
+            "no randomness",
+        )
+    })?;
     let hash = hex(&openssl::sha::sha1(content.as_bytes()));
     shared.state().bills.insert(
         token.clone(),
@@ -139,7 +143,8 @@ fn tradebill(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
         mchid: &req.mchid,
         sub_mchid: req.query("sub_mchid").filter(|s| !s.is_empty()),
     };
-    let bill = trade_bill(&shared.state(), scope, &date, kind).ok_or_else(|| no_statement(&date))?;
+    let bill =
+        trade_bill(&shared.state(), scope, &date, kind).ok_or_else(|| no_statement(&date))?;
     let (hash, url) = keep(shared, &req.mchid, bill, gzip, None)?;
     Ok(Reply::ok(
         &json!({ "hash_type": "SHA1", "hash_value": hash, "download_url": url }),
@@ -204,7 +209,13 @@ fn sub_merchant_fundflowbill(shared: &Shared, req: &SandboxRequest) -> Checked<R
     let merchant = shared
         .merchant(&req.mchid)
         .ok_or_else(|| Reply::error(StatusCode::FORBIDDEN, "NO_AUTH", "unknown merchant"))?;
-    let system = |_| Reply::error(StatusCode::INTERNAL_SERVER_ERROR, "SYSTEM_ERROR", "key generation failed");
+    let system = |_| {
+        Reply::error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "SYSTEM_ERROR",
+            "key generation failed",
+        )
+    };
     let key_text = Nonce::generate().map_err(system)?.to_string();
     let mut key = [0u8; 32];
     key.copy_from_slice(key_text.as_bytes().get(..32).unwrap_or(&[0; 32]));
@@ -215,7 +226,11 @@ fn sub_merchant_fundflowbill(shared: &Shared, req: &SandboxRequest) -> Checked<R
         .take(16)
         .collect();
     let encrypt_key = merchant.public_key.encrypt_oaep(&key).map_err(|_| {
-        Reply::error(StatusCode::INTERNAL_SERVER_ERROR, "SYSTEM_ERROR", "key encryption failed")
+        Reply::error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "SYSTEM_ERROR",
+            "key encryption failed",
+        )
     })?;
     let (hash, url) = keep(shared, &req.mchid, bill, gzip, Some((key, nonce.clone())))?;
     Ok(Reply::ok(&json!({
@@ -253,15 +268,20 @@ fn download(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
             "the download URL expired; apply for the bill again",
         ));
     }
-    let internal = |what: &str| Reply::error(StatusCode::INTERNAL_SERVER_ERROR, "SYSTEM_ERROR", what.to_owned());
+    let internal = |what: &str| {
+        Reply::error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "SYSTEM_ERROR",
+            what.to_owned(),
+        )
+    };
     let content = if bill.corrupted {
         tamper(&bill.content)
     } else {
         bill.content
     };
     let mut served = if bill.gzip {
-        let mut encoder =
-            flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         encoder
             .write_all(&content)
             .and_then(|()| encoder.finish())

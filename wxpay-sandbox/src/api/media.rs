@@ -28,9 +28,12 @@ pub(crate) fn register(router: &mut Router) {
     add(router, Method::POST, "/v3/merchant/media/upload", |s, r| {
         upload(s, r, &IMAGE).unwrap_or_else(|reply| reply)
     });
-    add(router, Method::POST, "/v3/merchant/media/video_upload", |s, r| {
-        upload(s, r, &VIDEO).unwrap_or_else(|reply| reply)
-    });
+    add(
+        router,
+        Method::POST,
+        "/v3/merchant/media/video_upload",
+        |s, r| upload(s, r, &VIDEO).unwrap_or_else(|reply| reply),
+    );
     add(
         router,
         Method::POST,
@@ -123,9 +126,13 @@ fn upload(shared: &Shared, req: &SandboxRequest, rules: &Rules) -> Checked<Reply
             "an upload must be multipart/form-data",
         ));
     }
-    let form = multipart::parse(content_type, &req.body)
-        .map_err(|e| bad("body", "", e.to_string()))?;
-    if let Some(other) = form.parts.iter().find(|p| p.name != "meta" && p.name != "file") {
+    let form =
+        multipart::parse(content_type, &req.body).map_err(|e| bad("body", "", e.to_string()))?;
+    if let Some(other) = form
+        .parts
+        .iter()
+        .find(|p| p.name != "meta" && p.name != "file")
+    {
         return Err(bad(
             &other.name,
             "",
@@ -144,14 +151,26 @@ fn upload(shared: &Shared, req: &SandboxRequest, rules: &Rules) -> Checked<Reply
     };
     let filename = match meta.get("filename") {
         Some(Value::String(s)) if (1..=128).contains(&s.chars().count()) => s.clone(),
-        Some(v) => return Err(Reply::param_error("meta.filename", v, "must be 1-128 characters")),
+        Some(v) => {
+            return Err(Reply::param_error(
+                "meta.filename",
+                v,
+                "must be 1-128 characters",
+            ));
+        }
         None => return Err(bad("meta.filename", "", "is required")),
     };
     let declared = match meta.get("sha256") {
         Some(Value::String(s)) if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) => {
             s.to_ascii_lowercase()
         }
-        Some(v) => return Err(Reply::param_error("meta.sha256", v, "must be 64 hex digits")),
+        Some(v) => {
+            return Err(Reply::param_error(
+                "meta.sha256",
+                v,
+                "must be 64 hex digits",
+            ));
+        }
         None => return Err(bad("meta.sha256", "", "is required")),
     };
     let ext = filename
@@ -173,7 +192,10 @@ fn upload(shared: &Shared, req: &SandboxRequest, rules: &Rules) -> Checked<Reply
         return Err(bad(
             "file",
             "",
-            format!("the file is {} bytes; at most {limit} are accepted", file.body.len()),
+            format!(
+                "the file is {} bytes; at most {limit} are accepted",
+                file.body.len()
+            ),
         ));
     }
     let actual = hex(&openssl::sha::sha256(file.body));
@@ -190,11 +212,7 @@ fn upload(shared: &Shared, req: &SandboxRequest, rules: &Rules) -> Checked<Reply
 
     let mut state = shared.state();
     let seq = state.next_seq();
-    let media_id = format!(
-        "sandbox-{}-{}",
-        actual.get(..24).unwrap_or_default(),
-        seq
-    );
+    let media_id = format!("sandbox-{}-{}", actual.get(..24).unwrap_or_default(), seq);
     state.media.insert(
         media_id.clone(),
         Media {
