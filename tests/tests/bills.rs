@@ -17,7 +17,7 @@ use wxpay_core::v3::billdownload::File;
 use wxpay_core::v3::refund::domestic::{PostRefunds, PostRefundsAmount};
 use wxpay_sandbox::{RefundStatus, Sandbox};
 
-use common::{order, partner_order, trade_no};
+use common::{control, order, partner_order, trade_no};
 
 /// Today in Beijing time, `YYYY-MM-DD`.
 fn today() -> String {
@@ -258,7 +258,15 @@ async fn a_corrupted_bill_is_rejected_naming_the_expected_digest() {
 
     for gzip in [false, true] {
         let file = client.tradebill(tradebill(None, gzip)).await.unwrap();
-        sandbox.corrupt_bill(&file.download_url).unwrap();
+        if gzip {
+            // Through the control plane, as a test in another language would.
+            let token = file.download_url.split("token=").nth(1).unwrap();
+            let path = format!("/sandbox/bills/{token}/corrupt");
+            let (status, _) = control(&sandbox, http::Method::POST, &path, None).await;
+            assert_eq!(status, http::StatusCode::NO_CONTENT);
+        } else {
+            sandbox.corrupt_bill(&file.download_url).unwrap();
+        }
         let mut download = client.download_bill(&file).await.unwrap();
         let e = loop {
             match download.chunk().await {
@@ -290,6 +298,15 @@ async fn a_corrupted_bill_is_rejected_naming_the_expected_digest() {
         let mut sink = Vec::new();
         assert!(again.write_to(&mut sink).await.is_err());
     }
+    let (status, _) = control(
+        &sandbox,
+        http::Method::POST,
+        "/sandbox/bills/unknown/corrupt",
+        None,
+    )
+    .await;
+    assert_eq!(status, http::StatusCode::NOT_FOUND);
+    assert!(sandbox.corrupt_bill("unknown").is_err());
 }
 
 #[tokio::test]
@@ -399,6 +416,30 @@ async fn a_sub_merchants_fund_bill_comes_encrypted() {
         client.call(partner_order(sub, &no)).await.unwrap();
         sandbox.pay_order(sub, &no).unwrap();
     }
+    // The service provider's trade bill lists them under the sub-merchant.
+    let file = client
+        .tradebill(Tradebill {
+            bill_date: today(),
+            sub_mchid: Some(sub.into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let text = client
+        .download_bill(&file)
+        .await
+        .unwrap()
+        .bytes(1 << 20)
+        .await
+        .unwrap();
+    let (rows, _) = rows_of(&text);
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows.iter()
+            .all(|r| r.sub_mchid.as_deref() == Some(sub)
+                && r.mchid.as_deref() == Some(client.mchid()))
+    );
+
     let answer = client
         .sub_merchant_fundflowbill(SubMerchantFundflowbill {
             sub_mchid: sub.into(),

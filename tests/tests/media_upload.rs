@@ -3,6 +3,8 @@
 //! body, checks the signature over `meta`, the digest, the type and the
 //! size. Requests built by hand show what the sandbox refuses.
 
+mod common;
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -56,6 +58,11 @@ async fn an_image_goes_up_with_its_digest_and_signed_meta() {
         media.meta,
         format!(r#"{{"filename":"门店照片.png","sha256":"{digest}"}}"#)
     );
+    let path = format!("/sandbox/media/{}", answer.media_id);
+    let (status, json) = common::control(&sandbox, http::Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json["sha256"], digest);
+    assert_eq!(json["size"], content.len());
 }
 
 #[tokio::test]

@@ -61,6 +61,14 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Files
+//!
+//! Media uploads ([`upload`]: the file's SHA-256 and the signed `meta` are
+//! made by the client, the file streamed) and bill downloads ([`download`]:
+//! unsigned by design, checked against their announced SHA-1 after
+//! decompression, only from the client's own host) are endpoints like the
+//! others; [`bill`] reads the downloaded bills row by row in constant memory.
+//!
 //! # Layout
 //!
 //! A request's life: request struct ([`endpoint`](macro@endpoint)) →

@@ -107,7 +107,13 @@ fn keep(
         )
     })?;
     let hash = hex(&openssl::sha::sha1(content.as_bytes()));
-    shared.state().bills.insert(
+    let now = now_unix();
+    let mut state = shared.state();
+    // Expired bills can never be downloaded again: forget them.
+    state
+        .bills
+        .retain(|_, b| b.created_at + TOKEN_SECONDS >= now);
+    state.bills.insert(
         token.clone(),
         StoredBill {
             mchid: mchid.to_owned(),
@@ -115,9 +121,10 @@ fn keep(
             gzip,
             encryption,
             corrupted: false,
-            created_at: now_unix(),
+            created_at: now,
         },
     );
+    drop(state);
     let base = shared
         .base_url
         .read()
