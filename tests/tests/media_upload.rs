@@ -304,3 +304,183 @@ async fn downstream_upload_endpoints_put_extra_fields_into_meta() {
     .unwrap();
     assert_eq!(answer.media_id, "evidence.jpg|-|true|3");
 }
+
+/// A transport written before streaming existed: it only implements
+/// `send`, and counts what it saw.
+#[derive(Debug)]
+struct BufferingTransport {
+    inner: HyperTransport,
+    largest_request: std::sync::atomic::AtomicUsize,
+}
+
+impl Transport for BufferingTransport {
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> wxpay_core::transport::BoxFuture<
+        '_,
+        Result<http::Response<Bytes>, wxpay_core::error::TransportError>,
+    > {
+        self.largest_request
+            .fetch_max(request.body().len(), std::sync::atomic::Ordering::Relaxed);
+        self.inner.send(request)
+    }
+}
+
+#[tokio::test]
+async fn transports_that_only_buffer_still_upload_and_download() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let transport = std::sync::Arc::new(BufferingTransport {
+        inner: HyperTransport::builder().allow_http(true).build().unwrap(),
+        largest_request: Default::default(),
+    });
+    let client = sandbox
+        .client_builder()
+        .unwrap()
+        .transport(transport.clone())
+        .build()
+        .unwrap();
+    let content = png(300_000);
+    let answer = client
+        .upload(Upload {
+            file: UploadFile::from_bytes("big.png", content.clone()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(sandbox.media(&answer.media_id).unwrap().size, content.len());
+    // The whole form went through `send` in one piece.
+    assert!(
+        transport
+            .largest_request
+            .load(std::sync::atomic::Ordering::Relaxed)
+            > 300_000
+    );
+
+    // A download through `send` too: a day with an order and its bill.
+    let mchid = client.mchid().to_owned();
+    let no = common::trade_no("buffered");
+    client.call(common::order(&mchid, &no)).await.unwrap();
+    sandbox.pay_order(&mchid, &no).unwrap();
+    let today = wxpay_sandbox::time::china_date(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64,
+    );
+    let file = client
+        .tradebill(wxpay_core::v3::bill::Tradebill {
+            bill_date: today,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let bill = client
+        .download_bill(&file)
+        .await
+        .unwrap()
+        .bytes(1 << 20)
+        .await
+        .unwrap();
+    assert!(std::str::from_utf8(&bill).unwrap().contains(&no));
+}
+
+/// Wraps the hyper transport's streaming path and records the largest
+/// piece of request body handed to it.
+#[derive(Debug)]
+struct ChunkWatchingTransport {
+    inner: HyperTransport,
+    largest_piece: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    pieces: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+struct Watched {
+    body: wxpay_core::ByteStream,
+    largest_piece: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    pieces: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl http_body::Body for Watched {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let polled = std::pin::Pin::new(&mut self.body).poll_frame(cx);
+        if let std::task::Poll::Ready(Some(Ok(frame))) = &polled {
+            if let Some(data) = frame.data_ref() {
+                self.largest_piece
+                    .fetch_max(data.len(), std::sync::atomic::Ordering::Relaxed);
+                self.pieces
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        polled
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+impl Transport for ChunkWatchingTransport {
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> wxpay_core::transport::BoxFuture<
+        '_,
+        Result<http::Response<Bytes>, wxpay_core::error::TransportError>,
+    > {
+        self.inner.send(request)
+    }
+
+    fn send_streaming(
+        &self,
+        request: http::Request<wxpay_core::ByteStream>,
+    ) -> wxpay_core::transport::BoxFuture<
+        '_,
+        Result<http::Response<wxpay_core::ByteStream>, wxpay_core::error::TransportError>,
+    > {
+        let largest_piece = self.largest_piece.clone();
+        let pieces = self.pieces.clone();
+        let request = request.map(|body| {
+            wxpay_core::ByteStream::new(Watched {
+                body,
+                largest_piece,
+                pieces,
+            })
+        });
+        self.inner.send_streaming(request)
+    }
+}
+
+#[tokio::test]
+async fn a_file_on_disk_reaches_the_transport_in_pieces() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let transport = std::sync::Arc::new(ChunkWatchingTransport {
+        inner: HyperTransport::builder().allow_http(true).build().unwrap(),
+        largest_piece: Default::default(),
+        pieces: Default::default(),
+    });
+    let client = sandbox
+        .client_builder()
+        .unwrap()
+        .transport(transport.clone())
+        .build()
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("wxpay-pieces-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("long.mp4");
+    std::fs::write(&path, vec![7u8; 4_000_000]).unwrap();
+    let file = UploadFile::from_path(&path).await.unwrap();
+    let answer = client.video_upload(VideoUpload { file }).await.unwrap();
+    assert_eq!(sandbox.media(&answer.media_id).unwrap().size, 4_000_000);
+    let largest = transport
+        .largest_piece
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let pieces = transport.pieces.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(largest <= 64 * 1024, "a piece of {largest} bytes");
+    assert!(pieces >= 4_000_000 / (64 * 1024), "{pieces} pieces");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
