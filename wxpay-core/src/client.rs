@@ -123,6 +123,19 @@ pub(crate) struct Answer {
     pub(crate) body: Bytes,
 }
 
+impl Answer {
+    fn from_response(response: http::Response<Bytes>) -> Self {
+        let (parts, body) = response.into_parts();
+        let request_id = header_str(&parts.headers, headers::REQUEST_ID).map(str::to_owned);
+        Answer {
+            status: parts.status,
+            headers: parts.headers,
+            request_id,
+            body,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct ErrorBody {
     code: Option<String>,
@@ -480,31 +493,12 @@ impl Client {
         }
         let inner = &*self.inner;
         let body = exchange.body;
-        let path_and_query = exchange.path_and_query;
-        let signed_body = body.signed_bytes();
-        // Fresh on every attempt: a retry is a new signed request.
-        let nonce = Nonce::generate().map_err(|e| Error::Sign(e.into()))?;
-        let timestamp = unix_seconds(SystemTime::now());
-        let authorization = inner.credentials.authorization(
-            exchange.method.as_str(),
-            path_and_query,
-            signed_body,
-            timestamp,
-            &nonce,
+        let mut builder = self.signed_request(
+            exchange.method.clone(),
+            base_url,
+            exchange.path_and_query,
+            body.signed_bytes(),
         )?;
-
-        let invalid = |e: http::Error| {
-            Error::from(TransportError::new(TransportErrorKind::InvalidRequest, e))
-        };
-        let mut uri = String::with_capacity(base_url.len() + path_and_query.len());
-        uri.push_str(base_url);
-        uri.push_str(path_and_query);
-        let mut builder = http::Request::builder()
-            .method(exchange.method.clone())
-            .uri(uri)
-            .header(AUTHORIZATION, authorization)
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .header(USER_AGENT, inner.user_agent.clone());
         let preferred;
         let serial = match exchange.serial {
             Some(s) => Some(s),
@@ -523,21 +517,74 @@ impl Client {
                     builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
                 Bytes::copy_from_slice(bytes)
             }
+            RequestBody::Multipart(multipart) => {
+                // Streamed from the file while sending (see upload.rs); the
+                // source is opened anew for every attempt.
+                let response =
+                    crate::upload::send(&*inner.transport, builder, multipart, limit).await?;
+                return Ok(Answer::from_response(response));
+            }
         };
-        let request = builder.body(payload).map_err(invalid)?;
+        let request = builder
+            .body(payload)
+            .map_err(|e| Error::from(TransportError::new(TransportErrorKind::InvalidRequest, e)))?;
 
         let response = match tokio::time::timeout(limit, inner.transport.send(request)).await {
             Ok(result) => result?,
             Err(_) => return Err(Error::Timeout(limit)),
         };
-        let (parts, body) = response.into_parts();
-        let request_id = header_str(&parts.headers, headers::REQUEST_ID).map(str::to_owned);
-        Ok(Answer {
-            status: parts.status,
-            headers: parts.headers,
-            request_id,
-            body,
-        })
+        Ok(Answer::from_response(response))
+    }
+
+    /// A request to `path_and_query` on `base_url`, signed over
+    /// `signed_body` with a fresh nonce and timestamp, with the headers
+    /// every request carries (`Authorization`, `Accept`, `User-Agent`); the
+    /// body is still to be set.
+    pub(crate) fn signed_request(
+        &self,
+        method: Method,
+        base_url: &str,
+        path_and_query: &str,
+        signed_body: &[u8],
+    ) -> Result<http::request::Builder, Error> {
+        let inner = &*self.inner;
+        let nonce = Nonce::generate().map_err(|e| Error::Sign(e.into()))?;
+        let timestamp = unix_seconds(SystemTime::now());
+        let authorization = inner.credentials.authorization(
+            method.as_str(),
+            path_and_query,
+            signed_body,
+            timestamp,
+            &nonce,
+        )?;
+        let mut uri = String::with_capacity(base_url.len() + path_and_query.len());
+        uri.push_str(base_url);
+        uri.push_str(path_and_query);
+        Ok(http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(AUTHORIZATION, authorization)
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .header(USER_AGENT, inner.user_agent.clone()))
+    }
+
+    /// The transport and the time allowed for one exchange.
+    pub(crate) fn transport(&self) -> (&dyn Transport, Duration) {
+        (&*self.inner.transport, self.inner.timeout)
+    }
+
+    /// The [`ApiError`] of a non-2xx answer, marked verified when it carries
+    /// signature headers that check out.
+    pub(crate) async fn error_answer(
+        &self,
+        status: StatusCode,
+        map: &HeaderMap,
+        body: &[u8],
+    ) -> Error {
+        let request_id = header_str(map, headers::REQUEST_ID).map(str::to_owned);
+        let verified = SignatureHeaders::any_present(map)
+            && self.verify_answer(map, body, false).await.is_ok();
+        api_error(status, body, request_id, verified).into()
     }
 }
 
@@ -596,6 +643,7 @@ fn error_kind(e: &Error) -> &'static str {
         Error::Api(_) => "api",
         Error::Verify(_) => "verify",
         Error::Decode(_) => "decode",
+        Error::Download(_) => "download",
     }
 }
 

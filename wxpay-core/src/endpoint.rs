@@ -144,15 +144,29 @@ pub enum RequestBody {
     Empty,
     /// A JSON document (`Content-Type: application/json`).
     Json(Vec<u8>),
+    /// A media upload (`multipart/form-data`): the signed `meta` JSON and
+    /// the file, streamed from its source when sent.
+    Multipart(crate::upload::Multipart),
 }
 
 impl RequestBody {
-    /// The bytes the signature covers.
+    /// The bytes the signature covers: the JSON body, or the `meta` part
+    /// of an upload (PROTOCOL §2).
     pub fn signed_bytes(&self) -> &[u8] {
         match self {
             RequestBody::Empty => &[],
             RequestBody::Json(b) => b,
+            RequestBody::Multipart(m) => m.meta(),
         }
+    }
+
+    /// An upload of `file`; `extra` (a JSON object, `{}` for none) adds
+    /// members to the `meta` JSON next to `filename` and `sha256`.
+    pub fn upload<T: Serialize + ?Sized>(
+        file: &crate::upload::UploadFile,
+        extra: &T,
+    ) -> Result<Self, Error> {
+        crate::upload::Multipart::new(file, extra).map(RequestBody::Multipart)
     }
 
     /// Serialises `value` as a JSON body.

@@ -76,6 +76,18 @@ pub enum Error {
     /// The answer was verified but its body did not fit the response type.
     #[error("{0}")]
     Decode(Box<DecodeError>),
+
+    /// A file download (a bill) was refused or failed its integrity check:
+    /// its URL pointed at another host than the client's, its digest did
+    /// not match the one the platform announced, or it could not be
+    /// decompressed, decrypted or written.
+    ///
+    /// Never use a file that failed here. [`DownloadError::kind`] says what
+    /// happened; a digest mismatch names the digest expected and the one
+    /// found. Download URLs expire within minutes: apply for the file again
+    /// rather than retrying the same URL.
+    #[error("{0}")]
+    Download(Box<DownloadError>),
 }
 
 impl Error {
@@ -107,6 +119,7 @@ impl Error {
             Error::Api(e) => e.request_id.as_deref(),
             Error::Verify(e) => e.request_id.as_deref(),
             Error::Decode(e) => e.request_id.as_deref(),
+            Error::Download(e) => e.request_id.as_deref(),
             _ => None,
         }
     }
@@ -440,6 +453,88 @@ impl fmt::Display for DecodeError {
 impl std::error::Error for DecodeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.source)
+    }
+}
+
+/// What went wrong with a download; see [`Error::Download`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DownloadErrorKind {
+    /// The download URL names another host than the client's base URL.
+    /// Nothing was sent: the request would have carried the merchant's
+    /// signed `Authorization` header to that host.
+    #[error(
+        "download URL host {url_host} is not the client's host {client_host}; refused, nothing sent"
+    )]
+    ForeignHost {
+        /// Scheme, host and port of the URL.
+        url_host: String,
+        /// Scheme, host and port of the client's base URL.
+        client_host: String,
+    },
+    /// The download URL could not be read as an absolute URL.
+    #[error("download URL is not an absolute http(s) URL")]
+    BadUrl,
+    /// The announced digest uses an algorithm this crate does not check.
+    #[error("unsupported hash type {0:?}")]
+    UnsupportedHash(String),
+    /// The file's digest differs from the announced one.
+    #[error("{algorithm} digest mismatch: expected {expected}, got {actual}")]
+    DigestMismatch {
+        /// `SHA1`.
+        algorithm: String,
+        /// The `hash_value` the platform announced.
+        expected: String,
+        /// The digest of what arrived (after decompression and decryption).
+        actual: String,
+    },
+    /// The file could not be decompressed or decrypted: it is damaged or
+    /// was tampered with.
+    #[error("corrupt file: {0}")]
+    Corrupt(String),
+    /// Writing the file where it was asked to go failed.
+    #[error("writing the downloaded file failed: {0}")]
+    Write(#[source] std::io::Error),
+}
+
+/// A download refused or failed; see [`Error::Download`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct DownloadError {
+    /// What went wrong.
+    pub kind: DownloadErrorKind,
+    /// The `Request-ID` of the download's answer, when one arrived.
+    pub request_id: Option<String>,
+}
+
+impl DownloadError {
+    /// A download error of this kind.
+    pub fn new(kind: DownloadErrorKind, request_id: Option<String>) -> Self {
+        DownloadError { kind, request_id }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &DownloadErrorKind {
+        &self.kind
+    }
+}
+
+impl fmt::Display for DownloadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "download: {}", self.kind)?;
+        write_request_id(f, self.request_id.as_deref())
+    }
+}
+
+impl std::error::Error for DownloadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.kind)
+    }
+}
+
+impl From<DownloadError> for Error {
+    fn from(e: DownloadError) -> Self {
+        Error::Download(Box::new(e))
     }
 }
 

@@ -68,6 +68,14 @@
 //! a migration; see [`platform`] for the modes, the refresh rules and which
 //! key requests name in `Wechatpay-Serial`.
 //!
+//! # Files
+//!
+//! Media uploads ([`upload`]: the file's SHA-256 and the signed `meta` are
+//! made by the client, the file streamed) and bill downloads ([`download`]:
+//! unsigned by design, checked against their announced SHA-1 after
+//! decompression, only from the client's own host) are endpoints like the
+//! others; [`bill`] reads the downloaded bills row by row in constant memory.
+//!
 //! # Layout
 //!
 //! A request's life: request struct ([`endpoint`](macro@endpoint)) →
@@ -77,9 +85,12 @@
 // Lets this crate's own endpoints use `#[endpoint]`, whose expansion names `::wxpay_core`.
 extern crate self as wxpay_core;
 
+pub mod bill;
+pub mod body;
 pub mod client;
 pub mod credentials;
 pub mod crypto;
+pub mod download;
 pub mod endpoint;
 pub mod error;
 mod open_enum;
@@ -88,14 +99,17 @@ pub mod platform;
 pub mod retry;
 pub mod sign;
 pub mod transport;
+pub mod upload;
 pub mod v3;
 pub mod verify;
 
 #[cfg(test)]
 mod test_vectors;
 
+pub use body::ByteStream;
 pub use client::{Client, ClientBuilder};
 pub use credentials::Credentials;
+pub use download::{CheckedDownload, Download, DownloadEndpoint};
 pub use endpoint::{Endpoint, RequestBody, SensitiveFields};
 pub use error::{ApiError, Error};
 pub use retry::{CallOptions, RetryPolicy};
@@ -118,6 +132,12 @@ pub mod prelude {
     pub use crate::error::Error;
     pub use crate::retry::{CallOptions, RetryPolicy};
     pub use crate::v3::CertificatesExt as _;
+    pub use crate::v3::bill::{
+        FundflowbillExt as _, SubMerchantFundflowbillExt as _, TradebillExt as _,
+    };
+    pub use crate::v3::billdownload::FileExt as _;
+    pub use crate::v3::marketing::favor::media::ImageUploadExt as _;
+    pub use crate::v3::merchant::media::{UploadExt as _, VideoUploadExt as _};
     pub use crate::v3::password_exempt_contract::contracts::ecommerce::pre_entrust_sign::{
         MiniProgramExt as _, PayRedirectSignExt as _,
     };
@@ -149,6 +169,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::client::Client;
+    pub use crate::download::{Download, DownloadEndpoint};
     pub use crate::endpoint::{
         Endpoint, QueryWriter, RequestBody, SensitiveFields, decode_json, decode_unit,
         push_path_param,

@@ -5,6 +5,12 @@
 //! and verification happen above it, over the exact bytes it sends and
 //! receives, so any transport (a test double, a proxy-aware client) keeps
 //! the security properties.
+//!
+//! Uploads and downloads go through [`Transport::send_streaming`] instead:
+//! the request body is read from its source while it is sent, and the
+//! answer's body is handed on as it arrives. Its default implementation
+//! buffers both and calls [`Transport::send`], so a transport written for
+//! JSON exchanges keeps working; [`HyperTransport`] streams.
 
 use std::fmt;
 use std::future::Future;
@@ -13,12 +19,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
+use crate::body::ByteStream;
 use crate::error::{BuildError, Error, TransportError, TransportErrorKind};
 
 /// A boxed, `Send` future, as returned by [`Transport::send`].
@@ -36,6 +43,25 @@ pub trait Transport: Send + Sync + fmt::Debug + 'static {
         &self,
         request: http::Request<Bytes>,
     ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>>;
+
+    /// Sends a request whose body is read while it is sent, and resolves as
+    /// soon as the answer's head has arrived, its body still to be read.
+    ///
+    /// Used for media uploads and file downloads. The default buffers the
+    /// request body, calls [`send`](Transport::send) and returns the
+    /// collected answer as one chunk: correct for any transport, but it
+    /// holds whole files in memory. Override it to stream.
+    fn send_streaming(
+        &self,
+        request: http::Request<ByteStream>,
+    ) -> BoxFuture<'_, Result<http::Response<ByteStream>, TransportError>> {
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            let body = body.collect(usize::MAX).await?;
+            let answer = self.send(http::Request::from_parts(parts, body)).await?;
+            Ok(answer.map(ByteStream::from))
+        })
+    }
 }
 
 /// The default transport: hyper-util's pooled client over hyper-rustls.
@@ -46,9 +72,13 @@ pub trait Transport: Send + Sync + fmt::Debug + 'static {
 /// [`add_root_certificate_pem`](HyperTransportBuilder::add_root_certificate_pem)).
 /// Idle connections are dropped after 7 s, before the platform closes them
 /// at about 8 s. Clone it freely: clones share the pool.
+///
+/// [`send_streaming`](Transport::send_streaming) streams both ways: the
+/// request body is sent as it is produced, and the answer's body is not
+/// subject to the answer limit (whoever reads it decides).
 #[derive(Clone)]
 pub struct HyperTransport {
-    client: HyperClient<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: HyperClient<HttpsConnector<HttpConnector>, ByteStream>,
     max_response_bytes: usize,
 }
 
@@ -186,24 +216,30 @@ impl HyperTransportBuilder {
     }
 }
 
+impl HyperTransport {
+    /// Sends `request` and returns the answer with its body unread.
+    async fn exchange(
+        &self,
+        request: http::Request<ByteStream>,
+    ) -> Result<http::Response<hyper::body::Incoming>, TransportError> {
+        self.client.request(request).await.map_err(|e| {
+            let kind = if e.is_connect() {
+                TransportErrorKind::Connect
+            } else {
+                TransportErrorKind::Io
+            };
+            TransportError::new(kind, e)
+        })
+    }
+}
+
 impl Transport for HyperTransport {
     fn send(
         &self,
         request: http::Request<Bytes>,
     ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
         Box::pin(async move {
-            let response = self
-                .client
-                .request(request.map(Full::new))
-                .await
-                .map_err(|e| {
-                    let kind = if e.is_connect() {
-                        TransportErrorKind::Connect
-                    } else {
-                        TransportErrorKind::Io
-                    };
-                    TransportError::new(kind, e)
-                })?;
+            let response = self.exchange(request.map(ByteStream::from)).await?;
             let (parts, body) = response.into_parts();
             let body = Limited::new(body, self.max_response_bytes)
                 .collect()
@@ -223,6 +259,16 @@ impl Transport for HyperTransport {
                     .with_request_id(request_id)
                 })?;
             Ok(http::Response::from_parts(parts, body.to_bytes()))
+        })
+    }
+
+    fn send_streaming(
+        &self,
+        request: http::Request<ByteStream>,
+    ) -> BoxFuture<'_, Result<http::Response<ByteStream>, TransportError>> {
+        Box::pin(async move {
+            let response = self.exchange(request).await?;
+            Ok(response.map(ByteStream::new))
         })
     }
 }

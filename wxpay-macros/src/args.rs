@@ -17,6 +17,18 @@ pub const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 /// The options after the method and path.
 pub const OPTIONS: [&str; 3] = ["response", "crate", "method_name"];
 
+/// The flags (bare words) after the method and path.
+pub const FLAGS: [&str; 2] = ["upload", "download"];
+
+/// "options are: …; flags are: …", for messages.
+fn listing() -> String {
+    format!(
+        "options are: {}; flags are: {}",
+        OPTIONS.join(", "),
+        FLAGS.join(", ")
+    )
+}
+
 /// What the attribute said, as far as it could be understood.
 pub struct Args {
     /// Upper-case method name, when valid.
@@ -26,6 +38,10 @@ pub struct Args {
     pub response: Option<syn::Type>,
     pub krate: Option<syn::Path>,
     pub method_name: Option<Ident>,
+    /// `upload`: a multipart media upload.
+    pub upload: Option<Ident>,
+    /// `download`: the answer is an unsigned file.
+    pub download: Option<Ident>,
 }
 
 /// One comma-separated item, before interpretation.
@@ -95,6 +111,8 @@ pub fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
         response: None,
         krate: None,
         method_name: None,
+        upload: None,
+        download: None,
     };
     let items = match syn::parse2::<Items>(attr.clone()) {
         Ok(items) => items.0,
@@ -170,28 +188,34 @@ pub fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
 
     let mut seen: Vec<String> = Vec::new();
     for item in items {
-        let Item::Option { name, value } = item else {
-            errors.error(
-                item_span(&item),
-                format!(
-                    "expected `option = value` here; options are: {}",
-                    OPTIONS.join(", ")
-                ),
-            );
-            continue;
+        let (name, value) = match item {
+            Item::Option { name, value } => (name, value),
+            Item::Ident(flag) => {
+                flag_item(&mut args, flag, &mut seen, errors);
+                continue;
+            }
+            other => {
+                errors.error(
+                    item_span(&other),
+                    format!("expected `option = value` or a flag here; {}", listing()),
+                );
+                continue;
+            }
         };
         let key = name.to_string();
-        if !OPTIONS.contains(&key.as_str()) {
-            let hint = match OPTIONS.iter().find(|o| edit_distance(o, &key) <= 2) {
-                Some(close) => format!(" (did you mean `{close}`?)"),
-                None => String::new(),
-            };
+        if FLAGS.contains(&key.as_str()) {
             errors.error(
                 name.span(),
-                format!(
-                    "unknown option `{key}`{hint}; options are: {}",
-                    OPTIONS.join(", ")
-                ),
+                format!("`{key}` is a flag and takes no value: write `{key}` alone"),
+            );
+            // Taken as given, so the fields are not also reported.
+            flag_item(&mut args, name, &mut seen, errors);
+            continue;
+        }
+        if !OPTIONS.contains(&key.as_str()) {
+            errors.error(
+                name.span(),
+                format!("unknown option `{key}`{}; {}", hint(&key), listing()),
             );
             continue;
         }
@@ -241,7 +265,59 @@ pub fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
             _ => {}
         }
     }
+    if let (Some(download), Some(response)) = (&args.download, &args.response) {
+        errors.error(
+            response.span(),
+            format!(
+                "a `{download}` endpoint answers a file, not JSON: remove `response = {}`",
+                response.to_token_stream()
+            ),
+        );
+    }
+    if let (Some(_), Some(download)) = (&args.upload, &args.download) {
+        errors.error(
+            download.span(),
+            "`upload` and `download` exclude each other: an endpoint either sends a file or answers one",
+        );
+    }
     args
+}
+
+/// A bare word after the path: one of [`FLAGS`].
+fn flag_item(args: &mut Args, flag: Ident, seen: &mut Vec<String>, errors: &mut Errors) {
+    let key = flag.to_string();
+    if !FLAGS.contains(&key.as_str()) {
+        errors.error(
+            flag.span(),
+            format!("unknown flag `{key}`{}; {}", hint(&key), listing()),
+        );
+        return;
+    }
+    if seen.contains(&key) {
+        errors.error(
+            flag.span(),
+            format!("flag `{key}` is given twice; keep one"),
+        );
+        return;
+    }
+    seen.push(key.clone());
+    if key == "upload" {
+        args.upload = Some(flag);
+    } else {
+        args.download = Some(flag);
+    }
+}
+
+/// " (did you mean `x`?)" for a near miss of an option or a flag.
+fn hint(key: &str) -> String {
+    match OPTIONS
+        .iter()
+        .chain(FLAGS.iter())
+        .find(|o| edit_distance(o, key) <= 2)
+    {
+        Some(close) => format!(" (did you mean `{close}`?)"),
+        None => String::new(),
+    }
 }
 
 /// Levenshtein distance, for "did you mean" hints.

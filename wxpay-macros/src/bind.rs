@@ -14,6 +14,17 @@ pub enum Place {
     Path,
     Query,
     Body,
+    /// The `UploadFile` of an `upload` endpoint.
+    File,
+}
+
+/// The flags of the attribute that change how fields bind.
+#[derive(Default)]
+pub struct Flags {
+    /// `upload` was given (its span).
+    pub upload: Option<Span>,
+    /// `download` was given (its span).
+    pub download: Option<Span>,
 }
 
 /// One field of the request struct, classified.
@@ -45,9 +56,26 @@ pub fn bind(
     template: Option<&Template>,
     path_lit: Option<&LitStr>,
     method: Option<&str>,
+    flags: &Flags,
     errors: &mut Errors,
 ) -> Option<Bound> {
     let ident = input.ident.clone();
+    if let (Some(span), Some(m)) = (flags.upload, method) {
+        if m != "POST" {
+            errors.error(
+                span,
+                format!("`upload` needs a POST endpoint (media goes up as multipart/form-data); this one is {m}"),
+            );
+        }
+    }
+    if let (Some(span), Some(m), None) = (flags.download, method, flags.upload) {
+        if m != "GET" {
+            errors.error(
+                span,
+                format!("`download` needs a GET endpoint (a file is fetched); this one is {m}"),
+            );
+        }
+    }
     if !input.generics.params.is_empty() {
         errors.error(
             input.generics.span(),
@@ -135,7 +163,37 @@ pub fn bind(
             field.attrs.retain(|a| !a.path().is_ident("serde"));
         }
         let in_path = template.is_some_and(|t| t.params().any(|p| p == name));
-        let place = if in_path {
+        let file_type = upload_file_type(&field.ty);
+        let place = if file_type != FileType::No {
+            let span = field.ty.span();
+            if file_type == FileType::Optional {
+                errors.error(
+                    span,
+                    format!("the file of an upload is required: give `{name}` the type `UploadFile`, not `Option<UploadFile>`"),
+                );
+            } else if flags.upload.is_none() {
+                errors.error(
+                    span,
+                    format!("`{name}` is an `UploadFile`: add the `upload` flag, e.g. `#[endpoint(POST, \"/v3/merchant/media/upload\", upload)]`"),
+                );
+            } else if in_path || query_attr.is_some() {
+                errors.error(
+                    span,
+                    format!(
+                        "`{name}` is the uploaded file; it cannot also be a path or query parameter"
+                    ),
+                );
+            } else if let Some(first) = fields.iter().find(|f: &&Field| f.place == Place::File) {
+                errors.error(
+                    span,
+                    format!(
+                        "an upload sends one file: `{}` and `{name}` are both `UploadFile`; keep one",
+                        first.ident.unraw()
+                    ),
+                );
+            }
+            Place::File
+        } else if in_path {
             if let Some(span) = query_attr {
                 errors.error(
                     span,
@@ -161,10 +219,10 @@ pub fn bind(
         };
         if let Some(span) = sensitive_attr {
             if place != Place::Body {
-                let where_ = if place == Place::Path {
-                    "a path parameter"
-                } else {
-                    "in the query"
+                let where_ = match place {
+                    Place::Path => "a path parameter",
+                    Place::File => "the uploaded file",
+                    _ => "in the query",
                 };
                 errors.error(
                     span,
@@ -181,6 +239,14 @@ pub fn bind(
         });
     }
 
+    if let Some(span) = flags.upload {
+        if !fields.iter().any(|f| f.place == Place::File) {
+            errors.error(
+                span,
+                format!("`upload` endpoint `{ident}` needs a field of type `UploadFile` (the file to send)"),
+            );
+        }
+    }
     if let (Some(template), Some(lit)) = (template, path_lit) {
         for param in template.params() {
             if !fields.iter().any(|f| f.ident.unraw() == param) {
@@ -223,6 +289,37 @@ fn has_serde_derive(attrs: &[syn::Attribute]) -> bool {
             });
             found
         })
+}
+
+/// Whether a field's type is the file of an upload.
+#[derive(Debug, PartialEq, Eq)]
+enum FileType {
+    No,
+    Required,
+    Optional,
+}
+
+/// `UploadFile` (any path ending in it), or `Option<UploadFile>`; aliases are not seen through.
+fn upload_file_type(ty: &Type) -> FileType {
+    let last = |ty: &Type| match ty {
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last().cloned(),
+        _ => None,
+    };
+    match last(ty) {
+        Some(s) if s.ident == "UploadFile" => FileType::Required,
+        Some(s) if s.ident == "Option" => match &s.arguments {
+            syn::PathArguments::AngleBracketed(a) => match a.args.first() {
+                Some(syn::GenericArgument::Type(inner))
+                    if last(inner).is_some_and(|s| s.ident == "UploadFile") =>
+                {
+                    FileType::Optional
+                }
+                _ => FileType::No,
+            },
+            _ => FileType::No,
+        },
+        _ => FileType::No,
+    }
 }
 
 /// `Option<…>` as written (also `std::option::Option<…>`); aliases are not seen through.

@@ -61,6 +61,10 @@ pub fn expand(c: &Checked<'_>) -> TokenStream {
     let send_doc =
         format!("Sends this request as {line} with `client`; same as `client.call(self)`.");
 
+    if c.args.download.is_some() {
+        return expand_download(c, &private, &ext, &fn_name, &ext_doc, &line, &write_path);
+    }
+
     quote! {
         #[doc = #ext_doc]
         #vis trait #ext {
@@ -125,6 +129,77 @@ pub fn expand(c: &Checked<'_>) -> TokenStream {
     }
 }
 
+/// A `download` endpoint: the request is signed, the answer is a file.
+fn expand_download(
+    c: &Checked<'_>,
+    private: &TokenStream,
+    ext: &Ident,
+    fn_name: &Ident,
+    ext_doc: &str,
+    line: &str,
+    write_path: &TokenStream,
+) -> TokenStream {
+    let ident = &c.bound.ident;
+    let vis = &c.input.vis;
+    let path = c.path;
+    let fn_doc = format!(
+        "Sends {line} and returns the file as it arrives. The request is signed; \
+         the answer is a file the platform does not sign, so it is not verified: \
+         check it against its digest.\n\n\
+         Same as `client.download(request)`; see [`Client::download`]({krate_doc}::Client::download).",
+        krate_doc = krate_doc_path(c)
+    );
+    let send_doc =
+        format!("Sends this request as {line} with `client`; same as `client.download(self)`.");
+    quote! {
+        #[doc = #ext_doc]
+        #vis trait #ext {
+            #[doc = #fn_doc]
+            fn #fn_name(
+                &self,
+                request: #ident,
+            ) -> impl ::core::future::Future<Output = ::core::result::Result<#private::Download, #private::Error>> + ::core::marker::Send;
+        }
+
+        #[automatically_derived]
+        impl #ext for #private::Client {
+            fn #fn_name(
+                &self,
+                request: #ident,
+            ) -> impl ::core::future::Future<Output = ::core::result::Result<#private::Download, #private::Error>> + ::core::marker::Send {
+                self.download(request)
+            }
+        }
+
+        const _: () = {
+            #[automatically_derived]
+            impl #private::DownloadEndpoint for #ident {
+                #[doc = #line]
+                const PATH: &'static str = #path;
+
+                fn write_path_and_query(
+                    &self,
+                    out: &mut #private::String,
+                ) -> ::core::result::Result<(), #private::Error> {
+                    #write_path
+                    ::core::result::Result::Ok(())
+                }
+            }
+
+            #[automatically_derived]
+            impl #ident {
+                #[doc = #send_doc]
+                pub async fn send(
+                    self,
+                    client: &#private::Client,
+                ) -> ::core::result::Result<#private::Download, #private::Error> {
+                    client.download(self).await
+                }
+            }
+        };
+    }
+}
+
 fn krate_doc_path(c: &Checked<'_>) -> String {
     match &c.args.krate {
         Some(p) => quote!(#p).to_string().replace(' ', ""),
@@ -181,6 +256,7 @@ fn write_path(c: &Checked<'_>, private: &TokenStream) -> TokenStream {
 }
 
 /// A `Serialize` view of the body fields; `None` options are left out.
+/// For an upload, those fields join `filename` and `sha256` in `meta`.
 fn body(c: &Checked<'_>, private: &TokenStream) -> TokenStream {
     let fields: Vec<_> = c
         .bound
@@ -188,7 +264,8 @@ fn body(c: &Checked<'_>, private: &TokenStream) -> TokenStream {
         .iter()
         .filter(|f| f.place == Place::Body)
         .collect();
-    if fields.is_empty() {
+    let file = c.bound.fields.iter().find(|f| f.place == Place::File);
+    if fields.is_empty() && file.is_none() {
         return quote!(::core::result::Result::Ok(#private::RequestBody::Empty));
     }
     let ident = &c.bound.ident;
@@ -207,7 +284,12 @@ fn body(c: &Checked<'_>, private: &TokenStream) -> TokenStream {
             quote!(state.serialize_field(#key, &self.0.#field)?;)
         }
     });
-    quote! {
+    let mutability = if count == 0 {
+        TokenStream::new()
+    } else {
+        quote!(mut)
+    };
+    let serialize = quote! {
         struct Body<'a>(&'a #ident);
         impl #private::serde::Serialize for Body<'_> {
             fn serialize<S: #private::serde::Serializer>(
@@ -215,12 +297,22 @@ fn body(c: &Checked<'_>, private: &TokenStream) -> TokenStream {
                 serializer: S,
             ) -> ::core::result::Result<S::Ok, S::Error> {
                 use #private::serde::ser::SerializeStruct as _;
-                let mut state = serializer.serialize_struct(#name, #count)?;
+                let #mutability state = serializer.serialize_struct(#name, #count)?;
                 #(#writes)*
                 state.end()
             }
         }
-        #private::RequestBody::json(&Body(self))
+    };
+    let make = match file {
+        Some(f) => {
+            let field = &f.ident;
+            quote!(#private::RequestBody::upload(&self.#field, &Body(self)))
+        }
+        None => quote!(#private::RequestBody::json(&Body(self))),
+    };
+    quote! {
+        #serialize
+        #make
     }
 }
 

@@ -51,7 +51,7 @@ impl Errors {
 /// Declares a WeChat Pay APIv3 operation as a request struct.
 ///
 /// ```text
-/// #[endpoint(METHOD, "/v3/path/{param}/…"[, response = Type][, crate = "path"][, method_name = ident])]
+/// #[endpoint(METHOD, "/v3/path/{param}/…"[, upload | download][, response = Type][, crate = "path"][, method_name = ident])]
 /// ```
 ///
 /// - `METHOD`: `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
@@ -75,8 +75,34 @@ impl Errors {
 ///   `Cargo.toml` (default `::wxpay_core`).
 /// - `method_name = ident`: the client method's name (default: the struct
 ///   name in snake_case).
+/// - `upload` (a flag, `POST` only): a media upload sent as
+///   `multipart/form-data`. Exactly one field has the type
+///   `UploadFile` (`wxpay_core::upload::UploadFile`, made from bytes or a
+///   file path; its SHA-256 is computed by the SDK when it is made). The
+///   body is then a `meta` part, the JSON
+///   `{"filename":…,"sha256":…}` plus the endpoint's other body fields
+///   (`None` left out), followed by the `file` part streamed from its
+///   source. The request signature covers exactly the `meta` bytes sent.
+/// - `download` (a flag, `GET` only, no `response`): the answer is a file
+///   the platform does not sign (bills and other downloads). The struct
+///   implements `DownloadEndpoint` instead of `Endpoint`, and the client
+///   method returns a `wxpay_core::Download`: the file as it arrives,
+///   unverified, to be checked against its digest. The request itself is
+///   signed like any other.
 ///
 /// The struct must have named fields and no generic parameters.
+///
+/// ```ignore
+/// #[endpoint(POST, "/v3/merchant/media/upload", upload, response = UploadResponse)]
+/// pub struct Upload {
+///     pub file: UploadFile,
+/// }
+///
+/// #[endpoint(GET, "/v3/billdownload/file", download)]
+/// pub struct File {
+///     pub token: String,
+/// }
+/// ```
 ///
 /// # What it generates
 ///
@@ -126,10 +152,21 @@ impl Errors {
 /// }
 /// ```
 ///
+/// For an `upload`, `body()` is instead
+/// `RequestBody::upload(&self.file, &Body(self))`: the `meta` JSON is
+/// built once from the file's name and digest and the other body fields,
+/// and the client signs and sends those very bytes. For a `download`, the
+/// generated code implements `DownloadEndpoint` (`PATH`,
+/// `write_path_and_query`), and the client method and `send` call
+/// `client.download(request)`.
+///
 /// Mistakes are compile errors that name what to fix: an unknown method, a
 /// malformed path, a `{param}` without a field of that name, `#[query]` on a
-/// `GET`, a tuple, unit or generic struct, an unknown or repeated option. All
-/// of them are reported in one build, and the struct is still emitted.
+/// `GET`, a tuple, unit or generic struct, an unknown or repeated option or
+/// flag, `upload` on anything but a `POST` or without exactly one
+/// `UploadFile`, an `UploadFile` without `upload`, `download` on anything
+/// but a `GET` or with a `response`. All of them are reported in one build,
+/// and the struct is still emitted.
 #[proc_macro_attribute]
 pub fn endpoint(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
@@ -156,11 +193,16 @@ pub fn endpoint(attr: TokenStream, item: TokenStream) -> TokenStream {
             }
         });
     let method = args.method.as_ref().map(ToString::to_string);
+    let flags = bind::Flags {
+        upload: args.upload.as_ref().map(proc_macro2::Ident::span),
+        download: args.download.as_ref().map(proc_macro2::Ident::span),
+    };
     let bound = bind::bind(
         &mut input,
         template.as_ref(),
         args.path.as_ref(),
         method.as_deref(),
+        &flags,
         &mut errors,
     );
 

@@ -24,6 +24,9 @@
 //! | `POST /sandbox/refunds/{mchid}/{out_refund_no}/settle` | the refund settles; body `{"status":"SUCCESS"}` (default), `"CLOSED"` or `"ABNORMAL"` (see [`Sandbox::settle_refund`](crate::Sandbox::settle_refund)); answers the refund |
 //! | `GET /sandbox/requests` | the last authenticated requests (up to 1024): `[{"method","path","nonce","timestamp","request_id"}]` |
 //!
+//! | `GET /sandbox/media/{media_id}` | the stored [`Media`] of an upload |
+//! | `POST /sandbox/bills/{token}/corrupt` | the bill of this download token is served with one digit changed (see [`Sandbox::corrupt_bill`](crate::Sandbox::corrupt_bill)); 204 |
+//!
 //! `{mchid}` is the merchant an order or refund belongs to (the
 //! sub-merchant for partner orders) and the merchant that pre-signed a
 //! contract. Path segments are percent-decoded. An unknown order, contract
@@ -48,7 +51,7 @@ use crate::faults::{Fault, FaultRule};
 use crate::reply::Reply;
 use crate::router::{Router, SandboxRequest};
 use crate::server::{Shared, add};
-use crate::state::{Contract, ContractKey, Order, Refund, RefundStatus, StateError};
+use crate::state::{Contract, ContractKey, Media, Order, Refund, RefundStatus, StateError};
 use crate::time::now_unix;
 use crate::validate::{Checked, path_str, path_u64};
 use crate::{keys, platform};
@@ -103,6 +106,12 @@ pub(crate) fn router() -> Router {
         "/sandbox/refunds/{mchid}/{out_refund_no}/settle",
         settle,
     );
+    add(
+        &mut router,
+        Method::GET,
+        "/sandbox/media/{media_id}",
+        get_media,
+    );
     add(&mut router, Method::GET, "/sandbox/platform", platform_info);
     add(
         &mut router,
@@ -141,7 +150,51 @@ pub(crate) fn router() -> Router {
         public_key,
     );
     add(&mut router, Method::GET, "/sandbox/requests", requests);
+    add(
+        &mut router,
+        Method::POST,
+        "/sandbox/bills/{token}/corrupt",
+        corrupt,
+    );
     router
+}
+
+/// The token of a bill's `download_url`, or the argument when it is a token already.
+pub(crate) fn bill_token(bill: &str) -> &str {
+    match bill.split_once("token=") {
+        Some((_, rest)) => rest.split('&').next().unwrap_or(rest),
+        None => bill,
+    }
+}
+
+/// A bill's download serves a damaged copy from now on.
+pub(crate) fn corrupt_bill(shared: &Shared, token: &str) -> Result<(), StateError> {
+    let mut state = shared.state();
+    let bill = state
+        .bills
+        .get_mut(token)
+        .ok_or_else(|| StateError::NotFound(format!("no bill has the token {token}")))?;
+    bill.corrupted = true;
+    Ok(())
+}
+
+fn get_media(shared: &Shared, req: &SandboxRequest) -> Reply {
+    path_str(req, "media_id")
+        .map(|id| {
+            let media: Option<Media> = shared.state().media.get(id).cloned();
+            found(media, "media")
+        })
+        .unwrap_or_else(|reply| reply)
+}
+
+fn corrupt(shared: &Shared, req: &SandboxRequest) -> Reply {
+    match path_str(req, "token") {
+        Ok(token) => match corrupt_bill(shared, token) {
+            Ok(()) => Reply::no_content(),
+            Err(e) => answer::<()>(Err(e)),
+        },
+        Err(reply) => reply,
+    }
 }
 
 /// The user pays an unpaid order (shared by the Rust API and the route).

@@ -26,7 +26,15 @@
 //! ([`Sandbox::sign_contract`], [`Sandbox::sign_pre_entrust`]), a refund
 //! settling ([`Sandbox::settle_refund`]), or the matching control routes.
 //! What the sandbox stores is readable with [`Sandbox::order`],
-//! [`Sandbox::contract`] and [`Sandbox::refund`].
+//! [`Sandbox::contract`], [`Sandbox::refund`] and [`Sandbox::media`].
+//!
+//! Bills are made from the sandbox's own orders and refunds when applied
+//! for (`/v3/bill/tradebill`, `/v3/bill/fundflowbill`,
+//! `/v3/bill/sub-merchant-fundflowbill`) and downloaded from the sandbox
+//! itself; [`Sandbox::corrupt_bill`] damages one on request. Media uploads
+//! are parsed with a strict [`multipart`] parser and checked like the
+//! platform checks them (digest, signature over `meta`, type and size).
+//!
 //! It signs with a WeChat Pay public key by default; with
 //! [`SandboxBuilder::generated_certificate`] (or
 //! [`SandboxBuilder::platform_certificate`]) it runs in certificate mode and
@@ -58,9 +66,11 @@ use wxpay_core::crypto::{ApiV3Key, Certificate, CryptoError, PrivateKey};
 use wxpay_core::{Client, ClientBuilder, Credentials};
 
 mod api;
+mod bills;
 pub mod control;
 pub mod faults;
 pub mod keys;
+pub mod multipart;
 pub mod platform;
 mod reply;
 mod router;
@@ -78,8 +88,8 @@ pub use reply::Reply;
 pub use router::SandboxRequest;
 pub use server::SeenRequest;
 pub use state::{
-    AbnormalRefundApplication, Contract, ContractKey, ContractState, Order, Refund, RefundStatus,
-    TradeState, TransferBatch, TransferDetail,
+    AbnormalRefundApplication, Contract, ContractKey, ContractState, Media, Order, Refund,
+    RefundStatus, TradeState, TransferBatch, TransferDetail,
 };
 pub use tls::TLS_HOSTS;
 
@@ -669,6 +679,24 @@ impl Sandbox {
             mchid,
             out_refund_no,
             status,
+        )?)
+    }
+
+    /// A file uploaded through a media route, by its `media_id` (or the
+    /// last segment of a marketing image's `media_url`). Also
+    /// `GET /sandbox/media/{media_id}`.
+    pub fn media(&self, media_id: &str) -> Option<Media> {
+        self.shared.state().media.get(media_id).cloned()
+    }
+
+    /// Makes a bill's download serve the bill with one digit changed (and
+    /// compressed and encrypted as asked, so only its digest tells), as
+    /// if damaged on the way. `bill` is the `download_url` or its token.
+    /// Also `POST /sandbox/bills/{token}/corrupt`.
+    pub fn corrupt_bill(&self, bill: &str) -> Result<(), SandboxError> {
+        Ok(control::corrupt_bill(
+            &self.shared,
+            control::bill_token(bill),
         )?)
     }
 

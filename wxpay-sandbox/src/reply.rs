@@ -35,6 +35,20 @@ impl Reply {
         Self::json(StatusCode::OK, value)
     }
 
+    /// `200 OK` with a file (a bill), of type `content_type` and unsigned:
+    /// the platform does not sign files (PROTOCOL §3).
+    pub fn file(content_type: &'static str, body: Vec<u8>) -> Self {
+        Reply {
+            status: StatusCode::OK,
+            body: Bytes::from(body),
+            headers: vec![(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static(content_type),
+            )],
+            signed: false,
+        }
+    }
+
     /// `204 No Content`.
     pub fn no_content() -> Self {
         Reply {

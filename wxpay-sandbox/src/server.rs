@@ -395,7 +395,11 @@ async fn answer(
             None,
         );
     }
-    let mchid = match authenticate(&shared, &parts, &path_and_query, &body) {
+    let signed = match signed_body(&parts.headers, &body) {
+        Ok(signed) => signed,
+        Err(reply) => return finish(reply, None),
+    };
+    let mchid = match authenticate(&shared, &parts, &path_and_query, signed) {
         Ok(auth) => {
             shared.remember(SeenRequest {
                 method: parts.method.to_string(),
@@ -478,6 +482,27 @@ pub(crate) struct Authenticated {
     pub(crate) timestamp: i64,
 }
 
+/// The bytes the request signature covers: the body, or for a multipart
+/// upload its `meta` part (PROTOCOL §2).
+fn signed_body<'b>(headers: &http::HeaderMap, body: &'b [u8]) -> Result<&'b [u8], Reply> {
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !crate::multipart::is_multipart(content_type) {
+        return Ok(body);
+    }
+    let form = crate::multipart::parse(content_type, body)
+        .map_err(|e| Reply::error(StatusCode::BAD_REQUEST, "PARAM_ERROR", e.to_string()))?;
+    form.part("meta").map(|p| p.body).ok_or_else(|| {
+        Reply::error(
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR",
+            "the multipart body has no `meta` part, which the signature covers",
+        )
+    })
+}
+
 /// Checks the `Authorization` header like the platform: known merchant and
 /// certificate serial, fresh timestamp, valid signature over the exact bytes.
 pub(crate) fn authenticate(
@@ -547,7 +572,7 @@ fn respond(
     let mut builder = Response::builder()
         .status(status)
         .header("Request-ID", request_id);
-    if !body.is_empty() {
+    if !body.is_empty() && !reply.headers.iter().any(|(name, _)| name == CONTENT_TYPE) {
         builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
     for (name, value) in &reply.headers {

@@ -369,6 +369,44 @@ pub struct TransferDetail {
     pub user_id_card: Option<String>,
 }
 
+/// A file uploaded to the sandbox (images, videos).
+#[derive(Debug, Clone, Serialize)]
+pub struct Media {
+    /// The id handed out (`media_id`, or the last segment of `media_url`).
+    pub media_id: String,
+    /// The merchant that uploaded it.
+    pub mchid: String,
+    /// Which upload route: `image`, `video` or `marketing-image`.
+    pub kind: &'static str,
+    /// `filename` of the `meta` part.
+    pub filename: String,
+    /// The file's SHA-256 (lower-case hex), checked against `meta`.
+    pub sha256: String,
+    /// The file's size in bytes.
+    pub size: usize,
+    /// `Content-Type` of the `file` part, when given.
+    pub content_type: Option<String>,
+    /// The `meta` part exactly as received (the bytes the request signature covers).
+    pub meta: String,
+}
+
+/// A bill applied for and not yet expired, by download token.
+#[derive(Debug, Clone)]
+pub struct StoredBill {
+    /// The merchant that applied for it (only it may download it).
+    pub mchid: String,
+    /// The bill as made (the digest covers these bytes).
+    pub content: Vec<u8>,
+    /// Served GZIP-compressed.
+    pub gzip: bool,
+    /// Served encrypted with this AES-256 key and GCM nonce (sub-merchant fund bills).
+    pub encryption: Option<([u8; 32], String)>,
+    /// Served with one digit changed (see `Sandbox::corrupt_bill`).
+    pub corrupted: bool,
+    /// Unix seconds of the application; the URL expires 5 minutes later.
+    pub created_at: i64,
+}
+
 /// All of the sandbox's state.
 #[derive(Debug, Default)]
 pub struct State {
@@ -382,6 +420,10 @@ pub struct State {
     pub abnormal_refunds: HashMap<(String, String), AbnormalRefundApplication>,
     /// Transfer batches by (mchid, out_batch_no).
     pub transfer_batches: HashMap<(String, String), TransferBatch>,
+    /// Uploaded files by media id.
+    pub media: HashMap<String, Media>,
+    /// Bills by download token.
+    pub bills: HashMap<String, StoredBill>,
     seq: u64,
 }
 

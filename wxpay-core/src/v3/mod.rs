@@ -6,7 +6,11 @@
 //! comes with an extension trait adding a method to [`Client`](crate::Client);
 //! [`prelude`](crate::prelude) brings all of them into scope.
 
+pub mod bill;
+pub mod billdownload;
 mod certificates;
+pub mod marketing;
+pub mod merchant;
 pub mod password_exempt_contract;
 pub mod pay;
 pub mod refund;

@@ -1,11 +1,14 @@
 //! The platform's APIs as the sandbox implements them, one module per area:
 //! placing orders (`pay`), looking them up and closing them (`orders`),
-//! password-free contracts (`contracts`), refunds (`refunds`).
+//! password-free contracts (`contracts`), refunds (`refunds`), media
+//! uploads (`media`), bills and their download (`bills`).
 
 use crate::router::Router;
 
+mod bills;
 mod certificates;
 pub(crate) mod contracts;
+pub(crate) mod media;
 mod orders;
 mod pay;
 mod refund;
@@ -22,5 +25,7 @@ pub(crate) fn router() -> Router {
     refunds::register(&mut router);
     refund::register(&mut router);
     transfer::register(&mut router);
+    media::register(&mut router);
+    bills::register(&mut router);
     router
 }

@@ -1,0 +1,8 @@
+use wxpay_core::endpoint;
+
+#[endpoint(POST, "/v3/merchant/media/upload", upload)]
+pub struct Upload {
+    pub filename: String,
+}
+
+fn main() {}

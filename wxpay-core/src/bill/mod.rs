@@ -1,0 +1,708 @@
+//! Reading bill files: trade bills ([`TradeBillReader`]) and fund flow
+//! bills ([`FundFlowBillReader`]), row by row.
+//!
+//! A bill is CSV text in UTF-8: a line of column names, one line per
+//! trade or fund movement, then a line of summary names and a line of
+//! summary values. Every data cell starts with a backtick (`` ` ``, so
+//! spreadsheets keep long numbers as text); cells holding a comma or a
+//! quote are quoted (`"…"`, `""` for a quote inside), with the backtick
+//! before or inside the quotes. Amounts are yuan with two decimals (fees:
+//! five); they are read into integer fen (fees: thousandths of a fen).
+//!
+//! The readers are iterators over a [`BufRead`]: one line is held at a
+//! time, so a bill of millions of rows is read in constant memory. The
+//! columns are found by name in the header, so the three trade bill types
+//! (`ALL`, `SUCCESS`, `REFUND`, which differ in their columns) share one
+//! row type whose absent columns are `None`, and columns added by the
+//! platform later are kept in each row's `extra`. After the last row,
+//! [`TradeBillReader::summary`] holds the summary; a bill that ends
+//! without one (a truncated file) yields an error instead of ending.
+//!
+//! Read a bill only once its digest was checked (see
+//! [`Client::download_bill`](crate::Client::download_bill)).
+//!
+//! ```
+//! use wxpay_core::bill::TradeBillReader;
+//!
+//! let text = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,商品名称,商户数据包,手续费,费率,订单金额,费率备注\r\n\
+//! `2026-05-01 10:00:00,`wxd678efh567hg6787,`1900000109,`0,`,`4200000000202605010000000001,`T1,`oUpF8u,`JSAPI,`SUCCESS,`OTHERS,`CNY,`1.00,`0.00,\"`QQ公仔, 大号\",`,`0.00600,`0.60%,`1.00,`\r\n\
+//! 总交易单数,应结订单总金额,手续费总金额,订单总金额\r\n\
+//! `1,`1.00,`0.00600,`1.00\r\n";
+//!
+//! let mut bill = TradeBillReader::new(text.as_bytes())?;
+//! for row in &mut bill {
+//!     let row = row?;
+//!     assert_eq!(row.description.as_deref(), Some("QQ公仔, 大号"));
+//!     assert_eq!(row.total, Some(100));        // fen
+//!     assert_eq!(row.fee_millifen, Some(600)); // 0.6 fen
+//! }
+//! assert_eq!(bill.summary().map(|s| s.count), Some(1));
+//! # Ok::<(), wxpay_core::bill::BillError>(())
+//! ```
+
+use std::fmt;
+use std::io::BufRead;
+
+mod fund;
+mod trade;
+
+pub use fund::{FundFlowBillReader, FundFlowRow, FundFlowSummary};
+pub use trade::{TradeBillKind, TradeBillReader, TradeBillRow, TradeBillSummary};
+
+/// The longest record (one line, or several for a quoted cell holding
+/// line breaks) the readers accept.
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
+
+/// A bill that could not be read, with the line where it happened.
+#[derive(Debug)]
+pub struct BillError {
+    line: u64,
+    kind: BillErrorKind,
+}
+
+/// What was wrong with a bill; see [`BillError`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BillErrorKind {
+    /// Reading failed.
+    #[error("read failed: {0}")]
+    Io(#[source] std::io::Error),
+    /// The file is empty.
+    #[error("the bill is empty")]
+    Empty,
+    /// A line (record) is longer than [`MAX_RECORD_BYTES`].
+    #[error("the line is longer than {MAX_RECORD_BYTES} bytes")]
+    LineTooLong,
+    /// A line is not UTF-8.
+    #[error("the line is not UTF-8")]
+    NotUtf8,
+    /// A quoted cell is not closed before the end of the file.
+    #[error("a quoted cell is not closed")]
+    UnclosedQuote,
+    /// Something other than a comma follows a quoted cell.
+    #[error("a quoted cell is followed by something other than a comma")]
+    TextAfterQuote,
+    /// The first line is not a header (its cells start with a backtick).
+    #[error("the first line holds data, not column names")]
+    NoHeader,
+    /// The header lacks a column this kind of bill always has.
+    #[error("the header has no column {0:?}; is this the right kind of bill?")]
+    MissingColumn(&'static str),
+    /// A row has another number of cells than the header.
+    #[error("{found} cells where the header names {expected}")]
+    CellCount {
+        /// Cells in the header.
+        expected: usize,
+        /// Cells in the row.
+        found: usize,
+    },
+    /// A cell does not hold what its column does (an amount, a count).
+    #[error("column {column:?}: {value:?} is not {expected}")]
+    BadValue {
+        /// The column name.
+        column: String,
+        /// The cell.
+        value: String,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// The file ends without the summary lines: it was cut.
+    #[error("the bill ends without its summary lines (truncated?)")]
+    MissingSummary,
+    /// The summary names are not followed by a line of values.
+    #[error("the summary names are not followed by the summary values")]
+    MissingSummaryValues,
+    /// Something follows the summary.
+    #[error("unexpected content after the summary")]
+    TrailingContent,
+}
+
+impl BillError {
+    fn new(line: u64, kind: BillErrorKind) -> Self {
+        BillError { line, kind }
+    }
+
+    /// The line (from 1) where the problem was found.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// What was wrong.
+    pub fn kind(&self) -> &BillErrorKind {
+        &self.kind
+    }
+}
+
+impl fmt::Display for BillError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "bill line {}: {}", self.line, self.kind)
+    }
+}
+
+impl std::error::Error for BillError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.kind)
+    }
+}
+
+/// One logical line of the file, split into cells.
+struct Record {
+    /// The line it starts on.
+    line: u64,
+    /// Whether the first cell started with a backtick (a data line).
+    ticked: bool,
+    /// Whether it was blank.
+    blank: bool,
+}
+
+/// Reads records: physical lines, joined while a quoted cell is open.
+struct Records<R> {
+    reader: R,
+    bytes: Vec<u8>,
+    text: String,
+    line: u64,
+}
+
+impl<R: BufRead> Records<R> {
+    fn new(reader: R) -> Self {
+        Records {
+            reader,
+            bytes: Vec::new(),
+            text: String::new(),
+            line: 0,
+        }
+    }
+
+    /// Reads one physical line (without its `\n` / `\r\n`) and appends it
+    /// to `self.text`; `false` at the end of the file.
+    fn physical_line(&mut self) -> Result<bool, BillError> {
+        self.bytes.clear();
+        let mut seen_any = false;
+        loop {
+            let available = match self.reader.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(BillError::new(self.line + 1, BillErrorKind::Io(e))),
+            };
+            if available.is_empty() {
+                break;
+            }
+            seen_any = true;
+            let (take, done) = match available.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (available.len(), false),
+            };
+            if self.text.len() + self.bytes.len() + take > MAX_RECORD_BYTES + 2 {
+                return Err(BillError::new(self.line + 1, BillErrorKind::LineTooLong));
+            }
+            self.bytes
+                .extend_from_slice(available.get(..take).unwrap_or_default());
+            self.reader.consume(take);
+            if done {
+                break;
+            }
+        }
+        if !seen_any {
+            return Ok(false);
+        }
+        self.line += 1;
+        if self.bytes.last() == Some(&b'\n') {
+            self.bytes.pop();
+        }
+        if self.bytes.last() == Some(&b'\r') {
+            self.bytes.pop();
+        }
+        let text = std::str::from_utf8(&self.bytes)
+            .map_err(|_| BillError::new(self.line, BillErrorKind::NotUtf8))?;
+        let text = if self.line == 1 {
+            text.strip_prefix('\u{feff}').unwrap_or(text)
+        } else {
+            text
+        };
+        self.text.push_str(text);
+        Ok(true)
+    }
+
+    /// The next record's cells into `cells`; `None` at the end of the file.
+    fn next(&mut self, cells: &mut Vec<String>) -> Result<Option<Record>, BillError> {
+        self.text.clear();
+        if !self.physical_line()? {
+            return Ok(None);
+        }
+        let line = self.line;
+        loop {
+            match split(&self.text, cells) {
+                Ok(ticked) => {
+                    let blank = self.text.trim().is_empty();
+                    return Ok(Some(Record {
+                        line,
+                        ticked,
+                        blank,
+                    }));
+                }
+                Err(BillErrorKind::UnclosedQuote) => {
+                    // A quoted cell holding a line break: join the next line.
+                    self.text.push('\n');
+                    if !self.physical_line()? {
+                        return Err(BillError::new(line, BillErrorKind::UnclosedQuote));
+                    }
+                }
+                Err(kind) => return Err(BillError::new(line, kind)),
+            }
+        }
+    }
+}
+
+/// Splits one record into cells, each without its backtick and quotes.
+/// Returns whether the first cell had a backtick.
+fn split(record: &str, cells: &mut Vec<String>) -> Result<bool, BillErrorKind> {
+    cells.clear();
+    let mut first_ticked = None;
+    let mut rest = record;
+    loop {
+        let (mut ticked, after_tick) = match rest.strip_prefix('`') {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        let next = if let Some(quoted) = after_tick.strip_prefix('"') {
+            let mut value = String::new();
+            let mut tail = quoted;
+            loop {
+                let end = tail.find('"').ok_or(BillErrorKind::UnclosedQuote)?;
+                value.push_str(tail.get(..end).unwrap_or_default());
+                tail = tail.get(end + 1..).unwrap_or_default();
+                match tail.strip_prefix('"') {
+                    Some(t) => {
+                        value.push('"');
+                        tail = t;
+                    }
+                    None => break,
+                }
+            }
+            if !ticked {
+                if let Some(v) = value.strip_prefix('`') {
+                    ticked = true;
+                    value = v.to_owned();
+                }
+            }
+            cells.push(value);
+            if tail.is_empty() {
+                None
+            } else {
+                Some(
+                    tail.strip_prefix(',')
+                        .ok_or(BillErrorKind::TextAfterQuote)?,
+                )
+            }
+        } else {
+            match after_tick.split_once(',') {
+                Some((cell, tail)) => {
+                    cells.push(cell.to_owned());
+                    Some(tail)
+                }
+                None => {
+                    cells.push(after_tick.to_owned());
+                    None
+                }
+            }
+        };
+        first_ticked.get_or_insert(ticked);
+        match next {
+            Some(tail) => rest = tail,
+            None => return Ok(first_ticked.unwrap_or(false)),
+        }
+    }
+}
+
+/// What a table yields.
+enum Item {
+    /// A data row: its cells and line.
+    Row(Vec<String>, u64),
+    /// The summary: its names, values and the line of the values.
+    Summary(Vec<String>, Vec<String>, u64),
+}
+
+/// The layout every bill shares: header, data rows, summary names and values.
+struct Table<R> {
+    records: Records<R>,
+    columns: Vec<String>,
+    done: bool,
+}
+
+impl<R: BufRead> Table<R> {
+    /// Reads the header line.
+    fn open(reader: R) -> Result<Self, BillError> {
+        let mut records = Records::new(reader);
+        let mut columns = Vec::new();
+        loop {
+            match records.next(&mut columns)? {
+                None => return Err(BillError::new(records.line, BillErrorKind::Empty)),
+                Some(r) if r.blank => continue,
+                Some(r) if r.ticked => return Err(BillError::new(r.line, BillErrorKind::NoHeader)),
+                Some(_) => break,
+            }
+        }
+        for c in &mut columns {
+            let trimmed = c.trim();
+            if trimmed.len() != c.len() {
+                *c = trimmed.to_owned();
+            }
+        }
+        Ok(Table {
+            records,
+            columns,
+            done: false,
+        })
+    }
+
+    fn error(&mut self, line: u64, kind: BillErrorKind) -> Option<Result<Item, BillError>> {
+        self.done = true;
+        Some(Err(BillError::new(line, kind)))
+    }
+
+    /// The next row, or the summary (the last item), or an error.
+    fn next(&mut self) -> Option<Result<Item, BillError>> {
+        if self.done {
+            return None;
+        }
+        let mut cells = Vec::with_capacity(self.columns.len());
+        let record = loop {
+            match self.records.next(&mut cells) {
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+                Ok(None) => {
+                    let line = self.records.line;
+                    return self.error(line, BillErrorKind::MissingSummary);
+                }
+                Ok(Some(r)) if r.blank => continue,
+                Ok(Some(r)) => break r,
+            }
+        };
+        if record.ticked {
+            if cells.len() != self.columns.len() {
+                let kind = BillErrorKind::CellCount {
+                    expected: self.columns.len(),
+                    found: cells.len(),
+                };
+                return self.error(record.line, kind);
+            }
+            return Some(Ok(Item::Row(cells, record.line)));
+        }
+        // The summary names, then the values, then nothing but blank lines.
+        let names: Vec<String> = cells.iter().map(|c| c.trim().to_owned()).collect();
+        let mut values = Vec::with_capacity(names.len());
+        let values_line = loop {
+            match self.records.next(&mut values) {
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+                Ok(None) => {
+                    let line = self.records.line;
+                    return self.error(line, BillErrorKind::MissingSummaryValues);
+                }
+                Ok(Some(r)) if r.blank => continue,
+                Ok(Some(r)) => break r.line,
+            }
+        };
+        if values.len() != names.len() {
+            let kind = BillErrorKind::CellCount {
+                expected: names.len(),
+                found: values.len(),
+            };
+            return self.error(values_line, kind);
+        }
+        let mut rest = Vec::new();
+        loop {
+            match self.records.next(&mut rest) {
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+                Ok(None) => break,
+                Ok(Some(r)) if r.blank => continue,
+                Ok(Some(r)) => return self.error(r.line, BillErrorKind::TrailingContent),
+            }
+        }
+        self.done = true;
+        Some(Ok(Item::Summary(names, values, values_line)))
+    }
+}
+
+/// Where each known column is, and which columns are unknown.
+struct Layout {
+    /// Index of each known column (in the order the row type lists them).
+    known: Vec<Option<usize>>,
+    /// The unknown columns: index and name.
+    extra: Vec<(usize, String)>,
+}
+
+impl Layout {
+    fn new(
+        columns: &[String],
+        names: &[&'static str],
+        required: &[&'static str],
+    ) -> Result<Self, BillErrorKind> {
+        if let Some(missing) = required.iter().find(|r| !columns.iter().any(|c| c == *r)) {
+            return Err(BillErrorKind::MissingColumn(missing));
+        }
+        let known = names
+            .iter()
+            .map(|n| columns.iter().position(|c| c == n))
+            .collect();
+        let extra = columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !names.contains(&c.as_str()))
+            .map(|(i, c)| (i, c.clone()))
+            .collect();
+        Ok(Layout { known, extra })
+    }
+
+    /// Takes the cell of known column `i` out of `cells`.
+    fn take(&self, cells: &mut [String], i: usize) -> Option<String> {
+        let index = self.known.get(i).copied().flatten()?;
+        cells.get_mut(index).map(std::mem::take)
+    }
+
+    fn extra(&self, cells: &mut [String]) -> Vec<(String, String)> {
+        self.extra
+            .iter()
+            .map(|(i, name)| {
+                let value = cells.get_mut(*i).map(std::mem::take).unwrap_or_default();
+                (name.clone(), value)
+            })
+            .collect()
+    }
+}
+
+/// Declares a row type read by name from a bill's columns.
+macro_rules! bill_row {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $row:ident {
+            $( $(#[$fmeta:meta])* $field:ident : $ty:ty = $column:literal => $parse:ident, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        #[non_exhaustive]
+        $vis struct $row {
+            $( $(#[$fmeta])* pub $field: $ty, )+
+            /// Columns this version does not know, as `(name, value)`, in file order.
+            pub extra: Vec<(String, String)>,
+        }
+
+        impl $row {
+            /// The column names this type reads, in field order.
+            pub const COLUMNS: &'static [&'static str] = &[$($column),+];
+
+            #[allow(unused_assignments)]
+            fn from_cells(
+                layout: &$crate::bill::Layout,
+                mut cells: Vec<String>,
+                line: u64,
+            ) -> Result<Self, $crate::bill::BillError> {
+                let mut i = 0usize;
+                let row = $row {
+                    $( $field: {
+                        let cell = layout.take(&mut cells, i);
+                        i += 1;
+                        $crate::bill::$parse(cell).map_err(|(value, expected)| {
+                            $crate::bill::BillError::new(
+                                line,
+                                $crate::bill::BillErrorKind::BadValue {
+                                    column: $column.to_owned(),
+                                    value,
+                                    expected,
+                                },
+                            )
+                        })?
+                    }, )+
+                    extra: layout.extra(&mut cells),
+                };
+                Ok(row)
+            }
+        }
+    };
+}
+pub(crate) use bill_row;
+
+/// A parse failure: the cell and what was expected.
+type CellError = (String, &'static str);
+
+/// A column every bill of the kind has (checked with the header).
+fn required(cell: Option<String>) -> Result<String, CellError> {
+    Ok(cell.unwrap_or_default())
+}
+
+/// Text; an absent column or an empty cell is `None`.
+fn text(cell: Option<String>) -> Result<Option<String>, CellError> {
+    Ok(cell.filter(|c| !c.is_empty()))
+}
+
+/// Yuan with at most two decimals, as fen.
+fn fen(cell: Option<String>) -> Result<Option<i64>, CellError> {
+    scaled(cell, 2, "an amount in yuan (at most 2 decimals)")
+}
+
+/// Yuan with at most two decimals, as fen; the column always has a value.
+fn required_fen(cell: Option<String>) -> Result<i64, CellError> {
+    fen(cell.clone())?.ok_or_else(|| (cell.unwrap_or_default(), "an amount in yuan"))
+}
+
+/// Yuan with at most five decimals (fees), as thousandths of a fen.
+fn millifen(cell: Option<String>) -> Result<Option<i64>, CellError> {
+    scaled(cell, 5, "an amount in yuan (at most 5 decimals)")
+}
+
+/// A count; `20.0` is read as 20.
+fn count(cell: Option<String>) -> Result<Option<u64>, CellError> {
+    let Some(text) = cell.filter(|c| !c.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let trimmed = text.trim();
+    let whole = match trimmed.split_once('.') {
+        Some((whole, frac)) if frac.bytes().all(|b| b == b'0') => whole,
+        Some(_) => return Err((text, "a count")),
+        None => trimmed,
+    };
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return Err((text, "a count"));
+    }
+    whole.parse().map(Some).map_err(|_| (text, "a count"))
+}
+
+/// A count the column always holds.
+fn required_count(cell: Option<String>) -> Result<u64, CellError> {
+    count(cell.clone())?.ok_or_else(|| (cell.unwrap_or_default(), "a count"))
+}
+
+/// A decimal number of yuan as an integer number of `10^-scale` yuan.
+fn scaled(
+    cell: Option<String>,
+    scale: u32,
+    expected: &'static str,
+) -> Result<Option<i64>, CellError> {
+    let Some(text) = cell.filter(|c| !c.trim().is_empty()) else {
+        return Ok(None);
+    };
+    parse_scaled(text.trim(), scale)
+        .map(Some)
+        .ok_or((text, expected))
+}
+
+/// `-12.3` at scale 2 → `-1230`; `None` for anything but an optional sign,
+/// digits and at most `scale` decimals, or an overflow.
+pub(crate) fn parse_scaled(text: &str, scale: u32) -> Option<i64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty()
+        || frac.len() > scale as usize
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || (digits.contains('.') && frac.is_empty())
+    {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for b in whole.bytes().chain(frac.bytes()) {
+        value = value.checked_mul(10)?.checked_add(i64::from(b - b'0'))?;
+    }
+    let padding = scale - frac.len() as u32;
+    value = value.checked_mul(10i64.checked_pow(padding)?)?;
+    Some(if negative { -value } else { value })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cells(line: &str) -> (Vec<String>, bool) {
+        let mut out = Vec::new();
+        let ticked = split(line, &mut out).unwrap();
+        (out, ticked)
+    }
+
+    #[test]
+    fn cells_lose_backticks_and_quotes() {
+        assert_eq!(
+            cells("`a,`b,`"),
+            (vec!["a".into(), "b".into(), String::new()], true)
+        );
+        assert_eq!(cells("a,b"), (vec!["a".into(), "b".into()], false));
+        assert_eq!(
+            cells("`x,\"`中文, 逗号\",`\"say \"\"hi\"\"\",`y"),
+            (
+                vec![
+                    "x".into(),
+                    "中文, 逗号".into(),
+                    "say \"hi\"".into(),
+                    "y".into()
+                ],
+                true
+            )
+        );
+        assert_eq!(cells("\"`a,b\""), (vec!["a,b".into()], true));
+        let mut out = Vec::new();
+        assert!(matches!(
+            split("`\"open", &mut out),
+            Err(BillErrorKind::UnclosedQuote)
+        ));
+        assert!(matches!(
+            split("`\"a\"b,c", &mut out),
+            Err(BillErrorKind::TextAfterQuote)
+        ));
+    }
+
+    #[test]
+    fn amounts_are_exact() {
+        assert_eq!(parse_scaled("0.01", 2), Some(1));
+        assert_eq!(parse_scaled("12", 2), Some(1200));
+        assert_eq!(parse_scaled("-3.5", 2), Some(-350));
+        assert_eq!(parse_scaled("0.00600", 5), Some(600));
+        assert_eq!(parse_scaled("0.001", 2), None);
+        assert_eq!(parse_scaled("1.", 2), None);
+        assert_eq!(parse_scaled(".5", 2), None);
+        assert_eq!(parse_scaled("1e3", 2), None);
+        assert_eq!(parse_scaled("", 2), None);
+        assert_eq!(parse_scaled("99999999999999999999", 2), None);
+        assert_eq!(count(Some("20.0".into())), Ok(Some(20)));
+        assert_eq!(count(Some("7".into())), Ok(Some(7)));
+        assert!(count(Some("2.5".into())).is_err());
+        assert!(count(Some("-1".into())).is_err());
+    }
+
+    #[test]
+    fn long_lines_and_bad_utf8_are_refused() {
+        let long = "a".repeat(MAX_RECORD_BYTES + 10);
+        let mut out = Vec::new();
+        let mut r = Records::new(long.as_bytes());
+        let e = r.next(&mut out).err().unwrap();
+        assert!(matches!(e.kind(), BillErrorKind::LineTooLong));
+        let mut r = Records::new(&b"ok\n\xff\xfe\n"[..]);
+        assert!(r.next(&mut out).unwrap().is_some());
+        let e = r.next(&mut out).err().unwrap();
+        assert_eq!(e.line(), 2);
+        assert!(matches!(e.kind(), BillErrorKind::NotUtf8));
+    }
+
+    #[test]
+    fn quoted_line_breaks_join_lines() {
+        let mut out = Vec::new();
+        let mut r = Records::new(&b"`a,\"`two\r\nlines\",`b\r\nnext\r\n"[..]);
+        let rec = r.next(&mut out).unwrap().unwrap();
+        assert_eq!(rec.line, 1);
+        assert_eq!(out, vec!["a", "two\nlines", "b"]);
+        let rec = r.next(&mut out).unwrap().unwrap();
+        assert_eq!(rec.line, 3);
+        let mut r = Records::new(&b"`\"never closed\r\nstill\r\n"[..]);
+        let e = r.next(&mut out).err().unwrap();
+        assert!(matches!(e.kind(), BillErrorKind::UnclosedQuote));
+    }
+}

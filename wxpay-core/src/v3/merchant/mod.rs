@@ -1,0 +1,3 @@
+//! `/v3/merchant/…`: merchant tools.
+
+pub mod media;
