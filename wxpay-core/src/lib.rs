@@ -68,6 +68,14 @@
 //! a migration; see [`platform`] for the modes, the refresh rules and which
 //! key requests name in `Wechatpay-Serial`.
 //!
+//! # Notifications
+//!
+//! What WeChat Pay POSTs to `notify_url` is verified over the raw body,
+//! decrypted with the APIv3 key and typed by
+//! [`Client::parse_notification`]; [`notify::Notifications`] adds
+//! de-duplication and says what to answer, and the `axum` feature brings
+//! an extractor. See [`notify`].
+//!
 //! # Layout
 //!
 //! A request's life: request struct ([`endpoint`](macro@endpoint)) →
@@ -82,6 +90,7 @@ pub mod credentials;
 pub mod crypto;
 pub mod endpoint;
 pub mod error;
+pub mod notify;
 mod open_enum;
 pub mod pay_params;
 pub mod platform;
