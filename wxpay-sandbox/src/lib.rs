@@ -27,6 +27,11 @@
 //! settling ([`Sandbox::settle_refund`]), or the matching control routes.
 //! What the sandbox stores is readable with [`Sandbox::order`],
 //! [`Sandbox::contract`] and [`Sandbox::refund`].
+//! Paying, settling a refund, signing and terminating a contract send
+//! signed, encrypted notifications to their `notify_url`, retried on the
+//! platform's schedule (scaled with [`SandboxBuilder::notify_time_scale`]);
+//! [`SandboxBuilder::notify_target`] points them at a local receiver. See
+//! [`notify`].
 //! It signs with a WeChat Pay public key by default; with
 //! [`SandboxBuilder::generated_certificate`] (or
 //! [`SandboxBuilder::platform_certificate`]) it runs in certificate mode and
@@ -61,6 +66,7 @@ mod api;
 pub mod control;
 mod faults;
 pub mod keys;
+pub mod notify;
 pub mod platform;
 mod reply;
 mod router;
@@ -73,6 +79,7 @@ pub mod validate;
 pub use api::contracts::MERCHANT_TERMINATION_MODE;
 pub use faults::{Fault, FaultRule};
 pub use keys::{Merchant, SigningKey};
+pub use notify::{DeliveryAttempt, DeliveryState, NotificationRecord};
 pub use reply::Reply;
 pub use router::SandboxRequest;
 pub use state::{
@@ -144,6 +151,7 @@ pub struct SandboxBuilder {
     merchant: Option<Merchant>,
     signing_keys: Vec<SigningKey>,
     default_serial: Option<String>,
+    notify: notify::NotifyConfig,
 }
 
 impl Default for SandboxBuilder {
@@ -155,6 +163,7 @@ impl Default for SandboxBuilder {
             merchant: None,
             signing_keys: Vec::new(),
             default_serial: None,
+            notify: notify::NotifyConfig::default(),
         }
     }
 }
@@ -220,6 +229,7 @@ impl SandboxBuilder {
 
     /// Binds and starts serving in the current Tokio runtime.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
+        self.notify.check()?;
         let merchant = match self.merchant {
             Some(m) => m,
             None => keys::generated_merchant(&self.mchid, &self.apiv3_key)?,
@@ -254,6 +264,7 @@ impl SandboxBuilder {
             api::router(),
             control::router(),
         ));
+        shared.notifier.attach(self.notify, Arc::downgrade(&shared));
         let (listener, addr) = server::bind(self.listen).await?;
         let base_url = format!("http://{addr}");
         *shared.base_url.write().unwrap_or_else(|p| p.into_inner()) = base_url;
@@ -267,7 +278,8 @@ impl SandboxBuilder {
     }
 }
 
-/// A running sandbox. Dropping it stops the server.
+/// A running sandbox. Dropping it stops the server and every notification
+/// delivery.
 pub struct Sandbox {
     shared: Arc<Shared>,
     addr: SocketAddr,
@@ -285,6 +297,7 @@ impl std::fmt::Debug for Sandbox {
 impl Drop for Sandbox {
     fn drop(&mut self) {
         let _ = self.shutdown.send(());
+        self.shared.notifier.stop();
     }
 }
 

@@ -45,7 +45,7 @@ pub(crate) struct Platform {
 impl Platform {
     /// The key named by the request's `Wechatpay-Serial` when it still
     /// signs, else the default one.
-    fn signer_for(&self, requested: Option<&str>) -> Option<&SigningKey> {
+    pub(crate) fn signer_for(&self, requested: Option<&str>) -> Option<&SigningKey> {
         requested
             .filter(|s| !self.retired.iter().any(|r| r == s))
             .and_then(|s| self.keys.iter().find(|k| k.serial == s))
@@ -68,6 +68,8 @@ pub(crate) struct Shared {
     /// Requests seen per route template (`METHOD template`), for tests.
     pub(crate) hits: Mutex<HashMap<String, u64>>,
     pub(crate) base_url: RwLock<String>,
+    /// Notification delivery (`notify.rs`).
+    pub(crate) notifier: crate::notify::Notifier,
 }
 
 impl Shared {
@@ -93,6 +95,7 @@ impl Shared {
             request_seq: AtomicU64::new(0),
             hits: Mutex::new(HashMap::new()),
             base_url: RwLock::new(String::new()),
+            notifier: crate::notify::Notifier::default(),
         }
     }
 

@@ -42,8 +42,8 @@
 //! and escapes change (`\u4e2d` versus `中`), numbers are rewritten. Such a
 //! body never verifies ([`NotifyError::BadSignature`]). So read the body as
 //! bytes before any JSON middleware touches it, and hand those bytes here;
-//! the [`axum`](crate::notify::axum) integration does that for you (behind
-//! the `axum` feature).
+//! the axum integration (`notify::axum`, behind the `axum` feature) does
+//! that for you.
 //!
 //! # Answering
 //!

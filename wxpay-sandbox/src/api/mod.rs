@@ -6,7 +6,7 @@ use crate::router::Router;
 
 mod certificates;
 pub(crate) mod contracts;
-mod orders;
+pub(crate) mod orders;
 mod pay;
 mod refund;
 pub(crate) mod refunds;
