@@ -539,7 +539,8 @@ impl Sandbox {
     /// The user pays an unpaid order, as in WeChat: it becomes `SUCCESS`
     /// with a `transaction_id`, a `success_time` and the payer's amount,
     /// and a pending contract it was placed under (by pre-sign token) is
-    /// signed. Also `POST /sandbox/orders/{mchid}/{out_trade_no}/pay`.
+    /// signed. Both are notified (`TRANSACTION.SUCCESS`, `PAPAY.SIGN`; see
+    /// [`notify`]). Also `POST /sandbox/orders/{mchid}/{out_trade_no}/pay`.
     pub fn pay_order(&self, mchid: &str, out_trade_no: &str) -> Result<Order, SandboxError> {
         Ok(control::pay_order(&self.shared, mchid, out_trade_no)?)
     }
@@ -561,7 +562,8 @@ impl Sandbox {
     }
 
     /// The user signs a pre-signed contract, as in WeChat's signing pages:
-    /// it gets a `contract_id` and becomes `SIGNED`. Also
+    /// it gets a `contract_id` and becomes `SIGNED`, which is notified
+    /// (`PAPAY.SIGN`). Also
     /// `POST /sandbox/contracts/{mchid}/{service_id}/{out_contract_code}/sign`.
     pub fn sign_contract(
         &self,
@@ -595,7 +597,8 @@ impl Sandbox {
 
     /// Settles a `PROCESSING` (or `ABNORMAL`) refund: `SUCCESS` sets its
     /// `success_time`; `CLOSED` makes its amount refundable again. Refunds
-    /// stay `PROCESSING` until this is called. Also
+    /// stay `PROCESSING` until this is called. The outcome is notified
+    /// (`REFUND.SUCCESS`, `REFUND.CLOSED`, `REFUND.ABNORMAL`). Also
     /// `POST /sandbox/refunds/{mchid}/{out_refund_no}/settle`.
     pub fn settle_refund(
         &self,
