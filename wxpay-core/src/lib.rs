@@ -76,6 +76,14 @@
 //! decompression, only from the client's own host) are endpoints like the
 //! others; [`bill`] reads the downloaded bills row by row in constant memory.
 //!
+//! # Notifications
+//!
+//! What WeChat Pay POSTs to `notify_url` is verified over the raw body,
+//! decrypted with the APIv3 key and typed by
+//! [`Client::parse_notification`]; [`notify::Notifications`] adds
+//! de-duplication and says what to answer, and the `axum` feature brings
+//! an extractor. See [`notify`].
+//!
 //! # Layout
 //!
 //! A request's life: request struct ([`endpoint`](macro@endpoint)) →
@@ -93,6 +101,7 @@ pub mod crypto;
 pub mod download;
 pub mod endpoint;
 pub mod error;
+pub mod notify;
 mod open_enum;
 pub mod pay_params;
 pub mod platform;

@@ -23,9 +23,12 @@
 //! | `GET /sandbox/refunds/{mchid}/{out_refund_no}` | the stored [`Refund`] |
 //! | `POST /sandbox/refunds/{mchid}/{out_refund_no}/settle` | the refund settles; body `{"status":"SUCCESS"}` (default), `"CLOSED"` or `"ABNORMAL"` (see [`Sandbox::settle_refund`](crate::Sandbox::settle_refund)); answers the refund |
 //! | `GET /sandbox/requests` | the last authenticated requests (up to 1024): `[{"method","path","nonce","timestamp","request_id"}]` |
-//!
 //! | `GET /sandbox/media/{media_id}` | the stored [`Media`] of an upload |
 //! | `POST /sandbox/bills/{token}/corrupt` | the bill of this download token is served with one digit changed (see [`Sandbox::corrupt_bill`](crate::Sandbox::corrupt_bill)); 204 |
+//! | `GET /sandbox/notifications` | every notification sent, with each delivery attempt and what the receiver answered: a list of [`NotificationRecord`](crate::NotificationRecord) |
+//! | `GET /sandbox/notifications/{id}` | one of them |
+//! | `POST /sandbox/notifications/probe` | sends a probe (signed `WECHATPAY/SIGNTEST/…`, once) to `{"url":"https://…"}` through the delivery target; answers `{"id"}` |
+//! | `POST /sandbox/notifications/{id}/redeliver` | delivers a notification again, same id and body (see [`Sandbox::redeliver`](crate::Sandbox::redeliver)) |
 //!
 //! `{mchid}` is the merchant an order or refund belongs to (the
 //! sub-merchant for partner orders) and the merchant that pre-signed a
@@ -34,8 +37,9 @@
 //! (paying a closed order, signing twice, settling a settled refund)
 //! answers `409 INVALID_STATE`.
 //!
-//! See [`crate::platform`] for what certificate rotation and migration to
-//! the public key mean.
+//! Paying, settling, signing and terminating send notifications; see
+//! [`crate::notify`]. See [`crate::platform`] for what certificate rotation
+//! and migration to the public key mean.
 //!
 //! For example, to have every 20th order answer with a TCP reset:
 //!
@@ -51,10 +55,12 @@ use crate::faults::{Fault, FaultRule};
 use crate::reply::Reply;
 use crate::router::{Router, SandboxRequest};
 use crate::server::{Shared, add};
-use crate::state::{Contract, ContractKey, Media, Order, Refund, RefundStatus, StateError};
+use crate::state::{
+    Contract, ContractKey, ContractState, Media, Order, Refund, RefundStatus, StateError,
+};
 use crate::time::now_unix;
 use crate::validate::{Checked, path_str, path_u64};
-use crate::{keys, platform};
+use crate::{keys, notify, platform};
 use wxpay_core::crypto::PrivateKey;
 
 pub(crate) fn router() -> Router {
@@ -111,6 +117,30 @@ pub(crate) fn router() -> Router {
         Method::GET,
         "/sandbox/media/{media_id}",
         get_media,
+    );
+    add(
+        &mut router,
+        Method::GET,
+        "/sandbox/notifications",
+        list_notifications,
+    );
+    add(
+        &mut router,
+        Method::GET,
+        "/sandbox/notifications/{id}",
+        get_notification,
+    );
+    add(
+        &mut router,
+        Method::POST,
+        "/sandbox/notifications/probe",
+        send_probe,
+    );
+    add(
+        &mut router,
+        Method::POST,
+        "/sandbox/notifications/{id}/redeliver",
+        redeliver,
     );
     add(&mut router, Method::GET, "/sandbox/platform", platform_info);
     add(
@@ -197,18 +227,40 @@ fn corrupt(shared: &Shared, req: &SandboxRequest) -> Reply {
     }
 }
 
-/// The user pays an unpaid order (shared by the Rust API and the route).
+/// The user pays an unpaid order (shared by the Rust API and the route);
+/// the payment is notified, and so is a pending contract it signs.
 pub(crate) fn pay_order(
     shared: &Shared,
     mchid: &str,
     out_trade_no: &str,
 ) -> Result<Order, StateError> {
-    shared.state().pay_order(mchid, out_trade_no, now_unix())
+    let (paid, signed) = {
+        let mut state = shared.state();
+        let pending = state
+            .order(mchid, out_trade_no)
+            .and_then(|o| o.contract.clone())
+            .filter(|key| {
+                state
+                    .contracts
+                    .get(key)
+                    .is_some_and(|c| c.state == ContractState::Pending)
+            });
+        let paid = state.pay_order(mchid, out_trade_no, now_unix())?;
+        let signed = pending.and_then(|key| state.contracts.get(&key).cloned());
+        (paid, signed)
+    };
+    notify::order_paid(shared, &paid);
+    if let Some(contract) = signed {
+        notify::contract_changed(shared, &contract);
+    }
+    Ok(paid)
 }
 
-/// The user signs a pre-signed contract.
+/// The user signs a pre-signed contract; the signing is notified.
 pub(crate) fn sign_contract(shared: &Shared, key: &ContractKey) -> Result<Contract, StateError> {
-    shared.state().sign_contract(key, None, now_unix())
+    let signed = shared.state().sign_contract(key, None, now_unix())?;
+    notify::contract_changed(shared, &signed);
+    Ok(signed)
 }
 
 /// The user signs the contract of a mini-program pre-sign session.
@@ -216,26 +268,34 @@ pub(crate) fn sign_pre_entrust(
     shared: &Shared,
     pre_entrustweb_id: &str,
 ) -> Result<Contract, StateError> {
-    let mut state = shared.state();
-    let key = state
-        .contracts
-        .values()
-        .find(|c| c.pre_entrustweb_id.as_deref() == Some(pre_entrustweb_id))
-        .map(|c| c.key.clone())
-        .ok_or_else(|| StateError::NotFound(format!("no pre-sign session {pre_entrustweb_id}")))?;
-    state.sign_contract(&key, None, now_unix())
+    let signed = {
+        let mut state = shared.state();
+        let key = state
+            .contracts
+            .values()
+            .find(|c| c.pre_entrustweb_id.as_deref() == Some(pre_entrustweb_id))
+            .map(|c| c.key.clone())
+            .ok_or_else(|| {
+                StateError::NotFound(format!("no pre-sign session {pre_entrustweb_id}"))
+            })?;
+        state.sign_contract(&key, None, now_unix())?
+    };
+    notify::contract_changed(shared, &signed);
+    Ok(signed)
 }
 
-/// A refund settles.
+/// A refund settles; the outcome is notified.
 pub(crate) fn settle_refund(
     shared: &Shared,
     mchid: &str,
     out_refund_no: &str,
     status: RefundStatus,
 ) -> Result<Refund, StateError> {
-    shared
+    let settled = shared
         .state()
-        .settle_refund(mchid, out_refund_no, status, now_unix())
+        .settle_refund(mchid, out_refund_no, status, now_unix())?;
+    notify::refund_settled(shared, &settled);
+    Ok(settled)
 }
 
 fn answer<T: Serialize>(result: Result<T, StateError>) -> Reply {
@@ -337,6 +397,44 @@ fn settle(shared: &Shared, req: &SandboxRequest) -> Reply {
         }
     };
     answer(settle_refund(shared, mchid, no, status))
+}
+
+fn list_notifications(shared: &Shared, _: &SandboxRequest) -> Reply {
+    Reply::ok(&notify::notifications(shared))
+}
+
+fn get_notification(shared: &Shared, req: &SandboxRequest) -> Reply {
+    path_str(req, "id")
+        .map(|id| found(notify::notification(shared, id), "notification"))
+        .unwrap_or_else(|reply| reply)
+}
+
+#[derive(Deserialize)]
+struct ProbeRequest {
+    url: String,
+}
+
+fn send_probe(shared: &Shared, req: &SandboxRequest) -> Reply {
+    match serde_json::from_slice::<ProbeRequest>(&req.body) {
+        Ok(p) => Reply::ok(&json!({ "id": notify::probe(shared, &p.url) })),
+        Err(e) => Reply::error(
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR",
+            format!("bad probe request, expected {{\"url\":\"https://…\"}}: {e}"),
+        ),
+    }
+}
+
+fn redeliver(shared: &Shared, req: &SandboxRequest) -> Reply {
+    let id = match path_str(req, "id") {
+        Ok(id) => id,
+        Err(reply) => return reply,
+    };
+    match notify::redeliver(shared, id) {
+        Ok(()) => Reply::no_content(),
+        Err(crate::SandboxError::NotFound(m)) => Reply::not_found("NOT_FOUND", m),
+        Err(e) => Reply::error(StatusCode::CONFLICT, "INVALID_STATE", e.to_string()),
+    }
 }
 
 fn params2<'r>(req: &'r SandboxRequest, a: &str, b: &str) -> Checked<(&'r str, &'r str)> {

@@ -28,6 +28,12 @@
 //! What the sandbox stores is readable with [`Sandbox::order`],
 //! [`Sandbox::contract`], [`Sandbox::refund`] and [`Sandbox::media`].
 //!
+//! Paying, settling a refund, signing and terminating a contract send
+//! signed, encrypted notifications to their `notify_url`, retried on the
+//! platform's schedule (scaled with [`SandboxBuilder::notify_time_scale`]);
+//! [`SandboxBuilder::notify_target`] points them at a local receiver. See
+//! [`notify`].
+//!
 //! Bills are made from the sandbox's own orders and refunds when applied
 //! for (`/v3/bill/tradebill`, `/v3/bill/fundflowbill`,
 //! `/v3/bill/sub-merchant-fundflowbill`) and downloaded from the sandbox
@@ -71,6 +77,7 @@ pub mod control;
 pub mod faults;
 pub mod keys;
 pub mod multipart;
+pub mod notify;
 pub mod platform;
 mod reply;
 mod router;
@@ -84,6 +91,7 @@ pub mod validate;
 pub use api::contracts::MERCHANT_TERMINATION_MODE;
 pub use faults::{Fault, FaultRule};
 pub use keys::{Merchant, SigningKey};
+pub use notify::{DeliveryAttempt, DeliveryState, NotificationRecord};
 pub use reply::Reply;
 pub use router::SandboxRequest;
 pub use server::SeenRequest;
@@ -161,6 +169,7 @@ pub struct SandboxBuilder {
     signing_keys: Vec<SigningKey>,
     default_serial: Option<String>,
     tls: bool,
+    notify: notify::NotifyConfig,
 }
 
 impl Default for SandboxBuilder {
@@ -173,6 +182,7 @@ impl Default for SandboxBuilder {
             signing_keys: Vec::new(),
             default_serial: None,
             tls: false,
+            notify: notify::NotifyConfig::default(),
         }
     }
 }
@@ -246,6 +256,7 @@ impl SandboxBuilder {
 
     /// Binds and starts serving in the current Tokio runtime.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
+        self.notify.check()?;
         let merchant = match self.merchant {
             Some(m) => m,
             None => keys::generated_merchant(&self.mchid, &self.apiv3_key)?,
@@ -280,6 +291,7 @@ impl SandboxBuilder {
             api::router(),
             control::router(),
         ));
+        shared.notifier.attach(self.notify, Arc::downgrade(&shared));
         let (tls, tls_certificate) = if self.tls {
             let identity = tls::identity()?;
             (
@@ -311,7 +323,8 @@ impl SandboxBuilder {
     }
 }
 
-/// A running sandbox. Dropping it stops the server.
+/// A running sandbox. Dropping it stops the server and every notification
+/// delivery.
 pub struct Sandbox {
     shared: Arc<Shared>,
     addr: SocketAddr,
@@ -330,6 +343,7 @@ impl std::fmt::Debug for Sandbox {
 impl Drop for Sandbox {
     fn drop(&mut self) {
         let _ = self.shutdown.send(());
+        self.shared.notifier.stop();
     }
 }
 
@@ -610,7 +624,8 @@ impl Sandbox {
     /// The user pays an unpaid order, as in WeChat: it becomes `SUCCESS`
     /// with a `transaction_id`, a `success_time` and the payer's amount,
     /// and a pending contract it was placed under (by pre-sign token) is
-    /// signed. Also `POST /sandbox/orders/{mchid}/{out_trade_no}/pay`.
+    /// signed. Both are notified (`TRANSACTION.SUCCESS`, `PAPAY.SIGN`; see
+    /// [`notify`]). Also `POST /sandbox/orders/{mchid}/{out_trade_no}/pay`.
     pub fn pay_order(&self, mchid: &str, out_trade_no: &str) -> Result<Order, SandboxError> {
         Ok(control::pay_order(&self.shared, mchid, out_trade_no)?)
     }
@@ -632,7 +647,8 @@ impl Sandbox {
     }
 
     /// The user signs a pre-signed contract, as in WeChat's signing pages:
-    /// it gets a `contract_id` and becomes `SIGNED`. Also
+    /// it gets a `contract_id` and becomes `SIGNED`, which is notified
+    /// (`PAPAY.SIGN`). Also
     /// `POST /sandbox/contracts/{mchid}/{service_id}/{out_contract_code}/sign`.
     pub fn sign_contract(
         &self,
@@ -666,7 +682,8 @@ impl Sandbox {
 
     /// Settles a `PROCESSING` (or `ABNORMAL`) refund: `SUCCESS` sets its
     /// `success_time`; `CLOSED` makes its amount refundable again. Refunds
-    /// stay `PROCESSING` until this is called. Also
+    /// stay `PROCESSING` until this is called. The outcome is notified
+    /// (`REFUND.SUCCESS`, `REFUND.CLOSED`, `REFUND.ABNORMAL`). Also
     /// `POST /sandbox/refunds/{mchid}/{out_refund_no}/settle`.
     pub fn settle_refund(
         &self,

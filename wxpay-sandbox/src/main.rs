@@ -5,6 +5,7 @@
 //!               [--public-key-id ID --public-key-private PEM]
 //!               [--platform-cert PEM --platform-key PEM] [--generated-certificate]
 //!               [--apiv3-key KEY] [--write-keys DIR] [--tls]
+//!               [--notify-target http://HOST:PORT] [--notify-time-scale X]
 //! ```
 //!
 //! With `--tls` it serves HTTPS with a self-signed certificate for
@@ -15,6 +16,10 @@
 //! keys (a WeChat Pay public key; `--generated-certificate` makes it a
 //! platform certificate instead, served by `GET /v3/certificates`). On start it prints one JSON line: `base_url`, the ids it uses, and,
 //! for generated keys, the files it wrote them to (so a client can sign).
+//!
+//! Notifications go to each `notify_url`; `--notify-target` sends them to a
+//! local receiver instead (scheme, host and port replaced, path kept), and
+//! `--notify-time-scale` shortens the retry schedule (e.g. `0.01`).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -26,7 +31,8 @@ use wxpay_sandbox::{Merchant, Sandbox, SandboxBuilder, keys};
 
 const USAGE: &str = "usage: wxpay-sandbox [--listen ADDR] [--mchid ID] [--merchant-cert PEM] \
 [--public-key-id ID --public-key-private PEM] [--platform-cert PEM --platform-key PEM] \
-[--generated-certificate] [--apiv3-key KEY] [--write-keys DIR] [--tls]";
+[--generated-certificate] [--apiv3-key KEY] [--write-keys DIR] [--tls] \
+[--notify-target http://HOST:PORT] [--notify-time-scale X]";
 
 #[derive(Default)]
 struct Options {
@@ -41,6 +47,8 @@ struct Options {
     apiv3_key: Option<String>,
     write_keys: Option<PathBuf>,
     tls: bool,
+    notify_target: Option<String>,
+    notify_time_scale: Option<f64>,
 }
 
 fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -69,6 +77,14 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--generated-certificate" => o.generated_certificate = true,
             "--apiv3-key" => o.apiv3_key = Some(value()?),
             "--write-keys" => o.write_keys = Some(value()?.into()),
+            "--notify-target" => o.notify_target = Some(value()?),
+            "--notify-time-scale" => {
+                o.notify_time_scale = Some(
+                    value()?
+                        .parse()
+                        .map_err(|e| format!("--notify-time-scale: {e}"))?,
+                )
+            }
             other => return Err(format!("unknown flag {other}\n{USAGE}")),
         }
     }
@@ -99,6 +115,12 @@ async fn run(o: Options) -> Result<(Sandbox, serde_json::Value), String> {
         .clone()
         .unwrap_or_else(|| keys::DEFAULT_APIV3_KEY.to_owned());
     builder = builder.mchid(&mchid).apiv3_key(&apiv3_key);
+    if let Some(target) = &o.notify_target {
+        builder = builder.notify_target(target);
+    }
+    if let Some(scale) = o.notify_time_scale {
+        builder = builder.notify_time_scale(scale);
+    }
     let mut files = serde_json::Map::new();
 
     let dir = o.write_keys.clone().unwrap_or_else(|| {

@@ -78,7 +78,7 @@ pub(crate) struct Platform {
 impl Platform {
     /// The key named by the request's `Wechatpay-Serial` when it still
     /// signs, else the default one.
-    fn signer_for(&self, requested: Option<&str>) -> Option<&SigningKey> {
+    pub(crate) fn signer_for(&self, requested: Option<&str>) -> Option<&SigningKey> {
         requested
             .filter(|s| !self.retired.iter().any(|r| r == s))
             .and_then(|s| self.keys.iter().find(|k| k.serial == s))
@@ -107,6 +107,8 @@ pub(crate) struct Shared {
     pub(crate) base_url: RwLock<String>,
     /// In TLS mode, the server certificate (PEM).
     pub(crate) tls_certificate_pem: RwLock<Option<String>>,
+    /// Notification delivery (`notify.rs`).
+    pub(crate) notifier: crate::notify::Notifier,
 }
 
 impl Shared {
@@ -135,6 +137,7 @@ impl Shared {
             faults_applied: Mutex::new(HashMap::new()),
             base_url: RwLock::new(String::new()),
             tls_certificate_pem: RwLock::new(None),
+            notifier: crate::notify::Notifier::default(),
         }
     }
 

@@ -2,8 +2,8 @@
 //! and the moves between their states that do not come from an API call:
 //! the user paying, the user signing, a refund settling.
 //!
-//! Every record keeps what a notification would need (`notify_url`, the
-//! ids, the times), so that delivering notifications can be added on top.
+//! Every record keeps what its notifications need (`notify_url`, the ids,
+//! the times); `notify.rs` delivers them.
 
 use std::collections::HashMap;
 use std::fmt;

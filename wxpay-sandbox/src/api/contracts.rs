@@ -286,6 +286,9 @@ fn terminate(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
     contract.terminated_at = Some(now_unix());
     contract.termination_mode = Some(MERCHANT_TERMINATION_MODE.to_owned());
     contract.termination_remark = Some(remark.to_owned());
+    let terminated = contract.clone();
+    drop(state);
+    crate::notify::contract_changed(shared, &terminated);
     Ok(Reply::ok(&json!({
         "mchid": key.mchid,
         "service_id": key.service_id,
@@ -294,7 +297,7 @@ fn terminate(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
 }
 
 /// What the contract query reports about a signed or terminated contract.
-fn contract_json(c: &Contract) -> Value {
+pub(crate) fn contract_json(c: &Contract) -> Value {
     let mut v = Map::new();
     v.insert("mchid".into(), json!(c.key.mchid));
     v.insert("contract_id".into(), json!(c.contract_id));

@@ -9,7 +9,7 @@ mod bills;
 mod certificates;
 pub(crate) mod contracts;
 pub(crate) mod media;
-mod orders;
+pub(crate) mod orders;
 mod pay;
 mod refund;
 pub(crate) mod refunds;

@@ -1,5 +1,6 @@
 //! [`Refund`]: a refund as the platform reports it, shared by the refund
-//! operations (and later by refund notifications).
+//! operations (refund notifications carry a
+//! [`RefundNotification`](super::RefundNotification) instead).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,127 @@
+//! Receiving notifications with [axum](https://docs.rs/axum) 0.8 (feature `axum`).
+//!
+//! Two ways, both reading the body as raw bytes (never through a JSON
+//! extractor, which would lose the exact bytes the signature covers):
+//!
+//! - the [`VerifiedNotification`] extractor hands your handler a verified,
+//!   decrypted and typed [`Notification`]; when that fails, the request is
+//!   answered for you with the right status and `{"code":"FAIL",…}` body.
+//!   Your handler returns [`Answer::success()`] (or a `FAIL` answer when
+//!   its processing failed). The [`Client`] comes from the router state
+//!   (`Client: FromRef<S>`).
+//! - [`post`] builds the whole route from [`Notifications`], including
+//!   de-duplication: your function only processes.
+//!
+//! ```no_run
+//! use axum::Router;
+//! use wxpay_core::Client;
+//! use wxpay_core::notify::axum::VerifiedNotification;
+//! use wxpay_core::notify::{Answer, Event};
+//!
+//! async fn notified(VerifiedNotification(n): VerifiedNotification) -> Answer {
+//!     if let Event::TransactionSuccess(order) = &n.event {
+//!         println!("{} paid", order.out_trade_no);
+//!     }
+//!     Answer::success()
+//! }
+//!
+//! # fn app(client: Client) -> Router {
+//! Router::new()
+//!     .route("/wxpay/notify", axum::routing::post(notified))
+//!     .with_state(client)
+//! # }
+//! ```
+//!
+//! With de-duplication:
+//!
+//! ```no_run
+//! use axum::Router;
+//! use wxpay_core::notify::{MemoryDeduplicator, Notification, Notifications};
+//!
+//! # fn app(client: wxpay_core::Client) -> Router {
+//! let notifications = Notifications::new(client).deduplicate(MemoryDeduplicator::default());
+//! Router::new().route(
+//!     "/wxpay/notify",
+//!     wxpay_core::notify::axum::post(notifications, |n: Notification| async move {
+//!         println!("processing {} once", n.id());
+//!         Ok::<(), std::convert::Infallible>(())
+//!     }),
+//! )
+//! # }
+//! ```
+//!
+//! To log refusals and failures, write the handler yourself around
+//! [`Notifications::handle`]: its [`Outcome`](super::Outcome) says what
+//! happened and [`answer`](super::Outcome::answer) what to reply.
+
+use std::future::Future;
+
+use axum::body::Bytes;
+use axum::extract::{FromRef, FromRequest, Request};
+use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
+use http::HeaderMap;
+
+use super::{Answer, Notification, Notifications, NotifyError};
+use crate::client::Client;
+
+/// An extractor for a verified, decrypted and typed notification; see the
+/// [module docs](self). Rejects with [`NotifyError`], which answers the
+/// platform with its [`answer`](NotifyError::answer).
+#[derive(Debug, Clone)]
+pub struct VerifiedNotification(pub Notification);
+
+impl<S> FromRequest<S> for VerifiedNotification
+where
+    S: Send + Sync,
+    Client: FromRef<S>,
+{
+    type Rejection = NotifyError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let client = Client::from_ref(state);
+        let headers = request.headers().clone();
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(|e| NotifyError::Malformed(format!("the body could not be read: {e}")))?;
+        client
+            .parse_notification(&headers, &body)
+            .await
+            .map(VerifiedNotification)
+    }
+}
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        Answer::into_response(self)
+    }
+}
+
+impl IntoResponse for NotifyError {
+    fn into_response(self) -> Response {
+        self.answer().into_response()
+    }
+}
+
+/// A `POST` route that runs every delivery through
+/// [`Notifications::handle`]: verified, de-duplicated (when configured),
+/// processed by `process`, answered. An `Err` from `process` answers `500`,
+/// so the platform sends the notification again.
+pub fn post<S, F, Fut, E>(notifications: Notifications, process: F) -> MethodRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+    F: Fn(Notification) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), E>> + Send + 'static,
+    E: Send + 'static,
+{
+    axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+        let notifications = notifications.clone();
+        let process = process.clone();
+        async move {
+            notifications
+                .handle(&headers, &body, process)
+                .await
+                .answer()
+        }
+    })
+}
