@@ -1,0 +1,476 @@
+//! `cargo xtask`: repository tasks. See `xtask/README.md`.
+//!
+//! ```text
+//! cargo xtask codegen [--spec DIR] [--out DIR] [--check] [--report] [--names] [--data]
+//!                     [--compile-check AREAS] [--curated DIR] [--enable FLAGS]
+//!                     [--enum-macro PATH] [--file-type PATH] [--no-features]
+//! ```
+
+mod codegen;
+mod data;
+mod doc;
+mod emit;
+mod naming;
+mod report;
+mod spec;
+mod types;
+mod yaml;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::emit::Options;
+
+const USAGE: &str = "usage: cargo xtask codegen [options]
+
+  --spec DIR            the spec's root, holding docs/ (default: ../shared/spec/wechatpay-openapi)
+  --out DIR             where to write the generated files (default: target/codegen)
+  --check               write nothing; fail if --out differs from what would be generated
+  --report              print the report (counts, malformed types, base64, uploads, …)
+  --names               print the name table (method, path, type, client method, models module)
+  --data                also write data/spec-mode.json and data/example-requests.json
+  --compile-check AREAS write target/codegen-check/, a crate holding the areas (comma-separated,
+                        or `all`) as modules over wxpay-core, to `cargo check`
+  --curated DIR         leave alone the operations declared with #[endpoint] in DIR's .rs files
+  --enable FLAGS        emit what the macro cannot express yet (comma-separated):
+                        upload, download, trailing-slash, headers, delete-body
+  --enum-macro PATH     the open-enum macro (default: crate::codegen_support::open_enum)
+  --file-type PATH      the upload file type (default: crate::codegen_support::UploadFile)
+  --no-features         declare the areas without #[cfg(feature = …)]";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (the folder above `xtask/`).
+fn workspace_root() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.parent().map(Path::to_path_buf).unwrap_or(here)
+}
+
+struct Cli {
+    spec: PathBuf,
+    out: PathBuf,
+    check: bool,
+    report: bool,
+    names: bool,
+    data: bool,
+    compile_check: Option<String>,
+    curated: Option<PathBuf>,
+    opts: Options,
+}
+
+fn parse(args: &[String]) -> Result<Cli, String> {
+    let root = workspace_root();
+    let mut it = args.iter();
+    match it.next().map(String::as_str) {
+        Some("codegen") => {}
+        Some("-h" | "--help") | None => return Err(USAGE.into()),
+        Some(other) => return Err(format!("unknown task `{other}`\n\n{USAGE}")),
+    }
+    let mut cli = Cli {
+        spec: root.join("../shared/spec/wechatpay-openapi"),
+        out: root.join("target/codegen"),
+        check: false,
+        report: false,
+        names: false,
+        data: false,
+        compile_check: None,
+        curated: None,
+        opts: Options::default(),
+    };
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value\n\n{USAGE}"))
+        };
+        match arg.as_str() {
+            "--spec" => cli.spec = PathBuf::from(value("--spec")?),
+            "--out" => cli.out = PathBuf::from(value("--out")?),
+            "--check" => cli.check = true,
+            "--report" => cli.report = true,
+            "--names" => cli.names = true,
+            "--data" => cli.data = true,
+            "--compile-check" => cli.compile_check = Some(value("--compile-check")?),
+            "--curated" => cli.curated = Some(PathBuf::from(value("--curated")?)),
+            "--enum-macro" => cli.opts.enum_macro = value("--enum-macro")?,
+            "--file-type" => cli.opts.file_type = value("--file-type")?,
+            "--no-features" => cli.opts.features = false,
+            "--enable" => {
+                for flag in value("--enable")?.split(',').filter(|f| !f.is_empty()) {
+                    match flag {
+                        "upload" => cli.opts.upload = true,
+                        "download" => cli.opts.download = true,
+                        "trailing-slash" => cli.opts.trailing_slash = true,
+                        "headers" => cli.opts.headers = true,
+                        "delete-body" => cli.opts.delete_body = true,
+                        other => return Err(format!("unknown --enable flag `{other}`\n\n{USAGE}")),
+                    }
+                }
+            }
+            "-h" | "--help" => return Err(USAGE.into()),
+            other => return Err(format!("unknown option `{other}`\n\n{USAGE}")),
+        }
+    }
+    Ok(cli)
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let mut cli = parse(args)?;
+    let docs = cli.spec.join("docs");
+    let spec = spec::SpecFiles::load(&docs)?;
+    if let Some(dir) = &cli.curated {
+        for (id, _) in scan_curated(dir)? {
+            cli.opts.curated.insert(id);
+        }
+    }
+    let catalog = codegen::build(&spec, &cli.opts, Some(spec::EXPECTED_OPERATIONS))?;
+
+    if cli.names {
+        print!("{}", catalog.names_table());
+    }
+    if cli.report {
+        let in_core = scan_curated(&workspace_root().join("wxpay-core/src")).unwrap_or_default();
+        print!("{}", report::render(&catalog, &in_core));
+    }
+
+    let mut files: BTreeMap<String, String> = BTreeMap::new();
+    for (name, code) in catalog.render(&cli.opts) {
+        files.insert(
+            format!("v3/{name}"),
+            codegen::rustfmt(&code).map_err(|e| format!("{name}: {e}"))?,
+        );
+    }
+    files.insert("features.toml".into(), catalog.features_toml());
+    if cli.data {
+        let mode: Vec<serde_json::Value> = catalog.ops.iter().map(data::spec_mode_entry).collect();
+        let reqs: Vec<serde_json::Value> = catalog.ops.iter().map(data::example_request).collect();
+        files.insert("data/spec-mode.json".into(), data::lines_array(&mode));
+        files.insert(
+            "data/example-requests.json".into(),
+            data::lines_array(&reqs),
+        );
+    }
+
+    if cli.check {
+        let diffs = compare(&cli.out, &files)?;
+        if diffs.is_empty() {
+            eprintln!(
+                "codegen: {} files in {} are up to date",
+                files.len(),
+                cli.out.display()
+            );
+            return Ok(());
+        }
+        return Err(format!(
+            "generated code is out of date; run `cargo xtask codegen`:\n  {}",
+            diffs.join("\n  ")
+        ));
+    }
+    write_files(&cli.out, &files, cli.data)?;
+    eprintln!(
+        "codegen: {} operations, {} emitted, {} not (see --report); wrote {} files to {}",
+        catalog.ops.len(),
+        catalog.emitted.len(),
+        catalog.deferred.len(),
+        files.len(),
+        cli.out.display()
+    );
+    if let Some(areas) = &cli.compile_check {
+        let dir = workspace_root().join("target/codegen-check");
+        write_check_crate(&dir, &files, areas, &catalog)?;
+        eprintln!(
+            "codegen: wrote {} (default features: the chosen areas); check it with\n  cargo check --manifest-path {}/Cargo.toml --target-dir target",
+            dir.display(),
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// Files under `out` that differ from `files` (or are missing, or extra).
+fn compare(out: &Path, files: &BTreeMap<String, String>) -> Result<Vec<String>, String> {
+    let mut diffs = Vec::new();
+    for (name, want) in files {
+        match fs::read_to_string(out.join(name)) {
+            Ok(have) if have == *want => {}
+            Ok(_) => diffs.push(format!("{name} differs")),
+            Err(_) => diffs.push(format!("{name} is missing")),
+        }
+    }
+    let mut present = Vec::new();
+    list_files(out, out, &mut present);
+    for p in present {
+        let checked = p.starts_with("v3/")
+            || p.starts_with("data/") && files.keys().any(|k| k.starts_with("data/"));
+        if checked && !files.contains_key(&p) {
+            diffs.push(format!("{p} is not generated any more"));
+        }
+    }
+    Ok(diffs)
+}
+
+fn list_files(base: &Path, dir: &Path, out: &mut Vec<String>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            list_files(base, &p, out);
+        } else if let Ok(rel) = p.strip_prefix(base) {
+            out.push(
+                rel.components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/"),
+            );
+        }
+    }
+}
+
+/// Writes `files` under `out`, removing generated files no longer produced
+/// (under `data/` only when the data was asked for).
+fn write_files(out: &Path, files: &BTreeMap<String, String>, data: bool) -> Result<(), String> {
+    let mut present = Vec::new();
+    list_files(out, out, &mut present);
+    for p in present {
+        if !files.contains_key(&p) && (p.starts_with("v3/") || data && p.starts_with("data/")) {
+            fs::remove_file(out.join(&p)).map_err(|e| format!("removing {p}: {e}"))?;
+        }
+    }
+    for (name, text) in files {
+        let path = out.join(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)
+                .map_err(|e| format!("creating {}: {e}", parent.display()))?;
+        }
+        if fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            fs::write(&path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Operations declared with `#[endpoint(METHOD, "path"…)]` in the `.rs`
+/// files under `dir`: `(id, file)`.
+fn scan_curated(dir: &Path) -> Result<Vec<(String, String)>, String> {
+    let mut files = Vec::new();
+    rs_files(dir, &mut files);
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let text = fs::read_to_string(&f).map_err(|e| format!("reading {}: {e}", f.display()))?;
+        for (i, _) in text.match_indices("endpoint(") {
+            let before = &text[..i];
+            let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+            if !text[line_start..i].trim_start().starts_with("#[") {
+                continue;
+            }
+            let args = &text[i + "endpoint(".len()..];
+            let method: String = args
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase())
+                .collect();
+            if !spec::METHODS.contains(&method.to_ascii_lowercase().as_str()) {
+                continue;
+            }
+            let Some(q1) = args.find('"') else { continue };
+            let Some(len) = args[q1 + 1..].find('"') else {
+                continue;
+            };
+            let path = &args[q1 + 1..q1 + 1 + len];
+            if path.starts_with("/v3/") {
+                out.push((format!("{method} {path}"), f.display().to_string()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn rs_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            rs_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// The scratch crate of step 6: the chosen areas as modules of a crate
+/// depending on wxpay-core, with the placeholders the generated code names.
+fn write_check_crate(
+    dir: &Path,
+    files: &BTreeMap<String, String>,
+    areas: &str,
+    catalog: &codegen::Catalog,
+) -> Result<(), String> {
+    let mut all: Vec<String> = catalog.ops.iter().map(|o| o.area.clone()).collect();
+    all.sort();
+    all.dedup();
+    let chosen: Vec<String> = if areas == "all" {
+        all.clone()
+    } else {
+        let list: Vec<String> = areas.split(',').map(str::to_owned).collect();
+        if let Some(bad) = list.iter().find(|a| !all.contains(a)) {
+            return Err(format!("--compile-check: no area `{bad}`"));
+        }
+        list
+    };
+    let src = dir.join("src");
+    let v3 = src.join("v3");
+    let _ = fs::remove_dir_all(&v3);
+    fs::create_dir_all(&v3).map_err(|e| format!("creating {}: {e}", v3.display()))?;
+    let mut features = String::new();
+    for a in &all {
+        features.push_str(&format!("{a} = []\n"));
+    }
+    let cargo = format!(
+        "# Written by `cargo xtask codegen --compile-check`: a throwaway crate.\n[package]\nname = \"codegen-check\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n[dependencies]\nwxpay-core = {{ path = \"../../wxpay-core\" }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n\n[features]\ndefault = [{}]\n{features}",
+        chosen
+            .iter()
+            .map(|a| format!("{a:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let lock = workspace_root().join("Cargo.lock");
+    if let Ok(l) = fs::read(&lock) {
+        let _ = fs::write(dir.join("Cargo.lock"), l);
+    }
+    fs::write(dir.join("Cargo.toml"), cargo).map_err(|e| e.to_string())?;
+    fs::write(
+        src.join("lib.rs"),
+        "//! Generated endpoints, compiled over wxpay-core (a throwaway check).\n#![warn(missing_docs)]\n\npub mod codegen_support;\npub mod v3;\n",
+    )
+    .map_err(|e| e.to_string())?;
+    fs::write(src.join("codegen_support.rs"), SUPPORT).map_err(|e| e.to_string())?;
+    for (name, text) in files {
+        if let Some(rel) = name.strip_prefix("v3/") {
+            fs::write(v3.join(rel), text).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+/// Placeholders for what other branches add to wxpay-core: an open-enum
+/// macro of the same shape as issue 3's `open_enum!`, and an upload file type.
+const SUPPORT: &str = r#"//! Stand-ins for wxpay-core items not merged yet.
+
+/// An enum of wire strings keeping unknown values (same shape as wxpay-core's `open_enum!`).
+macro_rules! open_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        $vis enum $name {
+            $( $(#[$vmeta])* $variant, )+
+            /// A value this version does not list, kept as received.
+            Other(String),
+        }
+
+        impl $name {
+            /// The value as written on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $wire, )+
+                    Self::Other(value) => value.as_str(),
+                }
+            }
+        }
+
+        impl ::core::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let value = String::deserialize(d)?;
+                Ok(match value.as_str() {
+                    $( $wire => Self::$variant, )+
+                    _ => Self::Other(value),
+                })
+            }
+        }
+    };
+}
+pub(crate) use open_enum;
+
+/// An uploaded file (placeholder for issue 7's type).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadFile {
+    /// The file name sent in the part's header.
+    pub name: String,
+    /// The content.
+    pub bytes: Vec<u8>,
+}
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn curated_operations_are_found_by_their_attribute() {
+        let dir = std::env::temp_dir().join(format!("xtask-curated-{}", std::process::id()));
+        fs::create_dir_all(dir.join("a")).unwrap();
+        fs::write(
+            dir.join("a/x.rs"),
+            "/// uses endpoint(POST, \"/v3/not/this\") in prose\n#[endpoint(POST, \"/v3/pay/transactions/jsapi-with-contract\", response = R)]\npub struct J {}\n#[crate::endpoint(GET, \"/v3/refund/domestic/refunds/{out_refund_no}\")]\npub struct G {}\n",
+        )
+        .unwrap();
+        let found: Vec<String> = scan_curated(&dir)
+            .unwrap()
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            found,
+            [
+                "POST /v3/pay/transactions/jsapi-with-contract",
+                "GET /v3/refund/domestic/refunds/{out_refund_no}"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_options_are_refused() {
+        assert!(parse(&["codegen".into(), "--frobnicate".into()]).is_err());
+        assert!(parse(&["codegen".into(), "--enable".into(), "uploads".into()]).is_err());
+        let cli = parse(&[
+            "codegen".into(),
+            "--enable".into(),
+            "upload,download".into(),
+        ])
+        .unwrap();
+        assert!(cli.opts.upload && cli.opts.download && !cli.opts.headers);
+    }
+}
