@@ -428,7 +428,9 @@ fn endpoint_code(
         }
         Answer::Unit | Answer::Download => {}
     }
-    if e.names.method != e.names.default_method() {
+    // The macro's default is the bare snake_case, which is no identifier
+    // when it is a keyword (`try`): name the method then too.
+    if e.names.method != crate::naming::snake_of_pascal(&e.names.type_name) {
         let _ = write!(attr, ", method_name = {}", e.names.method);
     }
     if op.multipart {

@@ -39,11 +39,6 @@ impl Names {
     pub fn full_type(&self) -> String {
         format!("{}::{}", self.module.join("::"), self.type_name)
     }
-
-    /// What `#[endpoint]` would call the method by default.
-    pub fn default_method(&self) -> String {
-        ident(&snake_of_pascal(&self.type_name))
-    }
 }
 
 /// Methods of `Client` itself: an extension method of the same name would

@@ -184,6 +184,17 @@ pub fn render(c: &Catalog, curated: &[(String, String)]) -> String {
         op.base_uri.is_some()
     });
     list(&mut o, "Deprecated", &|op| op.deprecated);
+    let fixed: Vec<&crate::spec::Operation> =
+        c.ops.iter().filter(|op| !op.fixes.is_empty()).collect();
+    let _ = writeln!(
+        o,
+        "\n## Path parameters reconciled with the template ({})\n",
+        fixed.len()
+    );
+    for op in fixed {
+        let _ = writeln!(o, "- `{}`: {}", op.id(), op.fixes.join("; "));
+    }
+
     let _ = writeln!(o, "\n## Not emitted ({})\n", c.deferred.len());
     for (id, why, _) in &c.deferred {
         let _ = writeln!(o, "- `{id}`: {why}");

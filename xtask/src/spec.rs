@@ -148,6 +148,9 @@ pub struct Operation {
     pub status: u16,
     /// The success answer's schema, if it has one.
     pub response: Option<Schema>,
+    /// Where the spec's parameters disagreed with the path template, and
+    /// what the reader did about it (the template wins).
+    pub fixes: Vec<String>,
 }
 
 impl Operation {
@@ -337,6 +340,7 @@ impl Reader<'_> {
             inbound: false,
             status: 200,
             response: None,
+            fixes: Vec::new(),
         };
         for (i, raw) in node
             .get("parameters")
@@ -399,6 +403,7 @@ impl Reader<'_> {
                 other => return Err(format!("parameter `{name}` in unknown place `{other}`")),
             }
         }
+        reconcile_path_params(&mut op);
         op.inbound = op
             .headers
             .iter()
@@ -536,6 +541,77 @@ impl Reader<'_> {
         }
         Ok(s)
     }
+}
+
+/// Makes the path parameters agree with the template, which is what goes
+/// on the wire: a parameter the spec declares elsewhere (`in: query`) but
+/// the template holds moves to the path; declared path parameters missing
+/// from the template are paired in order with template parameters nobody
+/// declared (a misnamed parameter: renamed), the rest dropped; template
+/// parameters still undeclared are added as strings. Each fix is recorded.
+fn reconcile_path_params(op: &mut Operation) {
+    let template: Vec<String> = op
+        .path
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(str::to_owned)
+        .collect();
+    for p in op.params.iter_mut() {
+        if p.location != Location::Path
+            && p.location != Location::Header
+            && template.contains(&p.name)
+        {
+            op.fixes.push(format!(
+                "`{}` is declared in the query but is the path parameter `{{{}}}`",
+                p.name, p.name
+            ));
+            p.location = Location::Path;
+            p.required = true;
+        }
+    }
+    let mut missing: Vec<String> = template
+        .iter()
+        .filter(|t| {
+            !op.params
+                .iter()
+                .any(|p| p.location == Location::Path && p.name == **t)
+        })
+        .cloned()
+        .collect();
+    let mut keep = Vec::with_capacity(op.params.len());
+    for mut p in std::mem::take(&mut op.params) {
+        if p.location == Location::Path && !template.contains(&p.name) {
+            if missing.is_empty() {
+                op.fixes.push(format!(
+                    "path parameter `{}` is not in the path: dropped",
+                    p.name
+                ));
+                continue;
+            }
+            let name = missing.remove(0);
+            op.fixes.push(format!(
+                "path parameter `{}` is not in the path: read as `{{{name}}}`",
+                p.name
+            ));
+            p.name = name;
+        }
+        keep.push(p);
+    }
+    for name in missing {
+        op.fixes.push(format!(
+            "path parameter `{{{name}}}` is not declared: added as a string"
+        ));
+        keep.push(Param {
+            name,
+            location: Location::Path,
+            required: true,
+            schema: Schema {
+                ty: Some(Ty::String),
+                ..Schema::default()
+            },
+        });
+    }
+    op.params = keep;
 }
 
 /// `allOf`: properties in order (a later definition of a name replaces the
@@ -782,6 +858,29 @@ mod tests {
             ]
         );
         assert!(malformed.iter().all(|m| m.file == "v3/m.yaml"));
+    }
+
+    #[test]
+    fn path_parameters_follow_the_template() {
+        let (ops, _) = spec(&[(
+            "v3/u/{a}/v/{b}/w/{c}.yaml",
+            "get:\n  parameters:\n    - {name: a, in: query, type: string}\n    - {name: typo, in: path, type: integer}\n    - {name: extra, in: path, type: string}\n  responses: {}\n",
+        )]);
+        let op = &ops[0];
+        let params: Vec<(&str, Location, bool, Ty)> = op
+            .params
+            .iter()
+            .map(|p| (p.name.as_str(), p.location, p.required, p.schema.ty()))
+            .collect();
+        assert_eq!(
+            params,
+            [
+                ("a", Location::Path, true, Ty::String),
+                ("b", Location::Path, true, Ty::Integer),
+                ("c", Location::Path, true, Ty::String),
+            ]
+        );
+        assert_eq!(op.fixes.len(), 3, "{:?}", op.fixes);
     }
 
     #[test]
