@@ -146,3 +146,92 @@ pub fn rustfmt(code: &str) -> Result<String, String> {
     }
     String::from_utf8(out.stdout).map_err(|e| format!("rustfmt output: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: [(&str, &str); 3] = [
+        (
+            "v3/refund/domestic/refunds.yaml",
+            "post:\n  summary: 退款申请\n  parameters:\n    - name: _\n      in: body\n      schema:\n        type: object\n        required: [out_refund_no, amount]\n        properties:\n          out_refund_no: {type: string}\n          amount:\n            type: object\n            required: [refund]\n            properties:\n              refund: {type: integer}\n  responses:\n    '200':\n      schema:\n        type: object\n        properties:\n          status: {$ref: '../../../definitions/E.yaml#RefundStatus'}\n",
+        ),
+        (
+            "v3/refund/domestic/refunds/{out_refund_no}.yaml",
+            "get:\n  parameters:\n    - {name: out_refund_no, in: path, type: string}\n    - {name: sub_mchid, in: query, type: string}\n  responses:\n    '200':\n      schema:\n        type: object\n        properties:\n          status: {$ref: '../../../../definitions/E.yaml#RefundStatus'}\n",
+        ),
+        (
+            "definitions/E.yaml",
+            "RefundStatus:\n  type: string\n  enum: [SUCCESS, CLOSED]\n",
+        ),
+    ];
+
+    fn small() -> SpecFiles {
+        SpecFiles::from_texts(&SMALL).unwrap()
+    }
+
+    #[test]
+    fn regenerating_gives_identical_files() {
+        let opts = Options::default();
+        let a = build(&small(), &opts, None).unwrap().render(&opts);
+        let b = build(&small(), &opts, None).unwrap().render(&opts);
+        assert_eq!(a, b);
+        let refund = a.get("refund.rs").unwrap();
+        assert!(refund.starts_with(crate::emit::HEADER));
+        assert!(refund.contains("#[wxpay_core::endpoint(POST, \"/v3/refund/domestic/refunds\", response = PostRefundsResponse)]"));
+        assert!(refund.contains("pub struct GetRefunds {"));
+        assert!(refund.contains("pub amount: post_refunds::Amount,"));
+        assert!(refund.contains("pub status: Option<get_refunds::Status>,"));
+        assert_eq!(
+            a.get("mod.rs")
+                .unwrap()
+                .lines()
+                .filter(|l| l.starts_with("#[cfg(feature"))
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn the_count_is_enforced() {
+        let err = build(&small(), &Options::default(), Some(993))
+            .err()
+            .unwrap();
+        assert!(err.contains("holds 2 APIv3 operations, not 993"), "{err}");
+    }
+
+    /// The real spec, where it is checked out next to the repository (as in CI).
+    #[test]
+    fn the_real_spec_reads_names_and_renders_deterministically() {
+        let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/spec/wechatpay-openapi/docs");
+        if !docs.join("v3").is_dir() {
+            eprintln!("skipped: no spec at {}", docs.display());
+            return;
+        }
+        let spec = SpecFiles::load(&docs).unwrap();
+        let opts = Options::default();
+        let a = build(&spec, &opts, Some(EXPECTED_OPERATIONS)).unwrap();
+        assert_eq!(a.ops.len(), EXPECTED_OPERATIONS);
+        let seed = a
+            .ops
+            .iter()
+            .position(|o| o.id() == "POST /v3/pay/transactions/jsapi-with-contract")
+            .unwrap();
+        assert_eq!(
+            a.names[seed].full_type(),
+            "v3::pay::transactions::JsapiWithContract"
+        );
+        assert_eq!(a.names[seed].method, "jsapi_with_contract");
+        let files_a = a.render(&opts);
+        let files_b = build(&spec, &opts, Some(EXPECTED_OPERATIONS))
+            .unwrap()
+            .render(&opts);
+        assert!(files_a == files_b, "two runs over the same spec differ");
+        if let Some(refund) = files_a.get("refund.rs") {
+            if let (Ok(x), Ok(y)) = (rustfmt(refund), rustfmt(refund)) {
+                assert_eq!(x, y);
+            }
+        }
+    }
+}

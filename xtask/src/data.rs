@@ -203,7 +203,7 @@ pub fn spec_mode_entry(op: &Operation) -> Value {
         "path_params": path_params,
         "required_query": required_query,
         "required_body": required_body,
-        "sensitive": op.wechatpay_serial,
+        "wechatpay_serial": op.wechatpay_serial,
         "upload": op.multipart,
         "download": op.download,
         "status": op.status,
