@@ -38,7 +38,7 @@ pub fn build(spec: &SpecFiles, opts: &Options, expected: Option<usize>) -> Resul
         .iter()
         .map(|o| (o.method.as_str(), o.path.as_str()))
         .collect();
-    let names = naming::assign(&pairs)?;
+    let names = naming::assign_with(&pairs, opts.method_prefix)?;
     let mut deferred = Vec::new();
     let mut kept = Vec::new();
     for (i, op) in ops.iter().enumerate() {
@@ -68,7 +68,7 @@ pub fn build(spec: &SpecFiles, opts: &Options, expected: Option<usize>) -> Resul
 
 impl Catalog {
     /// The Rust files (`mod.rs`, `<area>.rs`), unformatted.
-    pub fn render(&self, opts: &Options) -> BTreeMap<String, String> {
+    pub fn render(&self, opts: &Options) -> Result<BTreeMap<String, String>, String> {
         let entries: Vec<Entry<'_>> = self
             .emitted
             .iter()
@@ -173,8 +173,8 @@ mod tests {
     #[test]
     fn regenerating_gives_identical_files() {
         let opts = Options::default();
-        let a = build(&small(), &opts, None).unwrap().render(&opts);
-        let b = build(&small(), &opts, None).unwrap().render(&opts);
+        let a = build(&small(), &opts, None).unwrap().render(&opts).unwrap();
+        let b = build(&small(), &opts, None).unwrap().render(&opts).unwrap();
         assert_eq!(a, b);
         let refund = a.get("refund.rs").unwrap();
         assert!(refund.starts_with(crate::emit::HEADER));
@@ -190,6 +190,35 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    #[test]
+    fn curated_operations_are_skipped_and_their_files_mounted() {
+        let mut opts = Options::default();
+        opts.curated
+            .insert("POST /v3/refund/domestic/refunds".into());
+        let module: Vec<String> = ["v3", "refund", "domestic"].map(String::from).to_vec();
+        opts.mounts
+            .insert(module.clone(), vec!["post_refunds".into()]);
+        let files = build(&small(), &opts, None).unwrap().render(&opts).unwrap();
+        let refund = files.get("refund.rs").unwrap();
+        assert!(!refund.contains("pub struct PostRefunds"));
+        assert!(
+            refund.contains("pub mod domestic {\nmod post_refunds;\npub use post_refunds::*;"),
+            "{refund}"
+        );
+        assert!(
+            refund.contains("pub struct GetRefunds {"),
+            "names do not depend on what is curated"
+        );
+        assert!(refund.contains("`POST /v3/refund/domestic/refunds`: curated"));
+        // A hand-written file may not take a generated module's name.
+        opts.mounts.insert(module, vec!["get_refunds".into()]);
+        let err = build(&small(), &opts, None)
+            .unwrap()
+            .render(&opts)
+            .unwrap_err();
+        assert!(err.contains("refund/domestic/get_refunds.rs"), "{err}");
     }
 
     #[test]
@@ -223,10 +252,11 @@ mod tests {
             "v3::pay::transactions::JsapiWithContract"
         );
         assert_eq!(a.names[seed].method, "jsapi_with_contract");
-        let files_a = a.render(&opts);
+        let files_a = a.render(&opts).unwrap();
         let files_b = build(&spec, &opts, Some(EXPECTED_OPERATIONS))
             .unwrap()
-            .render(&opts);
+            .render(&opts)
+            .unwrap();
         assert!(files_a == files_b, "two runs over the same spec differ");
         if let Some(refund) = files_a.get("refund.rs") {
             if let (Ok(x), Ok(y)) = (rustfmt(refund), rustfmt(refund)) {

@@ -32,6 +32,10 @@ pub struct Options {
     pub features: bool,
     /// Operations written by hand (`POST /v3/…`): not generated.
     pub curated: BTreeSet<String>,
+    /// Hand-written files to mount, by module: `mod f; pub use f::*;`.
+    pub mounts: BTreeMap<Vec<String>, Vec<String>>,
+    /// How rule 4 prefixes shared client method names.
+    pub method_prefix: crate::naming::MethodPrefix,
 }
 
 impl Default for Options {
@@ -46,6 +50,8 @@ impl Default for Options {
             delete_body: false,
             features: true,
             curated: BTreeSet::new(),
+            mounts: BTreeMap::new(),
+            method_prefix: crate::naming::MethodPrefix::Nearest,
         }
     }
 }
@@ -123,6 +129,8 @@ struct Module {
     models_of: Vec<String>,
     /// Whether the module also stands for a URL prefix.
     url: Option<String>,
+    /// Hand-written files mounted here.
+    mounts: Vec<String>,
 }
 
 impl Module {
@@ -167,12 +175,13 @@ pub fn plan_all(entries: &[Entry<'_>]) -> Vec<OpPlan> {
 }
 
 /// The generated files: `mod.rs` and one `<area>.rs` per area, unformatted.
+/// Fails when a hand-written file would take the name of a generated module.
 pub fn render(
     entries: &[Entry<'_>],
     plans: &[OpPlan],
     deferred: &[(String, String, String)],
     opts: &Options,
-) -> BTreeMap<String, String> {
+) -> Result<BTreeMap<String, String>, String> {
     let mut root = Module::default();
     let mut bodies: BTreeMap<(Vec<String>, String), String> = BTreeMap::new();
     let mut root_exports: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -219,7 +228,32 @@ pub fn render(
             }
         }
     }
+    for (module, files) in &opts.mounts {
+        let m = root.at(module);
+        for f in files {
+            if m.children.contains_key(f) {
+                return Err(format!(
+                    "hand-written `{}/{f}.rs` has the name of the generated module `{}::{f}`; rename the file",
+                    module[1..].join("/"),
+                    module.join("::")
+                ));
+            }
+        }
+        m.mounts = files.clone();
+    }
     let mut areas: BTreeMap<String, String> = BTreeMap::new();
+    for module in opts.mounts.keys() {
+        if let Some(area) = module.get(1) {
+            let feature = entries
+                .iter()
+                .map(|e| &e.op.area)
+                .chain(deferred.iter().map(|d| &d.2))
+                .find(|a| snake(a) == *area)
+                .cloned()
+                .unwrap_or_else(|| area.clone());
+            areas.insert(area.clone(), feature);
+        }
+    }
     for e in entries {
         areas.insert(snake(&e.op.area), e.op.area.clone());
     }
@@ -269,7 +303,7 @@ pub fn render(
         }
     }
     files.insert("mod.rs".into(), mod_rs);
-    files
+    Ok(files)
 }
 
 fn write_module_body(
@@ -279,6 +313,12 @@ fn write_module_body(
     bodies: &BTreeMap<(Vec<String>, String), String>,
     opts: &Options,
 ) {
+    for f in &m.mounts {
+        let _ = writeln!(out, "mod {f};\npub use {f}::*;");
+    }
+    if !m.mounts.is_empty() {
+        out.push('\n');
+    }
     let mut endpoints = m.endpoints.clone();
     endpoints.sort();
     for (t, _) in &endpoints {

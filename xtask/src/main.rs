@@ -4,6 +4,7 @@
 //! cargo xtask codegen [--spec DIR] [--out DIR] [--check] [--report] [--names] [--data]
 //!                     [--compile-check AREAS] [--curated DIR] [--enable FLAGS]
 //!                     [--enum-macro PATH] [--file-type PATH] [--no-features]
+//!                     [--method-prefix nearest|literal]
 //! ```
 
 mod codegen;
@@ -38,7 +39,8 @@ const USAGE: &str = "usage: cargo xtask codegen [options]
                         upload, download, trailing-slash, headers, delete-body
   --enum-macro PATH     the open-enum macro (default: crate::codegen_support::open_enum)
   --file-type PATH      the upload file type (default: crate::codegen_support::UploadFile)
-  --no-features         declare the areas without #[cfg(feature = …)]";
+  --no-features         declare the areas without #[cfg(feature = …)]
+  --method-prefix STYLE rule 4 for shared client methods: `nearest` (default) or `literal`";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -106,6 +108,17 @@ fn parse(args: &[String]) -> Result<Cli, String> {
             "--enum-macro" => cli.opts.enum_macro = value("--enum-macro")?,
             "--file-type" => cli.opts.file_type = value("--file-type")?,
             "--no-features" => cli.opts.features = false,
+            "--method-prefix" => {
+                cli.opts.method_prefix = match value("--method-prefix")?.as_str() {
+                    "nearest" => naming::MethodPrefix::Nearest,
+                    "literal" => naming::MethodPrefix::Literal,
+                    other => {
+                        return Err(format!(
+                            "--method-prefix: `{other}` is not `nearest` or `literal`"
+                        ));
+                    }
+                }
+            }
             "--enable" => {
                 for flag in value("--enable")?.split(',').filter(|f| !f.is_empty()) {
                     match flag {
@@ -133,6 +146,7 @@ fn run(args: &[String]) -> Result<(), String> {
         for (id, _) in scan_curated(dir)? {
             cli.opts.curated.insert(id);
         }
+        cli.opts.mounts = scan_mounts(dir)?;
     }
     let catalog = codegen::build(&spec, &cli.opts, Some(spec::EXPECTED_OPERATIONS))?;
 
@@ -145,7 +159,7 @@ fn run(args: &[String]) -> Result<(), String> {
     }
 
     let mut files: BTreeMap<String, String> = BTreeMap::new();
-    for (name, code) in catalog.render(&cli.opts) {
+    for (name, code) in catalog.render(&cli.opts)? {
         files.insert(
             format!("v3/{name}"),
             codegen::rustfmt(&code).map_err(|e| format!("{name}: {e}"))?,
@@ -208,16 +222,30 @@ fn compare(out: &Path, files: &BTreeMap<String, String>) -> Result<Vec<String>, 
             Err(_) => diffs.push(format!("{name} is missing")),
         }
     }
-    let mut present = Vec::new();
-    list_files(out, out, &mut present);
-    for p in present {
-        let checked = p.starts_with("v3/")
-            || p.starts_with("data/") && files.keys().any(|k| k.starts_with("data/"));
-        if checked && !files.contains_key(&p) {
-            diffs.push(format!("{p} is not generated any more"));
-        }
+    let data = files.keys().any(|k| k.starts_with("data/"));
+    for p in stale(out, files, data) {
+        diffs.push(format!("{p} is not generated any more"));
     }
     Ok(diffs)
+}
+
+/// Files under `out` that an earlier run generated and this one does not:
+/// `v3/*.rs` carrying the generated marker (never a hand-written file), and
+/// `data/*.json` when the data is being written.
+fn stale(out: &Path, files: &BTreeMap<String, String>, data: bool) -> Vec<String> {
+    let mut present = Vec::new();
+    list_files(out, out, &mut present);
+    present
+        .into_iter()
+        .filter(|p| !files.contains_key(p))
+        .filter(|p| {
+            let generated_rs = p.starts_with("v3/")
+                && p.matches('/').count() == 1
+                && p.ends_with(".rs")
+                && fs::read_to_string(out.join(p)).is_ok_and(|t| t.starts_with(emit::HEADER));
+            generated_rs || data && p.starts_with("data/") && p.ends_with(".json")
+        })
+        .collect()
 }
 
 fn list_files(base: &Path, dir: &Path, out: &mut Vec<String>) {
@@ -242,12 +270,8 @@ fn list_files(base: &Path, dir: &Path, out: &mut Vec<String>) {
 /// Writes `files` under `out`, removing generated files no longer produced
 /// (under `data/` only when the data was asked for).
 fn write_files(out: &Path, files: &BTreeMap<String, String>, data: bool) -> Result<(), String> {
-    let mut present = Vec::new();
-    list_files(out, out, &mut present);
-    for p in present {
-        if !files.contains_key(&p) && (p.starts_with("v3/") || data && p.starts_with("data/")) {
-            fs::remove_file(out.join(&p)).map_err(|e| format!("removing {p}: {e}"))?;
-        }
+    for p in stale(out, files, data) {
+        fs::remove_file(out.join(&p)).map_err(|e| format!("removing {p}: {e}"))?;
     }
     for (name, text) in files {
         let path = out.join(name);
@@ -271,6 +295,9 @@ fn scan_curated(dir: &Path) -> Result<Vec<(String, String)>, String> {
     let mut out = Vec::new();
     for f in files {
         let text = fs::read_to_string(&f).map_err(|e| format!("reading {}: {e}", f.display()))?;
+        if text.starts_with(emit::HEADER) {
+            continue;
+        }
         for (i, _) in text.match_indices("endpoint(") {
             let before = &text[..i];
             let line_start = before.rfind('\n').map_or(0, |n| n + 1);
@@ -296,6 +323,47 @@ fn scan_curated(dir: &Path) -> Result<Vec<(String, String)>, String> {
         }
     }
     Ok(out)
+}
+
+/// The hand-written files under a `v3` folder, by the module that mounts
+/// them: `pay/transactions/query.rs` is `mod query; pub use query::*;` in
+/// `v3::pay::transactions`. Files right in the folder are the generated
+/// area files and `mod.rs`; a `mod.rs` deeper down would never be compiled
+/// (the generated tree declares its modules inline), so it is an error.
+fn scan_mounts(dir: &Path) -> Result<BTreeMap<Vec<String>, Vec<String>>, String> {
+    let mut files = Vec::new();
+    rs_files(dir, &mut files);
+    files.sort();
+    let mut mounts: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
+    let mut orphans = Vec::new();
+    for f in files {
+        let Ok(rel) = f.strip_prefix(dir) else {
+            continue;
+        };
+        let parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        if parts.len() < 2 {
+            continue;
+        }
+        let (file, dirs) = parts.split_last().ok_or("empty path")?;
+        let stem = file.trim_end_matches(".rs").to_owned();
+        if stem == "mod" {
+            orphans.push(f.display().to_string());
+            continue;
+        }
+        let mut module = vec!["v3".to_owned()];
+        module.extend(dirs.iter().cloned());
+        mounts.entry(module).or_default().push(stem);
+    }
+    if !orphans.is_empty() {
+        return Err(format!(
+            "hand-written mod.rs files would not be compiled under the generated tree; move their content to a named file beside them: {}",
+            orphans.join(", ")
+        ));
+    }
+    Ok(mounts)
 }
 
 fn rs_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -459,6 +527,36 @@ mod tests {
                 "GET /v3/refund/domestic/refunds/{out_refund_no}"
             ]
         );
+    }
+
+    #[test]
+    fn hand_written_files_are_mounted_by_their_folder() {
+        let dir = std::env::temp_dir().join(format!("xtask-mounts-{}", std::process::id()));
+        fs::create_dir_all(dir.join("pay/transactions")).unwrap();
+        fs::write(dir.join("pay.rs"), format!("{}\n", emit::HEADER)).unwrap();
+        fs::write(dir.join("mod.rs"), "").unwrap();
+        fs::write(dir.join("pay/transactions/query.rs"), "").unwrap();
+        fs::write(dir.join("pay/transactions/models.rs"), "").unwrap();
+        let mounts = scan_mounts(&dir).unwrap();
+        let want: Vec<String> = ["v3", "pay", "transactions"].map(String::from).to_vec();
+        assert_eq!(mounts.get(&want).unwrap(), &["models", "query"]);
+        assert_eq!(mounts.len(), 1);
+        fs::write(dir.join("pay/transactions/mod.rs"), "").unwrap();
+        let err = scan_mounts(&dir).unwrap_err();
+        fs::remove_dir_all(&dir).unwrap();
+        assert!(err.contains("mod.rs"), "{err}");
+    }
+
+    #[test]
+    fn stale_files_are_only_generated_ones() {
+        let dir = std::env::temp_dir().join(format!("xtask-stale-{}", std::process::id()));
+        fs::create_dir_all(dir.join("v3/pay")).unwrap();
+        fs::write(dir.join("v3/old.rs"), format!("{}\n", emit::HEADER)).unwrap();
+        fs::write(dir.join("v3/hand.rs"), "// mine\n").unwrap();
+        fs::write(dir.join("v3/pay/query.rs"), format!("{}\n", emit::HEADER)).unwrap();
+        let found = stale(&dir, &BTreeMap::new(), false);
+        fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(found, ["v3/old.rs"]);
     }
 
     #[test]

@@ -174,9 +174,96 @@ fn type_ident(name: String) -> String {
     }
 }
 
+/// How rule 4 prefixes client methods that several operations share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MethodPrefix {
+    /// Every module segment not shared by all operations of the name
+    /// (ARCHITECTURE.md's wording, applied to the whole catalogue).
+    Literal,
+    /// The nearest module segment that sets an operation apart from its
+    /// closest namesakes, found recursively (the default; see [`nearest`]).
+    Nearest,
+}
+
+/// The `Literal` prefixes of a clashing group: each operation's module
+/// segments that not all of the group share, in URL order.
+fn not_shared(members: &[usize], modules: &[Vec<String>]) -> Vec<(usize, Vec<String>)> {
+    let mut shared: BTreeSet<&str> = BTreeSet::new();
+    if let Some(first) = members.first() {
+        shared = modules[*first].iter().map(String::as_str).collect();
+    }
+    for &i in members {
+        let these: BTreeSet<&str> = modules[i].iter().map(String::as_str).collect();
+        shared = shared.intersection(&these).copied().collect();
+    }
+    members
+        .iter()
+        .map(|&i| {
+            let prefix = modules[i]
+                .iter()
+                .filter(|s| !shared.contains(s.as_str()))
+                .map(|s| unraw(s).to_owned())
+                .collect();
+            (i, prefix)
+        })
+        .collect()
+}
+
+/// The `Nearest` prefixes: operations sharing a name are split by the
+/// nearest module segment (walking from the type towards `v3`) that not all
+/// of them share; an operation alone in its part takes that segment, a
+/// part of several is split again the same way (its members' own nearest
+/// segment replacing the shared one), and an operation whose module holds
+/// nothing the others lack keeps the bare name. So
+/// `/v3/pay/transactions/id/{…}` stays `id` and
+/// `/v3/pay/partner/transactions/id/{…}` becomes `partner_id`, whatever
+/// else in the catalogue is called `id`.
+fn nearest(
+    members: &[usize],
+    modules: &[Vec<String>],
+    chosen: &mut BTreeMap<usize, Option<String>>,
+) {
+    if members.len() < 2 {
+        return;
+    }
+    let sets: Vec<BTreeSet<&str>> = members
+        .iter()
+        .map(|&i| modules[i].iter().map(String::as_str).collect())
+        .collect();
+    let mut shared = sets[0].clone();
+    for s in &sets[1..] {
+        shared = shared.intersection(s).copied().collect();
+    }
+    let mut parts: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
+    for &i in members {
+        let c = modules[i]
+            .iter()
+            .rev()
+            .find(|s| !shared.contains(s.as_str()))
+            .cloned();
+        parts.entry(c).or_default().push(i);
+    }
+    if parts.len() == 1 {
+        // Nothing tells them apart (the same segments): left to the fallback.
+        return;
+    }
+    for (c, part) in parts {
+        for &i in &part {
+            chosen.insert(i, c.clone());
+        }
+        nearest(&part, modules, chosen);
+    }
+}
+
+/// Names every operation with the default rule-4 prefixes (tests).
+#[cfg(test)]
+pub fn assign(ops: &[(&str, &str)]) -> Result<Vec<Names>, String> {
+    assign_with(ops, MethodPrefix::Nearest)
+}
+
 /// Names every operation; `ops` are `(METHOD, path)`. Fails when the rules
 /// leave two operations with one `module::Type` or one client method.
-pub fn assign(ops: &[(&str, &str)]) -> Result<Vec<Names>, String> {
+pub fn assign_with(ops: &[(&str, &str)], style: MethodPrefix) -> Result<Vec<Names>, String> {
     struct Draft {
         module: Vec<String>,
         base: String,
@@ -247,6 +334,7 @@ pub fn assign(ops: &[(&str, &str)]) -> Result<Vec<Names>, String> {
     }
 
     // Rule 4: client methods unique across the catalogue.
+    let modules: Vec<Vec<String>> = drafts.iter().map(|d| d.module.clone()).collect();
     let bases: Vec<String> = types.iter().map(|t| snake_of_pascal(t)).collect();
     let mut methods = bases.clone();
     let mut by_method: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -254,24 +342,32 @@ pub fn assign(ops: &[(&str, &str)]) -> Result<Vec<Names>, String> {
         by_method.entry(m.clone()).or_default().push(i);
     }
     for members in by_method.values().filter(|m| m.len() > 1) {
-        let mut shared: BTreeSet<&str> = drafts[members[0]]
-            .module
-            .iter()
-            .map(String::as_str)
-            .collect();
-        for &i in &members[1..] {
-            let these: BTreeSet<&str> = drafts[i].module.iter().map(String::as_str).collect();
-            shared = shared.intersection(&these).copied().collect();
+        match style {
+            MethodPrefix::Literal => {
+                for (i, prefix) in not_shared(members, &modules) {
+                    methods[i] = join_method(&prefix, &bases[i]);
+                }
+            }
+            MethodPrefix::Nearest => {
+                let mut chosen: BTreeMap<usize, Option<String>> = BTreeMap::new();
+                nearest(members, &modules, &mut chosen);
+                for (i, c) in chosen {
+                    let prefix: Vec<&str> = c.iter().map(|s| unraw(s)).collect();
+                    methods[i] = join_method(&prefix, &bases[i]);
+                }
+            }
         }
-        for &i in members {
-            let prefix: Vec<&str> = drafts[i]
-                .module
-                .iter()
-                .map(String::as_str)
-                .filter(|s| !shared.contains(s))
-                .map(unraw)
-                .collect();
-            methods[i] = join_method(&prefix, &bases[i]);
+    }
+    // Still clashing: those take the segments not shared by all of them.
+    if style == MethodPrefix::Nearest {
+        let mut clash: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, m) in methods.iter().enumerate() {
+            clash.entry(m.clone()).or_default().push(i);
+        }
+        for members in clash.values().filter(|m| m.len() > 1) {
+            for (i, prefix) in not_shared(members, &modules) {
+                methods[i] = join_method(&prefix, &bases[i]);
+            }
         }
     }
     // Fallback: still clashing, or shadowed by one of `Client`'s own methods.
@@ -324,8 +420,8 @@ pub fn assign(ops: &[(&str, &str)]) -> Result<Vec<Names>, String> {
         .collect())
 }
 
-fn join_method(prefix: &[&str], base: &str) -> String {
-    let mut parts: Vec<&str> = prefix.to_vec();
+fn join_method<S: AsRef<str>>(prefix: &[S], base: &str) -> String {
+    let mut parts: Vec<&str> = prefix.iter().map(AsRef::as_ref).collect();
     parts.push(base);
     parts.join("_")
 }
@@ -431,12 +527,79 @@ mod tests {
         let methods: Vec<&str> = got.iter().map(|(_, m)| m.as_str()).collect();
         assert_eq!(
             methods,
+            ["close", "partner_close", "combine_transactions_close"]
+        );
+    }
+
+    #[test]
+    fn nearest_prefixes_stay_short_in_large_families() {
+        let ops = [
+            (
+                "POST",
+                "/v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program",
+            ),
+            (
+                "POST",
+                "/v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program",
+            ),
+            (
+                "POST",
+                "/v3/papay/sign/contracts/pre-entrust-sign/mini-program",
+            ),
+            ("GET", "/v3/pay/transactions/id/{transaction_id}"),
+            ("GET", "/v3/pay/partner/transactions/id/{transaction_id}"),
+            ("GET", "/v3/combine-transactions/id/{id}"),
+        ];
+        let methods: Vec<String> = assign(&ops)
+            .unwrap()
+            .into_iter()
+            .map(|n| n.method)
+            .collect();
+        assert_eq!(
+            methods,
             [
-                "pay_transactions_close",
-                "pay_partner_transactions_close",
-                "combine_transactions_close"
+                "qs_mini_program",
+                "normal_mini_program",
+                "sign_mini_program",
+                "id",
+                "partner_id",
+                "combine_transactions_id"
             ]
         );
+        // The literal wording of rule 4 over the same catalogue.
+        let methods: Vec<String> = assign_with(&ops, MethodPrefix::Literal)
+            .unwrap()
+            .into_iter()
+            .map(|n| n.method)
+            .collect();
+        assert_eq!(
+            methods,
+            [
+                "password_exempt_contract_qs_mini_program",
+                "password_exempt_contract_normal_mini_program",
+                "papay_sign_mini_program",
+                "pay_transactions_id",
+                "pay_partner_transactions_id",
+                "combine_transactions_id"
+            ]
+        );
+    }
+
+    #[test]
+    fn bare_names_that_meet_again_take_the_literal_prefix() {
+        // Both are the bare `close` of their family: they clash again.
+        let ops = [
+            ("POST", "/v3/a/x/close"),
+            ("POST", "/v3/a/y/x/close"),
+            ("POST", "/v3/b/z/close"),
+            ("POST", "/v3/b/w/z/close"),
+        ];
+        let methods: Vec<String> = assign(&ops)
+            .unwrap()
+            .into_iter()
+            .map(|n| n.method)
+            .collect();
+        assert_eq!(methods, ["a_x_close", "y_close", "b_z_close", "w_close"]);
     }
 
     #[test]

@@ -222,8 +222,7 @@ pub fn render(c: &Catalog, curated: &[(String, String)]) -> String {
         let last = op
             .path
             .split('/')
-            .filter(|s| !s.is_empty() && !s.starts_with('{'))
-            .last()
+            .rfind(|s| !s.is_empty() && !s.starts_with('{'))
             .unwrap_or_default();
         if n.type_name != pascal(last) {
             rule3.push(format!("- `{}` → `{}`", op.id(), n.full_type()));
