@@ -329,7 +329,7 @@ fn write_module_body(
     for model in &m.models {
         match model {
             Model::Struct(s) => out.push_str(&struct_code(s, false, None, &[], "", opts)),
-            Model::Enum(e) => out.push_str(&enum_code(e, opts)),
+            Model::Enum(e) => out.push_str(&enum_code(e, opts, 4 * path.len().saturating_sub(2))),
         }
     }
     for (name, child) in &m.children {
@@ -592,21 +592,32 @@ fn field_code(
     }
 }
 
-fn enum_code(e: &EnumDef, opts: &Options) -> String {
+/// An open enum. rustfmt leaves macro bodies alone, so the body is
+/// written indented for its depth (`indent` spaces for the invocation).
+fn enum_code(e: &EnumDef, opts: &Options, indent: usize) -> String {
+    let pad = " ".repeat(indent + 4);
+    let pad2 = " ".repeat(indent + 8);
     let mut out = String::new();
     let _ = writeln!(out, "{}! {{", opts.enum_macro);
     let mut doc = e.doc.clone();
     if doc.is_empty() {
         doc.push(format!("`{}`.", e.name));
     }
-    doc_block(&mut out, &doc);
-    let _ = writeln!(out, "pub enum {} {{", e.name);
+    for l in &doc {
+        if l.is_empty() {
+            let _ = writeln!(out, "{pad}///");
+        } else {
+            let _ = writeln!(out, "{pad}/// {l}");
+        }
+    }
+    let _ = writeln!(out, "{pad}pub enum {} {{", e.name);
     for (variant, wire) in &e.variants {
         let shown = crate::doc::code(wire).unwrap_or_else(|| "A listed value.".into());
-        let _ = writeln!(out, "/// {shown}");
-        let _ = writeln!(out, "{variant} = {wire:?},");
+        let _ = writeln!(out, "{pad2}/// {shown}");
+        let _ = writeln!(out, "{pad2}{variant} = {wire:?},");
     }
-    out.push_str("}\n}\n\n");
+    let _ = writeln!(out, "{pad}}}");
+    let _ = writeln!(out, "{}}}\n", " ".repeat(indent));
     out
 }
 

@@ -1,7 +1,7 @@
 //! `cargo xtask`: repository tasks. See `xtask/README.md`.
 //!
 //! ```text
-//! cargo xtask codegen [--spec DIR] [--out DIR] [--check] [--report] [--names] [--data]
+//! cargo xtask codegen [--spec DIR] [--out DIR] [--extras DIR] [--check] [--report] [--names] [--data]
 //!                     [--compile-check AREAS] [--curated DIR] [--enable FLAGS]
 //!                     [--enum-macro PATH] [--file-type PATH] [--no-features]
 //!                     [--method-prefix nearest|literal]
@@ -27,7 +27,8 @@ use crate::emit::Options;
 const USAGE: &str = "usage: cargo xtask codegen [options]
 
   --spec DIR            the spec's root, holding docs/ (default: ../shared/spec/wechatpay-openapi)
-  --out DIR             where to write the generated files (default: target/codegen)
+  --out DIR             where to write v3/mod.rs and v3/<area>.rs (default: target/codegen)
+  --extras DIR          where to write features.toml and data/ (default: target/codegen)
   --check               write nothing; fail if --out differs from what would be generated
   --report              print the report (counts, malformed types, base64, uploads, …)
   --names               print the name table (method, path, type, client method, models module)
@@ -62,6 +63,7 @@ fn workspace_root() -> PathBuf {
 struct Cli {
     spec: PathBuf,
     out: PathBuf,
+    extras: PathBuf,
     check: bool,
     report: bool,
     names: bool,
@@ -82,6 +84,7 @@ fn parse(args: &[String]) -> Result<Cli, String> {
     let mut cli = Cli {
         spec: root.join("../shared/spec/wechatpay-openapi"),
         out: root.join("target/codegen"),
+        extras: root.join("target/codegen"),
         check: false,
         report: false,
         names: false,
@@ -99,6 +102,7 @@ fn parse(args: &[String]) -> Result<Cli, String> {
         match arg.as_str() {
             "--spec" => cli.spec = PathBuf::from(value("--spec")?),
             "--out" => cli.out = PathBuf::from(value("--out")?),
+            "--extras" => cli.extras = PathBuf::from(value("--extras")?),
             "--check" => cli.check = true,
             "--report" => cli.report = true,
             "--names" => cli.names = true,
@@ -165,24 +169,28 @@ fn run(args: &[String]) -> Result<(), String> {
             codegen::rustfmt(&code).map_err(|e| format!("{name}: {e}"))?,
         );
     }
-    files.insert("features.toml".into(), catalog.features_toml());
+    // Not Rust: written beside, under --extras.
+    let mut extras: BTreeMap<String, String> = BTreeMap::new();
+    extras.insert("features.toml".into(), catalog.features_toml());
     if cli.data {
         let mode: Vec<serde_json::Value> = catalog.ops.iter().map(data::spec_mode_entry).collect();
         let reqs: Vec<serde_json::Value> = catalog.ops.iter().map(data::example_request).collect();
-        files.insert("data/spec-mode.json".into(), data::lines_array(&mode));
-        files.insert(
+        extras.insert("data/spec-mode.json".into(), data::lines_array(&mode));
+        extras.insert(
             "data/example-requests.json".into(),
             data::lines_array(&reqs),
         );
     }
 
     if cli.check {
-        let diffs = compare(&cli.out, &files)?;
+        let mut diffs = compare(&cli.out, &files)?;
+        diffs.extend(compare(&cli.extras, &extras)?);
         if diffs.is_empty() {
             eprintln!(
-                "codegen: {} files in {} are up to date",
-                files.len(),
-                cli.out.display()
+                "codegen: {} files in {} and {} are up to date",
+                files.len() + extras.len(),
+                cli.out.display(),
+                cli.extras.display()
             );
             return Ok(());
         }
@@ -191,14 +199,17 @@ fn run(args: &[String]) -> Result<(), String> {
             diffs.join("\n  ")
         ));
     }
-    write_files(&cli.out, &files, cli.data)?;
+    write_files(&cli.out, &files, false)?;
+    write_files(&cli.extras, &extras, cli.data)?;
     eprintln!(
-        "codegen: {} operations, {} emitted, {} not (see --report); wrote {} files to {}",
+        "codegen: {} operations, {} emitted, {} not (see --report); wrote {} files to {} and {} to {}",
         catalog.ops.len(),
         catalog.emitted.len(),
         catalog.deferred.len(),
         files.len(),
-        cli.out.display()
+        cli.out.display(),
+        extras.len(),
+        cli.extras.display()
     );
     if let Some(areas) = &cli.compile_check {
         let dir = workspace_root().join("target/codegen-check");
@@ -222,24 +233,26 @@ fn compare(out: &Path, files: &BTreeMap<String, String>) -> Result<Vec<String>, 
             Err(_) => diffs.push(format!("{name} is missing")),
         }
     }
+    let rust = files.keys().any(|k| k.starts_with("v3/"));
     let data = files.keys().any(|k| k.starts_with("data/"));
-    for p in stale(out, files, data) {
+    for p in stale(out, files, rust, data) {
         diffs.push(format!("{p} is not generated any more"));
     }
     Ok(diffs)
 }
 
 /// Files under `out` that an earlier run generated and this one does not:
-/// `v3/*.rs` carrying the generated marker (never a hand-written file), and
-/// `data/*.json` when the data is being written.
-fn stale(out: &Path, files: &BTreeMap<String, String>, data: bool) -> Vec<String> {
+/// `v3/*.rs` carrying the generated marker (never a hand-written file) when
+/// `rust`, and `data/*.json` when `data`.
+fn stale(out: &Path, files: &BTreeMap<String, String>, rust: bool, data: bool) -> Vec<String> {
     let mut present = Vec::new();
     list_files(out, out, &mut present);
     present
         .into_iter()
         .filter(|p| !files.contains_key(p))
         .filter(|p| {
-            let generated_rs = p.starts_with("v3/")
+            let generated_rs = rust
+                && p.starts_with("v3/")
                 && p.matches('/').count() == 1
                 && p.ends_with(".rs")
                 && fs::read_to_string(out.join(p)).is_ok_and(|t| t.starts_with(emit::HEADER));
@@ -267,10 +280,11 @@ fn list_files(base: &Path, dir: &Path, out: &mut Vec<String>) {
     }
 }
 
-/// Writes `files` under `out`, removing generated files no longer produced
-/// (under `data/` only when the data was asked for).
+/// Writes `files` under `out`, removing generated files no longer produced:
+/// `v3/*.rs` when writing Rust, `data/*.json` when `data` was asked for.
 fn write_files(out: &Path, files: &BTreeMap<String, String>, data: bool) -> Result<(), String> {
-    for p in stale(out, files, data) {
+    let rust = files.keys().any(|k| k.starts_with("v3/"));
+    for p in stale(out, files, rust, data) {
         fs::remove_file(out.join(&p)).map_err(|e| format!("removing {p}: {e}"))?;
     }
     for (name, text) in files {
@@ -554,7 +568,8 @@ mod tests {
         fs::write(dir.join("v3/old.rs"), format!("{}\n", emit::HEADER)).unwrap();
         fs::write(dir.join("v3/hand.rs"), "// mine\n").unwrap();
         fs::write(dir.join("v3/pay/query.rs"), format!("{}\n", emit::HEADER)).unwrap();
-        let found = stale(&dir, &BTreeMap::new(), false);
+        let found = stale(&dir, &BTreeMap::new(), true, false);
+        assert!(stale(&dir, &BTreeMap::new(), false, true).is_empty());
         fs::remove_dir_all(&dir).unwrap();
         assert_eq!(found, ["v3/old.rs"]);
     }
