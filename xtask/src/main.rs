@@ -147,6 +147,9 @@ fn run(args: &[String]) -> Result<(), String> {
     let docs = cli.spec.join("docs");
     let spec = spec::SpecFiles::load(&docs)?;
     if let Some(dir) = &cli.curated {
+        if !dir.is_dir() {
+            return Err(format!("--curated {}: no such folder", dir.display()));
+        }
         for (id, _) in scan_curated(dir)? {
             cli.opts.curated.insert(id);
         }
@@ -284,6 +287,20 @@ fn list_files(base: &Path, dir: &Path, out: &mut Vec<String>) {
 /// `v3/*.rs` when writing Rust, `data/*.json` when `data` was asked for.
 fn write_files(out: &Path, files: &BTreeMap<String, String>, data: bool) -> Result<(), String> {
     let rust = files.keys().any(|k| k.starts_with("v3/"));
+    let hand: Vec<&String> = files
+        .keys()
+        .filter(|k| k.ends_with(".rs"))
+        .filter(|k| fs::read_to_string(out.join(k)).is_ok_and(|t| !t.starts_with(emit::HEADER)))
+        .collect();
+    if !hand.is_empty() {
+        return Err(format!(
+            "refusing to overwrite hand-written files (they lack the generated marker): {}",
+            hand.iter()
+                .map(|h| out.join(h).display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     for p in stale(out, files, rust, data) {
         fs::remove_file(out.join(&p)).map_err(|e| format!("removing {p}: {e}"))?;
     }
@@ -559,6 +576,23 @@ mod tests {
         let err = scan_mounts(&dir).unwrap_err();
         fs::remove_dir_all(&dir).unwrap();
         assert!(err.contains("mod.rs"), "{err}");
+    }
+
+    #[test]
+    fn hand_written_files_are_never_overwritten() {
+        let dir = std::env::temp_dir().join(format!("xtask-hand-{}", std::process::id()));
+        fs::create_dir_all(dir.join("v3")).unwrap();
+        fs::write(dir.join("v3/certificates.rs"), "// written by hand\n").unwrap();
+        let mut files = BTreeMap::new();
+        files.insert(
+            "v3/certificates.rs".to_owned(),
+            format!("{}\n", emit::HEADER),
+        );
+        let err = write_files(&dir, &files, false).unwrap_err();
+        let kept = fs::read_to_string(dir.join("v3/certificates.rs")).unwrap();
+        fs::remove_dir_all(&dir).unwrap();
+        assert!(err.contains("certificates.rs"), "{err}");
+        assert_eq!(kept, "// written by hand\n");
     }
 
     #[test]

@@ -102,12 +102,51 @@ pub fn render(c: &Catalog, curated: &[(String, String)]) -> String {
             ty_name(m.mapped)
         );
     }
+    // Type-like words met in example data are not types: listed so a
+    // reader searching the YAML for them knows where they come from.
+    let mut in_examples = Vec::new();
+    for op in &c.ops {
+        op.walk(&mut |path, s| {
+            if let Some(ex) = &s.example {
+                let mut found = Vec::new();
+                type_words(ex, &mut found);
+                for w in found {
+                    in_examples.push(format!(
+                        "- {} `{}`: `type: {w}` inside the example",
+                        op.file, path
+                    ));
+                }
+            }
+        });
+    }
+    in_examples.sort();
+    in_examples.dedup();
     let _ = writeln!(
         o,
-        "\n`PROVINCE` (named in the issue) occurs only inside `example` values \
-         (`available_region_list` in `v3/marketing/favor/stocks*.yaml`), never as a schema's type; \
-         examples are data and are not read as schemas.\n"
+        "\n`type:` keys met inside `example` values, which are data, not schemas ({}):\n",
+        in_examples.len()
     );
+    for l in &in_examples {
+        let _ = writeln!(o, "{l}");
+    }
+    let _ = writeln!(o);
+
+    let mut formats: BTreeMap<String, usize> = BTreeMap::new();
+    for op in &c.ops {
+        op.walk(&mut |_, s| {
+            if let Some(f) = &s.format {
+                *formats.entry(f.clone()).or_default() += 1;
+            }
+        });
+    }
+    let _ = writeln!(
+        o,
+        "## Formats\n\nDocumented on the field; only `base64` changes the code (`#[sensitive]` in requests).\n"
+    );
+    for (f, n) in &formats {
+        let _ = writeln!(o, "- `{f}`: {n}");
+    }
+    let _ = writeln!(o);
 
     let _ = writeln!(o, "## Number mapping\n");
     let _ = writeln!(
@@ -268,4 +307,22 @@ pub fn render(c: &Catalog, curated: &[(String, String)]) -> String {
         "\nChecked: no two operations share a `module::Type`, no two share a client method, none is shadowed by a method of `Client`."
     );
     o
+}
+
+/// Values of `type` keys inside example JSON (objects at any depth).
+fn type_words(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, x) in map {
+                if k == "type" {
+                    if let Some(t) = x.as_str() {
+                        out.push(t.to_owned());
+                    }
+                }
+                type_words(x, out);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|x| type_words(x, out)),
+        _ => {}
+    }
 }

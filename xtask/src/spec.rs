@@ -158,6 +158,32 @@ impl Operation {
     pub fn id(&self) -> String {
         format!("{} {}", self.method, self.path)
     }
+
+    /// Calls `f` with every schema of the operation and its place
+    /// (`request.amount.total`, `response.data[]`).
+    pub fn walk(&self, f: &mut dyn FnMut(&str, &Schema)) {
+        fn go(path: &str, s: &Schema, f: &mut dyn FnMut(&str, &Schema), depth: usize) {
+            if depth > 40 {
+                return;
+            }
+            f(path, s);
+            for (name, p) in &s.properties {
+                go(&format!("{path}.{name}"), p, f, depth + 1);
+            }
+            if let Some(items) = &s.items {
+                go(&format!("{path}[]"), items, f, depth + 1);
+            }
+        }
+        for p in self.params.iter().chain(&self.headers) {
+            go(&format!("request.{}", p.name), &p.schema, f, 0);
+        }
+        if let Some(b) = &self.body {
+            go("request", b, f, 0);
+        }
+        if let Some(r) = &self.response {
+            go("response", r, f, 0);
+        }
+    }
 }
 
 type Result<T> = std::result::Result<T, String>;
