@@ -463,6 +463,58 @@ fn write_check_crate(
             fs::write(v3.join(rel), text).map_err(|e| e.to_string())?;
         }
     }
+    // A test decoding each answer of the spec-mode data into its type.
+    let mode: Vec<serde_json::Value> = catalog.ops.iter().map(data::spec_mode_entry).collect();
+    let tests = dir.join("tests");
+    fs::create_dir_all(&tests).map_err(|e| e.to_string())?;
+    fs::write(tests.join("spec-mode.json"), data::lines_array(&mode)).map_err(|e| e.to_string())?;
+    let mut calls = String::new();
+    for (i, plan) in &catalog.emitted {
+        let op = &catalog.ops[*i];
+        if plan.response.is_none() {
+            continue;
+        }
+        let entry = emit::Entry {
+            op,
+            names: &catalog.names[*i],
+        };
+        let ty = format!(
+            "codegen_check::{}::{}Response",
+            entry.home().join("::"),
+            entry.names.type_name
+        );
+        calls.push_str(&format!(
+            "    #[cfg(feature = {:?})]\n    decode::<{ty}>(&answers, {:?}, &mut failures, &mut count);\n",
+            op.area,
+            op.id()
+        ));
+    }
+    let test = format!(
+        "//! Written by `cargo xtask codegen --compile-check`: every spec-mode answer decodes into its type.\n\
+         #![allow(clippy::unwrap_used)]\n\n\
+         use std::collections::BTreeMap;\n\n\
+         fn decode<T: serde::de::DeserializeOwned>(answers: &BTreeMap<String, serde_json::Value>, id: &str, failures: &mut Vec<String>, count: &mut usize) {{\n\
+         \x20   *count += 1;\n\
+         \x20   let value = answers.get(id).cloned().unwrap_or_default();\n\
+         \x20   if let Err(e) = serde_json::from_value::<T>(value) {{\n\
+         \x20       failures.push(format!(\"{{id}}: {{e}}\"));\n\
+         \x20   }}\n\
+         }}\n\n\
+         #[test]\n\
+         fn spec_mode_answers_decode() {{\n\
+         \x20   let data: Vec<serde_json::Value> = serde_json::from_str(include_str!(\"spec-mode.json\")).unwrap();\n\
+         \x20   let answers: BTreeMap<String, serde_json::Value> = data\n\
+         \x20       .into_iter()\n\
+         \x20       .map(|e| (format!(\"{{}} {{}}\", e[\"method\"].as_str().unwrap(), e[\"path\"].as_str().unwrap()), e[\"response\"].clone()))\n\
+         \x20       .collect();\n\
+         \x20   let mut failures = Vec::new();\n\
+         \x20   let mut count = 0;\n\
+         {calls}\
+         \x20   eprintln!(\"{{count}} answers decoded, {{}} failed\", failures.len());\n\
+         \x20   assert!(failures.is_empty(), \"{{}} of {{count}} answers do not decode:\\n{{}}\", failures.len(), failures.join(\"\\n\"));\n\
+         }}\n"
+    );
+    fs::write(tests.join("decode.rs"), test).map_err(|e| e.to_string())?;
     Ok(())
 }
 
