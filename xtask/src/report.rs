@@ -290,10 +290,13 @@ pub fn render(c: &Catalog, curated: &[(String, String)]) -> String {
     for l in &rule3 {
         let _ = writeln!(o, "{l}");
     }
+    let lengths: Vec<usize> = c.names.iter().map(|n| n.method.len()).collect();
     let _ = writeln!(
         o,
-        "\n### Rule 4: prefixed client methods ({})\n",
-        rule4.len()
+        "\n### Rule 4: prefixed client methods ({}; {} longer than 40 characters, the longest {})\n",
+        rule4.len(),
+        lengths.iter().filter(|&&l| l > 40).count(),
+        lengths.iter().max().copied().unwrap_or(0)
     );
     for l in &rule4 {
         let _ = writeln!(o, "{l}");
