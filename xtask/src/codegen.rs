@@ -1,0 +1,267 @@
+//! The pipeline: spec → operations → names → plans → files.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use crate::emit::{self, Entry, Options};
+use crate::naming::{self, Names};
+use crate::spec::{EXPECTED_OPERATIONS, Malformed, Operation, SpecFiles};
+use crate::types::OpPlan;
+
+/// Everything the generator learnt, for the files, the report and the data.
+pub struct Catalog {
+    pub ops: Vec<Operation>,
+    pub names: Vec<Names>,
+    pub malformed: Vec<Malformed>,
+    /// Indexes (into `ops`) of the emitted operations, with their plans.
+    pub emitted: Vec<(usize, OpPlan)>,
+    /// `(operation id, reason, area)` of the operations not emitted.
+    pub deferred: Vec<(String, String, String)>,
+    pub indexed_paths: Option<Vec<String>>,
+}
+
+/// Reads and names every operation, and plans the ones `opts` lets through.
+/// `expected`: the operation count to insist on (`None` in tests on small specs).
+pub fn build(spec: &SpecFiles, opts: &Options, expected: Option<usize>) -> Result<Catalog, String> {
+    let (ops, malformed) = spec.operations()?;
+    if let Some(n) = expected {
+        if ops.len() != n {
+            return Err(format!(
+                "the spec holds {} APIv3 operations, not {n}: it changed shape or the reader broke; \
+                 check the report and update EXPECTED_OPERATIONS ({EXPECTED_OPERATIONS}) deliberately",
+                ops.len()
+            ));
+        }
+    }
+    let pairs: Vec<(&str, &str)> = ops
+        .iter()
+        .map(|o| (o.method.as_str(), o.path.as_str()))
+        .collect();
+    let names = naming::assign_with(&pairs, opts.method_prefix)?;
+    let mut deferred = Vec::new();
+    let mut kept = Vec::new();
+    for (i, op) in ops.iter().enumerate() {
+        match emit::deferred(op, opts) {
+            Some(why) => deferred.push((op.id(), why, op.area.clone())),
+            None => kept.push(i),
+        }
+    }
+    let entries: Vec<Entry<'_>> = kept
+        .iter()
+        .map(|&i| Entry {
+            op: &ops[i],
+            names: &names[i],
+        })
+        .collect();
+    let plans = emit::plan_all(&entries);
+    let emitted = kept.into_iter().zip(plans).collect();
+    Ok(Catalog {
+        indexed_paths: spec.indexed_paths.clone(),
+        ops,
+        names,
+        malformed,
+        emitted,
+        deferred,
+    })
+}
+
+impl Catalog {
+    /// The Rust files (`mod.rs`, `<area>.rs`), unformatted.
+    pub fn render(&self, opts: &Options) -> Result<BTreeMap<String, String>, String> {
+        let entries: Vec<Entry<'_>> = self
+            .emitted
+            .iter()
+            .map(|(i, _)| Entry {
+                op: &self.ops[*i],
+                names: &self.names[*i],
+            })
+            .collect();
+        let plans: Vec<OpPlan> = self.emitted.iter().map(|(_, p)| p.clone()).collect();
+        emit::render(&entries, &plans, &self.deferred, opts)
+    }
+
+    /// The `[features]` lines for wxpay-core's Cargo.toml (phase 2).
+    pub fn features_toml(&self) -> String {
+        let mut areas: Vec<&str> = self.ops.iter().map(|o| o.area.as_str()).collect();
+        areas.sort_unstable();
+        areas.dedup();
+        let mut out = format!(
+            "{}\n# One feature per top-level APIv3 area.\n",
+            emit::HEADER.replace("//", "#")
+        );
+        for a in &areas {
+            out.push_str(&format!("{a} = []\n"));
+        }
+        let all: Vec<String> = areas.iter().map(|a| format!("{a:?}")).collect();
+        out.push_str(&format!("all-apis = [{}]\n", all.join(", ")));
+        out
+    }
+
+    /// The name table: one line per operation.
+    pub fn names_table(&self) -> String {
+        let mut out = String::from("method\tpath\ttype\tclient method\tmodels module\n");
+        for (op, n) in self.ops.iter().zip(&self.names) {
+            let models = {
+                let e = Entry { op, names: n };
+                e.models_module().join("::")
+            };
+            out.push_str(&format!(
+                "{}\t{}\t{}\t{}\t{}\n",
+                op.method,
+                op.path,
+                n.full_type(),
+                n.method,
+                models
+            ));
+        }
+        out
+    }
+}
+
+/// Formats Rust with the `rustfmt` binary (edition 2024).
+pub fn rustfmt(code: &str) -> Result<String, String> {
+    let mut child = Command::new("rustfmt")
+        .args(["--edition", "2024", "--emit", "stdout"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("running rustfmt: {e}"))?;
+    let mut stdin = child.stdin.take().ok_or("rustfmt: no stdin")?;
+    let input = code.to_owned();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("rustfmt: {e}"))?;
+    writer
+        .join()
+        .map_err(|_| "rustfmt: writer thread failed".to_owned())?
+        .map_err(|e| format!("rustfmt: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "rustfmt failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    String::from_utf8(out.stdout).map_err(|e| format!("rustfmt output: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: [(&str, &str); 3] = [
+        (
+            "v3/refund/domestic/refunds.yaml",
+            "post:\n  summary: 退款申请\n  parameters:\n    - name: _\n      in: body\n      schema:\n        type: object\n        required: [out_refund_no, amount]\n        properties:\n          out_refund_no: {type: string}\n          amount:\n            type: object\n            required: [refund]\n            properties:\n              refund: {type: integer}\n  responses:\n    '200':\n      schema:\n        type: object\n        properties:\n          status: {$ref: '../../../definitions/E.yaml#RefundStatus'}\n",
+        ),
+        (
+            "v3/refund/domestic/refunds/{out_refund_no}.yaml",
+            "get:\n  parameters:\n    - {name: out_refund_no, in: path, type: string}\n    - {name: sub_mchid, in: query, type: string}\n  responses:\n    '200':\n      schema:\n        type: object\n        properties:\n          status: {$ref: '../../../../definitions/E.yaml#RefundStatus'}\n",
+        ),
+        (
+            "definitions/E.yaml",
+            "RefundStatus:\n  type: string\n  enum: [SUCCESS, CLOSED]\n",
+        ),
+    ];
+
+    fn small() -> SpecFiles {
+        SpecFiles::from_texts(&SMALL).unwrap()
+    }
+
+    #[test]
+    fn regenerating_gives_identical_files() {
+        let opts = Options::default();
+        let a = build(&small(), &opts, None).unwrap().render(&opts).unwrap();
+        let b = build(&small(), &opts, None).unwrap().render(&opts).unwrap();
+        assert_eq!(a, b);
+        let refund = a.get("refund.rs").unwrap();
+        assert!(refund.starts_with(crate::emit::HEADER));
+        assert!(refund.contains("#[wxpay_core::endpoint(POST, \"/v3/refund/domestic/refunds\", response = PostRefundsResponse)]"));
+        assert!(refund.contains("pub struct GetRefunds {"));
+        assert!(refund.contains("pub amount: post_refunds::Amount,"));
+        assert!(refund.contains("pub status: Option<get_refunds::Status>,"));
+        assert_eq!(
+            a.get("mod.rs")
+                .unwrap()
+                .lines()
+                .filter(|l| l.starts_with("#[cfg(feature"))
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn curated_operations_are_skipped_and_their_files_mounted() {
+        let mut opts = Options::default();
+        opts.curated
+            .insert("POST /v3/refund/domestic/refunds".into());
+        let module: Vec<String> = ["v3", "refund", "domestic"].map(String::from).to_vec();
+        opts.mounts
+            .insert(module.clone(), vec!["post_refunds".into()]);
+        let files = build(&small(), &opts, None).unwrap().render(&opts).unwrap();
+        let refund = files.get("refund.rs").unwrap();
+        assert!(!refund.contains("pub struct PostRefunds"));
+        assert!(
+            refund.contains("pub mod domestic {\nmod post_refunds;\npub use post_refunds::*;"),
+            "{refund}"
+        );
+        assert!(
+            refund.contains("pub struct GetRefunds {"),
+            "names do not depend on what is curated"
+        );
+        assert!(refund.contains("`POST /v3/refund/domestic/refunds`: curated"));
+        // A hand-written file may not take a generated module's name.
+        opts.mounts.insert(module, vec!["get_refunds".into()]);
+        let err = build(&small(), &opts, None)
+            .unwrap()
+            .render(&opts)
+            .unwrap_err();
+        assert!(err.contains("refund/domestic/get_refunds.rs"), "{err}");
+    }
+
+    #[test]
+    fn the_count_is_enforced() {
+        let err = build(&small(), &Options::default(), Some(993))
+            .err()
+            .unwrap();
+        assert!(err.contains("holds 2 APIv3 operations, not 993"), "{err}");
+    }
+
+    /// The real spec, where it is checked out next to the repository (as in CI).
+    #[test]
+    fn the_real_spec_reads_names_and_renders_deterministically() {
+        let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/spec/wechatpay-openapi/docs");
+        if !docs.join("v3").is_dir() {
+            eprintln!("skipped: no spec at {}", docs.display());
+            return;
+        }
+        let spec = SpecFiles::load(&docs).unwrap();
+        let opts = Options::default();
+        let a = build(&spec, &opts, Some(EXPECTED_OPERATIONS)).unwrap();
+        assert_eq!(a.ops.len(), EXPECTED_OPERATIONS);
+        let seed = a
+            .ops
+            .iter()
+            .position(|o| o.id() == "POST /v3/pay/transactions/jsapi-with-contract")
+            .unwrap();
+        assert_eq!(
+            a.names[seed].full_type(),
+            "v3::pay::transactions::JsapiWithContract"
+        );
+        assert_eq!(a.names[seed].method, "jsapi_with_contract");
+        let files_a = a.render(&opts).unwrap();
+        let files_b = build(&spec, &opts, Some(EXPECTED_OPERATIONS))
+            .unwrap()
+            .render(&opts)
+            .unwrap();
+        assert!(files_a == files_b, "two runs over the same spec differ");
+        if let Some(refund) = files_a.get("refund.rs") {
+            if let (Ok(x), Ok(y)) = (rustfmt(refund), rustfmt(refund)) {
+                assert_eq!(x, y);
+            }
+        }
+    }
+}
