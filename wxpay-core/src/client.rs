@@ -233,6 +233,9 @@ impl Client {
         };
         let mut path = String::with_capacity(E::PATH.len() + 48);
         request.write_path_and_query(&mut path)?;
+        let mut extra_headers = HeaderMap::new();
+        request.write_headers(&mut extra_headers)?;
+        check_extra_headers(&extra_headers)?;
         let body = request.body()?;
         drop(request);
         let serial = encrypted_with.as_ref().map(|k| k.serial());
@@ -241,6 +244,7 @@ impl Client {
             template: E::PATH,
             path_and_query: &path,
             body: &body,
+            headers: &extra_headers,
             serial,
             may_refresh: !waited,
         };
@@ -291,11 +295,13 @@ impl Client {
             None => RequestBody::Empty,
         };
         let waited = self.prepare_platform_keys(false).await?;
+        let no_headers = HeaderMap::new();
         let exchange = Exchange {
             method,
             template: path,
             path_and_query: &path_and_query,
             body: &body,
+            headers: &no_headers,
             serial: None,
             may_refresh: !waited,
         };
@@ -510,6 +516,9 @@ impl Client {
         if let Some(serial) = serial {
             builder = builder.header(headers::SERIAL, serial);
         }
+        for (name, value) in exchange.headers {
+            builder = builder.header(name, value);
+        }
         let payload = match body {
             RequestBody::Empty => Bytes::new(),
             RequestBody::Json(bytes) => {
@@ -595,11 +604,37 @@ pub(crate) struct Exchange<'a> {
     pub(crate) template: &'a str,
     pub(crate) path_and_query: &'a str,
     pub(crate) body: &'a RequestBody,
+    /// The endpoint's own headers ([`Endpoint::write_headers`]), unsigned.
+    pub(crate) headers: &'a HeaderMap,
     /// The platform key serial sensitive fields were encrypted with.
     pub(crate) serial: Option<&'a str>,
     /// Whether an answer naming an unknown serial may start a certificate
     /// download (not when the call already waited for one).
     pub(crate) may_refresh: bool,
+}
+
+/// Headers the client writes itself, which an endpoint may not set.
+const CLIENT_HEADERS: [&str; 7] = [
+    "authorization",
+    "accept",
+    "content-type",
+    "content-length",
+    "host",
+    "user-agent",
+    "wechatpay-serial",
+];
+
+/// Refuses endpoint headers that would replace or duplicate the client's own.
+fn check_extra_headers(extra: &HeaderMap) -> Result<(), Error> {
+    match extra
+        .keys()
+        .find(|name| CLIENT_HEADERS.contains(&name.as_str()))
+    {
+        Some(name) => Err(Error::build(format!(
+            "the endpoint sets the header `{name}`, which the client writes itself"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// One `wxpay.attempt` event: what a support ticket or a dashboard needs,

@@ -37,6 +37,18 @@ pub trait Endpoint: Send {
     /// The request body.
     fn body(&self) -> Result<RequestBody, Error>;
 
+    /// Adds the request's own headers (fields marked `#[header("…")]`, such
+    /// as `Idempotency-Key`) to `headers`. Called once per call, before
+    /// [`Endpoint::body`]; the client sends them with every attempt.
+    /// Headers are not covered by the request signature (PROTOCOL §2).
+    /// The client refuses a call that sets a header it writes itself
+    /// (`Authorization`, `Accept`, `Content-Type`, `User-Agent`,
+    /// `Wechatpay-Serial`, …).
+    fn write_headers(&self, headers: &mut http::HeaderMap) -> Result<(), Error> {
+        let _ = headers;
+        Ok(())
+    }
+
     /// Replaces each sensitive field with its ciphertext. Called once, before
     /// [`Endpoint::body`], when [`Endpoint::HAS_SENSITIVE`] is `true`.
     fn encrypt_sensitive(
@@ -229,6 +241,27 @@ pub fn push_path_param(
         return Err(Error::build(format!("path parameter `{name}` is empty")));
     }
     percent_encode_into(out, &text);
+    Ok(())
+}
+
+/// Adds the header `name` with a [`Display`](fmt::Display) value: the
+/// text must be a valid HTTP header value (no control characters such as
+/// line breaks), else the call fails before anything is sent.
+pub fn push_header(
+    headers: &mut http::HeaderMap,
+    name: &str,
+    value: &dyn fmt::Display,
+) -> Result<(), Error> {
+    let header = http::HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| Error::build(format!("`{name}` is not a valid HTTP header name")))?;
+    let mut text = String::new();
+    let _ = write!(text, "{value}");
+    let value = http::HeaderValue::from_str(&text).map_err(|_| {
+        Error::build(format!(
+            "the value of header `{name}` holds characters not allowed in an HTTP header (such as a line break)"
+        ))
+    })?;
+    headers.append(header, value);
     Ok(())
 }
 

@@ -181,8 +181,9 @@ pub mod __private {
     pub use crate::download::{Download, DownloadEndpoint};
     pub use crate::endpoint::{
         Endpoint, QueryWriter, RequestBody, SensitiveFields, decode_json, decode_unit,
-        push_path_param,
+        push_header, push_path_param,
     };
+    pub use http::HeaderMap;
     pub use crate::error::Error;
     pub use http::Method;
     pub use serde;

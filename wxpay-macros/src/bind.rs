@@ -14,6 +14,8 @@ pub enum Place {
     Path,
     Query,
     Body,
+    /// `#[header("Name")]`: sent as a request header (the name is in [`Field::header`]).
+    Header,
     /// The `UploadFile` of an `upload` endpoint.
     File,
 }
@@ -35,6 +37,8 @@ pub struct Field {
     pub is_option: bool,
     pub place: Place,
     pub sensitive: bool,
+    /// The header name of a [`Place::Header`] field, as written.
+    pub header: Option<String>,
 }
 
 /// The struct, checked and classified.
@@ -134,30 +138,9 @@ pub fn bind(
             continue;
         };
         let name = field_ident.unraw().to_string();
-        let mut query_attr: Option<Span> = None;
-        let mut sensitive_attr: Option<Span> = None;
-        field.attrs.retain(|attr| {
-            let marker = if attr.path().is_ident("query") {
-                &mut query_attr
-            } else if attr.path().is_ident("sensitive") {
-                &mut sensitive_attr
-            } else {
-                return true;
-            };
-            if !matches!(attr.meta, syn::Meta::Path(_)) {
-                let which = if attr.path().is_ident("query") {
-                    "query"
-                } else {
-                    "sensitive"
-                };
-                errors.error(
-                    attr.path().span(),
-                    format!("`#[{which}]` takes no arguments"),
-                );
-            }
-            *marker = Some(attr.path().span());
-            false
-        });
+        let markers = take_markers(&mut field.attrs, &name, errors);
+        let query_attr = markers.query;
+        let sensitive_attr = markers.sensitive;
         let key = serde_rename(&field.attrs, errors).unwrap_or_else(|| name.clone());
         if !keep_serde_attrs {
             field.attrs.retain(|a| !a.path().is_ident("serde"));
@@ -176,11 +159,15 @@ pub fn bind(
                     span,
                     format!("`{name}` is an `UploadFile`: add the `upload` flag, e.g. `#[endpoint(POST, \"/v3/merchant/media/upload\", upload)]`"),
                 );
-            } else if in_path || query_attr.is_some() {
+            } else if in_path
+                || query_attr.is_some()
+                || markers.header.is_some()
+                || markers.body.is_some()
+            {
                 errors.error(
                     span,
                     format!(
-                        "`{name}` is the uploaded file; it cannot also be a path or query parameter"
+                        "`{name}` is the uploaded file; it cannot also be a path, query or header parameter"
                     ),
                 );
             } else if let Some(first) = fields.iter().find(|f: &&Field| f.place == Place::File) {
@@ -194,15 +181,57 @@ pub fn bind(
             }
             Place::File
         } else if in_path {
-            if let Some(span) = query_attr {
-                errors.error(
-                    span,
-                    format!("`{name}` is the path parameter `{{{name}}}`; remove `#[query]`"),
-                );
+            for (span, marker) in [
+                (query_attr, "#[query]"),
+                (markers.body, "#[body]"),
+                (markers.header.as_ref().map(|h| h.1), "#[header]"),
+            ] {
+                if let Some(span) = span {
+                    errors.error(
+                        span,
+                        format!("`{name}` is the path parameter `{{{name}}}`; remove `{marker}`"),
+                    );
+                }
             }
             Place::Path
+        } else if let Some((header, span)) = &markers.header {
+            for (other, marker) in [(query_attr, "#[query]"), (markers.body, "#[body]")] {
+                if other.is_some() {
+                    errors.error(
+                        *span,
+                        format!("`{name}` cannot be both `#[header]` and `{marker}`; keep one"),
+                    );
+                }
+            }
+            if flags.download.is_some() {
+                errors.error(
+                    *span,
+                    format!("`#[header]` on `{name}`: a `download` endpoint sends no headers of its own"),
+                );
+            }
+            if let Some(first) = fields.iter().find(|f: &&Field| {
+                !header.is_empty()
+                    && f.header
+                        .as_deref()
+                        .is_some_and(|h| h.eq_ignore_ascii_case(header))
+            }) {
+                errors.error(
+                    *span,
+                    format!(
+                        "`{}` and `{name}` are both the header `{header}`; keep one",
+                        first.ident.unraw()
+                    ),
+                );
+            }
+            Place::Header
         } else if let Some(span) = query_attr {
-            if body_method == Some(false) {
+            if let Some(body) = markers.body {
+                errors.error(
+                    body,
+                    format!("`{name}` cannot be both `#[query]` and `#[body]`; keep one"),
+                );
+            }
+            if body_method == Some(false) && markers.body.is_none() {
                 let m = method.unwrap_or("GET");
                 errors.error(
                     span,
@@ -212,6 +241,24 @@ pub fn bind(
                 );
             }
             Place::Query
+        } else if let Some(span) = markers.body {
+            match method {
+                Some("DELETE") => {}
+                Some(m) if has_body(m) => errors.error(
+                    span,
+                    format!(
+                        "`#[body]` on `{name}` is redundant: every non-path field of a {m} endpoint goes to the JSON body; remove it"
+                    ),
+                ),
+                Some(m) => errors.error(
+                    span,
+                    format!(
+                        "`#[body]` on `{name}`: a {m} request has no body; only DELETE takes `#[body]` fields"
+                    ),
+                ),
+                None => {}
+            }
+            Place::Body
         } else if body_method == Some(true) {
             Place::Body
         } else {
@@ -222,6 +269,7 @@ pub fn bind(
                 let where_ = match place {
                     Place::Path => "a path parameter",
                     Place::File => "the uploaded file",
+                    Place::Header => "a header",
                     _ => "in the query",
                 };
                 errors.error(
@@ -236,6 +284,7 @@ pub fn bind(
             is_option: is_option(&field.ty),
             place,
             sensitive: sensitive_attr.is_some(),
+            header: markers.header.map(|(h, _)| h),
         });
     }
 
@@ -267,6 +316,102 @@ pub fn bind(
         }
     }
     Some(Bound { ident, fields })
+}
+
+/// The field markers found on one field (each the span of its attribute).
+#[derive(Default)]
+struct Markers {
+    query: Option<Span>,
+    sensitive: Option<Span>,
+    body: Option<Span>,
+    /// `#[header("Name")]`: the name, and the span of the attribute.
+    header: Option<(String, Span)>,
+}
+
+/// Headers the client writes itself: a field may not set them.
+const RESERVED_HEADERS: [&str; 7] = [
+    "Authorization",
+    "Accept",
+    "Content-Type",
+    "Content-Length",
+    "Host",
+    "User-Agent",
+    "Wechatpay-Serial",
+];
+
+/// Removes `#[query]`, `#[sensitive]`, `#[body]` and `#[header("…")]` from
+/// `attrs` and returns what they said; malformed ones go to `errors`.
+fn take_markers(attrs: &mut Vec<syn::Attribute>, name: &str, errors: &mut Errors) -> Markers {
+    let mut m = Markers::default();
+    attrs.retain(|attr| {
+        let path = attr.path();
+        let span = path.span();
+        let which = ["query", "sensitive", "body", "header"]
+            .into_iter()
+            .find(|w| path.is_ident(w));
+        let Some(which) = which else {
+            return true;
+        };
+        if which == "header" {
+            m.header = header_marker(attr, name, errors).map(|h| (h, span));
+            if m.header.is_none() {
+                // Reported; still a header field, so nothing else is said about it.
+                m.header = Some((String::new(), span));
+            }
+            return false;
+        }
+        if !matches!(attr.meta, syn::Meta::Path(_)) {
+            errors.error(span, format!("`#[{which}]` takes no arguments"));
+        }
+        match which {
+            "query" => m.query = Some(span),
+            "sensitive" => m.sensitive = Some(span),
+            _ => m.body = Some(span),
+        }
+        false
+    });
+    m
+}
+
+/// The header name of `#[header("Name")]`, checked: a valid HTTP field
+/// name that the client does not write itself.
+fn header_marker(attr: &syn::Attribute, field: &str, errors: &mut Errors) -> Option<String> {
+    let span = attr.path().span();
+    let usage = format!("`#[header]` takes the header's name: `#[header(\"Idempotency-Key\")]` on `{field}`");
+    let lit = match &attr.meta {
+        syn::Meta::List(list) => match syn::parse2::<LitStr>(list.tokens.clone()) {
+            Ok(lit) => lit,
+            Err(_) => {
+                errors.error(span, usage);
+                return None;
+            }
+        },
+        _ => {
+            errors.error(span, usage);
+            return None;
+        }
+    };
+    let header = lit.value();
+    if header.is_empty() || !header.bytes().all(is_token_byte) {
+        errors.error(
+            lit.span(),
+            format!("`{header}` is not an HTTP header name (letters, digits and `-`, e.g. \"Idempotency-Key\")"),
+        );
+        return None;
+    }
+    if let Some(reserved) = RESERVED_HEADERS.iter().find(|r| r.eq_ignore_ascii_case(&header)) {
+        errors.error(
+            lit.span(),
+            format!("the client writes `{reserved}` itself; `{field}` cannot set it"),
+        );
+        return None;
+    }
+    Some(header)
+}
+
+/// RFC 9110 `tchar`: what an HTTP field name is made of.
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 /// Whether a `#[derive(…)]` still to run names `Serialize` or `Deserialize`.

@@ -206,10 +206,24 @@ pub fn endpoint(attr: TokenStream, item: TokenStream) -> TokenStream {
         &mut errors,
     );
 
-    let generated = match (&args.method, &args.path, &template, &bound) {
-        (Some(method), Some(path), Some(template), Some(bound)) if errors.is_empty() => {
+    let fn_name = match &args.method_name {
+        Some(name) => Some(name.clone()),
+        None => match expand::default_method_name(&input.ident) {
+            Ok(name) => Some(name),
+            Err(message) => {
+                errors.error(input.ident.span(), message);
+                None
+            }
+        },
+    };
+
+    let generated = match (&args.method, &args.path, &template, &bound, &fn_name) {
+        (Some(method), Some(path), Some(template), Some(bound), Some(fn_name))
+            if errors.is_empty() =>
+        {
             expand::expand(&expand::Checked {
                 input: &input,
+                fn_name,
                 args: &args,
                 method,
                 path,

@@ -2,7 +2,10 @@
 //!
 //! A template is `/`-separated segments; a segment is either literal text
 //! (sent as is, so it may only hold characters that need no
-//! percent-encoding) or one parameter `{name}` naming a field.
+//! percent-encoding) or one parameter `{name}` naming a field. A template
+//! may end with `/` (WeChat Pay documents a few paths that way, and the
+//! slash is part of the path the platform routes and the signature
+//! covers); an empty segment anywhere else (`//`) is a mistake.
 
 /// One segment of a path template.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +20,8 @@ pub enum Segment {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
     pub segments: Vec<Segment>,
+    /// The path ends with `/`, kept on the wire.
+    pub trailing_slash: bool,
 }
 
 impl Template {
@@ -50,6 +55,11 @@ pub fn parse(path: &str) -> Result<Template, Vec<String>> {
     let mut segments = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     let mut sofar = String::new();
+    // One trailing `/` after at least one segment is part of the path.
+    let (rest, trailing_slash) = match rest.strip_suffix('/') {
+        Some(inner) if !inner.is_empty() => (inner, true),
+        _ => (rest, false),
+    };
     for raw in rest.split('/') {
         if raw.is_empty() {
             errors.push(format!(
@@ -77,7 +87,10 @@ pub fn parse(path: &str) -> Result<Template, Vec<String>> {
         }
     }
     if errors.is_empty() {
-        Ok(Template { segments })
+        Ok(Template {
+            segments,
+            trailing_slash,
+        })
     } else {
         Err(errors)
     }
@@ -196,13 +209,31 @@ mod tests {
             ["empty path segment after `/v3`; remove the extra `/`"]
         );
         assert_eq!(
-            parse("/v3/x/").unwrap_err(),
+            parse("/v3/x//").unwrap_err(),
             ["empty path segment after `/v3/x`; remove the extra `/`"]
+        );
+        assert_eq!(
+            parse("/v3//x/").unwrap_err(),
+            ["empty path segment after `/v3`; remove the extra `/`"]
         );
         assert_eq!(
             parse("//x").unwrap_err(),
             ["empty path segment after `/`; remove the extra `/`"]
         );
+    }
+
+    #[test]
+    fn one_trailing_slash_is_kept() {
+        let t = parse("/v3/applyment4sub/applyment/").unwrap();
+        assert!(t.trailing_slash);
+        assert_eq!(
+            t.segments,
+            vec![lit("v3"), lit("applyment4sub"), lit("applyment")]
+        );
+        assert!(!parse("/v3/x").unwrap().trailing_slash);
+        let t = parse("/v3/x/{id}/").unwrap();
+        assert!(t.trailing_slash);
+        assert_eq!(t.params().collect::<Vec<_>>(), ["id"]);
     }
 
     #[test]

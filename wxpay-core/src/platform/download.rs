@@ -122,6 +122,7 @@ pub(crate) async fn download(client: &Client) -> Result<RefreshReport, Error> {
         template: <Certificates as Endpoint>::PATH,
         path_and_query: &path,
         body: &RequestBody::Empty,
+        headers: &http::HeaderMap::new(),
         serial: serial.as_deref(),
         may_refresh: false,
     };

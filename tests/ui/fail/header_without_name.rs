@@ -1,0 +1,9 @@
+use wxpay_core::endpoint;
+
+#[endpoint(POST, "/v3/marketing/partnerships/build")]
+pub struct Build {
+    #[header]
+    pub idempotency_key: String,
+}
+
+fn main() {}
