@@ -3,8 +3,8 @@
 //! Some answers are files, not JSON, and carry no signature by design
 //! (PROTOCOL §3): `/v3/billdownload/file` and kin. Their request is signed
 //! like any other; their integrity comes from a digest announced, signed,
-//! by the call that handed out the download URL (`hash_value` of
-//! [`BillFile`]).
+//! by the call that handed out the download URL (`hash_value` of a bill's
+//! `BillFile`).
 //!
 //! - [`Client::download_url`] fetches a URL the platform handed out. The
 //!   URL must be on the client's own host (scheme, host and port of the
@@ -21,11 +21,15 @@
 //!   original bill, and the end of the stream is only reported once it
 //!   matched; a mismatch is [`Error::Download`] naming both digests.
 //!
+//! The bill helpers ([`Client::download_bill`],
+//! [`Client::download_encrypted_bill`]) come with the `bill` feature.
+//!
 //! ```no_run
+//! # #[cfg(feature = "bill")]
+//! # async fn run(client: wxpay_core::Client) -> Result<(), Box<dyn std::error::Error>> {
 //! use wxpay_core::prelude::*;
 //! use wxpay_core::v3::bill::Tradebill;
 //!
-//! # async fn run(client: Client) -> Result<(), Box<dyn std::error::Error>> {
 //! let file = client
 //!     .tradebill(Tradebill { bill_date: "2026-05-01".into(), tar_type: Some("GZIP".into()), ..Default::default() })
 //!     .await?;
@@ -52,6 +56,7 @@ use crate::error::{
     BuildError, DownloadError, DownloadErrorKind, Error, TransportError, TransportErrorKind,
 };
 use crate::upload::hex;
+#[cfg(feature = "bill")]
 use crate::v3::bill::{BillFile, EncryptedBillFile};
 use crate::verify::{header_str, headers};
 
@@ -98,7 +103,10 @@ impl Client {
         let path_and_query = same_origin_path(self.base_url(), url)?;
         self.fetch(&path_and_query).await
     }
+}
 
+#[cfg(feature = "bill")]
+impl Client {
     /// Downloads a bill announced by [`Tradebill`](crate::v3::bill::Tradebill)
     /// or [`Fundflowbill`](crate::v3::bill::Fundflowbill): fetches its
     /// `download_url`, decompresses it when it was asked for with
@@ -142,7 +150,9 @@ impl Client {
         checked.raw_hasher = Some(Sha1::new());
         Ok(checked)
     }
+}
 
+impl Client {
     /// A signed `GET` whose answer is streamed and not verified.
     async fn fetch(&self, path_and_query: &str) -> Result<Download, Error> {
         let request = self
@@ -610,6 +620,7 @@ struct GcmDecrypt {
 }
 
 impl GcmDecrypt {
+    #[cfg_attr(not(any(feature = "bill", test)), allow(dead_code))]
     fn new(key: &[u8], nonce: &[u8]) -> Result<Self, Error> {
         if key.len() != 32 {
             return Err(Error::build(format!(

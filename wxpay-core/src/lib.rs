@@ -130,7 +130,8 @@ pub use http;
 pub use serde;
 pub use serde_json;
 
-/// The client, its configuration, and every built-in endpoint's client method.
+/// The client, its configuration, and the client method of every endpoint
+/// of the enabled areas (their `…Ext` traits, imported as `_`).
 ///
 /// ```
 /// use wxpay_core::prelude::*;
@@ -140,38 +141,7 @@ pub mod prelude {
     pub use crate::credentials::Credentials;
     pub use crate::error::Error;
     pub use crate::retry::{CallOptions, RetryPolicy};
-    pub use crate::v3::CertificatesExt as _;
-    pub use crate::v3::bill::{
-        FundflowbillExt as _, SubMerchantFundflowbillExt as _, TradebillExt as _,
-    };
-    pub use crate::v3::billdownload::FileExt as _;
-    pub use crate::v3::marketing::favor::media::ImageUploadExt as _;
-    pub use crate::v3::merchant::media::{UploadExt as _, VideoUploadExt as _};
-    pub use crate::v3::password_exempt_contract::contracts::ecommerce::pre_entrust_sign::{
-        MiniProgramExt as _, PayRedirectSignExt as _,
-    };
-    pub use crate::v3::password_exempt_contract::contracts::normal::pre_entrust_sign::{
-        MiniProgramExt as _, PayRedirectSignExt as _,
-    };
-    pub use crate::v3::password_exempt_contract::contracts::qs::pre_entrust_sign::{
-        MiniProgramExt as _, PayRedirectSignExt as _,
-    };
-    pub use crate::v3::password_exempt_contract::contracts::service_id::OutContractCodeExt as _;
-    pub use crate::v3::password_exempt_contract::contracts::service_id::out_contract_code::TerminateExt as _;
-    pub use crate::v3::password_exempt_contract::contracts::service_provider::pre_entrust_sign::{
-        MiniProgramExt as _, PayRedirectSignExt as _,
-    };
-    pub use crate::v3::pay::partner::transactions::out_trade_no::CloseExt as _;
-    pub use crate::v3::pay::partner::transactions::{
-        AppWithContractExt as _, IdExt as _, JsapiWithContractExt as _, OutTradeNoExt as _,
-    };
-    pub use crate::v3::pay::transactions::out_trade_no::CloseExt as _;
-    pub use crate::v3::pay::transactions::{
-        AppWithContractExt as _, IdExt as _, JsapiWithContractExt as _, OutTradeNoExt as _,
-    };
-    pub use crate::v3::refund::domestic::refunds::ApplyAbnormalRefundExt as _;
-    pub use crate::v3::refund::domestic::{GetRefundsExt as _, PostRefundsExt as _};
-    pub use crate::v3::transfer::BatchesExt as _;
+    pub use crate::v3::prelude::*;
 }
 
 /// What `#[endpoint]` expansions use; not part of the public API.

@@ -78,23 +78,58 @@ impl Catalog {
             })
             .collect();
         let plans: Vec<OpPlan> = self.emitted.iter().map(|(_, p)| p.clone()).collect();
-        emit::render(&entries, &plans, &self.deferred, opts)
+        let curated: Vec<emit::CuratedEntry> = self
+            .ops
+            .iter()
+            .zip(&self.names)
+            .filter(|(op, _)| opts.curated.contains(&op.id()))
+            .map(|(op, names)| emit::CuratedEntry {
+                home: Entry { op, names }.home(),
+                type_name: names.type_name.clone(),
+                area: op.area.clone(),
+                root: names.module.len() == 1,
+            })
+            .collect();
+        emit::render(&entries, &plans, &self.deferred, &curated, opts)
     }
 
-    /// The `[features]` lines for wxpay-core's Cargo.toml (phase 2).
-    pub fn features_toml(&self) -> String {
-        let mut areas: Vec<&str> = self.ops.iter().map(|o| o.area.as_str()).collect();
+    /// `(id, names, home module)` of every operation, for checking the
+    /// hand-written ones.
+    pub fn homes(&self) -> Vec<(String, &Names, Vec<String>)> {
+        self.ops
+            .iter()
+            .zip(&self.names)
+            .map(|(op, names)| (op.id(), names, Entry { op, names }.home()))
+            .collect()
+    }
+
+    /// The `[features]` lines of the areas: one feature per top-level API
+    /// area with something to compile (not the inbound-only `webhooks`, nor
+    /// the `ungated` ones), and `all-apis`.
+    pub fn features_toml(&self, opts: &emit::Options) -> String {
+        let mut areas: Vec<&str> = self
+            .emitted
+            .iter()
+            .map(|(i, _)| self.ops[*i].area.as_str())
+            .chain(
+                self.ops
+                    .iter()
+                    .filter(|o| opts.curated.contains(&o.id()))
+                    .map(|o| o.area.as_str()),
+            )
+            .filter(|a| !opts.ungated.contains(*a))
+            .collect();
         areas.sort_unstable();
         areas.dedup();
         let mut out = format!(
-            "{}\n# One feature per top-level APIv3 area.\n",
+            "{}\n# One feature per top-level APIv3 area (see ARCHITECTURE.md, \"Features\").\n",
             emit::HEADER.replace("//", "#")
         );
         for a in &areas {
             out.push_str(&format!("{a} = []\n"));
         }
         let all: Vec<String> = areas.iter().map(|a| format!("{a:?}")).collect();
-        out.push_str(&format!("all-apis = [{}]\n", all.join(", ")));
+        out.push_str(&format!("## Every API area.\nall-apis = [{}]\n", all.join(", ")));
         out
     }
 

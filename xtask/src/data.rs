@@ -171,76 +171,175 @@ fn required_fields(s: &Schema, prefix: &str, out: &mut Vec<Value>, depth: usize)
     }
 }
 
-/// One line of the spec-mode file.
+/// Paths (`a.b`, `list[].c`) of the request body's fields the client
+/// encrypts (`format: base64` strings, or arrays of them; what the
+/// generator marks `#[sensitive]`).
+fn sensitive_paths(s: &Schema, prefix: &str, out: &mut Vec<String>, depth: usize) {
+    if depth > 12 {
+        return;
+    }
+    for (name, p) in &s.properties {
+        let path = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        let base64 = |x: &Schema| x.ty() == Ty::String && x.format.as_deref() == Some("base64");
+        match p.ty() {
+            _ if base64(p) => out.push(path),
+            Ty::Array => match p.items.as_deref() {
+                Some(items) if base64(items) => out.push(path),
+                Some(items) if items.ty() == Ty::Object => {
+                    sensitive_paths(items, &format!("{path}[]"), out, depth + 1);
+                }
+                _ => {}
+            },
+            Ty::Object => sensitive_paths(p, &path, out, depth + 1),
+            _ => {}
+        }
+    }
+}
+
+/// The schema of an upload's JSON `meta` part, as the client sends it:
+/// the `meta` object's members but `filename` and `sha256` (which the
+/// client computes), and the other non-file parts.
+fn upload_meta(op: &Operation) -> Schema {
+    let mut meta = Schema {
+        ty: Some(Ty::Object),
+        ..Schema::default()
+    };
+    for p in op.params.iter().filter(|p| p.location == Location::Form) {
+        if p.schema.ty() == Ty::File {
+            continue;
+        }
+        for (name, s, required) in crate::types::upload_meta_fields(p) {
+            if required {
+                meta.required.push(name.clone());
+            }
+            meta.properties.push((name, s.clone()));
+        }
+    }
+    meta
+}
+
+/// The body schema as sent: the JSON body, or an upload's `meta`.
+fn body_schema(op: &Operation) -> Option<Schema> {
+    if op.multipart {
+        Some(upload_meta(op))
+    } else {
+        op.body.clone()
+    }
+}
+
+/// One line of the spec-mode file: what the sandbox checks and answers.
+/// Empty lists and `false` flags are left out; path parameters are read
+/// from the template.
 pub fn spec_mode_entry(op: &Operation) -> Value {
-    let path_params: Vec<&str> = op
-        .params
-        .iter()
-        .filter(|p| p.location == Location::Path)
-        .map(|p| p.name.as_str())
-        .collect();
+    let mut entry = Map::new();
+    entry.insert("method".into(), Value::from(op.method.clone()));
+    entry.insert("path".into(), Value::from(op.path.clone()));
+    entry.insert("status".into(), Value::from(op.status));
     let required_query: Vec<Value> = op
         .params
         .iter()
         .filter(|p| p.location == Location::Query && p.required)
-        .map(|p| json!({ "name": p.name, "type": type_name(&p.schema) }))
+        .map(|p| json!([p.name, type_name(&p.schema)]))
         .collect();
-    let mut required_body = Vec::new();
-    if let Some(b) = &op.body {
-        required_fields(b, "", &mut required_body, 0);
+    if !required_query.is_empty() {
+        entry.insert("query".into(), Value::Array(required_query));
     }
-    let response = if op.download {
-        Value::Null
-    } else {
-        op.response
+    let headers: Vec<Value> = op
+        .headers
+        .iter()
+        .filter(|h| h.required)
+        .map(|h| Value::from(h.name.clone()))
+        .collect();
+    if !headers.is_empty() {
+        entry.insert("headers".into(), Value::Array(headers));
+    }
+    if let Some(b) = body_schema(op) {
+        let mut fields = Vec::new();
+        required_fields(&b, "", &mut fields, 0);
+        let fields: Vec<Value> = fields
+            .into_iter()
+            .map(|f| json!([f["field"], f["type"]]))
+            .collect();
+        entry.insert("body".into(), Value::Array(fields));
+        let mut sensitive = Vec::new();
+        sensitive_paths(&b, "", &mut sensitive, 0);
+        if !sensitive.is_empty() {
+            entry.insert("sensitive".into(), json!(sensitive));
+        }
+    }
+    for (flag, on) in [
+        ("serial", op.wechatpay_serial),
+        ("upload", op.multipart),
+        ("download", op.download),
+    ] {
+        if on {
+            entry.insert(flag.into(), Value::Bool(true));
+        }
+    }
+    if !op.download && op.status != 204 {
+        let response = op
+            .response
             .as_ref()
             .and_then(|r| example(r, "", 0))
-            .unwrap_or(Value::Null)
-    };
-    json!({
-        "method": op.method,
-        "path": op.path,
-        "path_params": path_params,
-        "required_query": required_query,
-        "required_body": required_body,
-        "wechatpay_serial": op.wechatpay_serial,
-        "upload": op.multipart,
-        "download": op.download,
-        "status": op.status,
-        "response": response,
-    })
+            .unwrap_or_else(|| Value::Object(Map::new()));
+        entry.insert("response".into(), response);
+    }
+    Value::Object(entry)
 }
 
-/// One line of the example-requests file: path, query and body values.
-pub fn example_request(op: &Operation) -> Value {
-    let mut path = Map::new();
-    let mut query = Map::new();
-    let mut form = Map::new();
-    for p in &op.params {
-        if !(p.required || p.schema.example.is_some()) {
+/// Example values of one request, by where they go (wire names).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Examples {
+    pub path: Map<String, Value>,
+    pub query: Map<String, Value>,
+    pub headers: Map<String, Value>,
+    /// The JSON body, or an upload's `meta` members.
+    pub body: Map<String, Value>,
+}
+
+/// Example values of a request: every required field and every field the
+/// spec gives an example for, coerced to the generated types.
+pub fn examples(op: &Operation) -> Examples {
+    let mut out = Examples::default();
+    for p in op.params.iter().chain(&op.headers) {
+        if !(p.required || p.schema.example.is_some()) || p.location == Location::Form {
             continue;
         }
         let mut v = example(&p.schema, &p.name, 0).unwrap_or(Value::Null);
         if p.location == Location::Path && v.as_str().is_some_and(str::is_empty) {
             v = Value::String(p.name.clone());
         }
-        match p.location {
-            Location::Path => path.insert(p.name.clone(), v),
-            Location::Query => query.insert(p.name.clone(), v),
-            Location::Form => form.insert(p.name.clone(), v),
-            Location::Header => None,
+        let map = match p.location {
+            Location::Path => &mut out.path,
+            Location::Query => &mut out.query,
+            Location::Header => &mut out.headers,
+            Location::Form => continue,
         };
+        map.insert(p.name.clone(), v);
     }
-    let body = op.body.as_ref().map(|b| Value::Object(object(b, 0)));
+    if let Some(b) = body_schema(op) {
+        out.body = object(&b, 0);
+    }
+    out
+}
+
+/// One line of the example-requests file: path, query, header and body values.
+pub fn example_request(op: &Operation) -> Value {
+    let e = examples(op);
+    let body = (op.body.is_some() || op.multipart).then(|| Value::Object(e.body));
     let mut entry = json!({
         "method": op.method,
         "path": op.path,
-        "path_params": path,
-        "query": query,
+        "path_params": e.path,
+        "query": e.query,
         "body": body,
     });
-    if !form.is_empty() {
-        entry["form"] = Value::Object(form);
+    if !e.headers.is_empty() {
+        entry["headers"] = Value::Object(e.headers);
     }
     entry
 }

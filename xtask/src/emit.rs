@@ -34,6 +34,12 @@ pub struct Options {
     pub curated: BTreeSet<String>,
     /// Hand-written files to mount, by module: `mod f; pub use f::*;`.
     pub mounts: BTreeMap<Vec<String>, Vec<String>>,
+    /// Public names the hand-written files add to their module, with the
+    /// file (stem) adding each: a generated item of the same name would
+    /// silently shadow the glob re-export, so it is an error.
+    pub hand_items: BTreeMap<Vec<String>, Vec<(String, String)>>,
+    /// Areas declared without a feature gate (code outside `v3` needs them).
+    pub ungated: BTreeSet<String>,
     /// How rule 4 prefixes shared client method names.
     pub method_prefix: crate::naming::MethodPrefix,
 }
@@ -41,19 +47,31 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            enum_macro: "crate::codegen_support::open_enum".into(),
-            file_type: "crate::codegen_support::UploadFile".into(),
-            upload: false,
-            download: false,
-            trailing_slash: false,
-            headers: false,
-            delete_body: false,
+            enum_macro: "wxpay_core::open_enum".into(),
+            file_type: "wxpay_core::upload::UploadFile".into(),
+            upload: true,
+            download: true,
+            trailing_slash: true,
+            headers: true,
+            delete_body: true,
             features: true,
             curated: BTreeSet::new(),
             mounts: BTreeMap::new(),
+            hand_items: BTreeMap::new(),
+            ungated: BTreeSet::new(),
             method_prefix: crate::naming::MethodPrefix::Nearest,
         }
     }
+}
+
+/// A hand-written operation, as the generated tree sees it: its type lives
+/// in `home` (a mounted file), and its `…Ext` trait joins the prelude.
+pub struct CuratedEntry {
+    pub home: Vec<String>,
+    pub type_name: String,
+    pub area: String,
+    /// Right under `/v3/` (re-exported from `v3`).
+    pub root: bool,
 }
 
 /// One operation with its names.
@@ -180,12 +198,39 @@ pub fn render(
     entries: &[Entry<'_>],
     plans: &[OpPlan],
     deferred: &[(String, String, String)],
+    curated: &[CuratedEntry],
     opts: &Options,
 ) -> Result<BTreeMap<String, String>, String> {
     let mut root = Module::default();
     let mut bodies: BTreeMap<(Vec<String>, String), String> = BTreeMap::new();
     let mut root_exports: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // `…Ext` traits of every endpoint, generated or not, by area: the prelude.
+    let mut traits: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in curated {
+        let t = &c.type_name;
+        traits
+            .entry(snake(&c.area))
+            .or_default()
+            .push(format!("{}::{t}Ext", c.home.join("::")));
+        if c.root {
+            let exports = root_exports.entry(snake(&c.area)).or_default();
+            exports.extend([t.clone(), format!("{t}Ext")]);
+            let response = format!("{t}Response");
+            if opts
+                .hand_items
+                .get(&c.home)
+                .is_some_and(|items| items.iter().any(|(n, _)| *n == response))
+            {
+                exports.push(response);
+            }
+        }
+    }
     for (e, plan) in entries.iter().zip(plans) {
+        traits.entry(snake(&e.op.area)).or_default().push(format!(
+            "{}::{}Ext",
+            e.home().join("::"),
+            e.names.type_name
+        ));
         let home = e.home();
         let models = e.models_module();
         let code = endpoint_code(e, plan, &home, &models, opts);
@@ -241,6 +286,7 @@ pub fn render(
         }
         m.mounts = files.clone();
     }
+    check_hand_items(&mut root, opts)?;
     let mut areas: BTreeMap<String, String> = BTreeMap::new();
     for module in opts.mounts.keys() {
         if let Some(area) = module.get(1) {
@@ -257,18 +303,27 @@ pub fn render(
     for e in entries {
         areas.insert(snake(&e.op.area), e.op.area.clone());
     }
-    for (_, _, area) in deferred {
-        areas.entry(snake(area)).or_insert_with(|| area.clone());
+    for c in curated {
+        areas.insert(snake(&c.area), c.area.clone());
     }
 
     let mut files = BTreeMap::new();
     let v3 = root.children.remove("v3").unwrap_or_default();
     let mut v3_children = v3.children;
-    let mut mod_rs = format!(
-        "{HEADER}\n//! Typed APIv3 endpoints generated from the spec: one module per area,\n//! each behind the cargo feature of the same name.\n\n"
-    );
+    let mut mod_rs = format!("{HEADER}\n{MOD_DOC}\n");
+    let mut prelude = String::new();
     for (file, area) in &areas {
         let module = v3_children.remove(file).unwrap_or_default();
+        if module.children.contains_key("prelude") {
+            return Err(format!(
+                "the area `{area}` has a module `prelude`, the name of its generated prelude"
+            ));
+        }
+        let gate = if opts.features && !opts.ungated.contains(area) {
+            format!("#[cfg(feature = {area:?})]\n")
+        } else {
+            String::new()
+        };
         let mut out = String::new();
         let _ = writeln!(out, "{HEADER}");
         let _ = writeln!(out, "//! `/v3/{area}/…`");
@@ -290,20 +345,89 @@ pub fn render(
             &bodies,
             opts,
         );
+        let mut area_traits = traits.get(file).cloned().unwrap_or_default();
+        area_traits.sort();
+        let _ = writeln!(
+            out,
+            "/// The client methods of `/v3/{area}/…`: `use wxpay_core::v3::{file}::prelude::*;`\n\
+             /// (or `wxpay_core::prelude::*` for every enabled area).\n\
+             pub mod prelude {{"
+        );
+        for t in &area_traits {
+            let _ = writeln!(out, "pub use crate::{t} as _;");
+        }
+        out.push_str("}\n");
         files.insert(format!("{file}.rs"), out);
-        if opts.features {
-            let _ = writeln!(mod_rs, "#[cfg(feature = {area:?})]");
-        }
-        let _ = writeln!(mod_rs, "pub mod {file};");
+        let _ = write!(mod_rs, "{gate}pub mod {file};\n");
         if let Some(exports) = root_exports.get(file) {
-            if opts.features {
-                let _ = writeln!(mod_rs, "#[cfg(feature = {area:?})]");
-            }
-            let _ = writeln!(mod_rs, "pub use {file}::{{{}}};", exports.join(", "));
+            let _ = write!(mod_rs, "{gate}pub use {file}::{{{}}};\n", exports.join(", "));
         }
+        let _ = write!(prelude, "{gate}pub use super::{file}::prelude::*;\n");
     }
+    let _ = write!(
+        mod_rs,
+        "\n/// The client methods of every enabled area (each endpoint's `…Ext` trait).\npub mod prelude {{\n{prelude}}}\n"
+    );
     files.insert("mod.rs".into(), mod_rs);
     Ok(files)
+}
+
+/// The doc of `v3/mod.rs`.
+const MOD_DOC: &str = "//! Typed APIv3 endpoints, in modules that mirror their URL: the request for
+//! `POST /v3/pay/transactions/jsapi-with-contract` is
+//! `v3::pay::transactions::JsapiWithContract`.
+//!
+//! Generated from WeChat Pay's OpenAPI spec by `cargo xtask codegen`, except
+//! the endpoints written by hand in files under `src/v3/<area>/…`, which
+//! the generated modules mount. Each top-level area is a cargo feature of
+//! the same name (`certificates`, which the client itself needs, is always
+//! compiled); `all-apis` enables every one. `POST /v3/webhooks` is the
+//! notification the platform sends, not a call: see [`crate::notify`].
+//!
+//! Each request struct is declared with [`#[endpoint]`](macro@crate::endpoint)
+//! and comes with an extension trait adding a method to
+//! [`Client`](crate::Client); [`prelude`](crate::prelude) brings all of them
+//! into scope.
+";
+
+/// Refuses a generated name (endpoint, answer, `…Ext`, model, child module)
+/// equal to a public name of a hand-written file of the same module, which
+/// the glob re-export would lose silently, and two hand-written files of one
+/// module exporting the same name.
+fn check_hand_items(root: &mut Module, opts: &Options) -> Result<(), String> {
+    let mut problems = Vec::new();
+    for (module, items) in &opts.hand_items {
+        let m = root.at(module);
+        let mut generated: Vec<String> = m.children.keys().cloned().collect();
+        for (t, _) in &m.endpoints {
+            generated.extend([t.clone(), format!("{t}Response"), format!("{t}Ext")]);
+        }
+        generated.extend(m.models.iter().map(|x| x.name().to_owned()));
+        if module.len() == 2 {
+            generated.push("prelude".into());
+        }
+        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+        for (name, file) in items {
+            if generated.contains(name) {
+                problems.push(format!(
+                    "`{}::{name}` is both generated and exported by the hand-written `{}/{file}.rs`",
+                    module.join("::"),
+                    module[1..].join("/")
+                ));
+            }
+            if let Some(other) = seen.insert(name, file) {
+                problems.push(format!(
+                    "`{}::{name}` is exported by both `{other}.rs` and `{file}.rs`",
+                    module.join("::")
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
 }
 
 fn write_module_body(
@@ -562,11 +686,18 @@ fn field_code(
     if request && f.place == Place::Query && body_method {
         out.push_str("#[query]\n");
     }
+    if request && f.place == Place::Body && !body_method {
+        // A DELETE carrying a JSON body field.
+        out.push_str("#[body]\n");
+    }
+    if f.place == Place::Header {
+        let _ = writeln!(out, "#[header({:?})]", f.wire);
+    }
     if f.sensitive {
         out.push_str("#[sensitive]\n");
     }
     let unraw = crate::naming::unraw(&f.ident);
-    let rename = unraw != f.wire;
+    let rename = unraw != f.wire && f.place != Place::Header;
     let optional = !f.required;
     match (rename, optional && !request) {
         (true, true) => {

@@ -1,13 +1,16 @@
 //! `cargo xtask`: repository tasks. See `xtask/README.md`.
 //!
 //! ```text
-//! cargo xtask codegen [--spec DIR] [--out DIR] [--extras DIR] [--check] [--report] [--names] [--data]
-//!                     [--compile-check AREAS] [--curated DIR] [--enable FLAGS]
-//!                     [--enum-macro PATH] [--file-type PATH] [--no-features]
-//!                     [--method-prefix nearest|literal]
+//! cargo xtask codegen [--check] [--report] [--names] [--spec DIR]
+//!                     [--out DIR [--extras DIR] [--data] [--compile-check AREAS]]
+//!                     [--curated DIR|none] [--enable FLAGS] [--disable FLAGS]
+//!                     [--enum-macro PATH] [--file-type PATH] [--ungated AREAS]
+//!                     [--no-features] [--method-prefix nearest|literal]
 //! ```
 
+mod catalogue;
 mod codegen;
+mod curated;
 mod data;
 mod doc;
 mod emit;
@@ -26,22 +29,34 @@ use crate::emit::Options;
 
 const USAGE: &str = "usage: cargo xtask codegen [options]
 
-  --spec DIR            the spec's root, holding docs/ (default: ../shared/spec/wechatpay-openapi)
-  --out DIR             where to write v3/mod.rs and v3/<area>.rs (default: target/codegen)
-  --extras DIR          where to write features.toml and data/ (default: target/codegen)
-  --check               write nothing; fail if --out differs from what would be generated
+Without --out, regenerates the workspace: wxpay-core/src/v3/{mod.rs,<area>.rs},
+the area features in wxpay-core/Cargo.toml, wxpay-sandbox/data/spec-mode.json
+and tests/tests/catalogue.rs.
+
+  --check               write nothing; fail if any of those differs from what would be generated
   --report              print the report (counts, malformed types, base64, uploads, …)
   --names               print the name table (method, path, type, client method, models module)
-  --data                also write data/spec-mode.json and data/example-requests.json
-  --compile-check AREAS write target/codegen-check/, a crate holding the areas (comma-separated,
-                        or `all`) as modules over wxpay-core, to `cargo check`
-  --curated DIR         leave alone the operations declared with #[endpoint] in DIR's .rs files
-  --enable FLAGS        emit what the macro cannot express yet (comma-separated):
-                        upload, download, trailing-slash, headers, delete-body
-  --enum-macro PATH     the open-enum macro (default: crate::codegen_support::open_enum)
-  --file-type PATH      the upload file type (default: crate::codegen_support::UploadFile)
+  --spec DIR            the spec's root, holding docs/ (default: ../shared/spec/wechatpay-openapi)
+  --out DIR             scratch mode: write DIR/v3/{mod.rs,<area>.rs} only, with
+                        features.toml (and --data's files) under --extras (default: DIR)
+  --data                scratch mode: also write data/spec-mode.json and data/example-requests.json
+  --compile-check AREAS scratch mode: write target/codegen-check/, a crate holding the areas
+                        (comma-separated, or `all`) as modules over wxpay-core, to `cargo check`
+  --curated DIR|none    leave alone the operations declared with #[endpoint] in DIR's .rs files
+                        and mount those files (default: wxpay-core/src/v3; none in scratch mode)
+  --enable FLAGS        emit (default: all of them) upload, download, trailing-slash, headers, delete-body
+  --disable FLAGS       do not emit those
+  --enum-macro PATH     the open-enum macro (default: wxpay_core::open_enum)
+  --file-type PATH      the upload file type (default: wxpay_core::upload::UploadFile)
+  --ungated AREAS       areas compiled whatever the features (default: certificates)
   --no-features         declare the areas without #[cfg(feature = …)]
   --method-prefix STYLE rule 4 for shared client methods: `nearest` (default) or `literal`";
+
+/// Where the workspace keeps what the generator writes (relative to its root).
+const CORE_SRC: &str = "wxpay-core/src";
+const CORE_MANIFEST: &str = "wxpay-core/Cargo.toml";
+const SANDBOX_DATA: &str = "wxpay-sandbox/data/spec-mode.json";
+const CATALOGUE_TEST: &str = "tests/tests/catalogue.rs";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -62,15 +77,40 @@ fn workspace_root() -> PathBuf {
 
 struct Cli {
     spec: PathBuf,
-    out: PathBuf,
-    extras: PathBuf,
+    /// `None`: the workspace (core mode).
+    out: Option<PathBuf>,
+    extras: Option<PathBuf>,
     check: bool,
     report: bool,
     names: bool,
     data: bool,
     compile_check: Option<String>,
-    curated: Option<PathBuf>,
+    /// `Some(None)`: `--curated none`.
+    curated: Option<Option<PathBuf>>,
     opts: Options,
+}
+
+fn flags(value: &str) -> Result<Vec<&str>, String> {
+    let list: Vec<&str> = value.split(',').filter(|f| !f.is_empty()).collect();
+    for f in &list {
+        if !matches!(
+            *f,
+            "upload" | "download" | "trailing-slash" | "headers" | "delete-body"
+        ) {
+            return Err(format!("unknown flag `{f}`\n\n{USAGE}"));
+        }
+    }
+    Ok(list)
+}
+
+fn set_flag(opts: &mut Options, flag: &str, on: bool) {
+    match flag {
+        "upload" => opts.upload = on,
+        "download" => opts.download = on,
+        "trailing-slash" => opts.trailing_slash = on,
+        "headers" => opts.headers = on,
+        _ => opts.delete_body = on,
+    }
 }
 
 fn parse(args: &[String]) -> Result<Cli, String> {
@@ -83,8 +123,8 @@ fn parse(args: &[String]) -> Result<Cli, String> {
     }
     let mut cli = Cli {
         spec: root.join("../shared/spec/wechatpay-openapi"),
-        out: root.join("target/codegen"),
-        extras: root.join("target/codegen"),
+        out: None,
+        extras: None,
         check: false,
         report: false,
         names: false,
@@ -93,6 +133,7 @@ fn parse(args: &[String]) -> Result<Cli, String> {
         curated: None,
         opts: Options::default(),
     };
+    cli.opts.ungated.insert("certificates".into());
     while let Some(arg) = it.next() {
         let mut value = |name: &str| {
             it.next()
@@ -101,17 +142,27 @@ fn parse(args: &[String]) -> Result<Cli, String> {
         };
         match arg.as_str() {
             "--spec" => cli.spec = PathBuf::from(value("--spec")?),
-            "--out" => cli.out = PathBuf::from(value("--out")?),
-            "--extras" => cli.extras = PathBuf::from(value("--extras")?),
+            "--out" => cli.out = Some(PathBuf::from(value("--out")?)),
+            "--extras" => cli.extras = Some(PathBuf::from(value("--extras")?)),
             "--check" => cli.check = true,
             "--report" => cli.report = true,
             "--names" => cli.names = true,
             "--data" => cli.data = true,
             "--compile-check" => cli.compile_check = Some(value("--compile-check")?),
-            "--curated" => cli.curated = Some(PathBuf::from(value("--curated")?)),
+            "--curated" => {
+                let v = value("--curated")?;
+                cli.curated = Some((v != "none").then(|| PathBuf::from(v)));
+            }
             "--enum-macro" => cli.opts.enum_macro = value("--enum-macro")?,
             "--file-type" => cli.opts.file_type = value("--file-type")?,
             "--no-features" => cli.opts.features = false,
+            "--ungated" => {
+                cli.opts.ungated = value("--ungated")?
+                    .split(',')
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+            }
             "--method-prefix" => {
                 cli.opts.method_prefix = match value("--method-prefix")?.as_str() {
                     "nearest" => naming::MethodPrefix::Nearest,
@@ -124,76 +175,120 @@ fn parse(args: &[String]) -> Result<Cli, String> {
                 }
             }
             "--enable" => {
-                for flag in value("--enable")?.split(',').filter(|f| !f.is_empty()) {
-                    match flag {
-                        "upload" => cli.opts.upload = true,
-                        "download" => cli.opts.download = true,
-                        "trailing-slash" => cli.opts.trailing_slash = true,
-                        "headers" => cli.opts.headers = true,
-                        "delete-body" => cli.opts.delete_body = true,
-                        other => return Err(format!("unknown --enable flag `{other}`\n\n{USAGE}")),
-                    }
+                for flag in flags(&value("--enable")?)? {
+                    set_flag(&mut cli.opts, flag, true);
+                }
+            }
+            "--disable" => {
+                for flag in flags(&value("--disable")?)? {
+                    set_flag(&mut cli.opts, flag, false);
                 }
             }
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown option `{other}`\n\n{USAGE}")),
         }
     }
+    if cli.out.is_none() && (cli.data || cli.compile_check.is_some() || cli.extras.is_some()) {
+        return Err(format!(
+            "--data, --extras and --compile-check belong to scratch mode: give --out DIR\n\n{USAGE}"
+        ));
+    }
     Ok(cli)
 }
 
 fn run(args: &[String]) -> Result<(), String> {
     let mut cli = parse(args)?;
+    let root = workspace_root();
+    let core = cli.out.is_none();
     let docs = cli.spec.join("docs");
     let spec = spec::SpecFiles::load(&docs)?;
-    if let Some(dir) = &cli.curated {
+    let curated_dir = match &cli.curated {
+        Some(dir) => dir.clone(),
+        None if core => Some(root.join(CORE_SRC).join("v3")),
+        None => None,
+    };
+    let mut hand = curated::Curated::default();
+    if let Some(dir) = &curated_dir {
         if !dir.is_dir() {
             return Err(format!("--curated {}: no such folder", dir.display()));
         }
-        for (id, _) in scan_curated(dir)? {
-            cli.opts.curated.insert(id);
-        }
-        cli.opts.mounts = scan_mounts(dir)?;
+        hand = curated::scan(dir, emit::HEADER)?;
+        cli.opts.curated = hand.ops.iter().map(|o| o.id.clone()).collect();
+        cli.opts.mounts = hand.mounts();
+        cli.opts.hand_items = hand.items();
     }
     let catalog = codegen::build(&spec, &cli.opts, Some(spec::EXPECTED_OPERATIONS))?;
+    curated::check(&hand, &catalog.homes())?;
 
     if cli.names {
         print!("{}", catalog.names_table());
     }
     if cli.report {
-        let in_core = scan_curated(&workspace_root().join("wxpay-core/src")).unwrap_or_default();
-        print!("{}", report::render(&catalog, &in_core));
+        let listed: Vec<(String, String)> = hand
+            .ops
+            .iter()
+            .map(|o| (o.id.clone(), o.file.display().to_string()))
+            .collect();
+        print!("{}", report::render(&catalog, &listed));
     }
 
-    let mut files: BTreeMap<String, String> = BTreeMap::new();
+    let out_dir = cli.out.clone().unwrap_or_else(|| root.join(CORE_SRC));
+    let mut rust: BTreeMap<String, String> = BTreeMap::new();
     for (name, code) in catalog.render(&cli.opts)? {
-        files.insert(
+        rust.insert(
             format!("v3/{name}"),
             codegen::rustfmt(&code).map_err(|e| format!("{name}: {e}"))?,
         );
     }
-    // Not Rust: written beside, under --extras.
-    let mut extras: BTreeMap<String, String> = BTreeMap::new();
-    extras.insert("features.toml".into(), catalog.features_toml());
-    if cli.data {
-        let mode: Vec<serde_json::Value> = catalog.ops.iter().map(data::spec_mode_entry).collect();
-        let reqs: Vec<serde_json::Value> = catalog.ops.iter().map(data::example_request).collect();
-        extras.insert("data/spec-mode.json".into(), data::lines_array(&mode));
-        extras.insert(
-            "data/example-requests.json".into(),
-            data::lines_array(&reqs),
+    // Everything else, by absolute path.
+    let mut other: BTreeMap<PathBuf, String> = BTreeMap::new();
+    let mode: Vec<serde_json::Value> = catalog
+        .ops
+        .iter()
+        .filter(|o| !o.inbound)
+        .map(data::spec_mode_entry)
+        .collect();
+    if core {
+        let manifest = root.join(CORE_MANIFEST);
+        let text = fs::read_to_string(&manifest)
+            .map_err(|e| format!("reading {}: {e}", manifest.display()))?;
+        other.insert(
+            manifest,
+            replace_features(&text, &catalog.features_toml(&cli.opts))?,
         );
+        other.insert(root.join(SANDBOX_DATA), data::lines_array(&mode));
+        let test = catalogue::render(&catalog, &cli.opts);
+        other.insert(
+            root.join(CATALOGUE_TEST),
+            codegen::rustfmt(&test).map_err(|e| format!("catalogue.rs: {e}"))?,
+        );
+    } else {
+        let extras = cli.extras.clone().unwrap_or_else(|| out_dir.clone());
+        other.insert(extras.join("features.toml"), catalog.features_toml(&cli.opts));
+        if cli.data {
+            let reqs: Vec<serde_json::Value> =
+                catalog.ops.iter().map(data::example_request).collect();
+            other.insert(extras.join("data/spec-mode.json"), data::lines_array(&mode));
+            other.insert(
+                extras.join("data/example-requests.json"),
+                data::lines_array(&reqs),
+            );
+        }
     }
 
     if cli.check {
-        let mut diffs = compare(&cli.out, &files)?;
-        diffs.extend(compare(&cli.extras, &extras)?);
+        let mut diffs = compare(&out_dir, &rust)?;
+        for (path, want) in &other {
+            match fs::read_to_string(path) {
+                Ok(have) if have == *want => {}
+                Ok(_) => diffs.push(format!("{} differs", path.display())),
+                Err(_) => diffs.push(format!("{} is missing", path.display())),
+            }
+        }
         if diffs.is_empty() {
             eprintln!(
-                "codegen: {} files in {} and {} are up to date",
-                files.len() + extras.len(),
-                cli.out.display(),
-                cli.extras.display()
+                "codegen: {} files are up to date",
+                rust.len() + other.len()
             );
             return Ok(());
         }
@@ -202,21 +297,32 @@ fn run(args: &[String]) -> Result<(), String> {
             diffs.join("\n  ")
         ));
     }
-    write_files(&cli.out, &files, false)?;
-    write_files(&cli.extras, &extras, cli.data)?;
+    write_files(&out_dir, &rust)?;
+    for (path, text) in &other {
+        if path.extension().is_some_and(|x| x == "rs")
+            && fs::read_to_string(path).is_ok_and(|t| !t.starts_with(emit::HEADER))
+        {
+            return Err(format!(
+                "refusing to overwrite {}: it lacks the generated marker",
+                path.display()
+            ));
+        }
+        write_if_changed(path, text)?;
+    }
     eprintln!(
-        "codegen: {} operations, {} emitted, {} not (see --report); wrote {} files to {} and {} to {}",
+        "codegen: {} operations, {} generated, {} written by hand, {} not emitted (see --report); \
+         wrote {} files to {} and {} elsewhere",
         catalog.ops.len(),
         catalog.emitted.len(),
-        catalog.deferred.len(),
-        files.len(),
-        cli.out.display(),
-        extras.len(),
-        cli.extras.display()
+        hand.ops.len(),
+        catalog.deferred.len() - hand.ops.len(),
+        rust.len(),
+        out_dir.display(),
+        other.len()
     );
     if let Some(areas) = &cli.compile_check {
-        let dir = workspace_root().join("target/codegen-check");
-        write_check_crate(&dir, &files, areas, &catalog)?;
+        let dir = root.join("target/codegen-check");
+        write_check_crate(&dir, &rust, areas, &catalog)?;
         eprintln!(
             "codegen: wrote {} (default features: the chosen areas); check it with\n  cargo check --manifest-path {}/Cargo.toml --target-dir target",
             dir.display(),
@@ -226,7 +332,43 @@ fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Files under `out` that differ from `files` (or are missing, or extra).
+/// The markers around the generated part of `[features]` in wxpay-core's manifest.
+const FEATURES_BEGIN: &str = "# @generated features begin";
+const FEATURES_END: &str = "# @generated features end";
+
+/// `manifest` with the lines between the feature markers replaced by `features`.
+fn replace_features(manifest: &str, features: &str) -> Result<String, String> {
+    let (Some(begin), Some(end)) = (manifest.find(FEATURES_BEGIN), manifest.find(FEATURES_END))
+    else {
+        return Err(format!(
+            "{CORE_MANIFEST} lacks the lines `{FEATURES_BEGIN}` and `{FEATURES_END}` in [features]"
+        ));
+    };
+    let body_start = manifest[begin..]
+        .find('\n')
+        .map_or(manifest.len(), |n| begin + n + 1);
+    if end < body_start {
+        return Err(format!("{CORE_MANIFEST}: `{FEATURES_END}` comes before `{FEATURES_BEGIN}`"));
+    }
+    Ok(format!(
+        "{}{features}{}",
+        &manifest[..body_start],
+        &manifest[end..]
+    ))
+}
+
+fn write_if_changed(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(|e| format!("creating {}: {e}", parent.display()))?;
+    }
+    if fs::read_to_string(path).ok().as_deref() != Some(text) {
+        fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Files under `out` that differ from `files` (or are missing), and
+/// generated `v3/*.rs` files no longer generated.
 fn compare(out: &Path, files: &BTreeMap<String, String>) -> Result<Vec<String>, String> {
     let mut diffs = Vec::new();
     for (name, want) in files {
@@ -236,57 +378,35 @@ fn compare(out: &Path, files: &BTreeMap<String, String>) -> Result<Vec<String>, 
             Err(_) => diffs.push(format!("{name} is missing")),
         }
     }
-    let rust = files.keys().any(|k| k.starts_with("v3/"));
-    let data = files.keys().any(|k| k.starts_with("data/"));
-    for p in stale(out, files, rust, data) {
+    for p in stale(out, files) {
         diffs.push(format!("{p} is not generated any more"));
     }
     Ok(diffs)
 }
 
-/// Files under `out` that an earlier run generated and this one does not:
-/// `v3/*.rs` carrying the generated marker (never a hand-written file) when
-/// `rust`, and `data/*.json` when `data`.
-fn stale(out: &Path, files: &BTreeMap<String, String>, rust: bool, data: bool) -> Vec<String> {
-    let mut present = Vec::new();
-    list_files(out, out, &mut present);
-    present
-        .into_iter()
-        .filter(|p| !files.contains_key(p))
-        .filter(|p| {
-            let generated_rs = rust
-                && p.starts_with("v3/")
-                && p.matches('/').count() == 1
-                && p.ends_with(".rs")
-                && fs::read_to_string(out.join(p)).is_ok_and(|t| t.starts_with(emit::HEADER));
-            generated_rs || data && p.starts_with("data/") && p.ends_with(".json")
-        })
-        .collect()
-}
-
-fn list_files(base: &Path, dir: &Path, out: &mut Vec<String>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
+/// `v3/*.rs` files under `out` that carry the generated marker (never a
+/// hand-written file) and that this run does not generate.
+fn stale(out: &Path, files: &BTreeMap<String, String>) -> Vec<String> {
+    let Ok(entries) = fs::read_dir(out.join("v3")) else {
+        return Vec::new();
     };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            list_files(base, &p, out);
-        } else if let Ok(rel) = p.strip_prefix(base) {
-            out.push(
-                rel.components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/"),
-            );
-        }
-    }
+    let mut found: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .filter_map(|e| {
+            let name = format!("v3/{}", e.file_name().to_string_lossy());
+            let generated = name.ends_with(".rs")
+                && fs::read_to_string(e.path()).is_ok_and(|t| t.starts_with(emit::HEADER));
+            (generated && !files.contains_key(&name)).then_some(name)
+        })
+        .collect();
+    found.sort();
+    found
 }
 
-/// Writes `files` under `out`, removing generated files no longer produced:
-/// `v3/*.rs` when writing Rust, `data/*.json` when `data` was asked for.
-fn write_files(out: &Path, files: &BTreeMap<String, String>, data: bool) -> Result<(), String> {
-    let rust = files.keys().any(|k| k.starts_with("v3/"));
+/// Writes `files` under `out`, removing generated `v3/*.rs` files no longer
+/// produced; refuses to overwrite a file without the generated marker.
+fn write_files(out: &Path, files: &BTreeMap<String, String>) -> Result<(), String> {
     let hand: Vec<&String> = files
         .keys()
         .filter(|k| k.ends_with(".rs"))
@@ -301,114 +421,13 @@ fn write_files(out: &Path, files: &BTreeMap<String, String>, data: bool) -> Resu
                 .join(", ")
         ));
     }
-    for p in stale(out, files, rust, data) {
+    for p in stale(out, files) {
         fs::remove_file(out.join(&p)).map_err(|e| format!("removing {p}: {e}"))?;
     }
     for (name, text) in files {
-        let path = out.join(name);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)
-                .map_err(|e| format!("creating {}: {e}", parent.display()))?;
-        }
-        if fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-            fs::write(&path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
-        }
+        write_if_changed(&out.join(name), text)?;
     }
     Ok(())
-}
-
-/// Operations declared with `#[endpoint(METHOD, "path"…)]` in the `.rs`
-/// files under `dir`: `(id, file)`.
-fn scan_curated(dir: &Path) -> Result<Vec<(String, String)>, String> {
-    let mut files = Vec::new();
-    rs_files(dir, &mut files);
-    files.sort();
-    let mut out = Vec::new();
-    for f in files {
-        let text = fs::read_to_string(&f).map_err(|e| format!("reading {}: {e}", f.display()))?;
-        if text.starts_with(emit::HEADER) {
-            continue;
-        }
-        for (i, _) in text.match_indices("endpoint(") {
-            let before = &text[..i];
-            let line_start = before.rfind('\n').map_or(0, |n| n + 1);
-            if !text[line_start..i].trim_start().starts_with("#[") {
-                continue;
-            }
-            let args = &text[i + "endpoint(".len()..];
-            let method: String = args
-                .chars()
-                .take_while(|c| c.is_ascii_uppercase())
-                .collect();
-            if !spec::METHODS.contains(&method.to_ascii_lowercase().as_str()) {
-                continue;
-            }
-            let Some(q1) = args.find('"') else { continue };
-            let Some(len) = args[q1 + 1..].find('"') else {
-                continue;
-            };
-            let path = &args[q1 + 1..q1 + 1 + len];
-            if path.starts_with("/v3/") {
-                out.push((format!("{method} {path}"), f.display().to_string()));
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// The hand-written files under a `v3` folder, by the module that mounts
-/// them: `pay/transactions/query.rs` is `mod query; pub use query::*;` in
-/// `v3::pay::transactions`. Files right in the folder are the generated
-/// area files and `mod.rs`; a `mod.rs` deeper down would never be compiled
-/// (the generated tree declares its modules inline), so it is an error.
-fn scan_mounts(dir: &Path) -> Result<BTreeMap<Vec<String>, Vec<String>>, String> {
-    let mut files = Vec::new();
-    rs_files(dir, &mut files);
-    files.sort();
-    let mut mounts: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
-    let mut orphans = Vec::new();
-    for f in files {
-        let Ok(rel) = f.strip_prefix(dir) else {
-            continue;
-        };
-        let parts: Vec<String> = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect();
-        if parts.len() < 2 {
-            continue;
-        }
-        let (file, dirs) = parts.split_last().ok_or("empty path")?;
-        let stem = file.trim_end_matches(".rs").to_owned();
-        if stem == "mod" {
-            orphans.push(f.display().to_string());
-            continue;
-        }
-        let mut module = vec!["v3".to_owned()];
-        module.extend(dirs.iter().cloned());
-        mounts.entry(module).or_default().push(stem);
-    }
-    if !orphans.is_empty() {
-        return Err(format!(
-            "hand-written mod.rs files would not be compiled under the generated tree; move their content to a named file beside them: {}",
-            orphans.join(", ")
-        ));
-    }
-    Ok(mounts)
-}
-
-fn rs_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            rs_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
 }
 
 /// The scratch crate of step 6: the chosen areas as modules of a crate
@@ -454,10 +473,9 @@ fn write_check_crate(
     fs::write(dir.join("Cargo.toml"), cargo).map_err(|e| e.to_string())?;
     fs::write(
         src.join("lib.rs"),
-        "//! Generated endpoints, compiled over wxpay-core (a throwaway check).\n#![warn(missing_docs)]\n\npub mod codegen_support;\npub mod v3;\n",
+        "//! Generated endpoints, compiled over wxpay-core (a throwaway check).\n#![warn(missing_docs)]\n\npub mod v3;\n",
     )
     .map_err(|e| e.to_string())?;
-    fs::write(src.join("codegen_support.rs"), SUPPORT).map_err(|e| e.to_string())?;
     for (name, text) in files {
         if let Some(rel) = name.strip_prefix("v3/") {
             fs::write(v3.join(rel), text).map_err(|e| e.to_string())?;
@@ -518,117 +536,9 @@ fn write_check_crate(
     Ok(())
 }
 
-/// Placeholders for what other branches add to wxpay-core: an open-enum
-/// macro of the same shape as issue 3's `open_enum!`, and an upload file type.
-const SUPPORT: &str = r#"//! Stand-ins for wxpay-core items not merged yet.
-
-/// An enum of wire strings keeping unknown values (same shape as wxpay-core's `open_enum!`).
-macro_rules! open_enum {
-    (
-        $(#[$meta:meta])*
-        $vis:vis enum $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal ),+ $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        $vis enum $name {
-            $( $(#[$vmeta])* $variant, )+
-            /// A value this version does not list, kept as received.
-            Other(String),
-        }
-
-        impl $name {
-            /// The value as written on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( Self::$variant => $wire, )+
-                    Self::Other(value) => value.as_str(),
-                }
-            }
-        }
-
-        impl ::core::fmt::Display for $name {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let value = String::deserialize(d)?;
-                Ok(match value.as_str() {
-                    $( $wire => Self::$variant, )+
-                    _ => Self::Other(value),
-                })
-            }
-        }
-    };
-}
-pub(crate) use open_enum;
-
-/// An uploaded file (placeholder for issue 7's type).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UploadFile {
-    /// The file name sent in the part's header.
-    pub name: String,
-    /// The content.
-    pub bytes: Vec<u8>,
-}
-"#;
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn curated_operations_are_found_by_their_attribute() {
-        let dir = std::env::temp_dir().join(format!("xtask-curated-{}", std::process::id()));
-        fs::create_dir_all(dir.join("a")).unwrap();
-        fs::write(
-            dir.join("a/x.rs"),
-            "/// uses endpoint(POST, \"/v3/not/this\") in prose\n#[endpoint(POST, \"/v3/pay/transactions/jsapi-with-contract\", response = R)]\npub struct J {}\n#[crate::endpoint(GET, \"/v3/refund/domestic/refunds/{out_refund_no}\")]\npub struct G {}\n",
-        )
-        .unwrap();
-        let found: Vec<String> = scan_curated(&dir)
-            .unwrap()
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
-        fs::remove_dir_all(&dir).unwrap();
-        assert_eq!(
-            found,
-            [
-                "POST /v3/pay/transactions/jsapi-with-contract",
-                "GET /v3/refund/domestic/refunds/{out_refund_no}"
-            ]
-        );
-    }
-
-    #[test]
-    fn hand_written_files_are_mounted_by_their_folder() {
-        let dir = std::env::temp_dir().join(format!("xtask-mounts-{}", std::process::id()));
-        fs::create_dir_all(dir.join("pay/transactions")).unwrap();
-        fs::write(dir.join("pay.rs"), format!("{}\n", emit::HEADER)).unwrap();
-        fs::write(dir.join("mod.rs"), "").unwrap();
-        fs::write(dir.join("pay/transactions/query.rs"), "").unwrap();
-        fs::write(dir.join("pay/transactions/models.rs"), "").unwrap();
-        let mounts = scan_mounts(&dir).unwrap();
-        let want: Vec<String> = ["v3", "pay", "transactions"].map(String::from).to_vec();
-        assert_eq!(mounts.get(&want).unwrap(), &["models", "query"]);
-        assert_eq!(mounts.len(), 1);
-        fs::write(dir.join("pay/transactions/mod.rs"), "").unwrap();
-        let err = scan_mounts(&dir).unwrap_err();
-        fs::remove_dir_all(&dir).unwrap();
-        assert!(err.contains("mod.rs"), "{err}");
-    }
 
     #[test]
     fn hand_written_files_are_never_overwritten() {
@@ -640,7 +550,7 @@ mod tests {
             "v3/certificates.rs".to_owned(),
             format!("{}\n", emit::HEADER),
         );
-        let err = write_files(&dir, &files, false).unwrap_err();
+        let err = write_files(&dir, &files).unwrap_err();
         let kept = fs::read_to_string(dir.join("v3/certificates.rs")).unwrap();
         fs::remove_dir_all(&dir).unwrap();
         assert!(err.contains("certificates.rs"), "{err}");
@@ -654,22 +564,39 @@ mod tests {
         fs::write(dir.join("v3/old.rs"), format!("{}\n", emit::HEADER)).unwrap();
         fs::write(dir.join("v3/hand.rs"), "// mine\n").unwrap();
         fs::write(dir.join("v3/pay/query.rs"), format!("{}\n", emit::HEADER)).unwrap();
-        let found = stale(&dir, &BTreeMap::new(), true, false);
-        assert!(stale(&dir, &BTreeMap::new(), false, true).is_empty());
+        let found = stale(&dir, &BTreeMap::new());
         fs::remove_dir_all(&dir).unwrap();
         assert_eq!(found, ["v3/old.rs"]);
     }
 
     #[test]
-    fn unknown_options_are_refused() {
+    fn the_generated_features_replace_only_their_lines() {
+        let manifest = "[features]\ndefault = [\"pay\"]\naxum = []\n# @generated features begin\nold = []\n# @generated features end\n\n[dependencies]\n";
+        let got = replace_features(manifest, "pay = []\n").unwrap();
+        assert_eq!(
+            got,
+            "[features]\ndefault = [\"pay\"]\naxum = []\n# @generated features begin\npay = []\n# @generated features end\n\n[dependencies]\n"
+        );
+        assert!(replace_features("[features]\n", "x").is_err());
+    }
+
+    #[test]
+    fn options_and_modes() {
         assert!(parse(&["codegen".into(), "--frobnicate".into()]).is_err());
         assert!(parse(&["codegen".into(), "--enable".into(), "uploads".into()]).is_err());
+        assert!(parse(&["codegen".into(), "--data".into()]).is_err(), "--data needs --out");
+        let cli = parse(&["codegen".into()]).unwrap();
+        assert!(cli.out.is_none());
+        assert!(cli.opts.upload && cli.opts.download && cli.opts.headers);
+        assert!(cli.opts.ungated.contains("certificates"));
         let cli = parse(&[
             "codegen".into(),
-            "--enable".into(),
-            "upload,download".into(),
+            "--out".into(),
+            "x".into(),
+            "--disable".into(),
+            "headers,upload".into(),
         ])
         .unwrap();
-        assert!(cli.opts.upload && cli.opts.download && !cli.opts.headers);
+        assert!(!cli.opts.upload && cli.opts.download && !cli.opts.headers);
     }
 }

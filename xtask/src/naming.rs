@@ -43,7 +43,7 @@ impl Names {
 
 /// Methods of `Client` itself: an extension method of the same name would
 /// be shadowed by them.
-pub const CLIENT_METHODS: [&str; 16] = [
+pub const CLIENT_METHODS: [&str; 28] = [
     "apiv3_key",
     "app_pay_params",
     "base_url",
@@ -53,13 +53,25 @@ pub const CLIENT_METHODS: [&str; 16] = [
     "clone",
     "credentials",
     "decrypt_sensitive",
+    "download",
+    "download_bill",
+    "download_encrypted_bill",
+    "download_url",
     "execute",
     "fmt",
     "jsapi_pay_params",
     "key_store",
     "mchid",
+    "open_notification",
+    "parse_notification",
+    "parse_notification_request",
+    "platform_key",
+    "platform_keys_status",
     "preferred_platform_serial",
+    "refresh_platform_certificates",
     "request_json",
+    "send",
+    "verify_signature",
 ];
 
 const KEYWORDS: [&str; 51] = [

@@ -47,7 +47,11 @@ pub enum Place {
     Path,
     Query,
     Body,
+    /// The file part of a multipart upload (the other parts' fields are
+    /// `Body`: the macro writes them into the signed `meta` JSON).
     Form,
+    /// A request header (`#[header("…")]`); `wire` is the header's name.
+    Header,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -266,12 +270,24 @@ pub fn plan_with(op: &Operation, type_name: &str, namer: &mut Namer) -> OpPlan {
         base64: Vec::new(),
     };
     let mut fields = Vec::new();
-    for param in &op.params {
+    for param in op.params.iter().chain(&op.headers) {
         let place = match param.location {
             Location::Path => Place::Path,
             Location::Query => Place::Query,
-            Location::Form => Place::Form,
-            Location::Header => continue,
+            Location::Header => Place::Header,
+            Location::Form if param.schema.ty() == Ty::File => Place::Form,
+            Location::Form => {
+                // Another part of an upload: its members (the `meta` JSON's,
+                // but `filename` and `sha256`, which the client computes
+                // from the file) become body fields, which the macro writes
+                // into `meta`.
+                for (name, s, required) in upload_meta_fields(param) {
+                    let path = vec![name.clone()];
+                    let ty = p.rtype(s, &path, Side::Request);
+                    fields.push(p.field(&name, s, ty, required, Place::Body, Side::Request));
+                }
+                continue;
+            }
         };
         let path = vec![param.name.clone()];
         let ty = p.rtype(&param.schema, &path, Side::Request);
@@ -342,6 +358,26 @@ pub fn plan_with(op: &Operation, type_name: &str, namer: &mut Namer) -> OpPlan {
         models: p.models,
         numbers: p.numbers,
         base64: p.base64,
+    }
+}
+
+/// The fields a non-file part of an upload contributes to `meta`: the
+/// properties of an object (`meta` itself), or the part as one field; never
+/// `filename` and `sha256`, which the client computes from the file.
+pub fn upload_meta_fields(param: &crate::spec::Param) -> Vec<(String, &Schema, bool)> {
+    let computed = |n: &str| matches!(n, "filename" | "sha256");
+    if param.schema.ty() == Ty::Object && !param.schema.properties.is_empty() {
+        param
+            .schema
+            .properties
+            .iter()
+            .filter(|(n, _)| !computed(n))
+            .map(|(n, s)| (n.clone(), s, param.schema.is_required(n)))
+            .collect()
+    } else if computed(&param.name) {
+        Vec::new()
+    } else {
+        vec![(param.name.clone(), &param.schema, param.required)]
     }
 }
 

@@ -202,5 +202,5 @@ impl Client {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "pay", feature = "refund"))]
 mod tests;

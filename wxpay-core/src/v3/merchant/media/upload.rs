@@ -15,11 +15,11 @@ use crate::upload::UploadFile;
 ///
 /// # async fn run(client: Client) -> Result<(), wxpay_core::Error> {
 /// let file = UploadFile::from_path("storefront.jpg").await?;
-/// let answer = client.upload(Upload { file }).await?;
+/// let answer = client.media_upload(Upload { file }).await?;
 /// println!("{}", answer.media_id);
 /// # Ok(()) }
 /// ```
-#[endpoint(POST, "/v3/merchant/media/upload", upload, response = UploadResponse)]
+#[endpoint(POST, "/v3/merchant/media/upload", upload, response = UploadResponse, method_name = media_upload)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upload {
     /// The image; its name must end in `.jpg`, `.bmp` or `.png`.

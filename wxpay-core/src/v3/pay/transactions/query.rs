@@ -8,7 +8,7 @@ use crate::endpoint;
 ///
 /// Works for paid and unpaid orders alike; an unknown number answers
 /// `404 ORDER_NOT_EXIST`.
-#[endpoint(GET, "/v3/pay/transactions/out-trade-no/{out_trade_no}", response = Transaction)]
+#[endpoint(GET, "/v3/pay/transactions/out-trade-no/{out_trade_no}", response = Transaction, method_name = pay_out_trade_no)]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutTradeNo {
     /// The merchant's order number (path).
@@ -21,7 +21,7 @@ pub struct OutTradeNo {
 ///
 /// Unpaid orders have no `transaction_id` yet: query those with
 /// [`OutTradeNo`].
-#[endpoint(GET, "/v3/pay/transactions/id/{transaction_id}", response = Transaction)]
+#[endpoint(GET, "/v3/pay/transactions/id/{transaction_id}", response = Transaction, method_name = pay_id)]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Id {
     /// The platform's order number (path).

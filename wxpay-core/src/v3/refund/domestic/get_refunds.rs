@@ -6,7 +6,7 @@ use crate::endpoint;
 /// Looks up a refund by the merchant's refund number.
 ///
 /// An unknown number answers `404 RESOURCE_NOT_EXISTS`.
-#[endpoint(GET, "/v3/refund/domestic/refunds/{out_refund_no}", response = Refund)]
+#[endpoint(GET, "/v3/refund/domestic/refunds/{out_refund_no}", response = Refund, method_name = domestic_get_refunds)]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GetRefunds {
     /// The merchant's refund number (path).

@@ -13,7 +13,7 @@ use crate::endpoint;
 /// retry after a timeout is safe. The answer is usually still
 /// `PROCESSING`: follow up with [`GetRefunds`](super::GetRefunds) or the
 /// refund notification.
-#[endpoint(POST, "/v3/refund/domestic/refunds", response = Refund)]
+#[endpoint(POST, "/v3/refund/domestic/refunds", response = Refund, method_name = domestic_post_refunds)]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PostRefunds {
     /// The sub-merchant whose order is refunded (service providers only).

@@ -9,7 +9,7 @@ use crate::endpoint;
     GET,
     "/v3/pay/partner/transactions/out-trade-no/{out_trade_no}",
     response = Transaction,
-    method_name = partner_out_trade_no
+    method_name = pay_transactions_out_trade_no
 )]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutTradeNo {

@@ -38,7 +38,8 @@ use crate::endpoint::Redacted;
 #[endpoint(
     POST,
     "/v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund",
-    response = crate::v3::refund::domestic::Refund
+    response = crate::v3::refund::domestic::Refund,
+    method_name = domestic_apply_abnormal_refund
 )]
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct ApplyAbnormalRefund {

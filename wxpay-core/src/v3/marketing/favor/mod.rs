@@ -1,3 +1,0 @@
-//! `/v3/marketing/favor/…`: coupons (代金券).
-
-pub mod media;

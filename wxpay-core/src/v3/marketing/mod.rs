@@ -1,3 +1,0 @@
-//! `/v3/marketing/…`: marketing tools.
-
-pub mod favor;

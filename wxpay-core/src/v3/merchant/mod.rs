@@ -1,3 +1,0 @@
-//! `/v3/merchant/…`: merchant tools.
-
-pub mod media;

@@ -1,4 +1,0 @@
-//! `/v3/pay/…`: placing and managing orders.
-
-pub mod partner;
-pub mod transactions;

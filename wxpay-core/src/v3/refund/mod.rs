@@ -1,3 +1,0 @@
-//! `/v3/refund/…`: refunds.
-
-pub mod domestic;
