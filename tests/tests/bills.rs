@@ -52,7 +52,7 @@ async fn trade_day(sandbox: &Sandbox, client: &Client) -> Vec<String> {
         .await
         .unwrap();
     client
-        .post_refunds(PostRefunds {
+        .domestic_post_refunds(PostRefunds {
             out_trade_no: Some(paid[1].clone()),
             out_refund_no: format!("R{}", paid[1]),
             reason: Some("缺货".into()),

@@ -43,7 +43,7 @@ async fn an_image_goes_up_with_its_digest_and_signed_meta() {
     let digest = file.sha256().to_owned();
     assert_eq!(digest.len(), 64);
 
-    let answer = client.upload(Upload { file }).await.unwrap();
+    let answer = client.media_upload(Upload { file }).await.unwrap();
     let media = sandbox
         .media(&answer.media_id)
         .expect("the sandbox kept it");
@@ -97,7 +97,7 @@ async fn a_file_changed_after_its_digest_is_never_accepted() {
     changed[50_000] ^= 0xff;
     std::fs::write(&path, &changed).unwrap();
 
-    let e = client.upload(Upload { file }).await.unwrap_err();
+    let e = client.media_upload(Upload { file }).await.unwrap_err();
     assert!(matches!(e, Error::Transport(_)), "{e}");
     assert!(e.to_string().contains("changed after its digest"), "{e}");
     assert_eq!(sandbox.hits("POST /v3/merchant/media/upload"), 0);
@@ -129,7 +129,7 @@ async fn marketing_images_answer_a_url_and_have_their_own_limits() {
     assert_eq!(e.code(), Some("PARAM_ERROR"), "{e}");
     assert_eq!(e.as_api().unwrap().detail_field(), Some("file"));
     client
-        .upload(Upload {
+        .media_upload(Upload {
             file: UploadFile::from_bytes("coupon.png", big),
         })
         .await
@@ -141,14 +141,14 @@ async fn types_are_checked_by_name_and_content() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     let e = client
-        .upload(Upload {
+        .media_upload(Upload {
             file: UploadFile::from_bytes("animated.gif", b"GIF89a....".to_vec()),
         })
         .await
         .unwrap_err();
     assert_eq!(e.as_api().unwrap().detail_field(), Some("meta.filename"));
     let e = client
-        .upload(Upload {
+        .media_upload(Upload {
             file: UploadFile::from_bytes("fake.jpg", png(10)),
         })
         .await
@@ -342,7 +342,7 @@ async fn transports_that_only_buffer_still_upload_and_download() {
         .unwrap();
     let content = png(300_000);
     let answer = client
-        .upload(Upload {
+        .media_upload(Upload {
             file: UploadFile::from_bytes("big.png", content.clone()),
         })
         .await

@@ -158,7 +158,7 @@ async fn a_payment_reaches_an_axum_receiver_verified_and_typed() {
     assert_eq!(t.payer.as_ref().unwrap().openid, common::OPENID);
     // What the notification says is what the order query says.
     let queried = client
-        .out_trade_no(wxpay_core::v3::pay::transactions::OutTradeNo {
+        .pay_out_trade_no(wxpay_core::v3::pay::transactions::OutTradeNo {
             out_trade_no: no.clone(),
             mchid: client.mchid().into(),
         })
@@ -228,7 +228,7 @@ async fn every_refund_outcome_is_notified() {
 
         let out_refund_no = format!("R{no}");
         let refund = client
-            .post_refunds(PostRefunds {
+            .domestic_post_refunds(PostRefunds {
                 out_trade_no: Some(no.clone()),
                 out_refund_no: out_refund_no.clone(),
                 notify_url: Some(REFUND_URL.into()),
@@ -323,7 +323,7 @@ async fn contract_signing_and_termination_are_notified_as_other_events() {
     assert_eq!(resource["contract_state"], "SIGNED");
 
     client
-        .terminate(Terminate {
+        .service_id_terminate(Terminate {
             service_id: 501,
             out_contract_code: code.clone(),
             contract_termination_remark: "the user asked".into(),
@@ -739,7 +739,7 @@ async fn a_slow_receiver_does_not_hold_up_api_answers() {
         .unwrap();
     // The API answers too.
     let queried = client
-        .out_trade_no(wxpay_core::v3::pay::transactions::OutTradeNo {
+        .pay_out_trade_no(wxpay_core::v3::pay::transactions::OutTradeNo {
             out_trade_no: no.clone(),
             mchid: client.mchid().into(),
         })

@@ -51,9 +51,9 @@ async fn closing_an_unpaid_order_and_a_paid_one() {
         out_trade_no: no.clone(),
         mchid: mchid.clone(),
     };
-    client.close(close.clone()).await.unwrap();
-    client.close(close).await.unwrap(); // closing again is fine
-    let closed = client.out_trade_no(query(&mchid, &no)).await.unwrap();
+    client.pay_close(close.clone()).await.unwrap();
+    client.pay_close(close).await.unwrap(); // closing again is fine
+    let closed = client.pay_out_trade_no(query(&mchid, &no)).await.unwrap();
     assert_eq!(closed.trade_state, TradeState::Closed);
     assert!(matches!(
         sandbox.pay_order(&mchid, &no),
@@ -64,7 +64,7 @@ async fn closing_an_unpaid_order_and_a_paid_one() {
     client.call(order(&mchid, &paid)).await.unwrap();
     sandbox.pay_order(&mchid, &paid).unwrap();
     let e = client
-        .close(transactions::out_trade_no::Close {
+        .pay_close(transactions::out_trade_no::Close {
             out_trade_no: paid.clone(),
             mchid: mchid.clone(),
         })
@@ -75,7 +75,7 @@ async fn closing_an_unpaid_order_and_a_paid_one() {
     assert!(e.request_id().is_some());
     assert_eq!(
         client
-            .out_trade_no(query(&mchid, &paid))
+            .pay_out_trade_no(query(&mchid, &paid))
             .await
             .unwrap()
             .trade_state,
@@ -83,7 +83,7 @@ async fn closing_an_unpaid_order_and_a_paid_one() {
     );
 
     let e = client
-        .close(transactions::out_trade_no::Close {
+        .pay_close(transactions::out_trade_no::Close {
             out_trade_no: "NO_SUCH_ORDER".into(),
             mchid: mchid.clone(),
         })
@@ -102,13 +102,13 @@ async fn queries_refuse_unknown_orders_and_other_merchants() {
     client.call(order(&mchid, &no)).await.unwrap();
 
     let e = client
-        .out_trade_no(query(&mchid, "NO_SUCH_ORDER"))
+        .pay_out_trade_no(query(&mchid, "NO_SUCH_ORDER"))
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("ORDER_NOT_EXIST"));
     // Unpaid orders have no transaction_id to be found by.
     let e = client
-        .id(Id {
+        .pay_id(Id {
             transaction_id: "4200000000000000000000000000".into(),
             mchid: mchid.clone(),
         })
@@ -117,7 +117,7 @@ async fn queries_refuse_unknown_orders_and_other_merchants() {
     assert_eq!(e.status(), Some(StatusCode::NOT_FOUND));
     // The query's mchid must be the signing merchant.
     let e = client
-        .out_trade_no(query("1230000109", &no))
+        .pay_out_trade_no(query("1230000109", &no))
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("PARAM_ERROR"));
@@ -129,10 +129,10 @@ async fn queries_refuse_unknown_orders_and_other_merchants() {
         .partner_jsapi_with_contract(partner_order(SUB, &sub_no))
         .await
         .unwrap();
-    let e = client.out_trade_no(query(SUB, &sub_no)).await.unwrap_err();
+    let e = client.pay_out_trade_no(query(SUB, &sub_no)).await.unwrap_err();
     assert_eq!(e.code(), Some("PARAM_ERROR"), "{e}");
     let e = client
-        .partner_out_trade_no(partner::transactions::OutTradeNo {
+        .pay_transactions_out_trade_no(partner::transactions::OutTradeNo {
             out_trade_no: no.clone(),
             sp_mchid: mchid.clone(),
             sub_mchid: mchid.clone(),
@@ -152,20 +152,20 @@ async fn partial_refunds_add_up_and_over_refunds_are_rejected() {
     // Not paid yet: nothing to refund.
     client.call(order(&mchid, &no)).await.unwrap();
     let e = client
-        .post_refunds(refund(&no, "R-early", 10))
+        .domestic_post_refunds(refund(&no, "R-early", 10))
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("INVALID_REQUEST"));
     let paid = sandbox.pay_order(&mchid, &no).unwrap();
 
     // 60 + 30 of 100, then 20 more is too much.
-    let first = client.post_refunds(refund(&no, "R-1", 60)).await.unwrap();
+    let first = client.domestic_post_refunds(refund(&no, "R-1", 60)).await.unwrap();
     // The same request again is the same refund.
-    let repeat = client.post_refunds(refund(&no, "R-1", 60)).await.unwrap();
+    let repeat = client.domestic_post_refunds(refund(&no, "R-1", 60)).await.unwrap();
     assert_eq!(first, repeat);
     // By transaction_id, split across accounts.
     client
-        .post_refunds(PostRefunds {
+        .domestic_post_refunds(PostRefunds {
             out_trade_no: None,
             transaction_id: paid.transaction_id.clone(),
             amount: PostRefundsAmount {
@@ -186,7 +186,7 @@ async fn partial_refunds_add_up_and_over_refunds_are_rejected() {
         .await
         .unwrap();
     let e = client
-        .post_refunds(refund(&no, "R-3", 20))
+        .domestic_post_refunds(refund(&no, "R-3", 20))
         .await
         .unwrap_err();
     assert_eq!(e.status(), Some(StatusCode::BAD_REQUEST));
@@ -206,7 +206,7 @@ async fn partial_refunds_add_up_and_over_refunds_are_rejected() {
         Err(SandboxError::InvalidState(_))
     ));
     let r2 = client
-        .get_refunds(GetRefunds {
+        .domestic_get_refunds(GetRefunds {
             out_refund_no: "R-2".into(),
             sub_mchid: None,
         })
@@ -214,9 +214,9 @@ async fn partial_refunds_add_up_and_over_refunds_are_rejected() {
         .unwrap();
     assert_eq!(r2.status, RefundStatus::Closed);
     assert_eq!(r2.amount.from.as_ref().map(Vec::len), Some(2));
-    client.post_refunds(refund(&no, "R-3", 40)).await.unwrap();
+    client.domestic_post_refunds(refund(&no, "R-3", 40)).await.unwrap();
     assert_eq!(sandbox.order(&mchid, &no).unwrap().refundable(), 0);
-    let q = client.out_trade_no(query(&mchid, &no)).await.unwrap();
+    let q = client.pay_out_trade_no(query(&mchid, &no)).await.unwrap();
     assert_eq!(q.trade_state, TradeState::Refund);
 
     // Checks on the request itself.
@@ -249,18 +249,18 @@ async fn partial_refunds_add_up_and_over_refunds_are_rejected() {
     for (mutate, code, field) in cases {
         let mut r = refund(&no, "R-4", 1);
         mutate(&mut r);
-        let e = client.post_refunds(r).await.unwrap_err();
+        let e = client.domestic_post_refunds(r).await.unwrap_err();
         assert_eq!(e.code(), Some(code), "{field}: {e}");
         assert_eq!(e.as_api().unwrap().detail_field(), Some(field), "{e}");
     }
     let e = client
-        .post_refunds(refund("NO_SUCH_ORDER", "R-5", 1))
+        .domestic_post_refunds(refund("NO_SUCH_ORDER", "R-5", 1))
         .await
         .unwrap_err();
     assert_eq!(e.status(), Some(StatusCode::NOT_FOUND));
     assert_eq!(e.code(), Some("RESOURCE_NOT_EXISTS"));
     let e = client
-        .get_refunds(GetRefunds {
+        .domestic_get_refunds(GetRefunds {
             out_refund_no: "NO_SUCH_REFUND".into(),
             sub_mchid: None,
         })
@@ -289,13 +289,13 @@ async fn a_service_provider_manages_a_sub_merchant_order() {
         sp_mchid: sp.clone(),
         sub_mchid: SUB.into(),
     };
-    let unpaid = client.partner_out_trade_no(lookup.clone()).await.unwrap();
+    let unpaid = client.pay_transactions_out_trade_no(lookup.clone()).await.unwrap();
     assert_eq!(unpaid.trade_state, TradeState::Notpay);
     assert_eq!(unpaid.sub_mchid, SUB);
     assert_eq!(unpaid.sp_appid, "wx8888888888888888");
 
     let paid = sandbox.pay_order(SUB, &no).unwrap();
-    let by_no = client.partner_out_trade_no(lookup).await.unwrap();
+    let by_no = client.pay_transactions_out_trade_no(lookup).await.unwrap();
     let by_id = client
         .partner_id(partner::transactions::Id {
             transaction_id: paid.transaction_id.clone().unwrap(),
@@ -312,7 +312,7 @@ async fn a_service_provider_manages_a_sub_merchant_order() {
 
     // Closing a paid partner order is refused too.
     let e = client
-        .partner_close(partner::transactions::out_trade_no::Close {
+        .pay_transactions_close(partner::transactions::out_trade_no::Close {
             out_trade_no: no.clone(),
             sp_mchid: sp.clone(),
             sub_mchid: SUB.into(),
@@ -323,12 +323,12 @@ async fn a_service_provider_manages_a_sub_merchant_order() {
 
     // Refund with sub_mchid; without it the order is not the provider's own.
     let e = client
-        .post_refunds(refund(&no, "PR-1", 50))
+        .domestic_post_refunds(refund(&no, "PR-1", 50))
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("RESOURCE_NOT_EXISTS"));
     let r = client
-        .post_refunds(PostRefunds {
+        .domestic_post_refunds(PostRefunds {
             sub_mchid: Some(SUB.into()),
             ..refund(&no, "PR-1", 50)
         })
@@ -336,7 +336,7 @@ async fn a_service_provider_manages_a_sub_merchant_order() {
         .unwrap();
     assert_eq!(r.status, RefundStatus::Processing);
     let looked_up = client
-        .get_refunds(GetRefunds {
+        .domestic_get_refunds(GetRefunds {
             out_refund_no: "PR-1".into(),
             sub_mchid: Some(SUB.into()),
         })
@@ -352,7 +352,7 @@ async fn a_service_provider_manages_a_sub_merchant_order() {
         .await
         .unwrap();
     client
-        .partner_close(partner::transactions::out_trade_no::Close {
+        .pay_transactions_close(partner::transactions::out_trade_no::Close {
             out_trade_no: other.clone(),
             sp_mchid: sp.clone(),
             sub_mchid: SUB.into(),
@@ -406,7 +406,7 @@ async fn app_orders_sign_a_contract_while_paying() {
         .unwrap();
     assert_eq!(params.prepayid, answer.prepay_id);
     sandbox.pay_order(&mchid, &no).unwrap();
-    let q = client.out_trade_no(query(&mchid, &no)).await.unwrap();
+    let q = client.pay_out_trade_no(query(&mchid, &no)).await.unwrap();
     assert_eq!(q.trade_type, Some(TradeType::App));
     assert_eq!(q.trade_state, TradeState::Success);
 

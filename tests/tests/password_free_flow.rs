@@ -67,7 +67,7 @@ async fn the_whole_password_free_flow() {
 
     // Not signed yet: the platform does not show it.
     let e = client
-        .out_contract_code(OutContractCode {
+        .service_id_out_contract_code(OutContractCode {
             service_id: SERVICE_ID,
             out_contract_code: code.clone(),
         })
@@ -81,7 +81,7 @@ async fn the_whole_password_free_flow() {
         .sign_pre_entrust(&presign.pre_entrustweb_id)
         .unwrap();
     let contract = client
-        .out_contract_code(OutContractCode {
+        .service_id_out_contract_code(OutContractCode {
             service_id: SERVICE_ID,
             out_contract_code: code.clone(),
         })
@@ -104,7 +104,7 @@ async fn the_whole_password_free_flow() {
         .await
         .unwrap();
     let unpaid = client
-        .out_trade_no(OutTradeNo {
+        .pay_out_trade_no(OutTradeNo {
             out_trade_no: no.clone(),
             mchid: mchid.clone(),
         })
@@ -121,14 +121,14 @@ async fn the_whole_password_free_flow() {
 
     // 5. Queries by out_trade_no and by transaction_id agree.
     let by_no = client
-        .out_trade_no(OutTradeNo {
+        .pay_out_trade_no(OutTradeNo {
             out_trade_no: no.clone(),
             mchid: mchid.clone(),
         })
         .await
         .unwrap();
     let by_id = client
-        .id(Id {
+        .pay_id(Id {
             transaction_id: transaction_id.clone(),
             mchid: mchid.clone(),
         })
@@ -148,7 +148,7 @@ async fn the_whole_password_free_flow() {
     // 6. A partial refund: PROCESSING until it settles.
     let out_refund_no = format!("R{no}");
     let refund = client
-        .post_refunds(refund_request(&no, &out_refund_no, 30))
+        .domestic_post_refunds(refund_request(&no, &out_refund_no, 30))
         .await
         .unwrap();
     assert_eq!(refund.status, RefundStatus::Processing);
@@ -167,19 +167,19 @@ async fn the_whole_password_free_flow() {
         out_refund_no: out_refund_no.clone(),
         sub_mchid: None,
     };
-    let looked_up = client.get_refunds(query.clone()).await.unwrap();
+    let looked_up = client.domestic_get_refunds(query.clone()).await.unwrap();
     assert_eq!(looked_up, refund);
     sandbox
         .settle_refund(&mchid, &out_refund_no, wxpay_sandbox::RefundStatus::Success)
         .unwrap();
-    let settled = client.get_refunds(query).await.unwrap();
+    let settled = client.domestic_get_refunds(query).await.unwrap();
     assert_eq!(settled.status, RefundStatus::Success);
     assert!(settled.success_time.is_some());
     assert_eq!(settled.refund_id, refund.refund_id);
 
     // The order now reports the refund.
     let after = client
-        .out_trade_no(OutTradeNo {
+        .pay_out_trade_no(OutTradeNo {
             out_trade_no: no.clone(),
             mchid: mchid.clone(),
         })
@@ -189,7 +189,7 @@ async fn the_whole_password_free_flow() {
 
     // 7. The merchant ends the contract; the query shows it.
     let ended = client
-        .terminate(Terminate {
+        .service_id_terminate(Terminate {
             service_id: SERVICE_ID,
             out_contract_code: code.clone(),
             contract_termination_remark: "用户解约".into(),
@@ -199,7 +199,7 @@ async fn the_whole_password_free_flow() {
     assert_eq!(ended.out_contract_code, code);
     assert_eq!(ended.mchid, mchid);
     let contract = client
-        .out_contract_code(OutContractCode {
+        .service_id_out_contract_code(OutContractCode {
             service_id: SERVICE_ID,
             out_contract_code: code.clone(),
         })
@@ -219,7 +219,7 @@ async fn the_whole_password_free_flow() {
 
     // Terminating twice is refused; the terminated contract takes no orders.
     let e = client
-        .terminate(Terminate {
+        .service_id_terminate(Terminate {
             service_id: SERVICE_ID,
             out_contract_code: code.clone(),
             contract_termination_remark: "again".into(),
@@ -264,14 +264,14 @@ async fn paying_with_the_token_of_a_pending_contract_signs_it() {
     };
     assert_eq!(
         client
-            .out_contract_code(query.clone())
+            .service_id_out_contract_code(query.clone())
             .await
             .unwrap_err()
             .code(),
         Some("RESOURCE_NOT_EXISTS")
     );
     sandbox.pay_order(&mchid, &no).unwrap();
-    let contract = client.out_contract_code(query).await.unwrap();
+    let contract = client.service_id_out_contract_code(query).await.unwrap();
     assert_eq!(contract.contract_state, ContractState::Signed);
     assert_eq!(contract.openid, OPENID);
 }
@@ -357,7 +357,7 @@ async fn orders_name_a_known_contract_or_are_refused() {
         Err(SandboxError::NotFound(_))
     ));
     client
-        .terminate(Terminate {
+        .service_id_terminate(Terminate {
             service_id: SERVICE_ID,
             out_contract_code: code,
             contract_termination_remark: "done".into(),
@@ -391,7 +391,7 @@ async fn a_contract_code_that_needs_percent_encoding() {
     sandbox.sign_contract(&mchid, SERVICE_ID, code).unwrap();
 
     let contract = client
-        .out_contract_code(OutContractCode {
+        .service_id_out_contract_code(OutContractCode {
             service_id: SERVICE_ID,
             out_contract_code: code.into(),
         })
@@ -406,7 +406,7 @@ async fn a_contract_code_that_needs_percent_encoding() {
         1
     );
     client
-        .terminate(Terminate {
+        .service_id_terminate(Terminate {
             service_id: SERVICE_ID,
             out_contract_code: code.into(),
             contract_termination_remark: "r".into(),
@@ -420,7 +420,7 @@ async fn a_contract_code_that_needs_percent_encoding() {
 
     // A different code is a different contract.
     let e = client
-        .out_contract_code(OutContractCode {
+        .service_id_out_contract_code(OutContractCode {
             service_id: SERVICE_ID,
             out_contract_code: "Contract%2F2026%20A".into(),
         })
@@ -689,7 +689,7 @@ async fn the_control_plane_over_http() {
 
     let out_refund_no = format!("R{no}");
     client
-        .post_refunds(PostRefunds {
+        .domestic_post_refunds(PostRefunds {
             funds_account: Some(FundsAccount::Available),
             ..refund_request(&no, &out_refund_no, 100)
         })
@@ -712,7 +712,7 @@ async fn the_control_plane_over_http() {
     .await;
     assert_eq!(status, StatusCode::OK, "{settled}");
     let refund = client
-        .get_refunds(GetRefunds {
+        .domestic_get_refunds(GetRefunds {
             out_refund_no: out_refund_no.clone(),
             sub_mchid: None,
         })

@@ -77,6 +77,7 @@ pub fn expand(c: &Checked<'_>) -> TokenStream {
 
         #[automatically_derived]
         impl #ext for #private::Client {
+            #[inline]
             fn #fn_name(
                 &self,
                 request: #ident,
@@ -94,6 +95,7 @@ pub fn expand(c: &Checked<'_>) -> TokenStream {
                 const PATH: &'static str = #path;
                 const HAS_SENSITIVE: bool = #has_sensitive;
 
+                #[inline]
                 fn write_path_and_query(
                     &self,
                     out: &mut #private::String,
@@ -102,6 +104,7 @@ pub fn expand(c: &Checked<'_>) -> TokenStream {
                     ::core::result::Result::Ok(())
                 }
 
+                #[inline]
                 fn body(&self) -> ::core::result::Result<#private::RequestBody, #private::Error> {
                     #body
                 }
@@ -110,6 +113,7 @@ pub fn expand(c: &Checked<'_>) -> TokenStream {
 
                 #encrypt
 
+                #[inline]
                 fn decode_response(
                     body: &[u8],
                 ) -> ::core::result::Result<Self::Response, #private::serde_json::Error> {
@@ -120,6 +124,7 @@ pub fn expand(c: &Checked<'_>) -> TokenStream {
             #[automatically_derived]
             impl #ident {
                 #[doc = #send_doc]
+                #[inline]
                 pub async fn send(
                     self,
                     client: &#private::Client,
@@ -165,6 +170,7 @@ fn expand_download(
 
         #[automatically_derived]
         impl #ext for #private::Client {
+            #[inline]
             fn #fn_name(
                 &self,
                 request: #ident,
@@ -179,6 +185,7 @@ fn expand_download(
                 #[doc = #line]
                 const PATH: &'static str = #path;
 
+                #[inline]
                 fn write_path_and_query(
                     &self,
                     out: &mut #private::String,
@@ -191,6 +198,7 @@ fn expand_download(
             #[automatically_derived]
             impl #ident {
                 #[doc = #send_doc]
+                #[inline]
                 pub async fn send(
                     self,
                     client: &#private::Client,
@@ -285,6 +293,7 @@ fn write_headers(c: &Checked<'_>, private: &TokenStream) -> TokenStream {
         return TokenStream::new();
     }
     quote! {
+        #[inline]
         fn write_headers(
             &self,
             headers: &mut #private::HeaderMap,
@@ -368,6 +377,7 @@ fn sensitive(c: &Checked<'_>, private: &TokenStream) -> (bool, TokenStream) {
         return (false, TokenStream::new());
     }
     let code = quote! {
+        #[inline]
         fn encrypt_sensitive(
             &mut self,
             encrypt: &mut dyn ::core::ops::FnMut(&str) -> ::core::result::Result<#private::String, #private::Error>,

@@ -52,16 +52,30 @@ impl Errors {
 ///
 /// ```text
 /// #[endpoint(METHOD, "/v3/path/{param}/…"[, upload | download][, response = Type][, crate = "path"][, method_name = ident])]
+/// struct Name {
+///     [#[query] | #[body] | #[header("Name")] | #[sensitive]] field: Type,
+///     …
+/// }
 /// ```
 ///
 /// - `METHOD`: `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
 /// - The path, exactly as in WeChat Pay's documentation. `{name}` segments
 ///   bind to the field of that name: its value (any `Display` type) is
 ///   percent-encoded (unreserved characters kept) and the field appears
-///   nowhere else.
+///   nowhere else. A path may end with `/` (a few are documented that
+///   way): the slash is sent and signed; an empty segment elsewhere (`//`)
+///   is an error.
 /// - For `GET` and `DELETE`, the other fields form the query string in
 ///   declaration order. For `POST`, `PUT` and `PATCH` they form the JSON
 ///   body; mark a field `#[query]` to send it in the query string instead.
+///   Mark a field of a `DELETE` `#[body]` to send it in a JSON body (a few
+///   operations take one).
+/// - Mark a field `#[header("Idempotency-Key")]` to send it as that request
+///   header (its `Display` text; an `Option` is left out when `None`). The
+///   header is not signed (the protocol signs method, path, time, nonce and
+///   body); headers the client writes itself (`Authorization`, `Accept`,
+///   `Content-Type`, `Content-Length`, `Host`, `User-Agent`,
+///   `Wechatpay-Serial`) cannot be set.
 /// - Fields of type `Option<…>` are left out of the body and the query when
 ///   `None`. `#[serde(rename = "…")]` on a field sets its name on the wire.
 /// - Mark a body field `#[sensitive]` to have the client encrypt it with the
@@ -74,7 +88,8 @@ impl Errors {
 /// - `crate = "path"`: where the core crate is, when it is renamed in
 ///   `Cargo.toml` (default `::wxpay_core`).
 /// - `method_name = ident`: the client method's name (default: the struct
-///   name in snake_case).
+///   name in snake_case, as a raw identifier when that is a keyword:
+///   `Try` gets `r#try`).
 /// - `upload` (a flag, `POST` only): a media upload sent as
 ///   `multipart/form-data`. Exactly one field has the type
 ///   `UploadFile` (`wxpay_core::upload::UploadFile`, made from bytes or a
@@ -162,7 +177,9 @@ impl Errors {
 ///
 /// Mistakes are compile errors that name what to fix: an unknown method, a
 /// malformed path, a `{param}` without a field of that name, `#[query]` on a
-/// `GET`, a tuple, unit or generic struct, an unknown or repeated option or
+/// `GET`, `#[body]` on anything but a `DELETE`, a `#[header]` without a
+/// valid name or naming a header the client writes, a field with two
+/// places, a tuple, unit or generic struct, an unknown or repeated option or
 /// flag, `upload` on anything but a `POST` or without exactly one
 /// `UploadFile`, an `UploadFile` without `upload`, `download` on anything
 /// but a `GET` or with a `response`. All of them are reported in one build,

@@ -41,6 +41,18 @@
 //! are parsed with a strict [`multipart`] parser and checked like the
 //! platform checks them (digest, signature over `meta`, type and size).
 //!
+//! # Spec mode
+//!
+//! [`SandboxBuilder::spec_mode`] routes every operation of the APIv3
+//! catalogue, from data generated from the spec (`data/spec-mode.json`,
+//! written by `cargo xtask codegen`): the request is authenticated like
+//! any other, its path parameters, required query parameters, headers and
+//! body fields (with their JSON types) are checked, encrypted fields must
+//! decrypt with the platform key named in `Wechatpay-Serial`, and the
+//! answer is the spec's example, signed. Spec routes replace the built-in
+//! stateful ones of the same operations (nothing is stored, nothing
+//! notified); see `spec_mode.rs` for the rules.
+//!
 //! It signs with a WeChat Pay public key by default; with
 //! [`SandboxBuilder::generated_certificate`] (or
 //! [`SandboxBuilder::platform_certificate`]) it runs in certificate mode and
@@ -83,6 +95,7 @@ mod reply;
 mod router;
 mod sensitive;
 mod server;
+mod spec_mode;
 mod state;
 pub mod time;
 mod tls;
@@ -169,6 +182,7 @@ pub struct SandboxBuilder {
     signing_keys: Vec<SigningKey>,
     default_serial: Option<String>,
     tls: bool,
+    spec_mode: bool,
     notify: notify::NotifyConfig,
 }
 
@@ -182,6 +196,7 @@ impl Default for SandboxBuilder {
             signing_keys: Vec::new(),
             default_serial: None,
             tls: false,
+            spec_mode: false,
             notify: notify::NotifyConfig::default(),
         }
     }
@@ -254,6 +269,16 @@ impl SandboxBuilder {
         self
     }
 
+    /// Spec mode: every operation of the APIv3 catalogue (992 of them)
+    /// is routed, checked against the spec and answered with the spec's
+    /// example answer, signed; see the [crate docs](crate#spec-mode).
+    /// Spec routes replace the built-in stateful routes of the same
+    /// operations, so nothing is stored and no notification is sent.
+    pub fn spec_mode(mut self, enabled: bool) -> Self {
+        self.spec_mode = enabled;
+        self
+    }
+
     /// Binds and starts serving in the current Tokio runtime.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
         self.notify.check()?;
@@ -285,10 +310,14 @@ impl SandboxBuilder {
             default_serial,
             retired: Vec::new(),
         };
+        let mut router = api::router();
+        if self.spec_mode {
+            spec_mode::register(&mut router).map_err(SandboxError::Config)?;
+        }
         let shared = Arc::new(Shared::new(
             vec![merchant],
             platform,
-            api::router(),
+            router,
             control::router(),
         ));
         shared.notifier.attach(self.notify, Arc::downgrade(&shared));

@@ -5,8 +5,12 @@
 //!               [--public-key-id ID --public-key-private PEM]
 //!               [--platform-cert PEM --platform-key PEM] [--generated-certificate]
 //!               [--apiv3-key KEY] [--write-keys DIR] [--tls]
-//!               [--notify-target http://HOST:PORT] [--notify-time-scale X]
+//!               [--notify-target http://HOST:PORT] [--notify-time-scale X] [--spec-mode]
 //! ```
+//!
+//! With `--spec-mode` every operation of the APIv3 catalogue is checked
+//! against the spec and answered with the spec's example (see the library's
+//! "Spec mode").
 //!
 //! With `--tls` it serves HTTPS with a self-signed certificate for
 //! `127.0.0.1` and `localhost`, written to `tls_cert.pem` (announced as
@@ -32,7 +36,7 @@ use wxpay_sandbox::{Merchant, Sandbox, SandboxBuilder, keys};
 const USAGE: &str = "usage: wxpay-sandbox [--listen ADDR] [--mchid ID] [--merchant-cert PEM] \
 [--public-key-id ID --public-key-private PEM] [--platform-cert PEM --platform-key PEM] \
 [--generated-certificate] [--apiv3-key KEY] [--write-keys DIR] [--tls] \
-[--notify-target http://HOST:PORT] [--notify-time-scale X]";
+[--notify-target http://HOST:PORT] [--notify-time-scale X] [--spec-mode]";
 
 #[derive(Default)]
 struct Options {
@@ -47,6 +51,7 @@ struct Options {
     apiv3_key: Option<String>,
     write_keys: Option<PathBuf>,
     tls: bool,
+    spec_mode: bool,
     notify_target: Option<String>,
     notify_time_scale: Option<f64>,
 }
@@ -60,6 +65,10 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
         }
         if flag == "--tls" {
             o.tls = true;
+            continue;
+        }
+        if flag == "--spec-mode" {
+            o.spec_mode = true;
             continue;
         }
         let mut value = || {
@@ -193,6 +202,7 @@ async fn run(o: Options) -> Result<(Sandbox, serde_json::Value), String> {
     }
     let sandbox = builder
         .tls(o.tls)
+        .spec_mode(o.spec_mode)
         .start()
         .await
         .map_err(|e| e.to_string())?;

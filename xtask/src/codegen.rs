@@ -221,10 +221,12 @@ mod tests {
             a.get("mod.rs")
                 .unwrap()
                 .lines()
-                .filter(|l| l.starts_with("#[cfg(feature"))
+                .filter(|l| l.trim_start().starts_with("#[cfg(feature"))
                 .count(),
-            1
+            2,
+            "the area's module and its prelude, each behind the feature"
         );
+        assert!(refund.contains("pub mod prelude {\npub use crate::v3::refund::domestic::GetRefundsExt as _;"), "{refund}");
     }
 
     #[test]
@@ -254,6 +256,37 @@ mod tests {
             .render(&opts)
             .unwrap_err();
         assert!(err.contains("refund/domestic/get_refunds.rs"), "{err}");
+    }
+
+    #[test]
+    fn headers_delete_bodies_trailing_slashes_and_uploads_are_emitted() {
+        let spec = SpecFiles::from_texts(&[
+            (
+                "v3/shops/{shop_id}.yaml",
+                "delete:\n  parameters:\n    - {name: shop_id, in: path, type: string}\n    - name: Idempotency-Key\n      in: header\n      type: string\n      required: true\n    - name: _\n      in: body\n      schema:\n        type: object\n        required: [brand_id]\n        properties:\n          brand_id: {type: string}\n  responses:\n    '204': {description: ok}\n",
+            ),
+            (
+                "v3/shops/{empty}.yaml",
+                "post:\n  parameters:\n    - name: _\n      in: body\n      schema:\n        type: object\n        properties:\n          name: {type: string}\n  responses:\n    '204': {description: ok}\n",
+            ),
+            (
+                "v3/shops/media/upload.yaml",
+                "post:\n  consumes: [multipart/form-data]\n  parameters:\n    - {name: file, in: formData, type: file, required: true}\n    - name: meta\n      in: formData\n      type: string\n      required: true\n      schema:\n        type: object\n        required: [filename, sha256, shop_id]\n        properties:\n          filename: {type: string}\n          sha256: {type: string}\n          shop_id: {type: string}\n  responses:\n    '200':\n      schema:\n        type: object\n        properties:\n          media_id: {type: string}\n",
+            ),
+        ])
+        .unwrap();
+        let opts = Options::default();
+        let files = build(&spec, &opts, None).unwrap().render(&opts).unwrap();
+        let shops = files.get("shops.rs").unwrap();
+        assert!(shops.contains("#[header(\"Idempotency-Key\")]\npub idempotency_key: String,"), "{shops}");
+        assert!(shops.contains("#[body]\npub brand_id: String,"), "{shops}");
+        assert!(shops.contains("\"/v3/shops/\""), "{shops}");
+        // The upload: the file, and `meta`'s members but the computed ones.
+        assert!(shops.contains("upload)]"), "{shops}");
+        assert!(shops.contains("pub file: wxpay_core::upload::UploadFile,"), "{shops}");
+        assert!(shops.contains("pub shop_id: String,"), "{shops}");
+        assert!(!shops.contains("pub sha256"), "{shops}");
+        assert!(!shops.contains("pub meta"), "{shops}");
     }
 
     #[test]

@@ -9,9 +9,24 @@ use serde_json::{Map, Value, json};
 use crate::spec::{Location, Operation, Schema, Ty};
 use crate::types::{RType, number_type};
 
-/// What an example is for: the request (fields with examples, and the
-/// required ones) or the answer (the same, so it decodes).
+/// Which fields of an object an example holds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fill {
+    /// The required ones and those the spec gives an example for (requests).
+    Examples,
+    /// Every field the spec lists (answers: so that every field of the
+    /// response type is decoded, not only the required ones).
+    All,
+}
+
+/// An example request value (required fields and those with examples).
 fn example(s: &Schema, name: &str, depth: usize) -> Option<Value> {
+    example_with(s, name, depth, Fill::Examples)
+}
+
+/// An example value of `s`: the spec's example, coerced to the generated
+/// type, or a minimal one made up from the schema.
+fn example_with(s: &Schema, name: &str, depth: usize, fill: Fill) -> Option<Value> {
     if depth > 12 {
         return None;
     }
@@ -57,11 +72,11 @@ fn example(s: &Schema, name: &str, depth: usize) -> Option<Value> {
                         .filter_map(|v| {
                             let mut one = it.clone();
                             one.example = Some(v.clone());
-                            example(&one, name, depth + 1)
+                            example_with(&one, name, depth + 1, fill)
                         })
                         .collect(),
                 ),
-                (_, Some(it)) => match example(it, name, depth + 1) {
+                (_, Some(it)) => match example_with(it, name, depth + 1, fill) {
                     Some(v) => Value::Array(vec![v]),
                     None => Value::Array(Vec::new()),
                 },
@@ -76,18 +91,24 @@ fn example(s: &Schema, name: &str, depth: usize) -> Option<Value> {
                     _ => Value::Object(Map::new()),
                 });
             }
-            Value::Object(object(s, depth))
+            Value::Object(object_with(s, depth, fill))
         }
     })
 }
 
 /// An object's required properties and those the spec gives an example for.
 fn object(s: &Schema, depth: usize) -> Map<String, Value> {
+    object_with(s, depth, Fill::Examples)
+}
+
+fn object_with(s: &Schema, depth: usize, fill: Fill) -> Map<String, Value> {
     let mut out = Map::new();
     for (name, p) in &s.properties {
-        if s.is_required(name) || has_example(p, 0) {
-            if let Some(v) = example(p, name, depth + 1) {
-                out.insert(name.clone(), v);
+        if fill == Fill::All || s.is_required(name) || has_example(p, 0) {
+            if let Some(v) = example_with(p, name, depth + 1, fill) {
+                if !(v.is_null() && fill == Fill::All && !s.is_required(name)) {
+                    out.insert(name.clone(), v);
+                }
             }
         }
     }
@@ -284,7 +305,7 @@ pub fn spec_mode_entry(op: &Operation) -> Value {
         let response = op
             .response
             .as_ref()
-            .and_then(|r| example(r, "", 0))
+            .and_then(|r| example_with(r, "", 0, Fill::All))
             .unwrap_or_else(|| Value::Object(Map::new()));
         entry.insert("response".into(), response);
     }
@@ -378,6 +399,11 @@ mod tests {
       required: true
       type: string
       example: '1900000109'
+    - name: Idempotency-Key
+      in: header
+      required: true
+      type: string
+      example: K-1
     - name: _
       in: body
       schema:
@@ -393,6 +419,13 @@ mod tests {
           kind: {type: string, enum: [A, B], example: C}
           tags: {type: array, items: {type: string}, example: [x, 1]}
           skipped: {type: string}
+          secret: {type: string, format: base64}
+          people:
+            type: array
+            items:
+              type: object
+              properties:
+                name: {type: string, format: base64}
   responses:
     '200':
       schema:
@@ -414,24 +447,28 @@ mod tests {
     #[test]
     fn spec_mode_lists_required_fields_and_synthesises_the_answer() {
         let v = spec_mode_entry(&op(OP));
+        assert_eq!(v["method"], "POST");
         assert_eq!(v["path"], "/v3/t/{id}/x");
-        assert_eq!(v["path_params"], json!(["id"]));
+        assert_eq!(v["status"], 200);
+        assert_eq!(v["query"], json!([["mchid", "string"]]));
         assert_eq!(
-            v["required_query"],
-            json!([{ "name": "mchid", "type": "string" }])
+            v["body"],
+            json!([["amount", "object"], ["amount.total", "integer"], ["kind", "string"]])
         );
-        assert_eq!(
-            v["required_body"],
-            json!([
-                { "field": "amount", "type": "object" },
-                { "field": "amount.total", "type": "integer" },
-                { "field": "kind", "type": "string" }
-            ])
-        );
+        assert_eq!(v["headers"], json!(["Idempotency-Key"]));
+        assert_eq!(v["sensitive"], json!(["secret", "people[].name"]));
+        // Every field of the answer, not only the required ones.
         assert_eq!(
             v["response"],
-            json!({ "id": "1230000109", "when": "2026-01-01T00:00:00+08:00", "rate": 0.5 })
+            json!({
+                "id": "1230000109",
+                "when": "2026-01-01T00:00:00+08:00",
+                "rate": 0.5,
+                "list": [{ "n": 1 }]
+            })
         );
+        // Flags that are off are left out.
+        assert!(v.get("upload").is_none() && v.get("serial").is_none());
     }
 
     #[test]
@@ -439,6 +476,7 @@ mod tests {
         let v = example_request(&op(OP));
         assert_eq!(v["path_params"], json!({ "id": "id" }));
         assert_eq!(v["query"], json!({ "mchid": "1900000109" }));
+        assert_eq!(v["headers"], json!({ "Idempotency-Key": "K-1" }));
         // `total` is an integer though the example is a string; `kind`'s
         // example is not a listed value, so the first one is used.
         assert_eq!(

@@ -69,7 +69,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Half of the second one comes back.
     let out_refund_no = format!("R{}", orders[1]);
     client
-        .post_refunds(PostRefunds {
+        .domestic_post_refunds(PostRefunds {
             out_trade_no: Some(orders[1].clone()),
             out_refund_no: out_refund_no.clone(),
             reason: Some("退一半".into()),

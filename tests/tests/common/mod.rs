@@ -186,7 +186,7 @@ pub async fn abnormal_refund(sandbox: &Sandbox, client: &Client) -> (String, Str
     sandbox.pay_order(&mchid, &no).expect("order paid");
     let out_refund_no = format!("R{no}");
     let refund = client
-        .post_refunds(PostRefunds {
+        .domestic_post_refunds(PostRefunds {
             out_trade_no: Some(no),
             out_refund_no: out_refund_no.clone(),
             amount: PostRefundsAmount {

@@ -23,7 +23,7 @@ use crate::{SensitiveFields, endpoint};
 ///
 /// # async fn run(client: Client) -> Result<(), wxpay_core::Error> {
 /// let batch = client
-///     .batches(Batches {
+///     .transfer_batches(Batches {
 ///         appid: "wxf636efh567hg4356".into(),
 ///         out_batch_no: "plfk2020042013".into(),
 ///         batch_name: "2019年1月深圳分部报销单".into(),

@@ -22,7 +22,7 @@ use crate::endpoint::Redacted;
 ///
 /// # async fn run(client: Client) -> Result<(), wxpay_core::Error> {
 /// let refund = client
-///     .apply_abnormal_refund(ApplyAbnormalRefund {
+///     .domestic_apply_abnormal_refund(ApplyAbnormalRefund {
 ///         refund_id: "50000000382019052709732678859".into(),
 ///         out_refund_no: "1217752501201407033233368018".into(),
 ///         r#type: AbnormalRefundType::UserBankCard,
