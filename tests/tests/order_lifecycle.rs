@@ -129,7 +129,10 @@ async fn queries_refuse_unknown_orders_and_other_merchants() {
         .partner_jsapi_with_contract(partner_order(SUB, &sub_no))
         .await
         .unwrap();
-    let e = client.pay_out_trade_no(query(SUB, &sub_no)).await.unwrap_err();
+    let e = client
+        .pay_out_trade_no(query(SUB, &sub_no))
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), Some("PARAM_ERROR"), "{e}");
     let e = client
         .pay_transactions_out_trade_no(partner::transactions::OutTradeNo {
@@ -159,9 +162,15 @@ async fn partial_refunds_add_up_and_over_refunds_are_rejected() {
     let paid = sandbox.pay_order(&mchid, &no).unwrap();
 
     // 60 + 30 of 100, then 20 more is too much.
-    let first = client.domestic_post_refunds(refund(&no, "R-1", 60)).await.unwrap();
+    let first = client
+        .domestic_post_refunds(refund(&no, "R-1", 60))
+        .await
+        .unwrap();
     // The same request again is the same refund.
-    let repeat = client.domestic_post_refunds(refund(&no, "R-1", 60)).await.unwrap();
+    let repeat = client
+        .domestic_post_refunds(refund(&no, "R-1", 60))
+        .await
+        .unwrap();
     assert_eq!(first, repeat);
     // By transaction_id, split across accounts.
     client
@@ -214,7 +223,10 @@ async fn partial_refunds_add_up_and_over_refunds_are_rejected() {
         .unwrap();
     assert_eq!(r2.status, RefundStatus::Closed);
     assert_eq!(r2.amount.from.as_ref().map(Vec::len), Some(2));
-    client.domestic_post_refunds(refund(&no, "R-3", 40)).await.unwrap();
+    client
+        .domestic_post_refunds(refund(&no, "R-3", 40))
+        .await
+        .unwrap();
     assert_eq!(sandbox.order(&mchid, &no).unwrap().refundable(), 0);
     let q = client.pay_out_trade_no(query(&mchid, &no)).await.unwrap();
     assert_eq!(q.trade_state, TradeState::Refund);
@@ -289,7 +301,10 @@ async fn a_service_provider_manages_a_sub_merchant_order() {
         sp_mchid: sp.clone(),
         sub_mchid: SUB.into(),
     };
-    let unpaid = client.pay_transactions_out_trade_no(lookup.clone()).await.unwrap();
+    let unpaid = client
+        .pay_transactions_out_trade_no(lookup.clone())
+        .await
+        .unwrap();
     assert_eq!(unpaid.trade_state, TradeState::Notpay);
     assert_eq!(unpaid.sub_mchid, SUB);
     assert_eq!(unpaid.sp_appid, "wx8888888888888888");

@@ -150,11 +150,11 @@ pub mod __private {
     pub use crate::client::Client;
     pub use crate::download::{Download, DownloadEndpoint};
     pub use crate::endpoint::{
-        Endpoint, QueryWriter, RequestBody, SensitiveFields, decode_json, decode_unit,
-        push_header, push_path_param,
+        Endpoint, QueryWriter, RequestBody, SensitiveFields, decode_json, decode_unit, push_header,
+        push_path_param,
     };
-    pub use http::HeaderMap;
     pub use crate::error::Error;
+    pub use http::HeaderMap;
     pub use http::Method;
     pub use serde;
     pub use serde_json;

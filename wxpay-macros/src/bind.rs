@@ -206,7 +206,9 @@ pub fn bind(
             if flags.download.is_some() {
                 errors.error(
                     *span,
-                    format!("`#[header]` on `{name}`: a `download` endpoint sends no headers of its own"),
+                    format!(
+                        "`#[header]` on `{name}`: a `download` endpoint sends no headers of its own"
+                    ),
                 );
             }
             if let Some(first) = fields.iter().find(|f: &&Field| {
@@ -377,7 +379,9 @@ fn take_markers(attrs: &mut Vec<syn::Attribute>, name: &str, errors: &mut Errors
 /// name that the client does not write itself.
 fn header_marker(attr: &syn::Attribute, field: &str, errors: &mut Errors) -> Option<String> {
     let span = attr.path().span();
-    let usage = format!("`#[header]` takes the header's name: `#[header(\"Idempotency-Key\")]` on `{field}`");
+    let usage = format!(
+        "`#[header]` takes the header's name: `#[header(\"Idempotency-Key\")]` on `{field}`"
+    );
     let lit = match &attr.meta {
         syn::Meta::List(list) => match syn::parse2::<LitStr>(list.tokens.clone()) {
             Ok(lit) => lit,
@@ -399,7 +403,10 @@ fn header_marker(attr: &syn::Attribute, field: &str, errors: &mut Errors) -> Opt
         );
         return None;
     }
-    if let Some(reserved) = RESERVED_HEADERS.iter().find(|r| r.eq_ignore_ascii_case(&header)) {
+    if let Some(reserved) = RESERVED_HEADERS
+        .iter()
+        .find(|r| r.eq_ignore_ascii_case(&header))
+    {
         errors.error(
             lit.span(),
             format!("the client writes `{reserved}` itself; `{field}` cannot set it"),

@@ -62,7 +62,7 @@ pub fn expand(c: &Checked<'_>) -> TokenStream {
         format!("Sends this request as {line} with `client`; same as `client.call(self)`.");
 
     if c.args.download.is_some() {
-        return expand_download(c, &private, &ext, &fn_name, &ext_doc, &line, &write_path);
+        return expand_download(c, &private, &ext, fn_name, &ext_doc, &line, &write_path);
     }
 
     quote! {
@@ -392,11 +392,11 @@ fn sensitive(c: &Checked<'_>, private: &TokenStream) -> (bool, TokenStream) {
 /// Rust's keywords (2024 edition, reserved ones included): a method named
 /// after one must be a raw identifier.
 const KEYWORDS: [&str; 50] = [
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do",
-    "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in",
-    "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
-    "return", "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized",
-    "use", "virtual", "where", "while", "yield", "crate", "super",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
+    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
+    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
+    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
+    "virtual", "where", "while", "yield", "crate", "super",
 ];
 
 /// The default client method of a struct: its name in snake_case, a raw

@@ -271,7 +271,11 @@ fn check_field(body: &Map<String, Value>, path: &str, ty: &str) -> Checked<()> {
         match object.get(key).filter(|v| !v.is_null()) {
             None => return Err(Reply::param_error(&name, &Value::Null, "is required")),
             Some(v) if !json_fits(v, ty) => {
-                return Err(Reply::param_error(&name, v, format!("must be {}", article(ty))));
+                return Err(Reply::param_error(
+                    &name,
+                    v,
+                    format!("must be {}", article(ty)),
+                ));
             }
             Some(_) => {}
         }
@@ -350,7 +354,13 @@ mod tests {
                 .unwrap()
         };
         let seed = get("POST /v3/pay/transactions/jsapi-with-contract");
-        assert!(seed.body.as_ref().unwrap().iter().any(|(f, t)| f == "amount.total" && t == "integer"));
+        assert!(
+            seed.body
+                .as_ref()
+                .unwrap()
+                .iter()
+                .any(|(f, t)| f == "amount.total" && t == "integer")
+        );
         assert!(seed.response.as_ref().unwrap()["prepay_id"].is_string());
         let upload = get("POST /v3/merchant/media/upload");
         assert!(upload.upload);

@@ -322,7 +322,13 @@ fn field_value(
 }
 
 /// A Rust expression of type `ty` for `v` (a minimal one when `None`).
-fn value(ty: &RType, v: Option<&Value>, module: &[String], index: &Index<'_>, depth: usize) -> String {
+fn value(
+    ty: &RType,
+    v: Option<&Value>,
+    module: &[String],
+    index: &Index<'_>,
+    depth: usize,
+) -> String {
     let text = |v: Option<&Value>| match v {
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),

@@ -129,7 +129,10 @@ impl Catalog {
             out.push_str(&format!("{a} = []\n"));
         }
         let all: Vec<String> = areas.iter().map(|a| format!("{a:?}")).collect();
-        out.push_str(&format!("## Every API area.\nall-apis = [{}]\n", all.join(", ")));
+        out.push_str(&format!(
+            "## Every API area.\nall-apis = [{}]\n",
+            all.join(", ")
+        ));
         out
     }
 
@@ -226,7 +229,12 @@ mod tests {
             2,
             "the area's module and its prelude, each behind the feature"
         );
-        assert!(refund.contains("pub mod prelude {\npub use crate::v3::refund::domestic::GetRefundsExt as _;"), "{refund}");
+        assert!(
+            refund.contains(
+                "pub mod prelude {\npub use crate::v3::refund::domestic::GetRefundsExt as _;"
+            ),
+            "{refund}"
+        );
     }
 
     #[test]
@@ -248,7 +256,7 @@ mod tests {
             refund.contains("pub struct GetRefunds {"),
             "names do not depend on what is curated"
         );
-        assert!(refund.contains("`POST /v3/refund/domestic/refunds`: curated"));
+        assert!(refund.contains("`POST /v3/refund/domestic/refunds`: written by hand"));
         // A hand-written file may not take a generated module's name.
         opts.mounts.insert(module, vec!["get_refunds".into()]);
         let err = build(&small(), &opts, None)
@@ -278,12 +286,18 @@ mod tests {
         let opts = Options::default();
         let files = build(&spec, &opts, None).unwrap().render(&opts).unwrap();
         let shops = files.get("shops.rs").unwrap();
-        assert!(shops.contains("#[header(\"Idempotency-Key\")]\npub idempotency_key: String,"), "{shops}");
+        assert!(
+            shops.contains("#[header(\"Idempotency-Key\")]\npub idempotency_key: String,"),
+            "{shops}"
+        );
         assert!(shops.contains("#[body]\npub brand_id: String,"), "{shops}");
         assert!(shops.contains("\"/v3/shops/\""), "{shops}");
         // The upload: the file, and `meta`'s members but the computed ones.
         assert!(shops.contains("upload)]"), "{shops}");
-        assert!(shops.contains("pub file: wxpay_core::upload::UploadFile,"), "{shops}");
+        assert!(
+            shops.contains("pub file: wxpay_core::upload::UploadFile,"),
+            "{shops}"
+        );
         assert!(shops.contains("pub shop_id: String,"), "{shops}");
         assert!(!shops.contains("pub sha256"), "{shops}");
         assert!(!shops.contains("pub meta"), "{shops}");

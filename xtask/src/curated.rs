@@ -48,7 +48,9 @@ impl Curated {
     pub fn mounts(&self) -> BTreeMap<Vec<String>, Vec<String>> {
         let mut out: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
         for f in &self.files {
-            out.entry(f.module.clone()).or_default().push(f.stem.clone());
+            out.entry(f.module.clone())
+                .or_default()
+                .push(f.stem.clone());
         }
         out
     }
@@ -247,7 +249,9 @@ pub fn public_items(text: &str) -> Vec<String> {
         let Some(rest) = t.strip_prefix("pub ") else {
             continue;
         };
-        let rest = rest.trim_start_matches("async ").trim_start_matches("unsafe ");
+        let rest = rest
+            .trim_start_matches("async ")
+            .trim_start_matches("unsafe ");
         for k in KINDS {
             if let Some(name) = rest.strip_prefix(k) {
                 let name: String = name
@@ -347,9 +351,15 @@ mod tests {
         assert_eq!(found[0].id, "POST /v3/pay/transactions/jsapi-with-contract");
         assert_eq!(found[0].type_name, "JsapiWithContract");
         assert_eq!(found[0].method_name, None);
-        assert_eq!(found[1].id, "GET /v3/refund/domestic/refunds/{out_refund_no}");
+        assert_eq!(
+            found[1].id,
+            "GET /v3/refund/domestic/refunds/{out_refund_no}"
+        );
         assert_eq!(found[1].type_name, "GetRefunds");
-        assert_eq!(found[1].method_name.as_deref(), Some("domestic_get_refunds"));
+        assert_eq!(
+            found[1].method_name.as_deref(),
+            Some("domestic_get_refunds")
+        );
     }
 
     #[test]
@@ -369,7 +379,11 @@ mod tests {
             "#[endpoint(GET, \"/v3/pay/transactions/id/{transaction_id}\")]\npub struct Id {}\n",
         )
         .unwrap();
-        fs::write(dir.join("pay/transactions/models.rs"), "pub struct Amount {}\n").unwrap();
+        fs::write(
+            dir.join("pay/transactions/models.rs"),
+            "pub struct Amount {}\n",
+        )
+        .unwrap();
         let found = scan(&dir, "// @generated").unwrap();
         let want: Vec<String> = ["v3", "pay", "transactions"].map(String::from).to_vec();
         assert_eq!(found.mounts().get(&want).unwrap(), &["models", "query"]);

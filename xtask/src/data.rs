@@ -351,7 +351,7 @@ pub fn examples(op: &Operation) -> Examples {
 /// One line of the example-requests file: path, query, header and body values.
 pub fn example_request(op: &Operation) -> Value {
     let e = examples(op);
-    let body = (op.body.is_some() || op.multipart).then(|| Value::Object(e.body));
+    let body = (op.body.is_some() || op.multipart).then_some(Value::Object(e.body));
     let mut entry = json!({
         "method": op.method,
         "path": op.path,
@@ -453,7 +453,11 @@ mod tests {
         assert_eq!(v["query"], json!([["mchid", "string"]]));
         assert_eq!(
             v["body"],
-            json!([["amount", "object"], ["amount.total", "integer"], ["kind", "string"]])
+            json!([
+                ["amount", "object"],
+                ["amount.total", "integer"],
+                ["kind", "string"]
+            ])
         );
         assert_eq!(v["headers"], json!(["Idempotency-Key"]));
         assert_eq!(v["sensitive"], json!(["secret", "people[].name"]));

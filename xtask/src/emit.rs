@@ -32,6 +32,8 @@ pub struct Options {
     pub features: bool,
     /// Operations written by hand (`POST /v3/…`): not generated.
     pub curated: BTreeSet<String>,
+    /// Where each hand-written operation is (`v3/pay/transactions/query.rs`).
+    pub curated_files: BTreeMap<String, String>,
     /// Hand-written files to mount, by module: `mod f; pub use f::*;`.
     pub mounts: BTreeMap<Vec<String>, Vec<String>>,
     /// Public names the hand-written files add to their module, with the
@@ -56,6 +58,7 @@ impl Default for Options {
             delete_body: true,
             features: true,
             curated: BTreeSet::new(),
+            curated_files: BTreeMap::new(),
             mounts: BTreeMap::new(),
             hand_items: BTreeMap::new(),
             ungated: BTreeSet::new(),
@@ -108,7 +111,10 @@ pub fn deferred(op: &Operation, opts: &Options) -> Option<String> {
         return Some("a notification the platform sends to the merchant, not a call".into());
     }
     if opts.curated.contains(&op.id()) {
-        return Some("curated: written by hand in wxpay-core".into());
+        return Some(match opts.curated_files.get(&op.id()) {
+            Some(file) => format!("written by hand, in `{file}`"),
+            None => "written by hand".into(),
+        });
     }
     if op.multipart && !opts.upload {
         return Some("multipart upload: needs the macro's `upload` flag (issue 7)".into());
@@ -334,10 +340,12 @@ pub fn render(
         if !here.is_empty() {
             let _ = writeln!(out, "//!\n//! Not generated here:");
             for (id, why, _) in here {
-                let _ = writeln!(out, "//! - `{id}`: {}", crate::doc::paragraph(why));
+                let _ = writeln!(out, "//! - `{id}`: {why}");
             }
         }
-        out.push('\n');
+        // Module names follow the URL, which repeats itself at times
+        // (`…/coupons/coupons`).
+        out.push_str("#![allow(clippy::module_inception)]\n\n");
         write_module_body(
             &mut out,
             &module,
@@ -358,11 +366,11 @@ pub fn render(
         }
         out.push_str("}\n");
         files.insert(format!("{file}.rs"), out);
-        let _ = write!(mod_rs, "{gate}pub mod {file};\n");
+        let _ = writeln!(mod_rs, "{gate}pub mod {file};");
         if let Some(exports) = root_exports.get(file) {
-            let _ = write!(mod_rs, "{gate}pub use {file}::{{{}}};\n", exports.join(", "));
+            let _ = writeln!(mod_rs, "{gate}pub use {file}::{{{}}};", exports.join(", "));
         }
-        let _ = write!(prelude, "{gate}pub use super::{file}::prelude::*;\n");
+        let _ = writeln!(prelude, "{gate}pub use super::{file}::prelude::*;");
     }
     let _ = write!(
         mod_rs,

@@ -214,6 +214,19 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         hand = curated::scan(dir, emit::HEADER)?;
         cli.opts.curated = hand.ops.iter().map(|o| o.id.clone()).collect();
+        cli.opts.curated_files = hand
+            .ops
+            .iter()
+            .map(|o| {
+                let rel = o.file.strip_prefix(dir).unwrap_or(&o.file);
+                let rel = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                (o.id.clone(), format!("v3/{rel}"))
+            })
+            .collect();
         cli.opts.mounts = hand.mounts();
         cli.opts.hand_items = hand.items();
     }
@@ -264,7 +277,10 @@ fn run(args: &[String]) -> Result<(), String> {
         );
     } else {
         let extras = cli.extras.clone().unwrap_or_else(|| out_dir.clone());
-        other.insert(extras.join("features.toml"), catalog.features_toml(&cli.opts));
+        other.insert(
+            extras.join("features.toml"),
+            catalog.features_toml(&cli.opts),
+        );
         if cli.data {
             let reqs: Vec<serde_json::Value> =
                 catalog.ops.iter().map(data::example_request).collect();
@@ -286,10 +302,7 @@ fn run(args: &[String]) -> Result<(), String> {
             }
         }
         if diffs.is_empty() {
-            eprintln!(
-                "codegen: {} files are up to date",
-                rust.len() + other.len()
-            );
+            eprintln!("codegen: {} files are up to date", rust.len() + other.len());
             return Ok(());
         }
         return Err(format!(
@@ -348,7 +361,9 @@ fn replace_features(manifest: &str, features: &str) -> Result<String, String> {
         .find('\n')
         .map_or(manifest.len(), |n| begin + n + 1);
     if end < body_start {
-        return Err(format!("{CORE_MANIFEST}: `{FEATURES_END}` comes before `{FEATURES_BEGIN}`"));
+        return Err(format!(
+            "{CORE_MANIFEST}: `{FEATURES_END}` comes before `{FEATURES_BEGIN}`"
+        ));
     }
     Ok(format!(
         "{}{features}{}",
@@ -584,7 +599,10 @@ mod tests {
     fn options_and_modes() {
         assert!(parse(&["codegen".into(), "--frobnicate".into()]).is_err());
         assert!(parse(&["codegen".into(), "--enable".into(), "uploads".into()]).is_err());
-        assert!(parse(&["codegen".into(), "--data".into()]).is_err(), "--data needs --out");
+        assert!(
+            parse(&["codegen".into(), "--data".into()]).is_err(),
+            "--data needs --out"
+        );
         let cli = parse(&["codegen".into()]).unwrap();
         assert!(cli.out.is_none());
         assert!(cli.opts.upload && cli.opts.download && cli.opts.headers);

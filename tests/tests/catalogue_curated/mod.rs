@@ -6,8 +6,7 @@
 use wxpay_core::prelude::*;
 use wxpay_core::upload::UploadFile;
 use wxpay_core::v3::bill::{
-    AccountType, BillAlgorithm, BillType, Fundflowbill, SubMerchantFundflowbill, TarType,
-    Tradebill,
+    AccountType, BillAlgorithm, BillType, Fundflowbill, SubMerchantFundflowbill, TarType, Tradebill,
 };
 use wxpay_core::v3::billdownload::File;
 use wxpay_core::v3::marketing::favor::media::ImageUpload;
@@ -95,7 +94,10 @@ pub fn cases() -> Vec<(&'static str, Call)> {
             "POST /v3/pay/transactions/jsapi-with-contract",
             jsapi_with_contract,
         ),
-        ("POST /v3/pay/transactions/app-with-contract", app_with_contract),
+        (
+            "POST /v3/pay/transactions/app-with-contract",
+            app_with_contract,
+        ),
         (
             "GET /v3/pay/transactions/out-trade-no/{out_trade_no}",
             pay_out_trade_no,

@@ -202,5 +202,6 @@ impl Client {
     }
 }
 
-#[cfg(all(test, feature = "pay", feature = "refund"))]
+#[cfg(test)]
+#[cfg(all(feature = "pay", feature = "refund"))]
 mod tests;

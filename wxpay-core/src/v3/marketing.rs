@@ -2,7 +2,8 @@
 //! `/v3/marketing/…`
 //!
 //! Not generated here:
-//! - `POST /v3/marketing/favor/media/image-upload`: curated: written by hand in wxpay-core
+//! - `POST /v3/marketing/favor/media/image-upload`: written by hand, in `v3/marketing/favor/media/image_upload.rs`
+#![allow(clippy::module_inception)]
 
 /// `GET /v3/marketing/partnerships`: 查询合作关系列表API
 ///

@@ -2,8 +2,9 @@
 //! `/v3/merchant/…`
 //!
 //! Not generated here:
-//! - `POST /v3/merchant/media/upload`: curated: written by hand in wxpay-core
-//! - `POST /v3/merchant/media/video_upload`: curated: written by hand in wxpay-core
+//! - `POST /v3/merchant/media/upload`: written by hand, in `v3/merchant/media/upload.rs`
+//! - `POST /v3/merchant/media/video_upload`: written by hand, in `v3/merchant/media/video_upload.rs`
+#![allow(clippy::module_inception)]
 
 /// `/v3/merchant/fund/…`
 pub mod fund {

@@ -2,16 +2,17 @@
 //! `/v3/password-exempt-contract/…`
 //!
 //! Not generated here:
-//! - `POST /v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program`: curated: written by hand in wxpay-core
-//! - `POST /v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign`: curated: written by hand in wxpay-core
-//! - `POST /v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program`: curated: written by hand in wxpay-core
-//! - `POST /v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign`: curated: written by hand in wxpay-core
-//! - `POST /v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program`: curated: written by hand in wxpay-core
-//! - `POST /v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign`: curated: written by hand in wxpay-core
-//! - `GET /v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}`: curated: written by hand in wxpay-core
-//! - `POST /v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}/terminate`: curated: written by hand in wxpay-core
-//! - `POST /v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program`: curated: written by hand in wxpay-core
-//! - `POST /v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign`: curated: written by hand in wxpay-core
+//! - `POST /v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program`: written by hand, in `v3/password_exempt_contract/contracts/ecommerce/pre_entrust_sign/pre_sign.rs`
+//! - `POST /v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign`: written by hand, in `v3/password_exempt_contract/contracts/ecommerce/pre_entrust_sign/pre_sign.rs`
+//! - `POST /v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program`: written by hand, in `v3/password_exempt_contract/contracts/normal/pre_entrust_sign/pre_sign.rs`
+//! - `POST /v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign`: written by hand, in `v3/password_exempt_contract/contracts/normal/pre_entrust_sign/pre_sign.rs`
+//! - `POST /v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program`: written by hand, in `v3/password_exempt_contract/contracts/qs/pre_entrust_sign/pre_sign.rs`
+//! - `POST /v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign`: written by hand, in `v3/password_exempt_contract/contracts/qs/pre_entrust_sign/pre_sign.rs`
+//! - `GET /v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}`: written by hand, in `v3/password_exempt_contract/contracts/service_id/query.rs`
+//! - `POST /v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}/terminate`: written by hand, in `v3/password_exempt_contract/contracts/service_id/out_contract_code/termination.rs`
+//! - `POST /v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program`: written by hand, in `v3/password_exempt_contract/contracts/service_provider/pre_entrust_sign/pre_sign.rs`
+//! - `POST /v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign`: written by hand, in `v3/password_exempt_contract/contracts/service_provider/pre_entrust_sign/pre_sign.rs`
+#![allow(clippy::module_inception)]
 
 /// `contracts`
 pub mod contracts {

@@ -2,16 +2,17 @@
 //! `/v3/pay/…`
 //!
 //! Not generated here:
-//! - `POST /v3/pay/partner/transactions/app-with-contract`: curated: written by hand in wxpay-core
-//! - `GET /v3/pay/partner/transactions/id/{transaction_id}`: curated: written by hand in wxpay-core
-//! - `POST /v3/pay/partner/transactions/jsapi-with-contract`: curated: written by hand in wxpay-core
-//! - `GET /v3/pay/partner/transactions/out-trade-no/{out_trade_no}`: curated: written by hand in wxpay-core
-//! - `POST /v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close`: curated: written by hand in wxpay-core
-//! - `POST /v3/pay/transactions/app-with-contract`: curated: written by hand in wxpay-core
-//! - `GET /v3/pay/transactions/id/{transaction_id}`: curated: written by hand in wxpay-core
-//! - `POST /v3/pay/transactions/jsapi-with-contract`: curated: written by hand in wxpay-core
-//! - `GET /v3/pay/transactions/out-trade-no/{out_trade_no}`: curated: written by hand in wxpay-core
-//! - `POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close`: curated: written by hand in wxpay-core
+//! - `POST /v3/pay/partner/transactions/app-with-contract`: written by hand, in `v3/pay/partner/transactions/app_with_contract.rs`
+//! - `GET /v3/pay/partner/transactions/id/{transaction_id}`: written by hand, in `v3/pay/partner/transactions/query.rs`
+//! - `POST /v3/pay/partner/transactions/jsapi-with-contract`: written by hand, in `v3/pay/partner/transactions/jsapi_with_contract.rs`
+//! - `GET /v3/pay/partner/transactions/out-trade-no/{out_trade_no}`: written by hand, in `v3/pay/partner/transactions/query.rs`
+//! - `POST /v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close`: written by hand, in `v3/pay/partner/transactions/out_trade_no/close.rs`
+//! - `POST /v3/pay/transactions/app-with-contract`: written by hand, in `v3/pay/transactions/app_with_contract.rs`
+//! - `GET /v3/pay/transactions/id/{transaction_id}`: written by hand, in `v3/pay/transactions/query.rs`
+//! - `POST /v3/pay/transactions/jsapi-with-contract`: written by hand, in `v3/pay/transactions/jsapi_with_contract.rs`
+//! - `GET /v3/pay/transactions/out-trade-no/{out_trade_no}`: written by hand, in `v3/pay/transactions/query.rs`
+//! - `POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close`: written by hand, in `v3/pay/transactions/out_trade_no/close.rs`
+#![allow(clippy::module_inception)]
 
 /// `/v3/pay/acquiring-bank/…`
 pub mod acquiring_bank {

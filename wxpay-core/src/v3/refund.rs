@@ -2,9 +2,10 @@
 //! `/v3/refund/…`
 //!
 //! Not generated here:
-//! - `POST /v3/refund/domestic/refunds`: curated: written by hand in wxpay-core
-//! - `GET /v3/refund/domestic/refunds/{out_refund_no}`: curated: written by hand in wxpay-core
-//! - `POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund`: curated: written by hand in wxpay-core
+//! - `POST /v3/refund/domestic/refunds`: written by hand, in `v3/refund/domestic/post_refunds.rs`
+//! - `GET /v3/refund/domestic/refunds/{out_refund_no}`: written by hand, in `v3/refund/domestic/get_refunds.rs`
+//! - `POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund`: written by hand, in `v3/refund/domestic/refunds/apply_abnormal_refund.rs`
+#![allow(clippy::module_inception)]
 
 /// `domestic`
 pub mod domestic {
