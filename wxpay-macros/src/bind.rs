@@ -267,16 +267,18 @@ pub fn bind(
             Place::Query
         };
         if let Some(span) = sensitive_attr {
-            if place != Place::Body {
-                let where_ = match place {
-                    Place::Path => "a path parameter",
-                    Place::File => "the uploaded file",
-                    Place::Header => "a header",
-                    _ => "in the query",
-                };
+            let where_ = match place {
+                Place::Body | Place::Query => None,
+                Place::Path => Some("a path parameter"),
+                Place::File => Some("the uploaded file"),
+                Place::Header => Some("a header"),
+            };
+            if let Some(where_) = where_ {
                 errors.error(
                     span,
-                    format!("`#[sensitive]` applies to body fields; `{name}` is {where_}, where it would travel in clear"),
+                    format!(
+                        "`#[sensitive]` applies to body and query fields; `{name}` is {where_}"
+                    ),
                 );
             }
         }

@@ -78,8 +78,9 @@ impl Errors {
 ///   `Wechatpay-Serial`) cannot be set.
 /// - Fields of type `Option<…>` are left out of the body and the query when
 ///   `None`. `#[serde(rename = "…")]` on a field sets its name on the wire.
-/// - Mark a body field `#[sensitive]` to have the client encrypt it with the
-///   platform key before signing (RSA-OAEP) and send the key's serial in
+/// - Mark a body or query field `#[sensitive]` to have the client encrypt
+///   it with the platform key before signing (RSA-OAEP, base64; in the
+///   query, percent-encoded like any value) and send the key's serial in
 ///   `Wechatpay-Serial`. It works on `String`, `Option<String>`, `Vec` of
 ///   those, and nested structs deriving `SensitiveFields`.
 /// - `response = T`: the type a 2xx answer decodes into (`T:

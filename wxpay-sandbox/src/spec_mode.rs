@@ -18,9 +18,10 @@
 //! are present and parse as their type; required headers are present; the
 //! body is a JSON object (an upload: a `meta` part with `filename` and a
 //! `sha256` equal to the file part's digest) holding every required field
-//! with its JSON type; and when the operation sends encrypted fields (or
-//! names a platform key), `Wechatpay-Serial` names a key of the platform
-//! and every encrypted field present decrypts with it. It answers the
+//! with its JSON type; and when the operation sends encrypted fields (in
+//! the body or the query) or names a platform key, `Wechatpay-Serial`
+//! names a key of the platform and every encrypted field present decrypts
+//! with it. It answers the
 //! spec's example, signed; a download answers a small unsigned file, as
 //! the platform does.
 //!
@@ -62,6 +63,9 @@ pub(crate) struct SpecOp {
     /// Body fields sent encrypted (dotted paths).
     #[serde(default)]
     sensitive: Vec<String>,
+    /// Query parameters sent encrypted.
+    #[serde(default)]
+    sensitive_query: Vec<String>,
     /// The spec lists the `Wechatpay-Serial` header.
     #[serde(default)]
     serial: bool,
@@ -134,31 +138,42 @@ fn check(shared: &Shared, req: &SandboxRequest, op: &SpecOp) -> Checked<Reply> {
             return Err(Reply::param_error_at("header", name, "", "is required"));
         }
     }
-    if let Some(required) = &op.body {
-        let body = if op.upload {
-            upload_meta(req)?
-        } else if req.body.is_empty() && required.is_empty() {
-            Map::new()
-        } else {
-            req.json()?
-        };
-        for (path, ty) in required {
-            check_field(&body, path, ty)?;
+    let body = match &op.body {
+        Some(required) => {
+            let body = if op.upload {
+                upload_meta(req)?
+            } else if req.body.is_empty() && required.is_empty() {
+                Map::new()
+            } else {
+                req.json()?
+            };
+            for (path, ty) in required {
+                check_field(&body, path, ty)?;
+            }
+            body
         }
-        let encrypted = op
+        None => Map::new(),
+    };
+    let encrypted_query: Vec<(&str, &str)> = op
+        .sensitive_query
+        .iter()
+        .filter_map(|name| req.query(name).map(|v| (name.as_str(), v)))
+        .collect();
+    let encrypted = !encrypted_query.is_empty()
+        || op
             .sensitive
             .iter()
             .any(|path| !values_at(&body, path).is_empty());
-        if encrypted || op.serial {
-            let decryptor = Decryptor::for_request(shared, req)?;
-            for path in &op.sensitive {
-                for (name, value) in values_at(&body, path) {
-                    decrypt_all(&decryptor, &name, value)?;
-                }
+    if encrypted || op.serial {
+        let decryptor = Decryptor::for_request(shared, req)?;
+        for path in &op.sensitive {
+            for (name, value) in values_at(&body, path) {
+                decrypt_all(&decryptor, &name, value)?;
             }
         }
-    } else if op.serial {
-        Decryptor::for_request(shared, req)?;
+        for (name, value) in encrypted_query {
+            decryptor.decrypt(name, value)?;
+        }
     }
     Ok(if op.download {
         Reply::file(

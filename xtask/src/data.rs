@@ -269,6 +269,19 @@ pub fn spec_mode_entry(op: &Operation) -> Value {
     if !required_query.is_empty() {
         entry.insert("query".into(), Value::Array(required_query));
     }
+    let sensitive_query: Vec<Value> = op
+        .params
+        .iter()
+        .filter(|p| {
+            p.location == Location::Query
+                && p.schema.ty() == Ty::String
+                && p.schema.format.as_deref() == Some("base64")
+        })
+        .map(|p| Value::from(p.name.clone()))
+        .collect();
+    if !sensitive_query.is_empty() {
+        entry.insert("sensitive_query".into(), Value::Array(sensitive_query));
+    }
     let headers: Vec<Value> = op
         .headers
         .iter()

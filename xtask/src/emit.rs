@@ -654,7 +654,13 @@ fn struct_code(
         out.push_str(attr);
         out.push('\n');
     }
-    let mut derives = vec!["Debug", "Clone", "PartialEq"];
+    // A struct holding fields sent encrypted prints `<redacted>` for them
+    // in `Debug` (the plaintext is a secret), instead of deriving it.
+    let mut derives = if s.sensitive {
+        vec!["Clone", "PartialEq"]
+    } else {
+        vec!["Debug", "Clone", "PartialEq"]
+    };
     if s.eq {
         derives.push("Eq");
     }
@@ -675,7 +681,37 @@ fn struct_code(
         field_code(&mut out, f, request, body_method, q, opts);
     }
     out.push_str("}\n\n");
+    if s.sensitive {
+        redacted_debug(&mut out, s);
+    }
     out
+}
+
+/// `Debug` for a struct with sensitive fields: those print `<redacted>`
+/// (`wxpay_core::endpoint::Redacted`), whether plaintext or already
+/// encrypted; nested structs redact their own.
+fn redacted_debug(out: &mut String, s: &StructDef) {
+    let _ = writeln!(
+        out,
+        "impl ::core::fmt::Debug for {} {{\nfn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {{\nf.debug_struct({:?})",
+        s.name, s.name
+    );
+    for f in &s.fields {
+        let secret = f.sensitive && matches!(innermost_type(&f.ty), RType::String);
+        if secret {
+            let _ = writeln!(out, ".field({:?}, &wxpay_core::endpoint::Redacted)", f.wire);
+        } else {
+            let _ = writeln!(out, ".field({:?}, &self.{})", f.wire, f.ident);
+        }
+    }
+    out.push_str(".finish()\n}\n}\n\n");
+}
+
+fn innermost_type(ty: &RType) -> &RType {
+    match ty {
+        RType::Vec(inner) => innermost_type(inner),
+        other => other,
+    }
 }
 
 fn field_code(

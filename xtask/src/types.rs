@@ -9,8 +9,9 @@
 //!   → `i64` with the values documented.
 //! - `array` → `Vec<…>`; an object with properties → a struct; an object
 //!   without properties, or a schema without type → `serde_json::Value`.
-//! - `format: base64` in a request → `#[sensitive]` (encrypted before
-//!   sending); structs holding such fields derive `SensitiveFields`.
+//! - `format: base64` in a request body or query → `#[sensitive]`
+//!   (encrypted before sending); structs holding such fields derive
+//!   `SensitiveFields` and print `<redacted>` for them in `Debug`.
 //!
 //! Nested models are named by [`Namer`]: the PascalCase field name, then
 //! longer suffixes of the field path, then `Request…`/`Response…` and the
@@ -528,8 +529,9 @@ impl Planner<'_> {
         place: Place,
         side: Side,
     ) -> Field {
-        let sensitive =
-            side == Side::Request && matches!(place, Place::Body) && self.is_sensitive(s, &ty);
+        let sensitive = side == Side::Request
+            && matches!(place, Place::Body | Place::Query)
+            && self.is_sensitive(s, &ty);
         Field {
             wire: wire.to_owned(),
             ident: ident(&snake(wire)),

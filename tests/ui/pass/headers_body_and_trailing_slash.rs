@@ -1,6 +1,7 @@
 // What phase 2 of the catalogue needs from the macro: a path ending in `/`
 // (kept on the wire), a field sent as a request header, a DELETE carrying a
-// JSON body field, and a struct whose snake_case name is a keyword.
+// JSON body field, a struct whose snake_case name is a keyword, and an
+// encrypted query parameter.
 use wxpay_core::{Endpoint, RequestBody, endpoint};
 
 #[endpoint(POST, "/v3/applyment4sub/applyment/")]
@@ -28,6 +29,13 @@ pub struct DeleteStore {
 #[endpoint(POST, "/v3/gov/subsidy/try")]
 pub struct Try {
     pub amount: i64,
+}
+
+#[endpoint(GET, "/v3/realname/verify")]
+pub struct Verify {
+    pub openid: String,
+    #[sensitive]
+    pub encrypted_name: String,
 }
 
 #[allow(dead_code)]
@@ -62,6 +70,18 @@ fn main() {
     assert_eq!(headers["x-trace"], "7");
     let bad = Build { idempotency_key: "a\nb".into(), ..traced };
     assert!(bad.write_headers(&mut http::HeaderMap::new()).is_err());
+
+    let mut verify = Verify {
+        openid: "o1".into(),
+        encrypted_name: "张三".into(),
+    };
+    assert!(<Verify as Endpoint>::HAS_SENSITIVE);
+    verify
+        .encrypt_sensitive(&mut |plain: &str| Ok(format!("enc/{}", plain.len())))
+        .unwrap();
+    let mut path = String::new();
+    verify.write_path_and_query(&mut path).unwrap();
+    assert_eq!(path, "/v3/realname/verify?openid=o1&encrypted_name=enc%2F6");
 
     let delete = DeleteStore {
         store_id: "S 1".into(),

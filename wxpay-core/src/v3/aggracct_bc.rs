@@ -51,7 +51,7 @@ pub mod wb_channel {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(GET, "/v3/aggracct-bc/wb-channel/special-reduction/{out_request_no}", response = GetSpecialReductionResponse)]
-    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    #[derive(Clone, PartialEq, Eq, Default)]
     pub struct GetSpecialReduction {
         /// 特殊减额单号
         ///
@@ -63,13 +63,15 @@ pub mod wb_channel {
         pub mchid: String,
         /// 额度台账号
         ///
-        /// Format: `base64`.
+        /// Sensitive: the client encrypts it with the platform public key (RSA-OAEP, base64) before sending.
         /// Example: `8609cb22e1774a50a930e414cc71eca06121bc`.
+        #[sensitive]
         pub bal_account_no: String,
         /// 卡号
         ///
-        /// Format: `base64`.
+        /// Sensitive: the client encrypts it with the platform public key (RSA-OAEP, base64) before sending.
         /// Example: `example_card_no`.
+        #[sensitive]
         pub card_no: Option<String>,
         /// 商户子账户协议号
         ///
@@ -79,6 +81,19 @@ pub mod wb_channel {
         ///
         /// Example: `SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT`.
         pub req_scene: Option<get_special_reduction::ReqScene>,
+    }
+
+    impl ::core::fmt::Debug for GetSpecialReduction {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("GetSpecialReduction")
+                .field("out_request_no", &self.out_request_no)
+                .field("mchid", &self.mchid)
+                .field("bal_account_no", &wxpay_core::endpoint::Redacted)
+                .field("card_no", &wxpay_core::endpoint::Redacted)
+                .field("sgn_no", &self.sgn_no)
+                .field("req_scene", &self.req_scene)
+                .finish()
+        }
     }
 
     /// The answer to [`GetSpecialReduction`].
@@ -152,7 +167,7 @@ pub mod wb_channel {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/aggracct-bc/wb-channel/special-reduction", response = PostSpecialReductionResponse)]
-    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[derive(Clone, PartialEq, Eq)]
     pub struct PostSpecialReduction {
         /// 微信支付商户号
         ///
@@ -194,6 +209,22 @@ pub mod wb_channel {
         ///
         /// Example: `SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT`.
         pub req_scene: Option<post_special_reduction::ReqScene>,
+    }
+
+    impl ::core::fmt::Debug for PostSpecialReduction {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("PostSpecialReduction")
+                .field("mchid", &self.mchid)
+                .field("bal_account_no", &wxpay_core::endpoint::Redacted)
+                .field("out_request_no", &self.out_request_no)
+                .field("reduction_type", &self.reduction_type)
+                .field("amount", &self.amount)
+                .field("reason", &self.reason)
+                .field("card_no", &wxpay_core::endpoint::Redacted)
+                .field("sgn_no", &self.sgn_no)
+                .field("req_scene", &self.req_scene)
+                .finish()
+        }
     }
 
     /// The answer to [`PostSpecialReduction`].
@@ -269,7 +300,7 @@ pub mod wb_channel {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(GET, "/v3/aggracct-bc/wb-channel/account/balance", response = BalanceResponse, method_name = account_balance)]
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[derive(Clone, PartialEq, Eq, Default)]
         pub struct Balance {
             /// 微信支付商户号
             ///
@@ -277,13 +308,15 @@ pub mod wb_channel {
             pub mchid: String,
             /// 额度台账号
             ///
-            /// Format: `base64`.
+            /// Sensitive: the client encrypts it with the platform public key (RSA-OAEP, base64) before sending.
             /// Example: `8609cb22e1774a50a930e414cc71eca06121bc`.
+            #[sensitive]
             pub bal_account_no: String,
             /// 卡号
             ///
-            /// Format: `base64`.
+            /// Sensitive: the client encrypts it with the platform public key (RSA-OAEP, base64) before sending.
             /// Example: `example_card_no`.
+            #[sensitive]
             pub card_no: Option<String>,
             /// 商户子账户协议号
             ///
@@ -293,6 +326,18 @@ pub mod wb_channel {
             ///
             /// Example: `SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT`.
             pub req_scene: Option<balance::ReqScene>,
+        }
+
+        impl ::core::fmt::Debug for Balance {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Balance")
+                    .field("mchid", &self.mchid)
+                    .field("bal_account_no", &wxpay_core::endpoint::Redacted)
+                    .field("card_no", &wxpay_core::endpoint::Redacted)
+                    .field("sgn_no", &self.sgn_no)
+                    .field("req_scene", &self.req_scene)
+                    .finish()
+            }
         }
 
         /// The answer to [`Balance`].
@@ -316,7 +361,7 @@ pub mod wb_channel {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(GET, "/v3/aggracct-bc/wb-channel/account/mch_archives", response = MchArchivesResponse)]
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[derive(Clone, PartialEq, Eq, Default)]
         pub struct MchArchives {
             /// 微信支付商户号
             ///
@@ -324,13 +369,15 @@ pub mod wb_channel {
             pub mchid: String,
             /// 额度台账号
             ///
-            /// Format: `base64`.
+            /// Sensitive: the client encrypts it with the platform public key (RSA-OAEP, base64) before sending.
             /// Example: `8609cb22e1774a50a930e414cc71eca06121bc`.
+            #[sensitive]
             pub bal_account_no: String,
             /// 卡号
             ///
-            /// Format: `base64`.
+            /// Sensitive: the client encrypts it with the platform public key (RSA-OAEP, base64) before sending.
             /// Example: `example_card_no`.
+            #[sensitive]
             pub card_no: Option<String>,
             /// 商户子账户协议号
             ///
@@ -340,6 +387,18 @@ pub mod wb_channel {
             ///
             /// Example: `SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT`.
             pub req_scene: Option<mch_archives::ReqScene>,
+        }
+
+        impl ::core::fmt::Debug for MchArchives {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("MchArchives")
+                    .field("mchid", &self.mchid)
+                    .field("bal_account_no", &wxpay_core::endpoint::Redacted)
+                    .field("card_no", &wxpay_core::endpoint::Redacted)
+                    .field("sgn_no", &self.sgn_no)
+                    .field("req_scene", &self.req_scene)
+                    .finish()
+            }
         }
 
         /// The answer to [`MchArchives`].
@@ -686,7 +745,7 @@ pub mod wb_channel {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(GET, "/v3/aggracct-bc/wb-channel/bank-channel-account/rename/{application_id}", response = GetRenameResponse)]
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[derive(Clone, PartialEq, Eq, Default)]
         pub struct GetRename {
             /// 微信支付更名受理返回的申请单号
             ///
@@ -698,9 +757,20 @@ pub mod wb_channel {
             pub mchid: String,
             /// 台账ID
             ///
-            /// Format: `base64`.
+            /// Sensitive: the client encrypts it with the platform public key (RSA-OAEP, base64) before sending.
             /// Example: `8609cb22e1774a50a930e414cc71eca06121bc`.
+            #[sensitive]
             pub bal_account_no: String,
+        }
+
+        impl ::core::fmt::Debug for GetRename {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("GetRename")
+                    .field("application_id", &self.application_id)
+                    .field("mchid", &self.mchid)
+                    .field("bal_account_no", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
         }
 
         /// The answer to [`GetRename`].
@@ -762,7 +832,7 @@ pub mod wb_channel {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(POST, "/v3/aggracct-bc/wb-channel/bank-channel-account/rename", response = PostRenameResponse)]
-        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[derive(Clone, PartialEq, Eq)]
         pub struct PostRename {
             /// 渠道结算银行账户更名外部系统单号
             ///
@@ -786,6 +856,18 @@ pub mod wb_channel {
             ///
             /// Example: `SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT`.
             pub req_scene: Option<post_rename::ReqScene>,
+        }
+
+        impl ::core::fmt::Debug for PostRename {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("PostRename")
+                    .field("out_request_no", &self.out_request_no)
+                    .field("mchid", &self.mchid)
+                    .field("bal_account_no", &wxpay_core::endpoint::Redacted)
+                    .field("change_scene", &self.change_scene)
+                    .field("req_scene", &self.req_scene)
+                    .finish()
+            }
         }
 
         /// The answer to [`PostRename`].
@@ -910,7 +992,7 @@ pub mod wb_channel {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(POST, "/v3/aggracct-bc/wb-channel/control-orders/punish", response = PunishResponse)]
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[derive(Clone, PartialEq, Eq, Default)]
         pub struct Punish {
             /// 微众管控单号
             ///
@@ -959,6 +1041,26 @@ pub mod wb_channel {
             pub fund_repatriation_strategy: Option<punish::FundRepatriationStrategy>,
         }
 
+        impl ::core::fmt::Debug for Punish {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Punish")
+                    .field("out_request_no", &self.out_request_no)
+                    .field("mchid", &self.mchid)
+                    .field("bal_account_no", &wxpay_core::endpoint::Redacted)
+                    .field("punish_scene", &self.punish_scene)
+                    .field("punish_reason", &self.punish_reason)
+                    .field("punish_end_time", &self.punish_end_time)
+                    .field("card_no", &wxpay_core::endpoint::Redacted)
+                    .field("sgn_no", &self.sgn_no)
+                    .field("req_scene", &self.req_scene)
+                    .field(
+                        "fund_repatriation_strategy",
+                        &self.fund_repatriation_strategy,
+                    )
+                    .finish()
+            }
+        }
+
         /// The answer to [`Punish`].
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
         pub struct PunishResponse {
@@ -980,7 +1082,7 @@ pub mod wb_channel {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(POST, "/v3/aggracct-bc/wb-channel/control-orders/recover", response = RecoverResponse)]
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[derive(Clone, PartialEq, Eq, Default)]
         pub struct Recover {
             /// 微众解管单号
             ///
@@ -1022,6 +1124,22 @@ pub mod wb_channel {
             ///
             /// Example: `SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT`.
             pub req_scene: Option<recover::ReqScene>,
+        }
+
+        impl ::core::fmt::Debug for Recover {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Recover")
+                    .field("out_request_no", &self.out_request_no)
+                    .field("related_webank_punish_no", &self.related_webank_punish_no)
+                    .field("related_wxpay_punish_no", &self.related_wxpay_punish_no)
+                    .field("mchid", &self.mchid)
+                    .field("bal_account_no", &wxpay_core::endpoint::Redacted)
+                    .field("recover_reason", &self.recover_reason)
+                    .field("card_no", &wxpay_core::endpoint::Redacted)
+                    .field("sgn_no", &self.sgn_no)
+                    .field("req_scene", &self.req_scene)
+                    .finish()
+            }
         }
 
         /// The answer to [`Recover`].

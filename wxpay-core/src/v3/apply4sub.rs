@@ -84,7 +84,7 @@ pub mod sub_merchants {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/apply4sub/sub_merchants/{sub_mchid}/modify-settlement", response = ModifySettlementResponse)]
-    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[derive(Clone, PartialEq, Eq)]
     pub struct ModifySettlement {
         /// 特约商户号
         ///
@@ -127,6 +127,22 @@ pub mod sub_merchants {
         /// Example: `ciphertext`.
         #[sensitive]
         pub account_name: Option<String>,
+    }
+
+    impl ::core::fmt::Debug for ModifySettlement {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("ModifySettlement")
+                .field("sub_mchid", &self.sub_mchid)
+                .field("modify_mode", &self.modify_mode)
+                .field("account_type", &self.account_type)
+                .field("account_bank", &self.account_bank)
+                .field("bank_address_code", &self.bank_address_code)
+                .field("bank_name", &self.bank_name)
+                .field("bank_branch_id", &self.bank_branch_id)
+                .field("account_number", &wxpay_core::endpoint::Redacted)
+                .field("account_name", &wxpay_core::endpoint::Redacted)
+                .finish()
+        }
     }
 
     /// The answer to [`ModifySettlement`].

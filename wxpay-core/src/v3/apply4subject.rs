@@ -54,7 +54,7 @@ pub struct GetApplymentResponse {
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(POST, "/v3/apply4subject/applyment", response = PostApplymentResponse)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PostApplyment {
     /// 渠道商户号
     #[query]
@@ -74,6 +74,20 @@ pub struct PostApplyment {
     pub ubo_info_list: Option<Vec<post_applyment::UboInfoList>>,
     /// 补充材料
     pub addition_info: Option<post_applyment::AdditionInfo>,
+}
+
+impl ::core::fmt::Debug for PostApplyment {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("PostApplyment")
+            .field("channel_id", &self.channel_id)
+            .field("business_code", &self.business_code)
+            .field("contact_info", &self.contact_info)
+            .field("subject_info", &self.subject_info)
+            .field("identification_info", &self.identification_info)
+            .field("ubo_info_list", &self.ubo_info_list)
+            .field("addition_info", &self.addition_info)
+            .finish()
+    }
 }
 
 /// The answer to [`PostApplyment`].
@@ -237,7 +251,6 @@ pub mod post_applyment {
 
     /// 联系人信息
     #[derive(
-        Debug,
         Clone,
         PartialEq,
         Eq,
@@ -291,6 +304,26 @@ pub mod post_applyment {
         /// Sensitive: the client encrypts it with the platform public key (RSA-OAEP, base64) before sending.
         #[sensitive]
         pub mobile: String,
+    }
+
+    impl ::core::fmt::Debug for ContactInfo {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("ContactInfo")
+                .field("contact_type", &self.contact_type)
+                .field("name", &wxpay_core::endpoint::Redacted)
+                .field("contact_id_doc_type", &self.contact_id_doc_type)
+                .field("id_card_number", &wxpay_core::endpoint::Redacted)
+                .field("contact_id_doc_copy", &self.contact_id_doc_copy)
+                .field("contact_id_doc_copy_back", &self.contact_id_doc_copy_back)
+                .field("contact_period_begin", &self.contact_period_begin)
+                .field("contact_period_end", &self.contact_period_end)
+                .field(
+                    "business_authorization_letter",
+                    &self.business_authorization_letter,
+                )
+                .field("mobile", &wxpay_core::endpoint::Redacted)
+                .finish()
+        }
     }
 
     wxpay_core::open_enum! {
@@ -531,13 +564,7 @@ pub mod post_applyment {
 
     /// 法人身份信息
     #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Eq,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
+        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
     )]
     pub struct IdentificationInfo {
         /// 超级管理员类型
@@ -585,6 +612,23 @@ pub mod post_applyment {
         pub owner: Option<bool>,
     }
 
+    impl ::core::fmt::Debug for IdentificationInfo {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("IdentificationInfo")
+                .field("id_holder_type", &self.id_holder_type)
+                .field("identification_type", &self.identification_type)
+                .field("authorize_letter_copy", &self.authorize_letter_copy)
+                .field("identification_name", &wxpay_core::endpoint::Redacted)
+                .field("identification_number", &wxpay_core::endpoint::Redacted)
+                .field("identification_valid_date", &self.identification_valid_date)
+                .field("identification_address", &wxpay_core::endpoint::Redacted)
+                .field("identification_front_copy", &self.identification_front_copy)
+                .field("identification_back_copy", &self.identification_back_copy)
+                .field("owner", &self.owner)
+                .finish()
+        }
+    }
+
     wxpay_core::open_enum! {
         /// `UboIdDocType`.
         pub enum UboIdDocType {
@@ -609,13 +653,7 @@ pub mod post_applyment {
 
     /// `UboInfoList`.
     #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Eq,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
+        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
     )]
     pub struct UboInfoList {
         /// `ubo_id_doc_type`.
@@ -649,6 +687,21 @@ pub mod post_applyment {
         pub ubo_period_begin: String,
         /// 证件有效期结束时间
         pub ubo_period_end: String,
+    }
+
+    impl ::core::fmt::Debug for UboInfoList {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("UboInfoList")
+                .field("ubo_id_doc_type", &self.ubo_id_doc_type)
+                .field("ubo_id_doc_copy", &self.ubo_id_doc_copy)
+                .field("ubo_id_doc_copy_back", &self.ubo_id_doc_copy_back)
+                .field("ubo_id_doc_name", &wxpay_core::endpoint::Redacted)
+                .field("ubo_id_doc_number", &wxpay_core::endpoint::Redacted)
+                .field("ubo_id_doc_address", &wxpay_core::endpoint::Redacted)
+                .field("ubo_period_begin", &self.ubo_period_begin)
+                .field("ubo_period_end", &self.ubo_period_end)
+                .finish()
+        }
     }
 
     /// 补充材料

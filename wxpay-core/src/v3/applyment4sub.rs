@@ -12,7 +12,7 @@
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(POST, "/v3/applyment4sub/applyment/", response = ApplymentResponse)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Applyment {
     /// 业务申请编号
     pub business_code: String,
@@ -31,6 +31,20 @@ pub struct Applyment {
     pub bank_account_info: applyment::BankAccountInfo,
     /// 补充材料
     pub addition_info: Option<applyment::AdditionInfo>,
+}
+
+impl ::core::fmt::Debug for Applyment {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("Applyment")
+            .field("business_code", &self.business_code)
+            .field("contact_info", &self.contact_info)
+            .field("subject_info", &self.subject_info)
+            .field("business_info", &self.business_info)
+            .field("settlement_info", &self.settlement_info)
+            .field("bank_account_info", &self.bank_account_info)
+            .field("addition_info", &self.addition_info)
+            .finish()
+    }
 }
 
 /// The answer to [`Applyment`].
@@ -187,13 +201,7 @@ pub mod applyment {
 
     /// 超级管理员信息
     #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Eq,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
+        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
     )]
     pub struct ContactInfo {
         /// 超级管理员类型
@@ -246,6 +254,28 @@ pub mod applyment {
         /// Sensitive: the client encrypts it with the platform public key (RSA-OAEP, base64) before sending.
         #[sensitive]
         pub contact_email: String,
+    }
+
+    impl ::core::fmt::Debug for ContactInfo {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("ContactInfo")
+                .field("contact_type", &self.contact_type)
+                .field("contact_name", &wxpay_core::endpoint::Redacted)
+                .field("contact_id_doc_type", &self.contact_id_doc_type)
+                .field("contact_id_number", &wxpay_core::endpoint::Redacted)
+                .field("contact_id_doc_copy", &self.contact_id_doc_copy)
+                .field("contact_id_doc_copy_back", &self.contact_id_doc_copy_back)
+                .field("contact_period_begin", &self.contact_period_begin)
+                .field("contact_period_end", &self.contact_period_end)
+                .field(
+                    "business_authorization_letter",
+                    &self.business_authorization_letter,
+                )
+                .field("openid", &self.openid)
+                .field("mobile_phone", &wxpay_core::endpoint::Redacted)
+                .field("contact_email", &wxpay_core::endpoint::Redacted)
+                .finish()
+        }
     }
 
     wxpay_core::open_enum! {
@@ -512,7 +542,6 @@ pub mod applyment {
 
     /// 经营者/法人身份证信息
     #[derive(
-        Debug,
         Clone,
         PartialEq,
         Eq,
@@ -554,9 +583,22 @@ pub mod applyment {
         pub card_period_end: String,
     }
 
+    impl ::core::fmt::Debug for IdCardInfo {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("IdCardInfo")
+                .field("id_card_copy", &self.id_card_copy)
+                .field("id_card_national", &self.id_card_national)
+                .field("id_card_name", &wxpay_core::endpoint::Redacted)
+                .field("id_card_number", &wxpay_core::endpoint::Redacted)
+                .field("id_card_address", &wxpay_core::endpoint::Redacted)
+                .field("card_period_begin", &self.card_period_begin)
+                .field("card_period_end", &self.card_period_end)
+                .finish()
+        }
+    }
+
     /// 经营者/法人其他类型证件信息
     #[derive(
-        Debug,
         Clone,
         PartialEq,
         Eq,
@@ -599,15 +641,23 @@ pub mod applyment {
         pub doc_period_end: String,
     }
 
+    impl ::core::fmt::Debug for IdDocInfo {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("IdDocInfo")
+                .field("id_doc_copy", &self.id_doc_copy)
+                .field("id_doc_copy_back", &self.id_doc_copy_back)
+                .field("id_doc_name", &wxpay_core::endpoint::Redacted)
+                .field("id_doc_number", &wxpay_core::endpoint::Redacted)
+                .field("id_doc_address", &wxpay_core::endpoint::Redacted)
+                .field("doc_period_begin", &self.doc_period_begin)
+                .field("doc_period_end", &self.doc_period_end)
+                .finish()
+        }
+    }
+
     /// 经营者/法人身份证件
     #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Eq,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
+        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
     )]
     pub struct IdentityInfo {
         /// 超级管理员类型
@@ -631,6 +681,19 @@ pub mod applyment {
         /// 经营者/法人是否为受益人
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub owner: Option<bool>,
+    }
+
+    impl ::core::fmt::Debug for IdentityInfo {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("IdentityInfo")
+                .field("id_holder_type", &self.id_holder_type)
+                .field("id_doc_type", &self.id_doc_type)
+                .field("authorize_letter_copy", &self.authorize_letter_copy)
+                .field("id_card_info", &self.id_card_info)
+                .field("id_doc_info", &self.id_doc_info)
+                .field("owner", &self.owner)
+                .finish()
+        }
     }
 
     wxpay_core::open_enum! {
@@ -657,13 +720,7 @@ pub mod applyment {
 
     /// `UboInfoList`.
     #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Eq,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
+        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
     )]
     pub struct UboInfoList {
         /// `ubo_id_doc_type`.
@@ -699,15 +756,24 @@ pub mod applyment {
         pub ubo_period_end: String,
     }
 
+    impl ::core::fmt::Debug for UboInfoList {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("UboInfoList")
+                .field("ubo_id_doc_type", &self.ubo_id_doc_type)
+                .field("ubo_id_doc_copy", &self.ubo_id_doc_copy)
+                .field("ubo_id_doc_copy_back", &self.ubo_id_doc_copy_back)
+                .field("ubo_id_doc_name", &wxpay_core::endpoint::Redacted)
+                .field("ubo_id_doc_number", &wxpay_core::endpoint::Redacted)
+                .field("ubo_id_doc_address", &wxpay_core::endpoint::Redacted)
+                .field("ubo_period_begin", &self.ubo_period_begin)
+                .field("ubo_period_end", &self.ubo_period_end)
+                .finish()
+        }
+    }
+
     /// 主体资料
     #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Eq,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
+        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
     )]
     pub struct SubjectInfo {
         /// 主体类型
@@ -740,6 +806,23 @@ pub mod applyment {
         #[sensitive]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub ubo_info_list: Option<Vec<UboInfoList>>,
+    }
+
+    impl ::core::fmt::Debug for SubjectInfo {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("SubjectInfo")
+                .field("subject_type", &self.subject_type)
+                .field("finance_institution", &self.finance_institution)
+                .field("micro_biz_info", &self.micro_biz_info)
+                .field("business_license_info", &self.business_license_info)
+                .field("certificate_info", &self.certificate_info)
+                .field("organization_info", &self.organization_info)
+                .field("certificate_letter_copy", &self.certificate_letter_copy)
+                .field("finance_institution_info", &self.finance_institution_info)
+                .field("identity_info", &self.identity_info)
+                .field("ubo_info_list", &self.ubo_info_list)
+                .finish()
+        }
     }
 
     wxpay_core::open_enum! {
@@ -924,13 +1007,7 @@ pub mod applyment {
 
     /// 结算银行账户
     #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Eq,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
+        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
     )]
     pub struct BankAccountInfo {
         /// 账户类型
@@ -963,6 +1040,20 @@ pub mod applyment {
         #[sensitive]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub account_number: Option<String>,
+    }
+
+    impl ::core::fmt::Debug for BankAccountInfo {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("BankAccountInfo")
+                .field("bank_account_type", &self.bank_account_type)
+                .field("account_name", &wxpay_core::endpoint::Redacted)
+                .field("account_bank", &self.account_bank)
+                .field("bank_address_code", &self.bank_address_code)
+                .field("bank_name", &self.bank_name)
+                .field("bank_branch_id", &self.bank_branch_id)
+                .field("account_number", &wxpay_core::endpoint::Redacted)
+                .finish()
+        }
     }
 
     /// 补充材料

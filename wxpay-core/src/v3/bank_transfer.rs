@@ -12,7 +12,7 @@
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(POST, "/v3/bank-transfer/batches", response = BatchesResponse, method_name = bank_transfer_batches)]
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Batches {
     /// 服务平台商户号
     ///
@@ -69,6 +69,27 @@ pub struct Batches {
     /// 转账明细列表
     #[sensitive]
     pub transfer_detail_list: Option<Vec<batches::TransferDetailList>>,
+}
+
+impl ::core::fmt::Debug for Batches {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("Batches")
+            .field("platform_mchid", &self.platform_mchid)
+            .field("specialized_payment_mchid", &self.specialized_payment_mchid)
+            .field("sponsor_mchid", &self.sponsor_mchid)
+            .field("user_authorized_mchid", &self.user_authorized_mchid)
+            .field("user_authorized_appid", &self.user_authorized_appid)
+            .field("out_batch_no", &self.out_batch_no)
+            .field("batch_name", &self.batch_name)
+            .field("batch_remark", &self.batch_remark)
+            .field("attach_remark", &self.attach_remark)
+            .field("total_amount", &self.total_amount)
+            .field("total_count", &self.total_count)
+            .field("transfer_scene", &self.transfer_scene)
+            .field("transfer_purpose", &self.transfer_purpose)
+            .field("transfer_detail_list", &self.transfer_detail_list)
+            .finish()
+    }
 }
 
 /// The answer to [`Batches`].
@@ -364,7 +385,6 @@ pub mod batches {
 
     /// `TransferDetailList`.
     #[derive(
-        Debug,
         Clone,
         PartialEq,
         Eq,
@@ -403,6 +423,19 @@ pub mod batches {
         #[sensitive]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub user_id_card: Option<String>,
+    }
+
+    impl ::core::fmt::Debug for TransferDetailList {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("TransferDetailList")
+                .field("out_detail_no", &self.out_detail_no)
+                .field("transfer_amount", &self.transfer_amount)
+                .field("transfer_remark", &self.transfer_remark)
+                .field("openid", &self.openid)
+                .field("user_name", &wxpay_core::endpoint::Redacted)
+                .field("user_id_card", &wxpay_core::endpoint::Redacted)
+                .finish()
+        }
     }
 
     /// `/v3/bank-transfer/batches/batch-id/…`

@@ -10,7 +10,7 @@
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(POST, "/v3/brand/applyments", response = ApplymentsResponse)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Applyments {
     /// 业务申请编号
     ///
@@ -25,6 +25,18 @@ pub struct Applyments {
     pub brand_basic_info: applyments::BrandBasicInfo,
     /// 品牌商标资料
     pub trademark: applyments::Trademark,
+}
+
+impl ::core::fmt::Debug for Applyments {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("Applyments")
+            .field("business_code", &self.business_code)
+            .field("admin_info", &self.admin_info)
+            .field("subject_info", &self.subject_info)
+            .field("brand_basic_info", &self.brand_basic_info)
+            .field("trademark", &self.trademark)
+            .finish()
+    }
 }
 
 /// The answer to [`Applyments`].
@@ -191,13 +203,7 @@ pub mod applyments {
 
     /// 管理员信息
     #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Eq,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
+        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
     )]
     pub struct AdminInfo {
         /// 管理员姓名
@@ -214,6 +220,16 @@ pub mod applyments {
         /// Example: `AOZdYGISxo4y44/UgZ69bdu9X+tfMUJ9dl+LetjM45`.
         #[sensitive]
         pub id_card_number: String,
+    }
+
+    impl ::core::fmt::Debug for AdminInfo {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("AdminInfo")
+                .field("admin_name", &wxpay_core::endpoint::Redacted)
+                .field("id_doc_type", &self.id_doc_type)
+                .field("id_card_number", &wxpay_core::endpoint::Redacted)
+                .finish()
+        }
     }
 
     wxpay_core::open_enum! {
@@ -2217,7 +2233,7 @@ pub mod partner {
         ///
         /// For: 服务商.
         #[wxpay_core::endpoint(PATCH, "/v3/brand/partner/card-member/user-cards/{user_card_code}", response = PatchUserCardsResponse)]
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[derive(Clone, PartialEq, Eq, Default)]
         pub struct PatchUserCards {
             /// 会员卡code
             ///
@@ -2268,6 +2284,25 @@ pub mod partner {
             ///
             /// Example: `自定义数据说明`.
             pub attach: Option<String>,
+        }
+
+        impl ::core::fmt::Debug for PatchUserCards {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("PatchUserCards")
+                    .field("user_card_code", &self.user_card_code)
+                    .field("card_id", &self.card_id)
+                    .field("brand_id", &self.brand_id)
+                    .field("openid", &self.openid)
+                    .field("card_color", &self.card_color)
+                    .field("card_picture_url", &self.card_picture_url)
+                    .field("phone_number", &wxpay_core::endpoint::Redacted)
+                    .field("level", &self.level)
+                    .field("valid_date_information", &self.valid_date_information)
+                    .field("pickup_time", &self.pickup_time)
+                    .field("user_information", &self.user_information)
+                    .field("attach", &self.attach)
+                    .finish()
+            }
         }
 
         /// The answer to [`PatchUserCards`].
@@ -4761,7 +4796,6 @@ pub mod partner {
 
             /// `CommonFieldList`.
             #[derive(
-                Debug,
                 Clone,
                 PartialEq,
                 Eq,
@@ -4783,9 +4817,17 @@ pub mod partner {
                 pub value: Option<String>,
             }
 
+            impl ::core::fmt::Debug for CommonFieldList {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("CommonFieldList")
+                        .field("name", &self.name)
+                        .field("value", &wxpay_core::endpoint::Redacted)
+                        .finish()
+                }
+            }
+
             /// `CustomFieldList`.
             #[derive(
-                Debug,
                 Clone,
                 PartialEq,
                 Eq,
@@ -4806,9 +4848,17 @@ pub mod partner {
                 pub user_chosen_values: Option<Vec<String>>,
             }
 
+            impl ::core::fmt::Debug for CustomFieldList {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("CustomFieldList")
+                        .field("name", &self.name)
+                        .field("user_chosen_values", &wxpay_core::endpoint::Redacted)
+                        .finish()
+                }
+            }
+
             /// 用户开卡时填写的个人信息
             #[derive(
-                Debug,
                 Clone,
                 PartialEq,
                 Eq,
@@ -4826,6 +4876,15 @@ pub mod partner {
                 #[sensitive]
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 pub custom_field_list: Option<Vec<CustomFieldList>>,
+            }
+
+            impl ::core::fmt::Debug for UserInformation {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("UserInformation")
+                        .field("common_field_list", &self.common_field_list)
+                        .field("custom_field_list", &self.custom_field_list)
+                        .finish()
+                }
             }
 
             wxpay_core::open_enum! {
@@ -5165,7 +5224,7 @@ pub mod partner {
             ///
             /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
             #[wxpay_core::endpoint(POST, "/v3/brand/partner/card-member/user-cards/{user_card_code}/confirm", response = ConfirmResponse, method_name = user_cards_confirm)]
-            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[derive(Clone, PartialEq, Eq)]
             pub struct Confirm {
                 /// 会员卡code
                 ///
@@ -5213,6 +5272,25 @@ pub mod partner {
                 pub attach: Option<String>,
                 /// 会员开卡状态
                 pub user_card_confirm_state: confirm::UserCardConfirmState,
+            }
+
+            impl ::core::fmt::Debug for Confirm {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Confirm")
+                        .field("user_card_code", &self.user_card_code)
+                        .field("card_id", &self.card_id)
+                        .field("brand_id", &self.brand_id)
+                        .field("openid", &self.openid)
+                        .field("card_color", &self.card_color)
+                        .field("card_picture_url", &self.card_picture_url)
+                        .field("phone_number", &wxpay_core::endpoint::Redacted)
+                        .field("level", &self.level)
+                        .field("valid_date_information", &self.valid_date_information)
+                        .field("user_information", &self.user_information)
+                        .field("attach", &self.attach)
+                        .field("user_card_confirm_state", &self.user_card_confirm_state)
+                        .finish()
+                }
             }
 
             /// The answer to [`Confirm`].
@@ -5295,7 +5373,7 @@ pub mod partner {
             ///
             /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
             #[wxpay_core::endpoint(POST, "/v3/brand/partner/card-member/user-cards/import-by-openid", response = ImportByOpenidResponse)]
-            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[derive(Clone, PartialEq, Eq)]
             pub struct ImportByOpenid {
                 /// 品牌ID
                 ///
@@ -5329,6 +5407,21 @@ pub mod partner {
                 /// An RFC 3339 date-time, e.g. `2018-06-08T10:34:56+08:00`.
                 /// Example: `2020-05-20T13:29:35.120+08:00`.
                 pub pickup_time: String,
+            }
+
+            impl ::core::fmt::Debug for ImportByOpenid {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("ImportByOpenid")
+                        .field("brand_id", &self.brand_id)
+                        .field("card_id", &self.card_id)
+                        .field("openid", &self.openid)
+                        .field("user_card_code", &self.user_card_code)
+                        .field("phone_number", &wxpay_core::endpoint::Redacted)
+                        .field("user_information", &self.user_information)
+                        .field("date_information", &self.date_information)
+                        .field("pickup_time", &self.pickup_time)
+                        .finish()
+                }
             }
 
             /// The answer to [`ImportByOpenid`].
@@ -5411,7 +5504,7 @@ pub mod partner {
             ///
             /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
             #[wxpay_core::endpoint(POST, "/v3/brand/partner/card-member/user-cards/import-by-phone", response = ImportByPhoneResponse)]
-            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[derive(Clone, PartialEq, Eq)]
             pub struct ImportByPhone {
                 /// 品牌ID
                 ///
@@ -5441,6 +5534,20 @@ pub mod partner {
                 /// An RFC 3339 date-time, e.g. `2018-06-08T10:34:56+08:00`.
                 /// Example: `2020-05-20T13:29:35.120+08:00`.
                 pub pickup_time: String,
+            }
+
+            impl ::core::fmt::Debug for ImportByPhone {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("ImportByPhone")
+                        .field("brand_id", &self.brand_id)
+                        .field("card_id", &self.card_id)
+                        .field("phone_number", &wxpay_core::endpoint::Redacted)
+                        .field("user_card_code", &self.user_card_code)
+                        .field("user_information", &self.user_information)
+                        .field("date_information", &self.date_information)
+                        .field("pickup_time", &self.pickup_time)
+                        .finish()
+                }
             }
 
             /// The answer to [`ImportByPhone`].
@@ -5677,7 +5784,6 @@ pub mod partner {
 
                 /// `CommonFieldList`.
                 #[derive(
-                    Debug,
                     Clone,
                     PartialEq,
                     Eq,
@@ -5699,9 +5805,17 @@ pub mod partner {
                     pub value: Option<String>,
                 }
 
+                impl ::core::fmt::Debug for CommonFieldList {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.debug_struct("CommonFieldList")
+                            .field("name", &self.name)
+                            .field("value", &wxpay_core::endpoint::Redacted)
+                            .finish()
+                    }
+                }
+
                 /// `CustomFieldList`.
                 #[derive(
-                    Debug,
                     Clone,
                     PartialEq,
                     Eq,
@@ -5722,9 +5836,17 @@ pub mod partner {
                     pub user_chosen_values: Option<Vec<String>>,
                 }
 
+                impl ::core::fmt::Debug for CustomFieldList {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.debug_struct("CustomFieldList")
+                            .field("name", &self.name)
+                            .field("user_chosen_values", &wxpay_core::endpoint::Redacted)
+                            .finish()
+                    }
+                }
+
                 /// 用户开卡时填写的个人信息
                 #[derive(
-                    Debug,
                     Clone,
                     PartialEq,
                     Eq,
@@ -5742,6 +5864,15 @@ pub mod partner {
                     #[sensitive]
                     #[serde(default, skip_serializing_if = "Option::is_none")]
                     pub custom_field_list: Option<Vec<CustomFieldList>>,
+                }
+
+                impl ::core::fmt::Debug for UserInformation {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.debug_struct("UserInformation")
+                            .field("common_field_list", &self.common_field_list)
+                            .field("custom_field_list", &self.custom_field_list)
+                            .finish()
+                    }
                 }
 
                 wxpay_core::open_enum! {
@@ -5847,7 +5978,6 @@ pub mod partner {
 
                 /// `CommonFieldList`.
                 #[derive(
-                    Debug,
                     Clone,
                     PartialEq,
                     Eq,
@@ -5869,9 +5999,17 @@ pub mod partner {
                     pub value: Option<String>,
                 }
 
+                impl ::core::fmt::Debug for CommonFieldList {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.debug_struct("CommonFieldList")
+                            .field("name", &self.name)
+                            .field("value", &wxpay_core::endpoint::Redacted)
+                            .finish()
+                    }
+                }
+
                 /// `CustomFieldList`.
                 #[derive(
-                    Debug,
                     Clone,
                     PartialEq,
                     Eq,
@@ -5892,9 +6030,17 @@ pub mod partner {
                     pub user_chosen_values: Option<Vec<String>>,
                 }
 
+                impl ::core::fmt::Debug for CustomFieldList {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.debug_struct("CustomFieldList")
+                            .field("name", &self.name)
+                            .field("user_chosen_values", &wxpay_core::endpoint::Redacted)
+                            .finish()
+                    }
+                }
+
                 /// 用户开卡时填写的个人信息
                 #[derive(
-                    Debug,
                     Clone,
                     PartialEq,
                     Eq,
@@ -5912,6 +6058,15 @@ pub mod partner {
                     #[sensitive]
                     #[serde(default, skip_serializing_if = "Option::is_none")]
                     pub custom_field_list: Option<Vec<CustomFieldList>>,
+                }
+
+                impl ::core::fmt::Debug for UserInformation {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.debug_struct("UserInformation")
+                            .field("common_field_list", &self.common_field_list)
+                            .field("custom_field_list", &self.custom_field_list)
+                            .finish()
+                    }
                 }
 
                 wxpay_core::open_enum! {
@@ -6067,7 +6222,6 @@ pub mod partner {
 
                 /// `CommonFieldList`.
                 #[derive(
-                    Debug,
                     Clone,
                     PartialEq,
                     Eq,
@@ -6089,9 +6243,17 @@ pub mod partner {
                     pub value: Option<String>,
                 }
 
+                impl ::core::fmt::Debug for CommonFieldList {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.debug_struct("CommonFieldList")
+                            .field("name", &self.name)
+                            .field("value", &wxpay_core::endpoint::Redacted)
+                            .finish()
+                    }
+                }
+
                 /// `CustomFieldList`.
                 #[derive(
-                    Debug,
                     Clone,
                     PartialEq,
                     Eq,
@@ -6112,9 +6274,17 @@ pub mod partner {
                     pub user_chosen_values: Option<Vec<String>>,
                 }
 
+                impl ::core::fmt::Debug for CustomFieldList {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.debug_struct("CustomFieldList")
+                            .field("name", &self.name)
+                            .field("user_chosen_values", &wxpay_core::endpoint::Redacted)
+                            .finish()
+                    }
+                }
+
                 /// 用户开卡时填写的个人信息
                 #[derive(
-                    Debug,
                     Clone,
                     PartialEq,
                     Eq,
@@ -6132,6 +6302,15 @@ pub mod partner {
                     #[sensitive]
                     #[serde(default, skip_serializing_if = "Option::is_none")]
                     pub custom_field_list: Option<Vec<CustomFieldList>>,
+                }
+
+                impl ::core::fmt::Debug for UserInformation {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.debug_struct("UserInformation")
+                            .field("common_field_list", &self.common_field_list)
+                            .field("custom_field_list", &self.custom_field_list)
+                            .finish()
+                    }
                 }
 
                 wxpay_core::open_enum! {
@@ -7824,7 +8003,7 @@ pub mod profitsharing {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/brand/profitsharing/orders", response = PostOrdersResponse, method_name = brand_post_orders)]
-    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    #[derive(Clone, PartialEq, Eq, Default)]
     pub struct PostOrders {
         /// 品牌主商户号
         ///
@@ -7855,6 +8034,21 @@ pub mod profitsharing {
         pub receivers: Vec<post_orders::Receivers>,
         /// 是否分账完成
         pub finish: bool,
+    }
+
+    impl ::core::fmt::Debug for PostOrders {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("PostOrders")
+                .field("brand_mchid", &self.brand_mchid)
+                .field("sub_mchid", &self.sub_mchid)
+                .field("appid", &self.appid)
+                .field("sub_appid", &self.sub_appid)
+                .field("transaction_id", &self.transaction_id)
+                .field("out_order_no", &self.out_order_no)
+                .field("receivers", &self.receivers)
+                .field("finish", &self.finish)
+                .finish()
+        }
     }
 
     /// The answer to [`PostOrders`].
@@ -8161,13 +8355,7 @@ pub mod profitsharing {
 
         /// `Receivers`.
         #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Eq,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
+            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
         )]
         pub struct Receivers {
             /// 分账接收方类型
@@ -8193,6 +8381,18 @@ pub mod profitsharing {
             #[sensitive]
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub name: Option<String>,
+        }
+
+        impl ::core::fmt::Debug for Receivers {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Receivers")
+                    .field("type", &self.r#type)
+                    .field("account", &self.account)
+                    .field("amount", &self.amount)
+                    .field("description", &self.description)
+                    .field("name", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
         }
 
         wxpay_core::open_enum! {

@@ -258,13 +258,22 @@ pub mod capitallhh {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(GET, "/v3/capital/capitallhh/banks/search-banks-by-bank-account", response = SearchBanksByBankAccountResponse)]
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[derive(Clone, PartialEq, Eq, Default)]
         pub struct SearchBanksByBankAccount {
             /// 银行卡号
             ///
-            /// Format: `base64`.
+            /// Sensitive: the client encrypts it with the platform public key (RSA-OAEP, base64) before sending.
             /// Example: `d+xT+MQCvrLHUVDWv/8MR/dB7TkXLVfSrUxMPZy6jWWYzpRrEEaYQE8ZRGYoeorwC+w==`.
+            #[sensitive]
             pub account_number: String,
+        }
+
+        impl ::core::fmt::Debug for SearchBanksByBankAccount {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("SearchBanksByBankAccount")
+                    .field("account_number", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
         }
 
         /// The answer to [`SearchBanksByBankAccount`].

@@ -12,7 +12,7 @@
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(POST, "/v3/combine-transactions/app", response = AppResponse, method_name = combine_transactions_app)]
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct App {
     /// 合单商户appid
     ///
@@ -63,6 +63,27 @@ pub struct App {
     pub subsidy_info: Option<app::SubsidyInfo>,
 }
 
+impl ::core::fmt::Debug for App {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("App")
+            .field("combine_appid", &self.combine_appid)
+            .field("combine_mchid", &self.combine_mchid)
+            .field("combine_out_trade_no", &self.combine_out_trade_no)
+            .field("scene_info", &self.scene_info)
+            .field("sub_orders", &self.sub_orders)
+            .field("combine_payer_info", &self.combine_payer_info)
+            .field("time_start", &self.time_start)
+            .field("time_expire", &self.time_expire)
+            .field("prepay_id", &self.prepay_id)
+            .field("notify_url", &self.notify_url)
+            .field("trade_scenario", &self.trade_scenario)
+            .field("limit_pay", &self.limit_pay)
+            .field("contract_info", &self.contract_info)
+            .field("subsidy_info", &self.subsidy_info)
+            .finish()
+    }
+}
+
 /// The answer to [`App`].
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AppResponse {
@@ -85,7 +106,7 @@ pub struct AppResponse {
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(POST, "/v3/combine-transactions/h5", response = H5Response, method_name = combine_transactions_h5)]
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct H5 {
     /// 合单商户appid
     ///
@@ -120,6 +141,23 @@ pub struct H5 {
     /// 支付者
     #[sensitive]
     pub combine_payer_info: Option<h5::CombinePayerInfo>,
+}
+
+impl ::core::fmt::Debug for H5 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("H5")
+            .field("combine_appid", &self.combine_appid)
+            .field("combine_mchid", &self.combine_mchid)
+            .field("combine_out_trade_no", &self.combine_out_trade_no)
+            .field("scene_info", &self.scene_info)
+            .field("sub_orders", &self.sub_orders)
+            .field("time_start", &self.time_start)
+            .field("time_expire", &self.time_expire)
+            .field("notify_url", &self.notify_url)
+            .field("limit_pay", &self.limit_pay)
+            .field("combine_payer_info", &self.combine_payer_info)
+            .finish()
+    }
 }
 
 /// The answer to [`H5`].
@@ -190,7 +228,7 @@ pub struct IdResponse {
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(POST, "/v3/combine-transactions/jsapi", response = JsapiResponse, method_name = combine_transactions_jsapi)]
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Jsapi {
     /// 合单商户appid
     ///
@@ -227,6 +265,24 @@ pub struct Jsapi {
     pub limit_pay: Option<Vec<jsapi::LimitPay>>,
     /// 贴息信息(微信分付)
     pub subsidy_info: Option<jsapi::SubsidyInfo>,
+}
+
+impl ::core::fmt::Debug for Jsapi {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("Jsapi")
+            .field("combine_appid", &self.combine_appid)
+            .field("combine_mchid", &self.combine_mchid)
+            .field("combine_out_trade_no", &self.combine_out_trade_no)
+            .field("scene_info", &self.scene_info)
+            .field("sub_orders", &self.sub_orders)
+            .field("combine_payer_info", &self.combine_payer_info)
+            .field("time_start", &self.time_start)
+            .field("time_expire", &self.time_expire)
+            .field("notify_url", &self.notify_url)
+            .field("limit_pay", &self.limit_pay)
+            .field("subsidy_info", &self.subsidy_info)
+            .finish()
+    }
 }
 
 /// The answer to [`Jsapi`].
@@ -300,7 +356,7 @@ pub struct MiniprogramResponse {
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(POST, "/v3/combine-transactions/native", response = NativeResponse, method_name = combine_transactions_native)]
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Native {
     /// 合单商户appid
     ///
@@ -335,6 +391,23 @@ pub struct Native {
     /// 支付者
     #[sensitive]
     pub combine_payer_info: Option<native::CombinePayerInfo>,
+}
+
+impl ::core::fmt::Debug for Native {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("Native")
+            .field("combine_appid", &self.combine_appid)
+            .field("combine_mchid", &self.combine_mchid)
+            .field("combine_out_trade_no", &self.combine_out_trade_no)
+            .field("scene_info", &self.scene_info)
+            .field("sub_orders", &self.sub_orders)
+            .field("time_start", &self.time_start)
+            .field("time_expire", &self.time_expire)
+            .field("notify_url", &self.notify_url)
+            .field("limit_pay", &self.limit_pay)
+            .field("combine_payer_info", &self.combine_payer_info)
+            .finish()
+    }
 }
 
 /// The answer to [`Native`].
@@ -523,13 +596,7 @@ pub mod app {
 
     /// 实名支付(需单独申请权限)
     #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Eq,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
+        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
     )]
     pub struct Identity {
         /// 证件类型
@@ -548,9 +615,18 @@ pub mod app {
         pub name: String,
     }
 
+    impl ::core::fmt::Debug for Identity {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Identity")
+                .field("type", &self.r#type)
+                .field("number", &wxpay_core::endpoint::Redacted)
+                .field("name", &wxpay_core::endpoint::Redacted)
+                .finish()
+        }
+    }
+
     /// 支付者
     #[derive(
-        Debug,
         Clone,
         PartialEq,
         Eq,
@@ -564,6 +640,14 @@ pub mod app {
         #[sensitive]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub identity: Option<Identity>,
+    }
+
+    impl ::core::fmt::Debug for CombinePayerInfo {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("CombinePayerInfo")
+                .field("identity", &self.identity)
+                .finish()
+        }
     }
 
     wxpay_core::open_enum! {
@@ -820,13 +904,7 @@ pub mod h5 {
 
     /// 实名支付(需单独申请权限)
     #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Eq,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
+        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
     )]
     pub struct Identity {
         /// 证件类型
@@ -845,9 +923,18 @@ pub mod h5 {
         pub name: String,
     }
 
+    impl ::core::fmt::Debug for Identity {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Identity")
+                .field("type", &self.r#type)
+                .field("number", &wxpay_core::endpoint::Redacted)
+                .field("name", &wxpay_core::endpoint::Redacted)
+                .finish()
+        }
+    }
+
     /// 支付者
     #[derive(
-        Debug,
         Clone,
         PartialEq,
         Eq,
@@ -871,6 +958,16 @@ pub mod h5 {
         #[sensitive]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub identity: Option<Identity>,
+    }
+
+    impl ::core::fmt::Debug for CombinePayerInfo {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("CombinePayerInfo")
+                .field("openid", &self.openid)
+                .field("sub_openid", &self.sub_openid)
+                .field("identity", &self.identity)
+                .finish()
+        }
     }
 }
 
@@ -1098,13 +1195,7 @@ pub mod jsapi {
 
     /// 实名支付(需单独申请权限)
     #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Eq,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
+        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
     )]
     pub struct Identity {
         /// 证件类型
@@ -1123,9 +1214,18 @@ pub mod jsapi {
         pub name: String,
     }
 
+    impl ::core::fmt::Debug for Identity {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Identity")
+                .field("type", &self.r#type)
+                .field("number", &wxpay_core::endpoint::Redacted)
+                .field("name", &wxpay_core::endpoint::Redacted)
+                .finish()
+        }
+    }
+
     /// 支付者
     #[derive(
-        Debug,
         Clone,
         PartialEq,
         Eq,
@@ -1149,6 +1249,16 @@ pub mod jsapi {
         #[sensitive]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub identity: Option<Identity>,
+    }
+
+    impl ::core::fmt::Debug for CombinePayerInfo {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("CombinePayerInfo")
+                .field("openid", &self.openid)
+                .field("sub_openid", &self.sub_openid)
+                .field("identity", &self.identity)
+                .finish()
+        }
     }
 
     wxpay_core::open_enum! {
@@ -1414,13 +1524,7 @@ pub mod native {
 
     /// 实名支付(需单独申请权限)
     #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Eq,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
+        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
     )]
     pub struct Identity {
         /// 证件类型
@@ -1439,9 +1543,18 @@ pub mod native {
         pub name: String,
     }
 
+    impl ::core::fmt::Debug for Identity {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Identity")
+                .field("type", &self.r#type)
+                .field("number", &wxpay_core::endpoint::Redacted)
+                .field("name", &wxpay_core::endpoint::Redacted)
+                .finish()
+        }
+    }
+
     /// 支付者
     #[derive(
-        Debug,
         Clone,
         PartialEq,
         Eq,
@@ -1465,6 +1578,16 @@ pub mod native {
         #[sensitive]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub identity: Option<Identity>,
+    }
+
+    impl ::core::fmt::Debug for CombinePayerInfo {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("CombinePayerInfo")
+                .field("openid", &self.openid)
+                .field("sub_openid", &self.sub_openid)
+                .field("identity", &self.identity)
+                .finish()
+        }
     }
 }
 

@@ -319,7 +319,7 @@ pub mod partner {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(POST, "/v3/credit-repayment/partner/contracts/app-presign", response = AppPresignResponse)]
-        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[derive(Clone, PartialEq, Eq)]
         pub struct AppPresign {
             /// 商户AppID
             ///
@@ -364,6 +364,24 @@ pub mod partner {
             pub trade_info: Option<app_presign::TradeInfo>,
         }
 
+        impl ::core::fmt::Debug for AppPresign {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("AppPresign")
+                    .field("appid", &self.appid)
+                    .field("plan_id", &self.plan_id)
+                    .field("out_contract_code", &self.out_contract_code)
+                    .field("display_name", &self.display_name)
+                    .field("contract_notify_url", &self.contract_notify_url)
+                    .field("repayment_day", &self.repayment_day)
+                    .field("repayment_amount_limit", &self.repayment_amount_limit)
+                    .field("sub_mchid", &self.sub_mchid)
+                    .field("sub_appid", &self.sub_appid)
+                    .field("real_identity", &self.real_identity)
+                    .field("trade_info", &self.trade_info)
+                    .finish()
+            }
+        }
+
         /// The answer to [`AppPresign`].
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
         pub struct AppPresignResponse {
@@ -386,7 +404,7 @@ pub mod partner {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(POST, "/v3/credit-repayment/partner/contracts/h5-presign", response = H5PresignResponse)]
-        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[derive(Clone, PartialEq, Eq)]
         pub struct H5Presign {
             /// 商户AppID
             ///
@@ -431,6 +449,25 @@ pub mod partner {
             pub trade_info: Option<h5_presign::TradeInfo>,
             /// 跳转控制信息
             pub jump_info: Option<h5_presign::JumpInfo>,
+        }
+
+        impl ::core::fmt::Debug for H5Presign {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("H5Presign")
+                    .field("appid", &self.appid)
+                    .field("plan_id", &self.plan_id)
+                    .field("out_contract_code", &self.out_contract_code)
+                    .field("display_name", &self.display_name)
+                    .field("contract_notify_url", &self.contract_notify_url)
+                    .field("repayment_day", &self.repayment_day)
+                    .field("repayment_amount_limit", &self.repayment_amount_limit)
+                    .field("sub_mchid", &self.sub_mchid)
+                    .field("sub_appid", &self.sub_appid)
+                    .field("real_identity", &self.real_identity)
+                    .field("trade_info", &self.trade_info)
+                    .field("jump_info", &self.jump_info)
+                    .finish()
+            }
         }
 
         /// The answer to [`H5Presign`].
@@ -508,7 +545,6 @@ pub mod partner {
 
             /// 用户实名信息
             #[derive(
-                Debug,
                 Clone,
                 PartialEq,
                 Eq,
@@ -533,6 +569,16 @@ pub mod partner {
                 /// Example: `OEimkKuua8igpd+0YDgqF2Z61leeGD7x87j3Ph==`.
                 #[sensitive]
                 pub real_name: String,
+            }
+
+            impl ::core::fmt::Debug for RealIdentity {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("RealIdentity")
+                        .field("identity_type", &self.identity_type)
+                        .field("identity_id", &wxpay_core::endpoint::Redacted)
+                        .field("real_name", &wxpay_core::endpoint::Redacted)
+                        .finish()
+                }
             }
 
             /// 交易信息
@@ -580,7 +626,6 @@ pub mod partner {
 
             /// 用户实名信息
             #[derive(
-                Debug,
                 Clone,
                 PartialEq,
                 Eq,
@@ -605,6 +650,16 @@ pub mod partner {
                 /// Example: `OEimkKuua8igpd+0YDgqF2Z61leeGD7x87j3Ph==`.
                 #[sensitive]
                 pub real_name: String,
+            }
+
+            impl ::core::fmt::Debug for RealIdentity {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("RealIdentity")
+                        .field("identity_type", &self.identity_type)
+                        .field("identity_id", &wxpay_core::endpoint::Redacted)
+                        .field("real_name", &wxpay_core::endpoint::Redacted)
+                        .finish()
+                }
             }
 
             /// 交易信息

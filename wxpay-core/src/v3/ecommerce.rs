@@ -111,7 +111,7 @@ pub struct IndividualContractsResponse {
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(POST, "/v3/ecommerce/applyments/", response = PostApplymentsResponse)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PostApplyments {
     /// 业务申请编号
     pub out_request_no: String,
@@ -162,6 +162,33 @@ pub struct PostApplyments {
     pub business_addition_desc: Option<Vec<String>>,
 }
 
+impl ::core::fmt::Debug for PostApplyments {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("PostApplyments")
+            .field("out_request_no", &self.out_request_no)
+            .field("organization_type", &self.organization_type)
+            .field("finance_institution", &self.finance_institution)
+            .field("business_license_info", &self.business_license_info)
+            .field("finance_institution_info", &self.finance_institution_info)
+            .field("id_holder_type", &self.id_holder_type)
+            .field("id_doc_type", &self.id_doc_type)
+            .field("authorize_letter_copy", &self.authorize_letter_copy)
+            .field("id_card_info", &self.id_card_info)
+            .field("id_doc_info", &self.id_doc_info)
+            .field("owner", &self.owner)
+            .field("ubo_info_list", &self.ubo_info_list)
+            .field("account_info", &self.account_info)
+            .field("contact_info", &self.contact_info)
+            .field("sales_scene_info", &self.sales_scene_info)
+            .field("settlement_info", &self.settlement_info)
+            .field("merchant_shortname", &self.merchant_shortname)
+            .field("qualifications", &self.qualifications)
+            .field("business_addition_pics", &self.business_addition_pics)
+            .field("business_addition_desc", &self.business_addition_desc)
+            .finish()
+    }
+}
+
 /// The answer to [`PostApplyments`].
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PostApplymentsResponse {
@@ -183,7 +210,7 @@ pub struct PostApplymentsResponse {
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(GET, "/v3/ecommerce/subject-sub-merchants", response = SubjectSubMerchantsResponse)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SubjectSubMerchants {
     /// 主体类型
     ///
@@ -191,8 +218,9 @@ pub struct SubjectSubMerchants {
     pub organization_type: subject_sub_merchants::OrganizationType,
     /// 证件号码
     ///
-    /// Format: `base64`.
+    /// Sensitive: the client encrypts it with the platform public key (RSA-OAEP, base64) before sending.
     /// Example: `Iuas%2BxWj7ma0t%`.
+    #[sensitive]
     pub cert_number: String,
     /// 分页大小
     ///
@@ -202,6 +230,17 @@ pub struct SubjectSubMerchants {
     ///
     /// Example: `0`.
     pub offset: Option<i64>,
+}
+
+impl ::core::fmt::Debug for SubjectSubMerchants {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("SubjectSubMerchants")
+            .field("organization_type", &self.organization_type)
+            .field("cert_number", &wxpay_core::endpoint::Redacted)
+            .field("limit", &self.limit)
+            .field("offset", &self.offset)
+            .finish()
+    }
 }
 
 /// The answer to [`SubjectSubMerchants`].
@@ -233,7 +272,7 @@ pub mod account {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/ecommerce/account/apply-cancel-withdraw", response = ApplyCancelWithdrawResponse)]
-    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[derive(Clone, PartialEq, Eq)]
     pub struct ApplyCancelWithdraw {
         /// 二级商户号
         ///
@@ -258,6 +297,20 @@ pub mod account {
         ///
         /// Example: `特殊理由`.
         pub remark: Option<String>,
+    }
+
+    impl ::core::fmt::Debug for ApplyCancelWithdraw {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("ApplyCancelWithdraw")
+                .field("sub_mchid", &self.sub_mchid)
+                .field("out_request_no", &self.out_request_no)
+                .field("withdraw", &self.withdraw)
+                .field("payee_info", &self.payee_info)
+                .field("proof_medias", &self.proof_medias)
+                .field("additional_materials", &self.additional_materials)
+                .field("remark", &self.remark)
+                .finish()
+        }
     }
 
     /// The answer to [`ApplyCancelWithdraw`].
@@ -581,7 +634,6 @@ pub mod account {
 
         /// 银行账户
         #[derive(
-            Debug,
             Clone,
             PartialEq,
             Eq,
@@ -622,6 +674,19 @@ pub mod account {
             pub account_number: String,
         }
 
+        impl ::core::fmt::Debug for BankAccountInfo {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("BankAccountInfo")
+                    .field("account_name", &wxpay_core::endpoint::Redacted)
+                    .field("account_bank", &self.account_bank)
+                    .field("bank_branch_id", &self.bank_branch_id)
+                    .field("bank_branch_name", &self.bank_branch_name)
+                    .field("bank_name", &self.bank_name)
+                    .field("account_number", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
+        }
+
         wxpay_core::open_enum! {
             /// 证件类型
             pub enum IdDocType {
@@ -646,7 +711,6 @@ pub mod account {
 
         /// 收款人账号对应的证件信息
         #[derive(
-            Debug,
             Clone,
             PartialEq,
             Eq,
@@ -675,15 +739,19 @@ pub mod account {
             pub identification_no: String,
         }
 
+        impl ::core::fmt::Debug for IdentityInfo {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("IdentityInfo")
+                    .field("id_doc_type", &self.id_doc_type)
+                    .field("identification_name", &wxpay_core::endpoint::Redacted)
+                    .field("identification_no", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
+        }
+
         /// 收款账号信息
         #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Eq,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
+            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
         )]
         pub struct PayeeInfo {
             /// 账户类型
@@ -697,6 +765,16 @@ pub mod account {
             #[sensitive]
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub identity_info: Option<IdentityInfo>,
+        }
+
+        impl ::core::fmt::Debug for PayeeInfo {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("PayeeInfo")
+                    .field("account_type", &self.account_type)
+                    .field("bank_account_info", &self.bank_account_info)
+                    .field("identity_info", &self.identity_info)
+                    .finish()
+            }
         }
 
         wxpay_core::open_enum! {
@@ -1255,7 +1333,7 @@ pub mod applyments {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/ecommerce/applyments/submit-account-hosting-applyment", response = SubmitAccountHostingApplymentResponse)]
-    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[derive(Clone, PartialEq, Eq)]
     pub struct SubmitAccountHostingApplyment {
         /// 业务申请编号
         pub out_request_no: String,
@@ -1309,6 +1387,37 @@ pub mod applyments {
         ///
         /// Format: `MediaId`.
         pub id_card_complete_statement: Option<String>,
+    }
+
+    impl ::core::fmt::Debug for SubmitAccountHostingApplyment {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("SubmitAccountHostingApplyment")
+                .field("out_request_no", &self.out_request_no)
+                .field("organization_type", &self.organization_type)
+                .field("finance_institution", &self.finance_institution)
+                .field("business_license_info", &self.business_license_info)
+                .field("finance_institution_info", &self.finance_institution_info)
+                .field("id_holder_type", &self.id_holder_type)
+                .field("id_doc_type", &self.id_doc_type)
+                .field("authorize_letter_copy", &self.authorize_letter_copy)
+                .field("id_card_info", &self.id_card_info)
+                .field("id_doc_info", &self.id_doc_info)
+                .field("ubo_info_list", &self.ubo_info_list)
+                .field("account_info", &self.account_info)
+                .field("contact_info", &self.contact_info)
+                .field("sales_scene_info", &self.sales_scene_info)
+                .field("settlement_info", &self.settlement_info)
+                .field("merchant_shortname", &self.merchant_shortname)
+                .field("qualifications", &self.qualifications)
+                .field("business_addition_pics", &self.business_addition_pics)
+                .field("business_addition_desc", &self.business_addition_desc)
+                .field("proxy_sign_verify_mode", &self.proxy_sign_verify_mode)
+                .field(
+                    "id_card_complete_statement",
+                    &self.id_card_complete_statement,
+                )
+                .finish()
+        }
     }
 
     /// The answer to [`SubmitAccountHostingApplyment`].
@@ -1645,7 +1754,6 @@ pub mod applyments {
 
         /// 经营者/法人身份证信息
         #[derive(
-            Debug,
             Clone,
             PartialEq,
             Eq,
@@ -1685,9 +1793,21 @@ pub mod applyments {
             pub id_card_valid_time: String,
         }
 
+        impl ::core::fmt::Debug for IdCardInfo {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("IdCardInfo")
+                    .field("id_card_copy", &self.id_card_copy)
+                    .field("id_card_national", &self.id_card_national)
+                    .field("id_card_name", &wxpay_core::endpoint::Redacted)
+                    .field("id_card_number", &wxpay_core::endpoint::Redacted)
+                    .field("id_card_valid_time_begin", &self.id_card_valid_time_begin)
+                    .field("id_card_valid_time", &self.id_card_valid_time)
+                    .finish()
+            }
+        }
+
         /// 经营者/法人其他类型证件信息
         #[derive(
-            Debug,
             Clone,
             PartialEq,
             Eq,
@@ -1731,6 +1851,19 @@ pub mod applyments {
             pub doc_period_end: String,
         }
 
+        impl ::core::fmt::Debug for IdDocInfo {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("IdDocInfo")
+                    .field("id_doc_name", &wxpay_core::endpoint::Redacted)
+                    .field("id_doc_number", &wxpay_core::endpoint::Redacted)
+                    .field("id_doc_copy", &self.id_doc_copy)
+                    .field("id_doc_copy_back", &self.id_doc_copy_back)
+                    .field("doc_period_begin", &self.doc_period_begin)
+                    .field("doc_period_end", &self.doc_period_end)
+                    .finish()
+            }
+        }
+
         wxpay_core::open_enum! {
             /// `UboIdDocType`.
             pub enum UboIdDocType {
@@ -1755,7 +1888,6 @@ pub mod applyments {
 
         /// `UboInfoList`.
         #[derive(
-            Debug,
             Clone,
             PartialEq,
             Eq,
@@ -1812,6 +1944,23 @@ pub mod applyments {
             pub ubo_id_doc_period_end: Option<String>,
         }
 
+        impl ::core::fmt::Debug for UboInfoList {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("UboInfoList")
+                    .field("ubo_id_doc_type", &self.ubo_id_doc_type)
+                    .field("ubo_id_doc_copy", &self.ubo_id_doc_copy)
+                    .field("ubo_id_doc_copy_back", &self.ubo_id_doc_copy_back)
+                    .field("ubo_id_doc_name", &wxpay_core::endpoint::Redacted)
+                    .field("ubo_id_doc_number", &wxpay_core::endpoint::Redacted)
+                    .field("ubo_id_doc_address", &wxpay_core::endpoint::Redacted)
+                    .field("ubo_period_begin", &self.ubo_period_begin)
+                    .field("ubo_period_end", &self.ubo_period_end)
+                    .field("ubo_id_doc_period_begin", &self.ubo_id_doc_period_begin)
+                    .field("ubo_id_doc_period_end", &self.ubo_id_doc_period_end)
+                    .finish()
+            }
+        }
+
         wxpay_core::open_enum! {
             /// 账户类型
             pub enum BankAccountType {
@@ -1824,13 +1973,7 @@ pub mod applyments {
 
         /// 结算银行账户
         #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Eq,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
+            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
         )]
         pub struct AccountInfo {
             /// 账户类型
@@ -1863,6 +2006,19 @@ pub mod applyments {
             /// Example: `d+xT+MQCvrLHUVDWv/8MR/dB7TkXLVfSrUxMPZy6jWWYzpRrEEaYQE8ZRGYoeorwC+w==`.
             #[sensitive]
             pub account_number: String,
+        }
+
+        impl ::core::fmt::Debug for AccountInfo {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("AccountInfo")
+                    .field("bank_account_type", &self.bank_account_type)
+                    .field("account_bank", &self.account_bank)
+                    .field("account_name", &wxpay_core::endpoint::Redacted)
+                    .field("bank_branch_id", &self.bank_branch_id)
+                    .field("bank_name", &self.bank_name)
+                    .field("account_number", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
         }
 
         wxpay_core::open_enum! {
@@ -1899,13 +2055,7 @@ pub mod applyments {
 
         /// 超级管理员信息
         #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Eq,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
+            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
         )]
         pub struct ContactInfo {
             /// 超级管理员类型
@@ -1965,6 +2115,31 @@ pub mod applyments {
             #[sensitive]
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub mobile_phone: Option<String>,
+        }
+
+        impl ::core::fmt::Debug for ContactInfo {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("ContactInfo")
+                    .field("contact_type", &self.contact_type)
+                    .field("contact_name", &wxpay_core::endpoint::Redacted)
+                    .field("contact_id_doc_type", &self.contact_id_doc_type)
+                    .field("contact_id_card_number", &wxpay_core::endpoint::Redacted)
+                    .field("contact_id_doc_copy", &self.contact_id_doc_copy)
+                    .field("contact_id_doc_copy_back", &self.contact_id_doc_copy_back)
+                    .field("contact_period_begin", &self.contact_period_begin)
+                    .field("contact_period_end", &self.contact_period_end)
+                    .field(
+                        "business_authorization_letter",
+                        &self.business_authorization_letter,
+                    )
+                    .field(
+                        "contact_id_doc_period_begin",
+                        &self.contact_id_doc_period_begin,
+                    )
+                    .field("contact_id_doc_period_end", &self.contact_id_doc_period_end)
+                    .field("mobile_phone", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
         }
 
         /// 店铺信息
@@ -3477,7 +3652,7 @@ pub mod individual_contracts {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(POST, "/v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/app", response = AppResponse, method_name = pre_entrust_sign_with_real_name_identity_app)]
-        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[derive(Clone, PartialEq, Eq)]
         pub struct App {
             /// 签约和付款的AppID
             ///
@@ -3505,6 +3680,18 @@ pub mod individual_contracts {
             pub cred_id: String,
         }
 
+        impl ::core::fmt::Debug for App {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("App")
+                    .field("appid", &self.appid)
+                    .field("out_contract_code", &self.out_contract_code)
+                    .field("real_name", &wxpay_core::endpoint::Redacted)
+                    .field("cred_type", &self.cred_type)
+                    .field("cred_id", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
+        }
+
         /// The answer to [`App`].
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
         pub struct AppResponse {
@@ -3520,7 +3707,7 @@ pub mod individual_contracts {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(POST, "/v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/mini-program", response = MiniProgramResponse, method_name = pre_entrust_sign_with_real_name_identity_mini_program)]
-        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[derive(Clone, PartialEq, Eq)]
         pub struct MiniProgram {
             /// 签约和付款的AppID
             ///
@@ -3550,6 +3737,19 @@ pub mod individual_contracts {
             /// Example: `MZnwEx6zotwIz6ctW2/iQL5z9`.
             #[sensitive]
             pub cred_id: String,
+        }
+
+        impl ::core::fmt::Debug for MiniProgram {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("MiniProgram")
+                    .field("appid", &self.appid)
+                    .field("out_contract_code", &self.out_contract_code)
+                    .field("openid", &self.openid)
+                    .field("real_name", &wxpay_core::endpoint::Redacted)
+                    .field("cred_type", &self.cred_type)
+                    .field("cred_id", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
         }
 
         /// The answer to [`MiniProgram`].
@@ -3669,7 +3869,7 @@ pub mod mch_transfer {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/ecommerce/mch-transfer/transfer-bills", response = TransferBillsResponse)]
-    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    #[derive(Clone, PartialEq, Eq, Default)]
     pub struct TransferBills {
         /// 二级商户号
         ///
@@ -3709,6 +3909,22 @@ pub mod mch_transfer {
         ///
         /// Example: `https://www.weixin.qq.com/wxpay/pay.php`.
         pub notify_url: Option<String>,
+    }
+
+    impl ::core::fmt::Debug for TransferBills {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("TransferBills")
+                .field("sub_mchid", &self.sub_mchid)
+                .field("appid", &self.appid)
+                .field("out_bill_no", &self.out_bill_no)
+                .field("transfer_scene_id", &self.transfer_scene_id)
+                .field("openid", &self.openid)
+                .field("user_name", &wxpay_core::endpoint::Redacted)
+                .field("transfer_amount", &self.transfer_amount)
+                .field("transfer_remark", &self.transfer_remark)
+                .field("notify_url", &self.notify_url)
+                .finish()
+        }
     }
 
     /// The answer to [`TransferBills`].
@@ -4157,7 +4373,6 @@ pub mod post_applyments {
 
     /// 经营者/法人身份证信息
     #[derive(
-        Debug,
         Clone,
         PartialEq,
         Eq,
@@ -4203,9 +4418,21 @@ pub mod post_applyments {
         pub id_card_valid_time: Option<String>,
     }
 
+    impl ::core::fmt::Debug for IdCardInfo {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("IdCardInfo")
+                .field("id_card_copy", &self.id_card_copy)
+                .field("id_card_national", &self.id_card_national)
+                .field("id_card_name", &wxpay_core::endpoint::Redacted)
+                .field("id_card_number", &wxpay_core::endpoint::Redacted)
+                .field("id_card_valid_time_begin", &self.id_card_valid_time_begin)
+                .field("id_card_valid_time", &self.id_card_valid_time)
+                .finish()
+        }
+    }
+
     /// 经营者/法人其他类型证件信息
     #[derive(
-        Debug,
         Clone,
         PartialEq,
         Eq,
@@ -4254,6 +4481,19 @@ pub mod post_applyments {
         pub doc_period_end: Option<String>,
     }
 
+    impl ::core::fmt::Debug for IdDocInfo {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("IdDocInfo")
+                .field("id_doc_name", &wxpay_core::endpoint::Redacted)
+                .field("id_doc_number", &wxpay_core::endpoint::Redacted)
+                .field("id_doc_copy", &self.id_doc_copy)
+                .field("id_doc_copy_back", &self.id_doc_copy_back)
+                .field("doc_period_begin", &self.doc_period_begin)
+                .field("doc_period_end", &self.doc_period_end)
+                .finish()
+        }
+    }
+
     wxpay_core::open_enum! {
         /// `UboIdDocType`.
         pub enum UboIdDocType {
@@ -4278,13 +4518,7 @@ pub mod post_applyments {
 
     /// `UboInfoList`.
     #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Eq,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
+        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
     )]
     pub struct UboInfoList {
         /// `ubo_id_doc_type`.
@@ -4320,6 +4554,21 @@ pub mod post_applyments {
         pub ubo_period_end: String,
     }
 
+    impl ::core::fmt::Debug for UboInfoList {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("UboInfoList")
+                .field("ubo_id_doc_type", &self.ubo_id_doc_type)
+                .field("ubo_id_doc_copy", &self.ubo_id_doc_copy)
+                .field("ubo_id_doc_copy_back", &self.ubo_id_doc_copy_back)
+                .field("ubo_id_doc_name", &wxpay_core::endpoint::Redacted)
+                .field("ubo_id_doc_number", &wxpay_core::endpoint::Redacted)
+                .field("ubo_id_doc_address", &wxpay_core::endpoint::Redacted)
+                .field("ubo_period_begin", &self.ubo_period_begin)
+                .field("ubo_period_end", &self.ubo_period_end)
+                .finish()
+        }
+    }
+
     wxpay_core::open_enum! {
         /// 账户类型
         pub enum BankAccountType {
@@ -4332,7 +4581,6 @@ pub mod post_applyments {
 
     /// 结算银行账户
     #[derive(
-        Debug,
         Clone,
         PartialEq,
         Eq,
@@ -4383,6 +4631,20 @@ pub mod post_applyments {
         pub account_number: Option<String>,
     }
 
+    impl ::core::fmt::Debug for AccountInfo {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("AccountInfo")
+                .field("bank_account_type", &self.bank_account_type)
+                .field("account_bank", &self.account_bank)
+                .field("account_name", &wxpay_core::endpoint::Redacted)
+                .field("bank_address_code", &self.bank_address_code)
+                .field("bank_branch_id", &self.bank_branch_id)
+                .field("bank_name", &self.bank_name)
+                .field("account_number", &wxpay_core::endpoint::Redacted)
+                .finish()
+        }
+    }
+
     wxpay_core::open_enum! {
         /// 超级管理员类型
         pub enum ContactType {
@@ -4417,7 +4679,6 @@ pub mod post_applyments {
 
     /// 超级管理员信息
     #[derive(
-        Debug,
         Clone,
         PartialEq,
         Eq,
@@ -4476,6 +4737,26 @@ pub mod post_applyments {
         #[sensitive]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub mobile_phone: Option<String>,
+    }
+
+    impl ::core::fmt::Debug for ContactInfo {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("ContactInfo")
+                .field("contact_type", &self.contact_type)
+                .field("contact_name", &wxpay_core::endpoint::Redacted)
+                .field("contact_id_doc_type", &self.contact_id_doc_type)
+                .field("contact_id_card_number", &wxpay_core::endpoint::Redacted)
+                .field("contact_id_doc_copy", &self.contact_id_doc_copy)
+                .field("contact_id_doc_copy_back", &self.contact_id_doc_copy_back)
+                .field("contact_period_begin", &self.contact_period_begin)
+                .field("contact_period_end", &self.contact_period_end)
+                .field(
+                    "business_authorization_letter",
+                    &self.business_authorization_letter,
+                )
+                .field("mobile_phone", &wxpay_core::endpoint::Redacted)
+                .finish()
+        }
     }
 
     /// 店铺信息
@@ -4803,7 +5084,7 @@ pub mod profitsharing {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/ecommerce/profitsharing/orders", response = PostOrdersResponse, method_name = ecommerce_post_orders)]
-    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    #[derive(Clone, PartialEq, Eq, Default)]
     pub struct PostOrders {
         /// 公众账号ID
         ///
@@ -4826,6 +5107,19 @@ pub mod profitsharing {
         pub receivers: Vec<post_orders::Receivers>,
         /// 是否分账完成
         pub finish: bool,
+    }
+
+    impl ::core::fmt::Debug for PostOrders {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("PostOrders")
+                .field("appid", &self.appid)
+                .field("sub_mchid", &self.sub_mchid)
+                .field("transaction_id", &self.transaction_id)
+                .field("out_order_no", &self.out_order_no)
+                .field("receivers", &self.receivers)
+                .field("finish", &self.finish)
+                .finish()
+        }
     }
 
     /// The answer to [`PostOrders`].
@@ -5182,13 +5476,7 @@ pub mod profitsharing {
 
         /// `Receivers`.
         #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Eq,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
+            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
         )]
         pub struct Receivers {
             /// 分账接收方类型
@@ -5212,6 +5500,18 @@ pub mod profitsharing {
             #[sensitive]
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub receiver_name: Option<String>,
+        }
+
+        impl ::core::fmt::Debug for Receivers {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Receivers")
+                    .field("type", &self.r#type)
+                    .field("receiver_account", &self.receiver_account)
+                    .field("amount", &self.amount)
+                    .field("description", &self.description)
+                    .field("receiver_name", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
         }
 
         wxpay_core::open_enum! {
@@ -5366,7 +5666,7 @@ pub mod profitsharing {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(POST, "/v3/ecommerce/profitsharing/receivers/add", response = AddResponse, method_name = ecommerce_add)]
-        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[derive(Clone, PartialEq, Eq)]
         pub struct Add {
             /// 公众账号ID
             ///
@@ -5390,6 +5690,19 @@ pub mod profitsharing {
             pub encrypted_name: Option<String>,
             /// 分账接收方类型
             pub relation_type: add::RelationType,
+        }
+
+        impl ::core::fmt::Debug for Add {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Add")
+                    .field("appid", &self.appid)
+                    .field("type", &self.r#type)
+                    .field("account", &self.account)
+                    .field("name", &self.name)
+                    .field("encrypted_name", &wxpay_core::endpoint::Redacted)
+                    .field("relation_type", &self.relation_type)
+                    .finish()
+            }
         }
 
         /// The answer to [`Add`].
@@ -5581,7 +5894,7 @@ pub mod refunds {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/ecommerce/refunds/{refund_id}/apply-abnormal-refund", response = ApplyAbnormalRefundResponse, method_name = ecommerce_apply_abnormal_refund)]
-    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[derive(Clone, PartialEq, Eq)]
     pub struct ApplyAbnormalRefund {
         /// 微信退款单号
         ///
@@ -5617,6 +5930,21 @@ pub mod refunds {
         /// Example: `UPgQcZSdq3zOayJwZ5XLrHY2dZU1W2Cd`.
         #[sensitive]
         pub real_name: Option<String>,
+    }
+
+    impl ::core::fmt::Debug for ApplyAbnormalRefund {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("ApplyAbnormalRefund")
+                .field("refund_id", &self.refund_id)
+                .field("sub_mchid", &self.sub_mchid)
+                .field("individual_auth_id", &self.individual_auth_id)
+                .field("out_refund_no", &self.out_refund_no)
+                .field("type", &self.r#type)
+                .field("bank_type", &self.bank_type)
+                .field("bank_account", &wxpay_core::endpoint::Redacted)
+                .field("real_name", &wxpay_core::endpoint::Redacted)
+                .finish()
+        }
     }
 
     /// The answer to [`ApplyAbnormalRefund`].

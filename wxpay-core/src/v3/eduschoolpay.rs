@@ -202,7 +202,7 @@ pub mod contracts {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/eduschoolpay/contracts/presign", response = PresignResponse, method_name = eduschoolpay_presign)]
-    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    #[derive(Clone, PartialEq, Eq, Default)]
     pub struct Presign {
         /// 商户appid
         ///
@@ -242,6 +242,26 @@ pub mod contracts {
         pub bank_card: Option<presign::BankCard>,
     }
 
+    impl ::core::fmt::Debug for Presign {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Presign")
+                .field("appid", &self.appid)
+                .field("openid", &self.openid)
+                .field("plan_id", &self.plan_id)
+                .field("user_id", &self.user_id)
+                .field("school_id", &self.school_id)
+                .field("out_contract_code", &self.out_contract_code)
+                .field("contract_mode", &self.contract_mode)
+                .field(
+                    "downgrade_default_contract",
+                    &self.downgrade_default_contract,
+                )
+                .field("identity", &self.identity)
+                .field("bank_card", &self.bank_card)
+                .finish()
+        }
+    }
+
     /// The answer to [`Presign`].
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
     pub struct PresignResponse {
@@ -271,7 +291,6 @@ pub mod contracts {
     pub mod presign {
         /// 实名信息
         #[derive(
-            Debug,
             Clone,
             PartialEq,
             Eq,
@@ -302,9 +321,18 @@ pub mod contracts {
             pub id_card_number: Option<String>,
         }
 
+        impl ::core::fmt::Debug for Identity {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Identity")
+                    .field("real_name", &wxpay_core::endpoint::Redacted)
+                    .field("credential_type", &wxpay_core::endpoint::Redacted)
+                    .field("id_card_number", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
+        }
+
         /// 签约银行卡
         #[derive(
-            Debug,
             Clone,
             PartialEq,
             Eq,
@@ -336,6 +364,17 @@ pub mod contracts {
             /// Example: `CMC`.
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub bank_type: Option<String>,
+        }
+
+        impl ::core::fmt::Debug for BankCard {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("BankCard")
+                    .field("bank_card_no", &wxpay_core::endpoint::Redacted)
+                    .field("valid_thru", &self.valid_thru)
+                    .field("phone", &wxpay_core::endpoint::Redacted)
+                    .field("bank_type", &self.bank_type)
+                    .finish()
+            }
         }
     }
 

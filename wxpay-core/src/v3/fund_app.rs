@@ -236,7 +236,7 @@ pub mod brand_redpacket {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/fund-app/brand-redpacket/brand-merchant-batches", response = PostBrandMerchantBatchesResponse)]
-    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[derive(Clone, PartialEq, Eq)]
     pub struct PostBrandMerchantBatches {
         /// 品牌ID
         ///
@@ -280,6 +280,23 @@ pub mod brand_redpacket {
         /// 品牌红包明细列表
         #[sensitive]
         pub detail_list: Vec<post_brand_merchant_batches::DetailList>,
+    }
+
+    impl ::core::fmt::Debug for PostBrandMerchantBatches {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("PostBrandMerchantBatches")
+                .field("brand_id", &self.brand_id)
+                .field("brand_appid", &self.brand_appid)
+                .field("scene", &self.scene)
+                .field("template_id", &self.template_id)
+                .field("out_batch_no", &self.out_batch_no)
+                .field("batch_name", &self.batch_name)
+                .field("batch_remark", &self.batch_remark)
+                .field("total_amount", &self.total_amount)
+                .field("total_num", &self.total_num)
+                .field("detail_list", &self.detail_list)
+                .finish()
+        }
     }
 
     /// The answer to [`PostBrandMerchantBatches`].
@@ -792,7 +809,6 @@ pub mod brand_redpacket {
 
         /// `DetailList`.
         #[derive(
-            Debug,
             Clone,
             PartialEq,
             Eq,
@@ -826,6 +842,18 @@ pub mod brand_redpacket {
             ///
             /// Example: `来自XX的红包`.
             pub remark: String,
+        }
+
+        impl ::core::fmt::Debug for DetailList {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("DetailList")
+                    .field("out_detail_no", &self.out_detail_no)
+                    .field("amount", &self.amount)
+                    .field("openid", &self.openid)
+                    .field("user_name", &wxpay_core::endpoint::Redacted)
+                    .field("remark", &self.remark)
+                    .finish()
+            }
         }
 
         wxpay_core::open_enum! {
@@ -936,7 +964,7 @@ pub mod mch_transfer {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills", response = PostTransferToQqWalletBillsResponse)]
-    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[derive(Clone, PartialEq, Eq)]
     pub struct PostTransferToQqWalletBills {
         /// QQ互联开放平台AppID
         ///
@@ -979,6 +1007,26 @@ pub mod mch_transfer {
         /// 转账场景报备信息
         pub transfer_scene_report_infos:
             Vec<post_transfer_to_qq_wallet_bills::TransferSceneReportInfos>,
+    }
+
+    impl ::core::fmt::Debug for PostTransferToQqWalletBills {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("PostTransferToQqWalletBills")
+                .field("appid", &self.appid)
+                .field("out_bill_no", &self.out_bill_no)
+                .field("openid", &self.openid)
+                .field("user_qq", &self.user_qq)
+                .field("user_name", &wxpay_core::endpoint::Redacted)
+                .field("transfer_amount", &self.transfer_amount)
+                .field("transfer_remark", &self.transfer_remark)
+                .field("notify_url", &self.notify_url)
+                .field("transfer_scene_id", &self.transfer_scene_id)
+                .field(
+                    "transfer_scene_report_infos",
+                    &self.transfer_scene_report_infos,
+                )
+                .finish()
+        }
     }
 
     /// The answer to [`PostTransferToQqWalletBills`].
@@ -1057,7 +1105,7 @@ pub mod mch_transfer {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/fund-app/mch-transfer/transfer-bills", response = TransferBillsResponse, method_name = fund_app_transfer_bills)]
-    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[derive(Clone, PartialEq, Eq)]
     pub struct TransferBills {
         /// 商户AppID
         ///
@@ -1101,6 +1149,27 @@ pub mod mch_transfer {
         pub transfer_scene_report_infos: Vec<transfer_bills::TransferSceneReportInfos>,
         /// 用户收款样式
         pub user_recv_style: Option<transfer_bills::UserRecvStyle>,
+    }
+
+    impl ::core::fmt::Debug for TransferBills {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("TransferBills")
+                .field("appid", &self.appid)
+                .field("out_bill_no", &self.out_bill_no)
+                .field("openid", &self.openid)
+                .field("user_name", &wxpay_core::endpoint::Redacted)
+                .field("transfer_amount", &self.transfer_amount)
+                .field("transfer_remark", &self.transfer_remark)
+                .field("notify_url", &self.notify_url)
+                .field("user_recv_perception", &self.user_recv_perception)
+                .field("transfer_scene_id", &self.transfer_scene_id)
+                .field(
+                    "transfer_scene_report_infos",
+                    &self.transfer_scene_report_infos,
+                )
+                .field("user_recv_style", &self.user_recv_style)
+                .finish()
+        }
     }
 
     /// The answer to [`TransferBills`].
@@ -2062,7 +2131,7 @@ pub mod mch_transfer {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(POST, "/v3/fund-app/mch-transfer/partner/transfer-bills", response = TransferBillsResponse, method_name = partner_transfer_bills)]
-        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[derive(Clone, PartialEq, Eq)]
         pub struct TransferBills {
             /// 二级商户号
             ///
@@ -2108,6 +2177,27 @@ pub mod mch_transfer {
             pub transfer_scene_id: transfer_bills::TransferSceneId,
             /// 转账场景报备信息
             pub transfer_scene_report_infos: Vec<transfer_bills::TransferSceneReportInfos>,
+        }
+
+        impl ::core::fmt::Debug for TransferBills {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("TransferBills")
+                    .field("sub_mchid", &self.sub_mchid)
+                    .field("appid", &self.appid)
+                    .field("out_bill_no", &self.out_bill_no)
+                    .field("openid", &self.openid)
+                    .field("user_name", &wxpay_core::endpoint::Redacted)
+                    .field("transfer_amount", &self.transfer_amount)
+                    .field("transfer_remark", &self.transfer_remark)
+                    .field("notify_url", &self.notify_url)
+                    .field("user_recv_perception", &self.user_recv_perception)
+                    .field("transfer_scene_id", &self.transfer_scene_id)
+                    .field(
+                        "transfer_scene_report_infos",
+                        &self.transfer_scene_report_infos,
+                    )
+                    .finish()
+            }
         }
 
         /// The answer to [`TransferBills`].
@@ -2874,7 +2964,7 @@ pub mod mch_transfer {
             ///
             /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
             #[wxpay_core::endpoint(POST, "/v3/fund-app/mch-transfer/partner/transfer-bills/pre-transfer-with-authorization", response = PreTransferWithAuthorizationResponse, method_name = partner_pre_transfer_with_authorization)]
-            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[derive(Clone, PartialEq, Eq)]
             pub struct PreTransferWithAuthorization {
                 /// 二级商户号
                 ///
@@ -2925,6 +3015,28 @@ pub mod mch_transfer {
                 pub authorization_info: Option<pre_transfer_with_authorization::AuthorizationInfo>,
             }
 
+            impl ::core::fmt::Debug for PreTransferWithAuthorization {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("PreTransferWithAuthorization")
+                        .field("sub_mchid", &self.sub_mchid)
+                        .field("appid", &self.appid)
+                        .field("out_bill_no", &self.out_bill_no)
+                        .field("openid", &self.openid)
+                        .field("user_name", &wxpay_core::endpoint::Redacted)
+                        .field("transfer_amount", &self.transfer_amount)
+                        .field("transfer_remark", &self.transfer_remark)
+                        .field("notify_url", &self.notify_url)
+                        .field("user_recv_perception", &self.user_recv_perception)
+                        .field("transfer_scene_id", &self.transfer_scene_id)
+                        .field(
+                            "transfer_scene_report_infos",
+                            &self.transfer_scene_report_infos,
+                        )
+                        .field("authorization_info", &self.authorization_info)
+                        .finish()
+                }
+            }
+
             /// The answer to [`PreTransferWithAuthorization`].
             #[derive(
                 Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
@@ -2960,7 +3072,7 @@ pub mod mch_transfer {
             ///
             /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
             #[wxpay_core::endpoint(POST, "/v3/fund-app/mch-transfer/partner/transfer-bills/transfer", response = TransferResponse, method_name = partner_transfer)]
-            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[derive(Clone, PartialEq, Eq)]
             pub struct Transfer {
                 /// 二级商户号
                 ///
@@ -3006,6 +3118,27 @@ pub mod mch_transfer {
                 ///
                 /// Example: `201202504101000123456789012`.
                 pub authorization_id: String,
+            }
+
+            impl ::core::fmt::Debug for Transfer {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Transfer")
+                        .field("sub_mchid", &self.sub_mchid)
+                        .field("appid", &self.appid)
+                        .field("out_bill_no", &self.out_bill_no)
+                        .field("user_name", &wxpay_core::endpoint::Redacted)
+                        .field("transfer_amount", &self.transfer_amount)
+                        .field("transfer_remark", &self.transfer_remark)
+                        .field("notify_url", &self.notify_url)
+                        .field("user_recv_perception", &self.user_recv_perception)
+                        .field("transfer_scene_id", &self.transfer_scene_id)
+                        .field(
+                            "transfer_scene_report_infos",
+                            &self.transfer_scene_report_infos,
+                        )
+                        .field("authorization_id", &self.authorization_id)
+                        .finish()
+                }
             }
 
             /// The answer to [`Transfer`].
@@ -3601,7 +3734,7 @@ pub mod mch_transfer {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(POST, "/v3/fund-app/mch-transfer/transfer-bills/pre-transfer-with-authorization", response = PreTransferWithAuthorizationResponse)]
-        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[derive(Clone, PartialEq, Eq)]
         pub struct PreTransferWithAuthorization {
             /// 商户AppID
             ///
@@ -3652,6 +3785,28 @@ pub mod mch_transfer {
             pub sponsor_mchid: Option<String>,
         }
 
+        impl ::core::fmt::Debug for PreTransferWithAuthorization {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("PreTransferWithAuthorization")
+                    .field("appid", &self.appid)
+                    .field("out_bill_no", &self.out_bill_no)
+                    .field("openid", &self.openid)
+                    .field("user_name", &wxpay_core::endpoint::Redacted)
+                    .field("transfer_amount", &self.transfer_amount)
+                    .field("transfer_remark", &self.transfer_remark)
+                    .field("notify_url", &self.notify_url)
+                    .field("user_recv_perception", &self.user_recv_perception)
+                    .field("transfer_scene_id", &self.transfer_scene_id)
+                    .field(
+                        "transfer_scene_report_infos",
+                        &self.transfer_scene_report_infos,
+                    )
+                    .field("authorization_info", &self.authorization_info)
+                    .field("sponsor_mchid", &self.sponsor_mchid)
+                    .finish()
+            }
+        }
+
         /// The answer to [`PreTransferWithAuthorization`].
         #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
         pub struct PreTransferWithAuthorizationResponse {
@@ -3696,7 +3851,7 @@ pub mod mch_transfer {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(POST, "/v3/fund-app/mch-transfer/transfer-bills/transfer", response = TransferResponse)]
-        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[derive(Clone, PartialEq, Eq)]
         pub struct Transfer {
             /// 商户AppID
             ///
@@ -3746,6 +3901,28 @@ pub mod mch_transfer {
             ///
             /// Example: `plfk2020042013`.
             pub out_authorization_no: Option<String>,
+        }
+
+        impl ::core::fmt::Debug for Transfer {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Transfer")
+                    .field("appid", &self.appid)
+                    .field("out_bill_no", &self.out_bill_no)
+                    .field("user_name", &wxpay_core::endpoint::Redacted)
+                    .field("transfer_amount", &self.transfer_amount)
+                    .field("transfer_remark", &self.transfer_remark)
+                    .field("notify_url", &self.notify_url)
+                    .field("user_recv_perception", &self.user_recv_perception)
+                    .field("transfer_scene_id", &self.transfer_scene_id)
+                    .field(
+                        "transfer_scene_report_infos",
+                        &self.transfer_scene_report_infos,
+                    )
+                    .field("authorization_id", &self.authorization_id)
+                    .field("sponsor_mchid", &self.sponsor_mchid)
+                    .field("out_authorization_no", &self.out_authorization_no)
+                    .finish()
+            }
         }
 
         /// The answer to [`Transfer`].

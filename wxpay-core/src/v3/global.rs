@@ -197,7 +197,7 @@ pub struct GetRefundsResponse {
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(PATCH, "/v3/global/merchants/{sub_mchid}", response = PatchMerchantsResponse)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PatchMerchants {
     /// `sub_mchid`.
     pub sub_mchid: String,
@@ -273,6 +273,43 @@ pub struct PatchMerchants {
     pub h5_payment_apply_info: Option<patch_merchants::H5PaymentApplyInfo>,
 }
 
+impl ::core::fmt::Debug for PatchMerchants {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("PatchMerchants")
+            .field("sub_mchid", &self.sub_mchid)
+            .field("sp_appid", &self.sp_appid)
+            .field("sp_mchid", &self.sp_mchid)
+            .field("name", &self.name)
+            .field("sub_mchid", &self.sub_mchid_2)
+            .field("shortname", &self.shortname)
+            .field("office_phone", &self.office_phone)
+            .field("contact", &self.contact)
+            .field("business_category", &self.business_category)
+            .field("channel_id", &self.channel_id)
+            .field("merchant_country_code", &self.merchant_country_code)
+            .field("merchant_type", &self.merchant_type)
+            .field(
+                "registration_certificate_number",
+                &self.registration_certificate_number,
+            )
+            .field(
+                "registration_certificate_date",
+                &self.registration_certificate_date,
+            )
+            .field(
+                "registration_certificate_copy",
+                &self.registration_certificate_copy,
+            )
+            .field("settlement_bank_number", &self.settlement_bank_number)
+            .field("business", &self.business)
+            .field("director", &self.director)
+            .field("principal", &self.principal)
+            .field("apply_h5_payment", &self.apply_h5_payment)
+            .field("h5_payment_apply_info", &self.h5_payment_apply_info)
+            .finish()
+    }
+}
+
 /// The answer to [`PatchMerchants`].
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PatchMerchantsResponse {
@@ -295,7 +332,7 @@ pub struct PatchMerchantsResponse {
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(POST, "/v3/global/merchants", response = PostMerchantsResponse)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PostMerchants {
     /// 由商户侧生成的唯一key，用来标识多次重试是否为同一请求
     ///
@@ -371,6 +408,43 @@ pub struct PostMerchants {
     ///
     /// Example: `555588889999`.
     pub attach: Option<String>,
+}
+
+impl ::core::fmt::Debug for PostMerchants {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("PostMerchants")
+            .field("Idempotency-Key", &self.idempotency_key)
+            .field("sp_appid", &self.sp_appid)
+            .field("sp_mchid", &self.sp_mchid)
+            .field("name", &self.name)
+            .field("shortname", &self.shortname)
+            .field("office_phone", &self.office_phone)
+            .field("contact", &self.contact)
+            .field("business_category", &self.business_category)
+            .field("channel_id", &self.channel_id)
+            .field("merchant_country_code", &self.merchant_country_code)
+            .field("merchant_type", &self.merchant_type)
+            .field(
+                "registration_certificate_number",
+                &self.registration_certificate_number,
+            )
+            .field(
+                "registration_certificate_date",
+                &self.registration_certificate_date,
+            )
+            .field(
+                "registration_certificate_copy",
+                &self.registration_certificate_copy,
+            )
+            .field("settlement_bank_number", &self.settlement_bank_number)
+            .field("business", &self.business)
+            .field("director", &self.director)
+            .field("principal", &self.principal)
+            .field("apply_h5_payment", &self.apply_h5_payment)
+            .field("h5_payment_apply_info", &self.h5_payment_apply_info)
+            .field("attach", &self.attach)
+            .finish()
+    }
 }
 
 /// The answer to [`PostMerchants`].
@@ -937,7 +1011,7 @@ pub mod customs {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/global/customs/verify-certificate", response = VerifyCertificateResponse)]
-    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[derive(Clone, PartialEq, Eq)]
     pub struct VerifyCertificate {
         /// 机构APPID
         ///
@@ -983,6 +1057,23 @@ pub mod customs {
         /// Example: `张三`.
         #[sensitive]
         pub certificate_name: String,
+    }
+
+    impl ::core::fmt::Debug for VerifyCertificate {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("VerifyCertificate")
+                .field("appid", &self.appid)
+                .field("mchid", &self.mchid)
+                .field("out_trade_no", &self.out_trade_no)
+                .field("transaction_id", &self.transaction_id)
+                .field("sub_order_no", &self.sub_order_no)
+                .field("customs", &self.customs)
+                .field("merchant_customs_no", &self.merchant_customs_no)
+                .field("certificate_type", &self.certificate_type)
+                .field("certificate_id", &wxpay_core::endpoint::Redacted)
+                .field("certificate_name", &wxpay_core::endpoint::Redacted)
+                .finish()
+        }
     }
 
     /// The answer to [`VerifyCertificate`].
@@ -5659,7 +5750,6 @@ pub mod papay {
 pub mod patch_merchants {
     /// 联系人信息
     #[derive(
-        Debug,
         Clone,
         PartialEq,
         Eq,
@@ -5687,6 +5777,16 @@ pub mod patch_merchants {
         /// Example: `test@test.com`.
         #[sensitive]
         pub email: String,
+    }
+
+    impl ::core::fmt::Debug for Contact {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Contact")
+                .field("name", &wxpay_core::endpoint::Redacted)
+                .field("phone", &wxpay_core::endpoint::Redacted)
+                .field("email", &wxpay_core::endpoint::Redacted)
+                .finish()
+        }
     }
 
     wxpay_core::open_enum! {
@@ -5819,7 +5919,6 @@ pub mod patch_merchants {
 pub mod post_merchants {
     /// 联系人信息
     #[derive(
-        Debug,
         Clone,
         PartialEq,
         Eq,
@@ -5847,6 +5946,16 @@ pub mod post_merchants {
         /// Example: `test@test.com`.
         #[sensitive]
         pub email: String,
+    }
+
+    impl ::core::fmt::Debug for Contact {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Contact")
+                .field("name", &wxpay_core::endpoint::Redacted)
+                .field("phone", &wxpay_core::endpoint::Redacted)
+                .field("email", &wxpay_core::endpoint::Redacted)
+                .finish()
+        }
     }
 
     wxpay_core::open_enum! {
@@ -6328,7 +6437,7 @@ pub mod profit_sharing {
     ///
     /// For: 直连模式, 机构模式.
     #[wxpay_core::endpoint(POST, "/v3/global/profit-sharing/orders", response = PostOrdersResponse, method_name = profit_sharing_post_orders)]
-    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    #[derive(Clone, PartialEq, Eq, Default)]
     pub struct PostOrders {
         /// 子商户号
         ///
@@ -6355,6 +6464,20 @@ pub mod profit_sharing {
         pub receivers: Option<Vec<post_orders::Receivers>>,
         /// 是否解冻剩余未分资金
         pub unfreeze_unsplit: bool,
+    }
+
+    impl ::core::fmt::Debug for PostOrders {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("PostOrders")
+                .field("sub_mchid", &self.sub_mchid)
+                .field("appid", &self.appid)
+                .field("sub_appid", &self.sub_appid)
+                .field("transaction_id", &self.transaction_id)
+                .field("out_order_no", &self.out_order_no)
+                .field("receivers", &self.receivers)
+                .field("unfreeze_unsplit", &self.unfreeze_unsplit)
+                .finish()
+        }
     }
 
     /// The answer to [`PostOrders`].
@@ -6394,7 +6517,7 @@ pub mod profit_sharing {
     ///
     /// For: 直连模式, 机构模式.
     #[wxpay_core::endpoint(POST, "/v3/global/profit-sharing/receivers", response = PostReceiversResponse)]
-    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    #[derive(Clone, PartialEq, Eq, Default)]
     pub struct PostReceivers {
         /// 子商户号
         ///
@@ -6454,6 +6577,27 @@ pub mod profit_sharing {
         ///
         /// Example: `de851a06-5a38-9d31-a102-275a17c477de`.
         pub partnership_file_id: Option<String>,
+    }
+
+    impl ::core::fmt::Debug for PostReceivers {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("PostReceivers")
+                .field("sub_mchid", &self.sub_mchid)
+                .field("appid", &self.appid)
+                .field("sub_appid", &self.sub_appid)
+                .field("type", &self.r#type)
+                .field("account", &self.account)
+                .field("name", &wxpay_core::endpoint::Redacted)
+                .field("authorized", &self.authorized)
+                .field("relation_type", &self.relation_type)
+                .field("custom_relation", &self.custom_relation)
+                .field("scene", &self.scene)
+                .field("major_service", &self.major_service)
+                .field("expected_ratio", &self.expected_ratio)
+                .field("application_file_id", &self.application_file_id)
+                .field("partnership_file_id", &self.partnership_file_id)
+                .finish()
+        }
     }
 
     /// The answer to [`PostReceivers`].
@@ -6804,13 +6948,7 @@ pub mod profit_sharing {
 
         /// `Receivers`.
         #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Eq,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
+            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
         )]
         pub struct Receivers {
             /// 分账币种
@@ -6845,6 +6983,20 @@ pub mod profit_sharing {
             ///
             /// Example: `分给商户A`.
             pub description: String,
+        }
+
+        impl ::core::fmt::Debug for Receivers {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Receivers")
+                    .field("currency", &self.currency)
+                    .field("type", &self.r#type)
+                    .field("account", &self.account)
+                    .field("name", &wxpay_core::endpoint::Redacted)
+                    .field("authorized", &self.authorized)
+                    .field("amount", &self.amount)
+                    .field("description", &self.description)
+                    .finish()
+            }
         }
 
         /// `ResponseReceivers`.

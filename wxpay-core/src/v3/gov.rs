@@ -12,22 +12,25 @@ pub mod subsidy {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(GET, "/v3/gov/subsidy/qualification", response = QualificationResponse)]
-    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    #[derive(Clone, PartialEq, Eq, Default)]
     pub struct Qualification {
         /// 自然人姓名
         ///
-        /// Format: `base64`.
+        /// Sensitive: the client encrypts it with the platform public key (RSA-OAEP, base64) before sending.
         /// Example: `OEimkKuua8igpd+0YDgqF2Z61l=`.
+        #[sensitive]
         pub real_name: Option<String>,
         /// 自然人证件号
         ///
-        /// Format: `base64`.
+        /// Sensitive: the client encrypts it with the platform public key (RSA-OAEP, base64) before sending.
         /// Example: `1axtI9EZUr0343c89xQznxau+cRWPKP4YhVAoj/mEoNSgJh0nvuqQJ1cdL==`.
+        #[sensitive]
         pub id_card_number: Option<String>,
         /// 手机号
         ///
-        /// Format: `base64`.
+        /// Sensitive: the client encrypts it with the platform public key (RSA-OAEP, base64) before sending.
         /// Example: `1axtI9EZUr0343c89xQznxau+cRWPKP4YhVAoj/nunesXwq9ogPnSj7EDA==`.
+        #[sensitive]
         pub phone_number: Option<String>,
         /// 消费品类ID
         ///
@@ -52,6 +55,21 @@ pub mod subsidy {
         ///
         /// Example: `ID_DOC_TYPE_ID_CARD`.
         pub identity_document_type: Option<qualification::IdentityDocumentType>,
+    }
+
+    impl ::core::fmt::Debug for Qualification {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Qualification")
+                .field("real_name", &wxpay_core::endpoint::Redacted)
+                .field("id_card_number", &wxpay_core::endpoint::Redacted)
+                .field("phone_number", &wxpay_core::endpoint::Redacted)
+                .field("appliance_id", &self.appliance_id)
+                .field("openid", &self.openid)
+                .field("appid", &self.appid)
+                .field("qualification_region_code", &self.qualification_region_code)
+                .field("identity_document_type", &self.identity_document_type)
+                .finish()
+        }
     }
 
     /// The answer to [`Qualification`].
@@ -824,7 +842,7 @@ pub mod subsidy {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(POST, "/v3/gov/subsidy/n-qualifications/sync", response = SyncResponse, method_name = n_qualifications_sync)]
-        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[derive(Clone, PartialEq, Eq)]
         pub struct Sync {
             /// 自然人姓名
             ///
@@ -978,6 +996,48 @@ pub mod subsidy {
             pub refund_id: Option<String>,
         }
 
+        impl ::core::fmt::Debug for Sync {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Sync")
+                    .field("real_name", &wxpay_core::endpoint::Redacted)
+                    .field("id_card_number", &wxpay_core::endpoint::Redacted)
+                    .field("phone_number", &wxpay_core::endpoint::Redacted)
+                    .field("appliance_id", &self.appliance_id)
+                    .field("out_trade_no", &self.out_trade_no)
+                    .field("sub_mchid", &self.sub_mchid)
+                    .field("energy_grade", &self.energy_grade)
+                    .field("receive_region_code", &self.receive_region_code)
+                    .field("brand", &self.brand)
+                    .field("address", &self.address)
+                    .field("qualification_region_code", &self.qualification_region_code)
+                    .field("seller_name", &self.seller_name)
+                    .field("license_number", &self.license_number)
+                    .field("logistics_num", &self.logistics_num)
+                    .field("delivery_time", &self.delivery_time)
+                    .field("invoice_num", &self.invoice_num)
+                    .field("product_type", &self.product_type)
+                    .field("pc_type", &self.pc_type)
+                    .field("order_amount", &self.order_amount)
+                    .field("discount_amount", &self.discount_amount)
+                    .field("mch_order_id", &self.mch_order_id)
+                    .field("invoice_time", &self.invoice_time)
+                    .field("purchaser_name", &self.purchaser_name)
+                    .field("sale_model", &self.sale_model)
+                    .field("identity_document_type", &self.identity_document_type)
+                    .field("invoice_address_code", &self.invoice_address_code)
+                    .field("tax_authority_code", &self.tax_authority_code)
+                    .field("transaction_time", &self.transaction_time)
+                    .field("cate_state", &self.cate_state)
+                    .field("longitude", &self.longitude)
+                    .field("latitude", &self.latitude)
+                    .field("cate_code", &self.cate_code)
+                    .field("coupon_code", &self.coupon_code)
+                    .field("invoice_code", &self.invoice_code)
+                    .field("refund_id", &self.refund_id)
+                    .finish()
+            }
+        }
+
         /// The answer to [`Sync`].
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
         pub struct SyncResponse {
@@ -1098,7 +1158,7 @@ pub mod subsidy {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(POST, "/v3/gov/subsidy/qualifications/query", response = QueryResponse, method_name = gov_subsidy_qualifications_query)]
-        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[derive(Clone, PartialEq, Eq)]
         pub struct Query {
             /// 自然人姓名
             ///
@@ -1129,6 +1189,18 @@ pub mod subsidy {
             pub identity_document_type: query::IdentityDocumentType,
         }
 
+        impl ::core::fmt::Debug for Query {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Query")
+                    .field("real_name", &wxpay_core::endpoint::Redacted)
+                    .field("id_card_number", &wxpay_core::endpoint::Redacted)
+                    .field("phone_number", &wxpay_core::endpoint::Redacted)
+                    .field("qualification_region_code", &self.qualification_region_code)
+                    .field("identity_document_type", &self.identity_document_type)
+                    .finish()
+            }
+        }
+
         /// The answer to [`Query`].
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
         pub struct QueryResponse {
@@ -1144,7 +1216,7 @@ pub mod subsidy {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(POST, "/v3/gov/subsidy/qualifications/sync", response = SyncResponse, method_name = gov_subsidy_qualifications_sync)]
-        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[derive(Clone, PartialEq, Eq)]
         pub struct Sync {
             /// 自然人姓名
             ///
@@ -1314,6 +1386,51 @@ pub mod subsidy {
             pub mch_name: String,
         }
 
+        impl ::core::fmt::Debug for Sync {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Sync")
+                    .field("real_name", &wxpay_core::endpoint::Redacted)
+                    .field("id_card_number", &wxpay_core::endpoint::Redacted)
+                    .field("phone_number", &wxpay_core::endpoint::Redacted)
+                    .field("appliance_id", &self.appliance_id)
+                    .field("out_trade_no", &self.out_trade_no)
+                    .field("sub_mch_id", &self.sub_mch_id)
+                    .field("energy_grade", &self.energy_grade)
+                    .field("receive_region_code", &self.receive_region_code)
+                    .field("brand", &self.brand)
+                    .field("address", &self.address)
+                    .field("qualification_region_code", &self.qualification_region_code)
+                    .field("sn_code", &self.sn_code)
+                    .field("seller_name", &self.seller_name)
+                    .field("license_number", &self.license_number)
+                    .field("barcode", &self.barcode)
+                    .field("item_name", &self.item_name)
+                    .field("spec_model", &self.spec_model)
+                    .field("logistics_num", &self.logistics_num)
+                    .field("delivery_time", &self.delivery_time)
+                    .field("invoice_num", &self.invoice_num)
+                    .field("product_type", &self.product_type)
+                    .field("pc_type", &self.pc_type)
+                    .field("order_amount", &self.order_amount)
+                    .field("discount_amount", &self.discount_amount)
+                    .field("imei1", &self.imei1)
+                    .field("imei2", &self.imei2)
+                    .field("mch_order_id", &self.mch_order_id)
+                    .field("refund_id", &self.refund_id)
+                    .field("invoice_time", &self.invoice_time)
+                    .field("purchaser_name", &self.purchaser_name)
+                    .field("sale_model", &self.sale_model)
+                    .field("identity_document_type", &self.identity_document_type)
+                    .field("invoice_address_code", &self.invoice_address_code)
+                    .field("invoice_code", &self.invoice_code)
+                    .field("tax_authority_code", &self.tax_authority_code)
+                    .field("transaction_time", &self.transaction_time)
+                    .field("cate_state", &self.cate_state)
+                    .field("mch_name", &self.mch_name)
+                    .finish()
+            }
+        }
+
         /// The answer to [`Sync`].
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
         pub struct SyncResponse {
@@ -1337,7 +1454,7 @@ pub mod subsidy {
             ///
             /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
             #[wxpay_core::endpoint(POST, "/v3/gov/subsidy/qualifications/passthrough/cancel", response = CancelResponse, method_name = passthrough_cancel)]
-            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[derive(Clone, PartialEq, Eq)]
             pub struct Cancel {
                 /// 自然人姓名
                 ///
@@ -1378,6 +1495,20 @@ pub mod subsidy {
                 pub identity_document_type: cancel::IdentityDocumentType,
             }
 
+            impl ::core::fmt::Debug for Cancel {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Cancel")
+                        .field("real_name", &wxpay_core::endpoint::Redacted)
+                        .field("id_card_number", &wxpay_core::endpoint::Redacted)
+                        .field("phone_number", &wxpay_core::endpoint::Redacted)
+                        .field("appliance_id", &self.appliance_id)
+                        .field("qualification_region_code", &self.qualification_region_code)
+                        .field("out_request_no", &self.out_request_no)
+                        .field("identity_document_type", &self.identity_document_type)
+                        .finish()
+                }
+            }
+
             /// The answer to [`Cancel`].
             #[derive(
                 Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
@@ -1401,7 +1532,7 @@ pub mod subsidy {
             ///
             /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
             #[wxpay_core::endpoint(POST, "/v3/gov/subsidy/qualifications/passthrough/claim", response = ClaimResponse, method_name = passthrough_claim)]
-            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[derive(Clone, PartialEq, Eq)]
             pub struct Claim {
                 /// 自然人姓名
                 ///
@@ -1442,6 +1573,21 @@ pub mod subsidy {
                 pub latitude: String,
             }
 
+            impl ::core::fmt::Debug for Claim {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Claim")
+                        .field("real_name", &wxpay_core::endpoint::Redacted)
+                        .field("id_card_number", &wxpay_core::endpoint::Redacted)
+                        .field("phone_number", &wxpay_core::endpoint::Redacted)
+                        .field("appliance_id", &self.appliance_id)
+                        .field("qualification_region_code", &self.qualification_region_code)
+                        .field("identity_document_type", &self.identity_document_type)
+                        .field("longitude", &self.longitude)
+                        .field("latitude", &self.latitude)
+                        .finish()
+                }
+            }
+
             /// The answer to [`Claim`].
             #[derive(
                 Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
@@ -1465,7 +1611,7 @@ pub mod subsidy {
             ///
             /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
             #[wxpay_core::endpoint(POST, "/v3/gov/subsidy/qualifications/passthrough/query", response = QueryResponse, method_name = passthrough_query)]
-            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[derive(Clone, PartialEq, Eq)]
             pub struct Query {
                 /// 自然人姓名
                 ///
@@ -1494,6 +1640,18 @@ pub mod subsidy {
                 ///
                 /// Example: `ID_DOC_TYPE_ID_CARD`.
                 pub identity_document_type: query::IdentityDocumentType,
+            }
+
+            impl ::core::fmt::Debug for Query {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Query")
+                        .field("real_name", &wxpay_core::endpoint::Redacted)
+                        .field("id_card_number", &wxpay_core::endpoint::Redacted)
+                        .field("phone_number", &wxpay_core::endpoint::Redacted)
+                        .field("qualification_region_code", &self.qualification_region_code)
+                        .field("identity_document_type", &self.identity_document_type)
+                        .finish()
+                }
             }
 
             /// The answer to [`Query`].
@@ -2024,7 +2182,7 @@ pub mod subsidy {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(POST, "/v3/gov/subsidy/transactions/sync", response = SyncResponse, method_name = transactions_sync)]
-        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[derive(Clone, PartialEq, Eq)]
         pub struct Sync {
             /// 自然人姓名
             ///
@@ -2126,6 +2284,35 @@ pub mod subsidy {
             ///
             /// Example: `123456`.
             pub sub_mchid: Option<String>,
+        }
+
+        impl ::core::fmt::Debug for Sync {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Sync")
+                    .field("real_name", &wxpay_core::endpoint::Redacted)
+                    .field("id_card_number", &wxpay_core::endpoint::Redacted)
+                    .field("phone_number", &wxpay_core::endpoint::Redacted)
+                    .field("appliance_id", &self.appliance_id)
+                    .field("out_trade_no", &self.out_trade_no)
+                    .field("energy_grade", &self.energy_grade)
+                    .field("receive_region_code", &self.receive_region_code)
+                    .field("brand", &self.brand)
+                    .field("address", &self.address)
+                    .field("qualification_region_code", &self.qualification_region_code)
+                    .field("seller_name", &self.seller_name)
+                    .field("license_number", &self.license_number)
+                    .field("order_amount", &self.order_amount)
+                    .field("discount_amount", &self.discount_amount)
+                    .field("transaction_time", &self.transaction_time)
+                    .field("mch_order_id", &self.mch_order_id)
+                    .field("refund_id", &self.refund_id)
+                    .field("mch_name", &self.mch_name)
+                    .field("sale_model", &self.sale_model)
+                    .field("cate_state", &self.cate_state)
+                    .field("identity_document_type", &self.identity_document_type)
+                    .field("sub_mchid", &self.sub_mchid)
+                    .finish()
+            }
         }
 
         /// The answer to [`Sync`].
@@ -2447,7 +2634,7 @@ pub mod subsidy {
             ///
             /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
             #[wxpay_core::endpoint(POST, "/v3/gov/subsidy/zhejiang/authcode/issue", response = IssueResponse)]
-            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[derive(Clone, PartialEq, Eq)]
             pub struct Issue {
                 /// 品类编码
                 ///
@@ -2487,6 +2674,22 @@ pub mod subsidy {
                 ///
                 /// Example: `123`.
                 pub req_ssn: String,
+            }
+
+            impl ::core::fmt::Debug for Issue {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Issue")
+                        .field("category_id", &self.category_id)
+                        .field("openid", &self.openid)
+                        .field("name", &wxpay_core::endpoint::Redacted)
+                        .field("mobile", &wxpay_core::endpoint::Redacted)
+                        .field("add_code", &self.add_code)
+                        .field("custom_info", &self.custom_info)
+                        .field("cert_type", &self.cert_type)
+                        .field("cert_no", &wxpay_core::endpoint::Redacted)
+                        .field("req_ssn", &self.req_ssn)
+                        .finish()
+                }
             }
 
             /// The answer to [`Issue`].
@@ -2863,7 +3066,7 @@ pub mod subsidy {
             ///
             /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
             #[wxpay_core::endpoint(POST, "/v3/gov/subsidy/zhejiang/n-qualifications/confirm", response = ConfirmResponse, method_name = n_qualifications_confirm)]
-            #[derive(Debug, Clone, PartialEq, Eq, Default)]
+            #[derive(Clone, PartialEq, Eq, Default)]
             pub struct Confirm {
                 /// 品类集合
                 #[sensitive]
@@ -2874,6 +3077,16 @@ pub mod subsidy {
                 pub req_ssn: String,
                 /// 请求时间
                 pub req_time: Option<String>,
+            }
+
+            impl ::core::fmt::Debug for Confirm {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Confirm")
+                        .field("data", &self.data)
+                        .field("req_ssn", &self.req_ssn)
+                        .field("req_time", &self.req_time)
+                        .finish()
+                }
             }
 
             /// The answer to [`Confirm`].
@@ -2895,7 +3108,6 @@ pub mod subsidy {
             pub mod confirm {
                 /// `Data`.
                 #[derive(
-                    Debug,
                     Clone,
                     PartialEq,
                     Eq,
@@ -2962,6 +3174,33 @@ pub mod subsidy {
                     /// 数据流水号，保证平台唯一
                     pub serial_num: String,
                 }
+
+                impl ::core::fmt::Debug for Data {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.debug_struct("Data")
+                            .field("cate_code", &self.cate_code)
+                            .field("cert_no", &wxpay_core::endpoint::Redacted)
+                            .field("grade", &self.grade)
+                            .field("name", &wxpay_core::endpoint::Redacted)
+                            .field("operation_time", &self.operation_time)
+                            .field("bank_name", &self.bank_name)
+                            .field("bank_subsidy", &self.bank_subsidy)
+                            .field("plat_subsidy", &self.plat_subsidy)
+                            .field("sales", &self.sales)
+                            .field("status", &self.status)
+                            .field("subsidy", &self.subsidy)
+                            .field("tel", &wxpay_core::endpoint::Redacted)
+                            .field("add_code", &self.add_code)
+                            .field("address", &wxpay_core::endpoint::Redacted)
+                            .field("sale_models", &self.sale_models)
+                            .field("brand", &self.brand)
+                            .field("activity_add_code", &self.activity_add_code)
+                            .field("uniscid", &self.uniscid)
+                            .field("corp_name", &self.corp_name)
+                            .field("serial_num", &self.serial_num)
+                            .finish()
+                    }
+                }
             }
         }
 
@@ -2975,7 +3214,7 @@ pub mod subsidy {
             ///
             /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
             #[wxpay_core::endpoint(POST, "/v3/gov/subsidy/zhejiang/qualifications/alter", response = AlterResponse)]
-            #[derive(Debug, Clone, PartialEq, Eq, Default)]
+            #[derive(Clone, PartialEq, Eq, Default)]
             pub struct Alter {
                 /// 品类编码
                 ///
@@ -3005,6 +3244,18 @@ pub mod subsidy {
                 pub req_ssn: String,
             }
 
+            impl ::core::fmt::Debug for Alter {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Alter")
+                        .field("cate_code", &self.cate_code)
+                        .field("cert_no", &wxpay_core::endpoint::Redacted)
+                        .field("name", &wxpay_core::endpoint::Redacted)
+                        .field("tel", &wxpay_core::endpoint::Redacted)
+                        .field("req_ssn", &self.req_ssn)
+                        .finish()
+                }
+            }
+
             /// The answer to [`Alter`].
             #[derive(
                 Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
@@ -3032,7 +3283,7 @@ pub mod subsidy {
             ///
             /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
             #[wxpay_core::endpoint(POST, "/v3/gov/subsidy/zhejiang/qualifications/claim", response = ClaimResponse, method_name = zhejiang_claim)]
-            #[derive(Debug, Clone, PartialEq, Eq, Default)]
+            #[derive(Clone, PartialEq, Eq, Default)]
             pub struct Claim {
                 /// 品类编码
                 ///
@@ -3066,6 +3317,19 @@ pub mod subsidy {
                 pub req_ssn: String,
             }
 
+            impl ::core::fmt::Debug for Claim {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Claim")
+                        .field("cate_code", &self.cate_code)
+                        .field("cert_no", &wxpay_core::endpoint::Redacted)
+                        .field("name", &wxpay_core::endpoint::Redacted)
+                        .field("tel", &wxpay_core::endpoint::Redacted)
+                        .field("cert_type", &self.cert_type)
+                        .field("req_ssn", &self.req_ssn)
+                        .finish()
+                }
+            }
+
             /// The answer to [`Claim`].
             #[derive(
                 Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
@@ -3089,7 +3353,7 @@ pub mod subsidy {
             ///
             /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
             #[wxpay_core::endpoint(POST, "/v3/gov/subsidy/zhejiang/qualifications/query", response = QueryResponse, method_name = gov_subsidy_zhejiang_qualifications_query)]
-            #[derive(Debug, Clone, PartialEq, Eq, Default)]
+            #[derive(Clone, PartialEq, Eq, Default)]
             pub struct Query {
                 /// 证件号码
                 ///
@@ -3105,6 +3369,16 @@ pub mod subsidy {
                 ///
                 /// Example: `123`.
                 pub req_ssn: String,
+            }
+
+            impl ::core::fmt::Debug for Query {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Query")
+                        .field("cert_no", &wxpay_core::endpoint::Redacted)
+                        .field("cate_code", &self.cate_code)
+                        .field("req_ssn", &self.req_ssn)
+                        .finish()
+                }
             }
 
             /// The answer to [`Query`].
@@ -3133,7 +3407,7 @@ pub mod subsidy {
             ///
             /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
             #[wxpay_core::endpoint(POST, "/v3/gov/subsidy/zhejiang/qualifications/sync", response = SyncResponse, method_name = zhejiang_sync)]
-            #[derive(Debug, Clone, PartialEq, Eq, Default)]
+            #[derive(Clone, PartialEq, Eq, Default)]
             pub struct Sync {
                 /// 请求流水号
                 ///
@@ -3142,6 +3416,15 @@ pub mod subsidy {
                 /// 资格集合
                 #[sensitive]
                 pub data: Option<Vec<sync::Data>>,
+            }
+
+            impl ::core::fmt::Debug for Sync {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Sync")
+                        .field("req_ssn", &self.req_ssn)
+                        .field("data", &self.data)
+                        .finish()
+                }
             }
 
             /// The answer to [`Sync`].
@@ -3262,7 +3545,6 @@ pub mod subsidy {
 
                 /// `Data`.
                 #[derive(
-                    Debug,
                     Clone,
                     PartialEq,
                     Eq,
@@ -3369,6 +3651,47 @@ pub mod subsidy {
                     /// 3C SN 锁定解锁订单号
                     #[serde(default, skip_serializing_if = "Option::is_none")]
                     pub ccc_sn_order_no: Option<String>,
+                }
+
+                impl ::core::fmt::Debug for Data {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.debug_struct("Data")
+                            .field("auth_code", &self.auth_code)
+                            .field("cate_code", &self.cate_code)
+                            .field("cert_no", &wxpay_core::endpoint::Redacted)
+                            .field("grade", &self.grade)
+                            .field("name", &wxpay_core::endpoint::Redacted)
+                            .field("operation_time", &self.operation_time)
+                            .field("bank_name", &self.bank_name)
+                            .field("bank_subsidy", &self.bank_subsidy)
+                            .field("plat_subsidy", &self.plat_subsidy)
+                            .field("sales", &self.sales)
+                            .field("status", &self.status)
+                            .field("subsidy", &self.subsidy)
+                            .field("tel", &wxpay_core::endpoint::Redacted)
+                            .field("add_code", &self.add_code)
+                            .field("address", &self.address)
+                            .field("sale_models", &self.sale_models)
+                            .field("sn_code", &self.sn_code)
+                            .field("uniscid", &self.uniscid)
+                            .field("corp_name", &self.corp_name)
+                            .field("barcode", &self.barcode)
+                            .field("item_name", &self.item_name)
+                            .field("spec_model", &self.spec_model)
+                            .field("brand", &self.brand)
+                            .field("logistics_no", &self.logistics_no)
+                            .field("delivery_time", &self.delivery_time)
+                            .field("invoice_no", &self.invoice_no)
+                            .field("is_ai_product", &self.is_ai_product)
+                            .field("pc_type", &self.pc_type)
+                            .field("order_no", &self.order_no)
+                            .field("origin_order_no", &self.origin_order_no)
+                            .field("activity_add_code", &self.activity_add_code)
+                            .field("imei1", &self.imei1)
+                            .field("imei2", &self.imei2)
+                            .field("ccc_sn_order_no", &self.ccc_sn_order_no)
+                            .finish()
+                    }
                 }
             }
         }

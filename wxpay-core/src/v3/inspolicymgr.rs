@@ -187,7 +187,7 @@ pub mod deduct {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(PATCH, "/v3/inspolicymgr/deduct/policies/{out_insurance_no}", response = PatchPoliciesResponse)]
-    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    #[derive(Clone, PartialEq, Eq, Default)]
     pub struct PatchPolicies {
         /// 商户保险编号
         ///
@@ -280,6 +280,39 @@ pub mod deduct {
         pub subsequent_period_amount: Option<i64>,
         /// 保障期限类型
         pub coverage_term_type: Option<patch_policies::CoverageTermType>,
+    }
+
+    impl ::core::fmt::Debug for PatchPolicies {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("PatchPolicies")
+                .field("out_insurance_no", &self.out_insurance_no)
+                .field("insured_name_list", &wxpay_core::endpoint::Redacted)
+                .field("insurance_name", &self.insurance_name)
+                .field("effective_time", &self.effective_time)
+                .field("expired_time", &self.expired_time)
+                .field("coverage_detail", &self.coverage_detail)
+                .field("support_renewal", &self.support_renewal)
+                .field("start_renewal_time", &self.start_renewal_time)
+                .field("end_renewal_time", &self.end_renewal_time)
+                .field("policy_type", &self.policy_type)
+                .field("car_number", &self.car_number)
+                .field("pet_name", &self.pet_name)
+                .field("address", &self.address)
+                .field("policy_state", &self.policy_state)
+                .field("policy_code", &self.policy_code)
+                .field("plan_id", &self.plan_id)
+                .field("out_contract_code", &self.out_contract_code)
+                .field("policy_periods", &self.policy_periods)
+                .field("free_insurance", &self.free_insurance)
+                .field("combined_payment", &self.combined_payment)
+                .field("payment_method", &self.payment_method)
+                .field("period_premium_mode", &self.period_premium_mode)
+                .field("payment_period", &self.payment_period)
+                .field("first_period_amount", &self.first_period_amount)
+                .field("subsequent_period_amount", &self.subsequent_period_amount)
+                .field("coverage_term_type", &self.coverage_term_type)
+                .finish()
+        }
     }
 
     /// The answer to [`PatchPolicies`].
@@ -476,7 +509,7 @@ pub mod deduct {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/inspolicymgr/deduct/policies", response = PostPoliciesResponse)]
-    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[derive(Clone, PartialEq, Eq)]
     pub struct PostPolicies {
         /// 商户保险编号
         ///
@@ -589,6 +622,44 @@ pub mod deduct {
         ///
         /// Example: `oYobu0MVnQfWpSMOYJz2AHPG_gQw`.
         pub payee_openid: Option<String>,
+    }
+
+    impl ::core::fmt::Debug for PostPolicies {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("PostPolicies")
+                .field("out_insurance_no", &self.out_insurance_no)
+                .field("insured_name_list", &wxpay_core::endpoint::Redacted)
+                .field("insurance_company_code", &self.insurance_company_code)
+                .field("effective_time", &self.effective_time)
+                .field("expired_time", &self.expired_time)
+                .field("coverage_detail", &self.coverage_detail)
+                .field("support_renewal", &self.support_renewal)
+                .field("start_renewal_time", &self.start_renewal_time)
+                .field("end_renewal_time", &self.end_renewal_time)
+                .field("policy_type", &self.policy_type)
+                .field("car_number", &self.car_number)
+                .field("pet_name", &self.pet_name)
+                .field("address", &self.address)
+                .field("policy_state", &self.policy_state)
+                .field("policy_code", &self.policy_code)
+                .field("plan_id", &self.plan_id)
+                .field("out_contract_code", &self.out_contract_code)
+                .field("policy_periods", &self.policy_periods)
+                .field("appid", &self.appid)
+                .field("openid", &self.openid)
+                .field("free_insurance", &self.free_insurance)
+                .field("combined_payment", &self.combined_payment)
+                .field("payment_method", &self.payment_method)
+                .field("period_premium_mode", &self.period_premium_mode)
+                .field("payment_period", &self.payment_period)
+                .field("first_period_amount", &self.first_period_amount)
+                .field("subsequent_period_amount", &self.subsequent_period_amount)
+                .field("coverage_term_type", &self.coverage_term_type)
+                .field("payee_mchid", &self.payee_mchid)
+                .field("payee_appid", &self.payee_appid)
+                .field("payee_openid", &self.payee_openid)
+                .finish()
+        }
     }
 
     /// The answer to [`PostPolicies`].

@@ -8992,7 +8992,7 @@ pub mod membercard_open {
             ///
             /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
             #[wxpay_core::endpoint(POST, "/v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import", response = ImportResponse, method_name = phone_membercard_import)]
-            #[derive(Debug, Clone, PartialEq, Eq, Default)]
+            #[derive(Clone, PartialEq, Eq, Default)]
             pub struct Import {
                 /// 会员卡ID
                 ///
@@ -9012,6 +9012,17 @@ pub mod membercard_open {
                 ///
                 /// Example: `100002322019090134234sfdf`.
                 pub out_request_no: String,
+            }
+
+            impl ::core::fmt::Debug for Import {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Import")
+                        .field("card_id", &self.card_id)
+                        .field("encrypted_phone_number", &wxpay_core::endpoint::Redacted)
+                        .field("code", &self.code)
+                        .field("out_request_no", &self.out_request_no)
+                        .finish()
+                }
             }
 
             /// The answer to [`Import`].
@@ -9962,7 +9973,7 @@ pub mod membercard_open {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(POST, "/v3/marketing/membercard-open/phonenumber-member/import", method_name = phonenumber_member_import)]
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[derive(Clone, PartialEq, Eq, Default)]
         pub struct Import {
             /// 会员信息
             pub member_information: import::MemberInformation,
@@ -9977,6 +9988,16 @@ pub mod membercard_open {
             pub outer_str: Option<String>,
         }
 
+        impl ::core::fmt::Debug for Import {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Import")
+                    .field("member_information", &self.member_information)
+                    .field("encrypted_phone_number", &wxpay_core::endpoint::Redacted)
+                    .field("outer_str", &self.outer_str)
+                    .finish()
+            }
+        }
+
         /// `GET /v3/marketing/membercard-open/phonenumber-member/search`: 通过加密手机号查询会员领卡状态API
         ///
         /// 商户可查询导入成功的加密手机号是否已被用户领取。 [官方文档](https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/membercard_open/chapter4_2.shtml)
@@ -9987,7 +10008,7 @@ pub mod membercard_open {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(GET, "/v3/marketing/membercard-open/phonenumber-member/search", response = SearchResponse, method_name = phonenumber_member_search)]
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[derive(Clone, PartialEq, Eq, Default)]
         pub struct Search {
             /// 会员卡id
             ///
@@ -9995,8 +10016,18 @@ pub mod membercard_open {
             pub card_id: String,
             /// 加密手机号
             ///
-            /// Format: `base64`.
+            /// Sensitive: the client encrypts it with the platform public key (RSA-OAEP, base64) before sending.
+            #[sensitive]
             pub encrypted_phone_number: String,
+        }
+
+        impl ::core::fmt::Debug for Search {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Search")
+                    .field("card_id", &self.card_id)
+                    .field("encrypted_phone_number", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
         }
 
         /// The answer to [`Search`].
@@ -31835,7 +31866,7 @@ pub mod shopping_receipt {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/marketing/shopping-receipt/shoppingreceipts", response = ShoppingreceiptsResponse, upload)]
-    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[derive(Clone, PartialEq, Eq)]
     pub struct Shoppingreceipts {
         /// 微信支付订单的交易单号，上传的电子小票会关联到该订单
         pub transaction_id: String,
@@ -31854,6 +31885,24 @@ pub mod shopping_receipt {
         pub upload_time: Option<String>,
         /// 图片文件，电子小票图片只支持PNG、JPG格式，文件大小不能超过200KB。
         pub file: wxpay_core::upload::UploadFile,
+    }
+
+    impl ::core::fmt::Debug for Shoppingreceipts {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Shoppingreceipts")
+                .field("transaction_id", &self.transaction_id)
+                .field("transaction_mchid", &self.transaction_mchid)
+                .field("transaction_sub_mchid", &self.transaction_sub_mchid)
+                .field("out_trade_no", &self.out_trade_no)
+                .field("openid", &self.openid)
+                .field(
+                    "merchant_contact_information",
+                    &self.merchant_contact_information,
+                )
+                .field("upload_time", &self.upload_time)
+                .field("file", &self.file)
+                .finish()
+        }
     }
 
     /// The answer to [`Shoppingreceipts`].
@@ -32033,7 +32082,6 @@ pub mod shopping_receipt {
     pub mod shoppingreceipts {
         /// 用户与商家的联系渠道
         #[derive(
-            Debug,
             Clone,
             PartialEq,
             Eq,
@@ -32050,6 +32098,14 @@ pub mod shopping_receipt {
             #[sensitive]
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub consultation_phone_number: Option<String>,
+        }
+
+        impl ::core::fmt::Debug for MerchantContactInformation {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("MerchantContactInformation")
+                    .field("consultation_phone_number", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
         }
 
         wxpay_core::open_enum! {

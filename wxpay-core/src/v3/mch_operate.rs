@@ -14,7 +14,7 @@ pub mod risk {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/mch_operate/risk/withdrawl-apply", response = WithdrawlApplyResponse)]
-    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[derive(Clone, PartialEq, Eq)]
     pub struct WithdrawlApply {
         /// 二级商户号
         ///
@@ -51,6 +51,23 @@ pub mod risk {
         ///
         /// Example: `特殊理由`.
         pub remark: Option<String>,
+    }
+
+    impl ::core::fmt::Debug for WithdrawlApply {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("WithdrawlApply")
+                .field("sub_mchid", &self.sub_mchid)
+                .field("out_account_type", &self.out_account_type)
+                .field("amount", &self.amount)
+                .field("out_request_no", &self.out_request_no)
+                .field("payee_type", &self.payee_type)
+                .field("payee_mchid", &self.payee_mchid)
+                .field("payee_info", &self.payee_info)
+                .field("proof_media_list", &self.proof_media_list)
+                .field("additional_materials", &self.additional_materials)
+                .field("remark", &self.remark)
+                .finish()
+        }
     }
 
     /// The answer to [`WithdrawlApply`].
@@ -156,7 +173,6 @@ pub mod risk {
 
         /// 银行账户
         #[derive(
-            Debug,
             Clone,
             PartialEq,
             Eq,
@@ -194,6 +210,18 @@ pub mod risk {
             pub account_number: String,
         }
 
+        impl ::core::fmt::Debug for BankAccountInfo {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("BankAccountInfo")
+                    .field("account_name", &wxpay_core::endpoint::Redacted)
+                    .field("account_bank", &self.account_bank)
+                    .field("bank_branch_id", &self.bank_branch_id)
+                    .field("bank_name", &self.bank_name)
+                    .field("account_number", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
+        }
+
         wxpay_core::open_enum! {
             /// 证件类型
             pub enum IdDocType {
@@ -218,7 +246,6 @@ pub mod risk {
 
         /// 收款人账号对应的证件信息
         #[derive(
-            Debug,
             Clone,
             PartialEq,
             Eq,
@@ -247,15 +274,19 @@ pub mod risk {
             pub identification_no: String,
         }
 
+        impl ::core::fmt::Debug for IdentityInfo {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("IdentityInfo")
+                    .field("id_doc_type", &self.id_doc_type)
+                    .field("identification_name", &wxpay_core::endpoint::Redacted)
+                    .field("identification_no", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
+        }
+
         /// 收款账号信息
         #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Eq,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
+            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
         )]
         pub struct PayeeInfo {
             /// 账户类型
@@ -270,6 +301,16 @@ pub mod risk {
             #[sensitive]
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub identity_info: Option<IdentityInfo>,
+        }
+
+        impl ::core::fmt::Debug for PayeeInfo {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("PayeeInfo")
+                    .field("account_type", &self.account_type)
+                    .field("bank_account_info", &self.bank_account_info)
+                    .field("identity_info", &self.identity_info)
+                    .finish()
+            }
         }
 
         wxpay_core::open_enum! {

@@ -138,7 +138,7 @@ pub struct GetMerchantnamealterapplymentResponse {
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(POST, "/v3/mchalterapply/mchcontactalterapplyment", response = PostMchcontactalterapplymentResponse)]
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct PostMchcontactalterapplyment {
     /// 商户号
     ///
@@ -151,6 +151,16 @@ pub struct PostMchcontactalterapplyment {
     /// 超级管理员信息
     #[sensitive]
     pub contact_info: Option<post_mchcontactalterapplyment::ContactInfo>,
+}
+
+impl ::core::fmt::Debug for PostMchcontactalterapplyment {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("PostMchcontactalterapplyment")
+            .field("merchant_code", &self.merchant_code)
+            .field("out_request_no", &self.out_request_no)
+            .field("contact_info", &self.contact_info)
+            .finish()
+    }
 }
 
 /// The answer to [`PostMchcontactalterapplyment`].
@@ -173,7 +183,7 @@ pub struct PostMchcontactalterapplymentResponse {
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(POST, "/v3/mchalterapply/mchsubjectalterapplyment", response = PostMchsubjectalterapplymentResponse)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PostMchsubjectalterapplyment {
     /// 商户号
     ///
@@ -207,6 +217,24 @@ pub struct PostMchsubjectalterapplyment {
     pub ubo_info_list: Option<Vec<post_mchsubjectalterapplyment::UboInfoList>>,
     /// 补充材料列表
     pub addition: Option<post_mchsubjectalterapplyment::Addition>,
+}
+
+impl ::core::fmt::Debug for PostMchsubjectalterapplyment {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("PostMchsubjectalterapplyment")
+            .field("merchant_code", &self.merchant_code)
+            .field("out_request_no", &self.out_request_no)
+            .field("alter_scope", &self.alter_scope)
+            .field("organization_type", &self.organization_type)
+            .field("finance_institution", &self.finance_institution)
+            .field("business_license_info", &self.business_license_info)
+            .field("certificate_info", &self.certificate_info)
+            .field("finance_institution_info", &self.finance_institution_info)
+            .field("legal_person_info", &self.legal_person_info)
+            .field("ubo_info_list", &self.ubo_info_list)
+            .field("addition", &self.addition)
+            .finish()
+    }
 }
 
 /// The answer to [`PostMchsubjectalterapplyment`].
@@ -745,13 +773,7 @@ pub mod post_mchcontactalterapplyment {
 
     /// 超级管理员信息
     #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Eq,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
+        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
     )]
     pub struct ContactInfo {
         /// 超级管理员姓名
@@ -797,6 +819,28 @@ pub mod post_mchcontactalterapplyment {
         /// Sensitive: the client encrypts it with the platform public key (RSA-OAEP, base64) before sending.
         #[sensitive]
         pub mobile_phone: String,
+    }
+
+    impl ::core::fmt::Debug for ContactInfo {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("ContactInfo")
+                .field("contact_name", &wxpay_core::endpoint::Redacted)
+                .field("contact_id_doc_type", &self.contact_id_doc_type)
+                .field("contact_id_card_number", &wxpay_core::endpoint::Redacted)
+                .field("contact_id_doc_copy", &self.contact_id_doc_copy)
+                .field("contact_id_doc_copy_back", &self.contact_id_doc_copy_back)
+                .field(
+                    "contact_id_doc_period_begin",
+                    &self.contact_id_doc_period_begin,
+                )
+                .field("contact_id_doc_period_end", &self.contact_id_doc_period_end)
+                .field(
+                    "business_authorization_letter",
+                    &self.business_authorization_letter,
+                )
+                .field("mobile_phone", &wxpay_core::endpoint::Redacted)
+                .finish()
+        }
     }
 }
 
@@ -994,13 +1038,7 @@ pub mod post_mchsubjectalterapplyment {
 
     /// 法人身份信息
     #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Eq,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
+        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
     )]
     pub struct LegalPersonInfo {
         /// 证件持有人类型
@@ -1066,15 +1104,27 @@ pub mod post_mchsubjectalterapplyment {
         pub as_ubo: Option<bool>,
     }
 
+    impl ::core::fmt::Debug for LegalPersonInfo {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("LegalPersonInfo")
+                .field("id_holder_type", &self.id_holder_type)
+                .field("id_doc_type", &self.id_doc_type)
+                .field("authorize_letter_copy", &self.authorize_letter_copy)
+                .field("card_front", &self.card_front)
+                .field("card_back", &self.card_back)
+                .field("card_name", &wxpay_core::endpoint::Redacted)
+                .field("card_number", &wxpay_core::endpoint::Redacted)
+                .field("card_address", &wxpay_core::endpoint::Redacted)
+                .field("card_period_begin", &self.card_period_begin)
+                .field("card_period_end", &self.card_period_end)
+                .field("as_ubo", &self.as_ubo)
+                .finish()
+        }
+    }
+
     /// `UboInfoList`.
     #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Eq,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
+        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
     )]
     pub struct UboInfoList {
         /// 证件类型
@@ -1118,6 +1168,21 @@ pub mod post_mchsubjectalterapplyment {
         ///
         /// Example: `2026-06-06`.
         pub card_period_end: String,
+    }
+
+    impl ::core::fmt::Debug for UboInfoList {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("UboInfoList")
+                .field("id_doc_type", &self.id_doc_type)
+                .field("card_front", &self.card_front)
+                .field("card_back", &self.card_back)
+                .field("card_name", &wxpay_core::endpoint::Redacted)
+                .field("card_number", &wxpay_core::endpoint::Redacted)
+                .field("card_address", &wxpay_core::endpoint::Redacted)
+                .field("card_period_begin", &self.card_period_begin)
+                .field("card_period_end", &self.card_period_end)
+                .finish()
+        }
     }
 
     /// 补充材料列表

@@ -10,7 +10,7 @@
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(POST, "/v3/med-ins/orders", response = OrdersResponse)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Orders {
     /// 混合支付类型
     ///
@@ -140,6 +140,50 @@ pub struct Orders {
     pub channel_no: Option<String>,
     /// 是否到医保局测试环境下单
     pub med_ins_test_env: Option<bool>,
+}
+
+impl ::core::fmt::Debug for Orders {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("Orders")
+            .field("mix_pay_type", &self.mix_pay_type)
+            .field("order_type", &self.order_type)
+            .field("appid", &self.appid)
+            .field("sub_appid", &self.sub_appid)
+            .field("sub_mchid", &self.sub_mchid)
+            .field("openid", &self.openid)
+            .field("sub_openid", &self.sub_openid)
+            .field("payer", &self.payer)
+            .field("pay_for_relatives", &self.pay_for_relatives)
+            .field("relative", &self.relative)
+            .field("out_trade_no", &self.out_trade_no)
+            .field("serial_no", &self.serial_no)
+            .field("pay_order_id", &self.pay_order_id)
+            .field("pay_auth_no", &self.pay_auth_no)
+            .field("geo_location", &self.geo_location)
+            .field("city_id", &self.city_id)
+            .field("med_inst_name", &self.med_inst_name)
+            .field("med_inst_no", &self.med_inst_no)
+            .field("med_ins_order_create_time", &self.med_ins_order_create_time)
+            .field("total_fee", &self.total_fee)
+            .field("med_ins_gov_fee", &self.med_ins_gov_fee)
+            .field("med_ins_self_fee", &self.med_ins_self_fee)
+            .field("med_ins_other_fee", &self.med_ins_other_fee)
+            .field("med_ins_cash_fee", &self.med_ins_cash_fee)
+            .field("wechat_pay_cash_fee", &self.wechat_pay_cash_fee)
+            .field("cash_add_detail", &self.cash_add_detail)
+            .field("cash_reduce_detail", &self.cash_reduce_detail)
+            .field("callback_url", &self.callback_url)
+            .field("prepay_id", &self.prepay_id)
+            .field(
+                "passthrough_request_content",
+                &self.passthrough_request_content,
+            )
+            .field("extends", &self.extends)
+            .field("attach", &self.attach)
+            .field("channel_no", &self.channel_no)
+            .field("med_ins_test_env", &self.med_ins_test_env)
+            .finish()
+    }
 }
 
 /// The answer to [`Orders`].
@@ -787,13 +831,7 @@ pub mod orders {
 
     /// 支付人身份信息
     #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Eq,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
+        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
     )]
     pub struct Payer {
         /// 真实姓名
@@ -812,15 +850,19 @@ pub mod orders {
         pub card_type: CardType,
     }
 
+    impl ::core::fmt::Debug for Payer {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Payer")
+                .field("name", &wxpay_core::endpoint::Redacted)
+                .field("id_digest", &wxpay_core::endpoint::Redacted)
+                .field("card_type", &self.card_type)
+                .finish()
+        }
+    }
+
     /// 亲属身份信息
     #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Eq,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
+        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
     )]
     pub struct Relative {
         /// 真实姓名
@@ -837,6 +879,16 @@ pub mod orders {
         ///
         /// Example: `ID_CARD`.
         pub card_type: CardType,
+    }
+
+    impl ::core::fmt::Debug for Relative {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Relative")
+                .field("name", &wxpay_core::endpoint::Redacted)
+                .field("id_digest", &wxpay_core::endpoint::Redacted)
+                .field("card_type", &self.card_type)
+                .finish()
+        }
     }
 
     wxpay_core::open_enum! {

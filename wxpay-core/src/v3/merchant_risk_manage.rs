@@ -96,7 +96,7 @@ pub struct PutViolationNotificationsResponse {
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(POST, "/v3/merchant-risk-manage/report-trade-union-information", response = ReportTradeUnionInformationResponse)]
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct ReportTradeUnionInformation {
     /// 服务商商户号
     ///
@@ -279,6 +279,59 @@ pub struct ReportTradeUnionInformation {
     pub combine_mchid: Option<String>,
     /// 子单列表
     pub sub_orders: Option<Vec<report_trade_union_information::SubOrders>>,
+}
+
+impl ::core::fmt::Debug for ReportTradeUnionInformation {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("ReportTradeUnionInformation")
+            .field("sp_mchid", &self.sp_mchid)
+            .field("acquiring_bank_id", &self.acquiring_bank_id)
+            .field("channel_id", &self.channel_id)
+            .field("sub_mchid", &self.sub_mchid)
+            .field("out_trade_no", &self.out_trade_no)
+            .field("openid", &self.openid)
+            .field("phone", &wxpay_core::endpoint::Redacted)
+            .field("certificates_number", &wxpay_core::endpoint::Redacted)
+            .field("client_ip", &self.client_ip)
+            .field("risk_level", &self.risk_level)
+            .field("line_type", &self.line_type)
+            .field("goods_type", &self.goods_type)
+            .field("seller_type", &self.seller_type)
+            .field("is_need_deliver", &self.is_need_deliver)
+            .field("device_type", &self.device_type)
+            .field("userid", &self.userid)
+            .field("phone_from", &self.phone_from)
+            .field("seller_userid", &self.seller_userid)
+            .field("scene", &self.scene)
+            .field("recharge_fields", &self.recharge_fields)
+            .field("living_expenses_fields", &self.living_expenses_fields)
+            .field("extra_fields1", &self.extra_fields1)
+            .field("extra_fields2", &self.extra_fields2)
+            .field("extra_fields3", &self.extra_fields3)
+            .field("high_risk_goods", &self.high_risk_goods)
+            .field("same_deviced", &self.same_deviced)
+            .field("reliable_device", &self.reliable_device)
+            .field("delivery_province", &self.delivery_province)
+            .field("delivery_city", &self.delivery_city)
+            .field("new_address", &self.new_address)
+            .field("last_pay_openid", &self.last_pay_openid)
+            .field("risky_goods", &self.risky_goods)
+            .field("offline_delivery_label", &self.offline_delivery_label)
+            .field("proxy_payment", &self.proxy_payment)
+            .field("order_phone_number", &self.order_phone_number)
+            .field("user_risk_level", &self.user_risk_level)
+            .field("sp_risk_level", &self.sp_risk_level)
+            .field("phone_number_location", &self.phone_number_location)
+            .field("goods_category", &self.goods_category)
+            .field("pre_opening_behavior", &self.pre_opening_behavior)
+            .field("new_store", &self.new_store)
+            .field("store_identifier", &self.store_identifier)
+            .field("goods_listing_time", &self.goods_listing_time)
+            .field("combine_out_trade_no", &self.combine_out_trade_no)
+            .field("combine_mchid", &self.combine_mchid)
+            .field("sub_orders", &self.sub_orders)
+            .finish()
+    }
 }
 
 /// The answer to [`ReportTradeUnionInformation`].

@@ -95,7 +95,7 @@ pub mod users {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/multiuse/users/{openid}/coupons", response = CouponsResponse, method_name = multiuse_coupons)]
-    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[derive(Clone, PartialEq, Eq)]
     pub struct Coupons {
         /// 用户OpenID
         pub openid: String,
@@ -131,6 +131,21 @@ pub mod users {
         ///
         /// Example: `ID_CARD`.
         pub card_type: coupons::CardType,
+    }
+
+    impl ::core::fmt::Debug for Coupons {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Coupons")
+                .field("openid", &self.openid)
+                .field("stock_id", &self.stock_id)
+                .field("out_request_no", &self.out_request_no)
+                .field("user_name", &wxpay_core::endpoint::Redacted)
+                .field("id_card_number", &wxpay_core::endpoint::Redacted)
+                .field("amount", &self.amount)
+                .field("appid", &self.appid)
+                .field("card_type", &self.card_type)
+                .finish()
+        }
     }
 
     /// The answer to [`Coupons`].

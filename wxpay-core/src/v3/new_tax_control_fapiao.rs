@@ -82,7 +82,7 @@ pub struct GetFapiaoApplicationsResponse {
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(POST, "/v3/new-tax-control-fapiao/fapiao-applications")]
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct PostFapiaoApplications {
     /// 子商户号
     ///
@@ -101,6 +101,18 @@ pub struct PostFapiaoApplications {
     pub buyer_information: post_fapiao_applications::BuyerInformation,
     /// 需要开具的发票信息
     pub fapiao_information: Vec<post_fapiao_applications::FapiaoInformation>,
+}
+
+impl ::core::fmt::Debug for PostFapiaoApplications {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("PostFapiaoApplications")
+            .field("sub_mchid", &self.sub_mchid)
+            .field("scene", &self.scene)
+            .field("fapiao_apply_id", &self.fapiao_apply_id)
+            .field("buyer_information", &self.buyer_information)
+            .field("fapiao_information", &self.fapiao_information)
+            .finish()
+    }
 }
 
 /// `GET /v3/new-tax-control-fapiao/user-title`: 获取用户填写的抬头
@@ -290,7 +302,7 @@ pub mod fapiao_applications {
         POST,
         "/v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/insert-cards"
     )]
-    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[derive(Clone, PartialEq, Eq)]
     pub struct InsertCards {
         /// 发票申请单号
         ///
@@ -311,6 +323,18 @@ pub mod fapiao_applications {
         pub fapiao_card_information: Vec<insert_cards::FapiaoCardInformation>,
     }
 
+    impl ::core::fmt::Debug for InsertCards {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("InsertCards")
+                .field("fapiao_apply_id", &self.fapiao_apply_id)
+                .field("sub_mchid", &self.sub_mchid)
+                .field("scene", &self.scene)
+                .field("buyer_information", &self.buyer_information)
+                .field("fapiao_card_information", &self.fapiao_card_information)
+                .finish()
+        }
+    }
+
     /// `POST /v3/new-tax-control-fapiao/fapiao-applications/issue-general`: 开具通用行业电子发票
     ///
     /// 商户完成收款后，调用本接口开具通用行业电子发票并插入微信用户的卡包。请求的交易信息必须真实存在。 注意：本接口成功返回仅代表开票请求已被受理，当开票完成时，微信支付会根据商户配置的回调地址进行回调通知，商户也可以通过【查询电子发票】接口获取开票结果及开票信息。
@@ -319,7 +343,7 @@ pub mod fapiao_applications {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/new-tax-control-fapiao/fapiao-applications/issue-general")]
-    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[derive(Clone, PartialEq, Eq)]
     pub struct IssueGeneral {
         /// 子商户号
         ///
@@ -336,6 +360,17 @@ pub mod fapiao_applications {
         pub fapiao_information: issue_general::FapiaoInformation,
     }
 
+    impl ::core::fmt::Debug for IssueGeneral {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("IssueGeneral")
+                .field("sub_mchid", &self.sub_mchid)
+                .field("fapiao_apply_id", &self.fapiao_apply_id)
+                .field("buyer_information", &self.buyer_information)
+                .field("fapiao_information", &self.fapiao_information)
+                .finish()
+        }
+    }
+
     /// `POST /v3/new-tax-control-fapiao/fapiao-applications/issue-passenger-transport`: 开具旅客运输行业电子发票
     ///
     /// 商户完成收款后，调用本接口开具旅客运输行业电子发票并插入微信用户的卡包。请求的交易信息必须真实存在。注意：本接口成功返回仅代表开票请求已被受理，当开票完成时，微信支付会根据商户配置的回调地址进行回调通知，商户也可以通过【查询电子发票】接口获取开票结果及开票信息。蓝字发票开具失败时，可以通过更换fapiao\_information.fapiao\_id，重新填写发票信息进行重试。每个申请单可至多重试4次。
@@ -347,7 +382,7 @@ pub mod fapiao_applications {
         POST,
         "/v3/new-tax-control-fapiao/fapiao-applications/issue-passenger-transport"
     )]
-    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[derive(Clone, PartialEq, Eq)]
     pub struct IssuePassengerTransport {
         /// 子商户号
         ///
@@ -365,6 +400,17 @@ pub mod fapiao_applications {
         pub fapiao_information: issue_passenger_transport::FapiaoInformation,
     }
 
+    impl ::core::fmt::Debug for IssuePassengerTransport {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("IssuePassengerTransport")
+                .field("sub_mchid", &self.sub_mchid)
+                .field("fapiao_apply_id", &self.fapiao_apply_id)
+                .field("buyer_information", &self.buyer_information)
+                .field("fapiao_information", &self.fapiao_information)
+                .finish()
+        }
+    }
+
     /// `POST /v3/new-tax-control-fapiao/fapiao-applications/issue-refined-oil`: 开具成品油行业电子发票
     ///
     /// 商户完成收款后，调用本接口开具成品油行业电子发票并插入微信用户的卡包。请求的交易信息必须真实存在。  注意：本接口成功返回仅代表开票请求已被受理，当开票完成时，微信支付会根据商户配置的回调地址进行回调通知，商户也可以通过【查询电子发票】接口获取开票结果及开票信息。蓝字发票开具失败时，可以通过更换fapiao\_information.fapiao\_id，重新填写发票信息进行重试。每个申请单可至多重试4次。
@@ -376,7 +422,7 @@ pub mod fapiao_applications {
         POST,
         "/v3/new-tax-control-fapiao/fapiao-applications/issue-refined-oil"
     )]
-    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[derive(Clone, PartialEq, Eq)]
     pub struct IssueRefinedOil {
         /// 子商户号
         ///
@@ -393,6 +439,17 @@ pub mod fapiao_applications {
         pub fapiao_information: issue_refined_oil::FapiaoInformation,
     }
 
+    impl ::core::fmt::Debug for IssueRefinedOil {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("IssueRefinedOil")
+                .field("sub_mchid", &self.sub_mchid)
+                .field("fapiao_apply_id", &self.fapiao_apply_id)
+                .field("buyer_information", &self.buyer_information)
+                .field("fapiao_information", &self.fapiao_information)
+                .finish()
+        }
+    }
+
     /// `POST /v3/new-tax-control-fapiao/fapiao-applications/real-estate-leasing`: 开具不动产租赁行业电子发票
     ///
     /// 商户完成收款后，调用本接口开具不动产租赁行业电子发票并插入微信用户的卡包。请求的交易信息必须真实存在。 注意：本接口成功返回仅代表开票请求已被受理，当开票完成时，微信支付会根据商户配置的回调地址进行回调通知，商户也可以通过【查询电子发票】接口获取开票结果及开票信息。
@@ -404,7 +461,7 @@ pub mod fapiao_applications {
         POST,
         "/v3/new-tax-control-fapiao/fapiao-applications/real-estate-leasing"
     )]
-    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[derive(Clone, PartialEq, Eq)]
     pub struct RealEstateLeasing {
         /// 子商户号
         ///
@@ -420,6 +477,17 @@ pub mod fapiao_applications {
         /// 需要开具的数电发票信息
         #[sensitive]
         pub fapiao_information: real_estate_leasing::FapiaoInformation,
+    }
+
+    impl ::core::fmt::Debug for RealEstateLeasing {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("RealEstateLeasing")
+                .field("sub_mchid", &self.sub_mchid)
+                .field("fapiao_apply_id", &self.fapiao_apply_id)
+                .field("buyer_information", &self.buyer_information)
+                .field("fapiao_information", &self.fapiao_information)
+                .finish()
+        }
     }
 
     /// `POST /v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/reverse`: 冲红电子发票
@@ -556,13 +624,7 @@ pub mod fapiao_applications {
 
         /// 购买方信息
         #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Eq,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
+            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
         )]
         pub struct BuyerInformation {
             /// 购买方类型
@@ -632,6 +694,26 @@ pub mod fapiao_applications {
             /// Example: `用户留言`.
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub user_apply_message: Option<String>,
+        }
+
+        impl ::core::fmt::Debug for BuyerInformation {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("BuyerInformation")
+                    .field("type", &self.r#type)
+                    .field("name", &self.name)
+                    .field("taxpayer_id", &self.taxpayer_id)
+                    .field("address", &self.address)
+                    .field("telephone", &self.telephone)
+                    .field("bank_name", &self.bank_name)
+                    .field("bank_account", &self.bank_account)
+                    .field("phone", &wxpay_core::endpoint::Redacted)
+                    .field("email", &wxpay_core::endpoint::Redacted)
+                    .field("amount", &self.amount)
+                    .field("out_trade_no", &self.out_trade_no)
+                    .field("fapiao_bill_type", &self.fapiao_bill_type)
+                    .field("user_apply_message", &self.user_apply_message)
+                    .finish()
+            }
         }
 
         /// 销售方信息
@@ -832,13 +914,7 @@ pub mod fapiao_applications {
 
         /// 购买方信息
         #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Eq,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
+            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
         )]
         pub struct BuyerInformation {
             /// 购买方类型
@@ -908,6 +984,26 @@ pub mod fapiao_applications {
             /// Example: `用户留言`.
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub user_apply_message: Option<String>,
+        }
+
+        impl ::core::fmt::Debug for BuyerInformation {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("BuyerInformation")
+                    .field("type", &self.r#type)
+                    .field("name", &self.name)
+                    .field("taxpayer_id", &self.taxpayer_id)
+                    .field("address", &self.address)
+                    .field("telephone", &self.telephone)
+                    .field("bank_name", &self.bank_name)
+                    .field("bank_account", &self.bank_account)
+                    .field("phone", &wxpay_core::endpoint::Redacted)
+                    .field("email", &wxpay_core::endpoint::Redacted)
+                    .field("amount", &self.amount)
+                    .field("out_trade_no", &self.out_trade_no)
+                    .field("fapiao_bill_type", &self.fapiao_bill_type)
+                    .field("user_apply_message", &self.user_apply_message)
+                    .finish()
+            }
         }
 
         /// `Items`.
@@ -1056,13 +1152,7 @@ pub mod fapiao_applications {
 
         /// 购买方信息
         #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Eq,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
+            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
         )]
         pub struct BuyerInformation {
             /// 购买方类型
@@ -1132,6 +1222,26 @@ pub mod fapiao_applications {
             /// Example: `用户留言`.
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub user_apply_message: Option<String>,
+        }
+
+        impl ::core::fmt::Debug for BuyerInformation {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("BuyerInformation")
+                    .field("type", &self.r#type)
+                    .field("name", &self.name)
+                    .field("taxpayer_id", &self.taxpayer_id)
+                    .field("address", &self.address)
+                    .field("telephone", &self.telephone)
+                    .field("bank_name", &self.bank_name)
+                    .field("bank_account", &self.bank_account)
+                    .field("phone", &wxpay_core::endpoint::Redacted)
+                    .field("email", &wxpay_core::endpoint::Redacted)
+                    .field("amount", &self.amount)
+                    .field("out_trade_no", &self.out_trade_no)
+                    .field("fapiao_bill_type", &self.fapiao_bill_type)
+                    .field("user_apply_message", &self.user_apply_message)
+                    .finish()
+            }
         }
 
         wxpay_core::open_enum! {
@@ -1198,13 +1308,7 @@ pub mod fapiao_applications {
 
         /// 出行人额外信息
         #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Eq,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
+            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
         )]
         pub struct PassengerInformation {
             /// 出行人名称
@@ -1245,9 +1349,23 @@ pub mod fapiao_applications {
             pub transportation_classes: Option<TransportationClasses>,
         }
 
+        impl ::core::fmt::Debug for PassengerInformation {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("PassengerInformation")
+                    .field("name", &self.name)
+                    .field("certificate_type", &self.certificate_type)
+                    .field("certificate_number", &wxpay_core::endpoint::Redacted)
+                    .field("departure_date", &self.departure_date)
+                    .field("departure_place", &self.departure_place)
+                    .field("destination", &self.destination)
+                    .field("transportation_type", &self.transportation_type)
+                    .field("transportation_classes", &self.transportation_classes)
+                    .finish()
+            }
+        }
+
         /// `Items`.
         #[derive(
-            Debug,
             Clone,
             PartialEq,
             Eq,
@@ -1300,6 +1418,23 @@ pub mod fapiao_applications {
             pub passenger_information: Option<PassengerInformation>,
         }
 
+        impl ::core::fmt::Debug for Items {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Items")
+                    .field("tax_code", &self.tax_code)
+                    .field("goods_name", &self.goods_name)
+                    .field("specification", &self.specification)
+                    .field("unit", &self.unit)
+                    .field("quantity", &self.quantity)
+                    .field("total_amount", &self.total_amount)
+                    .field("tax_rate", &self.tax_rate)
+                    .field("discount", &self.discount)
+                    .field("preferential_policy_code", &self.preferential_policy_code)
+                    .field("passenger_information", &self.passenger_information)
+                    .finish()
+            }
+        }
+
         wxpay_core::open_enum! {
             /// 支付渠道
             pub enum PayChannel {
@@ -1332,13 +1467,7 @@ pub mod fapiao_applications {
 
         /// 需要开具的数电发票信息
         #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Eq,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
+            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
         )]
         pub struct FapiaoInformation {
             /// 商户发票单号
@@ -1385,6 +1514,26 @@ pub mod fapiao_applications {
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub remark: Option<String>,
         }
+
+        impl ::core::fmt::Debug for FapiaoInformation {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("FapiaoInformation")
+                    .field("fapiao_id", &self.fapiao_id)
+                    .field("total_amount", &self.total_amount)
+                    .field("items", &self.items)
+                    .field(
+                        "export_business_policy_code",
+                        &self.export_business_policy_code,
+                    )
+                    .field("vat_refund_levy_code", &self.vat_refund_levy_code)
+                    .field("billing_person_id", &self.billing_person_id)
+                    .field("billing_person", &self.billing_person)
+                    .field("fapiao_bill_type", &self.fapiao_bill_type)
+                    .field("transaction_information", &self.transaction_information)
+                    .field("remark", &self.remark)
+                    .finish()
+            }
+        }
     }
 
     /// Models of [`IssueRefinedOil`](super::IssueRefinedOil).
@@ -1411,13 +1560,7 @@ pub mod fapiao_applications {
 
         /// 购买方信息
         #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Eq,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
+            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
         )]
         pub struct BuyerInformation {
             /// 购买方类型
@@ -1487,6 +1630,26 @@ pub mod fapiao_applications {
             /// Example: `用户留言`.
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub user_apply_message: Option<String>,
+        }
+
+        impl ::core::fmt::Debug for BuyerInformation {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("BuyerInformation")
+                    .field("type", &self.r#type)
+                    .field("name", &self.name)
+                    .field("taxpayer_id", &self.taxpayer_id)
+                    .field("address", &self.address)
+                    .field("telephone", &self.telephone)
+                    .field("bank_name", &self.bank_name)
+                    .field("bank_account", &self.bank_account)
+                    .field("phone", &wxpay_core::endpoint::Redacted)
+                    .field("email", &wxpay_core::endpoint::Redacted)
+                    .field("amount", &self.amount)
+                    .field("out_trade_no", &self.out_trade_no)
+                    .field("fapiao_bill_type", &self.fapiao_bill_type)
+                    .field("user_apply_message", &self.user_apply_message)
+                    .finish()
+            }
         }
 
         wxpay_core::open_enum! {
@@ -1666,13 +1829,7 @@ pub mod fapiao_applications {
 
         /// 购买方信息
         #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Eq,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
+            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
         )]
         pub struct BuyerInformation {
             /// 购买方类型
@@ -1744,9 +1901,28 @@ pub mod fapiao_applications {
             pub user_apply_message: Option<String>,
         }
 
+        impl ::core::fmt::Debug for BuyerInformation {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("BuyerInformation")
+                    .field("type", &self.r#type)
+                    .field("name", &self.name)
+                    .field("taxpayer_id", &self.taxpayer_id)
+                    .field("address", &self.address)
+                    .field("telephone", &self.telephone)
+                    .field("bank_name", &self.bank_name)
+                    .field("bank_account", &self.bank_account)
+                    .field("phone", &wxpay_core::endpoint::Redacted)
+                    .field("email", &wxpay_core::endpoint::Redacted)
+                    .field("amount", &self.amount)
+                    .field("out_trade_no", &self.out_trade_no)
+                    .field("fapiao_bill_type", &self.fapiao_bill_type)
+                    .field("user_apply_message", &self.user_apply_message)
+                    .finish()
+            }
+        }
+
         /// 不动产租赁特定行业额外信息
         #[derive(
-            Debug,
             Clone,
             PartialEq,
             Eq,
@@ -1793,9 +1969,23 @@ pub mod fapiao_applications {
             pub plate_no: Option<Vec<String>>,
         }
 
+        impl ::core::fmt::Debug for RealEstateLeasingInformation {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("RealEstateLeasingInformation")
+                    .field("province", &self.province)
+                    .field("city", &self.city)
+                    .field("address", &self.address)
+                    .field("lease_period_start", &self.lease_period_start)
+                    .field("lease_period_end", &self.lease_period_end)
+                    .field("cross_city_flag", &self.cross_city_flag)
+                    .field("certificate_no", &wxpay_core::endpoint::Redacted)
+                    .field("plate_no", &self.plate_no)
+                    .finish()
+            }
+        }
+
         /// `Items`.
         #[derive(
-            Debug,
             Clone,
             PartialEq,
             Eq,
@@ -1850,6 +2040,26 @@ pub mod fapiao_applications {
             pub real_estate_leasing_information: Option<RealEstateLeasingInformation>,
         }
 
+        impl ::core::fmt::Debug for Items {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Items")
+                    .field("tax_code", &self.tax_code)
+                    .field("goods_name", &self.goods_name)
+                    .field("specification", &self.specification)
+                    .field("unit", &self.unit)
+                    .field("quantity", &self.quantity)
+                    .field("total_amount", &self.total_amount)
+                    .field("tax_rate", &self.tax_rate)
+                    .field("discount", &self.discount)
+                    .field("preferential_policy_code", &self.preferential_policy_code)
+                    .field(
+                        "real_estate_leasing_information",
+                        &self.real_estate_leasing_information,
+                    )
+                    .finish()
+            }
+        }
+
         wxpay_core::open_enum! {
             /// 支付渠道
             pub enum PayChannel {
@@ -1882,13 +2092,7 @@ pub mod fapiao_applications {
 
         /// 需要开具的数电发票信息
         #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Eq,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
+            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
         )]
         pub struct FapiaoInformation {
             /// 商户发票单号
@@ -1934,6 +2138,26 @@ pub mod fapiao_applications {
             /// Example: `备注`.
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub remark: Option<String>,
+        }
+
+        impl ::core::fmt::Debug for FapiaoInformation {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("FapiaoInformation")
+                    .field("fapiao_id", &self.fapiao_id)
+                    .field("total_amount", &self.total_amount)
+                    .field("items", &self.items)
+                    .field(
+                        "export_business_policy_code",
+                        &self.export_business_policy_code,
+                    )
+                    .field("vat_refund_levy_code", &self.vat_refund_levy_code)
+                    .field("billing_person_id", &self.billing_person_id)
+                    .field("billing_person", &self.billing_person)
+                    .field("fapiao_bill_type", &self.fapiao_bill_type)
+                    .field("transaction_information", &self.transaction_information)
+                    .field("remark", &self.remark)
+                    .finish()
+            }
         }
     }
 
@@ -1986,7 +2210,7 @@ pub mod fapiaomerchant {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(GET, "/v3/new-tax-control-fapiao/fapiaomerchant/getspinviteurl", response = GetspinviteurlResponse)]
-    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[derive(Clone, PartialEq, Eq)]
     pub struct Getspinviteurl {
         /// 操作类型
         ///
@@ -2004,8 +2228,9 @@ pub mod fapiaomerchant {
         pub invite_channel: Option<String>,
         /// 操作人员
         ///
-        /// Format: `base64`.
+        /// Sensitive: the client encrypts it with the platform public key (RSA-OAEP, base64) before sending.
         /// Example: `mI7HGEJ4Q2B91IGjHZu/Gthm`.
+        #[sensitive]
         pub operate_user: Option<String>,
         /// 服务商邀请code
         ///
@@ -2015,6 +2240,20 @@ pub mod fapiaomerchant {
         ///
         /// Example: `1900000109`.
         pub sub_mchid: Option<String>,
+    }
+
+    impl ::core::fmt::Debug for Getspinviteurl {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Getspinviteurl")
+                .field("operation_type", &self.operation_type)
+                .field("fapiao_mode", &self.fapiao_mode)
+                .field("fapiao_ability_type_list", &self.fapiao_ability_type_list)
+                .field("invite_channel", &self.invite_channel)
+                .field("operate_user", &wxpay_core::endpoint::Redacted)
+                .field("invite_code", &self.invite_code)
+                .field("sub_mchid", &self.sub_mchid)
+                .finish()
+        }
     }
 
     /// The answer to [`Getspinviteurl`].
@@ -3056,7 +3295,6 @@ pub mod merchant {
 pub mod post_fapiao_applications {
     /// 购买方信息
     #[derive(
-        Debug,
         Clone,
         PartialEq,
         Eq,
@@ -3113,6 +3351,22 @@ pub mod post_fapiao_applications {
         #[sensitive]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub email: Option<String>,
+    }
+
+    impl ::core::fmt::Debug for BuyerInformation {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("BuyerInformation")
+                .field("type", &self.r#type)
+                .field("name", &self.name)
+                .field("taxpayer_id", &self.taxpayer_id)
+                .field("address", &self.address)
+                .field("telephone", &self.telephone)
+                .field("bank_name", &self.bank_name)
+                .field("bank_account", &self.bank_account)
+                .field("phone", &wxpay_core::endpoint::Redacted)
+                .field("email", &wxpay_core::endpoint::Redacted)
+                .finish()
+        }
     }
 
     /// `Items`.

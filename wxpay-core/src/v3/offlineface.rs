@@ -313,7 +313,7 @@ pub mod contracts {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/offlineface/contracts/presign", response = PresignResponse, method_name = offlineface_presign)]
-    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    #[derive(Clone, PartialEq, Eq, Default)]
     pub struct Presign {
         /// 业务类型
         pub business_name: String,
@@ -325,6 +325,17 @@ pub mod contracts {
         pub limit_bank_card: Option<presign::LimitBankCard>,
         /// 签约模式
         pub contract_mode: Option<presign::ContractMode>,
+    }
+
+    impl ::core::fmt::Debug for Presign {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Presign")
+                .field("business_name", &self.business_name)
+                .field("facepay_user", &self.facepay_user)
+                .field("limit_bank_card", &self.limit_bank_card)
+                .field("contract_mode", &self.contract_mode)
+                .finish()
+        }
     }
 
     /// The answer to [`Presign`].
@@ -380,13 +391,7 @@ pub mod contracts {
 
         /// 证件信息
         #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Eq,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
+            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
         )]
         pub struct Identification {
             /// 证件类型
@@ -398,9 +403,17 @@ pub mod contracts {
             pub identification_number: String,
         }
 
+        impl ::core::fmt::Debug for Identification {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Identification")
+                    .field("identification_type", &self.identification_type)
+                    .field("identification_number", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
+        }
+
         /// 刷脸用户信息
         #[derive(
-            Debug,
             Clone,
             PartialEq,
             Eq,
@@ -429,9 +442,20 @@ pub mod contracts {
             pub phone: Option<String>,
         }
 
+        impl ::core::fmt::Debug for FacepayUser {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("FacepayUser")
+                    .field("out_user_id", &self.out_user_id)
+                    .field("identification_name", &self.identification_name)
+                    .field("organization_id", &self.organization_id)
+                    .field("identification", &self.identification)
+                    .field("phone", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
+        }
+
         /// 签约指定银行卡
         #[derive(
-            Debug,
             Clone,
             PartialEq,
             Eq,
@@ -471,6 +495,19 @@ pub mod contracts {
             #[sensitive]
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub phone: Option<String>,
+        }
+
+        impl ::core::fmt::Debug for LimitBankCard {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("LimitBankCard")
+                    .field("bank_card_number", &wxpay_core::endpoint::Redacted)
+                    .field("identification_name", &wxpay_core::endpoint::Redacted)
+                    .field("identification", &self.identification)
+                    .field("valid_thru", &self.valid_thru)
+                    .field("bank_type", &self.bank_type)
+                    .field("phone", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
         }
 
         wxpay_core::open_enum! {

@@ -130,7 +130,7 @@ pub mod organizations {
             PATCH,
             "/v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}"
         )]
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[derive(Clone, PartialEq, Eq, Default)]
         pub struct PatchOutUserId {
             /// 机构ID
             pub organization_id: String,
@@ -154,6 +154,21 @@ pub mod organizations {
             /// Sensitive: the client encrypts it with the platform public key (RSA-OAEP, base64) before sending.
             #[sensitive]
             pub phone: Option<String>,
+        }
+
+        impl ::core::fmt::Debug for PatchOutUserId {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("PatchOutUserId")
+                    .field("organization_id", &self.organization_id)
+                    .field("out_user_id", &self.out_user_id)
+                    .field("user_name", &wxpay_core::endpoint::Redacted)
+                    .field("user_type", &self.user_type)
+                    .field("student_info", &self.student_info)
+                    .field("staff_info", &self.staff_info)
+                    .field("status", &self.status)
+                    .field("phone", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
         }
 
         /// Models of [`GetOutUserId`](super::GetOutUserId).

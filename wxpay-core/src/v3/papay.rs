@@ -731,7 +731,7 @@ pub mod insurance_sign {
             ///
             /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
             #[wxpay_core::endpoint(POST, "/v3/papay/insurance-sign/contracts/pre-entrust-sign/app", response = AppResponse, method_name = insurance_sign_app)]
-            #[derive(Debug, Clone, PartialEq, Eq, Default)]
+            #[derive(Clone, PartialEq, Eq, Default)]
             pub struct App {
                 /// 应用ID
                 ///
@@ -810,6 +810,36 @@ pub mod insurance_sign {
                 pub combined_deduct_period_count: Option<i64>,
             }
 
+            impl ::core::fmt::Debug for App {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("App")
+                        .field("appid", &self.appid)
+                        .field("openid", &self.openid)
+                        .field("plan_id", &self.plan_id)
+                        .field("out_contract_code", &self.out_contract_code)
+                        .field("insured_display_name", &self.insured_display_name)
+                        .field("contract_notify_url", &self.contract_notify_url)
+                        .field("policy_start_date", &self.policy_start_date)
+                        .field("policy_end_date", &self.policy_end_date)
+                        .field("policy_periods", &self.policy_periods)
+                        .field("amount", &self.amount)
+                        .field("out_trade_no", &self.out_trade_no)
+                        .field("description", &self.description)
+                        .field("transaction_notify_url", &self.transaction_notify_url)
+                        .field("out_user_code", &self.out_user_code)
+                        .field("goods_tag", &self.goods_tag)
+                        .field("attach", &self.attach)
+                        .field("can_auto_insure", &self.can_auto_insure)
+                        .field("can_auto_reinsure", &self.can_auto_reinsure)
+                        .field("real_identity", &self.real_identity)
+                        .field(
+                            "combined_deduct_period_count",
+                            &self.combined_deduct_period_count,
+                        )
+                        .finish()
+                }
+            }
+
             /// The answer to [`App`].
             #[derive(
                 Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
@@ -831,7 +861,7 @@ pub mod insurance_sign {
             ///
             /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
             #[wxpay_core::endpoint(POST, "/v3/papay/insurance-sign/contracts/pre-entrust-sign/h5", response = H5Response, method_name = insurance_sign_h5)]
-            #[derive(Debug, Clone, PartialEq, Eq, Default)]
+            #[derive(Clone, PartialEq, Eq, Default)]
             pub struct H5 {
                 /// 应用ID
                 ///
@@ -912,6 +942,37 @@ pub mod insurance_sign {
                 pub combined_deduct_period_count: Option<i64>,
             }
 
+            impl ::core::fmt::Debug for H5 {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("H5")
+                        .field("appid", &self.appid)
+                        .field("openid", &self.openid)
+                        .field("plan_id", &self.plan_id)
+                        .field("out_contract_code", &self.out_contract_code)
+                        .field("insured_display_name", &self.insured_display_name)
+                        .field("contract_notify_url", &self.contract_notify_url)
+                        .field("policy_start_date", &self.policy_start_date)
+                        .field("policy_end_date", &self.policy_end_date)
+                        .field("policy_periods", &self.policy_periods)
+                        .field("amount", &self.amount)
+                        .field("out_trade_no", &self.out_trade_no)
+                        .field("description", &self.description)
+                        .field("transaction_notify_url", &self.transaction_notify_url)
+                        .field("out_user_code", &self.out_user_code)
+                        .field("goods_tag", &self.goods_tag)
+                        .field("attach", &self.attach)
+                        .field("can_auto_insure", &self.can_auto_insure)
+                        .field("can_auto_reinsure", &self.can_auto_reinsure)
+                        .field("real_identity", &self.real_identity)
+                        .field("jump_control", &self.jump_control)
+                        .field(
+                            "combined_deduct_period_count",
+                            &self.combined_deduct_period_count,
+                        )
+                        .finish()
+                }
+            }
+
             /// The answer to [`H5`].
             #[derive(
                 Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
@@ -933,7 +994,7 @@ pub mod insurance_sign {
             ///
             /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
             #[wxpay_core::endpoint(POST, "/v3/papay/insurance-sign/contracts/pre-entrust-sign/jsapi", response = JsapiResponse, method_name = insurance_sign_jsapi)]
-            #[derive(Debug, Clone, PartialEq, Eq, Default)]
+            #[derive(Clone, PartialEq, Eq, Default)]
             pub struct Jsapi {
                 /// 应用ID
                 ///
@@ -1012,6 +1073,36 @@ pub mod insurance_sign {
                 pub combined_deduct_period_count: Option<i64>,
             }
 
+            impl ::core::fmt::Debug for Jsapi {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Jsapi")
+                        .field("appid", &self.appid)
+                        .field("openid", &self.openid)
+                        .field("plan_id", &self.plan_id)
+                        .field("out_contract_code", &self.out_contract_code)
+                        .field("insured_display_name", &self.insured_display_name)
+                        .field("contract_notify_url", &self.contract_notify_url)
+                        .field("policy_start_date", &self.policy_start_date)
+                        .field("policy_end_date", &self.policy_end_date)
+                        .field("policy_periods", &self.policy_periods)
+                        .field("amount", &self.amount)
+                        .field("out_trade_no", &self.out_trade_no)
+                        .field("description", &self.description)
+                        .field("transaction_notify_url", &self.transaction_notify_url)
+                        .field("out_user_code", &self.out_user_code)
+                        .field("goods_tag", &self.goods_tag)
+                        .field("attach", &self.attach)
+                        .field("can_auto_insure", &self.can_auto_insure)
+                        .field("can_auto_reinsure", &self.can_auto_reinsure)
+                        .field("real_identity", &self.real_identity)
+                        .field(
+                            "combined_deduct_period_count",
+                            &self.combined_deduct_period_count,
+                        )
+                        .finish()
+                }
+            }
+
             /// The answer to [`Jsapi`].
             #[derive(
                 Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
@@ -1033,7 +1124,7 @@ pub mod insurance_sign {
             ///
             /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
             #[wxpay_core::endpoint(POST, "/v3/papay/insurance-sign/contracts/pre-entrust-sign/mini-program", response = MiniProgramResponse, method_name = insurance_sign_mini_program)]
-            #[derive(Debug, Clone, PartialEq, Eq, Default)]
+            #[derive(Clone, PartialEq, Eq, Default)]
             pub struct MiniProgram {
                 /// 应用ID
                 ///
@@ -1110,6 +1201,36 @@ pub mod insurance_sign {
                 ///
                 /// Example: `1`.
                 pub combined_deduct_period_count: Option<i64>,
+            }
+
+            impl ::core::fmt::Debug for MiniProgram {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("MiniProgram")
+                        .field("appid", &self.appid)
+                        .field("openid", &self.openid)
+                        .field("plan_id", &self.plan_id)
+                        .field("out_contract_code", &self.out_contract_code)
+                        .field("insured_display_name", &self.insured_display_name)
+                        .field("contract_notify_url", &self.contract_notify_url)
+                        .field("policy_start_date", &self.policy_start_date)
+                        .field("policy_end_date", &self.policy_end_date)
+                        .field("policy_periods", &self.policy_periods)
+                        .field("amount", &self.amount)
+                        .field("out_trade_no", &self.out_trade_no)
+                        .field("description", &self.description)
+                        .field("transaction_notify_url", &self.transaction_notify_url)
+                        .field("out_user_code", &self.out_user_code)
+                        .field("goods_tag", &self.goods_tag)
+                        .field("attach", &self.attach)
+                        .field("can_auto_insure", &self.can_auto_insure)
+                        .field("can_auto_reinsure", &self.can_auto_reinsure)
+                        .field("real_identity", &self.real_identity)
+                        .field(
+                            "combined_deduct_period_count",
+                            &self.combined_deduct_period_count,
+                        )
+                        .finish()
+                }
             }
 
             /// The answer to [`MiniProgram`].
@@ -1192,7 +1313,6 @@ pub mod insurance_sign {
 
                 /// 用户实名信息
                 #[derive(
-                    Debug,
                     Clone,
                     PartialEq,
                     Eq,
@@ -1219,6 +1339,16 @@ pub mod insurance_sign {
                     /// Example: `ID_CARD`.
                     #[serde(default, skip_serializing_if = "Option::is_none")]
                     pub identity_type: Option<IdentityType>,
+                }
+
+                impl ::core::fmt::Debug for RealIdentity {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.debug_struct("RealIdentity")
+                            .field("real_name", &wxpay_core::endpoint::Redacted)
+                            .field("id_card_number", &wxpay_core::endpoint::Redacted)
+                            .field("identity_type", &self.identity_type)
+                            .finish()
+                    }
                 }
             }
 
@@ -1318,7 +1448,6 @@ pub mod insurance_sign {
 
                 /// 用户实名信息
                 #[derive(
-                    Debug,
                     Clone,
                     PartialEq,
                     Eq,
@@ -1345,6 +1474,16 @@ pub mod insurance_sign {
                     /// Example: `ID_CARD`.
                     #[serde(default, skip_serializing_if = "Option::is_none")]
                     pub identity_type: Option<IdentityType>,
+                }
+
+                impl ::core::fmt::Debug for RealIdentity {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.debug_struct("RealIdentity")
+                            .field("real_name", &wxpay_core::endpoint::Redacted)
+                            .field("id_card_number", &wxpay_core::endpoint::Redacted)
+                            .field("identity_type", &self.identity_type)
+                            .finish()
+                    }
                 }
 
                 /// 跳转控制信息
@@ -1456,7 +1595,6 @@ pub mod insurance_sign {
 
                 /// 用户实名信息
                 #[derive(
-                    Debug,
                     Clone,
                     PartialEq,
                     Eq,
@@ -1483,6 +1621,16 @@ pub mod insurance_sign {
                     /// Example: `ID_CARD`.
                     #[serde(default, skip_serializing_if = "Option::is_none")]
                     pub identity_type: Option<IdentityType>,
+                }
+
+                impl ::core::fmt::Debug for RealIdentity {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.debug_struct("RealIdentity")
+                            .field("real_name", &wxpay_core::endpoint::Redacted)
+                            .field("id_card_number", &wxpay_core::endpoint::Redacted)
+                            .field("identity_type", &self.identity_type)
+                            .finish()
+                    }
                 }
             }
 
@@ -1582,7 +1730,6 @@ pub mod insurance_sign {
 
                 /// 用户实名信息
                 #[derive(
-                    Debug,
                     Clone,
                     PartialEq,
                     Eq,
@@ -1609,6 +1756,16 @@ pub mod insurance_sign {
                     /// Example: `ID_CARD`.
                     #[serde(default, skip_serializing_if = "Option::is_none")]
                     pub identity_type: Option<IdentityType>,
+                }
+
+                impl ::core::fmt::Debug for RealIdentity {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.debug_struct("RealIdentity")
+                            .field("real_name", &wxpay_core::endpoint::Redacted)
+                            .field("id_card_number", &wxpay_core::endpoint::Redacted)
+                            .field("identity_type", &self.identity_type)
+                            .finish()
+                    }
                 }
             }
         }

@@ -12,7 +12,7 @@
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(POST, "/v3/partner-transfer/batches", response = BatchesResponse, method_name = partner_transfer_batches)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Batches {
     /// 特约商户号
     ///
@@ -61,6 +61,25 @@ pub struct Batches {
     ///
     /// Example: `ORDINARY_TRANSFER`.
     pub transfer_scene: Option<batches::TransferScene>,
+}
+
+impl ::core::fmt::Debug for Batches {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("Batches")
+            .field("sub_mchid", &self.sub_mchid)
+            .field("sub_appid", &self.sub_appid)
+            .field("authorization_type", &self.authorization_type)
+            .field("out_batch_no", &self.out_batch_no)
+            .field("batch_name", &self.batch_name)
+            .field("batch_remark", &self.batch_remark)
+            .field("total_amount", &self.total_amount)
+            .field("total_num", &self.total_num)
+            .field("transfer_detail_list", &self.transfer_detail_list)
+            .field("sp_appid", &self.sp_appid)
+            .field("transfer_purpose", &self.transfer_purpose)
+            .field("transfer_scene", &self.transfer_scene)
+            .finish()
+    }
 }
 
 /// The answer to [`Batches`].
@@ -369,7 +388,6 @@ pub mod batches {
 
     /// `TransferDetailList`.
     #[derive(
-        Debug,
         Clone,
         PartialEq,
         Eq,
@@ -408,6 +426,19 @@ pub mod batches {
         #[sensitive]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub user_id_card: Option<String>,
+    }
+
+    impl ::core::fmt::Debug for TransferDetailList {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("TransferDetailList")
+                .field("out_detail_no", &self.out_detail_no)
+                .field("transfer_amount", &self.transfer_amount)
+                .field("transfer_remark", &self.transfer_remark)
+                .field("openid", &self.openid)
+                .field("user_name", &wxpay_core::endpoint::Redacted)
+                .field("user_id_card", &wxpay_core::endpoint::Redacted)
+                .finish()
+        }
     }
 
     wxpay_core::open_enum! {

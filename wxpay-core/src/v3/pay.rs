@@ -261,7 +261,7 @@ pub mod partner {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(POST, "/v3/pay/partner/transactions/app", response = AppResponse, method_name = pay_transactions_app)]
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[derive(Clone, PartialEq, Eq, Default)]
         pub struct App {
             /// 服务商公众号ID
             ///
@@ -321,6 +321,31 @@ pub mod partner {
             pub payer: Option<app::Payer>,
             /// 贴息信息(微信分付)
             pub subsidy_info: Option<app::SubsidyInfo>,
+        }
+
+        impl ::core::fmt::Debug for App {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("App")
+                    .field("sp_appid", &self.sp_appid)
+                    .field("sp_mchid", &self.sp_mchid)
+                    .field("sub_appid", &self.sub_appid)
+                    .field("sub_mchid", &self.sub_mchid)
+                    .field("settle_info", &self.settle_info)
+                    .field("description", &self.description)
+                    .field("attach", &self.attach)
+                    .field("out_trade_no", &self.out_trade_no)
+                    .field("amount", &self.amount)
+                    .field("time_expire", &self.time_expire)
+                    .field("notify_url", &self.notify_url)
+                    .field("goods_tag", &self.goods_tag)
+                    .field("limit_pay", &self.limit_pay)
+                    .field("support_fapiao", &self.support_fapiao)
+                    .field("detail", &self.detail)
+                    .field("scene_info", &self.scene_info)
+                    .field("payer", &self.payer)
+                    .field("subsidy_info", &self.subsidy_info)
+                    .finish()
+            }
         }
 
         /// The answer to [`App`].
@@ -514,7 +539,7 @@ pub mod partner {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(POST, "/v3/pay/partner/transactions/h5", response = H5Response, method_name = pay_transactions_h5)]
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[derive(Clone, PartialEq, Eq, Default)]
         pub struct H5 {
             /// 服务商公众号ID
             ///
@@ -574,6 +599,30 @@ pub mod partner {
             pub payer: Option<h5::Payer>,
         }
 
+        impl ::core::fmt::Debug for H5 {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("H5")
+                    .field("sp_appid", &self.sp_appid)
+                    .field("sp_mchid", &self.sp_mchid)
+                    .field("sub_appid", &self.sub_appid)
+                    .field("sub_mchid", &self.sub_mchid)
+                    .field("settle_info", &self.settle_info)
+                    .field("description", &self.description)
+                    .field("attach", &self.attach)
+                    .field("out_trade_no", &self.out_trade_no)
+                    .field("amount", &self.amount)
+                    .field("time_expire", &self.time_expire)
+                    .field("notify_url", &self.notify_url)
+                    .field("goods_tag", &self.goods_tag)
+                    .field("limit_pay", &self.limit_pay)
+                    .field("support_fapiao", &self.support_fapiao)
+                    .field("detail", &self.detail)
+                    .field("scene_info", &self.scene_info)
+                    .field("payer", &self.payer)
+                    .finish()
+            }
+        }
+
         /// The answer to [`H5`].
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
         pub struct H5Response {
@@ -591,7 +640,7 @@ pub mod partner {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(POST, "/v3/pay/partner/transactions/jsapi", response = JsapiResponse, method_name = pay_transactions_jsapi)]
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[derive(Clone, PartialEq, Eq, Default)]
         pub struct Jsapi {
             /// 服务商公众号ID
             ///
@@ -651,6 +700,31 @@ pub mod partner {
             pub payer: jsapi::Payer,
             /// 贴息信息(微信分付)
             pub subsidy_info: Option<jsapi::SubsidyInfo>,
+        }
+
+        impl ::core::fmt::Debug for Jsapi {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Jsapi")
+                    .field("sp_appid", &self.sp_appid)
+                    .field("sp_mchid", &self.sp_mchid)
+                    .field("sub_appid", &self.sub_appid)
+                    .field("sub_mchid", &self.sub_mchid)
+                    .field("settle_info", &self.settle_info)
+                    .field("description", &self.description)
+                    .field("attach", &self.attach)
+                    .field("out_trade_no", &self.out_trade_no)
+                    .field("amount", &self.amount)
+                    .field("time_expire", &self.time_expire)
+                    .field("notify_url", &self.notify_url)
+                    .field("goods_tag", &self.goods_tag)
+                    .field("limit_pay", &self.limit_pay)
+                    .field("support_fapiao", &self.support_fapiao)
+                    .field("detail", &self.detail)
+                    .field("scene_info", &self.scene_info)
+                    .field("payer", &self.payer)
+                    .field("subsidy_info", &self.subsidy_info)
+                    .finish()
+            }
         }
 
         /// The answer to [`Jsapi`].
@@ -744,7 +818,7 @@ pub mod partner {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(POST, "/v3/pay/partner/transactions/native", response = NativeResponse, method_name = partner_native)]
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[derive(Clone, PartialEq, Eq, Default)]
         pub struct Native {
             /// 服务商公众号ID
             ///
@@ -802,6 +876,30 @@ pub mod partner {
             /// 支付者
             #[sensitive]
             pub payer: Option<native::Payer>,
+        }
+
+        impl ::core::fmt::Debug for Native {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Native")
+                    .field("sp_appid", &self.sp_appid)
+                    .field("sp_mchid", &self.sp_mchid)
+                    .field("sub_appid", &self.sub_appid)
+                    .field("sub_mchid", &self.sub_mchid)
+                    .field("settle_info", &self.settle_info)
+                    .field("description", &self.description)
+                    .field("attach", &self.attach)
+                    .field("out_trade_no", &self.out_trade_no)
+                    .field("amount", &self.amount)
+                    .field("time_expire", &self.time_expire)
+                    .field("notify_url", &self.notify_url)
+                    .field("goods_tag", &self.goods_tag)
+                    .field("limit_pay", &self.limit_pay)
+                    .field("support_fapiao", &self.support_fapiao)
+                    .field("detail", &self.detail)
+                    .field("scene_info", &self.scene_info)
+                    .field("payer", &self.payer)
+                    .finish()
+            }
         }
 
         /// The answer to [`Native`].
@@ -1051,7 +1149,6 @@ pub mod partner {
 
             /// 实名支付(需单独申请权限)
             #[derive(
-                Debug,
                 Clone,
                 PartialEq,
                 Eq,
@@ -1076,9 +1173,18 @@ pub mod partner {
                 pub name: String,
             }
 
+            impl ::core::fmt::Debug for Identity {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Identity")
+                        .field("type", &self.r#type)
+                        .field("number", &wxpay_core::endpoint::Redacted)
+                        .field("name", &wxpay_core::endpoint::Redacted)
+                        .finish()
+                }
+            }
+
             /// 支付者
             #[derive(
-                Debug,
                 Clone,
                 PartialEq,
                 Eq,
@@ -1092,6 +1198,14 @@ pub mod partner {
                 #[sensitive]
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 pub identity: Option<Identity>,
+            }
+
+            impl ::core::fmt::Debug for Payer {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Payer")
+                        .field("identity", &self.identity)
+                        .finish()
+                }
             }
 
             wxpay_core::open_enum! {
@@ -1583,7 +1697,6 @@ pub mod partner {
 
             /// 实名支付(需单独申请权限)
             #[derive(
-                Debug,
                 Clone,
                 PartialEq,
                 Eq,
@@ -1608,9 +1721,18 @@ pub mod partner {
                 pub name: String,
             }
 
+            impl ::core::fmt::Debug for Identity {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Identity")
+                        .field("type", &self.r#type)
+                        .field("number", &wxpay_core::endpoint::Redacted)
+                        .field("name", &wxpay_core::endpoint::Redacted)
+                        .finish()
+                }
+            }
+
             /// 支付者
             #[derive(
-                Debug,
                 Clone,
                 PartialEq,
                 Eq,
@@ -1624,6 +1746,14 @@ pub mod partner {
                 #[sensitive]
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 pub identity: Option<Identity>,
+            }
+
+            impl ::core::fmt::Debug for Payer {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Payer")
+                        .field("identity", &self.identity)
+                        .finish()
+                }
             }
         }
 
@@ -1789,7 +1919,6 @@ pub mod partner {
 
             /// 实名支付(需单独申请权限)
             #[derive(
-                Debug,
                 Clone,
                 PartialEq,
                 Eq,
@@ -1814,9 +1943,18 @@ pub mod partner {
                 pub name: String,
             }
 
+            impl ::core::fmt::Debug for Identity {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Identity")
+                        .field("type", &self.r#type)
+                        .field("number", &wxpay_core::endpoint::Redacted)
+                        .field("name", &wxpay_core::endpoint::Redacted)
+                        .finish()
+                }
+            }
+
             /// 支付者
             #[derive(
-                Debug,
                 Clone,
                 PartialEq,
                 Eq,
@@ -1839,6 +1977,16 @@ pub mod partner {
                 #[sensitive]
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 pub identity: Option<Identity>,
+            }
+
+            impl ::core::fmt::Debug for Payer {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Payer")
+                        .field("sp_openid", &self.sp_openid)
+                        .field("sub_openid", &self.sub_openid)
+                        .field("identity", &self.identity)
+                        .finish()
+                }
             }
 
             wxpay_core::open_enum! {
@@ -2184,7 +2332,6 @@ pub mod partner {
 
             /// 实名支付(需单独申请权限)
             #[derive(
-                Debug,
                 Clone,
                 PartialEq,
                 Eq,
@@ -2209,9 +2356,18 @@ pub mod partner {
                 pub name: String,
             }
 
+            impl ::core::fmt::Debug for Identity {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Identity")
+                        .field("type", &self.r#type)
+                        .field("number", &wxpay_core::endpoint::Redacted)
+                        .field("name", &wxpay_core::endpoint::Redacted)
+                        .finish()
+                }
+            }
+
             /// 支付者
             #[derive(
-                Debug,
                 Clone,
                 PartialEq,
                 Eq,
@@ -2225,6 +2381,14 @@ pub mod partner {
                 #[sensitive]
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 pub identity: Option<Identity>,
+            }
+
+            impl ::core::fmt::Debug for Payer {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Payer")
+                        .field("identity", &self.identity)
+                        .finish()
+                }
             }
         }
 
@@ -2455,7 +2619,7 @@ pub mod transactions {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/pay/transactions/app", response = AppResponse, method_name = pay_app)]
-    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    #[derive(Clone, PartialEq, Eq, Default)]
     pub struct App {
         /// 公众号ID
         ///
@@ -2507,6 +2671,29 @@ pub mod transactions {
         pub settle_info: Option<app::SettleInfo>,
         /// 贴息信息(微信分付)
         pub subsidy_info: Option<app::SubsidyInfo>,
+    }
+
+    impl ::core::fmt::Debug for App {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("App")
+                .field("appid", &self.appid)
+                .field("mchid", &self.mchid)
+                .field("description", &self.description)
+                .field("attach", &self.attach)
+                .field("out_trade_no", &self.out_trade_no)
+                .field("amount", &self.amount)
+                .field("time_expire", &self.time_expire)
+                .field("notify_url", &self.notify_url)
+                .field("goods_tag", &self.goods_tag)
+                .field("limit_pay", &self.limit_pay)
+                .field("support_fapiao", &self.support_fapiao)
+                .field("detail", &self.detail)
+                .field("scene_info", &self.scene_info)
+                .field("payer", &self.payer)
+                .field("settle_info", &self.settle_info)
+                .field("subsidy_info", &self.subsidy_info)
+                .finish()
+        }
     }
 
     /// The answer to [`App`].
@@ -2675,7 +2862,7 @@ pub mod transactions {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/pay/transactions/h5", response = H5Response)]
-    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    #[derive(Clone, PartialEq, Eq, Default)]
     pub struct H5 {
         /// 公众号ID
         ///
@@ -2727,6 +2914,28 @@ pub mod transactions {
         pub settle_info: Option<h5::SettleInfo>,
     }
 
+    impl ::core::fmt::Debug for H5 {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("H5")
+                .field("appid", &self.appid)
+                .field("mchid", &self.mchid)
+                .field("description", &self.description)
+                .field("attach", &self.attach)
+                .field("out_trade_no", &self.out_trade_no)
+                .field("amount", &self.amount)
+                .field("time_expire", &self.time_expire)
+                .field("notify_url", &self.notify_url)
+                .field("goods_tag", &self.goods_tag)
+                .field("limit_pay", &self.limit_pay)
+                .field("support_fapiao", &self.support_fapiao)
+                .field("detail", &self.detail)
+                .field("scene_info", &self.scene_info)
+                .field("payer", &self.payer)
+                .field("settle_info", &self.settle_info)
+                .finish()
+        }
+    }
+
     /// The answer to [`H5`].
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
     pub struct H5Response {
@@ -2744,7 +2953,7 @@ pub mod transactions {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/pay/transactions/jsapi", response = JsapiResponse, method_name = pay_jsapi)]
-    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    #[derive(Clone, PartialEq, Eq, Default)]
     pub struct Jsapi {
         /// 公众号ID
         ///
@@ -2798,6 +3007,29 @@ pub mod transactions {
         pub subsidy_info: Option<jsapi::SubsidyInfo>,
     }
 
+    impl ::core::fmt::Debug for Jsapi {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Jsapi")
+                .field("appid", &self.appid)
+                .field("mchid", &self.mchid)
+                .field("description", &self.description)
+                .field("attach", &self.attach)
+                .field("out_trade_no", &self.out_trade_no)
+                .field("amount", &self.amount)
+                .field("time_expire", &self.time_expire)
+                .field("notify_url", &self.notify_url)
+                .field("goods_tag", &self.goods_tag)
+                .field("limit_pay", &self.limit_pay)
+                .field("support_fapiao", &self.support_fapiao)
+                .field("detail", &self.detail)
+                .field("scene_info", &self.scene_info)
+                .field("payer", &self.payer)
+                .field("settle_info", &self.settle_info)
+                .field("subsidy_info", &self.subsidy_info)
+                .finish()
+        }
+    }
+
     /// The answer to [`Jsapi`].
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
     pub struct JsapiResponse {
@@ -2817,7 +3049,7 @@ pub mod transactions {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/pay/transactions/native", response = NativeResponse, method_name = pay_native)]
-    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    #[derive(Clone, PartialEq, Eq, Default)]
     pub struct Native {
         /// 公众号ID
         ///
@@ -2867,6 +3099,28 @@ pub mod transactions {
         pub payer: Option<native::Payer>,
         /// 结算信息
         pub settle_info: Option<native::SettleInfo>,
+    }
+
+    impl ::core::fmt::Debug for Native {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Native")
+                .field("appid", &self.appid)
+                .field("mchid", &self.mchid)
+                .field("description", &self.description)
+                .field("attach", &self.attach)
+                .field("out_trade_no", &self.out_trade_no)
+                .field("amount", &self.amount)
+                .field("time_expire", &self.time_expire)
+                .field("notify_url", &self.notify_url)
+                .field("goods_tag", &self.goods_tag)
+                .field("limit_pay", &self.limit_pay)
+                .field("support_fapiao", &self.support_fapiao)
+                .field("detail", &self.detail)
+                .field("scene_info", &self.scene_info)
+                .field("payer", &self.payer)
+                .field("settle_info", &self.settle_info)
+                .finish()
+        }
     }
 
     /// The answer to [`Native`].
@@ -3015,13 +3269,7 @@ pub mod transactions {
 
         /// 实名支付(需单独申请权限)
         #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Eq,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
+            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
         )]
         pub struct Identity {
             /// 证件类型
@@ -3040,9 +3288,18 @@ pub mod transactions {
             pub name: String,
         }
 
+        impl ::core::fmt::Debug for Identity {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Identity")
+                    .field("type", &self.r#type)
+                    .field("number", &wxpay_core::endpoint::Redacted)
+                    .field("name", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
+        }
+
         /// 支付者
         #[derive(
-            Debug,
             Clone,
             PartialEq,
             Eq,
@@ -3056,6 +3313,14 @@ pub mod transactions {
             #[sensitive]
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub identity: Option<Identity>,
+        }
+
+        impl ::core::fmt::Debug for Payer {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Payer")
+                    .field("identity", &self.identity)
+                    .finish()
+            }
         }
 
         /// 结算信息
@@ -3494,13 +3759,7 @@ pub mod transactions {
 
         /// 实名支付(需单独申请权限)
         #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Eq,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
+            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
         )]
         pub struct Identity {
             /// 证件类型
@@ -3519,9 +3778,18 @@ pub mod transactions {
             pub name: String,
         }
 
+        impl ::core::fmt::Debug for Identity {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Identity")
+                    .field("type", &self.r#type)
+                    .field("number", &wxpay_core::endpoint::Redacted)
+                    .field("name", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
+        }
+
         /// 支付者
         #[derive(
-            Debug,
             Clone,
             PartialEq,
             Eq,
@@ -3535,6 +3803,14 @@ pub mod transactions {
             #[sensitive]
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub identity: Option<Identity>,
+        }
+
+        impl ::core::fmt::Debug for Payer {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Payer")
+                    .field("identity", &self.identity)
+                    .finish()
+            }
         }
 
         /// 结算信息
@@ -3685,13 +3961,7 @@ pub mod transactions {
 
         /// 实名支付(需单独申请权限)
         #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Eq,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
+            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
         )]
         pub struct Identity {
             /// 证件类型
@@ -3710,9 +3980,18 @@ pub mod transactions {
             pub name: String,
         }
 
+        impl ::core::fmt::Debug for Identity {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Identity")
+                    .field("type", &self.r#type)
+                    .field("number", &wxpay_core::endpoint::Redacted)
+                    .field("name", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
+        }
+
         /// 支付者
         #[derive(
-            Debug,
             Clone,
             PartialEq,
             Eq,
@@ -3730,6 +4009,15 @@ pub mod transactions {
             #[sensitive]
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub identity: Option<Identity>,
+        }
+
+        impl ::core::fmt::Debug for Payer {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Payer")
+                    .field("openid", &self.openid)
+                    .field("identity", &self.identity)
+                    .finish()
+            }
         }
 
         /// 结算信息
@@ -3924,13 +4212,7 @@ pub mod transactions {
 
         /// 实名支付(需单独申请权限)
         #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Eq,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
+            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
         )]
         pub struct Identity {
             /// 证件类型
@@ -3949,9 +4231,18 @@ pub mod transactions {
             pub name: String,
         }
 
+        impl ::core::fmt::Debug for Identity {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Identity")
+                    .field("type", &self.r#type)
+                    .field("number", &wxpay_core::endpoint::Redacted)
+                    .field("name", &wxpay_core::endpoint::Redacted)
+                    .finish()
+            }
+        }
+
         /// 支付者
         #[derive(
-            Debug,
             Clone,
             PartialEq,
             Eq,
@@ -3965,6 +4256,14 @@ pub mod transactions {
             #[sensitive]
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub identity: Option<Identity>,
+        }
+
+        impl ::core::fmt::Debug for Payer {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Payer")
+                    .field("identity", &self.identity)
+                    .finish()
+            }
         }
 
         /// 结算信息

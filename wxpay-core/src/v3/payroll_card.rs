@@ -205,7 +205,7 @@ pub struct RelationsResponse {
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(POST, "/v3/payroll-card/tokens", response = TokensResponse, method_name = payroll_card_tokens)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Tokens {
     /// 用户标识
     ///
@@ -239,6 +239,20 @@ pub struct Tokens {
     ///
     /// Example: `LONG_TERM_EMPLOYMENT`.
     pub employment_type: tokens::EmploymentType,
+}
+
+impl ::core::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("openid", &self.openid)
+            .field("appid", &self.appid)
+            .field("sub_appid", &self.sub_appid)
+            .field("sub_mchid", &self.sub_mchid)
+            .field("user_name", &wxpay_core::endpoint::Redacted)
+            .field("id_card_number", &wxpay_core::endpoint::Redacted)
+            .field("employment_type", &self.employment_type)
+            .finish()
+    }
 }
 
 /// The answer to [`Tokens`].
@@ -276,7 +290,7 @@ pub struct TokensResponse {
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(POST, "/v3/payroll-card/transfer-batches", response = TransferBatchesResponse, method_name = payroll_card_transfer_batches)]
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct TransferBatches {
     /// 特约商户号
     ///
@@ -325,6 +339,25 @@ pub struct TransferBatches {
     ///
     /// Example: `LOGISTICS`.
     pub employment_scene: String,
+}
+
+impl ::core::fmt::Debug for TransferBatches {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("TransferBatches")
+            .field("sub_mchid", &self.sub_mchid)
+            .field("sub_appid", &self.sub_appid)
+            .field("authorization_type", &self.authorization_type)
+            .field("out_batch_no", &self.out_batch_no)
+            .field("batch_name", &self.batch_name)
+            .field("batch_remark", &self.batch_remark)
+            .field("total_amount", &self.total_amount)
+            .field("total_num", &self.total_num)
+            .field("transfer_detail_list", &self.transfer_detail_list)
+            .field("sp_appid", &self.sp_appid)
+            .field("employment_type", &self.employment_type)
+            .field("employment_scene", &self.employment_scene)
+            .finish()
+    }
 }
 
 /// The answer to [`TransferBatches`].
@@ -429,7 +462,7 @@ pub mod authentications {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/payroll-card/authentications/pre-order-with-auth", response = PreOrderWithAuthResponse)]
-    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[derive(Clone, PartialEq, Eq)]
     pub struct PreOrderWithAuth {
         /// 用户标识
         ///
@@ -479,6 +512,24 @@ pub mod authentications {
         ///
         /// Example: `SIGN_IN`.
         pub authenticate_type: pre_order_with_auth::AuthenticateType,
+    }
+
+    impl ::core::fmt::Debug for PreOrderWithAuth {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("PreOrderWithAuth")
+                .field("openid", &self.openid)
+                .field("appid", &self.appid)
+                .field("sub_mchid", &self.sub_mchid)
+                .field("sub_appid", &self.sub_appid)
+                .field("authenticate_number", &self.authenticate_number)
+                .field("project_name", &self.project_name)
+                .field("employer_name", &self.employer_name)
+                .field("user_name", &wxpay_core::endpoint::Redacted)
+                .field("id_card_number", &wxpay_core::endpoint::Redacted)
+                .field("employment_type", &self.employment_type)
+                .field("authenticate_type", &self.authenticate_type)
+                .finish()
+        }
     }
 
     /// The answer to [`PreOrderWithAuth`].
@@ -672,7 +723,6 @@ pub mod tokens {
 pub mod transfer_batches {
     /// `TransferDetailList`.
     #[derive(
-        Debug,
         Clone,
         PartialEq,
         Eq,
@@ -704,6 +754,18 @@ pub mod transfer_batches {
         /// Example: `757b340b45ebef5467rter35gf464344v3542sdf4t6re4tb4f54ty45t4yyry45`.
         #[sensitive]
         pub user_name: String,
+    }
+
+    impl ::core::fmt::Debug for TransferDetailList {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("TransferDetailList")
+                .field("out_detail_no", &self.out_detail_no)
+                .field("transfer_amount", &self.transfer_amount)
+                .field("transfer_remark", &self.transfer_remark)
+                .field("openid", &self.openid)
+                .field("user_name", &wxpay_core::endpoint::Redacted)
+                .finish()
+        }
     }
 }
 
@@ -767,7 +829,7 @@ pub mod wesure {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/payroll-card/wesure/token-validations", response = TokenValidationsResponse)]
-    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    #[derive(Clone, PartialEq, Eq, Default)]
     pub struct TokenValidations {
         /// 服务商商户号
         ///
@@ -797,6 +859,19 @@ pub mod wesure {
         ///
         /// Example: `NORMAL`.
         pub authenticate_type: Option<token_validations::AuthenticateType>,
+    }
+
+    impl ::core::fmt::Debug for TokenValidations {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("TokenValidations")
+                .field("sp_mchid", &self.sp_mchid)
+                .field("sub_mchid", &self.sub_mchid)
+                .field("token", &self.token)
+                .field("user_name", &wxpay_core::endpoint::Redacted)
+                .field("id_card_number", &wxpay_core::endpoint::Redacted)
+                .field("authenticate_type", &self.authenticate_type)
+                .finish()
+        }
     }
 
     /// The answer to [`TokenValidations`].

@@ -405,7 +405,7 @@ pub struct PermissionsResponse {
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(POST, "/v3/payscore/payafter-orders", response = PostPayafterOrdersResponse)]
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct PostPayafterOrders {
     /// 公众账号ID
     ///
@@ -461,6 +461,31 @@ pub struct PostPayafterOrders {
     /// Sensitive: the client encrypts it with the platform public key (RSA-OAEP, base64) before sending.
     #[sensitive]
     pub address: Option<String>,
+}
+
+impl ::core::fmt::Debug for PostPayafterOrders {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("PostPayafterOrders")
+            .field("appid", &self.appid)
+            .field("out_order_no", &self.out_order_no)
+            .field("service_id", &self.service_id)
+            .field("service_start_time", &self.service_start_time)
+            .field("service_end_time", &self.service_end_time)
+            .field("service_start_location", &self.service_start_location)
+            .field("service_end_location", &self.service_end_location)
+            .field("service_introduction", &self.service_introduction)
+            .field("fees", &self.fees)
+            .field("discounts", &self.discounts)
+            .field("risk_amount", &self.risk_amount)
+            .field("attach", &self.attach)
+            .field("need_user_confirm", &self.need_user_confirm)
+            .field("openid", &self.openid)
+            .field("name", &wxpay_core::endpoint::Redacted)
+            .field("phone", &wxpay_core::endpoint::Redacted)
+            .field("userid", &wxpay_core::endpoint::Redacted)
+            .field("address", &wxpay_core::endpoint::Redacted)
+            .finish()
+    }
 }
 
 /// The answer to [`PostPayafterOrders`].

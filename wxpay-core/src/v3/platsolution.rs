@@ -6751,7 +6751,7 @@ pub mod insurance {
             ///
             /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
             #[wxpay_core::endpoint(POST, "/v3/platsolution/insurance/mch-transfer/reservation/apply", response = ApplyResponse, method_name = platsolution_insurance_mch_transfer_reservation_apply)]
-            #[derive(Debug, Clone, PartialEq, Eq, Default)]
+            #[derive(Clone, PartialEq, Eq, Default)]
             pub struct Apply {
                 /// 二级商户号
                 ///
@@ -6805,6 +6805,26 @@ pub mod insurance {
                 pub notify_url: String,
                 /// 场景报备信息
                 pub scene_report_data: Option<apply::SceneReportData>,
+            }
+
+            impl ::core::fmt::Debug for Apply {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Apply")
+                        .field("sub_mchid", &self.sub_mchid)
+                        .field("sp_appid", &self.sp_appid)
+                        .field("sub_appid", &self.sub_appid)
+                        .field("out_reservation_no", &self.out_reservation_no)
+                        .field("transfer_scene_id", &self.transfer_scene_id)
+                        .field("estimated_date", &self.estimated_date)
+                        .field("estimated_max_amount", &self.estimated_max_amount)
+                        .field("exact_amount", &self.exact_amount)
+                        .field("openid", &self.openid)
+                        .field("user_real_name", &wxpay_core::endpoint::Redacted)
+                        .field("reserve_remark", &self.reserve_remark)
+                        .field("notify_url", &self.notify_url)
+                        .field("scene_report_data", &self.scene_report_data)
+                        .finish()
+                }
             }
 
             /// The answer to [`Apply`].
@@ -8240,7 +8260,7 @@ pub mod mch_transfer {
         ///
         /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
         #[wxpay_core::endpoint(POST, "/v3/platsolution/mch-transfer/reservation/apply", response = ApplyResponse, method_name = platsolution_mch_transfer_reservation_apply)]
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[derive(Clone, PartialEq, Eq, Default)]
         pub struct Apply {
             /// 二级商户号
             ///
@@ -8294,6 +8314,26 @@ pub mod mch_transfer {
             pub notify_url: String,
             /// 场景报备信息
             pub scene_report_data: Option<apply::SceneReportData>,
+        }
+
+        impl ::core::fmt::Debug for Apply {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Apply")
+                    .field("sub_mchid", &self.sub_mchid)
+                    .field("sp_appid", &self.sp_appid)
+                    .field("sub_appid", &self.sub_appid)
+                    .field("out_reservation_no", &self.out_reservation_no)
+                    .field("transfer_scene_id", &self.transfer_scene_id)
+                    .field("estimated_date", &self.estimated_date)
+                    .field("estimated_max_amount", &self.estimated_max_amount)
+                    .field("exact_amount", &self.exact_amount)
+                    .field("openid", &self.openid)
+                    .field("user_real_name", &wxpay_core::endpoint::Redacted)
+                    .field("reserve_remark", &self.reserve_remark)
+                    .field("notify_url", &self.notify_url)
+                    .field("scene_report_data", &self.scene_report_data)
+                    .finish()
+            }
         }
 
         /// The answer to [`Apply`].

@@ -204,7 +204,7 @@ pub struct MerchantConfigsResponse {
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(POST, "/v3/profitsharing/orders", response = PostOrdersResponse)]
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct PostOrders {
     /// 子商户号
     ///
@@ -231,6 +231,20 @@ pub struct PostOrders {
     pub receivers: Option<Vec<post_orders::Receivers>>,
     /// 是否解冻剩余未分资金
     pub unfreeze_unsplit: bool,
+}
+
+impl ::core::fmt::Debug for PostOrders {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("PostOrders")
+            .field("sub_mchid", &self.sub_mchid)
+            .field("appid", &self.appid)
+            .field("sub_appid", &self.sub_appid)
+            .field("transaction_id", &self.transaction_id)
+            .field("out_order_no", &self.out_order_no)
+            .field("receivers", &self.receivers)
+            .field("unfreeze_unsplit", &self.unfreeze_unsplit)
+            .finish()
+    }
 }
 
 /// The answer to [`PostOrders`].
@@ -659,13 +673,7 @@ pub mod post_orders {
 
     /// `Receivers`.
     #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Eq,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
+        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
     )]
     pub struct Receivers {
         /// 分账接收方类型
@@ -691,6 +699,18 @@ pub mod post_orders {
         ///
         /// Example: `分给商户A`.
         pub description: String,
+    }
+
+    impl ::core::fmt::Debug for Receivers {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Receivers")
+                .field("type", &self.r#type)
+                .field("account", &self.account)
+                .field("name", &wxpay_core::endpoint::Redacted)
+                .field("amount", &self.amount)
+                .field("description", &self.description)
+                .finish()
+        }
     }
 
     wxpay_core::open_enum! {
@@ -824,7 +844,7 @@ pub mod receivers {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/profitsharing/receivers/add", response = AddResponse)]
-    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[derive(Clone, PartialEq, Eq)]
     pub struct Add {
         /// 子商户号
         ///
@@ -860,6 +880,21 @@ pub mod receivers {
         ///
         /// Example: `代理商`.
         pub custom_relation: Option<String>,
+    }
+
+    impl ::core::fmt::Debug for Add {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Add")
+                .field("sub_mchid", &self.sub_mchid)
+                .field("appid", &self.appid)
+                .field("sub_appid", &self.sub_appid)
+                .field("type", &self.r#type)
+                .field("account", &self.account)
+                .field("name", &wxpay_core::endpoint::Redacted)
+                .field("relation_type", &self.relation_type)
+                .field("custom_relation", &self.custom_relation)
+                .finish()
+        }
     }
 
     /// The answer to [`Add`].

@@ -12,7 +12,7 @@
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(GET, "/v3/realname/verify", response = VerifyResponse)]
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Verify {
     /// 下单用户账户的证件类型
     ///
@@ -21,18 +21,31 @@ pub struct Verify {
     pub credential_type: i64,
     /// 加密后的下单用户证件号
     ///
-    /// Format: `base64`.
+    /// Sensitive: the client encrypts it with the platform public key (RSA-OAEP, base64) before sending.
     /// Example: `InhziTSUwVqxfKp9M5nGCSjF395VL`.
+    #[sensitive]
     pub encrypted_credential_id: String,
     /// 加密后的下单用户姓名
     ///
-    /// Format: `base64`.
+    /// Sensitive: the client encrypts it with the platform public key (RSA-OAEP, base64) before sending.
     /// Example: `InhziTSUwVqxfKp9M5nGCSjF395VL`.
+    #[sensitive]
     pub encrypted_name: String,
     /// 微信支付交易单号
     ///
     /// Example: `442100010320250122523549415021`.
     pub wxp_trade_no: String,
+}
+
+impl ::core::fmt::Debug for Verify {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("Verify")
+            .field("credential_type", &self.credential_type)
+            .field("encrypted_credential_id", &wxpay_core::endpoint::Redacted)
+            .field("encrypted_name", &wxpay_core::endpoint::Redacted)
+            .field("wxp_trade_no", &self.wxp_trade_no)
+            .finish()
+    }
 }
 
 /// The answer to [`Verify`].

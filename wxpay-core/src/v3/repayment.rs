@@ -53,7 +53,7 @@ pub mod combine_transactions {
         ///
         /// For: 服务商.
         #[wxpay_core::endpoint(POST, "/v3/repayment/combine-transactions/partner/prepay", response = PrepayResponse)]
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[derive(Clone, PartialEq, Eq, Default)]
         pub struct Prepay {
             /// 还款单订单号
             ///
@@ -85,6 +85,23 @@ pub mod combine_transactions {
             pub combine_payer_info: Option<prepay::CombinePayerInfo>,
             /// 微信内网页调起支付场景信息
             pub wechat_web_info: Option<prepay::WechatWebInfo>,
+        }
+
+        impl ::core::fmt::Debug for Prepay {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Prepay")
+                    .field("combine_out_trade_no", &self.combine_out_trade_no)
+                    .field("combine_mchid", &self.combine_mchid)
+                    .field("sub_orders", &self.sub_orders)
+                    .field("time_expire", &self.time_expire)
+                    .field("notify_url", &self.notify_url)
+                    .field("h5_info", &self.h5_info)
+                    .field("app_info", &self.app_info)
+                    .field("miniprogram_info", &self.miniprogram_info)
+                    .field("combine_payer_info", &self.combine_payer_info)
+                    .field("wechat_web_info", &self.wechat_web_info)
+                    .finish()
+            }
         }
 
         /// The answer to [`Prepay`].
@@ -415,7 +432,6 @@ pub mod combine_transactions {
 
             /// 实名支付
             #[derive(
-                Debug,
                 Clone,
                 PartialEq,
                 Eq,
@@ -438,9 +454,18 @@ pub mod combine_transactions {
                 pub name: String,
             }
 
+            impl ::core::fmt::Debug for Identity {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Identity")
+                        .field("type", &self.r#type)
+                        .field("number", &wxpay_core::endpoint::Redacted)
+                        .field("name", &wxpay_core::endpoint::Redacted)
+                        .finish()
+                }
+            }
+
             /// 支付者信息
             #[derive(
-                Debug,
                 Clone,
                 PartialEq,
                 Eq,
@@ -454,6 +479,14 @@ pub mod combine_transactions {
                 #[sensitive]
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 pub identity: Option<Identity>,
+            }
+
+            impl ::core::fmt::Debug for CombinePayerInfo {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("CombinePayerInfo")
+                        .field("identity", &self.identity)
+                        .finish()
+                }
             }
 
             /// 微信内网页调起支付场景信息

@@ -10,7 +10,7 @@
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(POST, "/v3/security/echo", response = EchoResponse)]
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Echo {
     /// 商户回调地址
     ///
@@ -26,6 +26,16 @@ pub struct Echo {
     /// Example: `Fx9mh7K5sjqHxxQcgDVhnJ9QdS4nKfcUbuAOj`.
     #[sensitive]
     pub encrypted_echo_message: Option<String>,
+}
+
+impl ::core::fmt::Debug for Echo {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("Echo")
+            .field("notify_url", &self.notify_url)
+            .field("echo_message", &self.echo_message)
+            .field("encrypted_echo_message", &wxpay_core::endpoint::Redacted)
+            .finish()
+    }
 }
 
 /// The answer to [`Echo`].

@@ -12,7 +12,7 @@
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(GET, "/v3/smartguide/guides", response = GetGuidesResponse)]
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct GetGuides {
     /// 子商户ID
     pub sub_mchid: Option<String>,
@@ -22,7 +22,8 @@ pub struct GetGuides {
     pub userid: Option<String>,
     /// 手机号码
     ///
-    /// Format: `base64`.
+    /// Sensitive: the client encrypts it with the platform public key (RSA-OAEP, base64) before sending.
+    #[sensitive]
     pub mobile: Option<String>,
     /// 工号
     pub work_id: Option<String>,
@@ -30,6 +31,20 @@ pub struct GetGuides {
     pub limit: Option<i64>,
     /// 请求资源起始位置
     pub offset: Option<i64>,
+}
+
+impl ::core::fmt::Debug for GetGuides {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("GetGuides")
+            .field("sub_mchid", &self.sub_mchid)
+            .field("store_id", &self.store_id)
+            .field("userid", &self.userid)
+            .field("mobile", &wxpay_core::endpoint::Redacted)
+            .field("work_id", &self.work_id)
+            .field("limit", &self.limit)
+            .field("offset", &self.offset)
+            .finish()
+    }
 }
 
 /// The answer to [`GetGuides`].
@@ -59,7 +74,7 @@ pub struct GetGuidesResponse {
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(PATCH, "/v3/smartguide/guides/{guide_id}")]
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct PatchGuides {
     /// 服务人员ID
     ///
@@ -93,6 +108,20 @@ pub struct PatchGuides {
     pub group_qrcode: Option<String>,
 }
 
+impl ::core::fmt::Debug for PatchGuides {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("PatchGuides")
+            .field("guide_id", &self.guide_id)
+            .field("sub_mchid", &self.sub_mchid)
+            .field("name", &wxpay_core::endpoint::Redacted)
+            .field("mobile", &wxpay_core::endpoint::Redacted)
+            .field("qr_code", &self.qr_code)
+            .field("avatar", &self.avatar)
+            .field("group_qrcode", &self.group_qrcode)
+            .finish()
+    }
+}
+
 /// `POST /v3/smartguide/guides`: 服务人员注册API
 ///
 /// 用于服务商/商户开发者为商户注册服务人员使用。 [官方文档](https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/smartguide/chapter3_1.shtml)
@@ -103,7 +132,7 @@ pub struct PatchGuides {
 ///
 /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
 #[wxpay_core::endpoint(POST, "/v3/smartguide/guides", response = PostGuidesResponse)]
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct PostGuides {
     /// 子商户ID
     pub sub_mchid: Option<String>,
@@ -135,6 +164,22 @@ pub struct PostGuides {
     ///
     /// Example: `https://work.weixin.qq.com/xxxxxxx`.
     pub group_qrcode: Option<String>,
+}
+
+impl ::core::fmt::Debug for PostGuides {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("PostGuides")
+            .field("sub_mchid", &self.sub_mchid)
+            .field("corpid", &self.corpid)
+            .field("store_id", &self.store_id)
+            .field("userid", &self.userid)
+            .field("name", &wxpay_core::endpoint::Redacted)
+            .field("mobile", &wxpay_core::endpoint::Redacted)
+            .field("qr_code", &self.qr_code)
+            .field("avatar", &self.avatar)
+            .field("group_qrcode", &self.group_qrcode)
+            .finish()
+    }
 }
 
 /// The answer to [`PostGuides`].

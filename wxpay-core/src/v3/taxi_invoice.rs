@@ -610,7 +610,7 @@ pub mod driver {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/taxi-invoice/driver/update-driver", response = UpdateDriverResponse)]
-    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    #[derive(Clone, PartialEq, Eq, Default)]
     pub struct UpdateDriver {
         /// 司机姓名
         ///
@@ -650,6 +650,22 @@ pub mod driver {
         ///
         /// Example: `510100`.
         pub region_id: i64,
+    }
+
+    impl ::core::fmt::Debug for UpdateDriver {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("UpdateDriver")
+                .field("driver_name", &wxpay_core::endpoint::Redacted)
+                .field("id_card_number", &wxpay_core::endpoint::Redacted)
+                .field("company_name", &self.company_name)
+                .field("mchid", &self.mchid)
+                .field("driver_license", &self.driver_license)
+                .field("driver_category", &self.driver_category)
+                .field("driver_status", &self.driver_status)
+                .field("driver_photo", &self.driver_photo)
+                .field("region_id", &self.region_id)
+                .finish()
+        }
     }
 
     /// The answer to [`UpdateDriver`].

@@ -78,7 +78,7 @@ pub mod etc {
     ///
     /// The request names a platform key in `Wechatpay-Serial`; the client sends the serial of the key it encrypts with.
     #[wxpay_core::endpoint(POST, "/v3/vehicle/etc/preopen", response = PreopenResponse, method_name = etc_preopen)]
-    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    #[derive(Clone, PartialEq, Eq, Default)]
     pub struct Preopen {
         /// 服务商appid
         ///
@@ -119,6 +119,22 @@ pub mod etc {
         pub bank_card_no: Option<String>,
     }
 
+    impl ::core::fmt::Debug for Preopen {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Preopen")
+                .field("sp_appid", &self.sp_appid)
+                .field("sub_appid", &self.sub_appid)
+                .field("sub_mchid", &self.sub_mchid)
+                .field("openid", &self.openid)
+                .field("plan_id", &self.plan_id)
+                .field("etc_device_id", &self.etc_device_id)
+                .field("plate_number", &self.plate_number)
+                .field("identify", &self.identify)
+                .field("bank_card_no", &wxpay_core::endpoint::Redacted)
+                .finish()
+        }
+    }
+
     /// The answer to [`Preopen`].
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
     pub struct PreopenResponse {
@@ -135,7 +151,6 @@ pub mod etc {
     pub mod preopen {
         /// 实名信息
         #[derive(
-            Debug,
             Clone,
             PartialEq,
             Eq,
@@ -161,6 +176,16 @@ pub mod etc {
             ///
             /// Example: `ID_CARD`.
             pub credential_type: String,
+        }
+
+        impl ::core::fmt::Debug for Identify {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Identify")
+                    .field("encrypted_real_name", &wxpay_core::endpoint::Redacted)
+                    .field("encrypted_credential_id", &wxpay_core::endpoint::Redacted)
+                    .field("credential_type", &self.credential_type)
+                    .finish()
+            }
         }
     }
 
