@@ -473,7 +473,7 @@ fn write_module_body(
             let links: Vec<String> = child
                 .models_of
                 .iter()
-                .map(|t| format!("[`{t}`](super::{t})"))
+                .map(|t| format!("[`{t}`]"))
                 .collect();
             if doc.is_empty() {
                 doc.push(format!("Models of {}.", links.join(", ")));

@@ -48,7 +48,7 @@ pub struct ReceiptsResponse {
 
 /// `/v3/abnormal-fund-processing/receipts/…`
 ///
-/// Also the models of [`Receipts`](super::Receipts).
+/// Also the models of [`Receipts`].
 pub mod receipts {
     /// `GET /v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions/{out_instruction_no}`: 查询在途异常资金付款指令执行结果
     ///
@@ -261,7 +261,7 @@ pub mod receipts {
         pub notify_url: String,
     }
 
-    /// Models of [`GetTransferInstructions`](super::GetTransferInstructions).
+    /// Models of [`GetTransferInstructions`].
     pub mod get_transfer_instructions {
         wxpay_core::open_enum! {
             /// 发起在途异常资金付款请求的角色
@@ -333,7 +333,7 @@ pub mod receipts {
         }
     }
 
-    /// Models of [`PostTransferInstructions`](super::PostTransferInstructions).
+    /// Models of [`PostTransferInstructions`].
     pub mod post_transfer_instructions {
         wxpay_core::open_enum! {
             /// 付款方式

@@ -531,7 +531,7 @@ pub mod wb_channel {
             pub media_id: Option<String>,
         }
 
-        /// Models of [`Balance`](super::Balance).
+        /// Models of [`Balance`].
         pub mod balance {
             wxpay_core::open_enum! {
                 /// 请求场景
@@ -546,7 +546,7 @@ pub mod wb_channel {
             }
         }
 
-        /// Models of [`MchArchives`](super::MchArchives).
+        /// Models of [`MchArchives`].
         pub mod mch_archives {
             wxpay_core::open_enum! {
                 /// 请求场景
@@ -691,7 +691,7 @@ pub mod wb_channel {
             }
         }
 
-        /// Models of [`MchMedia`](super::MchMedia).
+        /// Models of [`MchMedia`].
         pub mod mch_media {
             wxpay_core::open_enum! {
                 /// 业务场景
@@ -921,7 +921,7 @@ pub mod wb_channel {
             pub fail_msg: Option<String>,
         }
 
-        /// Models of [`GetRename`](super::GetRename).
+        /// Models of [`GetRename`].
         pub mod get_rename {
             wxpay_core::open_enum! {
                 /// 变更类型
@@ -944,7 +944,7 @@ pub mod wb_channel {
             }
         }
 
-        /// Models of [`PostRename`](super::PostRename).
+        /// Models of [`PostRename`].
         pub mod post_rename {
             wxpay_core::open_enum! {
                 /// 变更类型
@@ -982,7 +982,7 @@ pub mod wb_channel {
 
     /// `/v3/aggracct-bc/wb-channel/control-orders/…`
     ///
-    /// Also the models of [`ControlOrders`](super::ControlOrders).
+    /// Also the models of [`ControlOrders`].
     pub mod control_orders {
         /// `POST /v3/aggracct-bc/wb-channel/control-orders/punish`: 发起微众台账管控
         ///
@@ -1416,7 +1416,7 @@ pub mod wb_channel {
                         pub ret_msg: Option<String>,
                     }
 
-                    /// Models of [`Notify`](super::Notify).
+                    /// Models of [`Notify`].
                     pub mod notify {
                         wxpay_core::open_enum! {
                             /// 审核结果
@@ -1444,7 +1444,7 @@ pub mod wb_channel {
             }
         }
 
-        /// Models of [`Punish`](super::Punish).
+        /// Models of [`Punish`].
         pub mod punish {
             wxpay_core::open_enum! {
                 /// 请求场景
@@ -1469,7 +1469,7 @@ pub mod wb_channel {
             }
         }
 
-        /// Models of [`Recover`](super::Recover).
+        /// Models of [`Recover`].
         pub mod recover {
             wxpay_core::open_enum! {
                 /// 请求场景
@@ -1485,7 +1485,7 @@ pub mod wb_channel {
         }
     }
 
-    /// Models of [`GetSpecialReduction`](super::GetSpecialReduction).
+    /// Models of [`GetSpecialReduction`].
     pub mod get_special_reduction {
         wxpay_core::open_enum! {
             /// 请求场景
@@ -1534,7 +1534,7 @@ pub mod wb_channel {
         }
     }
 
-    /// Models of [`PostSpecialReduction`](super::PostSpecialReduction).
+    /// Models of [`PostSpecialReduction`].
     pub mod post_special_reduction {
         wxpay_core::open_enum! {
             /// 特殊减额类型

@@ -206,7 +206,7 @@ pub mod sub_merchants {
         pub verify_fail_reason: Option<String>,
     }
 
-    /// Models of [`Application`](super::Application).
+    /// Models of [`Application`].
     pub mod application {
         wxpay_core::open_enum! {
             /// 银行账号展示规则
@@ -241,7 +241,7 @@ pub mod sub_merchants {
         }
     }
 
-    /// Models of [`ModifySettlement`](super::ModifySettlement).
+    /// Models of [`ModifySettlement`].
     pub mod modify_settlement {
         wxpay_core::open_enum! {
             /// 修改模式
@@ -262,7 +262,7 @@ pub mod sub_merchants {
         }
     }
 
-    /// Models of [`Settlement`](super::Settlement).
+    /// Models of [`Settlement`].
     pub mod settlement {
         wxpay_core::open_enum! {
             /// 账户类型

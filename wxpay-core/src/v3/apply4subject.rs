@@ -159,7 +159,7 @@ pub mod applyment {
             pub authorize_state: state::AuthorizeState,
         }
 
-        /// Models of [`State`](super::State).
+        /// Models of [`State`].
         pub mod state {
             wxpay_core::open_enum! {
                 /// 授权状态
@@ -180,7 +180,7 @@ pub mod applyment {
     pub mod post_cancel_by_business_code {}
 }
 
-/// Models of [`GetApplyment`](super::GetApplyment).
+/// Models of [`GetApplyment`].
 pub mod get_applyment {
     wxpay_core::open_enum! {
         /// 申请单状态
@@ -215,7 +215,7 @@ pub mod get_applyment {
     }
 }
 
-/// Models of [`PostApplyment`](super::PostApplyment).
+/// Models of [`PostApplyment`].
 pub mod post_applyment {
     wxpay_core::open_enum! {
         /// 超级管理员类型

@@ -59,7 +59,7 @@ pub struct ApplymentResponse {
 
 /// `/v3/applyment4sub/applyment/…`
 ///
-/// Also the models of [`Applyment`](super::Applyment).
+/// Also the models of [`Applyment`].
 pub mod applyment {
     /// `GET /v3/applyment4sub/applyment/applyment_id/{applyment_id}`: 通过申请单号查询申请状态
     ///
@@ -1075,7 +1075,7 @@ pub mod applyment {
         pub business_addition_msg: Option<String>,
     }
 
-    /// Models of [`ApplymentId`](super::ApplymentId).
+    /// Models of [`ApplymentId`].
     pub mod applyment_id {
         wxpay_core::open_enum! {
             /// 申请单状态
@@ -1130,7 +1130,7 @@ pub mod applyment {
         }
     }
 
-    /// Models of [`BusinessCode`](super::BusinessCode).
+    /// Models of [`BusinessCode`].
     pub mod business_code {
         wxpay_core::open_enum! {
             /// 申请单状态

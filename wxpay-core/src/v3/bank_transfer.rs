@@ -111,7 +111,7 @@ pub struct BatchesResponse {
 
 /// `/v3/bank-transfer/batches/…`
 ///
-/// Also the models of [`Batches`](super::Batches).
+/// Also the models of [`Batches`].
 pub mod batches {
     /// `GET /v3/bank-transfer/batches/batch-id/{batch_id}`: 微信支付批次单号查询批次单API
     ///
@@ -440,7 +440,7 @@ pub mod batches {
 
     /// `/v3/bank-transfer/batches/batch-id/…`
     ///
-    /// Also the models of [`BatchId`](super::BatchId).
+    /// Also the models of [`BatchId`].
     pub mod batch_id {
         wxpay_core::open_enum! {
             /// 明细状态
@@ -721,7 +721,7 @@ pub mod batches {
                 pub bank_card_number_tail: Option<String>,
             }
 
-            /// Models of [`DetailId`](super::DetailId).
+            /// Models of [`DetailId`].
             pub mod detail_id {
                 wxpay_core::open_enum! {
                     /// 转账场景
@@ -824,7 +824,7 @@ pub mod batches {
 
     /// `/v3/bank-transfer/batches/out-batch-no/…`
     ///
-    /// Also the models of [`OutBatchNo`](super::OutBatchNo).
+    /// Also the models of [`OutBatchNo`].
     pub mod out_batch_no {
         wxpay_core::open_enum! {
             /// 明细状态
@@ -1105,7 +1105,7 @@ pub mod batches {
                 pub bank_card_number_tail: Option<String>,
             }
 
-            /// Models of [`OutDetailNo`](super::OutDetailNo).
+            /// Models of [`OutDetailNo`].
             pub mod out_detail_no {
                 wxpay_core::open_enum! {
                     /// 转账场景

@@ -54,7 +54,7 @@ pub struct ApplymentsResponse {
 
 /// `/v3/brand/applyments/…`
 ///
-/// Also the models of [`Applyments`](super::Applyments).
+/// Also the models of [`Applyments`].
 pub mod applyments {
     /// `GET /v3/brand/applyments/applyment-id/{applyment_id}`: 根据申请单ID查询申请状态
     ///
@@ -419,7 +419,7 @@ pub mod applyments {
         pub no_trademark_addition_prove_list: Option<Vec<String>>,
     }
 
-    /// Models of [`ApplymentId`](super::ApplymentId).
+    /// Models of [`ApplymentId`].
     pub mod applyment_id {
         wxpay_core::open_enum! {
             /// 申请状态
@@ -446,7 +446,7 @@ pub mod applyments {
         }
     }
 
-    /// Models of [`BusinessCode`](super::BusinessCode).
+    /// Models of [`BusinessCode`].
     pub mod business_code {
         wxpay_core::open_enum! {
             /// 申请状态
@@ -849,7 +849,7 @@ pub mod card {
             pub scheduled_publish_time: Option<String>,
         }
 
-        /// Models of [`CancelApplyment`](super::CancelApplyment).
+        /// Models of [`CancelApplyment`].
         pub mod cancel_applyment {
             wxpay_core::open_enum! {
                 /// 申请单状态
@@ -875,7 +875,7 @@ pub mod card {
         /// `preview_url`
         pub mod preview_url {}
 
-        /// Models of [`Publish`](super::Publish).
+        /// Models of [`Publish`].
         pub mod publish {
             wxpay_core::open_enum! {
                 /// 发布方式
@@ -1035,7 +1035,7 @@ pub mod card {
             pub service_id: Option<String>,
         }
 
-        /// Models of [`BusinessCode`](super::BusinessCode).
+        /// Models of [`BusinessCode`].
         pub mod business_code {
             wxpay_core::open_enum! {
                 /// 交易场景类型
@@ -1071,7 +1071,7 @@ pub mod card {
         /// `cancel_applyment`
         pub mod cancel_applyment {}
 
-        /// Models of [`UnbindCardLink`](super::UnbindCardLink).
+        /// Models of [`UnbindCardLink`].
         pub mod unbind_card_link {
             wxpay_core::open_enum! {
                 /// 交易场景类型
@@ -1089,7 +1089,7 @@ pub mod card {
         }
     }
 
-    /// Models of [`GetCardConfigs`](super::GetCardConfigs).
+    /// Models of [`GetCardConfigs`].
     pub mod get_card_configs {
         wxpay_core::open_enum! {
             /// 申请单状态
@@ -1112,7 +1112,7 @@ pub mod card {
         }
     }
 
-    /// Models of [`GetCardLinks`](super::GetCardLinks).
+    /// Models of [`GetCardLinks`].
     pub mod get_card_links {
         wxpay_core::open_enum! {
             /// 交易场景类型
@@ -1151,7 +1151,7 @@ pub mod card {
         }
     }
 
-    /// Models of [`PostCardConfigs`](super::PostCardConfigs).
+    /// Models of [`PostCardConfigs`].
     pub mod post_card_configs {
         /// 品牌小程序信息
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -1244,7 +1244,7 @@ pub mod card {
         }
     }
 
-    /// Models of [`PostCardLinks`](super::PostCardLinks).
+    /// Models of [`PostCardLinks`].
     pub mod post_card_links {
         wxpay_core::open_enum! {
             /// 交易场景类型
@@ -1308,7 +1308,7 @@ pub mod marketing {
             pub data: Option<Vec<activities::Data>>,
         }
 
-        /// Models of [`Activities`](super::Activities).
+        /// Models of [`Activities`].
         pub mod activities {
             wxpay_core::open_enum! {
                 /// 活动状态
@@ -2899,7 +2899,7 @@ pub mod partner {
                 pub update_time: String,
             }
 
-            /// Models of [`Invalidate`](super::Invalidate).
+            /// Models of [`Invalidate`].
             pub mod invalidate {
                 wxpay_core::open_enum! {
                     /// 会员卡类型
@@ -3137,7 +3137,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`DeleteCards`](super::DeleteCards).
+        /// Models of [`DeleteCards`].
         pub mod delete_cards {
             wxpay_core::open_enum! {
                 /// 会员卡类型
@@ -3357,7 +3357,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`GetCards`](super::GetCards).
+        /// Models of [`GetCards`].
         pub mod get_cards {
             wxpay_core::open_enum! {
                 /// 状态
@@ -3658,7 +3658,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`GetCardsByCardId`](super::GetCardsByCardId).
+        /// Models of [`GetCardsByCardId`].
         pub mod get_cards_by_card_id {
             wxpay_core::open_enum! {
                 /// 会员卡类型
@@ -3878,7 +3878,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`GetMembershipActivities`](super::GetMembershipActivities).
+        /// Models of [`GetMembershipActivities`].
         pub mod get_membership_activities {
             wxpay_core::open_enum! {
                 /// 活动状态
@@ -3985,7 +3985,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`GetMembershipActivitiesByActivityId`](super::GetMembershipActivitiesByActivityId).
+        /// Models of [`GetMembershipActivitiesByActivityId`].
         pub mod get_membership_activities_by_activity_id {
             wxpay_core::open_enum! {
                 /// 活动渠道
@@ -4025,7 +4025,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`GetUserCards`](super::GetUserCards).
+        /// Models of [`GetUserCards`].
         pub mod get_user_cards {
             wxpay_core::open_enum! {
                 /// 用户会员卡状态
@@ -4223,7 +4223,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`GetUserCardsByUserCardCode`](super::GetUserCardsByUserCardCode).
+        /// Models of [`GetUserCardsByUserCardCode`].
         pub mod get_user_cards_by_user_card_code {
             wxpay_core::open_enum! {
                 /// 会员卡类型
@@ -4437,7 +4437,7 @@ pub mod partner {
                 pub modify_time: String,
             }
 
-            /// Models of [`Terminate`](super::Terminate).
+            /// Models of [`Terminate`].
             pub mod terminate {
                 wxpay_core::open_enum! {
                     /// 活动渠道
@@ -4478,7 +4478,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`PatchCards`](super::PatchCards).
+        /// Models of [`PatchCards`].
         pub mod patch_cards {
             /// 会员码跳转信息
             #[derive(
@@ -4698,7 +4698,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`PatchMembershipActivities`](super::PatchMembershipActivities).
+        /// Models of [`PatchMembershipActivities`].
         pub mod patch_membership_activities {
             wxpay_core::open_enum! {
                 /// 活动渠道
@@ -4738,7 +4738,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`PatchUserCards`](super::PatchUserCards).
+        /// Models of [`PatchUserCards`].
         pub mod patch_user_cards {
             wxpay_core::open_enum! {
                 /// 有效期类型
@@ -4961,7 +4961,7 @@ pub mod partner {
         /// `pay_view_tokens`
         pub mod pay_view_tokens {}
 
-        /// Models of [`PostCards`](super::PostCards).
+        /// Models of [`PostCards`].
         pub mod post_cards {
             wxpay_core::open_enum! {
                 /// 会员卡类型
@@ -5171,7 +5171,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`PostMembershipActivities`](super::PostMembershipActivities).
+        /// Models of [`PostMembershipActivities`].
         pub mod post_membership_activities {
             wxpay_core::open_enum! {
                 /// 活动渠道
@@ -5726,7 +5726,7 @@ pub mod partner {
                 pub invalid_time: Option<String>,
             }
 
-            /// Models of [`Confirm`](super::Confirm).
+            /// Models of [`Confirm`].
             pub mod confirm {
                 wxpay_core::open_enum! {
                     /// 有效期类型
@@ -5956,7 +5956,7 @@ pub mod partner {
                 }
             }
 
-            /// Models of [`ImportByOpenid`](super::ImportByOpenid).
+            /// Models of [`ImportByOpenid`].
             pub mod import_by_openid {
                 wxpay_core::open_enum! {
                     /// 平台提供的通用开卡信息字段
@@ -6200,7 +6200,7 @@ pub mod partner {
                 }
             }
 
-            /// Models of [`ImportByPhone`](super::ImportByPhone).
+            /// Models of [`ImportByPhone`].
             pub mod import_by_phone {
                 wxpay_core::open_enum! {
                     /// 平台提供的通用开卡信息字段
@@ -6444,7 +6444,7 @@ pub mod partner {
                 }
             }
 
-            /// Models of [`Invalidate`](super::Invalidate).
+            /// Models of [`Invalidate`].
             pub mod invalidate {
                 wxpay_core::open_enum! {
                     /// 会员卡类型
@@ -6733,7 +6733,7 @@ pub mod partner {
                     pub fail_reason: Option<String>,
                 }
 
-                /// Models of [`Confirm`](super::Confirm).
+                /// Models of [`Confirm`].
                 pub mod confirm {
                     wxpay_core::open_enum! {
                         /// 积分兑券状态
@@ -7175,7 +7175,7 @@ pub mod partner {
                 pub failed_reason: Option<String>,
             }
 
-            /// Models of [`Bindrecipient`](super::Bindrecipient).
+            /// Models of [`Bindrecipient`].
             pub mod bindrecipient {
                 wxpay_core::open_enum! {
                     /// 收款绑定状态
@@ -7192,7 +7192,7 @@ pub mod partner {
                 }
             }
 
-            /// Models of [`Close`](super::Close).
+            /// Models of [`Close`].
             pub mod close {
                 wxpay_core::open_enum! {
                     /// 门店状态
@@ -7207,7 +7207,7 @@ pub mod partner {
                 }
             }
 
-            /// Models of [`Resume`](super::Resume).
+            /// Models of [`Resume`].
             pub mod resume {
                 wxpay_core::open_enum! {
                     /// 门店状态
@@ -7229,7 +7229,7 @@ pub mod partner {
         /// `delete_brandstores`
         pub mod delete_brandstores {}
 
-        /// Models of [`GetBrandstores`](super::GetBrandstores).
+        /// Models of [`GetBrandstores`].
         pub mod get_brandstores {
             wxpay_core::open_enum! {
                 /// 门店状态
@@ -7399,7 +7399,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`GetBrandstoresByStoreId`](super::GetBrandstoresByStoreId).
+        /// Models of [`GetBrandstoresByStoreId`].
         pub mod get_brandstores_by_store_id {
             wxpay_core::open_enum! {
                 /// 门店状态
@@ -7525,7 +7525,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`PatchBrandstores`](super::PatchBrandstores).
+        /// Models of [`PatchBrandstores`].
         pub mod patch_brandstores {
             /// 门店基础信息
             #[derive(
@@ -7651,7 +7651,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`PostBrandstores`](super::PostBrandstores).
+        /// Models of [`PostBrandstores`].
         pub mod post_brandstores {
             /// 门店基础信息
             #[derive(
@@ -8177,7 +8177,7 @@ pub mod profitsharing {
     /// `finish_order`
     pub mod finish_order {}
 
-    /// Models of [`GetOrders`](super::GetOrders).
+    /// Models of [`GetOrders`].
     pub mod get_orders {
         wxpay_core::open_enum! {
             /// 分账单状态
@@ -8275,7 +8275,7 @@ pub mod profitsharing {
         }
     }
 
-    /// Models of [`GetReturnorders`](super::GetReturnorders).
+    /// Models of [`GetReturnorders`].
     pub mod get_returnorders {
         wxpay_core::open_enum! {
             /// 回退结果
@@ -8339,7 +8339,7 @@ pub mod profitsharing {
         pub mod amounts {}
     }
 
-    /// Models of [`PostOrders`](super::PostOrders).
+    /// Models of [`PostOrders`].
     pub mod post_orders {
         wxpay_core::open_enum! {
             /// 分账接收方类型
@@ -8479,7 +8479,7 @@ pub mod profitsharing {
         }
     }
 
-    /// Models of [`PostReturnorders`](super::PostReturnorders).
+    /// Models of [`PostReturnorders`].
     pub mod post_returnorders {
         wxpay_core::open_enum! {
             /// 回退结果
@@ -8614,7 +8614,7 @@ pub mod profitsharing {
             pub account: String,
         }
 
-        /// Models of [`Add`](super::Add).
+        /// Models of [`Add`].
         pub mod add {
             wxpay_core::open_enum! {
                 /// 分账接收方类型
@@ -8647,7 +8647,7 @@ pub mod profitsharing {
             }
         }
 
-        /// Models of [`Delete`](super::Delete).
+        /// Models of [`Delete`].
         pub mod delete {
             wxpay_core::open_enum! {
                 /// 分账接收方类型

@@ -41,7 +41,7 @@ pub mod partner {
             pub update_time: String,
         }
 
-        /// Models of [`ProductAuthorities`](super::ProductAuthorities).
+        /// Models of [`ProductAuthorities`].
         pub mod product_authorities {
             wxpay_core::open_enum! {
                 /// 授权类型

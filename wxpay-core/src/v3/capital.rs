@@ -31,7 +31,7 @@ pub mod capitallhh {
 
         /// `/v3/capital/capitallhh/areas/provinces/…`
         ///
-        /// Also the models of [`Provinces`](super::Provinces).
+        /// Also the models of [`Provinces`].
         pub mod provinces {
             /// `GET /v3/capital/capitallhh/areas/provinces/{province_code}/cities`: 查询城市列表API
             ///
@@ -78,7 +78,7 @@ pub mod capitallhh {
                 pub province_code: i64,
             }
 
-            /// Models of [`Cities`](super::Cities).
+            /// Models of [`Cities`].
             pub mod cities {
                 /// `Data`.
                 #[derive(
@@ -288,7 +288,7 @@ pub mod capitallhh {
             pub data: Option<Vec<search_banks_by_bank_account::Data>>,
         }
 
-        /// Models of [`Branches`](super::Branches).
+        /// Models of [`Branches`].
         pub mod branches {
             /// `Data`.
             #[derive(
@@ -328,7 +328,7 @@ pub mod capitallhh {
             }
         }
 
-        /// Models of [`CorporateBanking`](super::CorporateBanking).
+        /// Models of [`CorporateBanking`].
         pub mod corporate_banking {
             /// `Data`.
             #[derive(
@@ -378,7 +378,7 @@ pub mod capitallhh {
             }
         }
 
-        /// Models of [`PersonalBanking`](super::PersonalBanking).
+        /// Models of [`PersonalBanking`].
         pub mod personal_banking {
             /// `Data`.
             #[derive(
@@ -428,7 +428,7 @@ pub mod capitallhh {
             }
         }
 
-        /// Models of [`SearchBanksByBankAccount`](super::SearchBanksByBankAccount).
+        /// Models of [`SearchBanksByBankAccount`].
         pub mod search_banks_by_bank_account {
             /// `Data`.
             #[derive(

@@ -98,7 +98,7 @@ pub mod orders {
         pub dish_list: Vec<sync_status::DishList>,
     }
 
-    /// Models of [`SyncStatus`](super::SyncStatus).
+    /// Models of [`SyncStatus`].
     pub mod sync_status {
         wxpay_core::open_enum! {
             /// 订单状态，取值如下：CREATE\_DEAL—用户下单；PAY\_SUCCESS—支付完成，结账成功；

@@ -473,7 +473,7 @@ pub struct OutTradeNoResponse {
     pub installment_info: Option<out_trade_no::InstallmentInfo>,
 }
 
-/// Models of [`App`](super::App).
+/// Models of [`App`].
 pub mod app {
     /// 场景信息
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -758,7 +758,7 @@ pub mod app {
     }
 }
 
-/// Models of [`H5`](super::H5).
+/// Models of [`H5`].
 pub mod h5 {
     /// H5场景信息
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -971,7 +971,7 @@ pub mod h5 {
     }
 }
 
-/// Models of [`Id`](super::Id).
+/// Models of [`Id`].
 pub mod id {
     /// 支付者
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -1083,7 +1083,7 @@ pub mod id {
     }
 }
 
-/// Models of [`Jsapi`](super::Jsapi).
+/// Models of [`Jsapi`].
 pub mod jsapi {
     /// 场景信息
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -1318,7 +1318,7 @@ pub mod jsapi {
     }
 }
 
-/// Models of [`Miniprogram`](super::Miniprogram).
+/// Models of [`Miniprogram`].
 pub mod miniprogram {
     /// 支付者
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -1408,7 +1408,7 @@ pub mod miniprogram {
     }
 }
 
-/// Models of [`Native`](super::Native).
+/// Models of [`Native`].
 pub mod native {
     /// 场景信息
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -1593,7 +1593,7 @@ pub mod native {
 
 /// `/v3/combine-transactions/out-trade-no/…`
 ///
-/// Also the models of [`OutTradeNo`](super::OutTradeNo).
+/// Also the models of [`OutTradeNo`].
 pub mod out_trade_no {
     /// `POST /v3/combine-transactions/out-trade-no/{combine_out_trade_no}/close`: 合单关闭订单API
     ///
@@ -1872,7 +1872,7 @@ pub mod out_trade_no {
         pub selected_installment_number: i64,
     }
 
-    /// Models of [`Close`](super::Close).
+    /// Models of [`Close`].
     pub mod close {
         /// `SubOrders`.
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

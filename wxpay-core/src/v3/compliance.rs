@@ -79,7 +79,7 @@ pub mod inactive_merchant_identity_verification {
             pub finish_time: Option<String>,
         }
 
-        /// Models of [`Verifications`](super::Verifications).
+        /// Models of [`Verifications`].
         pub mod verifications {
             wxpay_core::open_enum! {
                 /// 核实单状态

@@ -309,7 +309,7 @@ pub mod partner {
 
     /// `/v3/credit-repayment/partner/contracts/…`
     ///
-    /// Also the models of [`Contracts`](super::Contracts).
+    /// Also the models of [`Contracts`].
     pub mod contracts {
         /// `POST /v3/credit-repayment/partner/contracts/app-presign`: APP预签约自动还款协议
         ///
@@ -531,7 +531,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`AppPresign`](super::AppPresign).
+        /// Models of [`AppPresign`].
         pub mod app_presign {
             wxpay_core::open_enum! {
                 /// 实名验证类型
@@ -612,7 +612,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`H5Presign`](super::H5Presign).
+        /// Models of [`H5Presign`].
         pub mod h5_presign {
             wxpay_core::open_enum! {
                 /// 实名验证类型
@@ -705,7 +705,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`Terminate`](super::Terminate).
+        /// Models of [`Terminate`].
         pub mod terminate {
             wxpay_core::open_enum! {
                 /// 协议状态
@@ -801,7 +801,7 @@ pub mod partner {
         }
     }
 
-    /// Models of [`GetDeductOrders`](super::GetDeductOrders).
+    /// Models of [`GetDeductOrders`].
     pub mod get_deduct_orders {
         wxpay_core::open_enum! {
             /// 还款单状态
@@ -818,7 +818,7 @@ pub mod partner {
         }
     }
 
-    /// Models of [`PostDeductOrders`](super::PostDeductOrders).
+    /// Models of [`PostDeductOrders`].
     pub mod post_deduct_orders {
         wxpay_core::open_enum! {
             /// 还款单状态
@@ -869,7 +869,7 @@ pub mod partner {
             pub schedule_records: Option<Vec<batch_create::ScheduleRecords>>,
         }
 
-        /// Models of [`BatchCreate`](super::BatchCreate).
+        /// Models of [`BatchCreate`].
         pub mod batch_create {
             /// `ScheduleItems`.
             #[derive(

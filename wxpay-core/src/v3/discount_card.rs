@@ -302,7 +302,7 @@ pub mod cards {
         pub reward_usage_records: Option<Vec<add_user_records::RewardUsageRecords>>,
     }
 
-    /// Models of [`AddUserRecords`](super::AddUserRecords).
+    /// Models of [`AddUserRecords`].
     pub mod add_user_records {
         /// `ObjectiveCompletionRecords`.
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -378,7 +378,7 @@ pub mod cards {
     }
 }
 
-/// Models of [`GetCards`](super::GetCards).
+/// Models of [`GetCards`].
 pub mod get_cards {
     /// 约定时间期限
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -555,7 +555,7 @@ pub mod get_cards {
     }
 }
 
-/// Models of [`GetOrders`](super::GetOrders).
+/// Models of [`GetOrders`].
 pub mod get_orders {
     wxpay_core::open_enum! {
         /// 订单状态
@@ -808,7 +808,7 @@ pub mod orders {
         pub rewards: Option<Vec<out_trade_no::Rewards>>,
     }
 
-    /// Models of [`OutTradeNo`](super::OutTradeNo).
+    /// Models of [`OutTradeNo`].
     pub mod out_trade_no {
         wxpay_core::open_enum! {
             /// 订单状态
@@ -938,7 +938,7 @@ pub mod orders {
     }
 }
 
-/// Models of [`PatchOrders`](super::PatchOrders).
+/// Models of [`PatchOrders`].
 pub mod patch_orders {
     wxpay_core::open_enum! {
         /// 履约类型

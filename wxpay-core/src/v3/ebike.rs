@@ -209,7 +209,7 @@ pub mod charge {
             pub preopen_id: String,
         }
 
-        /// Models of [`Confirm`](super::Confirm).
+        /// Models of [`Confirm`].
         pub mod confirm {
             /// 充电场景信息
             #[derive(
@@ -241,7 +241,7 @@ pub mod charge {
 
     /// `/v3/ebike/charge/transactions/…`
     ///
-    /// Also the models of [`Transactions`](super::Transactions).
+    /// Also the models of [`Transactions`].
     pub mod transactions {
         /// `GET /v3/ebike/charge/transactions/id/{transaction_id}`: 查询订单API
         ///
@@ -497,7 +497,7 @@ pub mod charge {
             pub device_ip: String,
         }
 
-        /// Models of [`Id`](super::Id).
+        /// Models of [`Id`].
         pub mod id {
             /// 支付者信息
             #[derive(
@@ -606,7 +606,7 @@ pub mod charge {
             }
         }
 
-        /// Models of [`OutTradeNo`](super::OutTradeNo).
+        /// Models of [`OutTradeNo`].
         pub mod out_trade_no {
             /// 支付者信息
             #[derive(

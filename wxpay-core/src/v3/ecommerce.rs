@@ -379,7 +379,7 @@ pub mod account {
 
     /// `/v3/ecommerce/account/apply-cancel-withdraw/…`
     ///
-    /// Also the models of [`ApplyCancelWithdraw`](super::ApplyCancelWithdraw).
+    /// Also the models of [`ApplyCancelWithdraw`].
     pub mod apply_cancel_withdraw {
         /// `GET /v3/ecommerce/account/apply-cancel-withdraw/applyment-id/{applyment_id}`: 微信支付注销提现申请单号查询申请单状态
         ///
@@ -799,7 +799,7 @@ pub mod account {
             pub proof_media: String,
         }
 
-        /// Models of [`ApplymentId`](super::ApplymentId).
+        /// Models of [`ApplymentId`].
         pub mod applyment_id {
             wxpay_core::open_enum! {
                 /// 注销提现申请单状态
@@ -917,7 +917,7 @@ pub mod account {
         /// `confirm`
         pub mod confirm {}
 
-        /// Models of [`OutRequestNo`](super::OutRequestNo).
+        /// Models of [`OutRequestNo`].
         pub mod out_request_no {
             wxpay_core::open_enum! {
                 /// 注销提现申请单状态
@@ -1032,7 +1032,7 @@ pub mod account {
             }
         }
 
-        /// Models of [`ValidateCancel`](super::ValidateCancel).
+        /// Models of [`ValidateCancel`].
         pub mod validate_cancel {
             wxpay_core::open_enum! {
                 /// 注销提现申请单状态
@@ -1114,7 +1114,7 @@ pub mod account {
 
     /// `/v3/ecommerce/account/cancel-applications/…`
     ///
-    /// Also the models of [`CancelApplications`](super::CancelApplications).
+    /// Also the models of [`CancelApplications`].
     pub mod cancel_applications {
         /// `POST /v3/ecommerce/account/cancel-applications/media`: 图片上传API
         ///
@@ -1222,7 +1222,7 @@ pub mod account {
         /// `media`
         pub mod media {}
 
-        /// Models of [`OutApplyNo`](super::OutApplyNo).
+        /// Models of [`OutApplyNo`].
         pub mod out_apply_no {
             wxpay_core::open_enum! {
                 /// 注销状态
@@ -1468,7 +1468,7 @@ pub mod applyments {
 
     /// `/v3/ecommerce/applyments/out-request-no/…`
     ///
-    /// Also the models of [`OutRequestNo`](super::OutRequestNo).
+    /// Also the models of [`OutRequestNo`].
     pub mod out_request_no {
         /// `POST /v3/ecommerce/applyments/out-request-no/{out_request_no}/revoke`: 撤销申请单-使用业务申请编号
         ///
@@ -1597,7 +1597,7 @@ pub mod applyments {
     /// `revoke`
     pub mod revoke {}
 
-    /// Models of [`SubmitAccountHostingApplyment`](super::SubmitAccountHostingApplyment).
+    /// Models of [`SubmitAccountHostingApplyment`].
     pub mod submit_account_hosting_applyment {
         wxpay_core::open_enum! {
             /// 主体类型
@@ -2175,7 +2175,7 @@ pub mod applyments {
         }
     }
 
-    /// Models of [`SubmitSignVerifyInfo`](super::SubmitSignVerifyInfo).
+    /// Models of [`SubmitSignVerifyInfo`].
     pub mod submit_sign_verify_info {
         wxpay_core::open_enum! {
             /// 核身方式
@@ -2240,7 +2240,7 @@ pub mod bill {
         pub download_bill_list: Option<Vec<fundflowbill::DownloadBillList>>,
     }
 
-    /// Models of [`Fundflowbill`](super::Fundflowbill).
+    /// Models of [`Fundflowbill`].
     pub mod fundflowbill {
         wxpay_core::open_enum! {
             /// 资金账户类型
@@ -2538,7 +2538,7 @@ pub mod combine_papay {
 
             /// `/v3/ecommerce/combine-papay/contracts/plan-id/out-contract-code/…`
             ///
-            /// Also the models of [`OutContractCode`](super::OutContractCode).
+            /// Also the models of [`OutContractCode`].
             pub mod out_contract_code {
                 /// `POST /v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate`: 商户协议号解约协议API
                 ///
@@ -2669,7 +2669,7 @@ pub mod combine_papay {
         }
     }
 
-    /// Models of [`GetTransactions`](super::GetTransactions).
+    /// Models of [`GetTransactions`].
     pub mod get_transactions {
         /// 订单金额
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -2756,7 +2756,7 @@ pub mod combine_papay {
         }
     }
 
-    /// Models of [`PostTransactions`](super::PostTransactions).
+    /// Models of [`PostTransactions`].
     pub mod post_transactions {
         /// 订单金额
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -2932,7 +2932,7 @@ pub mod combine_papay {
             pub sub_orders: Option<Vec<reverse::SubOrders>>,
         }
 
-        /// Models of [`Reverse`](super::Reverse).
+        /// Models of [`Reverse`].
         pub mod reverse {
             /// `SubOrders`.
             #[derive(
@@ -3202,7 +3202,7 @@ pub mod fund {
     /// `balance`
     pub mod balance {}
 
-    /// Models of [`Enddaybalance`](super::Enddaybalance).
+    /// Models of [`Enddaybalance`].
     pub mod enddaybalance {
         wxpay_core::open_enum! {
             /// 账户类型
@@ -3215,7 +3215,7 @@ pub mod fund {
         }
     }
 
-    /// Models of [`GetWithdraw`](super::GetWithdraw).
+    /// Models of [`GetWithdraw`].
     pub mod get_withdraw {
         wxpay_core::open_enum! {
             /// 提现单状态
@@ -3248,7 +3248,7 @@ pub mod fund {
         }
     }
 
-    /// Models of [`PostWithdraw`](super::PostWithdraw).
+    /// Models of [`PostWithdraw`].
     pub mod post_withdraw {
         wxpay_core::open_enum! {
             /// 出款账户类型
@@ -3354,7 +3354,7 @@ pub mod fund {
             pub bank_name: Option<String>,
         }
 
-        /// Models of [`OutRequestNo`](super::OutRequestNo).
+        /// Models of [`OutRequestNo`].
         pub mod out_request_no {
             wxpay_core::open_enum! {
                 /// 提现单状态
@@ -3389,7 +3389,7 @@ pub mod fund {
     }
 }
 
-/// Models of [`GetApplyments`](super::GetApplyments).
+/// Models of [`GetApplyments`].
 pub mod get_applyments {
     wxpay_core::open_enum! {
         /// 申请状态
@@ -3479,7 +3479,7 @@ pub mod get_applyments {
 
 /// `/v3/ecommerce/individual-contracts/…`
 ///
-/// Also the models of [`IndividualContracts`](super::IndividualContracts).
+/// Also the models of [`IndividualContracts`].
 pub mod individual_contracts {
     /// `GET /v3/ecommerce/individual-contracts/out-contract-code/{out_contract_code}`: 根据业务申请单号查签约信息
     ///
@@ -3544,7 +3544,7 @@ pub mod individual_contracts {
         }
     }
 
-    /// Models of [`OutContractCode`](super::OutContractCode).
+    /// Models of [`OutContractCode`].
     pub mod out_contract_code {
         wxpay_core::open_enum! {
             /// 授权状态
@@ -3759,7 +3759,7 @@ pub mod individual_contracts {
             pub pre_entrustweb_id: String,
         }
 
-        /// Models of [`App`](super::App).
+        /// Models of [`App`].
         pub mod app {
             wxpay_core::open_enum! {
                 /// 证件类型
@@ -3770,7 +3770,7 @@ pub mod individual_contracts {
             }
         }
 
-        /// Models of [`MiniProgram`](super::MiniProgram).
+        /// Models of [`MiniProgram`].
         pub mod mini_program {
             wxpay_core::open_enum! {
                 /// 证件类型
@@ -3965,7 +3965,7 @@ pub mod mch_transfer {
     /// `get_authorizations`
     pub mod get_authorizations {}
 
-    /// Models of [`PostAuthorizations`](super::PostAuthorizations).
+    /// Models of [`PostAuthorizations`].
     pub mod post_authorizations {
         /// `AgreementList`.
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -4217,7 +4217,7 @@ pub mod mch_transfer {
     }
 }
 
-/// Models of [`PostApplyments`](super::PostApplyments).
+/// Models of [`PostApplyments`].
 pub mod post_applyments {
     wxpay_core::open_enum! {
         /// 主体类型
@@ -5234,7 +5234,7 @@ pub mod profitsharing {
     /// `finish_order`
     pub mod finish_order {}
 
-    /// Models of [`GetAfterSalesOrders`](super::GetAfterSalesOrders).
+    /// Models of [`GetAfterSalesOrders`].
     pub mod get_after_sales_orders {
         wxpay_core::open_enum! {
             /// 分账结果
@@ -5261,7 +5261,7 @@ pub mod profitsharing {
         }
     }
 
-    /// Models of [`GetOrders`](super::GetOrders).
+    /// Models of [`GetOrders`].
     pub mod get_orders {
         wxpay_core::open_enum! {
             /// 分账单状态
@@ -5379,7 +5379,7 @@ pub mod profitsharing {
         }
     }
 
-    /// Models of [`GetReturnorders`](super::GetReturnorders).
+    /// Models of [`GetReturnorders`].
     pub mod get_returnorders {
         wxpay_core::open_enum! {
             /// 回退结果
@@ -5439,7 +5439,7 @@ pub mod profitsharing {
         pub mod amounts {}
     }
 
-    /// Models of [`PostAfterSalesOrders`](super::PostAfterSalesOrders).
+    /// Models of [`PostAfterSalesOrders`].
     pub mod post_after_sales_orders {
         wxpay_core::open_enum! {
             /// 类型
@@ -5462,7 +5462,7 @@ pub mod profitsharing {
         }
     }
 
-    /// Models of [`PostOrders`](super::PostOrders).
+    /// Models of [`PostOrders`].
     pub mod post_orders {
         wxpay_core::open_enum! {
             /// 分账接收方类型
@@ -5629,7 +5629,7 @@ pub mod profitsharing {
         }
     }
 
-    /// Models of [`PostReturnorders`](super::PostReturnorders).
+    /// Models of [`PostReturnorders`].
     pub mod post_returnorders {
         wxpay_core::open_enum! {
             /// 回退结果
@@ -5749,7 +5749,7 @@ pub mod profitsharing {
             pub account: String,
         }
 
-        /// Models of [`Add`](super::Add).
+        /// Models of [`Add`].
         pub mod add {
             wxpay_core::open_enum! {
                 /// 分账接收方类型
@@ -5772,7 +5772,7 @@ pub mod profitsharing {
             }
         }
 
-        /// Models of [`Delete`](super::Delete).
+        /// Models of [`Delete`].
         pub mod delete {
             wxpay_core::open_enum! {
                 /// 分账接收方类型
@@ -6290,7 +6290,7 @@ pub mod refunds {
         pub success_time: Option<String>,
     }
 
-    /// Models of [`Apply`](super::Apply).
+    /// Models of [`Apply`].
     pub mod apply {
         wxpay_core::open_enum! {
             /// 出资账户类型
@@ -6442,7 +6442,7 @@ pub mod refunds {
         }
     }
 
-    /// Models of [`ApplyAbnormalRefund`](super::ApplyAbnormalRefund).
+    /// Models of [`ApplyAbnormalRefund`].
     pub mod apply_abnormal_refund {
         wxpay_core::open_enum! {
             /// 异常退款处理方式
@@ -6629,7 +6629,7 @@ pub mod refunds {
     /// `get_return_advance`
     pub mod get_return_advance {}
 
-    /// Models of [`Id`](super::Id).
+    /// Models of [`Id`].
     pub mod id {
         wxpay_core::open_enum! {
             /// 退款渠道
@@ -6781,7 +6781,7 @@ pub mod refunds {
         }
     }
 
-    /// Models of [`OutRefundNo`](super::OutRefundNo).
+    /// Models of [`OutRefundNo`].
     pub mod out_refund_no {
         wxpay_core::open_enum! {
             /// 退款渠道
@@ -6937,7 +6937,7 @@ pub mod refunds {
     pub mod post_return_advance {}
 }
 
-/// Models of [`SubjectSubMerchants`](super::SubjectSubMerchants).
+/// Models of [`SubjectSubMerchants`].
 pub mod subject_sub_merchants {
     wxpay_core::open_enum! {
         /// 主体类型
@@ -7171,7 +7171,7 @@ pub mod subsidies {
         pub success_time: String,
     }
 
-    /// Models of [`Cancel`](super::Cancel).
+    /// Models of [`Cancel`].
     pub mod cancel {
         wxpay_core::open_enum! {
             /// 补差单状态
@@ -7184,7 +7184,7 @@ pub mod subsidies {
         }
     }
 
-    /// Models of [`Create`](super::Create).
+    /// Models of [`Create`].
     pub mod create {
         wxpay_core::open_enum! {
             /// 补差单状态
@@ -7199,7 +7199,7 @@ pub mod subsidies {
         }
     }
 
-    /// Models of [`Return`](super::Return).
+    /// Models of [`Return`].
     pub mod r#return {
         wxpay_core::open_enum! {
             /// 出资账户类型

@@ -198,7 +198,7 @@ pub mod contracts {
         pub presign_token: String,
     }
 
-    /// Models of [`Id`](super::Id).
+    /// Models of [`Id`].
     pub mod id {
         /// 签约信息
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -227,7 +227,7 @@ pub mod contracts {
 
 /// `/v3/edu-papay/transactions/…`
 ///
-/// Also the models of [`Transactions`](super::Transactions).
+/// Also the models of [`Transactions`].
 pub mod transactions {
     /// `GET /v3/edu-papay/transactions/id/{transaction_id}`: 微信订单号查单API
     ///
@@ -429,7 +429,7 @@ pub mod transactions {
         pub device_ip: String,
     }
 
-    /// Models of [`Id`](super::Id).
+    /// Models of [`Id`].
     pub mod id {
         /// 支付者
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -535,7 +535,7 @@ pub mod transactions {
         }
     }
 
-    /// Models of [`OutTradeNo`](super::OutTradeNo).
+    /// Models of [`OutTradeNo`].
     pub mod out_trade_no {
         /// 支付者
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -713,7 +713,7 @@ pub mod user {
         pub limit: Option<i64>,
     }
 
-    /// Models of [`Contracts`](super::Contracts).
+    /// Models of [`Contracts`].
     pub mod contracts {
         wxpay_core::open_enum! {
             /// 签约状态

@@ -115,7 +115,7 @@ pub struct PostOrdersResponse {
     pub order_id: String,
 }
 
-/// Models of [`GetOrders`](super::GetOrders).
+/// Models of [`GetOrders`].
 pub mod get_orders {
     /// `Data`.
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

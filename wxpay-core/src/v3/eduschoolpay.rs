@@ -287,7 +287,7 @@ pub mod contracts {
         pub contract_id: String,
     }
 
-    /// Models of [`Presign`](super::Presign).
+    /// Models of [`Presign`].
     pub mod presign {
         /// 实名信息
         #[derive(
@@ -384,7 +384,7 @@ pub mod contracts {
 
 /// `/v3/eduschoolpay/transactions/…`
 ///
-/// Also the models of [`Transactions`](super::Transactions).
+/// Also the models of [`Transactions`].
 pub mod transactions {
     /// `GET /v3/eduschoolpay/transactions/id/{transaction_id}`: 微信支付订单号查单API
     ///
@@ -707,7 +707,7 @@ pub mod transactions {
         pub other_contribute: Option<i64>,
     }
 
-    /// Models of [`Id`](super::Id).
+    /// Models of [`Id`].
     pub mod id {
         /// 支付者
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -809,7 +809,7 @@ pub mod transactions {
         }
     }
 
-    /// Models of [`OutTradeNo`](super::OutTradeNo).
+    /// Models of [`OutTradeNo`].
     pub mod out_trade_no {
         /// 支付者
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -1009,7 +1009,7 @@ pub mod users {
         pub update_time: String,
     }
 
-    /// Models of [`Contracts`](super::Contracts).
+    /// Models of [`Contracts`].
     pub mod contracts {
         /// `Data`.
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

@@ -55,7 +55,7 @@ pub struct UsersResponse {
     pub real_name_info: Option<users::RealNameInfo>,
 }
 
-/// Models of [`Users`](super::Users).
+/// Models of [`Users`].
 pub mod users {
     wxpay_core::open_enum! {
         /// 标识本次请求获取的信息类型

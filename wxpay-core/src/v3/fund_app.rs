@@ -420,7 +420,7 @@ pub mod brand_redpacket {
             pub brand_appid: Option<String>,
         }
 
-        /// Models of [`Details`](super::Details).
+        /// Models of [`Details`].
         pub mod details {
             wxpay_core::open_enum! {
                 /// 品牌红包明细单状态
@@ -488,7 +488,7 @@ pub mod brand_redpacket {
 
     /// `/v3/fund-app/brand-redpacket/brand-merchant-out-batches/…`
     ///
-    /// Also the models of [`BrandMerchantOutBatches`](super::BrandMerchantOutBatches).
+    /// Also the models of [`BrandMerchantOutBatches`].
     pub mod brand_merchant_out_batches {
         /// `GET /v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}/out-details/{out_detail_no}`: 商家明细单号查询明细单
         ///
@@ -657,7 +657,7 @@ pub mod brand_redpacket {
             pub detail_state: DetailListDetailState,
         }
 
-        /// Models of [`OutDetails`](super::OutDetails).
+        /// Models of [`OutDetails`].
         pub mod out_details {
             wxpay_core::open_enum! {
                 /// 品牌红包明细单状态
@@ -723,7 +723,7 @@ pub mod brand_redpacket {
         }
     }
 
-    /// Models of [`GetBrandMerchantBatches`](super::GetBrandMerchantBatches).
+    /// Models of [`GetBrandMerchantBatches`].
     pub mod get_brand_merchant_batches {
         wxpay_core::open_enum! {
             /// 品牌红包明细单状态
@@ -797,7 +797,7 @@ pub mod brand_redpacket {
         }
     }
 
-    /// Models of [`PostBrandMerchantBatches`](super::PostBrandMerchantBatches).
+    /// Models of [`PostBrandMerchantBatches`].
     pub mod post_brand_merchant_batches {
         wxpay_core::open_enum! {
             /// 品牌红包发放场景
@@ -1426,7 +1426,7 @@ pub mod mch_transfer {
             pub create_time: String,
         }
 
-        /// Models of [`GetOutBillNo`](super::GetOutBillNo).
+        /// Models of [`GetOutBillNo`].
         pub mod get_out_bill_no {
             wxpay_core::open_enum! {
                 /// 申请单状态
@@ -1451,7 +1451,7 @@ pub mod mch_transfer {
             }
         }
 
-        /// Models of [`GetTransferBillNo`](super::GetTransferBillNo).
+        /// Models of [`GetTransferBillNo`].
         pub mod get_transfer_bill_no {
             wxpay_core::open_enum! {
                 /// 申请单状态
@@ -1483,7 +1483,7 @@ pub mod mch_transfer {
         pub mod post_transfer_bill_no {}
     }
 
-    /// Models of [`GetTransferToQqWalletBills`](super::GetTransferToQqWalletBills).
+    /// Models of [`GetTransferToQqWalletBills`].
     pub mod get_transfer_to_qq_wallet_bills {
         wxpay_core::open_enum! {
             /// 单据状态
@@ -2373,7 +2373,7 @@ pub mod mch_transfer {
                 pub download_url: Option<String>,
             }
 
-            /// Models of [`GetElectronicReceipts`](super::GetElectronicReceipts).
+            /// Models of [`GetElectronicReceipts`].
             pub mod get_electronic_receipts {
                 wxpay_core::open_enum! {
                     /// 电子回单状态
@@ -2396,7 +2396,7 @@ pub mod mch_transfer {
                 }
             }
 
-            /// Models of [`PostElectronicReceipts`](super::PostElectronicReceipts).
+            /// Models of [`PostElectronicReceipts`].
             pub mod post_electronic_receipts {
                 wxpay_core::open_enum! {
                     /// 电子回单状态
@@ -2498,7 +2498,7 @@ pub mod mch_transfer {
                 pub unlocked_amount: Option<i64>,
             }
 
-            /// Models of [`Unlock`](super::Unlock).
+            /// Models of [`Unlock`].
             pub mod unlock {
                 wxpay_core::open_enum! {
                     /// 预算单状态
@@ -2512,7 +2512,7 @@ pub mod mch_transfer {
 
         /// `/v3/fund-app/mch-transfer/partner/charity-transfer-bills/…`
         ///
-        /// Also the models of [`CharityTransferBills`](super::CharityTransferBills).
+        /// Also the models of [`CharityTransferBills`].
         pub mod charity_transfer_bills {
             /// `GET /v3/fund-app/mch-transfer/partner/charity-transfer-bills/out-transfer-no/{out_transfer_no}`: 商户单号查询公益捐赠详情
             ///
@@ -2617,7 +2617,7 @@ pub mod mch_transfer {
                 }
             }
 
-            /// Models of [`OutTransferNo`](super::OutTransferNo).
+            /// Models of [`OutTransferNo`].
             pub mod out_transfer_no {
                 wxpay_core::open_enum! {
                     /// 捐赠状态
@@ -2633,7 +2633,7 @@ pub mod mch_transfer {
             }
         }
 
-        /// Models of [`GetCharityBudget`](super::GetCharityBudget).
+        /// Models of [`GetCharityBudget`].
         pub mod get_charity_budget {
             wxpay_core::open_enum! {
                 /// 预算单状态
@@ -2650,7 +2650,7 @@ pub mod mch_transfer {
             }
         }
 
-        /// Models of [`GetElectronicReceipts`](super::GetElectronicReceipts).
+        /// Models of [`GetElectronicReceipts`].
         pub mod get_electronic_receipts {
             wxpay_core::open_enum! {
                 /// 申请单状态
@@ -2671,7 +2671,7 @@ pub mod mch_transfer {
             }
         }
 
-        /// Models of [`GetSubMchAuthorizations`](super::GetSubMchAuthorizations).
+        /// Models of [`GetSubMchAuthorizations`].
         pub mod get_sub_mch_authorizations {
             wxpay_core::open_enum! {
                 /// 授权状态
@@ -2725,7 +2725,7 @@ pub mod mch_transfer {
             }
         }
 
-        /// Models of [`GetUserConfirmAuthorizations`](super::GetUserConfirmAuthorizations).
+        /// Models of [`GetUserConfirmAuthorizations`].
         pub mod get_user_confirm_authorizations {
             wxpay_core::open_enum! {
                 /// 单据状态
@@ -2785,7 +2785,7 @@ pub mod mch_transfer {
             }
         }
 
-        /// Models of [`PostCharityBudget`](super::PostCharityBudget).
+        /// Models of [`PostCharityBudget`].
         pub mod post_charity_budget {
             wxpay_core::open_enum! {
                 /// 预算单状态
@@ -2802,7 +2802,7 @@ pub mod mch_transfer {
             }
         }
 
-        /// Models of [`PostElectronicReceipts`](super::PostElectronicReceipts).
+        /// Models of [`PostElectronicReceipts`].
         pub mod post_electronic_receipts {
             wxpay_core::open_enum! {
                 /// 申请单状态
@@ -2823,7 +2823,7 @@ pub mod mch_transfer {
             }
         }
 
-        /// Models of [`PostSubMchAuthorizations`](super::PostSubMchAuthorizations).
+        /// Models of [`PostSubMchAuthorizations`].
         pub mod post_sub_mch_authorizations {
             wxpay_core::open_enum! {
                 /// 授权申请单状态
@@ -2840,7 +2840,7 @@ pub mod mch_transfer {
             }
         }
 
-        /// Models of [`PostUserConfirmAuthorizations`](super::PostUserConfirmAuthorizations).
+        /// Models of [`PostUserConfirmAuthorizations`].
         pub mod post_user_confirm_authorizations {
             wxpay_core::open_enum! {
                 /// 转账场景ID
@@ -2875,7 +2875,7 @@ pub mod mch_transfer {
 
         /// `/v3/fund-app/mch-transfer/partner/transfer-bills/…`
         ///
-        /// Also the models of [`TransferBills`](super::TransferBills).
+        /// Also the models of [`TransferBills`].
         pub mod transfer_bills {
             /// `GET /v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}`: 商户单号查询转账单
             ///
@@ -3244,7 +3244,7 @@ pub mod mch_transfer {
 
             /// `/v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/…`
             ///
-            /// Also the models of [`OutBillNo`](super::OutBillNo).
+            /// Also the models of [`OutBillNo`].
             pub mod out_bill_no {
                 /// `POST /v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}/cancel`: 撤销转账
                 ///
@@ -3342,7 +3342,7 @@ pub mod mch_transfer {
                     }
                 }
 
-                /// Models of [`Cancel`](super::Cancel).
+                /// Models of [`Cancel`].
                 pub mod cancel {
                     wxpay_core::open_enum! {
                         /// 单据状态
@@ -3368,7 +3368,7 @@ pub mod mch_transfer {
                 }
             }
 
-            /// Models of [`PreTransferWithAuthorization`](super::PreTransferWithAuthorization).
+            /// Models of [`PreTransferWithAuthorization`].
             pub mod pre_transfer_with_authorization {
                 wxpay_core::open_enum! {
                     /// 转账场景ID
@@ -3427,7 +3427,7 @@ pub mod mch_transfer {
                 }
             }
 
-            /// Models of [`Transfer`](super::Transfer).
+            /// Models of [`Transfer`].
             pub mod transfer {
                 wxpay_core::open_enum! {
                     /// 转账场景ID
@@ -3545,7 +3545,7 @@ pub mod mch_transfer {
                 pub create_time: Option<String>,
             }
 
-            /// Models of [`Close`](super::Close).
+            /// Models of [`Close`].
             pub mod close {
                 wxpay_core::open_enum! {
                     /// 单据状态
@@ -3601,7 +3601,7 @@ pub mod mch_transfer {
         }
     }
 
-    /// Models of [`PostTransferToQqWalletBills`](super::PostTransferToQqWalletBills).
+    /// Models of [`PostTransferToQqWalletBills`].
     pub mod post_transfer_to_qq_wallet_bills {
         wxpay_core::open_enum! {
             /// 转账场景ID
@@ -3649,7 +3649,7 @@ pub mod mch_transfer {
 
     /// `/v3/fund-app/mch-transfer/transfer-bills/…`
     ///
-    /// Also the models of [`TransferBills`](super::TransferBills).
+    /// Also the models of [`TransferBills`].
     pub mod transfer_bills {
         /// `GET /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}`: 商户单号查询转账单
         ///
@@ -4135,7 +4135,7 @@ pub mod mch_transfer {
 
         /// `/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/…`
         ///
-        /// Also the models of [`OutBillNo`](super::OutBillNo).
+        /// Also the models of [`OutBillNo`].
         pub mod out_bill_no {
             /// `POST /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel`: 撤销转账
             ///
@@ -4197,7 +4197,7 @@ pub mod mch_transfer {
                 }
             }
 
-            /// Models of [`Cancel`](super::Cancel).
+            /// Models of [`Cancel`].
             pub mod cancel {
                 wxpay_core::open_enum! {
                     /// 单据状态
@@ -4211,7 +4211,7 @@ pub mod mch_transfer {
             }
         }
 
-        /// Models of [`PreTransferWithAuthorization`](super::PreTransferWithAuthorization).
+        /// Models of [`PreTransferWithAuthorization`].
         pub mod pre_transfer_with_authorization {
             wxpay_core::open_enum! {
                 /// 转账场景ID
@@ -4288,7 +4288,7 @@ pub mod mch_transfer {
             }
         }
 
-        /// Models of [`Transfer`](super::Transfer).
+        /// Models of [`Transfer`].
         pub mod transfer {
             wxpay_core::open_enum! {
                 /// 转账场景ID
@@ -4342,7 +4342,7 @@ pub mod mch_transfer {
             }
         }
 
-        /// Models of [`TransferBillNo`](super::TransferBillNo).
+        /// Models of [`TransferBillNo`].
         pub mod transfer_bill_no {
             wxpay_core::open_enum! {
                 /// 单据状态
@@ -4453,7 +4453,7 @@ pub mod mch_transfer {
             pub update_time: String,
         }
 
-        /// Models of [`Cancel`](super::Cancel).
+        /// Models of [`Cancel`].
         pub mod cancel {
             wxpay_core::open_enum! {
                 /// 单据状态
@@ -4481,7 +4481,7 @@ pub mod mch_transfer {
 
     /// `/v3/fund-app/mch-transfer/user-confirm-authorization/…`
     ///
-    /// Also the models of [`UserConfirmAuthorization`](super::UserConfirmAuthorization).
+    /// Also the models of [`UserConfirmAuthorization`].
     pub mod user_confirm_authorization {
         /// `GET /v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}`: 商户单号查询自动收款授权
         ///
@@ -4621,7 +4621,7 @@ pub mod mch_transfer {
 
         /// `/v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/…`
         ///
-        /// Also the models of [`OutAuthorizationNo`](super::OutAuthorizationNo).
+        /// Also the models of [`OutAuthorizationNo`].
         pub mod out_authorization_no {
             /// `POST /v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}/close`: 解除免确认收款授权
             ///
@@ -4732,7 +4732,7 @@ pub mod mch_transfer {
                 pub close_reason: CloseReason,
             }
 
-            /// Models of [`Close`](super::Close).
+            /// Models of [`Close`].
             pub mod close {
                 wxpay_core::open_enum! {
                     /// 单据状态

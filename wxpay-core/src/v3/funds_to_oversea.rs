@@ -259,7 +259,7 @@ pub mod bill_download_url {}
 /// `get_orders`
 pub mod get_orders {}
 
-/// Models of [`PostOrders`](super::PostOrders).
+/// Models of [`PostOrders`].
 pub mod post_orders {
     /// `GoodsInfo`.
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -447,7 +447,7 @@ pub mod r#return {
 
     /// `/v3/funds-to-oversea/return/return-orders/…`
     ///
-    /// Also the models of [`ReturnOrders`](super::ReturnOrders).
+    /// Also the models of [`ReturnOrders`].
     pub mod return_orders {
         /// `GET /v3/funds-to-oversea/return/return-orders/out-return-no/{out_return_no}`: 查询出境退回结果（通过商户出境退回单号）
         ///
@@ -542,7 +542,7 @@ pub mod r#return {
             }
         }
 
-        /// Models of [`OutReturnNo`](super::OutReturnNo).
+        /// Models of [`OutReturnNo`].
         pub mod out_return_no {
             wxpay_core::open_enum! {
                 /// 出境退回状态

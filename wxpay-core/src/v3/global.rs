@@ -573,7 +573,7 @@ pub struct Statements {
     pub sub_mchid: Option<String>,
 }
 
-/// Models of [`Certificates`](super::Certificates).
+/// Models of [`Certificates`].
 pub mod certificates {
     /// 证书信息
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -1101,7 +1101,7 @@ pub mod customs {
         pub certificate_check_result: verify_certificate::CertificateCheckResult,
     }
 
-    /// Models of [`GetOrders`](super::GetOrders).
+    /// Models of [`GetOrders`].
     pub mod get_orders {
         wxpay_core::open_enum! {
             /// 订单类型
@@ -1234,7 +1234,7 @@ pub mod customs {
         }
     }
 
-    /// Models of [`PatchOrders`](super::PatchOrders).
+    /// Models of [`PatchOrders`].
     pub mod patch_orders {
         wxpay_core::open_enum! {
             /// 海关编码
@@ -1291,7 +1291,7 @@ pub mod customs {
         }
     }
 
-    /// Models of [`PostOrders`](super::PostOrders).
+    /// Models of [`PostOrders`].
     pub mod post_orders {
         wxpay_core::open_enum! {
             /// 海关
@@ -1348,7 +1348,7 @@ pub mod customs {
         }
     }
 
-    /// Models of [`Redeclare`](super::Redeclare).
+    /// Models of [`Redeclare`].
     pub mod redeclare {
         wxpay_core::open_enum! {
             /// 海关编码
@@ -1393,7 +1393,7 @@ pub mod customs {
         }
     }
 
-    /// Models of [`VerifyCertificate`](super::VerifyCertificate).
+    /// Models of [`VerifyCertificate`].
     pub mod verify_certificate {
         wxpay_core::open_enum! {
             /// 海关
@@ -1439,7 +1439,7 @@ pub mod customs {
     }
 }
 
-/// Models of [`GetMerchants`](super::GetMerchants).
+/// Models of [`GetMerchants`].
 pub mod get_merchants {
     /// 联系人信息
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -1649,7 +1649,7 @@ pub mod get_merchants {
     }
 }
 
-/// Models of [`GetRefunds`](super::GetRefunds).
+/// Models of [`GetRefunds`].
 pub mod get_refunds {
     /// 订单金额
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -1893,7 +1893,7 @@ pub mod merchant {
 
         /// `/v3/global/merchant/h5/permission/…`
         ///
-        /// Also the models of [`Permission`](super::Permission).
+        /// Also the models of [`Permission`].
         pub mod permission {
             /// `GET /v3/global/merchant/h5/permission/applications/{applyment_id}`: 查询H5支付权限申请单详情
             ///
@@ -2432,7 +2432,7 @@ pub mod merchant {
                     pub out_applyment_id: String,
                 }
 
-                /// Models of [`GetApplications`](super::GetApplications).
+                /// Models of [`GetApplications`].
                 pub mod get_applications {
                     wxpay_core::open_enum! {
                         /// 子商户经营网址状态
@@ -2459,7 +2459,7 @@ pub mod merchant {
                     }
                 }
 
-                /// Models of [`PatchApplications`](super::PatchApplications).
+                /// Models of [`PatchApplications`].
                 pub mod patch_applications {
                     wxpay_core::open_enum! {
                         /// 子商户经营网址状态
@@ -2486,7 +2486,7 @@ pub mod merchant {
                     }
                 }
 
-                /// Models of [`PostApplications`](super::PostApplications).
+                /// Models of [`PostApplications`].
                 pub mod post_applications {
                     wxpay_core::open_enum! {
                         /// 子商户经营网址状态
@@ -2514,7 +2514,7 @@ pub mod merchant {
                 }
             }
 
-            /// Models of [`GetApplications`](super::GetApplications).
+            /// Models of [`GetApplications`].
             pub mod get_applications {
                 wxpay_core::open_enum! {
                     /// 限额类型
@@ -2563,7 +2563,7 @@ pub mod merchant {
                 }
             }
 
-            /// Models of [`PatchApplications`](super::PatchApplications).
+            /// Models of [`PatchApplications`].
             pub mod patch_applications {
                 wxpay_core::open_enum! {
                     /// 子商户经营网址状态
@@ -2612,7 +2612,7 @@ pub mod merchant {
                 }
             }
 
-            /// Models of [`PostApplications`](super::PostApplications).
+            /// Models of [`PostApplications`].
             pub mod post_applications {
                 wxpay_core::open_enum! {
                     /// 限额类型
@@ -3019,7 +3019,7 @@ pub mod merchant_service {
         /// `complete`
         pub mod complete {}
 
-        /// Models of [`NegotiationHistorys`](super::NegotiationHistorys).
+        /// Models of [`NegotiationHistorys`].
         pub mod negotiation_historys {
             wxpay_core::open_enum! {
                 /// 商户语言
@@ -3166,7 +3166,7 @@ pub mod merchant_service {
     /// `get_complaint_notifications`
     pub mod get_complaint_notifications {}
 
-    /// Models of [`GetComplaints`](super::GetComplaints).
+    /// Models of [`GetComplaints`].
     pub mod get_complaints {
         wxpay_core::open_enum! {
             /// 商户语言
@@ -3386,7 +3386,7 @@ pub mod merchant_service {
         }
     }
 
-    /// Models of [`GetComplaintsByComplaintId`](super::GetComplaintsByComplaintId).
+    /// Models of [`GetComplaintsByComplaintId`].
     pub mod get_complaints_by_complaint_id {
         wxpay_core::open_enum! {
             /// 商户语言
@@ -3822,7 +3822,7 @@ pub mod micropay {
             pub mod reverse {}
         }
 
-        /// Models of [`Pay`](super::Pay).
+        /// Models of [`Pay`].
         pub mod pay {
             /// 支付者
             #[derive(
@@ -5014,7 +5014,7 @@ pub mod papay {
         pub mod web_pre_entrust_sign {}
     }
 
-    /// Models of [`GetTransactions`](super::GetTransactions).
+    /// Models of [`GetTransactions`].
     pub mod get_transactions {
         wxpay_core::open_enum! {
             /// 交易类型
@@ -5201,7 +5201,7 @@ pub mod papay {
         }
     }
 
-    /// Models of [`PostTransactions`](super::PostTransactions).
+    /// Models of [`PostTransactions`].
     pub mod post_transactions {
         /// 订单金额
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -5523,7 +5523,7 @@ pub mod papay {
 
         /// `/v3/global/papay/transactions/out-trade-no/…`
         ///
-        /// Also the models of [`OutTradeNo`](super::OutTradeNo).
+        /// Also the models of [`OutTradeNo`].
         pub mod out_trade_no {
             /// `POST /v3/global/papay/transactions/out-trade-no/{out_trade_no}/reverse`: 撤销订单(商户订单号)
             ///
@@ -5746,7 +5746,7 @@ pub mod papay {
     }
 }
 
-/// Models of [`PatchMerchants`](super::PatchMerchants).
+/// Models of [`PatchMerchants`].
 pub mod patch_merchants {
     /// 联系人信息
     #[derive(
@@ -5915,7 +5915,7 @@ pub mod patch_merchants {
     }
 }
 
-/// Models of [`PostMerchants`](super::PostMerchants).
+/// Models of [`PostMerchants`].
 pub mod post_merchants {
     /// 联系人信息
     #[derive(
@@ -6093,7 +6093,7 @@ pub mod post_merchants {
     }
 }
 
-/// Models of [`PostRefunds`](super::PostRefunds).
+/// Models of [`PostRefunds`].
 pub mod post_refunds {
     /// 订单金额
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -6672,7 +6672,7 @@ pub mod profit_sharing {
     /// `bill_download_url`
     pub mod bill_download_url {}
 
-    /// Models of [`DeleteReceivers`](super::DeleteReceivers).
+    /// Models of [`DeleteReceivers`].
     pub mod delete_receivers {
         wxpay_core::open_enum! {
             /// 分账接收方类型
@@ -6687,7 +6687,7 @@ pub mod profit_sharing {
         }
     }
 
-    /// Models of [`GetOrders`](super::GetOrders).
+    /// Models of [`GetOrders`].
     pub mod get_orders {
         wxpay_core::open_enum! {
             /// 分账接收方类型
@@ -6760,7 +6760,7 @@ pub mod profit_sharing {
         }
     }
 
-    /// Models of [`GetReceivers`](super::GetReceivers).
+    /// Models of [`GetReceivers`].
     pub mod get_receivers {
         wxpay_core::open_enum! {
             /// 分账接收方类型
@@ -6850,7 +6850,7 @@ pub mod profit_sharing {
             pub receivers: Option<Vec<unfreeze::Receivers>>,
         }
 
-        /// Models of [`Unfreeze`](super::Unfreeze).
+        /// Models of [`Unfreeze`].
         pub mod unfreeze {
             wxpay_core::open_enum! {
                 /// 分账接收方类型
@@ -6924,7 +6924,7 @@ pub mod profit_sharing {
         }
     }
 
-    /// Models of [`PostOrders`](super::PostOrders).
+    /// Models of [`PostOrders`].
     pub mod post_orders {
         wxpay_core::open_enum! {
             /// 分账币种
@@ -7058,7 +7058,7 @@ pub mod profit_sharing {
         }
     }
 
-    /// Models of [`PostReceivers`](super::PostReceivers).
+    /// Models of [`PostReceivers`].
     pub mod post_receivers {
         wxpay_core::open_enum! {
             /// 分账接收方类型
@@ -7508,7 +7508,7 @@ pub mod refunds {
         pub detail: Option<out_refund_no::Detail>,
     }
 
-    /// Models of [`Id`](super::Id).
+    /// Models of [`Id`].
     pub mod id {
         wxpay_core::open_enum! {
             /// 退款渠道
@@ -7651,7 +7651,7 @@ pub mod refunds {
         }
     }
 
-    /// Models of [`OutRefundNo`](super::OutRefundNo).
+    /// Models of [`OutRefundNo`].
     pub mod out_refund_no {
         wxpay_core::open_enum! {
             /// 退款渠道
@@ -7853,7 +7853,7 @@ pub mod settle {
         pub limit: i64,
     }
 
-    /// Models of [`Settlements`](super::Settlements).
+    /// Models of [`Settlements`].
     pub mod settlements {
         wxpay_core::open_enum! {
             /// 结算状态
@@ -8529,7 +8529,7 @@ pub mod transactions {
         pub promotion_detail: Option<Vec<out_trade_no::PromotionDetail>>,
     }
 
-    /// Models of [`App`](super::App).
+    /// Models of [`App`].
     pub mod app {
         /// 支付者
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -8659,7 +8659,7 @@ pub mod transactions {
 
     /// `/v3/global/transactions/id/…`
     ///
-    /// Also the models of [`Id`](super::Id).
+    /// Also the models of [`Id`].
     pub mod id {
         /// `POST /v3/global/transactions/id/{transaction_id}/close`: 关闭订单(微信支付订单号)
         ///
@@ -8867,7 +8867,7 @@ pub mod transactions {
         pub mod close {}
     }
 
-    /// Models of [`Jsapi`](super::Jsapi).
+    /// Models of [`Jsapi`].
     pub mod jsapi {
         /// 支付者
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -8995,7 +8995,7 @@ pub mod transactions {
         }
     }
 
-    /// Models of [`Mweb`](super::Mweb).
+    /// Models of [`Mweb`].
     pub mod mweb {
         /// 支付者
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -9121,7 +9121,7 @@ pub mod transactions {
         }
     }
 
-    /// Models of [`Native`](super::Native).
+    /// Models of [`Native`].
     pub mod native {
         /// 支付者
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -9251,7 +9251,7 @@ pub mod transactions {
 
     /// `/v3/global/transactions/out-trade-no/…`
     ///
-    /// Also the models of [`OutTradeNo`](super::OutTradeNo).
+    /// Also the models of [`OutTradeNo`].
     pub mod out_trade_no {
         /// `POST /v3/global/transactions/out-trade-no/{out_trade_no}/close`: 关闭订单(商户订单号)
         ///

@@ -116,7 +116,7 @@ pub mod merchants {
             Option<Vec<set_advertising_industry_filter::AdvertisingIndustryFilters>>,
     }
 
-    /// Models of [`Changecustompagestatus`](super::Changecustompagestatus).
+    /// Models of [`Changecustompagestatus`].
     pub mod changecustompagestatus {
         wxpay_core::open_enum! {
             /// 操作类型
@@ -129,7 +129,7 @@ pub mod merchants {
         }
     }
 
-    /// Models of [`Changegoldplanstatus`](super::Changegoldplanstatus).
+    /// Models of [`Changegoldplanstatus`].
     pub mod changegoldplanstatus {
         wxpay_core::open_enum! {
             /// 操作类型
@@ -157,7 +157,7 @@ pub mod merchants {
     /// `close_advertising_show`
     pub mod close_advertising_show {}
 
-    /// Models of [`OpenAdvertisingShow`](super::OpenAdvertisingShow).
+    /// Models of [`OpenAdvertisingShow`].
     pub mod open_advertising_show {
         wxpay_core::open_enum! {
             /// 子商户同业过滤的同业过滤标签值
@@ -238,7 +238,7 @@ pub mod merchants {
         }
     }
 
-    /// Models of [`SetAdvertisingIndustryFilter`](super::SetAdvertisingIndustryFilter).
+    /// Models of [`SetAdvertisingIndustryFilter`].
     pub mod set_advertising_industry_filter {
         wxpay_core::open_enum! {
             /// 子商户同业过滤的同业过滤标签值

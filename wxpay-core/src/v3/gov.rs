@@ -494,7 +494,7 @@ pub mod subsidy {
                 pub mod sync {}
             }
 
-            /// Models of [`Update`](super::Update).
+            /// Models of [`Update`].
             pub mod update {
                 /// 发票信息
                 #[derive(
@@ -580,7 +580,7 @@ pub mod subsidy {
                 }
             }
 
-            /// Models of [`Upload`](super::Upload).
+            /// Models of [`Upload`].
             pub mod upload {
                 /// 发票信息
                 #[derive(
@@ -712,7 +712,7 @@ pub mod subsidy {
             pub message: String,
         }
 
-        /// Models of [`Query`](super::Query).
+        /// Models of [`Query`].
         pub mod query {
             wxpay_core::open_enum! {
                 /// 归集状态枚举
@@ -806,7 +806,7 @@ pub mod subsidy {
             pub message: String,
         }
 
-        /// Models of [`Upload`](super::Upload).
+        /// Models of [`Upload`].
         pub mod upload {
             wxpay_core::open_enum! {
                 /// 能效等级
@@ -1051,7 +1051,7 @@ pub mod subsidy {
             pub message: String,
         }
 
-        /// Models of [`Sync`](super::Sync).
+        /// Models of [`Sync`].
         pub mod sync {
             wxpay_core::open_enum! {
                 /// 能效等级
@@ -1121,7 +1121,7 @@ pub mod subsidy {
         }
     }
 
-    /// Models of [`Qualification`](super::Qualification).
+    /// Models of [`Qualification`].
     pub mod qualification {
         wxpay_core::open_enum! {
             /// 证件类型
@@ -1663,7 +1663,7 @@ pub mod subsidy {
                 pub qualification_list: Vec<query::QualificationList>,
             }
 
-            /// Models of [`Cancel`](super::Cancel).
+            /// Models of [`Cancel`].
             pub mod cancel {
                 wxpay_core::open_enum! {
                     /// 证件类型
@@ -1678,7 +1678,7 @@ pub mod subsidy {
                 }
             }
 
-            /// Models of [`Claim`](super::Claim).
+            /// Models of [`Claim`].
             pub mod claim {
                 wxpay_core::open_enum! {
                     /// 证件类型
@@ -1693,7 +1693,7 @@ pub mod subsidy {
                 }
             }
 
-            /// Models of [`Query`](super::Query).
+            /// Models of [`Query`].
             pub mod query {
                 wxpay_core::open_enum! {
                     /// 证件类型
@@ -1780,7 +1780,7 @@ pub mod subsidy {
             }
         }
 
-        /// Models of [`Query`](super::Query).
+        /// Models of [`Query`].
         pub mod query {
             wxpay_core::open_enum! {
                 /// 证件类型
@@ -1851,7 +1851,7 @@ pub mod subsidy {
             }
         }
 
-        /// Models of [`Sync`](super::Sync).
+        /// Models of [`Sync`].
         pub mod sync {
             wxpay_core::open_enum! {
                 /// 能效等级
@@ -2070,7 +2070,7 @@ pub mod subsidy {
             pub message: String,
         }
 
-        /// Models of [`Lock`](super::Lock).
+        /// Models of [`Lock`].
         pub mod lock {
             wxpay_core::open_enum! {
                 /// 产品类型
@@ -2083,7 +2083,7 @@ pub mod subsidy {
             }
         }
 
-        /// Models of [`Query`](super::Query).
+        /// Models of [`Query`].
         pub mod query {
             wxpay_core::open_enum! {
                 /// 状态
@@ -2126,7 +2126,7 @@ pub mod subsidy {
             }
         }
 
-        /// Models of [`Unlock`](super::Unlock).
+        /// Models of [`Unlock`].
         pub mod unlock {
             wxpay_core::open_enum! {
                 /// 产品类型
@@ -2328,7 +2328,7 @@ pub mod subsidy {
             pub message: String,
         }
 
-        /// Models of [`Query`](super::Query).
+        /// Models of [`Query`].
         pub mod query {
             wxpay_core::open_enum! {
                 /// 归集状态枚举
@@ -2436,7 +2436,7 @@ pub mod subsidy {
                 pub total_subsidy_count: i64,
             }
 
-            /// Models of [`QueryDay`](super::QueryDay).
+            /// Models of [`QueryDay`].
             pub mod query_day {
                 wxpay_core::open_enum! {
                     /// 查询的订单类别
@@ -2464,7 +2464,7 @@ pub mod subsidy {
             }
         }
 
-        /// Models of [`Sync`](super::Sync).
+        /// Models of [`Sync`].
         pub mod sync {
             wxpay_core::open_enum! {
                 /// 能效等级
@@ -2846,7 +2846,7 @@ pub mod subsidy {
             /// `cancel`
             pub mod cancel {}
 
-            /// Models of [`Commit`](super::Commit).
+            /// Models of [`Commit`].
             pub mod commit {
                 wxpay_core::open_enum! {
                     /// 销售方式(0-线上/1-线下)
@@ -2859,7 +2859,7 @@ pub mod subsidy {
                 }
             }
 
-            /// Models of [`Issue`](super::Issue).
+            /// Models of [`Issue`].
             pub mod issue {
                 wxpay_core::open_enum! {
                     /// 证件类型
@@ -2881,7 +2881,7 @@ pub mod subsidy {
             /// `r#try`
             pub mod r#try {}
 
-            /// Models of [`Refund`](super::Refund).
+            /// Models of [`Refund`].
             pub mod refund {
                 wxpay_core::open_enum! {
                     /// 销售方式(0-线上/1-线下)
@@ -3042,7 +3042,7 @@ pub mod subsidy {
                 pub msg_src_platform: Option<String>,
             }
 
-            /// Models of [`Query`](super::Query).
+            /// Models of [`Query`].
             pub mod query {
                 wxpay_core::open_enum! {
                     /// 条码类型
@@ -3104,7 +3104,7 @@ pub mod subsidy {
                 pub resp_desc: String,
             }
 
-            /// Models of [`Confirm`](super::Confirm).
+            /// Models of [`Confirm`].
             pub mod confirm {
                 /// `Data`.
                 #[derive(
@@ -3448,7 +3448,7 @@ pub mod subsidy {
             /// `alter`
             pub mod alter {}
 
-            /// Models of [`Claim`](super::Claim).
+            /// Models of [`Claim`].
             pub mod claim {
                 wxpay_core::open_enum! {
                     /// 证件类型
@@ -3467,7 +3467,7 @@ pub mod subsidy {
                 }
             }
 
-            /// Models of [`Query`](super::Query).
+            /// Models of [`Query`].
             pub mod query {
                 wxpay_core::open_enum! {
                     /// 状态编码
@@ -3511,7 +3511,7 @@ pub mod subsidy {
                 }
             }
 
-            /// Models of [`Sync`](super::Sync).
+            /// Models of [`Sync`].
             pub mod sync {
                 wxpay_core::open_enum! {
                     /// 能耗等级
@@ -3905,7 +3905,7 @@ pub mod subsidy {
             /// `lock`
             pub mod lock {}
 
-            /// Models of [`Query`](super::Query).
+            /// Models of [`Query`].
             pub mod query {
                 wxpay_core::open_enum! {
                     /// 售卖状态

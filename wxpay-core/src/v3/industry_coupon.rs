@@ -35,7 +35,7 @@ pub struct TokensResponse {
     pub expires_time: Option<String>,
 }
 
-/// Models of [`Tokens`](super::Tokens).
+/// Models of [`Tokens`].
 pub mod tokens {
     /// `CouponList`.
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

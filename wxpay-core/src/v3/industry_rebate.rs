@@ -62,7 +62,7 @@ pub mod retail_industry {
         pub goods_detail: Option<Vec<transactions::GoodsDetail>>,
     }
 
-    /// Models of [`Transactions`](super::Transactions).
+    /// Models of [`Transactions`].
     pub mod transactions {
         /// `GoodsDetail`.
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

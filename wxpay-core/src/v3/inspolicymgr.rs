@@ -774,7 +774,7 @@ pub mod deduct {
         pub coverage_term_type: Option<post_policies::CoverageTermType>,
     }
 
-    /// Models of [`GetAuthorizations`](super::GetAuthorizations).
+    /// Models of [`GetAuthorizations`].
     pub mod get_authorizations {
         wxpay_core::open_enum! {
             /// 授权状态
@@ -793,7 +793,7 @@ pub mod deduct {
         }
     }
 
-    /// Models of [`GetPolicies`](super::GetPolicies).
+    /// Models of [`GetPolicies`].
     pub mod get_policies {
         wxpay_core::open_enum! {
             /// 保单类型
@@ -888,7 +888,7 @@ pub mod deduct {
         }
     }
 
-    /// Models of [`PatchPolicies`](super::PatchPolicies).
+    /// Models of [`PatchPolicies`].
     pub mod patch_policies {
         wxpay_core::open_enum! {
             /// 保单类型
@@ -983,7 +983,7 @@ pub mod deduct {
         }
     }
 
-    /// Models of [`PostAuthorizations`](super::PostAuthorizations).
+    /// Models of [`PostAuthorizations`].
     pub mod post_authorizations {
         wxpay_core::open_enum! {
             /// 授权状态
@@ -1002,7 +1002,7 @@ pub mod deduct {
         }
     }
 
-    /// Models of [`PostPolicies`](super::PostPolicies).
+    /// Models of [`PostPolicies`].
     pub mod post_policies {
         wxpay_core::open_enum! {
             /// 保单类型

@@ -92,7 +92,7 @@ pub struct DevicesResponse {
     pub links: devices::Links,
 }
 
-/// Models of [`DeviceInspections`](super::DeviceInspections).
+/// Models of [`DeviceInspections`].
 pub mod device_inspections {
     wxpay_core::open_enum! {
         /// 查询结果
@@ -107,7 +107,7 @@ pub mod device_inspections {
     }
 }
 
-/// Models of [`Devices`](super::Devices).
+/// Models of [`Devices`].
 pub mod devices {
     wxpay_core::open_enum! {
         /// 激活状态

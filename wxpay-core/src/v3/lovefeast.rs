@@ -146,7 +146,7 @@ pub mod users {
             pub device_id: Option<String>,
         }
 
-        /// Models of [`BrandId`](super::BrandId).
+        /// Models of [`BrandId`].
         pub mod brand_id {
             wxpay_core::open_enum! {
                 /// 捐赠来源
@@ -247,7 +247,7 @@ pub mod users {
             }
         }
 
-        /// Models of [`OutTradeNo`](super::OutTradeNo).
+        /// Models of [`OutTradeNo`].
         pub mod out_trade_no {
             wxpay_core::open_enum! {
                 /// 捐赠来源

@@ -178,7 +178,7 @@ pub mod bank {
             pub update_time: Option<String>,
         }
 
-        /// Models of [`GetTasks`](super::GetTasks).
+        /// Models of [`GetTasks`].
         pub mod get_tasks {
             wxpay_core::open_enum! {
                 /// 任务状态
@@ -388,7 +388,7 @@ pub mod bank_favor {
         /// `bank_multi_activity`
         pub mod bank_multi_activity {}
 
-        /// Models of [`Coupons`](super::Coupons).
+        /// Models of [`Coupons`].
         pub mod coupons {
             wxpay_core::open_enum! {
                 /// 券状态
@@ -978,7 +978,7 @@ pub mod busifavor {
     /// `get_callbacks`
     pub mod get_callbacks {}
 
-    /// Models of [`GetStocks`](super::GetStocks).
+    /// Models of [`GetStocks`].
     pub mod get_stocks {
         wxpay_core::open_enum! {
             /// 批次类型
@@ -1399,7 +1399,7 @@ pub mod busifavor {
         }
     }
 
-    /// Models of [`PatchStocks`](super::PatchStocks).
+    /// Models of [`PatchStocks`].
     pub mod patch_stocks {
         /// 小程序入口
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -1594,7 +1594,7 @@ pub mod busifavor {
     /// `post_callbacks`
     pub mod post_callbacks {}
 
-    /// Models of [`PostStocks`](super::PostStocks).
+    /// Models of [`PostStocks`].
     pub mod post_stocks {
         wxpay_core::open_enum! {
             /// 批次类型
@@ -2067,7 +2067,7 @@ pub mod busifavor {
         /// `pre_send`
         pub mod pre_send {}
 
-        /// Models of [`Send`](super::Send).
+        /// Models of [`Send`].
         pub mod send {
             wxpay_core::open_enum! {
                 /// 券类型
@@ -2323,7 +2323,7 @@ pub mod busifavor {
         /// `delete_couponcodes`
         pub mod delete_couponcodes {}
 
-        /// Models of [`GetCouponcodesByStockId`](super::GetCouponcodesByStockId).
+        /// Models of [`GetCouponcodesByStockId`].
         pub mod get_couponcodes_by_stock_id {
             wxpay_core::open_enum! {
                 /// 券code状态
@@ -2374,7 +2374,7 @@ pub mod busifavor {
             }
         }
 
-        /// Models of [`GetCouponcodesByStockIdCouponCode`](super::GetCouponcodesByStockIdCouponCode).
+        /// Models of [`GetCouponcodesByStockIdCouponCode`].
         pub mod get_couponcodes_by_stock_id_coupon_code {
             /// 券code信息
             #[derive(
@@ -2778,7 +2778,7 @@ pub mod busifavor {
             }
         }
 
-        /// Models of [`PostCouponcodes`](super::PostCouponcodes).
+        /// Models of [`PostCouponcodes`].
         pub mod post_couponcodes {
             /// `FailCodes`.
             #[derive(
@@ -3217,7 +3217,7 @@ pub mod busifavor {
             pub return_create_time: Option<String>,
         }
 
-        /// Models of [`GetPayReceipts`](super::GetPayReceipts).
+        /// Models of [`GetPayReceipts`].
         pub mod get_pay_receipts {
             /// `PayReceiptList`.
             #[derive(
@@ -3360,7 +3360,7 @@ pub mod busifavor {
 
         /// `/v3/marketing/busifavor/users/coupons/…`
         ///
-        /// Also the models of [`Coupons`](super::Coupons).
+        /// Also the models of [`Coupons`].
         pub mod coupons {
             /// `GET /v3/marketing/busifavor/users/{openid}/coupons/{coupon_code}/appids/{appid}`: 查询用户单张券详情API
             ///
@@ -3805,7 +3805,7 @@ pub mod busifavor {
                 pub use_time: Option<String>,
             }
 
-            /// Models of [`Appids`](super::Appids).
+            /// Models of [`Appids`].
             pub mod appids {
                 wxpay_core::open_enum! {
                     /// 批次类型(NORMAL：固定面额满减券批次 DISCOUNT：折扣券批次 EXCHANGE：换购券批次)
@@ -4370,7 +4370,7 @@ pub mod favor {
         pub notify_url: String,
     }
 
-    /// Models of [`CouponStocks`](super::CouponStocks).
+    /// Models of [`CouponStocks`].
     pub mod coupon_stocks {
         /// 发放规则
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -4444,7 +4444,7 @@ pub mod favor {
     /// `get_callbacks`
     pub mod get_callbacks {}
 
-    /// Models of [`GetStocks`](super::GetStocks).
+    /// Models of [`GetStocks`].
     pub mod get_stocks {
         /// 发放规则
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -4610,7 +4610,7 @@ pub mod favor {
         }
     }
 
-    /// Models of [`GetStocksByStockId`](super::GetStocksByStockId).
+    /// Models of [`GetStocksByStockId`].
     pub mod get_stocks_by_stock_id {
         /// 发放规则
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -5287,7 +5287,7 @@ pub mod favor {
             pub coupon_id: String,
         }
 
-        /// Models of [`GetCouponsByOpenid`](super::GetCouponsByOpenid).
+        /// Models of [`GetCouponsByOpenid`].
         pub mod get_coupons_by_openid {
             wxpay_core::open_enum! {
                 /// 券或消费金状态
@@ -5487,7 +5487,7 @@ pub mod favor {
             }
         }
 
-        /// Models of [`GetCouponsByOpenidCouponId`](super::GetCouponsByOpenidCouponId).
+        /// Models of [`GetCouponsByOpenidCouponId`].
         pub mod get_coupons_by_openid_coupon_id {
             wxpay_core::open_enum! {
                 /// 代金券状态
@@ -5643,7 +5643,7 @@ pub mod goods_subsidy_activity {
         pub limit: Option<i64>,
     }
 
-    /// Models of [`Activities`](super::Activities).
+    /// Models of [`Activities`].
     pub mod activities {
         /// 活动信息
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -5782,7 +5782,7 @@ pub mod goods_subsidy_activity {
             pub succeed_apply_infos: Option<Vec<apply::SucceedApplyInfos>>,
         }
 
-        /// Models of [`Apply`](super::Apply).
+        /// Models of [`Apply`].
         pub mod apply {
             /// 门店信息
             #[derive(
@@ -5903,7 +5903,7 @@ pub mod goods_subsidy_activity {
             pub succeed_qualification_ids: Option<Vec<String>>,
         }
 
-        /// Models of [`Lock`](super::Lock).
+        /// Models of [`Lock`].
         pub mod lock {
             /// 订单信息
             #[derive(
@@ -5928,7 +5928,7 @@ pub mod goods_subsidy_activity {
             }
         }
 
-        /// Models of [`Unlock`](super::Unlock).
+        /// Models of [`Unlock`].
         pub mod unlock {
             /// 订单信息
             #[derive(
@@ -6293,7 +6293,7 @@ pub mod goods_subsidy_activity {
             pub limit: i64,
         }
 
-        /// Models of [`DeleteRepresentative`](super::DeleteRepresentative).
+        /// Models of [`DeleteRepresentative`].
         pub mod delete_representative {
             /// `RepresentativeInfoList`.
             #[derive(
@@ -6318,7 +6318,7 @@ pub mod goods_subsidy_activity {
             }
         }
 
-        /// Models of [`DeleteStores`](super::DeleteStores).
+        /// Models of [`DeleteStores`].
         pub mod delete_stores {
             /// `Stores`.
             #[derive(
@@ -6355,7 +6355,7 @@ pub mod goods_subsidy_activity {
             }
         }
 
-        /// Models of [`GetStoresByBrandId`](super::GetStoresByBrandId).
+        /// Models of [`GetStoresByBrandId`].
         pub mod get_stores_by_brand_id {
             /// `Data`.
             #[derive(
@@ -6378,7 +6378,7 @@ pub mod goods_subsidy_activity {
         /// `get_stores_by_brand_id_store_code`
         pub mod get_stores_by_brand_id_store_code {}
 
-        /// Models of [`Materials`](super::Materials).
+        /// Models of [`Materials`].
         pub mod materials {
             /// `MaterialList`.
             #[derive(
@@ -6398,7 +6398,7 @@ pub mod goods_subsidy_activity {
             }
         }
 
-        /// Models of [`PostStores`](super::PostStores).
+        /// Models of [`PostStores`].
         pub mod post_stores {
             /// `Stores`.
             #[derive(
@@ -6435,7 +6435,7 @@ pub mod goods_subsidy_activity {
             }
         }
 
-        /// Models of [`PutRepresentative`](super::PutRepresentative).
+        /// Models of [`PutRepresentative`].
         pub mod put_representative {
             /// `RepresentativeInfoList`.
             #[derive(
@@ -6460,7 +6460,7 @@ pub mod goods_subsidy_activity {
             }
         }
 
-        /// Models of [`Representatives`](super::Representatives).
+        /// Models of [`Representatives`].
         pub mod representatives {
             /// `Data`.
             #[derive(
@@ -6762,7 +6762,7 @@ pub mod membercard_activity {
         pub mod terminate {}
     }
 
-    /// Models of [`GetActivities`](super::GetActivities).
+    /// Models of [`GetActivities`].
     pub mod get_activities {
         wxpay_core::open_enum! {
             /// 活动类型
@@ -7050,7 +7050,7 @@ pub mod membercard_activity {
         }
     }
 
-    /// Models of [`GetActivitiesByActivityId`](super::GetActivitiesByActivityId).
+    /// Models of [`GetActivitiesByActivityId`].
     pub mod get_activities_by_activity_id {
         /// `AwardSendTime`.
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -7246,7 +7246,7 @@ pub mod membercard_activity {
         }
     }
 
-    /// Models of [`PostActivities`](super::PostActivities).
+    /// Models of [`PostActivities`].
     pub mod post_activities {
         wxpay_core::open_enum! {
             /// 活动类型
@@ -7976,7 +7976,7 @@ pub mod membercard_open {
         pub additional_statement: Option<post_cards::AdditionalStatement>,
     }
 
-    /// Models of [`ActivateInformations`](super::ActivateInformations).
+    /// Models of [`ActivateInformations`].
     pub mod activate_informations {
         wxpay_core::open_enum! {
             /// 平台提供的通用开卡信息字段
@@ -8684,7 +8684,7 @@ pub mod membercard_open {
                 pub mod prepare {}
             }
 
-            /// Models of [`Deposit`](super::Deposit).
+            /// Models of [`Deposit`].
             pub mod deposit {
                 wxpay_core::open_enum! {
                     /// 导入结果
@@ -8714,7 +8714,7 @@ pub mod membercard_open {
                 }
             }
 
-            /// Models of [`Rights`](super::Rights).
+            /// Models of [`Rights`].
             pub mod rights {
                 /// 会员专属咨询信息
                 #[derive(
@@ -8749,7 +8749,7 @@ pub mod membercard_open {
                 }
             }
 
-            /// Models of [`SetServiceModuleData`](super::SetServiceModuleData).
+            /// Models of [`SetServiceModuleData`].
             pub mod set_service_module_data {
                 /// `FieldList`.
                 #[derive(
@@ -8847,7 +8847,7 @@ pub mod membercard_open {
         /// `delete_service_modules`
         pub mod delete_service_modules {}
 
-        /// Models of [`GetCodes`](super::GetCodes).
+        /// Models of [`GetCodes`].
         pub mod get_codes {
             wxpay_core::open_enum! {
                 /// 用户会员卡状态
@@ -8934,7 +8934,7 @@ pub mod membercard_open {
             }
         }
 
-        /// Models of [`PatchCodes`](super::PatchCodes).
+        /// Models of [`PatchCodes`].
         pub mod patch_codes {
             /// 用户储值变更信息
             #[derive(
@@ -8961,7 +8961,7 @@ pub mod membercard_open {
             }
         }
 
-        /// Models of [`PatchServiceModules`](super::PatchServiceModules).
+        /// Models of [`PatchServiceModules`].
         pub mod patch_service_modules {
             /// 跳转小程序
             #[derive(
@@ -9040,7 +9040,7 @@ pub mod membercard_open {
             pub mod import {}
         }
 
-        /// Models of [`PostServiceModules`](super::PostServiceModules).
+        /// Models of [`PostServiceModules`].
         pub mod post_service_modules {
             /// 跳转小程序
             #[derive(
@@ -9058,7 +9058,7 @@ pub mod membercard_open {
             }
         }
 
-        /// Models of [`Qrcode`](super::Qrcode).
+        /// Models of [`Qrcode`].
         pub mod qrcode {
             wxpay_core::open_enum! {
                 /// 会员卡激活类型
@@ -9071,7 +9071,7 @@ pub mod membercard_open {
             }
         }
 
-        /// Models of [`Rights`](super::Rights).
+        /// Models of [`Rights`].
         pub mod rights {
             /// 会员积分
             #[derive(
@@ -9286,7 +9286,7 @@ pub mod membercard_open {
     /// `get_callback`
     pub mod get_callback {}
 
-    /// Models of [`GetCards`](super::GetCards).
+    /// Models of [`GetCards`].
     pub mod get_cards {
         wxpay_core::open_enum! {
             /// 会员卡状态
@@ -9577,7 +9577,7 @@ pub mod membercard_open {
         }
     }
 
-    /// Models of [`GetCardsByCardId`](super::GetCardsByCardId).
+    /// Models of [`GetCardsByCardId`].
     pub mod get_cards_by_card_id {
         wxpay_core::open_enum! {
             /// 会员卡状态
@@ -9781,7 +9781,7 @@ pub mod membercard_open {
     /// `patch_callback`
     pub mod patch_callback {}
 
-    /// Models of [`PatchCards`](super::PatchCards).
+    /// Models of [`PatchCards`].
     pub mod patch_cards {
         wxpay_core::open_enum! {
             /// 有效期类型
@@ -10040,7 +10040,7 @@ pub mod membercard_open {
             pub user_card_information: Option<search::UserCardInformation>,
         }
 
-        /// Models of [`Import`](super::Import).
+        /// Models of [`Import`].
         pub mod import {
             /// 会员信息
             #[derive(
@@ -10069,7 +10069,7 @@ pub mod membercard_open {
             }
         }
 
-        /// Models of [`Search`](super::Search).
+        /// Models of [`Search`].
         pub mod search {
             wxpay_core::open_enum! {
                 /// 用户领取状态
@@ -10118,7 +10118,7 @@ pub mod membercard_open {
         }
     }
 
-    /// Models of [`PostCards`](super::PostCards).
+    /// Models of [`PostCards`].
     pub mod post_cards {
         /// 品牌信息
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -10394,7 +10394,7 @@ pub mod membercard_open {
             pub limit: i64,
         }
 
-        /// Models of [`Cards`](super::Cards).
+        /// Models of [`Cards`].
         pub mod cards {
             /// `Data`.
             #[derive(
@@ -10606,7 +10606,7 @@ pub mod partner {
                 pub plan_id: String,
             }
 
-            /// Models of [`DeliveryPlans`](super::DeliveryPlans).
+            /// Models of [`DeliveryPlans`].
             pub mod delivery_plans {
                 wxpay_core::open_enum! {
                     /// 投放计划线上状态
@@ -10711,7 +10711,7 @@ pub mod partner {
         /// `notify_url`
         pub mod notify_url {}
 
-        /// Models of [`PatchDeliveryPlans`](super::PatchDeliveryPlans).
+        /// Models of [`PatchDeliveryPlans`].
         pub mod patch_delivery_plans {
             /// 修改内容
             #[derive(
@@ -10833,7 +10833,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`PostDeliveryPlans`](super::PostDeliveryPlans).
+        /// Models of [`PostDeliveryPlans`].
         pub mod post_delivery_plans {
             wxpay_core::open_enum! {
                 /// 使用模式
@@ -11299,7 +11299,7 @@ pub mod partner {
             pub stock: post_product_coupons::ResponseStock,
         }
 
-        /// Models of [`GetImageGenerationTasks`](super::GetImageGenerationTasks).
+        /// Models of [`GetImageGenerationTasks`].
         pub mod get_image_generation_tasks {
             wxpay_core::open_enum! {
                 /// 图片生成类型
@@ -11349,7 +11349,7 @@ pub mod partner {
         /// `get_notify_configs`
         pub mod get_notify_configs {}
 
-        /// Models of [`GetProductCoupons`](super::GetProductCoupons).
+        /// Models of [`GetProductCoupons`].
         pub mod get_product_coupons {
             wxpay_core::open_enum! {
                 /// 商品券状态
@@ -11583,7 +11583,7 @@ pub mod partner {
             pub mod upload_image {}
         }
 
-        /// Models of [`PatchProductCoupons`](super::PatchProductCoupons).
+        /// Models of [`PatchProductCoupons`].
         pub mod patch_product_coupons {
             /// `ChoiceList`.
             #[derive(
@@ -11788,7 +11788,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`PostImageGenerationTasks`](super::PostImageGenerationTasks).
+        /// Models of [`PostImageGenerationTasks`].
         pub mod post_image_generation_tasks {
             wxpay_core::open_enum! {
                 /// 图片生成类型
@@ -11925,7 +11925,7 @@ pub mod partner {
         /// `post_notify_configs`
         pub mod post_notify_configs {}
 
-        /// Models of [`PostProductCoupons`](super::PostProductCoupons).
+        /// Models of [`PostProductCoupons`].
         pub mod post_product_coupons {
             wxpay_core::open_enum! {
                 /// 优惠范围
@@ -13328,7 +13328,7 @@ pub mod partner {
                 pub brand_id: String,
             }
 
-            /// Models of [`Deactivate`](super::Deactivate).
+            /// Models of [`Deactivate`].
             pub mod deactivate {
                 wxpay_core::open_enum! {
                     /// 商品券状态
@@ -13533,7 +13533,7 @@ pub mod partner {
                 }
             }
 
-            /// Models of [`GetStocksByProductCouponId`](super::GetStocksByProductCouponId).
+            /// Models of [`GetStocksByProductCouponId`].
             pub mod get_stocks_by_product_coupon_id {
                 wxpay_core::open_enum! {
                     /// 批次状态
@@ -14160,7 +14160,7 @@ pub mod partner {
                 }
             }
 
-            /// Models of [`GetStocksByProductCouponIdStockId`](super::GetStocksByProductCouponIdStockId).
+            /// Models of [`GetStocksByProductCouponIdStockId`].
             pub mod get_stocks_by_product_coupon_id_stock_id {
                 wxpay_core::open_enum! {
                     /// 券Code分配模式
@@ -14726,7 +14726,7 @@ pub mod partner {
                 }
             }
 
-            /// Models of [`PatchStockBundles`](super::PatchStockBundles).
+            /// Models of [`PatchStockBundles`].
             pub mod patch_stock_bundles {
                 wxpay_core::open_enum! {
                     /// `CouponUsageMethodList`.
@@ -15270,7 +15270,7 @@ pub mod partner {
                 }
             }
 
-            /// Models of [`PatchStocks`](super::PatchStocks).
+            /// Models of [`PatchStocks`].
             pub mod patch_stocks {
                 wxpay_core::open_enum! {
                     /// `CouponUsageMethodList`.
@@ -15836,7 +15836,7 @@ pub mod partner {
                 }
             }
 
-            /// Models of [`PostStockBundles`](super::PostStockBundles).
+            /// Models of [`PostStockBundles`].
             pub mod post_stock_bundles {
                 wxpay_core::open_enum! {
                     /// 券Code分配模式
@@ -16508,7 +16508,7 @@ pub mod partner {
                 }
             }
 
-            /// Models of [`PostStocks`](super::PostStocks).
+            /// Models of [`PostStocks`].
             pub mod post_stocks {
                 wxpay_core::open_enum! {
                     /// 券Code分配模式
@@ -17332,7 +17332,7 @@ pub mod partner {
                     pub stock_list: Vec<update_budget::StockList>,
                 }
 
-                /// Models of [`AssociateStores`](super::AssociateStores).
+                /// Models of [`AssociateStores`].
                 pub mod associate_stores {
                     /// `StoreList`.
                     #[derive(
@@ -17372,7 +17372,7 @@ pub mod partner {
                     }
                 }
 
-                /// Models of [`DisassociateStores`](super::DisassociateStores).
+                /// Models of [`DisassociateStores`].
                 pub mod disassociate_stores {
                     /// `StoreList`.
                     #[derive(
@@ -17412,7 +17412,7 @@ pub mod partner {
                     }
                 }
 
-                /// Models of [`UpdateBudget`](super::UpdateBudget).
+                /// Models of [`UpdateBudget`].
                 pub mod update_budget {
                     wxpay_core::open_enum! {
                         /// 更新模式
@@ -18350,7 +18350,7 @@ pub mod partner {
                     pub duplicate_code_list: Option<Vec<String>>,
                 }
 
-                /// Models of [`AssociateStores`](super::AssociateStores).
+                /// Models of [`AssociateStores`].
                 pub mod associate_stores {
                     /// `StoreList`.
                     #[derive(
@@ -18390,7 +18390,7 @@ pub mod partner {
                     }
                 }
 
-                /// Models of [`AssociatedStores`](super::AssociatedStores).
+                /// Models of [`AssociatedStores`].
                 pub mod associated_stores {
                     /// `StoreList`.
                     #[derive(
@@ -18404,7 +18404,7 @@ pub mod partner {
                     }
                 }
 
-                /// Models of [`Deactivate`](super::Deactivate).
+                /// Models of [`Deactivate`].
                 pub mod deactivate {
                     wxpay_core::open_enum! {
                         /// 券Code分配模式
@@ -18972,7 +18972,7 @@ pub mod partner {
                     }
                 }
 
-                /// Models of [`DisassociateStores`](super::DisassociateStores).
+                /// Models of [`DisassociateStores`].
                 pub mod disassociate_stores {
                     /// `StoreList`.
                     #[derive(
@@ -19012,7 +19012,7 @@ pub mod partner {
                     }
                 }
 
-                /// Models of [`UpdateBudget`](super::UpdateBudget).
+                /// Models of [`UpdateBudget`].
                 pub mod update_budget {
                     wxpay_core::open_enum! {
                         /// 更新模式
@@ -20067,7 +20067,7 @@ pub mod partner {
 
             /// `/v3/marketing/partner/product-coupon/users/coupon-bundles/…`
             ///
-            /// Also the models of [`CouponBundles`](super::CouponBundles).
+            /// Also the models of [`CouponBundles`].
             pub mod coupon_bundles {
                 /// `POST /v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles/{user_coupon_bundle_id}/deactivate`: 失效用户商品券组
                 ///
@@ -21126,7 +21126,7 @@ pub mod partner {
                     pub brand_id: String,
                 }
 
-                /// Models of [`Deactivate`](super::Deactivate).
+                /// Models of [`Deactivate`].
                 pub mod deactivate {
                     wxpay_core::open_enum! {
                         /// 用户商品券状态
@@ -22648,7 +22648,7 @@ pub mod partner {
                     pub brand_id: String,
                 }
 
-                /// Models of [`Confirm`](super::Confirm).
+                /// Models of [`Confirm`].
                 pub mod confirm {
                     wxpay_core::open_enum! {
                         /// 用户商品券状态
@@ -23727,7 +23727,7 @@ pub mod partner {
                     }
                 }
 
-                /// Models of [`Deactivate`](super::Deactivate).
+                /// Models of [`Deactivate`].
                 pub mod deactivate {
                     wxpay_core::open_enum! {
                         /// 用户商品券状态
@@ -24770,7 +24770,7 @@ pub mod partner {
                     }
                 }
 
-                /// Models of [`Return`](super::Return).
+                /// Models of [`Return`].
                 pub mod r#return {
                     wxpay_core::open_enum! {
                         /// 用户商品券状态
@@ -25813,7 +25813,7 @@ pub mod partner {
                     }
                 }
 
-                /// Models of [`Use`](super::Use).
+                /// Models of [`Use`].
                 pub mod r#use {
                     /// 关联微信支付订单信息
                     #[derive(
@@ -26869,7 +26869,7 @@ pub mod partner {
                 }
             }
 
-            /// Models of [`GetCouponsByOpenid`](super::GetCouponsByOpenid).
+            /// Models of [`GetCouponsByOpenid`].
             pub mod get_coupons_by_openid {
                 wxpay_core::open_enum! {
                     /// 用户商品券状态
@@ -28007,7 +28007,7 @@ pub mod partner {
                 }
             }
 
-            /// Models of [`GetCouponsByOpenidCouponCode`](super::GetCouponsByOpenidCouponCode).
+            /// Models of [`GetCouponsByOpenidCouponCode`].
             pub mod get_coupons_by_openid_coupon_code {
                 wxpay_core::open_enum! {
                     /// 用户商品券状态
@@ -29048,7 +29048,7 @@ pub mod partner {
                 }
             }
 
-            /// Models of [`PostCoupons`](super::PostCoupons).
+            /// Models of [`PostCoupons`].
             pub mod post_coupons {
                 wxpay_core::open_enum! {
                     /// `CouponTagList`.
@@ -30141,7 +30141,7 @@ pub mod partner {
 
 /// `/v3/marketing/partnerships/…`
 ///
-/// Also the models of [`Partnerships`](super::Partnerships).
+/// Also the models of [`Partnerships`].
 pub mod partnerships {
     /// `POST /v3/marketing/partnerships/build`: 建立合作关系API
     ///
@@ -30277,7 +30277,7 @@ pub mod partnerships {
         pub update_time: String,
     }
 
-    /// Models of [`Build`](super::Build).
+    /// Models of [`Build`].
     pub mod build {
         wxpay_core::open_enum! {
             /// 合作方类别
@@ -30339,7 +30339,7 @@ pub mod partnerships {
         }
     }
 
-    /// Models of [`Terminate`](super::Terminate).
+    /// Models of [`Terminate`].
     pub mod terminate {
         wxpay_core::open_enum! {
             /// 合作方类别
@@ -30644,7 +30644,7 @@ pub mod paygiftactivity {
             pub terminate_time: Option<String>,
         }
 
-        /// Models of [`Goods`](super::Goods).
+        /// Models of [`Goods`].
         pub mod goods {
             /// `Data`.
             #[derive(
@@ -30669,7 +30669,7 @@ pub mod paygiftactivity {
 
         /// `/v3/marketing/paygiftactivity/activities/merchants/…`
         ///
-        /// Also the models of [`Merchants`](super::Merchants).
+        /// Also the models of [`Merchants`].
         pub mod merchants {
             /// `POST /v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add`: 新增活动发券商户号API
             ///
@@ -30768,7 +30768,7 @@ pub mod paygiftactivity {
                 pub update_time: Option<String>,
             }
 
-            /// Models of [`Add`](super::Add).
+            /// Models of [`Add`].
             pub mod add {
                 /// `InvalidMerchantIdList`.
                 #[derive(
@@ -30792,7 +30792,7 @@ pub mod paygiftactivity {
         pub mod terminate {}
     }
 
-    /// Models of [`GetActivities`](super::GetActivities).
+    /// Models of [`GetActivities`].
     pub mod get_activities {
         wxpay_core::open_enum! {
             /// 背景颜色
@@ -31070,7 +31070,7 @@ pub mod paygiftactivity {
         }
     }
 
-    /// Models of [`GetActivitiesByActivityId`](super::GetActivitiesByActivityId).
+    /// Models of [`GetActivitiesByActivityId`].
     pub mod get_activities_by_activity_id {
         wxpay_core::open_enum! {
             /// 活动类型
@@ -31348,7 +31348,7 @@ pub mod paygiftactivity {
         }
     }
 
-    /// Models of [`UniqueThresholdActivity`](super::UniqueThresholdActivity).
+    /// Models of [`UniqueThresholdActivity`].
     pub mod unique_threshold_activity {
         wxpay_core::open_enum! {
             /// 背景颜色
@@ -31912,7 +31912,7 @@ pub mod shopping_receipt {
         pub receipt: shoppingreceipts::Receipt,
     }
 
-    /// Models of [`GetCustomentrances`](super::GetCustomentrances).
+    /// Models of [`GetCustomentrances`].
     pub mod get_customentrances {
         wxpay_core::open_enum! {
             /// 自定义入口种类
@@ -31948,7 +31948,7 @@ pub mod shopping_receipt {
         }
     }
 
-    /// Models of [`Merchantshoppingreceiptjumpinfos`](super::Merchantshoppingreceiptjumpinfos).
+    /// Models of [`Merchantshoppingreceiptjumpinfos`].
     pub mod merchantshoppingreceiptjumpinfos {
         /// 跳转信息
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -32006,7 +32006,7 @@ pub mod shopping_receipt {
         }
     }
 
-    /// Models of [`PatchCustomentrances`](super::PatchCustomentrances).
+    /// Models of [`PatchCustomentrances`].
     pub mod patch_customentrances {
         wxpay_core::open_enum! {
             /// 自定义入口种类
@@ -32042,7 +32042,7 @@ pub mod shopping_receipt {
         }
     }
 
-    /// Models of [`PostCustomentrances`](super::PostCustomentrances).
+    /// Models of [`PostCustomentrances`].
     pub mod post_customentrances {
         wxpay_core::open_enum! {
             /// 自定义入口种类
@@ -32078,7 +32078,7 @@ pub mod shopping_receipt {
         }
     }
 
-    /// Models of [`Shoppingreceipts`](super::Shoppingreceipts).
+    /// Models of [`Shoppingreceipts`].
     pub mod shoppingreceipts {
         /// 用户与商家的联系渠道
         #[derive(
@@ -32382,7 +32382,7 @@ pub mod weekly_discount {
         pub mod apply {}
     }
 
-    /// Models of [`GetActivities`](super::GetActivities).
+    /// Models of [`GetActivities`].
     pub mod get_activities {
         /// `Data`.
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -32564,7 +32564,7 @@ pub mod withdraw_favor {
             pub expire_time: Option<String>,
         }
 
-        /// Models of [`GetCoupons`](super::GetCoupons).
+        /// Models of [`GetCoupons`].
         pub mod get_coupons {
             /// `Data`.
             #[derive(

@@ -116,7 +116,7 @@ pub struct MchManageRecordsResponse {
 
 /// `/v3/mch-manage/mch-manage-records/…`
 ///
-/// Also the models of [`MchManageRecords`](super::MchManageRecords).
+/// Also the models of [`MchManageRecords`].
 pub mod mch_manage_records {
     /// `POST /v3/mch-manage/mch-manage-records/{manage_record_id}/mch-manage-submissions`: 对指定商户管理记录提交资料
     ///
@@ -261,7 +261,7 @@ pub mod mch_manage_records {
     /// `mch_manage_submissions`
     pub mod mch_manage_submissions {}
 
-    /// Models of [`SubMchid`](super::SubMchid).
+    /// Models of [`SubMchid`].
     pub mod sub_mchid {
         wxpay_core::open_enum! {
             /// 商户管理记录类型

@@ -87,7 +87,7 @@ pub mod risk {
 
     /// `/v3/mch_operate/risk/withdrawl-apply/…`
     ///
-    /// Also the models of [`WithdrawlApply`](super::WithdrawlApply).
+    /// Also the models of [`WithdrawlApply`].
     pub mod withdrawl_apply {
         /// `GET /v3/mch_operate/risk/withdrawl-apply/applyment-id/{applyment_id}`: 微信支付提现申请单号查询提现申请单状态API
         ///
@@ -365,7 +365,7 @@ pub mod risk {
             pub additional_media: Option<Vec<String>>,
         }
 
-        /// Models of [`ApplymentId`](super::ApplymentId).
+        /// Models of [`ApplymentId`].
         pub mod applyment_id {
             /// 提现申请单信息
             #[derive(
@@ -397,7 +397,7 @@ pub mod risk {
             }
         }
 
-        /// Models of [`OutRequestNo`](super::OutRequestNo).
+        /// Models of [`OutRequestNo`].
         pub mod out_request_no {
             /// 提现申请单信息
             #[derive(

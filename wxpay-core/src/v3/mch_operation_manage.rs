@@ -83,7 +83,7 @@ pub struct EnhancedDueDiligenceResponse {
 
 /// `/v3/mch-operation-manage/enhanced-due-diligence/…`
 ///
-/// Also the models of [`EnhancedDueDiligence`](super::EnhancedDueDiligence).
+/// Also the models of [`EnhancedDueDiligence`].
 pub mod enhanced_due_diligence {
     /// `POST /v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/submit`: 提交尽调资料
     ///
@@ -193,7 +193,7 @@ pub mod enhanced_due_diligence {
         }
     }
 
-    /// Models of [`Submit`](super::Submit).
+    /// Models of [`Submit`].
     pub mod submit {
         wxpay_core::open_enum! {
             /// 尽调单状态
@@ -256,7 +256,7 @@ pub mod merchant_limitations {
         pub other_limited_functions: Option<String>,
     }
 
-    /// Models of [`SubMchid`](super::SubMchid).
+    /// Models of [`SubMchid`].
     pub mod sub_mchid {
         wxpay_core::open_enum! {
             /// `LimitedFunctions`.

@@ -279,7 +279,7 @@ pub struct PostMerchantnamealterapplymentResponse {
     pub apply_id: Option<String>,
 }
 
-/// Models of [`GetMchcontactalterapplyment`](super::GetMchcontactalterapplyment).
+/// Models of [`GetMchcontactalterapplyment`].
 pub mod get_mchcontactalterapplyment {
     wxpay_core::open_enum! {
         /// 申请单状态
@@ -313,7 +313,7 @@ pub mod get_mchcontactalterapplyment {
     }
 }
 
-/// Models of [`GetMchsubjectalterapplyment`](super::GetMchsubjectalterapplyment).
+/// Models of [`GetMchsubjectalterapplyment`].
 pub mod get_mchsubjectalterapplyment {
     wxpay_core::open_enum! {
         /// 申请单状态
@@ -349,7 +349,7 @@ pub mod get_mchsubjectalterapplyment {
     }
 }
 
-/// Models of [`GetMerchantnamealterapplyment`](super::GetMerchantnamealterapplyment).
+/// Models of [`GetMerchantnamealterapplyment`].
 pub mod get_merchantnamealterapplyment {
     wxpay_core::open_enum! {
         /// 申请单状态
@@ -450,7 +450,7 @@ pub mod mchcontactalterapplyment {
             pub audit_reject_detail: Option<Vec<out_request_no::AuditRejectDetail>>,
         }
 
-        /// Models of [`OutRequestNo`](super::OutRequestNo).
+        /// Models of [`OutRequestNo`].
         pub mod out_request_no {
             wxpay_core::open_enum! {
                 /// 申请单状态
@@ -487,7 +487,7 @@ pub mod mchcontactalterapplyment {
         }
     }
 
-    /// Models of [`Revoke`](super::Revoke).
+    /// Models of [`Revoke`].
     pub mod revoke {
         wxpay_core::open_enum! {
             /// 申请单状态
@@ -585,7 +585,7 @@ pub mod mchsubjectalterapplyment {
             pub audit_reject_detail: Option<Vec<out_request_no::AuditRejectDetail>>,
         }
 
-        /// Models of [`OutRequestNo`](super::OutRequestNo).
+        /// Models of [`OutRequestNo`].
         pub mod out_request_no {
             wxpay_core::open_enum! {
                 /// 申请单状态
@@ -624,7 +624,7 @@ pub mod mchsubjectalterapplyment {
         }
     }
 
-    /// Models of [`Revoke`](super::Revoke).
+    /// Models of [`Revoke`].
     pub mod revoke {
         wxpay_core::open_enum! {
             /// 撤销状态
@@ -715,7 +715,7 @@ pub mod merchantnamealterapplyment {
             pub audit_reject_reason: Option<String>,
         }
 
-        /// Models of [`OutRequestNo`](super::OutRequestNo).
+        /// Models of [`OutRequestNo`].
         pub mod out_request_no {
             wxpay_core::open_enum! {
                 /// 申请单状态
@@ -735,7 +735,7 @@ pub mod merchantnamealterapplyment {
         }
     }
 
-    /// Models of [`Revoke`](super::Revoke).
+    /// Models of [`Revoke`].
     pub mod revoke {
         wxpay_core::open_enum! {
             /// 申请单状态
@@ -747,7 +747,7 @@ pub mod merchantnamealterapplyment {
     }
 }
 
-/// Models of [`PostMchcontactalterapplyment`](super::PostMchcontactalterapplyment).
+/// Models of [`PostMchcontactalterapplyment`].
 pub mod post_mchcontactalterapplyment {
     wxpay_core::open_enum! {
         /// 超级管理员证件类型
@@ -844,7 +844,7 @@ pub mod post_mchcontactalterapplyment {
     }
 }
 
-/// Models of [`PostMchsubjectalterapplyment`](super::PostMchsubjectalterapplyment).
+/// Models of [`PostMchsubjectalterapplyment`].
 pub mod post_mchsubjectalterapplyment {
     wxpay_core::open_enum! {
         /// 主体资料变更范围

@@ -367,7 +367,7 @@ pub struct OrdersResponse {
 
 /// `/v3/med-ins/orders/…`
 ///
-/// Also the models of [`Orders`](super::Orders).
+/// Also the models of [`Orders`].
 pub mod orders {
     /// `GET /v3/med-ins/orders/mix-trade-no/{mix_trade_no}`: 使用医保自费混合订单号查看下单结果
     ///
@@ -999,7 +999,7 @@ pub mod orders {
         }
     }
 
-    /// Models of [`MixTradeNo`](super::MixTradeNo).
+    /// Models of [`MixTradeNo`].
     pub mod mix_trade_no {
         wxpay_core::open_enum! {
             /// 医保自费混合订单支付状态
@@ -1154,7 +1154,7 @@ pub mod orders {
         }
     }
 
-    /// Models of [`OutTradeNo`](super::OutTradeNo).
+    /// Models of [`OutTradeNo`].
     pub mod out_trade_no {
         wxpay_core::open_enum! {
             /// 医保自费混合订单支付状态

@@ -120,7 +120,7 @@ pub mod fund {
 
     /// `/v3/merchant/fund/withdraw/…`
     ///
-    /// Also the models of [`Withdraw`](super::Withdraw).
+    /// Also the models of [`Withdraw`].
     pub mod withdraw {
         /// `GET /v3/merchant/fund/withdraw/bill-type/{bill_type}`: 按日下载提现异常文件API
         ///
@@ -303,7 +303,7 @@ pub mod fund {
             }
         }
 
-        /// Models of [`BillType`](super::BillType).
+        /// Models of [`BillType`].
         pub mod bill_type {
             wxpay_core::open_enum! {
                 /// 账单类型
@@ -322,7 +322,7 @@ pub mod fund {
             }
         }
 
-        /// Models of [`OutRequestNo`](super::OutRequestNo).
+        /// Models of [`OutRequestNo`].
         pub mod out_request_no {
             wxpay_core::open_enum! {
                 /// 提现单状态
@@ -355,7 +355,7 @@ pub mod fund {
             }
         }
 
-        /// Models of [`WithdrawId`](super::WithdrawId).
+        /// Models of [`WithdrawId`].
         pub mod withdraw_id {
             wxpay_core::open_enum! {
                 /// 提现单状态

@@ -637,7 +637,7 @@ pub mod ec_trade_risk {
         pub rsp_msg: Option<String>,
     }
 
-    /// Models of [`QueryRiskTrades`](super::QueryRiskTrades).
+    /// Models of [`QueryRiskTrades`].
     pub mod query_risk_trades {
         /// `RiskTradeList`.
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -685,7 +685,7 @@ pub mod post_violation_notifications {}
 /// `put_violation_notifications`
 pub mod put_violation_notifications {}
 
-/// Models of [`ReportTradeUnionInformation`](super::ReportTradeUnionInformation).
+/// Models of [`ReportTradeUnionInformation`].
 pub mod report_trade_union_information {
     /// 充值业务场景独有字段
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -786,7 +786,7 @@ pub mod report_trade_union_information {
     }
 }
 
-/// Models of [`TradeRiskInformation`](super::TradeRiskInformation).
+/// Models of [`TradeRiskInformation`].
 pub mod trade_risk_information {
     wxpay_core::open_enum! {
         /// 风险类型
@@ -831,7 +831,7 @@ pub mod trade_risk_information {
     }
 }
 
-/// Models of [`TradeRiskResult`](super::TradeRiskResult).
+/// Models of [`TradeRiskResult`].
 pub mod trade_risk_result {
     wxpay_core::open_enum! {
         /// 风险类型

@@ -459,7 +459,7 @@ pub mod complaints {
             Option<Vec<negotiation_historys::ComplaintNegotiationHistory>>,
     }
 
-    /// Models of [`NegotiationHistorys`](super::NegotiationHistorys).
+    /// Models of [`NegotiationHistorys`].
     pub mod negotiation_historys {
         wxpay_core::open_enum! {
             /// 操作类型
@@ -701,7 +701,7 @@ pub mod complaints_v2 {
     /// `complete`
     pub mod complete {}
 
-    /// Models of [`NegotiationHistorys`](super::NegotiationHistorys).
+    /// Models of [`NegotiationHistorys`].
     pub mod negotiation_historys {
         wxpay_core::open_enum! {
             /// 媒体文件业务类型
@@ -1167,7 +1167,7 @@ pub mod complaints_v2 {
         }
     }
 
-    /// Models of [`Response`](super::Response).
+    /// Models of [`Response`].
     pub mod response {
         /// 跳转小程序信息
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -1187,7 +1187,7 @@ pub mod complaints_v2 {
         }
     }
 
-    /// Models of [`ResponseImmediateService`](super::ResponseImmediateService).
+    /// Models of [`ResponseImmediateService`].
     pub mod response_immediate_service {
         wxpay_core::open_enum! {
             /// 消息块类型
@@ -1507,7 +1507,7 @@ pub mod complaints_v2 {
         }
     }
 
-    /// Models of [`UpdateRefundProgress`](super::UpdateRefundProgress).
+    /// Models of [`UpdateRefundProgress`].
     pub mod update_refund_progress {
         wxpay_core::open_enum! {
             /// 审批动作
@@ -1530,7 +1530,7 @@ pub mod feedbacks {}
 /// `get_complaint_notifications`
 pub mod get_complaint_notifications {}
 
-/// Models of [`GetComplaints`](super::GetComplaints).
+/// Models of [`GetComplaints`].
 pub mod get_complaints {
     wxpay_core::open_enum! {
         /// 投诉单状态
@@ -1595,7 +1595,7 @@ pub mod get_complaints {
 /// `get_complaints_by_transaction_id`
 pub mod get_complaints_by_transaction_id {}
 
-/// Models of [`GetComplaintsV2`](super::GetComplaintsV2).
+/// Models of [`GetComplaintsV2`].
 pub mod get_complaints_v2 {
     wxpay_core::open_enum! {
         /// 投诉单状态
@@ -1846,7 +1846,7 @@ pub mod get_complaints_v2 {
     }
 }
 
-/// Models of [`GetComplaintsV2ByComplaintId`](super::GetComplaintsV2ByComplaintId).
+/// Models of [`GetComplaintsV2ByComplaintId`].
 pub mod get_complaints_v2_by_complaint_id {
     wxpay_core::open_enum! {
         /// 投诉单状态

@@ -101,7 +101,7 @@ pub struct PostStoresResponse {
     pub store_id: i64,
 }
 
-/// Models of [`GetStores`](super::GetStores).
+/// Models of [`GetStores`].
 pub mod get_stores {
     /// 门店基础信息
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -208,7 +208,7 @@ pub mod get_stores {
     }
 }
 
-/// Models of [`PatchStores`](super::PatchStores).
+/// Models of [`PatchStores`].
 pub mod patch_stores {
     /// 门店基础信息
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -283,7 +283,7 @@ pub mod patch_stores {
     }
 }
 
-/// Models of [`PostStores`](super::PostStores).
+/// Models of [`PostStores`].
 pub mod post_stores {
     /// 门店基础信息
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -436,7 +436,7 @@ pub mod stores {
             pub failed_store_recipient: Option<Vec<unbind::FailedStoreRecipient>>,
         }
 
-        /// Models of [`Bind`](super::Bind).
+        /// Models of [`Bind`].
         pub mod bind {
             /// 收款门店信息
             #[derive(
@@ -472,7 +472,7 @@ pub mod stores {
             }
         }
 
-        /// Models of [`Unbind`](super::Unbind).
+        /// Models of [`Unbind`].
         pub mod unbind {
             /// 收款门店信息
             #[derive(

@@ -52,7 +52,7 @@ pub mod merchant {
         pub links: income_records::Links,
     }
 
-    /// Models of [`IncomeRecords`](super::IncomeRecords).
+    /// Models of [`IncomeRecords`].
     pub mod income_records {
         wxpay_core::open_enum! {
             /// 账户类型
@@ -195,7 +195,7 @@ pub mod partner {
         pub links: income_records::Links,
     }
 
-    /// Models of [`IncomeRecords`](super::IncomeRecords).
+    /// Models of [`IncomeRecords`].
     pub mod income_records {
         wxpay_core::open_enum! {
             /// 账户类型

@@ -157,7 +157,7 @@ pub mod users {
         pub coupon_id: String,
     }
 
-    /// Models of [`Coupons`](super::Coupons).
+    /// Models of [`Coupons`].
     pub mod coupons {
         wxpay_core::open_enum! {
             /// 证件类型

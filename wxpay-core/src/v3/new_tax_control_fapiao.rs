@@ -209,7 +209,7 @@ pub struct UserTitleResponse {
     pub user_apply_message: Option<String>,
 }
 
-/// Models of [`CardTemplate`](super::CardTemplate).
+/// Models of [`CardTemplate`].
 pub mod card_template {
     /// 卡券自定义cell位配置
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -549,7 +549,7 @@ pub mod fapiao_applications {
         pub fapiao_media_id: String,
     }
 
-    /// Models of [`FapiaoFiles`](super::FapiaoFiles).
+    /// Models of [`FapiaoFiles`].
     pub mod fapiao_files {
         wxpay_core::open_enum! {
             /// 发票状态
@@ -590,7 +590,7 @@ pub mod fapiao_applications {
         }
     }
 
-    /// Models of [`InsertCards`](super::InsertCards).
+    /// Models of [`InsertCards`].
     pub mod insert_cards {
         wxpay_core::open_enum! {
             /// 插卡场景
@@ -890,7 +890,7 @@ pub mod fapiao_applications {
         }
     }
 
-    /// Models of [`IssueGeneral`](super::IssueGeneral).
+    /// Models of [`IssueGeneral`].
     pub mod issue_general {
         wxpay_core::open_enum! {
             /// 购买方类型
@@ -1128,7 +1128,7 @@ pub mod fapiao_applications {
         }
     }
 
-    /// Models of [`IssuePassengerTransport`](super::IssuePassengerTransport).
+    /// Models of [`IssuePassengerTransport`].
     pub mod issue_passenger_transport {
         wxpay_core::open_enum! {
             /// 购买方类型
@@ -1536,7 +1536,7 @@ pub mod fapiao_applications {
         }
     }
 
-    /// Models of [`IssueRefinedOil`](super::IssueRefinedOil).
+    /// Models of [`IssueRefinedOil`].
     pub mod issue_refined_oil {
         wxpay_core::open_enum! {
             /// 购买方类型
@@ -1805,7 +1805,7 @@ pub mod fapiao_applications {
         }
     }
 
-    /// Models of [`RealEstateLeasing`](super::RealEstateLeasing).
+    /// Models of [`RealEstateLeasing`].
     pub mod real_estate_leasing {
         wxpay_core::open_enum! {
             /// 购买方类型
@@ -2161,7 +2161,7 @@ pub mod fapiao_applications {
         }
     }
 
-    /// Models of [`Reverse`](super::Reverse).
+    /// Models of [`Reverse`].
     pub mod reverse {
         wxpay_core::open_enum! {
             /// 冲红原因
@@ -2332,7 +2332,7 @@ pub mod fapiaomerchant {
         pub mch_invite_result_list: Option<Vec<listspinvitemchinfo::MchInviteResultList>>,
     }
 
-    /// Models of [`Getspinviteurl`](super::Getspinviteurl).
+    /// Models of [`Getspinviteurl`].
     pub mod getspinviteurl {
         wxpay_core::open_enum! {
             /// 操作类型
@@ -2367,7 +2367,7 @@ pub mod fapiaomerchant {
         }
     }
 
-    /// Models of [`Listspinvitemchinfo`](super::Listspinvitemchinfo).
+    /// Models of [`Listspinvitemchinfo`].
     pub mod listspinvitemchinfo {
         wxpay_core::open_enum! {
             /// 商户邀请状态
@@ -2462,7 +2462,7 @@ pub mod fapiaomerchant {
     }
 }
 
-/// Models of [`GetFapiaoApplications`](super::GetFapiaoApplications).
+/// Models of [`GetFapiaoApplications`].
 pub mod get_fapiao_applications {
     wxpay_core::open_enum! {
         /// 发票状态
@@ -3034,7 +3034,7 @@ pub mod merchant {
         pub total_count: i64,
     }
 
-    /// Models of [`BaseInformation`](super::BaseInformation).
+    /// Models of [`BaseInformation`].
     pub mod base_information {
         /// 销售方信息
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -3091,7 +3091,7 @@ pub mod merchant {
     /// `check`
     pub mod check {}
 
-    /// Models of [`CheckStatus`](super::CheckStatus).
+    /// Models of [`CheckStatus`].
     pub mod check_status {
         wxpay_core::open_enum! {
             /// 第三方/自建发票能力接入状态
@@ -3236,7 +3236,7 @@ pub mod merchant {
     /// `patch_development_config`
     pub mod patch_development_config {}
 
-    /// Models of [`TaxCodes`](super::TaxCodes).
+    /// Models of [`TaxCodes`].
     pub mod tax_codes {
         /// 相关链接
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -3291,7 +3291,7 @@ pub mod merchant {
     }
 }
 
-/// Models of [`PostFapiaoApplications`](super::PostFapiaoApplications).
+/// Models of [`PostFapiaoApplications`].
 pub mod post_fapiao_applications {
     /// 购买方信息
     #[derive(
@@ -3448,7 +3448,7 @@ pub mod post_fapiao_applications {
 
 /// `/v3/new-tax-control-fapiao/user-title/…`
 ///
-/// Also the models of [`UserTitle`](super::UserTitle).
+/// Also the models of [`UserTitle`].
 pub mod user_title {
     /// `GET /v3/new-tax-control-fapiao/user-title/title-url`: 获取抬头填写链接
     ///
@@ -3553,7 +3553,7 @@ pub mod user_title {
         }
     }
 
-    /// Models of [`TitleUrl`](super::TitleUrl).
+    /// Models of [`TitleUrl`].
     pub mod title_url {
         wxpay_core::open_enum! {
             /// 开票来源

@@ -301,7 +301,7 @@ pub mod authinfo {}
 
 /// `/v3/offlineface/contracts/…`
 ///
-/// Also the models of [`Contracts`](super::Contracts).
+/// Also the models of [`Contracts`].
 pub mod contracts {
     /// `POST /v3/offlineface/contracts/presign`: 预签约接口
     ///
@@ -379,7 +379,7 @@ pub mod contracts {
         }
     }
 
-    /// Models of [`Presign`](super::Presign).
+    /// Models of [`Presign`].
     pub mod presign {
         wxpay_core::open_enum! {
             /// 证件类型
@@ -524,7 +524,7 @@ pub mod contracts {
     }
 }
 
-/// Models of [`GetFaceCollections`](super::GetFaceCollections).
+/// Models of [`GetFaceCollections`].
 pub mod get_face_collections {
     wxpay_core::open_enum! {
         /// 重采状态
@@ -562,7 +562,7 @@ pub mod get_face_collections {
     }
 }
 
-/// Models of [`GetFaceCollectionsByCollectionId`](super::GetFaceCollectionsByCollectionId).
+/// Models of [`GetFaceCollectionsByCollectionId`].
 pub mod get_face_collections_by_collection_id {
     wxpay_core::open_enum! {
         /// 重采状态
@@ -582,7 +582,7 @@ pub mod repayment_url {}
 
 /// `/v3/offlineface/transactions/…`
 ///
-/// Also the models of [`Transactions`](super::Transactions).
+/// Also the models of [`Transactions`].
 pub mod transactions {
     /// `GET /v3/offlineface/transactions/out-trade-no/{out_trade_no}`: 查单接口
     ///
@@ -757,7 +757,7 @@ pub mod transactions {
         }
     }
 
-    /// Models of [`OutTradeNo`](super::OutTradeNo).
+    /// Models of [`OutTradeNo`].
     pub mod out_trade_no {
         wxpay_core::open_enum! {
             /// 平台产品ID

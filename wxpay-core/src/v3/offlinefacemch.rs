@@ -171,7 +171,7 @@ pub mod organizations {
             }
         }
 
-        /// Models of [`GetOutUserId`](super::GetOutUserId).
+        /// Models of [`GetOutUserId`].
         pub mod get_out_user_id {
             wxpay_core::open_enum! {
                 /// 用户类型
@@ -226,7 +226,7 @@ pub mod organizations {
             }
         }
 
-        /// Models of [`PatchOutUserId`](super::PatchOutUserId).
+        /// Models of [`PatchOutUserId`].
         pub mod patch_out_user_id {
             wxpay_core::open_enum! {
                 /// 用户类型
@@ -296,7 +296,7 @@ pub mod organizations {
     }
 }
 
-/// Models of [`Tokens`](super::Tokens).
+/// Models of [`Tokens`].
 pub mod tokens {
     /// 小程序/h5鉴权场景初始化数据
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

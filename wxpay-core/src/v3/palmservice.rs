@@ -77,7 +77,7 @@ pub mod authorization {
         pub permission_token: String,
     }
 
-    /// Models of [`Openid`](super::Openid).
+    /// Models of [`Openid`].
     pub mod openid {
         wxpay_core::open_enum! {
             /// 授权状态

@@ -57,7 +57,7 @@ pub mod contracts {
     /// `fail_notify`
     pub mod fail_notify {}
 
-    /// Models of [`Notify`](super::Notify).
+    /// Models of [`Notify`].
     pub mod notify {
         wxpay_core::open_enum! {
             /// 单位
@@ -160,7 +160,7 @@ pub mod insurance_pay {
 
             /// `/v3/papay/insurance-pay/policy-periods/contract-id/policy-period-id/…`
             ///
-            /// Also the models of [`PolicyPeriodId`](super::PolicyPeriodId).
+            /// Also the models of [`PolicyPeriodId`].
             pub mod policy_period_id {
                 /// `POST /v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}/schedule`: 保险商户预约保险自动续费API
                 ///
@@ -254,7 +254,7 @@ pub mod insurance_pay {
                     pub currency: Option<String>,
                 }
 
-                /// Models of [`Schedule`](super::Schedule).
+                /// Models of [`Schedule`].
                 pub mod schedule {
                     /// 预约扣费金额信息
                     #[derive(
@@ -351,7 +351,7 @@ pub mod insurance_pay {
             pub amount: apply::Amount,
         }
 
-        /// Models of [`Apply`](super::Apply).
+        /// Models of [`Apply`].
         pub mod apply {
             /// 扣费金额信息
             #[derive(
@@ -491,7 +491,7 @@ pub mod insurance_sign {
                     pub policy_periods: Vec<renew::PolicyPeriods>,
                 }
 
-                /// Models of [`Renew`](super::Renew).
+                /// Models of [`Renew`].
                 pub mod renew {
                     /// 预计扣费金额
                     #[derive(
@@ -530,7 +530,7 @@ pub mod insurance_sign {
 
             /// `/v3/papay/insurance-sign/contracts/plan-id/out-contract-code/…`
             ///
-            /// Also the models of [`OutContractCode`](super::OutContractCode).
+            /// Also the models of [`OutContractCode`].
             pub mod out_contract_code {
                 /// `POST /v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate`: 保险商户通过商户协议号解除保险自动续费协议
                 ///
@@ -663,7 +663,7 @@ pub mod insurance_sign {
                     pub contract_termination_remark: Option<String>,
                 }
 
-                /// Models of [`Terminate`](super::Terminate).
+                /// Models of [`Terminate`].
                 pub mod terminate {
                     wxpay_core::open_enum! {
                         /// 委托代扣协议状态
@@ -1252,7 +1252,7 @@ pub mod insurance_sign {
                 pub redirect_path: String,
             }
 
-            /// Models of [`App`](super::App).
+            /// Models of [`App`].
             pub mod app {
                 /// 预计扣费金额
                 #[derive(
@@ -1352,7 +1352,7 @@ pub mod insurance_sign {
                 }
             }
 
-            /// Models of [`H5`](super::H5).
+            /// Models of [`H5`].
             pub mod h5 {
                 /// 预计扣费金额
                 #[derive(
@@ -1499,7 +1499,7 @@ pub mod insurance_sign {
                 }
             }
 
-            /// Models of [`Jsapi`](super::Jsapi).
+            /// Models of [`Jsapi`].
             pub mod jsapi {
                 /// 预计扣费金额
                 #[derive(
@@ -1634,7 +1634,7 @@ pub mod insurance_sign {
                 }
             }
 
-            /// Models of [`MiniProgram`](super::MiniProgram).
+            /// Models of [`MiniProgram`].
             pub mod mini_program {
                 /// 预计扣费金额
                 #[derive(
@@ -1869,7 +1869,7 @@ pub mod insurance_sign {
                     pub cancel_scheduled_policy_period_id: Option<i64>,
                 }
 
-                /// Models of [`Modify`](super::Modify).
+                /// Models of [`Modify`].
                 pub mod modify {
                     /// 预计扣费金额
                     #[derive(
@@ -1906,7 +1906,7 @@ pub mod insurance_sign {
                 }
             }
 
-            /// Models of [`OutContractCode`](super::OutContractCode).
+            /// Models of [`OutContractCode`].
             pub mod out_contract_code {
                 /// 扣费周期预计的扣费金额
                 #[derive(
@@ -2059,7 +2059,7 @@ pub mod pay {
                 pub amount: apply::Amount,
             }
 
-            /// Models of [`Apply`](super::Apply).
+            /// Models of [`Apply`].
             pub mod apply {
                 /// 扣费金额信息
                 #[derive(
@@ -2138,7 +2138,7 @@ pub mod pay {
 
             /// `/v3/papay/pay/partner/schedules/contract-id/…`
             ///
-            /// Also the models of [`ContractId`](super::ContractId).
+            /// Also the models of [`ContractId`].
             pub mod contract_id {
                 /// `POST /v3/papay/pay/partner/schedules/contract-id/{contract_id}/schedule`: 预约扣费API
                 ///
@@ -2234,7 +2234,7 @@ pub mod pay {
                     pub currency: Option<String>,
                 }
 
-                /// Models of [`Schedule`](super::Schedule).
+                /// Models of [`Schedule`].
                 pub mod schedule {
                     /// 预约的金额信息
                     #[derive(
@@ -2352,7 +2352,7 @@ pub mod pay {
                 pub amount: apply::Amount,
             }
 
-            /// Models of [`Apply`](super::Apply).
+            /// Models of [`Apply`].
             pub mod apply {
                 /// 扣费金额信息
                 #[derive(
@@ -2423,7 +2423,7 @@ pub mod pay {
 
         /// `/v3/papay/pay/schedules/contract-id/…`
         ///
-        /// Also the models of [`ContractId`](super::ContractId).
+        /// Also the models of [`ContractId`].
         pub mod contract_id {
             /// `POST /v3/papay/pay/schedules/contract-id/{contract_id}/schedule`: 预约扣费API
             ///
@@ -2511,7 +2511,7 @@ pub mod pay {
                 pub currency: Option<String>,
             }
 
-            /// Models of [`Schedule`](super::Schedule).
+            /// Models of [`Schedule`].
             pub mod schedule {
                 /// 预约的金额信息
                 #[derive(
@@ -2619,7 +2619,7 @@ pub mod pay {
             pub amount: apply::Amount,
         }
 
-        /// Models of [`Apply`](super::Apply).
+        /// Models of [`Apply`].
         pub mod apply {
             /// 扣费金额信息
             #[derive(
@@ -2878,7 +2878,7 @@ pub mod scheduled_deduct_sign {
                 pub redirect_path: String,
             }
 
-            /// Models of [`App`](super::App).
+            /// Models of [`App`].
             pub mod app {
                 /// 预计的扣费金额
                 #[derive(
@@ -2914,7 +2914,7 @@ pub mod scheduled_deduct_sign {
                 }
             }
 
-            /// Models of [`H5`](super::H5).
+            /// Models of [`H5`].
             pub mod h5 {
                 /// 预计的扣费金额
                 #[derive(
@@ -2962,7 +2962,7 @@ pub mod scheduled_deduct_sign {
                 }
             }
 
-            /// Models of [`Jsapi`](super::Jsapi).
+            /// Models of [`Jsapi`].
             pub mod jsapi {
                 /// 预计的扣费金额
                 #[derive(
@@ -2998,7 +2998,7 @@ pub mod scheduled_deduct_sign {
                 }
             }
 
-            /// Models of [`MiniProgram`](super::MiniProgram).
+            /// Models of [`MiniProgram`].
             pub mod mini_program {
                 /// 预计的扣费金额
                 #[derive(
@@ -3322,7 +3322,7 @@ pub mod scheduled_deduct_sign {
                     pub redirect_path: String,
                 }
 
-                /// Models of [`App`](super::App).
+                /// Models of [`App`].
                 pub mod app {
                     /// 预计的扣费金额
                     #[derive(
@@ -3358,7 +3358,7 @@ pub mod scheduled_deduct_sign {
                     }
                 }
 
-                /// Models of [`H5`](super::H5).
+                /// Models of [`H5`].
                 pub mod h5 {
                     /// 预计的扣费金额
                     #[derive(
@@ -3406,7 +3406,7 @@ pub mod scheduled_deduct_sign {
                     }
                 }
 
-                /// Models of [`Jsapi`](super::Jsapi).
+                /// Models of [`Jsapi`].
                 pub mod jsapi {
                     /// 预计的扣费金额
                     #[derive(
@@ -3442,7 +3442,7 @@ pub mod scheduled_deduct_sign {
                     }
                 }
 
-                /// Models of [`MiniProgram`](super::MiniProgram).
+                /// Models of [`MiniProgram`].
                 pub mod mini_program {
                     /// 预计的扣费金额
                     #[derive(
@@ -3642,7 +3642,7 @@ pub mod sign {
                 pub mask_wxid: Option<String>,
             }
 
-            /// Models of [`OutContractCode`](super::OutContractCode).
+            /// Models of [`OutContractCode`].
             pub mod out_contract_code {
                 wxpay_core::open_enum! {
                     /// 委托代扣协议状态
@@ -3781,7 +3781,7 @@ pub mod sign {
 
             /// `/v3/papay/sign/contracts/plan-id/out-contract-code/…`
             ///
-            /// Also the models of [`OutContractCode`](super::OutContractCode).
+            /// Also the models of [`OutContractCode`].
             pub mod out_contract_code {
                 /// `POST /v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate`: 通过商户协议号解除委托代扣签约协议API
                 ///
@@ -3966,7 +3966,7 @@ pub mod sign {
                     pub deduct_date: Option<String>,
                 }
 
-                /// Models of [`Terminate`](super::Terminate).
+                /// Models of [`Terminate`].
                 pub mod terminate {
                     /// 协议解约信息
                     #[derive(
@@ -4068,7 +4068,7 @@ pub mod sign {
             }
         }
 
-        /// Models of [`PreEntrustSign`](super::PreEntrustSign).
+        /// Models of [`PreEntrustSign`].
         pub mod pre_entrust_sign {
             wxpay_core::open_enum! {
                 /// 签约场景
@@ -4255,7 +4255,7 @@ pub mod sign {
 
                 /// `/v3/papay/sign/partner/contracts/plan-id/out-contract-code/…`
                 ///
-                /// Also the models of [`OutContractCode`](super::OutContractCode).
+                /// Also the models of [`OutContractCode`].
                 pub mod out_contract_code {
                     /// `POST /v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate`: 通过商户协议号解除委托代扣签约协议API
                     ///
@@ -4458,7 +4458,7 @@ pub mod sign {
                         pub deduct_date: Option<String>,
                     }
 
-                    /// Models of [`Terminate`](super::Terminate).
+                    /// Models of [`Terminate`].
                     pub mod terminate {
                         /// 协议解约信息
                         #[derive(

@@ -430,7 +430,7 @@ pub mod reminders {
 
     /// `/v3/parking/reminders/application/…`
     ///
-    /// Also the models of [`Application`](super::Application).
+    /// Also the models of [`Application`].
     pub mod application {
         /// `GET /v3/parking/reminders/application/query`: 查询停车场进件申请单
         ///
@@ -1001,7 +1001,7 @@ pub mod reminders {
             pub charging_rule: Option<ChargingRule>,
         }
 
-        /// Models of [`Query`](super::Query).
+        /// Models of [`Query`].
         pub mod query {
             wxpay_core::open_enum! {
                 /// 审核状态
@@ -1622,7 +1622,7 @@ pub mod reminders {
         pub mod withdraw {}
     }
 
-    /// Models of [`Applications`](super::Applications).
+    /// Models of [`Applications`].
     pub mod applications {
         wxpay_core::open_enum! {
             /// 审核状态
@@ -2223,7 +2223,7 @@ pub mod reminders {
         }
     }
 
-    /// Models of [`Entry`](super::Entry).
+    /// Models of [`Entry`].
     pub mod entry {
         wxpay_core::open_enum! {
             /// 车牌颜色
@@ -2284,7 +2284,7 @@ pub mod reminders {
         }
     }
 
-    /// Models of [`Exit`](super::Exit).
+    /// Models of [`Exit`].
     pub mod exit {
         wxpay_core::open_enum! {
             /// 车牌颜色
@@ -2353,7 +2353,7 @@ pub mod reminders {
         }
     }
 
-    /// Models of [`ExtPayment`](super::ExtPayment).
+    /// Models of [`ExtPayment`].
     pub mod ext_payment {
         wxpay_core::open_enum! {
             /// 费用类型
@@ -2383,7 +2383,7 @@ pub mod reminders {
         }
     }
 
-    /// Models of [`ParkingFee`](super::ParkingFee).
+    /// Models of [`ParkingFee`].
     pub mod parking_fee {
         wxpay_core::open_enum! {
             /// 停车状态
@@ -2414,7 +2414,7 @@ pub mod reminders {
         }
     }
 
-    /// Models of [`ParkingLot`](super::ParkingLot).
+    /// Models of [`ParkingLot`].
     pub mod parking_lot {
         wxpay_core::open_enum! {
             /// 启用状态，停车场启用状态
@@ -2431,7 +2431,7 @@ pub mod reminders {
         }
     }
 
-    /// Models of [`Payment`](super::Payment).
+    /// Models of [`Payment`].
     pub mod payment {
         wxpay_core::open_enum! {
             /// 停车状态

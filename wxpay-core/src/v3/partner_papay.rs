@@ -75,7 +75,7 @@ pub mod contracts {
     /// `fail_notify`
     pub mod fail_notify {}
 
-    /// Models of [`Notify`](super::Notify).
+    /// Models of [`Notify`].
     pub mod notify {
         /// 扣费持续时间
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

@@ -101,7 +101,7 @@ pub struct BatchesResponse {
 
 /// `/v3/partner-transfer/batches/…`
 ///
-/// Also the models of [`Batches`](super::Batches).
+/// Also the models of [`Batches`].
 pub mod batches {
     /// `GET /v3/partner-transfer/batches/batch-id/{batch_id}`: 微信支付批次单号查询批次单API
     ///
@@ -471,7 +471,7 @@ pub mod batches {
 
     /// `/v3/partner-transfer/batches/batch-id/…`
     ///
-    /// Also the models of [`BatchId`](super::BatchId).
+    /// Also the models of [`BatchId`].
     pub mod batch_id {
         wxpay_core::open_enum! {
             /// 明细状态
@@ -651,7 +651,7 @@ pub mod batches {
 
     /// `/v3/partner-transfer/batches/out-batch-no/…`
     ///
-    /// Also the models of [`OutBatchNo`](super::OutBatchNo).
+    /// Also the models of [`OutBatchNo`].
     pub mod out_batch_no {
         wxpay_core::open_enum! {
             /// 明细状态

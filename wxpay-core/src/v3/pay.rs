@@ -66,7 +66,7 @@ pub mod acquiring_bank {
             pub market_exposure_token: Option<String>,
         }
 
-        /// Models of [`Exposure`](super::Exposure).
+        /// Models of [`Exposure`].
         pub mod exposure {
             /// 支付者
             #[derive(
@@ -132,7 +132,7 @@ pub mod instal {
         pub recommend_exposure: bool,
     }
 
-    /// Models of [`Exposure`](super::Exposure).
+    /// Models of [`Exposure`].
     pub mod exposure {
         wxpay_core::open_enum! {
             /// 用户ID的类型
@@ -188,7 +188,7 @@ pub mod instal {
             pub recommend_exposure: bool,
         }
 
-        /// Models of [`Exposure`](super::Exposure).
+        /// Models of [`Exposure`].
         pub mod exposure {
             wxpay_core::open_enum! {
                 /// 用户ID的类型
@@ -987,7 +987,7 @@ pub mod partner {
             pub prepay_id: String,
         }
 
-        /// Models of [`App`](super::App).
+        /// Models of [`App`].
         pub mod app {
             /// 结算信息
             #[derive(
@@ -1257,7 +1257,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`Codepay`](super::Codepay).
+        /// Models of [`Codepay`].
         pub mod codepay {
             /// 支付者
             #[derive(
@@ -1512,7 +1512,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`Exposure`](super::Exposure).
+        /// Models of [`Exposure`].
         pub mod exposure {
             /// 支付者
             #[derive(
@@ -1537,7 +1537,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`H5`](super::H5).
+        /// Models of [`H5`].
         pub mod h5 {
             /// 结算信息
             #[derive(
@@ -1757,7 +1757,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`Jsapi`](super::Jsapi).
+        /// Models of [`Jsapi`].
         pub mod jsapi {
             /// 结算信息
             #[derive(
@@ -2038,7 +2038,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`Miniprogram`](super::Miniprogram).
+        /// Models of [`Miniprogram`].
         pub mod miniprogram {
             /// 订单金额
             #[derive(
@@ -2170,7 +2170,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`Native`](super::Native).
+        /// Models of [`Native`].
         pub mod native {
             /// 结算信息
             #[derive(
@@ -2462,7 +2462,7 @@ pub mod partner {
             pub mod reverse {}
         }
 
-        /// Models of [`Scannedpos`](super::Scannedpos).
+        /// Models of [`Scannedpos`].
         pub mod scannedpos {
             /// 订单金额
             #[derive(
@@ -3132,7 +3132,7 @@ pub mod transactions {
         pub code_url: String,
     }
 
-    /// Models of [`App`](super::App).
+    /// Models of [`App`].
     pub mod app {
         /// 订单金额
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -3378,7 +3378,7 @@ pub mod transactions {
         }
     }
 
-    /// Models of [`Codepay`](super::Codepay).
+    /// Models of [`Codepay`].
     pub mod codepay {
         /// 支付者
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -3606,7 +3606,7 @@ pub mod transactions {
         }
     }
 
-    /// Models of [`Exposure`](super::Exposure).
+    /// Models of [`Exposure`].
     pub mod exposure {
         /// 支付者
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -3624,7 +3624,7 @@ pub mod transactions {
         }
     }
 
-    /// Models of [`H5`](super::H5).
+    /// Models of [`H5`].
     pub mod h5 {
         /// 订单金额
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -3824,7 +3824,7 @@ pub mod transactions {
         }
     }
 
-    /// Models of [`Jsapi`](super::Jsapi).
+    /// Models of [`Jsapi`].
     pub mod jsapi {
         /// 订单金额
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -4075,7 +4075,7 @@ pub mod transactions {
         }
     }
 
-    /// Models of [`Native`](super::Native).
+    /// Models of [`Native`].
     pub mod native {
         /// 订单金额
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

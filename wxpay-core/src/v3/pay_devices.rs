@@ -39,7 +39,7 @@ pub struct OpenScenarioSpeakerResponse {
 
 /// `/v3/pay-devices/open-scenario-speaker/…`
 ///
-/// Also the models of [`OpenScenarioSpeaker`](super::OpenScenarioSpeaker).
+/// Also the models of [`OpenScenarioSpeaker`].
 pub mod open_scenario_speaker {
     /// `POST /v3/pay-devices/open-scenario-speaker/{device_sn}/bind`: 绑定音箱设备码牌
     ///
@@ -164,7 +164,7 @@ pub mod open_scenario_speaker {
         }
     }
 
-    /// Models of [`Bind`](super::Bind).
+    /// Models of [`Bind`].
     pub mod bind {
         wxpay_core::open_enum! {
             /// 绑定状态
@@ -177,7 +177,7 @@ pub mod open_scenario_speaker {
         }
     }
 
-    /// Models of [`Prebind`](super::Prebind).
+    /// Models of [`Prebind`].
     pub mod prebind {
         wxpay_core::open_enum! {
             /// 绑定状态
@@ -190,7 +190,7 @@ pub mod open_scenario_speaker {
         }
     }
 
-    /// Models of [`Unbind`](super::Unbind).
+    /// Models of [`Unbind`].
     pub mod unbind {
         wxpay_core::open_enum! {
             /// 绑定状态
@@ -347,7 +347,7 @@ pub mod printers {
         pub table_list: Option<Vec<post_print_orders::TableList>>,
     }
 
-    /// Models of [`GetPrintOrders`](super::GetPrintOrders).
+    /// Models of [`GetPrintOrders`].
     pub mod get_print_orders {
         wxpay_core::open_enum! {
             /// 打印状态
@@ -394,7 +394,7 @@ pub mod printers {
         }
     }
 
-    /// Models of [`PostPrintOrders`](super::PostPrintOrders).
+    /// Models of [`PostPrintOrders`].
     pub mod post_print_orders {
         /// `VariableList`.
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

@@ -561,7 +561,7 @@ pub mod authentications {
         pub expires_in: i64,
     }
 
-    /// Models of [`PreOrder`](super::PreOrder).
+    /// Models of [`PreOrder`].
     pub mod pre_order {
         wxpay_core::open_enum! {
             /// 核身类型
@@ -576,7 +576,7 @@ pub mod authentications {
         }
     }
 
-    /// Models of [`PreOrderWithAuth`](super::PreOrderWithAuth).
+    /// Models of [`PreOrderWithAuth`].
     pub mod pre_order_with_auth {
         wxpay_core::open_enum! {
             /// 用工类型
@@ -604,7 +604,7 @@ pub mod authentications {
     }
 }
 
-/// Models of [`GetAuthentications`](super::GetAuthentications).
+/// Models of [`GetAuthentications`].
 pub mod get_authentications {
     wxpay_core::open_enum! {
         /// 核身渠道
@@ -674,7 +674,7 @@ pub mod get_authentications {
     }
 }
 
-/// Models of [`GetAuthenticationsByAuthenticateNumber`](super::GetAuthenticationsByAuthenticateNumber).
+/// Models of [`GetAuthenticationsByAuthenticateNumber`].
 pub mod get_authentications_by_authenticate_number {
     wxpay_core::open_enum! {
         /// 核身状态
@@ -689,7 +689,7 @@ pub mod get_authentications_by_authenticate_number {
     }
 }
 
-/// Models of [`Relations`](super::Relations).
+/// Models of [`Relations`].
 pub mod relations {
     wxpay_core::open_enum! {
         /// 授权状态
@@ -704,7 +704,7 @@ pub mod relations {
     }
 }
 
-/// Models of [`Tokens`](super::Tokens).
+/// Models of [`Tokens`].
 pub mod tokens {
     wxpay_core::open_enum! {
         /// 用工类型
@@ -719,7 +719,7 @@ pub mod tokens {
     }
 }
 
-/// Models of [`TransferBatches`](super::TransferBatches).
+/// Models of [`TransferBatches`].
 pub mod transfer_batches {
     /// `TransferDetailList`.
     #[derive(
@@ -901,7 +901,7 @@ pub mod wesure {
     /// `insurance`
     pub mod insurance {}
 
-    /// Models of [`TokenValidations`](super::TokenValidations).
+    /// Models of [`TokenValidations`].
     pub mod token_validations {
         wxpay_core::open_enum! {
             /// 核身类型

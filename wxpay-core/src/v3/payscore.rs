@@ -1382,7 +1382,7 @@ pub mod acquiringbank {
         pub shopping_info: Option<servicepayondeliveryorder::ResponseShoppingInfo>,
     }
 
-    /// Models of [`GetServiceorder`](super::GetServiceorder).
+    /// Models of [`GetServiceorder`].
     pub mod get_serviceorder {
         /// `PostPayments`.
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -1765,7 +1765,7 @@ pub mod acquiringbank {
         }
     }
 
-    /// Models of [`PostServiceorder`](super::PostServiceorder).
+    /// Models of [`PostServiceorder`].
     pub mod post_serviceorder {
         /// `PostPayments`.
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -2152,7 +2152,7 @@ pub mod acquiringbank {
         /// `cancel`
         pub mod cancel {}
 
-        /// Models of [`Complete`](super::Complete).
+        /// Models of [`Complete`].
         pub mod complete {
             /// `PostPayments`.
             #[derive(
@@ -2251,7 +2251,7 @@ pub mod acquiringbank {
         /// `deduction`
         pub mod deduction {}
 
-        /// Models of [`Modify`](super::Modify).
+        /// Models of [`Modify`].
         pub mod modify {
             /// `PostPayments`.
             #[derive(
@@ -2307,7 +2307,7 @@ pub mod acquiringbank {
         /// `registerdeductinfo`
         pub mod registerdeductinfo {}
 
-        /// Models of [`Sync`](super::Sync).
+        /// Models of [`Sync`].
         pub mod sync {
             /// 内容信息详情
             #[derive(
@@ -2322,7 +2322,7 @@ pub mod acquiringbank {
         }
     }
 
-    /// Models of [`Servicepayondeliveryorder`](super::Servicepayondeliveryorder).
+    /// Models of [`Servicepayondeliveryorder`].
     pub mod servicepayondeliveryorder {
         /// 后付费项目
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -2610,7 +2610,7 @@ pub mod acquiringbank {
     }
 }
 
-/// Models of [`GetPayafterOrders`](super::GetPayafterOrders).
+/// Models of [`GetPayafterOrders`].
 pub mod get_payafter_orders {
     wxpay_core::open_enum! {
         /// `State`.
@@ -2674,7 +2674,7 @@ pub mod get_payafter_orders {
     }
 }
 
-/// Models of [`GetServiceorder`](super::GetServiceorder).
+/// Models of [`GetServiceorder`].
 pub mod get_serviceorder {
     wxpay_core::open_enum! {
         /// 服务订单状态
@@ -3015,7 +3015,7 @@ pub mod get_serviceorder {
     }
 }
 
-/// Models of [`GetSmartretailOrders`](super::GetSmartretailOrders).
+/// Models of [`GetSmartretailOrders`].
 pub mod get_smartretail_orders {
     wxpay_core::open_enum! {
         /// `State`.
@@ -3079,7 +3079,7 @@ pub mod get_smartretail_orders {
     }
 }
 
-/// Models of [`MerchantBill`](super::MerchantBill).
+/// Models of [`MerchantBill`].
 pub mod merchant_bill {
     /// `DownloadBillList`.
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -3392,7 +3392,7 @@ pub mod oversea {
             pub package: Option<String>,
         }
 
-        /// Models of [`GetServiceorder`](super::GetServiceorder).
+        /// Models of [`GetServiceorder`].
         pub mod get_serviceorder {
             wxpay_core::open_enum! {
                 /// 服务订单状态
@@ -3733,7 +3733,7 @@ pub mod oversea {
             }
         }
 
-        /// Models of [`PostServiceorder`](super::PostServiceorder).
+        /// Models of [`PostServiceorder`].
         pub mod post_serviceorder {
             /// `PostPayments`.
             #[derive(
@@ -4022,7 +4022,7 @@ pub mod oversea {
             /// `cancel`
             pub mod cancel {}
 
-            /// Models of [`Complete`](super::Complete).
+            /// Models of [`Complete`].
             pub mod complete {
                 /// `PostPayments`.
                 #[derive(
@@ -4121,7 +4121,7 @@ pub mod oversea {
                 }
             }
 
-            /// Models of [`Sync`](super::Sync).
+            /// Models of [`Sync`].
             pub mod sync {
                 wxpay_core::open_enum! {
                     /// 场景类型
@@ -4758,7 +4758,7 @@ pub mod partner {
     /// `get_service_account_applications`
     pub mod get_service_account_applications {}
 
-    /// Models of [`GetServiceorder`](super::GetServiceorder).
+    /// Models of [`GetServiceorder`].
     pub mod get_serviceorder {
         wxpay_core::open_enum! {
             /// 服务订单状态
@@ -5506,7 +5506,7 @@ pub mod partner {
             pub reason: String,
         }
 
-        /// Models of [`ApplyForScene`](super::ApplyForScene).
+        /// Models of [`ApplyForScene`].
         pub mod apply_for_scene {
             /// 微信支付交易中授权附带的参数
             #[derive(
@@ -5524,7 +5524,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`AssessUserRiskLevel`](super::AssessUserRiskLevel).
+        /// Models of [`AssessUserRiskLevel`].
         pub mod assess_user_risk_level {
             /// `Goods`.
             #[derive(
@@ -5604,7 +5604,7 @@ pub mod partner {
     /// `post_service_account_applications`
     pub mod post_service_account_applications {}
 
-    /// Models of [`PostServiceorder`](super::PostServiceorder).
+    /// Models of [`PostServiceorder`].
     pub mod post_serviceorder {
         /// `PostPayments`.
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -6117,7 +6117,7 @@ pub mod partner {
         /// `cancel`
         pub mod cancel {}
 
-        /// Models of [`Complete`](super::Complete).
+        /// Models of [`Complete`].
         pub mod complete {
             /// `PostPayments`.
             #[derive(
@@ -6236,7 +6236,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`DirectComplete`](super::DirectComplete).
+        /// Models of [`DirectComplete`].
         pub mod direct_complete {
             /// `PostPayments`.
             #[derive(
@@ -6333,7 +6333,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`Modify`](super::Modify).
+        /// Models of [`Modify`].
         pub mod modify {
             /// `PostPayments`.
             #[derive(
@@ -6412,7 +6412,7 @@ pub mod partner {
         /// `pay`
         pub mod pay {}
 
-        /// Models of [`SendPendingmessage`](super::SendPendingmessage).
+        /// Models of [`SendPendingmessage`].
         pub mod send_pendingmessage {
             /// `PostPayments`.
             #[derive(
@@ -6469,7 +6469,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`SendPrepaidmessage`](super::SendPrepaidmessage).
+        /// Models of [`SendPrepaidmessage`].
         pub mod send_prepaidmessage {
             /// `PostPayments`.
             #[derive(
@@ -6526,7 +6526,7 @@ pub mod partner {
             }
         }
 
-        /// Models of [`Sync`](super::Sync).
+        /// Models of [`Sync`].
         pub mod sync {
             /// 内容信息详情
             #[derive(
@@ -6551,7 +6551,7 @@ pub mod partner {
         }
     }
 
-    /// Models of [`Servicepayondeliveryorder`](super::Servicepayondeliveryorder).
+    /// Models of [`Servicepayondeliveryorder`].
     pub mod servicepayondeliveryorder {
         /// 后付费项目
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -6902,7 +6902,7 @@ pub mod partner {
             pub quotas: Vec<service_id::Quotas>,
         }
 
-        /// Models of [`ServiceId`](super::ServiceId).
+        /// Models of [`ServiceId`].
         pub mod service_id {
             /// `Quotas`.
             #[derive(
@@ -7094,7 +7094,7 @@ pub mod payafter_orders {
     /// `cancel`
     pub mod cancel {}
 
-    /// Models of [`Complete`](super::Complete).
+    /// Models of [`Complete`].
     pub mod complete {
         /// `Fees`.
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -7132,7 +7132,7 @@ pub mod payafter_orders {
         }
     }
 
-    /// Models of [`Sync`](super::Sync).
+    /// Models of [`Sync`].
     pub mod sync {
         wxpay_core::open_enum! {
             /// 场景类型
@@ -7421,7 +7421,7 @@ pub mod permissions {
         pub risk_level_version: Option<i64>,
     }
 
-    /// Models of [`AssessUserRiskLevel`](super::AssessUserRiskLevel).
+    /// Models of [`AssessUserRiskLevel`].
     pub mod assess_user_risk_level {
         /// `Goods`.
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -7455,7 +7455,7 @@ pub mod permissions {
 
     /// `/v3/payscore/permissions/authorization-code/…`
     ///
-    /// Also the models of [`AuthorizationCode`](super::AuthorizationCode).
+    /// Also the models of [`AuthorizationCode`].
     pub mod authorization_code {
         /// `POST /v3/payscore/permissions/authorization-code/{authorization_code}/terminate`: 解除用户授权关系（授权协议号）API
         ///
@@ -7502,7 +7502,7 @@ pub mod permissions {
 
     /// `/v3/payscore/permissions/openid/…`
     ///
-    /// Also the models of [`Openid`](super::Openid).
+    /// Also the models of [`Openid`].
     pub mod openid {
         /// `POST /v3/payscore/permissions/openid/{openid}/terminate`: 解除用户授权关系（openid）API
         ///
@@ -7790,7 +7790,7 @@ pub mod plan {
 
         /// `/v3/payscore/plan/partner/payscore-plans/…`
         ///
-        /// Also the models of [`PayscorePlans`](super::PayscorePlans).
+        /// Also the models of [`PayscorePlans`].
         pub mod payscore_plans {
             /// `GET /v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}`: 查询支付分计划
             ///
@@ -7940,7 +7940,7 @@ pub mod plan {
 
             /// `/v3/payscore/plan/partner/payscore-plans/merchant-plan-no/…`
             ///
-            /// Also the models of [`MerchantPlanNo`](super::MerchantPlanNo).
+            /// Also the models of [`MerchantPlanNo`].
             pub mod merchant_plan_no {
                 /// `POST /v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop`: 停止支付分计划
                 ///
@@ -8064,7 +8064,7 @@ pub mod plan {
                     pub actual_price: i64,
                 }
 
-                /// Models of [`Stop`](super::Stop).
+                /// Models of [`Stop`].
                 pub mod stop {
                     /// `PlanDetailList`.
                     #[derive(
@@ -8100,7 +8100,7 @@ pub mod plan {
 
     /// `/v3/payscore/plan/payscore-plans/…`
     ///
-    /// Also the models of [`PayscorePlans`](super::PayscorePlans).
+    /// Also the models of [`PayscorePlans`].
     pub mod payscore_plans {
         /// `GET /v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}`: 查询支付分计划
         ///
@@ -8231,7 +8231,7 @@ pub mod plan {
 
         /// `/v3/payscore/plan/payscore-plans/merchant-plan-no/…`
         ///
-        /// Also the models of [`MerchantPlanNo`](super::MerchantPlanNo).
+        /// Also the models of [`MerchantPlanNo`].
         pub mod merchant_plan_no {
             /// `POST /v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop`: 停止支付分计划
             ///
@@ -8342,7 +8342,7 @@ pub mod plan {
                 pub actual_price: i64,
             }
 
-            /// Models of [`Stop`](super::Stop).
+            /// Models of [`Stop`].
             pub mod stop {
                 /// `PlanDetailList`.
                 #[derive(
@@ -8376,7 +8376,7 @@ pub mod plan {
     }
 }
 
-/// Models of [`PostPayafterOrders`](super::PostPayafterOrders).
+/// Models of [`PostPayafterOrders`].
 pub mod post_payafter_orders {
     /// `Fees`.
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -8411,7 +8411,7 @@ pub mod post_payafter_orders {
     }
 }
 
-/// Models of [`PostServiceorder`](super::PostServiceorder).
+/// Models of [`PostServiceorder`].
 pub mod post_serviceorder {
     /// `PostPayments`.
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -8666,7 +8666,7 @@ pub mod post_serviceorder {
     }
 }
 
-/// Models of [`PostSmartretailOrders`](super::PostSmartretailOrders).
+/// Models of [`PostSmartretailOrders`].
 pub mod post_smartretail_orders {
     /// `Fees`.
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -9310,7 +9310,7 @@ pub mod serviceorder {
     /// `cancel`
     pub mod cancel {}
 
-    /// Models of [`Complete`](super::Complete).
+    /// Models of [`Complete`].
     pub mod complete {
         /// `PostPayments`.
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -9473,7 +9473,7 @@ pub mod serviceorder {
         }
     }
 
-    /// Models of [`DirectComplete`](super::DirectComplete).
+    /// Models of [`DirectComplete`].
     pub mod direct_complete {
         /// 后付费项目
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -9592,7 +9592,7 @@ pub mod serviceorder {
         }
     }
 
-    /// Models of [`Modify`](super::Modify).
+    /// Models of [`Modify`].
     pub mod modify {
         /// `PostPayments`.
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -9847,7 +9847,7 @@ pub mod serviceorder {
     /// `pay`
     pub mod pay {}
 
-    /// Models of [`SendPendingmessage`](super::SendPendingmessage).
+    /// Models of [`SendPendingmessage`].
     pub mod send_pendingmessage {
         /// `PostPayments`.
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -9900,7 +9900,7 @@ pub mod serviceorder {
         }
     }
 
-    /// Models of [`SendPrepaidmessage`](super::SendPrepaidmessage).
+    /// Models of [`SendPrepaidmessage`].
     pub mod send_prepaidmessage {
         /// `PostPayments`.
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -9953,7 +9953,7 @@ pub mod serviceorder {
         }
     }
 
-    /// Models of [`Sync`](super::Sync).
+    /// Models of [`Sync`].
     pub mod sync {
         /// 内容信息详情
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -10126,7 +10126,7 @@ pub mod serviceorder {
     }
 }
 
-/// Models of [`Servicepayondeliveryorder`](super::Servicepayondeliveryorder).
+/// Models of [`Servicepayondeliveryorder`].
 pub mod servicepayondeliveryorder {
     /// 后付费项目
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -10796,7 +10796,7 @@ pub mod sign_plan {
             pub package: String,
         }
 
-        /// Models of [`Serviceorder`](super::Serviceorder).
+        /// Models of [`Serviceorder`].
         pub mod serviceorder {
             /// 服务时间
             #[derive(
@@ -10894,7 +10894,7 @@ pub mod sign_plan {
 
         /// `/v3/payscore/sign-plan/partner/user-sign-plans/…`
         ///
-        /// Also the models of [`UserSignPlans`](super::UserSignPlans).
+        /// Also the models of [`UserSignPlans`].
         pub mod user_sign_plans {
             /// `GET /v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}`: 查询用户的签约计划
             ///
@@ -11210,7 +11210,7 @@ pub mod sign_plan {
 
             /// `/v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/…`
             ///
-            /// Also the models of [`MerchantSignPlanNo`](super::MerchantSignPlanNo).
+            /// Also the models of [`MerchantSignPlanNo`].
             pub mod merchant_sign_plan_no {
                 /// `POST /v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop`: 取消用户的签约计划
                 ///
@@ -11405,7 +11405,7 @@ pub mod sign_plan {
                     pub cancel_time: Option<String>,
                 }
 
-                /// Models of [`Stop`](super::Stop).
+                /// Models of [`Stop`].
                 pub mod stop {
                     /// `SignedDetailList`.
                     #[derive(
@@ -11472,7 +11472,7 @@ pub mod sign_plan {
         }
     }
 
-    /// Models of [`Serviceorder`](super::Serviceorder).
+    /// Models of [`Serviceorder`].
     pub mod serviceorder {
         /// 服务时间
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -11560,7 +11560,7 @@ pub mod sign_plan {
 
     /// `/v3/payscore/sign-plan/user-sign-plans/…`
     ///
-    /// Also the models of [`UserSignPlans`](super::UserSignPlans).
+    /// Also the models of [`UserSignPlans`].
     pub mod user_sign_plans {
         /// `GET /v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}`: 查询用户的签约计划
         ///
@@ -11836,7 +11836,7 @@ pub mod sign_plan {
 
         /// `/v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/…`
         ///
-        /// Also the models of [`MerchantSignPlanNo`](super::MerchantSignPlanNo).
+        /// Also the models of [`MerchantSignPlanNo`].
         pub mod merchant_sign_plan_no {
             /// `POST /v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop`: 直连商户取消用户的签约计划
             ///
@@ -12013,7 +12013,7 @@ pub mod sign_plan {
                 pub cancel_time: Option<String>,
             }
 
-            /// Models of [`Stop`](super::Stop).
+            /// Models of [`Stop`].
             pub mod stop {
                 /// `SignedDetailList`.
                 #[derive(
@@ -12205,7 +12205,7 @@ pub mod smartretail_orders {
     /// `cancel`
     pub mod cancel {}
 
-    /// Models of [`Complete`](super::Complete).
+    /// Models of [`Complete`].
     pub mod complete {
         /// `Fees`.
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -12244,7 +12244,7 @@ pub mod smartretail_orders {
     }
 }
 
-/// Models of [`UserServiceState`](super::UserServiceState).
+/// Models of [`UserServiceState`].
 pub mod user_service_state {
     wxpay_core::open_enum! {
         /// 用户授权服务情况

@@ -206,7 +206,7 @@ pub mod ecommerce {
             pub close_time: Option<String>,
         }
 
-        /// Models of [`Apply`](super::Apply).
+        /// Models of [`Apply`].
         pub mod apply {
             wxpay_core::open_enum! {
                 /// 充值入账账户
@@ -270,7 +270,7 @@ pub mod ecommerce {
             }
         }
 
-        /// Models of [`OutRechargeNo`](super::OutRechargeNo).
+        /// Models of [`OutRechargeNo`].
         pub mod out_recharge_no {
             wxpay_core::open_enum! {
                 /// 充值入账账户
@@ -357,7 +357,7 @@ pub mod ecommerce {
 
     /// `/v3/platsolution/ecommerce/insurance-compensation-contracts/…`
     ///
-    /// Also the models of [`InsuranceCompensationContracts`](super::InsuranceCompensationContracts).
+    /// Also the models of [`InsuranceCompensationContracts`].
     pub mod insurance_compensation_contracts {
         /// `AgreementList`.
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -1218,7 +1218,7 @@ pub mod ecommerce {
 
         /// `/v3/platsolution/ecommerce/mch-transfer/compensate-bills/…`
         ///
-        /// Also the models of [`CompensateBills`](super::CompensateBills).
+        /// Also the models of [`CompensateBills`].
         pub mod compensate_bills {
             /// `GET /v3/platsolution/ecommerce/mch-transfer/compensate-bills/bill-id/{bill_id}`: 查询赔付结果（按微信支付赔付单号）
             ///
@@ -1503,7 +1503,7 @@ pub mod ecommerce {
                 }
             }
 
-            /// Models of [`BillId`](super::BillId).
+            /// Models of [`BillId`].
             pub mod bill_id {
                 wxpay_core::open_enum! {
                     /// 转账接收方类型
@@ -1603,7 +1603,7 @@ pub mod ecommerce {
 
             /// `/v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/…`
             ///
-            /// Also the models of [`OutBillNo`](super::OutBillNo).
+            /// Also the models of [`OutBillNo`].
             pub mod out_bill_no {
                 /// `POST /v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}/cancel`: 请求撤销赔付
                 ///
@@ -1738,7 +1738,7 @@ pub mod ecommerce {
                     pub close_reason: Option<String>,
                 }
 
-                /// Models of [`Cancel`](super::Cancel).
+                /// Models of [`Cancel`].
                 pub mod cancel {
                     wxpay_core::open_enum! {
                         /// 赔付状态
@@ -1760,7 +1760,7 @@ pub mod ecommerce {
                 }
             }
 
-            /// Models of [`PreTransfer`](super::PreTransfer).
+            /// Models of [`PreTransfer`].
             pub mod pre_transfer {
                 wxpay_core::open_enum! {
                     /// 转账接收方类型
@@ -1815,7 +1815,7 @@ pub mod ecommerce {
 
         /// `/v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/…`
         ///
-        /// Also the models of [`DepositAfterSalesCompensationBills`](super::DepositAfterSalesCompensationBills).
+        /// Also the models of [`DepositAfterSalesCompensationBills`].
         pub mod deposit_after_sales_compensation_bills {
             /// `GET /v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/bill-id/{bill_id}`: 查询保证金售后赔付结果（按微信支付赔付单号）
             ///
@@ -2090,7 +2090,7 @@ pub mod ecommerce {
                 }
             }
 
-            /// Models of [`BillId`](super::BillId).
+            /// Models of [`BillId`].
             pub mod bill_id {
                 wxpay_core::open_enum! {
                     /// 转账接收方类型
@@ -2190,7 +2190,7 @@ pub mod ecommerce {
                 }
             }
 
-            /// Models of [`OutBillNo`](super::OutBillNo).
+            /// Models of [`OutBillNo`].
             pub mod out_bill_no {
                 wxpay_core::open_enum! {
                     /// 转账接收方类型
@@ -2293,7 +2293,7 @@ pub mod ecommerce {
 
         /// `/v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills/…`
         ///
-        /// Also the models of [`DepositShippingCostCompensationBills`](super::DepositShippingCostCompensationBills).
+        /// Also the models of [`DepositShippingCostCompensationBills`].
         pub mod deposit_shipping_cost_compensation_bills {
             /// `GET /v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills/out-bill-no/{out_bill_no}`: 查询保证金售后赔付运费结果（按商户赔付单号）
             ///
@@ -2451,7 +2451,7 @@ pub mod ecommerce {
                 }
             }
 
-            /// Models of [`OutBillNo`](super::OutBillNo).
+            /// Models of [`OutBillNo`].
             pub mod out_bill_no {
                 wxpay_core::open_enum! {
                     /// 转账接收方订单类型
@@ -2552,7 +2552,7 @@ pub mod ecommerce {
             }
         }
 
-        /// Models of [`GetDepositInsurancePremiumsCompensationBills`](super::GetDepositInsurancePremiumsCompensationBills).
+        /// Models of [`GetDepositInsurancePremiumsCompensationBills`].
         pub mod get_deposit_insurance_premiums_compensation_bills {
             wxpay_core::open_enum! {
                 /// 转账接收方类型
@@ -2650,7 +2650,7 @@ pub mod ecommerce {
             }
         }
 
-        /// Models of [`GetSubMchCompensationBills`](super::GetSubMchCompensationBills).
+        /// Models of [`GetSubMchCompensationBills`].
         pub mod get_sub_mch_compensation_bills {
             wxpay_core::open_enum! {
                 /// 赔付接收方类型
@@ -2729,7 +2729,7 @@ pub mod ecommerce {
 
         /// `/v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/…`
         ///
-        /// Also the models of [`InsuranceClaimBills`](super::InsuranceClaimBills).
+        /// Also the models of [`InsuranceClaimBills`].
         pub mod insurance_claim_bills {
             /// `GET /v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/bill-id/{bill_id}`: 查询保险理赔结果（按微信支付赔付单号）
             ///
@@ -3027,7 +3027,7 @@ pub mod ecommerce {
                 }
             }
 
-            /// Models of [`BillId`](super::BillId).
+            /// Models of [`BillId`].
             pub mod bill_id {
                 wxpay_core::open_enum! {
                     /// 转账接收方类型
@@ -3129,7 +3129,7 @@ pub mod ecommerce {
 
             /// `/v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/…`
             ///
-            /// Also the models of [`OutBillNo`](super::OutBillNo).
+            /// Also the models of [`OutBillNo`].
             pub mod out_bill_no {
                 /// `POST /v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}/cancel`: 请求撤销保险理赔
                 ///
@@ -3275,7 +3275,7 @@ pub mod ecommerce {
                     pub close_reason: Option<String>,
                 }
 
-                /// Models of [`Cancel`](super::Cancel).
+                /// Models of [`Cancel`].
                 pub mod cancel {
                     wxpay_core::open_enum! {
                         /// 赔付状态
@@ -3297,7 +3297,7 @@ pub mod ecommerce {
                 }
             }
 
-            /// Models of [`PreTransfer`](super::PreTransfer).
+            /// Models of [`PreTransfer`].
             pub mod pre_transfer {
                 wxpay_core::open_enum! {
                     /// 转账接收方类型
@@ -3352,7 +3352,7 @@ pub mod ecommerce {
             }
         }
 
-        /// Models of [`PostDepositInsurancePremiumsCompensationBills`](super::PostDepositInsurancePremiumsCompensationBills).
+        /// Models of [`PostDepositInsurancePremiumsCompensationBills`].
         pub mod post_deposit_insurance_premiums_compensation_bills {
             wxpay_core::open_enum! {
                 /// 转账接收方类型
@@ -3471,7 +3471,7 @@ pub mod ecommerce {
             }
         }
 
-        /// Models of [`PostSubMchCompensationBills`](super::PostSubMchCompensationBills).
+        /// Models of [`PostSubMchCompensationBills`].
         pub mod post_sub_mch_compensation_bills {
             wxpay_core::open_enum! {
                 /// 赔付接收方类型
@@ -3543,7 +3543,7 @@ pub mod ecommerce {
 
         /// `/v3/platsolution/ecommerce/mch-transfer/transfer-bills/…`
         ///
-        /// Also the models of [`TransferBills`](super::TransferBills).
+        /// Also the models of [`TransferBills`].
         pub mod transfer_bills {
             /// `GET /v3/platsolution/ecommerce/mch-transfer/transfer-bills/bill-id/{bill_id}`: 查询保证金赔付结果（按微信支付赔付单号）
             ///
@@ -3820,7 +3820,7 @@ pub mod ecommerce {
                 }
             }
 
-            /// Models of [`BillId`](super::BillId).
+            /// Models of [`BillId`].
             pub mod bill_id {
                 wxpay_core::open_enum! {
                     /// 业务类型
@@ -3920,7 +3920,7 @@ pub mod ecommerce {
                 }
             }
 
-            /// Models of [`OutBillNo`](super::OutBillNo).
+            /// Models of [`OutBillNo`].
             pub mod out_bill_no {
                 wxpay_core::open_enum! {
                     /// 业务类型
@@ -4024,7 +4024,7 @@ pub mod ecommerce {
 
     /// `/v3/platsolution/ecommerce/recharge-employees/…`
     ///
-    /// Also the models of [`RechargeEmployees`](super::RechargeEmployees).
+    /// Also the models of [`RechargeEmployees`].
     pub mod recharge_employees {
         /// `GET /v3/platsolution/ecommerce/recharge-employees/sub-mchid/{sub_mchid}`: 查询二级商户可扫码充值员工列表
         ///
@@ -4062,7 +4062,7 @@ pub mod ecommerce {
 
         /// `/v3/platsolution/ecommerce/recharge-employees/sub-mchid/…`
         ///
-        /// Also the models of [`SubMchid`](super::SubMchid).
+        /// Also the models of [`SubMchid`].
         pub mod sub_mchid {
             wxpay_core::open_enum! {
                 /// 员工状态
@@ -4158,7 +4158,7 @@ pub mod ecommerce {
                     pub update_time: Option<String>,
                 }
 
-                /// Models of [`Delete`](super::Delete).
+                /// Models of [`Delete`].
                 pub mod delete {
                     wxpay_core::open_enum! {
                         /// 员工状态
@@ -4326,7 +4326,7 @@ pub mod ecommerce {
                 Option<Vec<out_recharge_no::AvailableRechargeChannels>>,
         }
 
-        /// Models of [`Apply`](super::Apply).
+        /// Models of [`Apply`].
         pub mod apply {
             wxpay_core::open_enum! {
                 /// 充值场景
@@ -4380,7 +4380,7 @@ pub mod ecommerce {
 
         /// `/v3/platsolution/ecommerce/recharges/out-recharge-no/…`
         ///
-        /// Also the models of [`OutRechargeNo`](super::OutRechargeNo).
+        /// Also the models of [`OutRechargeNo`].
         pub mod out_recharge_no {
             /// `POST /v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}/close`: 关闭二级商户充值
             ///
@@ -4669,7 +4669,7 @@ pub mod ecommerce {
                 }
             }
 
-            /// Models of [`Close`](super::Close).
+            /// Models of [`Close`].
             pub mod close {
                 wxpay_core::open_enum! {
                     /// 充值渠道
@@ -4980,7 +4980,7 @@ pub mod ecommerce {
             pub finish_time: Option<String>,
         }
 
-        /// Models of [`GetPrepaySettleOrders`](super::GetPrepaySettleOrders).
+        /// Models of [`GetPrepaySettleOrders`].
         pub mod get_prepay_settle_orders {
             wxpay_core::open_enum! {
                 /// 交易场景
@@ -4991,7 +4991,7 @@ pub mod ecommerce {
             }
         }
 
-        /// Models of [`PostPrepaySettleOrders`](super::PostPrepaySettleOrders).
+        /// Models of [`PostPrepaySettleOrders`].
         pub mod post_prepay_settle_orders {
             wxpay_core::open_enum! {
                 /// 交易场景
@@ -5124,7 +5124,7 @@ pub mod ecommerce {
                 pub abnormal_settle_result: Option<apply_abnormal_settle::AbnormalSettleResult>,
             }
 
-            /// Models of [`ApplyAbnormalSettle`](super::ApplyAbnormalSettle).
+            /// Models of [`ApplyAbnormalSettle`].
             pub mod apply_abnormal_settle {
                 wxpay_core::open_enum! {
                     /// 异常结算批次单处理方式
@@ -5320,7 +5320,7 @@ pub mod ecommerce {
 
         /// `/v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw/…`
         ///
-        /// Also the models of [`DayEndBalanceWithdraw`](super::DayEndBalanceWithdraw).
+        /// Also the models of [`DayEndBalanceWithdraw`].
         pub mod day_end_balance_withdraw {
             /// `GET /v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw/out-request-no/{out_request_no}`: 查询二级商户按日终余额预约提现状态
             ///
@@ -5460,7 +5460,7 @@ pub mod ecommerce {
                 }
             }
 
-            /// Models of [`OutRequestNo`](super::OutRequestNo).
+            /// Models of [`OutRequestNo`].
             pub mod out_request_no {
                 wxpay_core::open_enum! {
                     /// 单据状态
@@ -5671,7 +5671,7 @@ pub mod insurance {
                 pub limit: Option<i64>,
             }
 
-            /// Models of [`Apply`](super::Apply).
+            /// Models of [`Apply`].
             pub mod apply {
                 /// `TransferDetailList`.
                 #[derive(
@@ -5717,7 +5717,7 @@ pub mod insurance {
 
             /// `/v3/platsolution/insurance/mch-transfer/batches/batch-id/…`
             ///
-            /// Also the models of [`BatchId`](super::BatchId).
+            /// Also the models of [`BatchId`].
             pub mod batch_id {
                 wxpay_core::open_enum! {
                     /// 明细状态
@@ -5978,7 +5978,7 @@ pub mod insurance {
                         pub bank_refund_time: Option<String>,
                     }
 
-                    /// Models of [`DetailId`](super::DetailId).
+                    /// Models of [`DetailId`].
                     pub mod detail_id {
                         wxpay_core::open_enum! {
                             /// 明细状态
@@ -6167,7 +6167,7 @@ pub mod insurance {
 
                     /// `/v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/out-detail-no/…`
                     ///
-                    /// Also the models of [`OutDetailNo`](super::OutDetailNo).
+                    /// Also the models of [`OutDetailNo`].
                     pub mod out_detail_no {
                         /// `POST /v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply`: 申请商家转账明细电子回单
                         ///
@@ -6224,7 +6224,7 @@ pub mod insurance {
                             }
                         }
 
-                        /// Models of [`Apply`](super::Apply).
+                        /// Models of [`Apply`].
                         pub mod apply {
                             wxpay_core::open_enum! {
                                 /// 电子回单状态
@@ -6242,7 +6242,7 @@ pub mod insurance {
 
             /// `/v3/platsolution/insurance/mch-transfer/batches/out-batch-no/…`
             ///
-            /// Also the models of [`OutBatchNo`](super::OutBatchNo).
+            /// Also the models of [`OutBatchNo`].
             pub mod out_batch_no {
                 wxpay_core::open_enum! {
                     /// 明细状态
@@ -6503,7 +6503,7 @@ pub mod insurance {
                         pub bank_refund_time: Option<String>,
                     }
 
-                    /// Models of [`OutDetailNo`](super::OutDetailNo).
+                    /// Models of [`OutDetailNo`].
                     pub mod out_detail_no {
                         wxpay_core::open_enum! {
                             /// 明细状态
@@ -6678,7 +6678,7 @@ pub mod insurance {
 
                 /// `/v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/…`
                 ///
-                /// Also the models of [`OutBatchNo`](super::OutBatchNo).
+                /// Also the models of [`OutBatchNo`].
                 pub mod out_batch_no {
                     /// `POST /v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply`: 申请商家转账批次电子回单
                     ///
@@ -6725,7 +6725,7 @@ pub mod insurance {
                         }
                     }
 
-                    /// Models of [`Apply`](super::Apply).
+                    /// Models of [`Apply`].
                     pub mod apply {
                         wxpay_core::open_enum! {
                             /// 电子回单状态
@@ -7041,7 +7041,7 @@ pub mod insurance {
                 pub close_info: Option<reservation_id::CloseInfo>,
             }
 
-            /// Models of [`Apply`](super::Apply).
+            /// Models of [`Apply`].
             pub mod apply {
                 /// 保险保单报备信息
                 #[derive(
@@ -7097,7 +7097,7 @@ pub mod insurance {
 
             /// `/v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/…`
             ///
-            /// Also the models of [`OutReservationNo`](super::OutReservationNo).
+            /// Also the models of [`OutReservationNo`].
             pub mod out_reservation_no {
                 /// `POST /v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close`: 关闭预约商家转账记录
                 ///
@@ -7237,7 +7237,7 @@ pub mod insurance {
                     pub close_reason: CloseReason,
                 }
 
-                /// Models of [`Close`](super::Close).
+                /// Models of [`Close`].
                 pub mod close {
                     wxpay_core::open_enum! {
                         /// 预约记录状态
@@ -7286,7 +7286,7 @@ pub mod insurance {
                 }
             }
 
-            /// Models of [`ReservationId`](super::ReservationId).
+            /// Models of [`ReservationId`].
             pub mod reservation_id {
                 wxpay_core::open_enum! {
                     /// 预约记录状态
@@ -7518,7 +7518,7 @@ pub mod mch_transfer {
             pub limit: Option<i64>,
         }
 
-        /// Models of [`Apply`](super::Apply).
+        /// Models of [`Apply`].
         pub mod apply {
             /// `TransferDetailList`.
             #[derive(
@@ -7550,7 +7550,7 @@ pub mod mch_transfer {
 
         /// `/v3/platsolution/mch-transfer/batches/batch-id/…`
         ///
-        /// Also the models of [`BatchId`](super::BatchId).
+        /// Also the models of [`BatchId`].
         pub mod batch_id {
             wxpay_core::open_enum! {
                 /// 明细状态
@@ -7910,7 +7910,7 @@ pub mod mch_transfer {
 
         /// `/v3/platsolution/mch-transfer/batches/out-batch-no/…`
         ///
-        /// Also the models of [`OutBatchNo`](super::OutBatchNo).
+        /// Also the models of [`OutBatchNo`].
         pub mod out_batch_no {
             wxpay_core::open_enum! {
                 /// 明细状态
@@ -8554,7 +8554,7 @@ pub mod mch_transfer {
             pub close_info: Option<reservation_id::CloseInfo>,
         }
 
-        /// Models of [`Apply`](super::Apply).
+        /// Models of [`Apply`].
         pub mod apply {
             /// 保险保单报备信息
             #[derive(
@@ -8610,7 +8610,7 @@ pub mod mch_transfer {
 
         /// `/v3/platsolution/mch-transfer/reservation/out-reservation-no/…`
         ///
-        /// Also the models of [`OutReservationNo`](super::OutReservationNo).
+        /// Also the models of [`OutReservationNo`].
         pub mod out_reservation_no {
             /// `POST /v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close`: 关闭预约商家转账记录
             ///
@@ -8724,7 +8724,7 @@ pub mod mch_transfer {
                 pub close_reason: String,
             }
 
-            /// Models of [`Close`](super::Close).
+            /// Models of [`Close`].
             pub mod close {
                 /// 预约记录的关闭信息
                 #[derive(
@@ -8743,7 +8743,7 @@ pub mod mch_transfer {
             }
         }
 
-        /// Models of [`ReservationId`](super::ReservationId).
+        /// Models of [`ReservationId`].
         pub mod reservation_id {
             /// 预约记录的关闭信息
             #[derive(

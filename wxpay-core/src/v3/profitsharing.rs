@@ -369,7 +369,7 @@ pub struct PostReturnOrdersResponse {
     pub finish_time: String,
 }
 
-/// Models of [`Bills`](super::Bills).
+/// Models of [`Bills`].
 pub mod bills {
     wxpay_core::open_enum! {
         /// 哈希类型
@@ -380,7 +380,7 @@ pub mod bills {
     }
 }
 
-/// Models of [`GetOrders`](super::GetOrders).
+/// Models of [`GetOrders`].
 pub mod get_orders {
     wxpay_core::open_enum! {
         /// 分账单状态
@@ -474,7 +474,7 @@ pub mod get_orders {
     }
 }
 
-/// Models of [`GetReturnOrders`](super::GetReturnOrders).
+/// Models of [`GetReturnOrders`].
 pub mod get_return_orders {
     wxpay_core::open_enum! {
         /// 回退结果
@@ -565,7 +565,7 @@ pub mod orders {
         pub receivers: Option<Vec<unfreeze::Receivers>>,
     }
 
-    /// Models of [`Unfreeze`](super::Unfreeze).
+    /// Models of [`Unfreeze`].
     pub mod unfreeze {
         wxpay_core::open_enum! {
             /// 分账单状态
@@ -657,7 +657,7 @@ pub mod orders {
     }
 }
 
-/// Models of [`PostOrders`](super::PostOrders).
+/// Models of [`PostOrders`].
 pub mod post_orders {
     wxpay_core::open_enum! {
         /// 分账接收方类型
@@ -803,7 +803,7 @@ pub mod post_orders {
     }
 }
 
-/// Models of [`PostReturnOrders`](super::PostReturnOrders).
+/// Models of [`PostReturnOrders`].
 pub mod post_return_orders {
     wxpay_core::open_enum! {
         /// 回退结果
@@ -978,7 +978,7 @@ pub mod receivers {
         pub account: String,
     }
 
-    /// Models of [`Add`](super::Add).
+    /// Models of [`Add`].
     pub mod add {
         wxpay_core::open_enum! {
             /// 分账接收方类型
@@ -1021,7 +1021,7 @@ pub mod receivers {
         }
     }
 
-    /// Models of [`Delete`](super::Delete).
+    /// Models of [`Delete`].
     pub mod delete {
         wxpay_core::open_enum! {
             /// 分账接收方类型

@@ -135,7 +135,7 @@ pub struct TransactionsResponse {
 
 /// `/v3/qrcode/transactions/…`
 ///
-/// Also the models of [`Transactions`](super::Transactions).
+/// Also the models of [`Transactions`].
 pub mod transactions {
     /// `GET /v3/qrcode/transactions/out-trade-no/{out_trade_no}`: 查询订单
     ///
@@ -386,7 +386,7 @@ pub mod transactions {
         pub currency: Option<String>,
     }
 
-    /// Models of [`OutTradeNo`](super::OutTradeNo).
+    /// Models of [`OutTradeNo`].
     pub mod out_trade_no {
         wxpay_core::open_enum! {
             /// 交易状态
@@ -562,7 +562,7 @@ pub mod user_services {
         pub block_reason: Option<String>,
     }
 
-    /// Models of [`ContractId`](super::ContractId).
+    /// Models of [`ContractId`].
     pub mod contract_id {
         wxpay_core::open_enum! {
             /// `UserServiceState`.

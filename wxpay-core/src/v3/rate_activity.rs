@@ -41,7 +41,7 @@ pub struct ApplicationsResponse {
 
 /// `/v3/rate-activity/applications/…`
 ///
-/// Also the models of [`Applications`](super::Applications).
+/// Also the models of [`Applications`].
 pub mod applications {
     /// `GET /v3/rate-activity/applications/id/{application_id}`: 根据申请单ID查询申请单结果API
     ///
@@ -162,7 +162,7 @@ pub mod applications {
     /// `get_id`
     pub mod get_id {}
 
-    /// Models of [`PatchId`](super::PatchId).
+    /// Models of [`PatchId`].
     pub mod patch_id {
         /// `ActivityApplyInformation`.
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

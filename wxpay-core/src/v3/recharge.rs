@@ -115,7 +115,7 @@ pub mod bank_transfer_recharges {
         pub close_time: Option<String>,
     }
 
-    /// Models of [`Apply`](super::Apply).
+    /// Models of [`Apply`].
     pub mod apply {
         wxpay_core::open_enum! {
             /// 充值场景
@@ -183,7 +183,7 @@ pub mod bank_transfer_recharges {
         }
     }
 
-    /// Models of [`OutRechargeNo`](super::OutRechargeNo).
+    /// Models of [`OutRechargeNo`].
     pub mod out_recharge_no {
         wxpay_core::open_enum! {
             /// 充值入账账户

@@ -119,7 +119,7 @@ pub mod combine_transactions {
 
         /// `/v3/repayment/combine-transactions/partner/out-trade-no/…`
         ///
-        /// Also the models of [`OutTradeNo`](super::OutTradeNo).
+        /// Also the models of [`OutTradeNo`].
         pub mod out_trade_no {
             /// `POST /v3/repayment/combine-transactions/partner/out-trade-no/{combine_out_trade_no}/close`: 商户关单
             ///
@@ -247,7 +247,7 @@ pub mod combine_transactions {
                 pub amount: Option<Amount>,
             }
 
-            /// Models of [`Close`](super::Close).
+            /// Models of [`Close`].
             pub mod close {
                 /// `SubOrders`.
                 #[derive(
@@ -271,7 +271,7 @@ pub mod combine_transactions {
             }
         }
 
-        /// Models of [`Prepay`](super::Prepay).
+        /// Models of [`Prepay`].
         pub mod prepay {
             /// 订单金额
             #[derive(

@@ -191,7 +191,7 @@ pub struct PostGuidesResponse {
     pub guide_id: String,
 }
 
-/// Models of [`GetGuides`](super::GetGuides).
+/// Models of [`GetGuides`].
 pub mod get_guides {
     /// 服务人员信息
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

@@ -356,7 +356,7 @@ pub mod attendance {
 
 /// `/v3/taxi-invoice/cards/…`
 ///
-/// Also the models of [`Cards`](super::Cards).
+/// Also the models of [`Cards`].
 pub mod cards {
     /// `POST /v3/taxi-invoice/cards/upload-file`: 上传出租车电子发票文件
     ///
@@ -710,7 +710,7 @@ pub mod driver {
         pub region_id: i64,
     }
 
-    /// Models of [`UpdateDriver`](super::UpdateDriver).
+    /// Models of [`UpdateDriver`].
     pub mod update_driver {
         /// 司机头像摘要
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -750,7 +750,7 @@ pub mod driver {
     }
 }
 
-/// Models of [`Drivers`](super::Drivers).
+/// Models of [`Drivers`].
 pub mod drivers {
     /// 司机照片摘要
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -864,7 +864,7 @@ pub mod taxi {
         pub region_id: i64,
     }
 
-    /// Models of [`UpdateTaxi`](super::UpdateTaxi).
+    /// Models of [`UpdateTaxi`].
     pub mod update_taxi {
         wxpay_core::open_enum! {
             /// 出租车状态
@@ -1031,7 +1031,7 @@ pub mod user_taxi_order {
     pub mod find_by_token {}
 }
 
-/// Models of [`UserTaxiOrders`](super::UserTaxiOrders).
+/// Models of [`UserTaxiOrders`].
 pub mod user_taxi_orders {
     /// `Data`.
     #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

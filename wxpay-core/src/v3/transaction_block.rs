@@ -105,7 +105,7 @@ pub struct TransactionBlockSubmissionsResponse {
 
 /// `/v3/transaction-block/transaction-block-records/…`
 ///
-/// Also the models of [`TransactionBlockRecords`](super::TransactionBlockRecords).
+/// Also the models of [`TransactionBlockRecords`].
 pub mod transaction_block_records {
     /// `GET /v3/transaction-block/transaction-block-records/sub-mchid/{sub_mchid}`: 分页查询子商户名下的交易拦截记录
     ///
@@ -174,7 +174,7 @@ pub mod transaction_block_records {
         }
     }
 
-    /// Models of [`SubMchid`](super::SubMchid).
+    /// Models of [`SubMchid`].
     pub mod sub_mchid {
         wxpay_core::open_enum! {
             /// 拦截笔数
@@ -239,7 +239,7 @@ pub mod transaction_block_records {
 
 /// `/v3/transaction-block/transaction-block-submissions/…`
 ///
-/// Also the models of [`TransactionBlockSubmissions`](super::TransactionBlockSubmissions).
+/// Also the models of [`TransactionBlockSubmissions`].
 pub mod transaction_block_submissions {
     /// `POST /v3/transaction-block/transaction-block-submissions/sub-mchid/{sub_mchid}`: 发起交易拦截申诉
     ///
@@ -308,7 +308,7 @@ pub mod transaction_block_submissions {
         }
     }
 
-    /// Models of [`SubMchid`](super::SubMchid).
+    /// Models of [`SubMchid`].
     pub mod sub_mchid {
         wxpay_core::open_enum! {
             /// 审核结果

@@ -216,7 +216,7 @@ pub mod batches {
 
     /// `/v3/transfer/batches/batch-id/…`
     ///
-    /// Also the models of [`BatchId`](super::BatchId).
+    /// Also the models of [`BatchId`].
     pub mod batch_id {
         /// 转账批次单
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -413,7 +413,7 @@ pub mod batches {
 
     /// `/v3/transfer/batches/out-batch-no/…`
     ///
-    /// Also the models of [`OutBatchNo`](super::OutBatchNo).
+    /// Also the models of [`OutBatchNo`].
     pub mod out_batch_no {
         /// 转账批次单
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

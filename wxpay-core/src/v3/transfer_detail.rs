@@ -134,7 +134,7 @@ pub struct PostElectronicReceiptsResponse {
     pub download_url: Option<String>,
 }
 
-/// Models of [`GetElectronicReceipts`](super::GetElectronicReceipts).
+/// Models of [`GetElectronicReceipts`].
 pub mod get_electronic_receipts {
     wxpay_core::open_enum! {
         /// 受理类型
@@ -149,7 +149,7 @@ pub mod get_electronic_receipts {
     }
 }
 
-/// Models of [`PostElectronicReceipts`](super::PostElectronicReceipts).
+/// Models of [`PostElectronicReceipts`].
 pub mod post_electronic_receipts {
     wxpay_core::open_enum! {
         /// 受理类型

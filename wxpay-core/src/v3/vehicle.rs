@@ -147,7 +147,7 @@ pub mod etc {
     /// `contracts`
     pub mod contracts {}
 
-    /// Models of [`Preopen`](super::Preopen).
+    /// Models of [`Preopen`].
     pub mod preopen {
         /// 实名信息
         #[derive(
@@ -491,7 +491,7 @@ pub mod etc {
             pub promotion_detail: Option<Vec<out_trade_no::PromotionDetail>>,
         }
 
-        /// Models of [`Highway`](super::Highway).
+        /// Models of [`Highway`].
         pub mod highway {
             /// 高速场景信息
             #[derive(
@@ -684,7 +684,7 @@ pub mod etc {
             }
         }
 
-        /// Models of [`Id`](super::Id).
+        /// Models of [`Id`].
         pub mod id {
             /// 支付者
             #[derive(
@@ -797,7 +797,7 @@ pub mod etc {
             }
         }
 
-        /// Models of [`OutTradeNo`](super::OutTradeNo).
+        /// Models of [`OutTradeNo`].
         pub mod out_trade_no {
             /// 支付者
             #[derive(
@@ -1078,7 +1078,7 @@ pub mod parking {
         pub block_reason: Option<parkings::BlockReason>,
     }
 
-    /// Models of [`Parkings`](super::Parkings).
+    /// Models of [`Parkings`].
     pub mod parkings {
         wxpay_core::open_enum! {
             /// 车牌颜色
@@ -1183,7 +1183,7 @@ pub mod parking {
             pub service_state: find::ServiceState,
         }
 
-        /// Models of [`Find`](super::Find).
+        /// Models of [`Find`].
         pub mod find {
             wxpay_core::open_enum! {
                 /// 车牌颜色
@@ -1460,7 +1460,7 @@ pub mod transactions {
         pub promotion_detail: Option<Vec<parking::PromotionDetail>>,
     }
 
-    /// Models of [`OutTradeNo`](super::OutTradeNo).
+    /// Models of [`OutTradeNo`].
     pub mod out_trade_no {
         wxpay_core::open_enum! {
             /// 车牌颜色
@@ -1608,7 +1608,7 @@ pub mod transactions {
         }
     }
 
-    /// Models of [`Parking`](super::Parking).
+    /// Models of [`Parking`].
     pub mod parking {
         wxpay_core::open_enum! {
             /// 分账标识

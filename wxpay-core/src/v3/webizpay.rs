@@ -319,7 +319,7 @@ pub mod bill {
     /// `proof`
     pub mod proof {}
 
-    /// Models of [`TradeBill`](super::TradeBill).
+    /// Models of [`TradeBill`].
     pub mod trade_bill {
         wxpay_core::open_enum! {
             /// 账单类型
@@ -703,7 +703,7 @@ pub mod employees {
         pub reason: String,
     }
 
-    /// Models of [`GetQuotaCards`](super::GetQuotaCards).
+    /// Models of [`GetQuotaCards`].
     pub mod get_quota_cards {
         wxpay_core::open_enum! {
             /// 使用规则
@@ -736,7 +736,7 @@ pub mod employees {
         }
     }
 
-    /// Models of [`OutQuotaCards`](super::OutQuotaCards).
+    /// Models of [`OutQuotaCards`].
     pub mod out_quota_cards {
         wxpay_core::open_enum! {
             /// 使用规则
@@ -908,7 +908,7 @@ pub mod employees {
             pub mp_business_type: Option<String>,
         }
 
-        /// Models of [`Cancel`](super::Cancel).
+        /// Models of [`Cancel`].
         pub mod cancel {
             wxpay_core::open_enum! {
                 /// 卡片状态
@@ -921,7 +921,7 @@ pub mod employees {
             }
         }
 
-        /// Models of [`PaymentUrl`](super::PaymentUrl).
+        /// Models of [`PaymentUrl`].
         pub mod payment_url {
             wxpay_core::open_enum! {
                 /// 拉起付款码页面的企业应用类型
@@ -935,7 +935,7 @@ pub mod employees {
         }
     }
 
-    /// Models of [`Revoke`](super::Revoke).
+    /// Models of [`Revoke`].
     pub mod revoke {
         wxpay_core::open_enum! {
             /// 员工企业支付权限状态
@@ -949,7 +949,7 @@ pub mod employees {
     }
 }
 
-/// Models of [`GetAvailMchRanges`](super::GetAvailMchRanges).
+/// Models of [`GetAvailMchRanges`].
 pub mod get_avail_mch_ranges {
     wxpay_core::open_enum! {
         /// 商户标识类型
@@ -977,7 +977,7 @@ pub mod get_avail_mch_ranges {
     }
 }
 
-/// Models of [`PostAvailMchRanges`](super::PostAvailMchRanges).
+/// Models of [`PostAvailMchRanges`].
 pub mod post_avail_mch_ranges {
     wxpay_core::open_enum! {
         /// 商户标识类型
@@ -1080,7 +1080,7 @@ pub mod stores {
         pub state: post_entity_matches::State,
     }
 
-    /// Models of [`GetEntityMatches`](super::GetEntityMatches).
+    /// Models of [`GetEntityMatches`].
     pub mod get_entity_matches {
         wxpay_core::open_enum! {
             /// 批次状态
@@ -1114,7 +1114,7 @@ pub mod stores {
         }
     }
 
-    /// Models of [`PostEntityMatches`](super::PostEntityMatches).
+    /// Models of [`PostEntityMatches`].
     pub mod post_entity_matches {
         wxpay_core::open_enum! {
             /// 需要查询的支付产品
@@ -1269,7 +1269,7 @@ pub mod users {
         pub mp_business_type: Option<String>,
     }
 
-    /// Models of [`AuthorizationState`](super::AuthorizationState).
+    /// Models of [`AuthorizationState`].
     pub mod authorization_state {
         wxpay_core::open_enum! {
             /// 授权状态
@@ -1305,7 +1305,7 @@ pub mod users {
         }
     }
 
-    /// Models of [`AuthorizationUrl`](super::AuthorizationUrl).
+    /// Models of [`AuthorizationUrl`].
     pub mod authorization_url {
         wxpay_core::open_enum! {
             /// 发起授权应用类型

@@ -8,7 +8,8 @@ use crate::endpoint;
 /// (`POST …/out-contract-code/{out_contract_code}/terminate`, 通过商户协议号解约).
 ///
 /// Only a contract in force can be ended; afterwards
-/// [`OutContractCode`](super::OutContractCode) reports it as terminated.
+/// [`OutContractCode`](crate::v3::password_exempt_contract::contracts::service_id::OutContractCode)
+/// reports it as terminated.
 #[endpoint(
     POST,
     "/v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}/terminate",
