@@ -4,7 +4,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::v3::pay::transactions::PromotionScope;
+crate::open_enum! {
+    /// Which goods a refunded discount applied to (`promotion_detail.scope`;
+    /// the refund area's own type, so that `refund` builds without `pay`).
+    pub enum PromotionScope {
+        /// The whole order.
+        Global = "GLOBAL",
+        /// Single goods.
+        Single = "SINGLE",
+    }
+}
 
 crate::open_enum! {
     /// Where a refund stands (`status`).
