@@ -220,6 +220,22 @@ mod tests {
         assert!(refund.contains("pub struct GetRefunds {"));
         assert!(refund.contains("pub amount: post_refunds::Amount,"));
         assert!(refund.contains("pub status: Option<get_refunds::Status>,"));
+        // Serde derives follow the way a model travels.
+        let derive_of = |item: &str| {
+            let at = refund.find(item).unwrap();
+            let derive = refund[..at].rfind("#[derive(").unwrap();
+            refund[derive..at].to_owned()
+        };
+        let sent = derive_of("pub struct Amount {");
+        assert!(
+            sent.contains("serde::Serialize") && !sent.contains("serde::Deserialize"),
+            "{sent}"
+        );
+        let read = derive_of("pub struct PostRefundsResponse {");
+        assert!(
+            read.contains("serde::Deserialize") && !read.contains("serde::Serialize"),
+            "{read}"
+        );
         assert_eq!(
             a.get("mod.rs")
                 .unwrap()

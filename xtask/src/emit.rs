@@ -186,7 +186,7 @@ pub fn reserved_names(entries: &[Entry<'_>]) -> BTreeMap<Vec<String>, Vec<String
 pub fn plan_all(entries: &[Entry<'_>]) -> Vec<OpPlan> {
     let reserved = reserved_names(entries);
     let mut namers: BTreeMap<Vec<String>, types::Namer> = BTreeMap::new();
-    entries
+    let mut plans: Vec<OpPlan> = entries
         .iter()
         .map(|e| {
             let module = e.models_module();
@@ -195,7 +195,78 @@ pub fn plan_all(entries: &[Entry<'_>]) -> Vec<OpPlan> {
             });
             types::plan_with(e.op, &e.names.type_name, namer)
         })
-        .collect()
+        .collect();
+    mark_sides(entries, &mut plans);
+    plans
+}
+
+/// Which way each nested model travels, over every operation sharing its
+/// module: a model only sent derives `Serialize` alone, one only read
+/// `Deserialize` alone (half the serde code of deriving both everywhere);
+/// `…Response` structs derive `Deserialize` only.
+pub fn mark_sides(entries: &[Entry<'_>], plans: &mut [OpPlan]) {
+    type Key = (Vec<String>, String);
+    let mut fields: BTreeMap<Key, Vec<RType>> = BTreeMap::new();
+    for (e, plan) in entries.iter().zip(plans.iter()) {
+        for m in &plan.models {
+            if let Model::Struct(s) = m {
+                fields.insert(
+                    (e.models_module(), s.name.clone()),
+                    s.fields.iter().map(|f| f.ty.clone()).collect(),
+                );
+            }
+        }
+    }
+    fn mark(
+        ty: &RType,
+        module: &[String],
+        fields: &BTreeMap<Key, Vec<RType>>,
+        seen: &mut BTreeMap<Key, ()>,
+    ) {
+        match ty {
+            RType::Vec(inner) => mark(inner, module, fields, seen),
+            RType::Struct(n) => {
+                let key = (module.to_vec(), n.clone());
+                if seen.insert(key.clone(), ()).is_none() {
+                    for t in fields.get(&key).into_iter().flatten() {
+                        mark(t, module, fields, seen);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut sent: BTreeMap<Key, ()> = BTreeMap::new();
+    let mut read: BTreeMap<Key, ()> = BTreeMap::new();
+    for (e, plan) in entries.iter().zip(plans.iter()) {
+        let module = e.models_module();
+        for f in &plan.request.fields {
+            mark(&f.ty, &module, &fields, &mut sent);
+        }
+        match (&plan.response, &plan.answer) {
+            (Some(r), _) => {
+                for f in &r.fields {
+                    mark(&f.ty, &module, &fields, &mut read);
+                }
+            }
+            (None, Answer::Type(t)) => mark(t, &module, &fields, &mut read),
+            _ => {}
+        }
+    }
+    for (e, plan) in entries.iter().zip(plans.iter_mut()) {
+        let module = e.models_module();
+        for m in &mut plan.models {
+            if let Model::Struct(s) = m {
+                let key = (module.clone(), s.name.clone());
+                s.ser = sent.contains_key(&key);
+                s.de = read.contains_key(&key);
+            }
+        }
+        if let Some(r) = &mut plan.response {
+            r.ser = false;
+            r.de = true;
+        }
+    }
 }
 
 /// The generated files: `mod.rs` and one `<area>.rs` per area, unformatted.
@@ -470,11 +541,7 @@ fn write_module_body(
             doc.push(format!("`{url}`"));
         }
         if !child.models_of.is_empty() {
-            let links: Vec<String> = child
-                .models_of
-                .iter()
-                .map(|t| format!("[`{t}`]"))
-                .collect();
+            let links: Vec<String> = child.models_of.iter().map(|t| format!("[`{t}`]")).collect();
             if doc.is_empty() {
                 doc.push(format!("Models of {}.", links.join(", ")));
             } else {
@@ -668,9 +735,13 @@ fn struct_code(
         derives.push("Default");
     }
     if !request {
-        derives.push("serde::Serialize");
-        derives.push("serde::Deserialize");
-        if s.sensitive {
+        if s.ser {
+            derives.push("serde::Serialize");
+        }
+        if s.de {
+            derives.push("serde::Deserialize");
+        }
+        if s.sensitive && s.ser {
             derives.push("wxpay_core::SensitiveFields");
         }
     }

@@ -81,6 +81,11 @@ pub struct StructDef {
     pub default: bool,
     /// No floating-point field anywhere inside: derive `Eq`.
     pub eq: bool,
+    /// Sent in a request: derive `Serialize` (models; set by
+    /// `emit::mark_sides` once every operation is planned).
+    pub ser: bool,
+    /// Read from an answer: derive `Deserialize` (models, answers).
+    pub de: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -589,6 +594,8 @@ impl Planner<'_> {
             fields,
             default,
             eq,
+            ser: true,
+            de: true,
         }
     }
 }

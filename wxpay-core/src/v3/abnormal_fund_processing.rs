@@ -17,7 +17,7 @@ pub struct Receipts {
 }
 
 /// The answer to [`Receipts`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct ReceiptsResponse {
     /// 产品名称
     ///
@@ -69,7 +69,7 @@ pub mod receipts {
     }
 
     /// The answer to [`GetTransferInstructions`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetTransferInstructionsResponse {
         /// 商户侧指令编号
         ///
@@ -142,7 +142,7 @@ pub mod receipts {
     }
 
     /// The answer to [`PostTransferInstructions`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct PostTransferInstructionsResponse {
         /// 产品名称
         ///
@@ -188,7 +188,7 @@ pub mod receipts {
     }
 
     /// 付款金额信息
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct TransferAmount {
         /// 总金额
         ///
@@ -219,7 +219,7 @@ pub mod receipts {
     }
 
     /// 在途异常资金付款指令的发起方
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct Commander {
         /// 发起在途异常资金付款请求的角色
         pub operator: Operator,
@@ -238,7 +238,7 @@ pub mod receipts {
     }
 
     /// 在途异常资金付款指令信息
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct Instruction {
         /// 商户侧指令编号
         ///
@@ -272,7 +272,7 @@ pub mod receipts {
         }
 
         /// 在途异常资金付款指令的发起方
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct Commander {
             /// 发起在途异常资金付款请求的角色
             ///
@@ -298,7 +298,7 @@ pub mod receipts {
         }
 
         /// 收款方
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Receiver {
             /// 入账账户类型
             ///
@@ -384,7 +384,7 @@ pub mod receipts {
         }
 
         /// 付款金额信息
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct TransferAmount {
             /// 总金额
             ///
@@ -415,7 +415,7 @@ pub mod receipts {
         }
 
         /// 在途异常资金付款指令的发起方
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct Commander {
             /// 发起在途异常资金付款请求的角色
             pub operator: Operator,
@@ -440,7 +440,7 @@ pub mod receipts {
         }
 
         /// 在途异常资金付款指令信息
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct Instruction {
             /// 商户侧指令编号
             ///

@@ -29,7 +29,7 @@ pub mod wb_channel {
     }
 
     /// The answer to [`ControlOrders`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct ControlOrdersResponse {
         /// 控制场景
         ///
@@ -97,7 +97,7 @@ pub mod wb_channel {
     }
 
     /// The answer to [`GetSpecialReduction`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetSpecialReductionResponse {
         /// 微信支付商户号
         ///
@@ -228,7 +228,7 @@ pub mod wb_channel {
     }
 
     /// The answer to [`PostSpecialReduction`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostSpecialReductionResponse {
         /// 微信支付商户号
         ///
@@ -341,7 +341,7 @@ pub mod wb_channel {
         }
 
         /// The answer to [`Balance`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct BalanceResponse {
             /// 是否存在在途减额指令
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -402,7 +402,7 @@ pub mod wb_channel {
         }
 
         /// The answer to [`MchArchives`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct MchArchivesResponse {
             /// 微信支付商户号
             ///
@@ -512,7 +512,7 @@ pub mod wb_channel {
         }
 
         /// The answer to [`MchMedia`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct MchMediaResponse {
             /// 文件内容
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -589,7 +589,7 @@ pub mod wb_channel {
             }
 
             /// 法定代表人信息
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct LegalRepresentative {
                 /// 法定代表人证件类型
                 ///
@@ -647,7 +647,7 @@ pub mod wb_channel {
             }
 
             /// `BeneficialOwner`.
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct BeneficialOwner {
                 /// 受益所有人编号
                 ///
@@ -774,7 +774,7 @@ pub mod wb_channel {
         }
 
         /// The answer to [`GetRename`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct GetRenameResponse {
             /// 变更类型
             ///
@@ -871,7 +871,7 @@ pub mod wb_channel {
         }
 
         /// The answer to [`PostRename`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PostRenameResponse {
             /// 变更类型
             ///
@@ -1062,7 +1062,7 @@ pub mod wb_channel {
         }
 
         /// The answer to [`Punish`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PunishResponse {
             /// 微信支付管控单号
             ///
@@ -1143,7 +1143,7 @@ pub mod wb_channel {
         }
 
         /// The answer to [`Recover`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct RecoverResponse {
             /// 微信支付解管单号
             ///
@@ -1214,7 +1214,7 @@ pub mod wb_channel {
         }
 
         /// 管控单
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PunishOrder {
             /// 微信管控单号
             ///
@@ -1301,7 +1301,7 @@ pub mod wb_channel {
         }
 
         /// 解管单
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct RecoverOrder {
             /// 微信支付解管单号
             ///
@@ -1405,9 +1405,7 @@ pub mod wb_channel {
                     }
 
                     /// The answer to [`Notify`].
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NotifyResponse {
                         /// 接口返回信息
                         ///

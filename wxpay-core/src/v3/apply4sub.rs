@@ -29,7 +29,7 @@ pub mod sub_merchants {
     }
 
     /// The answer to [`Application`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct ApplicationResponse {
         /// 开户名称
         ///
@@ -146,7 +146,7 @@ pub mod sub_merchants {
     }
 
     /// The answer to [`ModifySettlement`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ModifySettlementResponse {
         /// 修改结算账户申请单号
         ///
@@ -171,7 +171,7 @@ pub mod sub_merchants {
     }
 
     /// The answer to [`Settlement`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct SettlementResponse {
         /// 账户类型
         ///

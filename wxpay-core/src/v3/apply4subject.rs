@@ -21,7 +21,7 @@ pub struct GetApplyment {
 }
 
 /// The answer to [`GetApplyment`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct GetApplymentResponse {
     /// 申请单状态
     ///
@@ -91,7 +91,7 @@ impl ::core::fmt::Debug for PostApplyment {
 }
 
 /// The answer to [`PostApplyment`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PostApplymentResponse {
     /// 微信支付申请单号
     ///
@@ -151,7 +151,7 @@ pub mod applyment {
         }
 
         /// The answer to [`State`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct StateResponse {
             /// 授权状态
             ///
@@ -250,15 +250,7 @@ pub mod post_applyment {
     }
 
     /// 联系人信息
-    #[derive(
-        Clone,
-        PartialEq,
-        Eq,
-        Default,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct ContactInfo {
         /// 超级管理员类型
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -347,7 +339,7 @@ pub mod post_applyment {
     }
 
     /// 营业执照
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct BusinessLicenseInfo {
         /// 营业执照注册号
         pub licence_number: String,
@@ -403,7 +395,7 @@ pub mod post_applyment {
     }
 
     /// 登记证书
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
     pub struct CertificateInfo {
         /// 登记证书类型
         pub cert_type: CertType,
@@ -439,7 +431,7 @@ pub mod post_applyment {
     }
 
     /// 辅助证明材料信息
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
     pub struct AssistProveInfo {
         /// 小微经营类型
         ///
@@ -463,7 +455,7 @@ pub mod post_applyment {
     }
 
     /// 经营许可证信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SpecialOperationInfo {
         /// 行业ID
         ///
@@ -491,7 +483,7 @@ pub mod post_applyment {
     }
 
     /// 金融机构许可证信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct FinanceInstitutionInfo {
         /// 金融机构类型
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -502,7 +494,7 @@ pub mod post_applyment {
     }
 
     /// 主体信息
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
     pub struct SubjectInfo {
         /// 主体类型
         pub subject_type: SubjectType,
@@ -563,9 +555,7 @@ pub mod post_applyment {
     }
 
     /// 法人身份信息
-    #[derive(
-        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct IdentificationInfo {
         /// 超级管理员类型
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -652,9 +642,7 @@ pub mod post_applyment {
     }
 
     /// `UboInfoList`.
-    #[derive(
-        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct UboInfoList {
         /// `ubo_id_doc_type`.
         pub ubo_id_doc_type: UboIdDocType,
@@ -705,7 +693,7 @@ pub mod post_applyment {
     }
 
     /// 补充材料
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct AdditionInfo {
         /// 待确认商户号列表
         #[serde(default, skip_serializing_if = "Option::is_none")]

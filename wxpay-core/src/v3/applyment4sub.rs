@@ -48,7 +48,7 @@ impl ::core::fmt::Debug for Applyment {
 }
 
 /// The answer to [`Applyment`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct ApplymentResponse {
     /// 微信支付申请单号
     ///
@@ -78,7 +78,7 @@ pub mod applyment {
     }
 
     /// The answer to [`ApplymentId`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct ApplymentIdResponse {
         /// 业务申请编号
         ///
@@ -130,7 +130,7 @@ pub mod applyment {
     }
 
     /// The answer to [`BusinessCode`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct BusinessCodeResponse {
         /// 业务申请编号
         ///
@@ -200,9 +200,7 @@ pub mod applyment {
     }
 
     /// 超级管理员信息
-    #[derive(
-        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct ContactInfo {
         /// 超级管理员类型
         pub contact_type: ContactType,
@@ -311,7 +309,7 @@ pub mod applyment {
     }
 
     /// 门店场所
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct MicroStoreInfo {
         /// 门店名称
         pub micro_name: String,
@@ -336,7 +334,7 @@ pub mod applyment {
     }
 
     /// 流动经营/便民服务
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct MicroMobileInfo {
         /// 经营/服务名称
         pub micro_mobile_name: String,
@@ -349,7 +347,7 @@ pub mod applyment {
     }
 
     /// 线上商品/服务交易
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct MicroOnlineInfo {
         /// 线上店铺名称
         pub micro_online_store: String,
@@ -364,7 +362,7 @@ pub mod applyment {
     }
 
     /// 小微辅助证明材料
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
     pub struct MicroBizInfo {
         /// 小微经营类型
         pub micro_biz_type: MicroBizType,
@@ -380,7 +378,7 @@ pub mod applyment {
     }
 
     /// 营业执照
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct BusinessLicenseInfo {
         /// 营业执照照片
         ///
@@ -440,7 +438,7 @@ pub mod applyment {
     }
 
     /// 登记证书
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
     pub struct CertificateInfo {
         /// 登记证书照片
         ///
@@ -465,7 +463,7 @@ pub mod applyment {
     }
 
     /// 组织机构代码证信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct OrganizationInfo {
         /// 组织机构代码证照片
         ///
@@ -498,7 +496,7 @@ pub mod applyment {
     }
 
     /// 金融机构许可证信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct FinanceInstitutionInfo {
         /// 金融机构类型
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -541,15 +539,7 @@ pub mod applyment {
     }
 
     /// 经营者/法人身份证信息
-    #[derive(
-        Clone,
-        PartialEq,
-        Eq,
-        Default,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct IdCardInfo {
         /// 身份证人像面照片
         ///
@@ -598,15 +588,7 @@ pub mod applyment {
     }
 
     /// 经营者/法人其他类型证件信息
-    #[derive(
-        Clone,
-        PartialEq,
-        Eq,
-        Default,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct IdDocInfo {
         /// 证件正面照片
         ///
@@ -656,9 +638,7 @@ pub mod applyment {
     }
 
     /// 经营者/法人身份证件
-    #[derive(
-        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct IdentityInfo {
         /// 超级管理员类型
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -719,9 +699,7 @@ pub mod applyment {
     }
 
     /// `UboInfoList`.
-    #[derive(
-        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct UboInfoList {
         /// `ubo_id_doc_type`.
         pub ubo_id_doc_type: UboIdDocType,
@@ -772,9 +750,7 @@ pub mod applyment {
     }
 
     /// 主体资料
-    #[derive(
-        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct SubjectInfo {
         /// 主体类型
         pub subject_type: SubjectType,
@@ -844,7 +820,7 @@ pub mod applyment {
     }
 
     /// 线下场所场景
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct BizStoreInfo {
         /// 线下场所名称
         pub biz_store_name: String,
@@ -862,7 +838,7 @@ pub mod applyment {
     }
 
     /// 公众号场景
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct MpInfo {
         /// 服务商公众号AppID
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -876,7 +852,7 @@ pub mod applyment {
     }
 
     /// 小程序场景
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct MiniProgramInfo {
         /// 服务商小程序APPID
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -890,7 +866,7 @@ pub mod applyment {
     }
 
     /// App场景
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct AppInfo {
         /// 服务商应用APPID
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -904,7 +880,7 @@ pub mod applyment {
     }
 
     /// 互联网网站场景
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct WebInfo {
         /// 互联网网站域名
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -920,7 +896,7 @@ pub mod applyment {
     }
 
     /// 企业微信场景
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct WeworkInfo {
         /// 商家企业微信CorpID
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -931,7 +907,7 @@ pub mod applyment {
     }
 
     /// 经营场景
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SalesInfo {
         /// `sales_scenes_type`.
         pub sales_scenes_type: Vec<SalesScenesType>,
@@ -956,7 +932,7 @@ pub mod applyment {
     }
 
     /// 经营资料
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct BusinessInfo {
         /// 商户简称
         pub merchant_shortname: String,
@@ -967,7 +943,7 @@ pub mod applyment {
     }
 
     /// 结算规则
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SettlementInfo {
         /// 入驻结算规则ID
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1006,9 +982,7 @@ pub mod applyment {
     }
 
     /// 结算银行账户
-    #[derive(
-        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct BankAccountInfo {
         /// 账户类型
         pub bank_account_type: BankAccountType,
@@ -1057,7 +1031,7 @@ pub mod applyment {
     }
 
     /// 补充材料
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct AdditionInfo {
         /// 法人开户承诺函
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1110,7 +1084,7 @@ pub mod applyment {
         }
 
         /// `AuditDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AuditDetail {
             /// 字段名
             ///
@@ -1165,7 +1139,7 @@ pub mod applyment {
         }
 
         /// `AuditDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AuditDetail {
             /// 字段名
             ///

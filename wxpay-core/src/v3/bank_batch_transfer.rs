@@ -25,7 +25,7 @@ pub mod receipt {
     }
 
     /// The answer to [`GetDetailReceipts`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetDetailReceiptsResponse {
         /// 银行转账批次单号
         ///
@@ -78,7 +78,7 @@ pub mod receipt {
     }
 
     /// The answer to [`GetSummaryReceipts`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetSummaryReceiptsResponse {
         /// 银行转账批次单号
         ///
@@ -141,7 +141,7 @@ pub mod receipt {
     }
 
     /// The answer to [`PostDetailReceipts`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostDetailReceiptsResponse {
         /// 银行转账批次单号
         ///
@@ -194,7 +194,7 @@ pub mod receipt {
     }
 
     /// The answer to [`PostSummaryReceipts`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostSummaryReceiptsResponse {
         /// 银行转账批次单号
         ///

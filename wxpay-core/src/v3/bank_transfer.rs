@@ -93,7 +93,7 @@ impl ::core::fmt::Debug for Batches {
 }
 
 /// The answer to [`Batches`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct BatchesResponse {
     /// 银行批次单号
     ///
@@ -142,7 +142,7 @@ pub mod batches {
     }
 
     /// The answer to [`BatchId`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct BatchIdResponse {
         /// 银行服务商号
         ///
@@ -277,7 +277,7 @@ pub mod batches {
     }
 
     /// The answer to [`OutBatchNo`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct OutBatchNoResponse {
         /// 银行服务商号
         ///
@@ -384,15 +384,7 @@ pub mod batches {
     }
 
     /// `TransferDetailList`.
-    #[derive(
-        Clone,
-        PartialEq,
-        Eq,
-        Default,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct TransferDetailList {
         /// 银行明细单号
         ///
@@ -581,7 +573,7 @@ pub mod batches {
         }
 
         /// `TransferDetailList`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct TransferDetailList {
             /// 微信支付明细单号
             ///
@@ -625,7 +617,7 @@ pub mod batches {
             }
 
             /// The answer to [`DetailId`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct DetailIdResponse {
                 /// 银行服务商号
                 ///
@@ -965,7 +957,7 @@ pub mod batches {
         }
 
         /// `TransferDetailList`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct TransferDetailList {
             /// 微信支付明细单号
             ///
@@ -1009,7 +1001,7 @@ pub mod batches {
             }
 
             /// The answer to [`OutDetailNo`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct OutDetailNoResponse {
                 /// 银行服务商号
                 ///

@@ -40,7 +40,7 @@ impl ::core::fmt::Debug for Applyments {
 }
 
 /// The answer to [`Applyments`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct ApplymentsResponse {
     /// 微信支付申请单号
     ///
@@ -71,7 +71,7 @@ pub mod applyments {
     }
 
     /// The answer to [`ApplymentId`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct ApplymentIdResponse {
         /// 微信支付申请单号
         ///
@@ -119,7 +119,7 @@ pub mod applyments {
     }
 
     /// The answer to [`BusinessCode`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct BusinessCodeResponse {
         /// 微信支付申请单号
         ///
@@ -171,7 +171,7 @@ pub mod applyments {
     }
 
     /// The answer to [`CancelApplyment`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct CancelApplymentResponse {
         /// 微信支付申请单号
         ///
@@ -202,9 +202,7 @@ pub mod applyments {
     }
 
     /// 管理员信息
-    #[derive(
-        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct AdminInfo {
         /// 管理员姓名
         ///
@@ -243,7 +241,7 @@ pub mod applyments {
     }
 
     /// 主体资料
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
     pub struct SubjectInfo {
         /// 主体类型
         ///
@@ -260,7 +258,7 @@ pub mod applyments {
     }
 
     /// 品牌基础信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct BrandBasicInfo {
         /// 品牌名称
         ///
@@ -284,7 +282,7 @@ pub mod applyments {
     }
 
     /// 商标注册证
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct TrademarkRegistrationCertificate {
         /// 商标注册证
         ///
@@ -341,7 +339,7 @@ pub mod applyments {
     }
 
     /// Logo商标注册证
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct LogoTrademarkRegistrationCertificate {
         /// Logo商标注册证
         ///
@@ -396,7 +394,7 @@ pub mod applyments {
     }
 
     /// 品牌商标资料
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
     pub struct Trademark {
         /// 有无商标
         ///
@@ -502,7 +500,7 @@ pub mod card {
     }
 
     /// The answer to [`GetCardConfigs`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetCardConfigsResponse {
         /// 业务申请编号
         ///
@@ -566,7 +564,7 @@ pub mod card {
     }
 
     /// The answer to [`GetCardLinks`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetCardLinksResponse {
         /// 品牌ID
         ///
@@ -612,7 +610,7 @@ pub mod card {
     }
 
     /// The answer to [`PostCardConfigs`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostCardConfigsResponse {
         /// 业务申请编号
         ///
@@ -667,7 +665,7 @@ pub mod card {
     }
 
     /// The answer to [`PostCardLinks`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct PostCardLinksResponse {
         /// 业务申请编号
         ///
@@ -723,7 +721,7 @@ pub mod card {
         }
 
         /// The answer to [`CancelApplyment`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct CancelApplymentResponse {
             /// 业务申请编号
             ///
@@ -766,7 +764,7 @@ pub mod card {
         }
 
         /// The answer to [`PreviewUrl`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PreviewUrlResponse {
             /// 业务申请编号
             ///
@@ -823,7 +821,7 @@ pub mod card {
         }
 
         /// The answer to [`Publish`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PublishResponse {
             /// 业务申请编号
             ///
@@ -910,7 +908,7 @@ pub mod card {
         }
 
         /// The answer to [`BusinessCode`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct BusinessCodeResponse {
             /// 业务申请编号
             ///
@@ -969,7 +967,7 @@ pub mod card {
         }
 
         /// The answer to [`CancelApplyment`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct CancelApplymentResponse {
             /// 业务申请编号
             ///
@@ -1008,7 +1006,7 @@ pub mod card {
         }
 
         /// The answer to [`UnbindCardLink`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct UnbindCardLinkResponse {
             /// 品牌ID
             ///
@@ -1129,7 +1127,7 @@ pub mod card {
         }
 
         /// `ActiveLinkList`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct ActiveLinkList {
             /// 交易场景类型
             ///
@@ -1154,7 +1152,7 @@ pub mod card {
     /// Models of [`PostCardConfigs`].
     pub mod post_card_configs {
         /// 品牌小程序信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct BrandMiniProgramInfo {
             /// 公众账号ID
             ///
@@ -1182,7 +1180,7 @@ pub mod card {
         }
 
         /// 品牌客服信息
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct BrandCustomerService {
             /// 客服类型
             ///
@@ -1216,7 +1214,7 @@ pub mod card {
         }
 
         /// `ServiceList`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct ServiceList {
             /// 服务分类名称
             ///
@@ -1295,7 +1293,7 @@ pub mod marketing {
         }
 
         /// The answer to [`Activities`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ActivitiesResponse {
             /// 分页页码
             pub offset: i64,
@@ -1349,9 +1347,7 @@ pub mod marketing {
             }
 
             /// 投放时间范围
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct TimeRange {
                 /// 开始时间
                 ///
@@ -1366,9 +1362,7 @@ pub mod marketing {
             }
 
             /// `StockList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct StockList {
                 /// 批次ID
                 ///
@@ -1377,9 +1371,7 @@ pub mod marketing {
             }
 
             /// 商品券
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ProductCoupon {
                 /// 商品券ID
                 ///
@@ -1391,7 +1383,7 @@ pub mod marketing {
             }
 
             /// `Data`.
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct Data {
                 /// 活动id
                 pub id: String,
@@ -1446,7 +1438,7 @@ pub mod partner {
         }
 
         /// The answer to [`DeleteCards`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct DeleteCardsResponse {
             /// 会员卡模板ID
             ///
@@ -1559,7 +1551,7 @@ pub mod partner {
         }
 
         /// The answer to [`GetCards`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GetCardsResponse {
             /// 总数量
             ///
@@ -1597,7 +1589,7 @@ pub mod partner {
         }
 
         /// The answer to [`GetCardsByCardId`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct GetCardsByCardIdResponse {
             /// 会员卡模板ID
             ///
@@ -1718,7 +1710,7 @@ pub mod partner {
         }
 
         /// The answer to [`GetMembershipActivities`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GetMembershipActivitiesResponse {
             /// 活动列表
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1756,7 +1748,7 @@ pub mod partner {
         }
 
         /// The answer to [`GetMembershipActivitiesByActivityId`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct GetMembershipActivitiesByActivityIdResponse {
             /// 商户请求单号
             ///
@@ -1850,7 +1842,7 @@ pub mod partner {
         }
 
         /// The answer to [`GetUserCards`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GetUserCardsResponse {
             /// 总数量
             ///
@@ -1896,7 +1888,7 @@ pub mod partner {
         }
 
         /// The answer to [`GetUserCardsByUserCardCode`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct GetUserCardsByUserCardCodeResponse {
             /// 会员卡code
             ///
@@ -2034,7 +2026,7 @@ pub mod partner {
         }
 
         /// The answer to [`PatchCards`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PatchCardsResponse {
             /// 会员卡模板ID
             ///
@@ -2161,7 +2153,7 @@ pub mod partner {
         }
 
         /// The answer to [`PatchMembershipActivities`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PatchMembershipActivitiesResponse {
             /// 商户请求单号
             ///
@@ -2306,7 +2298,7 @@ pub mod partner {
         }
 
         /// The answer to [`PatchUserCards`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PatchUserCardsResponse {
             /// 会员卡code
             ///
@@ -2400,7 +2392,7 @@ pub mod partner {
         }
 
         /// The answer to [`PayViewTokens`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PayViewTokensResponse {
             /// 预授权token
             ///
@@ -2486,7 +2478,7 @@ pub mod partner {
         }
 
         /// The answer to [`PostCards`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PostCardsResponse {
             /// 会员卡模板ID
             ///
@@ -2617,7 +2609,7 @@ pub mod partner {
         }
 
         /// The answer to [`PostMembershipActivities`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PostMembershipActivitiesResponse {
             /// 商户请求单号
             ///
@@ -2706,7 +2698,7 @@ pub mod partner {
         }
 
         /// The answer to [`PreAuthTokens`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PreAuthTokensResponse {
             /// 预授权token
             ///
@@ -2754,7 +2746,7 @@ pub mod partner {
         }
 
         /// The answer to [`UserFeeds`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct UserFeedsResponse {
             /// 品牌ID
             ///
@@ -2803,7 +2795,7 @@ pub mod partner {
             }
 
             /// The answer to [`Invalidate`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct InvalidateResponse {
                 /// 商家请求单号
                 ///
@@ -2940,9 +2932,7 @@ pub mod partner {
                 }
 
                 /// 会员码跳转信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CodeJumpInformation {
                     /// 会员码跳转AppID
                     ///
@@ -2969,7 +2959,7 @@ pub mod partner {
                 }
 
                 /// 会员卡有效期
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct ValidDateInformation {
                     /// 有效期类型
                     pub r#type: Type,
@@ -2993,9 +2983,7 @@ pub mod partner {
                 }
 
                 /// 会员中心信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct MemberInformation {
                     /// 会员中心跳转AppID
                     ///
@@ -3010,9 +2998,7 @@ pub mod partner {
                 }
 
                 /// 积分信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct PointsInformation {
                     /// 积分跳转AppID
                     ///
@@ -3027,9 +3013,7 @@ pub mod partner {
                 }
 
                 /// 储值信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct BalanceInformation {
                     /// 储值小程序AppID
                     ///
@@ -3044,9 +3028,7 @@ pub mod partner {
                 }
 
                 /// 付费会员信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct PurchaseInformation {
                     /// 付费会员价格
                     ///
@@ -3095,9 +3077,7 @@ pub mod partner {
                 }
 
                 /// `CustomFieldList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CustomFieldList {
                     /// 商户自定义的开卡信息字段类型
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3113,9 +3093,7 @@ pub mod partner {
                 }
 
                 /// 用户开卡信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct UserInformation {
                     /// 平台提供的通用开卡信息字段
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3178,9 +3156,7 @@ pub mod partner {
             }
 
             /// 会员码跳转信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CodeJumpInformation {
                 /// 会员码跳转AppID
                 ///
@@ -3207,7 +3183,7 @@ pub mod partner {
             }
 
             /// 会员卡有效期
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct ValidDateInformation {
                 /// 有效期类型
                 pub r#type: Type,
@@ -3231,9 +3207,7 @@ pub mod partner {
             }
 
             /// 积分信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PointsInformation {
                 /// 积分跳转AppID
                 ///
@@ -3248,9 +3222,7 @@ pub mod partner {
             }
 
             /// 储值信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct BalanceInformation {
                 /// 储值小程序AppID
                 ///
@@ -3265,9 +3237,7 @@ pub mod partner {
             }
 
             /// 付费会员信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PurchaseInformation {
                 /// 付费会员价格
                 ///
@@ -3316,9 +3286,7 @@ pub mod partner {
             }
 
             /// `CustomFieldList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CustomFieldList {
                 /// 商户自定义的开卡信息字段类型
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3334,9 +3302,7 @@ pub mod partner {
             }
 
             /// 用户开卡信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct UserInformation {
                 /// 平台提供的通用开卡信息字段
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3408,9 +3374,7 @@ pub mod partner {
             }
 
             /// 会员码跳转信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CodeJumpInformation {
                 /// 会员码跳转AppID
                 ///
@@ -3437,7 +3401,7 @@ pub mod partner {
             }
 
             /// 会员卡有效期
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct ValidDateInformation {
                 /// 有效期类型
                 pub r#type: Type,
@@ -3461,9 +3425,7 @@ pub mod partner {
             }
 
             /// 积分信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PointsInformation {
                 /// 积分跳转AppID
                 ///
@@ -3478,9 +3440,7 @@ pub mod partner {
             }
 
             /// 储值信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct BalanceInformation {
                 /// 储值小程序AppID
                 ///
@@ -3495,9 +3455,7 @@ pub mod partner {
             }
 
             /// 付费会员信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PurchaseInformation {
                 /// 付费会员价格
                 ///
@@ -3546,9 +3504,7 @@ pub mod partner {
             }
 
             /// `CustomFieldList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CustomFieldList {
                 /// 商户自定义的开卡信息字段类型
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3564,9 +3520,7 @@ pub mod partner {
             }
 
             /// 用户开卡信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct UserInformation {
                 /// 平台提供的通用开卡信息字段
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3577,7 +3531,7 @@ pub mod partner {
             }
 
             /// `Data`.
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct Data {
                 /// 会员卡模板ID
                 ///
@@ -3699,9 +3653,7 @@ pub mod partner {
             }
 
             /// 会员码跳转信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CodeJumpInformation {
                 /// 会员码跳转AppID
                 ///
@@ -3728,7 +3680,7 @@ pub mod partner {
             }
 
             /// 会员卡有效期
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct ValidDateInformation {
                 /// 有效期类型
                 pub r#type: Type,
@@ -3752,9 +3704,7 @@ pub mod partner {
             }
 
             /// 积分信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PointsInformation {
                 /// 积分跳转AppID
                 ///
@@ -3769,9 +3719,7 @@ pub mod partner {
             }
 
             /// 储值信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct BalanceInformation {
                 /// 储值小程序AppID
                 ///
@@ -3786,9 +3734,7 @@ pub mod partner {
             }
 
             /// 付费会员信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PurchaseInformation {
                 /// 付费会员价格
                 ///
@@ -3837,9 +3783,7 @@ pub mod partner {
             }
 
             /// `CustomFieldList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CustomFieldList {
                 /// 商户自定义的开卡信息字段类型
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3855,9 +3799,7 @@ pub mod partner {
             }
 
             /// 用户开卡信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct UserInformation {
                 /// 平台提供的通用开卡信息字段
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3903,9 +3845,7 @@ pub mod partner {
             }
 
             /// `ProductCouponStockList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ProductCouponStockList {
                 /// 商品券ID
                 ///
@@ -3918,7 +3858,7 @@ pub mod partner {
             }
 
             /// `Data`.
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct Data {
                 /// 商户请求单号
                 ///
@@ -3996,9 +3936,7 @@ pub mod partner {
             }
 
             /// `ProductCouponStockList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ProductCouponStockList {
                 /// 商品券ID
                 ///
@@ -4066,7 +4004,7 @@ pub mod partner {
             }
 
             /// 会员卡有效期
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct ValidDateInformation {
                 /// 有效期类型
                 pub r#type: Type,
@@ -4108,9 +4046,7 @@ pub mod partner {
             }
 
             /// `CommonFieldList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CommonFieldList {
                 /// 平台提供的通用开卡信息字段
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4124,9 +4060,7 @@ pub mod partner {
             }
 
             /// `CustomFieldList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CustomFieldList {
                 /// 字段名称
                 ///
@@ -4139,9 +4073,7 @@ pub mod partner {
             }
 
             /// 用户开卡时填写的个人信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct UserInformation {
                 /// 平台提供的通用开卡信息字段
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4152,7 +4084,7 @@ pub mod partner {
             }
 
             /// `Data`.
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct Data {
                 /// 会员卡code
                 ///
@@ -4250,7 +4182,7 @@ pub mod partner {
             }
 
             /// 会员卡有效期
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct ValidDateInformation {
                 /// 有效期类型
                 pub r#type: Type,
@@ -4292,9 +4224,7 @@ pub mod partner {
             }
 
             /// `CommonFieldList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CommonFieldList {
                 /// 平台提供的通用开卡信息字段
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4308,9 +4238,7 @@ pub mod partner {
             }
 
             /// `CustomFieldList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CustomFieldList {
                 /// 字段名称
                 ///
@@ -4323,9 +4251,7 @@ pub mod partner {
             }
 
             /// 用户开卡时填写的个人信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct UserInformation {
                 /// 平台提供的通用开卡信息字段
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4371,7 +4297,7 @@ pub mod partner {
             }
 
             /// The answer to [`Terminate`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct TerminateResponse {
                 /// 商户请求单号
                 ///
@@ -4448,9 +4374,7 @@ pub mod partner {
                 }
 
                 /// `ProductCouponStockList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ProductCouponStockList {
                     /// 商品券ID
                     ///
@@ -4709,9 +4633,7 @@ pub mod partner {
             }
 
             /// `ProductCouponStockList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ProductCouponStockList {
                 /// 商品券ID
                 ///
@@ -4796,13 +4718,7 @@ pub mod partner {
 
             /// `CommonFieldList`.
             #[derive(
-                Clone,
-                PartialEq,
-                Eq,
-                Default,
-                serde::Serialize,
-                serde::Deserialize,
-                wxpay_core::SensitiveFields,
+                Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields,
             )]
             pub struct CommonFieldList {
                 /// 平台提供的通用开卡信息字段
@@ -4828,13 +4744,7 @@ pub mod partner {
 
             /// `CustomFieldList`.
             #[derive(
-                Clone,
-                PartialEq,
-                Eq,
-                Default,
-                serde::Serialize,
-                serde::Deserialize,
-                wxpay_core::SensitiveFields,
+                Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields,
             )]
             pub struct CustomFieldList {
                 /// 字段名称
@@ -4859,13 +4769,7 @@ pub mod partner {
 
             /// 用户开卡时填写的个人信息
             #[derive(
-                Clone,
-                PartialEq,
-                Eq,
-                Default,
-                serde::Serialize,
-                serde::Deserialize,
-                wxpay_core::SensitiveFields,
+                Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields,
             )]
             pub struct UserInformation {
                 /// 平台提供的通用开卡信息字段
@@ -4900,9 +4804,7 @@ pub mod partner {
             }
 
             /// `UserInformationCommonFieldList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct UserInformationCommonFieldList {
                 /// 平台提供的通用开卡信息字段
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4916,9 +4818,7 @@ pub mod partner {
             }
 
             /// `UserInformationCustomFieldList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct UserInformationCustomFieldList {
                 /// 字段名称
                 ///
@@ -4931,9 +4831,7 @@ pub mod partner {
             }
 
             /// 用户开卡时填写的个人信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ResponseUserInformation {
                 /// 平台提供的通用开卡信息字段
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5294,7 +5192,7 @@ pub mod partner {
             }
 
             /// The answer to [`Confirm`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct ConfirmResponse {
                 /// 会员卡code
                 ///
@@ -5425,7 +5323,7 @@ pub mod partner {
             }
 
             /// The answer to [`ImportByOpenid`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct ImportByOpenidResponse {
                 /// 会员卡code
                 ///
@@ -5551,7 +5449,7 @@ pub mod partner {
             }
 
             /// The answer to [`ImportByPhone`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct ImportByPhoneResponse {
                 /// 会员卡code
                 ///
@@ -5655,7 +5553,7 @@ pub mod partner {
             }
 
             /// The answer to [`Invalidate`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct InvalidateResponse {
                 /// 会员卡code
                 ///
@@ -5784,13 +5682,7 @@ pub mod partner {
 
                 /// `CommonFieldList`.
                 #[derive(
-                    Clone,
-                    PartialEq,
-                    Eq,
-                    Default,
-                    serde::Serialize,
-                    serde::Deserialize,
-                    wxpay_core::SensitiveFields,
+                    Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields,
                 )]
                 pub struct CommonFieldList {
                     /// 平台提供的通用开卡信息字段
@@ -5816,13 +5708,7 @@ pub mod partner {
 
                 /// `CustomFieldList`.
                 #[derive(
-                    Clone,
-                    PartialEq,
-                    Eq,
-                    Default,
-                    serde::Serialize,
-                    serde::Deserialize,
-                    wxpay_core::SensitiveFields,
+                    Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields,
                 )]
                 pub struct CustomFieldList {
                     /// 字段名称
@@ -5847,13 +5733,7 @@ pub mod partner {
 
                 /// 用户开卡时填写的个人信息
                 #[derive(
-                    Clone,
-                    PartialEq,
-                    Eq,
-                    Default,
-                    serde::Serialize,
-                    serde::Deserialize,
-                    wxpay_core::SensitiveFields,
+                    Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields,
                 )]
                 pub struct UserInformation {
                     /// 平台提供的通用开卡信息字段
@@ -5898,9 +5778,7 @@ pub mod partner {
                 }
 
                 /// `UserInformationCommonFieldList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct UserInformationCommonFieldList {
                     /// 平台提供的通用开卡信息字段
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5914,9 +5792,7 @@ pub mod partner {
                 }
 
                 /// `UserInformationCustomFieldList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct UserInformationCustomFieldList {
                     /// 字段名称
                     ///
@@ -5929,9 +5805,7 @@ pub mod partner {
                 }
 
                 /// 用户开卡时填写的个人信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ResponseUserInformation {
                     /// 平台提供的通用开卡信息字段
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5978,13 +5852,7 @@ pub mod partner {
 
                 /// `CommonFieldList`.
                 #[derive(
-                    Clone,
-                    PartialEq,
-                    Eq,
-                    Default,
-                    serde::Serialize,
-                    serde::Deserialize,
-                    wxpay_core::SensitiveFields,
+                    Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields,
                 )]
                 pub struct CommonFieldList {
                     /// 平台提供的通用开卡信息字段
@@ -6010,13 +5878,7 @@ pub mod partner {
 
                 /// `CustomFieldList`.
                 #[derive(
-                    Clone,
-                    PartialEq,
-                    Eq,
-                    Default,
-                    serde::Serialize,
-                    serde::Deserialize,
-                    wxpay_core::SensitiveFields,
+                    Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields,
                 )]
                 pub struct CustomFieldList {
                     /// 字段名称
@@ -6041,13 +5903,7 @@ pub mod partner {
 
                 /// 用户开卡时填写的个人信息
                 #[derive(
-                    Clone,
-                    PartialEq,
-                    Eq,
-                    Default,
-                    serde::Serialize,
-                    serde::Deserialize,
-                    wxpay_core::SensitiveFields,
+                    Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields,
                 )]
                 pub struct UserInformation {
                     /// 平台提供的通用开卡信息字段
@@ -6082,7 +5938,7 @@ pub mod partner {
                 }
 
                 /// 会员卡有效期
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
                 pub struct DateInformation {
                     /// 有效期类型
                     pub r#type: Type,
@@ -6118,7 +5974,7 @@ pub mod partner {
                 }
 
                 /// 会员卡有效期
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct ValidDateInformation {
                     /// 有效期类型
                     pub r#type: Type,
@@ -6142,9 +5998,7 @@ pub mod partner {
                 }
 
                 /// `UserInformationCommonFieldList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct UserInformationCommonFieldList {
                     /// 平台提供的通用开卡信息字段
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6158,9 +6012,7 @@ pub mod partner {
                 }
 
                 /// `UserInformationCustomFieldList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct UserInformationCustomFieldList {
                     /// 字段名称
                     ///
@@ -6173,9 +6025,7 @@ pub mod partner {
                 }
 
                 /// 用户开卡时填写的个人信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ResponseUserInformation {
                     /// 平台提供的通用开卡信息字段
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6222,13 +6072,7 @@ pub mod partner {
 
                 /// `CommonFieldList`.
                 #[derive(
-                    Clone,
-                    PartialEq,
-                    Eq,
-                    Default,
-                    serde::Serialize,
-                    serde::Deserialize,
-                    wxpay_core::SensitiveFields,
+                    Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields,
                 )]
                 pub struct CommonFieldList {
                     /// 平台提供的通用开卡信息字段
@@ -6254,13 +6098,7 @@ pub mod partner {
 
                 /// `CustomFieldList`.
                 #[derive(
-                    Clone,
-                    PartialEq,
-                    Eq,
-                    Default,
-                    serde::Serialize,
-                    serde::Deserialize,
-                    wxpay_core::SensitiveFields,
+                    Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields,
                 )]
                 pub struct CustomFieldList {
                     /// 字段名称
@@ -6285,13 +6123,7 @@ pub mod partner {
 
                 /// 用户开卡时填写的个人信息
                 #[derive(
-                    Clone,
-                    PartialEq,
-                    Eq,
-                    Default,
-                    serde::Serialize,
-                    serde::Deserialize,
-                    wxpay_core::SensitiveFields,
+                    Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields,
                 )]
                 pub struct UserInformation {
                     /// 平台提供的通用开卡信息字段
@@ -6326,7 +6158,7 @@ pub mod partner {
                 }
 
                 /// 会员卡有效期
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
                 pub struct DateInformation {
                     /// 有效期类型
                     pub r#type: Type,
@@ -6362,7 +6194,7 @@ pub mod partner {
                 }
 
                 /// 会员卡有效期
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct ValidDateInformation {
                     /// 有效期类型
                     pub r#type: Type,
@@ -6386,9 +6218,7 @@ pub mod partner {
                 }
 
                 /// `UserInformationCommonFieldList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct UserInformationCommonFieldList {
                     /// 平台提供的通用开卡信息字段
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6402,9 +6232,7 @@ pub mod partner {
                 }
 
                 /// `UserInformationCustomFieldList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct UserInformationCustomFieldList {
                     /// 字段名称
                     ///
@@ -6417,9 +6245,7 @@ pub mod partner {
                 }
 
                 /// 用户开卡时填写的个人信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ResponseUserInformation {
                     /// 平台提供的通用开卡信息字段
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6471,7 +6297,7 @@ pub mod partner {
                 }
 
                 /// 会员卡有效期
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct ValidDateInformation {
                     /// 有效期类型
                     pub r#type: Type,
@@ -6513,9 +6339,7 @@ pub mod partner {
                 }
 
                 /// `CommonFieldList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CommonFieldList {
                     /// 平台提供的通用开卡信息字段
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6529,9 +6353,7 @@ pub mod partner {
                 }
 
                 /// `CustomFieldList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CustomFieldList {
                     /// 字段名称
                     ///
@@ -6544,9 +6366,7 @@ pub mod partner {
                 }
 
                 /// 用户开卡时填写的个人信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct UserInformation {
                     /// 平台提供的通用开卡信息字段
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6612,9 +6432,7 @@ pub mod partner {
             }
 
             /// The answer to [`Sync`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct SyncResponse {
                 /// 商家请求单号
                 ///
@@ -6691,7 +6509,7 @@ pub mod partner {
                 }
 
                 /// The answer to [`Confirm`].
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct ConfirmResponse {
                     /// 积分兑券ID
                     ///
@@ -6800,7 +6618,7 @@ pub mod partner {
         }
 
         /// The answer to [`GetBrandstores`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GetBrandstoresResponse {
             /// 品牌ID
             ///
@@ -6839,7 +6657,7 @@ pub mod partner {
         }
 
         /// The answer to [`GetBrandstoresByStoreId`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GetBrandstoresByStoreIdResponse {
             /// 品牌ID
             ///
@@ -6903,7 +6721,7 @@ pub mod partner {
         }
 
         /// The answer to [`PatchBrandstores`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PatchBrandstoresResponse {
             /// 品牌ID
             ///
@@ -6963,7 +6781,7 @@ pub mod partner {
         }
 
         /// The answer to [`PostBrandstores`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostBrandstoresResponse {
             /// 品牌ID
             ///
@@ -7032,9 +6850,7 @@ pub mod partner {
             }
 
             /// The answer to [`Bindrecipient`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct BindrecipientResponse {
                 /// 品牌ID
                 ///
@@ -7082,9 +6898,7 @@ pub mod partner {
             }
 
             /// The answer to [`Close`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CloseResponse {
                 /// 品牌ID
                 ///
@@ -7121,9 +6935,7 @@ pub mod partner {
             }
 
             /// The answer to [`Resume`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ResumeResponse {
                 /// 品牌ID
                 ///
@@ -7164,9 +6976,7 @@ pub mod partner {
             }
 
             /// The answer to [`Unbindrecipient`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct UnbindrecipientResponse {
                 /// 解绑失败原因
                 ///
@@ -7256,9 +7066,7 @@ pub mod partner {
             }
 
             /// 门店基础信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct StoreBasics {
                 /// 商家门店编号
                 ///
@@ -7273,9 +7081,7 @@ pub mod partner {
             }
 
             /// 门店地址信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct StoreAddress {
                 /// 门店省市编码
                 ///
@@ -7303,9 +7109,7 @@ pub mod partner {
             }
 
             /// 门店经营信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct StoreBusiness {
                 /// 门店服务电话
                 ///
@@ -7334,9 +7138,7 @@ pub mod partner {
             }
 
             /// `StoreRecipient`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct StoreRecipient {
                 /// 门店收款商户号
                 ///
@@ -7356,9 +7158,7 @@ pub mod partner {
             }
 
             /// `Data`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Data {
                 /// 品牌ID
                 ///
@@ -7426,9 +7226,7 @@ pub mod partner {
             }
 
             /// 门店基础信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct StoreBasics {
                 /// 商家门店编号
                 ///
@@ -7443,9 +7241,7 @@ pub mod partner {
             }
 
             /// 门店地址信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct StoreAddress {
                 /// 门店省市编码
                 ///
@@ -7473,9 +7269,7 @@ pub mod partner {
             }
 
             /// 门店经营信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct StoreBusiness {
                 /// 门店服务电话
                 ///
@@ -7504,9 +7298,7 @@ pub mod partner {
             }
 
             /// `StoreRecipient`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct StoreRecipient {
                 /// 门店收款商户号
                 ///
@@ -7630,9 +7422,7 @@ pub mod partner {
             }
 
             /// `StoreRecipient`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct StoreRecipient {
                 /// 门店收款商户号
                 ///
@@ -7756,9 +7546,7 @@ pub mod partner {
             }
 
             /// `StoreRecipient`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct StoreRecipient {
                 /// 门店收款商户号
                 ///
@@ -7798,7 +7586,7 @@ pub mod profitsharing {
     }
 
     /// The answer to [`BrandConfigs`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct BrandConfigsResponse {
         /// 品牌主商户号
         ///
@@ -7839,7 +7627,7 @@ pub mod profitsharing {
     }
 
     /// The answer to [`FinishOrder`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct FinishOrderResponse {
         /// 子商户号
         ///
@@ -7884,7 +7672,7 @@ pub mod profitsharing {
     }
 
     /// The answer to [`GetOrders`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetOrdersResponse {
         /// 子商户号
         ///
@@ -7947,7 +7735,7 @@ pub mod profitsharing {
     }
 
     /// The answer to [`GetReturnorders`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetReturnordersResponse {
         /// 子商户号
         ///
@@ -8052,7 +7840,7 @@ pub mod profitsharing {
     }
 
     /// The answer to [`PostOrders`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostOrdersResponse {
         /// 品牌主商户号
         ///
@@ -8125,7 +7913,7 @@ pub mod profitsharing {
     }
 
     /// The answer to [`PostReturnorders`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct PostReturnordersResponse {
         /// 子商户号
         ///
@@ -8236,7 +8024,7 @@ pub mod profitsharing {
         }
 
         /// `Receivers`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct Receivers {
             /// 分账接收方类型
             ///
@@ -8323,7 +8111,7 @@ pub mod profitsharing {
         }
 
         /// The answer to [`Amounts`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AmountsResponse {
             /// 微信订单号
             ///
@@ -8354,9 +8142,7 @@ pub mod profitsharing {
         }
 
         /// `Receivers`.
-        #[derive(
-            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct Receivers {
             /// 分账接收方类型
             ///
@@ -8430,7 +8216,7 @@ pub mod profitsharing {
         }
 
         /// `ResponseReceivers`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct ResponseReceivers {
             /// 接收方类型
             ///
@@ -8549,7 +8335,7 @@ pub mod profitsharing {
         }
 
         /// The answer to [`Add`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct AddResponse {
             /// 品牌主商户号
             ///
@@ -8598,7 +8384,7 @@ pub mod profitsharing {
         }
 
         /// The answer to [`Delete`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct DeleteResponse {
             /// 品牌主商户号
             ///

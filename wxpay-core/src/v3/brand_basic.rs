@@ -21,7 +21,7 @@ pub mod partner {
         }
 
         /// The answer to [`ProductAuthorities`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct ProductAuthoritiesResponse {
             /// 品牌ID
             ///

@@ -67,7 +67,7 @@ pub struct UserAuthorizations {
 }
 
 /// The answer to [`UserAuthorizations`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct UserAuthorizationsResponse {
     /// 顾客openid
     ///

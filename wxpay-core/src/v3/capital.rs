@@ -18,7 +18,7 @@ pub mod capitallhh {
         pub struct Provinces {}
 
         /// The answer to [`Provinces`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ProvincesResponse {
             /// 省份列表
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,9 +50,7 @@ pub mod capitallhh {
             }
 
             /// The answer to [`Cities`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CitiesResponse {
                 /// 城市列表
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,9 +62,7 @@ pub mod capitallhh {
             }
 
             /// `Data`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Data {
                 /// 省份名称
                 ///
@@ -81,9 +77,7 @@ pub mod capitallhh {
             /// Models of [`Cities`].
             pub mod cities {
                 /// `Data`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct Data {
                     /// 城市名称
                     ///
@@ -127,7 +121,7 @@ pub mod capitallhh {
         }
 
         /// The answer to [`Branches`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct BranchesResponse {
             /// 查询数据总条数
             ///
@@ -185,7 +179,7 @@ pub mod capitallhh {
         }
 
         /// The answer to [`CorporateBanking`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct CorporateBankingResponse {
             /// 查询数据总条数
             ///
@@ -227,7 +221,7 @@ pub mod capitallhh {
         }
 
         /// The answer to [`PersonalBanking`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PersonalBankingResponse {
             /// 查询数据总条数
             ///
@@ -277,7 +271,7 @@ pub mod capitallhh {
         }
 
         /// The answer to [`SearchBanksByBankAccount`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct SearchBanksByBankAccountResponse {
             /// 查询数据总条数
             ///
@@ -291,9 +285,7 @@ pub mod capitallhh {
         /// Models of [`Branches`].
         pub mod branches {
             /// `Data`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Data {
                 /// 开户银行支行名称
                 ///
@@ -306,9 +298,7 @@ pub mod capitallhh {
             }
 
             /// 分页链接
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Links {
                 /// 下一页链接
                 ///
@@ -331,9 +321,7 @@ pub mod capitallhh {
         /// Models of [`CorporateBanking`].
         pub mod corporate_banking {
             /// `Data`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Data {
                 /// 银行别名
                 ///
@@ -356,9 +344,7 @@ pub mod capitallhh {
             }
 
             /// 分页链接
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Links {
                 /// 下一页链接
                 ///
@@ -381,9 +367,7 @@ pub mod capitallhh {
         /// Models of [`PersonalBanking`].
         pub mod personal_banking {
             /// `Data`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Data {
                 /// 银行别名
                 ///
@@ -406,9 +390,7 @@ pub mod capitallhh {
             }
 
             /// 分页链接
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Links {
                 /// 下一页链接
                 ///
@@ -431,9 +413,7 @@ pub mod capitallhh {
         /// Models of [`SearchBanksByBankAccount`].
         pub mod search_banks_by_bank_account {
             /// `Data`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Data {
                 /// 银行别名
                 ///

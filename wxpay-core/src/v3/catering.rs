@@ -121,7 +121,7 @@ pub mod orders {
         }
 
         /// 菜品属性
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Properties {
             /// 口味
             ///
@@ -147,7 +147,7 @@ pub mod orders {
         }
 
         /// 商户菜品信息
-        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
         pub struct DishList {
             /// 商户菜品ID
             ///

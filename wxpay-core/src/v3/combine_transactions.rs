@@ -85,7 +85,7 @@ impl ::core::fmt::Debug for App {
 }
 
 /// The answer to [`App`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct AppResponse {
     /// 预支付交易会话标识
     ///
@@ -161,7 +161,7 @@ impl ::core::fmt::Debug for H5 {
 }
 
 /// The answer to [`H5`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct H5Response {
     /// 支付跳转链接
     pub h5_url: String,
@@ -184,7 +184,7 @@ pub struct Id {
 }
 
 /// The answer to [`Id`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct IdResponse {
     /// 平台商户应用ID
     ///
@@ -286,7 +286,7 @@ impl ::core::fmt::Debug for Jsapi {
 }
 
 /// The answer to [`Jsapi`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct JsapiResponse {
     /// 预支付交易会话标识
     ///
@@ -338,7 +338,7 @@ pub struct Miniprogram {
 }
 
 /// The answer to [`Miniprogram`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct MiniprogramResponse {
     /// 预支付交易会话标识
     ///
@@ -411,7 +411,7 @@ impl ::core::fmt::Debug for Native {
 }
 
 /// The answer to [`Native`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct NativeResponse {
     /// 二维码链接
     ///
@@ -436,7 +436,7 @@ pub struct OutTradeNo {
 }
 
 /// The answer to [`OutTradeNo`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct OutTradeNoResponse {
     /// 合单商户appid
     ///
@@ -476,7 +476,7 @@ pub struct OutTradeNoResponse {
 /// Models of [`App`].
 pub mod app {
     /// 场景信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SceneInfo {
         /// 商户端设备号
         ///
@@ -490,7 +490,7 @@ pub mod app {
     }
 
     /// 订单金额
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct Amount {
         /// 标价金额
         ///
@@ -503,7 +503,7 @@ pub mod app {
     }
 
     /// 结算信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SettleInfo {
         /// 是否指定分账
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -516,7 +516,7 @@ pub mod app {
     }
 
     /// `SubOrders`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SubOrders {
         /// 子单商户号
         ///
@@ -595,9 +595,7 @@ pub mod app {
     }
 
     /// 实名支付(需单独申请权限)
-    #[derive(
-        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct Identity {
         /// 证件类型
         pub r#type: Type,
@@ -626,15 +624,7 @@ pub mod app {
     }
 
     /// 支付者
-    #[derive(
-        Clone,
-        PartialEq,
-        Eq,
-        Default,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct CombinePayerInfo {
         /// 实名支付(需单独申请权限)
         #[sensitive]
@@ -671,7 +661,7 @@ pub mod app {
     }
 
     /// 预签约信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct ContractInfo {
         /// 签约商户号
         ///
@@ -710,7 +700,7 @@ pub mod app {
     }
 
     /// `SubsidyPlan`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SubsidyPlan {
         /// 贴息期数
         ///
@@ -725,7 +715,7 @@ pub mod app {
     }
 
     /// `SubsidyDetail`.
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
     pub struct SubsidyDetail {
         /// 贴息方案类型
         ///
@@ -736,7 +726,7 @@ pub mod app {
     }
 
     /// 贴息信息(微信分付)
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SubsidyInfo {
         /// 贴息详情列表
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -744,7 +734,7 @@ pub mod app {
     }
 
     /// 预签约结果
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ContractResult {
         /// 签约结果码
         ///
@@ -761,7 +751,7 @@ pub mod app {
 /// Models of [`H5`].
 pub mod h5 {
     /// H5场景信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct H5Info {
         /// 场景类型
         ///
@@ -790,7 +780,7 @@ pub mod h5 {
     }
 
     /// 场景信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SceneInfo {
         /// 商户端设备号
         ///
@@ -805,7 +795,7 @@ pub mod h5 {
     }
 
     /// 订单金额
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct Amount {
         /// 标价金额
         ///
@@ -818,7 +808,7 @@ pub mod h5 {
     }
 
     /// 结算信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SettleInfo {
         /// 是否指定分账
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -831,7 +821,7 @@ pub mod h5 {
     }
 
     /// `SubOrders`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SubOrders {
         /// 子单商户号
         ///
@@ -903,9 +893,7 @@ pub mod h5 {
     }
 
     /// 实名支付(需单独申请权限)
-    #[derive(
-        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct Identity {
         /// 证件类型
         pub r#type: Type,
@@ -934,15 +922,7 @@ pub mod h5 {
     }
 
     /// 支付者
-    #[derive(
-        Clone,
-        PartialEq,
-        Eq,
-        Default,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct CombinePayerInfo {
         /// 用户标识
         ///
@@ -974,7 +954,7 @@ pub mod h5 {
 /// Models of [`Id`].
 pub mod id {
     /// 支付者
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct CombinePayerInfo {
         /// 用户标识
         ///
@@ -984,7 +964,7 @@ pub mod id {
     }
 
     /// 场景信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct SceneInfo {
         /// 商户端设备号
         ///
@@ -994,7 +974,7 @@ pub mod id {
     }
 
     /// 订单金额
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Amount {
         /// 标价金额
         ///
@@ -1020,7 +1000,7 @@ pub mod id {
     }
 
     /// `SubOrders`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct SubOrders {
         /// 商品单发起商户号
         ///
@@ -1086,7 +1066,7 @@ pub mod id {
 /// Models of [`Jsapi`].
 pub mod jsapi {
     /// 场景信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SceneInfo {
         /// 商户端设备号
         ///
@@ -1100,7 +1080,7 @@ pub mod jsapi {
     }
 
     /// 订单金额
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct Amount {
         /// 标价金额
         ///
@@ -1113,7 +1093,7 @@ pub mod jsapi {
     }
 
     /// 结算信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SettleInfo {
         /// 是否指定分账
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1126,7 +1106,7 @@ pub mod jsapi {
     }
 
     /// `SubOrders`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SubOrders {
         /// 子单商户号
         ///
@@ -1194,9 +1174,7 @@ pub mod jsapi {
     }
 
     /// 实名支付(需单独申请权限)
-    #[derive(
-        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct Identity {
         /// 证件类型
         pub r#type: Type,
@@ -1225,15 +1203,7 @@ pub mod jsapi {
     }
 
     /// 支付者
-    #[derive(
-        Clone,
-        PartialEq,
-        Eq,
-        Default,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct CombinePayerInfo {
         /// 用户标识
         ///
@@ -1284,7 +1254,7 @@ pub mod jsapi {
     }
 
     /// `SubsidyPlan`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SubsidyPlan {
         /// 贴息期数
         ///
@@ -1299,7 +1269,7 @@ pub mod jsapi {
     }
 
     /// `SubsidyDetail`.
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
     pub struct SubsidyDetail {
         /// 贴息方案类型
         ///
@@ -1310,7 +1280,7 @@ pub mod jsapi {
     }
 
     /// 贴息信息(微信分付)
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SubsidyInfo {
         /// 贴息详情列表
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1321,7 +1291,7 @@ pub mod jsapi {
 /// Models of [`Miniprogram`].
 pub mod miniprogram {
     /// 支付者
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct CombinePayerInfo {
         /// 用户标识
         ///
@@ -1330,7 +1300,7 @@ pub mod miniprogram {
     }
 
     /// 场景信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SceneInfo {
         /// 商户端设备号
         ///
@@ -1352,7 +1322,7 @@ pub mod miniprogram {
     }
 
     /// 商品单金额
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct Amount {
         /// 标价金额
         ///
@@ -1365,7 +1335,7 @@ pub mod miniprogram {
     }
 
     /// `SubOrders`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SubOrders {
         /// 商品单发起商户号
         ///
@@ -1411,7 +1381,7 @@ pub mod miniprogram {
 /// Models of [`Native`].
 pub mod native {
     /// 场景信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SceneInfo {
         /// 商户端设备号
         ///
@@ -1425,7 +1395,7 @@ pub mod native {
     }
 
     /// 订单金额
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct Amount {
         /// 标价金额
         ///
@@ -1438,7 +1408,7 @@ pub mod native {
     }
 
     /// 结算信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SettleInfo {
         /// 是否指定分账
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1451,7 +1421,7 @@ pub mod native {
     }
 
     /// `SubOrders`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SubOrders {
         /// 子单商户号
         ///
@@ -1523,9 +1493,7 @@ pub mod native {
     }
 
     /// 实名支付(需单独申请权限)
-    #[derive(
-        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct Identity {
         /// 证件类型
         pub r#type: Type,
@@ -1554,15 +1522,7 @@ pub mod native {
     }
 
     /// 支付者
-    #[derive(
-        Clone,
-        PartialEq,
-        Eq,
-        Default,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct CombinePayerInfo {
         /// 用户标识
         ///
@@ -1614,7 +1574,7 @@ pub mod out_trade_no {
     }
 
     /// 场景信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct SceneInfo {
         /// 商户端设备号
         ///
@@ -1674,7 +1634,7 @@ pub mod out_trade_no {
     }
 
     /// `GoodsDetail`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GoodsDetail {
         /// 商品编码
         ///
@@ -1701,7 +1661,7 @@ pub mod out_trade_no {
     }
 
     /// `PromotionDetail`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PromotionDetail {
         /// 券ID
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1741,7 +1701,7 @@ pub mod out_trade_no {
     }
 
     /// 订单金额
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Amount {
         /// 标价金额
         ///
@@ -1770,7 +1730,7 @@ pub mod out_trade_no {
     }
 
     /// `SubOrders`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct SubOrders {
         /// 子单商户号
         ///
@@ -1845,7 +1805,7 @@ pub mod out_trade_no {
     }
 
     /// 支付者
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct CombinePayerInfo {
         /// 用户标识
         ///
@@ -1862,7 +1822,7 @@ pub mod out_trade_no {
     }
 
     /// 使用的商户贴息信息(微信分付)
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct InstallmentInfo {
         /// 是否使用了商户贴息
         pub use_subsidy: bool,
@@ -1875,7 +1835,7 @@ pub mod out_trade_no {
     /// Models of [`Close`].
     pub mod close {
         /// `SubOrders`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SubOrders {
             /// 子单商户号
             ///

@@ -21,7 +21,7 @@ pub mod inactive_merchant_identity_verification {
     }
 
     /// The answer to [`Merchants`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct MerchantsResponse {
         /// 核实单号
         ///
@@ -52,7 +52,7 @@ pub mod inactive_merchant_identity_verification {
         }
 
         /// The answer to [`Verifications`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct VerificationsResponse {
             /// 特约商户号
             ///

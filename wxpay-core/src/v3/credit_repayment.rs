@@ -19,7 +19,7 @@ pub mod partner {
     }
 
     /// The answer to [`Contracts`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct ContractsResponse {
         /// 协议ID
         ///
@@ -99,7 +99,7 @@ pub mod partner {
     }
 
     /// The answer to [`GetDeductOrders`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetDeductOrdersResponse {
         /// 商户侧交易单号
         ///
@@ -194,7 +194,7 @@ pub mod partner {
     }
 
     /// The answer to [`PostDeductOrders`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct PostDeductOrdersResponse {
         /// 商户侧交易单号
         ///
@@ -269,7 +269,7 @@ pub mod partner {
     }
 
     /// The answer to [`ScheduleRecords`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ScheduleRecordsResponse {
         /// 商户侧预约还款单号
         ///
@@ -383,7 +383,7 @@ pub mod partner {
         }
 
         /// The answer to [`AppPresign`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AppPresignResponse {
             /// 预签约码
             ///
@@ -471,7 +471,7 @@ pub mod partner {
         }
 
         /// The answer to [`H5Presign`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct H5PresignResponse {
             /// 拉起微信支付签约页的URL
             ///
@@ -498,7 +498,7 @@ pub mod partner {
         }
 
         /// The answer to [`Terminate`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct TerminateResponse {
             /// 协议信息
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -544,14 +544,7 @@ pub mod partner {
             }
 
             /// 用户实名信息
-            #[derive(
-                Clone,
-                PartialEq,
-                Eq,
-                serde::Serialize,
-                serde::Deserialize,
-                wxpay_core::SensitiveFields,
-            )]
+            #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
             pub struct RealIdentity {
                 /// 实名验证类型
                 ///
@@ -582,9 +575,7 @@ pub mod partner {
             }
 
             /// 交易信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct TradeInfo {
                 /// 商户侧交易单号
                 ///
@@ -625,14 +616,7 @@ pub mod partner {
             }
 
             /// 用户实名信息
-            #[derive(
-                Clone,
-                PartialEq,
-                Eq,
-                serde::Serialize,
-                serde::Deserialize,
-                wxpay_core::SensitiveFields,
-            )]
+            #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
             pub struct RealIdentity {
                 /// 实名验证类型
                 ///
@@ -663,9 +647,7 @@ pub mod partner {
             }
 
             /// 交易信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct TradeInfo {
                 /// 商户侧交易单号
                 ///
@@ -693,9 +675,7 @@ pub mod partner {
             }
 
             /// 跳转控制信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct JumpInfo {
                 /// 签约完后要跳转到的应用AppID
                 ///
@@ -734,7 +714,7 @@ pub mod partner {
             }
 
             /// 协议信息
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct ContractInfo {
                 /// 协议ID
                 ///
@@ -862,7 +842,7 @@ pub mod partner {
         }
 
         /// The answer to [`BatchCreate`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct BatchCreateResponse {
             /// 预约还款记录列表
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -872,9 +852,7 @@ pub mod partner {
         /// Models of [`BatchCreate`].
         pub mod batch_create {
             /// `ScheduleItems`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct ScheduleItems {
                 /// 商户侧预约还款单号
                 ///
@@ -905,9 +883,7 @@ pub mod partner {
             }
 
             /// `ScheduleRecords`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ScheduleRecords {
                 /// 商户侧预约还款单号
                 ///

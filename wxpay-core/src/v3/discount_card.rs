@@ -19,7 +19,7 @@ pub struct GetCards {
 }
 
 /// The answer to [`GetCards`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct GetCardsResponse {
     /// 先享卡ID
     ///
@@ -101,7 +101,7 @@ pub struct GetOrders {
 }
 
 /// The answer to [`GetOrders`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct GetOrdersResponse {
     /// 先享卡订单号
     ///
@@ -227,7 +227,7 @@ pub struct PatchOrders {
 }
 
 /// The answer to [`PatchOrders`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PatchOrdersResponse {
     /// 先享卡订单号
     ///
@@ -268,7 +268,7 @@ pub struct PostCards {
 }
 
 /// The answer to [`PostCards`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PostCardsResponse {
     /// 预领卡请求token
     ///
@@ -305,7 +305,7 @@ pub mod cards {
     /// Models of [`AddUserRecords`].
     pub mod add_user_records {
         /// `ObjectiveCompletionRecords`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct ObjectiveCompletionRecords {
             /// 目标完成流水号
             ///
@@ -339,7 +339,7 @@ pub mod cards {
         }
 
         /// `RewardUsageRecords`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct RewardUsageRecords {
             /// 优惠使用记录流水号
             ///
@@ -381,7 +381,7 @@ pub mod cards {
 /// Models of [`GetCards`].
 pub mod get_cards {
     /// 约定时间期限
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct TimeRange {
         /// 约定开始时间
         ///
@@ -394,7 +394,7 @@ pub mod get_cards {
     }
 
     /// 用户退回优惠的付款信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PayInformation {
         /// 付款金额
         ///
@@ -417,7 +417,7 @@ pub mod get_cards {
     }
 
     /// `ObjectiveCompletionRecords`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ObjectiveCompletionRecords {
         /// 目标完成流水号
         ///
@@ -451,7 +451,7 @@ pub mod get_cards {
     }
 
     /// `Objectives`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Objectives {
         /// 目标ID
         ///
@@ -480,7 +480,7 @@ pub mod get_cards {
     }
 
     /// `RewardUsageRecords`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct RewardUsageRecords {
         /// 优惠使用记录流水号
         ///
@@ -518,7 +518,7 @@ pub mod get_cards {
     }
 
     /// `Rewards`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Rewards {
         /// 优惠ID
         ///
@@ -586,7 +586,7 @@ pub mod get_orders {
     }
 
     /// `Objectives`.
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct Objectives {
         /// 目标流水号
         ///
@@ -638,7 +638,7 @@ pub mod get_orders {
     }
 
     /// `Rewards`.
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct Rewards {
         /// 奖励流水号
         ///
@@ -705,7 +705,7 @@ pub mod orders {
     }
 
     /// The answer to [`OutTradeNo`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct OutTradeNoResponse {
         /// 先享卡订单号
         ///
@@ -839,7 +839,7 @@ pub mod orders {
         }
 
         /// `Objectives`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct Objectives {
             /// 目标流水号
             ///
@@ -891,7 +891,7 @@ pub mod orders {
         }
 
         /// `Rewards`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct Rewards {
             /// 奖励流水号
             ///
@@ -951,7 +951,7 @@ pub mod patch_orders {
     }
 
     /// `Objectives`.
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
     pub struct Objectives {
         /// 目标流水号
         ///
@@ -993,7 +993,7 @@ pub mod patch_orders {
     }
 
     /// `Rewards`.
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
     pub struct Rewards {
         /// 奖励流水号
         ///

@@ -27,7 +27,7 @@ pub mod charge {
     }
 
     /// The answer to [`Contracts`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ContractsResponse {
         /// 服务商商户号
         ///
@@ -110,7 +110,7 @@ pub mod charge {
     }
 
     /// The answer to [`Transactions`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct TransactionsResponse {
         /// 受理状态
         ///
@@ -158,7 +158,7 @@ pub mod charge {
         }
 
         /// The answer to [`Confirm`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ConfirmResponse {
             /// 用户充电代扣凭证
             ///
@@ -201,7 +201,7 @@ pub mod charge {
         }
 
         /// The answer to [`Preopen`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PreopenResponse {
             /// 预开通ID
             ///
@@ -212,9 +212,7 @@ pub mod charge {
         /// Models of [`Confirm`].
         pub mod confirm {
             /// 充电场景信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct ChargeInfo {
                 /// 开始时间
                 ///
@@ -266,7 +264,7 @@ pub mod charge {
         }
 
         /// The answer to [`Id`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct IdResponse {
             /// 商户号
             ///
@@ -362,7 +360,7 @@ pub mod charge {
         }
 
         /// The answer to [`OutTradeNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct OutTradeNoResponse {
             /// 商户号
             ///
@@ -436,7 +434,7 @@ pub mod charge {
         }
 
         /// 订单金额信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Amount {
             /// 订单总金额
             ///
@@ -450,7 +448,7 @@ pub mod charge {
         }
 
         /// 充电自行车场景信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct ChargeInfo {
             /// 开始时间
             ///
@@ -485,7 +483,7 @@ pub mod charge {
         }
 
         /// 设备信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct DeviceInfo {
             /// 充电位设备号
             ///
@@ -500,9 +498,7 @@ pub mod charge {
         /// Models of [`Id`].
         pub mod id {
             /// 支付者信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Payer {
                 /// 用户在服务商的标识
                 ///
@@ -517,9 +513,7 @@ pub mod charge {
             }
 
             /// 订单金额信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Amount {
                 /// 订单金额
                 ///
@@ -541,9 +535,7 @@ pub mod charge {
             }
 
             /// 设备信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct DeviceInfo {
                 /// 充电位设备号
                 ///
@@ -556,9 +548,7 @@ pub mod charge {
             }
 
             /// `PromotionDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PromotionDetail {
                 /// 券ID
                 ///
@@ -609,9 +599,7 @@ pub mod charge {
         /// Models of [`OutTradeNo`].
         pub mod out_trade_no {
             /// 支付者信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Payer {
                 /// 用户在服务商的标识
                 ///
@@ -626,9 +614,7 @@ pub mod charge {
             }
 
             /// 订单金额信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Amount {
                 /// 订单金额
                 ///
@@ -650,9 +636,7 @@ pub mod charge {
             }
 
             /// 设备信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct DeviceInfo {
                 /// 充电位设备号
                 ///
@@ -665,9 +649,7 @@ pub mod charge {
             }
 
             /// `PromotionDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PromotionDetail {
                 /// 券ID
                 ///
@@ -745,7 +727,7 @@ pub mod charge {
         }
 
         /// The answer to [`Contract`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ContractResponse {
             /// 服务商商户号
             ///

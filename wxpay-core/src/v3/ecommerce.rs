@@ -19,7 +19,7 @@ pub struct GetApplyments {
 }
 
 /// The answer to [`GetApplyments`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct GetApplymentsResponse {
     /// 申请状态
     pub applyment_state: get_applyments::ApplymentState,
@@ -84,7 +84,7 @@ pub struct IndividualContracts {
 }
 
 /// The answer to [`IndividualContracts`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct IndividualContractsResponse {
     /// 授权ID
     ///
@@ -190,7 +190,7 @@ impl ::core::fmt::Debug for PostApplyments {
 }
 
 /// The answer to [`PostApplyments`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PostApplymentsResponse {
     /// 微信支付申请单号
     ///
@@ -244,7 +244,7 @@ impl ::core::fmt::Debug for SubjectSubMerchants {
 }
 
 /// The answer to [`SubjectSubMerchants`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct SubjectSubMerchantsResponse {
     /// 子商户列表
     pub data: Vec<subject_sub_merchants::Data>,
@@ -314,7 +314,7 @@ pub mod account {
     }
 
     /// The answer to [`ApplyCancelWithdraw`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ApplyCancelWithdrawResponse {
         /// 微信支付注销提现申请单号
         ///
@@ -351,7 +351,7 @@ pub mod account {
     }
 
     /// The answer to [`CancelApplications`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct CancelApplicationsResponse {
         /// 商户注销申请单号
         ///
@@ -396,7 +396,7 @@ pub mod account {
         }
 
         /// The answer to [`ApplymentId`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct ApplymentIdResponse {
             /// 微信支付注销提现申请单号
             ///
@@ -487,7 +487,7 @@ pub mod account {
         }
 
         /// The answer to [`Confirm`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ConfirmResponse {
             /// 微信支付注销单号
             ///
@@ -521,7 +521,7 @@ pub mod account {
         }
 
         /// The answer to [`OutRequestNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct OutRequestNoResponse {
             /// 微信支付注销提现申请单号
             ///
@@ -591,7 +591,7 @@ pub mod account {
         }
 
         /// The answer to [`ValidateCancel`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct ValidateCancelResponse {
             /// 注销检查的二级商户号
             ///
@@ -633,15 +633,7 @@ pub mod account {
         }
 
         /// 银行账户
-        #[derive(
-            Clone,
-            PartialEq,
-            Eq,
-            Default,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct BankAccountInfo {
             /// 开户名称
             ///
@@ -710,15 +702,7 @@ pub mod account {
         }
 
         /// 收款人账号对应的证件信息
-        #[derive(
-            Clone,
-            PartialEq,
-            Eq,
-            Default,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct IdentityInfo {
             /// 证件类型
             ///
@@ -750,9 +734,7 @@ pub mod account {
         }
 
         /// 收款账号信息
-        #[derive(
-            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct PayeeInfo {
             /// 账户类型
             ///
@@ -786,7 +768,7 @@ pub mod account {
         }
 
         /// `ProofMedias`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct ProofMedias {
             /// 申请证明材料类型
             ///
@@ -876,7 +858,7 @@ pub mod account {
             }
 
             /// `AccountWithdrawResult`.
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct AccountWithdrawResult {
                 /// 二级商户号的出款子账户类型
                 ///
@@ -891,7 +873,7 @@ pub mod account {
             }
 
             /// `AccountInfo`.
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct AccountInfo {
                 /// 二级商户号的出款子账户类型
                 pub out_account_type: OutAccountType,
@@ -902,9 +884,7 @@ pub mod account {
             }
 
             /// 用于引导商户超级管理员确认注销的信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ConfirmCancel {
                 /// 确认商户注销的页面url
                 ///
@@ -994,7 +974,7 @@ pub mod account {
             }
 
             /// `AccountWithdrawResult`.
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct AccountWithdrawResult {
                 /// 二级商户号的出款子账户类型
                 ///
@@ -1009,7 +989,7 @@ pub mod account {
             }
 
             /// `AccountInfo`.
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct AccountInfo {
                 /// 二级商户号的出款子账户类型
                 pub out_account_type: OutAccountType,
@@ -1020,9 +1000,7 @@ pub mod account {
             }
 
             /// 用于引导商户超级管理员确认注销的信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ConfirmCancel {
                 /// 确认商户注销的页面url
                 ///
@@ -1069,7 +1047,7 @@ pub mod account {
             }
 
             /// `AccountInfo`.
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct AccountInfo {
                 /// 商户资金账户余额
                 pub out_account_type: OutAccountType,
@@ -1094,9 +1072,7 @@ pub mod account {
             }
 
             /// `BlockReasons`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct BlockReasons {
                 /// 二级商户号的出款子账户类型
                 ///
@@ -1135,7 +1111,7 @@ pub mod account {
         }
 
         /// The answer to [`Media`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct MediaResponse {
             /// 媒体文件标识Id
             pub media_id: String,
@@ -1158,7 +1134,7 @@ pub mod account {
         }
 
         /// The answer to [`OutApplyNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct OutApplyNoResponse {
             /// 商户注销申请单号
             ///
@@ -1195,7 +1171,7 @@ pub mod account {
         }
 
         /// `ApplicationInfo`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct ApplicationInfo {
             /// 注销申请材料类型
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1258,7 +1234,7 @@ pub mod applyments {
     }
 
     /// The answer to [`OutRequestNo`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct OutRequestNoResponse {
         /// 申请状态
         pub applyment_state: out_request_no::ApplymentState,
@@ -1313,7 +1289,7 @@ pub mod applyments {
     }
 
     /// The answer to [`Revoke`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct RevokeResponse {
         /// 微信支付申请单号
         ///
@@ -1421,7 +1397,7 @@ pub mod applyments {
     }
 
     /// The answer to [`SubmitAccountHostingApplyment`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct SubmitAccountHostingApplymentResponse {
         /// 微信支付申请单号
         ///
@@ -1458,7 +1434,7 @@ pub mod applyments {
     }
 
     /// The answer to [`SubmitSignVerifyInfo`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct SubmitSignVerifyInfoResponse {
         /// 微信支付申请单号
         ///
@@ -1485,7 +1461,7 @@ pub mod applyments {
         }
 
         /// The answer to [`Revoke`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct RevokeResponse {
             /// 微信支付申请单号
             ///
@@ -1518,7 +1494,7 @@ pub mod applyments {
         }
 
         /// 汇款账户验证信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AccountValidation {
             /// 付款户名
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1566,7 +1542,7 @@ pub mod applyments {
         }
 
         /// `AuditDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AuditDetail {
             /// 参数名称
             ///
@@ -1654,7 +1630,7 @@ pub mod applyments {
         }
 
         /// 营业执照/登记证书信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct BusinessLicenseInfo {
             /// 登记证书类型
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1710,7 +1686,7 @@ pub mod applyments {
         }
 
         /// 金融机构许可证信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct FinanceInstitutionInfo {
             /// 金融机构类型
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1753,15 +1729,7 @@ pub mod applyments {
         }
 
         /// 经营者/法人身份证信息
-        #[derive(
-            Clone,
-            PartialEq,
-            Eq,
-            Default,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct IdCardInfo {
             /// 身份证人像面照片
             ///
@@ -1807,15 +1775,7 @@ pub mod applyments {
         }
 
         /// 经营者/法人其他类型证件信息
-        #[derive(
-            Clone,
-            PartialEq,
-            Eq,
-            Default,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct IdDocInfo {
             /// 证件姓名
             ///
@@ -1887,15 +1847,7 @@ pub mod applyments {
         }
 
         /// `UboInfoList`.
-        #[derive(
-            Clone,
-            PartialEq,
-            Eq,
-            Default,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct UboInfoList {
             /// `ubo_id_doc_type`.
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1972,9 +1924,7 @@ pub mod applyments {
         }
 
         /// 结算银行账户
-        #[derive(
-            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct AccountInfo {
             /// 账户类型
             ///
@@ -2054,9 +2004,7 @@ pub mod applyments {
         }
 
         /// 超级管理员信息
-        #[derive(
-            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct ContactInfo {
             /// 超级管理员类型
             ///
@@ -2143,7 +2091,7 @@ pub mod applyments {
         }
 
         /// 店铺信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SalesSceneInfo {
             /// 店铺名称
             ///
@@ -2164,7 +2112,7 @@ pub mod applyments {
         }
 
         /// 结算规则
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SettlementInfo {
             /// 结算规则ID
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2188,7 +2136,7 @@ pub mod applyments {
         }
 
         /// 平台代理核身信息
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct ProxyVerifyIdentityInfo {
             /// 核身方式
             ///
@@ -2229,7 +2177,7 @@ pub mod bill {
     }
 
     /// The answer to [`Fundflowbill`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct FundflowbillResponse {
         /// 下载信息总数
         ///
@@ -2277,7 +2225,7 @@ pub mod bill {
         }
 
         /// `DownloadBillList`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct DownloadBillList {
             /// 账单文件序号
             ///
@@ -2326,7 +2274,7 @@ pub mod combine_papay {
     }
 
     /// The answer to [`GetTransactions`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetTransactionsResponse {
         /// 合单商户APPID
         ///
@@ -2381,7 +2329,7 @@ pub mod combine_papay {
     }
 
     /// The answer to [`PostTransactions`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostTransactionsResponse {
         /// 合单商户APPID
         ///
@@ -2444,7 +2392,7 @@ pub mod combine_papay {
         }
 
         /// The answer to [`PreEntrustSign`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PreEntrustSignResponse {
             /// 预签约Id
             ///
@@ -2487,9 +2435,7 @@ pub mod combine_papay {
             }
 
             /// The answer to [`OutContractCode`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct OutContractCodeResponse {
                 /// 商户号
                 ///
@@ -2565,9 +2511,7 @@ pub mod combine_papay {
                 }
 
                 /// The answer to [`Terminate`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct TerminateResponse {
                     /// 商户号
                     ///
@@ -2584,9 +2528,7 @@ pub mod combine_papay {
                 }
 
                 /// 协议解约信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ContractTerminateInfo {
                     /// 协议解约方式
                     ///
@@ -2642,9 +2584,7 @@ pub mod combine_papay {
             }
 
             /// The answer to [`MiniProgram`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct MiniProgramResponse {
                 /// 预签约ID
                 ///
@@ -2672,7 +2612,7 @@ pub mod combine_papay {
     /// Models of [`GetTransactions`].
     pub mod get_transactions {
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Amount {
             /// 标价金额
             ///
@@ -2695,7 +2635,7 @@ pub mod combine_papay {
         }
 
         /// `SubOrders`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct SubOrders {
             /// 子单商户号
             ///
@@ -2747,7 +2687,7 @@ pub mod combine_papay {
         }
 
         /// 支付者
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct CombinePayerInfo {
             /// 用户标识
             ///
@@ -2759,7 +2699,7 @@ pub mod combine_papay {
     /// Models of [`PostTransactions`].
     pub mod post_transactions {
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Amount {
             /// 标价金额
             ///
@@ -2772,7 +2712,7 @@ pub mod combine_papay {
         }
 
         /// 结算信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SettleInfo {
             /// 是否指定分账
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2785,7 +2725,7 @@ pub mod combine_papay {
         }
 
         /// `SubOrders`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SubOrders {
             /// 子单商户号
             ///
@@ -2824,7 +2764,7 @@ pub mod combine_papay {
         }
 
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct SubOrdersAmount {
             /// 标价金额
             ///
@@ -2847,7 +2787,7 @@ pub mod combine_papay {
         }
 
         /// `ResponseSubOrders`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ResponseSubOrders {
             /// 子单商户号
             ///
@@ -2899,7 +2839,7 @@ pub mod combine_papay {
         }
 
         /// 支付者
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct CombinePayerInfo {
             /// 用户标识
             ///
@@ -2935,9 +2875,7 @@ pub mod combine_papay {
         /// Models of [`Reverse`].
         pub mod reverse {
             /// `SubOrders`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SubOrders {
                 /// 子单商户号
                 ///
@@ -2982,7 +2920,7 @@ pub mod fund {
     }
 
     /// The answer to [`Balance`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct BalanceResponse {
         /// 特约商户号
         ///
@@ -3026,7 +2964,7 @@ pub mod fund {
     }
 
     /// The answer to [`Enddaybalance`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct EnddaybalanceResponse {
         /// 二级商户号
         ///
@@ -3069,7 +3007,7 @@ pub mod fund {
     }
 
     /// The answer to [`GetWithdraw`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetWithdrawResponse {
         /// 二级商户号
         ///
@@ -3178,7 +3116,7 @@ pub mod fund {
     }
 
     /// The answer to [`PostWithdraw`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostWithdrawResponse {
         /// 特约商户号
         ///
@@ -3286,7 +3224,7 @@ pub mod fund {
         }
 
         /// The answer to [`OutRequestNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct OutRequestNoResponse {
             /// 二级商户号
             ///
@@ -3412,7 +3350,7 @@ pub mod get_applyments {
     }
 
     /// 汇款账户验证信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct AccountValidation {
         /// 付款户名
         pub account_name: String,
@@ -3452,7 +3390,7 @@ pub mod get_applyments {
     }
 
     /// `AuditDetail`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct AuditDetail {
         /// 参数名称
         ///
@@ -3500,7 +3438,7 @@ pub mod individual_contracts {
     }
 
     /// The answer to [`OutContractCode`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct OutContractCodeResponse {
         /// 授权ID
         ///
@@ -3565,7 +3503,7 @@ pub mod individual_contracts {
         }
 
         /// 实名授权结果
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct RealNameAuthResult {
             /// 应用授权作用域
             pub scope: Scope,
@@ -3600,7 +3538,7 @@ pub mod individual_contracts {
         }
 
         /// The answer to [`App`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AppResponse {
             /// 预签约id
             pub pre_entrustweb_id: String,
@@ -3629,7 +3567,7 @@ pub mod individual_contracts {
         }
 
         /// The answer to [`MiniProgram`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct MiniProgramResponse {
             /// 预签约id
             pub pre_entrustweb_id: String,
@@ -3693,7 +3631,7 @@ pub mod individual_contracts {
         }
 
         /// The answer to [`App`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AppResponse {
             /// 预签约id
             pub pre_entrustweb_id: String,
@@ -3753,7 +3691,7 @@ pub mod individual_contracts {
         }
 
         /// The answer to [`MiniProgram`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct MiniProgramResponse {
             /// 预签约id
             pub pre_entrustweb_id: String,
@@ -3802,7 +3740,7 @@ pub mod mch_transfer {
     }
 
     /// The answer to [`GetAuthorizations`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetAuthorizationsResponse {
         /// 二级商户号
         ///
@@ -3838,7 +3776,7 @@ pub mod mch_transfer {
     }
 
     /// The answer to [`PostAuthorizations`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostAuthorizationsResponse {
         /// 二级商户号
         ///
@@ -3928,7 +3866,7 @@ pub mod mch_transfer {
     }
 
     /// The answer to [`TransferBills`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct TransferBillsResponse {
         /// 二级商户号
         ///
@@ -3968,7 +3906,7 @@ pub mod mch_transfer {
     /// Models of [`PostAuthorizations`].
     pub mod post_authorizations {
         /// `AgreementList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct AgreementList {
             /// 协议编号
             ///
@@ -4012,7 +3950,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`OutBillNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct OutBillNoResponse {
             /// 服务商商户号
             ///
@@ -4096,7 +4034,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`TransferBillNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct TransferBillNoResponse {
             /// 服务商商户号
             ///
@@ -4182,9 +4120,7 @@ pub mod mch_transfer {
             }
 
             /// The answer to [`Cancel`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CancelResponse {
                 /// 二级商户号
                 ///
@@ -4274,7 +4210,7 @@ pub mod post_applyments {
     }
 
     /// 营业执照/登记证书信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct BusinessLicenseInfo {
         /// 登记证书类型
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4329,7 +4265,7 @@ pub mod post_applyments {
     }
 
     /// 金融机构许可证信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct FinanceInstitutionInfo {
         /// 金融机构类型
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4372,15 +4308,7 @@ pub mod post_applyments {
     }
 
     /// 经营者/法人身份证信息
-    #[derive(
-        Clone,
-        PartialEq,
-        Eq,
-        Default,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct IdCardInfo {
         /// 身份证人像面照片
         ///
@@ -4432,15 +4360,7 @@ pub mod post_applyments {
     }
 
     /// 经营者/法人其他类型证件信息
-    #[derive(
-        Clone,
-        PartialEq,
-        Eq,
-        Default,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct IdDocInfo {
         /// 证件姓名
         ///
@@ -4517,9 +4437,7 @@ pub mod post_applyments {
     }
 
     /// `UboInfoList`.
-    #[derive(
-        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct UboInfoList {
         /// `ubo_id_doc_type`.
         pub ubo_id_doc_type: UboIdDocType,
@@ -4580,15 +4498,7 @@ pub mod post_applyments {
     }
 
     /// 结算银行账户
-    #[derive(
-        Clone,
-        PartialEq,
-        Eq,
-        Default,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct AccountInfo {
         /// 账户类型
         ///
@@ -4678,15 +4588,7 @@ pub mod post_applyments {
     }
 
     /// 超级管理员信息
-    #[derive(
-        Clone,
-        PartialEq,
-        Eq,
-        Default,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct ContactInfo {
         /// 超级管理员类型
         ///
@@ -4760,7 +4662,7 @@ pub mod post_applyments {
     }
 
     /// 店铺信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SalesSceneInfo {
         /// 店铺名称
         ///
@@ -4781,7 +4683,7 @@ pub mod post_applyments {
     }
 
     /// 结算规则
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SettlementInfo {
         /// 结算规则ID
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4823,7 +4725,7 @@ pub mod profitsharing {
     }
 
     /// The answer to [`FinishOrder`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct FinishOrderResponse {
         /// 二级商户号
         ///
@@ -4860,7 +4762,7 @@ pub mod profitsharing {
     }
 
     /// The answer to [`GetAfterSalesOrders`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetAfterSalesOrdersResponse {
         /// 二级商户号
         ///
@@ -4909,7 +4811,7 @@ pub mod profitsharing {
     }
 
     /// The answer to [`GetOrders`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetOrdersResponse {
         /// 二级商户号
         ///
@@ -4985,7 +4887,7 @@ pub mod profitsharing {
     }
 
     /// The answer to [`GetReturnorders`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetReturnordersResponse {
         /// 二级商户号
         ///
@@ -5058,7 +4960,7 @@ pub mod profitsharing {
     }
 
     /// The answer to [`PostAfterSalesOrders`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostAfterSalesOrdersResponse {
         /// 二级商户号
         ///
@@ -5123,7 +5025,7 @@ pub mod profitsharing {
     }
 
     /// The answer to [`PostOrders`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostOrdersResponse {
         /// 二级商户号
         ///
@@ -5189,7 +5091,7 @@ pub mod profitsharing {
     }
 
     /// The answer to [`PostReturnorders`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct PostReturnordersResponse {
         /// 二级商户号
         ///
@@ -5308,7 +5210,7 @@ pub mod profitsharing {
         }
 
         /// `Receivers`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct Receivers {
             /// 分账接收商户号
             ///
@@ -5369,7 +5271,7 @@ pub mod profitsharing {
         }
 
         /// `FundsAbnormalReceivers`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct FundsAbnormalReceivers {
             /// 平台接收异常资金商户号
             ///
@@ -5423,7 +5325,7 @@ pub mod profitsharing {
         }
 
         /// The answer to [`Amounts`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AmountsResponse {
             /// 微信订单号
             ///
@@ -5475,9 +5377,7 @@ pub mod profitsharing {
         }
 
         /// `Receivers`.
-        #[derive(
-            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct Receivers {
             /// 分账接收方类型
             pub r#type: Type,
@@ -5571,7 +5471,7 @@ pub mod profitsharing {
         }
 
         /// `FundsAbnormalReceivers`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct FundsAbnormalReceivers {
             /// 平台接收异常资金商户号
             ///
@@ -5581,7 +5481,7 @@ pub mod profitsharing {
         }
 
         /// `ResponseReceivers`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct ResponseReceivers {
             /// 分账金额
             ///
@@ -5706,7 +5606,7 @@ pub mod profitsharing {
         }
 
         /// The answer to [`Add`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct AddResponse {
             /// 分账接收方类型
             pub r#type: add::Type,
@@ -5739,7 +5639,7 @@ pub mod profitsharing {
         }
 
         /// The answer to [`Delete`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct DeleteResponse {
             /// 分账接收方类型
             pub r#type: delete::Type,
@@ -5858,7 +5758,7 @@ pub mod refunds {
     }
 
     /// The answer to [`Apply`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ApplyResponse {
         /// 微信退款单号
         ///
@@ -5948,7 +5848,7 @@ pub mod refunds {
     }
 
     /// The answer to [`ApplyAbnormalRefund`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct ApplyAbnormalRefundResponse {
         /// 微信支付退款号
         ///
@@ -6025,7 +5925,7 @@ pub mod refunds {
     }
 
     /// The answer to [`GetReturnAdvance`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetReturnAdvanceResponse {
         /// 微信退款单号
         ///
@@ -6091,7 +5991,7 @@ pub mod refunds {
     }
 
     /// The answer to [`Id`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct IdResponse {
         /// 微信退款单号
         ///
@@ -6172,7 +6072,7 @@ pub mod refunds {
     }
 
     /// The answer to [`OutRefundNo`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct OutRefundNoResponse {
         /// 微信退款单号
         ///
@@ -6249,7 +6149,7 @@ pub mod refunds {
     }
 
     /// The answer to [`PostReturnAdvance`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostReturnAdvanceResponse {
         /// 微信退款单号
         ///
@@ -6303,7 +6203,7 @@ pub mod refunds {
         }
 
         /// `From`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct From {
             /// 出资账户类型
             pub account: Account,
@@ -6314,7 +6214,7 @@ pub mod refunds {
         }
 
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Amount {
             /// 退款金额
             ///
@@ -6357,7 +6257,7 @@ pub mod refunds {
         }
 
         /// `AmountFrom`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AmountFrom {
             /// 出资账户类型
             ///
@@ -6370,7 +6270,7 @@ pub mod refunds {
         }
 
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ResponseAmount {
             /// 退款金额
             ///
@@ -6421,7 +6321,7 @@ pub mod refunds {
         }
 
         /// `PromotionDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PromotionDetail {
             /// 券ID
             ///
@@ -6515,7 +6415,7 @@ pub mod refunds {
         }
 
         /// `From`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct From {
             /// 出资账户类型
             ///
@@ -6528,7 +6428,7 @@ pub mod refunds {
         }
 
         /// 金额信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Amount {
             /// 退款金额
             ///
@@ -6557,7 +6457,7 @@ pub mod refunds {
         }
 
         /// `GoodsDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GoodsDetail {
             /// 商户侧商品编码
             ///
@@ -6588,7 +6488,7 @@ pub mod refunds {
         }
 
         /// `PromotionDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PromotionDetail {
             /// 券ID
             ///
@@ -6670,7 +6570,7 @@ pub mod refunds {
         }
 
         /// `From`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct From {
             /// 出资账户类型
             ///
@@ -6683,7 +6583,7 @@ pub mod refunds {
         }
 
         /// 退款金额信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Amount {
             /// 退款金额
             ///
@@ -6734,7 +6634,7 @@ pub mod refunds {
         }
 
         /// `PromotionDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PromotionDetail {
             /// 券ID
             ///
@@ -6822,7 +6722,7 @@ pub mod refunds {
         }
 
         /// `From`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct From {
             /// 出资账户类型
             ///
@@ -6835,7 +6735,7 @@ pub mod refunds {
         }
 
         /// 退款金额信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Amount {
             /// 退款金额
             ///
@@ -6886,7 +6786,7 @@ pub mod refunds {
         }
 
         /// `PromotionDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PromotionDetail {
             /// 券ID
             ///
@@ -6958,7 +6858,7 @@ pub mod subject_sub_merchants {
     }
 
     /// `Data`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Data {
         /// 子商户号
         ///
@@ -7003,7 +6903,7 @@ pub mod subsidies {
     }
 
     /// The answer to [`Cancel`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct CancelResponse {
         /// 二级商户号
         ///
@@ -7058,7 +6958,7 @@ pub mod subsidies {
     }
 
     /// The answer to [`Create`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct CreateResponse {
         /// 二级商户号
         ///
@@ -7132,7 +7032,7 @@ pub mod subsidies {
     }
 
     /// The answer to [`Return`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct ReturnResponse {
         /// 二级商户号
         ///
@@ -7212,7 +7112,7 @@ pub mod subsidies {
         }
 
         /// `From`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct From {
             /// 出资账户类型
             #[serde(default, skip_serializing_if = "Option::is_none")]

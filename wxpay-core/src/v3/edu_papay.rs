@@ -105,7 +105,7 @@ pub mod contracts {
     }
 
     /// The answer to [`Id`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct IdResponse {
         /// 服务商商户号
         ///
@@ -190,7 +190,7 @@ pub mod contracts {
     }
 
     /// The answer to [`Presign`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PresignResponse {
         /// 预签约号
         ///
@@ -201,7 +201,7 @@ pub mod contracts {
     /// Models of [`Id`].
     pub mod id {
         /// 签约信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ContractInformation {
             /// 签约协议号
             ///
@@ -250,7 +250,7 @@ pub mod transactions {
     }
 
     /// The answer to [`Id`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct IdResponse {
         /// 服务商商户号
         ///
@@ -336,7 +336,7 @@ pub mod transactions {
     }
 
     /// The answer to [`OutTradeNo`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct OutTradeNoResponse {
         /// 服务商商户号
         ///
@@ -402,7 +402,7 @@ pub mod transactions {
     }
 
     /// 订单金额
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct Amount {
         /// 总金额
         ///
@@ -416,7 +416,7 @@ pub mod transactions {
     }
 
     /// 设备信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct DeviceInformation {
         /// 设备号
         ///
@@ -432,7 +432,7 @@ pub mod transactions {
     /// Models of [`Id`].
     pub mod id {
         /// 支付者
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Payer {
             /// 服务商APPID下的用户标识
             ///
@@ -447,7 +447,7 @@ pub mod transactions {
         }
 
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Amount {
             /// 订单金额
             ///
@@ -471,7 +471,7 @@ pub mod transactions {
         }
 
         /// 设备信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct DeviceInformation {
             /// 设备号
             ///
@@ -485,7 +485,7 @@ pub mod transactions {
         }
 
         /// `PromotionDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PromotionDetail {
             /// 券ID
             ///
@@ -538,7 +538,7 @@ pub mod transactions {
     /// Models of [`OutTradeNo`].
     pub mod out_trade_no {
         /// 支付者
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Payer {
             /// 服务商APPID下的用户标识
             ///
@@ -553,7 +553,7 @@ pub mod transactions {
         }
 
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Amount {
             /// 订单金额
             ///
@@ -577,7 +577,7 @@ pub mod transactions {
         }
 
         /// 设备信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct DeviceInformation {
             /// 设备号
             ///
@@ -591,7 +591,7 @@ pub mod transactions {
         }
 
         /// `PromotionDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PromotionDetail {
             /// 券ID
             ///
@@ -693,7 +693,7 @@ pub mod user {
     }
 
     /// The answer to [`Contracts`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ContractsResponse {
         /// 结果集
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -726,7 +726,7 @@ pub mod user {
         }
 
         /// 签约信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ContractInformation {
             /// 签约协议号
             ///
@@ -746,7 +746,7 @@ pub mod user {
         }
 
         /// `Data`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Data {
             /// 服务商商户号
             ///

@@ -33,7 +33,7 @@ pub struct GetOrders {
 }
 
 /// The answer to [`GetOrders`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct GetOrdersResponse {
     /// 结果集
     pub data: Vec<get_orders::Data>,
@@ -82,7 +82,7 @@ pub struct PostOrders {
 }
 
 /// The answer to [`PostOrders`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PostOrdersResponse {
     /// appid
     ///
@@ -118,7 +118,7 @@ pub struct PostOrdersResponse {
 /// Models of [`GetOrders`].
 pub mod get_orders {
     /// `Data`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Data {
         /// appid
         ///
@@ -178,7 +178,7 @@ pub mod users {
     }
 
     /// The answer to [`Openid`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct OpenidResponse {
         /// 是否学生
         pub education_star_student: bool,
@@ -223,7 +223,7 @@ pub mod users {
     }
 
     /// The answer to [`Qq`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct QqResponse {
         /// 学生标识
         pub education_star_student: bool,

@@ -19,7 +19,7 @@ pub struct Contracts {
 }
 
 /// The answer to [`Contracts`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct ContractsResponse {
     /// 签约协议号
     ///
@@ -120,7 +120,7 @@ pub struct Transactions {
 }
 
 /// The answer to [`Transactions`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct TransactionsResponse {
     /// 商户号
     ///
@@ -263,7 +263,7 @@ pub mod contracts {
     }
 
     /// The answer to [`Presign`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PresignResponse {
         /// 预签约码
         ///
@@ -290,15 +290,7 @@ pub mod contracts {
     /// Models of [`Presign`].
     pub mod presign {
         /// 实名信息
-        #[derive(
-            Clone,
-            PartialEq,
-            Eq,
-            Default,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct Identity {
             /// 姓名
             ///
@@ -332,15 +324,7 @@ pub mod contracts {
         }
 
         /// 签约银行卡
-        #[derive(
-            Clone,
-            PartialEq,
-            Eq,
-            Default,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct BankCard {
             /// 签约银行卡号
             ///
@@ -407,7 +391,7 @@ pub mod transactions {
     }
 
     /// The answer to [`Id`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct IdResponse {
         /// 商户号
         ///
@@ -497,7 +481,7 @@ pub mod transactions {
     }
 
     /// The answer to [`OutTradeNo`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct OutTradeNoResponse {
         /// 商户号
         ///
@@ -567,7 +551,7 @@ pub mod transactions {
     }
 
     /// 订单金额
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct Amount {
         /// 总金额
         ///
@@ -580,7 +564,7 @@ pub mod transactions {
     }
 
     /// 场景信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SceneInfo {
         /// 消费时间
         ///
@@ -611,7 +595,7 @@ pub mod transactions {
     }
 
     /// 分账结算信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SettleInfo {
         /// 是否指定分账
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -619,7 +603,7 @@ pub mod transactions {
     }
 
     /// 支付者
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Payer {
         /// 商户AppID下的用户标识
         ///
@@ -634,7 +618,7 @@ pub mod transactions {
     }
 
     /// 订单金额
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ResponseAmount {
         /// 订单金额
         ///
@@ -658,7 +642,7 @@ pub mod transactions {
     }
 
     /// `PromotionDetail`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PromotionDetail {
         /// 券ID
         ///
@@ -710,7 +694,7 @@ pub mod transactions {
     /// Models of [`Id`].
     pub mod id {
         /// 支付者
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Payer {
             /// 商户appid下的用户标识
             ///
@@ -724,7 +708,7 @@ pub mod transactions {
         }
 
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Amount {
             /// 订单金额
             ///
@@ -747,7 +731,7 @@ pub mod transactions {
         }
 
         /// 设备信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct DeviceInfo {
             /// 设备号
             ///
@@ -761,7 +745,7 @@ pub mod transactions {
         }
 
         /// `PromotionDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PromotionDetail {
             /// 券ID
             ///
@@ -812,7 +796,7 @@ pub mod transactions {
     /// Models of [`OutTradeNo`].
     pub mod out_trade_no {
         /// 支付者
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Payer {
             /// 商户appid下的用户标识
             ///
@@ -826,7 +810,7 @@ pub mod transactions {
         }
 
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Amount {
             /// 订单金额
             ///
@@ -849,7 +833,7 @@ pub mod transactions {
         }
 
         /// 设备信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct DeviceInfo {
             /// 设备号
             ///
@@ -863,7 +847,7 @@ pub mod transactions {
         }
 
         /// `PromotionDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PromotionDetail {
             /// 券ID
             ///
@@ -947,7 +931,7 @@ pub mod users {
     }
 
     /// The answer to [`Contracts`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ContractsResponse {
         /// 查询结果列表
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -985,7 +969,7 @@ pub mod users {
     }
 
     /// The answer to [`DebtState`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct DebtStateResponse {
         /// 商户appid
         ///
@@ -1012,7 +996,7 @@ pub mod users {
     /// Models of [`Contracts`].
     pub mod contracts {
         /// `Data`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Data {
             /// 签约协议号
             ///
@@ -1049,7 +1033,7 @@ pub mod users {
         }
 
         /// 相关链接
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Links {
             /// 下一页链接
             ///

@@ -25,7 +25,7 @@ pub mod users {
     }
 
     /// The answer to [`Transform`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct TransformResponse {
         /// 转换后的openid
         ///

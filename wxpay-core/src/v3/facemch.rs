@@ -39,7 +39,7 @@ pub struct Users {
 }
 
 /// The answer to [`Users`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct UsersResponse {
     /// UnionID
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -68,7 +68,7 @@ pub mod users {
     }
 
     /// 姓名信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct RealNameInfo {
         /// 加密后的姓名信息，商户用API证书私钥解密
         ///

@@ -23,7 +23,7 @@ pub mod brand_redpacket {
     }
 
     /// The answer to [`BrandMerchantOutBatches`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct BrandMerchantOutBatchesResponse {
         /// 品牌主商户号
         ///
@@ -135,7 +135,7 @@ pub mod brand_redpacket {
     }
 
     /// The answer to [`GetBrandMerchantBatches`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetBrandMerchantBatchesResponse {
         /// 品牌主商户号
         ///
@@ -300,7 +300,7 @@ pub mod brand_redpacket {
     }
 
     /// The answer to [`PostBrandMerchantBatches`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostBrandMerchantBatchesResponse {
         /// 商家品牌红包批次单号
         ///
@@ -343,7 +343,7 @@ pub mod brand_redpacket {
         }
 
         /// The answer to [`Details`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct DetailsResponse {
             /// 品牌主商户号
             ///
@@ -509,7 +509,7 @@ pub mod brand_redpacket {
         }
 
         /// The answer to [`OutDetails`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct OutDetailsResponse {
             /// 品牌主商户号
             ///
@@ -641,7 +641,7 @@ pub mod brand_redpacket {
         }
 
         /// `DetailList`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct DetailList {
             /// 微信支付品牌红包明细单号
             ///
@@ -780,7 +780,7 @@ pub mod brand_redpacket {
         }
 
         /// `DetailList`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct DetailList {
             /// 微信支付品牌红包明细单号
             ///
@@ -808,15 +808,7 @@ pub mod brand_redpacket {
         }
 
         /// `DetailList`.
-        #[derive(
-            Clone,
-            PartialEq,
-            Eq,
-            Default,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct DetailList {
             /// 商家品牌红包明细单号
             ///
@@ -891,7 +883,7 @@ pub mod mch_transfer {
     }
 
     /// The answer to [`GetTransferToQqWalletBills`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetTransferToQqWalletBillsResponse {
         /// 商户号
         ///
@@ -1030,7 +1022,7 @@ pub mod mch_transfer {
     }
 
     /// The answer to [`PostTransferToQqWalletBills`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct PostTransferToQqWalletBillsResponse {
         /// 商户号
         ///
@@ -1173,7 +1165,7 @@ pub mod mch_transfer {
     }
 
     /// The answer to [`TransferBills`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct TransferBillsResponse {
         /// 商户单号
         ///
@@ -1244,7 +1236,7 @@ pub mod mch_transfer {
     }
 
     /// The answer to [`UserConfirmAuthorization`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct UserConfirmAuthorizationResponse {
         /// 商户侧授权单号
         ///
@@ -1283,7 +1275,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`GetOutBillNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct GetOutBillNoResponse {
             /// 申请单状态
             ///
@@ -1334,7 +1326,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`GetTransferBillNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct GetTransferBillNoResponse {
             /// 申请单状态
             ///
@@ -1385,7 +1377,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`PostOutBillNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostOutBillNoResponse {
             /// 申请单状态
             ///
@@ -1414,7 +1406,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`PostTransferBillNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostTransferBillNoResponse {
             /// 申请单状态
             ///
@@ -1547,7 +1539,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`CharityTransferBills`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct CharityTransferBillsResponse {
             /// 商户预算单号
             ///
@@ -1613,7 +1605,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`GetCharityBudget`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GetCharityBudgetResponse {
             /// 服务商商户号
             ///
@@ -1705,7 +1697,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`GetElectronicReceipts`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct GetElectronicReceiptsResponse {
             /// 二级商户号
             ///
@@ -1760,7 +1752,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`GetSubMchAuthorizations`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct GetSubMchAuthorizationsResponse {
             /// 二级商户号
             ///
@@ -1800,7 +1792,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`GetUserConfirmAuthorizations`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct GetUserConfirmAuthorizationsResponse {
             /// 商户侧授权单号
             ///
@@ -1889,7 +1881,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`PostCharityBudget`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostCharityBudgetResponse {
             /// 服务商商户号
             ///
@@ -1981,7 +1973,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`PostElectronicReceipts`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PostElectronicReceiptsResponse {
             /// 二级商户号
             ///
@@ -2040,7 +2032,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`PostSubMchAuthorizations`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PostSubMchAuthorizationsResponse {
             /// 二级商户号
             ///
@@ -2103,7 +2095,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`PostUserConfirmAuthorizations`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PostUserConfirmAuthorizationsResponse {
             /// 商户侧授权单号
             ///
@@ -2201,7 +2193,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`TransferBills`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct TransferBillsResponse {
             /// 二级商户号
             ///
@@ -2246,7 +2238,7 @@ pub mod mch_transfer {
             }
 
             /// The answer to [`GetElectronicReceipts`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct GetElectronicReceiptsResponse {
                 /// 商户预算单号
                 ///
@@ -2325,7 +2317,7 @@ pub mod mch_transfer {
             }
 
             /// The answer to [`PostElectronicReceipts`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct PostElectronicReceiptsResponse {
                 /// 商户预算单号
                 ///
@@ -2445,7 +2437,7 @@ pub mod mch_transfer {
             }
 
             /// The answer to [`Unlock`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct UnlockResponse {
                 /// 服务商商户号
                 ///
@@ -2537,7 +2529,7 @@ pub mod mch_transfer {
             }
 
             /// The answer to [`OutTransferNo`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct OutTransferNoResponse {
                 /// 商户预算单号
                 ///
@@ -2593,7 +2585,7 @@ pub mod mch_transfer {
             }
 
             /// 关联的交易单号
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
             pub struct TransactionInfo {
                 /// 订单类型
                 ///
@@ -2700,7 +2692,7 @@ pub mod mch_transfer {
             }
 
             /// 授权申请单
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct ApplyOrder {
                 /// 二级商户号
                 ///
@@ -2750,7 +2742,7 @@ pub mod mch_transfer {
             }
 
             /// 自动收款授权的关闭信息
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct CloseInfo {
                 /// 关闭时间
                 ///
@@ -2896,7 +2888,7 @@ pub mod mch_transfer {
             }
 
             /// The answer to [`OutBillNo`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct OutBillNoResponse {
                 /// 二级商户号
                 ///
@@ -3038,9 +3030,7 @@ pub mod mch_transfer {
             }
 
             /// The answer to [`PreTransferWithAuthorization`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PreTransferWithAuthorizationResponse {
                 /// 二级商户号
                 ///
@@ -3142,7 +3132,7 @@ pub mod mch_transfer {
             }
 
             /// The answer to [`Transfer`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct TransferResponse {
                 /// 二级商户号
                 ///
@@ -3228,9 +3218,7 @@ pub mod mch_transfer {
             }
 
             /// `TransferSceneReportInfos`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct TransferSceneReportInfos {
                 /// 信息类型
                 ///
@@ -3265,7 +3253,7 @@ pub mod mch_transfer {
                 }
 
                 /// The answer to [`Cancel`].
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct CancelResponse {
                     /// 二级商户号
                     ///
@@ -3393,9 +3381,7 @@ pub mod mch_transfer {
                 }
 
                 /// `TransferSceneReportInfos`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct TransferSceneReportInfos {
                     /// 信息类型
                     ///
@@ -3408,9 +3394,7 @@ pub mod mch_transfer {
                 }
 
                 /// 自动收款授权信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct AuthorizationInfo {
                     /// 用户展示名称
                     ///
@@ -3452,9 +3436,7 @@ pub mod mch_transfer {
                 }
 
                 /// `TransferSceneReportInfos`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct TransferSceneReportInfos {
                     /// 信息类型
                     ///
@@ -3495,7 +3477,7 @@ pub mod mch_transfer {
             }
 
             /// The answer to [`Close`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct CloseResponse {
                 /// 商户侧授权单号
                 ///
@@ -3564,7 +3546,7 @@ pub mod mch_transfer {
                 }
 
                 /// 自动收款授权的关闭信息
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct CloseInfo {
                     /// 关闭时间
                     ///
@@ -3612,7 +3594,7 @@ pub mod mch_transfer {
         }
 
         /// `TransferSceneReportInfos`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct TransferSceneReportInfos {
             /// 信息类型
             ///
@@ -3668,7 +3650,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`OutBillNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct OutBillNoResponse {
             /// 商户号
             ///
@@ -3808,7 +3790,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`PreTransferWithAuthorization`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PreTransferWithAuthorizationResponse {
             /// 商户单号
             ///
@@ -3926,7 +3908,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`Transfer`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct TransferResponse {
             /// 商户号
             ///
@@ -4001,7 +3983,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`TransferBillNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct TransferBillNoResponse {
             /// 商户号
             ///
@@ -4082,7 +4064,7 @@ pub mod mch_transfer {
         }
 
         /// `TransferSceneReportInfos`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct TransferSceneReportInfos {
             /// 信息类型
             ///
@@ -4105,7 +4087,7 @@ pub mod mch_transfer {
         }
 
         /// 用户收款样式
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct UserRecvStyle {
             /// 用户收款样式类型
             pub r#type: Type,
@@ -4154,7 +4136,7 @@ pub mod mch_transfer {
             }
 
             /// The answer to [`Cancel`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct CancelResponse {
                 /// 商户单号
                 ///
@@ -4236,9 +4218,7 @@ pub mod mch_transfer {
             }
 
             /// `TransferSceneReportInfos`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct TransferSceneReportInfos {
                 /// 信息类型
                 ///
@@ -4251,9 +4231,7 @@ pub mod mch_transfer {
             }
 
             /// 自动收款授权信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct AuthorizationInfo {
                 /// 用户展示名称
                 ///
@@ -4313,9 +4291,7 @@ pub mod mch_transfer {
             }
 
             /// `TransferSceneReportInfos`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct TransferSceneReportInfos {
                 /// 信息类型
                 ///
@@ -4385,7 +4361,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`Cancel`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct CancelResponse {
             /// 商户号
             ///
@@ -4502,7 +4478,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`OutAuthorizationNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct OutAuthorizationNoResponse {
             /// 商户侧授权单号
             ///
@@ -4592,7 +4568,7 @@ pub mod mch_transfer {
         }
 
         /// 场景信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SceneInfo {
             /// 用户终端IP
             ///
@@ -4638,7 +4614,7 @@ pub mod mch_transfer {
             }
 
             /// The answer to [`Close`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct CloseResponse {
                 /// 商户侧授权单号
                 ///
@@ -4720,7 +4696,7 @@ pub mod mch_transfer {
             }
 
             /// 自动收款授权的关闭信息
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct CloseInfo {
                 /// 关闭时间
                 ///
@@ -4751,7 +4727,7 @@ pub mod mch_transfer {
                 }
 
                 /// 自动收款授权的关闭信息
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct CloseInfo {
                     /// 关闭时间
                     ///

@@ -23,7 +23,7 @@ pub struct BillDownloadUrl {
 }
 
 /// The answer to [`BillDownloadUrl`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct BillDownloadUrlResponse {
     /// 哈希类型
     ///
@@ -64,7 +64,7 @@ pub struct GetOrders {
 }
 
 /// The answer to [`GetOrders`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct GetOrdersResponse {
     /// 商户出境单号
     ///
@@ -180,7 +180,7 @@ pub struct PostOrders {
 }
 
 /// The answer to [`PostOrders`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PostOrdersResponse {
     /// 商户出境单号
     ///
@@ -262,7 +262,7 @@ pub mod get_orders {}
 /// Models of [`PostOrders`].
 pub mod post_orders {
     /// `GoodsInfo`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct GoodsInfo {
         /// 商品名称
         ///
@@ -283,7 +283,7 @@ pub mod post_orders {
     }
 
     /// 卖家信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SellerInfo {
         /// 境外卖家经营主体名称
         ///
@@ -300,7 +300,7 @@ pub mod post_orders {
     }
 
     /// 物流信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct ExpressInfo {
         /// 物流单号
         ///
@@ -313,7 +313,7 @@ pub mod post_orders {
     }
 
     /// 收款人信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct PayeeInfo {
         /// 收款人识别号
         ///
@@ -332,7 +332,7 @@ pub mod post_orders {
     }
 
     /// 预售信息
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
     pub struct PresaleInfo {
         /// 订单类型
         pub r#type: Type,
@@ -392,7 +392,7 @@ pub mod r#return {
     }
 
     /// The answer to [`ReturnOrders`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct ReturnOrdersResponse {
         /// 商户出境退回单号
         ///
@@ -470,7 +470,7 @@ pub mod r#return {
         }
 
         /// The answer to [`OutReturnNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct OutReturnNoResponse {
             /// 商户出境退回单号
             ///
@@ -582,7 +582,7 @@ pub mod transactions {
     }
 
     /// The answer to [`AvailableAbroadAmounts`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct AvailableAbroadAmountsResponse {
         /// 微信支付订单号
         ///

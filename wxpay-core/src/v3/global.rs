@@ -16,7 +16,7 @@
 pub struct Certificates {}
 
 /// The answer to [`Certificates`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct CertificatesResponse {
     /// `data`.
     pub data: Vec<certificates::Data>,
@@ -45,7 +45,7 @@ pub struct GetMerchants {
 }
 
 /// The answer to [`GetMerchants`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct GetMerchantsResponse {
     /// 子商户号
     ///
@@ -153,7 +153,7 @@ pub struct GetRefunds {
 }
 
 /// The answer to [`GetRefunds`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct GetRefundsResponse {
     /// 微信支付交易订单号
     ///
@@ -311,7 +311,7 @@ impl ::core::fmt::Debug for PatchMerchants {
 }
 
 /// The answer to [`PatchMerchants`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PatchMerchantsResponse {
     /// 子商户号
     ///
@@ -448,7 +448,7 @@ impl ::core::fmt::Debug for PostMerchants {
 }
 
 /// The answer to [`PostMerchants`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PostMerchantsResponse {
     /// 子商户号
     ///
@@ -526,7 +526,7 @@ pub struct PostRefunds {
 }
 
 /// The answer to [`PostRefunds`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PostRefundsResponse {
     /// 微信支付退款订单号
     ///
@@ -576,7 +576,7 @@ pub struct Statements {
 /// Models of [`Certificates`].
 pub mod certificates {
     /// 证书信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct EncryptCertificate {
         /// 加密证书的算法
         ///
@@ -601,7 +601,7 @@ pub mod certificates {
     }
 
     /// 平台证书列表
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Data {
         /// 证书序列号
         ///
@@ -669,7 +669,7 @@ pub mod customs {
     }
 
     /// The answer to [`GetOrders`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetOrdersResponse {
         /// 机构APPID
         ///
@@ -764,7 +764,7 @@ pub mod customs {
     }
 
     /// The answer to [`PatchOrders`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct PatchOrdersResponse {
         /// 机构APPID
         ///
@@ -871,7 +871,7 @@ pub mod customs {
     }
 
     /// The answer to [`PostOrders`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct PostOrdersResponse {
         /// 机构APPID
         ///
@@ -958,7 +958,7 @@ pub mod customs {
     }
 
     /// The answer to [`Redeclare`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct RedeclareResponse {
         /// 机构APPID
         ///
@@ -1077,7 +1077,7 @@ pub mod customs {
     }
 
     /// The answer to [`VerifyCertificate`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct VerifyCertificateResponse {
         /// 机构APPID
         ///
@@ -1172,7 +1172,7 @@ pub mod customs {
         }
 
         /// `Data`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct Data {
             /// 商户子单号
             ///
@@ -1442,7 +1442,7 @@ pub mod customs {
 /// Models of [`GetMerchants`].
 pub mod get_merchants {
     /// 联系人信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Contact {
         /// 联系人名称
         ///
@@ -1487,7 +1487,7 @@ pub mod get_merchants {
     }
 
     /// 业务信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Business {
         /// 业务类型
         ///
@@ -1525,7 +1525,7 @@ pub mod get_merchants {
     }
 
     /// 董事信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Director {
         /// 董事姓名
         ///
@@ -1540,7 +1540,7 @@ pub mod get_merchants {
     }
 
     /// 负责人信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Principal {
         /// 负责人姓名
         ///
@@ -1573,7 +1573,7 @@ pub mod get_merchants {
     }
 
     /// H5支付权限详情
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct H5Payment {
         /// H5驳回详情
         ///
@@ -1616,7 +1616,7 @@ pub mod get_merchants {
     }
 
     /// 子商户入驻驳回详情
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ApplicationRejectDetail {
         /// 驳回字段
         ///
@@ -1631,7 +1631,7 @@ pub mod get_merchants {
     }
 
     /// 子商户状态信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct SubMerchantState {
         /// 子商户状态
         ///
@@ -1652,7 +1652,7 @@ pub mod get_merchants {
 /// Models of [`GetRefunds`].
 pub mod get_refunds {
     /// 订单金额
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Amount {
         /// 订单金额
         ///
@@ -1722,7 +1722,7 @@ pub mod get_refunds {
     }
 
     /// 汇率
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ExchangeRate {
         /// 汇率类型
         ///
@@ -1737,7 +1737,7 @@ pub mod get_refunds {
     }
 
     /// 退款金额
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct DataAmount {
         /// 退款金额
         ///
@@ -1781,7 +1781,7 @@ pub mod get_refunds {
     }
 
     /// 优惠退款详情
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct RefundDetail {
         /// 券ID
         ///
@@ -1812,7 +1812,7 @@ pub mod get_refunds {
     }
 
     /// `Data`.
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct Data {
         /// 微信退款单号
         ///
@@ -1879,7 +1879,7 @@ pub mod merchant {
         }
 
         /// The answer to [`Permission`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PermissionResponse {
             /// 子商户号
             ///
@@ -1912,7 +1912,7 @@ pub mod merchant {
             }
 
             /// The answer to [`GetApplications`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct GetApplicationsResponse {
                 /// 子商户号
                 ///
@@ -2013,7 +2013,7 @@ pub mod merchant {
             }
 
             /// The answer to [`PatchApplications`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct PatchApplicationsResponse {
                 /// 子商户号
                 ///
@@ -2125,7 +2125,7 @@ pub mod merchant {
             }
 
             /// The answer to [`PostApplications`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct PostApplicationsResponse {
                 /// 子商户号
                 ///
@@ -2221,7 +2221,7 @@ pub mod merchant {
                 }
 
                 /// The answer to [`GetApplications`].
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct GetApplicationsResponse {
                     /// 子商户号
                     ///
@@ -2299,7 +2299,7 @@ pub mod merchant {
                 }
 
                 /// The answer to [`PatchApplications`].
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct PatchApplicationsResponse {
                     /// 子商户号
                     ///
@@ -2385,7 +2385,7 @@ pub mod merchant {
                 }
 
                 /// The answer to [`PostApplications`].
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct PostApplicationsResponse {
                     /// 子商户号
                     ///
@@ -2685,7 +2685,7 @@ pub mod merchant_service {
     pub struct GetComplaintNotifications {}
 
     /// The answer to [`GetComplaintNotifications`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetComplaintNotificationsResponse {
         /// 商户号
         ///
@@ -2735,7 +2735,7 @@ pub mod merchant_service {
     }
 
     /// The answer to [`GetComplaints`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetComplaintsResponse {
         /// 用户投诉信息详情
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2776,7 +2776,7 @@ pub mod merchant_service {
     }
 
     /// The answer to [`GetComplaintsByComplaintId`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetComplaintsByComplaintIdResponse {
         /// 投诉单号
         ///
@@ -2875,7 +2875,7 @@ pub mod merchant_service {
     }
 
     /// The answer to [`PostComplaintNotifications`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostComplaintNotificationsResponse {
         /// 商户号
         ///
@@ -2904,7 +2904,7 @@ pub mod merchant_service {
     }
 
     /// The answer to [`PutComplaintNotifications`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PutComplaintNotificationsResponse {
         /// 商户号
         ///
@@ -2966,7 +2966,7 @@ pub mod merchant_service {
         }
 
         /// The answer to [`NegotiationHistorys`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct NegotiationHistorysResponse {
             /// 投诉协商历史
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3112,7 +3112,7 @@ pub mod merchant_service {
             }
 
             /// 操作资料列表
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct ComplaintMediaList {
                 /// 媒体文件业务类型
                 ///
@@ -3123,7 +3123,7 @@ pub mod merchant_service {
             }
 
             /// `Data`.
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct Data {
                 /// 操作流水号
                 ///
@@ -3213,7 +3213,7 @@ pub mod merchant_service {
         }
 
         /// `ComplaintOrderInfo`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ComplaintOrderInfo {
             /// 微信订单号
             ///
@@ -3275,7 +3275,7 @@ pub mod merchant_service {
         }
 
         /// `ComplaintMediaList`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct ComplaintMediaList {
             /// 媒体文件业务类型
             ///
@@ -3300,7 +3300,7 @@ pub mod merchant_service {
         }
 
         /// `ServiceOrderInfo`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ServiceOrderInfo {
             /// 微信支付服务订单号
             ///
@@ -3320,7 +3320,7 @@ pub mod merchant_service {
         }
 
         /// `Data`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct Data {
             /// 投诉单号
             ///
@@ -3433,7 +3433,7 @@ pub mod merchant_service {
         }
 
         /// `ComplaintOrderInfo`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ComplaintOrderInfo {
             /// 微信订单号
             ///
@@ -3495,7 +3495,7 @@ pub mod merchant_service {
         }
 
         /// `ComplaintMediaList`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct ComplaintMediaList {
             /// 媒体文件业务类型
             ///
@@ -3520,7 +3520,7 @@ pub mod merchant_service {
         }
 
         /// `ServiceOrderInfo`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ServiceOrderInfo {
             /// 微信支付服务订单号
             ///
@@ -3555,7 +3555,7 @@ pub mod merchant_service {
         }
 
         /// The answer to [`Upload`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct UploadResponse {
             /// 媒体文件标识ID
             ///
@@ -3594,7 +3594,7 @@ pub mod merchant_storage {
         }
 
         /// The answer to [`Upload`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct UploadResponse {
             /// 文件标识ID
             ///
@@ -3684,7 +3684,7 @@ pub mod micropay {
         }
 
         /// The answer to [`Pay`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PayResponse {
             /// 微信支付订单号
             ///
@@ -3825,9 +3825,7 @@ pub mod micropay {
         /// Models of [`Pay`].
         pub mod pay {
             /// 支付者
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Payer {
                 /// 授权码
                 ///
@@ -3836,9 +3834,7 @@ pub mod micropay {
             }
 
             /// 订单金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Amount {
                 /// 总金额
                 ///
@@ -3852,9 +3848,7 @@ pub mod micropay {
             }
 
             /// 商户门店信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct StoreInfo {
                 /// 编号
                 ///
@@ -3872,9 +3866,7 @@ pub mod micropay {
             }
 
             /// 场景信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SceneInfo {
                 /// 商户端设备号
                 ///
@@ -3902,9 +3894,7 @@ pub mod micropay {
             }
 
             /// `GoodsDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct GoodsDetail {
                 /// 商品编码
                 ///
@@ -3931,9 +3921,7 @@ pub mod micropay {
             }
 
             /// `Detail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Detail {
                 /// 订单原价
                 ///
@@ -3951,9 +3939,7 @@ pub mod micropay {
             }
 
             /// 支付者
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ResponsePayer {
                 /// 用户标识
                 ///
@@ -3981,9 +3967,7 @@ pub mod micropay {
             }
 
             /// 汇率
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ExchangeRate {
                 /// 汇率类型
                 ///
@@ -3998,9 +3982,7 @@ pub mod micropay {
             }
 
             /// 订单金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ResponseAmount {
                 /// 订单金额
                 ///
@@ -4050,9 +4032,7 @@ pub mod micropay {
             }
 
             /// `DetailGoodsDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct DetailGoodsDetail {
                 /// 商品编码
                 ///
@@ -4074,9 +4054,7 @@ pub mod micropay {
             }
 
             /// `ResponseDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ResponseDetail {
                 /// 券ID
                 ///
@@ -4177,7 +4155,7 @@ pub mod papay {
     }
 
     /// The answer to [`Contracts`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ContractsResponse {
         /// 商户号
         ///
@@ -4284,7 +4262,7 @@ pub mod papay {
     }
 
     /// The answer to [`GetTransactions`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetTransactionsResponse {
         /// 商户号
         ///
@@ -4414,7 +4392,7 @@ pub mod papay {
     }
 
     /// The answer to [`PostTransactions`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct PostTransactionsResponse {
         /// 商户号
         ///
@@ -4553,7 +4531,7 @@ pub mod papay {
         }
 
         /// The answer to [`AppPreEntrustSign`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AppPreEntrustSignResponse {
             /// 委托代扣签约会话id
             ///
@@ -4627,7 +4605,7 @@ pub mod papay {
         }
 
         /// The answer to [`H5PreEntrustSign`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct H5PreEntrustSignResponse {
             /// 签约跳转URL
             pub sign_url: String,
@@ -4695,7 +4673,7 @@ pub mod papay {
         }
 
         /// The answer to [`JsapiPreEntrustSign`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct JsapiPreEntrustSignResponse {
             /// 签约跳转URL
             pub sign_url: String,
@@ -4763,7 +4741,7 @@ pub mod papay {
         }
 
         /// The answer to [`MiniprogramPreEntrustSign`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct MiniprogramPreEntrustSignResponse {
             /// 委托代扣签约会话id
             ///
@@ -4808,7 +4786,7 @@ pub mod papay {
         }
 
         /// The answer to [`OutContractCode`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct OutContractCodeResponse {
             /// 商户号
             ///
@@ -4986,7 +4964,7 @@ pub mod papay {
         }
 
         /// The answer to [`WebPreEntrustSign`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct WebPreEntrustSignResponse {
             /// 展码页面URL
             pub show_code_url: String,
@@ -5033,7 +5011,7 @@ pub mod papay {
         }
 
         /// 支付者
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Payer {
             /// 用户标识
             ///
@@ -5061,7 +5039,7 @@ pub mod papay {
         }
 
         /// 汇率信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ExchangeRate {
             /// 汇率类型
             ///
@@ -5076,7 +5054,7 @@ pub mod papay {
         }
 
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Amount {
             /// 订单金额
             ///
@@ -5120,7 +5098,7 @@ pub mod papay {
         }
 
         /// `GoodsDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GoodsDetail {
             /// 商品编码
             ///
@@ -5146,7 +5124,7 @@ pub mod papay {
         }
 
         /// `PromotionDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PromotionDetail {
             /// 券ID
             ///
@@ -5204,7 +5182,7 @@ pub mod papay {
     /// Models of [`PostTransactions`].
     pub mod post_transactions {
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Amount {
             /// 总金额
             ///
@@ -5218,7 +5196,7 @@ pub mod papay {
         }
 
         /// 场景信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SceneInfo {
             /// 商户端设备号
             ///
@@ -5259,7 +5237,7 @@ pub mod papay {
         }
 
         /// 支付者
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Payer {
             /// 用户标识
             ///
@@ -5289,7 +5267,7 @@ pub mod papay {
         }
 
         /// 汇率信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ExchangeRate {
             /// 汇率类型
             ///
@@ -5304,7 +5282,7 @@ pub mod papay {
         }
 
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ResponseAmount {
             /// 订单金额
             ///
@@ -5348,7 +5326,7 @@ pub mod papay {
         }
 
         /// `GoodsDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GoodsDetail {
             /// 商品编码
             ///
@@ -5374,7 +5352,7 @@ pub mod papay {
         }
 
         /// `PromotionDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PromotionDetail {
             /// 券ID
             ///
@@ -5452,7 +5430,7 @@ pub mod papay {
         }
 
         /// The answer to [`OutTradeNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct OutTradeNoResponse {
             /// 商户号
             ///
@@ -5563,9 +5541,7 @@ pub mod papay {
             }
 
             /// 支付者
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Payer {
                 /// 用户标识
                 ///
@@ -5593,9 +5569,7 @@ pub mod papay {
             }
 
             /// 汇率信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ExchangeRate {
                 /// 汇率类型
                 ///
@@ -5610,9 +5584,7 @@ pub mod papay {
             }
 
             /// 订单金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Amount {
                 /// 订单金额
                 ///
@@ -5656,9 +5628,7 @@ pub mod papay {
             }
 
             /// `GoodsDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct GoodsDetail {
                 /// 商品编码
                 ///
@@ -5684,9 +5654,7 @@ pub mod papay {
             }
 
             /// `PromotionDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PromotionDetail {
                 /// 券ID
                 ///
@@ -5749,15 +5717,7 @@ pub mod papay {
 /// Models of [`PatchMerchants`].
 pub mod patch_merchants {
     /// 联系人信息
-    #[derive(
-        Clone,
-        PartialEq,
-        Eq,
-        Default,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct Contact {
         /// 联系人名称
         ///
@@ -5812,7 +5772,7 @@ pub mod patch_merchants {
     }
 
     /// 业务信息
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
     pub struct Business {
         /// 业务类型
         ///
@@ -5854,7 +5814,7 @@ pub mod patch_merchants {
     }
 
     /// 董事信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct Director {
         /// 董事姓名
         ///
@@ -5869,7 +5829,7 @@ pub mod patch_merchants {
     }
 
     /// 负责人信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct Principal {
         /// 负责人姓名
         ///
@@ -5884,7 +5844,7 @@ pub mod patch_merchants {
     }
 
     /// H5支付申请资料资料
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct H5PaymentApplyInfo {
         /// H5经营网址
         ///
@@ -5918,15 +5878,7 @@ pub mod patch_merchants {
 /// Models of [`PostMerchants`].
 pub mod post_merchants {
     /// 联系人信息
-    #[derive(
-        Clone,
-        PartialEq,
-        Eq,
-        Default,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct Contact {
         /// 联系人名称
         ///
@@ -5981,7 +5933,7 @@ pub mod post_merchants {
     }
 
     /// 业务信息
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
     pub struct Business {
         /// 业务类型
         ///
@@ -6024,7 +5976,7 @@ pub mod post_merchants {
     }
 
     /// 董事信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct Director {
         /// 董事姓名
         ///
@@ -6039,7 +5991,7 @@ pub mod post_merchants {
     }
 
     /// 负责人信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct Principal {
         /// 负责人姓名
         ///
@@ -6054,7 +6006,7 @@ pub mod post_merchants {
     }
 
     /// H5申请资料
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct H5PaymentApplyInfo {
         /// H5经营网址
         ///
@@ -6096,7 +6048,7 @@ pub mod post_merchants {
 /// Models of [`PostRefunds`].
 pub mod post_refunds {
     /// 订单金额
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct Amount {
         /// 退款金额
         ///
@@ -6123,7 +6075,7 @@ pub mod post_refunds {
     }
 
     /// 汇率
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ExchangeRate {
         /// 汇率类型
         ///
@@ -6138,7 +6090,7 @@ pub mod post_refunds {
     }
 
     /// 退款金额
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ResponseAmount {
         /// 退款金额
         ///
@@ -6181,7 +6133,7 @@ pub mod post_refunds {
     }
 
     /// 优惠退款详情
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Detail {
         /// 券ID
         ///
@@ -6237,7 +6189,7 @@ pub mod profit_sharing {
     }
 
     /// The answer to [`BillDownloadUrl`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct BillDownloadUrlResponse {
         /// 下载地址
         ///
@@ -6307,7 +6259,7 @@ pub mod profit_sharing {
     }
 
     /// The answer to [`GetOrders`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetOrdersResponse {
         /// 子商户号
         ///
@@ -6372,7 +6324,7 @@ pub mod profit_sharing {
     }
 
     /// The answer to [`GetReceivers`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetReceiversResponse {
         /// 子商户号
         ///
@@ -6481,7 +6433,7 @@ pub mod profit_sharing {
     }
 
     /// The answer to [`PostOrders`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostOrdersResponse {
         /// 子商户号
         ///
@@ -6601,7 +6553,7 @@ pub mod profit_sharing {
     }
 
     /// The answer to [`PostReceivers`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct PostReceiversResponse {
         /// 子商户号
         ///
@@ -6702,7 +6654,7 @@ pub mod profit_sharing {
         }
 
         /// `Receivers`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct Receivers {
             /// 分账币种
             ///
@@ -6822,7 +6774,7 @@ pub mod profit_sharing {
         }
 
         /// The answer to [`Unfreeze`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct UnfreezeResponse {
             /// 子商户号
             ///
@@ -6865,7 +6817,7 @@ pub mod profit_sharing {
             }
 
             /// `Receivers`.
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct Receivers {
                 /// 分账币种
                 ///
@@ -6947,9 +6899,7 @@ pub mod profit_sharing {
         }
 
         /// `Receivers`.
-        #[derive(
-            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct Receivers {
             /// 分账币种
             ///
@@ -7000,7 +6950,7 @@ pub mod profit_sharing {
         }
 
         /// `ResponseReceivers`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct ResponseReceivers {
             /// 分账币种
             ///
@@ -7112,7 +7062,7 @@ pub mod profit_sharing {
         }
 
         /// The answer to [`BillDownloadUrl`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct BillDownloadUrlResponse {
             /// 下载地址
             ///
@@ -7132,7 +7082,7 @@ pub mod profit_sharing {
         pub struct RefundableBalance {}
 
         /// The answer to [`RefundableBalance`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct RefundableBalanceResponse {
             /// 出资方商户号
             ///
@@ -7181,7 +7131,7 @@ pub mod profit_sharing {
         }
 
         /// The answer to [`Amounts`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AmountsResponse {
             /// 微信订单号
             ///
@@ -7244,7 +7194,7 @@ pub mod profit_sharing {
         }
 
         /// The answer to [`RefundableAmounts`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct RefundableAmountsResponse {
             /// 微信订单号
             ///
@@ -7292,7 +7242,7 @@ pub mod refund {
     pub struct RechargeBalance {}
 
     /// The answer to [`RechargeBalance`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct RechargeBalanceResponse {
         /// 账户可用余额
         ///
@@ -7325,9 +7275,7 @@ pub mod refund {
             }
 
             /// The answer to [`SubMchid`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct SubMchidResponse {
                 /// 账户可用余额
                 ///
@@ -7375,7 +7323,7 @@ pub mod refunds {
     }
 
     /// The answer to [`Id`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct IdResponse {
         /// 微信支付退款订单号
         ///
@@ -7455,7 +7403,7 @@ pub mod refunds {
     }
 
     /// The answer to [`OutRefundNo`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct OutRefundNoResponse {
         /// 微信支付退款订单号
         ///
@@ -7559,7 +7507,7 @@ pub mod refunds {
         }
 
         /// 汇率
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ExchangeRate {
             /// 汇率类型
             ///
@@ -7574,7 +7522,7 @@ pub mod refunds {
         }
 
         /// 退款金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Amount {
             /// 退款金额
             ///
@@ -7618,7 +7566,7 @@ pub mod refunds {
         }
 
         /// 优惠退款详情
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Detail {
             /// 券ID
             ///
@@ -7702,7 +7650,7 @@ pub mod refunds {
         }
 
         /// 汇率
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ExchangeRate {
             /// 汇率类型
             ///
@@ -7717,7 +7665,7 @@ pub mod refunds {
         }
 
         /// 退款金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Amount {
             /// 退款金额
             ///
@@ -7761,7 +7709,7 @@ pub mod refunds {
         }
 
         /// 优惠退款详情
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Detail {
             /// 券ID
             ///
@@ -7834,7 +7782,7 @@ pub mod settle {
     }
 
     /// The answer to [`Settlements`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct SettlementsResponse {
         /// 结算信息列表
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7866,7 +7814,7 @@ pub mod settle {
         }
 
         /// 金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Amount {
             /// 已结算金额
             ///
@@ -7909,7 +7857,7 @@ pub mod settle {
         }
 
         /// 分账业务金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct SplitAmount {
             /// 已结算金额
             ///
@@ -7934,7 +7882,7 @@ pub mod settle {
         }
 
         /// `Data`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Data {
             /// 付款批次号
             ///
@@ -8054,7 +8002,7 @@ pub mod transactions {
     }
 
     /// The answer to [`App`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct AppResponse {
         /// 预支付交易会话标识
         ///
@@ -8091,7 +8039,7 @@ pub mod transactions {
     }
 
     /// The answer to [`Id`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct IdResponse {
         /// 商户号
         ///
@@ -8243,7 +8191,7 @@ pub mod transactions {
     }
 
     /// The answer to [`Jsapi`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct JsapiResponse {
         /// 预支付交易会话标识
         ///
@@ -8334,7 +8282,7 @@ pub mod transactions {
     }
 
     /// The answer to [`Mweb`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct MwebResponse {
         /// 支付跳转链接
         pub mweb_url: String,
@@ -8423,7 +8371,7 @@ pub mod transactions {
     }
 
     /// The answer to [`Native`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct NativeResponse {
         /// 二维码链接
         ///
@@ -8460,7 +8408,7 @@ pub mod transactions {
     }
 
     /// The answer to [`OutTradeNo`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct OutTradeNoResponse {
         /// 商户号
         ///
@@ -8532,7 +8480,7 @@ pub mod transactions {
     /// Models of [`App`].
     pub mod app {
         /// 支付者
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Payer {
             /// 用户标识
             ///
@@ -8552,7 +8500,7 @@ pub mod transactions {
         }
 
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Amount {
             /// 总金额
             ///
@@ -8566,7 +8514,7 @@ pub mod transactions {
         }
 
         /// 商户门店信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct StoreInfo {
             /// 编号
             ///
@@ -8584,7 +8532,7 @@ pub mod transactions {
         }
 
         /// 场景信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SceneInfo {
             /// 商户端设备号
             ///
@@ -8612,7 +8560,7 @@ pub mod transactions {
         }
 
         /// `GoodsDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct GoodsDetail {
             /// 商品编码
             ///
@@ -8639,7 +8587,7 @@ pub mod transactions {
         }
 
         /// `Detail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Detail {
             /// 订单原价
             ///
@@ -8706,7 +8654,7 @@ pub mod transactions {
         }
 
         /// 支付者
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Payer {
             /// 用户标识
             ///
@@ -8734,7 +8682,7 @@ pub mod transactions {
         }
 
         /// 汇率信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ExchangeRate {
             /// 汇率类型
             ///
@@ -8749,7 +8697,7 @@ pub mod transactions {
         }
 
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Amount {
             /// 订单金额
             ///
@@ -8783,7 +8731,7 @@ pub mod transactions {
         }
 
         /// `GoodsDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GoodsDetail {
             /// 商品编码
             ///
@@ -8809,7 +8757,7 @@ pub mod transactions {
         }
 
         /// `PromotionDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PromotionDetail {
             /// 券ID
             ///
@@ -8870,7 +8818,7 @@ pub mod transactions {
     /// Models of [`Jsapi`].
     pub mod jsapi {
         /// 支付者
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Payer {
             /// 用户标识
             ///
@@ -8890,7 +8838,7 @@ pub mod transactions {
         }
 
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Amount {
             /// 总金额
             ///
@@ -8904,7 +8852,7 @@ pub mod transactions {
         }
 
         /// 商户门店信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct StoreInfo {
             /// 编号
             ///
@@ -8922,7 +8870,7 @@ pub mod transactions {
         }
 
         /// 场景信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SceneInfo {
             /// 商户端设备号
             ///
@@ -8950,7 +8898,7 @@ pub mod transactions {
         }
 
         /// `GoodsDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct GoodsDetail {
             /// 商品编码
             ///
@@ -8977,7 +8925,7 @@ pub mod transactions {
         }
 
         /// `Detail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Detail {
             /// 订单原价
             ///
@@ -8998,7 +8946,7 @@ pub mod transactions {
     /// Models of [`Mweb`].
     pub mod mweb {
         /// 支付者
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Payer {
             /// 用户标识
             ///
@@ -9018,7 +8966,7 @@ pub mod transactions {
         }
 
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Amount {
             /// 总金额
             ///
@@ -9032,7 +8980,7 @@ pub mod transactions {
         }
 
         /// 商户门店信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct StoreInfo {
             /// 编号
             ///
@@ -9050,7 +8998,7 @@ pub mod transactions {
         }
 
         /// 场景信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SceneInfo {
             /// 商户端设备号
             ///
@@ -9076,7 +9024,7 @@ pub mod transactions {
         }
 
         /// `GoodsDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct GoodsDetail {
             /// 商品编码
             ///
@@ -9103,7 +9051,7 @@ pub mod transactions {
         }
 
         /// `Detail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Detail {
             /// 订单原价
             ///
@@ -9124,7 +9072,7 @@ pub mod transactions {
     /// Models of [`Native`].
     pub mod native {
         /// 支付者
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Payer {
             /// 用户标识
             ///
@@ -9144,7 +9092,7 @@ pub mod transactions {
         }
 
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Amount {
             /// 总金额
             ///
@@ -9158,7 +9106,7 @@ pub mod transactions {
         }
 
         /// 商户门店信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct StoreInfo {
             /// 编号
             ///
@@ -9176,7 +9124,7 @@ pub mod transactions {
         }
 
         /// 场景信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SceneInfo {
             /// 商户端设备号
             ///
@@ -9204,7 +9152,7 @@ pub mod transactions {
         }
 
         /// `GoodsDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct GoodsDetail {
             /// 商品编码
             ///
@@ -9231,7 +9179,7 @@ pub mod transactions {
         }
 
         /// `Detail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Detail {
             /// 订单原价
             ///
@@ -9298,7 +9246,7 @@ pub mod transactions {
         }
 
         /// 支付者
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Payer {
             /// 用户标识
             ///
@@ -9326,7 +9274,7 @@ pub mod transactions {
         }
 
         /// 汇率信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ExchangeRate {
             /// 汇率类型
             ///
@@ -9341,7 +9289,7 @@ pub mod transactions {
         }
 
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Amount {
             /// 订单金额
             ///
@@ -9375,7 +9323,7 @@ pub mod transactions {
         }
 
         /// `GoodsDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GoodsDetail {
             /// 商品编码
             ///
@@ -9401,7 +9349,7 @@ pub mod transactions {
         }
 
         /// `PromotionDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PromotionDetail {
             /// 券ID
             ///

@@ -23,7 +23,7 @@ pub mod merchants {
     }
 
     /// The answer to [`Changecustompagestatus`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct ChangecustompagestatusResponse {
         /// 子商户ID
         ///
@@ -54,7 +54,7 @@ pub mod merchants {
     }
 
     /// The answer to [`Changegoldplanstatus`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ChangegoldplanstatusResponse {
         /// 子商户ID
         ///

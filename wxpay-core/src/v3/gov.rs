@@ -73,7 +73,7 @@ pub mod subsidy {
     }
 
     /// The answer to [`Qualification`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct QualificationResponse {
         /// 资格的状态
         ///
@@ -102,9 +102,7 @@ pub mod subsidy {
             }
 
             /// The answer to [`Invalid`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct InvalidResponse {
                 /// 响应码
                 ///
@@ -139,9 +137,7 @@ pub mod subsidy {
             }
 
             /// The answer to [`Query`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct QueryResponse {
                 /// 响应码
                 ///
@@ -294,9 +290,7 @@ pub mod subsidy {
             }
 
             /// The answer to [`Update`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct UpdateResponse {
                 /// 响应码
                 ///
@@ -421,9 +415,7 @@ pub mod subsidy {
             }
 
             /// The answer to [`Upload`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct UploadResponse {
                 /// 响应码
                 ///
@@ -470,9 +462,7 @@ pub mod subsidy {
                 }
 
                 /// The answer to [`Sync`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SyncResponse {
                     /// 响应码
                     ///
@@ -497,9 +487,7 @@ pub mod subsidy {
             /// Models of [`Update`].
             pub mod update {
                 /// 发票信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct InvoiceInfo {
                     /// 发票代码
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -543,9 +531,7 @@ pub mod subsidy {
                 }
 
                 /// 物流信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct TrackInfo {
                     /// 物流单号
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -583,9 +569,7 @@ pub mod subsidy {
             /// Models of [`Upload`].
             pub mod upload {
                 /// 发票信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct InvoiceInfo {
                     /// 发票代码
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -629,9 +613,7 @@ pub mod subsidy {
                 }
 
                 /// 物流信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct TrackInfo {
                     /// 物流单号
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -690,7 +672,7 @@ pub mod subsidy {
         }
 
         /// The answer to [`Query`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct QueryResponse {
             /// 企业名称
             ///
@@ -794,7 +776,7 @@ pub mod subsidy {
         }
 
         /// The answer to [`Upload`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct UploadResponse {
             /// 响应码
             ///
@@ -1039,7 +1021,7 @@ pub mod subsidy {
         }
 
         /// The answer to [`Sync`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct SyncResponse {
             /// 响应码
             ///
@@ -1202,7 +1184,7 @@ pub mod subsidy {
         }
 
         /// The answer to [`Query`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct QueryResponse {
             /// 资格状态数组
             pub qualification_list: Vec<query::QualificationList>,
@@ -1432,7 +1414,7 @@ pub mod subsidy {
         }
 
         /// The answer to [`Sync`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct SyncResponse {
             /// 响应码
             ///
@@ -1510,9 +1492,7 @@ pub mod subsidy {
             }
 
             /// The answer to [`Cancel`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CancelResponse {
                 /// 响应码
                 ///
@@ -1589,9 +1569,7 @@ pub mod subsidy {
             }
 
             /// The answer to [`Claim`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ClaimResponse {
                 /// 响应码
                 ///
@@ -1655,9 +1633,7 @@ pub mod subsidy {
             }
 
             /// The answer to [`Query`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct QueryResponse {
                 /// 资格状态数组
                 pub qualification_list: Vec<query::QualificationList>,
@@ -1744,7 +1720,7 @@ pub mod subsidy {
                 }
 
                 /// `QualificationList`.
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct QualificationList {
                     /// 消费品类ID
                     ///
@@ -1821,7 +1797,7 @@ pub mod subsidy {
             }
 
             /// `QualificationList`.
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct QualificationList {
                 /// 消费品类ID
                 ///
@@ -1984,7 +1960,7 @@ pub mod subsidy {
         }
 
         /// The answer to [`Lock`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct LockResponse {
             /// 响应码
             ///
@@ -2014,7 +1990,7 @@ pub mod subsidy {
         }
 
         /// The answer to [`Query`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct QueryResponse {
             /// sn码状态数组
             pub goods_sn_list: Vec<query::GoodsSnList>,
@@ -2058,7 +2034,7 @@ pub mod subsidy {
         }
 
         /// The answer to [`Unlock`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct UnlockResponse {
             /// 响应码
             ///
@@ -2108,7 +2084,7 @@ pub mod subsidy {
             }
 
             /// `GoodsSnList`.
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct GoodsSnList {
                 /// S/N码
                 ///
@@ -2160,7 +2136,7 @@ pub mod subsidy {
         }
 
         /// The answer to [`Query`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct QueryResponse {
             /// 响应码
             ///
@@ -2316,7 +2292,7 @@ pub mod subsidy {
         }
 
         /// The answer to [`Sync`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct SyncResponse {
             /// 响应码
             ///
@@ -2353,9 +2329,7 @@ pub mod subsidy {
             }
 
             /// `ShopOrderList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ShopOrderList {
                 /// 单号
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2407,9 +2381,7 @@ pub mod subsidy {
             }
 
             /// The answer to [`QueryDay`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct QueryDayResponse {
                 /// 响应码
                 ///
@@ -2541,9 +2513,7 @@ pub mod subsidy {
             }
 
             /// The answer to [`Cancel`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CancelResponse {
                 /// 响应码
                 ///
@@ -2612,9 +2582,7 @@ pub mod subsidy {
             }
 
             /// The answer to [`Commit`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CommitResponse {
                 /// 响应码
                 ///
@@ -2693,9 +2661,7 @@ pub mod subsidy {
             }
 
             /// The answer to [`Issue`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct IssueResponse {
                 /// 响应码
                 ///
@@ -2761,9 +2727,7 @@ pub mod subsidy {
             }
 
             /// The answer to [`Refund`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct RefundResponse {
                 /// 响应码
                 ///
@@ -2802,9 +2766,7 @@ pub mod subsidy {
             }
 
             /// The answer to [`Try`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct TryResponse {
                 /// 响应码
                 ///
@@ -2918,7 +2880,7 @@ pub mod subsidy {
             }
 
             /// The answer to [`Query`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct QueryResponse {
                 /// 响应码
                 ///
@@ -3090,9 +3052,7 @@ pub mod subsidy {
             }
 
             /// The answer to [`Confirm`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ConfirmResponse {
                 /// 响应码
                 ///
@@ -3108,13 +3068,7 @@ pub mod subsidy {
             pub mod confirm {
                 /// `Data`.
                 #[derive(
-                    Clone,
-                    PartialEq,
-                    Eq,
-                    Default,
-                    serde::Serialize,
-                    serde::Deserialize,
-                    wxpay_core::SensitiveFields,
+                    Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields,
                 )]
                 pub struct Data {
                     /// 品类编码
@@ -3257,9 +3211,7 @@ pub mod subsidy {
             }
 
             /// The answer to [`Alter`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct AlterResponse {
                 /// 响应码
                 ///
@@ -3331,9 +3283,7 @@ pub mod subsidy {
             }
 
             /// The answer to [`Claim`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ClaimResponse {
                 /// 响应码
                 ///
@@ -3382,9 +3332,7 @@ pub mod subsidy {
             }
 
             /// The answer to [`Query`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct QueryResponse {
                 /// 响应码
                 ///
@@ -3428,9 +3376,7 @@ pub mod subsidy {
             }
 
             /// The answer to [`Sync`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct SyncResponse {
                 /// 响应码
                 ///
@@ -3490,9 +3436,7 @@ pub mod subsidy {
                 }
 
                 /// `Data`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct Data {
                     /// 品类编码
                     ///
@@ -3544,14 +3488,7 @@ pub mod subsidy {
                 }
 
                 /// `Data`.
-                #[derive(
-                    Clone,
-                    PartialEq,
-                    Eq,
-                    serde::Serialize,
-                    serde::Deserialize,
-                    wxpay_core::SensitiveFields,
-                )]
+                #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
                 pub struct Data {
                     /// 品类凭证码
                     ///
@@ -3755,9 +3692,7 @@ pub mod subsidy {
             }
 
             /// The answer to [`Lock`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct LockResponse {
                 /// 响应码
                 ///
@@ -3806,9 +3741,7 @@ pub mod subsidy {
             }
 
             /// The answer to [`Query`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct QueryResponse {
                 /// 响应码
                 ///
@@ -3888,9 +3821,7 @@ pub mod subsidy {
             }
 
             /// The answer to [`Unlock`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct UnlockResponse {
                 /// 响应码
                 ///

@@ -19,7 +19,7 @@ pub struct GetInsuranceOrders {
 }
 
 /// The answer to [`GetInsuranceOrders`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct GetInsuranceOrdersResponse {
     /// 租借充电宝隔夜归还保险订单号，唯一标识一笔保险订单
     ///
@@ -97,7 +97,7 @@ pub struct PostInsuranceOrders {
 }
 
 /// The answer to [`PostInsuranceOrders`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PostInsuranceOrdersResponse {
     /// 租借充电宝隔夜归还保险订单号，唯一标识一笔保险订单
     ///
@@ -163,7 +163,7 @@ pub struct UserQualifications {
 }
 
 /// The answer to [`UserQualifications`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct UserQualificationsResponse {
     /// 用户是否具有保险订单领取资格
     ///

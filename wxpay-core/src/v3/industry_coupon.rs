@@ -21,7 +21,7 @@ pub struct Tokens {
 }
 
 /// The answer to [`Tokens`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct TokensResponse {
     /// 切卡组件token值
     ///
@@ -38,7 +38,7 @@ pub struct TokensResponse {
 /// Models of [`Tokens`].
 pub mod tokens {
     /// `CouponList`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct CouponList {
         /// 批次号
         ///

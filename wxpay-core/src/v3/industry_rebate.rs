@@ -65,7 +65,7 @@ pub mod retail_industry {
     /// Models of [`Transactions`].
     pub mod transactions {
         /// `GoodsDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct GoodsDetail {
             /// 商品编码
             ///

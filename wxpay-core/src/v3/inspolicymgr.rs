@@ -19,7 +19,7 @@ pub mod deduct {
     }
 
     /// The answer to [`GetAuthorizations`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetAuthorizationsResponse {
         /// 商户保险编号
         ///
@@ -68,7 +68,7 @@ pub mod deduct {
     }
 
     /// The answer to [`GetPolicies`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetPoliciesResponse {
         /// 商户保险编号
         ///
@@ -316,7 +316,7 @@ pub mod deduct {
     }
 
     /// The answer to [`PatchPolicies`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct PatchPoliciesResponse {
         /// 商户保险编号
         ///
@@ -466,7 +466,7 @@ pub mod deduct {
     }
 
     /// The answer to [`PostAuthorizations`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct PostAuthorizationsResponse {
         /// 商户保险编号
         ///
@@ -663,7 +663,7 @@ pub mod deduct {
     }
 
     /// The answer to [`PostPolicies`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct PostPoliciesResponse {
         /// 商户保险编号
         ///

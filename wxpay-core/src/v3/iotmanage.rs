@@ -19,7 +19,7 @@ pub struct DeviceInspections {
 }
 
 /// The answer to [`DeviceInspections`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct DeviceInspectionsResponse {
     /// 设备序列号
     pub device_sn: String,
@@ -72,7 +72,7 @@ pub struct Devices {
 }
 
 /// The answer to [`Devices`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct DevicesResponse {
     /// 设备列表
     pub data: Vec<devices::Data>,
@@ -120,7 +120,7 @@ pub mod devices {
     }
 
     /// 设备信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Data {
         /// 设备序列号
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -175,7 +175,7 @@ pub mod devices {
     }
 
     /// 相关链接
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Links {
         /// 下一页链接
         #[serde(default, skip_serializing_if = "Option::is_none")]

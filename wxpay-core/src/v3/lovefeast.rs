@@ -19,7 +19,7 @@ pub struct Brands {
 }
 
 /// The answer to [`Brands`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct BrandsResponse {
     /// 捐赠数量
     ///
@@ -65,7 +65,7 @@ pub mod users {
         }
 
         /// The answer to [`BrandId`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct BrandIdResponse {
             /// 该次请求返回的记录条数
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -103,7 +103,7 @@ pub mod users {
         }
 
         /// The answer to [`OutTradeNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct OutTradeNoResponse {
             /// 捐赠订单号
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -159,9 +159,7 @@ pub mod users {
             }
 
             /// 支付者
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Payer {
                 /// 用户标识
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -178,9 +176,7 @@ pub mod users {
             }
 
             /// 订单金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Amount {
                 /// 总金额
                 ///
@@ -201,9 +197,7 @@ pub mod users {
             }
 
             /// `Data`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Data {
                 /// 捐赠订单号
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -260,9 +254,7 @@ pub mod users {
             }
 
             /// 支付者
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Payer {
                 /// 用户标识
                 #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -30,7 +30,7 @@ pub struct Partnerships {
 }
 
 /// The answer to [`Partnerships`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PartnershipsResponse {
     /// 合作关系结果集
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -87,7 +87,7 @@ pub mod bank {
         }
 
         /// The answer to [`GetTasks`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GetTasksResponse {
             /// 上传任务列表
             pub data: Vec<get_tasks::Data>,
@@ -128,7 +128,7 @@ pub mod bank {
         }
 
         /// The answer to [`PostTasks`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostTasksResponse {
             /// 银行类型
             ///
@@ -191,9 +191,7 @@ pub mod bank {
             }
 
             /// `Data`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Data {
                 /// 上传任务
                 ///
@@ -288,7 +286,7 @@ pub mod bank_favor {
         }
 
         /// The answer to [`BankMultiActivity`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct BankMultiActivityResponse {
             /// 代金券id
             ///
@@ -319,7 +317,7 @@ pub mod bank_favor {
         }
 
         /// The answer to [`Coupons`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct CouponsResponse {
             /// 创建批次的商户号
             ///
@@ -405,9 +403,7 @@ pub mod bank_favor {
             }
 
             /// 已用金额列表
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct UseAmountList {
                 /// 已用金额
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -436,7 +432,7 @@ pub mod busifavor {
     }
 
     /// The answer to [`GetCallbacks`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetCallbacksResponse {
         /// 通知URL地址
         ///
@@ -465,7 +461,7 @@ pub mod busifavor {
     }
 
     /// The answer to [`GetStocks`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetStocksResponse {
         /// 商家券批次名称
         ///
@@ -591,7 +587,7 @@ pub mod busifavor {
     }
 
     /// The answer to [`PostCallbacks`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostCallbacksResponse {
         /// 修改时间
         ///
@@ -661,7 +657,7 @@ pub mod busifavor {
     }
 
     /// The answer to [`PostStocks`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostStocksResponse {
         /// 批次号
         ///
@@ -696,7 +692,7 @@ pub mod busifavor {
         }
 
         /// The answer to [`Associate`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AssociateResponse {
             /// 关联成功时间
             ///
@@ -733,7 +729,7 @@ pub mod busifavor {
         }
 
         /// The answer to [`Deactivate`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct DeactivateResponse {
             /// 券成功失效的时间
             ///
@@ -762,7 +758,7 @@ pub mod busifavor {
         }
 
         /// The answer to [`Disassociate`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct DisassociateResponse {
             /// 取消关联成功时间
             ///
@@ -804,7 +800,7 @@ pub mod busifavor {
         }
 
         /// The answer to [`PostSend`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostSendResponse {
             /// 批次号
             ///
@@ -847,7 +843,7 @@ pub mod busifavor {
         }
 
         /// The answer to [`PostSendByCardId`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostSendByCardIdResponse {
             /// 消费卡code
             ///
@@ -880,7 +876,7 @@ pub mod busifavor {
         }
 
         /// The answer to [`Return`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ReturnResponse {
             /// 微信退券成功的时间
             ///
@@ -937,7 +933,7 @@ pub mod busifavor {
         }
 
         /// The answer to [`Use`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct UseResponse {
             /// 批次号
             ///
@@ -993,7 +989,7 @@ pub mod busifavor {
         }
 
         /// `AvailableDayTime`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AvailableDayTime {
             /// 当天可用开始时间
             ///
@@ -1008,7 +1004,7 @@ pub mod busifavor {
         }
 
         /// 固定周期有效时间段
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AvailableWeek {
             /// 可用星期数
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1019,7 +1015,7 @@ pub mod busifavor {
         }
 
         /// `IrregularyAvaliableTime`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct IrregularyAvaliableTime {
             /// 开始时间
             ///
@@ -1034,7 +1030,7 @@ pub mod busifavor {
         }
 
         /// 券可核销时间
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct CouponAvailableTime {
             /// 开始时间
             ///
@@ -1063,7 +1059,7 @@ pub mod busifavor {
         }
 
         /// 固定面额满减券使用规则
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct FixedNormalCoupon {
             /// 优惠金额
             ///
@@ -1076,7 +1072,7 @@ pub mod busifavor {
         }
 
         /// 折扣券使用规则
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct DiscountCoupon {
             /// 折扣比例
             ///
@@ -1089,7 +1085,7 @@ pub mod busifavor {
         }
 
         /// 换购券使用规则
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ExchangeCoupon {
             /// 单品换购价
             ///
@@ -1116,7 +1112,7 @@ pub mod busifavor {
         }
 
         /// 核销规则
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct CouponUseRule {
             /// 券可核销时间
             pub coupon_available_time: CouponAvailableTime,
@@ -1146,7 +1142,7 @@ pub mod busifavor {
         }
 
         /// 发放规则
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct StockSendRule {
             /// 批次总预算
             ///
@@ -1186,7 +1182,7 @@ pub mod busifavor {
         }
 
         /// 小程序入口
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct MiniProgramsInfo {
             /// 商家小程序appid
             ///
@@ -1220,7 +1216,7 @@ pub mod busifavor {
         }
 
         /// 自定义入口
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct CustomEntrance {
             /// 小程序入口
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1274,7 +1270,7 @@ pub mod busifavor {
         }
 
         /// 视频号相关信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct FinderInfo {
             /// 视频号ID
             ///
@@ -1292,7 +1288,7 @@ pub mod busifavor {
         }
 
         /// 样式信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct DisplayPatternInfo {
             /// 使用须知
             ///
@@ -1351,7 +1347,7 @@ pub mod busifavor {
         }
 
         /// 券code数量
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct CouponCodeCount {
             /// 该批次总共已上传的code总数
             ///
@@ -1364,7 +1360,7 @@ pub mod busifavor {
         }
 
         /// 事件通知配置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct NotifyConfig {
             /// 事件通知appid
             ///
@@ -1374,7 +1370,7 @@ pub mod busifavor {
         }
 
         /// 批次发放情况
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct SendCountInformation {
             /// 已发放券张数
             ///
@@ -1402,7 +1398,7 @@ pub mod busifavor {
     /// Models of [`PatchStocks`].
     pub mod patch_stocks {
         /// 小程序入口
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct MiniProgramsInfo {
             /// 商家小程序appid
             ///
@@ -1436,7 +1432,7 @@ pub mod busifavor {
         }
 
         /// 自定义入口
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct CustomEntrance {
             /// 小程序入口
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1485,7 +1481,7 @@ pub mod busifavor {
         }
 
         /// 视频号相关信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct FinderInfo {
             /// 视频号ID
             ///
@@ -1503,7 +1499,7 @@ pub mod busifavor {
         }
 
         /// 样式信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct DisplayPatternInfo {
             /// 使用须知
             ///
@@ -1550,7 +1546,7 @@ pub mod busifavor {
         }
 
         /// 核销规则
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct CouponUseRule {
             /// 核销方式
             ///
@@ -1570,7 +1566,7 @@ pub mod busifavor {
         }
 
         /// 发放规则
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct StockSendRule {
             /// 是否开启自然人限领
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1581,7 +1577,7 @@ pub mod busifavor {
         }
 
         /// 事件通知配置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct NotifyConfig {
             /// 事件通知appid
             ///
@@ -1609,7 +1605,7 @@ pub mod busifavor {
         }
 
         /// `AvailableDayTime`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct AvailableDayTime {
             /// 当天可用开始时间
             ///
@@ -1624,7 +1620,7 @@ pub mod busifavor {
         }
 
         /// 固定周期有效时间段
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct AvailableWeek {
             /// 可用星期数
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1635,7 +1631,7 @@ pub mod busifavor {
         }
 
         /// `IrregularyAvaliableTime`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct IrregularyAvaliableTime {
             /// 开始时间
             ///
@@ -1650,7 +1646,7 @@ pub mod busifavor {
         }
 
         /// 券可核销时间
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct CouponAvailableTime {
             /// 开始时间
             ///
@@ -1684,7 +1680,7 @@ pub mod busifavor {
         }
 
         /// 固定面额满减券使用规则
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct FixedNormalCoupon {
             /// 优惠金额
             ///
@@ -1697,7 +1693,7 @@ pub mod busifavor {
         }
 
         /// 折扣券使用规则
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct DiscountCoupon {
             /// 折扣比例
             ///
@@ -1710,7 +1706,7 @@ pub mod busifavor {
         }
 
         /// 换购券使用规则
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct ExchangeCoupon {
             /// 单品换购价
             ///
@@ -1737,7 +1733,7 @@ pub mod busifavor {
         }
 
         /// 核销规则
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct CouponUseRule {
             /// 券可核销时间
             pub coupon_available_time: CouponAvailableTime,
@@ -1767,7 +1763,7 @@ pub mod busifavor {
         }
 
         /// 发放规则
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct StockSendRule {
             /// 批次总预算
             ///
@@ -1807,7 +1803,7 @@ pub mod busifavor {
         }
 
         /// 小程序入口
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct MiniProgramsInfo {
             /// 商家小程序appid
             ///
@@ -1841,7 +1837,7 @@ pub mod busifavor {
         }
 
         /// 自定义入口
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct CustomEntrance {
             /// 小程序入口
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1895,7 +1891,7 @@ pub mod busifavor {
         }
 
         /// 视频号相关信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct FinderInfo {
             /// 视频号ID
             ///
@@ -1913,7 +1909,7 @@ pub mod busifavor {
         }
 
         /// 样式信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct DisplayPatternInfo {
             /// 使用须知
             ///
@@ -1958,7 +1954,7 @@ pub mod busifavor {
         }
 
         /// 事件通知配置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct NotifyConfig {
             /// 事件通知appid
             ///
@@ -2001,7 +1997,7 @@ pub mod busifavor {
         }
 
         /// The answer to [`PreSend`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PreSendResponse {
             /// 预发券token
             ///
@@ -2048,7 +2044,7 @@ pub mod busifavor {
         }
 
         /// The answer to [`Send`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct SendResponse {
             /// 批次号
             ///
@@ -2118,7 +2114,7 @@ pub mod busifavor {
         }
 
         /// The answer to [`Budget`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct BudgetResponse {
             /// 批次当前最大发放个数
             ///
@@ -2156,7 +2152,7 @@ pub mod busifavor {
         }
 
         /// The answer to [`DeleteCouponcodes`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct DeleteCouponcodesResponse {
             /// 批次号
             ///
@@ -2201,7 +2197,7 @@ pub mod busifavor {
         }
 
         /// The answer to [`GetCouponcodesByStockId`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GetCouponcodesByStockIdResponse {
             /// 批次号
             ///
@@ -2249,7 +2245,7 @@ pub mod busifavor {
         }
 
         /// The answer to [`GetCouponcodesByStockIdCouponCode`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct GetCouponcodesByStockIdCouponCodeResponse {
             /// 券code信息
             pub code_information: get_couponcodes_by_stock_id_coupon_code::CodeInformation,
@@ -2280,7 +2276,7 @@ pub mod busifavor {
         }
 
         /// The answer to [`PostCouponcodes`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostCouponcodesResponse {
             /// 批次号
             ///
@@ -2342,9 +2338,7 @@ pub mod busifavor {
             }
 
             /// 券code信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Data {
                 /// 商户上传code
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2377,9 +2371,7 @@ pub mod busifavor {
         /// Models of [`GetCouponcodesByStockIdCouponCode`].
         pub mod get_couponcodes_by_stock_id_coupon_code {
             /// 券code信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CodeInformation {
                 /// 商户上传code
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2421,9 +2413,7 @@ pub mod busifavor {
             }
 
             /// `AvailableDayTime`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct AvailableDayTime {
                 /// 当天可用开始时间
                 ///
@@ -2438,9 +2428,7 @@ pub mod busifavor {
             }
 
             /// 固定周期有效时间段
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct AvailableWeek {
                 /// 可用星期数
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2451,9 +2439,7 @@ pub mod busifavor {
             }
 
             /// `IrregularyAvaliableTime`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct IrregularyAvaliableTime {
                 /// 开始时间
                 ///
@@ -2468,9 +2454,7 @@ pub mod busifavor {
             }
 
             /// 券可核销时间
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CouponAvailableTime {
                 /// 开始时间
                 ///
@@ -2499,9 +2483,7 @@ pub mod busifavor {
             }
 
             /// 固定面额满减券使用规则
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct FixedNormalCoupon {
                 /// 优惠金额
                 ///
@@ -2514,9 +2496,7 @@ pub mod busifavor {
             }
 
             /// 折扣券使用规则
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct DiscountCoupon {
                 /// 折扣比例
                 ///
@@ -2529,9 +2509,7 @@ pub mod busifavor {
             }
 
             /// 换购券使用规则
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ExchangeCoupon {
                 /// 单品换购价
                 ///
@@ -2558,7 +2536,7 @@ pub mod busifavor {
             }
 
             /// 核销规则
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct CouponUseRule {
                 /// 券可核销时间
                 pub coupon_available_time: CouponAvailableTime,
@@ -2588,9 +2566,7 @@ pub mod busifavor {
             }
 
             /// 小程序入口
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct MiniProgramsInfo {
                 /// 商家小程序appid
                 ///
@@ -2624,9 +2600,7 @@ pub mod busifavor {
             }
 
             /// 自定义入口
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CustomEntrance {
                 /// 小程序入口
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2680,9 +2654,7 @@ pub mod busifavor {
             }
 
             /// 视频号相关信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct FinderInfo {
                 /// 视频号ID
                 ///
@@ -2700,9 +2672,7 @@ pub mod busifavor {
             }
 
             /// 样式信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct DisplayPatternInfo {
                 /// 使用须知
                 ///
@@ -2735,7 +2705,7 @@ pub mod busifavor {
             }
 
             /// 券码信息
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct CouponInformation {
                 /// 商家券批次名称
                 ///
@@ -2781,9 +2751,7 @@ pub mod busifavor {
         /// Models of [`PostCouponcodes`].
         pub mod post_couponcodes {
             /// `FailCodes`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct FailCodes {
                 /// 上传失败的券code
                 ///
@@ -2828,7 +2796,7 @@ pub mod busifavor {
         }
 
         /// The answer to [`GetPayReceipts`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GetPayReceiptsResponse {
             /// 补差付款单据列表
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2852,7 +2820,7 @@ pub mod busifavor {
         }
 
         /// The answer to [`GetPayReceiptsBySubsidyReceiptId`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GetPayReceiptsBySubsidyReceiptIdResponse {
             /// 补差付款单号
             ///
@@ -2928,7 +2896,7 @@ pub mod busifavor {
         }
 
         /// The answer to [`GetReturnReceipts`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GetReturnReceiptsResponse {
             /// 补差回退单号
             ///
@@ -3041,7 +3009,7 @@ pub mod busifavor {
         }
 
         /// The answer to [`PostPayReceipts`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostPayReceiptsResponse {
             /// 补差付款单号
             ///
@@ -3149,7 +3117,7 @@ pub mod busifavor {
         }
 
         /// The answer to [`PostReturnReceipts`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostReturnReceiptsResponse {
             /// 补差回退单号
             ///
@@ -3220,9 +3188,7 @@ pub mod busifavor {
         /// Models of [`GetPayReceipts`].
         pub mod get_pay_receipts {
             /// `PayReceiptList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PayReceiptList {
                 /// 补差付款单号
                 ///
@@ -3346,7 +3312,7 @@ pub mod busifavor {
         }
 
         /// The answer to [`Coupons`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct CouponsResponse {
             /// 总数量
             pub total_count: i64,
@@ -3381,7 +3347,7 @@ pub mod busifavor {
             }
 
             /// The answer to [`Appids`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct AppidsResponse {
                 /// 商家券批次名称
                 pub stock_name: String,
@@ -3453,9 +3419,7 @@ pub mod busifavor {
             }
 
             /// 券可核销时间
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CouponAvailableTime {
                 /// 开始时间
                 ///
@@ -3473,9 +3437,7 @@ pub mod busifavor {
             }
 
             /// `AvailableDayTime`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct AvailableDayTime {
                 /// 当天可用开始时间
                 ///
@@ -3490,9 +3452,7 @@ pub mod busifavor {
             }
 
             /// 固定周期有效时间段
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct AvailableWeek {
                 /// `week_day`.
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3503,9 +3463,7 @@ pub mod busifavor {
             }
 
             /// 无规律的有效时间段
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct IrregularyAvaliableTime {
                 /// 开始时间
                 ///
@@ -3520,9 +3478,7 @@ pub mod busifavor {
             }
 
             /// 固定面额满减券使用规则
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct FixedNormalCoupon {
                 /// 优惠金额
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3533,9 +3489,7 @@ pub mod busifavor {
             }
 
             /// 折扣券使用规则
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct DiscountCoupon {
                 /// 折扣比例
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3546,9 +3500,7 @@ pub mod busifavor {
             }
 
             /// 换购券使用规则
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ExchangeCoupon {
                 /// 单品换购价
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3573,7 +3525,7 @@ pub mod busifavor {
             }
 
             /// 核销规则
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct CouponUseRule {
                 /// 券可核销时间
                 pub coupon_available_time: CouponAvailableTime,
@@ -3603,9 +3555,7 @@ pub mod busifavor {
             }
 
             /// 小程序入口
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct MiniProgramsInfo {
                 /// 商家小程序appid
                 pub mini_programs_appid: String,
@@ -3631,9 +3581,7 @@ pub mod busifavor {
             }
 
             /// 自定义入口
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CustomEntrance {
                 /// 小程序入口
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3679,9 +3627,7 @@ pub mod busifavor {
             }
 
             /// 视频号相关信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct FinderInfo {
                 /// 视频号ID
                 ///
@@ -3699,9 +3645,7 @@ pub mod busifavor {
             }
 
             /// 样式信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct DisplayPatternInfo {
                 /// 使用须知
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3744,7 +3688,7 @@ pub mod busifavor {
             }
 
             /// `Data`.
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct Data {
                 /// 商家券批次名称
                 pub stock_name: String,
@@ -3820,9 +3764,7 @@ pub mod busifavor {
                 }
 
                 /// 券可核销时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponAvailableTime {
                     /// 开始时间
                     ///
@@ -3840,9 +3782,7 @@ pub mod busifavor {
                 }
 
                 /// `AvailableDayTime`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct AvailableDayTime {
                     /// 当天可用开始时间
                     ///
@@ -3857,9 +3797,7 @@ pub mod busifavor {
                 }
 
                 /// 固定周期有效时间段
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct AvailableWeek {
                     /// `week_day`.
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3870,9 +3808,7 @@ pub mod busifavor {
                 }
 
                 /// 无规律的有效时间段
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct IrregularyAvaliableTime {
                     /// 开始时间
                     ///
@@ -3887,9 +3823,7 @@ pub mod busifavor {
                 }
 
                 /// 固定面额满减券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct FixedNormalCoupon {
                     /// 优惠金额
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3900,9 +3834,7 @@ pub mod busifavor {
                 }
 
                 /// 折扣券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DiscountCoupon {
                     /// 折扣比例
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3913,9 +3845,7 @@ pub mod busifavor {
                 }
 
                 /// 换购券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ExchangeCoupon {
                     /// 单品换购价
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3940,7 +3870,7 @@ pub mod busifavor {
                 }
 
                 /// 核销规则
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct CouponUseRule {
                     /// 券可核销时间
                     pub coupon_available_time: CouponAvailableTime,
@@ -3970,9 +3900,7 @@ pub mod busifavor {
                 }
 
                 /// 小程序入口
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct MiniProgramsInfo {
                     /// 商家小程序appid
                     pub mini_programs_appid: String,
@@ -3998,9 +3926,7 @@ pub mod busifavor {
                 }
 
                 /// 自定义入口
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CustomEntrance {
                     /// 小程序入口
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4046,9 +3972,7 @@ pub mod busifavor {
                 }
 
                 /// 视频号相关信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct FinderInfo {
                     /// 视频号ID
                     ///
@@ -4066,9 +3990,7 @@ pub mod busifavor {
                 }
 
                 /// 样式信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DisplayPatternInfo {
                     /// 使用须知
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4151,7 +4073,7 @@ pub mod favor {
     }
 
     /// The answer to [`CouponStocks`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct CouponStocksResponse {
         /// 批次号
         ///
@@ -4181,7 +4103,7 @@ pub mod favor {
     }
 
     /// The answer to [`GetCallbacks`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetCallbacksResponse {
         /// 商户号
         ///
@@ -4224,7 +4146,7 @@ pub mod favor {
     }
 
     /// The answer to [`GetStocks`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetStocksResponse {
         /// 批次总数
         ///
@@ -4260,7 +4182,7 @@ pub mod favor {
     }
 
     /// The answer to [`GetStocksByStockId`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetStocksByStockIdResponse {
         /// 批次名称
         ///
@@ -4358,7 +4280,7 @@ pub mod favor {
     }
 
     /// The answer to [`PostCallbacks`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostCallbacksResponse {
         /// 修改时间
         ///
@@ -4373,7 +4295,7 @@ pub mod favor {
     /// Models of [`CouponStocks`].
     pub mod coupon_stocks {
         /// 发放规则
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct StockUseRule {
             /// 发放总上限
             pub max_coupons: i64,
@@ -4419,7 +4341,7 @@ pub mod favor {
         }
 
         /// `PatternInfo`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct PatternInfo {
             /// 卡包跳转目标
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4433,7 +4355,7 @@ pub mod favor {
         }
 
         /// `CouponUseRule`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct CouponUseRule {
             /// 是否可叠加其他优惠
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4447,7 +4369,7 @@ pub mod favor {
     /// Models of [`GetStocks`].
     pub mod get_stocks {
         /// 发放规则
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct StockUseRule {
             /// 发放总上限
             pub max_coupons: i64,
@@ -4497,7 +4419,7 @@ pub mod favor {
         }
 
         /// 减至批次特定信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct CutToMessage {
             /// 可用优惠的商品最高单价
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4516,7 +4438,7 @@ pub mod favor {
         }
 
         /// `AvailableRegionList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AvailableRegionList {
             /// 类型
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4536,7 +4458,7 @@ pub mod favor {
         }
 
         /// `Data`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct Data {
             /// 批次名称
             ///
@@ -4613,7 +4535,7 @@ pub mod favor {
     /// Models of [`GetStocksByStockId`].
     pub mod get_stocks_by_stock_id {
         /// 发放规则
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct StockUseRule {
             /// 发放总上限
             pub max_coupons: i64,
@@ -4663,7 +4585,7 @@ pub mod favor {
         }
 
         /// 减至批次特定信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct CutToMessage {
             /// 可用优惠的商品最高单价
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4682,7 +4604,7 @@ pub mod favor {
         }
 
         /// `AvailableRegionList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AvailableRegionList {
             /// 类型
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4734,7 +4656,7 @@ pub mod favor {
         }
 
         /// The answer to [`Items`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ItemsResponse {
             /// 可用单品编码总数
             ///
@@ -4778,7 +4700,7 @@ pub mod favor {
         }
 
         /// The answer to [`Merchants`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct MerchantsResponse {
             /// 可用商户总数量
             ///
@@ -4824,7 +4746,7 @@ pub mod favor {
         }
 
         /// The answer to [`ModifyGoodsId`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ModifyGoodsIdResponse {
             /// 生效时间
             ///
@@ -4856,7 +4778,7 @@ pub mod favor {
         }
 
         /// The answer to [`Pause`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PauseResponse {
             /// 暂停时间
             ///
@@ -4884,7 +4806,7 @@ pub mod favor {
         }
 
         /// The answer to [`RefundFlow`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct RefundFlowResponse {
             /// 下载链接
             ///
@@ -4919,7 +4841,7 @@ pub mod favor {
         }
 
         /// The answer to [`RefundFlowByDay`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct RefundFlowByDayResponse {
             /// 下载链接
             pub url: String,
@@ -4952,7 +4874,7 @@ pub mod favor {
         }
 
         /// The answer to [`Restart`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct RestartResponse {
             /// 生效时间
             ///
@@ -4984,7 +4906,7 @@ pub mod favor {
         }
 
         /// The answer to [`Start`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct StartResponse {
             /// 生效时间
             ///
@@ -5012,7 +4934,7 @@ pub mod favor {
         }
 
         /// The answer to [`UseFlow`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct UseFlowResponse {
             /// 下载链接
             ///
@@ -5047,7 +4969,7 @@ pub mod favor {
         }
 
         /// The answer to [`UseFlowByDay`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct UseFlowByDayResponse {
             /// 下载链接
             pub url: String,
@@ -5129,7 +5051,7 @@ pub mod favor {
         }
 
         /// The answer to [`GetCouponsByOpenid`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GetCouponsByOpenidResponse {
             /// 总数量
             pub total_count: i64,
@@ -5160,7 +5082,7 @@ pub mod favor {
         }
 
         /// The answer to [`GetCouponsByOpenidCouponId`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GetCouponsByOpenidCouponIdResponse {
             /// 创建批次的商户号
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5279,7 +5201,7 @@ pub mod favor {
         }
 
         /// The answer to [`PostCoupons`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostCouponsResponse {
             /// 代金券id
             ///
@@ -5332,9 +5254,7 @@ pub mod favor {
             }
 
             /// 减至批次特定信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CutToMessage {
                 /// 可用优惠的商品最高单价
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5345,9 +5265,7 @@ pub mod favor {
             }
 
             /// 固定面额满减券使用规则
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct NormalCouponInformation {
                 /// 面额
                 pub coupon_amount: i64,
@@ -5356,9 +5274,7 @@ pub mod favor {
             }
 
             /// 单品信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct GoodsDetail {
                 /// 商品编码
                 ///
@@ -5383,9 +5299,7 @@ pub mod favor {
             }
 
             /// 已实扣代金券核销信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ConsumeInformation {
                 /// 核销时间
                 ///
@@ -5405,9 +5319,7 @@ pub mod favor {
             }
 
             /// `Data`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Data {
                 /// 创建批次的商户号
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5514,9 +5426,7 @@ pub mod favor {
             }
 
             /// 减至批次特定信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CutToMessage {
                 /// 可用优惠的商品最高单价
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5527,9 +5437,7 @@ pub mod favor {
             }
 
             /// 固定面额满减券使用规则
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct NormalCouponInformation {
                 /// 面额
                 pub coupon_amount: i64,
@@ -5538,9 +5446,7 @@ pub mod favor {
             }
 
             /// 单品信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct GoodsDetail {
                 /// 商品编码
                 ///
@@ -5565,9 +5471,7 @@ pub mod favor {
             }
 
             /// 已实扣代金券核销信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ConsumeInformation {
                 /// 核销时间
                 ///
@@ -5621,7 +5525,7 @@ pub mod goods_subsidy_activity {
     }
 
     /// The answer to [`Activities`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ActivitiesResponse {
         /// 小店活动门店总数
         ///
@@ -5646,7 +5550,7 @@ pub mod goods_subsidy_activity {
     /// Models of [`Activities`].
     pub mod activities {
         /// 活动信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ActivityInfo {
             /// 活动名称
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5677,7 +5581,7 @@ pub mod goods_subsidy_activity {
         }
 
         /// 活动商品信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GoodsInformation {
             /// 商品ID
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5691,7 +5595,7 @@ pub mod goods_subsidy_activity {
         }
 
         /// `Areas`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Areas {
             /// 省名称
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5705,7 +5609,7 @@ pub mod goods_subsidy_activity {
         }
 
         /// 活动规则
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct RuleInformation {
             /// 购买单件商品，补贴给门店的金额
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5725,7 +5629,7 @@ pub mod goods_subsidy_activity {
         }
 
         /// `Data`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Data {
             /// 活动ID
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5769,7 +5673,7 @@ pub mod goods_subsidy_activity {
         }
 
         /// The answer to [`Apply`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ApplyResponse {
             /// 返回结果文案
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5801,9 +5705,7 @@ pub mod goods_subsidy_activity {
             }
 
             /// `ApplyInfos`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct ApplyInfos {
                 /// 门店信息
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5814,9 +5716,7 @@ pub mod goods_subsidy_activity {
             }
 
             /// `FailedApplyInfos`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct FailedApplyInfos {
                 /// 门店信息
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5827,9 +5727,7 @@ pub mod goods_subsidy_activity {
             }
 
             /// `SucceedApplyInfos`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct SucceedApplyInfos {
                 /// 门店信息
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5860,7 +5758,7 @@ pub mod goods_subsidy_activity {
         }
 
         /// The answer to [`Lock`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct LockResponse {
             /// 返回结果文案
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5890,7 +5788,7 @@ pub mod goods_subsidy_activity {
         }
 
         /// The answer to [`Unlock`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct UnlockResponse {
             /// 返回结果文案
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5906,9 +5804,7 @@ pub mod goods_subsidy_activity {
         /// Models of [`Lock`].
         pub mod lock {
             /// 订单信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct OrderInformation {
                 /// 支付订单的微信用户OpenID
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5931,9 +5827,7 @@ pub mod goods_subsidy_activity {
         /// Models of [`Unlock`].
         pub mod unlock {
             /// 订单信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct OrderInformation {
                 /// 支付订单的微信用户OpenID
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5986,7 +5880,7 @@ pub mod goods_subsidy_activity {
         }
 
         /// The answer to [`DeleteRepresentative`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct DeleteRepresentativeResponse {
             /// 零售小店活动ID
             ///
@@ -6033,7 +5927,7 @@ pub mod goods_subsidy_activity {
         }
 
         /// The answer to [`DeleteStores`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct DeleteStoresResponse {
             /// 删除时间
             ///
@@ -6073,7 +5967,7 @@ pub mod goods_subsidy_activity {
         }
 
         /// The answer to [`GetStoresByBrandId`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GetStoresByBrandIdResponse {
             /// 小店活动门店总数
             ///
@@ -6116,7 +6010,7 @@ pub mod goods_subsidy_activity {
         }
 
         /// The answer to [`GetStoresByBrandIdStoreCode`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GetStoresByBrandIdStoreCodeResponse {
             /// 门店编码
             ///
@@ -6155,7 +6049,7 @@ pub mod goods_subsidy_activity {
         }
 
         /// The answer to [`Materials`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct MaterialsResponse {
             /// 成功的物料码列表
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6190,7 +6084,7 @@ pub mod goods_subsidy_activity {
         }
 
         /// The answer to [`PostStores`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostStoresResponse {
             /// 添加时间
             ///
@@ -6230,7 +6124,7 @@ pub mod goods_subsidy_activity {
         }
 
         /// The answer to [`PutRepresentative`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PutRepresentativeResponse {
             /// 零售小店活动ID
             ///
@@ -6273,7 +6167,7 @@ pub mod goods_subsidy_activity {
         }
 
         /// The answer to [`Representatives`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct RepresentativesResponse {
             /// 小店活动业代总数
             ///
@@ -6296,9 +6190,7 @@ pub mod goods_subsidy_activity {
         /// Models of [`DeleteRepresentative`].
         pub mod delete_representative {
             /// `RepresentativeInfoList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct RepresentativeInfoList {
                 /// 业务代理的OpenID
                 ///
@@ -6307,9 +6199,7 @@ pub mod goods_subsidy_activity {
             }
 
             /// `FailedRepresentativeInfoList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct FailedRepresentativeInfoList {
                 /// 业务代理的OpenID
                 ///
@@ -6321,9 +6211,7 @@ pub mod goods_subsidy_activity {
         /// Models of [`DeleteStores`].
         pub mod delete_stores {
             /// `Stores`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Stores {
                 /// 门店编码
                 ///
@@ -6338,9 +6226,7 @@ pub mod goods_subsidy_activity {
             }
 
             /// `FailedStores`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct FailedStores {
                 /// 门店编码
                 ///
@@ -6358,9 +6244,7 @@ pub mod goods_subsidy_activity {
         /// Models of [`GetStoresByBrandId`].
         pub mod get_stores_by_brand_id {
             /// `Data`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Data {
                 /// 门店编码
                 ///
@@ -6381,9 +6265,7 @@ pub mod goods_subsidy_activity {
         /// Models of [`Materials`].
         pub mod materials {
             /// `MaterialList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct MaterialList {
                 /// 物料码ID
                 ///
@@ -6401,9 +6283,7 @@ pub mod goods_subsidy_activity {
         /// Models of [`PostStores`].
         pub mod post_stores {
             /// `Stores`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Stores {
                 /// 门店编码
                 ///
@@ -6418,9 +6298,7 @@ pub mod goods_subsidy_activity {
             }
 
             /// `FailedStores`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct FailedStores {
                 /// 门店编码
                 ///
@@ -6438,9 +6316,7 @@ pub mod goods_subsidy_activity {
         /// Models of [`PutRepresentative`].
         pub mod put_representative {
             /// `RepresentativeInfoList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct RepresentativeInfoList {
                 /// 业务代理的OpenID
                 ///
@@ -6449,9 +6325,7 @@ pub mod goods_subsidy_activity {
             }
 
             /// `FailedRepresentativeInfoList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct FailedRepresentativeInfoList {
                 /// 业务代理的OpenID
                 ///
@@ -6463,9 +6337,7 @@ pub mod goods_subsidy_activity {
         /// Models of [`Representatives`].
         pub mod representatives {
             /// `Data`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Data {
                 /// 业务代理的OpenID
                 ///
@@ -6511,7 +6383,7 @@ pub mod membercard_activity {
     }
 
     /// The answer to [`GetActivities`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetActivitiesResponse {
         /// 活动详情
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6550,7 +6422,7 @@ pub mod membercard_activity {
     }
 
     /// The answer to [`GetActivitiesByActivityId`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetActivitiesByActivityIdResponse {
         /// 活动ID
         ///
@@ -6661,7 +6533,7 @@ pub mod membercard_activity {
     }
 
     /// The answer to [`PostActivities`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostActivitiesResponse {
         /// 活动ID
         ///
@@ -6745,7 +6617,7 @@ pub mod membercard_activity {
         }
 
         /// The answer to [`Terminate`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct TerminateResponse {
             /// 活动ID
             ///
@@ -6793,7 +6665,7 @@ pub mod membercard_activity {
         }
 
         /// `AwardSendTime`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AwardSendTime {
             /// 发放开始时间
             ///
@@ -6806,7 +6678,7 @@ pub mod membercard_activity {
         }
 
         /// 每日发放开始时间
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct BeginDayTime {
             /// 时
             ///
@@ -6823,7 +6695,7 @@ pub mod membercard_activity {
         }
 
         /// 每日发放结束时间
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct EndDayTime {
             /// 时
             ///
@@ -6840,7 +6712,7 @@ pub mod membercard_activity {
         }
 
         /// `AwardSendDayTime`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AwardSendDayTime {
             /// 每日发放开始时间
             pub begin_day_time: BeginDayTime,
@@ -6849,7 +6721,7 @@ pub mod membercard_activity {
         }
 
         /// 发放时间段
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AwardSendPeriod {
             /// 指定时间
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6860,7 +6732,7 @@ pub mod membercard_activity {
         }
 
         /// `StockList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct StockList {
             /// 创建批次的商户号
             ///
@@ -6873,7 +6745,7 @@ pub mod membercard_activity {
         }
 
         /// 跳转激活的小程序
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ActivateMiniprogram {
             /// 跳转激活的appid
             ///
@@ -6886,7 +6758,7 @@ pub mod membercard_activity {
         }
 
         /// 激活方式设置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ActivateSetting {
             /// 激活类型
             ///
@@ -6903,7 +6775,7 @@ pub mod membercard_activity {
         }
 
         /// 支付模式
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PaymentMode {
             /// 支付场景列表
             ///
@@ -6913,7 +6785,7 @@ pub mod membercard_activity {
         }
 
         /// 支付设置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PaymentSetting {
             /// 支付模式
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6931,7 +6803,7 @@ pub mod membercard_activity {
         }
 
         /// 支付后活动设置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PayActivitySetting {
             /// 商户logo
             ///
@@ -6953,7 +6825,7 @@ pub mod membercard_activity {
         }
 
         /// 领奖页面跳转配置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AwardJumpDeploy {
             /// 小程序AppID
             ///
@@ -6973,7 +6845,7 @@ pub mod membercard_activity {
         }
 
         /// 支付前会员活动设置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct MiniprogramActivitySetting {
             /// 指定领取渠道
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6984,7 +6856,7 @@ pub mod membercard_activity {
         }
 
         /// `Data`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Data {
             /// 活动ID
             ///
@@ -7053,7 +6925,7 @@ pub mod membercard_activity {
     /// Models of [`GetActivitiesByActivityId`].
     pub mod get_activities_by_activity_id {
         /// `AwardSendTime`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AwardSendTime {
             /// 发放开始时间
             ///
@@ -7066,7 +6938,7 @@ pub mod membercard_activity {
         }
 
         /// 每日发放开始时间
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct BeginDayTime {
             /// 时
             ///
@@ -7083,7 +6955,7 @@ pub mod membercard_activity {
         }
 
         /// 每日发放结束时间
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct EndDayTime {
             /// 时
             ///
@@ -7100,7 +6972,7 @@ pub mod membercard_activity {
         }
 
         /// `AwardSendDayTime`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AwardSendDayTime {
             /// 每日发放开始时间
             pub begin_day_time: BeginDayTime,
@@ -7109,7 +6981,7 @@ pub mod membercard_activity {
         }
 
         /// 发放时间段
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AwardSendPeriod {
             /// 指定时间
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7120,7 +6992,7 @@ pub mod membercard_activity {
         }
 
         /// `StockList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct StockList {
             /// 创建批次的商户号
             ///
@@ -7133,7 +7005,7 @@ pub mod membercard_activity {
         }
 
         /// 跳转激活的小程序
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ActivateMiniprogram {
             /// 跳转激活的appid
             ///
@@ -7146,7 +7018,7 @@ pub mod membercard_activity {
         }
 
         /// 激活方式设置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ActivateSetting {
             /// 激活类型
             ///
@@ -7163,7 +7035,7 @@ pub mod membercard_activity {
         }
 
         /// 支付模式
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PaymentMode {
             /// 支付场景列表
             ///
@@ -7173,7 +7045,7 @@ pub mod membercard_activity {
         }
 
         /// 支付设置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PaymentSetting {
             /// 支付模式
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7191,7 +7063,7 @@ pub mod membercard_activity {
         }
 
         /// 支付后活动设置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PayActivitySetting {
             /// 商户logo
             ///
@@ -7215,7 +7087,7 @@ pub mod membercard_activity {
         }
 
         /// 领奖页面跳转配置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AwardJumpDeploy {
             /// 小程序AppID
             ///
@@ -7235,7 +7107,7 @@ pub mod membercard_activity {
         }
 
         /// 支付前会员活动设置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct MiniprogramActivitySetting {
             /// 指定领取渠道
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7373,7 +7245,7 @@ pub mod membercard_activity {
         }
 
         /// 支付模式
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct PaymentMode {
             /// 支付场景列表
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7381,7 +7253,7 @@ pub mod membercard_activity {
         }
 
         /// 支付设置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct PaymentSetting {
             /// 支付模式
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7397,7 +7269,7 @@ pub mod membercard_activity {
         }
 
         /// 支付后活动设置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct PayActivitySetting {
             /// 商户logo
             ///
@@ -7450,7 +7322,7 @@ pub mod membercard_activity {
         }
 
         /// 支付模式
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PaymentSettingPaymentMode {
             /// 支付场景列表
             ///
@@ -7460,7 +7332,7 @@ pub mod membercard_activity {
         }
 
         /// 支付设置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PayActivitySettingPaymentSetting {
             /// 支付模式
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7478,7 +7350,7 @@ pub mod membercard_activity {
         }
 
         /// 支付后活动设置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ResponsePayActivitySetting {
             /// 商户logo
             ///
@@ -7520,7 +7392,7 @@ pub mod membercard_open {
     }
 
     /// The answer to [`ActivateInformations`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ActivateInformationsResponse {
         /// 微信昵称
         ///
@@ -7563,7 +7435,7 @@ pub mod membercard_open {
     pub struct GetCallback {}
 
     /// The answer to [`GetCallback`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetCallbackResponse {
         /// 通知url地址
         ///
@@ -7601,7 +7473,7 @@ pub mod membercard_open {
     }
 
     /// The answer to [`GetCards`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetCardsResponse {
         /// 总数量
         pub total_count: i64,
@@ -7629,7 +7501,7 @@ pub mod membercard_open {
     }
 
     /// The answer to [`GetCardsByCardId`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetCardsByCardIdResponse {
         /// 会员卡id
         ///
@@ -7735,7 +7607,7 @@ pub mod membercard_open {
     }
 
     /// The answer to [`PatchCallback`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PatchCallbackResponse {
         /// 通知url地址
         ///
@@ -7887,7 +7759,7 @@ pub mod membercard_open {
     }
 
     /// The answer to [`PostCards`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct PostCardsResponse {
         /// 会员卡id
         ///
@@ -7999,7 +7871,7 @@ pub mod membercard_open {
         }
 
         /// `CommonFieldList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct CommonFieldList {
             /// 平台提供的通用开卡信息字段
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8012,7 +7884,7 @@ pub mod membercard_open {
         }
 
         /// `CustomFieldList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct CustomFieldList {
             /// 字段名称
             ///
@@ -8030,7 +7902,7 @@ pub mod membercard_open {
         }
 
         /// 用户开卡时填写的个人信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct UserInformation {
             /// 平台提供的通用开卡信息字段
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8064,7 +7936,7 @@ pub mod membercard_open {
         }
 
         /// The answer to [`DecryptCode`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct DecryptCodeResponse {
             /// 会员卡code
             ///
@@ -8112,7 +7984,7 @@ pub mod membercard_open {
         }
 
         /// The answer to [`GetCodes`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GetCodesResponse {
             /// 会员卡id
             ///
@@ -8239,7 +8111,7 @@ pub mod membercard_open {
         }
 
         /// The answer to [`PatchServiceModules`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PatchServiceModulesResponse {
             /// 会员卡id
             ///
@@ -8292,7 +8164,7 @@ pub mod membercard_open {
         }
 
         /// The answer to [`PermissionTokens`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PermissionTokensResponse {
             /// 预授权token
             pub permission_token: String,
@@ -8319,7 +8191,7 @@ pub mod membercard_open {
         }
 
         /// The answer to [`PostServiceModules`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostServiceModulesResponse {
             /// 会员卡id
             ///
@@ -8368,7 +8240,7 @@ pub mod membercard_open {
         }
 
         /// The answer to [`Qrcode`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct QrcodeResponse {
             /// 二维码对应的url
             ///
@@ -8482,9 +8354,7 @@ pub mod membercard_open {
             }
 
             /// The answer to [`Deposit`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct DepositResponse {
                 /// 导入结果
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8699,9 +8569,7 @@ pub mod membercard_open {
                 }
 
                 /// `Data`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct Data {
                     /// 会员卡code
                     ///
@@ -8717,9 +8585,7 @@ pub mod membercard_open {
             /// Models of [`Rights`].
             pub mod rights {
                 /// 会员专属咨询信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct Guide {
                     /// 联系人名字
                     ///
@@ -8752,9 +8618,7 @@ pub mod membercard_open {
             /// Models of [`SetServiceModuleData`].
             pub mod set_service_module_data {
                 /// `FieldList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct FieldList {
                     /// 内容字段ID
                     ///
@@ -8767,9 +8631,7 @@ pub mod membercard_open {
                 }
 
                 /// 跳转小程序
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct JumpMiniprogram {
                     /// 小程序appid
                     ///
@@ -8782,9 +8644,7 @@ pub mod membercard_open {
                 }
 
                 /// 操作设置
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct ActionSetting {
                     /// 操作名称
                     ///
@@ -8795,9 +8655,7 @@ pub mod membercard_open {
                 }
 
                 /// 内容模板设置
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct ContentTemplateData {
                     /// 服务内容列表
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8808,9 +8666,7 @@ pub mod membercard_open {
                 }
 
                 /// 消息模板设置
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct MessageTemplateSetting {
                     /// 模板消息ID
                     ///
@@ -8821,9 +8677,7 @@ pub mod membercard_open {
                 }
 
                 /// 服务状态设置
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct StateSetting {
                     /// 状态ID
                     ///
@@ -8886,9 +8740,7 @@ pub mod membercard_open {
             }
 
             /// `CommonFieldList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CommonFieldList {
                 /// 平台提供的通用开卡信息字段
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8901,9 +8753,7 @@ pub mod membercard_open {
             }
 
             /// `CustomFieldList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CustomFieldList {
                 /// 字段名称
                 ///
@@ -8921,9 +8771,7 @@ pub mod membercard_open {
             }
 
             /// 用户开卡时填写的个人信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct UserInformation {
                 /// 平台提供的通用开卡信息字段
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8937,9 +8785,7 @@ pub mod membercard_open {
         /// Models of [`PatchCodes`].
         pub mod patch_codes {
             /// 用户储值变更信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct BalanceInformation {
                 /// 更新前用户储值余额
                 ///
@@ -9026,9 +8872,7 @@ pub mod membercard_open {
             }
 
             /// The answer to [`Import`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ImportResponse {
                 /// 会员卡code
                 ///
@@ -9074,9 +8918,7 @@ pub mod membercard_open {
         /// Models of [`Rights`].
         pub mod rights {
             /// 会员积分
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Bonus {
                 /// 会员初始积分值
                 ///
@@ -9143,9 +8985,7 @@ pub mod membercard_open {
             }
 
             /// 会员优惠
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Favor {
                 /// 是否展示优惠券
                 pub show_coupon: bool,
@@ -9177,9 +9017,7 @@ pub mod membercard_open {
             }
 
             /// 会员发票
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Fapiao {
                 /// 发票跳转文案
                 ///
@@ -9199,9 +9037,7 @@ pub mod membercard_open {
             }
 
             /// 会员专属咨询信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Guide {
                 /// 联系人名字
                 ///
@@ -9265,9 +9101,7 @@ pub mod membercard_open {
             }
 
             /// The answer to [`Import`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ImportResponse {
                 /// 会员卡code
                 ///
@@ -9303,7 +9137,7 @@ pub mod membercard_open {
         }
 
         /// 品牌信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Brand {
             /// 品牌id
             ///
@@ -9342,7 +9176,7 @@ pub mod membercard_open {
         }
 
         /// 有效期
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct DateInformation {
             /// 有效期类型
             pub r#type: Type,
@@ -9378,7 +9212,7 @@ pub mod membercard_open {
         }
 
         /// 储值信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct BalanceInformation {
             /// 是否支持储值
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9435,7 +9269,7 @@ pub mod membercard_open {
         }
 
         /// `CustomFieldList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct CustomFieldList {
             /// 商户自定义的开卡信息字段类型
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9451,7 +9285,7 @@ pub mod membercard_open {
         }
 
         /// 开卡信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct UserInformationForm {
             /// 平台提供的通用开卡信息字段
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9462,7 +9296,7 @@ pub mod membercard_open {
         }
 
         /// 商户补充声明
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AdditionalStatement {
             /// 标题
             ///
@@ -9487,7 +9321,7 @@ pub mod membercard_open {
         }
 
         /// `Data`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct Data {
             /// 会员卡id
             ///
@@ -9594,7 +9428,7 @@ pub mod membercard_open {
         }
 
         /// 品牌信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Brand {
             /// 品牌id
             ///
@@ -9633,7 +9467,7 @@ pub mod membercard_open {
         }
 
         /// 有效期
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct DateInformation {
             /// 有效期类型
             pub r#type: Type,
@@ -9669,7 +9503,7 @@ pub mod membercard_open {
         }
 
         /// 储值信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct BalanceInformation {
             /// 是否支持储值
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9726,7 +9560,7 @@ pub mod membercard_open {
         }
 
         /// `CustomFieldList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct CustomFieldList {
             /// 商户自定义的开卡信息字段类型
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9742,7 +9576,7 @@ pub mod membercard_open {
         }
 
         /// 开卡信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct UserInformationForm {
             /// 平台提供的通用开卡信息字段
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9753,7 +9587,7 @@ pub mod membercard_open {
         }
 
         /// 商户补充声明
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AdditionalStatement {
             /// 标题
             ///
@@ -9796,7 +9630,7 @@ pub mod membercard_open {
         }
 
         /// 有效期
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct DateInformation {
             /// 有效期类型
             pub r#type: Type,
@@ -9823,7 +9657,7 @@ pub mod membercard_open {
         }
 
         /// 储值信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct BalanceInformation {
             /// 是否支持储值
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9880,7 +9714,7 @@ pub mod membercard_open {
         }
 
         /// `CustomFieldList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct CustomFieldList {
             /// 商户自定义的开卡信息字段类型
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9896,7 +9730,7 @@ pub mod membercard_open {
         }
 
         /// 开卡信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct UserInformationForm {
             /// 是否允许修改
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9910,7 +9744,7 @@ pub mod membercard_open {
         }
 
         /// 商户补充声明
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct AdditionalStatement {
             /// 标题
             ///
@@ -10031,7 +9865,7 @@ pub mod membercard_open {
         }
 
         /// The answer to [`Search`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct SearchResponse {
             /// 用户领取状态
             pub receive_status: search::ReceiveStatus,
@@ -10043,9 +9877,7 @@ pub mod membercard_open {
         /// Models of [`Import`].
         pub mod import {
             /// 会员信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct MemberInformation {
                 /// 会员卡id
                 ///
@@ -10084,9 +9916,7 @@ pub mod membercard_open {
             }
 
             /// 用户会员卡信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct UserCardInformation {
                 /// 会员卡code
                 ///
@@ -10160,7 +9990,7 @@ pub mod membercard_open {
         }
 
         /// 有效期
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct DateInformation {
             /// 有效期类型
             pub r#type: Type,
@@ -10324,7 +10154,7 @@ pub mod membercard_open {
         }
 
         /// 有效期
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct ResponseDateInformation {
             /// 有效期类型
             pub r#type: Type,
@@ -10375,7 +10205,7 @@ pub mod membercard_open {
         }
 
         /// The answer to [`Cards`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct CardsResponse {
             /// 会员卡列表
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10397,9 +10227,7 @@ pub mod membercard_open {
         /// Models of [`Cards`].
         pub mod cards {
             /// `Data`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Data {
                 /// 会员卡id
                 ///
@@ -10439,7 +10267,7 @@ pub mod partner {
         }
 
         /// The answer to [`NotifyUrl`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct NotifyUrlResponse {
             /// 通知地址
             ///
@@ -10466,7 +10294,7 @@ pub mod partner {
         }
 
         /// The answer to [`PatchDeliveryPlans`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PatchDeliveryPlansResponse {
             /// 投放计划详情
             pub plan: patch_delivery_plans::Plan,
@@ -10535,7 +10363,7 @@ pub mod partner {
         }
 
         /// The answer to [`PostDeliveryPlans`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PostDeliveryPlansResponse {
             /// 投放计划详情
             pub plan: post_delivery_plans::Plan,
@@ -10578,9 +10406,7 @@ pub mod partner {
             }
 
             /// The answer to [`DeliveryPlans`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct DeliveryPlansResponse {
                 /// 资源总条数
                 ///
@@ -10643,7 +10469,7 @@ pub mod partner {
                 }
 
                 /// `PlanList`.
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct PlanList {
                     /// 投放计划ID
                     ///
@@ -10714,9 +10540,7 @@ pub mod partner {
         /// Models of [`PatchDeliveryPlans`].
         pub mod patch_delivery_plans {
             /// 修改内容
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct ModifyContent {
                 /// 投放计划名称
                 ///
@@ -10772,7 +10596,7 @@ pub mod partner {
             }
 
             /// 投放计划详情
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct Plan {
                 /// 投放计划ID
                 ///
@@ -10866,7 +10690,7 @@ pub mod partner {
             }
 
             /// 投放计划详情
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct Plan {
                 /// 投放计划ID
                 ///
@@ -10953,7 +10777,7 @@ pub mod partner {
         }
 
         /// The answer to [`GetImageGenerationTasks`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct GetImageGenerationTasksResponse {
             /// 品牌ID
             ///
@@ -10989,7 +10813,7 @@ pub mod partner {
         pub struct GetNotifyConfigs {}
 
         /// The answer to [`GetNotifyConfigs`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GetNotifyConfigsResponse {
             /// 通知URL地址
             ///
@@ -11021,7 +10845,7 @@ pub mod partner {
         }
 
         /// The answer to [`GetProductCoupons`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct GetProductCouponsResponse {
             /// 商品券ID
             ///
@@ -11097,7 +10921,7 @@ pub mod partner {
         }
 
         /// The answer to [`PatchProductCoupons`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PatchProductCouponsResponse {
             /// 商品券ID
             ///
@@ -11175,7 +10999,7 @@ pub mod partner {
         }
 
         /// The answer to [`PostImageGenerationTasks`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostImageGenerationTasksResponse {
             /// 图片生成的任务ID
             ///
@@ -11202,7 +11026,7 @@ pub mod partner {
         }
 
         /// The answer to [`PostNotifyConfigs`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostNotifyConfigsResponse {
             /// 通知URL地址
             ///
@@ -11258,7 +11082,7 @@ pub mod partner {
         }
 
         /// The answer to [`PostProductCoupons`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PostProductCouponsResponse {
             /// 商品券ID
             ///
@@ -11324,9 +11148,7 @@ pub mod partner {
             }
 
             /// 拼图结果
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CombineImageResult {
                 /// 生成的图片URL
                 ///
@@ -11335,9 +11157,7 @@ pub mod partner {
             }
 
             /// 生成商品图结果
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CutOutResult {
                 /// 生成的图片URL
                 ///
@@ -11398,9 +11218,7 @@ pub mod partner {
             }
 
             /// 满减券使用规则
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct NormalCoupon {
                 /// 门槛金额
                 ///
@@ -11413,9 +11231,7 @@ pub mod partner {
             }
 
             /// 折扣券使用规则
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct DiscountCoupon {
                 /// 门槛金额
                 ///
@@ -11428,9 +11244,7 @@ pub mod partner {
             }
 
             /// 单券模式信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct SingleUsageInfo {
                 /// 满减券使用规则
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -11451,7 +11265,7 @@ pub mod partner {
             }
 
             /// 多次优惠模式信息
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct SequentialUsageInfo {
                 /// 多次优惠规则类型
                 ///
@@ -11473,9 +11287,7 @@ pub mod partner {
             }
 
             /// `ChoiceList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ChoiceList {
                 /// 单品名称
                 ///
@@ -11507,9 +11319,7 @@ pub mod partner {
             }
 
             /// `ComboPackageList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ComboPackageList {
                 /// 套餐名
                 ///
@@ -11524,9 +11334,7 @@ pub mod partner {
             }
 
             /// 展示信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct DisplayInfo {
                 /// 商品券名称
                 ///
@@ -11569,9 +11377,7 @@ pub mod partner {
             }
 
             /// The answer to [`UploadImage`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct UploadImageResponse {
                 /// 媒体文件URL地址
                 ///
@@ -11713,9 +11519,7 @@ pub mod partner {
             }
 
             /// 满减券使用规则
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct NormalCoupon {
                 /// 门槛金额
                 ///
@@ -11728,9 +11532,7 @@ pub mod partner {
             }
 
             /// 折扣券使用规则
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct DiscountCoupon {
                 /// 门槛金额
                 ///
@@ -11743,9 +11545,7 @@ pub mod partner {
             }
 
             /// 单券模式信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct SingleUsageInfo {
                 /// 满减券使用规则
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -11766,7 +11566,7 @@ pub mod partner {
             }
 
             /// 多次优惠模式信息
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct SequentialUsageInfo {
                 /// 多次优惠规则类型
                 ///
@@ -11835,9 +11635,7 @@ pub mod partner {
             }
 
             /// 满减券使用规则
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct NormalCoupon {
                 /// 门槛金额
                 ///
@@ -11850,9 +11648,7 @@ pub mod partner {
             }
 
             /// 折扣券使用规则
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct DiscountCoupon {
                 /// 门槛金额
                 ///
@@ -11865,9 +11661,7 @@ pub mod partner {
             }
 
             /// 兑换券使用规则
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct ExchangeCoupon {
                 /// 门槛金额
                 ///
@@ -11880,7 +11674,7 @@ pub mod partner {
             }
 
             /// 拼图数据
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
             pub struct CombineImage {
                 /// 优惠范围
                 ///
@@ -11911,9 +11705,7 @@ pub mod partner {
             }
 
             /// 抠图数据
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct CutOut {
                 /// 商品图URL
                 ///
@@ -12216,9 +12008,7 @@ pub mod partner {
             }
 
             /// 券可核销时间
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct CouponAvailablePeriod {
                 /// 开始时间
                 ///
@@ -12267,9 +12057,7 @@ pub mod partner {
             }
 
             /// 单券使用规则
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SingleUsageRule {
                 /// 券可核销时间
                 pub coupon_available_period: CouponAvailablePeriod,
@@ -12505,9 +12293,7 @@ pub mod partner {
             }
 
             /// 小程序入口
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct EntranceMiniProgram {
                 /// 小程序appid
                 ///
@@ -12559,7 +12345,7 @@ pub mod partner {
             }
 
             /// 用户商品券展示信息
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
             pub struct CouponDisplayInfo {
                 /// 用户商品券Code展示模式
                 ///
@@ -12606,7 +12392,7 @@ pub mod partner {
             }
 
             /// 批次信息
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
             pub struct Stock {
                 /// 备注
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -12648,9 +12434,7 @@ pub mod partner {
             }
 
             /// 券可核销时间
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct SingleUsageRuleCouponAvailablePeriod {
                 /// 开始时间
                 ///
@@ -12681,9 +12465,7 @@ pub mod partner {
             }
 
             /// 单券使用规则
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct StockSingleUsageRule {
                 /// 券可核销时间
                 pub coupon_available_period: SingleUsageRuleCouponAvailablePeriod,
@@ -12699,9 +12481,7 @@ pub mod partner {
             }
 
             /// 小程序入口
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CouponDisplayInfoEntranceMiniProgram {
                 /// 小程序appid
                 ///
@@ -12722,9 +12502,7 @@ pub mod partner {
             }
 
             /// 用户商品券展示信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct StockCouponDisplayInfo {
                 /// 用户商品券Code展示模式
                 ///
@@ -12748,9 +12526,7 @@ pub mod partner {
             }
 
             /// 已发放次数
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct SentCountInfo {
                 /// 已发放总次数
                 ///
@@ -12779,7 +12555,7 @@ pub mod partner {
             }
 
             /// 批次信息
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct ResponseStock {
                 /// 商品券ID
                 ///
@@ -12866,7 +12642,7 @@ pub mod partner {
             }
 
             /// The answer to [`Deactivate`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct DeactivateResponse {
                 /// 商品券ID
                 ///
@@ -12946,9 +12722,7 @@ pub mod partner {
             }
 
             /// The answer to [`GetStocksByProductCouponId`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct GetStocksByProductCouponIdResponse {
                 /// 总个数
                 ///
@@ -12987,7 +12761,7 @@ pub mod partner {
             }
 
             /// The answer to [`GetStocksByProductCouponIdStockId`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct GetStocksByProductCouponIdStockIdResponse {
                 /// 商品券ID
                 ///
@@ -13093,9 +12867,7 @@ pub mod partner {
             }
 
             /// The answer to [`PatchStockBundles`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PatchStockBundlesResponse {
                 /// 批次组ID
                 ///
@@ -13146,7 +12918,7 @@ pub mod partner {
             }
 
             /// The answer to [`PatchStocks`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct PatchStocksResponse {
                 /// 商品券ID
                 ///
@@ -13231,9 +13003,7 @@ pub mod partner {
             }
 
             /// The answer to [`PostStockBundles`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PostStockBundlesResponse {
                 /// 批次组ID
                 ///
@@ -13268,7 +13038,7 @@ pub mod partner {
             }
 
             /// The answer to [`PostStocks`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct PostStocksResponse {
                 /// 商品券ID
                 ///
@@ -13377,9 +13147,7 @@ pub mod partner {
                 }
 
                 /// 满减券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct NormalCoupon {
                     /// 门槛金额
                     ///
@@ -13392,9 +13160,7 @@ pub mod partner {
                 }
 
                 /// 折扣券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DiscountCoupon {
                     /// 门槛金额
                     ///
@@ -13407,9 +13173,7 @@ pub mod partner {
                 }
 
                 /// 单券模式信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SingleUsageInfo {
                     /// 满减券使用规则
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -13430,7 +13194,7 @@ pub mod partner {
                 }
 
                 /// 多次优惠模式信息
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct SequentialUsageInfo {
                     /// 多次优惠规则类型
                     ///
@@ -13452,9 +13216,7 @@ pub mod partner {
                 }
 
                 /// `ChoiceList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ChoiceList {
                     /// 单品名称
                     ///
@@ -13486,9 +13248,7 @@ pub mod partner {
                 }
 
                 /// `ComboPackageList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ComboPackageList {
                     /// 套餐名
                     ///
@@ -13503,9 +13263,7 @@ pub mod partner {
                 }
 
                 /// 展示信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DisplayInfo {
                     /// 商品券名称
                     ///
@@ -13564,9 +13322,7 @@ pub mod partner {
                 }
 
                 /// 品牌方预上传的券Code数量信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponCodeCountInfo {
                     /// 已上传的Code总数
                     ///
@@ -13579,9 +13335,7 @@ pub mod partner {
                 }
 
                 /// 发放规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct StockSendRule {
                     /// 发放次数总上限
                     ///
@@ -13620,9 +13374,7 @@ pub mod partner {
                 }
 
                 /// `DayPeriodList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DayPeriodList {
                     /// 当天可用开始时间
                     ///
@@ -13635,9 +13387,7 @@ pub mod partner {
                 }
 
                 /// 每周固定可用时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct WeeklyAvailablePeriod {
                     /// 每周可用星期数
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -13648,9 +13398,7 @@ pub mod partner {
                 }
 
                 /// `IrregularAvailablePeriodList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct IrregularAvailablePeriodList {
                     /// 开始时间
                     ///
@@ -13665,9 +13413,7 @@ pub mod partner {
                 }
 
                 /// 券可核销时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponAvailablePeriod {
                     /// 开始时间
                     ///
@@ -13698,9 +13444,7 @@ pub mod partner {
                 }
 
                 /// 满减券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct NormalCoupon {
                     /// 门槛金额
                     ///
@@ -13713,9 +13457,7 @@ pub mod partner {
                 }
 
                 /// 折扣券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DiscountCoupon {
                     /// 门槛金额
                     ///
@@ -13728,9 +13470,7 @@ pub mod partner {
                 }
 
                 /// 兑换券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ExchangeCoupon {
                     /// 门槛金额
                     ///
@@ -13743,9 +13483,7 @@ pub mod partner {
                 }
 
                 /// 单券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SingleUsageRule {
                     /// 券可核销时间
                     pub coupon_available_period: CouponAvailablePeriod,
@@ -13761,9 +13499,7 @@ pub mod partner {
                 }
 
                 /// 券可核销时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SequentialUsageRuleCouponAvailablePeriod {
                     /// 开始时间
                     ///
@@ -13789,9 +13525,7 @@ pub mod partner {
                 }
 
                 /// `NormalCouponList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct NormalCouponList {
                     /// 门槛金额
                     ///
@@ -13804,9 +13538,7 @@ pub mod partner {
                 }
 
                 /// `DiscountCouponList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DiscountCouponList {
                     /// 门槛金额
                     ///
@@ -13819,9 +13551,7 @@ pub mod partner {
                 }
 
                 /// `ExchangeCouponList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ExchangeCouponList {
                     /// 门槛金额
                     ///
@@ -13834,9 +13564,7 @@ pub mod partner {
                 }
 
                 /// 多次优惠使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SequentialUsageRule {
                     /// 券可核销时间
                     pub coupon_available_period: SequentialUsageRuleCouponAvailablePeriod,
@@ -13869,9 +13597,7 @@ pub mod partner {
                 }
 
                 /// 券可用门店信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponAvailableStoreInfo {
                     /// 券可用门店描述
                     ///
@@ -13902,9 +13628,7 @@ pub mod partner {
                 }
 
                 /// 券使用规则展示信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct UsageRuleDisplayInfo {
                     /// 券使用方式列表
                     pub coupon_usage_method_list: Vec<CouponUsageMethodList>,
@@ -13981,9 +13705,7 @@ pub mod partner {
                 }
 
                 /// 小程序入口
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct EntranceMiniProgram {
                     /// 小程序appid
                     ///
@@ -14004,9 +13726,7 @@ pub mod partner {
                 }
 
                 /// 公众号入口
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct EntranceOfficialAccount {
                     /// 公众号AppID
                     ///
@@ -14015,9 +13735,7 @@ pub mod partner {
                 }
 
                 /// 视频号入口
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct EntranceFinder {
                     /// 视频号ID
                     ///
@@ -14034,9 +13752,7 @@ pub mod partner {
                 }
 
                 /// 用户商品券展示信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponDisplayInfo {
                     /// 用户商品券Code展示模式
                     ///
@@ -14060,9 +13776,7 @@ pub mod partner {
                 }
 
                 /// 事件通知配置
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct NotifyConfig {
                     /// 事件通知appid
                     ///
@@ -14084,9 +13798,7 @@ pub mod partner {
                 }
 
                 /// 已发放次数
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SentCountInfo {
                     /// 已发放总次数
                     ///
@@ -14099,7 +13811,7 @@ pub mod partner {
                 }
 
                 /// `StockList`.
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct StockList {
                     /// 商品券ID
                     ///
@@ -14175,9 +13887,7 @@ pub mod partner {
                 }
 
                 /// 品牌方预上传的券Code数量信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponCodeCountInfo {
                     /// 已上传的Code总数
                     ///
@@ -14190,9 +13900,7 @@ pub mod partner {
                 }
 
                 /// 发放规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct StockSendRule {
                     /// 发放次数总上限
                     ///
@@ -14231,9 +13939,7 @@ pub mod partner {
                 }
 
                 /// `DayPeriodList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DayPeriodList {
                     /// 当天可用开始时间
                     ///
@@ -14246,9 +13952,7 @@ pub mod partner {
                 }
 
                 /// 每周固定可用时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct WeeklyAvailablePeriod {
                     /// 每周可用星期数
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14259,9 +13963,7 @@ pub mod partner {
                 }
 
                 /// `IrregularAvailablePeriodList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct IrregularAvailablePeriodList {
                     /// 开始时间
                     ///
@@ -14276,9 +13978,7 @@ pub mod partner {
                 }
 
                 /// 券可核销时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponAvailablePeriod {
                     /// 开始时间
                     ///
@@ -14309,9 +14009,7 @@ pub mod partner {
                 }
 
                 /// 满减券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct NormalCoupon {
                     /// 门槛金额
                     ///
@@ -14324,9 +14022,7 @@ pub mod partner {
                 }
 
                 /// 折扣券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DiscountCoupon {
                     /// 门槛金额
                     ///
@@ -14339,9 +14035,7 @@ pub mod partner {
                 }
 
                 /// 兑换券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ExchangeCoupon {
                     /// 门槛金额
                     ///
@@ -14354,9 +14048,7 @@ pub mod partner {
                 }
 
                 /// 单券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SingleUsageRule {
                     /// 券可核销时间
                     pub coupon_available_period: CouponAvailablePeriod,
@@ -14372,9 +14064,7 @@ pub mod partner {
                 }
 
                 /// 券可核销时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SequentialUsageRuleCouponAvailablePeriod {
                     /// 开始时间
                     ///
@@ -14400,9 +14090,7 @@ pub mod partner {
                 }
 
                 /// `NormalCouponList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct NormalCouponList {
                     /// 门槛金额
                     ///
@@ -14415,9 +14103,7 @@ pub mod partner {
                 }
 
                 /// `DiscountCouponList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DiscountCouponList {
                     /// 门槛金额
                     ///
@@ -14430,9 +14116,7 @@ pub mod partner {
                 }
 
                 /// `ExchangeCouponList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ExchangeCouponList {
                     /// 门槛金额
                     ///
@@ -14445,9 +14129,7 @@ pub mod partner {
                 }
 
                 /// 多次优惠使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SequentialUsageRule {
                     /// 券可核销时间
                     pub coupon_available_period: SequentialUsageRuleCouponAvailablePeriod,
@@ -14480,9 +14162,7 @@ pub mod partner {
                 }
 
                 /// 券可用门店信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponAvailableStoreInfo {
                     /// 券可用门店描述
                     ///
@@ -14513,9 +14193,7 @@ pub mod partner {
                 }
 
                 /// 券使用规则展示信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct UsageRuleDisplayInfo {
                     /// 券使用方式列表
                     pub coupon_usage_method_list: Vec<CouponUsageMethodList>,
@@ -14592,9 +14270,7 @@ pub mod partner {
                 }
 
                 /// 小程序入口
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct EntranceMiniProgram {
                     /// 小程序appid
                     ///
@@ -14615,9 +14291,7 @@ pub mod partner {
                 }
 
                 /// 公众号入口
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct EntranceOfficialAccount {
                     /// 公众号AppID
                     ///
@@ -14626,9 +14300,7 @@ pub mod partner {
                 }
 
                 /// 视频号入口
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct EntranceFinder {
                     /// 视频号ID
                     ///
@@ -14645,9 +14317,7 @@ pub mod partner {
                 }
 
                 /// 用户商品券展示信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponDisplayInfo {
                     /// 用户商品券Code展示模式
                     ///
@@ -14671,9 +14341,7 @@ pub mod partner {
                 }
 
                 /// 事件通知配置
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct NotifyConfig {
                     /// 事件通知appid
                     ///
@@ -14695,9 +14363,7 @@ pub mod partner {
                 }
 
                 /// 已发放次数
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SentCountInfo {
                     /// 已发放总次数
                     ///
@@ -14968,9 +14634,7 @@ pub mod partner {
                 }
 
                 /// 品牌方预上传的券Code数量信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponCodeCountInfo {
                     /// 已上传的Code总数
                     ///
@@ -14983,9 +14647,7 @@ pub mod partner {
                 }
 
                 /// 发放规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct StockSendRule {
                     /// 发放次数总上限
                     ///
@@ -15023,9 +14685,7 @@ pub mod partner {
                 }
 
                 /// `DayPeriodList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DayPeriodList {
                     /// 当天可用开始时间
                     ///
@@ -15038,9 +14698,7 @@ pub mod partner {
                 }
 
                 /// 每周固定可用时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct WeeklyAvailablePeriod {
                     /// 每周可用星期数
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -15051,9 +14709,7 @@ pub mod partner {
                 }
 
                 /// `IrregularAvailablePeriodList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct IrregularAvailablePeriodList {
                     /// 开始时间
                     ///
@@ -15068,9 +14724,7 @@ pub mod partner {
                 }
 
                 /// 券可核销时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponAvailablePeriod {
                     /// 开始时间
                     ///
@@ -15101,9 +14755,7 @@ pub mod partner {
                 }
 
                 /// 满减券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct NormalCoupon {
                     /// 门槛金额
                     ///
@@ -15116,9 +14768,7 @@ pub mod partner {
                 }
 
                 /// 折扣券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DiscountCoupon {
                     /// 门槛金额
                     ///
@@ -15131,9 +14781,7 @@ pub mod partner {
                 }
 
                 /// 兑换券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ExchangeCoupon {
                     /// 门槛金额
                     ///
@@ -15146,9 +14794,7 @@ pub mod partner {
                 }
 
                 /// 多次优惠使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ProgressiveBundleUsageRule {
                     /// 券可核销时间
                     pub coupon_available_period: CouponAvailablePeriod,
@@ -15164,9 +14810,7 @@ pub mod partner {
                 }
 
                 /// 批次组信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct StockBundleInfo {
                     /// 批次组ID
                     ///
@@ -15179,9 +14823,7 @@ pub mod partner {
                 }
 
                 /// 已发放次数
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SentCountInfo {
                     /// 已发放总次数
                     ///
@@ -15210,7 +14852,7 @@ pub mod partner {
                 }
 
                 /// `StockList`.
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct StockList {
                     /// 商品券ID
                     ///
@@ -15514,9 +15156,7 @@ pub mod partner {
                 }
 
                 /// 品牌方预上传的券Code数量信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponCodeCountInfo {
                     /// 已上传的Code总数
                     ///
@@ -15529,9 +15169,7 @@ pub mod partner {
                 }
 
                 /// 发放规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct StockSendRule {
                     /// 发放次数总上限
                     ///
@@ -15570,9 +15208,7 @@ pub mod partner {
                 }
 
                 /// `DayPeriodList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DayPeriodList {
                     /// 当天可用开始时间
                     ///
@@ -15585,9 +15221,7 @@ pub mod partner {
                 }
 
                 /// 每周固定可用时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct WeeklyAvailablePeriod {
                     /// 每周可用星期数
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -15598,9 +15232,7 @@ pub mod partner {
                 }
 
                 /// `IrregularAvailablePeriodList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct IrregularAvailablePeriodList {
                     /// 开始时间
                     ///
@@ -15615,9 +15247,7 @@ pub mod partner {
                 }
 
                 /// 券可核销时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponAvailablePeriod {
                     /// 开始时间
                     ///
@@ -15648,9 +15278,7 @@ pub mod partner {
                 }
 
                 /// 满减券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct NormalCoupon {
                     /// 门槛金额
                     ///
@@ -15663,9 +15291,7 @@ pub mod partner {
                 }
 
                 /// 折扣券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DiscountCoupon {
                     /// 门槛金额
                     ///
@@ -15678,9 +15304,7 @@ pub mod partner {
                 }
 
                 /// 兑换券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ExchangeCoupon {
                     /// 门槛金额
                     ///
@@ -15693,9 +15317,7 @@ pub mod partner {
                 }
 
                 /// 单券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SingleUsageRule {
                     /// 券可核销时间
                     pub coupon_available_period: CouponAvailablePeriod,
@@ -15711,9 +15333,7 @@ pub mod partner {
                 }
 
                 /// 券可核销时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SequentialUsageRuleCouponAvailablePeriod {
                     /// 开始时间
                     ///
@@ -15739,9 +15359,7 @@ pub mod partner {
                 }
 
                 /// `NormalCouponList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct NormalCouponList {
                     /// 门槛金额
                     ///
@@ -15754,9 +15372,7 @@ pub mod partner {
                 }
 
                 /// `DiscountCouponList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DiscountCouponList {
                     /// 门槛金额
                     ///
@@ -15769,9 +15385,7 @@ pub mod partner {
                 }
 
                 /// `ExchangeCouponList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ExchangeCouponList {
                     /// 门槛金额
                     ///
@@ -15784,9 +15398,7 @@ pub mod partner {
                 }
 
                 /// 多次优惠使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SequentialUsageRule {
                     /// 券可核销时间
                     pub coupon_available_period: SequentialUsageRuleCouponAvailablePeriod,
@@ -15805,9 +15417,7 @@ pub mod partner {
                 }
 
                 /// 已发放次数
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SentCountInfo {
                     /// 已发放总次数
                     ///
@@ -15934,9 +15544,7 @@ pub mod partner {
                 }
 
                 /// 券可核销时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct CouponAvailablePeriod {
                     /// 开始时间
                     ///
@@ -15970,9 +15578,7 @@ pub mod partner {
                 }
 
                 /// `NormalCouponList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct NormalCouponList {
                     /// 门槛金额
                     ///
@@ -15985,9 +15591,7 @@ pub mod partner {
                 }
 
                 /// `DiscountCouponList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct DiscountCouponList {
                     /// 门槛金额
                     ///
@@ -16000,9 +15604,7 @@ pub mod partner {
                 }
 
                 /// `ExchangeCouponList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct ExchangeCouponList {
                     /// 门槛金额
                     ///
@@ -16015,9 +15617,7 @@ pub mod partner {
                 }
 
                 /// 多次优惠使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct ProgressiveBundleUsageRule {
                     /// 券可核销时间
                     pub coupon_available_period: CouponAvailablePeriod,
@@ -16262,7 +15862,7 @@ pub mod partner {
                 }
 
                 /// 批次组信息
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
                 pub struct StockBundle {
                     /// 备注
                     ///
@@ -16291,9 +15891,7 @@ pub mod partner {
                 }
 
                 /// 品牌方预上传的券Code数量信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponCodeCountInfo {
                     /// 已上传的Code总数
                     ///
@@ -16306,9 +15904,7 @@ pub mod partner {
                 }
 
                 /// 券可核销时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ProgressiveBundleUsageRuleCouponAvailablePeriod {
                     /// 开始时间
                     ///
@@ -16339,9 +15935,7 @@ pub mod partner {
                 }
 
                 /// 满减券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct NormalCoupon {
                     /// 门槛金额
                     ///
@@ -16354,9 +15948,7 @@ pub mod partner {
                 }
 
                 /// 折扣券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DiscountCoupon {
                     /// 门槛金额
                     ///
@@ -16369,9 +15961,7 @@ pub mod partner {
                 }
 
                 /// 兑换券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ExchangeCoupon {
                     /// 门槛金额
                     ///
@@ -16384,9 +15974,7 @@ pub mod partner {
                 }
 
                 /// 多次优惠使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct StockListProgressiveBundleUsageRule {
                     /// 券可核销时间
                     pub coupon_available_period: ProgressiveBundleUsageRuleCouponAvailablePeriod,
@@ -16402,9 +15990,7 @@ pub mod partner {
                 }
 
                 /// 批次组信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct StockBundleInfo {
                     /// 批次组ID
                     ///
@@ -16417,9 +16003,7 @@ pub mod partner {
                 }
 
                 /// 已发放次数
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SentCountInfo {
                     /// 已发放总次数
                     ///
@@ -16448,7 +16032,7 @@ pub mod partner {
                 }
 
                 /// `StockList`.
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct StockList {
                     /// 商品券ID
                     ///
@@ -16609,9 +16193,7 @@ pub mod partner {
                 }
 
                 /// 券可核销时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct CouponAvailablePeriod {
                     /// 开始时间
                     ///
@@ -16690,9 +16272,7 @@ pub mod partner {
                 }
 
                 /// 单券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct SingleUsageRule {
                     /// 券可核销时间
                     pub coupon_available_period: CouponAvailablePeriod,
@@ -16849,9 +16429,7 @@ pub mod partner {
                 }
 
                 /// 券使用规则展示信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct UsageRuleDisplayInfo {
                     /// 券使用方式列表
                     pub coupon_usage_method_list: Vec<CouponUsageMethodList>,
@@ -17031,7 +16609,7 @@ pub mod partner {
                 }
 
                 /// 批次信息
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
                 pub struct Stock {
                     /// 备注
                     ///
@@ -17063,9 +16641,7 @@ pub mod partner {
                 }
 
                 /// 品牌方预上传的券Code数量信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponCodeCountInfo {
                     /// 已上传的Code总数
                     ///
@@ -17078,9 +16654,7 @@ pub mod partner {
                 }
 
                 /// 券可核销时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SingleUsageRuleCouponAvailablePeriod {
                     /// 开始时间
                     ///
@@ -17111,9 +16685,7 @@ pub mod partner {
                 }
 
                 /// 单券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ResponseSingleUsageRule {
                     /// 券可核销时间
                     pub coupon_available_period: SingleUsageRuleCouponAvailablePeriod,
@@ -17129,9 +16701,7 @@ pub mod partner {
                 }
 
                 /// 券使用规则展示信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ResponseUsageRuleDisplayInfo {
                     /// 券使用方式列表
                     pub coupon_usage_method_list: Vec<CouponUsageMethodList>,
@@ -17158,9 +16728,7 @@ pub mod partner {
                 }
 
                 /// 已发放次数
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SentCountInfo {
                     /// 已发放总次数
                     ///
@@ -17216,9 +16784,7 @@ pub mod partner {
                 }
 
                 /// The answer to [`AssociateStores`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct AssociateStoresResponse {
                     /// 去重后门店总数
                     ///
@@ -17257,9 +16823,7 @@ pub mod partner {
                 }
 
                 /// The answer to [`DisassociateStores`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DisassociateStoresResponse {
                     /// 去重后门店总数
                     ///
@@ -17320,9 +16884,7 @@ pub mod partner {
                 }
 
                 /// The answer to [`UpdateBudget`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct UpdateBudgetResponse {
                     /// 批次组ID
                     ///
@@ -17335,9 +16897,7 @@ pub mod partner {
                 /// Models of [`AssociateStores`].
                 pub mod associate_stores {
                     /// `StoreList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                     pub struct StoreList {
                         /// 门店ID
                         ///
@@ -17346,9 +16906,7 @@ pub mod partner {
                     }
 
                     /// `SuccessStoreList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SuccessStoreList {
                         /// 门店ID
                         ///
@@ -17357,9 +16915,7 @@ pub mod partner {
                     }
 
                     /// `FailedStoreList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct FailedStoreList {
                         /// 门店ID
                         ///
@@ -17375,9 +16931,7 @@ pub mod partner {
                 /// Models of [`DisassociateStores`].
                 pub mod disassociate_stores {
                     /// `StoreList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                     pub struct StoreList {
                         /// 门店ID
                         ///
@@ -17386,9 +16940,7 @@ pub mod partner {
                     }
 
                     /// `SuccessStoreList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SuccessStoreList {
                         /// 门店ID
                         ///
@@ -17397,9 +16949,7 @@ pub mod partner {
                     }
 
                     /// `FailedStoreList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct FailedStoreList {
                         /// 门店ID
                         ///
@@ -17435,9 +16985,7 @@ pub mod partner {
                     }
 
                     /// 品牌方预上传的券Code数量信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponCodeCountInfo {
                         /// 已上传的Code总数
                         ///
@@ -17450,9 +16998,7 @@ pub mod partner {
                     }
 
                     /// 发放规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct StockSendRule {
                         /// 发放次数总上限
                         ///
@@ -17490,9 +17036,7 @@ pub mod partner {
                     }
 
                     /// `DayPeriodList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DayPeriodList {
                         /// 当天可用开始时间
                         ///
@@ -17505,9 +17049,7 @@ pub mod partner {
                     }
 
                     /// 每周固定可用时间
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct WeeklyAvailablePeriod {
                         /// 每周可用星期数
                         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17518,9 +17060,7 @@ pub mod partner {
                     }
 
                     /// `IrregularAvailablePeriodList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct IrregularAvailablePeriodList {
                         /// 开始时间
                         ///
@@ -17535,9 +17075,7 @@ pub mod partner {
                     }
 
                     /// 券可核销时间
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponAvailablePeriod {
                         /// 开始时间
                         ///
@@ -17569,9 +17107,7 @@ pub mod partner {
                     }
 
                     /// 满减券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NormalCoupon {
                         /// 门槛金额
                         ///
@@ -17584,9 +17120,7 @@ pub mod partner {
                     }
 
                     /// 折扣券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DiscountCoupon {
                         /// 门槛金额
                         ///
@@ -17599,9 +17133,7 @@ pub mod partner {
                     }
 
                     /// 兑换券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ExchangeCoupon {
                         /// 门槛金额
                         ///
@@ -17614,9 +17146,7 @@ pub mod partner {
                     }
 
                     /// 多次优惠使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ProgressiveBundleUsageRule {
                         /// 券可核销时间
                         pub coupon_available_period: CouponAvailablePeriod,
@@ -17632,9 +17162,7 @@ pub mod partner {
                     }
 
                     /// 批次组信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct StockBundleInfo {
                         /// 批次组ID
                         ///
@@ -17661,9 +17189,7 @@ pub mod partner {
                     }
 
                     /// 券可用门店信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponAvailableStoreInfo {
                         /// 券可用门店描述
                         ///
@@ -17694,9 +17220,7 @@ pub mod partner {
                     }
 
                     /// 券使用规则展示信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct UsageRuleDisplayInfo {
                         /// 券使用方式列表
                         pub coupon_usage_method_list: Vec<CouponUsageMethodList>,
@@ -17773,9 +17297,7 @@ pub mod partner {
                     }
 
                     /// 小程序入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceMiniProgram {
                         /// 小程序appid
                         ///
@@ -17796,9 +17318,7 @@ pub mod partner {
                     }
 
                     /// 公众号入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceOfficialAccount {
                         /// 公众号AppID
                         ///
@@ -17807,9 +17327,7 @@ pub mod partner {
                     }
 
                     /// 视频号入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceFinder {
                         /// 视频号ID
                         ///
@@ -17826,9 +17344,7 @@ pub mod partner {
                     }
 
                     /// 用户商品券展示信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponDisplayInfo {
                         /// 用户商品券Code展示模式
                         ///
@@ -17852,9 +17368,7 @@ pub mod partner {
                     }
 
                     /// 事件通知配置
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NotifyConfig {
                         /// 事件通知appid
                         ///
@@ -17876,9 +17390,7 @@ pub mod partner {
                     }
 
                     /// 已发放次数
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SentCountInfo {
                         /// 已发放总次数
                         ///
@@ -17907,7 +17419,7 @@ pub mod partner {
                     }
 
                     /// `StockList`.
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct StockList {
                         /// 商品券ID
                         ///
@@ -17995,9 +17507,7 @@ pub mod partner {
                 }
 
                 /// The answer to [`AssociateStores`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct AssociateStoresResponse {
                     /// 去重后门店总数
                     ///
@@ -18042,9 +17552,7 @@ pub mod partner {
                 }
 
                 /// The answer to [`AssociatedStores`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct AssociatedStoresResponse {
                     /// 总个数
                     ///
@@ -18091,7 +17599,7 @@ pub mod partner {
                 }
 
                 /// The answer to [`Deactivate`].
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct DeactivateResponse {
                     /// 商品券ID
                     ///
@@ -18176,9 +17684,7 @@ pub mod partner {
                 }
 
                 /// The answer to [`DisassociateStores`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DisassociateStoresResponse {
                     /// 去重后门店总数
                     ///
@@ -18239,7 +17745,7 @@ pub mod partner {
                 }
 
                 /// The answer to [`UpdateBudget`].
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct UpdateBudgetResponse {
                     /// 商品券ID
                     ///
@@ -18328,9 +17834,7 @@ pub mod partner {
                 }
 
                 /// The answer to [`UploadCouponCodes`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct UploadCouponCodesResponse {
                     /// 去重后券Code总数
                     ///
@@ -18353,9 +17857,7 @@ pub mod partner {
                 /// Models of [`AssociateStores`].
                 pub mod associate_stores {
                     /// `StoreList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                     pub struct StoreList {
                         /// 门店ID
                         ///
@@ -18364,9 +17866,7 @@ pub mod partner {
                     }
 
                     /// `SuccessStoreList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SuccessStoreList {
                         /// 门店ID
                         ///
@@ -18375,9 +17875,7 @@ pub mod partner {
                     }
 
                     /// `FailedStoreList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct FailedStoreList {
                         /// 门店ID
                         ///
@@ -18393,9 +17891,7 @@ pub mod partner {
                 /// Models of [`AssociatedStores`].
                 pub mod associated_stores {
                     /// `StoreList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct StoreList {
                         /// 门店ID
                         ///
@@ -18419,9 +17915,7 @@ pub mod partner {
                     }
 
                     /// 品牌方预上传的券Code数量信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponCodeCountInfo {
                         /// 已上传的Code总数
                         ///
@@ -18434,9 +17928,7 @@ pub mod partner {
                     }
 
                     /// 发放规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct StockSendRule {
                         /// 发放次数总上限
                         ///
@@ -18475,9 +17967,7 @@ pub mod partner {
                     }
 
                     /// `DayPeriodList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DayPeriodList {
                         /// 当天可用开始时间
                         ///
@@ -18490,9 +17980,7 @@ pub mod partner {
                     }
 
                     /// 每周固定可用时间
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct WeeklyAvailablePeriod {
                         /// 每周可用星期数
                         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18503,9 +17991,7 @@ pub mod partner {
                     }
 
                     /// `IrregularAvailablePeriodList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct IrregularAvailablePeriodList {
                         /// 开始时间
                         ///
@@ -18520,9 +18006,7 @@ pub mod partner {
                     }
 
                     /// 券可核销时间
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponAvailablePeriod {
                         /// 开始时间
                         ///
@@ -18554,9 +18038,7 @@ pub mod partner {
                     }
 
                     /// 满减券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NormalCoupon {
                         /// 门槛金额
                         ///
@@ -18569,9 +18051,7 @@ pub mod partner {
                     }
 
                     /// 折扣券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DiscountCoupon {
                         /// 门槛金额
                         ///
@@ -18584,9 +18064,7 @@ pub mod partner {
                     }
 
                     /// 兑换券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ExchangeCoupon {
                         /// 门槛金额
                         ///
@@ -18599,9 +18077,7 @@ pub mod partner {
                     }
 
                     /// 单券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SingleUsageRule {
                         /// 券可核销时间
                         pub coupon_available_period: CouponAvailablePeriod,
@@ -18617,9 +18093,7 @@ pub mod partner {
                     }
 
                     /// 券可核销时间
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SequentialUsageRuleCouponAvailablePeriod {
                         /// 开始时间
                         ///
@@ -18646,9 +18120,7 @@ pub mod partner {
                     }
 
                     /// `NormalCouponList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NormalCouponList {
                         /// 门槛金额
                         ///
@@ -18661,9 +18133,7 @@ pub mod partner {
                     }
 
                     /// `DiscountCouponList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DiscountCouponList {
                         /// 门槛金额
                         ///
@@ -18676,9 +18146,7 @@ pub mod partner {
                     }
 
                     /// `ExchangeCouponList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ExchangeCouponList {
                         /// 门槛金额
                         ///
@@ -18691,9 +18159,7 @@ pub mod partner {
                     }
 
                     /// 多次优惠使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SequentialUsageRule {
                         /// 券可核销时间
                         pub coupon_available_period: SequentialUsageRuleCouponAvailablePeriod,
@@ -18726,9 +18192,7 @@ pub mod partner {
                     }
 
                     /// 券可用门店信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponAvailableStoreInfo {
                         /// 券可用门店描述
                         ///
@@ -18759,9 +18223,7 @@ pub mod partner {
                     }
 
                     /// 券使用规则展示信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct UsageRuleDisplayInfo {
                         /// 券使用方式列表
                         pub coupon_usage_method_list: Vec<CouponUsageMethodList>,
@@ -18838,9 +18300,7 @@ pub mod partner {
                     }
 
                     /// 小程序入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceMiniProgram {
                         /// 小程序appid
                         ///
@@ -18861,9 +18321,7 @@ pub mod partner {
                     }
 
                     /// 公众号入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceOfficialAccount {
                         /// 公众号AppID
                         ///
@@ -18872,9 +18330,7 @@ pub mod partner {
                     }
 
                     /// 视频号入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceFinder {
                         /// 视频号ID
                         ///
@@ -18891,9 +18347,7 @@ pub mod partner {
                     }
 
                     /// 用户商品券展示信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponDisplayInfo {
                         /// 用户商品券Code展示模式
                         ///
@@ -18917,9 +18371,7 @@ pub mod partner {
                     }
 
                     /// 事件通知配置
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NotifyConfig {
                         /// 事件通知appid
                         ///
@@ -18941,9 +18393,7 @@ pub mod partner {
                     }
 
                     /// 已发放次数
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SentCountInfo {
                         /// 已发放总次数
                         ///
@@ -18975,9 +18425,7 @@ pub mod partner {
                 /// Models of [`DisassociateStores`].
                 pub mod disassociate_stores {
                     /// `StoreList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                     pub struct StoreList {
                         /// 门店ID
                         ///
@@ -18986,9 +18434,7 @@ pub mod partner {
                     }
 
                     /// `SuccessStoreList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SuccessStoreList {
                         /// 门店ID
                         ///
@@ -18997,9 +18443,7 @@ pub mod partner {
                     }
 
                     /// `FailedStoreList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct FailedStoreList {
                         /// 门店ID
                         ///
@@ -19037,9 +18481,7 @@ pub mod partner {
                     }
 
                     /// 品牌方预上传的券Code数量信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponCodeCountInfo {
                         /// 已上传的Code总数
                         ///
@@ -19052,9 +18494,7 @@ pub mod partner {
                     }
 
                     /// 发放规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct StockSendRule {
                         /// 发放次数总上限
                         ///
@@ -19093,9 +18533,7 @@ pub mod partner {
                     }
 
                     /// `DayPeriodList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DayPeriodList {
                         /// 当天可用开始时间
                         ///
@@ -19108,9 +18546,7 @@ pub mod partner {
                     }
 
                     /// 每周固定可用时间
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct WeeklyAvailablePeriod {
                         /// 每周可用星期数
                         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19121,9 +18557,7 @@ pub mod partner {
                     }
 
                     /// `IrregularAvailablePeriodList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct IrregularAvailablePeriodList {
                         /// 开始时间
                         ///
@@ -19138,9 +18572,7 @@ pub mod partner {
                     }
 
                     /// 券可核销时间
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponAvailablePeriod {
                         /// 开始时间
                         ///
@@ -19172,9 +18604,7 @@ pub mod partner {
                     }
 
                     /// 满减券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NormalCoupon {
                         /// 门槛金额
                         ///
@@ -19187,9 +18617,7 @@ pub mod partner {
                     }
 
                     /// 折扣券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DiscountCoupon {
                         /// 门槛金额
                         ///
@@ -19202,9 +18630,7 @@ pub mod partner {
                     }
 
                     /// 兑换券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ExchangeCoupon {
                         /// 门槛金额
                         ///
@@ -19217,9 +18643,7 @@ pub mod partner {
                     }
 
                     /// 单券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SingleUsageRule {
                         /// 券可核销时间
                         pub coupon_available_period: CouponAvailablePeriod,
@@ -19235,9 +18659,7 @@ pub mod partner {
                     }
 
                     /// 券可核销时间
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SequentialUsageRuleCouponAvailablePeriod {
                         /// 开始时间
                         ///
@@ -19264,9 +18686,7 @@ pub mod partner {
                     }
 
                     /// `NormalCouponList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NormalCouponList {
                         /// 门槛金额
                         ///
@@ -19279,9 +18699,7 @@ pub mod partner {
                     }
 
                     /// `DiscountCouponList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DiscountCouponList {
                         /// 门槛金额
                         ///
@@ -19294,9 +18712,7 @@ pub mod partner {
                     }
 
                     /// `ExchangeCouponList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ExchangeCouponList {
                         /// 门槛金额
                         ///
@@ -19309,9 +18725,7 @@ pub mod partner {
                     }
 
                     /// 多次优惠使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SequentialUsageRule {
                         /// 券可核销时间
                         pub coupon_available_period: SequentialUsageRuleCouponAvailablePeriod,
@@ -19344,9 +18758,7 @@ pub mod partner {
                     }
 
                     /// 券可用门店信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponAvailableStoreInfo {
                         /// 券可用门店描述
                         ///
@@ -19377,9 +18789,7 @@ pub mod partner {
                     }
 
                     /// 券使用规则展示信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct UsageRuleDisplayInfo {
                         /// 券使用方式列表
                         pub coupon_usage_method_list: Vec<CouponUsageMethodList>,
@@ -19456,9 +18866,7 @@ pub mod partner {
                     }
 
                     /// 小程序入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceMiniProgram {
                         /// 小程序appid
                         ///
@@ -19479,9 +18887,7 @@ pub mod partner {
                     }
 
                     /// 公众号入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceOfficialAccount {
                         /// 公众号AppID
                         ///
@@ -19490,9 +18896,7 @@ pub mod partner {
                     }
 
                     /// 视频号入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceFinder {
                         /// 视频号ID
                         ///
@@ -19509,9 +18913,7 @@ pub mod partner {
                     }
 
                     /// 用户商品券展示信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponDisplayInfo {
                         /// 用户商品券Code展示模式
                         ///
@@ -19535,9 +18937,7 @@ pub mod partner {
                     }
 
                     /// 事件通知配置
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NotifyConfig {
                         /// 事件通知appid
                         ///
@@ -19559,9 +18959,7 @@ pub mod partner {
                     }
 
                     /// 已发放次数
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SentCountInfo {
                         /// 已发放总次数
                         ///
@@ -19638,9 +19036,7 @@ pub mod partner {
             }
 
             /// The answer to [`CouponBundles`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CouponBundlesResponse {
                 /// 用户券组ID
                 ///
@@ -19691,9 +19087,7 @@ pub mod partner {
             }
 
             /// The answer to [`GetCouponsByOpenid`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct GetCouponsByOpenidResponse {
                 /// 总个数
                 ///
@@ -19744,7 +19138,7 @@ pub mod partner {
             }
 
             /// The answer to [`GetCouponsByOpenidCouponCode`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct GetCouponsByOpenidCouponCodeResponse {
                 /// 用户商品券Code
                 ///
@@ -19877,7 +19271,7 @@ pub mod partner {
             }
 
             /// The answer to [`PostCoupons`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct PostCouponsResponse {
                 /// 用户商品券Code
                 ///
@@ -20006,9 +19400,7 @@ pub mod partner {
             }
 
             /// The answer to [`PreSendCoupon`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PreSendCouponResponse {
                 /// 预发券token
                 ///
@@ -20055,9 +19447,7 @@ pub mod partner {
             }
 
             /// The answer to [`PreSendCouponBundle`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PreSendCouponBundleResponse {
                 /// 预发券token
                 ///
@@ -20112,9 +19502,7 @@ pub mod partner {
                 }
 
                 /// The answer to [`Deactivate`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DeactivateResponse {
                     /// 用户券组ID
                     ///
@@ -20134,9 +19522,7 @@ pub mod partner {
                 }
 
                 /// 用户商品券标签信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct CouponTagInfo {
                     /// 用户商品券标签列表
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20185,9 +19571,7 @@ pub mod partner {
                 }
 
                 /// 关联微信支付订单信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct AssociatedOrderInfo {
                     /// 微信支付单号
                     ///
@@ -20212,9 +19596,7 @@ pub mod partner {
                 }
 
                 /// 多次优惠使用详情
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ProgressiveBundleUsageDetail {
                     /// 券核销请求单号
                     ///
@@ -20244,9 +19626,7 @@ pub mod partner {
                 }
 
                 /// 用户券组信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct UserProductCouponBundleInfo {
                     /// 用户券组ID
                     ///
@@ -20313,9 +19693,7 @@ pub mod partner {
                 }
 
                 /// 满减券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct NormalCoupon {
                     /// 门槛金额
                     ///
@@ -20328,9 +19706,7 @@ pub mod partner {
                 }
 
                 /// 折扣券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DiscountCoupon {
                     /// 门槛金额
                     ///
@@ -20343,9 +19719,7 @@ pub mod partner {
                 }
 
                 /// 单券模式信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SingleUsageInfo {
                     /// 满减券使用规则
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20356,9 +19730,7 @@ pub mod partner {
                 }
 
                 /// 多次优惠模式信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ProgressiveBundleUsageInfo {
                     /// 可使用次数
                     ///
@@ -20372,9 +19744,7 @@ pub mod partner {
                 }
 
                 /// `ChoiceList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ChoiceList {
                     /// 单品名称
                     ///
@@ -20406,9 +19776,7 @@ pub mod partner {
                 }
 
                 /// `ComboPackageList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ComboPackageList {
                     /// 套餐名
                     ///
@@ -20423,9 +19791,7 @@ pub mod partner {
                 }
 
                 /// 展示信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DisplayInfo {
                     /// 商品券名称
                     ///
@@ -20453,7 +19819,7 @@ pub mod partner {
                 }
 
                 /// 商品券信息
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct ProductCoupon {
                     /// 商品券ID
                     ///
@@ -20515,9 +19881,7 @@ pub mod partner {
                 }
 
                 /// 品牌方预上传的券Code数量信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponCodeCountInfo {
                     /// 已上传的Code总数
                     ///
@@ -20530,9 +19894,7 @@ pub mod partner {
                 }
 
                 /// 发放规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct StockSendRule {
                     /// 发放次数总上限
                     ///
@@ -20570,9 +19932,7 @@ pub mod partner {
                 }
 
                 /// `DayPeriodList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DayPeriodList {
                     /// 当天可用开始时间
                     ///
@@ -20585,9 +19945,7 @@ pub mod partner {
                 }
 
                 /// 每周固定可用时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct WeeklyAvailablePeriod {
                     /// 每周可用星期数
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20598,9 +19956,7 @@ pub mod partner {
                 }
 
                 /// `IrregularAvailablePeriodList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct IrregularAvailablePeriodList {
                     /// 开始时间
                     ///
@@ -20615,9 +19971,7 @@ pub mod partner {
                 }
 
                 /// 券可核销时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponAvailablePeriod {
                     /// 开始时间
                     ///
@@ -20648,9 +20002,7 @@ pub mod partner {
                 }
 
                 /// 兑换券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ExchangeCoupon {
                     /// 门槛金额
                     ///
@@ -20663,9 +20015,7 @@ pub mod partner {
                 }
 
                 /// 多次优惠使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ProgressiveBundleUsageRule {
                     /// 券可核销时间
                     pub coupon_available_period: CouponAvailablePeriod,
@@ -20681,9 +20031,7 @@ pub mod partner {
                 }
 
                 /// 批次组信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct StockBundleInfo {
                     /// 批次组ID
                     ///
@@ -20710,9 +20058,7 @@ pub mod partner {
                 }
 
                 /// 券可用门店信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponAvailableStoreInfo {
                     /// 券可用门店描述
                     ///
@@ -20743,9 +20089,7 @@ pub mod partner {
                 }
 
                 /// 券使用规则展示信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct UsageRuleDisplayInfo {
                     /// 券使用方式列表
                     pub coupon_usage_method_list: Vec<CouponUsageMethodList>,
@@ -20822,9 +20166,7 @@ pub mod partner {
                 }
 
                 /// 小程序入口
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct EntranceMiniProgram {
                     /// 小程序appid
                     ///
@@ -20845,9 +20187,7 @@ pub mod partner {
                 }
 
                 /// 公众号入口
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct EntranceOfficialAccount {
                     /// 公众号AppID
                     ///
@@ -20856,9 +20196,7 @@ pub mod partner {
                 }
 
                 /// 视频号入口
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct EntranceFinder {
                     /// 视频号ID
                     ///
@@ -20875,9 +20213,7 @@ pub mod partner {
                 }
 
                 /// 用户商品券展示信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponDisplayInfo {
                     /// 用户商品券Code展示模式
                     ///
@@ -20901,9 +20237,7 @@ pub mod partner {
                 }
 
                 /// 事件通知配置
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct NotifyConfig {
                     /// 事件通知appid
                     ///
@@ -20925,9 +20259,7 @@ pub mod partner {
                 }
 
                 /// 已发放次数
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SentCountInfo {
                     /// 已发放总次数
                     ///
@@ -20956,7 +20288,7 @@ pub mod partner {
                 }
 
                 /// 批次信息
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct Stock {
                     /// 商品券ID
                     ///
@@ -21025,9 +20357,7 @@ pub mod partner {
                 }
 
                 /// 用户商品券标签信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct UserProductCouponListCouponTagInfo {
                     /// 用户商品券标签列表
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -21038,7 +20368,7 @@ pub mod partner {
                 }
 
                 /// `UserProductCouponList`.
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct UserProductCouponList {
                     /// 用户商品券Code
                     ///
@@ -21167,9 +20497,7 @@ pub mod partner {
                     }
 
                     /// 关联微信支付订单信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct AssociatedOrderInfo {
                         /// 微信支付单号
                         ///
@@ -21194,9 +20522,7 @@ pub mod partner {
                     }
 
                     /// 多次优惠使用详情
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ProgressiveBundleUsageDetail {
                         /// 券核销请求单号
                         ///
@@ -21226,9 +20552,7 @@ pub mod partner {
                     }
 
                     /// 用户券组信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct UserProductCouponBundleInfo {
                         /// 用户券组ID
                         ///
@@ -21295,9 +20619,7 @@ pub mod partner {
                     }
 
                     /// 满减券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NormalCoupon {
                         /// 门槛金额
                         ///
@@ -21310,9 +20632,7 @@ pub mod partner {
                     }
 
                     /// 折扣券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DiscountCoupon {
                         /// 门槛金额
                         ///
@@ -21325,9 +20645,7 @@ pub mod partner {
                     }
 
                     /// 单券模式信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SingleUsageInfo {
                         /// 满减券使用规则
                         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -21338,9 +20656,7 @@ pub mod partner {
                     }
 
                     /// 多次优惠模式信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ProgressiveBundleUsageInfo {
                         /// 可使用次数
                         ///
@@ -21354,9 +20670,7 @@ pub mod partner {
                     }
 
                     /// `ChoiceList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ChoiceList {
                         /// 单品名称
                         ///
@@ -21388,9 +20702,7 @@ pub mod partner {
                     }
 
                     /// `ComboPackageList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ComboPackageList {
                         /// 套餐名
                         ///
@@ -21405,9 +20717,7 @@ pub mod partner {
                     }
 
                     /// 展示信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DisplayInfo {
                         /// 商品券名称
                         ///
@@ -21435,7 +20745,7 @@ pub mod partner {
                     }
 
                     /// 商品券信息
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct ProductCoupon {
                         /// 商品券ID
                         ///
@@ -21497,9 +20807,7 @@ pub mod partner {
                     }
 
                     /// 品牌方预上传的券Code数量信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponCodeCountInfo {
                         /// 已上传的Code总数
                         ///
@@ -21512,9 +20820,7 @@ pub mod partner {
                     }
 
                     /// 发放规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct StockSendRule {
                         /// 发放次数总上限
                         ///
@@ -21552,9 +20858,7 @@ pub mod partner {
                     }
 
                     /// `DayPeriodList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DayPeriodList {
                         /// 当天可用开始时间
                         ///
@@ -21567,9 +20871,7 @@ pub mod partner {
                     }
 
                     /// 每周固定可用时间
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct WeeklyAvailablePeriod {
                         /// 每周可用星期数
                         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -21580,9 +20882,7 @@ pub mod partner {
                     }
 
                     /// `IrregularAvailablePeriodList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct IrregularAvailablePeriodList {
                         /// 开始时间
                         ///
@@ -21597,9 +20897,7 @@ pub mod partner {
                     }
 
                     /// 券可核销时间
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponAvailablePeriod {
                         /// 开始时间
                         ///
@@ -21631,9 +20929,7 @@ pub mod partner {
                     }
 
                     /// 兑换券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ExchangeCoupon {
                         /// 门槛金额
                         ///
@@ -21646,9 +20942,7 @@ pub mod partner {
                     }
 
                     /// 多次优惠使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ProgressiveBundleUsageRule {
                         /// 券可核销时间
                         pub coupon_available_period: CouponAvailablePeriod,
@@ -21664,9 +20958,7 @@ pub mod partner {
                     }
 
                     /// 批次组信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct StockBundleInfo {
                         /// 批次组ID
                         ///
@@ -21693,9 +20985,7 @@ pub mod partner {
                     }
 
                     /// 券可用门店信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponAvailableStoreInfo {
                         /// 券可用门店描述
                         ///
@@ -21726,9 +21016,7 @@ pub mod partner {
                     }
 
                     /// 券使用规则展示信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct UsageRuleDisplayInfo {
                         /// 券使用方式列表
                         pub coupon_usage_method_list: Vec<CouponUsageMethodList>,
@@ -21805,9 +21093,7 @@ pub mod partner {
                     }
 
                     /// 小程序入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceMiniProgram {
                         /// 小程序appid
                         ///
@@ -21828,9 +21114,7 @@ pub mod partner {
                     }
 
                     /// 公众号入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceOfficialAccount {
                         /// 公众号AppID
                         ///
@@ -21839,9 +21123,7 @@ pub mod partner {
                     }
 
                     /// 视频号入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceFinder {
                         /// 视频号ID
                         ///
@@ -21858,9 +21140,7 @@ pub mod partner {
                     }
 
                     /// 用户商品券展示信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponDisplayInfo {
                         /// 用户商品券Code展示模式
                         ///
@@ -21884,9 +21164,7 @@ pub mod partner {
                     }
 
                     /// 事件通知配置
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NotifyConfig {
                         /// 事件通知appid
                         ///
@@ -21908,9 +21186,7 @@ pub mod partner {
                     }
 
                     /// 已发放次数
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SentCountInfo {
                         /// 已发放总次数
                         ///
@@ -21939,7 +21215,7 @@ pub mod partner {
                     }
 
                     /// 批次信息
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct Stock {
                         /// 商品券ID
                         ///
@@ -22008,18 +21284,14 @@ pub mod partner {
                     }
 
                     /// 会员标签信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct MemberTagInfo {
                         /// 会员卡模板ID
                         pub member_card_id: String,
                     }
 
                     /// 用户商品券标签信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponTagInfo {
                         /// 用户商品券标签列表
                         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -22030,7 +21302,7 @@ pub mod partner {
                     }
 
                     /// `UserProductCouponList`.
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct UserProductCouponList {
                         /// 用户商品券Code
                         ///
@@ -22161,7 +21433,7 @@ pub mod partner {
                 }
 
                 /// The answer to [`Confirm`].
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct ConfirmResponse {
                     /// 用户商品券Code
                     ///
@@ -22291,7 +21563,7 @@ pub mod partner {
                 }
 
                 /// The answer to [`Deactivate`].
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct DeactivateResponse {
                     /// 用户商品券Code
                     ///
@@ -22420,7 +21692,7 @@ pub mod partner {
                 }
 
                 /// The answer to [`Return`].
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct ReturnResponse {
                     /// 用户商品券Code
                     ///
@@ -22562,7 +21834,7 @@ pub mod partner {
                 }
 
                 /// The answer to [`Use`].
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct UseResponse {
                     /// 用户商品券Code
                     ///
@@ -22689,9 +21961,7 @@ pub mod partner {
                     }
 
                     /// 关联微信支付订单信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct AssociatedOrderInfo {
                         /// 微信支付单号
                         ///
@@ -22716,9 +21986,7 @@ pub mod partner {
                     }
 
                     /// 券核销的关联微信支付分订单信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct AssociatedPayScoreOrderInfo {
                         /// 微信支付服务订单号
                         ///
@@ -22743,9 +22011,7 @@ pub mod partner {
                     }
 
                     /// 单券使用详情
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SingleUsageDetail {
                         /// 券核销请求单号
                         ///
@@ -22802,9 +22068,7 @@ pub mod partner {
                     }
 
                     /// `DetailItemList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DetailItemList {
                         /// 轮次使用详情状态
                         ///
@@ -22857,9 +22121,7 @@ pub mod partner {
                     }
 
                     /// 多次优惠使用详情
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ProgressiveBundleUsageDetail {
                         /// 总可使用次数
                         ///
@@ -22923,9 +22185,7 @@ pub mod partner {
                     }
 
                     /// 满减券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NormalCoupon {
                         /// 门槛金额
                         ///
@@ -22938,9 +22198,7 @@ pub mod partner {
                     }
 
                     /// 折扣券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DiscountCoupon {
                         /// 门槛金额
                         ///
@@ -22953,9 +22211,7 @@ pub mod partner {
                     }
 
                     /// 单券模式信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SingleUsageInfo {
                         /// 满减券使用规则
                         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -22976,7 +22232,7 @@ pub mod partner {
                     }
 
                     /// 多次优惠模式信息
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct SequentialUsageInfo {
                         /// 多次优惠规则类型
                         ///
@@ -22998,9 +22254,7 @@ pub mod partner {
                     }
 
                     /// `ChoiceList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ChoiceList {
                         /// 单品名称
                         ///
@@ -23032,9 +22286,7 @@ pub mod partner {
                     }
 
                     /// `ComboPackageList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ComboPackageList {
                         /// 套餐名
                         ///
@@ -23049,9 +22301,7 @@ pub mod partner {
                     }
 
                     /// 展示信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DisplayInfo {
                         /// 商品券名称
                         ///
@@ -23079,7 +22329,7 @@ pub mod partner {
                     }
 
                     /// 商品券信息
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct ProductCoupon {
                         /// 商品券ID
                         ///
@@ -23143,9 +22393,7 @@ pub mod partner {
                     }
 
                     /// 品牌方预上传的券Code数量信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponCodeCountInfo {
                         /// 已上传的Code总数
                         ///
@@ -23158,9 +22406,7 @@ pub mod partner {
                     }
 
                     /// 发放规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct StockSendRule {
                         /// 发放次数总上限
                         ///
@@ -23199,9 +22445,7 @@ pub mod partner {
                     }
 
                     /// `DayPeriodList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DayPeriodList {
                         /// 当天可用开始时间
                         ///
@@ -23214,9 +22458,7 @@ pub mod partner {
                     }
 
                     /// 每周固定可用时间
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct WeeklyAvailablePeriod {
                         /// 每周可用星期数
                         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -23227,9 +22469,7 @@ pub mod partner {
                     }
 
                     /// `IrregularAvailablePeriodList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct IrregularAvailablePeriodList {
                         /// 开始时间
                         ///
@@ -23244,9 +22484,7 @@ pub mod partner {
                     }
 
                     /// 券可核销时间
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponAvailablePeriod {
                         /// 开始时间
                         ///
@@ -23278,9 +22516,7 @@ pub mod partner {
                     }
 
                     /// 兑换券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ExchangeCoupon {
                         /// 门槛金额
                         ///
@@ -23293,9 +22529,7 @@ pub mod partner {
                     }
 
                     /// 单券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SingleUsageRule {
                         /// 券可核销时间
                         pub coupon_available_period: CouponAvailablePeriod,
@@ -23311,9 +22545,7 @@ pub mod partner {
                     }
 
                     /// 券可核销时间
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SequentialUsageRuleCouponAvailablePeriod {
                         /// 开始时间
                         ///
@@ -23340,9 +22572,7 @@ pub mod partner {
                     }
 
                     /// `NormalCouponList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NormalCouponList {
                         /// 门槛金额
                         ///
@@ -23355,9 +22585,7 @@ pub mod partner {
                     }
 
                     /// `DiscountCouponList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DiscountCouponList {
                         /// 门槛金额
                         ///
@@ -23370,9 +22598,7 @@ pub mod partner {
                     }
 
                     /// `ExchangeCouponList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ExchangeCouponList {
                         /// 门槛金额
                         ///
@@ -23385,9 +22611,7 @@ pub mod partner {
                     }
 
                     /// 多次优惠使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SequentialUsageRule {
                         /// 券可核销时间
                         pub coupon_available_period: SequentialUsageRuleCouponAvailablePeriod,
@@ -23420,9 +22644,7 @@ pub mod partner {
                     }
 
                     /// 券可用门店信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponAvailableStoreInfo {
                         /// 券可用门店描述
                         ///
@@ -23453,9 +22675,7 @@ pub mod partner {
                     }
 
                     /// 券使用规则展示信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct UsageRuleDisplayInfo {
                         /// 券使用方式列表
                         pub coupon_usage_method_list: Vec<CouponUsageMethodList>,
@@ -23532,9 +22752,7 @@ pub mod partner {
                     }
 
                     /// 小程序入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceMiniProgram {
                         /// 小程序appid
                         ///
@@ -23555,9 +22773,7 @@ pub mod partner {
                     }
 
                     /// 公众号入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceOfficialAccount {
                         /// 公众号AppID
                         ///
@@ -23566,9 +22782,7 @@ pub mod partner {
                     }
 
                     /// 视频号入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceFinder {
                         /// 视频号ID
                         ///
@@ -23585,9 +22799,7 @@ pub mod partner {
                     }
 
                     /// 用户商品券展示信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponDisplayInfo {
                         /// 用户商品券Code展示模式
                         ///
@@ -23611,9 +22823,7 @@ pub mod partner {
                     }
 
                     /// 事件通知配置
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NotifyConfig {
                         /// 事件通知appid
                         ///
@@ -23635,9 +22845,7 @@ pub mod partner {
                     }
 
                     /// 已发放次数
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SentCountInfo {
                         /// 已发放总次数
                         ///
@@ -23666,7 +22874,7 @@ pub mod partner {
                     }
 
                     /// 批次信息
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct Stock {
                         /// 商品券ID
                         ///
@@ -23768,9 +22976,7 @@ pub mod partner {
                     }
 
                     /// 关联微信支付订单信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct AssociatedOrderInfo {
                         /// 微信支付单号
                         ///
@@ -23795,9 +23001,7 @@ pub mod partner {
                     }
 
                     /// 单券使用详情
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SingleUsageDetail {
                         /// 券核销请求单号
                         ///
@@ -23845,9 +23049,7 @@ pub mod partner {
                     }
 
                     /// `DetailItemList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DetailItemList {
                         /// 轮次使用详情状态
                         ///
@@ -23900,9 +23102,7 @@ pub mod partner {
                     }
 
                     /// 多次优惠使用详情
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SequentialUsageDetail {
                         /// 总可使用次数
                         ///
@@ -23966,9 +23166,7 @@ pub mod partner {
                     }
 
                     /// 满减券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NormalCoupon {
                         /// 门槛金额
                         ///
@@ -23981,9 +23179,7 @@ pub mod partner {
                     }
 
                     /// 折扣券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DiscountCoupon {
                         /// 门槛金额
                         ///
@@ -23996,9 +23192,7 @@ pub mod partner {
                     }
 
                     /// 单券模式信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SingleUsageInfo {
                         /// 满减券使用规则
                         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24019,7 +23213,7 @@ pub mod partner {
                     }
 
                     /// 多次优惠模式信息
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct SequentialUsageInfo {
                         /// 多次优惠规则类型
                         ///
@@ -24041,9 +23235,7 @@ pub mod partner {
                     }
 
                     /// `ChoiceList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ChoiceList {
                         /// 单品名称
                         ///
@@ -24075,9 +23267,7 @@ pub mod partner {
                     }
 
                     /// `ComboPackageList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ComboPackageList {
                         /// 套餐名
                         ///
@@ -24092,9 +23282,7 @@ pub mod partner {
                     }
 
                     /// 展示信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DisplayInfo {
                         /// 商品券名称
                         ///
@@ -24122,7 +23310,7 @@ pub mod partner {
                     }
 
                     /// 商品券信息
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct ProductCoupon {
                         /// 商品券ID
                         ///
@@ -24186,9 +23374,7 @@ pub mod partner {
                     }
 
                     /// 品牌方预上传的券Code数量信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponCodeCountInfo {
                         /// 已上传的Code总数
                         ///
@@ -24201,9 +23387,7 @@ pub mod partner {
                     }
 
                     /// 发放规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct StockSendRule {
                         /// 发放次数总上限
                         ///
@@ -24242,9 +23426,7 @@ pub mod partner {
                     }
 
                     /// `DayPeriodList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DayPeriodList {
                         /// 当天可用开始时间
                         ///
@@ -24257,9 +23439,7 @@ pub mod partner {
                     }
 
                     /// 每周固定可用时间
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct WeeklyAvailablePeriod {
                         /// 每周可用星期数
                         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24270,9 +23450,7 @@ pub mod partner {
                     }
 
                     /// `IrregularAvailablePeriodList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct IrregularAvailablePeriodList {
                         /// 开始时间
                         ///
@@ -24287,9 +23465,7 @@ pub mod partner {
                     }
 
                     /// 券可核销时间
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponAvailablePeriod {
                         /// 开始时间
                         ///
@@ -24321,9 +23497,7 @@ pub mod partner {
                     }
 
                     /// 兑换券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ExchangeCoupon {
                         /// 门槛金额
                         ///
@@ -24336,9 +23510,7 @@ pub mod partner {
                     }
 
                     /// 单券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SingleUsageRule {
                         /// 券可核销时间
                         pub coupon_available_period: CouponAvailablePeriod,
@@ -24354,9 +23526,7 @@ pub mod partner {
                     }
 
                     /// 券可核销时间
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SequentialUsageRuleCouponAvailablePeriod {
                         /// 开始时间
                         ///
@@ -24383,9 +23553,7 @@ pub mod partner {
                     }
 
                     /// `NormalCouponList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NormalCouponList {
                         /// 门槛金额
                         ///
@@ -24398,9 +23566,7 @@ pub mod partner {
                     }
 
                     /// `DiscountCouponList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DiscountCouponList {
                         /// 门槛金额
                         ///
@@ -24413,9 +23579,7 @@ pub mod partner {
                     }
 
                     /// `ExchangeCouponList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ExchangeCouponList {
                         /// 门槛金额
                         ///
@@ -24428,9 +23592,7 @@ pub mod partner {
                     }
 
                     /// 多次优惠使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SequentialUsageRule {
                         /// 券可核销时间
                         pub coupon_available_period: SequentialUsageRuleCouponAvailablePeriod,
@@ -24463,9 +23625,7 @@ pub mod partner {
                     }
 
                     /// 券可用门店信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponAvailableStoreInfo {
                         /// 券可用门店描述
                         ///
@@ -24496,9 +23656,7 @@ pub mod partner {
                     }
 
                     /// 券使用规则展示信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct UsageRuleDisplayInfo {
                         /// 券使用方式列表
                         pub coupon_usage_method_list: Vec<CouponUsageMethodList>,
@@ -24575,9 +23733,7 @@ pub mod partner {
                     }
 
                     /// 小程序入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceMiniProgram {
                         /// 小程序appid
                         ///
@@ -24598,9 +23754,7 @@ pub mod partner {
                     }
 
                     /// 公众号入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceOfficialAccount {
                         /// 公众号AppID
                         ///
@@ -24609,9 +23763,7 @@ pub mod partner {
                     }
 
                     /// 视频号入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceFinder {
                         /// 视频号ID
                         ///
@@ -24628,9 +23780,7 @@ pub mod partner {
                     }
 
                     /// 用户商品券展示信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponDisplayInfo {
                         /// 用户商品券Code展示模式
                         ///
@@ -24654,9 +23804,7 @@ pub mod partner {
                     }
 
                     /// 事件通知配置
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NotifyConfig {
                         /// 事件通知appid
                         ///
@@ -24678,9 +23826,7 @@ pub mod partner {
                     }
 
                     /// 已发放次数
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SentCountInfo {
                         /// 已发放总次数
                         ///
@@ -24709,7 +23855,7 @@ pub mod partner {
                     }
 
                     /// 批次信息
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct Stock {
                         /// 商品券ID
                         ///
@@ -24811,9 +23957,7 @@ pub mod partner {
                     }
 
                     /// 关联微信支付订单信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct AssociatedOrderInfo {
                         /// 微信支付单号
                         ///
@@ -24838,9 +23982,7 @@ pub mod partner {
                     }
 
                     /// 单券使用详情
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SingleUsageDetail {
                         /// 券核销请求单号
                         ///
@@ -24888,9 +24030,7 @@ pub mod partner {
                     }
 
                     /// `DetailItemList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DetailItemList {
                         /// 轮次使用详情状态
                         ///
@@ -24943,9 +24083,7 @@ pub mod partner {
                     }
 
                     /// 多次优惠使用详情
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SequentialUsageDetail {
                         /// 总可使用次数
                         ///
@@ -25009,9 +24147,7 @@ pub mod partner {
                     }
 
                     /// 满减券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NormalCoupon {
                         /// 门槛金额
                         ///
@@ -25024,9 +24160,7 @@ pub mod partner {
                     }
 
                     /// 折扣券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DiscountCoupon {
                         /// 门槛金额
                         ///
@@ -25039,9 +24173,7 @@ pub mod partner {
                     }
 
                     /// 单券模式信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SingleUsageInfo {
                         /// 满减券使用规则
                         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -25062,7 +24194,7 @@ pub mod partner {
                     }
 
                     /// 多次优惠模式信息
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct SequentialUsageInfo {
                         /// 多次优惠规则类型
                         ///
@@ -25084,9 +24216,7 @@ pub mod partner {
                     }
 
                     /// `ChoiceList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ChoiceList {
                         /// 单品名称
                         ///
@@ -25118,9 +24248,7 @@ pub mod partner {
                     }
 
                     /// `ComboPackageList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ComboPackageList {
                         /// 套餐名
                         ///
@@ -25135,9 +24263,7 @@ pub mod partner {
                     }
 
                     /// 展示信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DisplayInfo {
                         /// 商品券名称
                         ///
@@ -25165,7 +24291,7 @@ pub mod partner {
                     }
 
                     /// 商品券信息
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct ProductCoupon {
                         /// 商品券ID
                         ///
@@ -25229,9 +24355,7 @@ pub mod partner {
                     }
 
                     /// 品牌方预上传的券Code数量信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponCodeCountInfo {
                         /// 已上传的Code总数
                         ///
@@ -25244,9 +24368,7 @@ pub mod partner {
                     }
 
                     /// 发放规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct StockSendRule {
                         /// 发放次数总上限
                         ///
@@ -25285,9 +24407,7 @@ pub mod partner {
                     }
 
                     /// `DayPeriodList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DayPeriodList {
                         /// 当天可用开始时间
                         ///
@@ -25300,9 +24420,7 @@ pub mod partner {
                     }
 
                     /// 每周固定可用时间
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct WeeklyAvailablePeriod {
                         /// 每周可用星期数
                         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -25313,9 +24431,7 @@ pub mod partner {
                     }
 
                     /// `IrregularAvailablePeriodList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct IrregularAvailablePeriodList {
                         /// 开始时间
                         ///
@@ -25330,9 +24446,7 @@ pub mod partner {
                     }
 
                     /// 券可核销时间
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponAvailablePeriod {
                         /// 开始时间
                         ///
@@ -25364,9 +24478,7 @@ pub mod partner {
                     }
 
                     /// 兑换券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ExchangeCoupon {
                         /// 门槛金额
                         ///
@@ -25379,9 +24491,7 @@ pub mod partner {
                     }
 
                     /// 单券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SingleUsageRule {
                         /// 券可核销时间
                         pub coupon_available_period: CouponAvailablePeriod,
@@ -25397,9 +24507,7 @@ pub mod partner {
                     }
 
                     /// 券可核销时间
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SequentialUsageRuleCouponAvailablePeriod {
                         /// 开始时间
                         ///
@@ -25426,9 +24534,7 @@ pub mod partner {
                     }
 
                     /// `NormalCouponList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NormalCouponList {
                         /// 门槛金额
                         ///
@@ -25441,9 +24547,7 @@ pub mod partner {
                     }
 
                     /// `DiscountCouponList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DiscountCouponList {
                         /// 门槛金额
                         ///
@@ -25456,9 +24560,7 @@ pub mod partner {
                     }
 
                     /// `ExchangeCouponList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ExchangeCouponList {
                         /// 门槛金额
                         ///
@@ -25471,9 +24573,7 @@ pub mod partner {
                     }
 
                     /// 多次优惠使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SequentialUsageRule {
                         /// 券可核销时间
                         pub coupon_available_period: SequentialUsageRuleCouponAvailablePeriod,
@@ -25506,9 +24606,7 @@ pub mod partner {
                     }
 
                     /// 券可用门店信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponAvailableStoreInfo {
                         /// 券可用门店描述
                         ///
@@ -25539,9 +24637,7 @@ pub mod partner {
                     }
 
                     /// 券使用规则展示信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct UsageRuleDisplayInfo {
                         /// 券使用方式列表
                         pub coupon_usage_method_list: Vec<CouponUsageMethodList>,
@@ -25618,9 +24714,7 @@ pub mod partner {
                     }
 
                     /// 小程序入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceMiniProgram {
                         /// 小程序appid
                         ///
@@ -25641,9 +24735,7 @@ pub mod partner {
                     }
 
                     /// 公众号入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceOfficialAccount {
                         /// 公众号AppID
                         ///
@@ -25652,9 +24744,7 @@ pub mod partner {
                     }
 
                     /// 视频号入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceFinder {
                         /// 视频号ID
                         ///
@@ -25671,9 +24761,7 @@ pub mod partner {
                     }
 
                     /// 用户商品券展示信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponDisplayInfo {
                         /// 用户商品券Code展示模式
                         ///
@@ -25697,9 +24785,7 @@ pub mod partner {
                     }
 
                     /// 事件通知配置
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NotifyConfig {
                         /// 事件通知appid
                         ///
@@ -25721,9 +24807,7 @@ pub mod partner {
                     }
 
                     /// 已发放次数
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SentCountInfo {
                         /// 已发放总次数
                         ///
@@ -25752,7 +24836,7 @@ pub mod partner {
                     }
 
                     /// 批次信息
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct Stock {
                         /// 商品券ID
                         ///
@@ -25843,9 +24927,7 @@ pub mod partner {
                     }
 
                     /// 关联微信支付分订单信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                     pub struct AssociatedPayScoreOrderInfo {
                         /// 微信支付服务订单号
                         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -25900,9 +24982,7 @@ pub mod partner {
                     }
 
                     /// 单券使用详情
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SingleUsageDetail {
                         /// 券核销请求单号
                         ///
@@ -25950,7 +25030,7 @@ pub mod partner {
                     }
 
                     /// `DetailItemList`.
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct DetailItemList {
                         /// 轮次使用详情状态
                         ///
@@ -26000,9 +25080,7 @@ pub mod partner {
                     }
 
                     /// 多次优惠使用详情
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SequentialUsageDetail {
                         /// 总可使用次数
                         ///
@@ -26064,9 +25142,7 @@ pub mod partner {
                     }
 
                     /// 满减券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NormalCoupon {
                         /// 门槛金额
                         ///
@@ -26079,9 +25155,7 @@ pub mod partner {
                     }
 
                     /// 折扣券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DiscountCoupon {
                         /// 门槛金额
                         ///
@@ -26094,9 +25168,7 @@ pub mod partner {
                     }
 
                     /// 单券模式信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SingleUsageInfo {
                         /// 满减券使用规则
                         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26117,7 +25189,7 @@ pub mod partner {
                     }
 
                     /// 多次优惠模式信息
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct SequentialUsageInfo {
                         /// 多次优惠规则类型
                         ///
@@ -26139,9 +25211,7 @@ pub mod partner {
                     }
 
                     /// `ChoiceList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ChoiceList {
                         /// 单品名称
                         ///
@@ -26173,9 +25243,7 @@ pub mod partner {
                     }
 
                     /// `ComboPackageList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ComboPackageList {
                         /// 套餐名
                         ///
@@ -26190,9 +25258,7 @@ pub mod partner {
                     }
 
                     /// 展示信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DisplayInfo {
                         /// 商品券名称
                         ///
@@ -26220,7 +25286,7 @@ pub mod partner {
                     }
 
                     /// 商品券信息
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct ProductCoupon {
                         /// 商品券ID
                         ///
@@ -26284,9 +25350,7 @@ pub mod partner {
                     }
 
                     /// 品牌方预上传的券Code数量信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponCodeCountInfo {
                         /// 已上传的Code总数
                         ///
@@ -26299,9 +25363,7 @@ pub mod partner {
                     }
 
                     /// 发放规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct StockSendRule {
                         /// 发放次数总上限
                         ///
@@ -26340,9 +25402,7 @@ pub mod partner {
                     }
 
                     /// `DayPeriodList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DayPeriodList {
                         /// 当天可用开始时间
                         ///
@@ -26355,9 +25415,7 @@ pub mod partner {
                     }
 
                     /// 每周固定可用时间
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct WeeklyAvailablePeriod {
                         /// 每周可用星期数
                         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26368,9 +25426,7 @@ pub mod partner {
                     }
 
                     /// `IrregularAvailablePeriodList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct IrregularAvailablePeriodList {
                         /// 开始时间
                         ///
@@ -26385,9 +25441,7 @@ pub mod partner {
                     }
 
                     /// 券可核销时间
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponAvailablePeriod {
                         /// 开始时间
                         ///
@@ -26419,9 +25473,7 @@ pub mod partner {
                     }
 
                     /// 兑换券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ExchangeCoupon {
                         /// 门槛金额
                         ///
@@ -26434,9 +25486,7 @@ pub mod partner {
                     }
 
                     /// 单券使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SingleUsageRule {
                         /// 券可核销时间
                         pub coupon_available_period: CouponAvailablePeriod,
@@ -26452,9 +25502,7 @@ pub mod partner {
                     }
 
                     /// 券可核销时间
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SequentialUsageRuleCouponAvailablePeriod {
                         /// 开始时间
                         ///
@@ -26481,9 +25529,7 @@ pub mod partner {
                     }
 
                     /// `NormalCouponList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NormalCouponList {
                         /// 门槛金额
                         ///
@@ -26496,9 +25542,7 @@ pub mod partner {
                     }
 
                     /// `DiscountCouponList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DiscountCouponList {
                         /// 门槛金额
                         ///
@@ -26511,9 +25555,7 @@ pub mod partner {
                     }
 
                     /// `ExchangeCouponList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ExchangeCouponList {
                         /// 门槛金额
                         ///
@@ -26526,9 +25568,7 @@ pub mod partner {
                     }
 
                     /// 多次优惠使用规则
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SequentialUsageRule {
                         /// 券可核销时间
                         pub coupon_available_period: SequentialUsageRuleCouponAvailablePeriod,
@@ -26561,9 +25601,7 @@ pub mod partner {
                     }
 
                     /// 券可用门店信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponAvailableStoreInfo {
                         /// 券可用门店描述
                         ///
@@ -26594,9 +25632,7 @@ pub mod partner {
                     }
 
                     /// 券使用规则展示信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct UsageRuleDisplayInfo {
                         /// 券使用方式列表
                         pub coupon_usage_method_list: Vec<CouponUsageMethodList>,
@@ -26673,9 +25709,7 @@ pub mod partner {
                     }
 
                     /// 小程序入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceMiniProgram {
                         /// 小程序appid
                         ///
@@ -26696,9 +25730,7 @@ pub mod partner {
                     }
 
                     /// 公众号入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceOfficialAccount {
                         /// 公众号AppID
                         ///
@@ -26707,9 +25739,7 @@ pub mod partner {
                     }
 
                     /// 视频号入口
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EntranceFinder {
                         /// 视频号ID
                         ///
@@ -26726,9 +25756,7 @@ pub mod partner {
                     }
 
                     /// 用户商品券展示信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct CouponDisplayInfo {
                         /// 用户商品券Code展示模式
                         ///
@@ -26752,9 +25780,7 @@ pub mod partner {
                     }
 
                     /// 事件通知配置
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct NotifyConfig {
                         /// 事件通知appid
                         ///
@@ -26776,9 +25802,7 @@ pub mod partner {
                     }
 
                     /// 已发放次数
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SentCountInfo {
                         /// 已发放总次数
                         ///
@@ -26807,7 +25831,7 @@ pub mod partner {
                     }
 
                     /// 批次信息
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct Stock {
                         /// 商品券ID
                         ///
@@ -26910,9 +25934,7 @@ pub mod partner {
                 }
 
                 /// 关联微信支付订单信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct AssociatedOrderInfo {
                     /// 微信支付单号
                     ///
@@ -26937,9 +25959,7 @@ pub mod partner {
                 }
 
                 /// 单券使用详情
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SingleUsageDetail {
                     /// 券核销请求单号
                     ///
@@ -26987,9 +26007,7 @@ pub mod partner {
                 }
 
                 /// `DetailItemList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DetailItemList {
                     /// 轮次使用详情状态
                     ///
@@ -27042,9 +26060,7 @@ pub mod partner {
                 }
 
                 /// 多次优惠使用详情
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SequentialUsageDetail {
                     /// 总可使用次数
                     ///
@@ -27108,9 +26124,7 @@ pub mod partner {
                 }
 
                 /// 满减券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct NormalCoupon {
                     /// 门槛金额
                     ///
@@ -27123,9 +26137,7 @@ pub mod partner {
                 }
 
                 /// 折扣券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DiscountCoupon {
                     /// 门槛金额
                     ///
@@ -27138,9 +26150,7 @@ pub mod partner {
                 }
 
                 /// 单券模式信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SingleUsageInfo {
                     /// 满减券使用规则
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27161,7 +26171,7 @@ pub mod partner {
                 }
 
                 /// 多次优惠模式信息
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct SequentialUsageInfo {
                     /// 多次优惠规则类型
                     ///
@@ -27183,9 +26193,7 @@ pub mod partner {
                 }
 
                 /// `ChoiceList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ChoiceList {
                     /// 单品名称
                     ///
@@ -27217,9 +26225,7 @@ pub mod partner {
                 }
 
                 /// `ComboPackageList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ComboPackageList {
                     /// 套餐名
                     ///
@@ -27234,9 +26240,7 @@ pub mod partner {
                 }
 
                 /// 展示信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DisplayInfo {
                     /// 商品券名称
                     ///
@@ -27264,7 +26268,7 @@ pub mod partner {
                 }
 
                 /// 商品券信息
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct ProductCoupon {
                     /// 商品券ID
                     ///
@@ -27328,9 +26332,7 @@ pub mod partner {
                 }
 
                 /// 品牌方预上传的券Code数量信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponCodeCountInfo {
                     /// 已上传的Code总数
                     ///
@@ -27343,9 +26345,7 @@ pub mod partner {
                 }
 
                 /// 发放规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct StockSendRule {
                     /// 发放次数总上限
                     ///
@@ -27384,9 +26384,7 @@ pub mod partner {
                 }
 
                 /// `DayPeriodList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DayPeriodList {
                     /// 当天可用开始时间
                     ///
@@ -27399,9 +26397,7 @@ pub mod partner {
                 }
 
                 /// 每周固定可用时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct WeeklyAvailablePeriod {
                     /// 每周可用星期数
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27412,9 +26408,7 @@ pub mod partner {
                 }
 
                 /// `IrregularAvailablePeriodList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct IrregularAvailablePeriodList {
                     /// 开始时间
                     ///
@@ -27429,9 +26423,7 @@ pub mod partner {
                 }
 
                 /// 券可核销时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponAvailablePeriod {
                     /// 开始时间
                     ///
@@ -27467,9 +26459,7 @@ pub mod partner {
                 }
 
                 /// 兑换券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ExchangeCoupon {
                     /// 门槛金额
                     ///
@@ -27482,9 +26472,7 @@ pub mod partner {
                 }
 
                 /// 单券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SingleUsageRule {
                     /// 券可核销时间
                     pub coupon_available_period: CouponAvailablePeriod,
@@ -27500,9 +26488,7 @@ pub mod partner {
                 }
 
                 /// 券可核销时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SequentialUsageRuleCouponAvailablePeriod {
                     /// 开始时间
                     ///
@@ -27533,9 +26519,7 @@ pub mod partner {
                 }
 
                 /// `NormalCouponList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct NormalCouponList {
                     /// 门槛金额
                     ///
@@ -27548,9 +26532,7 @@ pub mod partner {
                 }
 
                 /// `DiscountCouponList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DiscountCouponList {
                     /// 门槛金额
                     ///
@@ -27563,9 +26545,7 @@ pub mod partner {
                 }
 
                 /// `ExchangeCouponList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ExchangeCouponList {
                     /// 门槛金额
                     ///
@@ -27578,9 +26558,7 @@ pub mod partner {
                 }
 
                 /// 多次优惠使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SequentialUsageRule {
                     /// 券可核销时间
                     pub coupon_available_period: SequentialUsageRuleCouponAvailablePeriod,
@@ -27613,9 +26591,7 @@ pub mod partner {
                 }
 
                 /// 券可用门店信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponAvailableStoreInfo {
                     /// 券可用门店描述
                     ///
@@ -27646,9 +26622,7 @@ pub mod partner {
                 }
 
                 /// 券使用规则展示信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct UsageRuleDisplayInfo {
                     /// 券使用方式列表
                     pub coupon_usage_method_list: Vec<CouponUsageMethodList>,
@@ -27725,9 +26699,7 @@ pub mod partner {
                 }
 
                 /// 小程序入口
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct EntranceMiniProgram {
                     /// 小程序appid
                     ///
@@ -27748,9 +26720,7 @@ pub mod partner {
                 }
 
                 /// 公众号入口
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct EntranceOfficialAccount {
                     /// 公众号AppID
                     ///
@@ -27759,9 +26729,7 @@ pub mod partner {
                 }
 
                 /// 视频号入口
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct EntranceFinder {
                     /// 视频号ID
                     ///
@@ -27778,9 +26746,7 @@ pub mod partner {
                 }
 
                 /// 用户商品券展示信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponDisplayInfo {
                     /// 用户商品券Code展示模式
                     ///
@@ -27804,9 +26770,7 @@ pub mod partner {
                 }
 
                 /// 事件通知配置
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct NotifyConfig {
                     /// 事件通知appid
                     ///
@@ -27828,9 +26792,7 @@ pub mod partner {
                 }
 
                 /// 已发放次数
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SentCountInfo {
                     /// 已发放总次数
                     ///
@@ -27859,7 +26821,7 @@ pub mod partner {
                 }
 
                 /// 批次信息
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct Stock {
                     /// 商品券ID
                     ///
@@ -27920,7 +26882,7 @@ pub mod partner {
                 }
 
                 /// `UserCouponList`.
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct UserCouponList {
                     /// 用户商品券Code
                     ///
@@ -28048,9 +27010,7 @@ pub mod partner {
                 }
 
                 /// 关联微信支付订单信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct AssociatedOrderInfo {
                     /// 微信支付单号
                     ///
@@ -28075,9 +27035,7 @@ pub mod partner {
                 }
 
                 /// 单券使用详情
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SingleUsageDetail {
                     /// 券核销请求单号
                     ///
@@ -28125,9 +27083,7 @@ pub mod partner {
                 }
 
                 /// `DetailItemList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DetailItemList {
                     /// 轮次使用详情状态
                     ///
@@ -28180,9 +27136,7 @@ pub mod partner {
                 }
 
                 /// 多次优惠使用详情
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SequentialUsageDetail {
                     /// 总可使用次数
                     ///
@@ -28246,9 +27200,7 @@ pub mod partner {
                 }
 
                 /// 满减券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct NormalCoupon {
                     /// 门槛金额
                     ///
@@ -28261,9 +27213,7 @@ pub mod partner {
                 }
 
                 /// 折扣券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DiscountCoupon {
                     /// 门槛金额
                     ///
@@ -28276,9 +27226,7 @@ pub mod partner {
                 }
 
                 /// 单券模式信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SingleUsageInfo {
                     /// 满减券使用规则
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -28299,7 +27247,7 @@ pub mod partner {
                 }
 
                 /// 多次优惠模式信息
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct SequentialUsageInfo {
                     /// 多次优惠规则类型
                     ///
@@ -28321,9 +27269,7 @@ pub mod partner {
                 }
 
                 /// `ChoiceList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ChoiceList {
                     /// 单品名称
                     ///
@@ -28355,9 +27301,7 @@ pub mod partner {
                 }
 
                 /// `ComboPackageList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ComboPackageList {
                     /// 套餐名
                     ///
@@ -28372,9 +27316,7 @@ pub mod partner {
                 }
 
                 /// 展示信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DisplayInfo {
                     /// 商品券名称
                     ///
@@ -28402,7 +27344,7 @@ pub mod partner {
                 }
 
                 /// 商品券信息
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct ProductCoupon {
                     /// 商品券ID
                     ///
@@ -28466,9 +27408,7 @@ pub mod partner {
                 }
 
                 /// 品牌方预上传的券Code数量信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponCodeCountInfo {
                     /// 已上传的Code总数
                     ///
@@ -28481,9 +27421,7 @@ pub mod partner {
                 }
 
                 /// 发放规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct StockSendRule {
                     /// 发放次数总上限
                     ///
@@ -28522,9 +27460,7 @@ pub mod partner {
                 }
 
                 /// `DayPeriodList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DayPeriodList {
                     /// 当天可用开始时间
                     ///
@@ -28537,9 +27473,7 @@ pub mod partner {
                 }
 
                 /// 每周固定可用时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct WeeklyAvailablePeriod {
                     /// 每周可用星期数
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -28550,9 +27484,7 @@ pub mod partner {
                 }
 
                 /// `IrregularAvailablePeriodList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct IrregularAvailablePeriodList {
                     /// 开始时间
                     ///
@@ -28567,9 +27499,7 @@ pub mod partner {
                 }
 
                 /// 券可核销时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponAvailablePeriod {
                     /// 开始时间
                     ///
@@ -28600,9 +27530,7 @@ pub mod partner {
                 }
 
                 /// 兑换券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ExchangeCoupon {
                     /// 门槛金额
                     ///
@@ -28615,9 +27543,7 @@ pub mod partner {
                 }
 
                 /// 单券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SingleUsageRule {
                     /// 券可核销时间
                     pub coupon_available_period: CouponAvailablePeriod,
@@ -28633,9 +27559,7 @@ pub mod partner {
                 }
 
                 /// 券可核销时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SequentialUsageRuleCouponAvailablePeriod {
                     /// 开始时间
                     ///
@@ -28661,9 +27585,7 @@ pub mod partner {
                 }
 
                 /// `NormalCouponList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct NormalCouponList {
                     /// 门槛金额
                     ///
@@ -28676,9 +27598,7 @@ pub mod partner {
                 }
 
                 /// `DiscountCouponList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DiscountCouponList {
                     /// 门槛金额
                     ///
@@ -28691,9 +27611,7 @@ pub mod partner {
                 }
 
                 /// `ExchangeCouponList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ExchangeCouponList {
                     /// 门槛金额
                     ///
@@ -28706,9 +27624,7 @@ pub mod partner {
                 }
 
                 /// 多次优惠使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SequentialUsageRule {
                     /// 券可核销时间
                     pub coupon_available_period: SequentialUsageRuleCouponAvailablePeriod,
@@ -28741,9 +27657,7 @@ pub mod partner {
                 }
 
                 /// 券可用门店信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponAvailableStoreInfo {
                     /// 券可用门店描述
                     ///
@@ -28774,9 +27688,7 @@ pub mod partner {
                 }
 
                 /// 券使用规则展示信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct UsageRuleDisplayInfo {
                     /// 券使用方式列表
                     pub coupon_usage_method_list: Vec<CouponUsageMethodList>,
@@ -28853,9 +27765,7 @@ pub mod partner {
                 }
 
                 /// 小程序入口
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct EntranceMiniProgram {
                     /// 小程序appid
                     ///
@@ -28876,9 +27786,7 @@ pub mod partner {
                 }
 
                 /// 公众号入口
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct EntranceOfficialAccount {
                     /// 公众号AppID
                     ///
@@ -28887,9 +27795,7 @@ pub mod partner {
                 }
 
                 /// 视频号入口
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct EntranceFinder {
                     /// 视频号ID
                     ///
@@ -28906,9 +27812,7 @@ pub mod partner {
                 }
 
                 /// 用户商品券展示信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponDisplayInfo {
                     /// 用户商品券Code展示模式
                     ///
@@ -28932,9 +27836,7 @@ pub mod partner {
                 }
 
                 /// 事件通知配置
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct NotifyConfig {
                     /// 事件通知appid
                     ///
@@ -28956,9 +27858,7 @@ pub mod partner {
                 }
 
                 /// 已发放次数
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SentCountInfo {
                     /// 已发放总次数
                     ///
@@ -28987,7 +27887,7 @@ pub mod partner {
                 }
 
                 /// 批次信息
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct Stock {
                     /// 商品券ID
                     ///
@@ -29059,9 +27959,7 @@ pub mod partner {
                 }
 
                 /// 会员标签信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct MemberTagInfo {
                     /// 会员卡模板ID
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29069,9 +27967,7 @@ pub mod partner {
                 }
 
                 /// 用户商品券标签信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct CouponTagInfo {
                     /// 用户商品券标签列表
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29120,9 +28016,7 @@ pub mod partner {
                 }
 
                 /// 关联微信支付订单信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct AssociatedOrderInfo {
                     /// 微信支付单号
                     ///
@@ -29147,9 +28041,7 @@ pub mod partner {
                 }
 
                 /// 单券使用详情
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SingleUsageDetail {
                     /// 券核销请求单号
                     ///
@@ -29197,9 +28089,7 @@ pub mod partner {
                 }
 
                 /// `DetailItemList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DetailItemList {
                     /// 轮次使用详情状态
                     ///
@@ -29252,9 +28142,7 @@ pub mod partner {
                 }
 
                 /// 多次优惠使用详情
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SequentialUsageDetail {
                     /// 总可使用次数
                     ///
@@ -29318,9 +28206,7 @@ pub mod partner {
                 }
 
                 /// 满减券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct NormalCoupon {
                     /// 门槛金额
                     ///
@@ -29333,9 +28219,7 @@ pub mod partner {
                 }
 
                 /// 折扣券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DiscountCoupon {
                     /// 门槛金额
                     ///
@@ -29348,9 +28232,7 @@ pub mod partner {
                 }
 
                 /// 单券模式信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SingleUsageInfo {
                     /// 满减券使用规则
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29371,7 +28253,7 @@ pub mod partner {
                 }
 
                 /// 多次优惠模式信息
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct SequentialUsageInfo {
                     /// 多次优惠规则类型
                     ///
@@ -29393,9 +28275,7 @@ pub mod partner {
                 }
 
                 /// `ChoiceList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ChoiceList {
                     /// 单品名称
                     ///
@@ -29427,9 +28307,7 @@ pub mod partner {
                 }
 
                 /// `ComboPackageList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ComboPackageList {
                     /// 套餐名
                     ///
@@ -29444,9 +28322,7 @@ pub mod partner {
                 }
 
                 /// 展示信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DisplayInfo {
                     /// 商品券名称
                     ///
@@ -29474,7 +28350,7 @@ pub mod partner {
                 }
 
                 /// 商品券信息
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct ProductCoupon {
                     /// 商品券ID
                     ///
@@ -29538,9 +28414,7 @@ pub mod partner {
                 }
 
                 /// 品牌方预上传的券Code数量信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponCodeCountInfo {
                     /// 已上传的Code总数
                     ///
@@ -29553,9 +28427,7 @@ pub mod partner {
                 }
 
                 /// 发放规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct StockSendRule {
                     /// 发放次数总上限
                     ///
@@ -29594,9 +28466,7 @@ pub mod partner {
                 }
 
                 /// `DayPeriodList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DayPeriodList {
                     /// 当天可用开始时间
                     ///
@@ -29609,9 +28479,7 @@ pub mod partner {
                 }
 
                 /// 每周固定可用时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct WeeklyAvailablePeriod {
                     /// 每周可用星期数
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29622,9 +28490,7 @@ pub mod partner {
                 }
 
                 /// `IrregularAvailablePeriodList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct IrregularAvailablePeriodList {
                     /// 开始时间
                     ///
@@ -29639,9 +28505,7 @@ pub mod partner {
                 }
 
                 /// 券可核销时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponAvailablePeriod {
                     /// 开始时间
                     ///
@@ -29677,9 +28541,7 @@ pub mod partner {
                 }
 
                 /// 兑换券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ExchangeCoupon {
                     /// 门槛金额
                     ///
@@ -29692,9 +28554,7 @@ pub mod partner {
                 }
 
                 /// 单券使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SingleUsageRule {
                     /// 券可核销时间
                     pub coupon_available_period: CouponAvailablePeriod,
@@ -29710,9 +28570,7 @@ pub mod partner {
                 }
 
                 /// 券可核销时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SequentialUsageRuleCouponAvailablePeriod {
                     /// 开始时间
                     ///
@@ -29743,9 +28601,7 @@ pub mod partner {
                 }
 
                 /// `NormalCouponList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct NormalCouponList {
                     /// 门槛金额
                     ///
@@ -29758,9 +28614,7 @@ pub mod partner {
                 }
 
                 /// `DiscountCouponList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DiscountCouponList {
                     /// 门槛金额
                     ///
@@ -29773,9 +28627,7 @@ pub mod partner {
                 }
 
                 /// `ExchangeCouponList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ExchangeCouponList {
                     /// 门槛金额
                     ///
@@ -29788,9 +28640,7 @@ pub mod partner {
                 }
 
                 /// 多次优惠使用规则
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SequentialUsageRule {
                     /// 券可核销时间
                     pub coupon_available_period: SequentialUsageRuleCouponAvailablePeriod,
@@ -29823,9 +28673,7 @@ pub mod partner {
                 }
 
                 /// 券可用门店信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponAvailableStoreInfo {
                     /// 券可用门店描述
                     ///
@@ -29856,9 +28704,7 @@ pub mod partner {
                 }
 
                 /// 券使用规则展示信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct UsageRuleDisplayInfo {
                     /// 券使用方式列表
                     pub coupon_usage_method_list: Vec<CouponUsageMethodList>,
@@ -29935,9 +28781,7 @@ pub mod partner {
                 }
 
                 /// 小程序入口
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct EntranceMiniProgram {
                     /// 小程序appid
                     ///
@@ -29958,9 +28802,7 @@ pub mod partner {
                 }
 
                 /// 公众号入口
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct EntranceOfficialAccount {
                     /// 公众号AppID
                     ///
@@ -29969,9 +28811,7 @@ pub mod partner {
                 }
 
                 /// 视频号入口
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct EntranceFinder {
                     /// 视频号ID
                     ///
@@ -29988,9 +28828,7 @@ pub mod partner {
                 }
 
                 /// 用户商品券展示信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CouponDisplayInfo {
                     /// 用户商品券Code展示模式
                     ///
@@ -30014,9 +28852,7 @@ pub mod partner {
                 }
 
                 /// 事件通知配置
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct NotifyConfig {
                     /// 事件通知appid
                     ///
@@ -30038,9 +28874,7 @@ pub mod partner {
                 }
 
                 /// 已发放次数
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SentCountInfo {
                     /// 已发放总次数
                     ///
@@ -30069,7 +28903,7 @@ pub mod partner {
                 }
 
                 /// 批次信息
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct Stock {
                     /// 商品券ID
                     ///
@@ -30165,7 +28999,7 @@ pub mod partnerships {
     }
 
     /// The answer to [`Build`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct BuildResponse {
         /// 合作方信息
         pub partner: build::Partner,
@@ -30209,7 +29043,7 @@ pub mod partnerships {
     }
 
     /// The answer to [`Terminate`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct TerminateResponse {
         /// 终止合作关系时间
         ///
@@ -30219,7 +29053,7 @@ pub mod partnerships {
     }
 
     /// 合作方信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Partner {
         /// 合作方类别
         ///
@@ -30238,7 +29072,7 @@ pub mod partnerships {
     }
 
     /// 被授权数据
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct AuthorizedData {
         /// 授权业务类别
         ///
@@ -30252,7 +29086,7 @@ pub mod partnerships {
     }
 
     /// `Data`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Data {
         /// 合作方信息
         pub partner: Partner,
@@ -30352,7 +29186,7 @@ pub mod partnerships {
         }
 
         /// 合作方信息
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct Partner {
             /// 合作方类别
             pub r#type: Type,
@@ -30379,7 +29213,7 @@ pub mod partnerships {
         }
 
         /// 被授权数据
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct AuthorizedData {
             /// 授权业务类别
             pub business_type: BusinessType,
@@ -30417,7 +29251,7 @@ pub mod paygiftactivity {
     }
 
     /// The answer to [`GetActivities`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetActivitiesResponse {
         /// 分页页码
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30448,7 +29282,7 @@ pub mod paygiftactivity {
     }
 
     /// The answer to [`GetActivitiesByActivityId`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetActivitiesByActivityIdResponse {
         /// 活动id
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30513,7 +29347,7 @@ pub mod paygiftactivity {
     }
 
     /// The answer to [`UniqueThresholdActivity`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct UniqueThresholdActivityResponse {
         /// 活动id
         pub activity_id: String,
@@ -30548,7 +29382,7 @@ pub mod paygiftactivity {
         }
 
         /// The answer to [`Goods`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GoodsResponse {
             /// 分页页码
             ///
@@ -30594,7 +29428,7 @@ pub mod paygiftactivity {
         }
 
         /// The answer to [`Merchants`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct MerchantsResponse {
             /// 分页页码
             ///
@@ -30632,7 +29466,7 @@ pub mod paygiftactivity {
         }
 
         /// The answer to [`Terminate`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct TerminateResponse {
             /// 活动id
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30647,9 +29481,7 @@ pub mod paygiftactivity {
         /// Models of [`Goods`].
         pub mod goods {
             /// `Data`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Data {
                 /// 指定商品
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30690,9 +29522,7 @@ pub mod paygiftactivity {
             }
 
             /// The answer to [`Add`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct AddResponse {
                 /// 活动id
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30728,9 +29558,7 @@ pub mod paygiftactivity {
             }
 
             /// The answer to [`Delete`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct DeleteResponse {
                 /// 活动id
                 ///
@@ -30746,9 +29574,7 @@ pub mod paygiftactivity {
             }
 
             /// `Data`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Data {
                 /// 商户号
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30771,9 +29597,7 @@ pub mod paygiftactivity {
             /// Models of [`Add`].
             pub mod add {
                 /// `InvalidMerchantIdList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct InvalidMerchantIdList {
                     /// 商户号
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30821,7 +29645,7 @@ pub mod paygiftactivity {
         }
 
         /// `AvailableTime`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AvailableTime {
             /// 可用开始时间
             ///
@@ -30836,7 +29660,7 @@ pub mod paygiftactivity {
         }
 
         /// `AvailableDayTime`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AvailableDayTime {
             /// 每日可用开始时间
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30847,7 +29671,7 @@ pub mod paygiftactivity {
         }
 
         /// 可用时间段
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AvailablePeriods {
             /// 可用时间
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30868,7 +29692,7 @@ pub mod paygiftactivity {
         }
 
         /// 活动基本信息
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct ActivityBaseInfo {
             /// 活动名称
             pub activity_name: String,
@@ -30931,7 +29755,7 @@ pub mod paygiftactivity {
         }
 
         /// 支付方式信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PaymentMethodInformation {
             /// 支付方式
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30942,7 +29766,7 @@ pub mod paygiftactivity {
         }
 
         /// 支付模式
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PaymentMode {
             /// 支付场景列表
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30953,7 +29777,7 @@ pub mod paygiftactivity {
         }
 
         /// 活动高级设置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AdvancedSetting {
             /// 奖品类型
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30998,7 +29822,7 @@ pub mod paygiftactivity {
         }
 
         /// `AwardList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AwardList {
             /// 代金券批次Id
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31016,7 +29840,7 @@ pub mod paygiftactivity {
         }
 
         /// 阶梯送发放规则
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct FullSendRule {
             /// 奖品类型
             pub award_type: AwardType,
@@ -31035,7 +29859,7 @@ pub mod paygiftactivity {
         }
 
         /// 阶梯送发放规则
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct StepSendRule {
             /// 奖品类型
             pub award_type: AwardType,
@@ -31044,7 +29868,7 @@ pub mod paygiftactivity {
         }
 
         /// 活动奖品发放规则
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AwardSendRule {
             /// 阶梯送发放规则
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31055,7 +29879,7 @@ pub mod paygiftactivity {
         }
 
         /// `Data`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct Data {
             /// 活动基本信息
             pub activity_base_info: ActivityBaseInfo,
@@ -31129,7 +29953,7 @@ pub mod paygiftactivity {
         }
 
         /// `AvailableTime`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AvailableTime {
             /// 可用开始时间
             ///
@@ -31144,7 +29968,7 @@ pub mod paygiftactivity {
         }
 
         /// `AvailableDayTime`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AvailableDayTime {
             /// 每日可用开始时间
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31155,7 +29979,7 @@ pub mod paygiftactivity {
         }
 
         /// 可用时间段
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AvailablePeriods {
             /// 可用时间
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31176,7 +30000,7 @@ pub mod paygiftactivity {
         }
 
         /// 活动基本信息
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct ActivityBaseInfo {
             /// 活动名称
             pub activity_name: String,
@@ -31239,7 +30063,7 @@ pub mod paygiftactivity {
         }
 
         /// 支付方式信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PaymentMethodInformation {
             /// 支付方式
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31250,7 +30074,7 @@ pub mod paygiftactivity {
         }
 
         /// 支付模式
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PaymentMode {
             /// 支付场景列表
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31261,7 +30085,7 @@ pub mod paygiftactivity {
         }
 
         /// 活动高级设置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AdvancedSetting {
             /// 奖品类型
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31306,7 +30130,7 @@ pub mod paygiftactivity {
         }
 
         /// `AwardList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AwardList {
             /// 代金券批次Id
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31324,7 +30148,7 @@ pub mod paygiftactivity {
         }
 
         /// 阶梯送发放规则
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct FullSendRule {
             /// 奖品类型
             pub award_type: AwardType,
@@ -31340,7 +30164,7 @@ pub mod paygiftactivity {
         }
 
         /// 活动奖品发放规则
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AwardSendRule {
             /// 阶梯送发放规则
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31377,7 +30201,7 @@ pub mod paygiftactivity {
         }
 
         /// `AvailableTime`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct AvailableTime {
             /// 可用开始时间
             ///
@@ -31392,7 +30216,7 @@ pub mod paygiftactivity {
         }
 
         /// `AvailableDayTime`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct AvailableDayTime {
             /// 每日可用开始时间
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31403,7 +30227,7 @@ pub mod paygiftactivity {
         }
 
         /// 可用时间段
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct AvailablePeriods {
             /// 可用时间
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31424,7 +30248,7 @@ pub mod paygiftactivity {
         }
 
         /// 活动基本信息
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct ActivityBaseInfo {
             /// 活动名称
             pub activity_name: String,
@@ -31471,7 +30295,7 @@ pub mod paygiftactivity {
         }
 
         /// 支付方式信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct PaymentMethodInformation {
             /// 支付方式
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31482,7 +30306,7 @@ pub mod paygiftactivity {
         }
 
         /// `AdvancedSetting`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct AdvancedSetting {
             /// 支付方式信息
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31518,7 +30342,7 @@ pub mod paygiftactivity {
         }
 
         /// `AwardList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct AwardList {
             /// 代金券批次Id
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31536,7 +30360,7 @@ pub mod paygiftactivity {
         }
 
         /// 阶梯送发放规则
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct AwardSendRule {
             /// 奖品类型
             pub award_type: AwardType,
@@ -31573,7 +30397,7 @@ pub mod shopping_receipt {
     }
 
     /// The answer to [`GetCustomentrances`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetCustomentrancesResponse {
         /// 自定义入口种类
         ///
@@ -31657,7 +30481,7 @@ pub mod shopping_receipt {
     }
 
     /// The answer to [`Merchantshoppingreceiptjumpinfos`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct MerchantshoppingreceiptjumpinfosResponse {
         /// 商家电子小票跳转信息
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31711,7 +30535,7 @@ pub mod shopping_receipt {
     }
 
     /// The answer to [`PatchCustomentrances`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct PatchCustomentrancesResponse {
         /// 自定义入口种类
         ///
@@ -31807,7 +30631,7 @@ pub mod shopping_receipt {
     }
 
     /// The answer to [`PostCustomentrances`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct PostCustomentrancesResponse {
         /// 自定义入口种类
         ///
@@ -31906,7 +30730,7 @@ pub mod shopping_receipt {
     }
 
     /// The answer to [`Shoppingreceipts`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct ShoppingreceiptsResponse {
         /// 电子小票上传信息
         pub receipt: shoppingreceipts::Receipt,
@@ -31935,7 +30759,7 @@ pub mod shopping_receipt {
         }
 
         /// 自定义入口跳转信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct JumpLink {
             /// 自定义入口的跳转小程序AppID
             ///
@@ -31964,7 +30788,7 @@ pub mod shopping_receipt {
         }
 
         /// 商家电子小票跳转信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct MerchantJumpInfo {
             /// 微信支付订单号
             ///
@@ -32081,15 +30905,7 @@ pub mod shopping_receipt {
     /// Models of [`Shoppingreceipts`].
     pub mod shoppingreceipts {
         /// 用户与商家的联系渠道
-        #[derive(
-            Clone,
-            PartialEq,
-            Eq,
-            Default,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct MerchantContactInformation {
             /// 品牌售后部门的咨询电话。
             ///
@@ -32121,7 +30937,7 @@ pub mod shopping_receipt {
         }
 
         /// 用户与商家的联系渠道
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ReceiptMerchantContactInformation {
             /// 品牌售后部门的咨询电话。
             ///
@@ -32132,7 +30948,7 @@ pub mod shopping_receipt {
         }
 
         /// 电子小票上传信息
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct Receipt {
             /// 电子小票ID
             ///
@@ -32236,7 +31052,7 @@ pub mod weekly_discount {
     }
 
     /// The answer to [`GetActivities`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetActivitiesResponse {
         /// 周周惠活动详情
         pub data: Vec<get_activities::Data>,
@@ -32271,7 +31087,7 @@ pub mod weekly_discount {
     }
 
     /// The answer to [`GetActivitiesByActivityId`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetActivitiesByActivityIdResponse {
         /// 活动ID
         ///
@@ -32366,7 +31182,7 @@ pub mod weekly_discount {
         }
 
         /// The answer to [`Apply`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ApplyResponse {
             /// 报名成功的活动ID
             ///
@@ -32385,7 +31201,7 @@ pub mod weekly_discount {
     /// Models of [`GetActivities`].
     pub mod get_activities {
         /// `Data`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Data {
             /// 活动ID
             ///
@@ -32499,7 +31315,7 @@ pub mod withdraw_favor {
         }
 
         /// The answer to [`GetCoupons`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GetCouponsResponse {
             /// 银行提现免费券列表
             pub data: Vec<get_coupons::Data>,
@@ -32550,7 +31366,7 @@ pub mod withdraw_favor {
         }
 
         /// The answer to [`PostCoupons`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostCouponsResponse {
             /// 银行提现免费券ID
             ///
@@ -32567,9 +31383,7 @@ pub mod withdraw_favor {
         /// Models of [`GetCoupons`].
         pub mod get_coupons {
             /// `Data`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Data {
                 /// 发放时间
                 ///

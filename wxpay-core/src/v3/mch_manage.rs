@@ -21,7 +21,7 @@ pub struct MchManageRecords {
 }
 
 /// The answer to [`MchManageRecords`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct MchManageRecordsResponse {
     /// 子商户号
     ///
@@ -142,7 +142,7 @@ pub mod mch_manage_records {
     }
 
     /// The answer to [`MchManageSubmissions`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct MchManageSubmissionsResponse {
         /// 商户管理提交资料记录ID
         ///
@@ -182,7 +182,7 @@ pub mod mch_manage_records {
     }
 
     /// The answer to [`SubMchid`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct SubMchidResponse {
         /// 请求资源起始位置
         ///
@@ -318,7 +318,7 @@ pub mod mch_manage_records {
         }
 
         /// `Data`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Data {
             /// 子商户号
             ///
@@ -450,7 +450,7 @@ pub mod submission_files {
         }
 
         /// The answer to [`Upload`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct UploadResponse {
             /// 文件标识ID
             ///

@@ -71,7 +71,7 @@ pub mod risk {
     }
 
     /// The answer to [`WithdrawlApply`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct WithdrawlApplyResponse {
         /// 微信支付提现申请单号
         ///
@@ -106,7 +106,7 @@ pub mod risk {
         }
 
         /// The answer to [`ApplymentId`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ApplymentIdResponse {
             /// 提现申请单信息
             pub withdrawl_apply: applyment_id::WithdrawlApply,
@@ -129,7 +129,7 @@ pub mod risk {
         }
 
         /// The answer to [`OutRequestNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct OutRequestNoResponse {
             /// 提现申请单信息
             pub withdrawl_apply: out_request_no::WithdrawlApply,
@@ -172,15 +172,7 @@ pub mod risk {
         }
 
         /// 银行账户
-        #[derive(
-            Clone,
-            PartialEq,
-            Eq,
-            Default,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct BankAccountInfo {
             /// 开户名称
             ///
@@ -245,15 +237,7 @@ pub mod risk {
         }
 
         /// 收款人账号对应的证件信息
-        #[derive(
-            Clone,
-            PartialEq,
-            Eq,
-            Default,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct IdentityInfo {
             /// 证件类型
             ///
@@ -285,9 +269,7 @@ pub mod risk {
         }
 
         /// 收款账号信息
-        #[derive(
-            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct PayeeInfo {
             /// 账户类型
             ///
@@ -336,7 +318,7 @@ pub mod risk {
         }
 
         /// `ProofPayeeMedia`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct ProofPayeeMedia {
             /// 申请证明材料类型
             ///
@@ -350,7 +332,7 @@ pub mod risk {
         }
 
         /// 付款申请证明材料
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct ProofMediaList {
             /// 申请证明材料
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -358,7 +340,7 @@ pub mod risk {
         }
 
         /// 补充材料
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct AdditionalMaterials {
             /// 补充材料照片列表，最多10张
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -368,9 +350,7 @@ pub mod risk {
         /// Models of [`ApplymentId`].
         pub mod applyment_id {
             /// 提现申请单信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct WithdrawlApply {
                 /// 微信支付提现申请单号
                 ///
@@ -400,9 +380,7 @@ pub mod risk {
         /// Models of [`OutRequestNo`].
         pub mod out_request_no {
             /// 提现申请单信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct WithdrawlApply {
                 /// 微信支付提现申请单号
                 ///

@@ -21,7 +21,7 @@ pub struct EnhancedDueDiligence {
 }
 
 /// The answer to [`EnhancedDueDiligence`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct EnhancedDueDiligenceResponse {
     /// 尽调单号
     ///
@@ -109,7 +109,7 @@ pub mod enhanced_due_diligence {
     }
 
     /// The answer to [`Submit`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct SubmitResponse {
         /// 尽调单状态
         ///
@@ -167,7 +167,7 @@ pub mod enhanced_due_diligence {
     }
 
     /// The answer to [`Upload`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct UploadResponse {
         /// 文件标识ID
         ///
@@ -237,7 +237,7 @@ pub mod merchant_limitations {
     }
 
     /// The answer to [`SubMchid`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct SubMchidResponse {
         /// 商户号
         ///
@@ -379,7 +379,7 @@ pub mod merchant_limitations {
         }
 
         /// `RecoverySpecifications`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct RecoverySpecifications {
             /// 商户被该原因管控的单据号
             ///

@@ -17,7 +17,7 @@ pub struct GetMchcontactalterapplyment {
 }
 
 /// The answer to [`GetMchcontactalterapplyment`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct GetMchcontactalterapplymentResponse {
     /// 申请单号
     ///
@@ -62,7 +62,7 @@ pub struct GetMchsubjectalterapplyment {
 }
 
 /// The answer to [`GetMchsubjectalterapplyment`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct GetMchsubjectalterapplymentResponse {
     /// 微信支付商户号
     ///
@@ -105,7 +105,7 @@ pub struct GetMerchantnamealterapplyment {
 }
 
 /// The answer to [`GetMerchantnamealterapplyment`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct GetMerchantnamealterapplymentResponse {
     /// 申请单号
     ///
@@ -164,7 +164,7 @@ impl ::core::fmt::Debug for PostMchcontactalterapplyment {
 }
 
 /// The answer to [`PostMchcontactalterapplyment`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PostMchcontactalterapplymentResponse {
     /// 申请单号
     ///
@@ -238,7 +238,7 @@ impl ::core::fmt::Debug for PostMchsubjectalterapplyment {
 }
 
 /// The answer to [`PostMchsubjectalterapplyment`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PostMchsubjectalterapplymentResponse {
     /// 申请单号
     ///
@@ -270,7 +270,7 @@ pub struct PostMerchantnamealterapplyment {
 }
 
 /// The answer to [`PostMerchantnamealterapplyment`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PostMerchantnamealterapplymentResponse {
     /// 申请单号
     ///
@@ -298,7 +298,7 @@ pub mod get_mchcontactalterapplyment {
     }
 
     /// `AuditRejectDetail`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct AuditRejectDetail {
         /// 参数名称
         ///
@@ -334,7 +334,7 @@ pub mod get_mchsubjectalterapplyment {
     }
 
     /// `AuditRejectDetail`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct AuditRejectDetail {
         /// 参数名称
         ///
@@ -385,7 +385,7 @@ pub mod mchcontactalterapplyment {
     }
 
     /// The answer to [`Revoke`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct RevokeResponse {
         /// 申请单号
         ///
@@ -422,7 +422,7 @@ pub mod mchcontactalterapplyment {
         }
 
         /// The answer to [`OutRequestNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct OutRequestNoResponse {
             /// 申请单号
             ///
@@ -469,9 +469,7 @@ pub mod mchcontactalterapplyment {
             }
 
             /// `AuditRejectDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct AuditRejectDetail {
                 /// 参数名称
                 ///
@@ -526,7 +524,7 @@ pub mod mchsubjectalterapplyment {
     }
 
     /// The answer to [`Revoke`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct RevokeResponse {
         /// 撤销状态
         ///
@@ -557,7 +555,7 @@ pub mod mchsubjectalterapplyment {
         }
 
         /// The answer to [`OutRequestNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct OutRequestNoResponse {
             /// 微信支付商户号
             ///
@@ -606,9 +604,7 @@ pub mod mchsubjectalterapplyment {
             }
 
             /// `AuditRejectDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct AuditRejectDetail {
                 /// 参数名称
                 ///
@@ -655,7 +651,7 @@ pub mod merchantnamealterapplyment {
     }
 
     /// The answer to [`Revoke`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct RevokeResponse {
         /// 申请单号
         ///
@@ -690,7 +686,7 @@ pub mod merchantnamealterapplyment {
         }
 
         /// The answer to [`OutRequestNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct OutRequestNoResponse {
             /// 申请单号
             ///
@@ -772,9 +768,7 @@ pub mod post_mchcontactalterapplyment {
     }
 
     /// 超级管理员信息
-    #[derive(
-        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct ContactInfo {
         /// 超级管理员姓名
         ///
@@ -877,7 +871,7 @@ pub mod post_mchsubjectalterapplyment {
     }
 
     /// 营业执照信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct BusinessLicenseInfo {
         /// 营业执照注册号
         ///
@@ -940,7 +934,7 @@ pub mod post_mchsubjectalterapplyment {
     }
 
     /// 登记证书信息
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
     pub struct CertificateInfo {
         /// 证书类型
         ///
@@ -994,7 +988,7 @@ pub mod post_mchsubjectalterapplyment {
     }
 
     /// 金融机构许可证
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
     pub struct FinanceInstitutionInfo {
         /// 金融机构类型
         ///
@@ -1037,9 +1031,7 @@ pub mod post_mchsubjectalterapplyment {
     }
 
     /// 法人身份信息
-    #[derive(
-        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct LegalPersonInfo {
         /// 证件持有人类型
         ///
@@ -1123,9 +1115,7 @@ pub mod post_mchsubjectalterapplyment {
     }
 
     /// `UboInfoList`.
-    #[derive(
-        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct UboInfoList {
         /// 证件类型
         ///
@@ -1186,7 +1176,7 @@ pub mod post_mchsubjectalterapplyment {
     }
 
     /// 补充材料列表
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct Addition {
         /// 银行开户许可证
         #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -187,7 +187,7 @@ impl ::core::fmt::Debug for Orders {
 }
 
 /// The answer to [`Orders`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct OrdersResponse {
     /// 医保自费混合订单号
     ///
@@ -388,7 +388,7 @@ pub mod orders {
     }
 
     /// The answer to [`MixTradeNo`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct MixTradeNoResponse {
         /// 医保自费混合订单号
         ///
@@ -585,7 +585,7 @@ pub mod orders {
     }
 
     /// The answer to [`OutTradeNo`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct OutTradeNoResponse {
         /// 医保自费混合订单号
         ///
@@ -830,9 +830,7 @@ pub mod orders {
     }
 
     /// 支付人身份信息
-    #[derive(
-        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct Payer {
         /// 真实姓名
         ///
@@ -861,9 +859,7 @@ pub mod orders {
     }
 
     /// 亲属身份信息
-    #[derive(
-        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct Relative {
         /// 真实姓名
         ///
@@ -1110,7 +1106,7 @@ pub mod orders {
         }
 
         /// `CashAddDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct CashAddDetail {
             /// 现金补充金额
             ///
@@ -1141,7 +1137,7 @@ pub mod orders {
         }
 
         /// `CashReduceDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct CashReduceDetail {
             /// 现金减免金额
             ///
@@ -1265,7 +1261,7 @@ pub mod orders {
         }
 
         /// `CashAddDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct CashAddDetail {
             /// 现金补充金额
             ///
@@ -1296,7 +1292,7 @@ pub mod orders {
         }
 
         /// `CashReduceDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct CashReduceDetail {
             /// 现金减免金额
             ///

@@ -23,7 +23,7 @@ pub mod fund {
     }
 
     /// The answer to [`Balance`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct BalanceResponse {
         /// 可用余额
         ///
@@ -56,7 +56,7 @@ pub mod fund {
     }
 
     /// The answer to [`Dayendbalance`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct DayendbalanceResponse {
         /// 可用余额
         ///
@@ -100,7 +100,7 @@ pub mod fund {
     }
 
     /// The answer to [`Withdraw`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct WithdrawResponse {
         /// 微信支付提现单号
         ///
@@ -145,7 +145,7 @@ pub mod fund {
         }
 
         /// The answer to [`BillType`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct BillTypeResponse {
             /// 哈希类型
             ///
@@ -178,7 +178,7 @@ pub mod fund {
         }
 
         /// The answer to [`OutRequestNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct OutRequestNoResponse {
             /// 提现单状态
             ///
@@ -243,7 +243,7 @@ pub mod fund {
         }
 
         /// The answer to [`WithdrawId`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct WithdrawIdResponse {
             /// 提现单状态
             ///

@@ -25,7 +25,7 @@ pub struct DeleteViolationNotifications {}
 pub struct GetViolationNotifications {}
 
 /// The answer to [`GetViolationNotifications`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct GetViolationNotificationsResponse {
     /// 通知地址
     ///
@@ -51,7 +51,7 @@ pub struct PostViolationNotifications {
 }
 
 /// The answer to [`PostViolationNotifications`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PostViolationNotificationsResponse {
     /// 通知地址
     ///
@@ -77,7 +77,7 @@ pub struct PutViolationNotifications {
 }
 
 /// The answer to [`PutViolationNotifications`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PutViolationNotificationsResponse {
     /// 通知地址
     ///
@@ -335,7 +335,7 @@ impl ::core::fmt::Debug for ReportTradeUnionInformation {
 }
 
 /// The answer to [`ReportTradeUnionInformation`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct ReportTradeUnionInformationResponse {
     /// 服务商商户号
     ///
@@ -401,7 +401,7 @@ pub struct TradeRiskInformation {
 }
 
 /// The answer to [`TradeRiskInformation`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct TradeRiskInformationResponse {
     /// 风险系数值
     ///
@@ -473,7 +473,7 @@ pub struct TradeRiskResult {
 }
 
 /// The answer to [`TradeRiskResult`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct TradeRiskResultResponse {
     /// 服务商商户号
     ///
@@ -567,7 +567,7 @@ pub mod ec_trade_risk {
     }
 
     /// The answer to [`QueryRiskTrades`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct QueryRiskTradesResponse {
         /// 总风险订单数
         ///
@@ -628,7 +628,7 @@ pub mod ec_trade_risk {
     }
 
     /// The answer to [`RecvDisposeResult`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct RecvDisposeResultResponse {
         /// 返回描述
         ///
@@ -640,7 +640,7 @@ pub mod ec_trade_risk {
     /// Models of [`QueryRiskTrades`].
     pub mod query_risk_trades {
         /// `RiskTradeList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct RiskTradeList {
             /// 商户号
             ///
@@ -688,7 +688,7 @@ pub mod put_violation_notifications {}
 /// Models of [`ReportTradeUnionInformation`].
 pub mod report_trade_union_information {
     /// 充值业务场景独有字段
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct RechargeFields {
         /// 充值账号类型
         ///
@@ -703,7 +703,7 @@ pub mod report_trade_union_information {
     }
 
     /// 生活缴费场景独有字段
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct LivingExpensesFields {
         /// 户号
         ///
@@ -743,7 +743,7 @@ pub mod report_trade_union_information {
     }
 
     /// `SubOrders`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SubOrders {
         /// 子单商户订单号
         ///

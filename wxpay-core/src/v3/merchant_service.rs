@@ -61,7 +61,7 @@ pub struct Feedbacks {
 pub struct GetComplaintNotifications {}
 
 /// The answer to [`GetComplaintNotifications`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct GetComplaintNotificationsResponse {
     /// 商户号
     ///
@@ -111,7 +111,7 @@ pub struct GetComplaints {
 }
 
 /// The answer to [`GetComplaints`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct GetComplaintsResponse {
     /// 分页开始位置
     ///
@@ -150,7 +150,7 @@ pub struct GetComplaintsByTransactionId {
 }
 
 /// The answer to [`GetComplaintsByTransactionId`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct GetComplaintsByTransactionIdResponse {
     /// 商户订单号
     ///
@@ -229,7 +229,7 @@ pub struct GetComplaintsV2 {
 }
 
 /// The answer to [`GetComplaintsV2`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct GetComplaintsV2Response {
     /// 用户投诉信息详情
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -266,7 +266,7 @@ pub struct GetComplaintsV2ByComplaintId {
 }
 
 /// The answer to [`GetComplaintsV2ByComplaintId`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct GetComplaintsV2ByComplaintIdResponse {
     /// 投诉单号
     ///
@@ -386,7 +386,7 @@ pub struct PostComplaintNotifications {
 }
 
 /// The answer to [`PostComplaintNotifications`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PostComplaintNotificationsResponse {
     /// 商户号
     ///
@@ -417,7 +417,7 @@ pub struct PutComplaintNotifications {
 }
 
 /// The answer to [`PutComplaintNotifications`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PutComplaintNotificationsResponse {
     /// 商户号
     ///
@@ -451,7 +451,7 @@ pub mod complaints {
     }
 
     /// The answer to [`NegotiationHistorys`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct NegotiationHistorysResponse {
         /// 投诉协商历史
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -500,7 +500,7 @@ pub mod complaints {
         }
 
         /// `ComplaintNegotiationHistory`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct ComplaintNegotiationHistory {
             /// 操作人
             ///
@@ -575,7 +575,7 @@ pub mod complaints_v2 {
     }
 
     /// The answer to [`NegotiationHistorys`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct NegotiationHistorysResponse {
         /// 投诉协商历史
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -654,7 +654,7 @@ pub mod complaints_v2 {
     }
 
     /// The answer to [`ResponseImmediateService`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ResponseImmediateServiceResponse {
         /// 操作流水号
         ///
@@ -714,7 +714,7 @@ pub mod complaints_v2 {
         }
 
         /// 操作资料列表
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ComplaintMediaList {
             /// 媒体文件业务类型
             ///
@@ -811,7 +811,7 @@ pub mod complaints_v2 {
         }
 
         /// 文本
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Text {
             /// 文本
             ///
@@ -839,7 +839,7 @@ pub mod complaints_v2 {
         }
 
         /// 图片
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Image {
             /// 媒体ID
             ///
@@ -867,7 +867,7 @@ pub mod complaints_v2 {
         }
 
         /// 跳转小程序信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct MiniProgramJumpInfo {
             /// 跳转小程序APPID
             ///
@@ -884,7 +884,7 @@ pub mod complaints_v2 {
         }
 
         /// 回复消息内容
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct MessageInfo {
             /// 回复的消息内容
             ///
@@ -898,7 +898,7 @@ pub mod complaints_v2 {
         }
 
         /// 动作
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Action {
             /// 动作类型
             ///
@@ -924,7 +924,7 @@ pub mod complaints_v2 {
         }
 
         /// 失效配置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct InvalidInfo {
             /// 过期时间
             ///
@@ -938,7 +938,7 @@ pub mod complaints_v2 {
         }
 
         /// 链接
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Link {
             /// 文本
             ///
@@ -954,7 +954,7 @@ pub mod complaints_v2 {
         }
 
         /// `Faqs`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Faqs {
             /// faq的id
             ///
@@ -972,7 +972,7 @@ pub mod complaints_v2 {
         }
 
         /// FAQ列表
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct FaqList {
             /// FAQ列表
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -980,7 +980,7 @@ pub mod complaints_v2 {
         }
 
         /// 按钮
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Button {
             /// 文本
             ///
@@ -996,7 +996,7 @@ pub mod complaints_v2 {
         }
 
         /// `Buttons`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Buttons {
             /// 文本
             ///
@@ -1024,7 +1024,7 @@ pub mod complaints_v2 {
         }
 
         /// 按钮组
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ButtonGroup {
             /// 按钮组
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1040,7 +1040,7 @@ pub mod complaints_v2 {
         }
 
         /// `Blocks`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Blocks {
             /// 消息块类型
             ///
@@ -1080,7 +1080,7 @@ pub mod complaints_v2 {
         }
 
         /// 普通消息内容
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct NormalMessage {
             /// 消息内容
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1098,7 +1098,7 @@ pub mod complaints_v2 {
         }
 
         /// 用户点击回复消息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ClickMessage {
             /// 回复的消息内容
             ///
@@ -1118,7 +1118,7 @@ pub mod complaints_v2 {
         }
 
         /// `Data`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct Data {
             /// 操作资料列表
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1170,7 +1170,7 @@ pub mod complaints_v2 {
     /// Models of [`Response`].
     pub mod response {
         /// 跳转小程序信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct MiniProgramJumpInfo {
             /// 跳转小程序APPID
             ///
@@ -1218,7 +1218,7 @@ pub mod complaints_v2 {
         }
 
         /// 文本
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Text {
             /// 文本
             ///
@@ -1246,7 +1246,7 @@ pub mod complaints_v2 {
         }
 
         /// 图片
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Image {
             /// 媒体ID
             ///
@@ -1274,7 +1274,7 @@ pub mod complaints_v2 {
         }
 
         /// 跳转小程序信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct MiniProgramJumpInfo {
             /// 跳转小程序APPID
             ///
@@ -1293,7 +1293,7 @@ pub mod complaints_v2 {
         }
 
         /// 回复消息内容
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct MessageInfo {
             /// 回复的消息内容
             ///
@@ -1307,7 +1307,7 @@ pub mod complaints_v2 {
         }
 
         /// 动作
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Action {
             /// 动作类型
             ///
@@ -1333,7 +1333,7 @@ pub mod complaints_v2 {
         }
 
         /// 失效配置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct InvalidInfo {
             /// 过期时间
             ///
@@ -1347,7 +1347,7 @@ pub mod complaints_v2 {
         }
 
         /// 链接
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Link {
             /// 文本
             ///
@@ -1363,7 +1363,7 @@ pub mod complaints_v2 {
         }
 
         /// `Faqs`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Faqs {
             /// faq的id
             ///
@@ -1381,7 +1381,7 @@ pub mod complaints_v2 {
         }
 
         /// FAQ列表
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct FaqList {
             /// FAQ列表
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1389,7 +1389,7 @@ pub mod complaints_v2 {
         }
 
         /// 按钮
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Button {
             /// 文本
             ///
@@ -1405,7 +1405,7 @@ pub mod complaints_v2 {
         }
 
         /// `Buttons`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Buttons {
             /// 文本
             ///
@@ -1433,7 +1433,7 @@ pub mod complaints_v2 {
         }
 
         /// 按钮组
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct ButtonGroup {
             /// 按钮组
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1449,7 +1449,7 @@ pub mod complaints_v2 {
         }
 
         /// `Blocks`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Blocks {
             /// 消息块类型
             ///
@@ -1489,7 +1489,7 @@ pub mod complaints_v2 {
         }
 
         /// 消息内容
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Message {
             /// 消息内容
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1553,7 +1553,7 @@ pub mod get_complaints {
     }
 
     /// 用户投诉信息详情
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct Data {
         /// 商户订单号
         ///
@@ -1610,7 +1610,7 @@ pub mod get_complaints_v2 {
     }
 
     /// `ComplaintOrderInfo`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ComplaintOrderInfo {
         /// 微信订单号
         ///
@@ -1641,7 +1641,7 @@ pub mod get_complaints_v2 {
     }
 
     /// `ServiceOrderInfo`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ServiceOrderInfo {
         /// 微信支付服务订单号
         ///
@@ -1671,7 +1671,7 @@ pub mod get_complaints_v2 {
     }
 
     /// `ComplaintMediaList`.
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct ComplaintMediaList {
         /// 媒体文件业务类型
         ///
@@ -1713,7 +1713,7 @@ pub mod get_complaints_v2 {
     }
 
     /// 归还地点信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ReturnAddressInfo {
         /// 归还地点
         ///
@@ -1733,7 +1733,7 @@ pub mod get_complaints_v2 {
     }
 
     /// 充电宝投诉相关信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct SharePowerInfo {
         /// 归还时间
         ///
@@ -1752,7 +1752,7 @@ pub mod get_complaints_v2 {
     }
 
     /// 补充信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct AdditionalInfo {
         /// 补充信息类型
         ///
@@ -1765,7 +1765,7 @@ pub mod get_complaints_v2 {
     }
 
     /// `Data`.
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct Data {
         /// 投诉单号
         ///
@@ -1871,7 +1871,7 @@ pub mod get_complaints_v2_by_complaint_id {
     }
 
     /// `ComplaintMediaList`.
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct ComplaintMediaList {
         /// 媒体文件业务类型
         ///
@@ -1883,7 +1883,7 @@ pub mod get_complaints_v2_by_complaint_id {
     }
 
     /// `ComplaintOrderInfo`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ComplaintOrderInfo {
         /// 微信订单号
         ///
@@ -1900,7 +1900,7 @@ pub mod get_complaints_v2_by_complaint_id {
     }
 
     /// `ServiceOrderInfo`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ServiceOrderInfo {
         /// 微信支付服务订单号
         ///
@@ -1950,7 +1950,7 @@ pub mod get_complaints_v2_by_complaint_id {
     }
 
     /// 归还地点信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ReturnAddressInfo {
         /// 归还地点
         ///
@@ -1970,7 +1970,7 @@ pub mod get_complaints_v2_by_complaint_id {
     }
 
     /// 充电宝投诉相关信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct SharePowerInfo {
         /// 归还时间
         ///
@@ -1989,7 +1989,7 @@ pub mod get_complaints_v2_by_complaint_id {
     }
 
     /// 补充信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct AdditionalInfo {
         /// 补充信息类型
         ///
@@ -2019,7 +2019,7 @@ pub mod images {
     }
 
     /// The answer to [`Upload`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct UploadResponse {
         /// 媒体文件标识ID
         ///

@@ -19,7 +19,7 @@ pub struct GetMerchantSettleRuleApplications {
 }
 
 /// The answer to [`GetMerchantSettleRuleApplications`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct GetMerchantSettleRuleApplicationsResponse {
     /// 申请单编号
     ///
@@ -91,7 +91,7 @@ pub struct PostMerchantSettleRuleApplications {
 }
 
 /// The answer to [`PostMerchantSettleRuleApplications`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PostMerchantSettleRuleApplicationsResponse {
     /// 申请单编号
     ///

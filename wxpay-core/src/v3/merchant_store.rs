@@ -23,7 +23,7 @@ pub struct GetStores {
 }
 
 /// The answer to [`GetStores`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct GetStoresResponse {
     /// 门店基础信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -93,7 +93,7 @@ pub struct PostStores {
 }
 
 /// The answer to [`PostStores`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PostStoresResponse {
     /// 微信支付商户门店ID
     ///
@@ -104,7 +104,7 @@ pub struct PostStoresResponse {
 /// Models of [`GetStores`].
 pub mod get_stores {
     /// 门店基础信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct StoreBasics {
         /// 商家门店编号
         ///
@@ -133,7 +133,7 @@ pub mod get_stores {
     }
 
     /// 门店地址信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct StoreAddress {
         /// 门店省市编码
         ///
@@ -161,7 +161,7 @@ pub mod get_stores {
     }
 
     /// 门店经营信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct StoreBusiness {
         /// 门店服务电话
         ///
@@ -176,7 +176,7 @@ pub mod get_stores {
     }
 
     /// `StoreRecipient`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct StoreRecipient {
         /// 门店收款商户号
         ///
@@ -190,7 +190,7 @@ pub mod get_stores {
     }
 
     /// 门店状态
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct StoreState {
         /// 门店状态描述
         ///
@@ -211,7 +211,7 @@ pub mod get_stores {
 /// Models of [`PatchStores`].
 pub mod patch_stores {
     /// 门店基础信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct StoreBasics {
         /// 商家门店编号
         ///
@@ -240,7 +240,7 @@ pub mod patch_stores {
     }
 
     /// 门店地址信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct StoreAddress {
         /// 门店省市编码
         ///
@@ -268,7 +268,7 @@ pub mod patch_stores {
     }
 
     /// 门店经营信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct StoreBusiness {
         /// 门店服务电话
         ///
@@ -286,7 +286,7 @@ pub mod patch_stores {
 /// Models of [`PostStores`].
 pub mod post_stores {
     /// 门店基础信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct StoreBasics {
         /// 商家门店编号
         ///
@@ -315,7 +315,7 @@ pub mod post_stores {
     }
 
     /// 门店地址信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct StoreAddress {
         /// 门店省市编码
         ///
@@ -343,7 +343,7 @@ pub mod post_stores {
     }
 
     /// 门店经营信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct StoreBusiness {
         /// 门店服务电话
         ///
@@ -358,7 +358,7 @@ pub mod post_stores {
     }
 
     /// `StoreRecipient`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct StoreRecipient {
         /// 门店收款商户号
         ///
@@ -399,7 +399,7 @@ pub mod stores {
         }
 
         /// The answer to [`Bind`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct BindResponse {
             /// `failed_store_recipient`.
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -429,7 +429,7 @@ pub mod stores {
         }
 
         /// The answer to [`Unbind`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct UnbindResponse {
             /// `failed_store_recipient`.
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -439,9 +439,7 @@ pub mod stores {
         /// Models of [`Bind`].
         pub mod bind {
             /// 收款门店信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct StoreRecipient {
                 /// 门店收款商户号
                 ///
@@ -455,9 +453,7 @@ pub mod stores {
             }
 
             /// 收款门店信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct FailedStoreRecipient {
                 /// 门店收款商户号
                 ///
@@ -475,9 +471,7 @@ pub mod stores {
         /// Models of [`Unbind`].
         pub mod unbind {
             /// 收款门店信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct StoreRecipient {
                 /// 门店收款商户号
                 ///
@@ -491,9 +485,7 @@ pub mod stores {
             }
 
             /// 收款门店信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct FailedStoreRecipient {
                 /// 门店收款商户号
                 ///

@@ -31,7 +31,7 @@ pub mod merchant {
     }
 
     /// The answer to [`IncomeRecords`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct IncomeRecordsResponse {
         /// 查询数据总条数
         ///
@@ -77,7 +77,7 @@ pub mod merchant {
         }
 
         /// `Data`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct Data {
             /// 商户号
             ///
@@ -122,7 +122,7 @@ pub mod merchant {
         }
 
         /// 分页链接
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Links {
             /// 下一页链接
             ///
@@ -174,7 +174,7 @@ pub mod partner {
     }
 
     /// The answer to [`IncomeRecords`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct IncomeRecordsResponse {
         /// 查询数据总条数
         ///
@@ -220,7 +220,7 @@ pub mod partner {
         }
 
         /// `Data`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct Data {
             /// 特约商户号
             ///
@@ -265,7 +265,7 @@ pub mod partner {
         }
 
         /// 分页链接
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Links {
             /// 下一页链接
             ///

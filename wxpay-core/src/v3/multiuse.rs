@@ -21,7 +21,7 @@ pub mod stocks {
     }
 
     /// The answer to [`RefundFlow`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct RefundFlowResponse {
         /// 下载链接
         pub url: String,
@@ -44,7 +44,7 @@ pub mod stocks {
     }
 
     /// The answer to [`SendFlow`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct SendFlowResponse {
         /// 下载链接
         pub url: String,
@@ -67,7 +67,7 @@ pub mod stocks {
     }
 
     /// The answer to [`UseFlow`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct UseFlowResponse {
         /// 下载链接
         pub url: String,
@@ -149,7 +149,7 @@ pub mod users {
     }
 
     /// The answer to [`Coupons`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct CouponsResponse {
         /// 消费金ID
         ///

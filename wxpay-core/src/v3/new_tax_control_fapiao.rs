@@ -25,7 +25,7 @@ pub struct CardTemplate {
 }
 
 /// The answer to [`CardTemplate`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct CardTemplateResponse {
     /// 插卡公众号AppID
     ///
@@ -62,7 +62,7 @@ pub struct GetFapiaoApplications {
 }
 
 /// The answer to [`GetFapiaoApplications`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct GetFapiaoApplicationsResponse {
     /// 发票数量
     ///
@@ -140,7 +140,7 @@ pub struct UserTitle {
 }
 
 /// The answer to [`UserTitle`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct UserTitleResponse {
     /// 购买方类型
     ///
@@ -212,7 +212,7 @@ pub struct UserTitleResponse {
 /// Models of [`CardTemplate`].
 pub mod card_template {
     /// 卡券自定义cell位配置
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct CustomCell {
         /// cell位文字
         ///
@@ -240,7 +240,7 @@ pub mod card_template {
     }
 
     /// 卡券模板信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct CardTemplateInformation {
         /// 收款方名称
         ///
@@ -282,7 +282,7 @@ pub mod fapiao_applications {
     }
 
     /// The answer to [`FapiaoFiles`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct FapiaoFilesResponse {
         /// 发票列表
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -541,7 +541,7 @@ pub mod fapiao_applications {
     }
 
     /// The answer to [`UploadFapiaoFile`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct UploadFapiaoFileResponse {
         /// 电子发票文件ID
         ///
@@ -570,7 +570,7 @@ pub mod fapiao_applications {
         }
 
         /// `FapiaoDownloadInfoList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct FapiaoDownloadInfoList {
             /// 商户发票单号
             ///
@@ -623,9 +623,7 @@ pub mod fapiao_applications {
         }
 
         /// 购买方信息
-        #[derive(
-            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct BuyerInformation {
             /// 购买方类型
             ///
@@ -717,7 +715,7 @@ pub mod fapiao_applications {
         }
 
         /// 销售方信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SellerInformation {
             /// 名称
             ///
@@ -749,7 +747,7 @@ pub mod fapiao_applications {
         }
 
         /// 附加信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct ExtraInformation {
             /// 收款人
             ///
@@ -784,7 +782,7 @@ pub mod fapiao_applications {
         }
 
         /// `Items`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct Items {
             /// 货物或应税劳务、服务编码
             ///
@@ -837,7 +835,7 @@ pub mod fapiao_applications {
         }
 
         /// `FapiaoCardInformation`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct FapiaoCardInformation {
             /// 电子发票文件ID
             ///
@@ -913,9 +911,7 @@ pub mod fapiao_applications {
         }
 
         /// 购买方信息
-        #[derive(
-            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct BuyerInformation {
             /// 购买方类型
             ///
@@ -1007,7 +1003,7 @@ pub mod fapiao_applications {
         }
 
         /// `Items`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Items {
             /// 税局侧规定的货物或应税劳务、服务税收分类编码
             ///
@@ -1059,7 +1055,7 @@ pub mod fapiao_applications {
         }
 
         /// `TransactionInformation`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct TransactionInformation {
             /// 支付渠道
             ///
@@ -1081,7 +1077,7 @@ pub mod fapiao_applications {
         }
 
         /// 需要开具的数电发票信息
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct FapiaoInformation {
             /// 商户发票单号
             ///
@@ -1151,9 +1147,7 @@ pub mod fapiao_applications {
         }
 
         /// 购买方信息
-        #[derive(
-            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct BuyerInformation {
             /// 购买方类型
             ///
@@ -1307,9 +1301,7 @@ pub mod fapiao_applications {
         }
 
         /// 出行人额外信息
-        #[derive(
-            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct PassengerInformation {
             /// 出行人名称
             ///
@@ -1365,15 +1357,7 @@ pub mod fapiao_applications {
         }
 
         /// `Items`.
-        #[derive(
-            Clone,
-            PartialEq,
-            Eq,
-            Default,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct Items {
             /// 税局侧规定的货物或应税劳务、服务税收分类编码
             ///
@@ -1444,7 +1428,7 @@ pub mod fapiao_applications {
         }
 
         /// `TransactionInformation`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct TransactionInformation {
             /// 支付渠道
             ///
@@ -1466,9 +1450,7 @@ pub mod fapiao_applications {
         }
 
         /// 需要开具的数电发票信息
-        #[derive(
-            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct FapiaoInformation {
             /// 商户发票单号
             ///
@@ -1559,9 +1541,7 @@ pub mod fapiao_applications {
         }
 
         /// 购买方信息
-        #[derive(
-            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct BuyerInformation {
             /// 购买方类型
             ///
@@ -1663,7 +1643,7 @@ pub mod fapiao_applications {
         }
 
         /// 成品油行业额外信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct RefinedOilInformation {
             /// 成品油站点
             ///
@@ -1681,7 +1661,7 @@ pub mod fapiao_applications {
         }
 
         /// `Items`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Items {
             /// 税局侧规定的货物或应税劳务、服务税收分类编码
             ///
@@ -1736,7 +1716,7 @@ pub mod fapiao_applications {
         }
 
         /// `TransactionInformation`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct TransactionInformation {
             /// 支付渠道
             ///
@@ -1758,7 +1738,7 @@ pub mod fapiao_applications {
         }
 
         /// 需要开具的数电发票信息
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct FapiaoInformation {
             /// 商户发票单号
             ///
@@ -1828,9 +1808,7 @@ pub mod fapiao_applications {
         }
 
         /// 购买方信息
-        #[derive(
-            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct BuyerInformation {
             /// 购买方类型
             ///
@@ -1922,15 +1900,7 @@ pub mod fapiao_applications {
         }
 
         /// 不动产租赁特定行业额外信息
-        #[derive(
-            Clone,
-            PartialEq,
-            Eq,
-            Default,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct RealEstateLeasingInformation {
             /// 不动产坐落省份
             ///
@@ -1985,15 +1955,7 @@ pub mod fapiao_applications {
         }
 
         /// `Items`.
-        #[derive(
-            Clone,
-            PartialEq,
-            Eq,
-            Default,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct Items {
             /// 税局侧规定的货物或应税劳务、服务税收分类编码
             ///
@@ -2069,7 +2031,7 @@ pub mod fapiao_applications {
         }
 
         /// `TransactionInformation`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct TransactionInformation {
             /// 支付渠道
             ///
@@ -2091,9 +2053,7 @@ pub mod fapiao_applications {
         }
 
         /// 需要开具的数电发票信息
-        #[derive(
-            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct FapiaoInformation {
             /// 商户发票单号
             ///
@@ -2178,7 +2138,7 @@ pub mod fapiao_applications {
         }
 
         /// `FapiaoInformation`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct FapiaoInformation {
             /// 商户发票单号
             ///
@@ -2257,7 +2217,7 @@ pub mod fapiaomerchant {
     }
 
     /// The answer to [`Getspinviteurl`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetspinviteurlResponse {
         /// 邀请开通二维码链接
         ///
@@ -2310,7 +2270,7 @@ pub mod fapiaomerchant {
     }
 
     /// The answer to [`Listspinvitemchinfo`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ListspinvitemchinfoResponse {
         /// 总数
         ///
@@ -2380,7 +2340,7 @@ pub mod fapiaomerchant {
         }
 
         /// 相关链接
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Links {
             /// 下一页链接
             ///
@@ -2420,7 +2380,7 @@ pub mod fapiaomerchant {
         }
 
         /// `MchInviteResultList`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct MchInviteResultList {
             /// 子商户号
             ///
@@ -2483,7 +2443,7 @@ pub mod get_fapiao_applications {
     }
 
     /// 蓝字发票信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct BlueFapiao {
         /// 发票代码
         ///
@@ -2509,7 +2469,7 @@ pub mod get_fapiao_applications {
     }
 
     /// 红字发票信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct RedFapiao {
         /// 发票代码
         ///
@@ -2549,7 +2509,7 @@ pub mod get_fapiao_applications {
     }
 
     /// 电子发票插卡信息
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct CardInformation {
         /// 插卡公众号AppID
         ///
@@ -2576,7 +2536,7 @@ pub mod get_fapiao_applications {
     }
 
     /// 销售方信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct SellerInformation {
         /// 名称
         ///
@@ -2628,7 +2588,7 @@ pub mod get_fapiao_applications {
     }
 
     /// 购买方信息
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct BuyerInformation {
         /// 购买方类型
         ///
@@ -2698,7 +2658,7 @@ pub mod get_fapiao_applications {
     }
 
     /// 附加信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ExtraInformation {
         /// 收款人
         ///
@@ -2733,7 +2693,7 @@ pub mod get_fapiao_applications {
     }
 
     /// `Items`.
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct Items {
         /// 货物或应税劳务、服务编码
         ///
@@ -2786,7 +2746,7 @@ pub mod get_fapiao_applications {
     }
 
     /// `FapiaoInformation`.
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct FapiaoInformation {
         /// 商户发票单号
         ///
@@ -2862,7 +2822,7 @@ pub mod merchant {
     }
 
     /// The answer to [`BaseInformation`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct BaseInformationResponse {
         /// 销售方信息
         pub seller_information: base_information::SellerInformation,
@@ -2901,7 +2861,7 @@ pub mod merchant {
     }
 
     /// The answer to [`CheckStatus`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct CheckStatusResponse {
         /// 子商户号
         ///
@@ -2927,7 +2887,7 @@ pub mod merchant {
     pub struct GetDevelopmentConfig {}
 
     /// The answer to [`GetDevelopmentConfig`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetDevelopmentConfigResponse {
         /// 商户回调地址
         ///
@@ -2972,7 +2932,7 @@ pub mod merchant {
     }
 
     /// The answer to [`PatchDevelopmentConfig`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PatchDevelopmentConfigResponse {
         /// 商户回调地址
         ///
@@ -3015,7 +2975,7 @@ pub mod merchant {
     }
 
     /// The answer to [`TaxCodes`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct TaxCodesResponse {
         /// 本次查询的起始位置
         pub offset: i64,
@@ -3037,7 +2997,7 @@ pub mod merchant {
     /// Models of [`BaseInformation`].
     pub mod base_information {
         /// 销售方信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct SellerInformation {
             /// 名称
             ///
@@ -3069,7 +3029,7 @@ pub mod merchant {
         }
 
         /// 附加信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ExtraInformation {
             /// 收款人
             ///
@@ -3104,7 +3064,7 @@ pub mod merchant {
         }
 
         /// 第三方开票模式
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct ThirdMode {
             /// 第三方/自建发票能力接入状态
             ///
@@ -3139,7 +3099,7 @@ pub mod merchant {
         }
 
         /// 开票人信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct BillingPersonInfo {
             /// 开票人ID
             ///
@@ -3180,7 +3140,7 @@ pub mod merchant {
         }
 
         /// `AbilityInfo`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct AbilityInfo {
             /// 能力类型
             ///
@@ -3198,7 +3158,7 @@ pub mod merchant {
         }
 
         /// 数电发票模式
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct DigitalTaxMode {
             /// 接入状态
             ///
@@ -3239,7 +3199,7 @@ pub mod merchant {
     /// Models of [`TaxCodes`].
     pub mod tax_codes {
         /// 相关链接
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Links {
             /// 下一页链接
             ///
@@ -3259,7 +3219,7 @@ pub mod merchant {
         }
 
         /// `Data`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Data {
             /// 由商户自定义的货物或应税劳务、服务名称
             ///
@@ -3294,15 +3254,7 @@ pub mod merchant {
 /// Models of [`PostFapiaoApplications`].
 pub mod post_fapiao_applications {
     /// 购买方信息
-    #[derive(
-        Clone,
-        PartialEq,
-        Eq,
-        Default,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct BuyerInformation {
         /// 购买方类型
         ///
@@ -3370,7 +3322,7 @@ pub mod post_fapiao_applications {
     }
 
     /// `Items`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct Items {
         /// 税局侧规定的货物或应税劳务、服务税收分类编码
         ///
@@ -3424,7 +3376,7 @@ pub mod post_fapiao_applications {
     }
 
     /// `FapiaoInformation`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct FapiaoInformation {
         /// 商户发票单号
         ///
@@ -3499,7 +3451,7 @@ pub mod user_title {
     }
 
     /// The answer to [`TitleUrl`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct TitleUrlResponse {
         /// 抬头填写链接
         ///

@@ -27,7 +27,7 @@ pub struct Authinfo {
 }
 
 /// The answer to [`Authinfo`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct AuthinfoResponse {
     /// 授权信息
     pub authinfo: String,
@@ -54,7 +54,7 @@ pub struct Contracts {
 }
 
 /// The answer to [`Contracts`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct ContractsResponse {
     /// 签约ID
     ///
@@ -122,7 +122,7 @@ pub struct GetFaceCollections {
 }
 
 /// The answer to [`GetFaceCollections`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct GetFaceCollectionsResponse {
     /// 重采列表
     pub face_collections: Vec<get_face_collections::FaceCollections>,
@@ -145,7 +145,7 @@ pub struct GetFaceCollectionsByCollectionId {
 }
 
 /// The answer to [`GetFaceCollectionsByCollectionId`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct GetFaceCollectionsByCollectionIdResponse {
     /// 重采ID
     pub collection_id: String,
@@ -184,7 +184,7 @@ pub struct RepaymentUrl {
 }
 
 /// The answer to [`RepaymentUrl`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct RepaymentUrlResponse {
     /// 还款链接
     pub repayment_url: String,
@@ -233,7 +233,7 @@ pub struct Transactions {
 }
 
 /// The answer to [`Transactions`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct TransactionsResponse {
     /// 服务商公众号appid
     pub sp_appid: String,
@@ -339,7 +339,7 @@ pub mod contracts {
     }
 
     /// The answer to [`Presign`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PresignResponse {
         /// 会话ID
         pub presign_token: String,
@@ -390,9 +390,7 @@ pub mod contracts {
         }
 
         /// 证件信息
-        #[derive(
-            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct Identification {
             /// 证件类型
             pub identification_type: IdentificationType,
@@ -413,15 +411,7 @@ pub mod contracts {
         }
 
         /// 刷脸用户信息
-        #[derive(
-            Clone,
-            PartialEq,
-            Eq,
-            Default,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct FacepayUser {
             /// 商户用户ID
             pub out_user_id: String,
@@ -455,15 +445,7 @@ pub mod contracts {
         }
 
         /// 签约指定银行卡
-        #[derive(
-            Clone,
-            PartialEq,
-            Eq,
-            Default,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct LimitBankCard {
             /// 银行卡号
             ///
@@ -539,7 +521,7 @@ pub mod get_face_collections {
     }
 
     /// 重采对象
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct FaceCollections {
         /// 重采ID
         pub collection_id: String,
@@ -613,7 +595,7 @@ pub mod transactions {
     }
 
     /// The answer to [`OutTradeNo`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct OutTradeNoResponse {
         /// 服务商公众号appid
         pub sp_appid: String,
@@ -695,14 +677,14 @@ pub mod transactions {
     }
 
     /// 支付场景信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SceneInfo {
         /// 设备IP
         pub device_ip: String,
     }
 
     /// 结算信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SettleInfo {
         /// 是否支持分账
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -710,7 +692,7 @@ pub mod transactions {
     }
 
     /// 业务信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct Business {
         /// 平台产品ID
         ///
@@ -723,7 +705,7 @@ pub mod transactions {
     }
 
     /// 支付用户信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Payer {
         /// 公众下的openid
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -734,7 +716,7 @@ pub mod transactions {
     }
 
     /// 支付场景信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ResponseSceneInfo {
         /// 设备IP
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -770,7 +752,7 @@ pub mod transactions {
         }
 
         /// 支付用户信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Payer {
             /// 公众下的openid
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -789,7 +771,7 @@ pub mod transactions {
         }
 
         /// 金额信息
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct Amount {
             /// 总金额
             ///
@@ -800,7 +782,7 @@ pub mod transactions {
         }
 
         /// 支付场景信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct SceneInfo {
             /// 设备IP
             #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -23,7 +23,7 @@ pub struct Organizations {
 }
 
 /// The answer to [`Organizations`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct OrganizationsResponse {
     /// 机构ID
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,7 +52,7 @@ pub struct Tokens {
 }
 
 /// The answer to [`Tokens`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct TokensResponse {
     /// 授权凭证
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -80,7 +80,7 @@ pub mod organizations {
         }
 
         /// The answer to [`GetOutUserId`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GetOutUserIdResponse {
             /// 刷脸用户ID
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -184,9 +184,7 @@ pub mod organizations {
             }
 
             /// 学生信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct StudentInfo {
                 /// 班级名
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -194,9 +192,7 @@ pub mod organizations {
             }
 
             /// 职工信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct StaffInfo {
                 /// 职业
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -239,9 +235,7 @@ pub mod organizations {
             }
 
             /// 学生信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct StudentInfo {
                 /// 班级名
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -249,9 +243,7 @@ pub mod organizations {
             }
 
             /// 职工信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct StaffInfo {
                 /// 职业
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -299,7 +291,7 @@ pub mod organizations {
 /// Models of [`Tokens`].
 pub mod tokens {
     /// 小程序/h5鉴权场景初始化数据
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct WebInitData {
         /// 商户刷脸用户ID
         #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -23,7 +23,7 @@ pub mod authorization {
     }
 
     /// The answer to [`Openid`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct OpenidResponse {
         /// OpenID
         ///
@@ -69,7 +69,7 @@ pub mod authorization {
     }
 
     /// The answer to [`Preauthorize`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PreauthorizeResponse {
         /// 预授权token
         ///

@@ -68,7 +68,7 @@ pub mod contracts {
         }
 
         /// 扣费持续时间
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct DeductDuration {
             /// 扣费持续时间数
             ///
@@ -83,7 +83,7 @@ pub mod contracts {
         }
 
         /// 预计扣费金额信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct EstimatedAmount {
             /// 预计扣费金额
             ///
@@ -123,9 +123,7 @@ pub mod insurance_pay {
             }
 
             /// The answer to [`PolicyPeriodId`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PolicyPeriodIdResponse {
                 /// 保单的扣费周期编号
                 ///
@@ -187,9 +185,7 @@ pub mod insurance_pay {
                 }
 
                 /// The answer to [`Schedule`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ScheduleResponse {
                     /// 保单的扣费周期编号
                     ///
@@ -223,9 +219,7 @@ pub mod insurance_pay {
                 }
 
                 /// 已预约的扣费金额信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ScheduledAmount {
                     /// 金额
                     ///
@@ -239,9 +233,7 @@ pub mod insurance_pay {
                 }
 
                 /// 实际扣费金额
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DeductAmount {
                     /// 金额
                     ///
@@ -273,9 +265,7 @@ pub mod insurance_pay {
                     }
 
                     /// 实际扣费金额
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DeductAmount {
                         /// 金额
                         ///
@@ -341,7 +331,7 @@ pub mod insurance_pay {
         }
 
         /// The answer to [`Apply`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ApplyResponse {
             /// 商户订单号
             ///
@@ -397,7 +387,7 @@ pub mod insurance_sign {
             }
 
             /// The answer to [`OutContractCode`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct OutContractCodeResponse {
                 /// 商户号
                 ///
@@ -494,9 +484,7 @@ pub mod insurance_sign {
                 /// Models of [`Renew`].
                 pub mod renew {
                     /// 预计扣费金额
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                     pub struct EstimatedDeductAmount {
                         /// 金额
                         ///
@@ -510,9 +498,7 @@ pub mod insurance_sign {
                     }
 
                     /// `PolicyPeriods`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                     pub struct PolicyPeriods {
                         /// 保险扣费周期编号
                         ///
@@ -555,7 +541,7 @@ pub mod insurance_sign {
                 }
 
                 /// The answer to [`Terminate`].
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct TerminateResponse {
                     /// 商户号
                     ///
@@ -645,7 +631,7 @@ pub mod insurance_sign {
                 }
 
                 /// 协议解约信息
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct ContractTerminateInfo {
                     /// 协议解约方式
                     ///
@@ -698,7 +684,7 @@ pub mod insurance_sign {
                     }
 
                     /// 协议解约信息
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct ContractTerminateInfo {
                         /// 协议解约方式
                         ///
@@ -841,9 +827,7 @@ pub mod insurance_sign {
             }
 
             /// The answer to [`App`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct AppResponse {
                 /// 预签约ID
                 ///
@@ -974,9 +958,7 @@ pub mod insurance_sign {
             }
 
             /// The answer to [`H5`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct H5Response {
                 /// 拉起微信支付客户端的URL
                 ///
@@ -1104,9 +1086,7 @@ pub mod insurance_sign {
             }
 
             /// The answer to [`Jsapi`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct JsapiResponse {
                 /// 跳转签约并支付流程的URL
                 ///
@@ -1234,9 +1214,7 @@ pub mod insurance_sign {
             }
 
             /// The answer to [`MiniProgram`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct MiniProgramResponse {
                 /// 预签约ID
                 ///
@@ -1255,9 +1233,7 @@ pub mod insurance_sign {
             /// Models of [`App`].
             pub mod app {
                 /// 预计扣费金额
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct EstimatedDeductAmount {
                     /// 金额
                     ///
@@ -1271,9 +1247,7 @@ pub mod insurance_sign {
                 }
 
                 /// `PolicyPeriods`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct PolicyPeriods {
                     /// 保险扣费周期编号
                     ///
@@ -1288,9 +1262,7 @@ pub mod insurance_sign {
                 }
 
                 /// 扣费金额信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct Amount {
                     /// 金额
                     ///
@@ -1313,13 +1285,7 @@ pub mod insurance_sign {
 
                 /// 用户实名信息
                 #[derive(
-                    Clone,
-                    PartialEq,
-                    Eq,
-                    Default,
-                    serde::Serialize,
-                    serde::Deserialize,
-                    wxpay_core::SensitiveFields,
+                    Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields,
                 )]
                 pub struct RealIdentity {
                     /// 自然人姓名
@@ -1355,9 +1321,7 @@ pub mod insurance_sign {
             /// Models of [`H5`].
             pub mod h5 {
                 /// 预计扣费金额
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct EstimatedDeductAmount {
                     /// 金额
                     ///
@@ -1371,9 +1335,7 @@ pub mod insurance_sign {
                 }
 
                 /// `PolicyClauses`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct PolicyClauses {
                     /// 条款内容
                     ///
@@ -1388,9 +1350,7 @@ pub mod insurance_sign {
                 }
 
                 /// 保障详情
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct PolicyCoverageDetail {
                     /// 保单额度
                     ///
@@ -1403,9 +1363,7 @@ pub mod insurance_sign {
                 }
 
                 /// `PolicyPeriods`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct PolicyPeriods {
                     /// 保险扣费周期编号
                     ///
@@ -1423,9 +1381,7 @@ pub mod insurance_sign {
                 }
 
                 /// 扣费金额信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct Amount {
                     /// 金额
                     ///
@@ -1448,13 +1404,7 @@ pub mod insurance_sign {
 
                 /// 用户实名信息
                 #[derive(
-                    Clone,
-                    PartialEq,
-                    Eq,
-                    Default,
-                    serde::Serialize,
-                    serde::Deserialize,
-                    wxpay_core::SensitiveFields,
+                    Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields,
                 )]
                 pub struct RealIdentity {
                     /// 自然人姓名
@@ -1487,9 +1437,7 @@ pub mod insurance_sign {
                 }
 
                 /// 跳转控制信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct JumpControl {
                     /// 跳转的应用AppID
                     ///
@@ -1502,9 +1450,7 @@ pub mod insurance_sign {
             /// Models of [`Jsapi`].
             pub mod jsapi {
                 /// 预计扣费金额
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct EstimatedDeductAmount {
                     /// 金额
                     ///
@@ -1518,9 +1464,7 @@ pub mod insurance_sign {
                 }
 
                 /// `PolicyClauses`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct PolicyClauses {
                     /// 条款内容
                     ///
@@ -1535,9 +1479,7 @@ pub mod insurance_sign {
                 }
 
                 /// 保障详情
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct PolicyCoverageDetail {
                     /// 保单额度
                     ///
@@ -1550,9 +1492,7 @@ pub mod insurance_sign {
                 }
 
                 /// `PolicyPeriods`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct PolicyPeriods {
                     /// 保险扣费周期编号
                     ///
@@ -1570,9 +1510,7 @@ pub mod insurance_sign {
                 }
 
                 /// 扣费金额信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct Amount {
                     /// 金额
                     ///
@@ -1595,13 +1533,7 @@ pub mod insurance_sign {
 
                 /// 用户实名信息
                 #[derive(
-                    Clone,
-                    PartialEq,
-                    Eq,
-                    Default,
-                    serde::Serialize,
-                    serde::Deserialize,
-                    wxpay_core::SensitiveFields,
+                    Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields,
                 )]
                 pub struct RealIdentity {
                     /// 自然人姓名
@@ -1637,9 +1569,7 @@ pub mod insurance_sign {
             /// Models of [`MiniProgram`].
             pub mod mini_program {
                 /// 预计扣费金额
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct EstimatedDeductAmount {
                     /// 金额
                     ///
@@ -1653,9 +1583,7 @@ pub mod insurance_sign {
                 }
 
                 /// `PolicyClauses`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct PolicyClauses {
                     /// 条款内容
                     ///
@@ -1670,9 +1598,7 @@ pub mod insurance_sign {
                 }
 
                 /// 保障详情
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct PolicyCoverageDetail {
                     /// 保单额度
                     ///
@@ -1685,9 +1611,7 @@ pub mod insurance_sign {
                 }
 
                 /// `PolicyPeriods`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct PolicyPeriods {
                     /// 保险扣费周期编号
                     ///
@@ -1705,9 +1629,7 @@ pub mod insurance_sign {
                 }
 
                 /// 扣费金额信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct Amount {
                     /// 金额
                     ///
@@ -1730,13 +1652,7 @@ pub mod insurance_sign {
 
                 /// 用户实名信息
                 #[derive(
-                    Clone,
-                    PartialEq,
-                    Eq,
-                    Default,
-                    serde::Serialize,
-                    serde::Deserialize,
-                    wxpay_core::SensitiveFields,
+                    Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields,
                 )]
                 pub struct RealIdentity {
                     /// 自然人姓名
@@ -1804,9 +1720,7 @@ pub mod insurance_sign {
             }
 
             /// The answer to [`OutContractCode`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct OutContractCodeResponse {
                 /// 扣费周期列表，包括每个扣费周期项详情。
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1857,9 +1771,7 @@ pub mod insurance_sign {
                 }
 
                 /// The answer to [`Modify`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ModifyResponse {
                     /// 最新的扣费周期列表
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1909,9 +1821,7 @@ pub mod insurance_sign {
             /// Models of [`OutContractCode`].
             pub mod out_contract_code {
                 /// 扣费周期预计的扣费金额
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct EstimatedDeductAmount {
                     /// 金额
                     ///
@@ -1925,9 +1835,7 @@ pub mod insurance_sign {
                 }
 
                 /// 已预约的扣费金额信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ScheduledAmount {
                     /// 金额
                     ///
@@ -1941,9 +1849,7 @@ pub mod insurance_sign {
                 }
 
                 /// 实际扣费金额
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DeductAmount {
                     /// 金额
                     ///
@@ -1957,9 +1863,7 @@ pub mod insurance_sign {
                 }
 
                 /// `Data`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct Data {
                     /// 保单的扣费周期编号
                     ///
@@ -2047,9 +1951,7 @@ pub mod pay {
             }
 
             /// The answer to [`Apply`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ApplyResponse {
                 /// 商户订单号
                 ///
@@ -2105,9 +2007,7 @@ pub mod pay {
             }
 
             /// The answer to [`ContractId`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ContractIdResponse {
                 /// 扣费预约的状态
                 ///
@@ -2171,9 +2071,7 @@ pub mod pay {
                 }
 
                 /// The answer to [`Schedule`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ScheduleResponse {
                     /// 扣费预约的状态
                     ///
@@ -2203,9 +2101,7 @@ pub mod pay {
                 }
 
                 /// 已预约的扣费金额信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ScheduledAmount {
                     /// 金额
                     ///
@@ -2219,9 +2115,7 @@ pub mod pay {
                 }
 
                 /// 实际扣费金额
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DeductAmount {
                     /// 金额
                     ///
@@ -2237,9 +2131,7 @@ pub mod pay {
                 /// Models of [`Schedule`].
                 pub mod schedule {
                     /// 预约的金额信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                     pub struct ScheduleAmount {
                         /// 金额
                         ///
@@ -2253,9 +2145,7 @@ pub mod pay {
                     }
 
                     /// 已预约的扣费金额信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ScheduledAmount {
                         /// 金额
                         ///
@@ -2269,9 +2159,7 @@ pub mod pay {
                     }
 
                     /// 实际扣费金额
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DeductAmount {
                         /// 金额
                         ///
@@ -2340,9 +2228,7 @@ pub mod pay {
             }
 
             /// The answer to [`Apply`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ApplyResponse {
                 /// 商户订单号
                 ///
@@ -2392,7 +2278,7 @@ pub mod pay {
         }
 
         /// The answer to [`ContractId`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ContractIdResponse {
             /// 扣费预约的状态
             ///
@@ -2448,9 +2334,7 @@ pub mod pay {
             }
 
             /// The answer to [`Schedule`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ScheduleResponse {
                 /// 扣费预约的状态
                 ///
@@ -2480,9 +2364,7 @@ pub mod pay {
             }
 
             /// 已预约的扣费金额信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ScheduledAmount {
                 /// 金额
                 ///
@@ -2496,9 +2378,7 @@ pub mod pay {
             }
 
             /// 实际扣费金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct DeductAmount {
                 /// 金额
                 ///
@@ -2514,9 +2394,7 @@ pub mod pay {
             /// Models of [`Schedule`].
             pub mod schedule {
                 /// 预约的金额信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct ScheduleAmount {
                     /// 金额
                     ///
@@ -2530,9 +2408,7 @@ pub mod pay {
                 }
 
                 /// 已预约的扣费金额信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ScheduledAmount {
                     /// 金额
                     ///
@@ -2546,9 +2422,7 @@ pub mod pay {
                 }
 
                 /// 实际扣费金额
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DeductAmount {
                     /// 金额
                     ///
@@ -2609,7 +2483,7 @@ pub mod pay {
         }
 
         /// The answer to [`Apply`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ApplyResponse {
             /// 商户订单号
             ///
@@ -2689,9 +2563,7 @@ pub mod scheduled_deduct_sign {
             }
 
             /// The answer to [`App`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct AppResponse {
                 /// 预签约ID
                 ///
@@ -2754,9 +2626,7 @@ pub mod scheduled_deduct_sign {
             }
 
             /// The answer to [`H5`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct H5Response {
                 /// 拉起微信支付客户端的URL
                 ///
@@ -2807,9 +2677,7 @@ pub mod scheduled_deduct_sign {
             }
 
             /// The answer to [`Jsapi`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct JsapiResponse {
                 /// 跳转签约流程的URL
                 ///
@@ -2860,9 +2728,7 @@ pub mod scheduled_deduct_sign {
             }
 
             /// The answer to [`MiniProgram`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct MiniProgramResponse {
                 /// 预签约ID
                 ///
@@ -2881,9 +2747,7 @@ pub mod scheduled_deduct_sign {
             /// Models of [`App`].
             pub mod app {
                 /// 预计的扣费金额
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct EstimatedDeductAmount {
                     /// 金额
                     ///
@@ -2897,9 +2761,7 @@ pub mod scheduled_deduct_sign {
                 }
 
                 /// 用于预约扣费的预约信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct DeductSchedule {
                     /// 预计扣费的日期
                     ///
@@ -2917,9 +2779,7 @@ pub mod scheduled_deduct_sign {
             /// Models of [`H5`].
             pub mod h5 {
                 /// 预计的扣费金额
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct EstimatedDeductAmount {
                     /// 金额
                     ///
@@ -2933,9 +2793,7 @@ pub mod scheduled_deduct_sign {
                 }
 
                 /// 用于预约扣费的预约信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct DeductSchedule {
                     /// 预计扣费的日期
                     ///
@@ -2950,9 +2808,7 @@ pub mod scheduled_deduct_sign {
                 }
 
                 /// 跳转控制信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct JumpControl {
                     /// 跳转的应用AppID
                     ///
@@ -2965,9 +2821,7 @@ pub mod scheduled_deduct_sign {
             /// Models of [`Jsapi`].
             pub mod jsapi {
                 /// 预计的扣费金额
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct EstimatedDeductAmount {
                     /// 金额
                     ///
@@ -2981,9 +2835,7 @@ pub mod scheduled_deduct_sign {
                 }
 
                 /// 用于预约扣费的预约信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct DeductSchedule {
                     /// 预计扣费的日期
                     ///
@@ -3001,9 +2853,7 @@ pub mod scheduled_deduct_sign {
             /// Models of [`MiniProgram`].
             pub mod mini_program {
                 /// 预计的扣费金额
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct EstimatedDeductAmount {
                     /// 金额
                     ///
@@ -3017,9 +2867,7 @@ pub mod scheduled_deduct_sign {
                 }
 
                 /// 用于预约扣费的预约信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct DeductSchedule {
                     /// 预计扣费的日期
                     ///
@@ -3097,9 +2945,7 @@ pub mod scheduled_deduct_sign {
                 }
 
                 /// The answer to [`App`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct AppResponse {
                     /// 预签约ID
                     ///
@@ -3174,9 +3020,7 @@ pub mod scheduled_deduct_sign {
                 }
 
                 /// The answer to [`H5`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct H5Response {
                     /// 拉起微信支付客户端的URL
                     ///
@@ -3239,9 +3083,7 @@ pub mod scheduled_deduct_sign {
                 }
 
                 /// The answer to [`Jsapi`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct JsapiResponse {
                     /// 跳转签约流程的URL
                     ///
@@ -3304,9 +3146,7 @@ pub mod scheduled_deduct_sign {
                 }
 
                 /// The answer to [`MiniProgram`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct MiniProgramResponse {
                     /// 预签约ID
                     ///
@@ -3325,9 +3165,7 @@ pub mod scheduled_deduct_sign {
                 /// Models of [`App`].
                 pub mod app {
                     /// 预计的扣费金额
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                     pub struct EstimatedDeductAmount {
                         /// 金额
                         ///
@@ -3341,9 +3179,7 @@ pub mod scheduled_deduct_sign {
                     }
 
                     /// 用于预约扣费的预约信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                     pub struct DeductSchedule {
                         /// 预计扣费的日期
                         ///
@@ -3361,9 +3197,7 @@ pub mod scheduled_deduct_sign {
                 /// Models of [`H5`].
                 pub mod h5 {
                     /// 预计的扣费金额
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                     pub struct EstimatedDeductAmount {
                         /// 金额
                         ///
@@ -3377,9 +3211,7 @@ pub mod scheduled_deduct_sign {
                     }
 
                     /// 用于预约扣费的预约信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                     pub struct DeductSchedule {
                         /// 预计扣费的日期
                         ///
@@ -3394,9 +3226,7 @@ pub mod scheduled_deduct_sign {
                     }
 
                     /// 跳转控制信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                     pub struct JumpControl {
                         /// 跳转的应用AppID
                         ///
@@ -3409,9 +3239,7 @@ pub mod scheduled_deduct_sign {
                 /// Models of [`Jsapi`].
                 pub mod jsapi {
                     /// 预计的扣费金额
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                     pub struct EstimatedDeductAmount {
                         /// 金额
                         ///
@@ -3425,9 +3253,7 @@ pub mod scheduled_deduct_sign {
                     }
 
                     /// 用于预约扣费的预约信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                     pub struct DeductSchedule {
                         /// 预计扣费的日期
                         ///
@@ -3445,9 +3271,7 @@ pub mod scheduled_deduct_sign {
                 /// Models of [`MiniProgram`].
                 pub mod mini_program {
                     /// 预计的扣费金额
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                     pub struct EstimatedDeductAmount {
                         /// 金额
                         ///
@@ -3461,9 +3285,7 @@ pub mod scheduled_deduct_sign {
                     }
 
                     /// 用于预约扣费的预约信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                     pub struct DeductSchedule {
                         /// 预计扣费的日期
                         ///
@@ -3537,7 +3359,7 @@ pub mod sign {
         }
 
         /// The answer to [`PreEntrustSign`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PreEntrustSignResponse {
             /// 预签约ID
             ///
@@ -3581,7 +3403,7 @@ pub mod sign {
             }
 
             /// The answer to [`OutContractCode`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct OutContractCodeResponse {
                 /// 商户号
                 ///
@@ -3675,7 +3497,7 @@ pub mod sign {
                 }
 
                 /// 协议解约信息
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct ContractTerminateInfo {
                     /// 协议解约方式
                     ///
@@ -3718,9 +3540,7 @@ pub mod sign {
             }
 
             /// The answer to [`OutContractCode`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct OutContractCodeResponse {
                 /// 商户号
                 ///
@@ -3808,9 +3628,7 @@ pub mod sign {
                 }
 
                 /// The answer to [`Terminate`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct TerminateResponse {
                     /// 商户号
                     ///
@@ -3870,9 +3688,7 @@ pub mod sign {
                 }
 
                 /// 协议解约信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ContractTerminateInfo {
                     /// 协议解约方式
                     ///
@@ -3891,9 +3707,7 @@ pub mod sign {
                 }
 
                 /// 预计的扣费金额
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct EstimatedDeductAmount {
                     /// 金额
                     ///
@@ -3907,9 +3721,7 @@ pub mod sign {
                 }
 
                 /// 已预约的扣费金额信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ScheduledAmount {
                     /// 金额
                     ///
@@ -3923,9 +3735,7 @@ pub mod sign {
                 }
 
                 /// 实际扣费金额
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DeductAmount {
                     /// 金额
                     ///
@@ -3939,9 +3749,7 @@ pub mod sign {
                 }
 
                 /// 预约扣费场景的预约信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DeductSchedule {
                     /// 预计扣费的日期
                     ///
@@ -3969,9 +3777,7 @@ pub mod sign {
                 /// Models of [`Terminate`].
                 pub mod terminate {
                     /// 协议解约信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ContractTerminateInfo {
                         /// 协议解约方式
                         ///
@@ -3990,9 +3796,7 @@ pub mod sign {
                     }
 
                     /// 预计的扣费金额
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EstimatedDeductAmount {
                         /// 金额
                         ///
@@ -4006,9 +3810,7 @@ pub mod sign {
                     }
 
                     /// 已预约的扣费金额信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ScheduledAmount {
                         /// 金额
                         ///
@@ -4022,9 +3824,7 @@ pub mod sign {
                     }
 
                     /// 实际扣费金额
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DeductAmount {
                         /// 金额
                         ///
@@ -4038,9 +3838,7 @@ pub mod sign {
                     }
 
                     /// 预约扣费场景的预约信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DeductSchedule {
                         /// 预计扣费的日期
                         ///
@@ -4117,7 +3915,7 @@ pub mod sign {
             }
 
             /// 发起预签约的用户，其设备信息
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
             pub struct DeviceInfo {
                 /// 设备类型
                 pub device_type: DeviceType,
@@ -4178,9 +3976,7 @@ pub mod sign {
                 }
 
                 /// The answer to [`OutContractCode`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct OutContractCodeResponse {
                     /// 委托代扣协议ID
                     ///
@@ -4286,9 +4082,7 @@ pub mod sign {
                     }
 
                     /// The answer to [`Terminate`].
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct TerminateResponse {
                         /// 委托代扣协议ID
                         ///
@@ -4362,9 +4156,7 @@ pub mod sign {
                     }
 
                     /// 协议解约信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ContractTerminateInfo {
                         /// 协议解约方式
                         ///
@@ -4383,9 +4175,7 @@ pub mod sign {
                     }
 
                     /// 预计的扣费金额
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct EstimatedDeductAmount {
                         /// 金额
                         ///
@@ -4399,9 +4189,7 @@ pub mod sign {
                     }
 
                     /// 已预约的扣费金额信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ScheduledAmount {
                         /// 金额
                         ///
@@ -4415,9 +4203,7 @@ pub mod sign {
                     }
 
                     /// 实际扣费金额
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DeductAmount {
                         /// 金额
                         ///
@@ -4431,9 +4217,7 @@ pub mod sign {
                     }
 
                     /// 预约扣费场景的预约信息
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct DeductSchedule {
                         /// 预计扣费的日期
                         ///
@@ -4461,15 +4245,7 @@ pub mod sign {
                     /// Models of [`Terminate`].
                     pub mod terminate {
                         /// 协议解约信息
-                        #[derive(
-                            Debug,
-                            Clone,
-                            PartialEq,
-                            Eq,
-                            Default,
-                            serde::Serialize,
-                            serde::Deserialize,
-                        )]
+                        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                         pub struct ContractTerminateInfo {
                             /// 协议解约方式
                             ///
@@ -4488,15 +4264,7 @@ pub mod sign {
                         }
 
                         /// 预计的扣费金额
-                        #[derive(
-                            Debug,
-                            Clone,
-                            PartialEq,
-                            Eq,
-                            Default,
-                            serde::Serialize,
-                            serde::Deserialize,
-                        )]
+                        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                         pub struct EstimatedDeductAmount {
                             /// 金额
                             ///
@@ -4510,15 +4278,7 @@ pub mod sign {
                         }
 
                         /// 已预约的扣费金额信息
-                        #[derive(
-                            Debug,
-                            Clone,
-                            PartialEq,
-                            Eq,
-                            Default,
-                            serde::Serialize,
-                            serde::Deserialize,
-                        )]
+                        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                         pub struct ScheduledAmount {
                             /// 金额
                             ///
@@ -4532,15 +4292,7 @@ pub mod sign {
                         }
 
                         /// 实际扣费金额
-                        #[derive(
-                            Debug,
-                            Clone,
-                            PartialEq,
-                            Eq,
-                            Default,
-                            serde::Serialize,
-                            serde::Deserialize,
-                        )]
+                        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                         pub struct DeductAmount {
                             /// 金额
                             ///
@@ -4554,15 +4306,7 @@ pub mod sign {
                         }
 
                         /// 预约扣费场景的预约信息
-                        #[derive(
-                            Debug,
-                            Clone,
-                            PartialEq,
-                            Eq,
-                            Default,
-                            serde::Serialize,
-                            serde::Deserialize,
-                        )]
+                        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                         pub struct DeductSchedule {
                             /// 预计扣费的日期
                             ///

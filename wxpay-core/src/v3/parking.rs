@@ -17,7 +17,7 @@ pub mod reminders {
     }
 
     /// The answer to [`Application`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ApplicationResponse {
         /// 停车场进件审核单号
         ///
@@ -49,7 +49,7 @@ pub mod reminders {
     }
 
     /// The answer to [`Applications`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ApplicationsResponse {
         /// `application_list`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -110,7 +110,7 @@ pub mod reminders {
     }
 
     /// The answer to [`Entry`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct EntryResponse {
         /// 微信停车单号
         ///
@@ -240,7 +240,7 @@ pub mod reminders {
     }
 
     /// The answer to [`ParkingFee`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ParkingFeeResponse {
         /// 当前总费用
         ///
@@ -308,7 +308,7 @@ pub mod reminders {
     }
 
     /// The answer to [`ParkingLot`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ParkingLotResponse {
         /// 微信停车场ID
         ///
@@ -451,7 +451,7 @@ pub mod reminders {
         }
 
         /// The answer to [`Query`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct QueryResponse {
             /// `application`.
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -640,7 +640,7 @@ pub mod reminders {
         }
 
         /// `FixedIntervalRule`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct FixedIntervalRule {
             /// 日期类型
             ///
@@ -732,7 +732,7 @@ pub mod reminders {
         }
 
         /// `DurationSegmentRule`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct DurationSegmentRule {
             /// 日期类型
             ///
@@ -802,7 +802,7 @@ pub mod reminders {
         }
 
         /// `PreEntryRule`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct PreEntryRule {
             /// 日期类型
             ///
@@ -880,7 +880,7 @@ pub mod reminders {
         }
 
         /// `ChargingRule`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct ChargingRule {
             /// 收费规则类型
             ///
@@ -939,7 +939,7 @@ pub mod reminders {
         }
 
         /// `ParkingLot`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct ParkingLot {
             /// 停车场名称
             ///
@@ -1178,9 +1178,7 @@ pub mod reminders {
             }
 
             /// `FixedIntervalRule`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct FixedIntervalRule {
                 /// 日期类型
                 ///
@@ -1272,9 +1270,7 @@ pub mod reminders {
             }
 
             /// `DurationSegmentRule`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct DurationSegmentRule {
                 /// 日期类型
                 ///
@@ -1344,9 +1340,7 @@ pub mod reminders {
             }
 
             /// `PreEntryRule`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PreEntryRule {
                 /// 日期类型
                 ///
@@ -1424,9 +1418,7 @@ pub mod reminders {
             }
 
             /// `ChargingRule`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ChargingRule {
                 /// 收费规则类型
                 ///
@@ -1485,9 +1477,7 @@ pub mod reminders {
             }
 
             /// `ParkingLot`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ParkingLot {
                 /// 停车场名称
                 ///
@@ -1558,9 +1548,7 @@ pub mod reminders {
             }
 
             /// `Fields`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Fields {
                 /// 字段名
                 ///
@@ -1575,9 +1563,7 @@ pub mod reminders {
             }
 
             /// `AuditComment`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct AuditComment {
                 /// `fields`.
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1590,9 +1576,7 @@ pub mod reminders {
             }
 
             /// `Application`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Application {
                 /// 停车场进件审核单号
                 ///
@@ -1799,7 +1783,7 @@ pub mod reminders {
         }
 
         /// `FixedIntervalRule`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct FixedIntervalRule {
             /// 日期类型
             ///
@@ -1891,7 +1875,7 @@ pub mod reminders {
         }
 
         /// `DurationSegmentRule`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct DurationSegmentRule {
             /// 日期类型
             ///
@@ -1961,7 +1945,7 @@ pub mod reminders {
         }
 
         /// `PreEntryRule`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PreEntryRule {
             /// 日期类型
             ///
@@ -2039,7 +2023,7 @@ pub mod reminders {
         }
 
         /// `ChargingRule`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ChargingRule {
             /// 收费规则类型
             ///
@@ -2098,7 +2082,7 @@ pub mod reminders {
         }
 
         /// `ParkingLot`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ParkingLot {
             /// 停车场名称
             ///
@@ -2169,7 +2153,7 @@ pub mod reminders {
         }
 
         /// `Fields`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Fields {
             /// 字段名
             ///
@@ -2184,7 +2168,7 @@ pub mod reminders {
         }
 
         /// `AuditComment`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AuditComment {
             /// `fields`.
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2197,7 +2181,7 @@ pub mod reminders {
         }
 
         /// `ApplicationList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ApplicationList {
             /// 停车场进件审核单号
             ///
@@ -2370,7 +2354,7 @@ pub mod reminders {
         }
 
         /// `FeeItems`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct FeeItems {
             /// 费用类型
             ///

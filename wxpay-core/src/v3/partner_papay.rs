@@ -78,7 +78,7 @@ pub mod contracts {
     /// Models of [`Notify`].
     pub mod notify {
         /// 扣费持续时间
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct DeductDuration {
             /// 扣费持续时间数
             ///
@@ -92,7 +92,7 @@ pub mod contracts {
         }
 
         /// 预计扣费金额信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct EstimatedAmount {
             /// 预计扣费金额
             ///

@@ -83,7 +83,7 @@ impl ::core::fmt::Debug for Batches {
 }
 
 /// The answer to [`Batches`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct BatchesResponse {
     /// 商家批次单号
     ///
@@ -134,7 +134,7 @@ pub mod batches {
     }
 
     /// The answer to [`BatchId`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct BatchIdResponse {
         /// 服务商商户号
         ///
@@ -269,7 +269,7 @@ pub mod batches {
     }
 
     /// The answer to [`OutBatchNo`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct OutBatchNoResponse {
         /// 服务商商户号
         ///
@@ -387,15 +387,7 @@ pub mod batches {
     }
 
     /// `TransferDetailList`.
-    #[derive(
-        Clone,
-        PartialEq,
-        Eq,
-        Default,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct TransferDetailList {
         /// 商家明细单号
         ///
@@ -498,7 +490,7 @@ pub mod batches {
         }
 
         /// `TransferDetailList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct TransferDetailList {
             /// 微信支付明细单号
             ///
@@ -565,9 +557,7 @@ pub mod batches {
             }
 
             /// The answer to [`DetailId`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct DetailIdResponse {
                 /// 服务商商户号
                 ///
@@ -680,7 +670,7 @@ pub mod batches {
         }
 
         /// `TransferDetailList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct TransferDetailList {
             /// 微信支付明细单号
             ///
@@ -747,9 +737,7 @@ pub mod batches {
             }
 
             /// The answer to [`OutDetailNo`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct OutDetailNoResponse {
                 /// 服务商商户号
                 ///

@@ -55,7 +55,7 @@ pub mod acquiring_bank {
         }
 
         /// The answer to [`Exposure`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ExposureResponse {
             /// 是否建议曝光微信分付
             pub fqf_exposure: bool,
@@ -69,9 +69,7 @@ pub mod acquiring_bank {
         /// Models of [`Exposure`].
         pub mod exposure {
             /// 支付者
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Payer {
                 /// 用户标识
                 ///
@@ -126,7 +124,7 @@ pub mod instal {
     }
 
     /// The answer to [`Exposure`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ExposureResponse {
         /// 是否建议曝光微信分付
         pub recommend_exposure: bool,
@@ -182,7 +180,7 @@ pub mod instal {
         }
 
         /// The answer to [`Exposure`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ExposureResponse {
             /// 是否建议曝光微信分付
             pub recommend_exposure: bool,
@@ -207,9 +205,7 @@ pub mod instal {
             }
 
             /// 用户ID
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct UserId {
                 /// 用户ID的类型
                 ///
@@ -349,7 +345,7 @@ pub mod partner {
         }
 
         /// The answer to [`App`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AppResponse {
             /// 预支付交易会话标识
             ///
@@ -416,7 +412,7 @@ pub mod partner {
         }
 
         /// The answer to [`Codepay`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct CodepayResponse {
             /// 合作伙伴应用AppID
             ///
@@ -518,7 +514,7 @@ pub mod partner {
         }
 
         /// The answer to [`Exposure`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ExposureResponse {
             /// 是否建议曝光微信分付
             pub fqf_exposure: bool,
@@ -624,7 +620,7 @@ pub mod partner {
         }
 
         /// The answer to [`H5`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct H5Response {
             /// 支付跳转链接
             pub h5_url: String,
@@ -728,7 +724,7 @@ pub mod partner {
         }
 
         /// The answer to [`Jsapi`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct JsapiResponse {
             /// 预支付交易会话标识
             ///
@@ -800,7 +796,7 @@ pub mod partner {
         }
 
         /// The answer to [`Miniprogram`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct MiniprogramResponse {
             /// 预支付交易会话标识
             ///
@@ -903,7 +899,7 @@ pub mod partner {
         }
 
         /// The answer to [`Native`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct NativeResponse {
             /// 二维码链接
             ///
@@ -979,7 +975,7 @@ pub mod partner {
         }
 
         /// The answer to [`Scannedpos`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ScannedposResponse {
             /// 预支付交易会话标识
             ///
@@ -990,9 +986,7 @@ pub mod partner {
         /// Models of [`App`].
         pub mod app {
             /// 结算信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SettleInfo {
                 /// 是否指定分账
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1005,9 +999,7 @@ pub mod partner {
             }
 
             /// 订单金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Amount {
                 /// 总金额
                 ///
@@ -1035,9 +1027,7 @@ pub mod partner {
             }
 
             /// `GoodsDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct GoodsDetail {
                 /// 商户侧商品编码
                 ///
@@ -1064,9 +1054,7 @@ pub mod partner {
             }
 
             /// 优惠功能
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Detail {
                 /// 订单原价
                 ///
@@ -1084,9 +1072,7 @@ pub mod partner {
             }
 
             /// 商户门店信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct StoreInfo {
                 /// 门店编号
                 ///
@@ -1108,9 +1094,7 @@ pub mod partner {
             }
 
             /// 场景信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SceneInfo {
                 /// 用户终端IP
                 ///
@@ -1148,14 +1132,7 @@ pub mod partner {
             }
 
             /// 实名支付(需单独申请权限)
-            #[derive(
-                Clone,
-                PartialEq,
-                Eq,
-                serde::Serialize,
-                serde::Deserialize,
-                wxpay_core::SensitiveFields,
-            )]
+            #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
             pub struct Identity {
                 /// 证件类型
                 pub r#type: Type,
@@ -1185,13 +1162,7 @@ pub mod partner {
 
             /// 支付者
             #[derive(
-                Clone,
-                PartialEq,
-                Eq,
-                Default,
-                serde::Serialize,
-                serde::Deserialize,
-                wxpay_core::SensitiveFields,
+                Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields,
             )]
             pub struct Payer {
                 /// 实名支付(需单独申请权限)
@@ -1219,9 +1190,7 @@ pub mod partner {
             }
 
             /// `SubsidyPlan`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SubsidyPlan {
                 /// 贴息期数
                 ///
@@ -1236,7 +1205,7 @@ pub mod partner {
             }
 
             /// `SubsidyDetail`.
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
             pub struct SubsidyDetail {
                 /// 贴息方案类型
                 ///
@@ -1247,9 +1216,7 @@ pub mod partner {
             }
 
             /// 贴息信息(微信分付)
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SubsidyInfo {
                 /// 贴息详情列表
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1260,9 +1227,7 @@ pub mod partner {
         /// Models of [`Codepay`].
         pub mod codepay {
             /// 支付者
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Payer {
                 /// 授权码
                 ///
@@ -1271,9 +1236,7 @@ pub mod partner {
             }
 
             /// 订单金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Amount {
                 /// 总金额
                 ///
@@ -1287,9 +1250,7 @@ pub mod partner {
             }
 
             /// 商户门店信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct StoreInfo {
                 /// 门店编号
                 ///
@@ -1304,9 +1265,7 @@ pub mod partner {
             }
 
             /// 场景信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SceneInfo {
                 /// 商户端设备号
                 ///
@@ -1323,9 +1282,7 @@ pub mod partner {
             }
 
             /// `GoodsDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct GoodsDetail {
                 /// 商品编码
                 ///
@@ -1352,9 +1309,7 @@ pub mod partner {
             }
 
             /// 优惠功能
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Detail {
                 /// 订单原价
                 ///
@@ -1371,9 +1326,7 @@ pub mod partner {
             }
 
             /// 结算信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SettleInfo {
                 /// 是否指定分账
                 ///
@@ -1383,9 +1336,7 @@ pub mod partner {
             }
 
             /// 支付者
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ResponsePayer {
                 /// 合作伙伴用户标识
                 ///
@@ -1400,9 +1351,7 @@ pub mod partner {
             }
 
             /// 订单金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ResponseAmount {
                 /// 订单金额
                 ///
@@ -1426,9 +1375,7 @@ pub mod partner {
             }
 
             /// `PromotionDetailGoodsDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PromotionDetailGoodsDetail {
                 /// 商品编码
                 ///
@@ -1454,9 +1401,7 @@ pub mod partner {
             }
 
             /// `PromotionDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PromotionDetail {
                 /// 券ID
                 ///
@@ -1515,9 +1460,7 @@ pub mod partner {
         /// Models of [`Exposure`].
         pub mod exposure {
             /// 支付者
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Payer {
                 /// 用户服务商标识
                 ///
@@ -1540,9 +1483,7 @@ pub mod partner {
         /// Models of [`H5`].
         pub mod h5 {
             /// 结算信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SettleInfo {
                 /// 是否指定分账
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1555,9 +1496,7 @@ pub mod partner {
             }
 
             /// 订单金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Amount {
                 /// 总金额
                 ///
@@ -1585,9 +1524,7 @@ pub mod partner {
             }
 
             /// `GoodsDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct GoodsDetail {
                 /// 商户侧商品编码
                 ///
@@ -1614,9 +1551,7 @@ pub mod partner {
             }
 
             /// 优惠功能
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Detail {
                 /// 订单原价
                 ///
@@ -1634,9 +1569,7 @@ pub mod partner {
             }
 
             /// H5场景信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct H5Info {
                 /// 场景类型
                 ///
@@ -1666,9 +1599,7 @@ pub mod partner {
             }
 
             /// `SceneInfo`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SceneInfo {
                 /// H5场景信息
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1696,14 +1627,7 @@ pub mod partner {
             }
 
             /// 实名支付(需单独申请权限)
-            #[derive(
-                Clone,
-                PartialEq,
-                Eq,
-                serde::Serialize,
-                serde::Deserialize,
-                wxpay_core::SensitiveFields,
-            )]
+            #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
             pub struct Identity {
                 /// 证件类型
                 pub r#type: Type,
@@ -1733,13 +1657,7 @@ pub mod partner {
 
             /// 支付者
             #[derive(
-                Clone,
-                PartialEq,
-                Eq,
-                Default,
-                serde::Serialize,
-                serde::Deserialize,
-                wxpay_core::SensitiveFields,
+                Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields,
             )]
             pub struct Payer {
                 /// 实名支付(需单独申请权限)
@@ -1760,9 +1678,7 @@ pub mod partner {
         /// Models of [`Jsapi`].
         pub mod jsapi {
             /// 结算信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SettleInfo {
                 /// 是否指定分账
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1775,9 +1691,7 @@ pub mod partner {
             }
 
             /// 订单金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Amount {
                 /// 总金额
                 ///
@@ -1805,9 +1719,7 @@ pub mod partner {
             }
 
             /// `GoodsDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct GoodsDetail {
                 /// 商户侧商品编码
                 ///
@@ -1834,9 +1746,7 @@ pub mod partner {
             }
 
             /// 优惠功能
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Detail {
                 /// 订单原价
                 ///
@@ -1854,9 +1764,7 @@ pub mod partner {
             }
 
             /// 商户门店信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct StoreInfo {
                 /// 门店编号
                 ///
@@ -1878,9 +1786,7 @@ pub mod partner {
             }
 
             /// 场景信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SceneInfo {
                 /// 用户终端IP
                 ///
@@ -1918,14 +1824,7 @@ pub mod partner {
             }
 
             /// 实名支付(需单独申请权限)
-            #[derive(
-                Clone,
-                PartialEq,
-                Eq,
-                serde::Serialize,
-                serde::Deserialize,
-                wxpay_core::SensitiveFields,
-            )]
+            #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
             pub struct Identity {
                 /// 证件类型
                 pub r#type: Type,
@@ -1955,13 +1854,7 @@ pub mod partner {
 
             /// 支付者
             #[derive(
-                Clone,
-                PartialEq,
-                Eq,
-                Default,
-                serde::Serialize,
-                serde::Deserialize,
-                wxpay_core::SensitiveFields,
+                Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields,
             )]
             pub struct Payer {
                 /// 用户服务标识
@@ -2000,9 +1893,7 @@ pub mod partner {
             }
 
             /// `SubsidyPlan`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SubsidyPlan {
                 /// 贴息期数
                 ///
@@ -2017,7 +1908,7 @@ pub mod partner {
             }
 
             /// `SubsidyDetail`.
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
             pub struct SubsidyDetail {
                 /// 贴息方案类型
                 ///
@@ -2028,9 +1919,7 @@ pub mod partner {
             }
 
             /// 贴息信息(微信分付)
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SubsidyInfo {
                 /// 贴息详情列表
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2041,9 +1930,7 @@ pub mod partner {
         /// Models of [`Miniprogram`].
         pub mod miniprogram {
             /// 订单金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Amount {
                 /// 总金额
                 ///
@@ -2057,9 +1944,7 @@ pub mod partner {
             }
 
             /// 支付者
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Payer {
                 /// 用户标识
                 ///
@@ -2074,9 +1959,7 @@ pub mod partner {
             }
 
             /// `GoodsDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct GoodsDetail {
                 /// 商户侧商品编码
                 ///
@@ -2103,9 +1986,7 @@ pub mod partner {
             }
 
             /// 优惠功能
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Detail {
                 /// 订单原价
                 ///
@@ -2123,9 +2004,7 @@ pub mod partner {
             }
 
             /// 商户门店信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct StoreInfo {
                 /// 门店编号
                 ///
@@ -2140,9 +2019,7 @@ pub mod partner {
             }
 
             /// 场景信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SceneInfo {
                 /// 用户终端IP
                 ///
@@ -2160,9 +2037,7 @@ pub mod partner {
             }
 
             /// 结算信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SettleInfo {
                 /// 是否指定分账
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2173,9 +2048,7 @@ pub mod partner {
         /// Models of [`Native`].
         pub mod native {
             /// 结算信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SettleInfo {
                 /// 是否指定分账
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2188,9 +2061,7 @@ pub mod partner {
             }
 
             /// 订单金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Amount {
                 /// 总金额
                 ///
@@ -2218,9 +2089,7 @@ pub mod partner {
             }
 
             /// `GoodsDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct GoodsDetail {
                 /// 商户侧商品编码
                 ///
@@ -2247,9 +2116,7 @@ pub mod partner {
             }
 
             /// 优惠功能
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Detail {
                 /// 订单原价
                 ///
@@ -2267,9 +2134,7 @@ pub mod partner {
             }
 
             /// 商户门店信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct StoreInfo {
                 /// 门店编号
                 ///
@@ -2291,9 +2156,7 @@ pub mod partner {
             }
 
             /// 场景信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SceneInfo {
                 /// 用户终端IP
                 ///
@@ -2331,14 +2194,7 @@ pub mod partner {
             }
 
             /// 实名支付(需单独申请权限)
-            #[derive(
-                Clone,
-                PartialEq,
-                Eq,
-                serde::Serialize,
-                serde::Deserialize,
-                wxpay_core::SensitiveFields,
-            )]
+            #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
             pub struct Identity {
                 /// 证件类型
                 pub r#type: Type,
@@ -2368,13 +2224,7 @@ pub mod partner {
 
             /// 支付者
             #[derive(
-                Clone,
-                PartialEq,
-                Eq,
-                Default,
-                serde::Serialize,
-                serde::Deserialize,
-                wxpay_core::SensitiveFields,
+                Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields,
             )]
             pub struct Payer {
                 /// 实名支付(需单独申请权限)
@@ -2430,9 +2280,7 @@ pub mod partner {
             }
 
             /// The answer to [`Reverse`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ReverseResponse {
                 /// 合作伙伴应用AppID
                 ///
@@ -2465,9 +2313,7 @@ pub mod partner {
         /// Models of [`Scannedpos`].
         pub mod scannedpos {
             /// 订单金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Amount {
                 /// 总金额
                 ///
@@ -2481,9 +2327,7 @@ pub mod partner {
             }
 
             /// 支付者
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Payer {
                 /// 用户标识
                 ///
@@ -2498,9 +2342,7 @@ pub mod partner {
             }
 
             /// `GoodsDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct GoodsDetail {
                 /// 商品编码
                 ///
@@ -2527,9 +2369,7 @@ pub mod partner {
             }
 
             /// 优惠功能
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Detail {
                 /// 订单原价
                 ///
@@ -2547,9 +2387,7 @@ pub mod partner {
             }
 
             /// 商户门店信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct StoreInfo {
                 /// 门店ID
                 ///
@@ -2564,9 +2402,7 @@ pub mod partner {
             }
 
             /// 场景信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SceneInfo {
                 /// 用户终端IP
                 ///
@@ -2582,9 +2418,7 @@ pub mod partner {
             }
 
             /// 结算信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SettleInfo {
                 /// 是否指定分账
                 ///
@@ -2697,7 +2531,7 @@ pub mod transactions {
     }
 
     /// The answer to [`App`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct AppResponse {
         /// 预支付交易会话标识
         ///
@@ -2756,7 +2590,7 @@ pub mod transactions {
     }
 
     /// The answer to [`Codepay`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct CodepayResponse {
         /// 应用AppID
         ///
@@ -2841,7 +2675,7 @@ pub mod transactions {
     }
 
     /// The answer to [`Exposure`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ExposureResponse {
         /// 是否建议曝光微信分付
         pub fqf_exposure: bool,
@@ -2937,7 +2771,7 @@ pub mod transactions {
     }
 
     /// The answer to [`H5`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct H5Response {
         /// 支付跳转链接
         pub h5_url: String,
@@ -3031,7 +2865,7 @@ pub mod transactions {
     }
 
     /// The answer to [`Jsapi`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct JsapiResponse {
         /// 预支付交易会话标识
         ///
@@ -3124,7 +2958,7 @@ pub mod transactions {
     }
 
     /// The answer to [`Native`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct NativeResponse {
         /// 二维码链接
         ///
@@ -3135,7 +2969,7 @@ pub mod transactions {
     /// Models of [`App`].
     pub mod app {
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Amount {
             /// 总金额
             ///
@@ -3163,7 +2997,7 @@ pub mod transactions {
         }
 
         /// `GoodsDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct GoodsDetail {
             /// 商户侧商品编码
             ///
@@ -3190,7 +3024,7 @@ pub mod transactions {
         }
 
         /// 优惠功能
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Detail {
             /// 订单原价
             ///
@@ -3208,7 +3042,7 @@ pub mod transactions {
         }
 
         /// 商户门店信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct StoreInfo {
             /// 门店编号
             ///
@@ -3230,7 +3064,7 @@ pub mod transactions {
         }
 
         /// 场景信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SceneInfo {
             /// 用户终端IP
             ///
@@ -3268,9 +3102,7 @@ pub mod transactions {
         }
 
         /// 实名支付(需单独申请权限)
-        #[derive(
-            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct Identity {
             /// 证件类型
             pub r#type: Type,
@@ -3299,15 +3131,7 @@ pub mod transactions {
         }
 
         /// 支付者
-        #[derive(
-            Clone,
-            PartialEq,
-            Eq,
-            Default,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct Payer {
             /// 实名支付(需单独申请权限)
             #[sensitive]
@@ -3324,7 +3148,7 @@ pub mod transactions {
         }
 
         /// 结算信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SettleInfo {
             /// 是否指定分账
             ///
@@ -3344,7 +3168,7 @@ pub mod transactions {
         }
 
         /// `SubsidyPlan`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SubsidyPlan {
             /// 贴息期数
             ///
@@ -3359,7 +3183,7 @@ pub mod transactions {
         }
 
         /// `SubsidyDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct SubsidyDetail {
             /// 贴息方案类型
             ///
@@ -3370,7 +3194,7 @@ pub mod transactions {
         }
 
         /// 贴息信息(微信分付)
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SubsidyInfo {
             /// 贴息详情列表
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3381,7 +3205,7 @@ pub mod transactions {
     /// Models of [`Codepay`].
     pub mod codepay {
         /// 支付者
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Payer {
             /// 授权码
             ///
@@ -3390,7 +3214,7 @@ pub mod transactions {
         }
 
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Amount {
             /// 总金额
             ///
@@ -3404,7 +3228,7 @@ pub mod transactions {
         }
 
         /// 商户门店信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct StoreInfo {
             /// 门店编号
             ///
@@ -3419,7 +3243,7 @@ pub mod transactions {
         }
 
         /// 场景信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SceneInfo {
             /// 商户端设备号
             ///
@@ -3436,7 +3260,7 @@ pub mod transactions {
         }
 
         /// `GoodsDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct GoodsDetail {
             /// 商品编码
             ///
@@ -3463,7 +3287,7 @@ pub mod transactions {
         }
 
         /// 优惠功能
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Detail {
             /// 订单原价
             ///
@@ -3480,7 +3304,7 @@ pub mod transactions {
         }
 
         /// 结算信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SettleInfo {
             /// 是否指定分账
             ///
@@ -3490,7 +3314,7 @@ pub mod transactions {
         }
 
         /// 支付者
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ResponsePayer {
             /// 用户标识
             ///
@@ -3500,7 +3324,7 @@ pub mod transactions {
         }
 
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ResponseAmount {
             /// 订单金额
             ///
@@ -3524,7 +3348,7 @@ pub mod transactions {
         }
 
         /// `PromotionDetailGoodsDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PromotionDetailGoodsDetail {
             /// 商品编码
             ///
@@ -3550,7 +3374,7 @@ pub mod transactions {
         }
 
         /// `PromotionDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PromotionDetail {
             /// 券ID
             ///
@@ -3609,7 +3433,7 @@ pub mod transactions {
     /// Models of [`Exposure`].
     pub mod exposure {
         /// 支付者
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Payer {
             /// 用户标识
             ///
@@ -3627,7 +3451,7 @@ pub mod transactions {
     /// Models of [`H5`].
     pub mod h5 {
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Amount {
             /// 总金额
             ///
@@ -3655,7 +3479,7 @@ pub mod transactions {
         }
 
         /// `GoodsDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct GoodsDetail {
             /// 商户侧商品编码
             ///
@@ -3682,7 +3506,7 @@ pub mod transactions {
         }
 
         /// 优惠功能
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Detail {
             /// 订单原价
             ///
@@ -3700,7 +3524,7 @@ pub mod transactions {
         }
 
         /// H5场景信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct H5Info {
             /// 场景类型
             ///
@@ -3730,7 +3554,7 @@ pub mod transactions {
         }
 
         /// `SceneInfo`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SceneInfo {
             /// H5场景信息
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3758,9 +3582,7 @@ pub mod transactions {
         }
 
         /// 实名支付(需单独申请权限)
-        #[derive(
-            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct Identity {
             /// 证件类型
             pub r#type: Type,
@@ -3789,15 +3611,7 @@ pub mod transactions {
         }
 
         /// 支付者
-        #[derive(
-            Clone,
-            PartialEq,
-            Eq,
-            Default,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct Payer {
             /// 实名支付(需单独申请权限)
             #[sensitive]
@@ -3814,7 +3628,7 @@ pub mod transactions {
         }
 
         /// 结算信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SettleInfo {
             /// 是否指定分账
             ///
@@ -3827,7 +3641,7 @@ pub mod transactions {
     /// Models of [`Jsapi`].
     pub mod jsapi {
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Amount {
             /// 总金额
             ///
@@ -3855,7 +3669,7 @@ pub mod transactions {
         }
 
         /// `GoodsDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct GoodsDetail {
             /// 商户侧商品编码
             ///
@@ -3882,7 +3696,7 @@ pub mod transactions {
         }
 
         /// 优惠功能
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Detail {
             /// 订单原价
             ///
@@ -3900,7 +3714,7 @@ pub mod transactions {
         }
 
         /// 商户门店信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct StoreInfo {
             /// 门店编号
             ///
@@ -3922,7 +3736,7 @@ pub mod transactions {
         }
 
         /// 场景信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SceneInfo {
             /// 用户终端IP
             ///
@@ -3960,9 +3774,7 @@ pub mod transactions {
         }
 
         /// 实名支付(需单独申请权限)
-        #[derive(
-            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct Identity {
             /// 证件类型
             pub r#type: Type,
@@ -3991,15 +3803,7 @@ pub mod transactions {
         }
 
         /// 支付者
-        #[derive(
-            Clone,
-            PartialEq,
-            Eq,
-            Default,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct Payer {
             /// 用户标识
             ///
@@ -4021,7 +3825,7 @@ pub mod transactions {
         }
 
         /// 结算信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SettleInfo {
             /// 是否指定分账
             ///
@@ -4041,7 +3845,7 @@ pub mod transactions {
         }
 
         /// `SubsidyPlan`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SubsidyPlan {
             /// 贴息期数
             ///
@@ -4056,7 +3860,7 @@ pub mod transactions {
         }
 
         /// `SubsidyDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct SubsidyDetail {
             /// 贴息方案类型
             ///
@@ -4067,7 +3871,7 @@ pub mod transactions {
         }
 
         /// 贴息信息(微信分付)
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SubsidyInfo {
             /// 贴息详情列表
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4078,7 +3882,7 @@ pub mod transactions {
     /// Models of [`Native`].
     pub mod native {
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Amount {
             /// 总金额
             ///
@@ -4106,7 +3910,7 @@ pub mod transactions {
         }
 
         /// `GoodsDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct GoodsDetail {
             /// 商户侧商品编码
             ///
@@ -4133,7 +3937,7 @@ pub mod transactions {
         }
 
         /// 优惠功能
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Detail {
             /// 订单原价
             ///
@@ -4151,7 +3955,7 @@ pub mod transactions {
         }
 
         /// 商户门店信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct StoreInfo {
             /// 门店编号
             ///
@@ -4173,7 +3977,7 @@ pub mod transactions {
         }
 
         /// 场景信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SceneInfo {
             /// 用户终端IP
             ///
@@ -4211,9 +4015,7 @@ pub mod transactions {
         }
 
         /// 实名支付(需单独申请权限)
-        #[derive(
-            Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct Identity {
             /// 证件类型
             pub r#type: Type,
@@ -4242,15 +4044,7 @@ pub mod transactions {
         }
 
         /// 支付者
-        #[derive(
-            Clone,
-            PartialEq,
-            Eq,
-            Default,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct Payer {
             /// 实名支付(需单独申请权限)
             #[sensitive]
@@ -4267,7 +4061,7 @@ pub mod transactions {
         }
 
         /// 结算信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SettleInfo {
             /// 是否指定分账
             ///
@@ -4307,7 +4101,7 @@ pub mod transactions {
         }
 
         /// The answer to [`Reverse`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ReverseResponse {
             /// 应用AppID
             ///

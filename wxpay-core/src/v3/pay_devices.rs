@@ -17,7 +17,7 @@ pub struct OpenScenarioSpeaker {
 }
 
 /// The answer to [`OpenScenarioSpeaker`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct OpenScenarioSpeakerResponse {
     /// 子商户
     ///
@@ -64,7 +64,7 @@ pub mod open_scenario_speaker {
     }
 
     /// The answer to [`Bind`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct BindResponse {
         /// 子商户
         ///
@@ -103,7 +103,7 @@ pub mod open_scenario_speaker {
     }
 
     /// The answer to [`Prebind`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct PrebindResponse {
         /// 设备sn
         ///
@@ -134,7 +134,7 @@ pub mod open_scenario_speaker {
     }
 
     /// The answer to [`Unbind`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct UnbindResponse {
         /// 子商户
         ///
@@ -237,7 +237,7 @@ pub mod open_scenario_speakerorder {
     }
 
     /// The answer to [`Report`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ReportResponse {
         /// 子商户
         ///
@@ -286,7 +286,7 @@ pub mod printers {
     }
 
     /// The answer to [`GetPrintOrders`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetPrintOrdersResponse {
         /// 打印单号
         ///
@@ -364,7 +364,7 @@ pub mod printers {
         }
 
         /// `VariableList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct VariableList {
             /// Key字段
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -375,7 +375,7 @@ pub mod printers {
         }
 
         /// `RowList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct RowList {
             /// 值列表
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -383,7 +383,7 @@ pub mod printers {
         }
 
         /// `TableList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct TableList {
             /// Key字段
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -397,7 +397,7 @@ pub mod printers {
     /// Models of [`PostPrintOrders`].
     pub mod post_print_orders {
         /// `VariableList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct VariableList {
             /// Key字段
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -408,7 +408,7 @@ pub mod printers {
         }
 
         /// `RowList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct RowList {
             /// 值列表
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -416,7 +416,7 @@ pub mod printers {
         }
 
         /// `TableList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct TableList {
             /// Key字段
             #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -47,7 +47,7 @@ pub struct GetAuthentications {
 }
 
 /// The answer to [`GetAuthentications`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct GetAuthenticationsResponse {
     /// 查询结果记录列表
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -87,7 +87,7 @@ pub struct GetAuthenticationsByAuthenticateNumber {
 }
 
 /// The answer to [`GetAuthenticationsByAuthenticateNumber`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct GetAuthenticationsByAuthenticateNumberResponse {
     /// 商户号
     ///
@@ -165,7 +165,7 @@ pub struct Relations {
 }
 
 /// The answer to [`Relations`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct RelationsResponse {
     /// 用户标识
     ///
@@ -256,7 +256,7 @@ impl ::core::fmt::Debug for Tokens {
 }
 
 /// The answer to [`Tokens`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct TokensResponse {
     /// 用户标识
     ///
@@ -361,7 +361,7 @@ impl ::core::fmt::Debug for TransferBatches {
 }
 
 /// The answer to [`TransferBatches`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct TransferBatchesResponse {
     /// 商家批次单号
     ///
@@ -424,7 +424,7 @@ pub mod authentications {
     }
 
     /// The answer to [`PreOrder`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PreOrderResponse {
         /// 商家核身单号
         ///
@@ -533,7 +533,7 @@ pub mod authentications {
     }
 
     /// The answer to [`PreOrderWithAuth`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PreOrderWithAuthResponse {
         /// 商家核身单号
         ///
@@ -629,7 +629,7 @@ pub mod get_authentications {
     }
 
     /// `Data`.
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct Data {
         /// 商户号
         ///
@@ -722,15 +722,7 @@ pub mod tokens {
 /// Models of [`TransferBatches`].
 pub mod transfer_batches {
     /// `TransferDetailList`.
-    #[derive(
-        Clone,
-        PartialEq,
-        Eq,
-        Default,
-        serde::Serialize,
-        serde::Deserialize,
-        wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct TransferDetailList {
         /// 商家明细单号
         ///
@@ -875,7 +867,7 @@ pub mod wesure {
     }
 
     /// The answer to [`TokenValidations`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct TokenValidationsResponse {
         /// 校验结果
         ///

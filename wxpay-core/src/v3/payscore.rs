@@ -23,7 +23,7 @@ pub struct GetPayafterOrders {
 }
 
 /// The answer to [`GetPayafterOrders`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct GetPayafterOrdersResponse {
     /// 公众账号ID
     ///
@@ -134,7 +134,7 @@ pub struct GetServiceorder {
 }
 
 /// The answer to [`GetServiceorder`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct GetServiceorderResponse {
     /// 商户服务订单号
     ///
@@ -235,7 +235,7 @@ pub struct GetSmartretailOrders {
 }
 
 /// The answer to [`GetSmartretailOrders`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct GetSmartretailOrdersResponse {
     /// 公众账号ID
     ///
@@ -348,7 +348,7 @@ pub struct MerchantBill {
 }
 
 /// The answer to [`MerchantBill`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct MerchantBillResponse {
     /// 下载信息总数
     ///
@@ -387,7 +387,7 @@ pub struct Permissions {
 }
 
 /// The answer to [`Permissions`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PermissionsResponse {
     /// 预授权token
     ///
@@ -489,7 +489,7 @@ impl ::core::fmt::Debug for PostPayafterOrders {
 }
 
 /// The answer to [`PostPayafterOrders`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PostPayafterOrdersResponse {
     /// 公众账号ID
     ///
@@ -588,7 +588,7 @@ pub struct PostServiceorder {
 }
 
 /// The answer to [`PostServiceorder`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct PostServiceorderResponse {
     /// 公众账号ID
     ///
@@ -701,7 +701,7 @@ pub struct PostSmartretailOrders {
 }
 
 /// The answer to [`PostSmartretailOrders`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PostSmartretailOrdersResponse {
     /// 公众账号ID
     ///
@@ -802,7 +802,7 @@ pub struct Servicepayondeliveryorder {
 }
 
 /// The answer to [`Servicepayondeliveryorder`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct ServicepayondeliveryorderResponse {
     /// 公众账号ID
     ///
@@ -890,7 +890,7 @@ pub struct UserServiceState {
 }
 
 /// The answer to [`UserServiceState`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct UserServiceStateResponse {
     /// 公众账号ID
     ///
@@ -940,7 +940,7 @@ pub mod acquiringbank {
     }
 
     /// The answer to [`GetServiceorder`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetServiceorderResponse {
         /// 商户服务订单号
         ///
@@ -1074,7 +1074,7 @@ pub mod acquiringbank {
     }
 
     /// The answer to [`Permissions`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PermissionsResponse {
         /// 预授权token
         ///
@@ -1149,7 +1149,7 @@ pub mod acquiringbank {
     }
 
     /// The answer to [`PostServiceorder`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostServiceorderResponse {
         /// 商户服务订单号
         ///
@@ -1302,7 +1302,7 @@ pub mod acquiringbank {
     }
 
     /// The answer to [`Servicepayondeliveryorder`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ServicepayondeliveryorderResponse {
         /// 商户订单号
         ///
@@ -1385,7 +1385,7 @@ pub mod acquiringbank {
     /// Models of [`GetServiceorder`].
     pub mod get_serviceorder {
         /// `PostPayments`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostPayments {
             /// 付费名称
             ///
@@ -1409,7 +1409,7 @@ pub mod acquiringbank {
         }
 
         /// `PostDiscounts`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostDiscounts {
             /// 优惠名称
             ///
@@ -1432,7 +1432,7 @@ pub mod acquiringbank {
         }
 
         /// 订单风险金
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct RiskFund {
             /// 风险金名称
             ///
@@ -1450,7 +1450,7 @@ pub mod acquiringbank {
         }
 
         /// `GoodsDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GoodsDetail {
             /// 商品编码
             ///
@@ -1479,7 +1479,7 @@ pub mod acquiringbank {
         }
 
         /// `PromotionDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PromotionDetail {
             /// 券ID
             ///
@@ -1535,7 +1535,7 @@ pub mod acquiringbank {
         }
 
         /// `Details`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Details {
             /// 收款序号
             ///
@@ -1568,7 +1568,7 @@ pub mod acquiringbank {
         }
 
         /// 收款信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Collection {
             /// 收款状态
             ///
@@ -1595,7 +1595,7 @@ pub mod acquiringbank {
         }
 
         /// 服务时间段
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct TimeRange {
             /// 服务开始时间
             ///
@@ -1619,7 +1619,7 @@ pub mod acquiringbank {
         }
 
         /// 服务位置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Location {
             /// 服务开始地点
             ///
@@ -1665,7 +1665,7 @@ pub mod acquiringbank {
         }
 
         /// The answer to [`AuthorizationCode`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AuthorizationCodeResponse {
             /// 服务ID
             ///
@@ -1792,7 +1792,7 @@ pub mod acquiringbank {
         }
 
         /// `PostDiscounts`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct PostDiscounts {
             /// 优惠名称
             ///
@@ -1857,7 +1857,7 @@ pub mod acquiringbank {
         }
 
         /// 服务位置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Location {
             /// 服务开始地点
             ///
@@ -1872,7 +1872,7 @@ pub mod acquiringbank {
         }
 
         /// `ResponsePostDiscounts`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ResponsePostDiscounts {
             /// 优惠名称
             ///
@@ -1890,7 +1890,7 @@ pub mod acquiringbank {
         }
 
         /// 服务位置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ResponseLocation {
             /// 服务开始地点
             ///
@@ -2021,7 +2021,7 @@ pub mod acquiringbank {
         }
 
         /// The answer to [`Deduction`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct DeductionResponse {
             /// 商品或支付单简要描述。
             pub description: String,
@@ -2108,7 +2108,7 @@ pub mod acquiringbank {
         }
 
         /// The answer to [`Registerdeductinfo`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct RegisterdeductinfoResponse {
             /// 商品或支付单简要描述
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2155,9 +2155,7 @@ pub mod acquiringbank {
         /// Models of [`Complete`].
         pub mod complete {
             /// `PostPayments`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct PostPayments {
                 /// 付费名称
                 ///
@@ -2181,9 +2179,7 @@ pub mod acquiringbank {
             }
 
             /// `PostDiscounts`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct PostDiscounts {
                 /// 优惠名称
                 ///
@@ -2205,9 +2201,7 @@ pub mod acquiringbank {
             }
 
             /// 实际服务时间
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct TimeRange {
                 /// 服务开始时间
                 ///
@@ -2231,9 +2225,7 @@ pub mod acquiringbank {
             }
 
             /// 实际服务位置
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Location {
                 /// 服务开始地点
                 ///
@@ -2254,9 +2246,7 @@ pub mod acquiringbank {
         /// Models of [`Modify`].
         pub mod modify {
             /// `PostPayments`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct PostPayments {
                 /// 付费名称
                 ///
@@ -2280,9 +2270,7 @@ pub mod acquiringbank {
             }
 
             /// `PostDiscounts`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct PostDiscounts {
                 /// 优惠名称
                 ///
@@ -2310,9 +2298,7 @@ pub mod acquiringbank {
         /// Models of [`Sync`].
         pub mod sync {
             /// 内容信息详情
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Detail {
                 /// 收款成功时间
                 ///
@@ -2375,7 +2361,7 @@ pub mod acquiringbank {
         }
 
         /// 服务时间段
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct TimeRange {
             /// 服务开始时间
             ///
@@ -2429,7 +2415,7 @@ pub mod acquiringbank {
         }
 
         /// 订单风险金
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct RiskFund {
             /// 风险金名称
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2455,7 +2441,7 @@ pub mod acquiringbank {
         }
 
         /// 单详跳转链接
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct JumpLink {
             /// 跳转链接类型
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2469,7 +2455,7 @@ pub mod acquiringbank {
         }
 
         /// `Goods`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Goods {
             /// 商品名称
             ///
@@ -2495,7 +2481,7 @@ pub mod acquiringbank {
         }
 
         /// 先用后付购物详情
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct ShoppingInfo {
             /// 实际购物商家公众号ID
             ///
@@ -2511,7 +2497,7 @@ pub mod acquiringbank {
         }
 
         /// 服务风险金
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ResponseRiskFund {
             /// 风险名称
             ///
@@ -2529,7 +2515,7 @@ pub mod acquiringbank {
         }
 
         /// 服务时间
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ResponseTimeRange {
             /// 服务开始时间
             ///
@@ -2554,7 +2540,7 @@ pub mod acquiringbank {
         }
 
         /// 单详跳转链接
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ShoppingInfoJumpLink {
             /// 跳转链接类型
             ///
@@ -2573,7 +2559,7 @@ pub mod acquiringbank {
         }
 
         /// `ShoppingInfoGoods`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ShoppingInfoGoods {
             /// 商品名称
             ///
@@ -2595,7 +2581,7 @@ pub mod acquiringbank {
         }
 
         /// 先用后付购物详情
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ResponseShoppingInfo {
             /// 实际购物商家公众号ID
             ///
@@ -2631,7 +2617,7 @@ pub mod get_payafter_orders {
     }
 
     /// `Fees`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Fees {
         /// 付费项目名称
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2648,7 +2634,7 @@ pub mod get_payafter_orders {
     }
 
     /// `Discounts`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Discounts {
         /// 优惠名称
         ///
@@ -2703,7 +2689,7 @@ pub mod get_serviceorder {
     }
 
     /// `PostPayments`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostPayments {
         /// 付费名称
         ///
@@ -2728,7 +2714,7 @@ pub mod get_serviceorder {
     }
 
     /// `PostDiscounts`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostDiscounts {
         /// 优惠名称
         ///
@@ -2767,7 +2753,7 @@ pub mod get_serviceorder {
     }
 
     /// 服务风险金
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct RiskFund {
         /// 风险名称
         ///
@@ -2825,7 +2811,7 @@ pub mod get_serviceorder {
     }
 
     /// `GoodsDetail`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GoodsDetail {
         /// 商品编码
         ///
@@ -2854,7 +2840,7 @@ pub mod get_serviceorder {
     }
 
     /// `PromotionDetail`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PromotionDetail {
         /// 券ID
         ///
@@ -2910,7 +2896,7 @@ pub mod get_serviceorder {
     }
 
     /// `Details`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Details {
         /// 收款序号
         ///
@@ -2943,7 +2929,7 @@ pub mod get_serviceorder {
     }
 
     /// 收款信息
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct Collection {
         /// 收款状态
         ///
@@ -2975,7 +2961,7 @@ pub mod get_serviceorder {
     }
 
     /// 服务时间
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct TimeRange {
         /// 服务开始时间
         ///
@@ -3000,7 +2986,7 @@ pub mod get_serviceorder {
     }
 
     /// 服务位置
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Location {
         /// 服务开始地点
         ///
@@ -3036,7 +3022,7 @@ pub mod get_smartretail_orders {
     }
 
     /// `Fees`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Fees {
         /// 付费项目名称
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3053,7 +3039,7 @@ pub mod get_smartretail_orders {
     }
 
     /// `Discounts`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Discounts {
         /// 优惠名称
         ///
@@ -3082,7 +3068,7 @@ pub mod get_smartretail_orders {
 /// Models of [`MerchantBill`].
 pub mod merchant_bill {
     /// `DownloadBillList`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct DownloadBillList {
         /// 账单文件序号
         ///
@@ -3140,7 +3126,7 @@ pub mod oversea {
         }
 
         /// The answer to [`GetServiceorder`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct GetServiceorderResponse {
             /// 商户服务订单号
             ///
@@ -3311,7 +3297,7 @@ pub mod oversea {
         }
 
         /// The answer to [`PostServiceorder`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PostServiceorderResponse {
             /// 商户服务订单号
             ///
@@ -3421,9 +3407,7 @@ pub mod oversea {
             }
 
             /// `PostPayments`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PostPayments {
                 /// 付费名称
                 ///
@@ -3447,9 +3431,7 @@ pub mod oversea {
             }
 
             /// `PostDiscounts`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PostDiscounts {
                 /// 优惠名称
                 ///
@@ -3472,9 +3454,7 @@ pub mod oversea {
             }
 
             /// 订单风险金
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct RiskFund {
                 /// 风险金名称
                 ///
@@ -3532,9 +3512,7 @@ pub mod oversea {
             }
 
             /// `GoodsDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct GoodsDetail {
                 /// 商品编码
                 ///
@@ -3563,9 +3541,7 @@ pub mod oversea {
             }
 
             /// `PromotionDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PromotionDetail {
                 /// 券ID
                 ///
@@ -3621,9 +3597,7 @@ pub mod oversea {
             }
 
             /// `Details`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Details {
                 /// 收款序号
                 ///
@@ -3657,7 +3631,7 @@ pub mod oversea {
             }
 
             /// 收款信息
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct Collection {
                 /// 收款状态
                 ///
@@ -3689,9 +3663,7 @@ pub mod oversea {
             }
 
             /// 服务时间段
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct TimeRange {
                 /// 服务开始时间
                 ///
@@ -3716,9 +3688,7 @@ pub mod oversea {
             }
 
             /// 服务位置
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Location {
                 /// 服务开始地点
                 ///
@@ -3762,9 +3732,7 @@ pub mod oversea {
             }
 
             /// `PostDiscounts`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct PostDiscounts {
                 /// 优惠名称
                 ///
@@ -3835,9 +3803,7 @@ pub mod oversea {
             }
 
             /// 服务位置
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Location {
                 /// 服务开始地点
                 ///
@@ -3878,9 +3844,7 @@ pub mod oversea {
             }
 
             /// `ResponsePostDiscounts`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ResponsePostDiscounts {
                 /// 优惠名称
                 ///
@@ -3898,9 +3862,7 @@ pub mod oversea {
             }
 
             /// 服务位置
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ResponseLocation {
                 /// 服务开始地点
                 ///
@@ -4025,9 +3987,7 @@ pub mod oversea {
             /// Models of [`Complete`].
             pub mod complete {
                 /// `PostPayments`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct PostPayments {
                     /// 付费名称
                     ///
@@ -4051,9 +4011,7 @@ pub mod oversea {
                 }
 
                 /// `PostDiscounts`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct PostDiscounts {
                     /// 优惠名称
                     ///
@@ -4075,9 +4033,7 @@ pub mod oversea {
                 }
 
                 /// 实际服务时间
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct TimeRange {
                     /// 服务开始时间
                     ///
@@ -4104,9 +4060,7 @@ pub mod oversea {
                 }
 
                 /// 实际服务位置
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct Location {
                     /// 服务开始地点
                     ///
@@ -4132,9 +4086,7 @@ pub mod oversea {
                 }
 
                 /// 内容信息详情
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct Detail {
                     /// 收款序号
                     ///
@@ -4176,7 +4128,7 @@ pub mod partner {
     }
 
     /// The answer to [`GetServiceAccountApplications`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetServiceAccountApplicationsResponse {
         /// 服务ID
         ///
@@ -4244,7 +4196,7 @@ pub mod partner {
     }
 
     /// The answer to [`GetServiceorder`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetServiceorderResponse {
         /// 商户服务订单号
         ///
@@ -4375,7 +4327,7 @@ pub mod partner {
     }
 
     /// The answer to [`Permissions`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PermissionsResponse {
         /// 预授权token
         ///
@@ -4420,7 +4372,7 @@ pub mod partner {
     }
 
     /// The answer to [`PostServiceAccountApplications`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostServiceAccountApplicationsResponse {
         /// 服务ID
         ///
@@ -4528,7 +4480,7 @@ pub mod partner {
     }
 
     /// The answer to [`PostServiceorder`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct PostServiceorderResponse {
         /// 商户服务订单号
         ///
@@ -4675,7 +4627,7 @@ pub mod partner {
     }
 
     /// The answer to [`Servicepayondeliveryorder`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ServicepayondeliveryorderResponse {
         /// 商户订单号
         ///
@@ -4787,7 +4739,7 @@ pub mod partner {
         }
 
         /// `PostPayments`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostPayments {
             /// 付费名称
             ///
@@ -4811,7 +4763,7 @@ pub mod partner {
         }
 
         /// `PostDiscounts`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostDiscounts {
             /// 优惠名称
             ///
@@ -4834,7 +4786,7 @@ pub mod partner {
         }
 
         /// 订单风险金
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct RiskFund {
             /// 风险金名称
             ///
@@ -4892,7 +4844,7 @@ pub mod partner {
         }
 
         /// `GoodsDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct GoodsDetail {
             /// 商品编码
             ///
@@ -4921,7 +4873,7 @@ pub mod partner {
         }
 
         /// `PromotionDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PromotionDetail {
             /// 券ID
             ///
@@ -4977,7 +4929,7 @@ pub mod partner {
         }
 
         /// `Details`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Details {
             /// 收款序号
             ///
@@ -5010,7 +4962,7 @@ pub mod partner {
         }
 
         /// 收款信息
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct Collection {
             /// 收款状态
             ///
@@ -5042,7 +4994,7 @@ pub mod partner {
         }
 
         /// 服务时间
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct TimeRange {
             /// 服务开始时间
             ///
@@ -5067,7 +5019,7 @@ pub mod partner {
         }
 
         /// 服务位置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Location {
             /// 服务开始地点
             ///
@@ -5127,7 +5079,7 @@ pub mod partner {
         }
 
         /// The answer to [`ApplyForScene`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ApplyForSceneResponse {
             /// 授权场景, 与输入中一致
             ///
@@ -5184,7 +5136,7 @@ pub mod partner {
         }
 
         /// The answer to [`AssessUserRiskLevel`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AssessUserRiskLevelResponse {
             /// 服务ID
             ///
@@ -5291,7 +5243,7 @@ pub mod partner {
         }
 
         /// The answer to [`AuthorizationCode`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct AuthorizationCodeResponse {
             /// 服务ID
             ///
@@ -5398,7 +5350,7 @@ pub mod partner {
         }
 
         /// The answer to [`Search`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct SearchResponse {
             /// 服务ID
             ///
@@ -5509,9 +5461,7 @@ pub mod partner {
         /// Models of [`ApplyForScene`].
         pub mod apply_for_scene {
             /// 微信支付交易中授权附带的参数
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct TransactionSceneInfo {
                 /// 支付下单的商户号
                 ///
@@ -5527,9 +5477,7 @@ pub mod partner {
         /// Models of [`AssessUserRiskLevel`].
         pub mod assess_user_risk_level {
             /// `Goods`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Goods {
                 /// 商品名称
                 ///
@@ -5551,9 +5499,7 @@ pub mod partner {
             }
 
             /// 先用后付商品信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct ShoppingInfo {
                 /// 商品列表
                 pub goods: Vec<Goods>,
@@ -5686,7 +5632,7 @@ pub mod partner {
         }
 
         /// 服务时间
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct TimeRange {
             /// 服务开始时间
             ///
@@ -5711,7 +5657,7 @@ pub mod partner {
         }
 
         /// 服务位置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Location {
             /// 服务开始地点
             ///
@@ -5726,7 +5672,7 @@ pub mod partner {
         }
 
         /// 设备信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Device {
             /// 服务开始的设备ID
             ///
@@ -5772,7 +5718,7 @@ pub mod partner {
         }
 
         /// 服务时间段
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ResponseTimeRange {
             /// 服务开始时间
             ///
@@ -5796,7 +5742,7 @@ pub mod partner {
         }
 
         /// 服务位置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ResponseLocation {
             /// 服务开始地点
             ///
@@ -6120,9 +6066,7 @@ pub mod partner {
         /// Models of [`Complete`].
         pub mod complete {
             /// `PostPayments`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct PostPayments {
                 /// 付费名称
                 ///
@@ -6146,9 +6090,7 @@ pub mod partner {
             }
 
             /// `PostDiscounts`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct PostDiscounts {
                 /// 优惠名称
                 ///
@@ -6170,9 +6112,7 @@ pub mod partner {
             }
 
             /// 实际服务时间
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct TimeRange {
                 /// 服务开始时间
                 ///
@@ -6197,9 +6137,7 @@ pub mod partner {
             }
 
             /// 实际服务位置
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Location {
                 /// 服务开始地点
                 ///
@@ -6214,9 +6152,7 @@ pub mod partner {
             }
 
             /// 设备信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Device {
                 /// 服务开始的设备ID
                 ///
@@ -6239,9 +6175,7 @@ pub mod partner {
         /// Models of [`DirectComplete`].
         pub mod direct_complete {
             /// `PostPayments`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct PostPayments {
                 /// 付费名称
                 ///
@@ -6265,9 +6199,7 @@ pub mod partner {
             }
 
             /// `PostDiscounts`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct PostDiscounts {
                 /// 优惠名称
                 ///
@@ -6290,9 +6222,7 @@ pub mod partner {
             }
 
             /// 服务时间段
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct TimeRange {
                 /// 服务开始时间
                 ///
@@ -6316,9 +6246,7 @@ pub mod partner {
             }
 
             /// 服务位置
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Location {
                 /// 服务开始地点
                 ///
@@ -6336,9 +6264,7 @@ pub mod partner {
         /// Models of [`Modify`].
         pub mod modify {
             /// `PostPayments`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct PostPayments {
                 /// 付费名称
                 ///
@@ -6362,9 +6288,7 @@ pub mod partner {
             }
 
             /// `PostDiscounts`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct PostDiscounts {
                 /// 优惠名称
                 ///
@@ -6387,9 +6311,7 @@ pub mod partner {
             }
 
             /// 设备信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Device {
                 /// 服务开始的设备ID
                 ///
@@ -6415,9 +6337,7 @@ pub mod partner {
         /// Models of [`SendPendingmessage`].
         pub mod send_pendingmessage {
             /// `PostPayments`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct PostPayments {
                 /// 付费名称
                 ///
@@ -6442,9 +6362,7 @@ pub mod partner {
             }
 
             /// `PostDiscounts`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct PostDiscounts {
                 /// 优惠名称
                 ///
@@ -6472,9 +6390,7 @@ pub mod partner {
         /// Models of [`SendPrepaidmessage`].
         pub mod send_prepaidmessage {
             /// `PostPayments`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct PostPayments {
                 /// 付费名称
                 ///
@@ -6499,9 +6415,7 @@ pub mod partner {
             }
 
             /// `PostDiscounts`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct PostDiscounts {
                 /// 优惠名称
                 ///
@@ -6529,9 +6443,7 @@ pub mod partner {
         /// Models of [`Sync`].
         pub mod sync {
             /// 内容信息详情
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Detail {
                 /// 收款序号
                 ///
@@ -6604,7 +6516,7 @@ pub mod partner {
         }
 
         /// 服务时间
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct TimeRange {
             /// 服务开始时间
             ///
@@ -6658,7 +6570,7 @@ pub mod partner {
         }
 
         /// 订单风险金
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct RiskFund {
             /// 风险金名称
             pub name: Name,
@@ -6682,7 +6594,7 @@ pub mod partner {
         }
 
         /// 单详跳转链接
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct JumpLink {
             /// 跳转链接类型
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6696,7 +6608,7 @@ pub mod partner {
         }
 
         /// `Goods`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Goods {
             /// 商品名称
             ///
@@ -6722,7 +6634,7 @@ pub mod partner {
         }
 
         /// 先用后付购物详情
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct ShoppingInfo {
             /// 实际购物商家公众号ID
             ///
@@ -6738,7 +6650,7 @@ pub mod partner {
         }
 
         /// 服务风险金
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ResponseRiskFund {
             /// 风险名称
             ///
@@ -6756,7 +6668,7 @@ pub mod partner {
         }
 
         /// 服务时间
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ResponseTimeRange {
             /// 服务开始时间
             ///
@@ -6781,7 +6693,7 @@ pub mod partner {
         }
 
         /// 单详跳转链接
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ShoppingInfoJumpLink {
             /// 跳转链接类型
             ///
@@ -6800,7 +6712,7 @@ pub mod partner {
         }
 
         /// `ShoppingInfoGoods`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ShoppingInfoGoods {
             /// 商品名称
             ///
@@ -6822,7 +6734,7 @@ pub mod partner {
         }
 
         /// 先用后付购物详情
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ResponseShoppingInfo {
             /// 实际购物商家公众号ID
             ///
@@ -6871,7 +6783,7 @@ pub mod partner {
         }
 
         /// The answer to [`ServiceId`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ServiceIdResponse {
             /// 服务ID
             ///
@@ -6905,9 +6817,7 @@ pub mod partner {
         /// Models of [`ServiceId`].
         pub mod service_id {
             /// `Quotas`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Quotas {
                 /// 用户分层
                 ///
@@ -6951,7 +6861,7 @@ pub mod payafter_orders {
     }
 
     /// The answer to [`Cancel`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct CancelResponse {
         /// 公众账号ID
         ///
@@ -7020,7 +6930,7 @@ pub mod payafter_orders {
     }
 
     /// The answer to [`Complete`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct CompleteResponse {
         /// 公众账号ID
         ///
@@ -7071,7 +6981,7 @@ pub mod payafter_orders {
     }
 
     /// The answer to [`Sync`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct SyncResponse {
         /// 公众账号ID
         ///
@@ -7097,7 +7007,7 @@ pub mod payafter_orders {
     /// Models of [`Complete`].
     pub mod complete {
         /// `Fees`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Fees {
             /// 付费项目名称
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7114,7 +7024,7 @@ pub mod payafter_orders {
         }
 
         /// `Discounts`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Discounts {
             /// 优惠名称
             ///
@@ -7143,7 +7053,7 @@ pub mod payafter_orders {
         }
 
         /// 内容信息详情
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Detail {
             /// 用户通过其他方式付款成功的实际时间
             ///
@@ -7188,7 +7098,7 @@ pub mod permissions {
     }
 
     /// The answer to [`AssessUserRiskLevel`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct AssessUserRiskLevelResponse {
         /// 服务ID
         ///
@@ -7291,7 +7201,7 @@ pub mod permissions {
     }
 
     /// The answer to [`AuthorizationCode`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct AuthorizationCodeResponse {
         /// 服务id
         ///
@@ -7371,7 +7281,7 @@ pub mod permissions {
     }
 
     /// The answer to [`Openid`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct OpenidResponse {
         /// 服务id
         ///
@@ -7424,7 +7334,7 @@ pub mod permissions {
     /// Models of [`AssessUserRiskLevel`].
     pub mod assess_user_risk_level {
         /// `Goods`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Goods {
             /// 商品名称
             ///
@@ -7446,7 +7356,7 @@ pub mod permissions {
         }
 
         /// 先用后付商品信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct ShoppingInfo {
             /// 商品列表
             pub goods: Vec<Goods>,
@@ -7598,7 +7508,7 @@ pub mod plan {
     }
 
     /// The answer to [`PayscorePlans`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PayscorePlansResponse {
         /// 支付分计划ID
         ///
@@ -7717,7 +7627,7 @@ pub mod plan {
         }
 
         /// The answer to [`PayscorePlans`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PayscorePlansResponse {
             /// 支付分计划ID
             ///
@@ -7813,9 +7723,7 @@ pub mod plan {
             }
 
             /// The answer to [`MerchantPlanNo`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct MerchantPlanNoResponse {
                 /// 支付分计划ID
                 ///
@@ -7887,9 +7795,7 @@ pub mod plan {
             }
 
             /// `PlanDetailList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct PlanDetailList {
                 /// 计划明细原支付金额(单位分)
                 ///
@@ -7911,9 +7817,7 @@ pub mod plan {
             }
 
             /// `ResponsePlanDetailList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ResponsePlanDetailList {
                 /// 计划明细序号
                 ///
@@ -7963,9 +7867,7 @@ pub mod plan {
                 }
 
                 /// The answer to [`Stop`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct StopResponse {
                     /// 支付分计划ID
                     ///
@@ -8037,9 +7939,7 @@ pub mod plan {
                 }
 
                 /// `PlanDetailList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct PlanDetailList {
                     /// 计划明细序号
                     ///
@@ -8067,9 +7967,7 @@ pub mod plan {
                 /// Models of [`Stop`].
                 pub mod stop {
                     /// `PlanDetailList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct PlanDetailList {
                         /// 计划明细序号
                         ///
@@ -8119,7 +8017,7 @@ pub mod plan {
         }
 
         /// The answer to [`MerchantPlanNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct MerchantPlanNoResponse {
             /// 支付分计划ID
             ///
@@ -8182,7 +8080,7 @@ pub mod plan {
         }
 
         /// `PlanDetailList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct PlanDetailList {
             /// 计划明细原支付金额(单位分)
             ///
@@ -8204,7 +8102,7 @@ pub mod plan {
         }
 
         /// `ResponsePlanDetailList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ResponsePlanDetailList {
             /// 计划明细序号
             ///
@@ -8250,9 +8148,7 @@ pub mod plan {
             }
 
             /// The answer to [`Stop`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct StopResponse {
                 /// 支付分计划ID
                 ///
@@ -8315,9 +8211,7 @@ pub mod plan {
             }
 
             /// `PlanDetailList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PlanDetailList {
                 /// 计划明细序号
                 ///
@@ -8345,9 +8239,7 @@ pub mod plan {
             /// Models of [`Stop`].
             pub mod stop {
                 /// `PlanDetailList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct PlanDetailList {
                     /// 计划明细序号
                     ///
@@ -8379,7 +8271,7 @@ pub mod plan {
 /// Models of [`PostPayafterOrders`].
 pub mod post_payafter_orders {
     /// `Fees`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct Fees {
         /// 付费项目名称
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8396,7 +8288,7 @@ pub mod post_payafter_orders {
     }
 
     /// `Discounts`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct Discounts {
         /// 优惠名称
         ///
@@ -8414,7 +8306,7 @@ pub mod post_payafter_orders {
 /// Models of [`PostServiceorder`].
 pub mod post_serviceorder {
     /// `PostPayments`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct PostPayments {
         /// 付费名称
         ///
@@ -8438,7 +8330,7 @@ pub mod post_serviceorder {
     }
 
     /// `PostDiscounts`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct PostDiscounts {
         /// 优惠名称
         ///
@@ -8456,7 +8348,7 @@ pub mod post_serviceorder {
     }
 
     /// 服务时间段
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct TimeRange {
         /// 服务开始时间
         ///
@@ -8495,7 +8387,7 @@ pub mod post_serviceorder {
     }
 
     /// 服务风险金
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct RiskFund {
         /// 风险名称
         ///
@@ -8513,7 +8405,7 @@ pub mod post_serviceorder {
     }
 
     /// 设备信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct Device {
         /// 服务开始的设备ID
         ///
@@ -8559,7 +8451,7 @@ pub mod post_serviceorder {
     }
 
     /// `ResponsePostPayments`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ResponsePostPayments {
         /// 付费名称
         ///
@@ -8584,7 +8476,7 @@ pub mod post_serviceorder {
     }
 
     /// `ResponsePostDiscounts`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ResponsePostDiscounts {
         /// 优惠名称
         ///
@@ -8623,7 +8515,7 @@ pub mod post_serviceorder {
     }
 
     /// 服务风险金
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct ResponseRiskFund {
         /// 风险名称
         ///
@@ -8641,7 +8533,7 @@ pub mod post_serviceorder {
     }
 
     /// 服务时间段
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ResponseTimeRange {
         /// 服务开始时间
         ///
@@ -8669,7 +8561,7 @@ pub mod post_serviceorder {
 /// Models of [`PostSmartretailOrders`].
 pub mod post_smartretail_orders {
     /// `Fees`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct Fees {
         /// 付费项目名称
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8686,7 +8578,7 @@ pub mod post_smartretail_orders {
     }
 
     /// `Discounts`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct Discounts {
         /// 优惠名称
         ///
@@ -8730,7 +8622,7 @@ pub mod serviceorder {
     }
 
     /// The answer to [`Cancel`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct CancelResponse {
         /// 公众账号ID
         ///
@@ -8799,7 +8691,7 @@ pub mod serviceorder {
     }
 
     /// The answer to [`Complete`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct CompleteResponse {
         /// 公众账号ID
         ///
@@ -8917,7 +8809,7 @@ pub mod serviceorder {
     }
 
     /// The answer to [`DirectComplete`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct DirectCompleteResponse {
         /// 商户服务订单号
         ///
@@ -9014,7 +8906,7 @@ pub mod serviceorder {
     }
 
     /// The answer to [`Modify`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct ModifyResponse {
         /// 商户服务订单号
         ///
@@ -9112,7 +9004,7 @@ pub mod serviceorder {
     }
 
     /// The answer to [`Pay`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PayResponse {
         /// 公众账号ID
         ///
@@ -9228,7 +9120,7 @@ pub mod serviceorder {
     }
 
     /// The answer to [`Sync`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct SyncResponse {
         /// 商户服务订单号
         ///
@@ -9395,7 +9287,7 @@ pub mod serviceorder {
         }
 
         /// 设备信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Device {
             /// 服务开始的设备ID
             ///
@@ -9455,7 +9347,7 @@ pub mod serviceorder {
         }
 
         /// 服务风险金
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct RiskFund {
             /// 风险名称
             ///
@@ -9644,7 +9536,7 @@ pub mod serviceorder {
         }
 
         /// 设备信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Device {
             /// 服务开始的设备ID
             ///
@@ -9704,7 +9596,7 @@ pub mod serviceorder {
         }
 
         /// 服务风险金
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct RiskFund {
             /// 风险名称
             ///
@@ -9742,7 +9634,7 @@ pub mod serviceorder {
         }
 
         /// `Details`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Details {
             /// 收款序号
             ///
@@ -9772,7 +9664,7 @@ pub mod serviceorder {
         }
 
         /// 收款信息
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct Collection {
             /// 收款状态
             ///
@@ -9804,7 +9696,7 @@ pub mod serviceorder {
         }
 
         /// 服务时间
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct TimeRange {
             /// 服务开始时间
             ///
@@ -9829,7 +9721,7 @@ pub mod serviceorder {
         }
 
         /// 服务位置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Location {
             /// 服务开始地点
             ///
@@ -9850,7 +9742,7 @@ pub mod serviceorder {
     /// Models of [`SendPendingmessage`].
     pub mod send_pendingmessage {
         /// `PostPayments`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct PostPayments {
             /// 付费名称
             ///
@@ -9875,7 +9767,7 @@ pub mod serviceorder {
         }
 
         /// `PostDiscounts`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct PostDiscounts {
             /// 优惠名称
             ///
@@ -9903,7 +9795,7 @@ pub mod serviceorder {
     /// Models of [`SendPrepaidmessage`].
     pub mod send_prepaidmessage {
         /// `PostPayments`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct PostPayments {
             /// 付费名称
             ///
@@ -9928,7 +9820,7 @@ pub mod serviceorder {
         }
 
         /// `PostDiscounts`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct PostDiscounts {
             /// 优惠名称
             ///
@@ -9956,7 +9848,7 @@ pub mod serviceorder {
     /// Models of [`Sync`].
     pub mod sync {
         /// 内容信息详情
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Detail {
             /// 收款成功时间
             ///
@@ -9965,7 +9857,7 @@ pub mod serviceorder {
         }
 
         /// `PostPayments`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostPayments {
             /// 付费名称
             ///
@@ -9990,7 +9882,7 @@ pub mod serviceorder {
         }
 
         /// `PostDiscounts`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostDiscounts {
             /// 优惠名称
             ///
@@ -10010,7 +9902,7 @@ pub mod serviceorder {
         }
 
         /// 服务风险金
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct RiskFund {
             /// 风险名称
             ///
@@ -10028,7 +9920,7 @@ pub mod serviceorder {
         }
 
         /// `Details`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Details {
             /// 单笔收款金额
             ///
@@ -10053,7 +9945,7 @@ pub mod serviceorder {
         }
 
         /// 收款信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Collection {
             /// 收款状态
             ///
@@ -10085,7 +9977,7 @@ pub mod serviceorder {
         }
 
         /// 服务时间
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct TimeRange {
             /// 服务开始时间
             ///
@@ -10110,7 +10002,7 @@ pub mod serviceorder {
         }
 
         /// 服务位置
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Location {
             /// 服务开始地点
             ///
@@ -10129,7 +10021,7 @@ pub mod serviceorder {
 /// Models of [`Servicepayondeliveryorder`].
 pub mod servicepayondeliveryorder {
     /// 后付费项目
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct PostPayments {
         /// 付费项目名称
         ///
@@ -10153,7 +10045,7 @@ pub mod servicepayondeliveryorder {
     }
 
     /// 后付费商户优惠
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct PostDiscounts {
         /// 优惠名称
         ///
@@ -10176,7 +10068,7 @@ pub mod servicepayondeliveryorder {
     }
 
     /// 服务时间段
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct TimeRange {
         /// 服务开始时间
         ///
@@ -10229,7 +10121,7 @@ pub mod servicepayondeliveryorder {
     }
 
     /// 订单风险金
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
     pub struct RiskFund {
         /// 风险金名称
         pub name: Name,
@@ -10253,7 +10145,7 @@ pub mod servicepayondeliveryorder {
     }
 
     /// 单详跳转链接
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct JumpLink {
         /// 跳转链接类型
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10289,7 +10181,7 @@ pub mod servicepayondeliveryorder {
     }
 
     /// 先用后付购物详情
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct ShoppingInfo {
         /// 实际购物商家公众号ID
         ///
@@ -10303,7 +10195,7 @@ pub mod servicepayondeliveryorder {
     }
 
     /// `ResponsePostPayments`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ResponsePostPayments {
         /// 付费名称
         ///
@@ -10328,7 +10220,7 @@ pub mod servicepayondeliveryorder {
     }
 
     /// `ResponsePostDiscounts`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ResponsePostDiscounts {
         /// 优惠名称
         ///
@@ -10353,7 +10245,7 @@ pub mod servicepayondeliveryorder {
     }
 
     /// 服务风险金
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ResponseRiskFund {
         /// 风险名称
         ///
@@ -10371,7 +10263,7 @@ pub mod servicepayondeliveryorder {
     }
 
     /// 服务时间段
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ResponseTimeRange {
         /// 服务开始时间
         ///
@@ -10396,7 +10288,7 @@ pub mod servicepayondeliveryorder {
     }
 
     /// 单详跳转链接
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ShoppingInfoJumpLink {
         /// 跳转链接类型
         ///
@@ -10415,7 +10307,7 @@ pub mod servicepayondeliveryorder {
     }
 
     /// 先用后付购物详情
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ResponseShoppingInfo {
         /// 实际购物商家公众号ID
         ///
@@ -10484,7 +10376,7 @@ pub mod sign_plan {
     }
 
     /// The answer to [`Serviceorder`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ServiceorderResponse {
         /// 商户订单号
         ///
@@ -10586,7 +10478,7 @@ pub mod sign_plan {
     }
 
     /// The answer to [`UserSignPlans`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct UserSignPlansResponse {
         /// 用户的签约计划
         pub sign_plan: user_sign_plans::SignPlan,
@@ -10663,7 +10555,7 @@ pub mod sign_plan {
         }
 
         /// The answer to [`Serviceorder`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ServiceorderResponse {
             /// 商户订单号
             ///
@@ -10786,7 +10678,7 @@ pub mod sign_plan {
         }
 
         /// The answer to [`UserSignPlans`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct UserSignPlansResponse {
             /// 用户的签约计划
             pub sign_plan: user_sign_plans::SignPlan,
@@ -10842,9 +10734,7 @@ pub mod sign_plan {
             }
 
             /// `PostPayments`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PostPayments {
                 /// 付费名称
                 ///
@@ -10864,9 +10754,7 @@ pub mod sign_plan {
             }
 
             /// `PostDiscounts`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PostDiscounts {
                 /// 优惠名称
                 ///
@@ -10881,9 +10769,7 @@ pub mod sign_plan {
             }
 
             /// 服务风险金
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct RiskFund {
                 /// 风险金额
                 ///
@@ -10917,9 +10803,7 @@ pub mod sign_plan {
             }
 
             /// The answer to [`MerchantSignPlanNo`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct MerchantSignPlanNoResponse {
                 /// 计划签约ID
                 ///
@@ -11025,9 +10909,7 @@ pub mod sign_plan {
             }
 
             /// `SignPlanDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SignPlanDetail {
                 /// 计划明细序号
                 ///
@@ -11040,9 +10922,7 @@ pub mod sign_plan {
             }
 
             /// `SignedDetailList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct SignedDetailList {
                 /// 计划明细序号
                 ///
@@ -11101,9 +10981,7 @@ pub mod sign_plan {
             }
 
             /// 用户的签约计划
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct SignPlan {
                 /// 计划签约ID
                 ///
@@ -11237,9 +11115,7 @@ pub mod sign_plan {
                 }
 
                 /// The answer to [`Stop`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct StopResponse {
                     /// 计划签约ID
                     ///
@@ -11345,9 +11221,7 @@ pub mod sign_plan {
                 }
 
                 /// `SignedDetailList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SignedDetailList {
                     /// 计划明细序号
                     ///
@@ -11408,9 +11282,7 @@ pub mod sign_plan {
                 /// Models of [`Stop`].
                 pub mod stop {
                     /// `SignedDetailList`.
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct SignedDetailList {
                         /// 计划明细序号
                         ///
@@ -11514,7 +11386,7 @@ pub mod sign_plan {
         }
 
         /// `PostPayments`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostPayments {
             /// 付费名称
             ///
@@ -11534,7 +11406,7 @@ pub mod sign_plan {
         }
 
         /// `PostDiscounts`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostDiscounts {
             /// 优惠名称
             ///
@@ -11549,7 +11421,7 @@ pub mod sign_plan {
         }
 
         /// 服务风险金
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct RiskFund {
             /// 风险金额
             ///
@@ -11579,7 +11451,7 @@ pub mod sign_plan {
         }
 
         /// The answer to [`MerchantSignPlanNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct MerchantSignPlanNoResponse {
             /// 计划签约ID
             ///
@@ -11671,7 +11543,7 @@ pub mod sign_plan {
         }
 
         /// `SignPlanDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct SignPlanDetail {
             /// 计划明细序号
             ///
@@ -11684,7 +11556,7 @@ pub mod sign_plan {
         }
 
         /// `SignedDetailList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct SignedDetailList {
             /// 计划明细序号
             ///
@@ -11743,7 +11615,7 @@ pub mod sign_plan {
         }
 
         /// 用户的签约计划
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct SignPlan {
             /// 计划签约ID
             ///
@@ -11859,9 +11731,7 @@ pub mod sign_plan {
             }
 
             /// The answer to [`Stop`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct StopResponse {
                 /// 计划签约ID
                 ///
@@ -11953,9 +11823,7 @@ pub mod sign_plan {
             }
 
             /// `SignedDetailList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct SignedDetailList {
                 /// 计划明细序号
                 ///
@@ -12016,9 +11884,7 @@ pub mod sign_plan {
             /// Models of [`Stop`].
             pub mod stop {
                 /// `SignedDetailList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct SignedDetailList {
                     /// 计划明细序号
                     ///
@@ -12109,7 +11975,7 @@ pub mod smartretail_orders {
     }
 
     /// The answer to [`Cancel`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct CancelResponse {
         /// 公众账号ID
         ///
@@ -12178,7 +12044,7 @@ pub mod smartretail_orders {
     }
 
     /// The answer to [`Complete`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct CompleteResponse {
         /// 公众账号ID
         ///
@@ -12208,7 +12074,7 @@ pub mod smartretail_orders {
     /// Models of [`Complete`].
     pub mod complete {
         /// `Fees`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Fees {
             /// 付费项目名称
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -12225,7 +12091,7 @@ pub mod smartretail_orders {
         }
 
         /// `Discounts`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Discounts {
             /// 优惠名称
             ///

@@ -27,7 +27,7 @@ pub mod ecommerce {
     }
 
     /// The answer to [`InsuranceCompensationContracts`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct InsuranceCompensationContractsResponse {
         /// 二级商户号
         ///
@@ -65,7 +65,7 @@ pub mod ecommerce {
     }
 
     /// The answer to [`RechargeEmployees`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct RechargeEmployeesResponse {
         /// 二级商户号
         ///
@@ -122,7 +122,7 @@ pub mod ecommerce {
         }
 
         /// The answer to [`Apply`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ApplyResponse {
             /// 微信支付充值单号
             ///
@@ -153,7 +153,7 @@ pub mod ecommerce {
         }
 
         /// The answer to [`OutRechargeNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct OutRechargeNoResponse {
             /// 充值商户号
             ///
@@ -221,9 +221,7 @@ pub mod ecommerce {
             }
 
             /// 充值金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct RechargeAmount {
                 /// 总金额
                 ///
@@ -238,9 +236,7 @@ pub mod ecommerce {
             }
 
             /// 银行账户
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct TransferInAccount {
                 /// 开户银行名称
                 ///
@@ -305,9 +301,7 @@ pub mod ecommerce {
             }
 
             /// 充值金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct RechargeAmount {
                 /// 总金额
                 ///
@@ -322,9 +316,7 @@ pub mod ecommerce {
             }
 
             /// 转账充值的付款信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct BankTransferInfo {
                 /// 转账充值附言
                 ///
@@ -360,7 +352,7 @@ pub mod ecommerce {
     /// Also the models of [`InsuranceCompensationContracts`].
     pub mod insurance_compensation_contracts {
         /// `AgreementList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct AgreementList {
             /// 协议编号
             ///
@@ -399,9 +391,7 @@ pub mod ecommerce {
             }
 
             /// The answer to [`CheckOpened`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CheckOpenedResponse {
                 /// 二级商户号
                 ///
@@ -464,7 +454,7 @@ pub mod ecommerce {
         }
 
         /// The answer to [`CompensateBills`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct CompensateBillsResponse {
             /// 服务商商户号
             ///
@@ -558,7 +548,7 @@ pub mod ecommerce {
         }
 
         /// The answer to [`DepositAfterSalesCompensationBills`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct DepositAfterSalesCompensationBillsResponse {
             /// 服务商商户号
             ///
@@ -658,7 +648,7 @@ pub mod ecommerce {
         }
 
         /// The answer to [`DepositShippingCostCompensationBills`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct DepositShippingCostCompensationBillsResponse {
             /// 服务商商户号
             ///
@@ -730,7 +720,7 @@ pub mod ecommerce {
         }
 
         /// The answer to [`GetDepositInsurancePremiumsCompensationBills`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct GetDepositInsurancePremiumsCompensationBillsResponse {
             /// 服务商商户号
             ///
@@ -809,7 +799,7 @@ pub mod ecommerce {
         }
 
         /// The answer to [`GetSubMchCompensationBills`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct GetSubMchCompensationBillsResponse {
             /// 服务商商户号
             ///
@@ -889,7 +879,7 @@ pub mod ecommerce {
         }
 
         /// The answer to [`InsuranceClaimBills`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct InsuranceClaimBillsResponse {
             /// 服务商商户号
             ///
@@ -974,7 +964,7 @@ pub mod ecommerce {
         }
 
         /// The answer to [`PostDepositInsurancePremiumsCompensationBills`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PostDepositInsurancePremiumsCompensationBillsResponse {
             /// 服务商商户号
             ///
@@ -1060,7 +1050,7 @@ pub mod ecommerce {
         }
 
         /// The answer to [`PostSubMchCompensationBills`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct PostSubMchCompensationBillsResponse {
             /// 服务商商户号
             ///
@@ -1149,7 +1139,7 @@ pub mod ecommerce {
         }
 
         /// The answer to [`TransferBills`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct TransferBillsResponse {
             /// 服务商商户号
             ///
@@ -1237,7 +1227,7 @@ pub mod ecommerce {
             }
 
             /// The answer to [`BillId`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct BillIdResponse {
                 /// 服务商商户号
                 ///
@@ -1305,7 +1295,7 @@ pub mod ecommerce {
             }
 
             /// The answer to [`OutBillNo`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct OutBillNoResponse {
                 /// 服务商商户号
                 ///
@@ -1403,9 +1393,7 @@ pub mod ecommerce {
             }
 
             /// The answer to [`PreTransfer`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PreTransferResponse {
                 /// 商户单号
                 ///
@@ -1476,9 +1464,7 @@ pub mod ecommerce {
             }
 
             /// 转账接收方信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ReceiverDetail {
                 /// 转账接收者信息
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1524,9 +1510,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收方订单信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct TransactionInfo {
                     /// 交易订单号
                     ///
@@ -1540,9 +1524,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收者信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct Receiver {
                     /// 转账接收方类型
                     ///
@@ -1555,9 +1537,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收方信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ReceiverDetail {
                     /// 转账接收者信息
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1583,9 +1563,7 @@ pub mod ecommerce {
                 }
 
                 /// 关单信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CloseInfo {
                     /// 关单时间
                     ///
@@ -1622,7 +1600,7 @@ pub mod ecommerce {
                 }
 
                 /// The answer to [`Cancel`].
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct CancelResponse {
                     /// 商户单号
                     ///
@@ -1662,9 +1640,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收方订单信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct TransactionInfo {
                     /// 交易订单号
                     ///
@@ -1678,9 +1654,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收者信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct Receiver {
                     /// 转账接收方类型
                     ///
@@ -1693,9 +1667,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收方信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ReceiverDetail {
                     /// 转账接收者信息
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1721,9 +1693,7 @@ pub mod ecommerce {
                 }
 
                 /// 关单信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CloseInfo {
                     /// 关单时间
                     ///
@@ -1781,9 +1751,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收方订单信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct TransactionInfo {
                     /// 交易订单号
                     ///
@@ -1797,9 +1765,7 @@ pub mod ecommerce {
                 }
 
                 /// 收款方信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct Receiver {
                     /// 转账接收方类型
                     ///
@@ -1838,7 +1804,7 @@ pub mod ecommerce {
             }
 
             /// The answer to [`BillId`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct BillIdResponse {
                 /// 服务商商户号
                 ///
@@ -1920,7 +1886,7 @@ pub mod ecommerce {
             }
 
             /// The answer to [`OutBillNo`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct OutBillNoResponse {
                 /// 服务商商户号
                 ///
@@ -2018,9 +1984,7 @@ pub mod ecommerce {
             }
 
             /// 转账接收方用户
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct UserInfo {
                 /// 转账接收方用户 openid
                 ///
@@ -2030,9 +1994,7 @@ pub mod ecommerce {
             }
 
             /// 收款方信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Receiver {
                 /// 转账接收方类型
                 ///
@@ -2048,9 +2010,7 @@ pub mod ecommerce {
             }
 
             /// 转账接收者信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ReceiverDetailReceiver {
                 /// 转账接收方类型
                 ///
@@ -2063,9 +2023,7 @@ pub mod ecommerce {
             }
 
             /// 转账接收方信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ReceiverDetail {
                 /// 转账接收者信息
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2113,9 +2071,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收方订单信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct TransactionInfo {
                     /// 交易订单号
                     ///
@@ -2129,9 +2085,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收者信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct Receiver {
                     /// 转账接收方类型
                     ///
@@ -2144,9 +2098,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收方信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ReceiverDetail {
                     /// 转账接收者信息
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2172,9 +2124,7 @@ pub mod ecommerce {
                 }
 
                 /// 关单信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CloseInfo {
                     /// 关单时间
                     ///
@@ -2213,9 +2163,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收方订单信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct TransactionInfo {
                     /// 交易订单号
                     ///
@@ -2229,9 +2177,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收者信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct Receiver {
                     /// 转账接收方类型
                     ///
@@ -2244,9 +2190,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收方信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ReceiverDetail {
                     /// 转账接收者信息
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2272,9 +2216,7 @@ pub mod ecommerce {
                 }
 
                 /// 关单信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CloseInfo {
                     /// 关单时间
                     ///
@@ -2316,7 +2258,7 @@ pub mod ecommerce {
             }
 
             /// The answer to [`OutBillNo`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct OutBillNoResponse {
                 /// 服务商商户号
                 ///
@@ -2424,9 +2366,7 @@ pub mod ecommerce {
             }
 
             /// 转账接收方信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ReceiverDetail {
                 /// 转账接收者信息
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2464,9 +2404,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收方订单信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct TransactionInfo {
                     /// 交易订单号
                     ///
@@ -2480,9 +2418,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收方用户
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct UserInfo {
                     /// 转账接收方用户 openid
                     ///
@@ -2492,9 +2428,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收者信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct Receiver {
                     /// 转账接收方订单信息
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2505,9 +2439,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收方信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ReceiverDetail {
                     /// 转账接收者信息
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2533,9 +2465,7 @@ pub mod ecommerce {
                 }
 
                 /// 关单信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CloseInfo {
                     /// 关单时间
                     ///
@@ -2563,9 +2493,7 @@ pub mod ecommerce {
             }
 
             /// 转账接收方商户信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct MchInfo {
                 /// 商户号
                 ///
@@ -2575,9 +2503,7 @@ pub mod ecommerce {
             }
 
             /// 赔付单信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct TransactionInfo {
                 /// 交易订单号
                 ///
@@ -2586,9 +2512,7 @@ pub mod ecommerce {
             }
 
             /// 转账接收者信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Receiver {
                 /// 转账接收方类型
                 ///
@@ -2604,9 +2528,7 @@ pub mod ecommerce {
             }
 
             /// 转账接收方信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ReceiverDetail {
                 /// 转账接收者信息
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2632,9 +2554,7 @@ pub mod ecommerce {
             }
 
             /// 关单信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CloseInfo {
                 /// 关单时间
                 ///
@@ -2661,9 +2581,7 @@ pub mod ecommerce {
             }
 
             /// 赔付接收方商户信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct MchInfo {
                 /// 商户号
                 ///
@@ -2672,9 +2590,7 @@ pub mod ecommerce {
             }
 
             /// 赔付接收者信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Receiver {
                 /// 赔付接收方类型
                 ///
@@ -2687,9 +2603,7 @@ pub mod ecommerce {
             }
 
             /// 赔付接收方信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ReceiverDetail {
                 /// 赔付接收者信息
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2709,9 +2623,7 @@ pub mod ecommerce {
             }
 
             /// 关单信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CloseInfo {
                 /// 关单时间
                 ///
@@ -2752,7 +2664,7 @@ pub mod ecommerce {
             }
 
             /// The answer to [`BillId`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct BillIdResponse {
                 /// 服务商商户号
                 ///
@@ -2829,7 +2741,7 @@ pub mod ecommerce {
             }
 
             /// The answer to [`OutBillNo`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct OutBillNoResponse {
                 /// 服务商商户号
                 ///
@@ -2920,9 +2832,7 @@ pub mod ecommerce {
             }
 
             /// The answer to [`PreTransfer`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PreTransferResponse {
                 /// 二级商户号
                 ///
@@ -3000,9 +2910,7 @@ pub mod ecommerce {
             }
 
             /// 转账接收方信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ReceiverDetail {
                 /// 转账接收者信息
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3050,9 +2958,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收方订单信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct TransactionInfo {
                     /// 交易订单号
                     ///
@@ -3066,9 +2972,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收者信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct Receiver {
                     /// 转账接收方类型
                     ///
@@ -3081,9 +2985,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收方信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ReceiverDetail {
                     /// 转账接收者信息
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3109,9 +3011,7 @@ pub mod ecommerce {
                 }
 
                 /// 关单信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CloseInfo {
                     /// 关单时间
                     ///
@@ -3152,7 +3052,7 @@ pub mod ecommerce {
                 }
 
                 /// The answer to [`Cancel`].
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct CancelResponse {
                     /// 二级商户号
                     ///
@@ -3199,9 +3099,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收方订单信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct TransactionInfo {
                     /// 交易订单号
                     ///
@@ -3215,9 +3113,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收者信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct Receiver {
                     /// 转账接收方类型
                     ///
@@ -3230,9 +3126,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收方信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ReceiverDetail {
                     /// 转账接收者信息
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3258,9 +3152,7 @@ pub mod ecommerce {
                 }
 
                 /// 关单信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CloseInfo {
                     /// 关单时间
                     ///
@@ -3320,9 +3212,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收方订单信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct TransactionInfo {
                     /// 交易订单号
                     ///
@@ -3336,9 +3226,7 @@ pub mod ecommerce {
                 }
 
                 /// 收款方信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct Receiver {
                     /// 转账接收方类型
                     ///
@@ -3385,7 +3273,7 @@ pub mod ecommerce {
             }
 
             /// 赔付单信息
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
             pub struct TransactionInfo {
                 /// 交易订单号
                 ///
@@ -3396,9 +3284,7 @@ pub mod ecommerce {
             }
 
             /// 赔付用户信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Receiver {
                 /// 转账接收方类型
                 ///
@@ -3414,9 +3300,7 @@ pub mod ecommerce {
             }
 
             /// 赔付单信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ReceiverTransactionInfo {
                 /// 交易订单号
                 ///
@@ -3425,9 +3309,7 @@ pub mod ecommerce {
             }
 
             /// 转账接收者信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ReceiverDetailReceiver {
                 /// 转账接收方类型
                 ///
@@ -3443,9 +3325,7 @@ pub mod ecommerce {
             }
 
             /// 转账接收方信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ReceiverDetail {
                 /// 转账接收者信息
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3493,7 +3373,7 @@ pub mod ecommerce {
             }
 
             /// 赔付商户信息
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
             pub struct Receiver {
                 /// 赔付接收方类型
                 ///
@@ -3504,9 +3384,7 @@ pub mod ecommerce {
             }
 
             /// 赔付接收者信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ReceiverDetailReceiver {
                 /// 赔付接收方类型
                 ///
@@ -3519,9 +3397,7 @@ pub mod ecommerce {
             }
 
             /// 赔付接收方信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ReceiverDetail {
                 /// 赔付接收者信息
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3566,7 +3442,7 @@ pub mod ecommerce {
             }
 
             /// The answer to [`BillId`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct BillIdResponse {
                 /// 服务商商户号
                 ///
@@ -3648,7 +3524,7 @@ pub mod ecommerce {
             }
 
             /// The answer to [`OutBillNo`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct OutBillNoResponse {
                 /// 服务商商户号
                 ///
@@ -3734,9 +3610,7 @@ pub mod ecommerce {
             }
 
             /// 转账接收方商户信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct MchInfo {
                 /// 商户号
                 ///
@@ -3751,9 +3625,7 @@ pub mod ecommerce {
             }
 
             /// 收款方信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Receiver {
                 /// 转账接收方类型
                 ///
@@ -3766,9 +3638,7 @@ pub mod ecommerce {
             }
 
             /// 转账接收方商户信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ReceiverMchInfo {
                 /// 商户号
                 ///
@@ -3778,9 +3648,7 @@ pub mod ecommerce {
             }
 
             /// 转账接收者信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ReceiverDetailReceiver {
                 /// 转账接收方类型
                 ///
@@ -3793,9 +3661,7 @@ pub mod ecommerce {
             }
 
             /// 转账接收方信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ReceiverDetail {
                 /// 转账接收者信息
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3847,9 +3713,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收方商户信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct MchInfo {
                     /// 商户号
                     ///
@@ -3859,9 +3723,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收者信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct Receiver {
                     /// 转账接收方类型
                     ///
@@ -3874,9 +3736,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收方信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ReceiverDetail {
                     /// 转账接收者信息
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3902,9 +3762,7 @@ pub mod ecommerce {
                 }
 
                 /// 关单信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CloseInfo {
                     /// 关单时间
                     ///
@@ -3947,9 +3805,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收方商户信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct MchInfo {
                     /// 商户号
                     ///
@@ -3959,9 +3815,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收者信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct Receiver {
                     /// 转账接收方类型
                     ///
@@ -3974,9 +3828,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账接收方信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ReceiverDetail {
                     /// 转账接收者信息
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4002,9 +3854,7 @@ pub mod ecommerce {
                 }
 
                 /// 关单信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CloseInfo {
                     /// 关单时间
                     ///
@@ -4043,7 +3893,7 @@ pub mod ecommerce {
         }
 
         /// The answer to [`SubMchid`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct SubMchidResponse {
             /// 员工列表
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4075,9 +3925,7 @@ pub mod ecommerce {
             }
 
             /// `Employees`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Employees {
                 /// 二级商户号
                 ///
@@ -4128,9 +3976,7 @@ pub mod ecommerce {
                 }
 
                 /// The answer to [`Delete`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DeleteResponse {
                     /// 二级商户号
                     ///
@@ -4217,7 +4063,7 @@ pub mod ecommerce {
         }
 
         /// The answer to [`Apply`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ApplyResponse {
             /// 微信支付充值单号
             ///
@@ -4254,7 +4100,7 @@ pub mod ecommerce {
         }
 
         /// The answer to [`OutRechargeNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct OutRechargeNoResponse {
             /// 平台商户号
             ///
@@ -4349,9 +4195,7 @@ pub mod ecommerce {
             }
 
             /// 充值金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct RechargeAmount {
                 /// 总金额
                 ///
@@ -4404,7 +4248,7 @@ pub mod ecommerce {
             }
 
             /// The answer to [`Close`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct CloseResponse {
                 /// 平台商户号
                 ///
@@ -4520,9 +4364,7 @@ pub mod ecommerce {
             }
 
             /// 充值金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct RechargeAmount {
                 /// 总金额
                 ///
@@ -4537,9 +4379,7 @@ pub mod ecommerce {
             }
 
             /// 转账充值的付款信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct BankTransferInfo {
                 /// 转入的银行流水单号
                 ///
@@ -4589,9 +4429,7 @@ pub mod ecommerce {
             }
 
             /// 扫码充值的付款信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct QrRechargeInfo {
                 /// 用户OpenID
                 ///
@@ -4616,9 +4454,7 @@ pub mod ecommerce {
             }
 
             /// 网银充值的付款信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct OnlineBankRechargeInfo {
                 /// 银行交易订单号
                 ///
@@ -4716,9 +4552,7 @@ pub mod ecommerce {
                 }
 
                 /// 充值金额
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct RechargeAmount {
                     /// 总金额
                     ///
@@ -4733,9 +4567,7 @@ pub mod ecommerce {
                 }
 
                 /// 转账充值的付款信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct BankTransferInfo {
                     /// 转入的银行流水单号
                     ///
@@ -4785,9 +4617,7 @@ pub mod ecommerce {
                 }
 
                 /// 扫码充值的付款信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct QrRechargeInfo {
                     /// 用户OpenID
                     ///
@@ -4812,9 +4642,7 @@ pub mod ecommerce {
                 }
 
                 /// 网银充值的付款信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct OnlineBankRechargeInfo {
                     /// 银行交易订单号
                     ///
@@ -4887,7 +4715,7 @@ pub mod ecommerce {
         }
 
         /// The answer to [`GetPrepaySettleOrders`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct GetPrepaySettleOrdersResponse {
             /// 商户结算批次单号
             pub out_settle_batch_no: String,
@@ -4955,7 +4783,7 @@ pub mod ecommerce {
         }
 
         /// The answer to [`PostPrepaySettleOrders`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PostPrepaySettleOrdersResponse {
             /// 商户结算批次单号
             pub out_settle_batch_no: String,
@@ -5002,9 +4830,7 @@ pub mod ecommerce {
             }
 
             /// 金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Amount {
                 /// 金额
                 ///
@@ -5018,9 +4844,7 @@ pub mod ecommerce {
             }
 
             /// `SettleDetailInfoList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SettleDetailInfoList {
                 /// 商户结算明细单号
                 ///
@@ -5043,9 +4867,7 @@ pub mod ecommerce {
             }
 
             /// `SettleInfoList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SettleInfoList {
                 /// 商户结算单号
                 ///
@@ -5093,7 +4915,7 @@ pub mod ecommerce {
             }
 
             /// The answer to [`ApplyAbnormalSettle`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct ApplyAbnormalSettleResponse {
                 /// 商户结算批次单号
                 pub out_settle_batch_no: String,
@@ -5173,7 +4995,7 @@ pub mod ecommerce {
                 }
 
                 /// 异常结算处理结果
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct AbnormalSettleResult {
                     /// 异常结算批次单处理方式
                     pub abnormal_settle_type: AbnormalSettleType,
@@ -5235,7 +5057,7 @@ pub mod ecommerce {
         }
 
         /// The answer to [`DayEndBalanceWithdraw`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct DayEndBalanceWithdrawResponse {
             /// 收付通平台商户号
             ///
@@ -5341,7 +5163,7 @@ pub mod ecommerce {
             }
 
             /// The answer to [`OutRequestNo`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct OutRequestNoResponse {
                 /// 收付通平台商户号
                 ///
@@ -5551,9 +5373,7 @@ pub mod insurance {
             }
 
             /// The answer to [`Apply`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ApplyResponse {
                 /// 商家批次单号
                 ///
@@ -5604,7 +5424,7 @@ pub mod insurance {
             }
 
             /// The answer to [`BatchId`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct BatchIdResponse {
                 /// 转账批次单
                 pub transfer_batch: batch_id::TransferBatch,
@@ -5652,7 +5472,7 @@ pub mod insurance {
             }
 
             /// The answer to [`OutBatchNo`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct OutBatchNoResponse {
                 /// 转账批次单
                 pub transfer_batch: out_batch_no::TransferBatch,
@@ -5674,9 +5494,7 @@ pub mod insurance {
             /// Models of [`Apply`].
             pub mod apply {
                 /// `TransferDetailList`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct TransferDetailList {
                     /// 商家明细单号
                     ///
@@ -5760,7 +5578,7 @@ pub mod insurance {
                 }
 
                 /// 转账批次单
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct TransferBatch {
                     /// 商家批次单号
                     ///
@@ -5854,7 +5672,7 @@ pub mod insurance {
                 }
 
                 /// `Data`.
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct Data {
                     /// 商家转账明细单号
                     ///
@@ -5895,7 +5713,7 @@ pub mod insurance {
                     }
 
                     /// The answer to [`DetailId`].
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct DetailIdResponse {
                         /// 商家批次单号
                         ///
@@ -6122,7 +5940,7 @@ pub mod insurance {
                     }
 
                     /// The answer to [`OutDetailNo`].
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct OutDetailNoResponse {
                         /// 商家转账批次单号
                         ///
@@ -6192,9 +6010,7 @@ pub mod insurance {
                         }
 
                         /// The answer to [`Apply`].
-                        #[derive(
-                            Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize,
-                        )]
+                        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                         pub struct ApplyResponse {
                             /// 二级商户号
                             ///
@@ -6285,7 +6101,7 @@ pub mod insurance {
                 }
 
                 /// 转账批次单
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct TransferBatch {
                     /// 商家批次单号
                     ///
@@ -6379,7 +6195,7 @@ pub mod insurance {
                 }
 
                 /// `Data`.
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct Data {
                     /// 商家转账明细单号
                     ///
@@ -6420,7 +6236,7 @@ pub mod insurance {
                     }
 
                     /// The answer to [`OutDetailNo`].
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct OutDetailNoResponse {
                         /// 商家批次单号
                         ///
@@ -6641,7 +6457,7 @@ pub mod insurance {
                 }
 
                 /// The answer to [`OutBatchNo`].
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct OutBatchNoResponse {
                     /// 商家转账批次单号
                     ///
@@ -6699,7 +6515,7 @@ pub mod insurance {
                     }
 
                     /// The answer to [`Apply`].
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct ApplyResponse {
                         /// 二级商户号
                         ///
@@ -6828,7 +6644,7 @@ pub mod insurance {
             }
 
             /// The answer to [`Apply`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct ApplyResponse {
                 /// 二级商户号
                 ///
@@ -6876,7 +6692,7 @@ pub mod insurance {
             }
 
             /// The answer to [`OutReservationNo`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct OutReservationNoResponse {
                 /// 服务商商户号
                 ///
@@ -6968,7 +6784,7 @@ pub mod insurance {
             }
 
             /// The answer to [`ReservationId`].
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
             pub struct ReservationIdResponse {
                 /// 服务商商户号
                 ///
@@ -7044,9 +6860,7 @@ pub mod insurance {
             /// Models of [`Apply`].
             pub mod apply {
                 /// 保险保单报备信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct InsurancePolicy {
                     /// 保险产品备案编号
                     ///
@@ -7073,9 +6887,7 @@ pub mod insurance {
                 }
 
                 /// 场景报备信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct SceneReportData {
                     /// 保险保单报备信息
                     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7119,7 +6931,7 @@ pub mod insurance {
                 }
 
                 /// The answer to [`Close`].
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct CloseResponse {
                     /// 服务商商户号
                     ///
@@ -7225,7 +7037,7 @@ pub mod insurance {
                 }
 
                 /// 预约记录的关闭信息
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct CloseInfo {
                     /// 预约记录关闭的时间
                     ///
@@ -7272,7 +7084,7 @@ pub mod insurance {
                     }
 
                     /// 预约记录的关闭信息
-                    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                     pub struct CloseInfo {
                         /// 预约记录关闭的时间
                         ///
@@ -7321,7 +7133,7 @@ pub mod insurance {
                 }
 
                 /// 预约记录的关闭信息
-                #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
                 pub struct CloseInfo {
                     /// 预约记录关闭的时间
                     ///
@@ -7396,7 +7208,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`Apply`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ApplyResponse {
             /// 商家批次单号
             ///
@@ -7449,7 +7261,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`BatchId`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct BatchIdResponse {
             /// 转账批次单
             pub transfer_batch: batch_id::TransferBatch,
@@ -7499,7 +7311,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`OutBatchNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct OutBatchNoResponse {
             /// 转账批次单
             pub transfer_batch: out_batch_no::TransferBatch,
@@ -7521,9 +7333,7 @@ pub mod mch_transfer {
         /// Models of [`Apply`].
         pub mod apply {
             /// `TransferDetailList`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct TransferDetailList {
                 /// 商家明细单号
                 ///
@@ -7567,9 +7377,7 @@ pub mod mch_transfer {
             }
 
             /// 转账批次单
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct TransferBatch {
                 /// 商家批次单号
                 ///
@@ -7645,9 +7453,7 @@ pub mod mch_transfer {
             }
 
             /// `Data`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Data {
                 /// 商家转账明细单号
                 ///
@@ -7690,9 +7496,7 @@ pub mod mch_transfer {
                 }
 
                 /// The answer to [`DetailId`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct DetailIdResponse {
                     /// 商家批次单号
                     ///
@@ -7808,9 +7612,7 @@ pub mod mch_transfer {
                 }
 
                 /// The answer to [`OutDetailNo`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct OutDetailNoResponse {
                     /// 商家转账批次单号
                     ///
@@ -7880,9 +7682,7 @@ pub mod mch_transfer {
                     }
 
                     /// The answer to [`Apply`].
-                    #[derive(
-                        Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                    )]
+                    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                     pub struct ApplyResponse {
                         /// 二级商户号
                         ///
@@ -7929,9 +7729,7 @@ pub mod mch_transfer {
             }
 
             /// 转账批次单
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct TransferBatch {
                 /// 商家批次单号
                 ///
@@ -8007,9 +7805,7 @@ pub mod mch_transfer {
             }
 
             /// `Data`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Data {
                 /// 商家转账明细单号
                 ///
@@ -8052,9 +7848,7 @@ pub mod mch_transfer {
                 }
 
                 /// The answer to [`OutDetailNo`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct OutDetailNoResponse {
                     /// 商家批次单号
                     ///
@@ -8164,9 +7958,7 @@ pub mod mch_transfer {
             }
 
             /// The answer to [`OutBatchNo`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct OutBatchNoResponse {
                 /// 商家转账批次单号
                 ///
@@ -8224,9 +8016,7 @@ pub mod mch_transfer {
                 }
 
                 /// The answer to [`Apply`].
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct ApplyResponse {
                     /// 二级商户号
                     ///
@@ -8337,7 +8127,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`Apply`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct ApplyResponse {
             /// 二级商户号
             ///
@@ -8387,7 +8177,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`OutReservationNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct OutReservationNoResponse {
             /// 服务商商户号
             ///
@@ -8481,7 +8271,7 @@ pub mod mch_transfer {
         }
 
         /// The answer to [`ReservationId`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ReservationIdResponse {
             /// 服务商商户号
             ///
@@ -8557,9 +8347,7 @@ pub mod mch_transfer {
         /// Models of [`Apply`].
         pub mod apply {
             /// 保险保单报备信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct InsurancePolicy {
                 /// 保险产品备案编号
                 ///
@@ -8586,9 +8374,7 @@ pub mod mch_transfer {
             }
 
             /// 场景报备信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SceneReportData {
                 /// 保险保单报备信息
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8634,9 +8420,7 @@ pub mod mch_transfer {
             }
 
             /// The answer to [`Close`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CloseResponse {
                 /// 服务商商户号
                 ///
@@ -8710,9 +8494,7 @@ pub mod mch_transfer {
             }
 
             /// 预约记录的关闭信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CloseInfo {
                 /// 预约记录关闭的时间
                 ///
@@ -8727,9 +8509,7 @@ pub mod mch_transfer {
             /// Models of [`Close`].
             pub mod close {
                 /// 预约记录的关闭信息
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
                 pub struct CloseInfo {
                     /// 预约记录关闭的时间
                     ///
@@ -8746,9 +8526,7 @@ pub mod mch_transfer {
         /// Models of [`ReservationId`].
         pub mod reservation_id {
             /// 预约记录的关闭信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CloseInfo {
                 /// 预约记录关闭的时间
                 ///

@@ -23,7 +23,7 @@ pub struct Bills {
 }
 
 /// The answer to [`Bills`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct BillsResponse {
     /// 下载地址
     ///
@@ -62,7 +62,7 @@ pub struct GetOrders {
 }
 
 /// The answer to [`GetOrders`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct GetOrdersResponse {
     /// 子商户号
     ///
@@ -113,7 +113,7 @@ pub struct GetReturnOrders {
 }
 
 /// The answer to [`GetReturnOrders`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct GetReturnOrdersResponse {
     /// 子商户号
     ///
@@ -184,7 +184,7 @@ pub struct MerchantConfigs {
 }
 
 /// The answer to [`MerchantConfigs`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct MerchantConfigsResponse {
     /// 子商户号
     ///
@@ -248,7 +248,7 @@ impl ::core::fmt::Debug for PostOrders {
 }
 
 /// The answer to [`PostOrders`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct PostOrdersResponse {
     /// 子商户号
     ///
@@ -313,7 +313,7 @@ pub struct PostReturnOrders {
 }
 
 /// The answer to [`PostReturnOrders`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct PostReturnOrdersResponse {
     /// 子商户号
     ///
@@ -429,7 +429,7 @@ pub mod get_orders {
     }
 
     /// `Receivers`.
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct Receivers {
         /// 分账金额
         ///
@@ -537,7 +537,7 @@ pub mod orders {
     }
 
     /// The answer to [`Unfreeze`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct UnfreezeResponse {
         /// 子商户号
         ///
@@ -612,7 +612,7 @@ pub mod orders {
         }
 
         /// `Receivers`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct Receivers {
             /// 分账金额
             ///
@@ -672,9 +672,7 @@ pub mod post_orders {
     }
 
     /// `Receivers`.
-    #[derive(
-        Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, wxpay_core::SensitiveFields,
-    )]
+    #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
     pub struct Receivers {
         /// 分账接收方类型
         ///
@@ -758,7 +756,7 @@ pub mod post_orders {
     }
 
     /// `ResponseReceivers`.
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct ResponseReceivers {
         /// 分账金额
         ///
@@ -898,7 +896,7 @@ pub mod receivers {
     }
 
     /// The answer to [`Add`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct AddResponse {
         /// 子商户号
         ///
@@ -961,7 +959,7 @@ pub mod receivers {
     }
 
     /// The answer to [`Delete`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct DeleteResponse {
         /// 子商户号
         ///
@@ -1054,7 +1052,7 @@ pub mod transactions {
     }
 
     /// The answer to [`Amounts`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct AmountsResponse {
         /// 微信订单号
         ///

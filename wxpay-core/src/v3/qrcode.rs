@@ -57,7 +57,7 @@ pub struct Transactions {
 }
 
 /// The answer to [`Transactions`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct TransactionsResponse {
     /// 公众账号ID
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -156,7 +156,7 @@ pub mod transactions {
     }
 
     /// The answer to [`OutTradeNo`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct OutTradeNoResponse {
         /// 公众账号ID
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -243,7 +243,7 @@ pub mod transactions {
     }
 
     /// 订单金额信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct Amount {
         /// 订单总金额，单位为分
         ///
@@ -352,7 +352,7 @@ pub mod transactions {
     }
 
     /// 优惠信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PromotionDetail {
         /// 券ID
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -425,7 +425,7 @@ pub mod transactions {
         }
 
         /// 公交场景信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct BusInfo {
             /// 用户乘车时间（上车）
             ///
@@ -441,7 +441,7 @@ pub mod transactions {
         }
 
         /// 地铁场景信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct MetroInfo {
             /// 用户乘车时间（上车）
             ///
@@ -482,7 +482,7 @@ pub mod transactions {
         }
 
         /// 优惠信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PromotionDetail {
             /// 券ID
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -547,7 +547,7 @@ pub mod user_services {
     }
 
     /// The answer to [`ContractId`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ContractIdResponse {
         /// 签约成功后，微信返回代扣签约ID
         ///

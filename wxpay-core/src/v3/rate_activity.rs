@@ -31,7 +31,7 @@ pub struct Applications {
 }
 
 /// The answer to [`Applications`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct ApplicationsResponse {
     /// 申请单编号
     ///
@@ -60,7 +60,7 @@ pub mod applications {
     }
 
     /// The answer to [`GetId`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetIdResponse {
         /// 申请单状态
         ///
@@ -108,7 +108,7 @@ pub mod applications {
     }
 
     /// The answer to [`PatchId`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PatchIdResponse {
         /// 申请单编号
         ///
@@ -117,7 +117,7 @@ pub mod applications {
     }
 
     /// `ActivityApplyInformation`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct ActivityApplyInformation {
         /// 材料ID
         ///
@@ -130,7 +130,7 @@ pub mod applications {
     }
 
     /// 活动报名信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct ActivityDetail {
         /// 活动ID
         ///
@@ -147,7 +147,7 @@ pub mod applications {
     }
 
     /// 补充信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct AdditionalInformation {
         /// 补充说明
         ///
@@ -165,7 +165,7 @@ pub mod applications {
     /// Models of [`PatchId`].
     pub mod patch_id {
         /// `ActivityApplyInformation`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct ActivityApplyInformation {
             /// 材料ID
             ///
@@ -178,7 +178,7 @@ pub mod applications {
         }
 
         /// 活动报名修改信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct ActivityDetailModification {
             /// 活动费率
             ///
@@ -191,7 +191,7 @@ pub mod applications {
         }
 
         /// 补充信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct AdditionalInformation {
             /// 补充说明
             ///

@@ -49,7 +49,7 @@ impl ::core::fmt::Debug for Verify {
 }
 
 /// The answer to [`Verify`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct VerifyResponse {
     /// 实名比对结果
     ///

@@ -31,7 +31,7 @@ pub mod bank_transfer_recharges {
     }
 
     /// The answer to [`Apply`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ApplyResponse {
         /// 微信支付充值单号
         ///
@@ -62,7 +62,7 @@ pub mod bank_transfer_recharges {
     }
 
     /// The answer to [`OutRechargeNo`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct OutRechargeNoResponse {
         /// 充值商户号
         ///
@@ -138,7 +138,7 @@ pub mod bank_transfer_recharges {
         }
 
         /// 充值金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct RechargeAmount {
             /// 总金额
             ///
@@ -153,7 +153,7 @@ pub mod bank_transfer_recharges {
         }
 
         /// 银行账户
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct TransferInAccount {
             /// 开户银行名称
             ///
@@ -218,7 +218,7 @@ pub mod bank_transfer_recharges {
         }
 
         /// 充值金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct RechargeAmount {
             /// 总金额
             ///
@@ -233,7 +233,7 @@ pub mod bank_transfer_recharges {
         }
 
         /// 转账充值的付款信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct BankTransferInfo {
             /// 转账充值附言
             ///

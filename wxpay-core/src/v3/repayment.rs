@@ -21,7 +21,7 @@ pub mod combine_transactions {
         }
 
         /// The answer to [`OutTradeNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct OutTradeNoResponse {
             /// 还款服务商APPID
             ///
@@ -105,7 +105,7 @@ pub mod combine_transactions {
         }
 
         /// The answer to [`Prepay`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PrepayResponse {
             /// 预支付交易会话标识
             ///
@@ -138,9 +138,7 @@ pub mod combine_transactions {
             }
 
             /// 还款支付者信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct CombinePayerInfo {
                 /// 用户服务商标识
                 ///
@@ -169,9 +167,7 @@ pub mod combine_transactions {
             }
 
             /// 子单金额信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Amount {
                 /// 标价金额
                 ///
@@ -194,9 +190,7 @@ pub mod combine_transactions {
             }
 
             /// `SubOrders`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct SubOrders {
                 /// 还款单发起商户号
                 ///
@@ -250,9 +244,7 @@ pub mod combine_transactions {
             /// Models of [`Close`].
             pub mod close {
                 /// `SubOrders`.
-                #[derive(
-                    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-                )]
+                #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
                 pub struct SubOrders {
                     /// 还款单发起商户号
                     ///
@@ -274,9 +266,7 @@ pub mod combine_transactions {
         /// Models of [`Prepay`].
         pub mod prepay {
             /// 订单金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Amount {
                 /// 标价金额
                 ///
@@ -289,9 +279,7 @@ pub mod combine_transactions {
             }
 
             /// 结算信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SettleInfo {
                 /// 是否指定分账
                 #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -304,9 +292,7 @@ pub mod combine_transactions {
             }
 
             /// `SubOrders`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct SubOrders {
                 /// 还款单发起商户号
                 ///
@@ -349,7 +335,7 @@ pub mod combine_transactions {
             }
 
             /// H5调起支付场景信息
-            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
             pub struct H5Info {
                 /// 还款服务商APPID
                 ///
@@ -385,9 +371,7 @@ pub mod combine_transactions {
             }
 
             /// APP调起支付场景信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct AppInfo {
                 /// 还款服务商APPID
                 ///
@@ -396,9 +380,7 @@ pub mod combine_transactions {
             }
 
             /// 小程序调起支付场景信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct MiniprogramInfo {
                 /// 还款服务商APPID
                 ///
@@ -431,14 +413,7 @@ pub mod combine_transactions {
             }
 
             /// 实名支付
-            #[derive(
-                Clone,
-                PartialEq,
-                Eq,
-                serde::Serialize,
-                serde::Deserialize,
-                wxpay_core::SensitiveFields,
-            )]
+            #[derive(Clone, PartialEq, Eq, serde::Serialize, wxpay_core::SensitiveFields)]
             pub struct Identity {
                 /// 类型
                 pub r#type: IdentityType,
@@ -466,13 +441,7 @@ pub mod combine_transactions {
 
             /// 支付者信息
             #[derive(
-                Clone,
-                PartialEq,
-                Eq,
-                Default,
-                serde::Serialize,
-                serde::Deserialize,
-                wxpay_core::SensitiveFields,
+                Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields,
             )]
             pub struct CombinePayerInfo {
                 /// 实名支付
@@ -490,9 +459,7 @@ pub mod combine_transactions {
             }
 
             /// 微信内网页调起支付场景信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct WechatWebInfo {
                 /// 还款服务商APPID
                 #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -39,7 +39,7 @@ impl ::core::fmt::Debug for Echo {
 }
 
 /// The answer to [`Echo`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct EchoResponse {
     /// 回显信息
     pub echo_message: String,

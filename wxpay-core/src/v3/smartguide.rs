@@ -48,7 +48,7 @@ impl ::core::fmt::Debug for GetGuides {
 }
 
 /// The answer to [`GetGuides`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct GetGuidesResponse {
     /// 服务人员数量
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -183,7 +183,7 @@ impl ::core::fmt::Debug for PostGuides {
 }
 
 /// The answer to [`PostGuides`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PostGuidesResponse {
     /// 服务人员ID
     ///
@@ -194,7 +194,7 @@ pub struct PostGuidesResponse {
 /// Models of [`GetGuides`].
 pub mod get_guides {
     /// 服务人员信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Data {
         /// 服务人员ID
         ///

@@ -49,7 +49,7 @@ pub struct Cards {
 }
 
 /// The answer to [`Cards`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct CardsResponse {
     /// 插入用户卡包的公众号AppID
     ///
@@ -90,7 +90,7 @@ pub struct Drivers {
 }
 
 /// The answer to [`Drivers`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct DriversResponse {
     /// 司机姓名
     pub driver_name: String,
@@ -144,7 +144,7 @@ pub struct TaxiCompanies {
 }
 
 /// The answer to [`TaxiCompanies`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct TaxiCompaniesResponse {
     /// 商户号
     ///
@@ -220,7 +220,7 @@ pub struct Taxies {
 }
 
 /// The answer to [`Taxies`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct TaxiesResponse {
     /// 车牌号
     ///
@@ -295,7 +295,7 @@ pub struct UserTaxiOrders {
 }
 
 /// The answer to [`UserTaxiOrders`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct UserTaxiOrdersResponse {
     /// 乘客行程单详情
     pub data: Vec<user_taxi_orders::Data>,
@@ -391,7 +391,7 @@ pub mod cards {
     }
 
     /// The answer to [`UploadFile`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct UploadFileResponse {
         /// 出租车电子发票文件ID
         ///
@@ -400,7 +400,7 @@ pub mod cards {
     }
 
     /// 购买方信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct BuyerInformation {
         /// 购买方类型
         ///
@@ -438,7 +438,7 @@ pub mod cards {
     }
 
     /// 销售方信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct SellerInformation {
         /// 名称
         ///
@@ -470,7 +470,7 @@ pub mod cards {
     }
 
     /// 附加信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct ExtraInformation {
         /// 收款人
         ///
@@ -489,7 +489,7 @@ pub mod cards {
     }
 
     /// `Items`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct Items {
         /// 货物或应税劳务、服务编码
         ///
@@ -542,7 +542,7 @@ pub mod cards {
     }
 
     /// 发票卡券信息
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
     pub struct FapiaoCardInformation {
         /// 电子发票文件ID
         ///
@@ -669,7 +669,7 @@ pub mod driver {
     }
 
     /// The answer to [`UpdateDriver`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct UpdateDriverResponse {
         /// 司机姓名
         ///
@@ -753,7 +753,7 @@ pub mod driver {
 /// Models of [`Drivers`].
 pub mod drivers {
     /// 司机照片摘要
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PhotoDigest {
         /// 哈希类型
         ///
@@ -768,7 +768,7 @@ pub mod drivers {
     }
 
     /// 司机照片
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct DriverPhoto {
         /// 照片类型
         ///
@@ -834,7 +834,7 @@ pub mod taxi {
     }
 
     /// The answer to [`UpdateTaxi`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct UpdateTaxiResponse {
         /// 车牌号
         ///
@@ -940,7 +940,7 @@ pub mod taxi_company {
     }
 
     /// The answer to [`CreateTaxiCompany`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct CreateTaxiCompanyResponse {
         /// 商户号
         ///
@@ -993,7 +993,7 @@ pub mod user_taxi_order {
     }
 
     /// The answer to [`FindByToken`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct FindByTokenResponse {
         /// 车牌号
         ///
@@ -1034,7 +1034,7 @@ pub mod user_taxi_order {
 /// Models of [`UserTaxiOrders`].
 pub mod user_taxi_orders {
     /// `Data`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Data {
         /// 车牌号
         ///
@@ -1051,7 +1051,7 @@ pub mod user_taxi_orders {
     }
 
     /// 相关链接
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct Links {
         /// 下一页链接
         ///

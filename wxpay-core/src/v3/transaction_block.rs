@@ -21,7 +21,7 @@ pub struct TransactionBlockRecords {
 }
 
 /// The answer to [`TransactionBlockRecords`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct TransactionBlockRecordsResponse {
     /// 交易拦截记录ID
     ///
@@ -72,7 +72,7 @@ pub struct TransactionBlockSubmissions {
 }
 
 /// The answer to [`TransactionBlockSubmissions`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct TransactionBlockSubmissionsResponse {
     /// 交易拦截申诉ID
     ///
@@ -130,7 +130,7 @@ pub mod transaction_block_records {
     }
 
     /// The answer to [`SubMchid`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct SubMchidResponse {
         /// 请求资源起始位置
         ///
@@ -199,7 +199,7 @@ pub mod transaction_block_records {
         }
 
         /// `Data`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Data {
             /// 交易拦截记录ID
             ///
@@ -265,7 +265,7 @@ pub mod transaction_block_submissions {
     }
 
     /// The answer to [`SubMchid`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct SubMchidResponse {
         /// 交易拦截申诉ID
         ///

@@ -25,7 +25,7 @@ pub struct GetBillReceipt {
 }
 
 /// The answer to [`GetBillReceipt`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct GetBillReceiptResponse {
     /// 商家批次单号
     ///
@@ -84,7 +84,7 @@ pub struct PostBillReceipt {
 }
 
 /// The answer to [`PostBillReceipt`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PostBillReceiptResponse {
     /// 商家批次单号
     ///
@@ -157,7 +157,7 @@ pub mod batches {
     }
 
     /// The answer to [`BatchId`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct BatchIdResponse {
         /// 转账批次单
         pub transfer_batch: batch_id::TransferBatch,
@@ -197,7 +197,7 @@ pub mod batches {
     }
 
     /// The answer to [`OutBatchNo`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct OutBatchNoResponse {
         /// 转账批次单
         pub transfer_batch: out_batch_no::TransferBatch,
@@ -219,7 +219,7 @@ pub mod batches {
     /// Also the models of [`BatchId`].
     pub mod batch_id {
         /// 转账批次单
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct TransferBatch {
             /// 商户号
             ///
@@ -304,7 +304,7 @@ pub mod batches {
         }
 
         /// `TransferDetailList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct TransferDetailList {
             /// 微信明细单号
             ///
@@ -343,9 +343,7 @@ pub mod batches {
             }
 
             /// The answer to [`DetailId`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct DetailIdResponse {
                 /// 商户号
                 ///
@@ -416,7 +414,7 @@ pub mod batches {
     /// Also the models of [`OutBatchNo`].
     pub mod out_batch_no {
         /// 转账批次单
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct TransferBatch {
             /// 商户号
             ///
@@ -501,7 +499,7 @@ pub mod batches {
         }
 
         /// `TransferDetailList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct TransferDetailList {
             /// 微信明细单号
             ///
@@ -540,9 +538,7 @@ pub mod batches {
             }
 
             /// The answer to [`OutDetailNo`].
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct OutDetailNoResponse {
                 /// 商户号
                 ///

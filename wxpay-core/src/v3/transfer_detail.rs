@@ -27,7 +27,7 @@ pub struct GetElectronicReceipts {
 }
 
 /// The answer to [`GetElectronicReceipts`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct GetElectronicReceiptsResponse {
     /// 受理类型
     ///
@@ -93,7 +93,7 @@ pub struct PostElectronicReceipts {
 }
 
 /// The answer to [`PostElectronicReceipts`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PostElectronicReceiptsResponse {
     /// 受理类型
     ///

@@ -25,7 +25,7 @@ pub mod etc {
     }
 
     /// The answer to [`Contracts`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ContractsResponse {
         /// 发起签约的appid
         ///
@@ -136,7 +136,7 @@ pub mod etc {
     }
 
     /// The answer to [`Preopen`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PreopenResponse {
         /// 预开通ID
         ///
@@ -150,15 +150,7 @@ pub mod etc {
     /// Models of [`Preopen`].
     pub mod preopen {
         /// 实名信息
-        #[derive(
-            Clone,
-            PartialEq,
-            Eq,
-            Default,
-            serde::Serialize,
-            serde::Deserialize,
-            wxpay_core::SensitiveFields,
-        )]
+        #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, wxpay_core::SensitiveFields)]
         pub struct Identify {
             /// 姓名
             ///
@@ -242,7 +234,7 @@ pub mod etc {
         }
 
         /// The answer to [`Highway`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct HighwayResponse {
             /// 商户号
             ///
@@ -332,7 +324,7 @@ pub mod etc {
         }
 
         /// The answer to [`Id`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct IdResponse {
             /// 商户号
             ///
@@ -422,7 +414,7 @@ pub mod etc {
         }
 
         /// The answer to [`OutTradeNo`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct OutTradeNoResponse {
             /// 商户号
             ///
@@ -494,9 +486,7 @@ pub mod etc {
         /// Models of [`Highway`].
         pub mod highway {
             /// 高速场景信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct HighwayInfo {
                 /// 车牌号
                 ///
@@ -541,9 +531,7 @@ pub mod etc {
             }
 
             /// 订单金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct Amount {
                 /// 订单金额
                 ///
@@ -558,9 +546,7 @@ pub mod etc {
             }
 
             /// 设备信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
             pub struct DeviceInfo {
                 /// 商户端设备号
                 ///
@@ -574,9 +560,7 @@ pub mod etc {
             }
 
             /// 支付者
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Payer {
                 /// 用户在服务商APP的标识
                 ///
@@ -591,9 +575,7 @@ pub mod etc {
             }
 
             /// 订单金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ResponseAmount {
                 /// 订单金额
                 ///
@@ -617,9 +599,7 @@ pub mod etc {
             }
 
             /// 设备信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct ResponseDeviceInfo {
                 /// 商户端设备号
                 ///
@@ -634,9 +614,7 @@ pub mod etc {
             }
 
             /// `PromotionDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PromotionDetail {
                 /// 券ID
                 ///
@@ -687,9 +665,7 @@ pub mod etc {
         /// Models of [`Id`].
         pub mod id {
             /// 支付者
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Payer {
                 /// 用户在服务商APP的标识
                 ///
@@ -704,9 +680,7 @@ pub mod etc {
             }
 
             /// 订单金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Amount {
                 /// 订单金额
                 ///
@@ -730,9 +704,7 @@ pub mod etc {
             }
 
             /// 设备信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct DeviceInfo {
                 /// 商户端设备号
                 ///
@@ -747,9 +719,7 @@ pub mod etc {
             }
 
             /// `PromotionDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PromotionDetail {
                 /// 券ID
                 ///
@@ -800,9 +770,7 @@ pub mod etc {
         /// Models of [`OutTradeNo`].
         pub mod out_trade_no {
             /// 支付者
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Payer {
                 /// 用户在服务商APP的标识
                 ///
@@ -817,9 +785,7 @@ pub mod etc {
             }
 
             /// 订单金额
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct Amount {
                 /// 订单金额
                 ///
@@ -843,9 +809,7 @@ pub mod etc {
             }
 
             /// 设备信息
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct DeviceInfo {
                 /// 商户端设备号
                 ///
@@ -860,9 +824,7 @@ pub mod etc {
             }
 
             /// `PromotionDetail`.
-            #[derive(
-                Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
-            )]
+            #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
             pub struct PromotionDetail {
                 /// 券ID
                 ///
@@ -942,7 +904,7 @@ pub mod etc {
         }
 
         /// The answer to [`Contracts`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct ContractsResponse {
             /// 发起签约的appid
             ///
@@ -1037,7 +999,7 @@ pub mod parking {
     }
 
     /// The answer to [`Parkings`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct ParkingsResponse {
         /// 停车入场id
         ///
@@ -1158,7 +1120,7 @@ pub mod parking {
         }
 
         /// The answer to [`Find`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct FindResponse {
             /// 车牌号
             ///
@@ -1241,7 +1203,7 @@ pub mod transactions {
     }
 
     /// The answer to [`OutTradeNo`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct OutTradeNoResponse {
         /// 应用ID
         ///
@@ -1378,7 +1340,7 @@ pub mod transactions {
     }
 
     /// The answer to [`Parking`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct ParkingResponse {
         /// 应用ID
         ///
@@ -1481,7 +1443,7 @@ pub mod transactions {
         }
 
         /// 停车场景信息
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct ParkingInfo {
             /// 停车入场id
             ///
@@ -1518,7 +1480,7 @@ pub mod transactions {
         }
 
         /// 支付者信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Payer {
             /// 用户在appid下的标识
             ///
@@ -1532,7 +1494,7 @@ pub mod transactions {
         }
 
         /// 订单金额信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Amount {
             /// 订单金额
             ///
@@ -1555,7 +1517,7 @@ pub mod transactions {
         }
 
         /// `PromotionDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PromotionDetail {
             /// 券ID
             ///
@@ -1629,7 +1591,7 @@ pub mod transactions {
         }
 
         /// 订单金额
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
         pub struct Amount {
             /// 订单金额
             ///
@@ -1730,7 +1692,7 @@ pub mod transactions {
         }
 
         /// 支付者信息
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct Payer {
             /// 用户在appid下的标识
             ///
@@ -1744,7 +1706,7 @@ pub mod transactions {
         }
 
         /// 订单金额信息
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct ResponseAmount {
             /// 订单金额
             ///
@@ -1787,7 +1749,7 @@ pub mod transactions {
         }
 
         /// `PromotionDetail`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PromotionDetail {
             /// 券ID
             ///

@@ -17,7 +17,7 @@ pub struct GetAvailMchRanges {
 }
 
 /// The answer to [`GetAvailMchRanges`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct GetAvailMchRangesResponse {
     /// 服务商商户号
     ///
@@ -46,7 +46,7 @@ pub struct PostAvailMchRanges {
 }
 
 /// The answer to [`PostAvailMchRanges`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct PostAvailMchRangesResponse {
     /// 可用商户范围id
     ///
@@ -80,7 +80,7 @@ pub mod avail_mch_ranges {
     }
 
     /// The answer to [`DeleteMerchantIdentifiers`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct DeleteMerchantIdentifiersResponse {
         /// 可用商户范围id
         ///
@@ -115,7 +115,7 @@ pub mod avail_mch_ranges {
     }
 
     /// The answer to [`GetMerchantIdentifiers`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct GetMerchantIdentifiersResponse {
         /// 分页开始位置
         ///
@@ -160,7 +160,7 @@ pub mod avail_mch_ranges {
     }
 
     /// The answer to [`PostMerchantIdentifiers`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostMerchantIdentifiersResponse {
         /// 可用商户范围id
         ///
@@ -215,7 +215,7 @@ pub mod bill {
     }
 
     /// The answer to [`Proof`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct ProofResponse {
         /// 服务商商户号
         ///
@@ -292,7 +292,7 @@ pub mod bill {
     }
 
     /// The answer to [`TradeBill`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct TradeBillResponse {
         /// 服务商商户号
         ///
@@ -360,7 +360,7 @@ pub mod employees {
     }
 
     /// The answer to [`GetQuotaCards`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetQuotaCardsResponse {
         /// 服务商商户号
         ///
@@ -476,7 +476,7 @@ pub mod employees {
     }
 
     /// The answer to [`OutQuotaCards`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct OutQuotaCardsResponse {
         /// 服务商商户号
         ///
@@ -617,7 +617,7 @@ pub mod employees {
     }
 
     /// The answer to [`PostQuotaCards`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct PostQuotaCardsResponse {
         /// 服务商商户号
         ///
@@ -674,7 +674,7 @@ pub mod employees {
     }
 
     /// The answer to [`Revoke`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct RevokeResponse {
         /// 服务商商户号
         ///
@@ -805,7 +805,7 @@ pub mod employees {
         }
 
         /// The answer to [`Cancel`].
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct CancelResponse {
             /// 服务商商户号
             ///
@@ -866,7 +866,7 @@ pub mod employees {
         }
 
         /// The answer to [`PaymentUrl`].
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct PaymentUrlResponse {
             /// 服务商商户号
             ///
@@ -962,7 +962,7 @@ pub mod get_avail_mch_ranges {
     }
 
     /// `RangeList`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct RangeList {
         /// 可用商户范围id
         ///
@@ -1011,7 +1011,7 @@ pub mod stores {
     }
 
     /// The answer to [`GetEntityMatches`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct GetEntityMatchesResponse {
         /// 服务商商户号
         ///
@@ -1055,7 +1055,7 @@ pub mod stores {
     }
 
     /// The answer to [`PostEntityMatches`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct PostEntityMatchesResponse {
         /// 服务商商户号
         ///
@@ -1097,7 +1097,7 @@ pub mod stores {
         }
 
         /// `MatchResults`.
-        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
         pub struct MatchResults {
             /// 门店统一社会信用代码
             ///
@@ -1127,7 +1127,7 @@ pub mod stores {
         }
 
         /// `MatchDetails`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct MatchDetails {
             /// 门店统一社会信用代码
             ///
@@ -1184,7 +1184,7 @@ pub mod users {
     }
 
     /// The answer to [`AuthorizationState`].
-    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
     pub struct AuthorizationStateResponse {
         /// 服务商商户号
         ///
@@ -1230,7 +1230,7 @@ pub mod users {
     }
 
     /// The answer to [`AuthorizationUrl`].
-    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
     pub struct AuthorizationUrlResponse {
         /// 服务商商户号
         ///
@@ -1282,7 +1282,7 @@ pub mod users {
         }
 
         /// `EmployeeList`.
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         pub struct EmployeeList {
             /// 微信授权关系ID
             ///
