@@ -150,8 +150,10 @@ fn order(mchid: &str, n: usize) -> JsapiWithContract {
         payer: Payer {
             openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
         },
+        // Signs a contract while paying: needs no pre-sign round trip.
         contract_info: ContractInfo {
-            token: Some("201710180325670965".into()),
+            plan_id: Some("3484306348".into()),
+            contract_code: Some(format!("BC{n}")),
             ..Default::default()
         },
         ..Default::default()
