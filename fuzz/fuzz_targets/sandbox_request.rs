@@ -1,5 +1,6 @@
 //! The sandbox's request parsing: percent-decoding, query parsing, route
-//! template matching and the `Authorization` check over arbitrary requests.
+//! template matching, the `Authorization` check and the multipart parser
+//! (uploads) over arbitrary requests.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -30,6 +31,10 @@ fuzz_target!(|data: &[u8]| {
         if let Some(params) = match_template(template, target) {
             assert!(params.iter().all(|(_, v)| !v.is_empty()));
         }
+    }
+    // The third field doubles as a Content-Type for the multipart parser.
+    if let Ok(content_type) = std::str::from_utf8(authorization) {
+        let _ = wxpay_sandbox::multipart::parse(content_type, body);
     }
     // Nobody holds the merchant's key here: nothing authenticates.
     assert!(!parser().parse(method, target, authorization, body));

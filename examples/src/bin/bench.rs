@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p wxpay-examples --bin bench -- --requests 5000 --concurrency 32
-//!     [--tls] [--sandbox PATH] [--floor-iterations 1000]
+//!     [--tls] [--sandbox PATH] [--floor-iterations 1000] [--workers W]
 //! ```
 //!
 //! Each request places an order (`POST /v3/pay/transactions/jsapi-with-contract`):
@@ -19,6 +19,10 @@
 //! The sandbox binary is taken from `--sandbox`, else `$WXPAY_SANDBOX_BIN`,
 //! else next to this executable (`target/release/wxpay-sandbox`), built
 //! with `cargo build --release -p wxpay-sandbox` first when missing.
+//! `--workers W` sets the client runtime's worker threads (default: one
+//! per CPU); with `taskset` the client and the sandbox can be kept on
+//! separate cores (BENCHMARKS.md shows how), which takes their competition
+//! for one core out of the client's numbers.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -35,8 +39,7 @@ use wxpay_core::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract,
 /// The load and the floor run in this many alternating rounds.
 const ROUNDS: usize = 5;
 
-const USAGE: &str =
-    "usage: bench [--requests N] [--concurrency C] [--tls] [--sandbox PATH] [--floor-iterations K]";
+const USAGE: &str = "usage: bench [--requests N] [--concurrency C] [--tls] [--sandbox PATH] [--floor-iterations K] [--workers W]";
 
 struct Options {
     requests: usize,
@@ -44,6 +47,7 @@ struct Options {
     tls: bool,
     sandbox: Option<PathBuf>,
     floor_iterations: usize,
+    workers: Option<usize>,
 }
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -53,6 +57,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
         tls: false,
         sandbox: None,
         floor_iterations: 1000,
+        workers: None,
     };
     while let Some(flag) = args.next() {
         let mut number = |name: &str| -> Result<usize, String> {
@@ -65,6 +70,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--requests" => o.requests = number("--requests")?,
             "--concurrency" => o.concurrency = number("--concurrency")?,
             "--floor-iterations" => o.floor_iterations = number("--floor-iterations")?,
+            "--workers" => o.workers = Some(number("--workers")?),
             "--tls" => o.tls = true,
             "--sandbox" => {
                 o.sandbox = Some(
@@ -150,8 +156,10 @@ fn order(mchid: &str, n: usize) -> JsapiWithContract {
         payer: Payer {
             openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
         },
+        // Signs a contract while paying: needs no pre-sign round trip.
         contract_info: ContractInfo {
-            token: Some("201710180325670965".into()),
+            plan_id: Some("3484306348".into()),
+            contract_code: Some(format!("BC{n}")),
             ..Default::default()
         },
         ..Default::default()
@@ -369,10 +377,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = options.workers {
+        builder.worker_threads(n);
+    }
+    let runtime = match builder.enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("bench: {e}");
