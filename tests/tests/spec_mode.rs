@@ -226,3 +226,95 @@ async fn without_spec_mode_the_catalogue_is_unknown() {
         .unwrap_err();
     assert_eq!(e.status(), Some(StatusCode::NOT_FOUND), "{e}");
 }
+
+/// The same upload declared three wrong ways: the file as the part `file`,
+/// the form parts inside `meta`, and a number part that is not a number.
+mod misdeclared {
+    use wxpay_core::endpoint;
+    use wxpay_core::upload::UploadFile;
+
+    #[endpoint(POST, "/v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload", upload, response = serde_json::Value)]
+    pub struct FileAsFile {
+        pub sub_mchid: String,
+        pub file: UploadFile,
+        #[form]
+        pub item_id: i64,
+        #[form]
+        pub manage_record_id: String,
+    }
+
+    #[endpoint(POST, "/v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload", upload, response = serde_json::Value)]
+    pub struct PartsInMeta {
+        pub sub_mchid: String,
+        pub submission_file: UploadFile,
+        pub item_id: i64,
+        pub manage_record_id: String,
+    }
+
+    #[endpoint(POST, "/v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload", upload, response = serde_json::Value)]
+    pub struct TextItem {
+        pub sub_mchid: String,
+        pub submission_file: UploadFile,
+        #[form]
+        pub item_id: String,
+        #[form]
+        pub manage_record_id: String,
+    }
+}
+
+#[tokio::test]
+async fn upload_parts_are_checked_by_name() {
+    use wxpay_core::upload::UploadFile;
+    use wxpay_core::v3::mch_manage::submission_files::sub_mchid::Upload;
+
+    let sandbox = spec_sandbox().await;
+    let client = sandbox.client().unwrap();
+    let pdf = || UploadFile::from_bytes("a.pdf", b"%PDF-1.4".to_vec());
+
+    let answer = client
+        .call(Upload {
+            sub_mchid: "1900000109".into(),
+            submission_file: pdf(),
+            file_name: None,
+            file_digest: None,
+            item_id: 56,
+            manage_record_id: "M1".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(answer.file_id, "V1_E1W7MchDBewmOMGmKSMCgh5");
+
+    let e = misdeclared::FileAsFile {
+        sub_mchid: "1900000109".into(),
+        file: pdf(),
+        item_id: 56,
+        manage_record_id: "M1".into(),
+    }
+    .send(&client)
+    .await
+    .unwrap_err();
+    assert_eq!(refusal(&e).2, Some("submission_file"), "{e}");
+
+    let e = misdeclared::PartsInMeta {
+        sub_mchid: "1900000109".into(),
+        submission_file: pdf(),
+        item_id: 56,
+        manage_record_id: "M1".into(),
+    }
+    .send(&client)
+    .await
+    .unwrap_err();
+    assert_eq!(refusal(&e).2, Some("item_id"), "{e}");
+
+    let e = misdeclared::TextItem {
+        sub_mchid: "1900000109".into(),
+        submission_file: pdf(),
+        item_id: "fifty-six".into(),
+        manage_record_id: "M1".into(),
+    }
+    .send(&client)
+    .await
+    .unwrap_err();
+    assert_eq!(refusal(&e).2, Some("item_id"), "{e}");
+    assert_eq!(e.status(), Some(StatusCode::BAD_REQUEST));
+}

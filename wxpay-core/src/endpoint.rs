@@ -181,6 +181,20 @@ impl RequestBody {
         crate::upload::Multipart::new(file, extra).map(RequestBody::Multipart)
     }
 
+    /// An upload of `file` as the part named `file_part`, with `meta`'s
+    /// members in the `meta` JSON and each of `form`'s members (both JSON
+    /// objects) as a text part of its own. See
+    /// [`Multipart::with_parts`](crate::upload::Multipart::with_parts).
+    pub fn upload_parts<M: Serialize + ?Sized, F: Serialize + ?Sized>(
+        file_part: &str,
+        file: &crate::upload::UploadFile,
+        meta: &M,
+        form: &F,
+    ) -> Result<Self, Error> {
+        crate::upload::Multipart::with_parts(file_part, file, meta, form)
+            .map(RequestBody::Multipart)
+    }
+
     /// Serialises `value` as a JSON body.
     pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<Self, Error> {
         let mut out = Vec::with_capacity(256);

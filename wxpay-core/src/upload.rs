@@ -8,7 +8,8 @@
 //! (`{"filename":"…","sha256":"…"}` plus any other body fields of the
 //! endpoint), signs exactly those bytes (PROTOCOL §2: an upload's signed
 //! body is its `meta` part) and sends exactly them in the `meta` part,
-//! followed by the `file` part.
+//! followed by the endpoint's `#[form]` text parts, if any, and the file
+//! (in the part `file`, or the one the endpoint names).
 //!
 //! A file given by path is read twice, never held whole in memory: once in
 //! [`UploadFile::from_path`] for its digest and size, once while it is sent.
@@ -210,61 +211,97 @@ impl fmt::Debug for UploadFile {
     }
 }
 
-/// A `multipart/form-data` upload body: the signed `meta` part and the file.
+/// A `multipart/form-data` upload body: the signed `meta` part, any text
+/// parts, and the file.
 ///
-/// Made by [`RequestBody::upload`](crate::RequestBody::upload); the client
-/// signs [`meta`](Multipart::meta) and streams the rest.
+/// Made by [`RequestBody::upload`](crate::RequestBody::upload) or
+/// [`RequestBody::upload_parts`](crate::RequestBody::upload_parts); the
+/// client signs [`meta`](Multipart::meta) and streams the rest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Multipart {
     boundary: String,
     meta: Vec<u8>,
+    /// Everything before the file's bytes, built once.
+    head: Bytes,
     file: UploadFile,
 }
 
 impl Multipart {
-    /// Builds the body for `file`. `extra` is serialised as a JSON object
-    /// whose members join `filename` and `sha256` in `meta` (an endpoint's
-    /// other body fields; `{}` for none).
+    /// Builds the body for `file`, sent as the part `file`. `extra` is
+    /// serialised as a JSON object whose members join `filename` and
+    /// `sha256` in `meta` (an endpoint's other body fields; `{}` for none).
     pub fn new<T: Serialize + ?Sized>(file: &UploadFile, extra: &T) -> Result<Self, Error> {
+        Self::with_parts("file", file, extra, &serde_json::Map::new())
+    }
+
+    /// Builds the body for `file`, sent as the part named `file_part`.
+    /// `meta` is serialised as a JSON object whose members join `filename`
+    /// and `sha256` in the `meta` part; `form` as a JSON object whose
+    /// members each become a text part of their own, between `meta` and the
+    /// file (a string as it is, a number or boolean as written in JSON, an
+    /// array or object as JSON text; `null` members are left out).
+    pub fn with_parts<M, F>(
+        file_part: &str,
+        file: &UploadFile,
+        meta: &M,
+        form: &F,
+    ) -> Result<Self, Error>
+    where
+        M: Serialize + ?Sized,
+        F: Serialize + ?Sized,
+    {
         check_part_value("file name", &file.filename)?;
         check_part_value("content type", &file.content_type)?;
+        check_part_name(file_part)?;
+        if file_part == "meta" {
+            return Err(Error::build(
+                "the file cannot be sent as the part `meta`, which holds the signed JSON",
+            ));
+        }
         if file.filename.is_empty() {
             return Err(Error::build("the file to upload has an empty file name"));
         }
-        let extra = serde_json::to_value(extra).map_err(|e| {
-            BuildError::with_source("the upload's meta fields could not be serialised", e)
-        })?;
-        let serde_json::Value::Object(extra) = extra else {
-            return Err(Error::build(
-                "the upload's meta fields must serialise as a JSON object",
-            ));
-        };
-        let mut meta = Vec::with_capacity(128);
-        meta.extend_from_slice(b"{\"filename\":");
-        serde_json::to_writer(&mut meta, &file.filename)
-            .map_err(|e| BuildError::with_source("the file name could not be serialised", e))?;
-        meta.extend_from_slice(b",\"sha256\":\"");
-        meta.extend_from_slice(file.sha256.as_bytes());
-        meta.push(b'"');
-        for (key, value) in &extra {
-            if key == "filename" || key == "sha256" {
+        let meta = meta_json(file, json_object("meta fields", meta)?)?;
+        let form = json_object("form parts", form)?;
+        let nonce = Nonce::generate().map_err(|e| Error::Sign(e.into()))?;
+        let boundary = format!("wxpay-{nonce}");
+
+        let mut head = Vec::with_capacity(meta.len() + 256);
+        part_header(
+            &mut head,
+            &boundary,
+            "meta",
+            "\r\nContent-Type: application/json",
+        );
+        head.extend_from_slice(&meta);
+        head.extend_from_slice(b"\r\n");
+        for (name, value) in &form {
+            if name == "meta" || name == file_part {
                 return Err(Error::build(format!(
-                    "the upload's meta field `{key}` is computed from the file; remove it"
+                    "the upload's form part `{name}` has the name of its {} part",
+                    if name == "meta" { "`meta`" } else { "file" }
                 )));
             }
-            meta.push(b',');
-            serde_json::to_writer(&mut meta, key)
-                .and_then(|()| {
-                    meta.push(b':');
-                    serde_json::to_writer(&mut meta, value)
-                })
-                .map_err(|e| BuildError::with_source("a meta field could not be serialised", e))?;
+            if value.is_null() {
+                continue;
+            }
+            check_part_name(name)?;
+            part_header(&mut head, &boundary, name, "");
+            match value {
+                serde_json::Value::String(text) => head.extend_from_slice(text.as_bytes()),
+                other => head.extend_from_slice(other.to_string().as_bytes()),
+            }
+            head.extend_from_slice(b"\r\n");
         }
-        meta.push(b'}');
-        let nonce = Nonce::generate().map_err(|e| Error::Sign(e.into()))?;
+        let file_header = format!(
+            "; filename=\"{}\"\r\nContent-Type: {}",
+            file.filename, file.content_type
+        );
+        part_header(&mut head, &boundary, file_part, &file_header);
         Ok(Multipart {
-            boundary: format!("wxpay-{nonce}"),
+            boundary,
             meta,
+            head: Bytes::from(head),
             file: file.clone(),
         })
     }
@@ -289,41 +326,19 @@ impl Multipart {
         format!("multipart/form-data; boundary={}", self.boundary)
     }
 
-    /// Everything before the file's bytes: the `meta` part and the `file`
-    /// part's header.
-    fn head(&self) -> Bytes {
-        let b = &self.boundary;
-        let mut out = Vec::with_capacity(self.meta.len() + 256);
-        out.extend_from_slice(
-            format!(
-                "--{b}\r\nContent-Disposition: form-data; name=\"meta\"\r\nContent-Type: application/json\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        out.extend_from_slice(&self.meta);
-        out.extend_from_slice(
-            format!(
-                "\r\n--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
-                self.file.filename, self.file.content_type
-            )
-            .as_bytes(),
-        );
-        Bytes::from(out)
-    }
-
     fn tail(&self) -> Bytes {
         Bytes::from(format!("\r\n--{}--\r\n", self.boundary))
     }
 
     /// The size of the whole body in bytes (its `Content-Length`).
     pub fn content_length(&self) -> u64 {
-        self.head().len() as u64 + self.file.len + self.tail().len() as u64
+        self.head.len() as u64 + self.file.len + self.tail().len() as u64
     }
 
     /// The whole body as a stream, the file read as it is sent. Can be
     /// called again for another attempt.
     pub fn stream(&self) -> Result<ByteStream, Error> {
-        let head = self.head();
+        let head = self.head.clone();
         let tail = self.tail();
         let len = head.len() as u64 + self.file.len + tail.len() as u64;
         Ok(ByteStream::new(MultipartBody {
@@ -368,6 +383,74 @@ fn check_part_value(what: &str, value: &str) -> Result<(), Error> {
         )));
     }
     Ok(())
+}
+
+/// Starts a part: its delimiter and headers (`extra` follows the
+/// disposition's name), up to the blank line before its content.
+fn part_header(out: &mut Vec<u8>, boundary: &str, name: &str, extra: &str) {
+    out.extend_from_slice(b"--");
+    out.extend_from_slice(boundary.as_bytes());
+    out.extend_from_slice(b"\r\nContent-Disposition: form-data; name=\"");
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'"');
+    out.extend_from_slice(extra.as_bytes());
+    out.extend_from_slice(b"\r\n\r\n");
+}
+
+/// A form part's name: not empty, and nothing that ends the quoted string.
+fn check_part_name(name: &str) -> Result<(), Error> {
+    if name.is_empty() {
+        return Err(Error::build("an upload's form part has an empty name"));
+    }
+    check_part_value("part name", name)
+}
+
+/// `value` serialised, which must be a JSON object.
+fn json_object<T: Serialize + ?Sized>(
+    what: &str,
+    value: &T,
+) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::Object(object)) => Ok(object),
+        Ok(_) => Err(Error::build(format!(
+            "the upload's {what} must serialise as a JSON object"
+        ))),
+        Err(e) => Err(BuildError::with_source(
+            format!("the upload's {what} could not be serialised"),
+            e,
+        )
+        .into()),
+    }
+}
+
+/// The `meta` JSON: `filename` and `sha256` first, then `extra`'s members.
+fn meta_json(
+    file: &UploadFile,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> Result<Vec<u8>, Error> {
+    let mut meta = Vec::with_capacity(128);
+    meta.extend_from_slice(b"{\"filename\":");
+    serde_json::to_writer(&mut meta, &file.filename)
+        .map_err(|e| BuildError::with_source("the file name could not be serialised", e))?;
+    meta.extend_from_slice(b",\"sha256\":\"");
+    meta.extend_from_slice(file.sha256.as_bytes());
+    meta.push(b'"');
+    for (key, value) in &extra {
+        if key == "filename" || key == "sha256" {
+            return Err(Error::build(format!(
+                "the upload's meta field `{key}` is computed from the file; remove it"
+            )));
+        }
+        meta.push(b',');
+        serde_json::to_writer(&mut meta, key)
+            .and_then(|()| {
+                meta.push(b':');
+                serde_json::to_writer(&mut meta, value)
+            })
+            .map_err(|e| BuildError::with_source("a meta field could not be serialised", e))?;
+    }
+    meta.push(b'}');
+    Ok(meta)
 }
 
 /// The `Content-Type` for a file name's extension.
@@ -544,6 +627,44 @@ mod tests {
         tail.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
         assert!(bytes.ends_with(&tail));
         assert_eq!(bytes.len(), expected.len() + tail.len());
+    }
+
+    #[tokio::test]
+    async fn the_file_part_can_be_renamed_and_text_parts_added() {
+        let file = UploadFile::from_bytes("a.pdf", &b"%PDF"[..]);
+        let form = serde_json::json!({"item_id": 56, "manage_record_id": "r1", "skip": null});
+        let m =
+            Multipart::with_parts("submission_file", &file, &serde_json::json!({}), &form).unwrap();
+        let bytes = m.stream().unwrap().collect(1 << 20).await.unwrap();
+        assert_eq!(bytes.len() as u64, m.content_length());
+        let b = m.boundary();
+        let expected = format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"meta\"\r\nContent-Type: application/json\r\n\r\n{}\r\n\
+             --{b}\r\nContent-Disposition: form-data; name=\"item_id\"\r\n\r\n56\r\n\
+             --{b}\r\nContent-Disposition: form-data; name=\"manage_record_id\"\r\n\r\nr1\r\n\
+             --{b}\r\nContent-Disposition: form-data; name=\"submission_file\"; filename=\"a.pdf\"\r\nContent-Type: application/pdf\r\n\r\n\
+             %PDF\r\n--{b}--\r\n",
+            std::str::from_utf8(m.meta()).unwrap()
+        );
+        assert_eq!(std::str::from_utf8(&bytes).unwrap(), expected);
+        // Only meta is signed: the text parts are not in it.
+        assert!(!std::str::from_utf8(m.meta()).unwrap().contains("item_id"));
+
+        let empty = serde_json::json!({});
+        for (part, form) in [
+            ("", serde_json::json!({})),
+            ("a\"b", serde_json::json!({})),
+            ("file", serde_json::json!({"meta": "x"})),
+            ("file", serde_json::json!({"file": "x"})),
+            ("file", serde_json::json!({"a\r\nb": "x"})),
+            ("file", serde_json::json!([1])),
+            ("meta", serde_json::json!({})),
+        ] {
+            assert!(
+                Multipart::with_parts(part, &file, &empty, &form).is_err(),
+                "{part:?} {form}"
+            );
+        }
     }
 
     #[tokio::test]

@@ -16,8 +16,10 @@ pub enum Place {
     Body,
     /// `#[header("Name")]`: sent as a request header (the name is in [`Field::header`]).
     Header,
-    /// The `UploadFile` of an `upload` endpoint.
+    /// The `UploadFile` of an `upload` endpoint: the part named after the field.
     File,
+    /// `#[form]` on an `upload` endpoint: a text part of its own, not in `meta`.
+    Form,
 }
 
 /// The flags of the attribute that change how fields bind.
@@ -163,12 +165,18 @@ pub fn bind(
                 || query_attr.is_some()
                 || markers.header.is_some()
                 || markers.body.is_some()
+                || markers.form.is_some()
             {
                 errors.error(
                     span,
                     format!(
-                        "`{name}` is the uploaded file; it cannot also be a path, query or header parameter"
+                        "`{name}` is the uploaded file (the part `{key}`); it cannot also be a path, query, header or form parameter"
                     ),
+                );
+            } else if key == "meta" {
+                errors.error(
+                    span,
+                    "the uploaded file cannot be the part `meta`, which holds the signed JSON; name the field after its part (e.g. `file`)",
                 );
             } else if let Some(first) = fields.iter().find(|f: &&Field| f.place == Place::File) {
                 errors.error(
@@ -184,6 +192,7 @@ pub fn bind(
             for (span, marker) in [
                 (query_attr, "#[query]"),
                 (markers.body, "#[body]"),
+                (markers.form, "#[form]"),
                 (markers.header.as_ref().map(|h| h.1), "#[header]"),
             ] {
                 if let Some(span) = span {
@@ -195,7 +204,11 @@ pub fn bind(
             }
             Place::Path
         } else if let Some((header, span)) = &markers.header {
-            for (other, marker) in [(query_attr, "#[query]"), (markers.body, "#[body]")] {
+            for (other, marker) in [
+                (query_attr, "#[query]"),
+                (markers.body, "#[body]"),
+                (markers.form, "#[form]"),
+            ] {
                 if other.is_some() {
                     errors.error(
                         *span,
@@ -226,6 +239,25 @@ pub fn bind(
                 );
             }
             Place::Header
+        } else if let Some(span) = markers.form {
+            for (other, marker) in [(query_attr, "#[query]"), (markers.body, "#[body]")] {
+                if other.is_some() {
+                    errors.error(
+                        span,
+                        format!("`{name}` cannot be both `#[form]` and `{marker}`; keep one"),
+                    );
+                }
+            }
+            if flags.upload.is_none() {
+                errors.error(
+                    span,
+                    format!(
+                        "`#[form]` on `{name}`: only an `upload` endpoint sends form parts; \
+                         add the `upload` flag or remove `#[form]`"
+                    ),
+                );
+            }
+            Place::Form
         } else if let Some(span) = query_attr {
             if let Some(body) = markers.body {
                 errors.error(
@@ -271,6 +303,7 @@ pub fn bind(
                 Place::Body | Place::Query => None,
                 Place::Path => Some("a path parameter"),
                 Place::File => Some("the uploaded file"),
+                Place::Form => Some("a form part (sent as plain text)"),
                 Place::Header => Some("a header"),
             };
             if let Some(where_) = where_ {
@@ -328,6 +361,7 @@ struct Markers {
     query: Option<Span>,
     sensitive: Option<Span>,
     body: Option<Span>,
+    form: Option<Span>,
     /// `#[header("Name")]`: the name, and the span of the attribute.
     header: Option<(String, Span)>,
 }
@@ -343,14 +377,14 @@ const RESERVED_HEADERS: [&str; 7] = [
     "Wechatpay-Serial",
 ];
 
-/// Removes `#[query]`, `#[sensitive]`, `#[body]` and `#[header("…")]` from
+/// Removes `#[query]`, `#[sensitive]`, `#[body]`, `#[form]` and `#[header("…")]` from
 /// `attrs` and returns what they said; malformed ones go to `errors`.
 fn take_markers(attrs: &mut Vec<syn::Attribute>, name: &str, errors: &mut Errors) -> Markers {
     let mut m = Markers::default();
     attrs.retain(|attr| {
         let path = attr.path();
         let span = path.span();
-        let which = ["query", "sensitive", "body", "header"]
+        let which = ["query", "sensitive", "body", "form", "header"]
             .into_iter()
             .find(|w| path.is_ident(w));
         let Some(which) = which else {
@@ -370,6 +404,7 @@ fn take_markers(attrs: &mut Vec<syn::Attribute>, name: &str, errors: &mut Errors
         match which {
             "query" => m.query = Some(span),
             "sensitive" => m.sensitive = Some(span),
+            "form" => m.form = Some(span),
             _ => m.body = Some(span),
         }
         false

@@ -304,21 +304,52 @@ fn write_headers(c: &Checked<'_>, private: &TokenStream) -> TokenStream {
     }
 }
 
-/// A `Serialize` view of the body fields; `None` options are left out.
-/// For an upload, those fields join `filename` and `sha256` in `meta`.
+/// The request body: a JSON view of the body fields, or for an upload the
+/// file (its part named after its field) with the body fields in `meta`
+/// and the `#[form]` fields as text parts.
 fn body(c: &Checked<'_>, private: &TokenStream) -> TokenStream {
-    let fields: Vec<_> = c
-        .bound
-        .fields
-        .iter()
-        .filter(|f| f.place == Place::Body)
-        .collect();
     let file = c.bound.fields.iter().find(|f| f.place == Place::File);
-    if fields.is_empty() && file.is_none() {
-        return quote!(::core::result::Result::Ok(#private::RequestBody::Empty));
+    let (body_view, body) = view(c, Place::Body, "Body", private);
+    match file {
+        Some(f) => {
+            let field = &f.ident;
+            let part = &f.key;
+            let (form_view, form) = view(c, Place::Form, "Form", private);
+            quote! {
+                #body_view
+                #form_view
+                #private::RequestBody::upload_parts(#part, &self.#field, &#body, &#form)
+            }
+        }
+        None if body_view.is_empty() => {
+            quote!(::core::result::Result::Ok(#private::RequestBody::Empty))
+        }
+        None => quote! {
+            #body_view
+            #private::RequestBody::json(&#body)
+        },
+    }
+}
+
+/// A `Serialize` view, named `name`, of the fields bound to `place` (`None`
+/// options left out), and the expression that makes it; nothing when no
+/// field goes there (then an empty JSON object).
+fn view(
+    c: &Checked<'_>,
+    place: Place,
+    name: &str,
+    private: &TokenStream,
+) -> (TokenStream, TokenStream) {
+    let fields: Vec<_> = c.bound.fields.iter().filter(|f| f.place == place).collect();
+    if fields.is_empty() {
+        return (
+            TokenStream::new(),
+            quote!(#private::serde_json::Map::<#private::String, #private::serde_json::Value>::new()),
+        );
     }
     let ident = &c.bound.ident;
-    let name = ident.to_string();
+    let view = Ident::new(name, Span::call_site());
+    let struct_name = ident.to_string();
     let count = fields.len();
     let writes = fields.iter().map(|f| {
         let key = &f.key;
@@ -333,36 +364,21 @@ fn body(c: &Checked<'_>, private: &TokenStream) -> TokenStream {
             quote!(state.serialize_field(#key, &self.0.#field)?;)
         }
     });
-    let mutability = if count == 0 {
-        TokenStream::new()
-    } else {
-        quote!(mut)
-    };
-    let serialize = quote! {
-        struct Body<'a>(&'a #ident);
-        impl #private::serde::Serialize for Body<'_> {
+    let code = quote! {
+        struct #view<'a>(&'a #ident);
+        impl #private::serde::Serialize for #view<'_> {
             fn serialize<S: #private::serde::Serializer>(
                 &self,
                 serializer: S,
             ) -> ::core::result::Result<S::Ok, S::Error> {
                 use #private::serde::ser::SerializeStruct as _;
-                let #mutability state = serializer.serialize_struct(#name, #count)?;
+                let mut state = serializer.serialize_struct(#struct_name, #count)?;
                 #(#writes)*
                 state.end()
             }
         }
     };
-    let make = match file {
-        Some(f) => {
-            let field = &f.ident;
-            quote!(#private::RequestBody::upload(&self.#field, &Body(self)))
-        }
-        None => quote!(#private::RequestBody::json(&Body(self))),
-    };
-    quote! {
-        #serialize
-        #make
-    }
+    (code, quote!(#view(self)))
 }
 
 fn sensitive(c: &Checked<'_>, private: &TokenStream) -> (bool, TokenStream) {

@@ -53,7 +53,7 @@ impl Errors {
 /// ```text
 /// #[endpoint(METHOD, "/v3/path/{param}/…"[, upload | download][, response = Type][, crate = "path"][, method_name = ident])]
 /// struct Name {
-///     [#[query] | #[body] | #[header("Name")] | #[sensitive]] field: Type,
+///     [#[query] | #[body] | #[form] | #[header("Name")] | #[sensitive]] field: Type,
 ///     …
 /// }
 /// ```
@@ -97,8 +97,12 @@ impl Errors {
 ///   file path; its SHA-256 is computed by the SDK when it is made). The
 ///   body is then a `meta` part, the JSON
 ///   `{"filename":…,"sha256":…}` plus the endpoint's other body fields
-///   (`None` left out), followed by the `file` part streamed from its
-///   source. The request signature covers exactly the `meta` bytes sent.
+///   (`None` left out), then one text part per field marked `#[form]`
+///   (a few operations take parts beside `meta`: a string as it is, a
+///   number as written), then the file, streamed from its source, in the
+///   part named after its field (`file: UploadFile` is the part `file`;
+///   `#[serde(rename = "…")]` names it otherwise). The request signature
+///   covers exactly the `meta` bytes sent.
 /// - `download` (a flag, `GET` only, no `response`): the answer is a file
 ///   the platform does not sign (bills and other downloads). The struct
 ///   implements `DownloadEndpoint` instead of `Endpoint`, and the client
@@ -169,8 +173,9 @@ impl Errors {
 /// ```
 ///
 /// For an `upload`, `body()` is instead
-/// `RequestBody::upload(&self.file, &Body(self))`: the `meta` JSON is
-/// built once from the file's name and digest and the other body fields,
+/// `RequestBody::upload_parts("file", &self.file, &Body(self), &Form(self))`:
+/// the `meta` JSON is built once from the file's name and digest and the
+/// other body fields, the `#[form]` fields become text parts,
 /// and the client signs and sends those very bytes. For a `download`, the
 /// generated code implements `DownloadEndpoint` (`PATH`,
 /// `write_path_and_query`), and the client method and `send` call
@@ -178,11 +183,12 @@ impl Errors {
 ///
 /// Mistakes are compile errors that name what to fix: an unknown method, a
 /// malformed path, a `{param}` without a field of that name, `#[query]` on a
-/// `GET`, `#[body]` on anything but a `DELETE`, a `#[header]` without a
+/// `GET`, `#[body]` on anything but a `DELETE`, `#[form]` on anything but
+/// an `upload`'s text fields, a `#[header]` without a
 /// valid name or naming a header the client writes, a field with two
 /// places, a tuple, unit or generic struct, an unknown or repeated option or
 /// flag, `upload` on anything but a `POST` or without exactly one
-/// `UploadFile`, an `UploadFile` without `upload`, `download` on anything
+/// `UploadFile`, an `UploadFile` without `upload` or named `meta`, `download` on anything
 /// but a `GET` or with a `response`. All of them are reported in one build,
 /// and the struct is still emitted.
 #[proc_macro_attribute]

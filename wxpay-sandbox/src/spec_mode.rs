@@ -17,7 +17,8 @@
 //! path parameters are present and non-empty; required query parameters
 //! are present and parse as their type; required headers are present; the
 //! body is a JSON object (an upload: a `meta` part with `filename` and a
-//! `sha256` equal to the file part's digest) holding every required field
+//! `sha256` equal to the digest of the file part, which has the spec's
+//! name, and the spec's other required text parts) holding every required field
 //! with its JSON type; and when the operation sends encrypted fields (in
 //! the body or the query) or names a platform key, `Wechatpay-Serial`
 //! names a key of the platform and every encrypted field present decrypts
@@ -71,6 +72,12 @@ pub(crate) struct SpecOp {
     serial: bool,
     #[serde(default)]
     upload: bool,
+    /// An upload's file part, when not `file`.
+    #[serde(default)]
+    file_part: Option<String>,
+    /// An upload's required text parts besides `meta`: `[name, type]`.
+    #[serde(default)]
+    form: Vec<(String, String)>,
     #[serde(default)]
     download: bool,
     /// The answer; absent for 204 and downloads.
@@ -141,7 +148,7 @@ fn check(shared: &Shared, req: &SandboxRequest, op: &SpecOp) -> Checked<Reply> {
     let body = match &op.body {
         Some(required) => {
             let body = if op.upload {
-                upload_meta(req)?
+                upload_meta(req, op)?
             } else if req.body.is_empty() && required.is_empty() {
                 Map::new()
             } else {
@@ -220,8 +227,9 @@ fn json_fits(value: &Value, ty: &str) -> bool {
 }
 
 /// The JSON object of an upload's `meta` part, once its `filename` and
-/// `sha256` are checked against the file part.
-fn upload_meta(req: &SandboxRequest) -> Checked<Map<String, Value>> {
+/// `sha256` are checked against the file part (named as the operation
+/// names it) and the operation's required text parts are found.
+fn upload_meta(req: &SandboxRequest, op: &SpecOp) -> Checked<Map<String, Value>> {
     let content_type = req
         .headers
         .get(http::header::CONTENT_TYPE)
@@ -245,9 +253,19 @@ fn upload_meta(req: &SandboxRequest) -> Checked<Map<String, Value>> {
     let Ok(Value::Object(meta)) = serde_json::from_slice::<Value>(meta.body) else {
         return Err(bad("meta", "", "must be a JSON object"));
     };
-    let Some(file) = form.parts.iter().find(|p| p.name != "meta") else {
-        return Err(bad("file", "", "is required"));
-    };
+    let file_part = op.file_part.as_deref().unwrap_or("file");
+    let file = form
+        .part(file_part)
+        .ok_or_else(|| bad(file_part, "", "is required (the file)"))?;
+    for (name, ty) in &op.form {
+        let Some(part) = form.part(name) else {
+            return Err(bad(name, "", "is required (a form part)"));
+        };
+        let text = String::from_utf8_lossy(part.body);
+        if !query_fits(&text, ty) {
+            return Err(bad(name, &text, &format!("must be {}", article(ty))));
+        }
+    }
     match meta.get("filename") {
         Some(Value::String(name)) if !name.is_empty() => {}
         _ => return Err(bad("meta.filename", "", "is required")),

@@ -291,7 +291,8 @@ fn request_literal(
             Place::Query => &ex.query,
             Place::Header => &ex.headers,
             Place::Body => &ex.body,
-            Place::Form => {
+            Place::Form => &ex.form,
+            Place::File => {
                 fields.push(format!("{}: upload_file()", f.ident));
                 continue;
             }

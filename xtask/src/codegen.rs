@@ -297,6 +297,10 @@ mod tests {
                 "v3/shops/media/upload.yaml",
                 "post:\n  consumes: [multipart/form-data]\n  parameters:\n    - {name: file, in: formData, type: file, required: true}\n    - name: meta\n      in: formData\n      type: string\n      required: true\n      schema:\n        type: object\n        required: [filename, sha256, shop_id]\n        properties:\n          filename: {type: string}\n          sha256: {type: string}\n          shop_id: {type: string}\n  responses:\n    '200':\n      schema:\n        type: object\n        properties:\n          media_id: {type: string}\n",
             ),
+            (
+                "v3/shops/files/upload.yaml",
+                "post:\n  consumes: [multipart/form-data]\n  parameters:\n    - {name: shop_file, in: formData, type: file, required: true}\n    - {name: meta, in: formData, type: string, required: true}\n    - {name: item_id, in: formData, type: number, required: true, example: 56}\n  responses:\n    '204': {description: ok}\n",
+            ),
         ])
         .unwrap();
         let opts = Options::default();
@@ -317,6 +321,20 @@ mod tests {
         assert!(shops.contains("pub shop_id: String,"), "{shops}");
         assert!(!shops.contains("pub sha256"), "{shops}");
         assert!(!shops.contains("pub meta"), "{shops}");
+        // Another upload: the file part keeps its name, a text part is `#[form]`.
+        assert!(
+            shops.contains("pub shop_file: wxpay_core::upload::UploadFile,"),
+            "{shops}"
+        );
+        assert!(shops.contains("#[form]\npub item_id: i64,"), "{shops}");
+        let (ops, _) = spec.operations().unwrap();
+        let entry = crate::data::spec_mode_entry(
+            ops.iter()
+                .find(|op| op.path == "/v3/shops/files/upload")
+                .unwrap(),
+        );
+        assert_eq!(entry["file_part"], "shop_file");
+        assert_eq!(entry["form"], serde_json::json!([["item_id", "integer"]]));
     }
 
     #[test]

@@ -221,18 +221,26 @@ fn sensitive_paths(s: &Schema, prefix: &str, out: &mut Vec<String>, depth: usize
     }
 }
 
+/// An upload's text parts other than `meta` (sent as `#[form]` fields).
+fn form_parts(op: &Operation) -> impl Iterator<Item = &crate::spec::Param> {
+    op.params
+        .iter()
+        .filter(|p| p.location == Location::Form && p.schema.ty() != Ty::File && p.name != "meta")
+}
+
 /// The schema of an upload's JSON `meta` part, as the client sends it:
 /// the `meta` object's members but `filename` and `sha256` (which the
-/// client computes), and the other non-file parts.
+/// client computes).
 fn upload_meta(op: &Operation) -> Schema {
     let mut meta = Schema {
         ty: Some(Ty::Object),
         ..Schema::default()
     };
-    for p in op.params.iter().filter(|p| p.location == Location::Form) {
-        if p.schema.ty() == Ty::File {
-            continue;
-        }
+    for p in op
+        .params
+        .iter()
+        .filter(|p| p.location == Location::Form && p.name == "meta")
+    {
         for (name, s, required) in crate::types::upload_meta_fields(p) {
             if required {
                 meta.required.push(name.clone());
@@ -305,6 +313,22 @@ pub fn spec_mode_entry(op: &Operation) -> Value {
             entry.insert("sensitive".into(), json!(sensitive));
         }
     }
+    if op.multipart {
+        let form: Vec<Value> = form_parts(op)
+            .filter(|p| p.required)
+            .map(|p| json!([p.name, type_name(&p.schema)]))
+            .collect();
+        if !form.is_empty() {
+            entry.insert("form".into(), Value::Array(form));
+        }
+        let file = op
+            .params
+            .iter()
+            .find(|p| p.location == Location::Form && p.schema.ty() == Ty::File);
+        if let Some(file) = file.filter(|p| p.name != "file") {
+            entry.insert("file_part".into(), Value::from(file.name.clone()));
+        }
+    }
     for (flag, on) in [
         ("serial", op.wechatpay_serial),
         ("upload", op.multipart),
@@ -333,6 +357,8 @@ pub struct Examples {
     pub headers: Map<String, Value>,
     /// The JSON body, or an upload's `meta` members.
     pub body: Map<String, Value>,
+    /// An upload's other text parts.
+    pub form: Map<String, Value>,
 }
 
 /// Example values of a request: every required field and every field the
@@ -358,6 +384,10 @@ pub fn examples(op: &Operation) -> Examples {
     if let Some(b) = body_schema(op) {
         out.body = object(&b, 0);
     }
+    for p in form_parts(op).filter(|p| p.required || p.schema.example.is_some()) {
+        let v = example(&p.schema, &p.name, 0).unwrap_or(Value::Null);
+        out.form.insert(p.name.clone(), v);
+    }
     out
 }
 
@@ -374,6 +404,9 @@ pub fn example_request(op: &Operation) -> Value {
     });
     if !e.headers.is_empty() {
         entry["headers"] = Value::Object(e.headers);
+    }
+    if !e.form.is_empty() {
+        entry["form"] = Value::Object(e.form);
     }
     entry
 }

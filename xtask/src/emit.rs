@@ -808,6 +808,9 @@ fn field_code(
     if f.place == Place::Header {
         let _ = writeln!(out, "#[header({:?})]", f.wire);
     }
+    if f.place == Place::Form {
+        out.push_str("#[form]\n");
+    }
     if f.sensitive {
         out.push_str("#[sensitive]\n");
     }

@@ -48,8 +48,10 @@ pub enum Place {
     Path,
     Query,
     Body,
-    /// The file part of a multipart upload (the other parts' fields are
-    /// `Body`: the macro writes them into the signed `meta` JSON).
+    /// The file part of a multipart upload (`meta`'s members are `Body`
+    /// fields: the macro writes them into the signed `meta` JSON).
+    File,
+    /// Another text part of a multipart upload (`#[form]`).
     Form,
     /// A request header (`#[header("…")]`); `wire` is the header's name.
     Header,
@@ -281,12 +283,12 @@ pub fn plan_with(op: &Operation, type_name: &str, namer: &mut Namer) -> OpPlan {
             Location::Path => Place::Path,
             Location::Query => Place::Query,
             Location::Header => Place::Header,
-            Location::Form if param.schema.ty() == Ty::File => Place::Form,
+            Location::Form if param.schema.ty() == Ty::File => Place::File,
+            Location::Form if param.name != "meta" => Place::Form,
             Location::Form => {
-                // Another part of an upload: its members (the `meta` JSON's,
-                // but `filename` and `sha256`, which the client computes
-                // from the file) become body fields, which the macro writes
-                // into `meta`.
+                // The `meta` part of an upload: its members (but `filename`
+                // and `sha256`, which the client computes from the file)
+                // become body fields, which the macro writes into `meta`.
                 for (name, s, required) in upload_meta_fields(param) {
                     let path = vec![name.clone()];
                     let ty = p.rtype(s, &path, Side::Request);
@@ -367,24 +369,15 @@ pub fn plan_with(op: &Operation, type_name: &str, namer: &mut Namer) -> OpPlan {
     }
 }
 
-/// The fields a non-file part of an upload contributes to `meta`: the
-/// properties of an object (`meta` itself), or the part as one field; never
+/// The fields an upload's `meta` part contributes: its properties but
 /// `filename` and `sha256`, which the client computes from the file.
-pub fn upload_meta_fields(param: &crate::spec::Param) -> Vec<(String, &Schema, bool)> {
-    let computed = |n: &str| matches!(n, "filename" | "sha256");
-    if param.schema.ty() == Ty::Object && !param.schema.properties.is_empty() {
-        param
-            .schema
-            .properties
-            .iter()
-            .filter(|(n, _)| !computed(n))
-            .map(|(n, s)| (n.clone(), s, param.schema.is_required(n)))
-            .collect()
-    } else if computed(&param.name) {
-        Vec::new()
-    } else {
-        vec![(param.name.clone(), &param.schema, param.required)]
-    }
+pub fn upload_meta_fields(meta: &crate::spec::Param) -> Vec<(String, &Schema, bool)> {
+    meta.schema
+        .properties
+        .iter()
+        .filter(|(n, _)| !matches!(n.as_str(), "filename" | "sha256"))
+        .map(|(n, s)| (n.clone(), s, meta.schema.is_required(n)))
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

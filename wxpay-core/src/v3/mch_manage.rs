@@ -442,10 +442,12 @@ pub mod submission_files {
             /// 资料项唯一id
             ///
             /// Example: `56`.
+            #[form]
             pub item_id: i64,
             /// 商户管理记录ID
             ///
             /// Example: `56`.
+            #[form]
             pub manage_record_id: String,
         }
 

@@ -1,0 +1,12 @@
+use wxpay_core::endpoint;
+use wxpay_core::upload::UploadFile;
+
+#[endpoint(POST, "/v3/merchant/media/upload", upload)]
+pub struct Upload {
+    pub file: UploadFile,
+    #[form]
+    #[query]
+    pub item_id: i64,
+}
+
+fn main() {}
