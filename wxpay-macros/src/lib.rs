@@ -11,6 +11,7 @@
 
 mod args;
 mod bind;
+mod case;
 mod expand;
 mod sensitive;
 mod template;

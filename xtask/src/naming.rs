@@ -152,31 +152,12 @@ pub fn snake(text: &str) -> String {
     out
 }
 
-/// The snake_case `#[endpoint]` derives from a type name (same algorithm as
-/// the macro: `QueryByID` → `query_by_id`, `Apply4Sub` → `apply4_sub`).
-pub fn snake_of_pascal(name: &str) -> String {
-    let chars: Vec<char> = name.chars().collect();
-    let mut out = String::with_capacity(name.len() + 4);
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_uppercase() {
-            let prev = i.checked_sub(1).and_then(|j| chars.get(j)).copied();
-            let next = chars.get(i + 1).copied();
-            let boundary = match prev {
-                None | Some('_') => false,
-                Some(p) if p.is_lowercase() || p.is_ascii_digit() => true,
-                Some(p) if p.is_uppercase() => next.is_some_and(char::is_lowercase),
-                _ => false,
-            };
-            if boundary {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
+/// The snake_case `#[endpoint]` derives from a type name: the macro's own
+/// rule, compiled from its source (`QueryByID` → `query_by_id`, `Apply4Sub`
+/// → `apply4_sub`).
+#[path = "../../wxpay-macros/src/case.rs"]
+mod case;
+pub use case::snake_case as snake_of_pascal;
 
 fn type_ident(name: String) -> String {
     if name == "Self" {
