@@ -641,3 +641,41 @@ async fn sandbox_platform_controls_over_http() {
     assert_eq!(e.status(), Some(StatusCode::NOT_FOUND));
     assert_eq!(e.code(), Some("RESOURCE_NOT_EXISTS"));
 }
+
+#[tokio::test]
+async fn waiting_for_an_on_demand_download_counts_against_the_timeout() {
+    let sandbox = certificate_sandbox().await;
+    let client = certificate_client(&sandbox);
+    client
+        .call(order(client.mchid(), &trade_no("T")))
+        .await
+        .unwrap();
+    let new = sandbox.announce_certificate().unwrap();
+    sandbox.activate_certificate(&new).unwrap();
+    // The next download answers in 2 s (the client's own timeout is 30 s),
+    // later than this call's 800 ms.
+    sandbox.inject(
+        FaultRule::new(Fault::Delay { ms: 2_000 })
+            .path("/v3/certificates")
+            .times(1),
+    );
+    let started = Instant::now();
+    let e = client
+        .call_with(
+            order(client.mchid(), &trade_no("T")),
+            CallOptions::new().timeout(Duration::from_millis(800)),
+        )
+        .await
+        .unwrap_err();
+    let waited = started.elapsed();
+    assert!(matches!(e, Error::Timeout(_)), "{e:?}");
+    assert!(waited < Duration::from_millis(1_500), "{waited:?}");
+    // The download went on without the caller: later calls verify.
+    tokio::time::sleep(Duration::from_millis(1_700)).await;
+    client
+        .call(order(client.mchid(), &trade_no("T")))
+        .await
+        .unwrap();
+    assert_eq!(client.platform_keys_status().on_demand_downloads, 1);
+    assert_eq!(sandbox.hits(CERTIFICATES), 2);
+}

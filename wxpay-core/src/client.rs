@@ -450,13 +450,15 @@ impl Client {
     /// `limit`. An answer naming an unknown serial may start one
     /// certificate download (see [`crate::platform`]) when
     /// `exchange.may_refresh` allows it; the answer is then verified again,
-    /// not re-sent.
+    /// not re-sent. Waiting for that download counts against `limit` too
+    /// (the download itself goes on for the calls after this one).
     async fn attempt(
         &self,
         exchange: &Exchange<'_>,
         base_url: &str,
         limit: Duration,
     ) -> Result<Verified, Error> {
+        let started = Instant::now();
         let Answer {
             status,
             headers,
@@ -464,10 +466,12 @@ impl Client {
             body,
         } = self.exchange(exchange, base_url, limit).await?;
         if status.is_success() {
-            match self
-                .verify_answer(&headers, &body, exchange.may_refresh)
-                .await
-            {
+            let left = limit.saturating_sub(started.elapsed());
+            let verify = self.verify_answer(&headers, &body, exchange.may_refresh);
+            let Ok(verified) = tokio::time::timeout(left, verify).await else {
+                return Err(Error::Timeout(limit));
+            };
+            match verified {
                 Ok(()) => Ok(Verified {
                     status,
                     request_id,
