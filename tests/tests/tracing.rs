@@ -31,8 +31,8 @@ impl Captured {
     }
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn traces_follow_requests_and_attempts_without_secrets() {
+/// Captures every event and closed span on this thread while the guard lives.
+fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -41,7 +41,12 @@ async fn traces_follow_requests_and_attempts_without_secrets() {
         .with_writer(move || writer.clone())
         .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    (captured, tracing::subscriber::set_default(subscriber))
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn traces_follow_requests_and_attempts_without_secrets() {
+    let (captured, _guard) = capture();
 
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox
@@ -120,4 +125,29 @@ async fn traces_follow_requests_and_attempts_without_secrets() {
             "a request nonce leaked into\n{text}"
         );
     }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn downloads_are_traced_without_their_query() {
+    let (captured, _guard) = capture();
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let url = format!(
+        "{}/v3/billdownload/file?token=TOKEN-NOT-FOR-LOGS",
+        client.base_url()
+    );
+    let e = client.download_url(&url).await.unwrap_err();
+
+    let text = captured.text();
+    for needle in [
+        "wxpay.download",
+        "path=\"/v3/billdownload/file\"",
+        "error=\"api\"",
+        "latency_ms=",
+        e.request_id().unwrap(),
+        &format!("status={}", e.status().unwrap().as_u16()),
+    ] {
+        assert!(text.contains(needle), "{needle} missing in\n{text}");
+    }
+    assert!(!text.contains("TOKEN-NOT-FOR-LOGS"), "{text}");
 }

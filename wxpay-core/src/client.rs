@@ -669,7 +669,7 @@ fn trace_attempt(attempt: u32, host: &str, latency: Duration, result: &Result<Ve
 }
 
 /// A short, stable name for the kind of an error, for traces.
-fn error_kind(e: &Error) -> &'static str {
+pub(crate) fn error_kind(e: &Error) -> &'static str {
     match e {
         Error::Build(_) => "build",
         Error::Sign(_) => "sign",
@@ -687,7 +687,7 @@ fn error_kind(e: &Error) -> &'static str {
     }
 }
 
-fn millis(d: Duration) -> u64 {
+pub(crate) fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 

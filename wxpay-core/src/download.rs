@@ -153,8 +153,51 @@ impl Client {
 }
 
 impl Client {
-    /// A signed `GET` whose answer is streamed and not verified.
+    /// A signed `GET` whose answer is streamed and not verified: one
+    /// attempt (the file's digest is checked later, by the reader), traced
+    /// as a `wxpay.download` span up to the answer's headers.
     async fn fetch(&self, path_and_query: &str) -> Result<Download, Error> {
+        use tracing::Instrument as _;
+
+        let started = std::time::Instant::now();
+        let path = path_and_query
+            .split_once('?')
+            .map_or(path_and_query, |(path, _)| path);
+        let span = tracing::info_span!(
+            "wxpay.download",
+            path,
+            mchid = self.mchid(),
+            status = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+            error = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        let result = self
+            .fetch_once(path_and_query)
+            .instrument(span.clone())
+            .await;
+        span.record("latency_ms", crate::client::millis(started.elapsed()));
+        match &result {
+            Ok(download) => {
+                span.record("status", download.status.as_u16());
+                if let Some(id) = &download.request_id {
+                    span.record("request_id", id.as_str());
+                }
+            }
+            Err(e) => {
+                if let Some(status) = e.status() {
+                    span.record("status", status.as_u16());
+                }
+                if let Some(id) = e.request_id() {
+                    span.record("request_id", id);
+                }
+                span.record("error", crate::client::error_kind(e));
+            }
+        }
+        result
+    }
+
+    async fn fetch_once(&self, path_and_query: &str) -> Result<Download, Error> {
         let request = self
             .signed_request(Method::GET, self.base_url(), path_and_query, b"")?
             .body(ByteStream::empty())

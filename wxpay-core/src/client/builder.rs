@@ -273,7 +273,7 @@ impl ClientBuilder {
     /// trickles its answer, ends in [`Error::Timeout`] after this long. The
     /// whole call, retries included, is bounded by the retry policy's
     /// [`deadline`](RetryPolicy::deadline); one call can override both with
-    /// [`CallOptions`].
+    /// [`CallOptions`](crate::CallOptions).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
