@@ -397,3 +397,55 @@ async fn a_dead_server_is_a_connect_error() {
     assert!(t.is_connect(), "{t}");
     assert!(e.is_retryable());
 }
+
+#[tokio::test]
+async fn the_sandbox_refuses_requests_signed_more_than_five_minutes_away() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let merchant = sandbox.merchant().unwrap();
+    let key = merchant.private_key.clone().unwrap();
+    let transport = HyperTransport::builder().allow_http(true).build().unwrap();
+    let path = "/v3/pay/transactions/jsapi-with-contract";
+    let body = wxpay_core::Endpoint::body(&order(&merchant.mchid, &trade_no("skew")))
+        .unwrap()
+        .signed_bytes()
+        .to_vec();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    // Signed correctly, `offset` seconds away from now.
+    let send = |offset: i64| {
+        let nonce = wxpay_core::sign::Nonce::generate().unwrap();
+        let timestamp = (now + offset).to_string();
+        let message =
+            wxpay_core::sign::request_message("POST", path, now + offset, nonce.as_str(), &body);
+        let signature = key.sign(&message).unwrap();
+        let authorization = wxpay_core::sign::Authorization {
+            mchid: &merchant.mchid,
+            nonce_str: nonce.as_str(),
+            signature: &signature,
+            timestamp: &timestamp,
+            serial_no: &merchant.serial,
+        }
+        .to_string();
+        let request = http::Request::builder()
+            .method(Method::POST)
+            .uri(format!("{}{path}", sandbox.base_url()))
+            .header("content-type", "application/json")
+            .header("accept", "application/json")
+            .header("user-agent", "skew-test")
+            .header("authorization", authorization)
+            .body(bytes::Bytes::from(body.clone()))
+            .unwrap();
+        transport.send(request)
+    };
+    for offset in [-301, 301, -3600] {
+        let answer = send(offset).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::UNAUTHORIZED, "{offset}");
+        let refusal: serde_json::Value = serde_json::from_slice(answer.body()).unwrap();
+        assert_eq!(refusal["code"], "SIGN_ERROR", "{offset}");
+    }
+    // The same request within the window is placed.
+    let answer = send(-250).await.unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+}

@@ -679,3 +679,36 @@ async fn waiting_for_an_on_demand_download_counts_against_the_timeout() {
     assert_eq!(client.platform_keys_status().on_demand_downloads, 1);
     assert_eq!(sandbox.hits(CERTIFICATES), 2);
 }
+
+#[tokio::test]
+async fn with_both_keys_at_the_platform_each_client_gets_answers_it_can_verify() {
+    // The platform holds a certificate (its default) and the public key.
+    let sandbox = certificate_sandbox().await;
+    let (public, private) = fixture_public_key();
+    sandbox.add_public_key(PUBLIC_KEY_ID, private).unwrap();
+    // A client that knows only the public key: it names it in
+    // `Wechatpay-Serial` on every request, so answers are signed with it,
+    // not with the certificate it could not verify (and never downloads).
+    let public_only = sandbox
+        .merchant_client_builder()
+        .unwrap()
+        .platform_public_key(PUBLIC_KEY_ID, public)
+        .build()
+        .unwrap();
+    // A client that knows only the certificates.
+    let certificates_only = certificate_client(&sandbox);
+    for client in [&public_only, &certificates_only] {
+        for _ in 0..3 {
+            client
+                .call(order(client.mchid(), &trade_no("both")))
+                .await
+                .unwrap();
+        }
+        assert_eq!(client.platform_keys_status().failures, 0);
+    }
+    assert_eq!(
+        sandbox.hits(CERTIFICATES),
+        1,
+        "the certificate client's bootstrap"
+    );
+}
