@@ -567,3 +567,178 @@ fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use syn::parse_quote;
+
+    use super::*;
+
+    /// Binds `input` for `method` and `path`; the fields as `(name, key,
+    /// place, optional, sensitive)`, and the error messages.
+    #[allow(clippy::type_complexity)]
+    fn placed(
+        method: &str,
+        path: &str,
+        upload: bool,
+        mut input: DeriveInput,
+    ) -> (Vec<(String, String, Place, bool, bool)>, Vec<String>) {
+        let template = crate::template::parse(path).ok();
+        let lit = LitStr::new(path, Span::call_site());
+        let flags = Flags {
+            upload: upload.then(Span::call_site),
+            download: None,
+        };
+        let mut errors = Errors::default();
+        let bound = bind(
+            &mut input,
+            template.as_ref(),
+            Some(&lit),
+            Some(method),
+            &flags,
+            &mut errors,
+        );
+        let fields = bound
+            .map(|b| {
+                b.fields
+                    .into_iter()
+                    .map(|f| {
+                        (
+                            f.ident.unraw().to_string(),
+                            f.key,
+                            f.place,
+                            f.is_option,
+                            f.sensitive,
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let messages = errors
+            .0
+            .map(|e| e.into_iter().map(|e| e.to_string()).collect())
+            .unwrap_or_default();
+        (fields, messages)
+    }
+
+    #[test]
+    fn post_fields_go_to_the_body_unless_marked() {
+        let (fields, errors) = placed(
+            "POST",
+            "/v3/x/{id}/close",
+            false,
+            parse_quote! {
+                struct Close {
+                    id: u64,
+                    mchid: String,
+                    #[query]
+                    sub_mchid: Option<String>,
+                    #[serde(rename = "type")]
+                    r#kind: String,
+                    #[sensitive]
+                    name: Option<String>,
+                    #[header("Idempotency-Key")]
+                    key: String,
+                }
+            },
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let s = |v: &str| v.to_owned();
+        assert_eq!(
+            fields,
+            vec![
+                (s("id"), s("id"), Place::Path, false, false),
+                (s("mchid"), s("mchid"), Place::Body, false, false),
+                (s("sub_mchid"), s("sub_mchid"), Place::Query, true, false),
+                (s("kind"), s("type"), Place::Body, false, false),
+                (s("name"), s("name"), Place::Body, true, true),
+                (s("key"), s("key"), Place::Header, false, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn get_and_delete_fields_go_to_the_query() {
+        for method in ["GET", "DELETE"] {
+            let (fields, errors) = placed(
+                method,
+                "/v3/x/{id}",
+                false,
+                parse_quote! {
+                    struct Get { id: String, offset: Option<i64>, limit: i64 }
+                },
+            );
+            assert!(errors.is_empty(), "{errors:?}");
+            let places: Vec<Place> = fields.iter().map(|f| f.2).collect();
+            assert_eq!(
+                places,
+                [Place::Path, Place::Query, Place::Query],
+                "{method}"
+            );
+        }
+        // `#[body]` moves a DELETE field into a JSON body.
+        let (fields, errors) = placed(
+            "DELETE",
+            "/v3/x",
+            false,
+            parse_quote! { struct Delete { #[body] reason: String, q: String } },
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(fields[0].2, Place::Body);
+        assert_eq!(fields[1].2, Place::Query);
+    }
+
+    #[test]
+    fn an_upload_has_its_file_meta_fields_and_form_parts() {
+        let (fields, errors) = placed(
+            "POST",
+            "/v3/x/upload",
+            true,
+            parse_quote! {
+                struct Upload {
+                    submission_file: UploadFile,
+                    file_name: Option<String>,
+                    #[form]
+                    item_id: i64,
+                }
+            },
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let places: Vec<Place> = fields.iter().map(|f| f.2).collect();
+        assert_eq!(places, [Place::File, Place::Body, Place::Form]);
+    }
+
+    #[test]
+    fn every_mistake_is_reported_and_the_struct_still_binds() {
+        let (fields, errors) = placed(
+            "GET",
+            "/v3/x/{id}/{missing}",
+            false,
+            parse_quote! {
+                struct Bad {
+                    #[query]
+                    id: String,
+                    #[query]
+                    q: String,
+                    #[form]
+                    f: String,
+                    #[sensitive]
+                    #[header("X-Trace")]
+                    h: String,
+                }
+            },
+        );
+        assert_eq!(fields.len(), 4);
+        let all = errors.join("\n");
+        for needle in [
+            "`id` is the path parameter `{id}`; remove `#[query]`",
+            "`#[query]` on `q` is redundant",
+            "`#[form]` on `f`: only an `upload` endpoint",
+            "`#[sensitive]` applies to body and query fields; `h` is a header",
+            "path parameter `{missing}` has no field of that name in `Bad`; fields are: id, q, f, h",
+        ] {
+            assert!(all.contains(needle), "{needle} not in\n{all}");
+        }
+        assert_eq!(errors.len(), 5, "{all}");
+    }
+}
