@@ -26,9 +26,11 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub enum Error {
     /// The client or a request could not be built: a bad base URL, a key
     /// that does not parse, a body that does not serialise, a request that
-    /// needs a platform key none is configured for.
+    /// needs a platform key none is configured for (a certificate-only
+    /// client whose merchant has no certificates learns that from the
+    /// certificate download's 404).
     ///
-    /// Nothing was sent. Fix the configuration or the request.
+    /// The request itself was not sent. Fix the configuration or the request.
     #[error("{0}")]
     Build(#[from] BuildError),
 
