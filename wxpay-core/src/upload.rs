@@ -94,12 +94,6 @@ impl UploadFile {
     /// being sent.
     pub async fn from_path(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
-        let cannot = |e: std::io::Error| {
-            Error::from(BuildError::with_source(
-                format!("cannot read the file to upload {}", path.display()),
-                e,
-            ))
-        };
         let filename = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -109,18 +103,12 @@ impl UploadFile {
                     path.display()
                 ))
             })?;
-        let mut file = tokio::fs::File::open(path).await.map_err(cannot)?;
         let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; READ_CHUNK];
-        let mut len = 0u64;
-        loop {
-            let n = file.read(&mut buf).await.map_err(cannot)?;
-            let Some(read) = buf.get(..n).filter(|r| !r.is_empty()) else {
-                break;
-            };
-            hasher.update(read);
-            len += n as u64;
-        }
+        let len = read_chunks(path, |chunk| {
+            hasher.update(chunk);
+            Ok(())
+        })
+        .await?;
         Ok(UploadFile {
             content_type: guess_content_type(&filename).to_owned(),
             filename,
@@ -179,25 +167,12 @@ impl UploadFile {
         match &self.source {
             Source::Bytes(bytes) => hasher.update(bytes).map_err(failed)?,
             Source::Path(path) => {
-                let cannot = |e: std::io::Error| {
-                    Error::from(BuildError::with_source(
-                        format!("cannot read the file to upload {}", path.display()),
-                        e,
-                    ))
-                };
-                let mut file = tokio::fs::File::open(path).await.map_err(cannot)?;
                 let mut sha256 = Sha256::new();
-                let mut buf = vec![0u8; READ_CHUNK];
-                let mut len = 0u64;
-                loop {
-                    let n = file.read(&mut buf).await.map_err(cannot)?;
-                    let Some(read) = buf.get(..n).filter(|r| !r.is_empty()) else {
-                        break;
-                    };
-                    hasher.update(read).map_err(failed)?;
-                    sha256.update(read);
-                    len += n as u64;
-                }
+                let len = read_chunks(path, |chunk| {
+                    sha256.update(chunk);
+                    hasher.update(chunk).map_err(failed)
+                })
+                .await?;
                 if len != self.len || hex(&sha256.finish()) != self.sha256 {
                     return Err(Error::build(format!(
                         "the file to upload {} changed after it was read",
@@ -548,6 +523,30 @@ struct MultipartBody {
 enum FileContent {
     Bytes(Option<Bytes>),
     Reader(Box<Reader>),
+}
+
+/// Reads the file at `path` in chunks, handing each to `each`; its length.
+async fn read_chunks(
+    path: &Path,
+    mut each: impl FnMut(&[u8]) -> Result<(), Error>,
+) -> Result<u64, Error> {
+    let cannot = |e: std::io::Error| {
+        Error::from(BuildError::with_source(
+            format!("cannot read the file to upload {}", path.display()),
+            e,
+        ))
+    };
+    let mut file = tokio::fs::File::open(path).await.map_err(cannot)?;
+    let mut buf = vec![0u8; READ_CHUNK];
+    let mut len = 0u64;
+    loop {
+        let n = file.read(&mut buf).await.map_err(cannot)?;
+        let Some(chunk) = buf.get(..n).filter(|c| !c.is_empty()) else {
+            return Ok(len);
+        };
+        each(chunk)?;
+        len += n as u64;
+    }
 }
 
 /// Reads a file while it is sent and checks it against its recorded digest.
