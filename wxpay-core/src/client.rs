@@ -425,24 +425,13 @@ impl Client {
         };
         let (attempts, result) = run.instrument(span.clone()).await;
         span.record("attempts", attempts);
-        span.record("latency_ms", millis(started.elapsed()));
-        match &result {
-            Ok(answer) => {
-                span.record("status", answer.status.as_u16());
-                if let Some(id) = &answer.request_id {
-                    span.record("request_id", id.as_str());
-                }
-            }
-            Err(e) => {
-                if let Some(status) = e.status() {
-                    span.record("status", status.as_u16());
-                }
-                if let Some(id) = e.request_id() {
-                    span.record("request_id", id);
-                }
-                span.record("error", error_kind(e));
-            }
-        }
+        record_outcome(
+            &span,
+            started,
+            result
+                .as_ref()
+                .map(|answer| (answer.status, answer.request_id.as_deref())),
+        );
         result
     }
 
@@ -668,8 +657,31 @@ fn trace_attempt(attempt: u32, host: &str, latency: Duration, result: &Result<Ve
     }
 }
 
+/// Records how a traced request ended on its span: latency, and the
+/// status and Request-ID of the answer or the error (with its kind).
+pub(crate) fn record_outcome(
+    span: &tracing::Span,
+    started: Instant,
+    outcome: Result<(StatusCode, Option<&str>), &Error>,
+) {
+    span.record("latency_ms", millis(started.elapsed()));
+    let (status, request_id) = match outcome {
+        Ok((status, request_id)) => (Some(status), request_id),
+        Err(e) => {
+            span.record("error", error_kind(e));
+            (e.status(), e.request_id())
+        }
+    };
+    if let Some(status) = status {
+        span.record("status", status.as_u16());
+    }
+    if let Some(id) = request_id {
+        span.record("request_id", id);
+    }
+}
+
 /// A short, stable name for the kind of an error, for traces.
-pub(crate) fn error_kind(e: &Error) -> &'static str {
+fn error_kind(e: &Error) -> &'static str {
     match e {
         Error::Build(_) => "build",
         Error::Sign(_) => "sign",
@@ -687,7 +699,7 @@ pub(crate) fn error_kind(e: &Error) -> &'static str {
     }
 }
 
-pub(crate) fn millis(d: Duration) -> u64 {
+fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 

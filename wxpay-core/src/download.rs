@@ -176,24 +176,13 @@ impl Client {
             .fetch_once(path_and_query)
             .instrument(span.clone())
             .await;
-        span.record("latency_ms", crate::client::millis(started.elapsed()));
-        match &result {
-            Ok(download) => {
-                span.record("status", download.status.as_u16());
-                if let Some(id) = &download.request_id {
-                    span.record("request_id", id.as_str());
-                }
-            }
-            Err(e) => {
-                if let Some(status) = e.status() {
-                    span.record("status", status.as_u16());
-                }
-                if let Some(id) = e.request_id() {
-                    span.record("request_id", id);
-                }
-                span.record("error", crate::client::error_kind(e));
-            }
-        }
+        crate::client::record_outcome(
+            &span,
+            started,
+            result
+                .as_ref()
+                .map(|download| (download.status, download.request_id.as_deref())),
+        );
         result
     }
 
