@@ -24,13 +24,11 @@ impl Decryptor {
     /// platform answers when it is missing or names no usable key.
     pub(crate) fn for_request(shared: &Shared, req: &SandboxRequest) -> Checked<Decryptor> {
         let Some(serial) = header_str(&req.headers, headers::SERIAL) else {
-            return Err(Reply::json(
+            return Err(Reply::error(
                 StatusCode::BAD_REQUEST,
-                &json!({
-                    "code": "PARAM_ERROR",
-                    "message": "the HTTP header Wechatpay-Serial is missing: it must name the platform certificate \
-                                or public key the sensitive fields are encrypted with",
-                }),
+                "PARAM_ERROR",
+                "the HTTP header Wechatpay-Serial is missing: it must name the platform certificate \
+                 or public key the sensitive fields are encrypted with",
             ));
         };
         match decryption_key(shared, serial) {
@@ -38,15 +36,13 @@ impl Decryptor {
                 serial: key.serial,
                 key: key.private_key,
             }),
-            None => Err(Reply::json(
+            None => Err(Reply::error(
                 StatusCode::BAD_REQUEST,
-                &json!({
-                    "code": "PARAM_ERROR",
-                    "message": format!(
-                        "Wechatpay-Serial {} is not a valid platform certificate serial or WeChat Pay public key id of this merchant",
-                        serial.chars().take(64).collect::<String>()
-                    ),
-                }),
+                "PARAM_ERROR",
+                format!(
+                    "Wechatpay-Serial {} is not a valid platform certificate serial or WeChat Pay public key id of this merchant",
+                    serial.chars().take(64).collect::<String>()
+                ),
             )),
         }
     }

@@ -169,8 +169,12 @@ fn pre_sign(
     if let Some(prepay_id) = prepay_id {
         // The order must be one this merchant (or its sub-merchant) placed and is still unpaid.
         let owner = who.sub_mchid.unwrap_or(&req.mchid);
+        let sp_mchid = who.sub_mchid.map(|_| req.mchid.as_str());
         let unpaid = state.orders.values().any(|o| {
-            o.prepay_id == prepay_id && o.mchid == owner && o.trade_state == TradeState::Notpay
+            o.prepay_id == prepay_id
+                && o.mchid == owner
+                && o.sp_mchid.as_deref() == sp_mchid
+                && o.trade_state == TradeState::Notpay
         });
         if !unpaid {
             return Err(Reply::param_error(

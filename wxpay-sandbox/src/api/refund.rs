@@ -52,12 +52,6 @@ fn is_refund_id(s: &str) -> bool {
     (10..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn is_out_refund_no(s: &str) -> bool {
-    (1..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_-|*@".contains(&b))
-}
-
 fn apply_abnormal_refund(shared: &Shared, req: &SandboxRequest) -> Reply {
     apply(shared, req).unwrap_or_else(|reply| reply)
 }
@@ -74,12 +68,15 @@ fn apply(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
     }
     let map = req.json()?;
     let f = Fields::root(&map);
-    let owner = f.opt_str("sub_mchid")?.unwrap_or(&req.mchid).to_owned();
+    let sub_mchid = f.opt_str("sub_mchid")?;
+    let owner = sub_mchid.unwrap_or(&req.mchid).to_owned();
+    // A service provider acts for its own sub-merchants only.
+    let sp_mchid = sub_mchid.map(|_| req.mchid.as_str());
     let out_refund_no = f.req_str("out_refund_no")?;
     f.check(
         "out_refund_no",
         out_refund_no,
-        is_out_refund_no(out_refund_no),
+        crate::validate::is_refund_no(out_refund_no),
         "must be 1-64 characters of letters, digits, _ - | * @",
     )?;
     let kind = f.req_str("type")?;
@@ -155,7 +152,15 @@ fn apply(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
 
     let mut state = shared.state();
     let key = (owner.clone(), refund_id.to_owned());
+    let not_found = || Reply::not_found("RESOURCE_NOT_EXISTS", "the refund does not exist");
     if let Some(existing) = state.abnormal_refunds.get(&key) {
+        let owned = state
+            .refunds
+            .get(&(owner.clone(), existing.out_refund_no.clone()))
+            .is_some_and(|r| r.sp_mchid.as_deref() == sp_mchid);
+        if !owned {
+            return Err(not_found());
+        }
         return if existing.out_refund_no == out_refund_no && existing.r#type == kind {
             Ok(Reply::ok(&existing.answer))
         } else {
@@ -169,7 +174,8 @@ fn apply(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
     let refund = state
         .refunds
         .get_mut(&(owner.clone(), out_refund_no.to_owned()))
-        .ok_or_else(|| Reply::not_found("RESOURCE_NOT_EXISTS", "the refund does not exist"))?;
+        .filter(|r| r.sp_mchid.as_deref() == sp_mchid)
+        .ok_or_else(not_found)?;
     if refund.refund_id != refund_id {
         return Err(Reply::param_error_at(
             "path",

@@ -25,12 +25,12 @@ fn is_batch_no(s: &str) -> bool {
 }
 
 fn is_id_card(s: &str) -> bool {
-    let (body, last) = s.split_at(s.len().saturating_sub(1));
+    let Some((last, body)) = s.as_bytes().split_last() else {
+        return false;
+    };
     matches!(s.len(), 15 | 18)
-        && body.bytes().all(|b| b.is_ascii_digit())
-        && last
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b'X' || b == b'x')
+        && body.iter().all(u8::is_ascii_digit)
+        && (last.is_ascii_digit() || matches!(last, b'X' | b'x'))
 }
 
 fn batches(shared: &Shared, req: &SandboxRequest) -> Reply {
