@@ -131,7 +131,7 @@ async fn a_hung_server_never_hangs_the_caller() {
         matches!(e, Error::Timeout(d) if d == Duration::from_millis(200)),
         "{e:?}"
     );
-    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(started.elapsed() < Duration::from_secs(5));
     accepting.abort();
 }
 
@@ -297,7 +297,7 @@ async fn the_deadline_bounds_every_attempt_and_wait() {
     let e = client.call(echo(&client, "slow")).await.unwrap_err();
     let took = started.elapsed();
     assert!(matches!(e, Error::Timeout(_)), "{e:?}");
-    assert!(took < Duration::from_millis(1_500), "{took:?}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
     let attempts = sandbox.hits(ECHO);
     assert!(
         (2..=3).contains(&attempts),

@@ -15,6 +15,7 @@ use crate::crypto::ApiV3Key;
 use crate::endpoint::{Endpoint, QueryWriter, RequestBody};
 use crate::error::{
     ApiError, BuildError, DecodeError, Error, TransportError, TransportErrorKind, VerifyError,
+    VerifyReason,
 };
 use crate::pay_params::{AppPayParams, JsapiPayParams};
 use crate::platform::PlatformKeys;
@@ -439,8 +440,10 @@ impl Client {
     /// `limit`. An answer naming an unknown serial may start one
     /// certificate download (see [`crate::platform`]) when
     /// `exchange.may_refresh` allows it; the answer is then verified again,
-    /// not re-sent. Waiting for that download counts against `limit` too
-    /// (the download itself goes on for the calls after this one).
+    /// not re-sent. Waiting for that download counts against `limit` too:
+    /// when it runs out, the answer is reported unverified
+    /// ([`VerifyReason::UnknownSerial`]) and the download goes on for the
+    /// calls after this one.
     async fn attempt(
         &self,
         exchange: &Exchange<'_>,
@@ -455,10 +458,21 @@ impl Client {
             body,
         } = self.exchange(exchange, base_url, limit).await?;
         if status.is_success() {
-            let left = limit.saturating_sub(started.elapsed());
-            let verify = self.verify_answer(&headers, &body, exchange.may_refresh);
-            let Ok(verified) = tokio::time::timeout(left, verify).await else {
-                return Err(Error::Timeout(limit));
+            let verified = if exchange.may_refresh {
+                // Verifying may wait for a certificate download: within what
+                // is left of `limit`. Running out is an answer that could not
+                // be verified (kept with its status and Request-ID, not
+                // retried), not a lost answer.
+                let left = limit.saturating_sub(started.elapsed());
+                let verify = self.verify_answer(&headers, &body, true);
+                tokio::time::timeout(left, verify)
+                    .await
+                    .unwrap_or_else(|_| {
+                        let serial = header_str(&headers, headers::SERIAL).unwrap_or_default();
+                        Err(VerifyReason::UnknownSerial(serial.to_owned()))
+                    })
+            } else {
+                self.verify_answer(&headers, &body, false).await
             };
             match verified {
                 Ok(()) => Ok(Verified {
