@@ -11,6 +11,7 @@
 //! is unknown or expired, or the signature does not match.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -51,7 +52,9 @@ pub fn response_message(timestamp: &str, nonce: &str, body: &[u8]) -> Vec<u8> {
 }
 
 /// The signature headers of a response or notification, borrowed from a header map.
-#[derive(Debug, Clone, Copy)]
+///
+/// `Debug` shows who signed and when, not the nonce or the signature.
+#[derive(Clone, Copy)]
 pub struct SignatureHeaders<'a> {
     /// `Wechatpay-Timestamp`.
     pub timestamp: &'a str,
@@ -63,6 +66,16 @@ pub struct SignatureHeaders<'a> {
     pub serial: &'a str,
     /// `Wechatpay-Signature-Type`, when present.
     pub signature_type: Option<&'a str>,
+}
+
+impl fmt::Debug for SignatureHeaders<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignatureHeaders")
+            .field("serial", &self.serial)
+            .field("timestamp", &self.timestamp)
+            .field("signature_type", &self.signature_type)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> SignatureHeaders<'a> {
@@ -389,6 +402,27 @@ mod tests {
     use super::*;
     use crate::test_vectors as tv;
     use http::HeaderValue;
+    #[test]
+    fn debug_shows_who_signed_not_the_nonce_or_signature() {
+        let headers = SignatureHeaders {
+            timestamp: "1554208460",
+            nonce: "593BEC0C930BF1AFEB40B4A08C8FB242",
+            signature: "SIGNATUREBASE64==",
+            serial: "PUB_KEY_ID_01",
+            signature_type: None,
+        };
+        let text = format!("{headers:?}");
+        assert!(
+            text.contains("PUB_KEY_ID_01") && text.contains("1554208460"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("593BEC0C") && !text.contains("SIGNATUREBASE64"),
+            "{text}"
+        );
+        let nonce = crate::sign::Nonce::generate().unwrap();
+        assert!(!format!("{nonce:?}").contains(nonce.as_str()));
+    }
 
     fn store() -> KeyStore {
         let s = KeyStore::new();
