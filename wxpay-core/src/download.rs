@@ -88,7 +88,7 @@ impl Client {
     pub async fn download<E: DownloadEndpoint>(&self, request: E) -> Result<Download, Error> {
         let mut path = String::with_capacity(E::PATH.len() + 64);
         request.write_path_and_query(&mut path)?;
-        self.fetch(&path).await
+        self.fetch(&path, E::PATH).await
     }
 
     /// Fetches a download URL handed out by the platform (a bill's
@@ -101,7 +101,10 @@ impl Client {
     /// holds against a digest ([`Download::check_digest`]).
     pub async fn download_url(&self, url: &str) -> Result<Download, Error> {
         let path_and_query = same_origin_path(self.base_url(), url)?;
-        self.fetch(&path_and_query).await
+        let path = path_and_query
+            .split_once('?')
+            .map_or(path_and_query.as_str(), |(path, _)| path);
+        self.fetch(&path_and_query, path).await
     }
 }
 
@@ -155,17 +158,16 @@ impl Client {
 impl Client {
     /// A signed `GET` whose answer is streamed and not verified: one
     /// attempt (the file's digest is checked later, by the reader), traced
-    /// as a `wxpay.download` span up to the answer's headers.
-    async fn fetch(&self, path_and_query: &str) -> Result<Download, Error> {
+    /// as a `wxpay.download` span up to the answer's headers. `trace_path`
+    /// is what the span names: a declared endpoint's template, or a URL's
+    /// path without its query (which may hold a token).
+    async fn fetch(&self, path_and_query: &str, trace_path: &str) -> Result<Download, Error> {
         use tracing::Instrument as _;
 
         let started = std::time::Instant::now();
-        let path = path_and_query
-            .split_once('?')
-            .map_or(path_and_query, |(path, _)| path);
         let span = tracing::info_span!(
             "wxpay.download",
-            path,
+            path = trace_path,
             mchid = self.mchid(),
             status = tracing::field::Empty,
             request_id = tracing::field::Empty,
@@ -199,9 +201,11 @@ impl Client {
         };
         let (parts, body) = response.into_parts();
         if !parts.status.is_success() {
+            // An error body too large or too slow to read still leaves the
+            // status and Request-ID to report.
             let body = match tokio::time::timeout(timeout, body.collect(MAX_ERROR_ANSWER)).await {
-                Ok(result) => result?,
-                Err(_) => return Err(Error::Timeout(timeout)),
+                Ok(Ok(body)) => body,
+                Ok(Err(_)) | Err(_) => Bytes::new(),
             };
             return Err(self.error_answer(parts.status, &parts.headers, &body).await);
         }

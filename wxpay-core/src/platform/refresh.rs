@@ -197,7 +197,9 @@ pub(crate) fn duplicate(error: &Arc<Error>) -> Error {
         Error::Api(e) => Error::Api(e.clone()),
         Error::Verify(e) => Error::Verify(e.clone()),
         Error::Timeout(d) => Error::Timeout(*d),
-        Error::Transport(t) => TransportError::new(t.kind(), error.clone()).into(),
+        Error::Transport(t) => TransportError::new(t.kind(), error.clone())
+            .with_request_id(t.request_id().map(str::to_owned))
+            .into(),
         _ => BuildError::with_source(error.to_string(), error.clone()).into(),
     }
 }
@@ -218,12 +220,14 @@ mod tests {
         assert!(matches!(&copy, Error::Verify(v) if v.reason == VerifyReason::BadSignature));
         assert_eq!(copy.request_id(), Some("R"));
 
-        let transport = Arc::new(Error::from(TransportError::from_kind(
-            TransportErrorKind::Connect,
-        )));
+        let transport = Arc::new(Error::from(
+            TransportError::from_kind(TransportErrorKind::Connect)
+                .with_request_id(Some("T".into())),
+        ));
         let copy = duplicate(&transport);
         assert!(matches!(&copy, Error::Transport(t) if t.is_connect()));
         assert!(copy.is_retryable());
+        assert_eq!(copy.request_id(), Some("T"));
 
         let build = Arc::new(Error::build("no key"));
         let copy = duplicate(&build);
