@@ -379,6 +379,7 @@ impl Download {
             expected: hash_value.trim().to_ascii_lowercase(),
             ready: VecDeque::new(),
             finished: false,
+            failed: false,
             len: 0,
         })
     }
@@ -428,6 +429,8 @@ pub struct CheckedDownload {
     expected: String,
     ready: VecDeque<Bytes>,
     finished: bool,
+    /// An error was returned: every later call returns one too.
+    failed: bool,
     len: u64,
 }
 
@@ -473,15 +476,27 @@ impl CheckedDownload {
             if let Some(chunk) = self.ready.pop_front() {
                 return Ok(Some(chunk));
             }
+            if self.failed {
+                return Err(DownloadError::new(
+                    DownloadErrorKind::Corrupt("the download already failed".into()),
+                    self.source.request_id.clone(),
+                )
+                .into());
+            }
             if self.finished {
                 return Ok(None);
             }
-            match self.source.chunk().await? {
-                Some(raw) => self.feed(raw)?,
-                None => {
-                    self.finish()?;
-                    self.finished = true;
-                }
+            let step = match self.source.chunk().await {
+                Ok(Some(raw)) => self.feed(raw),
+                Ok(None) => self.finish().map(|()| self.finished = true),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = step {
+                // Nothing after an error is trustworthy: not what was
+                // decoded before it, not a clean end on the next call.
+                self.failed = true;
+                self.ready.clear();
+                return Err(e);
             }
         }
     }
@@ -850,6 +865,11 @@ mod tests {
             }
             assert_eq!(e.request_id(), Some("RID"));
             assert!(e.to_string().contains(&expected), "{e}");
+            // Asking again after the error is an error again, never an end.
+            for _ in 0..2 {
+                let again = checked.chunk().await.unwrap_err();
+                assert_eq!(again.request_id(), Some("RID"));
+            }
         }
     }
 
