@@ -63,7 +63,8 @@ const MAX_UPLOAD_ANSWER: usize = 1 << 20;
 #[derive(Clone, PartialEq, Eq)]
 pub struct UploadFile {
     filename: String,
-    content_type: String,
+    /// Set with `with_content_type`; otherwise guessed from the name.
+    content_type: Option<String>,
     source: Source,
     sha256: String,
     len: u64,
@@ -81,7 +82,7 @@ impl UploadFile {
         let filename = filename.into();
         let bytes = bytes.into();
         UploadFile {
-            content_type: guess_content_type(&filename).to_owned(),
+            content_type: None,
             sha256: hex(&openssl::sha::sha256(&bytes)),
             len: bytes.len() as u64,
             source: Source::Bytes(bytes),
@@ -110,7 +111,7 @@ impl UploadFile {
         })
         .await?;
         Ok(UploadFile {
-            content_type: guess_content_type(&filename).to_owned(),
+            content_type: None,
             filename,
             source: Source::Path(path.to_owned()),
             sha256: hex(&hasher.finish()),
@@ -130,7 +131,7 @@ impl UploadFile {
     /// name's extension, `application/octet-stream` when unknown).
     #[must_use]
     pub fn with_content_type(mut self, content_type: impl Into<String>) -> Self {
-        self.content_type = content_type.into();
+        self.content_type = Some(content_type.into());
         self
     }
 
@@ -141,7 +142,9 @@ impl UploadFile {
 
     /// The `Content-Type` of the `file` part.
     pub fn content_type(&self) -> &str {
-        &self.content_type
+        self.content_type
+            .as_deref()
+            .unwrap_or_else(|| guess_content_type(&self.filename))
     }
 
     /// The SHA-256 of the content, lower-case hex: the `sha256` of `meta`.
@@ -223,7 +226,7 @@ impl fmt::Debug for UploadFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("UploadFile");
         d.field("filename", &self.filename)
-            .field("content_type", &self.content_type)
+            .field("content_type", &self.content_type())
             .field("len", &self.len)
             .field("sha256", &self.sha256);
         match &self.source {
@@ -274,7 +277,7 @@ impl Multipart {
         F: Serialize + ?Sized,
     {
         check_part_value("file name", &file.filename)?;
-        check_part_value("content type", &file.content_type)?;
+        check_part_value("content type", file.content_type())?;
         check_part_name(file_part)?;
         if file_part == "meta" {
             return Err(Error::build(
@@ -318,7 +321,8 @@ impl Multipart {
         }
         let file_header = format!(
             "; filename=\"{}\"\r\nContent-Type: {}",
-            file.filename, file.content_type
+            file.filename,
+            file.content_type()
         );
         part_header(&mut head, &boundary, file_part, &file_header);
         Ok(Multipart {
@@ -631,6 +635,13 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert_eq!(file.content_type(), "image/png");
+        // The type follows a new name unless it was set.
+        let renamed = file.clone().with_filename("clip.mp4");
+        assert_eq!(renamed.content_type(), "video/mp4");
+        let set = renamed
+            .with_content_type("image/jpeg")
+            .with_filename("x.pdf");
+        assert_eq!(set.content_type(), "image/jpeg");
         let m = Multipart::new(&file, &serde_json::json!({})).unwrap();
         assert_eq!(
             std::str::from_utf8(m.meta()).unwrap(),
@@ -746,9 +757,7 @@ mod tests {
         assert_eq!(file.len(), 200_000);
         assert_eq!(
             file,
-            UploadFile::from_bytes("clip.mp4", content.clone())
-                .with_content_type("video/mp4")
-                .clone_source_of(&file)
+            UploadFile::from_bytes("clip.mp4", content.clone()).clone_source_of(&file)
         );
         let m = Multipart::new(&file, &serde_json::json!({})).unwrap();
         let bytes = m.stream().unwrap().collect(1 << 20).await.unwrap();
