@@ -313,6 +313,13 @@ pub fn bind(
                         "`#[sensitive]` applies to body and query fields; `{name}` is {where_}"
                     ),
                 );
+            } else if flags.download.is_some() {
+                errors.error(
+                    span,
+                    format!(
+                        "`#[sensitive]` on `{name}`: a `download` endpoint encrypts nothing, so it would go out in clear; remove it"
+                    ),
+                );
             }
         }
         fields.push(Field {
@@ -326,11 +333,35 @@ pub fn bind(
     }
 
     if let Some(span) = flags.upload {
-        if !fields.iter().any(|f| f.place == Place::File) {
+        let file = fields.iter().find(|f| f.place == Place::File);
+        if file.is_none() {
             errors.error(
                 span,
                 format!("`upload` endpoint `{ident}` needs a field of type `UploadFile` (the file to send)"),
             );
+        }
+        // Names the multipart body would hold twice.
+        let file_part = file.map(|f| f.key.as_str());
+        for f in &fields {
+            let clash = match f.place {
+                Place::Body if matches!(f.key.as_str(), "filename" | "sha256") => Some(format!(
+                    "`{}` would be the `meta` member `{}`, which the SDK computes from the file; remove the field",
+                    f.ident.unraw(),
+                    f.key
+                )),
+                Place::Form if f.key == "meta" || Some(f.key.as_str()) == file_part => {
+                    Some(format!(
+                        "the form part `{}` of `{}` has the name of the {} part; rename it",
+                        f.key,
+                        f.ident.unraw(),
+                        if f.key == "meta" { "`meta`" } else { "file's" }
+                    ))
+                }
+                _ => None,
+            };
+            if let Some(message) = clash {
+                errors.error(f.ident.span(), message);
+            }
         }
     }
     if let (Some(template), Some(lit)) = (template, path_lit) {

@@ -189,7 +189,9 @@ impl Errors {
 /// valid name or naming a header the client writes, a field with two
 /// places, a tuple, unit or generic struct, an unknown or repeated option or
 /// flag, `upload` on anything but a `POST` or without exactly one
-/// `UploadFile`, an `UploadFile` without `upload` or named `meta`, `download` on anything
+/// `UploadFile`, an `UploadFile` without `upload` or named `meta`, upload fields
+/// whose names the multipart body already uses (`filename`, `sha256`, `meta`,
+/// the file's part), `#[sensitive]` on a `download`, `download` on anything
 /// but a `GET` or with a `response`. All of them are reported in one build,
 /// and the struct is still emitted.
 #[proc_macro_attribute]

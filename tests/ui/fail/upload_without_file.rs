@@ -2,7 +2,7 @@ use wxpay_core::endpoint;
 
 #[endpoint(POST, "/v3/merchant/media/upload", upload)]
 pub struct Upload {
-    pub filename: String,
+    pub note: String,
 }
 
 fn main() {}
