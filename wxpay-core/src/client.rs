@@ -196,7 +196,7 @@ impl Client {
     /// proved genuine, [`Error::Decode`] when a verified body does not fit,
     /// and [`Error::Transport`] / [`Error::Timeout`] below HTTP.
     ///
-    /// Transient failures of idempotent calls (`GET`, `DELETE`) are retried
+    /// Transient failures of idempotent calls (`GET`, `HEAD`, `DELETE`) are retried
     /// under the client's [`RetryPolicy`]; see [`call_with`](Self::call_with)
     /// to opt a `POST` in or to change the timeout of one call.
     pub async fn call<E: Endpoint>(&self, request: E) -> Result<E::Response, Error> {

@@ -422,7 +422,7 @@ impl ApiV3Key {
 
     /// Decrypts an AEAD_AES_256_GCM resource: `ciphertext_b64` is
     /// base64(ciphertext ‖ 16-byte tag), `nonce` the IV (12 bytes in
-    /// production, any length accepted), `associated_data` possibly empty.
+    /// production, any non-empty length accepted), `associated_data` possibly empty.
     pub fn decrypt(
         &self,
         nonce: &[u8],

@@ -200,13 +200,8 @@ pub(crate) fn is_retryable(error: &Error) -> bool {
 /// came in time, or the host answered 5xx.
 pub(crate) fn fails_over(error: &Error) -> bool {
     match error {
-        Error::Transport(t) => matches!(
-            t.kind(),
-            TransportErrorKind::Connect | TransportErrorKind::Io
-        ),
-        Error::Timeout(_) => true,
         Error::Api(e) => e.status.is_server_error(),
-        _ => false,
+        other => is_retryable(other),
     }
 }
 

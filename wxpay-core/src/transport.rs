@@ -246,11 +246,11 @@ impl Transport for HyperTransport {
                 .await
                 .map_err(|e| {
                     // The headers came: keep the Request-ID for support.
-                    let request_id = parts
-                        .headers
-                        .get("request-id")
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned);
+                    let request_id = crate::verify::header_str(
+                        &parts.headers,
+                        crate::verify::headers::REQUEST_ID,
+                    )
+                    .map(str::to_owned);
                     if e.is::<http_body_util::LengthLimitError>() {
                         TransportError::from_kind(TransportErrorKind::BodyTooLarge)
                     } else {

@@ -254,9 +254,10 @@ impl ClientBuilder {
 
     /// Sends through this transport instead of a new [`HyperTransport`];
     /// pass the same one to several clients to share one connection pool.
-    /// [`connect_timeout`](Self::connect_timeout),
-    /// [`add_root_certificate_pem`](Self::add_root_certificate_pem) and
-    /// [`allow_http`](Self::allow_http) then only check the base URL.
+    /// [`connect_timeout`](Self::connect_timeout) and
+    /// [`add_root_certificate_pem`](Self::add_root_certificate_pem) then do
+    /// nothing (they configure the default transport), and
+    /// [`allow_http`](Self::allow_http) only checks the base URL.
     pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
         self.transport = Some(transport);
         self
@@ -269,7 +270,8 @@ impl ClientBuilder {
     }
 
     /// Time allowed for one attempt, from sending to the last byte of the
-    /// answer (default 30 s). A server that accepts and never answers, or
+    /// answer and its verification, a wait for a platform certificate
+    /// download included (default 30 s). A server that accepts and never answers, or
     /// trickles its answer, ends in [`Error::Timeout`] after this long. The
     /// whole call, retries included, is bounded by the retry policy's
     /// [`deadline`](RetryPolicy::deadline); one call can override both with
@@ -280,7 +282,7 @@ impl ClientBuilder {
     }
 
     /// How calls are retried after transient failures (default
-    /// [`RetryPolicy::new`]: 3 attempts for `GET`/`DELETE`, none for other
+    /// [`RetryPolicy::new`]: 3 attempts for `GET`/`HEAD`/`DELETE`, none for other
     /// methods unless a call opts in). [`RetryPolicy::none`] turns retries off.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
