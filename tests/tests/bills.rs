@@ -6,15 +6,15 @@ mod common;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use wxpay_core::bill::{FundFlowBillReader, TradeBillKind, TradeBillReader, TradeBillRow};
-use wxpay_core::error::DownloadErrorKind;
-use wxpay_core::prelude::*;
-use wxpay_core::v3::bill::{
+use wxpay::prelude::*;
+use wxpay::v3::bill::{
     AccountType, BillAlgorithm, BillFile, BillType, Fundflowbill, HashType,
     SubMerchantFundflowbill, TarType, Tradebill,
 };
-use wxpay_core::v3::billdownload::File;
-use wxpay_core::v3::refund::domestic::{PostRefunds, PostRefundsAmount};
+use wxpay::v3::billdownload::File;
+use wxpay::v3::refund::domestic::{PostRefunds, PostRefundsAmount};
+use wxpay_core::bill::{FundFlowBillReader, TradeBillKind, TradeBillReader, TradeBillRow};
+use wxpay_core::error::DownloadErrorKind;
 use wxpay_sandbox::{RefundStatus, Sandbox};
 
 use common::{control, order, partner_order, trade_no};
@@ -52,7 +52,7 @@ async fn trade_day(sandbox: &Sandbox, client: &Client) -> Vec<String> {
         .await
         .unwrap();
     client
-        .domestic_post_refunds(PostRefunds {
+        .post_refund_domestic_refunds(PostRefunds {
             out_trade_no: Some(paid[1].clone()),
             out_refund_no: format!("R{}", paid[1]),
             reason: Some("缺货".into()),
@@ -93,7 +93,10 @@ async fn the_days_trade_bill_plain_and_gzip() {
     let client = sandbox.client().unwrap();
     let paid = trade_day(&sandbox, &client).await;
 
-    let file = client.tradebill(tradebill(None, false)).await.unwrap();
+    let file = client
+        .get_bill_tradebill(tradebill(None, false))
+        .await
+        .unwrap();
     assert_eq!(file.hash_type, HashType::Sha1);
     assert!(file.download_url.starts_with(&format!(
         "{}/v3/billdownload/file?token=",
@@ -103,7 +106,10 @@ async fn the_days_trade_bill_plain_and_gzip() {
     let plain = plain.bytes(1 << 20).await.unwrap();
     assert_ne!(&plain[..2], b"\x1f\x8b");
 
-    let zipped = client.tradebill(tradebill(None, true)).await.unwrap();
+    let zipped = client
+        .get_bill_tradebill(tradebill(None, true))
+        .await
+        .unwrap();
     assert_eq!(
         zipped.hash_value, file.hash_value,
         "the digest covers the decompressed bill"
@@ -158,7 +164,7 @@ async fn success_and_refund_bills_have_their_own_columns() {
     trade_day(&sandbox, &client).await;
 
     let file = client
-        .tradebill(tradebill(Some("SUCCESS"), true))
+        .get_bill_tradebill(tradebill(Some("SUCCESS"), true))
         .await
         .unwrap();
     let text = client
@@ -178,7 +184,7 @@ async fn success_and_refund_bills_have_their_own_columns() {
     assert_eq!(reader.summary().unwrap().refund_total, None);
 
     let file = client
-        .tradebill(tradebill(Some("REFUND"), false))
+        .get_bill_tradebill(tradebill(Some("REFUND"), false))
         .await
         .unwrap();
     let text = client
@@ -203,7 +209,7 @@ async fn the_fund_flow_bill_adds_up() {
     trade_day(&sandbox, &client).await;
 
     let file = client
-        .fundflowbill(Fundflowbill {
+        .get_bill_fundflowbill(Fundflowbill {
             bill_date: today(),
             account_type: Some(AccountType::Basic),
             tar_type: Some(TarType::Gzip),
@@ -240,7 +246,7 @@ async fn the_fund_flow_bill_adds_up() {
 
     // Nothing ever moves in the operation account.
     let e = client
-        .fundflowbill(Fundflowbill {
+        .get_bill_fundflowbill(Fundflowbill {
             bill_date: today(),
             account_type: Some(AccountType::Operation),
             ..Default::default()
@@ -257,7 +263,10 @@ async fn a_corrupted_bill_is_rejected_naming_the_expected_digest() {
     trade_day(&sandbox, &client).await;
 
     for gzip in [false, true] {
-        let file = client.tradebill(tradebill(None, gzip)).await.unwrap();
+        let file = client
+            .get_bill_tradebill(tradebill(None, gzip))
+            .await
+            .unwrap();
         if gzip {
             // Through the control plane, as a test in another language would.
             let token = file.download_url.split("token=").nth(1).unwrap();
@@ -347,12 +356,15 @@ async fn the_download_endpoint_is_signed_but_its_answer_is_not() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     trade_day(&sandbox, &client).await;
-    let file = client.tradebill(tradebill(None, false)).await.unwrap();
+    let file = client
+        .get_bill_tradebill(tradebill(None, false))
+        .await
+        .unwrap();
     let token = file.download_url.split("token=").nth(1).unwrap().to_owned();
 
     // Declared with `#[endpoint(GET, "/v3/billdownload/file", download)]`.
     let download = client
-        .file(File {
+        .get_billdownload_file(File {
             token: token.clone(),
             tartype: None,
         })
@@ -378,7 +390,7 @@ async fn the_download_endpoint_is_signed_but_its_answer_is_not() {
 
     // An unknown token is the platform's error, verified like any error answer.
     let e = client
-        .file(File {
+        .get_billdownload_file(File {
             token: "nope".into(),
             tartype: None,
         })
@@ -392,11 +404,14 @@ async fn the_download_endpoint_is_signed_but_its_answer_is_not() {
 async fn days_without_trades_and_bad_dates() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
-    let e = client.tradebill(tradebill(None, false)).await.unwrap_err();
+    let e = client
+        .get_bill_tradebill(tradebill(None, false))
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), Some("NO_STATEMENT_EXIST"));
     for bad in ["2026-02-30", "20260101", "2999-01-01"] {
         let e = client
-            .tradebill(Tradebill {
+            .get_bill_tradebill(Tradebill {
                 bill_date: bad.into(),
                 ..Default::default()
             })
@@ -418,7 +433,7 @@ async fn a_sub_merchants_fund_bill_comes_encrypted() {
     }
     // The service provider's trade bill lists them under the sub-merchant.
     let file = client
-        .tradebill(Tradebill {
+        .get_bill_tradebill(Tradebill {
             bill_date: today(),
             sub_mchid: Some(sub.into()),
             ..Default::default()
@@ -441,7 +456,7 @@ async fn a_sub_merchants_fund_bill_comes_encrypted() {
     );
 
     let answer = client
-        .sub_merchant_fundflowbill(SubMerchantFundflowbill {
+        .get_bill_sub_merchant_fundflowbill(SubMerchantFundflowbill {
             sub_mchid: sub.into(),
             bill_date: today(),
             account_type: AccountType::Basic,

@@ -3,8 +3,8 @@
 //! models nested in them, before and after encryption.
 #![allow(clippy::unwrap_used)]
 
+use wxpay::v3::realname::Verify;
 use wxpay_core::Endpoint;
-use wxpay_core::v3::realname::Verify;
 
 #[test]
 fn encrypted_fields_are_redacted_in_debug() {
@@ -32,7 +32,7 @@ fn encrypted_fields_are_redacted_in_debug() {
     verify.write_path_and_query(&mut path).unwrap();
     assert!(path.contains("encrypted_name=CIPHERTEXT"), "{path}");
 
-    let identity = wxpay_core::v3::pay::transactions::jsapi::Identity {
+    let identity = wxpay::v3::pay::transactions::jsapi::Identity {
         r#type: "IDCARD".into(),
         number: "11010119900307000X".into(),
         name: "张三".into(),

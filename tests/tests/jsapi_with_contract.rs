@@ -5,10 +5,10 @@ mod common;
 use std::sync::Arc;
 
 use http::{Method, StatusCode};
+use wxpay::prelude::*;
+use wxpay::v3::pay::transactions::JsapiWithContract;
 use wxpay_core::error::VerifyReason;
-use wxpay_core::prelude::*;
 use wxpay_core::transport::{HyperTransport, Transport};
-use wxpay_core::v3::pay::transactions::JsapiWithContract;
 use wxpay_sandbox::{Fault, FaultRule, Sandbox};
 
 use common::{order, trade_no};
@@ -19,7 +19,7 @@ async fn places_an_order_and_signs_front_end_parameters() {
     let client = sandbox.client().unwrap();
     let no = trade_no("ok");
     let answer = client
-        .jsapi_with_contract(order(client.mchid(), &no))
+        .post_pay_transactions_jsapi_with_contract(order(client.mchid(), &no))
         .await
         .unwrap();
     assert!(answer.prepay_id.starts_with("wx"), "{}", answer.prepay_id);
@@ -291,10 +291,9 @@ async fn unknown_paths_get_a_signed_404_and_the_escape_hatch_signs_and_verifies(
     assert_eq!(api.status, StatusCode::NOT_FOUND);
     assert!(api.verified);
 
-    let body = serde_json::to_value(
-        wxpay_core::v3::pay::transactions::JsapiWithContractResponse::default(),
-    )
-    .unwrap();
+    let body =
+        serde_json::to_value(wxpay::v3::pay::transactions::JsapiWithContractResponse::default())
+            .unwrap();
     assert_eq!(body["prepay_id"], "");
     let order_json = serde_json::json!({
         "appid": "wxd678efh567hg6787",

@@ -10,12 +10,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use http::StatusCode;
 use serde::Deserialize;
-use wxpay_core::prelude::*;
+use wxpay::prelude::*;
+use wxpay::v3::marketing::favor::media::ImageUpload;
+use wxpay::v3::merchant::media::{Upload, VideoUpload};
 use wxpay_core::sign::Nonce;
 use wxpay_core::transport::{HyperTransport, Transport};
 use wxpay_core::upload::UploadFile;
-use wxpay_core::v3::marketing::favor::media::ImageUpload;
-use wxpay_core::v3::merchant::media::{Upload, VideoUpload};
 use wxpay_core::{Error, endpoint};
 use wxpay_sandbox::{Reply, Sandbox, SandboxRequest};
 
@@ -43,7 +43,10 @@ async fn an_image_goes_up_with_its_digest_and_signed_meta() {
     let digest = file.sha256().to_owned();
     assert_eq!(digest.len(), 64);
 
-    let answer = client.media_upload(Upload { file }).await.unwrap();
+    let answer = client
+        .post_merchant_media_upload(Upload { file })
+        .await
+        .unwrap();
     let media = sandbox
         .media(&answer.media_id)
         .expect("the sandbox kept it");
@@ -77,7 +80,10 @@ async fn a_video_is_streamed_from_disk() {
 
     let file = UploadFile::from_path(&path).await.unwrap();
     assert_eq!(file.sha256(), sha256_hex(&content));
-    let answer = client.video_upload(VideoUpload { file }).await.unwrap();
+    let answer = client
+        .post_merchant_media_video_upload(VideoUpload { file })
+        .await
+        .unwrap();
     let media = sandbox.media(&answer.media_id).unwrap();
     assert_eq!((media.kind, media.size), ("video", content.len()));
     assert_eq!(media.sha256, sha256_hex(&content));
@@ -97,7 +103,10 @@ async fn a_file_changed_after_its_digest_is_never_accepted() {
     changed[50_000] ^= 0xff;
     std::fs::write(&path, &changed).unwrap();
 
-    let e = client.media_upload(Upload { file }).await.unwrap_err();
+    let e = client
+        .post_merchant_media_upload(Upload { file })
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::Transport(_)), "{e}");
     assert!(e.to_string().contains("changed after its digest"), "{e}");
     assert_eq!(sandbox.hits("POST /v3/merchant/media/upload"), 0);
@@ -109,7 +118,7 @@ async fn marketing_images_answer_a_url_and_have_their_own_limits() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     let answer = client
-        .image_upload(ImageUpload {
+        .post_marketing_favor_media_image_upload(ImageUpload {
             file: UploadFile::from_bytes("coupon.png", png(1000)),
         })
         .await
@@ -121,7 +130,7 @@ async fn marketing_images_answer_a_url_and_have_their_own_limits() {
     // 2 MiB is the marketing limit; the general route takes it.
     let big = png(2 * 1024 * 1024);
     let e = client
-        .image_upload(ImageUpload {
+        .post_marketing_favor_media_image_upload(ImageUpload {
             file: UploadFile::from_bytes("coupon.png", big.clone()),
         })
         .await
@@ -129,7 +138,7 @@ async fn marketing_images_answer_a_url_and_have_their_own_limits() {
     assert_eq!(e.code(), Some("PARAM_ERROR"), "{e}");
     assert_eq!(e.as_api().unwrap().detail_field(), Some("file"));
     client
-        .media_upload(Upload {
+        .post_merchant_media_upload(Upload {
             file: UploadFile::from_bytes("coupon.png", big),
         })
         .await
@@ -141,21 +150,21 @@ async fn types_are_checked_by_name_and_content() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     let e = client
-        .media_upload(Upload {
+        .post_merchant_media_upload(Upload {
             file: UploadFile::from_bytes("animated.gif", b"GIF89a....".to_vec()),
         })
         .await
         .unwrap_err();
     assert_eq!(e.as_api().unwrap().detail_field(), Some("meta.filename"));
     let e = client
-        .media_upload(Upload {
+        .post_merchant_media_upload(Upload {
             file: UploadFile::from_bytes("fake.jpg", png(10)),
         })
         .await
         .unwrap_err();
     assert_eq!(e.as_api().unwrap().detail_field(), Some("file"), "{e}");
     let e = client
-        .video_upload(VideoUpload {
+        .post_merchant_media_video_upload(VideoUpload {
             file: UploadFile::from_bytes("photo.png", png(10)),
         })
         .await
@@ -342,7 +351,7 @@ async fn transports_that_only_buffer_still_upload_and_download() {
         .unwrap();
     let content = png(300_000);
     let answer = client
-        .media_upload(Upload {
+        .post_merchant_media_upload(Upload {
             file: UploadFile::from_bytes("big.png", content.clone()),
         })
         .await
@@ -368,7 +377,7 @@ async fn transports_that_only_buffer_still_upload_and_download() {
             .as_secs() as i64,
     );
     let file = client
-        .tradebill(wxpay_core::v3::bill::Tradebill {
+        .get_bill_tradebill(wxpay::v3::bill::Tradebill {
             bill_date: today,
             ..Default::default()
         })
@@ -474,7 +483,10 @@ async fn a_file_on_disk_reaches_the_transport_in_pieces() {
     let path = dir.join("long.mp4");
     std::fs::write(&path, vec![7u8; 4_000_000]).unwrap();
     let file = UploadFile::from_path(&path).await.unwrap();
-    let answer = client.video_upload(VideoUpload { file }).await.unwrap();
+    let answer = client
+        .post_merchant_media_video_upload(VideoUpload { file })
+        .await
+        .unwrap();
     assert_eq!(sandbox.media(&answer.media_id).unwrap().size, 4_000_000);
     let largest = transport
         .largest_piece

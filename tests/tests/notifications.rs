@@ -16,14 +16,14 @@ use axum::response::Response;
 use axum::routing::post;
 use http::{Method, StatusCode};
 use tokio::sync::{Notify, mpsc};
+use wxpay::prelude::*;
+use wxpay::v3::password_exempt_contract::contracts::service_id::out_contract_code::Terminate;
+use wxpay::v3::pay::transactions::{ContractInfo, TradeState};
+use wxpay::v3::refund::domestic::{PostRefunds, PostRefundsAmount, RefundStatus};
 use wxpay_core::notify::axum::VerifiedNotification;
 use wxpay_core::notify::{
     Answer, Event, MemoryDeduplicator, Notification, Notifications, NotifyError,
 };
-use wxpay_core::prelude::*;
-use wxpay_core::v3::password_exempt_contract::contracts::service_id::out_contract_code::Terminate;
-use wxpay_core::v3::pay::transactions::{ContractInfo, TradeState};
-use wxpay_core::v3::refund::domestic::{PostRefunds, PostRefundsAmount, RefundStatus};
 use wxpay_sandbox::{DeliveryState, NotificationRecord, Sandbox};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -110,7 +110,7 @@ async fn next(rx: &mut mpsc::UnboundedReceiver<Seen>) -> Seen {
 async fn place(client: &Client, tag: &str) -> String {
     let no = common::trade_no(tag);
     client
-        .jsapi_with_contract(common::order(client.mchid(), &no))
+        .post_pay_transactions_jsapi_with_contract(common::order(client.mchid(), &no))
         .await
         .unwrap();
     no
@@ -158,7 +158,7 @@ async fn a_payment_reaches_an_axum_receiver_verified_and_typed() {
     assert_eq!(t.payer.as_ref().unwrap().openid, common::OPENID);
     // What the notification says is what the order query says.
     let queried = client
-        .pay_out_trade_no(wxpay_core::v3::pay::transactions::OutTradeNo {
+        .get_pay_transactions_out_trade_no(wxpay::v3::pay::transactions::OutTradeNo {
             out_trade_no: no.clone(),
             mchid: client.mchid().into(),
         })
@@ -195,7 +195,7 @@ async fn a_service_providers_payment_is_typed_as_a_partner_transaction() {
 
     let no = common::trade_no("NPP");
     client
-        .partner_jsapi_with_contract(common::partner_order("1900000110", &no))
+        .post_pay_partner_transactions_jsapi_with_contract(common::partner_order("1900000110", &no))
         .await
         .unwrap();
     sandbox.pay_order("1900000110", &no).unwrap();
@@ -228,7 +228,7 @@ async fn every_refund_outcome_is_notified() {
 
         let out_refund_no = format!("R{no}");
         let refund = client
-            .domestic_post_refunds(PostRefunds {
+            .post_refund_domestic_refunds(PostRefunds {
                 out_trade_no: Some(no.clone()),
                 out_refund_no: out_refund_no.clone(),
                 notify_url: Some(REFUND_URL.into()),
@@ -292,7 +292,7 @@ async fn contract_signing_and_termination_are_notified_as_other_events() {
     let pre = common::pre_sign(&client, 501, &code).await;
     let no = common::trade_no("NC");
     client
-        .jsapi_with_contract(common::order_under(
+        .post_pay_transactions_jsapi_with_contract(common::order_under(
             client.mchid(),
             &no,
             ContractInfo {
@@ -323,7 +323,7 @@ async fn contract_signing_and_termination_are_notified_as_other_events() {
     assert_eq!(resource["contract_state"], "SIGNED");
 
     client
-        .service_id_terminate(Terminate {
+        .post_password_exempt_contract_contracts_service_id_out_contract_code_terminate(Terminate {
             service_id: 501,
             out_contract_code: code.clone(),
             contract_termination_remark: "the user asked".into(),
@@ -739,7 +739,7 @@ async fn a_slow_receiver_does_not_hold_up_api_answers() {
         .unwrap();
     // The API answers too.
     let queried = client
-        .pay_out_trade_no(wxpay_core::v3::pay::transactions::OutTradeNo {
+        .get_pay_transactions_out_trade_no(wxpay::v3::pay::transactions::OutTradeNo {
             out_trade_no: no.clone(),
             mchid: client.mchid().into(),
         })

@@ -4,12 +4,12 @@
 mod common;
 
 use http::StatusCode;
-use wxpay_core::prelude::*;
-use wxpay_core::v3::pay::partner;
-use wxpay_core::v3::pay::transactions::{
+use wxpay::prelude::*;
+use wxpay::v3::pay::partner;
+use wxpay::v3::pay::transactions::{
     self, Amount, AppContractInfo, AppWithContract, Id, OutTradeNo, TradeState, TradeType,
 };
-use wxpay_core::v3::refund::domestic::{
+use wxpay::v3::refund::domestic::{
     FundsAccount, FundsFrom, GetRefunds, PostRefunds, PostRefundsAmount, RefundStatus,
 };
 use wxpay_sandbox::{Sandbox, SandboxError};
@@ -51,9 +51,18 @@ async fn closing_an_unpaid_order_and_a_paid_one() {
         out_trade_no: no.clone(),
         mchid: mchid.clone(),
     };
-    client.pay_close(close.clone()).await.unwrap();
-    client.pay_close(close).await.unwrap(); // closing again is fine
-    let closed = client.pay_out_trade_no(query(&mchid, &no)).await.unwrap();
+    client
+        .post_pay_transactions_out_trade_no_close(close.clone())
+        .await
+        .unwrap();
+    client
+        .post_pay_transactions_out_trade_no_close(close)
+        .await
+        .unwrap(); // closing again is fine
+    let closed = client
+        .get_pay_transactions_out_trade_no(query(&mchid, &no))
+        .await
+        .unwrap();
     assert_eq!(closed.trade_state, TradeState::Closed);
     assert!(matches!(
         sandbox.pay_order(&mchid, &no),
@@ -64,7 +73,7 @@ async fn closing_an_unpaid_order_and_a_paid_one() {
     client.call(order(&mchid, &paid)).await.unwrap();
     sandbox.pay_order(&mchid, &paid).unwrap();
     let e = client
-        .pay_close(transactions::out_trade_no::Close {
+        .post_pay_transactions_out_trade_no_close(transactions::out_trade_no::Close {
             out_trade_no: paid.clone(),
             mchid: mchid.clone(),
         })
@@ -75,7 +84,7 @@ async fn closing_an_unpaid_order_and_a_paid_one() {
     assert!(e.request_id().is_some());
     assert_eq!(
         client
-            .pay_out_trade_no(query(&mchid, &paid))
+            .get_pay_transactions_out_trade_no(query(&mchid, &paid))
             .await
             .unwrap()
             .trade_state,
@@ -83,7 +92,7 @@ async fn closing_an_unpaid_order_and_a_paid_one() {
     );
 
     let e = client
-        .pay_close(transactions::out_trade_no::Close {
+        .post_pay_transactions_out_trade_no_close(transactions::out_trade_no::Close {
             out_trade_no: "NO_SUCH_ORDER".into(),
             mchid: mchid.clone(),
         })
@@ -102,13 +111,13 @@ async fn queries_refuse_unknown_orders_and_other_merchants() {
     client.call(order(&mchid, &no)).await.unwrap();
 
     let e = client
-        .pay_out_trade_no(query(&mchid, "NO_SUCH_ORDER"))
+        .get_pay_transactions_out_trade_no(query(&mchid, "NO_SUCH_ORDER"))
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("ORDER_NOT_EXIST"));
     // Unpaid orders have no transaction_id to be found by.
     let e = client
-        .pay_id(Id {
+        .get_pay_transactions_id_transaction_id(Id {
             transaction_id: "4200000000000000000000000000".into(),
             mchid: mchid.clone(),
         })
@@ -117,7 +126,7 @@ async fn queries_refuse_unknown_orders_and_other_merchants() {
     assert_eq!(e.status(), Some(StatusCode::NOT_FOUND));
     // The query's mchid must be the signing merchant.
     let e = client
-        .pay_out_trade_no(query("1230000109", &no))
+        .get_pay_transactions_out_trade_no(query("1230000109", &no))
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("PARAM_ERROR"));
@@ -126,16 +135,16 @@ async fn queries_refuse_unknown_orders_and_other_merchants() {
     // A direct query does not see partner orders, and the reverse.
     let sub_no = trade_no("sub");
     client
-        .partner_jsapi_with_contract(partner_order(SUB, &sub_no))
+        .post_pay_partner_transactions_jsapi_with_contract(partner_order(SUB, &sub_no))
         .await
         .unwrap();
     let e = client
-        .pay_out_trade_no(query(SUB, &sub_no))
+        .get_pay_transactions_out_trade_no(query(SUB, &sub_no))
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("PARAM_ERROR"), "{e}");
     let e = client
-        .pay_transactions_out_trade_no(partner::transactions::OutTradeNo {
+        .get_pay_partner_transactions_out_trade_no(partner::transactions::OutTradeNo {
             out_trade_no: no.clone(),
             sp_mchid: mchid.clone(),
             sub_mchid: mchid.clone(),
@@ -155,7 +164,7 @@ async fn partial_refunds_add_up_and_over_refunds_are_rejected() {
     // Not paid yet: nothing to refund.
     client.call(order(&mchid, &no)).await.unwrap();
     let e = client
-        .domestic_post_refunds(refund(&no, "R-early", 10))
+        .post_refund_domestic_refunds(refund(&no, "R-early", 10))
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("INVALID_REQUEST"));
@@ -163,18 +172,18 @@ async fn partial_refunds_add_up_and_over_refunds_are_rejected() {
 
     // 60 + 30 of 100, then 20 more is too much.
     let first = client
-        .domestic_post_refunds(refund(&no, "R-1", 60))
+        .post_refund_domestic_refunds(refund(&no, "R-1", 60))
         .await
         .unwrap();
     // The same request again is the same refund.
     let repeat = client
-        .domestic_post_refunds(refund(&no, "R-1", 60))
+        .post_refund_domestic_refunds(refund(&no, "R-1", 60))
         .await
         .unwrap();
     assert_eq!(first, repeat);
     // By transaction_id, split across accounts.
     client
-        .domestic_post_refunds(PostRefunds {
+        .post_refund_domestic_refunds(PostRefunds {
             out_trade_no: None,
             transaction_id: paid.transaction_id.clone(),
             amount: PostRefundsAmount {
@@ -195,7 +204,7 @@ async fn partial_refunds_add_up_and_over_refunds_are_rejected() {
         .await
         .unwrap();
     let e = client
-        .domestic_post_refunds(refund(&no, "R-3", 20))
+        .post_refund_domestic_refunds(refund(&no, "R-3", 20))
         .await
         .unwrap_err();
     assert_eq!(e.status(), Some(StatusCode::BAD_REQUEST));
@@ -215,7 +224,7 @@ async fn partial_refunds_add_up_and_over_refunds_are_rejected() {
         Err(SandboxError::InvalidState(_))
     ));
     let r2 = client
-        .domestic_get_refunds(GetRefunds {
+        .get_refund_domestic_refunds_out_refund_no(GetRefunds {
             out_refund_no: "R-2".into(),
             sub_mchid: None,
         })
@@ -224,11 +233,14 @@ async fn partial_refunds_add_up_and_over_refunds_are_rejected() {
     assert_eq!(r2.status, RefundStatus::Closed);
     assert_eq!(r2.amount.from.as_ref().map(Vec::len), Some(2));
     client
-        .domestic_post_refunds(refund(&no, "R-3", 40))
+        .post_refund_domestic_refunds(refund(&no, "R-3", 40))
         .await
         .unwrap();
     assert_eq!(sandbox.order(&mchid, &no).unwrap().refundable(), 0);
-    let q = client.pay_out_trade_no(query(&mchid, &no)).await.unwrap();
+    let q = client
+        .get_pay_transactions_out_trade_no(query(&mchid, &no))
+        .await
+        .unwrap();
     assert_eq!(q.trade_state, TradeState::Refund);
 
     // Checks on the request itself.
@@ -261,18 +273,18 @@ async fn partial_refunds_add_up_and_over_refunds_are_rejected() {
     for (mutate, code, field) in cases {
         let mut r = refund(&no, "R-4", 1);
         mutate(&mut r);
-        let e = client.domestic_post_refunds(r).await.unwrap_err();
+        let e = client.post_refund_domestic_refunds(r).await.unwrap_err();
         assert_eq!(e.code(), Some(code), "{field}: {e}");
         assert_eq!(e.as_api().unwrap().detail_field(), Some(field), "{e}");
     }
     let e = client
-        .domestic_post_refunds(refund("NO_SUCH_ORDER", "R-5", 1))
+        .post_refund_domestic_refunds(refund("NO_SUCH_ORDER", "R-5", 1))
         .await
         .unwrap_err();
     assert_eq!(e.status(), Some(StatusCode::NOT_FOUND));
     assert_eq!(e.code(), Some("RESOURCE_NOT_EXISTS"));
     let e = client
-        .domestic_get_refunds(GetRefunds {
+        .get_refund_domestic_refunds_out_refund_no(GetRefunds {
             out_refund_no: "NO_SUCH_REFUND".into(),
             sub_mchid: None,
         })
@@ -289,7 +301,7 @@ async fn a_service_provider_manages_a_sub_merchant_order() {
     let no = trade_no("partner");
 
     let placed = client
-        .partner_jsapi_with_contract(partner_order(SUB, &no))
+        .post_pay_partner_transactions_jsapi_with_contract(partner_order(SUB, &no))
         .await
         .unwrap();
     let stored = sandbox.order(SUB, &no).unwrap();
@@ -302,7 +314,7 @@ async fn a_service_provider_manages_a_sub_merchant_order() {
         sub_mchid: SUB.into(),
     };
     let unpaid = client
-        .pay_transactions_out_trade_no(lookup.clone())
+        .get_pay_partner_transactions_out_trade_no(lookup.clone())
         .await
         .unwrap();
     assert_eq!(unpaid.trade_state, TradeState::Notpay);
@@ -310,9 +322,12 @@ async fn a_service_provider_manages_a_sub_merchant_order() {
     assert_eq!(unpaid.sp_appid, "wx8888888888888888");
 
     let paid = sandbox.pay_order(SUB, &no).unwrap();
-    let by_no = client.pay_transactions_out_trade_no(lookup).await.unwrap();
+    let by_no = client
+        .get_pay_partner_transactions_out_trade_no(lookup)
+        .await
+        .unwrap();
     let by_id = client
-        .partner_id(partner::transactions::Id {
+        .get_pay_partner_transactions_id_transaction_id(partner::transactions::Id {
             transaction_id: paid.transaction_id.clone().unwrap(),
             sp_mchid: sp.clone(),
             sub_mchid: SUB.into(),
@@ -327,23 +342,25 @@ async fn a_service_provider_manages_a_sub_merchant_order() {
 
     // Closing a paid partner order is refused too.
     let e = client
-        .pay_transactions_close(partner::transactions::out_trade_no::Close {
-            out_trade_no: no.clone(),
-            sp_mchid: sp.clone(),
-            sub_mchid: SUB.into(),
-        })
+        .post_pay_partner_transactions_out_trade_no_close(
+            partner::transactions::out_trade_no::Close {
+                out_trade_no: no.clone(),
+                sp_mchid: sp.clone(),
+                sub_mchid: SUB.into(),
+            },
+        )
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("ORDER_PAID"));
 
     // Refund with sub_mchid; without it the order is not the provider's own.
     let e = client
-        .domestic_post_refunds(refund(&no, "PR-1", 50))
+        .post_refund_domestic_refunds(refund(&no, "PR-1", 50))
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("RESOURCE_NOT_EXISTS"));
     let r = client
-        .domestic_post_refunds(PostRefunds {
+        .post_refund_domestic_refunds(PostRefunds {
             sub_mchid: Some(SUB.into()),
             ..refund(&no, "PR-1", 50)
         })
@@ -351,7 +368,7 @@ async fn a_service_provider_manages_a_sub_merchant_order() {
         .unwrap();
     assert_eq!(r.status, RefundStatus::Processing);
     let looked_up = client
-        .domestic_get_refunds(GetRefunds {
+        .get_refund_domestic_refunds_out_refund_no(GetRefunds {
             out_refund_no: "PR-1".into(),
             sub_mchid: Some(SUB.into()),
         })
@@ -363,15 +380,17 @@ async fn a_service_provider_manages_a_sub_merchant_order() {
     // An unpaid partner order closes.
     let other = trade_no("partner-close");
     client
-        .partner_jsapi_with_contract(partner_order(SUB, &other))
+        .post_pay_partner_transactions_jsapi_with_contract(partner_order(SUB, &other))
         .await
         .unwrap();
     client
-        .pay_transactions_close(partner::transactions::out_trade_no::Close {
-            out_trade_no: other.clone(),
-            sp_mchid: sp.clone(),
-            sub_mchid: SUB.into(),
-        })
+        .post_pay_partner_transactions_out_trade_no_close(
+            partner::transactions::out_trade_no::Close {
+                out_trade_no: other.clone(),
+                sp_mchid: sp.clone(),
+                sub_mchid: SUB.into(),
+            },
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -381,7 +400,10 @@ async fn a_service_provider_manages_a_sub_merchant_order() {
     // The partner payer needs an openid.
     let mut bad = partner_order(SUB, &trade_no("nopayer"));
     bad.payer = partner::transactions::Payer::default();
-    let e = client.partner_jsapi_with_contract(bad).await.unwrap_err();
+    let e = client
+        .post_pay_partner_transactions_jsapi_with_contract(bad)
+        .await
+        .unwrap_err();
     assert_eq!(e.as_api().unwrap().detail_field(), Some("payer"));
 }
 
@@ -401,7 +423,7 @@ async fn app_orders_sign_a_contract_while_paying() {
     };
     let no = trade_no("app");
     let answer = client
-        .app_with_contract(AppWithContract {
+        .post_pay_transactions_app_with_contract(AppWithContract {
             appid: "wxd678efh567hg6787".into(),
             mchid: mchid.clone(),
             description: "app order".into(),
@@ -421,13 +443,16 @@ async fn app_orders_sign_a_contract_while_paying() {
         .unwrap();
     assert_eq!(params.prepayid, answer.prepay_id);
     sandbox.pay_order(&mchid, &no).unwrap();
-    let q = client.pay_out_trade_no(query(&mchid, &no)).await.unwrap();
+    let q = client
+        .get_pay_transactions_out_trade_no(query(&mchid, &no))
+        .await
+        .unwrap();
     assert_eq!(q.trade_type, Some(TradeType::App));
     assert_eq!(q.trade_state, TradeState::Success);
 
     // The contract block is checked.
     let e = client
-        .app_with_contract(AppWithContract {
+        .post_pay_transactions_app_with_contract(AppWithContract {
             appid: "wxd678efh567hg6787".into(),
             mchid: mchid.clone(),
             description: "app order".into(),
@@ -453,7 +478,7 @@ async fn app_orders_sign_a_contract_while_paying() {
     // The partner form.
     let sub_no = trade_no("app-sub");
     client
-        .partner_app_with_contract(partner::transactions::AppWithContract {
+        .post_pay_partner_transactions_app_with_contract(partner::transactions::AppWithContract {
             sp_appid: "wx8888888888888888".into(),
             sp_mchid: mchid.clone(),
             sub_mchid: SUB.into(),

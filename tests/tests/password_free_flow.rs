@@ -6,16 +6,14 @@
 mod common;
 
 use http::{Method, StatusCode};
-use wxpay_core::prelude::*;
-use wxpay_core::v3::password_exempt_contract::contracts::service_id::out_contract_code::Terminate;
-use wxpay_core::v3::password_exempt_contract::contracts::service_id::{
+use wxpay::prelude::*;
+use wxpay::v3::password_exempt_contract::contracts::service_id::out_contract_code::Terminate;
+use wxpay::v3::password_exempt_contract::contracts::service_id::{
     ContractState, ContractTerminationMode, OutContractCode,
 };
-use wxpay_core::v3::password_exempt_contract::contracts::{
-    ecommerce, normal, qs, service_provider,
-};
-use wxpay_core::v3::pay::transactions::{ContractInfo, Id, OutTradeNo, TradeState, TradeType};
-use wxpay_core::v3::refund::domestic::{
+use wxpay::v3::password_exempt_contract::contracts::{ecommerce, normal, qs, service_provider};
+use wxpay::v3::pay::transactions::{ContractInfo, Id, OutTradeNo, TradeState, TradeType};
+use wxpay::v3::refund::domestic::{
     FundsAccount, GetRefunds, PostRefunds, PostRefundsAmount, RefundChannel, RefundStatus,
 };
 use wxpay_sandbox::{Sandbox, SandboxError};
@@ -67,7 +65,7 @@ async fn the_whole_password_free_flow() {
 
     // Not signed yet: the platform does not show it.
     let e = client
-        .service_id_out_contract_code(OutContractCode {
+        .get_password_exempt_contract_contracts_service_id_out_contract_code(OutContractCode {
             service_id: SERVICE_ID,
             out_contract_code: code.clone(),
         })
@@ -81,7 +79,7 @@ async fn the_whole_password_free_flow() {
         .sign_pre_entrust(&presign.pre_entrustweb_id)
         .unwrap();
     let contract = client
-        .service_id_out_contract_code(OutContractCode {
+        .get_password_exempt_contract_contracts_service_id_out_contract_code(OutContractCode {
             service_id: SERVICE_ID,
             out_contract_code: code.clone(),
         })
@@ -96,7 +94,7 @@ async fn the_whole_password_free_flow() {
     // 3. An order under the contract, by pre-sign token.
     let no = trade_no("flow");
     let placed = client
-        .jsapi_with_contract(order_under(
+        .post_pay_transactions_jsapi_with_contract(order_under(
             &mchid,
             &no,
             by_token(&presign.pre_entrustweb_id),
@@ -104,7 +102,7 @@ async fn the_whole_password_free_flow() {
         .await
         .unwrap();
     let unpaid = client
-        .pay_out_trade_no(OutTradeNo {
+        .get_pay_transactions_out_trade_no(OutTradeNo {
             out_trade_no: no.clone(),
             mchid: mchid.clone(),
         })
@@ -121,14 +119,14 @@ async fn the_whole_password_free_flow() {
 
     // 5. Queries by out_trade_no and by transaction_id agree.
     let by_no = client
-        .pay_out_trade_no(OutTradeNo {
+        .get_pay_transactions_out_trade_no(OutTradeNo {
             out_trade_no: no.clone(),
             mchid: mchid.clone(),
         })
         .await
         .unwrap();
     let by_id = client
-        .pay_id(Id {
+        .get_pay_transactions_id_transaction_id(Id {
             transaction_id: transaction_id.clone(),
             mchid: mchid.clone(),
         })
@@ -148,7 +146,7 @@ async fn the_whole_password_free_flow() {
     // 6. A partial refund: PROCESSING until it settles.
     let out_refund_no = format!("R{no}");
     let refund = client
-        .domestic_post_refunds(refund_request(&no, &out_refund_no, 30))
+        .post_refund_domestic_refunds(refund_request(&no, &out_refund_no, 30))
         .await
         .unwrap();
     assert_eq!(refund.status, RefundStatus::Processing);
@@ -167,19 +165,25 @@ async fn the_whole_password_free_flow() {
         out_refund_no: out_refund_no.clone(),
         sub_mchid: None,
     };
-    let looked_up = client.domestic_get_refunds(query.clone()).await.unwrap();
+    let looked_up = client
+        .get_refund_domestic_refunds_out_refund_no(query.clone())
+        .await
+        .unwrap();
     assert_eq!(looked_up, refund);
     sandbox
         .settle_refund(&mchid, &out_refund_no, wxpay_sandbox::RefundStatus::Success)
         .unwrap();
-    let settled = client.domestic_get_refunds(query).await.unwrap();
+    let settled = client
+        .get_refund_domestic_refunds_out_refund_no(query)
+        .await
+        .unwrap();
     assert_eq!(settled.status, RefundStatus::Success);
     assert!(settled.success_time.is_some());
     assert_eq!(settled.refund_id, refund.refund_id);
 
     // The order now reports the refund.
     let after = client
-        .pay_out_trade_no(OutTradeNo {
+        .get_pay_transactions_out_trade_no(OutTradeNo {
             out_trade_no: no.clone(),
             mchid: mchid.clone(),
         })
@@ -189,7 +193,7 @@ async fn the_whole_password_free_flow() {
 
     // 7. The merchant ends the contract; the query shows it.
     let ended = client
-        .service_id_terminate(Terminate {
+        .post_password_exempt_contract_contracts_service_id_out_contract_code_terminate(Terminate {
             service_id: SERVICE_ID,
             out_contract_code: code.clone(),
             contract_termination_remark: "用户解约".into(),
@@ -199,7 +203,7 @@ async fn the_whole_password_free_flow() {
     assert_eq!(ended.out_contract_code, code);
     assert_eq!(ended.mchid, mchid);
     let contract = client
-        .service_id_out_contract_code(OutContractCode {
+        .get_password_exempt_contract_contracts_service_id_out_contract_code(OutContractCode {
             service_id: SERVICE_ID,
             out_contract_code: code.clone(),
         })
@@ -219,7 +223,7 @@ async fn the_whole_password_free_flow() {
 
     // Terminating twice is refused; the terminated contract takes no orders.
     let e = client
-        .service_id_terminate(Terminate {
+        .post_password_exempt_contract_contracts_service_id_out_contract_code_terminate(Terminate {
             service_id: SERVICE_ID,
             out_contract_code: code.clone(),
             contract_termination_remark: "again".into(),
@@ -229,7 +233,7 @@ async fn the_whole_password_free_flow() {
     assert_eq!(e.status(), Some(StatusCode::BAD_REQUEST));
     assert_eq!(e.code(), Some("INVALID_REQUEST"));
     let e = client
-        .jsapi_with_contract(order_under(
+        .post_pay_transactions_jsapi_with_contract(order_under(
             &mchid,
             &trade_no("late"),
             by_token(&presign.pre_entrustweb_id),
@@ -251,7 +255,7 @@ async fn paying_with_the_token_of_a_pending_contract_signs_it() {
     let presign = pre_sign(&client, SERVICE_ID, &code).await;
     let no = trade_no("p");
     client
-        .jsapi_with_contract(order_under(
+        .post_pay_transactions_jsapi_with_contract(order_under(
             &mchid,
             &no,
             by_token(&presign.pre_entrustweb_id),
@@ -264,14 +268,17 @@ async fn paying_with_the_token_of_a_pending_contract_signs_it() {
     };
     assert_eq!(
         client
-            .service_id_out_contract_code(query.clone())
+            .get_password_exempt_contract_contracts_service_id_out_contract_code(query.clone())
             .await
             .unwrap_err()
             .code(),
         Some("RESOURCE_NOT_EXISTS")
     );
     sandbox.pay_order(&mchid, &no).unwrap();
-    let contract = client.service_id_out_contract_code(query).await.unwrap();
+    let contract = client
+        .get_password_exempt_contract_contracts_service_id_out_contract_code(query)
+        .await
+        .unwrap();
     assert_eq!(contract.contract_state, ContractState::Signed);
     assert_eq!(contract.openid, OPENID);
 }
@@ -289,7 +296,7 @@ async fn orders_name_a_known_contract_or_are_refused() {
     // By contract id.
     let no = trade_no("cid");
     client
-        .jsapi_with_contract(order_under(
+        .post_pay_transactions_jsapi_with_contract(order_under(
             &mchid,
             &no,
             ContractInfo {
@@ -322,7 +329,11 @@ async fn orders_name_a_known_contract_or_are_refused() {
     ];
     for (contract, field) in cases {
         let e = client
-            .jsapi_with_contract(order_under(&mchid, &trade_no("bad"), contract))
+            .post_pay_transactions_jsapi_with_contract(order_under(
+                &mchid,
+                &trade_no("bad"),
+                contract,
+            ))
             .await
             .unwrap_err();
         assert_eq!(e.code(), Some("PARAM_ERROR"), "{field}: {e}");
@@ -338,7 +349,7 @@ async fn orders_name_a_known_contract_or_are_refused() {
     let e = other
         .client()
         .unwrap()
-        .jsapi_with_contract(order_under(
+        .post_pay_transactions_jsapi_with_contract(order_under(
             "1900000110",
             &trade_no("x"),
             by_token(&presign.pre_entrustweb_id),
@@ -357,7 +368,7 @@ async fn orders_name_a_known_contract_or_are_refused() {
         Err(SandboxError::NotFound(_))
     ));
     client
-        .service_id_terminate(Terminate {
+        .post_password_exempt_contract_contracts_service_id_out_contract_code_terminate(Terminate {
             service_id: SERVICE_ID,
             out_contract_code: code,
             contract_termination_remark: "done".into(),
@@ -365,7 +376,7 @@ async fn orders_name_a_known_contract_or_are_refused() {
         .await
         .unwrap();
     let e = client
-        .jsapi_with_contract(order_under(
+        .post_pay_transactions_jsapi_with_contract(order_under(
             &mchid,
             &trade_no("cid2"),
             ContractInfo {
@@ -391,7 +402,7 @@ async fn a_contract_code_that_needs_percent_encoding() {
     sandbox.sign_contract(&mchid, SERVICE_ID, code).unwrap();
 
     let contract = client
-        .service_id_out_contract_code(OutContractCode {
+        .get_password_exempt_contract_contracts_service_id_out_contract_code(OutContractCode {
             service_id: SERVICE_ID,
             out_contract_code: code.into(),
         })
@@ -406,7 +417,7 @@ async fn a_contract_code_that_needs_percent_encoding() {
         1
     );
     client
-        .service_id_terminate(Terminate {
+        .post_password_exempt_contract_contracts_service_id_out_contract_code_terminate(Terminate {
             service_id: SERVICE_ID,
             out_contract_code: code.into(),
             contract_termination_remark: "r".into(),
@@ -420,7 +431,7 @@ async fn a_contract_code_that_needs_percent_encoding() {
 
     // A different code is a different contract.
     let e = client
-        .service_id_out_contract_code(OutContractCode {
+        .get_password_exempt_contract_contracts_service_id_out_contract_code(OutContractCode {
             service_id: SERVICE_ID,
             out_contract_code: "Contract%2F2026%20A".into(),
         })
@@ -437,44 +448,50 @@ async fn every_pre_sign_route_and_its_checks() {
     let notify = "https://yourapp.com/notify".to_owned();
 
     let sp = client
-        .service_provider_mini_program(service_provider::pre_entrust_sign::MiniProgram {
-            sp_appid: "wx8888888888888888".into(),
-            sp_openid: None,
-            sub_mchid: "1900000111".into(),
-            sub_appid: "wxd678efh567hg6999".into(),
-            sub_openid: Some("o-sub".into()),
-            service_id: 7,
-            out_contract_code: "sp-1".into(),
-            notify_url: notify.clone(),
-            contract_display_account: "A".into(),
-        })
+        .post_password_exempt_contract_contracts_service_provider_pre_entrust_sign_mini_program(
+            service_provider::pre_entrust_sign::MiniProgram {
+                sp_appid: "wx8888888888888888".into(),
+                sp_openid: None,
+                sub_mchid: "1900000111".into(),
+                sub_appid: "wxd678efh567hg6999".into(),
+                sub_openid: Some("o-sub".into()),
+                service_id: 7,
+                out_contract_code: "sp-1".into(),
+                notify_url: notify.clone(),
+                contract_display_account: "A".into(),
+            },
+        )
         .await
         .unwrap();
     assert_eq!(sp.sub_mchid, "1900000111");
     assert_eq!(sp.mchid, mchid);
     let ec = client
-        .ecommerce_mini_program(ecommerce::pre_entrust_sign::MiniProgram {
-            appid: "wxd678efh567hg6787".into(),
-            service_id: 7,
-            out_contract_code: "ec-1".into(),
-            notify_url: notify.clone(),
-            contract_display_account: "A".into(),
-            openid: OPENID.into(),
-        })
+        .post_password_exempt_contract_contracts_ecommerce_pre_entrust_sign_mini_program(
+            ecommerce::pre_entrust_sign::MiniProgram {
+                appid: "wxd678efh567hg6787".into(),
+                service_id: 7,
+                out_contract_code: "ec-1".into(),
+                notify_url: notify.clone(),
+                contract_display_account: "A".into(),
+                openid: OPENID.into(),
+            },
+        )
         .await
         .unwrap();
     let qs = client
-        .qs_mini_program(qs::pre_entrust_sign::MiniProgram {
-            appid: "wxd678efh567hg6787".into(),
-            sub_appid: "wxd678efh567hg6999".into(),
-            sub_mchid: "1900000111".into(),
-            service_id: 7,
-            out_contract_code: "qs-1".into(),
-            notify_url: notify.clone(),
-            contract_display_account: "A".into(),
-            openid: None,
-            sub_openid: None,
-        })
+        .post_password_exempt_contract_contracts_qs_pre_entrust_sign_mini_program(
+            qs::pre_entrust_sign::MiniProgram {
+                appid: "wxd678efh567hg6787".into(),
+                sub_appid: "wxd678efh567hg6999".into(),
+                sub_mchid: "1900000111".into(),
+                service_id: 7,
+                out_contract_code: "qs-1".into(),
+                notify_url: notify.clone(),
+                contract_display_account: "A".into(),
+                openid: None,
+                sub_openid: None,
+            },
+        )
         .await
         .unwrap();
     let ids = [
@@ -497,7 +514,9 @@ async fn every_pre_sign_route_and_its_checks() {
         openid: OPENID.into(),
     };
     let answer = client
-        .normal_pay_redirect_sign(redirect("pr-1", &placed.prepay_id))
+        .post_password_exempt_contract_contracts_normal_pre_entrust_sign_pay_redirect_sign(
+            redirect("pr-1", &placed.prepay_id),
+        )
         .await
         .unwrap();
     assert_eq!(answer.out_contract_code, "pr-1");
@@ -505,14 +524,19 @@ async fn every_pre_sign_route_and_its_checks() {
     assert_eq!(stored.prepay_id.as_deref(), Some(placed.prepay_id.as_str()));
     assert_eq!(stored.scene, "pay-redirect-sign");
     let e = client
-        .normal_pay_redirect_sign(redirect("pr-2", "wx-unknown"))
+        .post_password_exempt_contract_contracts_normal_pre_entrust_sign_pay_redirect_sign(
+            redirect("pr-2", "wx-unknown"),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.as_api().unwrap().detail_field(), Some("prepay_id"));
 
     // The partner forms need an order of the sub-merchant.
     let sub_order = client
-        .partner_jsapi_with_contract(partner_order("1900000111", &trade_no("sub")))
+        .post_pay_partner_transactions_jsapi_with_contract(partner_order(
+            "1900000111",
+            &trade_no("sub"),
+        ))
         .await
         .unwrap();
     let sp_redirect =
@@ -529,7 +553,7 @@ async fn every_pre_sign_route_and_its_checks() {
             prepay_id: prepay_id.into(),
         };
     let e = client
-        .service_provider_pay_redirect_sign(sp_redirect("sp-2", &placed.prepay_id))
+        .post_password_exempt_contract_contracts_service_provider_pre_entrust_sign_pay_redirect_sign(sp_redirect("sp-2", &placed.prepay_id))
         .await
         .unwrap_err();
     assert_eq!(
@@ -538,35 +562,39 @@ async fn every_pre_sign_route_and_its_checks() {
         "the order is the merchant's own, not the sub-merchant's"
     );
     let answer = client
-        .service_provider_pay_redirect_sign(sp_redirect("sp-2", &sub_order.prepay_id))
+        .post_password_exempt_contract_contracts_service_provider_pre_entrust_sign_pay_redirect_sign(sp_redirect("sp-2", &sub_order.prepay_id))
         .await
         .unwrap();
     assert_eq!(answer.sub_mchid, "1900000111");
     client
-        .qs_pay_redirect_sign(qs::pre_entrust_sign::PayRedirectSign {
-            appid: "wxd678efh567hg6787".into(),
-            sub_appid: "wxd678efh567hg6999".into(),
-            sub_mchid: "1900000111".into(),
-            service_id: 7,
-            out_contract_code: "qs-2".into(),
-            notify_url: notify.clone(),
-            contract_display_account: "A".into(),
-            prepay_id: sub_order.prepay_id.clone(),
-            openid: None,
-            sub_openid: None,
-        })
+        .post_password_exempt_contract_contracts_qs_pre_entrust_sign_pay_redirect_sign(
+            qs::pre_entrust_sign::PayRedirectSign {
+                appid: "wxd678efh567hg6787".into(),
+                sub_appid: "wxd678efh567hg6999".into(),
+                sub_mchid: "1900000111".into(),
+                service_id: 7,
+                out_contract_code: "qs-2".into(),
+                notify_url: notify.clone(),
+                contract_display_account: "A".into(),
+                prepay_id: sub_order.prepay_id.clone(),
+                openid: None,
+                sub_openid: None,
+            },
+        )
         .await
         .unwrap();
     client
-        .ecommerce_pay_redirect_sign(ecommerce::pre_entrust_sign::PayRedirectSign {
-            appid: "wxd678efh567hg6787".into(),
-            service_id: 7,
-            out_contract_code: "ec-2".into(),
-            notify_url: notify.clone(),
-            contract_display_account: "A".into(),
-            prepay_id: placed.prepay_id.clone(),
-            openid: OPENID.into(),
-        })
+        .post_password_exempt_contract_contracts_ecommerce_pre_entrust_sign_pay_redirect_sign(
+            ecommerce::pre_entrust_sign::PayRedirectSign {
+                appid: "wxd678efh567hg6787".into(),
+                service_id: 7,
+                out_contract_code: "ec-2".into(),
+                notify_url: notify.clone(),
+                contract_display_account: "A".into(),
+                prepay_id: placed.prepay_id.clone(),
+                openid: OPENID.into(),
+            },
+        )
         .await
         .unwrap();
 
@@ -588,7 +616,10 @@ async fn every_pre_sign_route_and_its_checks() {
     for (mutate, field) in cases {
         let mut r = pre_sign_request(7, "checked");
         mutate(&mut r);
-        let e = client.normal_mini_program(r).await.unwrap_err();
+        let e = client
+            .post_password_exempt_contract_contracts_normal_pre_entrust_sign_mini_program(r)
+            .await
+            .unwrap_err();
         assert_eq!(e.code(), Some("PARAM_ERROR"), "{field}: {e}");
         assert_eq!(e.as_api().unwrap().detail_field(), Some(field), "{e}");
     }
@@ -599,7 +630,9 @@ async fn every_pre_sign_route_and_its_checks() {
     assert_ne!(first.pre_entrustweb_id, second.pre_entrustweb_id);
     sandbox.sign_pre_entrust(&second.pre_entrustweb_id).unwrap();
     let e = client
-        .normal_mini_program(pre_sign_request(8, "again"))
+        .post_password_exempt_contract_contracts_normal_pre_entrust_sign_mini_program(
+            pre_sign_request(8, "again"),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("INVALID_REQUEST"));
@@ -648,7 +681,7 @@ async fn the_control_plane_over_http() {
 
     let no = trade_no("http");
     client
-        .jsapi_with_contract(order_under(
+        .post_pay_transactions_jsapi_with_contract(order_under(
             &mchid,
             &no,
             by_token(&presign.pre_entrustweb_id),
@@ -689,7 +722,7 @@ async fn the_control_plane_over_http() {
 
     let out_refund_no = format!("R{no}");
     client
-        .domestic_post_refunds(PostRefunds {
+        .post_refund_domestic_refunds(PostRefunds {
             funds_account: Some(FundsAccount::Available),
             ..refund_request(&no, &out_refund_no, 100)
         })
@@ -712,7 +745,7 @@ async fn the_control_plane_over_http() {
     .await;
     assert_eq!(status, StatusCode::OK, "{settled}");
     let refund = client
-        .domestic_get_refunds(GetRefunds {
+        .get_refund_domestic_refunds_out_refund_no(GetRefunds {
             out_refund_no: out_refund_no.clone(),
             sub_mchid: None,
         })

@@ -7,9 +7,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use http::StatusCode;
+use wxpay::prelude::*;
 use wxpay_core::crypto::{ApiV3Key, PrivateKey, PublicKey};
 use wxpay_core::error::VerifyReason;
-use wxpay_core::prelude::*;
 use wxpay_core::verify::{PlatformKey, SignatureHeaders, response_message};
 use wxpay_sandbox::{Fault, FaultRule, Reply, Sandbox};
 
@@ -72,7 +72,7 @@ async fn a_public_key_merchant_works_from_the_first_call() {
         .unwrap();
     assert_eq!(client.preferred_platform_serial(), Some(id));
     let answer = client
-        .jsapi_with_contract(order(client.mchid(), &trade_no("pk")))
+        .post_pay_transactions_jsapi_with_contract(order(client.mchid(), &trade_no("pk")))
         .await
         .unwrap();
     assert!(answer.prepay_id.starts_with("wx"));
@@ -88,7 +88,7 @@ async fn a_certificate_merchant_bootstraps_and_verifies() {
     assert!(client.key_store().is_empty());
 
     let answer = client
-        .jsapi_with_contract(order(client.mchid(), &trade_no("cert")))
+        .post_pay_transactions_jsapi_with_contract(order(client.mchid(), &trade_no("cert")))
         .await
         .unwrap();
     assert!(answer.prepay_id.starts_with("wx"));

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use http::{Method, StatusCode};
 use serde::Deserialize;
+use wxpay::prelude::*;
 use wxpay_core::error::TransportErrorKind;
-use wxpay_core::prelude::*;
 use wxpay_core::transport::{HyperTransport, Transport};
 use wxpay_core::{CallOptions, RetryPolicy, endpoint};
 use wxpay_sandbox::{Fault, FaultRule, Reply, Sandbox};

@@ -6,17 +6,15 @@ mod common;
 
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
+use wxpay::prelude::*;
+use wxpay::v3::refund::domestic::refunds::{AbnormalRefundType, ApplyAbnormalRefund, BankType};
 use wxpay_core::crypto::{PrivateKey, base64_decode};
-use wxpay_core::prelude::*;
 use wxpay_core::sign::Nonce;
 use wxpay_core::transport::{HyperTransport, Transport};
-use wxpay_core::v3::refund::domestic::refunds::{
-    AbnormalRefundType, ApplyAbnormalRefund, BankType,
-};
 use wxpay_sandbox::Sandbox;
 
 use common::{abnormal_refund, trade_no, transfer_batch};
-use wxpay_core::v3::refund::domestic::{GetRefunds, RefundChannel, RefundStatus};
+use wxpay::v3::refund::domestic::{GetRefunds, RefundChannel, RefundStatus};
 
 const APPLY_ROUTE: &str = "POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund";
 
@@ -67,7 +65,7 @@ async fn abnormal_refund_fields_arrive_encrypted_under_the_named_serial() {
     let refund = abnormal_refund(&sandbox, &client).await;
 
     let answer = client
-        .domestic_apply_abnormal_refund(to_user_card(&refund))
+        .post_refund_domestic_refunds_refund_id_apply_abnormal_refund(to_user_card(&refund))
         .await
         .unwrap();
     assert_eq!(answer.refund_id, refund.0);
@@ -77,7 +75,7 @@ async fn abnormal_refund_fields_arrive_encrypted_under_the_named_serial() {
     assert_eq!(answer.user_received_account, "CMB_DEBIT 1234");
     // The refund itself moved on.
     let queried = client
-        .domestic_get_refunds(GetRefunds {
+        .get_refund_domestic_refunds_out_refund_no(GetRefunds {
             out_refund_no: refund.1.clone(),
             sub_mchid: None,
         })
@@ -102,7 +100,7 @@ async fn abnormal_refund_fields_arrive_encrypted_under_the_named_serial() {
     // Repeating the application gives the same answer (new ciphertexts,
     // same content).
     let again = client
-        .domestic_apply_abnormal_refund(to_user_card(&refund))
+        .post_refund_domestic_refunds_refund_id_apply_abnormal_refund(to_user_card(&refund))
         .await
         .unwrap();
     assert_eq!(again, answer);
@@ -113,13 +111,13 @@ async fn abnormal_refund_fields_arrive_encrypted_under_the_named_serial() {
         "R-none".to_owned(),
     );
     let e = client
-        .domestic_apply_abnormal_refund(to_user_card(&unknown))
+        .post_refund_domestic_refunds_refund_id_apply_abnormal_refund(to_user_card(&unknown))
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("RESOURCE_NOT_EXISTS"), "{e}");
     // The same refund_id with other parameters.
     let e = client
-        .domestic_apply_abnormal_refund(ApplyAbnormalRefund {
+        .post_refund_domestic_refunds_refund_id_apply_abnormal_refund(ApplyAbnormalRefund {
             out_refund_no: "R-other".into(),
             ..to_user_card(&refund)
         })
@@ -130,7 +128,7 @@ async fn abnormal_refund_fields_arrive_encrypted_under_the_named_serial() {
     // To the merchant's card: nothing sensitive, no decryption needed.
     let (refund_id, out_refund_no) = abnormal_refund(&sandbox, &client).await;
     let merchant = client
-        .domestic_apply_abnormal_refund(ApplyAbnormalRefund {
+        .post_refund_domestic_refunds_refund_id_apply_abnormal_refund(ApplyAbnormalRefund {
             refund_id,
             out_refund_no,
             r#type: AbnormalRefundType::MerchantBankCard,
@@ -203,7 +201,7 @@ async fn a_sensitive_request_without_a_platform_key_fails_before_sending() {
         .unwrap();
     let never_sent = ("50000000382019052709732678859".to_owned(), "R1".to_owned());
     let e = client
-        .domestic_apply_abnormal_refund(to_user_card(&never_sent))
+        .post_refund_domestic_refunds_refund_id_apply_abnormal_refund(to_user_card(&never_sent))
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Build(_)), "{e:?}");
@@ -341,7 +339,7 @@ async fn a_missing_or_wrong_serial_gets_the_platforms_error() {
         .unwrap();
     let other = abnormal_refund(&sandbox, &sandbox.client().unwrap()).await;
     let e = wrong_id
-        .domestic_apply_abnormal_refund(to_user_card(&other))
+        .post_refund_domestic_refunds_refund_id_apply_abnormal_refund(to_user_card(&other))
         .await
         .unwrap_err();
     assert_eq!(e.status(), Some(StatusCode::BAD_REQUEST), "{e}");
@@ -423,7 +421,7 @@ async fn the_sandbox_checks_the_rest_of_the_bodies() {
 
 #[tokio::test]
 async fn only_an_abnormal_refund_can_be_redirected() {
-    use wxpay_core::v3::refund::domestic::{PostRefunds, PostRefundsAmount};
+    use wxpay::v3::refund::domestic::{PostRefunds, PostRefundsAmount};
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     let mchid = client.mchid().to_owned();
@@ -432,7 +430,7 @@ async fn only_an_abnormal_refund_can_be_redirected() {
     sandbox.pay_order(&mchid, &no).unwrap();
     let out_refund_no = format!("R{no}");
     let refund = client
-        .domestic_post_refunds(PostRefunds {
+        .post_refund_domestic_refunds(PostRefunds {
             out_trade_no: Some(no),
             out_refund_no: out_refund_no.clone(),
             amount: PostRefundsAmount {
@@ -448,7 +446,7 @@ async fn only_an_abnormal_refund_can_be_redirected() {
     let ids = (refund.refund_id, out_refund_no.clone());
     // Still processing.
     let e = client
-        .domestic_apply_abnormal_refund(to_user_card(&ids))
+        .post_refund_domestic_refunds_refund_id_apply_abnormal_refund(to_user_card(&ids))
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("INVALID_REQUEST"), "{e}");
@@ -458,7 +456,7 @@ async fn only_an_abnormal_refund_can_be_redirected() {
         .settle_refund(&mchid, &out_refund_no, wxpay_sandbox::RefundStatus::Success)
         .unwrap();
     let e = client
-        .domestic_apply_abnormal_refund(to_user_card(&ids))
+        .post_refund_domestic_refunds_refund_id_apply_abnormal_refund(to_user_card(&ids))
         .await
         .unwrap_err();
     assert!(e.to_string().contains("SUCCESS"), "{e}");

@@ -6,7 +6,7 @@
 
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
-use wxpay_core::v3::marketing::partnerships::{Build, build};
+use wxpay::v3::marketing::partnerships::{Build, build};
 use wxpay_sandbox::Sandbox;
 
 async fn spec_sandbox() -> Sandbox {
@@ -264,8 +264,8 @@ mod misdeclared {
 
 #[tokio::test]
 async fn upload_parts_are_checked_by_name() {
+    use wxpay::v3::mch_manage::submission_files::sub_mchid::Upload;
     use wxpay_core::upload::UploadFile;
-    use wxpay_core::v3::mch_manage::submission_files::sub_mchid::Upload;
 
     let sandbox = spec_sandbox().await;
     let client = sandbox.client().unwrap();

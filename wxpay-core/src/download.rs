@@ -22,17 +22,13 @@
 //!   matched; a mismatch is [`Error::Download`] naming both digests.
 //!
 //! The bill helpers ([`Client::download_bill`],
-//! [`Client::download_encrypted_bill`]) come with the `bill` feature.
+//! [`Client::download_encrypted_bill`]) take the [`BillFile`] that the bill
+//! endpoints answer (`GET /v3/bill/tradebill` and the others, in the
+//! catalogue).
 //!
 //! ```no_run
-//! # #[cfg(feature = "bill")]
-//! # async fn run(client: wxpay_core::Client) -> Result<(), Box<dyn std::error::Error>> {
-//! use wxpay_core::prelude::*;
-//! use wxpay_core::v3::bill::Tradebill;
-//!
-//! let file = client
-//!     .tradebill(Tradebill { bill_date: "2026-05-01".into(), tar_type: Some("GZIP".into()), ..Default::default() })
-//!     .await?;
+//! # async fn run(client: wxpay_core::Client, file: wxpay_core::bill::BillFile) -> Result<(), Box<dyn std::error::Error>> {
+//! // `file`: the answer to `GET /v3/bill/tradebill` for 2026-05-01.
 //! let mut out = tokio::fs::File::create("tradebill-2026-05-01.csv").await?;
 //! let written = client.download_bill(&file).await?.write_to(&mut out).await?;
 //! println!("{written} bytes, digest checked");
@@ -50,14 +46,13 @@ use openssl::sha::Sha1;
 use openssl::symm::{Cipher, Crypter, Mode};
 use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 
+use crate::bill::{BillFile, EncryptedBillFile};
 use crate::body::ByteStream;
 use crate::client::Client;
 use crate::error::{
     BuildError, DownloadError, DownloadErrorKind, Error, TransportError, TransportErrorKind,
 };
 use crate::upload::hex;
-#[cfg(feature = "bill")]
-use crate::v3::bill::{BillFile, EncryptedBillFile};
 use crate::verify::{header_str, headers};
 
 /// The largest error answer read from a download URL.
@@ -108,7 +103,6 @@ impl Client {
     }
 }
 
-#[cfg(feature = "bill")]
 impl Client {
     /// Downloads a bill announced by [`Tradebill`](crate::v3::bill::Tradebill)
     /// or [`Fundflowbill`](crate::v3::bill::Fundflowbill): fetches its
@@ -671,7 +665,6 @@ struct GcmDecrypt {
 }
 
 impl GcmDecrypt {
-    #[cfg_attr(not(any(feature = "bill", test)), allow(dead_code))]
     fn new(key: &[u8], nonce: &[u8]) -> Result<Self, Error> {
         if key.len() != 32 {
             return Err(Error::build(format!(

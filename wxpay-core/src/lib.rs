@@ -1,14 +1,32 @@
-//! A WeChat Pay APIv3 client (微信支付 APIv3).
+//! The WeChat Pay APIv3 runtime (微信支付 APIv3): the client that signs,
+//! sends, verifies and decodes, and [`#[endpoint]`](macro@endpoint), which
+//! turns a request struct into a client method.
 //!
 //! Every request is signed over the exact bytes sent, every answer verified
 //! over the exact bytes received against the platform's keys, and decoded
 //! into typed models that tolerate fields and enum values added later.
 //!
+//! Most services add the `wxpay` crate instead: it re-exports this one
+//! together with the typed catalogue of every APIv3 operation (one crate
+//! per API area, `wxpay-v3-<area>`, each declared with `#[endpoint]` over
+//! this crate's public API, as any crate can).
+//!
 //! # Quick start
 //!
+//! Any APIv3 operation can be declared in a few lines, in this crate's
+//! users as in the catalogue:
+//!
 //! ```no_run
+//! use serde::Deserialize;
+//! use wxpay_core::endpoint;
 //! use wxpay_core::prelude::*;
-//! use wxpay_core::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
+//!
+//! /// Closes an unpaid order.
+//! #[endpoint(POST, "/v3/pay/transactions/out-trade-no/{out_trade_no}/close")]
+//! pub struct CloseOrder {
+//!     pub out_trade_no: String, // path parameter
+//!     pub mchid: String,        // JSON body
+//! }
 //!
 //! # async fn run() -> Result<(), wxpay_core::Error> {
 //! let client = Client::builder()
@@ -20,44 +38,13 @@
 //!     .platform_public_key_pem_file("PUB_KEY_ID_0119000001092026112700000000000001", "pub_key.pem")
 //!     .build()?;
 //!
-//! let order = client
-//!     .jsapi_with_contract(JsapiWithContract {
-//!         appid: "wxd678efh567hg6787".into(),
-//!         mchid: client.mchid().into(),
-//!         description: "Image形象店-深圳腾大-QQ公仔".into(),
+//! // The method's name follows the URL (see `#[endpoint]`).
+//! client
+//!     .post_pay_transactions_out_trade_no_close(CloseOrder {
 //!         out_trade_no: "1217752501201407033233368018".into(),
-//!         notify_url: "https://www.example.com/wxpay/notify".into(),
-//!         amount: Amount { total: 100, currency: Some("CNY".into()) },
-//!         payer: Payer { openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into() },
-//!         contract_info: ContractInfo { token: Some("201710180325670965".into()), ..Default::default() },
-//!         ..Default::default()
+//!         mchid: client.mchid().into(),
 //!     })
 //!     .await?;
-//!
-//! // What the mini-program passes to wx.requestPayment:
-//! let params = client.jsapi_pay_params("wxd678efh567hg6787", &order.prepay_id)?;
-//! println!("{}", serde_json::to_string(&params).unwrap_or_default());
-//! # Ok(()) }
-//! ```
-//!
-//! # Declaring an endpoint
-//!
-//! Any APIv3 operation can be declared in a few lines with
-//! [`#[endpoint]`](macro@endpoint), in this crate or yours:
-//!
-//! ```no_run
-//! use serde::Deserialize;
-//! use wxpay_core::endpoint;
-//!
-//! /// Closes an unpaid order.
-//! #[endpoint(POST, "/v3/pay/transactions/out-trade-no/{out_trade_no}/close")]
-//! pub struct CloseOrder {
-//!     pub out_trade_no: String, // path parameter
-//!     pub mchid: String,        // JSON body
-//! }
-//!
-//! # async fn run(client: wxpay_core::Client) -> Result<(), wxpay_core::Error> {
-//! client.close_order(CloseOrder { out_trade_no: "T1".into(), mchid: "1900000109".into() }).await?;
 //! # Ok(()) }
 //! ```
 //!
@@ -90,7 +77,8 @@
 //! [`Endpoint`] → [`Client::call`] → [`sign`] → [`Transport`] → [`verify`] →
 //! the response type. See `ARCHITECTURE.md` in the repository for the map.
 
-// Lets this crate's own endpoints use `#[endpoint]`, whose expansion names `::wxpay_core`.
+// Lets this crate's one endpoint (`GET /v3/certificates`) use `#[endpoint]`,
+// whose expansion names `::wxpay_core`.
 extern crate self as wxpay_core;
 
 pub mod bill;
@@ -109,7 +97,6 @@ pub mod retry;
 pub mod sign;
 pub mod transport;
 pub mod upload;
-pub mod v3;
 pub mod verify;
 
 #[cfg(test)]
@@ -130,8 +117,8 @@ pub use http;
 pub use serde;
 pub use serde_json;
 
-/// The client, its configuration, and the client method of every endpoint
-/// of the enabled areas (their `…Ext` traits, imported as `_`).
+/// The client and its configuration, and the client method of the one
+/// operation the runtime declares itself (`GET /v3/certificates`).
 ///
 /// ```
 /// use wxpay_core::prelude::*;
@@ -140,8 +127,8 @@ pub mod prelude {
     pub use crate::client::{Client, ClientBuilder};
     pub use crate::credentials::Credentials;
     pub use crate::error::Error;
+    pub use crate::platform::CertificatesExt as _;
     pub use crate::retry::{CallOptions, RetryPolicy};
-    pub use crate::v3::prelude::*;
 }
 
 /// What `#[endpoint]` expansions use; not part of the public API.

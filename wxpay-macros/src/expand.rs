@@ -6,7 +6,6 @@ use syn::{DeriveInput, LitStr};
 
 use crate::args::Args;
 use crate::bind::{Bound, Place};
-use crate::case::snake_case;
 use crate::template::{Segment, Template};
 
 /// Everything generation needs, all of it already validated.
@@ -406,34 +405,15 @@ fn sensitive(c: &Checked<'_>, private: &TokenStream) -> (bool, TokenStream) {
     (true, code)
 }
 
-/// Rust's keywords (2024 edition, reserved ones included): a method named
-/// after one must be a raw identifier.
-const KEYWORDS: [&str; 50] = [
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
-    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
-    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
-    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
-    "virtual", "where", "while", "yield", "crate", "super",
-];
-
-/// The default client method of a struct: its name in snake_case, a raw
-/// identifier when that is a keyword (`Try` → `r#try`). `crate`, `super`
-/// and `self` cannot be raw: the error asks for `method_name`.
-pub fn default_method_name(ident: &Ident) -> Result<Ident, String> {
-    let name = snake_case(&syn::ext::IdentExt::unraw(ident).to_string());
-    match name.as_str() {
-        "crate" | "super" | "self" => Err(format!(
-            "the client method of `{ident}` would be `{name}`, which cannot be a method name; \
-             name it with `method_name = …`"
-        )),
-        _ if KEYWORDS.contains(&name.as_str()) => Ok(Ident::new_raw(&name, ident.span())),
-        _ => Ok(Ident::new(&name, ident.span())),
-    }
+/// The default client method of an endpoint: the one rule of
+/// [`crate::case::method_name`] over its HTTP method and path.
+pub fn default_method_name(method: &str, path: &str, span: proc_macro2::Span) -> Ident {
+    Ident::new(&crate::case::method_name(method, path), span)
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::case::snake_case;
+    use crate::case::{method_name, snake_case};
 
     #[test]
     fn snake_case_names() {
@@ -446,14 +426,55 @@ mod tests {
     }
 
     #[test]
-    fn keyword_methods_are_raw() {
-        let name = |s: &str| {
-            super::default_method_name(&proc_macro2::Ident::new(s, proc_macro2::Span::call_site()))
-                .map(|i| i.to_string())
-        };
-        assert_eq!(name("Try").unwrap(), "r#try");
-        assert_eq!(name("Gen").unwrap(), "r#gen");
-        assert_eq!(name("Close").unwrap(), "close");
-        assert!(name("Super").unwrap_err().contains("method_name"));
+    fn method_names_follow_the_url() {
+        let cases = [
+            (
+                "POST",
+                "/v3/pay/transactions/jsapi",
+                "post_pay_transactions_jsapi",
+            ),
+            (
+                "POST",
+                "/v3/pay/partner/transactions/jsapi-with-contract",
+                "post_pay_partner_transactions_jsapi_with_contract",
+            ),
+            (
+                "GET",
+                "/v3/pay/transactions/out-trade-no/{out_trade_no}",
+                "get_pay_transactions_out_trade_no",
+            ),
+            (
+                "POST",
+                "/v3/pay/transactions/out-trade-no/{out_trade_no}/close",
+                "post_pay_transactions_out_trade_no_close",
+            ),
+            (
+                "GET",
+                "/v3/pay/transactions/id/{transaction_id}",
+                "get_pay_transactions_id_transaction_id",
+            ),
+            (
+                "GET",
+                "/v3/marketing/favor/stocks/{stock_id}",
+                "get_marketing_favor_stocks_stock_id",
+            ),
+            (
+                "GET",
+                "/v3/marketing/favor/stocks",
+                "get_marketing_favor_stocks",
+            ),
+            (
+                "POST",
+                "/v3/merchant/media/video_upload",
+                "post_merchant_media_video_upload",
+            ),
+            ("DELETE", "/v3/shops/{shop_id}/", "delete_shops_shop_id"),
+            ("GET", "/v3/certificates", "get_certificates"),
+            ("GET", "/v3/x/getBills.json", "get_x_get_bills_json"),
+            ("PATCH", "/hk/v3/orders", "patch_hk_v3_orders"),
+        ];
+        for (method, path, name) in cases {
+            assert_eq!(method_name(method, path), name, "{method} {path}");
+        }
     }
 }

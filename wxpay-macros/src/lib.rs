@@ -89,9 +89,12 @@ impl Errors {
 ///   usually none (204), is accepted.
 /// - `crate = "path"`: where the core crate is, when it is renamed in
 ///   `Cargo.toml` (default `::wxpay_core`).
-/// - `method_name = ident`: the client method's name (default: the struct
-///   name in snake_case, as a raw identifier when that is a keyword:
-///   `Try` gets `r#try`).
+/// - `method_name = ident`: the client method's name. The default follows
+///   the URL: the HTTP method in lower case, then every segment after
+///   `/v3/` in snake_case, joined with `_`; a `{parameter}` is written as
+///   its name, and left out where it repeats the segment before it.
+///   `POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close` gets
+///   `post_pay_transactions_out_trade_no_close`.
 /// - `upload` (a flag, `POST` only): a media upload sent as
 ///   `multipart/form-data`. Exactly one field has the type
 ///   `UploadFile` (`wxpay_core::upload::UploadFile`, made from bytes or a
@@ -233,15 +236,14 @@ pub fn endpoint(attr: TokenStream, item: TokenStream) -> TokenStream {
         &mut errors,
     );
 
-    let fn_name = match &args.method_name {
-        Some(name) => Some(name.clone()),
-        None => match expand::default_method_name(&input.ident) {
-            Ok(name) => Some(name),
-            Err(message) => {
-                errors.error(input.ident.span(), message);
-                None
-            }
-        },
+    let fn_name = match (&args.method_name, &args.method, &args.path) {
+        (Some(name), _, _) => Some(name.clone()),
+        (None, Some(method), Some(path)) => Some(expand::default_method_name(
+            &method.to_string(),
+            &path.value(),
+            input.ident.span(),
+        )),
+        _ => None,
     };
 
     let generated = match (&args.method, &args.path, &template, &bound, &fn_name) {

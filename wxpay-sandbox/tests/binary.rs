@@ -9,8 +9,8 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use wxpay_core::prelude::*;
-use wxpay_core::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
+use wxpay::prelude::*;
+use wxpay::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures");
 
@@ -84,7 +84,7 @@ async fn generated_keys_are_written_out_and_usable() {
         .build()
         .unwrap();
     let answer = client
-        .jsapi_with_contract(order(&s("mchid"), "BIN000001"))
+        .post_pay_transactions_jsapi_with_contract(order(&s("mchid"), "BIN000001"))
         .await
         .unwrap();
     assert!(answer.prepay_id.starts_with("wx"));
@@ -128,7 +128,7 @@ async fn test_vector_keys_in_public_key_mode() {
         .build()
         .unwrap();
     let answer = client
-        .jsapi_with_contract(order("1900000109", "BIN000002"))
+        .post_pay_transactions_jsapi_with_contract(order("1900000109", "BIN000002"))
         .await
         .unwrap();
     assert!(answer.prepay_id.starts_with("wx"));
@@ -171,7 +171,7 @@ async fn certificate_mode_and_bad_flags() {
         .build()
         .unwrap();
     client
-        .jsapi_with_contract(order("1900000109", "BIN000003"))
+        .post_pay_transactions_jsapi_with_contract(order("1900000109", "BIN000003"))
         .await
         .unwrap();
     assert_eq!(
@@ -227,7 +227,7 @@ async fn tls_mode_writes_its_certificate_and_faults_are_set_over_http() {
         .unwrap();
 
     // A fault scripted over the control route, over HTTPS.
-    let transport = wxpay_core::transport::HyperTransport::builder()
+    let transport = wxpay::transport::HyperTransport::builder()
         .add_root_certificate_pem(&pem)
         .unwrap()
         .build()
@@ -237,15 +237,15 @@ async fn tls_mode_writes_its_certificate_and_faults_are_set_over_http() {
             br#"{"fault":{"kind":"status","status":503,"code":"SYSTEM_ERROR"},"times":1}"#,
         ))
         .unwrap();
-    use wxpay_core::transport::Transport as _;
+    use wxpay::transport::Transport as _;
     assert_eq!(transport.send(rule).await.unwrap().status(), 204);
     let e = client
-        .jsapi_with_contract(order(&s("mchid"), "BINTLS0001"))
+        .post_pay_transactions_jsapi_with_contract(order(&s("mchid"), "BINTLS0001"))
         .await
         .unwrap_err();
     assert_eq!(e.status(), Some(http::StatusCode::SERVICE_UNAVAILABLE));
     let answer = client
-        .jsapi_with_contract(order(&s("mchid"), "BINTLS0001"))
+        .post_pay_transactions_jsapi_with_contract(order(&s("mchid"), "BINTLS0001"))
         .await
         .unwrap();
     assert!(answer.prepay_id.starts_with("wx"));

@@ -57,7 +57,7 @@ pub fn render(c: &Catalog, opts: &Options) -> String {
         .ops
         .iter()
         .map(|o| o.id())
-        .filter(|id| opts.curated.contains(id))
+        .filter(|id| opts.curated.contains_key(id))
         .collect();
 
     let mut out = String::new();
@@ -76,7 +76,7 @@ pub fn render(c: &Catalog, opts: &Options) -> String {
     out.push_str("];\n\n");
     let _ = writeln!(
         out,
-        "/// The operations written by hand in wxpay-core, called from `catalogue_curated`."
+        "/// The operations written by hand (`catalogue/handwritten.txt`), called from `catalogue_curated`."
     );
     let _ = writeln!(out, "const CURATED: [&str; {}] = [", curated.len());
     for id in &curated {
@@ -138,7 +138,7 @@ pub fn render(c: &Catalog, opts: &Options) -> String {
             names: &c.names[*i],
         };
         let ex = examples(op);
-        let ty = format!("wxpay_core::{}::{}", e.home().join("::"), e.names.type_name);
+        let ty = format!("wxpay::{}::{}", e.home().join("::"), e.names.type_name);
         let literal = request_literal(&ty, &plan.request, &ex, &e.models_module(), &index);
         let call = match plan.answer {
             Answer::Download => "downloaded(client.download(request).await).await",
@@ -336,7 +336,7 @@ fn value(
         Some(Value::Bool(b)) => Some(b.to_string()),
         _ => None,
     };
-    let path = format!("wxpay_core::{}", module.join("::"));
+    let path = format!("wxpay::{}", module.join("::"));
     match ty {
         RType::String => format!("String::from({:?})", text(v).unwrap_or_else(|| "x".into())),
         RType::I64 => {

@@ -38,7 +38,7 @@ pub fn build(spec: &SpecFiles, opts: &Options, expected: Option<usize>) -> Resul
         .iter()
         .map(|o| (o.method.as_str(), o.path.as_str()))
         .collect();
-    let names = naming::assign_with(&pairs, opts.method_prefix)?;
+    let names = naming::assign(&pairs)?;
     let mut deferred = Vec::new();
     let mut kept = Vec::new();
     for (i, op) in ops.iter().enumerate() {
@@ -67,7 +67,7 @@ pub fn build(spec: &SpecFiles, opts: &Options, expected: Option<usize>) -> Resul
 }
 
 impl Catalog {
-    /// The Rust files (`mod.rs`, `<area>.rs`), unformatted.
+    /// The generated files (see [`emit::render`]), unformatted.
     pub fn render(&self, opts: &Options) -> Result<BTreeMap<String, String>, String> {
         let entries: Vec<Entry<'_>> = self
             .emitted
@@ -82,58 +82,56 @@ impl Catalog {
             .ops
             .iter()
             .zip(&self.names)
-            .filter(|(op, _)| opts.curated.contains(&op.id()))
-            .map(|(op, names)| emit::CuratedEntry {
-                home: Entry { op, names }.home(),
-                type_name: names.type_name.clone(),
-                area: op.area.clone(),
-                root: names.module.len() == 1,
+            .filter_map(|(op, names)| {
+                let hand = opts.curated.get(&op.id())?;
+                Some(emit::CuratedEntry {
+                    home: Entry { op, names }.home(),
+                    type_name: names.type_name.clone(),
+                    area: op.area.clone(),
+                    export: hand.export.clone(),
+                    manual: hand.is_manual(),
+                })
             })
             .collect();
-        emit::render(&entries, &plans, &self.deferred, &curated, opts)
+        emit::render(&entries, &plans, &curated, opts)
     }
 
-    /// `(id, names, home module)` of every operation, for checking the
-    /// hand-written ones.
-    pub fn homes(&self) -> Vec<(String, &Names, Vec<String>)> {
-        self.ops
-            .iter()
-            .zip(&self.names)
-            .map(|(op, names)| (op.id(), names, Entry { op, names }.home()))
-            .collect()
-    }
-
-    /// The `[features]` lines of the areas: one feature per top-level API
-    /// area with something to compile (not the inbound-only `webhooks`, nor
-    /// the `ungated` ones), and `all-apis`.
-    pub fn features_toml(&self, opts: &emit::Options) -> String {
+    /// The areas with something to compile (not the inbound-only `webhooks`).
+    pub fn areas(&self, opts: &Options) -> Vec<&str> {
         let mut areas: Vec<&str> = self
-            .emitted
+            .ops
             .iter()
-            .map(|(i, _)| self.ops[*i].area.as_str())
-            .chain(
-                self.ops
-                    .iter()
-                    .filter(|o| opts.curated.contains(&o.id()))
-                    .map(|o| o.area.as_str()),
-            )
-            .filter(|a| !opts.ungated.contains(*a))
+            .filter(|o| emit::deferred(o, opts).is_none() || opts.curated.contains_key(&o.id()))
+            .map(|o| o.area.as_str())
             .collect();
         areas.sort_unstable();
         areas.dedup();
-        let mut out = format!(
-            "{}\n# One feature per top-level APIv3 area (see ARCHITECTURE.md, \"Features\").\n",
-            emit::HEADER.replace("//", "#")
+        areas
+    }
+
+    /// The facade's generated manifest lines: one optional dependency and
+    /// one feature per area, and `all-apis`.
+    pub fn facade_toml(&self, opts: &Options) -> (String, String) {
+        let areas = self.areas(opts);
+        let marker = emit::HEADER.replace("//", "#");
+        let mut deps = format!("{marker}\n");
+        let mut features = format!(
+            "{marker}\n# One feature per top-level APIv3 area: its crate, `wxpay-v3-<area>`.\n"
         );
         for a in &areas {
-            out.push_str(&format!("{a} = []\n"));
+            let name = emit::crate_name(a);
+            deps.push_str(&format!(
+                "{name} = {{ path = \"../{}/{a}\", version = \"0.1.0\", optional = true }}\n",
+                emit::CATALOGUE_DIR
+            ));
+            features.push_str(&format!("{a} = [\"dep:{name}\"]\n"));
         }
         let all: Vec<String> = areas.iter().map(|a| format!("{a:?}")).collect();
-        out.push_str(&format!(
+        features.push_str(&format!(
             "## Every API area.\nall-apis = [{}]\n",
             all.join(", ")
         ));
-        out
+        (deps, features)
     }
 
     /// The name table: one line per operation.

@@ -7,18 +7,18 @@
 //!    HTTP method as prefix (`PostRefunds`, `GetRefunds`); where that still
 //!    clashes, `By` and the PascalCase names of its path parameters are
 //!    appended (`GetStoresByBrandId`).
-//! 4. Client method: the type in snake_case; where several operations would
-//!    get the same method, each is prefixed with its module segments that are
-//!    not shared by all of them (`jsapi_with_contract`,
-//!    `partner_jsapi_with_contract`). Where that still clashes (or the name is
-//!    one of `Client`'s own methods), the whole module path but `v3` is the
-//!    prefix.
+//! 4. Client method: `#[endpoint]`'s own rule over the HTTP method and the
+//!    URL (`wxpay-macros/src/case.rs`, compiled in here): the method in lower
+//!    case, then every segment after `/v3/` in snake_case, joined with `_`;
+//!    a `{parameter}` is written as its name, left out where it repeats the
+//!    segment before it. No operation is named otherwise; two operations
+//!    that the rule names alike are an error.
 //!
 //! Rust keywords become raw identifiers (`r#return`); `self`, `super`,
 //! `crate` and `Self`, which cannot be raw, get a `_` suffix (modules,
 //! methods) or `Value` suffix (types).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// The names one operation gets.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,6 +157,8 @@ pub fn snake(text: &str) -> String {
 /// → `apply4_sub`).
 #[path = "../../wxpay-macros/src/case.rs"]
 mod case;
+#[cfg(test)]
+pub use case::method_name;
 pub use case::snake_case as snake_of_pascal;
 
 fn type_ident(name: String) -> String {
@@ -167,96 +169,9 @@ fn type_ident(name: String) -> String {
     }
 }
 
-/// How rule 4 prefixes client methods that several operations share.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MethodPrefix {
-    /// Every module segment not shared by all operations of the name
-    /// (ARCHITECTURE.md's wording, applied to the whole catalogue).
-    Literal,
-    /// The nearest module segment that sets an operation apart from its
-    /// closest namesakes, found recursively (the default; see [`nearest`]).
-    Nearest,
-}
-
-/// The `Literal` prefixes of a clashing group: each operation's module
-/// segments that not all of the group share, in URL order.
-fn not_shared(members: &[usize], modules: &[Vec<String>]) -> Vec<(usize, Vec<String>)> {
-    let mut shared: BTreeSet<&str> = BTreeSet::new();
-    if let Some(first) = members.first() {
-        shared = modules[*first].iter().map(String::as_str).collect();
-    }
-    for &i in members {
-        let these: BTreeSet<&str> = modules[i].iter().map(String::as_str).collect();
-        shared = shared.intersection(&these).copied().collect();
-    }
-    members
-        .iter()
-        .map(|&i| {
-            let prefix = modules[i]
-                .iter()
-                .filter(|s| !shared.contains(s.as_str()))
-                .map(|s| unraw(s).to_owned())
-                .collect();
-            (i, prefix)
-        })
-        .collect()
-}
-
-/// The `Nearest` prefixes: operations sharing a name are split by the
-/// nearest module segment (walking from the type towards `v3`) that not all
-/// of them share; an operation alone in its part takes that segment, a
-/// part of several is split again the same way (its members' own nearest
-/// segment replacing the shared one), and an operation whose module holds
-/// nothing the others lack keeps the bare name. So
-/// `/v3/pay/transactions/id/{…}` stays `id` and
-/// `/v3/pay/partner/transactions/id/{…}` becomes `partner_id`, whatever
-/// else in the catalogue is called `id`.
-fn nearest(
-    members: &[usize],
-    modules: &[Vec<String>],
-    chosen: &mut BTreeMap<usize, Option<String>>,
-) {
-    if members.len() < 2 {
-        return;
-    }
-    let sets: Vec<BTreeSet<&str>> = members
-        .iter()
-        .map(|&i| modules[i].iter().map(String::as_str).collect())
-        .collect();
-    let mut shared = sets[0].clone();
-    for s in &sets[1..] {
-        shared = shared.intersection(s).copied().collect();
-    }
-    let mut parts: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
-    for &i in members {
-        let c = modules[i]
-            .iter()
-            .rev()
-            .find(|s| !shared.contains(s.as_str()))
-            .cloned();
-        parts.entry(c).or_default().push(i);
-    }
-    if parts.len() == 1 {
-        // Nothing tells them apart (the same segments): left to the fallback.
-        return;
-    }
-    for (c, part) in parts {
-        for &i in &part {
-            chosen.insert(i, c.clone());
-        }
-        nearest(&part, modules, chosen);
-    }
-}
-
-/// Names every operation with the default rule-4 prefixes (tests).
-#[cfg(test)]
-pub fn assign(ops: &[(&str, &str)]) -> Result<Vec<Names>, String> {
-    assign_with(ops, MethodPrefix::Nearest)
-}
-
 /// Names every operation; `ops` are `(METHOD, path)`. Fails when the rules
 /// leave two operations with one `module::Type` or one client method.
-pub fn assign_with(ops: &[(&str, &str)], style: MethodPrefix) -> Result<Vec<Names>, String> {
+pub fn assign(ops: &[(&str, &str)]) -> Result<Vec<Names>, String> {
     struct Draft {
         module: Vec<String>,
         base: String,
@@ -326,63 +241,11 @@ pub fn assign_with(ops: &[(&str, &str)], style: MethodPrefix) -> Result<Vec<Name
         seen.insert(full, i);
     }
 
-    // Rule 4: client methods unique across the catalogue.
-    let modules: Vec<Vec<String>> = drafts.iter().map(|d| d.module.clone()).collect();
-    let bases: Vec<String> = types.iter().map(|t| snake_of_pascal(t)).collect();
-    let mut methods = bases.clone();
-    let mut by_method: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, m) in bases.iter().enumerate() {
-        by_method.entry(m.clone()).or_default().push(i);
-    }
-    for members in by_method.values().filter(|m| m.len() > 1) {
-        match style {
-            MethodPrefix::Literal => {
-                for (i, prefix) in not_shared(members, &modules) {
-                    methods[i] = join_method(&prefix, &bases[i]);
-                }
-            }
-            MethodPrefix::Nearest => {
-                let mut chosen: BTreeMap<usize, Option<String>> = BTreeMap::new();
-                nearest(members, &modules, &mut chosen);
-                for (i, c) in chosen {
-                    let prefix: Vec<&str> = c.iter().map(|s| unraw(s)).collect();
-                    methods[i] = join_method(&prefix, &bases[i]);
-                }
-            }
-        }
-    }
-    // Still clashing: those take the segments not shared by all of them.
-    if style == MethodPrefix::Nearest {
-        let mut clash: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (i, m) in methods.iter().enumerate() {
-            clash.entry(m.clone()).or_default().push(i);
-        }
-        for members in clash.values().filter(|m| m.len() > 1) {
-            for (i, prefix) in not_shared(members, &modules) {
-                methods[i] = join_method(&prefix, &bases[i]);
-            }
-        }
-    }
-    // Fallback: still clashing, or shadowed by one of `Client`'s own methods.
-    for _ in 0..2 {
-        let mut count: BTreeMap<&str, usize> = BTreeMap::new();
-        for m in &methods {
-            *count.entry(m.as_str()).or_default() += 1;
-        }
-        let redo: Vec<usize> = (0..methods.len())
-            .filter(|&i| {
-                count.get(methods[i].as_str()).copied().unwrap_or(0) > 1
-                    || CLIENT_METHODS.contains(&methods[i].as_str())
-            })
-            .collect();
-        if redo.is_empty() {
-            break;
-        }
-        for i in redo {
-            let prefix: Vec<&str> = drafts[i].module.iter().skip(1).map(|s| unraw(s)).collect();
-            methods[i] = join_method(&prefix, &bases[i]);
-        }
-    }
+    // Rule 4: the macro's rule, unique across the catalogue.
+    let methods: Vec<String> = ops
+        .iter()
+        .map(|(method, path)| case::method_name(method, path))
+        .collect();
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, m) in methods.iter().enumerate() {
         if let Some(&j) = seen.get(m.as_str()) {
@@ -408,15 +271,9 @@ pub fn assign_with(ops: &[(&str, &str)], style: MethodPrefix) -> Result<Vec<Name
             module: d.module,
             models: ident(&snake_of_pascal(&t)),
             type_name: t,
-            method: ident(&m),
+            method: m,
         })
         .collect())
-}
-
-fn join_method<S: AsRef<str>>(prefix: &[S], base: &str) -> String {
-    let mut parts: Vec<&str> = prefix.iter().map(AsRef::as_ref).collect();
-    parts.push(base);
-    parts.join("_")
 }
 
 #[cfg(test)]
@@ -442,11 +299,11 @@ mod tests {
             [
                 (
                     "v3::pay::transactions::JsapiWithContract".into(),
-                    "jsapi_with_contract".into()
+                    "post_pay_transactions_jsapi_with_contract".into()
                 ),
                 (
                     "v3::pay::partner::transactions::JsapiWithContract".into(),
-                    "partner_jsapi_with_contract".into()
+                    "post_pay_partner_transactions_jsapi_with_contract".into()
                 ),
             ]
         );
@@ -468,7 +325,8 @@ mod tests {
             n[1].full_type(),
             "v3::pay::transactions::out_trade_no::Close"
         );
-        assert_eq!(n[1].method, "close");
+        assert_eq!(n[0].method, "get_pay_transactions_out_trade_no");
+        assert_eq!(n[1].method, "post_pay_transactions_out_trade_no_close");
     }
 
     #[test]
@@ -478,9 +336,9 @@ mod tests {
             ("GET", "/v3/refund/domestic/refunds/{out_refund_no}"),
         ]);
         assert_eq!(got[0].0, "v3::refund::domestic::PostRefunds");
-        assert_eq!(got[0].1, "post_refunds");
+        assert_eq!(got[0].1, "post_refund_domestic_refunds");
         assert_eq!(got[1].0, "v3::refund::domestic::GetRefunds");
-        assert_eq!(got[1].1, "get_refunds");
+        assert_eq!(got[1].1, "get_refund_domestic_refunds_out_refund_no");
     }
 
     #[test]
@@ -520,97 +378,24 @@ mod tests {
         let methods: Vec<&str> = got.iter().map(|(_, m)| m.as_str()).collect();
         assert_eq!(
             methods,
-            ["close", "partner_close", "combine_transactions_close"]
-        );
-    }
-
-    #[test]
-    fn nearest_prefixes_stay_short_in_large_families() {
-        let ops = [
-            (
-                "POST",
-                "/v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program",
-            ),
-            (
-                "POST",
-                "/v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program",
-            ),
-            (
-                "POST",
-                "/v3/papay/sign/contracts/pre-entrust-sign/mini-program",
-            ),
-            ("GET", "/v3/pay/transactions/id/{transaction_id}"),
-            ("GET", "/v3/pay/partner/transactions/id/{transaction_id}"),
-            ("GET", "/v3/combine-transactions/id/{id}"),
-        ];
-        let methods: Vec<String> = assign(&ops)
-            .unwrap()
-            .into_iter()
-            .map(|n| n.method)
-            .collect();
-        assert_eq!(
-            methods,
             [
-                "qs_mini_program",
-                "normal_mini_program",
-                "sign_mini_program",
-                "id",
-                "partner_id",
-                "combine_transactions_id"
-            ]
-        );
-        // The literal wording of rule 4 over the same catalogue.
-        let methods: Vec<String> = assign_with(&ops, MethodPrefix::Literal)
-            .unwrap()
-            .into_iter()
-            .map(|n| n.method)
-            .collect();
-        assert_eq!(
-            methods,
-            [
-                "password_exempt_contract_qs_mini_program",
-                "password_exempt_contract_normal_mini_program",
-                "papay_sign_mini_program",
-                "pay_transactions_id",
-                "pay_partner_transactions_id",
-                "combine_transactions_id"
+                "post_pay_transactions_out_trade_no_close",
+                "post_pay_partner_transactions_out_trade_no_close",
+                "post_combine_transactions_out_trade_no_combine_out_trade_no_close"
             ]
         );
     }
 
     #[test]
-    fn bare_names_that_meet_again_take_the_literal_prefix() {
-        // Both are the bare `close` of their family: they clash again.
-        let ops = [
-            ("POST", "/v3/a/x/close"),
-            ("POST", "/v3/a/y/x/close"),
-            ("POST", "/v3/b/z/close"),
-            ("POST", "/v3/b/w/z/close"),
-        ];
-        let methods: Vec<String> = assign(&ops)
-            .unwrap()
-            .into_iter()
-            .map(|n| n.method)
-            .collect();
-        assert_eq!(methods, ["a_x_close", "y_close", "b_z_close", "w_close"]);
-    }
-
-    #[test]
-    fn a_prefix_that_still_clashes_falls_back_to_the_whole_module() {
-        // `pp_x` (prefixed twin of `q_x`) is also the base name of `PpX`.
-        let got = names(&[
-            ("GET", "/v3/pp/x"),
-            ("GET", "/v3/q/x"),
-            ("GET", "/v3/z/pp-x"),
-        ]);
-        let methods: Vec<&str> = got.iter().map(|(_, m)| m.as_str()).collect();
-        assert_eq!(methods, ["pp_x", "q_x", "z_pp_x"]);
+    fn two_operations_the_rule_names_alike_fail_loudly() {
+        let err = assign(&[("GET", "/v3/a/b-c"), ("GET", "/v3/a/b/c")]).unwrap_err();
+        assert!(err.contains("client method `get_a_b_c`"), "{err}");
     }
 
     #[test]
     fn client_methods_are_not_shadowed() {
         let got = names(&[("POST", "/v3/tools/call")]);
-        assert_eq!(got[0].1, "tools_call");
+        assert_eq!(got[0].1, "post_tools_call");
     }
 
     #[test]
@@ -624,13 +409,13 @@ mod tests {
         .unwrap();
         assert_eq!(n[0].module, ["v3", "marketing", "r#return"]);
         assert_eq!(n[0].type_name, "Use");
-        assert_eq!(n[0].method, "r#use");
+        assert_eq!(n[0].method, "post_marketing_return_use");
         assert_eq!(n[0].models, "r#use");
         assert_eq!(n[1].full_type(), "v3::merchant::media::VideoUpload");
-        assert_eq!(n[1].method, "video_upload");
+        assert_eq!(n[1].method, "get_merchant_media_video_upload");
         assert_eq!(n[2].module, ["v3", "x", "r#try"]);
         assert_eq!(n[2].type_name, "SelfValue");
-        assert_eq!(n[2].method, "self_value");
+        assert_eq!(n[2].method, "post_x_try_self");
         assert_eq!(n[3].full_type(), "v3::ecommerce::Applyments");
     }
 

@@ -31,10 +31,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use wxpay_core::crypto::{PrivateKey, base64_decode};
-use wxpay_core::prelude::*;
-use wxpay_core::transport::HyperTransport;
-use wxpay_core::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
+use wxpay::crypto::{PrivateKey, base64_decode};
+use wxpay::prelude::*;
+use wxpay::transport::HyperTransport;
+use wxpay::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
 
 /// The load and the floor run in this many alternating rounds.
 const ROUNDS: usize = 5;

@@ -11,11 +11,11 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use wxpay_core::bill::TradeBillReader;
-use wxpay_core::prelude::*;
-use wxpay_core::v3::bill::{TarType, Tradebill};
-use wxpay_core::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
-use wxpay_core::v3::refund::domestic::{PostRefunds, PostRefundsAmount};
+use wxpay::bill::TradeBillReader;
+use wxpay::prelude::*;
+use wxpay::v3::bill::{TarType, Tradebill};
+use wxpay::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
+use wxpay::v3::refund::domestic::{PostRefunds, PostRefundsAmount};
 use wxpay_sandbox::{RefundStatus, Sandbox};
 
 /// Fen as yuan, for printing.
@@ -39,7 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     {
         let out_trade_no = format!("BILL{now}{i}");
         client
-            .jsapi_with_contract(JsapiWithContract {
+            .post_pay_transactions_jsapi_with_contract(JsapiWithContract {
                 appid: "wxd678efh567hg6787".into(),
                 mchid: mchid.clone(),
                 description: what.into(),
@@ -69,7 +69,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Half of the second one comes back.
     let out_refund_no = format!("R{}", orders[1]);
     client
-        .domestic_post_refunds(PostRefunds {
+        .post_refund_domestic_refunds(PostRefunds {
             out_trade_no: Some(orders[1].clone()),
             out_refund_no: out_refund_no.clone(),
             reason: Some("退一半".into()),
@@ -88,7 +88,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Today's bill (Beijing time), compressed.
     let today = wxpay_sandbox::time::china_date(now as i64);
     let file = client
-        .tradebill(Tradebill {
+        .get_bill_tradebill(Tradebill {
             bill_date: today.clone(),
             tar_type: Some(TarType::Gzip),
             ..Default::default()

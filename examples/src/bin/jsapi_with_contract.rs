@@ -21,9 +21,9 @@
 use std::env;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use wxpay_core::prelude::*;
-use wxpay_core::v3::password_exempt_contract::contracts::normal::pre_entrust_sign::MiniProgram;
-use wxpay_core::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
+use wxpay::prelude::*;
+use wxpay::v3::password_exempt_contract::contracts::normal::pre_entrust_sign::MiniProgram;
+use wxpay::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
 use wxpay_sandbox::Sandbox;
 
 fn var(name: &str) -> Option<String> {
@@ -81,14 +81,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Against the sandbox: pre-sign a contract first; its session id is the token.
         (None, Some(_)) => {
             let presign = client
-                .normal_mini_program(MiniProgram {
-                    appid: appid.clone(),
-                    service_id: 12535,
-                    out_contract_code: format!("WXPAYRSC{now}"),
-                    notify_url: "https://www.example.com/wxpay/contract".into(),
-                    contract_display_account: "example user".into(),
-                    openid: openid.clone(),
-                })
+                .post_password_exempt_contract_contracts_normal_pre_entrust_sign_mini_program(
+                    MiniProgram {
+                        appid: appid.clone(),
+                        service_id: 12535,
+                        out_contract_code: format!("WXPAYRSC{now}"),
+                        notify_url: "https://www.example.com/wxpay/contract".into(),
+                        contract_display_account: "example user".into(),
+                        openid: openid.clone(),
+                    },
+                )
                 .await?;
             println!(
                 "pre-signed: pre_entrustweb_id {}",
@@ -122,7 +124,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         request.out_trade_no, request.amount.total
     );
 
-    match client.jsapi_with_contract(request).await {
+    match client
+        .post_pay_transactions_jsapi_with_contract(request)
+        .await
+    {
         Ok(answer) => {
             println!("prepay_id: {}", answer.prepay_id);
             let params = client.jsapi_pay_params(&appid, &answer.prepay_id)?;

@@ -17,11 +17,11 @@ use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::routing::post;
 use tokio::sync::mpsc;
-use wxpay_core::notify::axum::VerifiedNotification;
-use wxpay_core::notify::{Answer, Event, Notification};
-use wxpay_core::prelude::*;
-use wxpay_core::v3::password_exempt_contract::contracts::normal::pre_entrust_sign::MiniProgram;
-use wxpay_core::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
+use wxpay::notify::axum::VerifiedNotification;
+use wxpay::notify::{Answer, Event, Notification};
+use wxpay::prelude::*;
+use wxpay::v3::password_exempt_contract::contracts::normal::pre_entrust_sign::MiniProgram;
+use wxpay::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
 use wxpay_sandbox::{DeliveryState, Sandbox};
 
 /// What the receiver's handlers share: the client that verifies and
@@ -81,7 +81,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let appid = "wxd678efh567hg6787";
     let openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
     let presign = client
-        .normal_mini_program(MiniProgram {
+        .post_password_exempt_contract_contracts_normal_pre_entrust_sign_mini_program(MiniProgram {
             appid: appid.into(),
             service_id: 12535,
             out_contract_code: format!("WXPAYNC{now}"),
@@ -92,7 +92,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     let out_trade_no = format!("WXPAYN{now}");
     let order = client
-        .jsapi_with_contract(JsapiWithContract {
+        .post_pay_transactions_jsapi_with_contract(JsapiWithContract {
             appid: appid.into(),
             mchid: client.mchid().to_owned(),
             description: "Image形象店-深圳腾大-QQ公仔".into(),

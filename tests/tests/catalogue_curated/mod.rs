@@ -3,20 +3,20 @@
 //! insists that this list holds exactly the hand-written operations).
 //! Values follow the spec's examples, like the generated calls.
 
-use wxpay_core::prelude::*;
-use wxpay_core::upload::UploadFile;
-use wxpay_core::v3::bill::{
+use wxpay::prelude::*;
+use wxpay::v3::bill::{
     AccountType, BillAlgorithm, BillType, Fundflowbill, SubMerchantFundflowbill, TarType, Tradebill,
 };
-use wxpay_core::v3::billdownload::File;
-use wxpay_core::v3::marketing::favor::media::ImageUpload;
-use wxpay_core::v3::merchant::media::{Upload, VideoUpload};
-use wxpay_core::v3::password_exempt_contract::contracts::{
+use wxpay::v3::billdownload::File;
+use wxpay::v3::marketing::favor::media::ImageUpload;
+use wxpay::v3::merchant::media::{Upload, VideoUpload};
+use wxpay::v3::password_exempt_contract::contracts::{
     ecommerce, normal, qs, service_id, service_provider,
 };
-use wxpay_core::v3::pay::{partner, transactions};
-use wxpay_core::v3::refund::domestic::refunds::{AbnormalRefundType, ApplyAbnormalRefund};
-use wxpay_core::v3::refund::domestic::{GetRefunds, PostRefunds, PostRefundsAmount};
+use wxpay::v3::pay::{partner, transactions};
+use wxpay::v3::refund::domestic::refunds::{AbnormalRefundType, ApplyAbnormalRefund};
+use wxpay::v3::refund::domestic::{GetRefunds, PostRefunds, PostRefundsAmount};
+use wxpay_core::upload::UploadFile;
 
 use super::common;
 use super::{Call, Pending, answered, downloaded};
@@ -144,7 +144,7 @@ fn tradebill(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .tradebill(Tradebill {
+                .get_bill_tradebill(Tradebill {
                     bill_date: "2019-06-11".into(),
                     sub_mchid: None,
                     bill_type: Some(BillType::All),
@@ -159,7 +159,7 @@ fn fundflowbill(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .fundflowbill(Fundflowbill {
+                .get_bill_fundflowbill(Fundflowbill {
                     bill_date: "2019-06-11".into(),
                     sub_mchid: None,
                     account_type: Some(AccountType::Basic),
@@ -174,7 +174,7 @@ fn sub_merchant_fundflowbill(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .sub_merchant_fundflowbill(SubMerchantFundflowbill {
+                .get_bill_sub_merchant_fundflowbill(SubMerchantFundflowbill {
                     sub_mchid: SUB_MCHID.into(),
                     bill_date: "2019-06-11".into(),
                     account_type: AccountType::Basic,
@@ -190,7 +190,7 @@ fn bill_file(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         downloaded(
             client
-                .file(File {
+                .get_billdownload_file(File {
                     token: "6XIv5TUPto7pByrTQKhd6kwvyKLG2uY2wMMR8cNXqaA_Cv_isgaUtBzp4QtiozLO"
                         .into(),
                     tartype: None,
@@ -205,7 +205,7 @@ fn certificates(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .certificates(wxpay_core::v3::Certificates::default())
+                .get_certificates(wxpay::v3::certificates::Certificates::default())
                 .await,
         )
     })
@@ -215,7 +215,7 @@ fn favor_image_upload(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .image_upload(ImageUpload {
+                .post_marketing_favor_media_image_upload(ImageUpload {
                     file: png("coupon.png"),
                 })
                 .await,
@@ -227,7 +227,7 @@ fn media_upload(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .media_upload(Upload {
+                .post_merchant_media_upload(Upload {
                     file: png("storefront.png"),
                 })
                 .await,
@@ -239,7 +239,7 @@ fn video_upload(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .video_upload(VideoUpload {
+                .post_merchant_media_video_upload(VideoUpload {
                     file: UploadFile::from_bytes("intro.mp4", b"\x00\x00\x00\x18ftypmp42".to_vec()),
                 })
                 .await,
@@ -251,14 +251,16 @@ fn ecommerce_mini_program(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .ecommerce_mini_program(ecommerce::pre_entrust_sign::MiniProgram {
-                    appid: "wxd678efh567hg6787".into(),
-                    service_id: SERVICE_ID,
-                    out_contract_code: CONTRACT.into(),
-                    notify_url: "https://yourapp.com/notify".into(),
-                    contract_display_account: "微信代扣用户A".into(),
-                    openid: common::OPENID.into(),
-                })
+                .post_password_exempt_contract_contracts_ecommerce_pre_entrust_sign_mini_program(
+                    ecommerce::pre_entrust_sign::MiniProgram {
+                        appid: "wxd678efh567hg6787".into(),
+                        service_id: SERVICE_ID,
+                        out_contract_code: CONTRACT.into(),
+                        notify_url: "https://yourapp.com/notify".into(),
+                        contract_display_account: "微信代扣用户A".into(),
+                        openid: common::OPENID.into(),
+                    },
+                )
                 .await,
         )
     })
@@ -268,7 +270,7 @@ fn ecommerce_pay_redirect_sign(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .ecommerce_pay_redirect_sign(ecommerce::pre_entrust_sign::PayRedirectSign {
+                .post_password_exempt_contract_contracts_ecommerce_pre_entrust_sign_pay_redirect_sign(ecommerce::pre_entrust_sign::PayRedirectSign {
                     appid: "wxd678efh567hg6787".into(),
                     service_id: SERVICE_ID,
                     out_contract_code: CONTRACT.into(),
@@ -286,7 +288,9 @@ fn normal_mini_program(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .normal_mini_program(common::pre_sign_request(SERVICE_ID, CONTRACT))
+                .post_password_exempt_contract_contracts_normal_pre_entrust_sign_mini_program(
+                    common::pre_sign_request(SERVICE_ID, CONTRACT),
+                )
                 .await,
         )
     })
@@ -296,15 +300,17 @@ fn normal_pay_redirect_sign(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .normal_pay_redirect_sign(normal::pre_entrust_sign::PayRedirectSign {
-                    appid: "wxd678efh567hg6787".into(),
-                    service_id: SERVICE_ID,
-                    out_contract_code: CONTRACT.into(),
-                    notify_url: "https://yourapp.com/notify".into(),
-                    contract_display_account: "微信代扣用户A".into(),
-                    prepay_id: "wx201410272009395522657a690389285100".into(),
-                    openid: common::OPENID.into(),
-                })
+                .post_password_exempt_contract_contracts_normal_pre_entrust_sign_pay_redirect_sign(
+                    normal::pre_entrust_sign::PayRedirectSign {
+                        appid: "wxd678efh567hg6787".into(),
+                        service_id: SERVICE_ID,
+                        out_contract_code: CONTRACT.into(),
+                        notify_url: "https://yourapp.com/notify".into(),
+                        contract_display_account: "微信代扣用户A".into(),
+                        prepay_id: "wx201410272009395522657a690389285100".into(),
+                        openid: common::OPENID.into(),
+                    },
+                )
                 .await,
         )
     })
@@ -314,17 +320,19 @@ fn qs_mini_program(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .qs_mini_program(qs::pre_entrust_sign::MiniProgram {
-                    appid: "wxd678efh567hg6787".into(),
-                    sub_appid: "wxd678efh567hg6999".into(),
-                    sub_mchid: SUB_MCHID.into(),
-                    service_id: SERVICE_ID,
-                    out_contract_code: CONTRACT.into(),
-                    notify_url: "https://yourapp.com/notify".into(),
-                    contract_display_account: "微信代扣用户A".into(),
-                    openid: Some(common::OPENID.into()),
-                    sub_openid: None,
-                })
+                .post_password_exempt_contract_contracts_qs_pre_entrust_sign_mini_program(
+                    qs::pre_entrust_sign::MiniProgram {
+                        appid: "wxd678efh567hg6787".into(),
+                        sub_appid: "wxd678efh567hg6999".into(),
+                        sub_mchid: SUB_MCHID.into(),
+                        service_id: SERVICE_ID,
+                        out_contract_code: CONTRACT.into(),
+                        notify_url: "https://yourapp.com/notify".into(),
+                        contract_display_account: "微信代扣用户A".into(),
+                        openid: Some(common::OPENID.into()),
+                        sub_openid: None,
+                    },
+                )
                 .await,
         )
     })
@@ -334,18 +342,20 @@ fn qs_pay_redirect_sign(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .qs_pay_redirect_sign(qs::pre_entrust_sign::PayRedirectSign {
-                    appid: "wxd678efh567hg6787".into(),
-                    sub_appid: "wxd678efh567hg6999".into(),
-                    sub_mchid: SUB_MCHID.into(),
-                    service_id: SERVICE_ID,
-                    out_contract_code: CONTRACT.into(),
-                    notify_url: "https://yourapp.com/notify".into(),
-                    contract_display_account: "微信代扣用户A".into(),
-                    prepay_id: "wx201410272009395522657a690389285100".into(),
-                    openid: Some(common::OPENID.into()),
-                    sub_openid: None,
-                })
+                .post_password_exempt_contract_contracts_qs_pre_entrust_sign_pay_redirect_sign(
+                    qs::pre_entrust_sign::PayRedirectSign {
+                        appid: "wxd678efh567hg6787".into(),
+                        sub_appid: "wxd678efh567hg6999".into(),
+                        sub_mchid: SUB_MCHID.into(),
+                        service_id: SERVICE_ID,
+                        out_contract_code: CONTRACT.into(),
+                        notify_url: "https://yourapp.com/notify".into(),
+                        contract_display_account: "微信代扣用户A".into(),
+                        prepay_id: "wx201410272009395522657a690389285100".into(),
+                        openid: Some(common::OPENID.into()),
+                        sub_openid: None,
+                    },
+                )
                 .await,
         )
     })
@@ -355,7 +365,7 @@ fn service_provider_mini_program(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .service_provider_mini_program(service_provider::pre_entrust_sign::MiniProgram {
+                .post_password_exempt_contract_contracts_service_provider_pre_entrust_sign_mini_program(service_provider::pre_entrust_sign::MiniProgram {
                     sp_appid: "wxd678efh567hg6787".into(),
                     sp_openid: Some(common::OPENID.into()),
                     sub_mchid: SUB_MCHID.into(),
@@ -375,7 +385,7 @@ fn service_provider_pay_redirect_sign(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .service_provider_pay_redirect_sign(
+                .post_password_exempt_contract_contracts_service_provider_pre_entrust_sign_pay_redirect_sign(
                     service_provider::pre_entrust_sign::PayRedirectSign {
                         sp_appid: "wxd678efh567hg6787".into(),
                         sp_openid: Some(common::OPENID.into()),
@@ -398,10 +408,12 @@ fn contract_query(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .service_id_out_contract_code(service_id::OutContractCode {
-                    service_id: SERVICE_ID,
-                    out_contract_code: CONTRACT.into(),
-                })
+                .get_password_exempt_contract_contracts_service_id_out_contract_code(
+                    service_id::OutContractCode {
+                        service_id: SERVICE_ID,
+                        out_contract_code: CONTRACT.into(),
+                    },
+                )
                 .await,
         )
     })
@@ -411,11 +423,13 @@ fn contract_terminate(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .service_id_terminate(service_id::out_contract_code::Terminate {
-                    service_id: SERVICE_ID,
-                    out_contract_code: CONTRACT.into(),
-                    contract_termination_remark: "用户解约".into(),
-                })
+                .post_password_exempt_contract_contracts_service_id_out_contract_code_terminate(
+                    service_id::out_contract_code::Terminate {
+                        service_id: SERVICE_ID,
+                        out_contract_code: CONTRACT.into(),
+                        contract_termination_remark: "用户解约".into(),
+                    },
+                )
                 .await,
         )
     })
@@ -425,7 +439,10 @@ fn jsapi_with_contract(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .jsapi_with_contract(common::order(MCHID, "1217752501201407033233368018"))
+                .post_pay_transactions_jsapi_with_contract(common::order(
+                    MCHID,
+                    "1217752501201407033233368018",
+                ))
                 .await,
         )
     })
@@ -435,7 +452,7 @@ fn app_with_contract(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .app_with_contract(transactions::AppWithContract {
+                .post_pay_transactions_app_with_contract(transactions::AppWithContract {
                     appid: "wxd678efh567hg6787".into(),
                     mchid: MCHID.into(),
                     description: "Image形象店-深圳腾大-QQ公仔".into(),
@@ -469,7 +486,7 @@ fn pay_out_trade_no(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .pay_out_trade_no(transactions::OutTradeNo {
+                .get_pay_transactions_out_trade_no(transactions::OutTradeNo {
                     out_trade_no: "1217752501201407033233368018".into(),
                     mchid: MCHID.into(),
                 })
@@ -482,7 +499,7 @@ fn pay_id(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .pay_id(transactions::Id {
+                .get_pay_transactions_id_transaction_id(transactions::Id {
                     transaction_id: "1217752501201407033233368018".into(),
                     mchid: MCHID.into(),
                 })
@@ -495,7 +512,7 @@ fn pay_close(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .pay_close(transactions::out_trade_no::Close {
+                .post_pay_transactions_out_trade_no_close(transactions::out_trade_no::Close {
                     out_trade_no: "1217752501201407033233368018".into(),
                     mchid: MCHID.into(),
                 })
@@ -508,7 +525,7 @@ fn partner_jsapi_with_contract(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .partner_jsapi_with_contract(common::partner_order(
+                .post_pay_partner_transactions_jsapi_with_contract(common::partner_order(
                     SUB_MCHID,
                     "1217752501201407033233368018",
                 ))
@@ -521,20 +538,22 @@ fn partner_app_with_contract(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .partner_app_with_contract(partner::transactions::AppWithContract {
-                    sp_appid: "wx8888888888888888".into(),
-                    sp_mchid: MCHID.into(),
-                    sub_mchid: SUB_MCHID.into(),
-                    description: "Image形象店-深圳腾大-QQ公仔".into(),
-                    out_trade_no: "1217752501201407033233368018".into(),
-                    notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
-                    amount: transactions::Amount {
-                        total: 100,
-                        currency: Some("CNY".into()),
+                .post_pay_partner_transactions_app_with_contract(
+                    partner::transactions::AppWithContract {
+                        sp_appid: "wx8888888888888888".into(),
+                        sp_mchid: MCHID.into(),
+                        sub_mchid: SUB_MCHID.into(),
+                        description: "Image形象店-深圳腾大-QQ公仔".into(),
+                        out_trade_no: "1217752501201407033233368018".into(),
+                        notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
+                        amount: transactions::Amount {
+                            total: 100,
+                            currency: Some("CNY".into()),
+                        },
+                        contract_info: app_contract(),
+                        ..Default::default()
                     },
-                    contract_info: app_contract(),
-                    ..Default::default()
-                })
+                )
                 .await,
         )
     })
@@ -544,7 +563,7 @@ fn partner_out_trade_no(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .pay_transactions_out_trade_no(partner::transactions::OutTradeNo {
+                .get_pay_partner_transactions_out_trade_no(partner::transactions::OutTradeNo {
                     out_trade_no: "1217752501201407033233368018".into(),
                     sp_mchid: MCHID.into(),
                     sub_mchid: SUB_MCHID.into(),
@@ -558,7 +577,7 @@ fn partner_id(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .partner_id(partner::transactions::Id {
+                .get_pay_partner_transactions_id_transaction_id(partner::transactions::Id {
                     transaction_id: "4200000000202611270000000001".into(),
                     sp_mchid: MCHID.into(),
                     sub_mchid: SUB_MCHID.into(),
@@ -572,11 +591,13 @@ fn partner_close(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .pay_transactions_close(partner::transactions::out_trade_no::Close {
-                    out_trade_no: "1217752501201407033233368018".into(),
-                    sp_mchid: MCHID.into(),
-                    sub_mchid: SUB_MCHID.into(),
-                })
+                .post_pay_partner_transactions_out_trade_no_close(
+                    partner::transactions::out_trade_no::Close {
+                        out_trade_no: "1217752501201407033233368018".into(),
+                        sp_mchid: MCHID.into(),
+                        sub_mchid: SUB_MCHID.into(),
+                    },
+                )
                 .await,
         )
     })
@@ -586,7 +607,7 @@ fn post_refunds(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .domestic_post_refunds(PostRefunds {
+                .post_refund_domestic_refunds(PostRefunds {
                     transaction_id: Some("1217752501201407033233368018".into()),
                     out_refund_no: "1217752501201407033233368018".into(),
                     reason: Some("商品已售完".into()),
@@ -607,7 +628,7 @@ fn get_refunds(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .domestic_get_refunds(GetRefunds {
+                .get_refund_domestic_refunds_out_refund_no(GetRefunds {
                     out_refund_no: "1217752501201407033233368018".into(),
                     sub_mchid: None,
                 })
@@ -620,7 +641,7 @@ fn apply_abnormal_refund(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .domestic_apply_abnormal_refund(ApplyAbnormalRefund {
+                .post_refund_domestic_refunds_refund_id_apply_abnormal_refund(ApplyAbnormalRefund {
                     refund_id: "50000000382019052709732678859".into(),
                     sub_mchid: None,
                     out_refund_no: "1217752501201407033233368018".into(),
@@ -638,7 +659,7 @@ fn transfer_batches(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         answered(
             client
-                .transfer_batches(common::transfer_batch("plfk2020042013"))
+                .post_transfer_batches(common::transfer_batch("plfk2020042013"))
                 .await,
         )
     })

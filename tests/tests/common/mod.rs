@@ -4,14 +4,14 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use http::{Method, StatusCode};
-use wxpay_core::prelude::*;
-use wxpay_core::transport::{HyperTransport, Transport};
-use wxpay_core::v3::password_exempt_contract::contracts::normal::pre_entrust_sign::{
+use wxpay::prelude::*;
+use wxpay::v3::password_exempt_contract::contracts::normal::pre_entrust_sign::{
     MiniProgram, MiniProgramResponse,
 };
-use wxpay_core::v3::pay::partner;
-use wxpay_core::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
-use wxpay_core::v3::transfer::{Batches, TransferDetailInput};
+use wxpay::v3::pay::partner;
+use wxpay::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
+use wxpay::v3::transfer::{Batches, TransferDetailInput};
+use wxpay_core::transport::{HyperTransport, Transport};
 use wxpay_sandbox::Sandbox;
 
 /// The payer of every test order.
@@ -114,7 +114,9 @@ pub async fn pre_sign(
     out_contract_code: &str,
 ) -> MiniProgramResponse {
     client
-        .normal_mini_program(pre_sign_request(service_id, out_contract_code))
+        .post_password_exempt_contract_contracts_normal_pre_entrust_sign_mini_program(
+            pre_sign_request(service_id, out_contract_code),
+        )
         .await
         .expect("pre-sign succeeds")
 }
@@ -179,14 +181,14 @@ pub fn transfer_batch(out_batch_no: &str) -> Batches {
 /// A refund that ended `ABNORMAL`: an order placed, paid, refunded in full,
 /// and the refund settled as abnormal. Returns `(refund_id, out_refund_no)`.
 pub async fn abnormal_refund(sandbox: &Sandbox, client: &Client) -> (String, String) {
-    use wxpay_core::v3::refund::domestic::{PostRefunds, PostRefundsAmount};
+    use wxpay::v3::refund::domestic::{PostRefunds, PostRefundsAmount};
     let mchid = client.mchid().to_owned();
     let no = trade_no("AB");
     client.call(order(&mchid, &no)).await.expect("order placed");
     sandbox.pay_order(&mchid, &no).expect("order paid");
     let out_refund_no = format!("R{no}");
     let refund = client
-        .domestic_post_refunds(PostRefunds {
+        .post_refund_domestic_refunds(PostRefunds {
             out_trade_no: Some(no),
             out_refund_no: out_refund_no.clone(),
             amount: PostRefundsAmount {

@@ -60,7 +60,7 @@ fn unit_response(r: <DeletePartnership as Endpoint>::Response) {
 
 async fn use_them(client: &Client) -> Result<(), Error> {
     let _orders: ServiceOrdersResponse = client
-        .service_orders(ServiceOrders { service_id: 500001, appid: "wx1".into(), offset: None, limit: Some(10) })
+        .get_payscore_services_service_id_orders(ServiceOrders { service_id: 500001, appid: "wx1".into(), offset: None, limit: Some(10) })
         .await?;
     let payee = Payee { openid: "o1".into(), name: "李四".into() };
     let transfer =
@@ -68,7 +68,7 @@ async fn use_them(client: &Client) -> Result<(), Error> {
     let answer = transfer.send(client).await?;
     let _: String = answer.state;
     client.call(DeletePartnership { partner_id: "p/1".into() }).await?;
-    let () = client.delete_partnership(DeletePartnership { partner_id: "p".into() }).await?;
+    let () = client.delete_marketing_partnerships_partner_id(DeletePartnership { partner_id: "p".into() }).await?;
     Ok(())
 }
 

@@ -41,7 +41,7 @@ pub struct Verify {
 #[allow(dead_code)]
 async fn use_it(client: &wxpay_core::Client) -> Result<(), wxpay_core::Error> {
     use TryExt as _;
-    client.r#try(Try { amount: 1 }).await
+    client.post_gov_subsidy_try(Try { amount: 1 }).await
 }
 
 fn main() {

@@ -40,7 +40,7 @@ pub struct SignFile {
 async fn use_them(client: &Client) -> Result<(), Error> {
     let file = UploadFile::from_bytes("a.jpg", b"\xff\xd8\xff".to_vec());
     let up: Uploaded = client
-        .evidence_upload(EvidenceUpload { file, complaint_id: "C1".into(), note: None })
+        .post_merchant_service_images_upload(EvidenceUpload { file, complaint_id: "C1".into(), note: None })
         .await?;
     let _ = up.media_id;
     let file: Download = client

@@ -43,9 +43,11 @@
 use std::fmt;
 use std::io::BufRead;
 
+mod file;
 mod fund;
 mod trade;
 
+pub use file::{BillAlgorithm, BillFile, EncryptedBillFile, HashType};
 pub use fund::{FundFlowBillReader, FundFlowRow, FundFlowSummary};
 pub use trade::{TradeBillKind, TradeBillReader, TradeBillRow, TradeBillSummary};
 

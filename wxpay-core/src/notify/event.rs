@@ -1,16 +1,10 @@
 //! The envelope of a notification and the typed events inside it.
 
 use serde::Deserialize;
-#[cfg(any(feature = "pay", feature = "refund"))]
 use serde::de::DeserializeOwned;
 
 use super::NotifyError;
-#[cfg(feature = "pay")]
-use crate::v3::pay::partner::transactions::Transaction as PartnerTransaction;
-#[cfg(feature = "pay")]
-use crate::v3::pay::transactions::Transaction;
-#[cfg(feature = "refund")]
-use crate::v3::refund::domestic::RefundNotification;
+use super::resource::{PartnerTransaction, RefundNotification, Transaction};
 
 /// The envelope fields every notification carries, kept as received.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,21 +84,16 @@ impl Notification {
 #[non_exhaustive]
 pub enum Event {
     /// `TRANSACTION.SUCCESS` for a direct merchant's order (feature `pay`).
-    #[cfg(feature = "pay")]
     TransactionSuccess(Box<Transaction>),
     /// `TRANSACTION.SUCCESS` for an order a service provider placed for a
     /// sub-merchant (feature `pay`).
-    #[cfg(feature = "pay")]
     PartnerTransactionSuccess(Box<PartnerTransaction>),
     /// `REFUND.SUCCESS`: the money is back with the payer (feature `refund`).
-    #[cfg(feature = "refund")]
     RefundSuccess(RefundNotification),
     /// `REFUND.ABNORMAL`: the refund failed (e.g. the payer's card was
     /// cancelled); settle it with the abnormal-refund operation (feature `refund`).
-    #[cfg(feature = "refund")]
     RefundAbnormal(RefundNotification),
     /// `REFUND.CLOSED`: the refund was closed without paying out (feature `refund`).
-    #[cfg(feature = "refund")]
     RefundClosed(RefundNotification),
     /// Any other event, with its decrypted resource as JSON.
     Other {
@@ -148,7 +137,6 @@ impl RawNotification {
         let RawNotification { envelope, resource } = self;
         let event_type = envelope.event_type.as_str();
         let event = match event_type {
-            #[cfg(feature = "pay")]
             "TRANSACTION.SUCCESS" if resource.get("sp_mchid").is_some() => {
                 Event::PartnerTransactionSuccess(Box::new(typed(
                     event_type,
@@ -156,19 +144,15 @@ impl RawNotification {
                     resource,
                 )?))
             }
-            #[cfg(feature = "pay")]
             "TRANSACTION.SUCCESS" if resource.get("combine_mchid").is_none() => {
                 Event::TransactionSuccess(Box::new(typed(event_type, "Transaction", resource)?))
             }
-            #[cfg(feature = "refund")]
             "REFUND.SUCCESS" => {
                 Event::RefundSuccess(typed(event_type, "RefundNotification", resource)?)
             }
-            #[cfg(feature = "refund")]
             "REFUND.ABNORMAL" => {
                 Event::RefundAbnormal(typed(event_type, "RefundNotification", resource)?)
             }
-            #[cfg(feature = "refund")]
             "REFUND.CLOSED" => {
                 Event::RefundClosed(typed(event_type, "RefundNotification", resource)?)
             }
@@ -182,7 +166,6 @@ impl RawNotification {
 }
 
 /// Decodes a resource, keeping only what failed, never the data.
-#[cfg(any(feature = "pay", feature = "refund"))]
 fn typed<T: DeserializeOwned>(
     event_type: &str,
     model: &'static str,

@@ -68,6 +68,7 @@ pub mod axum;
 mod dedup;
 mod event;
 mod handler;
+pub mod resource;
 
 pub use answer::{Answer, NotifyError};
 pub use dedup::{Claim, Deduplicator, MemoryDeduplicator};
@@ -203,5 +204,4 @@ impl Client {
 }
 
 #[cfg(test)]
-#[cfg(all(feature = "pay", feature = "refund"))]
 mod tests;

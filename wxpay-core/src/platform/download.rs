@@ -5,11 +5,11 @@ use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, Method, StatusCode};
 
+use super::certificates::{Certificates, CertificatesResponse};
 use crate::client::Client;
 use crate::crypto::{ApiV3Key, Certificate};
 use crate::endpoint::{Endpoint, RequestBody};
 use crate::error::{BuildError, Error, VerifyError, VerifyReason};
-use crate::v3::{Certificates, CertificatesResponse};
 use crate::verify::{KeyStore, PlatformKey, SignatureHeaders};
 
 use super::RefreshReport;

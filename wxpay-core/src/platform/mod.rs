@@ -66,6 +66,7 @@
 //! public-key merchant, or a finished migration) is not an error when a
 //! public key is configured.
 
+mod certificates;
 mod download;
 mod refresh;
 
@@ -74,6 +75,10 @@ use std::time::SystemTime;
 
 use http::HeaderMap;
 
+pub use certificates::{
+    AlgorithmType, CertificateInfo, Certificates, CertificatesExt, CertificatesResponse,
+    EncryptCertificate,
+};
 pub use download::verify_certificate_download;
 pub(crate) use refresh::Refresher;
 

@@ -1,0 +1,126 @@
+//! `/v3/password-exempt-contract/contracts/normal/pre-entrust-sign/…`:
+//! pre-signing password-free contracts (直连商户预签约).
+
+use serde::{Deserialize, Serialize};
+
+use wxpay_core::endpoint;
+
+/// Starts signing a password-free contract from a mini-program
+/// (`POST …/pre-entrust-sign/mini-program`, 直连商户小程序场景预签约).
+///
+/// The answer's `pre_entrustweb_id`, `sign_mp_appid` and `sign_mp_path`
+/// open WeChat's signing mini-program, where the user signs; the session
+/// lasts two hours. Once signed, the contract is found with
+/// [`OutContractCode`](crate::v3::password_exempt_contract::contracts::service_id::OutContractCode),
+/// and the merchant is notified at `notify_url`.
+#[endpoint(POST, "/v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program", response = MiniProgramResponse)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MiniProgram {
+    /// The merchant's appid the user signs under.
+    pub appid: String,
+    /// The password-free payment service id the merchant was given.
+    pub service_id: u64,
+    /// The merchant's own contract number, unique within the service.
+    pub out_contract_code: String,
+    /// HTTPS URL that receives the notification once the user has signed.
+    pub notify_url: String,
+    /// How the user's account is shown on the contract, such as a member name.
+    pub contract_display_account: String,
+    /// The user's openid under `appid`.
+    pub openid: String,
+}
+
+/// The answer to [`MiniProgram`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MiniProgramResponse {
+    /// The pre-sign session id (valid two hours) to hand to the signing mini-program.
+    pub pre_entrustweb_id: String,
+    /// The merchant that made the pre-sign request.
+    pub mchid: String,
+    /// The password-free payment service id.
+    pub service_id: u64,
+    /// The merchant's contract number, as sent.
+    pub out_contract_code: String,
+    /// The appid of WeChat's signing mini-program, to open with `wx.navigateToMiniProgram`.
+    pub sign_mp_appid: String,
+    /// The page of the signing mini-program to open.
+    pub sign_mp_path: String,
+}
+
+/// Offers the user a password-free contract right after paying an order
+/// (`POST …/pre-entrust-sign/pay-redirect-sign`, 直连商户支付后场景预签约).
+///
+/// Call it after placing the order and before the user pays; if the
+/// payment succeeds within the two-hour session, WeChat invites the user
+/// to sign.
+#[endpoint(POST, "/v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign", response = PayRedirectSignResponse)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PayRedirectSign {
+    /// The merchant's appid the user signs under.
+    pub appid: String,
+    /// The password-free payment service id the merchant was given.
+    pub service_id: u64,
+    /// The merchant's own contract number, unique within the service.
+    pub out_contract_code: String,
+    /// HTTPS URL that receives the notification once the user has signed.
+    pub notify_url: String,
+    /// How the user's account is shown on the contract, such as a member name.
+    pub contract_display_account: String,
+    /// The order, just placed and not yet paid, after whose payment the user is offered the contract.
+    pub prepay_id: String,
+    /// The user's openid under `appid`.
+    pub openid: String,
+}
+
+/// The answer to [`PayRedirectSign`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayRedirectSignResponse {
+    /// The merchant that made the pre-sign request.
+    pub mchid: String,
+    /// The password-free payment service id.
+    pub service_id: u64,
+    /// The merchant's contract number, as sent.
+    pub out_contract_code: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wxpay_core::endpoint::{Endpoint, RequestBody};
+
+    #[test]
+    fn service_id_is_a_json_number() {
+        let req = MiniProgram {
+            appid: "wxd678efh567hg6787".into(),
+            service_id: 12535,
+            out_contract_code: "wxwtdk20200910100000".into(),
+            notify_url: "https://yourapp.com/notify".into(),
+            contract_display_account: "微信代扣用户A".into(),
+            openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
+        };
+        let RequestBody::Json(body) = req.body().unwrap() else {
+            panic!("json body expected")
+        };
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["service_id"], 12535);
+        assert_eq!(v.as_object().unwrap().len(), 6);
+    }
+
+    #[test]
+    fn decodes_the_spec_examples() {
+        let r = MiniProgram::decode_response(
+            r#"{"pre_entrustweb_id":"5778aadY9nltAsZzXixCkFIGYnV2V","mchid":"1900000109",
+                "service_id":12535,"out_contract_code":"wxwtdk20200910100000",
+                "sign_mp_appid":"wxbd687630cd02ce1d","sign_mp_path":"pages/PwdExemptContract/index"}"#
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(r.pre_entrustweb_id, "5778aadY9nltAsZzXixCkFIGYnV2V");
+        assert_eq!(r.service_id, 12535);
+        let r = PayRedirectSign::decode_response(
+            br#"{"mchid":"1900000109","service_id":12535,"out_contract_code":"wxwtdk20200910100000"}"#,
+        )
+        .unwrap();
+        assert_eq!(r.out_contract_code, "wxwtdk20200910100000");
+    }
+}

@@ -1,0 +1,77 @@
+//! WeChat Pay APIv3 (微信支付 APIv3) for Rust: every request signed over
+//! the exact bytes sent, every answer and notification verified against
+//! the platform's keys before it is decoded, and every operation of the
+//! API typed.
+//!
+//! This crate is the one dependency a service adds. It re-exports
+//! [`wxpay-core`](wxpay_core), the runtime (client, keys, notifications,
+//! files, `#[endpoint]`), and the catalogue in [`v3`]: one crate per API
+//! area (`wxpay-v3-<area>`), each behind a feature of the area's name, so
+//! a build compiles only the areas it uses. The default features, `pay`,
+//! `refund` and `bill`, are what a merchant taking payments needs;
+//! `all-apis` enables every area.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! use wxpay::prelude::*;
+//! use wxpay::v3::pay::transactions::{Jsapi, jsapi};
+//!
+//! # async fn run() -> Result<(), wxpay::Error> {
+//! let client = Client::builder()
+//!     .credentials(Credentials::from_pem_file(
+//!         "1900000109",                               // merchant id (商户号)
+//!         "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", // merchant API certificate serial
+//!         "apiclient_key.pem",                        // merchant API private key
+//!     )?)
+//!     // The WeChat Pay public key and its id, from the merchant platform.
+//!     .platform_public_key_pem_file("PUB_KEY_ID_0119000001092026112700000000000001", "pub_key.pem")
+//!     .build()?;
+//!
+//! // `POST /v3/pay/transactions/jsapi`: the method's name is the URL's.
+//! let order = client
+//!     .post_pay_transactions_jsapi(Jsapi {
+//!         appid: "wxd678efh567hg6787".into(),
+//!         mchid: client.mchid().into(),
+//!         description: "Image形象店-深圳腾大-QQ公仔".into(),
+//!         out_trade_no: "1217752501201407033233368018".into(),
+//!         notify_url: "https://www.example.com/wxpay/notify".into(),
+//!         amount: jsapi::Amount { total: 100, currency: Some("CNY".into()) },
+//!         payer: jsapi::Payer { openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into() },
+//!         ..Default::default()
+//!     })
+//!     .await?;
+//!
+//! // What the mini-program passes to wx.requestPayment.
+//! let params = client.jsapi_pay_params("wxd678efh567hg6787", &order.prepay_id)?;
+//! # let _ = params;
+//! # Ok(()) }
+//! ```
+//!
+//! # Names
+//!
+//! The request of `METHOD /v3/a/b/c` is the struct `v3::a::b::C` (its
+//! module mirrors the URL), and its client method is `method_a_b_c`: the
+//! HTTP method in lower case, then every segment of the URL after `/v3/` in
+//! snake_case, joined with `_`; a `{parameter}` is written as its name, and
+//! left out where it repeats the segment before it. So
+//! `GET /v3/pay/transactions/out-trade-no/{out_trade_no}` is
+//! `v3::pay::transactions::OutTradeNo` and
+//! `client.get_pay_transactions_out_trade_no(…)`. [`prelude`] brings every
+//! enabled area's methods into scope; `client.call(request)` works for any
+//! request too.
+
+pub use wxpay_core::*;
+
+pub mod v3;
+
+/// The client, its configuration, and the client method of every endpoint
+/// of the enabled areas (their `…Ext` traits, imported as `_`).
+///
+/// ```
+/// use wxpay::prelude::*;
+/// ```
+pub mod prelude {
+    pub use crate::v3::prelude::*;
+    pub use wxpay_core::prelude::*;
+}
