@@ -51,7 +51,13 @@ pub const USER_AGENT_PRODUCT: &str = concat!("wxpay-rust/", env!("CARGO_PKG_VERS
 ///
 /// ```no_run
 /// use wxpay_core::prelude::*;
-/// use wxpay_core::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
+///
+/// /// `GET /v3/pay/transactions/out-trade-no/{out_trade_no}`, answering JSON.
+/// #[wxpay_core::endpoint(GET, "/v3/pay/transactions/out-trade-no/{out_trade_no}", response = wxpay_core::notify::resource::Transaction)]
+/// pub struct OutTradeNo {
+///     pub out_trade_no: String,
+///     pub mchid: String,
+/// }
 ///
 /// # async fn run() -> Result<(), wxpay_core::Error> {
 /// let client = Client::builder()
@@ -60,19 +66,12 @@ pub const USER_AGENT_PRODUCT: &str = concat!("wxpay-rust/", env!("CARGO_PKG_VERS
 ///     .build()?;
 ///
 /// let order = client
-///     .jsapi_with_contract(JsapiWithContract {
-///         appid: "wxd678efh567hg6787".into(),
-///         mchid: "1900000109".into(),
-///         description: "Image形象店-深圳腾大-QQ公仔".into(),
+///     .get_pay_transactions_out_trade_no(OutTradeNo {
 ///         out_trade_no: "1217752501201407033233368018".into(),
-///         notify_url: "https://www.example.com/wxpay/notify".into(),
-///         amount: Amount { total: 100, currency: Some("CNY".into()) },
-///         payer: Payer { openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into() },
-///         contract_info: ContractInfo { token: Some("201710180325670965".into()), ..Default::default() },
-///         ..Default::default()
+///         mchid: client.mchid().into(),
 ///     })
 ///     .await?;
-/// println!("prepay_id = {}", order.prepay_id);
+/// println!("{} is {}", order.out_trade_no, order.trade_state);
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -209,7 +208,7 @@ impl Client {
     /// ```no_run
     /// use std::time::Duration;
     /// use wxpay_core::CallOptions;
-    /// # async fn run(client: wxpay_core::Client, order: wxpay_core::v3::pay::transactions::JsapiWithContract) -> Result<(), wxpay_core::Error> {
+    /// # async fn run<E: wxpay_core::Endpoint>(client: wxpay_core::Client, order: E) -> Result<(), wxpay_core::Error> {
     /// // The platform de-duplicates orders by out_trade_no: retrying is safe.
     /// let answer = client
     ///     .call_with(order, CallOptions::new().idempotent(true).timeout(Duration::from_secs(5)))

@@ -104,8 +104,8 @@ impl Client {
 }
 
 impl Client {
-    /// Downloads a bill announced by [`Tradebill`](crate::v3::bill::Tradebill)
-    /// or [`Fundflowbill`](crate::v3::bill::Fundflowbill): fetches its
+    /// Downloads a bill announced by `GET /v3/bill/tradebill`
+    /// or `GET /v3/bill/fundflowbill`: fetches its
     /// `download_url`, decompresses it when it was asked for with
     /// `tar_type=GZIP`, and checks its `hash_value` over the original bill.
     pub async fn download_bill(&self, bill: &BillFile) -> Result<CheckedDownload, Error> {
@@ -116,7 +116,7 @@ impl Client {
     }
 
     /// Downloads one part of an encrypted sub-merchant fund flow bill
-    /// ([`SubMerchantFundflowbill`](crate::v3::bill::SubMerchantFundflowbill)):
+    /// (`GET /v3/bill/sub-merchant-fundflowbill`):
     /// decrypts `encrypt_key` with the merchant key (RSA-OAEP), decrypts the
     /// file with it (AEAD_AES_256_GCM, the part's `nonce`, no associated
     /// data), decompresses a GZIP file and checks `hash_value`.

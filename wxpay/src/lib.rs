@@ -37,7 +37,7 @@
 //!         out_trade_no: "1217752501201407033233368018".into(),
 //!         notify_url: "https://www.example.com/wxpay/notify".into(),
 //!         amount: jsapi::Amount { total: 100, currency: Some("CNY".into()) },
-//!         payer: jsapi::Payer { openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into() },
+//!         payer: jsapi::Payer { openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(), ..Default::default() },
 //!         ..Default::default()
 //!     })
 //!     .await?;

@@ -212,72 +212,88 @@ mod tests {
         let a = build(&small(), &opts, None).unwrap().render(&opts).unwrap();
         let b = build(&small(), &opts, None).unwrap().render(&opts).unwrap();
         assert_eq!(a, b);
-        let refund = a.get("refund.rs").unwrap();
-        assert!(refund.starts_with(crate::emit::HEADER));
-        assert!(refund.contains("#[wxpay_core::endpoint(POST, \"/v3/refund/domestic/refunds\", response = PostRefundsResponse)]"));
-        assert!(refund.contains("pub struct GetRefunds {"));
-        assert!(refund.contains("pub amount: post_refunds::Amount,"));
-        assert!(refund.contains("pub status: Option<get_refunds::Status>,"));
-        // Serde derives follow the way a model travels.
-        let derive_of = |item: &str| {
-            let at = refund.find(item).unwrap();
-            let derive = refund[..at].rfind("#[derive(").unwrap();
-            refund[derive..at].to_owned()
+        // One crate per area, one file per module of the URL tree.
+        let domestic = a.get("catalogue/refund/src/domestic.rs").unwrap();
+        assert!(domestic.starts_with(crate::emit::HEADER));
+        assert!(domestic.contains("#[wxpay_core::endpoint(POST, \"/v3/refund/domestic/refunds\", response = PostRefundsResponse)]"));
+        assert!(
+            !domestic.contains("method_name"),
+            "the macro's own rule names every method"
+        );
+        assert!(domestic.contains("pub struct GetRefunds {"));
+        assert!(domestic.contains("pub amount: post_refunds::Amount,"));
+        assert!(domestic.contains("pub status: Option<get_refunds::Status>,"));
+        assert!(a.contains_key("catalogue/refund/src/domestic/post_refunds.rs"));
+        let manifest = a.get("catalogue/refund/Cargo.toml").unwrap();
+        assert!(
+            manifest.contains("name = \"wxpay-v3-refund\""),
+            "{manifest}"
+        );
+        assert!(manifest.contains("test = false"), "{manifest}");
+        // Serde derives follow the way a model travels, and a model only
+        // read carries no serializing attributes.
+        let models = a
+            .get("catalogue/refund/src/domestic/post_refunds.rs")
+            .unwrap();
+        let derive_of = |text: &str, item: &str| {
+            let at = text.find(item).unwrap();
+            let derive = text[..at].rfind("#[derive(").unwrap();
+            text[derive..at].to_owned()
         };
-        let sent = derive_of("pub struct Amount {");
+        let sent = derive_of(models, "pub struct Amount {");
         assert!(
             sent.contains("serde::Serialize") && !sent.contains("serde::Deserialize"),
             "{sent}"
         );
-        let read = derive_of("pub struct PostRefundsResponse {");
+        let read = derive_of(domestic, "pub struct PostRefundsResponse {");
         assert!(
             read.contains("serde::Deserialize") && !read.contains("serde::Serialize"),
             "{read}"
         );
-        assert_eq!(
-            a.get("mod.rs")
-                .unwrap()
-                .lines()
-                .filter(|l| l.trim_start().starts_with("#[cfg(feature"))
-                .count(),
-            2,
-            "the area's module and its prelude, each behind the feature"
-        );
+        assert!(!domestic.contains("skip_serializing_if"), "{domestic}");
+        let lib = a.get("catalogue/refund/src/lib.rs").unwrap();
         assert!(
-            refund.contains(
-                "pub mod prelude {\npub use crate::v3::refund::domestic::GetRefundsExt as _;"
+            lib.contains("pub mod prelude {\npub use crate::domestic::GetRefundsExt as _;"),
+            "{lib}"
+        );
+        let facade = a.get(crate::emit::FACADE_V3).unwrap();
+        assert!(
+            facade.contains(
+                "#[cfg(feature = \"refund\")]\n#[doc(inline)]\npub use wxpay_v3_refund as refund;"
             ),
-            "{refund}"
+            "{facade}"
         );
     }
 
     #[test]
-    fn curated_operations_are_skipped_and_their_files_mounted() {
+    fn curated_operations_are_skipped_and_reexported() {
         let mut opts = Options::default();
-        opts.curated
-            .insert("POST /v3/refund/domestic/refunds".into());
-        let module: Vec<String> = ["v3", "refund", "domestic"].map(String::from).to_vec();
-        opts.mounts
-            .insert(module.clone(), vec!["post_refunds".into()]);
+        let hand =
+            crate::curated::parse("POST /v3/refund/domestic/refunds  crate::manual::domestic::*")
+                .unwrap();
+        opts.curated = hand.into_iter().map(|h| (h.id.clone(), h)).collect();
         let files = build(&small(), &opts, None).unwrap().render(&opts).unwrap();
-        let refund = files.get("refund.rs").unwrap();
-        assert!(!refund.contains("pub struct PostRefunds"));
+        let domestic = files.get("catalogue/refund/src/domestic.rs").unwrap();
+        assert!(!domestic.contains("pub struct PostRefunds"));
         assert!(
-            refund.contains("pub mod domestic {\nmod post_refunds;\npub use post_refunds::*;"),
-            "{refund}"
+            domestic.contains("pub use crate::manual::domestic::*;"),
+            "{domestic}"
         );
         assert!(
-            refund.contains("pub struct GetRefunds {"),
+            domestic.contains("pub struct GetRefunds {"),
             "names do not depend on what is curated"
         );
-        assert!(refund.contains("`POST /v3/refund/domestic/refunds`: written by hand"));
-        // A hand-written file may not take a generated module's name.
-        opts.mounts.insert(module, vec!["get_refunds".into()]);
-        let err = build(&small(), &opts, None)
-            .unwrap()
-            .render(&opts)
-            .unwrap_err();
-        assert!(err.contains("refund/domestic/get_refunds.rs"), "{err}");
+        let lib = files.get("catalogue/refund/src/lib.rs").unwrap();
+        assert!(lib.contains("mod manual;"), "{lib}");
+        assert!(
+            lib.contains("pub use crate::domestic::PostRefundsExt as _;"),
+            "{lib}"
+        );
+        let manifest = files.get("catalogue/refund/Cargo.toml").unwrap();
+        assert!(
+            !manifest.contains("test = false"),
+            "hand-written code keeps its unit tests"
+        );
     }
 
     #[test]
@@ -303,7 +319,11 @@ mod tests {
         .unwrap();
         let opts = Options::default();
         let files = build(&spec, &opts, None).unwrap().render(&opts).unwrap();
-        let shops = files.get("shops.rs").unwrap();
+        let shops: String = files
+            .iter()
+            .filter(|(name, _)| name.starts_with("catalogue/shops/src/"))
+            .map(|(_, text)| text.as_str())
+            .collect();
         assert!(
             shops.contains("#[header(\"Idempotency-Key\")]\npub idempotency_key: String,"),
             "{shops}"
@@ -365,14 +385,17 @@ mod tests {
             a.names[seed].full_type(),
             "v3::pay::transactions::JsapiWithContract"
         );
-        assert_eq!(a.names[seed].method, "jsapi_with_contract");
+        assert_eq!(
+            a.names[seed].method,
+            "post_pay_transactions_jsapi_with_contract"
+        );
         let files_a = a.render(&opts).unwrap();
         let files_b = build(&spec, &opts, Some(EXPECTED_OPERATIONS))
             .unwrap()
             .render(&opts)
             .unwrap();
         assert!(files_a == files_b, "two runs over the same spec differ");
-        if let Some(refund) = files_a.get("refund.rs") {
+        if let Some(refund) = files_a.get("catalogue/refund/src/domestic.rs") {
             if let (Ok(x), Ok(y)) = (rustfmt(refund), rustfmt(refund)) {
                 assert_eq!(x, y);
             }

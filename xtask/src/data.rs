@@ -391,26 +391,6 @@ pub fn examples(op: &Operation) -> Examples {
     out
 }
 
-/// One line of the example-requests file: path, query, header and body values.
-pub fn example_request(op: &Operation) -> Value {
-    let e = examples(op);
-    let body = (op.body.is_some() || op.multipart).then_some(Value::Object(e.body));
-    let mut entry = json!({
-        "method": op.method,
-        "path": op.path,
-        "path_params": e.path,
-        "query": e.query,
-        "body": body,
-    });
-    if !e.headers.is_empty() {
-        entry["headers"] = Value::Object(e.headers);
-    }
-    if !e.form.is_empty() {
-        entry["form"] = Value::Object(e.form);
-    }
-    entry
-}
-
 /// A JSON array with one operation per line (diffs stay readable).
 pub fn lines_array(values: &[Value]) -> String {
     let mut out = String::from("[\n");
@@ -425,6 +405,26 @@ pub fn lines_array(values: &[Value]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One line of the example-requests file: path, query, header and body values.
+    fn example_request(op: &Operation) -> Value {
+        let e = examples(op);
+        let body = (op.body.is_some() || op.multipart).then_some(Value::Object(e.body));
+        let mut entry = json!({
+            "method": op.method,
+            "path": op.path,
+            "path_params": e.path,
+            "query": e.query,
+            "body": body,
+        });
+        if !e.headers.is_empty() {
+            entry["headers"] = Value::Object(e.headers);
+        }
+        if !e.form.is_empty() {
+            entry["form"] = Value::Object(e.form);
+        }
+        entry
+    }
     use crate::spec::SpecFiles;
 
     fn op(yaml: &str) -> Operation {

@@ -157,8 +157,6 @@ pub fn snake(text: &str) -> String {
 /// → `apply4_sub`).
 #[path = "../../wxpay-macros/src/case.rs"]
 mod case;
-#[cfg(test)]
-pub use case::method_name;
 pub use case::snake_case as snake_of_pascal;
 
 fn type_ident(name: String) -> String {

@@ -35,7 +35,7 @@ async fn downstream_endpoints_round_trip_through_the_sandbox() {
     let client = sandbox.client().unwrap();
 
     let orders = client
-        .service_orders(ServiceOrders {
+        .get_payscore_services_service_id_orders(ServiceOrders {
             service_id: 500001,
             appid: "wx 1".into(),
             limit: Some(5),

@@ -9,13 +9,12 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde_json::{Value, json};
 
+use super::resource::{RefundStatus, TradeState, TradeType};
 use super::*;
 use crate::credentials::Credentials;
 use crate::crypto::{ApiV3Key, PrivateKey};
 use crate::error::VerifyReason;
 use crate::test_vectors as tv;
-use crate::v3::pay::transactions::{TradeState, TradeType};
-use crate::v3::refund::domestic::RefundStatus;
 use crate::verify::{response_message, unix_seconds};
 
 fn client_with(apiv3_key: Option<&str>) -> Client {

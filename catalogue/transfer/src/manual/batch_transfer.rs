@@ -18,8 +18,9 @@ use wxpay_core::{SensitiveFields, endpoint};
 /// same batch, so retrying after a timeout is safe.
 ///
 /// ```no_run
-/// use wxpay::prelude::*;
-/// use wxpay::v3::transfer::{Batches, TransferDetailInput};
+/// use wxpay_core::prelude::*;
+/// use wxpay_v3_transfer::prelude::*;
+/// use wxpay_v3_transfer::{Batches, TransferDetailInput};
 ///
 /// # async fn run(client: Client) -> Result<(), wxpay_core::Error> {
 /// let batch = client

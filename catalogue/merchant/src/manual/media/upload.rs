@@ -9,9 +9,10 @@ use wxpay_core::upload::UploadFile;
 /// `media_id` other APIs take.
 ///
 /// ```no_run
-/// use wxpay::prelude::*;
+/// use wxpay_core::prelude::*;
+/// use wxpay_v3_merchant::prelude::*;
 /// use wxpay_core::upload::UploadFile;
-/// use wxpay::v3::merchant::media::Upload;
+/// use wxpay_v3_merchant::media::Upload;
 ///
 /// # async fn run(client: Client) -> Result<(), wxpay_core::Error> {
 /// let file = UploadFile::from_path("storefront.jpg").await?;

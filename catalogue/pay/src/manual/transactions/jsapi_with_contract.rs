@@ -146,7 +146,7 @@ mod tests {
         let mut path = String::new();
         req.write_path_and_query(&mut path).unwrap();
         assert_eq!(path, v["url"].as_str().unwrap());
-        assert_eq!(JsapiWithContract::METHOD, http::Method::POST);
+        assert_eq!(JsapiWithContract::METHOD, wxpay_core::http::Method::POST);
         let RequestBody::Json(body) = req.body().unwrap() else {
             panic!("json body expected")
         };

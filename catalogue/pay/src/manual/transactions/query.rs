@@ -57,7 +57,7 @@ mod tests {
         let mut path = String::new();
         req.write_path_and_query(&mut path).unwrap();
         assert_eq!(path, v["url"].as_str().unwrap());
-        assert_eq!(OutTradeNo::METHOD, http::Method::GET);
+        assert_eq!(OutTradeNo::METHOD, wxpay_core::http::Method::GET);
         assert_eq!(req.body().unwrap(), RequestBody::Empty);
     }
 

@@ -17,8 +17,9 @@ use wxpay_core::endpoint::Redacted;
 /// names that key in `Wechatpay-Serial`. `Debug` prints neither.
 ///
 /// ```no_run
-/// use wxpay::prelude::*;
-/// use wxpay::v3::refund::domestic::refunds::{AbnormalRefundType, ApplyAbnormalRefund, BankType};
+/// use wxpay_core::prelude::*;
+/// use wxpay_v3_refund::prelude::*;
+/// use wxpay_v3_refund::domestic::refunds::{AbnormalRefundType, ApplyAbnormalRefund, BankType};
 ///
 /// # async fn run(client: Client) -> Result<(), wxpay_core::Error> {
 /// let refund = client
