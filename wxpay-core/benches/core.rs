@@ -17,7 +17,6 @@ use wxpay_core::crypto::{ApiV3Key, PrivateKey, base64_decode};
 use wxpay_core::error::TransportError;
 use wxpay_core::sign::{Nonce, request_message};
 use wxpay_core::transport::{BoxFuture, Transport};
-use wxpay_core::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
 use wxpay_core::verify::{
     DEFAULT_MAX_SKEW, KeyStore, PlatformKey, SignatureHeaders, response_message, unix_seconds,
 };
@@ -38,6 +37,46 @@ fn keys() -> Keys {
     }
 }
 
+/// The seed endpoint, declared here as any crate declares one (the
+/// catalogue is downstream of this crate); its body is the catalogue's.
+#[wxpay_core::endpoint(POST, "/v3/pay/transactions/jsapi-with-contract", response = Prepay)]
+struct JsapiWithContract {
+    appid: String,
+    mchid: String,
+    description: String,
+    out_trade_no: String,
+    notify_url: String,
+    amount: Amount,
+    payer: Payer,
+    contract_info: ContractInfo,
+}
+
+/// `amount`.
+#[derive(serde::Serialize)]
+struct Amount {
+    total: i64,
+    currency: String,
+}
+
+/// `payer`.
+#[derive(serde::Serialize)]
+struct Payer {
+    openid: String,
+}
+
+/// `contract_info`.
+#[derive(serde::Serialize)]
+struct ContractInfo {
+    token: String,
+}
+
+/// The answer.
+#[derive(serde::Deserialize)]
+struct Prepay {
+    #[allow(dead_code)]
+    prepay_id: String,
+}
+
 fn order() -> JsapiWithContract {
     JsapiWithContract {
         appid: "wxd678efh567hg6787".into(),
@@ -47,16 +86,14 @@ fn order() -> JsapiWithContract {
         notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
         amount: Amount {
             total: 100,
-            currency: Some("CNY".into()),
+            currency: "CNY".into(),
         },
         payer: Payer {
             openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
         },
         contract_info: ContractInfo {
-            token: Some("201710180325670965".into()),
-            ..Default::default()
+            token: "201710180325670965".into(),
         },
-        ..Default::default()
     }
 }
 

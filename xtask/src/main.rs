@@ -109,8 +109,10 @@ fn run(args: &[String]) -> Result<(), String> {
     let list = fs::read_to_string(&list_path)
         .map_err(|e| format!("reading {}: {e}", list_path.display()))?;
     let hand = curated::parse(&list)?;
-    let mut opts = Options::default();
-    opts.curated = hand.iter().map(|h| (h.id.clone(), h.clone())).collect();
+    let opts = Options {
+        curated: hand.iter().map(|h| (h.id.clone(), h.clone())).collect(),
+        ..Options::default()
+    };
     let catalog = codegen::build(&spec, &opts, Some(spec::EXPECTED_OPERATIONS))?;
     let ids: BTreeSet<String> = catalog.ops.iter().map(|o| o.id()).collect();
     curated::check(&hand, &ids)?;

@@ -99,7 +99,6 @@ mod tests {
     use wxpay_core::endpoint::{Endpoint, RequestBody};
     mod tv {
         //! The shared known-answer cases (`tests/fixtures/vectors.json`).
-        pub const MCHID: &str = "1900000109";
         pub fn case(name: &str) -> serde_json::Value {
             let all: serde_json::Value = serde_json::from_str(include_str!(concat!(
                 env!("CARGO_MANIFEST_DIR"),
