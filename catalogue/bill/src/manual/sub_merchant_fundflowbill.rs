@@ -9,7 +9,7 @@ use wxpay_core::endpoint;
 ///
 /// The bill comes encrypted, in one part or more (a bill larger than about
 /// 16 GB is split); download each part with
-/// [`Client::download_encrypted_bill`](crate::Client::download_encrypted_bill).
+/// [`Client::download_encrypted_bill`](wxpay_core::Client::download_encrypted_bill).
 #[endpoint(GET, "/v3/bill/sub-merchant-fundflowbill", response = SubMerchantFundflowbillResponse)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubMerchantFundflowbill {

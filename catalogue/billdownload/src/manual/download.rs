@@ -5,8 +5,8 @@ use wxpay_core::endpoint;
 /// `GET /v3/billdownload/file` (下载账单): fetches a bill file by token.
 ///
 /// The answer is the file, unsigned by design; check it against the
-/// `hash_value` of the [`BillFile`](crate::v3::bill::BillFile) that handed
-/// out the token. [`Client::download_bill`](crate::Client::download_bill)
+/// `hash_value` of the [`BillFile`](wxpay_core::bill::BillFile) that handed
+/// out the token. [`Client::download_bill`](wxpay_core::Client::download_bill)
 /// does all of it from the `BillFile`, using its `download_url` as given.
 #[endpoint(GET, "/v3/billdownload/file", download)]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

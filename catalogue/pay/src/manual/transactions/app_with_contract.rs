@@ -10,7 +10,7 @@ use wxpay_core::endpoint;
 /// [`contract_info`](Self::contract_info).
 ///
 /// The answer's `prepay_id` becomes the app's payment parameters through
-/// [`Client::app_pay_params`](crate::Client::app_pay_params).
+/// [`Client::app_pay_params`](wxpay_core::Client::app_pay_params).
 #[endpoint(POST, "/v3/pay/transactions/app-with-contract", response = AppWithContractResponse)]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppWithContract {

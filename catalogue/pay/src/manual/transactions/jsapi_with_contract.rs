@@ -12,7 +12,7 @@ use wxpay_core::endpoint;
 /// `password_free_contract_id`), then places the order with it in
 /// [`contract_info`](Self::contract_info). The answer's `prepay_id` is what
 /// the front end needs: turn it into `wx.requestPayment` parameters with
-/// [`Client::jsapi_pay_params`](crate::Client::jsapi_pay_params).
+/// [`Client::jsapi_pay_params`](wxpay_core::Client::jsapi_pay_params).
 ///
 /// Sending the same `out_trade_no` again with the same content returns the
 /// same `prepay_id`, so retrying after a timeout is safe.

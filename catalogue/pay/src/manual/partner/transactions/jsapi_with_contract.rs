@@ -11,7 +11,7 @@ use wxpay_core::endpoint;
 /// [`v3::pay::transactions::JsapiWithContract`](crate::transactions::JsapiWithContract).
 ///
 /// Front-end parameters come from the answer's `prepay_id` through
-/// [`Client::jsapi_pay_params`](crate::Client::jsapi_pay_params), with the
+/// [`Client::jsapi_pay_params`](wxpay_core::Client::jsapi_pay_params), with the
 /// appid the payer uses (`sub_appid` when the payer is identified by
 /// `sub_openid`, else `sp_appid`).
 #[endpoint(

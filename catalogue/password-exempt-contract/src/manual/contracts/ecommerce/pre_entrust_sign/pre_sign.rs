@@ -11,7 +11,7 @@ use wxpay_core::endpoint;
 /// The answer's `pre_entrustweb_id`, `sign_mp_appid` and `sign_mp_path`
 /// open WeChat's signing mini-program, where the user signs; the session
 /// lasts two hours. Once signed, the contract is found with
-/// [`OutContractCode`](crate::v3::password_exempt_contract::contracts::service_id::OutContractCode),
+/// [`OutContractCode`](crate::contracts::service_id::OutContractCode),
 /// and the merchant is notified at `notify_url`.
 #[endpoint(POST, "/v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program", response = MiniProgramResponse)]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

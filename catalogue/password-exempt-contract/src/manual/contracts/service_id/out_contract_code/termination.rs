@@ -8,7 +8,7 @@ use wxpay_core::endpoint;
 /// (`POST …/out-contract-code/{out_contract_code}/terminate`, 通过商户协议号解约).
 ///
 /// Only a contract in force can be ended; afterwards
-/// [`OutContractCode`](crate::v3::password_exempt_contract::contracts::service_id::OutContractCode)
+/// [`OutContractCode`](crate::contracts::service_id::OutContractCode)
 /// reports it as terminated.
 #[endpoint(
     POST,
