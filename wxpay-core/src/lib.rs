@@ -17,7 +17,6 @@
 //! users as in the catalogue:
 //!
 //! ```no_run
-//! use serde::Deserialize;
 //! use wxpay_core::endpoint;
 //! use wxpay_core::prelude::*;
 //!

@@ -143,13 +143,13 @@ impl Errors {
 /// it writes, next to the untouched struct, code equivalent to:
 ///
 /// ```ignore
-/// /// Adds `close_order` to the client.
+/// /// Adds `post_pay_transactions_out_trade_no_close` to the client.
 /// pub trait CloseOrderExt {
-///     fn close_order(&self, request: CloseOrder)
+///     fn post_pay_transactions_out_trade_no_close(&self, request: CloseOrder)
 ///         -> impl Future<Output = Result<(), wxpay_core::Error>> + Send;
 /// }
 /// impl CloseOrderExt for wxpay_core::Client {
-///     fn close_order(&self, request: CloseOrder)
+///     fn post_pay_transactions_out_trade_no_close(&self, request: CloseOrder)
 ///         -> impl Future<Output = Result<(), wxpay_core::Error>> + Send {
 ///         self.call(request)
 ///     }
@@ -239,7 +239,7 @@ pub fn endpoint(attr: TokenStream, item: TokenStream) -> TokenStream {
     let fn_name = match (&args.method_name, &args.method, &args.path) {
         (Some(name), _, _) => Some(name.clone()),
         (None, Some(method), Some(path)) => Some(expand::default_method_name(
-            &method.to_string(),
+            &syn::ext::IdentExt::unraw(method).to_string(),
             &path.value(),
             input.ident.span(),
         )),

@@ -74,26 +74,22 @@ impl Notification {
 /// with `combine_mchid` (a combined payment, which this crate does not
 /// model) is [`Other`](Self::Other); anything else is a direct merchant's
 /// (`TransactionSuccess`). Refund notifications have one model for both
-/// kinds of merchant.
-///
-/// The typed variants come with the features of their models: the payment
-/// ones with `pay`, the refund ones with `refund` (both on by default).
-/// Without the feature, those events arrive as [`Other`](Self::Other),
-/// their resource as JSON.
+/// kinds of merchant. The models are the runtime's own
+/// ([`resource`](super::resource)), so the typed variants are always there.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
-    /// `TRANSACTION.SUCCESS` for a direct merchant's order (feature `pay`).
+    /// `TRANSACTION.SUCCESS` for a direct merchant's order.
     TransactionSuccess(Box<Transaction>),
     /// `TRANSACTION.SUCCESS` for an order a service provider placed for a
-    /// sub-merchant (feature `pay`).
+    /// sub-merchant.
     PartnerTransactionSuccess(Box<PartnerTransaction>),
-    /// `REFUND.SUCCESS`: the money is back with the payer (feature `refund`).
+    /// `REFUND.SUCCESS`: the money is back with the payer.
     RefundSuccess(RefundNotification),
     /// `REFUND.ABNORMAL`: the refund failed (e.g. the payer's card was
-    /// cancelled); settle it with the abnormal-refund operation (feature `refund`).
+    /// cancelled); settle it with the abnormal-refund operation.
     RefundAbnormal(RefundNotification),
-    /// `REFUND.CLOSED`: the refund was closed without paying out (feature `refund`).
+    /// `REFUND.CLOSED`: the refund was closed without paying out.
     RefundClosed(RefundNotification),
     /// Any other event, with its decrypted resource as JSON.
     Other {
