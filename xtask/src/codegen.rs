@@ -97,11 +97,11 @@ impl Catalog {
     }
 
     /// The areas with something to compile (not the inbound-only `webhooks`).
-    pub fn areas(&self, opts: &Options) -> Vec<&str> {
+    pub fn areas(&self) -> Vec<&str> {
         let mut areas: Vec<&str> = self
             .ops
             .iter()
-            .filter(|o| emit::deferred(o, opts).is_none() || opts.curated.contains_key(&o.id()))
+            .filter(|o| !o.inbound)
             .map(|o| o.area.as_str())
             .collect();
         areas.sort_unstable();
@@ -111,8 +111,8 @@ impl Catalog {
 
     /// The facade's generated manifest lines: one optional dependency and
     /// one feature per area, and `all-apis`.
-    pub fn facade_toml(&self, opts: &Options) -> (String, String) {
-        let areas = self.areas(opts);
+    pub fn facade_toml(&self) -> (String, String) {
+        let areas = self.areas();
         let marker = emit::HEADER.replace("//", "#");
         let mut deps = format!("{marker}\n");
         let mut features = format!(

@@ -64,8 +64,8 @@ pub struct Entry<'a> {
 
 impl Entry<'_> {
     /// The module the request type is defined in: its URL module, except
-    /// for operations right under `/v3/`, defined in their area's module
-    /// (and re-exported from `v3`).
+    /// for operations right under `/v3/`, defined at the root of their
+    /// area's crate.
     pub fn home(&self) -> Vec<String> {
         if self.names.module.len() == 1 {
             vec!["v3".into(), snake(&self.op.area)]
@@ -236,12 +236,8 @@ pub fn render(
     // `…Ext` traits of every endpoint, generated or not, by area: the prelude.
     let mut traits: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut areas: BTreeSet<String> = BTreeSet::new();
-    let mut manual: BTreeSet<String> = BTreeSet::new();
     for c in curated {
         areas.insert(c.area.clone());
-        if c.manual {
-            manual.insert(c.area.clone());
-        }
         traits
             .entry(c.area.clone())
             .or_default()
@@ -299,53 +295,11 @@ pub fn render(
                 ));
             }
         }
-        let dir = format!("{CATALOGUE_DIR}/{area}");
-        let krate = crate_ident(area);
         let hand: Vec<&CuratedEntry> = curated.iter().filter(|c| c.area == *area).collect();
-        files.insert(
-            format!("{dir}/Cargo.toml"),
-            manifest(area, manual.contains(area)),
-        );
-        let mut lib = String::new();
-        let _ = writeln!(lib, "{HEADER}");
-        let _ = writeln!(
-            lib,
-            "//! `/v3/{area}/…`: the typed endpoints of this APIv3 area, declared with\n\
-             //! `#[endpoint]` over `wxpay-core` like any crate's own, in modules that\n\
-             //! mirror their URL. Generated from WeChat Pay's OpenAPI spec by `cargo xtask\n\
-             //! codegen`; most services use them through the `wxpay` crate\n\
-             //! (`wxpay::v3::{file}`, feature `{area}`).\n//!\n\
-             //! `use {krate}::prelude::*;` brings every client method of the area\n\
-             //! into scope."
-        );
-        if !hand.is_empty() {
-            let _ = writeln!(
-                lib,
-                "//!\n//! Written by hand (listed in `catalogue/handwritten.txt`) and re-exported\n//! where the naming rules put them:"
-            );
-            for c in &hand {
-                let _ = writeln!(lib, "//! - [`{}`]", rel_path(&c.home, &c.type_name));
-            }
-        }
-        // Module names follow the URL, which repeats itself at times
-        // (`…/coupons/coupons`).
-        lib.push_str("#![allow(clippy::module_inception)]\n\n");
-        if manual.contains(area) {
-            lib.push_str("mod manual;\n\n");
-        }
-        let here = ["v3".to_owned(), file.clone()];
-        write_module(&mut files, &dir, &mut lib, &module, &here, &bodies, opts);
-        let mut area_traits = traits.remove(area).unwrap_or_default();
-        area_traits.sort();
-        let _ = writeln!(
-            lib,
-            "/// The client methods of `/v3/{area}/…`: `use {krate}::prelude::*;`.\npub mod prelude {{"
-        );
-        for t in &area_traits {
-            let _ = writeln!(lib, "pub use crate::{t} as _;");
-        }
-        lib.push_str("}\n");
-        files.insert(format!("{dir}/src/lib.rs"), lib);
+        let area_traits = traits.remove(area).unwrap_or_default();
+        let crate_files = area_crate(area, &module, &hand, area_traits, &bodies, opts);
+        files.extend(crate_files);
+        let krate = crate_ident(area);
         let gate = format!("#[cfg(feature = {area:?})]\n");
         let _ = writeln!(facade, "{gate}#[doc(inline)]\npub use {krate} as {file};");
         let _ = writeln!(prelude, "{gate}pub use {krate}::prelude::*;");
@@ -356,6 +310,65 @@ pub fn render(
     );
     files.insert(FACADE_V3.into(), facade);
     Ok(files)
+}
+
+/// The files of one area's crate: its manifest, `src/lib.rs` (crate doc,
+/// `mod manual;` when it has hand-written code, child modules, prelude)
+/// and one file per module below.
+fn area_crate(
+    area: &str,
+    module: &Module,
+    hand: &[&CuratedEntry],
+    mut area_traits: Vec<String>,
+    bodies: &BTreeMap<(Vec<String>, String), String>,
+    opts: &Options,
+) -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    let file = snake(area);
+    let manual = hand.iter().any(|c| c.manual);
+    let dir = format!("{CATALOGUE_DIR}/{area}");
+    let krate = crate_ident(area);
+    files.insert(format!("{dir}/Cargo.toml"), manifest(area, manual));
+    let mut lib = String::new();
+    let _ = writeln!(lib, "{HEADER}");
+    let _ = writeln!(
+        lib,
+        "//! `/v3/{area}/…`: the typed endpoints of this APIv3 area, declared with\n\
+         //! `#[endpoint]` over `wxpay-core` like any crate's own, in modules that\n\
+         //! mirror their URL. Generated from WeChat Pay's OpenAPI spec by `cargo xtask\n\
+         //! codegen`; most services use them through the `wxpay` crate\n\
+         //! (`wxpay::v3::{file}`, feature `{area}`).\n//!\n\
+         //! `use {krate}::prelude::*;` brings every client method of the area\n\
+         //! into scope."
+    );
+    if !hand.is_empty() {
+        let _ = writeln!(
+            lib,
+            "//!\n//! Written by hand (listed in `catalogue/handwritten.txt`) and re-exported\n//! where the naming rules put them:"
+        );
+        for c in hand {
+            let _ = writeln!(lib, "//! - [`{}`]", rel_path(&c.home, &c.type_name));
+        }
+    }
+    // Module names follow the URL, which repeats itself at times
+    // (`…/coupons/coupons`).
+    lib.push_str("#![allow(clippy::module_inception)]\n\n");
+    if manual {
+        lib.push_str("mod manual;\n\n");
+    }
+    let here = ["v3".to_owned(), file.clone()];
+    write_module(&mut files, &dir, &mut lib, module, &here, bodies, opts);
+    area_traits.sort();
+    let _ = writeln!(
+        lib,
+        "/// The client methods of `/v3/{area}/…`: `use {krate}::prelude::*;`.\npub mod prelude {{"
+    );
+    for t in &area_traits {
+        let _ = writeln!(lib, "pub use crate::{t} as _;");
+    }
+    lib.push_str("}\n");
+    files.insert(format!("{dir}/src/lib.rs"), lib);
+    files
 }
 
 /// The facade's generated module, relative to the workspace root.

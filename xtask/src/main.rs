@@ -121,11 +121,7 @@ fn run(args: &[String]) -> Result<(), String> {
         print!("{}", catalog.names_table());
     }
     if cli.report {
-        let listed: Vec<(String, String)> = hand
-            .iter()
-            .map(|h| (h.id.clone(), h.export.clone()))
-            .collect();
-        print!("{}", report::render(&catalog, &listed));
+        print!("{}", report::render(&catalog, &hand));
     }
     if cli.names || cli.report {
         return Ok(());
@@ -144,7 +140,7 @@ fn run(args: &[String]) -> Result<(), String> {
     let facade = root.join(FACADE_MANIFEST);
     let text =
         fs::read_to_string(&facade).map_err(|e| format!("reading {}: {e}", facade.display()))?;
-    let (deps, features) = catalog.facade_toml(&opts);
+    let (deps, features) = catalog.facade_toml();
     let text = replace_between(&text, DEPS, &deps)?;
     files.insert(
         FACADE_MANIFEST.into(),

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::codegen::Catalog;
-use crate::naming::{pascal, snake_of_pascal};
+use crate::curated::HandOp;
+use crate::naming::pascal;
 use crate::spec::Ty;
 use crate::types::RType;
 
@@ -22,8 +23,8 @@ fn ty_name(t: Ty) -> &'static str {
     }
 }
 
-/// The report; `curated`: operations written by hand in wxpay-core today.
-pub fn render(c: &Catalog, curated: &[(String, String)]) -> String {
+/// The report; `hand`: the operations written by hand (`catalogue/handwritten.txt`).
+pub fn render(c: &Catalog, hand: &[HandOp]) -> String {
     let mut o = String::new();
     let paths: std::collections::BTreeSet<&str> = c.ops.iter().map(|op| op.path.as_str()).collect();
     let _ = writeln!(o, "# Codegen report\n");
@@ -241,21 +242,15 @@ pub fn render(c: &Catalog, curated: &[(String, String)]) -> String {
 
     let _ = writeln!(
         o,
-        "\n## Written by hand in wxpay-core ({})\n",
-        curated.len()
+        "\n## Written by hand (`catalogue/handwritten.txt`, {})\n",
+        hand.len()
     );
-    for (id, file) in curated {
-        let known = c.ops.iter().any(|op| op.id() == *id);
-        let _ = writeln!(
-            o,
-            "- `{id}` in {file}{}",
-            if known { "" } else { " (not in the spec)" }
-        );
+    for h in hand {
+        let _ = writeln!(o, "- `{}`: its URL module re-exports `{}`", h.id, h.export);
     }
 
     let _ = writeln!(o, "\n## Naming\n");
     let mut rule3 = Vec::new();
-    let mut rule4 = Vec::new();
     let mut raw = Vec::new();
     for (op, n) in c.ops.iter().zip(&c.names) {
         let last = op
@@ -266,13 +261,9 @@ pub fn render(c: &Catalog, curated: &[(String, String)]) -> String {
         if n.type_name != pascal(last) {
             rule3.push(format!("- `{}` → `{}`", op.id(), n.full_type()));
         }
-        if crate::naming::unraw(&n.method) != snake_of_pascal(&n.type_name) {
-            rule4.push(format!("- `{}` → `{}`", n.full_type(), n.method));
-        }
         if n.module
             .iter()
             .any(|m| m.starts_with("r#") || m.ends_with('_'))
-            || n.method.starts_with("r#")
         {
             raw.push(format!(
                 "- `{}` → `{}` / `{}`",
@@ -293,14 +284,11 @@ pub fn render(c: &Catalog, curated: &[(String, String)]) -> String {
     let lengths: Vec<usize> = c.names.iter().map(|n| n.method.len()).collect();
     let _ = writeln!(
         o,
-        "\n### Rule 4: prefixed client methods ({}; {} longer than 40 characters, the longest {})\n",
-        rule4.len(),
+        "\n### Rule 4: client methods from the URL ({}; {} longer than 40 characters, the longest {})",
+        lengths.len(),
         lengths.iter().filter(|&&l| l > 40).count(),
         lengths.iter().max().copied().unwrap_or(0)
     );
-    for l in &rule4 {
-        let _ = writeln!(o, "{l}");
-    }
     let _ = writeln!(o, "\n### Keywords as raw identifiers ({})\n", raw.len());
     for l in &raw {
         let _ = writeln!(o, "{l}");
