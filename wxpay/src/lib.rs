@@ -60,6 +60,38 @@
 //! `client.get_pay_transactions_out_trade_no(…)`. [`prelude`] brings every
 //! enabled area's methods into scope; `client.call(request)` works for any
 //! request too.
+//!
+//! # Declaring an endpoint
+//!
+//! The catalogue's operations are declared with
+//! [`#[endpoint]`](macro@endpoint), and so is one WeChat Pay publishes
+//! tomorrow. Its expansion names the runtime crate, `::wxpay_core` by
+//! default; a crate that depends on `wxpay` alone says so with `crate`:
+//!
+//! ```no_run
+//! use wxpay::prelude::*;
+//!
+//! /// A product the catalogue does not have yet.
+//! #[wxpay::endpoint(POST, "/v3/new-product/orders/{order_no}/confirm", crate = "::wxpay")]
+//! pub struct Confirm {
+//!     pub order_no: String, // path parameter
+//!     pub mchid: String,    // JSON body
+//! }
+//!
+//! # async fn run(client: Client) -> Result<(), wxpay::Error> {
+//! client
+//!     .post_new_product_orders_order_no_confirm(Confirm {
+//!         order_no: "1217752501201407033233368018".into(),
+//!         mchid: client.mchid().into(),
+//!     })
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! The method is named by the catalogue's rule, so redeclaring an
+//! operation the catalogue has gives a method of the same name: with both
+//! traits in scope the call is ambiguous (import the areas' preludes you
+//! use, not `wxpay::prelude`, or set `method_name`).
 
 pub use wxpay_core::*;
 

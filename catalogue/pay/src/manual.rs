@@ -32,3 +32,19 @@ pub mod transactions {
         pub use close::*;
     }
 }
+
+/// The shared known-answer cases (`tests/fixtures/vectors.json`), for the
+/// unit tests of the hand-written endpoints.
+#[cfg(test)]
+mod test_vectors {
+    pub const MCHID: &str = "1900000109";
+
+    pub fn case(name: &str) -> serde_json::Value {
+        let all: serde_json::Value = serde_json::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/vectors.json"
+        )))
+        .unwrap();
+        all["cases"][name].clone()
+    }
+}

@@ -101,19 +101,9 @@ pub struct JsapiWithContractResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wxpay_core::endpoint::{Endpoint, RequestBody};
-    mod tv {
-        //! The shared known-answer cases (`tests/fixtures/vectors.json`).
-        pub fn case(name: &str) -> serde_json::Value {
-            let all: serde_json::Value = serde_json::from_str(include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../tests/fixtures/vectors.json"
-            )))
-            .unwrap();
-            all["cases"][name].clone()
-        }
-    }
+    use crate::manual::test_vectors as tv;
     use crate::transactions::{Amount, Payer};
+    use wxpay_core::endpoint::{Endpoint, RequestBody};
 
     fn vector_request() -> JsapiWithContract {
         JsapiWithContract {

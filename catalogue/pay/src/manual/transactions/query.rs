@@ -33,19 +33,8 @@ pub struct Id {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manual::test_vectors as tv;
     use wxpay_core::endpoint::{Endpoint, RequestBody};
-    mod tv {
-        //! The shared known-answer cases (`tests/fixtures/vectors.json`).
-        pub const MCHID: &str = "1900000109";
-        pub fn case(name: &str) -> serde_json::Value {
-            let all: serde_json::Value = serde_json::from_str(include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../tests/fixtures/vectors.json"
-            )))
-            .unwrap();
-            all["cases"][name].clone()
-        }
-    }
 
     #[test]
     fn query_by_out_trade_no_matches_the_vector() {
