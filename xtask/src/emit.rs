@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use crate::curated::HandOp;
 use crate::naming::{Names, snake};
+use crate::share;
 use crate::spec::Operation;
 use crate::types::{self, Answer, EnumDef, Field, Model, OpPlan, Place, RType, StructDef};
 
@@ -108,6 +109,10 @@ struct Module {
     url: Option<String>,
     /// `pub use` paths of hand-written endpoints whose URL this is.
     reexports: BTreeSet<String>,
+    /// Models defined once in the area's `models` and re-exported here.
+    shared: BTreeSet<String>,
+    /// The module's doc, when it is not its URL's.
+    doc: Vec<String>,
 }
 
 impl Module {
@@ -295,6 +300,8 @@ pub fn render(
                 ));
             }
         }
+        let mut module = module;
+        share_models(&mut module, area)?;
         let hand: Vec<&CuratedEntry> = curated.iter().filter(|c| c.area == *area).collect();
         let area_traits = traits.remove(area).unwrap_or_default();
         let crate_files = area_crate(area, &module, &hand, area_traits, &bodies, opts);
@@ -311,6 +318,48 @@ pub fn render(
     files.insert(FACADE_V3.into(), facade);
     Ok(files)
 }
+
+/// Moves the models several operations of the area declare alike into
+/// its `models` module (see `share.rs`), leaving a re-export where each was.
+fn share_models(area_module: &mut Module, area: &str) -> Result<(), String> {
+    fn collect(m: &Module, path: &mut Vec<String>, out: &mut Vec<share::Found>) {
+        out.extend(m.models.iter().map(|model| (path.clone(), model.clone())));
+        for (name, child) in &m.children {
+            path.push(name.clone());
+            collect(child, path, out);
+            path.pop();
+        }
+    }
+    let mut found = Vec::new();
+    collect(area_module, &mut Vec::new(), &mut found);
+    let shared = share::share(&found);
+    if shared.models.is_empty() {
+        return Ok(());
+    }
+    if area_module.children.contains_key(SHARED) {
+        return Err(format!(
+            "the area `{area}` has a module `{SHARED}`, the name of its shared models"
+        ));
+    }
+    for (path, name) in &shared.moved {
+        let m = area_module.at(path);
+        m.models.retain(|model| model.name() != name);
+        m.shared.insert(name.clone());
+    }
+    let models = area_module.at(&[SHARED.to_owned()]);
+    models.models = shared.models.into_values().collect();
+    models.doc = vec![
+        format!("Models that several operations of `/v3/{area}/…` declare alike, defined once."),
+        String::new(),
+        "Each operation's models module re-exports the ones it uses, so \
+         `<operation>::<Model>` names them too."
+            .to_owned(),
+    ];
+    Ok(())
+}
+
+/// The module of an area's shared models.
+const SHARED: &str = "models";
 
 /// The files of one area's crate: its manifest, `src/lib.rs` (crate doc,
 /// `mod manual;` when it has hand-written code, child modules, prelude)
@@ -436,7 +485,11 @@ fn write_module(
     for r in &m.reexports {
         let _ = writeln!(out, "pub use {r};");
     }
-    if !m.reexports.is_empty() {
+    if !m.shared.is_empty() {
+        let names: Vec<&str> = m.shared.iter().map(String::as_str).collect();
+        let _ = writeln!(out, "pub use crate::{SHARED}::{{{}}};", names.join(", "));
+    }
+    if !m.reexports.is_empty() || !m.shared.is_empty() {
         out.push('\n');
     }
     for name in m.children.keys() {
@@ -459,7 +512,7 @@ fn write_module(
         }
     }
     for (name, child) in &m.children {
-        let mut doc = Vec::new();
+        let mut doc = child.doc.clone();
         if let Some(url) = &child.url {
             doc.push(format!("`{url}`"));
         }

@@ -12,6 +12,7 @@ mod doc;
 mod emit;
 mod naming;
 mod report;
+mod share;
 mod spec;
 mod types;
 mod yaml;

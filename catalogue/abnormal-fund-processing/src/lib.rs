@@ -9,6 +9,7 @@
 //! into scope.
 #![allow(clippy::module_inception)]
 
+pub mod models;
 pub mod receipts;
 
 /// `GET /v3/abnormal-fund-processing/receipts/{receipt_id}`: 查询在途异常资金付款结果

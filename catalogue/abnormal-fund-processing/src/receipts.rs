@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`Receipts`](super::Receipts).
 
+pub use crate::models::{Commander, Currency, Operator, ProductName, ReceiptState, TransferAmount};
+
 pub mod get_transfer_instructions;
 pub mod post_transfer_instructions;
 
@@ -117,64 +119,6 @@ pub struct PostTransferInstructionsResponse {
     pub last_update_time: Option<String>,
     /// 在途异常资金付款指令信息
     pub instruction: Option<post_transfer_instructions::Instruction>,
-}
-
-wxpay_core::open_enum! {
-    /// 产品名称
-    pub enum ProductName {
-        /// `C2C`
-        C2c = "C2C",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 货币类型
-    pub enum Currency {
-        /// `CNY`
-        Cny = "CNY",
-    }
-}
-
-/// 付款金额信息
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct TransferAmount {
-    /// 总金额
-    ///
-    /// Example: `100`.
-    pub total: i64,
-    /// 货币类型
-    pub currency: Currency,
-}
-
-wxpay_core::open_enum! {
-    /// 在途异常资金付款状态
-    pub enum ReceiptState {
-        /// `RECEIPT_STATE_PENDING`
-        ReceiptStatePending = "RECEIPT_STATE_PENDING",
-        /// `RECEIPT_STATE_PROGRESS`
-        ReceiptStateProgress = "RECEIPT_STATE_PROGRESS",
-        /// `RECEIPT_STATE_COMPLETED`
-        ReceiptStateCompleted = "RECEIPT_STATE_COMPLETED",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 发起在途异常资金付款请求的角色
-    pub enum Operator {
-        /// `MERCHANT`
-        Merchant = "MERCHANT",
-    }
-}
-
-/// 在途异常资金付款指令的发起方
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct Commander {
-    /// 发起在途异常资金付款请求的角色
-    pub operator: Operator,
-    /// 微信支付商户号
-    ///
-    /// Example: `990055040`.
-    pub mchid: String,
 }
 
 wxpay_core::open_enum! {

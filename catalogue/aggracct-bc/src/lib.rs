@@ -9,6 +9,7 @@
 //! into scope.
 #![allow(clippy::module_inception)]
 
+pub mod models;
 pub mod wb_channel;
 
 /// The client methods of `/v3/aggracct-bc/…`: `use wxpay_v3_aggracct_bc::prelude::*;`.

@@ -9,6 +9,7 @@
 //! into scope.
 #![allow(clippy::module_inception)]
 
+pub mod models;
 pub mod sub_merchants;
 
 /// The client methods of `/v3/apply4sub/…`: `use wxpay_v3_apply4sub::prelude::*;`.

@@ -10,6 +10,7 @@
 #![allow(clippy::module_inception)]
 
 pub mod applyment;
+pub mod models;
 
 /// `POST /v3/applyment4sub/applyment/`: 提交申请单API
 ///

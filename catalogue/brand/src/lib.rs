@@ -12,6 +12,7 @@
 pub mod applyments;
 pub mod card;
 pub mod marketing;
+pub mod models;
 pub mod partner;
 pub mod profitsharing;
 

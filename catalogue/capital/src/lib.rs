@@ -10,6 +10,7 @@
 #![allow(clippy::module_inception)]
 
 pub mod capitallhh;
+pub mod models;
 
 /// The client methods of `/v3/capital/…`: `use wxpay_v3_capital::prelude::*;`.
 pub mod prelude {

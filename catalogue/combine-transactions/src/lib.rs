@@ -14,6 +14,7 @@ pub mod h5;
 pub mod id;
 pub mod jsapi;
 pub mod miniprogram;
+pub mod models;
 pub mod native;
 pub mod out_trade_no;
 

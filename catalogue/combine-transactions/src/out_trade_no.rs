@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`OutTradeNo`](super::OutTradeNo).
 
+pub use crate::models::TradeScenario;
+
 pub mod close;
 
 /// `POST /v3/combine-transactions/out-trade-no/{combine_out_trade_no}/close`: 合单关闭订单API
@@ -234,14 +236,6 @@ pub struct CombinePayerInfo {
     ///
     /// Example: `oUpF8uMuAJO_M2pxb1Q9zNjWeS6o`.
     pub openid: String,
-}
-
-wxpay_core::open_enum! {
-    /// 交易场景
-    pub enum TradeScenario {
-        /// `RECOMMERCE`
-        Recommerce = "RECOMMERCE",
-    }
 }
 
 /// 使用的商户贴息信息(微信分付)

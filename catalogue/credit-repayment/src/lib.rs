@@ -9,6 +9,7 @@
 //! into scope.
 #![allow(clippy::module_inception)]
 
+pub mod models;
 pub mod partner;
 
 /// The client methods of `/v3/credit-repayment/…`: `use wxpay_v3_credit_repayment::prelude::*;`.

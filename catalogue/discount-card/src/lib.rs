@@ -12,6 +12,7 @@
 pub mod cards;
 pub mod get_cards;
 pub mod get_orders;
+pub mod models;
 pub mod orders;
 pub mod patch_orders;
 pub mod post_cards;

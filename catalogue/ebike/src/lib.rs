@@ -10,6 +10,7 @@
 #![allow(clippy::module_inception)]
 
 pub mod charge;
+pub mod models;
 
 /// The client methods of `/v3/ebike/…`: `use wxpay_v3_ebike::prelude::*;`.
 pub mod prelude {

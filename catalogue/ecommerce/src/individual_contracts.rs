@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`IndividualContracts`](super::IndividualContracts).
 
+pub use crate::models::AuthState;
+
 pub mod out_contract_code;
 pub mod pre_entrust_sign;
 pub mod pre_entrust_sign_with_real_name_identity;
@@ -54,15 +56,5 @@ wxpay_core::open_enum! {
     pub enum PermissionType {
         /// `INDIVIDUAL_PAYEE`
         IndividualPayee = "INDIVIDUAL_PAYEE",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 授权状态
-    pub enum AuthState {
-        /// `AUTHORIZED`
-        Authorized = "AUTHORIZED",
-        /// `UNAUTHORIZED`
-        Unauthorized = "UNAUTHORIZED",
     }
 }

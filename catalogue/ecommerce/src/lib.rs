@@ -17,6 +17,7 @@ pub mod fund;
 pub mod get_applyments;
 pub mod individual_contracts;
 pub mod mch_transfer;
+pub mod models;
 pub mod post_applyments;
 pub mod profitsharing;
 pub mod refunds;

@@ -10,6 +10,7 @@
 #![allow(clippy::module_inception)]
 
 pub mod contracts;
+pub mod models;
 pub mod transactions;
 pub mod user;
 pub mod user_notifications;

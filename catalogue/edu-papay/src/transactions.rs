@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`Transactions`](super::Transactions).
 
+pub use crate::models::DeviceInformation;
+
 pub mod id;
 pub mod out_trade_no;
 
@@ -172,18 +174,4 @@ pub struct Amount {
     /// Example: `CNY`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
-}
-
-/// 设备信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
-pub struct DeviceInformation {
-    /// 设备号
-    ///
-    /// Example: `12343232`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub device_id: Option<String>,
-    /// 商户端设备ip
-    ///
-    /// Example: `123.12.12.123`.
-    pub device_ip: String,
 }

@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`Transactions`](super::Transactions).
 
+pub use crate::models::DeviceInfo;
+
 pub mod id;
 pub mod out_trade_no;
 
@@ -196,20 +198,6 @@ pub struct SceneInfo {
     ///
     /// Example: `CANTEEN`.
     pub scene_type: String,
-}
-
-/// 设备信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct DeviceInfo {
-    /// 设备号
-    ///
-    /// Example: `12343232`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub device_id: Option<String>,
-    /// 商户端设备ip
-    ///
-    /// Example: `123.12.12.123`.
-    pub device_ip: String,
 }
 
 /// 分账结算信息

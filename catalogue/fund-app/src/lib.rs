@@ -11,6 +11,7 @@
 
 pub mod brand_redpacket;
 pub mod mch_transfer;
+pub mod models;
 
 /// The client methods of `/v3/fund-app/…`: `use wxpay_v3_fund_app::prelude::*;`.
 pub mod prelude {

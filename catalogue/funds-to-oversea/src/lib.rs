@@ -11,6 +11,7 @@
 
 pub mod bill_download_url;
 pub mod get_orders;
+pub mod models;
 pub mod post_orders;
 pub mod r#return;
 pub mod transactions;

@@ -17,6 +17,7 @@ pub mod merchant;
 pub mod merchant_service;
 pub mod merchant_storage;
 pub mod micropay;
+pub mod models;
 pub mod papay;
 pub mod patch_merchants;
 pub mod post_merchants;

@@ -10,6 +10,7 @@
 #![allow(clippy::module_inception)]
 
 pub mod merchants;
+pub mod models;
 
 /// The client methods of `/v3/goldplan/…`: `use wxpay_v3_goldplan::prelude::*;`.
 pub mod prelude {

@@ -9,6 +9,7 @@
 //! into scope.
 #![allow(clippy::module_inception)]
 
+pub mod models;
 pub mod subsidy;
 
 /// The client methods of `/v3/gov/…`: `use wxpay_v3_gov::prelude::*;`.

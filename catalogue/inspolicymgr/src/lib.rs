@@ -10,6 +10,7 @@
 #![allow(clippy::module_inception)]
 
 pub mod deduct;
+pub mod models;
 
 /// The client methods of `/v3/inspolicymgr/…`: `use wxpay_v3_inspolicymgr::prelude::*;`.
 pub mod prelude {

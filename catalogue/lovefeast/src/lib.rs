@@ -10,6 +10,7 @@
 #![allow(clippy::module_inception)]
 
 pub mod brands;
+pub mod models;
 pub mod users;
 
 /// `GET /v3/lovefeast/brands/{brand_id}`: 查询爱心餐品牌信息

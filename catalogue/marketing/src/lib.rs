@@ -22,6 +22,7 @@ pub mod favor;
 pub mod goods_subsidy_activity;
 pub mod membercard_activity;
 pub mod membercard_open;
+pub mod models;
 pub mod partner;
 pub mod partnerships;
 pub mod paygiftactivity;

@@ -10,6 +10,7 @@
 #![allow(clippy::module_inception)]
 
 pub mod mch_manage_records;
+pub mod models;
 pub mod submission_files;
 
 /// `GET /v3/mch-manage/mch-manage-records/{manage_record_id}`: 查询子商户下指定商户管理记录

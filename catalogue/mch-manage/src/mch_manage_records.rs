@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`MchManageRecords`](super::MchManageRecords).
 
+pub use crate::models::{ManageRecordState, ManageRecordType, RecoverReason, RecoverWay};
+
 pub mod mch_manage_submissions;
 pub mod sub_mchid;
 
@@ -85,58 +87,4 @@ pub struct SubMchidResponse {
     pub total_count: Option<i64>,
     /// 商户管理记录详情列表
     pub data: Option<Vec<sub_mchid::Data>>,
-}
-
-wxpay_core::open_enum! {
-    /// 商户管理记录类型
-    pub enum ManageRecordType {
-        /// `FUNCTIONAL_LIMIT_RECORD`
-        FunctionalLimitRecord = "FUNCTIONAL_LIMIT_RECORD",
-        /// `INVESTIGATE_RECORD`
-        InvestigateRecord = "INVESTIGATE_RECORD",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 解除管控方式
-    pub enum RecoverWay {
-        /// `SUBMIT_INFORMATION`
-        SubmitInformation = "SUBMIT_INFORMATION",
-        /// `VERIFY_INACTIVE_MERCHANT_IDENTITY`
-        VerifyInactiveMerchantIdentity = "VERIFY_INACTIVE_MERCHANT_IDENTITY",
-        /// `MODIFY_ORGANIZATION_INFORMATION`
-        ModifyOrganizationInformation = "MODIFY_ORGANIZATION_INFORMATION",
-        /// `OTHER`
-        OtherValue = "OTHER",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 商户管理记录状态
-    pub enum ManageRecordState {
-        /// `PENDING`
-        Pending = "PENDING",
-        /// `SUBMITTED`
-        Submitted = "SUBMITTED",
-        /// `EXPIRED`
-        Expired = "EXPIRED",
-        /// `UNDER_REVIEW`
-        UnderReview = "UNDER_REVIEW",
-        /// `RECOVERED`
-        Recovered = "RECOVERED",
-        /// `REJECTED`
-        Rejected = "REJECTED",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 解除管控原因
-    pub enum RecoverReason {
-        /// `MERCHANT_SUBMIT_RECOVER`
-        MerchantSubmitRecover = "MERCHANT_SUBMIT_RECOVER",
-        /// `MERCHANT_OPERATE_RECOVER`
-        MerchantOperateRecover = "MERCHANT_OPERATE_RECOVER",
-        /// `PLATFORM_AUTO_RECOVER`
-        PlatformAutoRecover = "PLATFORM_AUTO_RECOVER",
-    }
 }

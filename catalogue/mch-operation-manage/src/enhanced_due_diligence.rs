@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`EnhancedDueDiligence`](super::EnhancedDueDiligence).
 
+pub use crate::models::DueDiligenceState;
+
 pub mod submit;
 pub mod upload;
 
@@ -90,22 +92,4 @@ pub struct UploadResponse {
     ///
     /// Example: `V1_E1W7MchDBewmOMGmKSMCgh5`.
     pub file_id: String,
-}
-
-wxpay_core::open_enum! {
-    /// 尽调单状态
-    pub enum DueDiligenceState {
-        /// `DUE_DILIGENCE_STATE_COLLECTING`
-        DueDiligenceStateCollecting = "DUE_DILIGENCE_STATE_COLLECTING",
-        /// `DUE_DILIGENCE_STATE_AUDITING`
-        DueDiligenceStateAuditing = "DUE_DILIGENCE_STATE_AUDITING",
-        /// `DUE_DILIGENCE_STATE_REJECTED`
-        DueDiligenceStateRejected = "DUE_DILIGENCE_STATE_REJECTED",
-        /// `DUE_DILIGENCE_STATE_EXPIRED`
-        DueDiligenceStateExpired = "DUE_DILIGENCE_STATE_EXPIRED",
-        /// `DUE_DILIGENCE_STATE_CANCELLED`
-        DueDiligenceStateCancelled = "DUE_DILIGENCE_STATE_CANCELLED",
-        /// `DUE_DILIGENCE_STATE_FINISHED`
-        DueDiligenceStateFinished = "DUE_DILIGENCE_STATE_FINISHED",
-    }
 }

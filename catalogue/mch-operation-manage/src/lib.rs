@@ -11,6 +11,7 @@
 
 pub mod enhanced_due_diligence;
 pub mod merchant_limitations;
+pub mod models;
 
 /// `GET /v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}`: 查询子商户强化尽调单信息
 ///

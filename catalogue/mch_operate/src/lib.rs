@@ -9,6 +9,7 @@
 //! into scope.
 #![allow(clippy::module_inception)]
 
+pub mod models;
 pub mod risk;
 
 /// The client methods of `/v3/mch_operate/…`: `use wxpay_v3_mch_operate::prelude::*;`.

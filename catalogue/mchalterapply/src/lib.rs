@@ -15,6 +15,7 @@ pub mod get_merchantnamealterapplyment;
 pub mod mchcontactalterapplyment;
 pub mod mchsubjectalterapplyment;
 pub mod merchantnamealterapplyment;
+pub mod models;
 pub mod post_mchcontactalterapplyment;
 pub mod post_mchsubjectalterapplyment;
 pub mod post_merchantnamealterapplyment;

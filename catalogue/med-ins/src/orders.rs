@@ -3,6 +3,11 @@
 //!
 //! Also the models of [`Orders`](super::Orders).
 
+pub use crate::models::{
+    CashAddDetail, CashAddType, CashReduceDetail, CashReduceType, MedInsPayStatus, MixPayStatus,
+    MixPayType, OrderType, SelfPayStatus,
+};
+
 pub mod mix_trade_no;
 pub mod out_trade_no;
 
@@ -351,50 +356,6 @@ pub struct OutTradeNoResponse {
 }
 
 wxpay_core::open_enum! {
-    /// 混合支付类型
-    pub enum MixPayType {
-        /// `UNKNOWN_MIX_PAY_TYPE`
-        UnknownMixPayType = "UNKNOWN_MIX_PAY_TYPE",
-        /// `CASH_ONLY`
-        CashOnly = "CASH_ONLY",
-        /// `INSURANCE_ONLY`
-        InsuranceOnly = "INSURANCE_ONLY",
-        /// `CASH_AND_INSURANCE`
-        CashAndInsurance = "CASH_AND_INSURANCE",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 订单类型
-    pub enum OrderType {
-        /// `UNKNOWN_ORDER_TYPE`
-        UnknownOrderType = "UNKNOWN_ORDER_TYPE",
-        /// `REG_PAY`
-        RegPay = "REG_PAY",
-        /// `DIAG_PAY`
-        DiagPay = "DIAG_PAY",
-        /// `COVID_EXAM_PAY`
-        CovidExamPay = "COVID_EXAM_PAY",
-        /// `IN_HOSP_PAY`
-        InHospPay = "IN_HOSP_PAY",
-        /// `PHARMACY_PAY`
-        PharmacyPay = "PHARMACY_PAY",
-        /// `INSURANCE_PAY`
-        InsurancePay = "INSURANCE_PAY",
-        /// `INT_REG_PAY`
-        IntRegPay = "INT_REG_PAY",
-        /// `INT_RE_DIAG_PAY`
-        IntReDiagPay = "INT_RE_DIAG_PAY",
-        /// `INT_RX_PAY`
-        IntRxPay = "INT_RX_PAY",
-        /// `COVID_ANTIGEN_PAY`
-        CovidAntigenPay = "COVID_ANTIGEN_PAY",
-        /// `MED_PAY`
-        MedPay = "MED_PAY",
-    }
-}
-
-wxpay_core::open_enum! {
     /// 证件类型
     pub enum CardType {
         /// `UNKNOWN_USER_CARD_TYPE`
@@ -471,113 +432,5 @@ impl ::core::fmt::Debug for Relative {
             .field("id_digest", &wxpay_core::endpoint::Redacted)
             .field("card_type", &self.card_type)
             .finish()
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 现金补充类型
-    pub enum CashAddType {
-        /// `DEFAULT_ADD_TYPE`
-        DefaultAddType = "DEFAULT_ADD_TYPE",
-        /// `FREIGHT`
-        Freight = "FREIGHT",
-        /// `OTHER_MEDICAL_EXPENSES`
-        OtherMedicalExpenses = "OTHER_MEDICAL_EXPENSES",
-    }
-}
-
-/// `CashAddDetail`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct CashAddDetail {
-    /// 现金补充金额
-    ///
-    /// Example: `2000`.
-    pub cash_add_fee: i64,
-    /// 现金补充类型
-    ///
-    /// Example: `FREIGHT`.
-    pub cash_add_type: CashAddType,
-}
-
-wxpay_core::open_enum! {
-    /// 现金减免类型
-    pub enum CashReduceType {
-        /// `DEFAULT_REDUCE_TYPE`
-        DefaultReduceType = "DEFAULT_REDUCE_TYPE",
-        /// `HOSPITAL_REDUCE`
-        HospitalReduce = "HOSPITAL_REDUCE",
-        /// `PHARMACY_DISCOUNT`
-        PharmacyDiscount = "PHARMACY_DISCOUNT",
-        /// `DISCOUNT`
-        Discount = "DISCOUNT",
-        /// `PRE_PAYMENT`
-        PrePayment = "PRE_PAYMENT",
-        /// `DEPOSIT_DEDUCTION`
-        DepositDeduction = "DEPOSIT_DEDUCTION",
-    }
-}
-
-/// `CashReduceDetail`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct CashReduceDetail {
-    /// 现金减免金额
-    ///
-    /// Example: `10000`.
-    pub cash_reduce_fee: i64,
-    /// 现金减免类型
-    ///
-    /// Example: `DEFAULT_REDUCE_TYPE`.
-    pub cash_reduce_type: CashReduceType,
-}
-
-wxpay_core::open_enum! {
-    /// 医保自费混合订单支付状态
-    pub enum MixPayStatus {
-        /// `UNKNOWN_MIX_PAY_STATUS`
-        UnknownMixPayStatus = "UNKNOWN_MIX_PAY_STATUS",
-        /// `MIX_PAY_CREATED`
-        MixPayCreated = "MIX_PAY_CREATED",
-        /// `MIX_PAY_SUCCESS`
-        MixPaySuccess = "MIX_PAY_SUCCESS",
-        /// `MIX_PAY_REFUND`
-        MixPayRefund = "MIX_PAY_REFUND",
-        /// `MIX_PAY_FAIL`
-        MixPayFail = "MIX_PAY_FAIL",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 混合订单中自费部分的支付状态
-    pub enum SelfPayStatus {
-        /// `UNKNOWN_SELF_PAY_STATUS`
-        UnknownSelfPayStatus = "UNKNOWN_SELF_PAY_STATUS",
-        /// `SELF_PAY_CREATED`
-        SelfPayCreated = "SELF_PAY_CREATED",
-        /// `SELF_PAY_SUCCESS`
-        SelfPaySuccess = "SELF_PAY_SUCCESS",
-        /// `SELF_PAY_REFUND`
-        SelfPayRefund = "SELF_PAY_REFUND",
-        /// `SELF_PAY_FAIL`
-        SelfPayFail = "SELF_PAY_FAIL",
-        /// `NO_SELF_PAY`
-        NoSelfPay = "NO_SELF_PAY",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 混合订单中自费部分的支付状态
-    pub enum MedInsPayStatus {
-        /// `UNKNOWN_MED_INS_PAY_STATUS`
-        UnknownMedInsPayStatus = "UNKNOWN_MED_INS_PAY_STATUS",
-        /// `MED_INS_PAY_CREATED`
-        MedInsPayCreated = "MED_INS_PAY_CREATED",
-        /// `MED_INS_PAY_SUCCESS`
-        MedInsPaySuccess = "MED_INS_PAY_SUCCESS",
-        /// `MED_INS_PAY_REFUND`
-        MedInsPayRefund = "MED_INS_PAY_REFUND",
-        /// `MED_INS_PAY_FAIL`
-        MedInsPayFail = "MED_INS_PAY_FAIL",
-        /// `NO_MED_INS_PAY`
-        NoMedInsPay = "NO_MED_INS_PAY",
     }
 }

@@ -12,6 +12,7 @@
 pub mod delete_violation_notifications;
 pub mod ec_trade_risk;
 pub mod get_violation_notifications;
+pub mod models;
 pub mod post_violation_notifications;
 pub mod put_violation_notifications;
 pub mod report_trade_union_information;

@@ -19,6 +19,7 @@ pub mod get_complaints_by_transaction_id;
 pub mod get_complaints_v2;
 pub mod get_complaints_v2_by_complaint_id;
 pub mod images;
+pub mod models;
 pub mod post_complaint_notifications;
 pub mod put_complaint_notifications;
 

@@ -10,6 +10,7 @@
 #![allow(clippy::module_inception)]
 
 pub mod get_stores;
+pub mod models;
 pub mod patch_stores;
 pub mod post_stores;
 pub mod stores;

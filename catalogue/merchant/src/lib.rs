@@ -18,6 +18,7 @@ mod manual;
 
 pub mod fund;
 pub mod media;
+pub mod models;
 
 /// The client methods of `/v3/merchant/…`: `use wxpay_v3_merchant::prelude::*;`.
 pub mod prelude {

@@ -10,6 +10,7 @@
 #![allow(clippy::module_inception)]
 
 pub mod merchant;
+pub mod models;
 pub mod partner;
 
 /// The client methods of `/v3/merchantfund/…`: `use wxpay_v3_merchantfund::prelude::*;`.

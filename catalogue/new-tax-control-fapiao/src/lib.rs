@@ -14,6 +14,7 @@ pub mod fapiao_applications;
 pub mod fapiaomerchant;
 pub mod get_fapiao_applications;
 pub mod merchant;
+pub mod models;
 pub mod post_fapiao_applications;
 pub mod user_title;
 

@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`UserTitle`](super::UserTitle).
 
+pub use crate::models::{FapiaoBillType, Scene, Type};
+
 pub mod title_url;
 
 /// `GET /v3/new-tax-control-fapiao/user-title/title-url`: 获取抬头填写链接
@@ -72,34 +74,4 @@ pub struct TitleUrlResponse {
     ///
     /// Example: `gh_86a091e50ad4@app`.
     pub miniprogram_user_name: Option<String>,
-}
-
-wxpay_core::open_enum! {
-    /// 开票场景
-    pub enum Scene {
-        /// `WITH_WECHATPAY`
-        WithWechatpay = "WITH_WECHATPAY",
-        /// `WITHOUT_WECHATPAY`
-        WithoutWechatpay = "WITHOUT_WECHATPAY",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 购买方类型
-    pub enum Type {
-        /// `INDIVIDUAL`
-        Individual = "INDIVIDUAL",
-        /// `ORGANIZATION`
-        Organization = "ORGANIZATION",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 开具的发票类型
-    pub enum FapiaoBillType {
-        /// `COMM_FAPIAO`
-        CommFapiao = "COMM_FAPIAO",
-        /// `VAT_FAPIAO`
-        VatFapiao = "VAT_FAPIAO",
-    }
 }

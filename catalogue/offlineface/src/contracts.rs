@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`Contracts`](super::Contracts).
 
+pub use crate::models::ContractMode;
+
 pub mod presign;
 
 /// `POST /v3/offlineface/contracts/presign`: 预签约接口
@@ -56,18 +58,6 @@ wxpay_core::open_enum! {
         Terminated = "TERMINATED",
         /// `CONTRACTED`
         Contracted = "CONTRACTED",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 签约模式
-    pub enum ContractMode {
-        /// `LIMIT_BANK_CARD`
-        LimitBankCard = "LIMIT_BANK_CARD",
-        /// `PRIORITY_BANK_CARD`
-        PriorityBankCard = "PRIORITY_BANK_CARD",
-        /// `LIMIT_NONE`
-        LimitNone = "LIMIT_NONE",
     }
 }
 

@@ -13,6 +13,7 @@ pub mod authinfo;
 pub mod contracts;
 pub mod get_face_collections;
 pub mod get_face_collections_by_collection_id;
+pub mod models;
 pub mod repayment_url;
 pub mod transactions;
 

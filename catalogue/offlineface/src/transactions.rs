@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`Transactions`](super::Transactions).
 
+pub use crate::models::{Amount, Currency, Payer, TradeType};
+
 pub mod out_trade_no;
 
 /// `GET /v3/offlineface/transactions/out-trade-no/{out_trade_no}`: 查单接口
@@ -80,25 +82,6 @@ pub struct OutTradeNoResponse {
     pub error_type: Option<String>,
 }
 
-wxpay_core::open_enum! {
-    /// 货币类型
-    pub enum Currency {
-        /// `CNY`
-        Cny = "CNY",
-    }
-}
-
-/// 金额信息
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Amount {
-    /// 总金额
-    ///
-    /// Format: `int64`.
-    pub total: i64,
-    /// 货币类型
-    pub currency: Currency,
-}
-
 /// 支付场景信息
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct SceneInfo {
@@ -127,34 +110,9 @@ pub struct Business {
     pub business_scene_id: i64,
 }
 
-/// 支付用户信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct Payer {
-    /// 公众下的openid
-    pub sp_openid: Option<String>,
-    /// 子公众下的openid
-    pub sub_openid: Option<String>,
-}
-
 /// 支付场景信息
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct ResponseSceneInfo {
     /// 设备IP
     pub device_ip: Option<String>,
-}
-
-wxpay_core::open_enum! {
-    /// 交易类型
-    pub enum TradeType {
-        /// `NATIVE`
-        Native = "NATIVE",
-        /// `JSAPI`
-        Jsapi = "JSAPI",
-        /// `APP`
-        App = "APP",
-        /// `MWEB`
-        Mweb = "MWEB",
-        /// `AUTH`
-        Auth = "AUTH",
-    }
 }

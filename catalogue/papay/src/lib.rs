@@ -12,6 +12,7 @@
 pub mod contracts;
 pub mod insurance_pay;
 pub mod insurance_sign;
+pub mod models;
 pub mod pay;
 pub mod scheduled_deduct_sign;
 pub mod sign;

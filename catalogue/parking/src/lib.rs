@@ -9,6 +9,7 @@
 //! into scope.
 #![allow(clippy::module_inception)]
 
+pub mod models;
 pub mod reminders;
 
 /// The client methods of `/v3/parking/…`: `use wxpay_v3_parking::prelude::*;`.

@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`Batches`](super::Batches).
 
+pub use crate::models::{TransferPurpose, TransferScene};
+
 pub mod batch_id;
 pub mod out_batch_no;
 
@@ -310,33 +312,5 @@ impl ::core::fmt::Debug for TransferDetailList {
             .field("user_name", &wxpay_core::endpoint::Redacted)
             .field("user_id_card", &wxpay_core::endpoint::Redacted)
             .finish()
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 批量转账用途
-    pub enum TransferPurpose {
-        /// `GOODSPAYMENT`
-        Goodspayment = "GOODSPAYMENT",
-        /// `COMMISSION`
-        Commission = "COMMISSION",
-        /// `REFUND`
-        Refund = "REFUND",
-        /// `REIMBURSEMENT`
-        Reimbursement = "REIMBURSEMENT",
-        /// `FREIGHT`
-        Freight = "FREIGHT",
-        /// `OTHERS`
-        Others = "OTHERS",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 转账场景
-    pub enum TransferScene {
-        /// `ORDINARY_TRANSFER`
-        OrdinaryTransfer = "ORDINARY_TRANSFER",
-        /// `PAYROLL_CARD_TRANSFER`
-        PayrollCardTransfer = "PAYROLL_CARD_TRANSFER",
     }
 }

@@ -10,6 +10,7 @@
 #![allow(clippy::module_inception)]
 
 pub mod batches;
+pub mod models;
 
 /// `POST /v3/partner-transfer/batches`: 发起批量转账API
 ///

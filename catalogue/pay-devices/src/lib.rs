@@ -9,6 +9,7 @@
 //! into scope.
 #![allow(clippy::module_inception)]
 
+pub mod models;
 pub mod open_scenario_speaker;
 pub mod open_scenario_speakerorder;
 pub mod printers;

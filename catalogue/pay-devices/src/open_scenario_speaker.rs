@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`OpenScenarioSpeaker`](super::OpenScenarioSpeaker).
 
+pub use crate::models::BindState;
+
 pub mod bind;
 pub mod prebind;
 pub mod unbind;
@@ -118,14 +120,4 @@ pub struct UnbindResponse {
     ///
     /// Example: `URl:weixin://wxpay/s/An4baqw`.
     pub code_url: String,
-}
-
-wxpay_core::open_enum! {
-    /// 绑定状态
-    pub enum BindState {
-        /// `OPEN_SCENARIO_SPEAKER_BIND_STATE_UNBOND`
-        OpenScenarioSpeakerBindStateUnbond = "OPEN_SCENARIO_SPEAKER_BIND_STATE_UNBOND",
-        /// `OPEN_SCENARIO_SPEAKER_BIND_STATE_BINDED`
-        OpenScenarioSpeakerBindStateBinded = "OPEN_SCENARIO_SPEAKER_BIND_STATE_BINDED",
-    }
 }

@@ -26,6 +26,7 @@ mod manual;
 
 pub mod acquiring_bank;
 pub mod instal;
+pub mod models;
 pub mod partner;
 pub mod transactions;
 

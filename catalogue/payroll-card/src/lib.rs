@@ -12,6 +12,7 @@
 pub mod authentications;
 pub mod get_authentications;
 pub mod get_authentications_by_authenticate_number;
+pub mod models;
 pub mod relations;
 pub mod tokens;
 pub mod transfer_batches;

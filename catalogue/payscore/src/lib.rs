@@ -14,6 +14,7 @@ pub mod get_payafter_orders;
 pub mod get_serviceorder;
 pub mod get_smartretail_orders;
 pub mod merchant_bill;
+pub mod models;
 pub mod oversea;
 pub mod partner;
 pub mod payafter_orders;

@@ -12,6 +12,7 @@
 pub mod ecommerce;
 pub mod insurance;
 pub mod mch_transfer;
+pub mod models;
 
 /// The client methods of `/v3/platsolution/…`: `use wxpay_v3_platsolution::prelude::*;`.
 pub mod prelude {

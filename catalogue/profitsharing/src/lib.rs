@@ -13,6 +13,7 @@ pub mod bills;
 pub mod get_orders;
 pub mod get_return_orders;
 pub mod merchant_configs;
+pub mod models;
 pub mod orders;
 pub mod post_orders;
 pub mod post_return_orders;

@@ -3,6 +3,10 @@
 //!
 //! Also the models of [`Transactions`](super::Transactions).
 
+pub use crate::models::{
+    BusInfo, MetroInfo, PromotionDetail, Scope, TradeScene, TradeState, Type, UserRepayState,
+};
+
 pub mod out_trade_no;
 
 /// `GET /v3/qrcode/transactions/out-trade-no/{out_trade_no}`: 查询订单
@@ -78,16 +82,6 @@ pub struct OutTradeNoResponse {
     pub promotion_detail: Option<Vec<out_trade_no::PromotionDetail>>,
 }
 
-wxpay_core::open_enum! {
-    /// 交易场景值，现在支持公交和地铁的场景值
-    pub enum TradeScene {
-        /// `BUS`
-        Bus = "BUS",
-        /// `METRO`
-        Metro = "METRO",
-    }
-}
-
 /// 订单金额信息
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Amount {
@@ -100,124 +94,5 @@ pub struct Amount {
     ///
     /// Example: `CNY`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-}
-
-/// 公交场景信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct BusInfo {
-    /// 用户乘车时间（上车）
-    ///
-    /// An RFC 3339 date-time, e.g. `2018-06-08T10:34:56+08:00`.
-    /// Example: `2017-08-26T10:43:39+08:00`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub start_time: Option<String>,
-    /// 乘车路线
-    ///
-    /// Example: `1路公车`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line_name: Option<String>,
-    /// 车牌号。
-    ///
-    /// Example: `粤B888888`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub plate_number: Option<String>,
-}
-
-/// 地铁场景信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct MetroInfo {
-    /// 用户乘车时间（上车）
-    ///
-    /// An RFC 3339 date-time, e.g. `2018-06-08T10:34:56+08:00`.
-    /// Example: `2017-08-26T10:43:39+08:00`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub start_time: Option<String>,
-    /// 用户下车时间
-    ///
-    /// An RFC 3339 date-time, e.g. `2018-06-08T10:34:56+08:00`.
-    /// Example: `2017-08-26T10:43:39+08:00`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub end_time: Option<String>,
-    /// 乘车起始站
-    ///
-    /// Example: `西单`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub start_station: Option<String>,
-    /// 乘车终点站
-    ///
-    /// Example: `天安门西`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub end_station: Option<String>,
-}
-
-wxpay_core::open_enum! {
-    /// 交易状态
-    pub enum TradeState {
-        /// `SUCCESS`
-        Success = "SUCCESS",
-        /// `ACCEPTED`
-        Accepted = "ACCEPTED",
-        /// `PAY_FAIL`
-        PayFail = "PAY_FAIL",
-        /// `REFUND`
-        Refund = "REFUND",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 用户还款状态
-    pub enum UserRepayState {
-        /// `NOT_REPAY`
-        NotRepay = "NOT_REPAY",
-        /// `REPAID`
-        Repaid = "REPAID",
-        /// `ALL_REFUND`
-        AllRefund = "ALL_REFUND",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 优惠范围
-    pub enum Scope {
-        /// `GLOBAL`
-        Global = "GLOBAL",
-        /// `SINGLE`
-        Single = "SINGLE",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 优惠类型
-    pub enum Type {
-        /// `CASH`
-        Cash = "CASH",
-        /// `NOCASH`
-        Nocash = "NOCASH",
-    }
-}
-
-/// 优惠信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct PromotionDetail {
-    /// 券ID
-    pub coupon_id: Option<String>,
-    /// 优惠名称
-    pub name: Option<String>,
-    /// 优惠范围
-    pub scope: Option<Scope>,
-    /// 优惠类型
-    pub r#type: Option<Type>,
-    /// 活动ID
-    pub stock_id: Option<String>,
-    /// 优惠券面额
-    pub amount: Option<i64>,
-    /// 微信出资
-    pub wechatpay_contribute: Option<i64>,
-    /// 商户出资
-    pub merchant_contribute: Option<i64>,
-    /// 其他出资
-    pub other_contribute: Option<i64>,
-    /// 优惠币种
     pub currency: Option<String>,
 }

@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`Applications`](super::Applications).
 
+pub use crate::models::{ActivityApplyInformation, AdditionalInformation};
+
 pub mod get_id;
 pub mod patch_id;
 
@@ -76,19 +78,6 @@ pub struct PatchIdResponse {
     pub application_id: String,
 }
 
-/// `ActivityApplyInformation`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
-pub struct ActivityApplyInformation {
-    /// 材料ID
-    ///
-    /// Example: `SCHOOL_QUALIFICATION_PROVEMENT`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub apply_material_id: Option<String>,
-    /// `apply_material_information`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub apply_material_information: Option<Vec<String>>,
-}
-
 /// 活动报名信息
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct ActivityDetail {
@@ -104,17 +93,4 @@ pub struct ActivityDetail {
     /// 活动报名材料
     #[serde(skip_serializing_if = "Option::is_none")]
     pub activity_apply_information: Option<Vec<ActivityApplyInformation>>,
-}
-
-/// 补充信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
-pub struct AdditionalInformation {
-    /// 补充说明
-    ///
-    /// Example: `特殊情况，说明原因`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub additional_message: Option<String>,
-    /// `additional_material`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub additional_material: Option<Vec<String>>,
 }

@@ -10,6 +10,7 @@
 #![allow(clippy::module_inception)]
 
 pub mod applications;
+pub mod models;
 
 /// `POST /v3/rate-activity/applications`: 报名费率优惠活动API
 ///

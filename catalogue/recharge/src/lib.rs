@@ -10,6 +10,7 @@
 #![allow(clippy::module_inception)]
 
 pub mod bank_transfer_recharges;
+pub mod models;
 
 /// The client methods of `/v3/recharge/…`: `use wxpay_v3_recharge::prelude::*;`.
 pub mod prelude {

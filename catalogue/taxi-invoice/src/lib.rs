@@ -13,6 +13,7 @@ pub mod attendance;
 pub mod cards;
 pub mod driver;
 pub mod drivers;
+pub mod models;
 pub mod taxi;
 pub mod taxi_companies;
 pub mod taxi_company;

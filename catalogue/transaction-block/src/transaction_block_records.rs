@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`TransactionBlockRecords`](super::TransactionBlockRecords).
 
+pub use crate::models::{NumberOfBlock, RecoverWay};
+
 pub mod sub_mchid;
 
 /// `GET /v3/transaction-block/transaction-block-records/sub-mchid/{sub_mchid}`: 分页查询子商户名下的交易拦截记录
@@ -44,26 +46,4 @@ pub struct SubMchidResponse {
     pub total_count: Option<i64>,
     /// 交易拦截记录详情列表
     pub data: Option<Vec<sub_mchid::Data>>,
-}
-
-wxpay_core::open_enum! {
-    /// 拦截笔数
-    pub enum NumberOfBlock {
-        /// `LESS_THAN_TWENTY`
-        LessThanTwenty = "LESS_THAN_TWENTY",
-        /// `LESS_THAN_ONE_HUNDRED`
-        LessThanOneHundred = "LESS_THAN_ONE_HUNDRED",
-        /// `LESS_THAN_ONE_THOUSAND`
-        LessThanOneThousand = "LESS_THAN_ONE_THOUSAND",
-        /// `OVER_ONE_THOUSAND`
-        OverOneThousand = "OVER_ONE_THOUSAND",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 解除管控方式
-    pub enum RecoverWay {
-        /// `SUBMIT_INFORMATION`
-        SubmitInformation = "SUBMIT_INFORMATION",
-    }
 }

@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`TransactionBlockSubmissions`](super::TransactionBlockSubmissions).
 
+pub use crate::models::ReviewResult;
+
 pub mod sub_mchid;
 
 /// `POST /v3/transaction-block/transaction-block-submissions/sub-mchid/{sub_mchid}`: 发起交易拦截申诉
@@ -53,16 +55,4 @@ pub struct SubMchidResponse {
     ///
     /// Example: `身份证图片有遮挡，请上传清晰的身份证图片`.
     pub review_reject_reason: Option<String>,
-}
-
-wxpay_core::open_enum! {
-    /// 审核结果
-    pub enum ReviewResult {
-        /// `EMPTY`
-        Empty = "EMPTY",
-        /// `PASS`
-        Pass = "PASS",
-        /// `REJECT`
-        Reject = "REJECT",
-    }
 }

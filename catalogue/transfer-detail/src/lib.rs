@@ -10,6 +10,7 @@
 #![allow(clippy::module_inception)]
 
 pub mod get_electronic_receipts;
+pub mod models;
 pub mod post_electronic_receipts;
 
 /// `GET /v3/transfer-detail/electronic-receipts`: 查询转账明细电子回单受理结果API

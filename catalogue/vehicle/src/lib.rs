@@ -10,6 +10,7 @@
 #![allow(clippy::module_inception)]
 
 pub mod etc;
+pub mod models;
 pub mod parking;
 pub mod transactions;
 

@@ -13,6 +13,7 @@ pub mod avail_mch_ranges;
 pub mod bill;
 pub mod employees;
 pub mod get_avail_mch_ranges;
+pub mod models;
 pub mod post_avail_mch_ranges;
 pub mod stores;
 pub mod users;

@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`Contracts`](super::Contracts).
 
+pub use crate::models::{ContractState, ContractTerminatedMode};
+
 pub mod app_presign;
 pub mod h5_presign;
 pub mod terminate;
@@ -197,30 +199,4 @@ pub struct Terminate {
 pub struct TerminateResponse {
     /// 协议信息
     pub contract_info: Option<terminate::ContractInfo>,
-}
-
-wxpay_core::open_enum! {
-    /// 协议状态
-    pub enum ContractState {
-        /// `CONTRACT_STATE_INVALID`
-        ContractStateInvalid = "CONTRACT_STATE_INVALID",
-        /// `CONTRACT_STATE_EFFECTIVE`
-        ContractStateEffective = "CONTRACT_STATE_EFFECTIVE",
-        /// `CONTRACT_STATE_TERMINATED`
-        ContractStateTerminated = "CONTRACT_STATE_TERMINATED",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 协议解约方式
-    pub enum ContractTerminatedMode {
-        /// `TERMINATION_MODE_INVALID`
-        TerminationModeInvalid = "TERMINATION_MODE_INVALID",
-        /// `TERMINATION_MODE_BY_USER`
-        TerminationModeByUser = "TERMINATION_MODE_BY_USER",
-        /// `TERMINATION_MODE_BY_MERCHANT`
-        TerminationModeByMerchant = "TERMINATION_MODE_BY_MERCHANT",
-        /// `TERMINATION_MODE_BY_CUSTOMER_SERVICE`
-        TerminationModeByCustomerService = "TERMINATION_MODE_BY_CUSTOMER_SERVICE",
-    }
 }

@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`Transactions`](super::Transactions).
 
+pub use crate::models::DeviceInfo;
+
 pub mod id;
 pub mod out_trade_no;
 
@@ -227,17 +229,4 @@ pub struct ChargeInfo {
     /// Example: `100`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub park_fee: Option<i64>,
-}
-
-/// 设备信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
-pub struct DeviceInfo {
-    /// 充电位设备号
-    ///
-    /// Example: `12343232`.
-    pub device_id: String,
-    /// 商户端设备ip
-    ///
-    /// Example: `123.12.12.123`.
-    pub device_ip: String,
 }

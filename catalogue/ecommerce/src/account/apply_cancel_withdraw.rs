@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`ApplyCancelWithdraw`](super::ApplyCancelWithdraw).
 
+pub use crate::models::{IdDocType, Withdraw};
+
 pub mod applyment_id;
 pub mod confirm;
 pub mod out_request_no;
@@ -222,16 +224,6 @@ pub struct ValidateCancelResponse {
 }
 
 wxpay_core::open_enum! {
-    /// 是否提取资金
-    pub enum Withdraw {
-        /// `APPLY_WITHDRAW`
-        ApplyWithdraw = "APPLY_WITHDRAW",
-        /// `NOT_APPLY_WITHDRAW`
-        NotApplyWithdraw = "NOT_APPLY_WITHDRAW",
-    }
-}
-
-wxpay_core::open_enum! {
     /// 账户类型
     pub enum AccountType {
         /// `ACCOUNT_TYPE_CORPORATE`
@@ -285,28 +277,6 @@ impl ::core::fmt::Debug for BankAccountInfo {
             .field("bank_name", &self.bank_name)
             .field("account_number", &wxpay_core::endpoint::Redacted)
             .finish()
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 证件类型
-    pub enum IdDocType {
-        /// `IDENTIFICATION_TYPE_IDCARD`
-        IdentificationTypeIdcard = "IDENTIFICATION_TYPE_IDCARD",
-        /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
-        IdentificationTypeOverseaPassport = "IDENTIFICATION_TYPE_OVERSEA_PASSPORT",
-        /// `IDENTIFICATION_TYPE_HONGKONG_PASSPORT`
-        IdentificationTypeHongkongPassport = "IDENTIFICATION_TYPE_HONGKONG_PASSPORT",
-        /// `IDENTIFICATION_TYPE_MACAO_PASSPORT`
-        IdentificationTypeMacaoPassport = "IDENTIFICATION_TYPE_MACAO_PASSPORT",
-        /// `IDENTIFICATION_TYPE_TAIWAN_PASSPORT`
-        IdentificationTypeTaiwanPassport = "IDENTIFICATION_TYPE_TAIWAN_PASSPORT",
-        /// `IDENTIFICATION_TYPE_FOREIGN_RESIDENT`
-        IdentificationTypeForeignResident = "IDENTIFICATION_TYPE_FOREIGN_RESIDENT",
-        /// `IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT`
-        IdentificationTypeHongkongMacaoResident = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT",
-        /// `IDENTIFICATION_TYPE_TAIWAN_RESIDENT`
-        IdentificationTypeTaiwanResident = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT",
     }
 }
 

@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`OutRequestNo`](super::OutRequestNo).
 
+pub use crate::models::{ApplymentState, AuditDetail, SignState};
+
 pub mod revoke;
 
 /// `POST /v3/ecommerce/applyments/out-request-no/{out_request_no}/revoke`: 撤销申请单-使用业务申请编号
@@ -30,26 +32,6 @@ pub struct RevokeResponse {
     ///
     /// Example: `APPLYMENT_00000000001`.
     pub out_request_no: String,
-}
-
-wxpay_core::open_enum! {
-    /// 申请状态
-    pub enum ApplymentState {
-        /// `CHECKING`
-        Checking = "CHECKING",
-        /// `ACCOUNT_NEED_VERIFY`
-        AccountNeedVerify = "ACCOUNT_NEED_VERIFY",
-        /// `AUDITING`
-        Auditing = "AUDITING",
-        /// `REJECTED`
-        Rejected = "REJECTED",
-        /// `NEED_SIGN`
-        NeedSign = "NEED_SIGN",
-        /// `FINISH`
-        Finish = "FINISH",
-        /// `FROZEN`
-        Frozen = "FROZEN",
-    }
 }
 
 /// 汇款账户验证信息
@@ -89,29 +71,4 @@ pub struct AccountValidation {
     ///
     /// Example: `2018-12-10 17:09:01`.
     pub deadline: Option<String>,
-}
-
-/// `AuditDetail`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct AuditDetail {
-    /// 参数名称
-    ///
-    /// Example: `id_card_copy`.
-    pub param_name: String,
-    /// 驳回原因
-    ///
-    /// Example: `身份证背面识别失败，请上传更清晰的身份证图片`.
-    pub reject_reason: String,
-}
-
-wxpay_core::open_enum! {
-    /// 签约状态
-    pub enum SignState {
-        /// `UNSIGNED`
-        Unsigned = "UNSIGNED",
-        /// `SIGNED`
-        Signed = "SIGNED",
-        /// `NOT_SIGNABLE`
-        NotSignable = "NOT_SIGNABLE",
-    }
 }

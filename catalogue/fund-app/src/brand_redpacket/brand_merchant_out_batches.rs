@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`BrandMerchantOutBatches`](super::BrandMerchantOutBatches).
 
+pub use crate::models::{BatchState, CloseReason, DetailList, DetailListDetailState};
+
 pub mod out_details;
 
 /// `GET /v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}/out-details/{out_detail_no}`: 商家明细单号查询明细单
@@ -107,63 +109,4 @@ wxpay_core::open_enum! {
         /// `DETAIL_VIEW_FAIL`
         DetailViewFail = "DETAIL_VIEW_FAIL",
     }
-}
-
-wxpay_core::open_enum! {
-    /// 批次单状态
-    pub enum BatchState {
-        /// `WAIT_PAY`
-        WaitPay = "WAIT_PAY",
-        /// `ACCEPTED`
-        Accepted = "ACCEPTED",
-        /// `PROCESSING`
-        Processing = "PROCESSING",
-        /// `FINISHED`
-        Finished = "FINISHED",
-        /// `CLOSED`
-        Closed = "CLOSED",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 品牌红包批次单关闭原因
-    pub enum CloseReason {
-        /// `MERCHANT_REVOCATION`
-        MerchantRevocation = "MERCHANT_REVOCATION",
-        /// `SYSTEM_OVERDUE_CLOSE`
-        SystemOverdueClose = "SYSTEM_OVERDUE_CLOSE",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 品牌红包明细单状态
-    pub enum DetailListDetailState {
-        /// `DETAIL_INIT`
-        DetailInit = "DETAIL_INIT",
-        /// `DETAIL_WAIT_PAY`
-        DetailWaitPay = "DETAIL_WAIT_PAY",
-        /// `DETAIL_PROCESSING`
-        DetailProcessing = "DETAIL_PROCESSING",
-        /// `DETAIL_SUCCESS`
-        DetailSuccess = "DETAIL_SUCCESS",
-        /// `DETAIL_FAIL`
-        DetailFail = "DETAIL_FAIL",
-    }
-}
-
-/// `DetailList`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct DetailList {
-    /// 微信支付品牌红包明细单号
-    ///
-    /// Example: `1220000071100999991182020050700019500100`.
-    pub transfer_detail_no: String,
-    /// 商家品牌红包明细单号
-    ///
-    /// Example: `x23zy545Bd5436`.
-    pub out_detail_no: String,
-    /// 品牌红包明细单状态
-    ///
-    /// Example: `DETAIL_SUCCESS`.
-    pub detail_state: DetailListDetailState,
 }

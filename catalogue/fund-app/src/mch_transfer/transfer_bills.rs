@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`TransferBills`](super::TransferBills).
 
+pub use crate::models::{State, TransferSceneId, TransferSceneReportInfos};
+
 pub mod out_bill_no;
 pub mod pre_transfer_with_authorization;
 pub mod transfer;
@@ -402,41 +404,6 @@ pub struct TransferBillNoResponse {
 }
 
 wxpay_core::open_enum! {
-    /// 转账场景ID
-    pub enum TransferSceneId {
-        /// `1000`
-        V1000 = "1000",
-        /// `1002`
-        V1002 = "1002",
-        /// `1004`
-        V1004 = "1004",
-        /// `1005`
-        V1005 = "1005",
-        /// `1009`
-        V1009 = "1009",
-        /// `1010`
-        V1010 = "1010",
-        /// `1011`
-        V1011 = "1011",
-        /// `1013`
-        V1013 = "1013",
-    }
-}
-
-/// `TransferSceneReportInfos`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
-pub struct TransferSceneReportInfos {
-    /// 信息类型
-    ///
-    /// Example: `活动名称`.
-    pub info_type: String,
-    /// 信息内容
-    ///
-    /// Example: `注册会员有礼`.
-    pub info_content: String,
-}
-
-wxpay_core::open_enum! {
     /// 用户收款样式类型
     pub enum Type {
         /// `CONFIRM_PAGE`
@@ -451,26 +418,4 @@ wxpay_core::open_enum! {
 pub struct UserRecvStyle {
     /// 用户收款样式类型
     pub r#type: Type,
-}
-
-wxpay_core::open_enum! {
-    /// 单据状态
-    pub enum State {
-        /// `ACCEPTED`
-        Accepted = "ACCEPTED",
-        /// `PROCESSING`
-        Processing = "PROCESSING",
-        /// `WAIT_USER_CONFIRM`
-        WaitUserConfirm = "WAIT_USER_CONFIRM",
-        /// `TRANSFERING`
-        Transfering = "TRANSFERING",
-        /// `SUCCESS`
-        Success = "SUCCESS",
-        /// `FAIL`
-        Fail = "FAIL",
-        /// `CANCELING`
-        Canceling = "CANCELING",
-        /// `CANCELLED`
-        Cancelled = "CANCELLED",
-    }
 }

@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`UserConfirmAuthorization`](super::UserConfirmAuthorization).
 
+pub use crate::models::TransferSceneId;
+
 pub mod out_authorization_no;
 
 /// `GET /v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}`: 商户单号查询自动收款授权
@@ -68,28 +70,6 @@ pub struct OutAuthorizationNoResponse {
     ///
     /// Example: `affffddafdfafddffda==`.
     pub package_info: Option<String>,
-}
-
-wxpay_core::open_enum! {
-    /// 转账场景ID
-    pub enum TransferSceneId {
-        /// `1000`
-        V1000 = "1000",
-        /// `1002`
-        V1002 = "1002",
-        /// `1004`
-        V1004 = "1004",
-        /// `1005`
-        V1005 = "1005",
-        /// `1009`
-        V1009 = "1009",
-        /// `1010`
-        V1010 = "1010",
-        /// `1011`
-        V1011 = "1011",
-        /// `1013`
-        V1013 = "1013",
-    }
 }
 
 wxpay_core::open_enum! {

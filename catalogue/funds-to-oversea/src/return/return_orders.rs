@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`ReturnOrders`](super::ReturnOrders).
 
+pub use crate::models::State;
+
 pub mod out_return_no;
 
 /// `GET /v3/funds-to-oversea/return/return-orders/out-return-no/{out_return_no}`: 查询出境退回结果（通过商户出境退回单号）
@@ -74,18 +76,6 @@ pub struct OutReturnNoResponse {
     ///
     /// Example: `RETURN_AMOUNT_NOT_ENOUGH`.
     pub fail_reason: Option<String>,
-}
-
-wxpay_core::open_enum! {
-    /// 出境退回状态
-    pub enum State {
-        /// `PROCESSING`
-        Processing = "PROCESSING",
-        /// `SUCCESS`
-        Success = "SUCCESS",
-        /// `FAILED`
-        Failed = "FAILED",
-    }
 }
 
 wxpay_core::open_enum! {

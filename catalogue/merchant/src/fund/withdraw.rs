@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`Withdraw`](super::Withdraw).
 
+pub use crate::models::AccountType;
+
 pub mod bill_type;
 pub mod out_request_no;
 pub mod withdraw_id;
@@ -174,16 +176,4 @@ pub struct WithdrawIdResponse {
     ///
     /// Example: `请修改结算银行卡信息`.
     pub solution: String,
-}
-
-wxpay_core::open_enum! {
-    /// 资金账户类型
-    pub enum AccountType {
-        /// `BASIC`
-        Basic = "BASIC",
-        /// `OPERATION`
-        Operation = "OPERATION",
-        /// `FEES`
-        Fees = "FEES",
-    }
 }

@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`OutBatchNo`](super::OutBatchNo).
 
+pub use crate::models::{CloseReason, TransferDetailList, TransferPurpose, TransferScene};
+
 pub mod details;
 
 wxpay_core::open_enum! {
@@ -16,62 +18,5 @@ wxpay_core::open_enum! {
         Fail = "FAIL",
         /// `REFUND`
         Refund = "REFUND",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 批次关闭原因
-    pub enum CloseReason {
-        /// `MERCHANT_REVOCATION`
-        MerchantRevocation = "MERCHANT_REVOCATION",
-        /// `OVERDUE_CLOSE`
-        OverdueClose = "OVERDUE_CLOSE",
-        /// `PAYER_ACCOUNT_ABNORMAL`
-        PayerAccountAbnormal = "PAYER_ACCOUNT_ABNORMAL",
-    }
-}
-
-/// `TransferDetailList`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct TransferDetailList {
-    /// 微信支付明细单号
-    ///
-    /// Example: `1040000071100999991182020050700019500100`.
-    pub detail_id: String,
-    /// 商家明细单号
-    ///
-    /// Example: `x23zy545Bd5436`.
-    pub out_detail_no: String,
-    /// 明细状态
-    ///
-    /// Example: `SUCCESS`.
-    pub detail_status: String,
-}
-
-wxpay_core::open_enum! {
-    /// 批量转账用途
-    pub enum TransferPurpose {
-        /// `GOODSPAYMENT`
-        Goodspayment = "GOODSPAYMENT",
-        /// `COMMISSION`
-        Commission = "COMMISSION",
-        /// `REFUND`
-        Refund = "REFUND",
-        /// `REIMBURSEMENT`
-        Reimbursement = "REIMBURSEMENT",
-        /// `FREIGHT`
-        Freight = "FREIGHT",
-        /// `OTHERS`
-        Others = "OTHERS",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 转账场景
-    pub enum TransferScene {
-        /// `ORDINARY_TRANSFER`
-        OrdinaryTransfer = "ORDINARY_TRANSFER",
-        /// `PAYROLL_CARD_TRANSFER`
-        PayrollCardTransfer = "PAYROLL_CARD_TRANSFER",
     }
 }

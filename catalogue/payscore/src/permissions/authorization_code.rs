@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`AuthorizationCode`](super::AuthorizationCode).
 
+pub use crate::models::AuthorizationState;
+
 pub mod terminate;
 
 /// `POST /v3/payscore/permissions/authorization-code/{authorization_code}/terminate`: 解除用户授权关系（授权协议号）API
@@ -30,16 +32,4 @@ pub struct Terminate {
     ///
     /// Example: `撤销原因`.
     pub reason: String,
-}
-
-wxpay_core::open_enum! {
-    /// 授权状态
-    pub enum AuthorizationState {
-        /// `UNAVAILABLE`
-        Unavailable = "UNAVAILABLE",
-        /// `AVAILABLE`
-        Available = "AVAILABLE",
-        /// `UNBINDUSER`
-        Unbinduser = "UNBINDUSER",
-    }
 }

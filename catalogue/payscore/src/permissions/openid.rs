@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`Openid`](super::Openid).
 
+pub use crate::models::AuthorizationState;
+
 pub mod terminate;
 
 /// `POST /v3/payscore/permissions/openid/{openid}/terminate`: 解除用户授权关系（openid）API
@@ -31,16 +33,4 @@ pub struct Terminate {
     ///
     /// Example: `reason`.
     pub reason: String,
-}
-
-wxpay_core::open_enum! {
-    /// 授权状态
-    pub enum AuthorizationState {
-        /// `UNAVAILABLE`
-        Unavailable = "UNAVAILABLE",
-        /// `AVAILABLE`
-        Available = "AVAILABLE",
-        /// `UNBINDUSER`
-        Unbinduser = "UNBINDUSER",
-    }
 }

@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`PayscorePlans`](super::PayscorePlans).
 
+pub use crate::models::ResponsePlanDetailList;
+
 pub mod merchant_plan_no;
 
 /// `GET /v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}`: 查询支付分计划
@@ -101,29 +103,4 @@ pub struct PlanDetailList {
     ///
     /// Example: `第八节课`.
     pub plan_detail_name: String,
-}
-
-/// `ResponsePlanDetailList`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct ResponsePlanDetailList {
-    /// 计划明细序号
-    ///
-    /// Example: `1`.
-    pub plan_detail_no: i64,
-    /// 计划明细名称
-    ///
-    /// Example: `第8节课`.
-    pub plan_detail_name: String,
-    /// 计划明细原支付金额(单位分)
-    ///
-    /// Example: `15000`.
-    pub original_price: i64,
-    /// 计划明细优惠说明
-    ///
-    /// Example: `享受九折优惠`.
-    pub plan_discount_description: Option<String>,
-    /// 计划明细实际支付金额(单位分)
-    ///
-    /// Example: `14000`.
-    pub actual_price: i64,
 }

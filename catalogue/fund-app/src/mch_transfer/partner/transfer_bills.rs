@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`TransferBills`](super::TransferBills).
 
+pub use crate::models::{TransferSceneId, TransferSceneReportInfos};
+
 pub mod out_bill_no;
 pub mod pre_transfer_with_authorization;
 pub mod transfer;
@@ -321,39 +323,4 @@ pub struct TransferResponse {
     ///
     /// Example: `2015-05-20T13:29:35.120+08:00`.
     pub update_time: Option<String>,
-}
-
-wxpay_core::open_enum! {
-    /// 转账场景ID
-    pub enum TransferSceneId {
-        /// `1000`
-        V1000 = "1000",
-        /// `1002`
-        V1002 = "1002",
-        /// `1004`
-        V1004 = "1004",
-        /// `1005`
-        V1005 = "1005",
-        /// `1009`
-        V1009 = "1009",
-        /// `1010`
-        V1010 = "1010",
-        /// `1011`
-        V1011 = "1011",
-        /// `1013`
-        V1013 = "1013",
-    }
-}
-
-/// `TransferSceneReportInfos`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
-pub struct TransferSceneReportInfos {
-    /// 信息类型
-    ///
-    /// Example: `活动名称`.
-    pub info_type: String,
-    /// 信息内容
-    ///
-    /// Example: `注册会员有礼`.
-    pub info_content: String,
 }

@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`OutBillNo`](super::OutBillNo).
 
+pub use crate::models::State;
+
 pub mod cancel;
 
 /// `POST /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel`: 撤销转账
@@ -41,26 +43,4 @@ pub struct CancelResponse {
     /// An RFC 3339 date-time, e.g. `2018-06-08T10:34:56+08:00`.
     /// Example: `2015-05-20T13:29:35.120+08:00`.
     pub update_time: String,
-}
-
-wxpay_core::open_enum! {
-    /// 单据状态
-    pub enum State {
-        /// `ACCEPTED`
-        Accepted = "ACCEPTED",
-        /// `PROCESSING`
-        Processing = "PROCESSING",
-        /// `WAIT_USER_CONFIRM`
-        WaitUserConfirm = "WAIT_USER_CONFIRM",
-        /// `TRANSFERING`
-        Transfering = "TRANSFERING",
-        /// `SUCCESS`
-        Success = "SUCCESS",
-        /// `FAIL`
-        Fail = "FAIL",
-        /// `CANCELING`
-        Canceling = "CANCELING",
-        /// `CANCELLED`
-        Cancelled = "CANCELLED",
-    }
 }

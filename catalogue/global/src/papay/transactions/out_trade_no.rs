@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`OutTradeNo`](super::OutTradeNo).
 
+pub use crate::models::{Payer, PromotionDetailType, Scope, TradeType};
+
 pub mod reverse;
 
 /// `POST /v3/global/papay/transactions/out-trade-no/{out_trade_no}/reverse`: 撤销订单(商户订单号)
@@ -27,39 +29,6 @@ pub struct Reverse {
     /// Example: `1900000109`.
     #[query]
     pub sub_mchid: String,
-}
-
-wxpay_core::open_enum! {
-    /// 交易类型
-    pub enum TradeType {
-        /// `JSAPI`
-        Jsapi = "JSAPI",
-        /// `NATIVE`
-        Native = "NATIVE",
-        /// `APP`
-        App = "APP",
-        /// `MWEB`
-        Mweb = "MWEB",
-        /// `MICROPAY`
-        Micropay = "MICROPAY",
-    }
-}
-
-/// 支付者
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct Payer {
-    /// 用户标识
-    ///
-    /// Example: `oUpF8uMuAJO_M2pxb1Q9zNjWeS6o`.
-    pub openid: Option<String>,
-    /// 机构用户标识
-    ///
-    /// Example: `oUpF8uMuAJO_M2pxb1Q9zNjWeS6o`.
-    pub sp_openid: Option<String>,
-    /// 子商户用户标识
-    ///
-    /// Example: `oUpF8uMuAJO_M2pxb1Q9zNjWeS6o`.
-    pub sub_openid: Option<String>,
 }
 
 wxpay_core::open_enum! {
@@ -104,26 +73,6 @@ pub struct Amount {
     pub payer_currency: String,
     /// 汇率信息
     pub exchange_rate: Option<ExchangeRate>,
-}
-
-wxpay_core::open_enum! {
-    /// 优惠范围
-    pub enum Scope {
-        /// `GLOBAL`
-        Global = "GLOBAL",
-        /// `SINGLE`
-        Single = "SINGLE",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 优惠类型
-    pub enum PromotionDetailType {
-        /// `COUPON`
-        Coupon = "COUPON",
-        /// `DISCOUNT`
-        Discount = "DISCOUNT",
-    }
 }
 
 /// `GoodsDetail`.

@@ -3,6 +3,11 @@
 //!
 //! Also the models of [`Coupons`](super::Coupons).
 
+pub use crate::models::{
+    AvailableDayTime, AvailableWeek, BackgroundColor, DisplayPatternInfo, FinderInfo,
+    IrregularyAvaliableTime, MiniProgramsInfo, StockType,
+};
+
 pub mod appids;
 
 /// `GET /v3/marketing/busifavor/users/{openid}/coupons/{coupon_code}/appids/{appid}`: 查询用户单张券详情API
@@ -74,18 +79,6 @@ pub struct AppidsResponse {
     pub use_time: Option<String>,
 }
 
-wxpay_core::open_enum! {
-    /// 批次类型(NORMAL：固定面额满减券批次 DISCOUNT：折扣券批次 EXCHANGE：换购券批次)
-    pub enum StockType {
-        /// `NORMAL`
-        Normal = "NORMAL",
-        /// `DISCOUNT`
-        Discount = "DISCOUNT",
-        /// `EXCHANGE`
-        Exchange = "EXCHANGE",
-    }
-}
-
 /// 券可核销时间
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct CouponAvailableTime {
@@ -99,41 +92,6 @@ pub struct CouponAvailableTime {
     pub available_end_time: Option<String>,
     /// 领取后N天内有效
     pub available_day_after_receive: Option<i64>,
-}
-
-/// `AvailableDayTime`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct AvailableDayTime {
-    /// 当天可用开始时间
-    ///
-    /// Example: `3600`.
-    pub begin_time: Option<i64>,
-    /// 当天可用结束时间
-    ///
-    /// Example: `86399`.
-    pub end_time: Option<i64>,
-}
-
-/// 固定周期有效时间段
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct AvailableWeek {
-    /// `week_day`.
-    pub week_day: Option<Vec<i64>>,
-    /// 当天可用时间段
-    pub available_day_time: Option<Vec<AvailableDayTime>>,
-}
-
-/// 无规律的有效时间段
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct IrregularyAvaliableTime {
-    /// 开始时间
-    ///
-    /// An RFC 3339 date-time, e.g. `2018-06-08T10:34:56+08:00`.
-    pub begin_time: Option<String>,
-    /// 结束时间
-    ///
-    /// An RFC 3339 date-time, e.g. `2018-06-08T10:34:56+08:00`.
-    pub end_time: Option<String>,
 }
 
 /// 固定面额满减券使用规则
@@ -200,19 +158,6 @@ pub struct CouponUseRule {
     pub mini_programs_path: Option<String>,
 }
 
-/// 小程序入口
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct MiniProgramsInfo {
-    /// 商家小程序appid
-    pub mini_programs_appid: String,
-    /// 商家小程序path
-    pub mini_programs_path: String,
-    /// 入口文案
-    pub entrance_words: String,
-    /// 引导文案
-    pub guiding_words: Option<String>,
-}
-
 wxpay_core::open_enum! {
     /// code展示模式(NOT\_SHOW：不展示code BARCODE：一维码 QRCODE：二维码)
     pub enum CodeDisplayMode {
@@ -238,71 +183,6 @@ pub struct CustomEntrance {
     pub store_id: Option<String>,
     /// code展示模式(NOT\_SHOW：不展示code BARCODE：一维码 QRCODE：二维码)
     pub code_display_mode: Option<CodeDisplayMode>,
-}
-
-wxpay_core::open_enum! {
-    /// 背景颜色
-    pub enum BackgroundColor {
-        /// `Color010`
-        Color010 = "Color010",
-        /// `Color020`
-        Color020 = "Color020",
-        /// `Color030`
-        Color030 = "Color030",
-        /// `Color040`
-        Color040 = "Color040",
-        /// `Color050`
-        Color050 = "Color050",
-        /// `Color060`
-        Color060 = "Color060",
-        /// `Color070`
-        Color070 = "Color070",
-        /// `Color080`
-        Color080 = "Color080",
-        /// `Color090`
-        Color090 = "Color090",
-        /// `Color100`
-        Color100 = "Color100",
-    }
-}
-
-/// 视频号相关信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct FinderInfo {
-    /// 视频号ID
-    ///
-    /// Example: `sph6Rngt2T4RlUf`.
-    pub finder_id: String,
-    /// 视频号视频ID
-    ///
-    /// Example: `sph6Rngt2T4RlUf`.
-    pub finder_video_id: String,
-    /// 视频号封面图
-    ///
-    /// Format: `MediaUrl`.
-    /// Example: `https://wxpaylogo.qpic.cn/xxx`.
-    pub finder_video_cover_image_url: String,
-}
-
-/// 样式信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct DisplayPatternInfo {
-    /// 使用须知
-    pub description: Option<String>,
-    /// 商户logo
-    ///
-    /// Format: `MediaUrl`.
-    pub merchant_logo_url: Option<String>,
-    /// 商户名称
-    pub merchant_name: Option<String>,
-    /// 背景颜色
-    pub background_color: Option<BackgroundColor>,
-    /// 券详情图片
-    ///
-    /// Format: `MediaUrl`.
-    pub coupon_image_url: Option<String>,
-    /// 视频号相关信息
-    pub finder_info: Option<FinderInfo>,
 }
 
 wxpay_core::open_enum! {

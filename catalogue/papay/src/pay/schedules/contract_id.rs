@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`ContractId`](super::ContractId).
 
+pub use crate::models::{DeductAmount, ScheduledAmount};
+
 pub mod schedule;
 
 /// `POST /v3/papay/pay/schedules/contract-id/{contract_id}/schedule`: 预约扣费API
@@ -50,30 +52,4 @@ pub struct ScheduleResponse {
     ///
     /// Example: `2019-11-22`.
     pub deduct_date: Option<String>,
-}
-
-/// 已预约的扣费金额信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct ScheduledAmount {
-    /// 金额
-    ///
-    /// Example: `1`.
-    pub total: i64,
-    /// 货币类型
-    ///
-    /// Example: `CNY`.
-    pub currency: Option<String>,
-}
-
-/// 实际扣费金额
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct DeductAmount {
-    /// 金额
-    ///
-    /// Example: `1`.
-    pub total: i64,
-    /// 货币类型
-    ///
-    /// Example: `CNY`.
-    pub currency: Option<String>,
 }

@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`CompensateBills`](super::CompensateBills).
 
+pub use crate::models::{State, TransactionInfo, TransactionInfoType};
+
 pub mod bill_id;
 pub mod out_bill_no;
 pub mod pre_transfer;
@@ -209,30 +211,6 @@ wxpay_core::open_enum! {
     }
 }
 
-wxpay_core::open_enum! {
-    /// 转账接收方订单类型
-    pub enum TransactionInfoType {
-        /// `WXPAY`
-        Wxpay = "WXPAY",
-        /// `WXVALUE`
-        Wxvalue = "WXVALUE",
-    }
-}
-
-/// 转账接收方订单信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct TransactionInfo {
-    /// 交易订单号
-    ///
-    /// Example: `1217752501201407033233368018`.
-    pub transaction_id: String,
-    /// 转账接收方订单类型
-    ///
-    /// Example: `WXPAY`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<TransactionInfoType>,
-}
-
 /// 收款方信息
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Receiver {
@@ -251,22 +229,4 @@ pub struct Receiver {
 pub struct ReceiverDetail {
     /// 转账接收者信息
     pub receiver: Option<Receiver>,
-}
-
-wxpay_core::open_enum! {
-    /// 赔付状态
-    pub enum State {
-        /// `ACCEPTED`
-        Accepted = "ACCEPTED",
-        /// `SUCCESS`
-        Success = "SUCCESS",
-        /// `CLOSED`
-        Closed = "CLOSED",
-        /// `WAIT_USER_CONFIRM`
-        WaitUserConfirm = "WAIT_USER_CONFIRM",
-        /// `CANCELING`
-        Canceling = "CANCELING",
-        /// `CANCELLED`
-        Cancelled = "CANCELLED",
-    }
 }

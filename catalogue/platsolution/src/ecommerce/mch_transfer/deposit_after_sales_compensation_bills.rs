@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`DepositAfterSalesCompensationBills`](super::DepositAfterSalesCompensationBills).
 
+pub use crate::models::{State, TransactionInfo, TransactionInfoType, Type, UserInfo};
+
 pub mod bill_id;
 pub mod out_bill_no;
 
@@ -156,50 +158,6 @@ pub struct OutBillNoResponse {
     pub sub_appid: Option<String>,
 }
 
-wxpay_core::open_enum! {
-    /// 转账接收方类型
-    pub enum Type {
-        /// `MERCHANT`
-        Merchant = "MERCHANT",
-        /// `TRANSACTION_USER`
-        TransactionUser = "TRANSACTION_USER",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 转账接收方订单类型
-    pub enum TransactionInfoType {
-        /// `WXPAY`
-        Wxpay = "WXPAY",
-        /// `WXVALUE`
-        Wxvalue = "WXVALUE",
-    }
-}
-
-/// 转账接收方订单信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct TransactionInfo {
-    /// 交易订单号
-    ///
-    /// Example: `1217752501201407033233368018`.
-    pub transaction_id: String,
-    /// 转账接收方订单类型
-    ///
-    /// Example: `WXPAY`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<TransactionInfoType>,
-}
-
-/// 转账接收方用户
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
-pub struct UserInfo {
-    /// 转账接收方用户 openid
-    ///
-    /// Example: `oUpF8uMuAJO_M2pxb1Q9zNjWeS6o`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sp_openid: Option<String>,
-}
-
 /// 收款方信息
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Receiver {
@@ -232,22 +190,4 @@ pub struct ReceiverDetailReceiver {
 pub struct ReceiverDetail {
     /// 转账接收者信息
     pub receiver: Option<ReceiverDetailReceiver>,
-}
-
-wxpay_core::open_enum! {
-    /// 赔付状态
-    pub enum State {
-        /// `ACCEPTED`
-        Accepted = "ACCEPTED",
-        /// `SUCCESS`
-        Success = "SUCCESS",
-        /// `CLOSED`
-        Closed = "CLOSED",
-        /// `WAIT_USER_CONFIRM`
-        WaitUserConfirm = "WAIT_USER_CONFIRM",
-        /// `CANCELING`
-        Canceling = "CANCELING",
-        /// `CANCELLED`
-        Cancelled = "CANCELLED",
-    }
 }

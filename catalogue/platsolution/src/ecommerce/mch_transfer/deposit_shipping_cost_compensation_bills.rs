@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`DepositShippingCostCompensationBills`](super::DepositShippingCostCompensationBills).
 
+pub use crate::models::{State, UserInfo};
+
 pub mod out_bill_no;
 
 /// `GET /v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills/out-bill-no/{out_bill_no}`: 查询保证金售后赔付运费结果（按商户赔付单号）
@@ -100,16 +102,6 @@ pub struct TransactionInfo {
     pub r#type: Option<Type>,
 }
 
-/// 转账接收方用户
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UserInfo {
-    /// 转账接收方用户 openid
-    ///
-    /// Example: `oUpF8uMuAJO_M2pxb1Q9zNjWeS6o`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sp_openid: Option<String>,
-}
-
 /// 赔付用户信息
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Receiver {
@@ -126,22 +118,4 @@ pub struct Receiver {
 pub struct ReceiverDetail {
     /// 转账接收者信息
     pub receiver: Option<Receiver>,
-}
-
-wxpay_core::open_enum! {
-    /// 赔付状态
-    pub enum State {
-        /// `ACCEPTED`
-        Accepted = "ACCEPTED",
-        /// `SUCCESS`
-        Success = "SUCCESS",
-        /// `CLOSED`
-        Closed = "CLOSED",
-        /// `WAIT_USER_CONFIRM`
-        WaitUserConfirm = "WAIT_USER_CONFIRM",
-        /// `CANCELING`
-        Canceling = "CANCELING",
-        /// `CANCELLED`
-        Cancelled = "CANCELLED",
-    }
 }

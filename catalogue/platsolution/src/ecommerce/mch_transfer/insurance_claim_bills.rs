@@ -3,6 +3,10 @@
 //!
 //! Also the models of [`InsuranceClaimBills`](super::InsuranceClaimBills).
 
+pub use crate::models::{
+    Receiver, ReceiverDetail, State, TransactionInfo, TransactionInfoType, Type,
+};
+
 pub mod bill_id;
 pub mod out_bill_no;
 pub mod pre_transfer;
@@ -207,76 +211,4 @@ pub struct PreTransferResponse {
     ///
     /// Example: `affffddafdfafddffda==`.
     pub package_info: String,
-}
-
-wxpay_core::open_enum! {
-    /// 转账接收方类型
-    pub enum Type {
-        /// `MERCHANT`
-        Merchant = "MERCHANT",
-        /// `TRANSACTION_USER`
-        TransactionUser = "TRANSACTION_USER",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 转账接收方订单类型
-    pub enum TransactionInfoType {
-        /// `WXPAY`
-        Wxpay = "WXPAY",
-        /// `WXVALUE`
-        Wxvalue = "WXVALUE",
-    }
-}
-
-/// 转账接收方订单信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct TransactionInfo {
-    /// 交易订单号
-    ///
-    /// Example: `1217752501201407033233368018`.
-    pub transaction_id: String,
-    /// 转账接收方订单类型
-    ///
-    /// Example: `WXPAY`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<TransactionInfoType>,
-}
-
-/// 赔付用户信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct Receiver {
-    /// 转账接收方类型
-    ///
-    /// Example: `MERCHANT`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<Type>,
-    /// 转账接收方订单信息
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub transaction_info: Option<TransactionInfo>,
-}
-
-/// 转账接收方信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct ReceiverDetail {
-    /// 转账接收者信息
-    pub receiver: Option<Receiver>,
-}
-
-wxpay_core::open_enum! {
-    /// 赔付状态
-    pub enum State {
-        /// `ACCEPTED`
-        Accepted = "ACCEPTED",
-        /// `SUCCESS`
-        Success = "SUCCESS",
-        /// `CLOSED`
-        Closed = "CLOSED",
-        /// `WAIT_USER_CONFIRM`
-        WaitUserConfirm = "WAIT_USER_CONFIRM",
-        /// `CANCELING`
-        Canceling = "CANCELING",
-        /// `CANCELLED`
-        Cancelled = "CANCELLED",
-    }
 }

@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`TransferBills`](super::TransferBills).
 
+pub use crate::models::{BusinessType, State, Type};
+
 pub mod bill_id;
 pub mod out_bill_no;
 
@@ -156,30 +158,6 @@ pub struct OutBillNoResponse {
     pub sponsor_mchid: Option<String>,
 }
 
-wxpay_core::open_enum! {
-    /// 业务类型
-    pub enum BusinessType {
-        /// `DEPOSIT_COMPENSATION`
-        DepositCompensation = "DEPOSIT_COMPENSATION",
-        /// `PLATFORM_AFTER_SALES_COMPENSATION`
-        PlatformAfterSalesCompensation = "PLATFORM_AFTER_SALES_COMPENSATION",
-        /// `INSURANCE_CLAIM`
-        InsuranceClaim = "INSURANCE_CLAIM",
-        /// `DEPOSIT_AFTER_SALES_COMPENSATION`
-        DepositAfterSalesCompensation = "DEPOSIT_AFTER_SALES_COMPENSATION",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 转账接收方类型
-    pub enum Type {
-        /// `MERCHANT`
-        Merchant = "MERCHANT",
-        /// `TRANSACTION_USER`
-        TransactionUser = "TRANSACTION_USER",
-    }
-}
-
 /// 转账接收方商户信息
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct MchInfo {
@@ -233,22 +211,4 @@ pub struct ReceiverDetailReceiver {
 pub struct ReceiverDetail {
     /// 转账接收者信息
     pub receiver: Option<ReceiverDetailReceiver>,
-}
-
-wxpay_core::open_enum! {
-    /// 赔付状态
-    pub enum State {
-        /// `ACCEPTED`
-        Accepted = "ACCEPTED",
-        /// `SUCCESS`
-        Success = "SUCCESS",
-        /// `CLOSED`
-        Closed = "CLOSED",
-        /// `WAIT_USER_CONFIRM`
-        WaitUserConfirm = "WAIT_USER_CONFIRM",
-        /// `CANCELING`
-        Canceling = "CANCELING",
-        /// `CANCELLED`
-        Cancelled = "CANCELLED",
-    }
 }

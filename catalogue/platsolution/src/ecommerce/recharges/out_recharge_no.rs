@@ -3,6 +3,11 @@
 //!
 //! Also the models of [`OutRechargeNo`](super::OutRechargeNo).
 
+pub use crate::models::{
+    AvailableRechargeChannels, BankTransferInfo, EmployeeType, OnlineBankRechargeInfo,
+    OnlineBankType, QrRechargeInfo, RechargeAmount, RechargeChannel, RechargeScene, RechargeState,
+};
+
 pub mod close;
 
 /// `POST /v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}/close`: 关闭二级商户充值
@@ -90,169 +95,11 @@ pub struct CloseResponse {
 }
 
 wxpay_core::open_enum! {
-    /// 充值渠道
-    pub enum RechargeChannel {
-        /// `BANK_TRANSFER`
-        BankTransfer = "BANK_TRANSFER",
-        /// `QR_RECHARGE`
-        QrRecharge = "QR_RECHARGE",
-        /// `ONLINE_BANK`
-        OnlineBank = "ONLINE_BANK",
-    }
-}
-
-wxpay_core::open_enum! {
     /// 充值入账账户
     pub enum AccountType {
         /// `DEPOSIT`
         Deposit = "DEPOSIT",
         /// `OPERATION`
         Operation = "OPERATION",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 充值状态
-    pub enum RechargeState {
-        /// `SUCCESS`
-        Success = "SUCCESS",
-        /// `RECHARGING`
-        Recharging = "RECHARGING",
-        /// `CLOSED`
-        Closed = "CLOSED",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 充值场景
-    pub enum RechargeScene {
-        /// `ECOMMERCE_DEPOSIT`
-        EcommerceDeposit = "ECOMMERCE_DEPOSIT",
-        /// `ECOMMERCE_PAYMENT`
-        EcommercePayment = "ECOMMERCE_PAYMENT",
-    }
-}
-
-/// 充值金额
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct RechargeAmount {
-    /// 总金额
-    ///
-    /// Example: `500000`.
-    pub amount: Option<i64>,
-    /// 货币类型
-    ///
-    /// Example: `CNY`.
-    pub currency: Option<String>,
-}
-
-/// 转账充值的付款信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct BankTransferInfo {
-    /// 转入的银行流水单号
-    ///
-    /// Example: `110240620400046628001252733345`.
-    pub bill_no: Option<String>,
-    /// 转账充值附言
-    ///
-    /// Example: `转账充值附言`.
-    pub memo: Option<String>,
-    /// 银行转账退回时间
-    ///
-    /// Example: `2015-05-20T13:29:35+08:00`.
-    pub return_time: Option<String>,
-    /// 银行转账退回原因
-    ///
-    /// Example: `银行转账充值金额与申请充值金额不一致`.
-    pub return_reason: Option<String>,
-    /// 开户银行名称
-    ///
-    /// Example: `中国银行`.
-    pub bank_name: Option<String>,
-    /// 银行卡号后四位
-    ///
-    /// Example: `0722`.
-    pub bank_card_tail: Option<String>,
-    /// 银行账户名称
-    ///
-    /// Example: `某某某有限公司`.
-    pub bank_account_name: Option<String>,
-}
-
-wxpay_core::open_enum! {
-    /// 员工类型
-    pub enum EmployeeType {
-        /// `ADMIN`
-        Admin = "ADMIN",
-        /// `STAFF`
-        Staff = "STAFF",
-    }
-}
-
-/// 扫码充值的付款信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct QrRechargeInfo {
-    /// 用户OpenID
-    ///
-    /// Example: `owYiu0WOJdGCYxoHrPabGhI39uT4`.
-    pub openid: Option<String>,
-    /// 员工类型
-    ///
-    /// Example: `ADMIN`.
-    pub employee_type: Option<EmployeeType>,
-}
-
-wxpay_core::open_enum! {
-    /// 网银类型
-    pub enum OnlineBankType {
-        /// `ONLINE_BANK_TYPE_CORPORATE`
-        OnlineBankTypeCorporate = "ONLINE_BANK_TYPE_CORPORATE",
-        /// `ONLINE_BANK_TYPE_PERSONAL`
-        OnlineBankTypePersonal = "ONLINE_BANK_TYPE_PERSONAL",
-    }
-}
-
-/// 网银充值的付款信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct OnlineBankRechargeInfo {
-    /// 银行交易订单号
-    ///
-    /// Example: `110240620400046628001252733345`.
-    pub bill_no: Option<String>,
-    /// 网银充值退回时间
-    ///
-    /// Example: `2015-05-20T13:29:35+08:00`.
-    pub return_time: Option<String>,
-    /// 网银充值退回原因
-    ///
-    /// Example: `银行转账充值金额与申请充值金额不一致`.
-    pub return_reason: Option<String>,
-    /// 开户银行名称
-    ///
-    /// Example: `中国银行`.
-    pub bank_name: Option<String>,
-    /// 网银类型
-    ///
-    /// Example: `ONLINE_BANK_TYPE_CORPORATE`.
-    pub online_bank_type: Option<OnlineBankType>,
-    /// 银行卡号后四位
-    ///
-    /// Example: `0722`.
-    pub bank_card_tail: Option<String>,
-    /// 银行账户名称
-    ///
-    /// Example: `某某某有限公司`.
-    pub bank_account_name: Option<String>,
-}
-
-wxpay_core::open_enum! {
-    /// `AvailableRechargeChannels`.
-    pub enum AvailableRechargeChannels {
-        /// `BANK_TRANSFER`
-        BankTransfer = "BANK_TRANSFER",
-        /// `QR_RECHARGE`
-        QrRecharge = "QR_RECHARGE",
-        /// `ONLINE_BANK`
-        OnlineBank = "ONLINE_BANK",
     }
 }

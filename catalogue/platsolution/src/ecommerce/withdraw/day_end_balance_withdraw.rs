@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`DayEndBalanceWithdraw`](super::DayEndBalanceWithdraw).
 
+pub use crate::models::{AccountType, Status};
+
 pub mod out_request_no;
 
 /// `GET /v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw/out-request-no/{out_request_no}`: 查询二级商户按日终余额预约提现状态
@@ -107,31 +109,5 @@ wxpay_core::open_enum! {
         OnlyDayEndBalance = "ONLY_DAY_END_BALANCE",
         /// `ALLOW_CURRENT_BALANCE`
         AllowCurrentBalance = "ALLOW_CURRENT_BALANCE",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 单据状态
-    pub enum Status {
-        /// `CREATED`
-        Created = "CREATED",
-        /// `PROCESSING`
-        Processing = "PROCESSING",
-        /// `FINISHED`
-        Finished = "FINISHED",
-        /// `ABNORMAL`
-        Abnormal = "ABNORMAL",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 出款账户类型
-    pub enum AccountType {
-        /// `BASIC`
-        Basic = "BASIC",
-        /// `OPERATION`
-        Operation = "OPERATION",
-        /// `FEES`
-        Fees = "FEES",
     }
 }

@@ -3,23 +3,9 @@
 //!
 //! Also the models of [`OutBatchNo`](super::OutBatchNo).
 
-pub mod details;
+pub use crate::models::DetailState;
 
-wxpay_core::open_enum! {
-    /// 明细状态
-    pub enum DetailState {
-        /// `ALL`
-        All = "ALL",
-        /// `WAIT_PAY`
-        WaitPay = "WAIT_PAY",
-        /// `SUCCESS`
-        Success = "SUCCESS",
-        /// `FAIL`
-        Fail = "FAIL",
-        /// `BANK_REFUND`
-        BankRefund = "BANK_REFUND",
-    }
-}
+pub mod details;
 
 /// 转账批次单
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]

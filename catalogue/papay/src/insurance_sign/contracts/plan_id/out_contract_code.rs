@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`OutContractCode`](super::OutContractCode).
 
+pub use crate::models::{ContractState, ContractTerminationMode};
+
 pub mod terminate;
 
 /// `POST /v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate`: 保险商户通过商户协议号解除保险自动续费协议
@@ -78,38 +80,6 @@ pub struct TerminateResponse {
     ///
     /// Example: `用户A`.
     pub out_user_code: Option<String>,
-}
-
-wxpay_core::open_enum! {
-    /// 委托代扣协议状态
-    pub enum ContractState {
-        /// `SIGNED`
-        Signed = "SIGNED",
-        /// `TERMINATED`
-        Terminated = "TERMINATED",
-        /// `SIGN_FAILED`
-        SignFailed = "SIGN_FAILED",
-        /// `TO_BE_RENEWED`
-        ToBeRenewed = "TO_BE_RENEWED",
-        /// `TERMINATE_PENDING`
-        TerminatePending = "TERMINATE_PENDING",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 协议解约方式
-    pub enum ContractTerminationMode {
-        /// `USER_TERMINATE`
-        UserTerminate = "USER_TERMINATE",
-        /// `MCH_API_TERMINATE`
-        MchApiTerminate = "MCH_API_TERMINATE",
-        /// `WEPAY_WEB_TERMINATE`
-        WepayWebTerminate = "WEPAY_WEB_TERMINATE",
-        /// `CUSTOMER_SERVICE_TERMINATE`
-        CustomerServiceTerminate = "CUSTOMER_SERVICE_TERMINATE",
-        /// `SYSTEM_TERMINATE`
-        SystemTerminate = "SYSTEM_TERMINATE",
-    }
 }
 
 /// 协议解约信息

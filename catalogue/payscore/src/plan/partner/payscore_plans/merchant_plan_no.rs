@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`MerchantPlanNo`](super::MerchantPlanNo).
 
+pub use crate::models::PlanDetailList;
+
 pub mod stop;
 
 /// `POST /v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop`: 停止支付分计划
@@ -91,29 +93,4 @@ pub struct StopResponse {
     /// An RFC 3339 date-time, e.g. `2018-06-08T10:34:56+08:00`.
     /// Example: `2021-05-20T13:29:35.120+08:00`.
     pub stop_time: Option<String>,
-}
-
-/// `PlanDetailList`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct PlanDetailList {
-    /// 计划明细序号
-    ///
-    /// Example: `1`.
-    pub plan_detail_no: i64,
-    /// 计划明细名称
-    ///
-    /// Example: `第8节课`.
-    pub plan_detail_name: String,
-    /// 计划明细原支付金额(单位分)
-    ///
-    /// Example: `15000`.
-    pub original_price: i64,
-    /// 计划明细优惠说明
-    ///
-    /// Example: `享受九折优惠`.
-    pub plan_discount_description: Option<String>,
-    /// 计划明细实际支付金额(单位分)
-    ///
-    /// Example: `14000`.
-    pub actual_price: i64,
 }

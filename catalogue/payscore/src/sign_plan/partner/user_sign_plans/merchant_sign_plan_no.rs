@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`MerchantSignPlanNo`](super::MerchantSignPlanNo).
 
+pub use crate::models::SignedDetailList;
+
 pub mod stop;
 
 /// `POST /v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop`: 取消用户的签约计划
@@ -125,57 +127,4 @@ pub struct StopResponse {
     /// An RFC 3339 date-time, e.g. `2018-06-08T10:34:56+08:00`.
     /// Example: `2021-05-20T13:29:35.120+08:00`.
     pub sign_time: Option<String>,
-}
-
-/// `SignedDetailList`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct SignedDetailList {
-    /// 计划明细序号
-    ///
-    /// Example: `1`.
-    pub plan_detail_no: i64,
-    /// 计划明细原支付金额（单位分）
-    ///
-    /// Example: `30000`.
-    pub original_price: i64,
-    /// 计划明细优惠说明
-    ///
-    /// Example: `享9折优惠`.
-    pub plan_discount_description: Option<String>,
-    /// 计划明细实际支付金额（单位分）
-    ///
-    /// Example: `27000`.
-    pub actual_price: i64,
-    /// 计划明细状态
-    ///
-    /// Example: `NOT_USED`.
-    pub plan_detail_state: String,
-    /// 计划明细对应的支付分服务单号
-    ///
-    /// Example: `0000300001201908301055157220022`.
-    pub order_id: Option<String>,
-    /// 商户侧计划明细使用订单号
-    ///
-    /// Example: `1234323JKHDFE1243252`.
-    pub merchant_plan_detail_no: String,
-    /// 计划详情名称
-    ///
-    /// Example: `第一节课`.
-    pub plan_detail_name: String,
-    /// 计划明细对应订单实际支付金额（单位分）
-    ///
-    /// Example: `50000`.
-    pub actual_pay_price: Option<i64>,
-    /// 详情使用时间
-    ///
-    /// Example: `2021-05-20T13:29:35.120+08:00`.
-    pub use_time: Option<String>,
-    /// 详情完成时间
-    ///
-    /// Example: `2021-05-20T13:29:35.120+08:00`.
-    pub complete_time: Option<String>,
-    /// 详情取消时间
-    ///
-    /// Example: `2021-05-20T13:29:35.120+08:00`.
-    pub cancel_time: Option<String>,
 }

@@ -3,6 +3,10 @@
 //!
 //! Also the models of [`OutBillNo`](super::OutBillNo).
 
+pub use crate::models::{
+    Receiver, ReceiverDetail, State, TransactionInfo, TransactionInfoType, Type,
+};
+
 pub mod cancel;
 
 /// `POST /v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}/cancel`: 请求撤销保险理赔
@@ -49,75 +53,6 @@ pub struct CancelResponse {
     /// An RFC 3339 date-time, e.g. `2018-06-08T10:34:56+08:00`.
     /// Example: `2015-05-20T13:29:35+08:00`.
     pub cancel_accept_time: String,
-}
-
-wxpay_core::open_enum! {
-    /// 转账接收方类型
-    pub enum Type {
-        /// `MERCHANT`
-        Merchant = "MERCHANT",
-        /// `TRANSACTION_USER`
-        TransactionUser = "TRANSACTION_USER",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 转账接收方订单类型
-    pub enum TransactionInfoType {
-        /// `WXPAY`
-        Wxpay = "WXPAY",
-        /// `WXVALUE`
-        Wxvalue = "WXVALUE",
-    }
-}
-
-/// 转账接收方订单信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct TransactionInfo {
-    /// 交易订单号
-    ///
-    /// Example: `1217752501201407033233368018`.
-    pub transaction_id: String,
-    /// 转账接收方订单类型
-    ///
-    /// Example: `WXPAY`.
-    pub r#type: Option<TransactionInfoType>,
-}
-
-/// 转账接收者信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct Receiver {
-    /// 转账接收方类型
-    ///
-    /// Example: `MERCHANT`.
-    pub r#type: Option<Type>,
-    /// 转账接收方订单信息
-    pub transaction_info: Option<TransactionInfo>,
-}
-
-/// 转账接收方信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct ReceiverDetail {
-    /// 转账接收者信息
-    pub receiver: Option<Receiver>,
-}
-
-wxpay_core::open_enum! {
-    /// 赔付状态
-    pub enum State {
-        /// `ACCEPTED`
-        Accepted = "ACCEPTED",
-        /// `SUCCESS`
-        Success = "SUCCESS",
-        /// `CLOSED`
-        Closed = "CLOSED",
-        /// `WAIT_USER_CONFIRM`
-        WaitUserConfirm = "WAIT_USER_CONFIRM",
-        /// `CANCELING`
-        Canceling = "CANCELING",
-        /// `CANCELLED`
-        Cancelled = "CANCELLED",
-    }
 }
 
 /// 关单信息

@@ -3,37 +3,9 @@
 //!
 //! Also the models of [`OutBatchNo`](super::OutBatchNo).
 
+pub use crate::models::{BatchState, Data, DataDetailState, DetailState};
+
 pub mod details;
-
-wxpay_core::open_enum! {
-    /// 明细状态
-    pub enum DetailState {
-        /// `ALL`
-        All = "ALL",
-        /// `WAIT_PAY`
-        WaitPay = "WAIT_PAY",
-        /// `SUCCESS`
-        Success = "SUCCESS",
-        /// `FAIL`
-        Fail = "FAIL",
-        /// `BANK_REFUND`
-        BankRefund = "BANK_REFUND",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 批次状态
-    pub enum BatchState {
-        /// `ACCEPTED`
-        Accepted = "ACCEPTED",
-        /// `PROCESSING`
-        Processing = "PROCESSING",
-        /// `COMPLETED`
-        Completed = "COMPLETED",
-        /// `CLOSED`
-        Closed = "CLOSED",
-    }
-}
 
 wxpay_core::open_enum! {
     /// 批次关闭原因
@@ -117,39 +89,4 @@ pub struct TransferBatch {
     ///
     /// Example: `1000`.
     pub transfer_scene_id: String,
-}
-
-wxpay_core::open_enum! {
-    /// 明细状态
-    pub enum DataDetailState {
-        /// `INIT`
-        Init = "INIT",
-        /// `ALL`
-        All = "ALL",
-        /// `WAIT_PAY`
-        WaitPay = "WAIT_PAY",
-        /// `SUCCESS`
-        Success = "SUCCESS",
-        /// `FAIL`
-        Fail = "FAIL",
-        /// `BANK_REFUND`
-        BankRefund = "BANK_REFUND",
-    }
-}
-
-/// `Data`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct Data {
-    /// 商家转账明细单号
-    ///
-    /// Example: `132000011085109987515042023022300246521006`.
-    pub detail_id: String,
-    /// 商家明细单号
-    ///
-    /// Example: `x23zy545Bd5436`.
-    pub out_detail_no: String,
-    /// 明细状态
-    ///
-    /// Example: `INIT`.
-    pub detail_state: DataDetailState,
 }

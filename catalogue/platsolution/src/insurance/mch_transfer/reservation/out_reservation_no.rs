@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`OutReservationNo`](super::OutReservationNo).
 
+pub use crate::models::CloseReason;
+
 pub mod close;
 
 /// `POST /v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close`: 关闭预约商家转账记录
@@ -100,26 +102,6 @@ wxpay_core::open_enum! {
         Confirmed = "CONFIRMED",
         /// `CLOSED`
         Closed = "CLOSED",
-    }
-}
-
-wxpay_core::open_enum! {
-    /// 预约记录关闭的原因
-    pub enum CloseReason {
-        /// `USER_OVERDUE_UNCONFIRMED`
-        UserOverdueUnconfirmed = "USER_OVERDUE_UNCONFIRMED",
-        /// `CLOSE_CONFIRMED_VIA_MCH_API`
-        CloseConfirmedViaMchApi = "CLOSE_CONFIRMED_VIA_MCH_API",
-        /// `CLOSE_ACCEPTED_VIA_MCH_API`
-        CloseAcceptedViaMchApi = "CLOSE_ACCEPTED_VIA_MCH_API",
-        /// `TRANSFER_FINISHED`
-        TransferFinished = "TRANSFER_FINISHED",
-        /// `OVERDUE_NOT_TRANSFER`
-        OverdueNotTransfer = "OVERDUE_NOT_TRANSFER",
-        /// `RESERVE_FAIL`
-        ReserveFail = "RESERVE_FAIL",
-        /// `USER_CLOSE`
-        UserClose = "USER_CLOSE",
     }
 }
 

@@ -3,6 +3,10 @@
 //!
 //! Also the models of [`OutContractCode`](super::OutContractCode).
 
+pub use crate::models::{
+    ContractTerminateInfo, DeductAmount, EstimatedDeductAmount, ScheduledAmount,
+};
+
 pub mod terminate;
 
 /// `POST /v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate`: 通过商户协议号解除委托代扣签约协议API
@@ -98,63 +102,6 @@ pub struct TerminateResponse {
     pub out_user_code: Option<String>,
     /// 预约扣费场景的预约信息
     pub deduct_schedule: Option<terminate::DeductSchedule>,
-}
-
-/// 协议解约信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct ContractTerminateInfo {
-    /// 协议解约方式
-    ///
-    /// Example: `USER_TERMINATE`.
-    pub contract_termination_mode: String,
-    /// 协议解约时间
-    ///
-    /// An RFC 3339 date-time, e.g. `2018-06-08T10:34:56+08:00`.
-    /// Example: `2020-10-10T13:29:35+08:00`.
-    pub contract_terminated_time: String,
-    /// 解约备注
-    ///
-    /// Example: `用户解约`.
-    pub contract_termination_remark: Option<String>,
-}
-
-/// 预计的扣费金额
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct EstimatedDeductAmount {
-    /// 金额
-    ///
-    /// Example: `1`.
-    pub total: i64,
-    /// 货币类型
-    ///
-    /// Example: `CNY`.
-    pub currency: Option<String>,
-}
-
-/// 已预约的扣费金额信息
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct ScheduledAmount {
-    /// 金额
-    ///
-    /// Example: `1`.
-    pub total: i64,
-    /// 货币类型
-    ///
-    /// Example: `CNY`.
-    pub currency: Option<String>,
-}
-
-/// 实际扣费金额
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct DeductAmount {
-    /// 金额
-    ///
-    /// Example: `1`.
-    pub total: i64,
-    /// 货币类型
-    ///
-    /// Example: `CNY`.
-    pub currency: Option<String>,
 }
 
 /// 预约扣费场景的预约信息

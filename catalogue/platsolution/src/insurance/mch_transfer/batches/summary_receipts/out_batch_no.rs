@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`OutBatchNo`](super::OutBatchNo).
 
+pub use crate::models::ReceiptState;
+
 pub mod apply;
 
 /// `POST /v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply`: 申请商家转账批次电子回单
@@ -38,14 +40,4 @@ pub struct ApplyResponse {
     ///
     /// Example: `ACCEPTED`.
     pub receipt_state: apply::ReceiptState,
-}
-
-wxpay_core::open_enum! {
-    /// 电子回单状态
-    pub enum ReceiptState {
-        /// `ACCEPTED`
-        Accepted = "ACCEPTED",
-        /// `FINISHED`
-        Finished = "FINISHED",
-    }
 }

@@ -3,6 +3,8 @@
 //!
 //! Also the models of [`OutDetailNo`](super::OutDetailNo).
 
+pub use crate::models::ReceiptState;
+
 pub mod apply;
 
 /// `POST /v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply`: 申请商家转账明细电子回单
@@ -46,14 +48,4 @@ pub struct ApplyResponse {
     ///
     /// Example: `ACCEPTED`.
     pub receipt_state: apply::ReceiptState,
-}
-
-wxpay_core::open_enum! {
-    /// 电子回单状态
-    pub enum ReceiptState {
-        /// `ACCEPTED`
-        Accepted = "ACCEPTED",
-        /// `FINISHED`
-        Finished = "FINISHED",
-    }
 }
