@@ -319,6 +319,14 @@ mod tests {
         .unwrap();
         let opts = Options::default();
         let files = build(&spec, &opts, None).unwrap().render(&opts).unwrap();
+        // Operations without nested models (the DELETE, the bodiless
+        // upload answer) get no empty models module.
+        for (name, text) in &files {
+            assert!(
+                !name.ends_with(".rs") || text.lines().any(|l| l.starts_with("pub ")),
+                "{name} is empty:\n{text}"
+            );
+        }
         let shops: String = files
             .iter()
             .filter(|(name, _)| name.starts_with("catalogue/shops/src/"))

@@ -261,13 +261,14 @@ pub fn render(
         bodies.insert((home.clone(), e.names.type_name.clone()), code);
         let m = root.at(&home);
         m.endpoints.push((e.names.type_name.clone(), e.op.id()));
-        let mm = root.at(&models);
-        for model in &plan.models {
-            if !mm.models.iter().any(|x| x.name() == model.name()) {
-                mm.models.push(model.clone());
-            }
-        }
+        // An operation without nested models gets no (empty) models module.
         if !plan.models.is_empty() {
+            let mm = root.at(&models);
+            for model in &plan.models {
+                if !mm.models.iter().any(|x| x.name() == model.name()) {
+                    mm.models.push(model.clone());
+                }
+            }
             mm.models_of.push(e.names.type_name.clone());
         }
         // URL prefixes, for module docs.

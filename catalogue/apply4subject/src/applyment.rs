@@ -2,8 +2,6 @@
 //! `/v3/apply4subject/applyment/…`
 
 pub mod merchants;
-pub mod post_cancel_by_applyment_id;
-pub mod post_cancel_by_business_code;
 
 /// `POST /v3/apply4subject/applyment/{applyment_id}/cancel`: 撤销商户开户意愿申请单API
 ///

@@ -5,7 +5,6 @@
 
 pub mod applyment_id;
 pub mod business_code;
-pub mod cancel_applyment;
 
 /// `GET /v3/brand/applyments/applyment-id/{applyment_id}`: 根据申请单ID查询申请状态
 ///

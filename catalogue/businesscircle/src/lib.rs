@@ -9,9 +9,7 @@
 //! into scope.
 #![allow(clippy::module_inception)]
 
-pub mod parkings;
 pub mod points;
-pub mod user_authorizations;
 pub mod users;
 
 /// `POST /v3/businesscircle/parkings`: 商圈会员停车状态同步

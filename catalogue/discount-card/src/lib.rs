@@ -15,7 +15,6 @@ pub mod get_orders;
 pub mod models;
 pub mod orders;
 pub mod patch_orders;
-pub mod post_cards;
 
 /// `GET /v3/discount-card/cards/{out_card_code}`: 查询先享卡订单API
 ///

@@ -2,7 +2,6 @@
 //! `/v3/ecommerce/applyments/…`
 
 pub mod out_request_no;
-pub mod revoke;
 pub mod submit_account_hosting_applyment;
 pub mod submit_sign_verify_info;
 

@@ -3,10 +3,8 @@
 
 pub mod apply;
 pub mod apply_abnormal_refund;
-pub mod get_return_advance;
 pub mod id;
 pub mod out_refund_no;
-pub mod post_return_advance;
 
 /// `POST /v3/ecommerce/refunds/apply`: 退款申请API
 ///

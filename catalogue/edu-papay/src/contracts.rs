@@ -2,7 +2,6 @@
 //! `/v3/edu-papay/contracts/…`
 
 pub mod id;
-pub mod presign;
 
 /// `GET /v3/edu-papay/contracts/id/{contract_id}`: 通过协议号查询签约API
 ///

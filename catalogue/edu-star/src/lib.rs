@@ -10,7 +10,6 @@
 #![allow(clippy::module_inception)]
 
 pub mod get_orders;
-pub mod post_orders;
 pub mod users;
 
 /// `GET /v3/edu-star/orders`: 通过QQ账号查询核销订单列表API

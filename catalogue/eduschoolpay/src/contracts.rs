@@ -2,7 +2,6 @@
 //! `/v3/eduschoolpay/contracts/…`
 
 pub mod presign;
-pub mod terminate;
 
 /// `POST /v3/eduschoolpay/contracts/presign`: 预签约API
 ///

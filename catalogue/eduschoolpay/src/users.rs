@@ -2,7 +2,6 @@
 //! `/v3/eduschoolpay/users/…`
 
 pub mod contracts;
-pub mod debt_state;
 
 /// `GET /v3/eduschoolpay/users/{openid}/contracts`: 查询用户签约列表API
 ///

@@ -9,8 +9,6 @@
 //! into scope.
 #![allow(clippy::module_inception)]
 
-pub mod bill_download_url;
-pub mod get_orders;
 pub mod models;
 pub mod post_orders;
 pub mod r#return;

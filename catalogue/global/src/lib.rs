@@ -26,7 +26,6 @@ pub mod profit_sharing;
 pub mod refund;
 pub mod refunds;
 pub mod settle;
-pub mod statements;
 pub mod transactions;
 
 /// `GET /v3/global/certificates`: 获取平台证书列表

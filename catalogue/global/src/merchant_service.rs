@@ -2,13 +2,9 @@
 //! `/v3/global/merchant-service/…`
 
 pub mod complaints;
-pub mod delete_complaint_notifications;
-pub mod get_complaint_notifications;
 pub mod get_complaints;
 pub mod get_complaints_by_complaint_id;
 pub mod images;
-pub mod post_complaint_notifications;
-pub mod put_complaint_notifications;
 
 /// `DELETE /v3/global/merchant-service/complaint-notifications`: 删除投诉通知回调
 ///

@@ -2,7 +2,6 @@
 //! `/v3/global/refund/…`
 
 pub mod partner;
-pub mod recharge_balance;
 
 /// `GET /v3/global/refund/recharge-balance`: 商家充值退款余额查询
 ///

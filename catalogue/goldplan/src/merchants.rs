@@ -3,7 +3,6 @@
 
 pub mod changecustompagestatus;
 pub mod changegoldplanstatus;
-pub mod close_advertising_show;
 pub mod open_advertising_show;
 pub mod set_advertising_industry_filter;
 

@@ -9,10 +9,6 @@
 //! into scope.
 #![allow(clippy::module_inception)]
 
-pub mod get_insurance_orders;
-pub mod post_insurance_orders;
-pub mod user_qualifications;
-
 /// `GET /v3/hire-power-bank/insurance-orders/{out_order_no}`: 查询保险订单详情
 ///
 /// 商户通过该接口可根据商户订单号查询保险订单详情。[官方文档](https://pay.weixin.qq.com/docs/merchant/apis/hire-power-bank-insurance/insurance-orders/get-by-out-trade-no.html)

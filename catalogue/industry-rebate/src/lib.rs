@@ -10,7 +10,6 @@
 #![allow(clippy::module_inception)]
 
 pub mod retail_industry;
-pub mod transactions;
 
 /// `POST /v3/industry-rebate/transactions/{transaction_id}`: 支付码牌/点餐码牌交易回传
 ///

@@ -9,7 +9,6 @@
 //! into scope.
 #![allow(clippy::module_inception)]
 
-pub mod brands;
 pub mod models;
 pub mod users;
 

@@ -2,10 +2,8 @@
 //! `/v3/marketing/busifavor/…`
 
 pub mod coupons;
-pub mod get_callbacks;
 pub mod get_stocks;
 pub mod patch_stocks;
-pub mod post_callbacks;
 pub mod post_stocks;
 pub mod product_coupons;
 pub mod stocks;

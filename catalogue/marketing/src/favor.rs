@@ -2,11 +2,9 @@
 //! `/v3/marketing/favor/…`
 
 pub mod coupon_stocks;
-pub mod get_callbacks;
 pub mod get_stocks;
 pub mod get_stocks_by_stock_id;
 pub mod media;
-pub mod post_callbacks;
 pub mod stocks;
 pub mod users;
 

@@ -3,11 +3,8 @@
 
 pub mod activate_informations;
 pub mod cards;
-pub mod delete_cards;
-pub mod get_callback;
 pub mod get_cards;
 pub mod get_cards_by_card_id;
-pub mod patch_callback;
 pub mod patch_cards;
 pub mod phonenumber_member;
 pub mod post_cards;

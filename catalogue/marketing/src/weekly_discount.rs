@@ -3,7 +3,6 @@
 
 pub mod activities;
 pub mod get_activities;
-pub mod get_activities_by_activity_id;
 
 /// `GET /v3/marketing/weekly-discount/activities`: 查询周周惠活动列表API
 ///

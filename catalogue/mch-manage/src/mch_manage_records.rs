@@ -5,7 +5,6 @@
 
 pub use crate::models::{ManageRecordState, ManageRecordType, RecoverReason, RecoverWay};
 
-pub mod mch_manage_submissions;
 pub mod sub_mchid;
 
 /// `POST /v3/mch-manage/mch-manage-records/{manage_record_id}/mch-manage-submissions`: 对指定商户管理记录提交资料

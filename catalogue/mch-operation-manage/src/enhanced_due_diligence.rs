@@ -6,7 +6,6 @@
 pub use crate::models::DueDiligenceState;
 
 pub mod submit;
-pub mod upload;
 
 /// `POST /v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/submit`: 提交尽调资料
 ///

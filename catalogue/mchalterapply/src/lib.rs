@@ -18,7 +18,6 @@ pub mod merchantnamealterapplyment;
 pub mod models;
 pub mod post_mchcontactalterapplyment;
 pub mod post_mchsubjectalterapplyment;
-pub mod post_merchantnamealterapplyment;
 
 /// `GET /v3/mchalterapply/mchcontactalterapplyment/{apply_id}`: 查询超管变更申请单状态-使用申请单号
 ///

@@ -2,7 +2,6 @@
 //! `/v3/merchant-risk-manage/ec-trade-risk/…`
 
 pub mod query_risk_trades;
-pub mod recv_dispose_result;
 
 /// `POST /v3/merchant-risk-manage/ec-trade-risk/query-risk-trades`: 查询风险订单
 ///

@@ -9,12 +9,8 @@
 //! into scope.
 #![allow(clippy::module_inception)]
 
-pub mod delete_violation_notifications;
 pub mod ec_trade_risk;
-pub mod get_violation_notifications;
 pub mod models;
-pub mod post_violation_notifications;
-pub mod put_violation_notifications;
 pub mod report_trade_union_information;
 pub mod trade_risk_information;
 pub mod trade_risk_result;

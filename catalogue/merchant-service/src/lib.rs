@@ -11,17 +11,11 @@
 
 pub mod complaints;
 pub mod complaints_v2;
-pub mod delete_complaint_notifications;
-pub mod feedbacks;
-pub mod get_complaint_notifications;
 pub mod get_complaints;
-pub mod get_complaints_by_transaction_id;
 pub mod get_complaints_v2;
 pub mod get_complaints_v2_by_complaint_id;
 pub mod images;
 pub mod models;
-pub mod post_complaint_notifications;
-pub mod put_complaint_notifications;
 
 /// `DELETE /v3/merchant-service/complaint-notifications`: 删除投诉通知回调API
 ///

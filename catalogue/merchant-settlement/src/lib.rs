@@ -9,9 +9,6 @@
 //! into scope.
 #![allow(clippy::module_inception)]
 
-pub mod get_merchant_settle_rule_applications;
-pub mod post_merchant_settle_rule_applications;
-
 /// `GET /v3/merchant-settlement/merchant-settle-rule-applications/{application_id}`: 根据申请单ID查询结果API
 ///
 /// 从业机构可调用该接口查询特约商户结算规则ID修改的结果。 [官方文档](https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter3_1_2.shtml)

@@ -8,7 +8,6 @@ pub mod issue_passenger_transport;
 pub mod issue_refined_oil;
 pub mod real_estate_leasing;
 pub mod reverse;
-pub mod upload_fapiao_file;
 
 /// `GET /v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/fapiao-files`: 获取发票下载信息
 ///

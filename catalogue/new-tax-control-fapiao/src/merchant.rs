@@ -2,10 +2,7 @@
 //! `/v3/new-tax-control-fapiao/merchant/…`
 
 pub mod base_information;
-pub mod check;
 pub mod check_status;
-pub mod get_development_config;
-pub mod patch_development_config;
 pub mod tax_codes;
 
 /// `GET /v3/new-tax-control-fapiao/merchant/base-information`: 获取商户开票基础信息

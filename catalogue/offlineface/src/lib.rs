@@ -9,12 +9,10 @@
 //! into scope.
 #![allow(clippy::module_inception)]
 
-pub mod authinfo;
 pub mod contracts;
 pub mod get_face_collections;
 pub mod get_face_collections_by_collection_id;
 pub mod models;
-pub mod repayment_url;
 pub mod transactions;
 
 /// `POST /v3/offlineface/authinfo`: 获取authinfo接口

@@ -2,7 +2,6 @@
 //! `/v3/palmservice/authorization/…`
 
 pub mod openid;
-pub mod preauthorize;
 
 /// `GET /v3/palmservice/authorization/openid/{openid}`: 查询刷掌授权
 ///

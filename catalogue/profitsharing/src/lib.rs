@@ -12,7 +12,6 @@
 pub mod bills;
 pub mod get_orders;
 pub mod get_return_orders;
-pub mod merchant_configs;
 pub mod models;
 pub mod orders;
 pub mod post_orders;

@@ -5,7 +5,6 @@
 
 pub use crate::models::{ActivityApplyInformation, AdditionalInformation};
 
-pub mod get_id;
 pub mod patch_id;
 
 /// `GET /v3/rate-activity/applications/id/{application_id}`: 根据申请单ID查询申请单结果API

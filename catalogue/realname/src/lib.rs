@@ -9,8 +9,6 @@
 //! into scope.
 #![allow(clippy::module_inception)]
 
-pub mod verify;
-
 /// `GET /v3/realname/verify`: 实名信息校验
 ///
 /// 电商订单实名校验。[官方文档](https://pay.weixin.qq.com/doc/v3/partner/4013735179)

@@ -9,8 +9,6 @@
 //! into scope.
 #![allow(clippy::module_inception)]
 
-pub mod echo;
-
 /// `POST /v3/security/echo`: 商户签名验签／加解密测试
 ///
 /// 为商户提供签名、验签、加密、解密的测试能力。商户可以选择用平台证书签名，加密，也可以选择微信支付公钥签名，加密。

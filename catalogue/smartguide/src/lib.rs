@@ -11,8 +11,6 @@
 
 pub mod get_guides;
 pub mod guides;
-pub mod patch_guides;
-pub mod post_guides;
 
 /// `GET /v3/smartguide/guides`: 服务人员查询API
 ///

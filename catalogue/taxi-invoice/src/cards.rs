@@ -3,8 +3,6 @@
 //!
 //! Also the models of [`Cards`](super::Cards).
 
-pub mod upload_file;
-
 /// `POST /v3/taxi-invoice/cards/upload-file`: 上传出租车电子发票文件
 ///
 /// 服务商调用插卡接口前，需调用本接口上传出租车电子发票文件来获取文件ID。文件ID有效期为3天，有效期内未成功调用插卡接口需重新调用本接口上传发票文件。 [官方文档](https://pay.weixin.qq.com/docs/partner/apis/taxi-fapiao/taxi-invoice-card/upload-taxi-invoice-card-file.html)

@@ -15,9 +15,7 @@ pub mod driver;
 pub mod drivers;
 pub mod models;
 pub mod taxi;
-pub mod taxi_companies;
 pub mod taxi_company;
-pub mod taxies;
 pub mod user_taxi_order;
 pub mod user_taxi_orders;
 

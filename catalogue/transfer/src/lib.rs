@@ -18,9 +18,7 @@ mod manual;
 pub use crate::manual::*;
 
 pub mod batches;
-pub mod get_bill_receipt;
 pub mod models;
-pub mod post_bill_receipt;
 
 /// `GET /v3/transfer/bill-receipt/{out_batch_no}`: 查询转账电子回单API
 ///

@@ -9,9 +9,6 @@
 //! into scope.
 #![allow(clippy::module_inception)]
 
-pub mod elecvoucherfile;
-pub mod signfile;
-
 /// `GET /v3/transferdownload/elecvoucherfile`: 下载电子回单API
 ///
 /// 下载电子回单API为通用接口，商家转账等业务电子回单均可通过该接口进行下载。[官方文档](https://pay.weixin.qq.com/doc/v3/merchant/4012716436) [官方文档](https://pay.weixin.qq.com/doc/v3/merchant/4012716455)

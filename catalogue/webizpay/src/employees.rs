@@ -3,7 +3,6 @@
 
 pub mod get_quota_cards;
 pub mod out_quota_cards;
-pub mod post_quota_cards;
 pub mod quota_cards;
 pub mod revoke;
 

@@ -2,7 +2,6 @@
 //! `/v3/brand/card/card-configs/…`
 
 pub mod cancel_applyment;
-pub mod preview_url;
 pub mod publish;
 
 /// `POST /v3/brand/card/card-configs/cancel-applyment`: 撤销商家名片配置申请

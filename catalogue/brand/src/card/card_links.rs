@@ -2,7 +2,6 @@
 //! `/v3/brand/card/card-links/…`
 
 pub mod business_code;
-pub mod cancel_applyment;
 pub mod unbind_card_link;
 
 /// `GET /v3/brand/card/card-links/business-code/{business_code}`: 根据业务申请编号查询添加申请状态

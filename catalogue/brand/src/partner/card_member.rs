@@ -13,12 +13,9 @@ pub mod membership_activities;
 pub mod patch_cards;
 pub mod patch_membership_activities;
 pub mod patch_user_cards;
-pub mod pay_view_tokens;
 pub mod post_cards;
 pub mod post_membership_activities;
-pub mod pre_auth_tokens;
 pub mod user_cards;
-pub mod user_feeds;
 pub mod user_points;
 
 /// `DELETE /v3/brand/partner/card-member/cards/{card_id}`: 删除会员卡模板

@@ -2,7 +2,6 @@
 //! `/v3/brand/partner/store/…`
 
 pub mod brandstores;
-pub mod delete_brandstores;
 pub mod get_brandstores;
 pub mod get_brandstores_by_store_id;
 pub mod patch_brandstores;

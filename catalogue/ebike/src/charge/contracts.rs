@@ -2,7 +2,6 @@
 //! `/v3/ebike/charge/contracts/…`
 
 pub mod confirm;
-pub mod preopen;
 
 /// `POST /v3/ebike/charge/contracts/{contract_id}/confirm`: 创建用户当次充电代扣凭证API
 ///

@@ -6,7 +6,6 @@
 pub use crate::models::{IdDocType, Withdraw};
 
 pub mod applyment_id;
-pub mod confirm;
 pub mod out_request_no;
 pub mod validate_cancel;
 

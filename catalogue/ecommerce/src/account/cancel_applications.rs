@@ -3,7 +3,6 @@
 //!
 //! Also the models of [`CancelApplications`](super::CancelApplications).
 
-pub mod media;
 pub mod out_apply_no;
 
 /// `POST /v3/ecommerce/account/cancel-applications/media`: 图片上传API

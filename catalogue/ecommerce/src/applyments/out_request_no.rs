@@ -5,8 +5,6 @@
 
 pub use crate::models::{ApplymentState, AuditDetail, SignState};
 
-pub mod revoke;
-
 /// `POST /v3/ecommerce/applyments/out-request-no/{out_request_no}/revoke`: 撤销申请单-使用业务申请编号
 ///
 /// 平台服务商提交申请单后需要进行撤销操作时，可调用该撤销申请单接口，仅当申请单状态为资料校验中、待账户验证、审核中、已驳回、待签约、已冻结时才允许撤销。

@@ -2,7 +2,6 @@
 //! `/v3/ecommerce/mch-transfer/transfer-bills/…`
 
 pub mod out_bill_no;
-pub mod transfer_bill_no;
 
 /// `GET /v3/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}`: 商户单号查询转账单
 ///

@@ -3,8 +3,6 @@
 
 pub mod get_out_bill_no;
 pub mod get_transfer_bill_no;
-pub mod post_out_bill_no;
-pub mod post_transfer_bill_no;
 
 /// `GET /v3/fund-app/mch-transfer/elecsign/out-bill-no/{out_bill_no}`: 商户单号查询电子回单
 ///

@@ -5,8 +5,6 @@
 
 pub use crate::models::{Payer, PromotionDetailType, TradeType};
 
-pub mod close;
-
 /// `POST /v3/global/transactions/id/{transaction_id}/close`: 关闭订单(微信支付订单号)
 ///
 /// 以下情况需要调用关单接口：商户订单支付失败需要生成新单号重新发起支付，要对原订单号调用关单，避免重复支付；系统下单后，用户支付超时，系统退出不再受理，避免用户继续，请调用关单接口。 [官方文档](https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter3_2_7.shtml)

@@ -2,7 +2,6 @@
 //! `/v3/marketing/bank/packages/…`
 
 pub mod get_tasks;
-pub mod post_tasks;
 
 /// `GET /v3/marketing/bank/packages/{package_id}/tasks`: 查询上传任务列表API
 ///

@@ -2,10 +2,6 @@
 //! `/v3/marketing/busifavor/subsidy/…`
 
 pub mod get_pay_receipts;
-pub mod get_pay_receipts_by_subsidy_receipt_id;
-pub mod get_return_receipts;
-pub mod post_pay_receipts;
-pub mod post_return_receipts;
 
 /// `GET /v3/marketing/busifavor/subsidy/pay-receipts`: 查询营销补差付款单列表API
 ///

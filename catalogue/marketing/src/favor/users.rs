@@ -3,7 +3,6 @@
 
 pub mod get_coupons_by_openid;
 pub mod get_coupons_by_openid_coupon_id;
-pub mod post_coupons;
 
 /// `GET /v3/marketing/favor/users/{openid}/coupons`: 根据商户号查用户的券
 ///

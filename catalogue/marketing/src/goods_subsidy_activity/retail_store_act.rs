@@ -4,7 +4,6 @@
 pub mod delete_representative;
 pub mod delete_stores;
 pub mod get_stores_by_brand_id;
-pub mod get_stores_by_brand_id_store_code;
 pub mod materials;
 pub mod post_stores;
 pub mod put_representative;

@@ -2,17 +2,13 @@
 //! `/v3/marketing/membercard-open/cards/…`
 
 pub mod codes;
-pub mod decrypt_code;
-pub mod delete_service_modules;
 pub mod get_codes;
 pub mod patch_codes;
 pub mod patch_service_modules;
-pub mod permission_tokens;
 pub mod phone_membercard;
 pub mod post_service_modules;
 pub mod qrcode;
 pub mod rights;
-pub mod upgrade;
 pub mod users;
 
 /// `GET /v3/marketing/membercard-open/cards/{card_id}/decrypt-code`: 加密code解码（跳转型激活）API

@@ -2,7 +2,6 @@
 //! `/v3/marketing/partner/delivery-plan/…`
 
 pub mod delivery_plans;
-pub mod notify_url;
 pub mod patch_delivery_plans;
 pub mod post_delivery_plans;
 

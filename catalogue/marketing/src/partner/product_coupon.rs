@@ -2,12 +2,10 @@
 //! `/v3/marketing/partner/product-coupon/…`
 
 pub mod get_image_generation_tasks;
-pub mod get_notify_configs;
 pub mod get_product_coupons;
 pub mod media;
 pub mod patch_product_coupons;
 pub mod post_image_generation_tasks;
-pub mod post_notify_configs;
 pub mod post_product_coupons;
 pub mod product_coupons;
 pub mod users;

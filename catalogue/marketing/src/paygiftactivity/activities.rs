@@ -3,7 +3,6 @@
 
 pub mod goods;
 pub mod merchants;
-pub mod terminate;
 
 /// `GET /v3/marketing/paygiftactivity/activities/{activity_id}/goods`: 查询活动指定商品列表API
 ///

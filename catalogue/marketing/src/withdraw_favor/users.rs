@@ -2,7 +2,6 @@
 //! `/v3/marketing/withdraw-favor/users/…`
 
 pub mod get_coupons;
-pub mod post_coupons;
 
 /// `GET /v3/marketing/withdraw-favor/users/{openid}/coupons`: 查询批次下用户银行提现免费券列表API
 ///

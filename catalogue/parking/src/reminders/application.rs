@@ -11,7 +11,6 @@ pub use crate::models::{
 };
 
 pub mod query;
-pub mod withdraw;
 
 /// `GET /v3/parking/reminders/application/query`: 查询停车场进件申请单
 ///

@@ -4,8 +4,6 @@
 pub mod apply_for_scene;
 pub mod assess_user_risk_level;
 pub mod authorization_code;
-pub mod search;
-pub mod terminate;
 
 /// `POST /v3/payscore/partner/permissions/apply-for-scene`: 服务商场景中预授权
 ///

@@ -5,8 +5,6 @@
 
 pub use crate::models::AuthorizationState;
 
-pub mod terminate;
-
 /// `POST /v3/payscore/permissions/openid/{openid}/terminate`: 解除用户授权关系（openid）API
 ///
 /// 通过openid， 商户解除用户授权关系 [官方文档](https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/payscore/chapter9_6.shtml) [官方文档](https://pay.weixin.qq.com/docs/merchant/apis/weixin-pay-score/service-auth/terminate-permissions-by-open-id.html)

@@ -2,7 +2,6 @@
 //! `/v3/brand/partner/card-member/user-points/…`
 
 pub mod exchange_coupon;
-pub mod sync;
 
 /// `POST /v3/brand/partner/card-member/user-points/sync`: 同步积分余额
 ///

@@ -4,7 +4,6 @@
 pub mod bindrecipient;
 pub mod close;
 pub mod resume;
-pub mod unbindrecipient;
 
 /// `POST /v3/brand/partner/store/brandstores/{store_id}/bindrecipient`: 绑定收款商户号
 ///

@@ -5,8 +5,6 @@
 
 pub use crate::models::{Payer, PromotionDetailType, Scope, TradeType};
 
-pub mod reverse;
-
 /// `POST /v3/global/papay/transactions/out-trade-no/{out_trade_no}/reverse`: 撤销订单(商户订单号)
 ///
 /// 商户可以通过该接口发起撤销订单。 [官方文档](https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter5_1_10.shtml)

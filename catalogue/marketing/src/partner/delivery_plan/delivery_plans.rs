@@ -2,7 +2,6 @@
 //! `/v3/marketing/partner/delivery-plan/delivery-plans/…`
 
 pub mod delivery_plans;
-pub mod terminate;
 
 /// `GET /v3/marketing/partner/delivery-plan/delivery-plans/{brand_id}/delivery-plans`: 分页查询投放计划列表
 ///

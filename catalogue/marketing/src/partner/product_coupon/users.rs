@@ -6,8 +6,6 @@ pub mod coupons;
 pub mod get_coupons_by_openid;
 pub mod get_coupons_by_openid_coupon_code;
 pub mod post_coupons;
-pub mod pre_send_coupon;
-pub mod pre_send_coupon_bundle;
 
 /// `POST /v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles`: 向用户发放商品券批次组
 ///

@@ -4,7 +4,6 @@
 //! Also the models of [`Merchants`](super::Merchants).
 
 pub mod add;
-pub mod delete;
 
 /// `POST /v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add`: 新增活动发券商户号API
 ///

@@ -3,8 +3,6 @@
 
 pub use crate::manual::partner::transactions::out_trade_no::*;
 
-pub mod reverse;
-
 /// `POST /v3/pay/partner/transactions/out-trade-no/{out_trade_no}/reverse`: 撤销
 ///
 /// 支付交易返回失败或支付系统超时，调用该接口撤销交易。如果此订单用户支付失败，微信支付系统会将此订单关闭；如果用户支付成功，微信支付系统会将此订单资金退还给用户。[官方文档](https://pay.weixin.qq.com/docs/partner/apis/partner-code-payment-v3/partner/partner-reverse.html)

@@ -3,8 +3,6 @@
 //!
 //! Also the models of [`OutContractCode`](super::OutContractCode).
 
-pub mod terminate;
-
 /// `POST /v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate`: 商户协议号解约协议API
 ///
 /// 电商服务商可以通过该接口发起签约协议的解约。 [官方文档](https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter5_5_3.shtml)

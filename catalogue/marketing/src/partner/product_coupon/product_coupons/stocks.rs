@@ -6,7 +6,6 @@ pub mod associated_stores;
 pub mod deactivate;
 pub mod disassociate_stores;
 pub mod update_budget;
-pub mod upload_coupon_codes;
 
 /// `POST /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associate-stores`: 批次关联门店
 ///
