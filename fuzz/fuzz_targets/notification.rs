@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use http::{HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
 use wxpay_core::crypto::{ApiV3Key, PrivateKey};
-use wxpay_core::verify::response_message;
+use wxpay_core::protocol::response_message;
 use wxpay_core::{Client, Credentials};
 
 const APIV3_KEY: &str = "sandboxApiV3Key0123456789abcdefX";

@@ -13,7 +13,8 @@ use libfuzzer_sys::fuzz_target;
 use wxpay_core::crypto::PrivateKey;
 use wxpay_core::error::TransportError;
 use wxpay_core::transport::{BoxFuture, Transport};
-use wxpay_core::verify::{KeyStore, PlatformKey, SignatureHeaders};
+use wxpay_core::protocol::SignatureHeaders;
+use wxpay_core::verify::{KeyStore, PlatformKey};
 use wxpay_core::{Client, Credentials, RetryPolicy};
 
 /// Answers whatever the current input says.

@@ -416,12 +416,17 @@ async fn the_sandbox_refuses_requests_signed_more_than_five_minutes_away() {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs() as i64;
-        let nonce = wxpay_core::sign::Nonce::generate().unwrap();
+        let nonce = wxpay_core::protocol::Nonce::generate().unwrap();
         let timestamp = (now + offset).to_string();
-        let message =
-            wxpay_core::sign::request_message("POST", path, now + offset, nonce.as_str(), &body);
+        let message = wxpay_core::protocol::request_message(
+            "POST",
+            path,
+            now + offset,
+            nonce.as_str(),
+            &body,
+        );
         let signature = key.sign(&message).unwrap();
-        let authorization = wxpay_core::sign::Authorization {
+        let authorization = wxpay_core::protocol::Authorization {
             mchid: &merchant.mchid,
             nonce_str: nonce.as_str(),
             signature: &signature,

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use wxpay::prelude::*;
 use wxpay::v3::marketing::favor::media::ImageUpload;
 use wxpay::v3::merchant::media::{Upload, VideoUpload};
-use wxpay_core::sign::Nonce;
+use wxpay_core::protocol::Nonce;
 use wxpay_core::transport::{HyperTransport, Transport};
 use wxpay_core::upload::UploadFile;
 use wxpay_core::{Error, endpoint};

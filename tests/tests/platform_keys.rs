@@ -10,7 +10,8 @@ use http::StatusCode;
 use wxpay::prelude::*;
 use wxpay_core::crypto::{ApiV3Key, PrivateKey, PublicKey};
 use wxpay_core::error::VerifyReason;
-use wxpay_core::verify::{PlatformKey, SignatureHeaders, response_message};
+use wxpay_core::protocol::{SignatureHeaders, response_message};
+use wxpay_core::verify::PlatformKey;
 use wxpay_sandbox::{Fault, FaultRule, Reply, Sandbox};
 
 use common::{order, trade_no};

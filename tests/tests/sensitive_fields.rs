@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use wxpay::prelude::*;
 use wxpay::v3::refund::domestic::refunds::{AbnormalRefundType, ApplyAbnormalRefund, BankType};
 use wxpay_core::crypto::{PrivateKey, base64_decode};
-use wxpay_core::sign::Nonce;
+use wxpay_core::protocol::Nonce;
 use wxpay_core::transport::{HyperTransport, Transport};
 use wxpay_sandbox::Sandbox;
 

@@ -15,11 +15,11 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use http::HeaderMap;
 use wxpay_core::crypto::{ApiV3Key, PrivateKey, base64_decode};
 use wxpay_core::error::TransportError;
-use wxpay_core::sign::{Nonce, request_message};
-use wxpay_core::transport::{BoxFuture, Transport};
-use wxpay_core::verify::{
-    DEFAULT_MAX_SKEW, KeyStore, PlatformKey, SignatureHeaders, response_message, unix_seconds,
+use wxpay_core::protocol::{
+    Nonce, SignatureHeaders, request_message, response_message, unix_seconds,
 };
+use wxpay_core::transport::{BoxFuture, Transport};
+use wxpay_core::verify::{DEFAULT_MAX_SKEW, KeyStore, PlatformKey};
 use wxpay_core::{Client, Credentials};
 
 const KEY_ID: &str = "PUB_KEY_ID_0119000001092026112700000000000001";

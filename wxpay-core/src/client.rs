@@ -5,24 +5,23 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
-use serde::Deserialize;
 use tracing::Instrument as _;
 
 use crate::credentials::Credentials;
 use crate::crypto::ApiV3Key;
 use crate::endpoint::{Endpoint, QueryWriter, RequestBody};
 use crate::error::{
-    ApiError, BuildError, DecodeError, Error, TransportError, TransportErrorKind, VerifyError,
-    VerifyReason,
+    BuildError, DecodeError, Error, TransportError, TransportErrorKind, VerifyError, VerifyReason,
 };
 use crate::pay_params::{AppPayParams, JsapiPayParams};
 use crate::platform::PlatformKeys;
+use crate::protocol::Nonce;
+use crate::protocol::header::{self, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use crate::protocol::{header_str, request_id, unix_seconds};
 use crate::retry::{self, CallOptions, RetryPolicy};
-use crate::sign::Nonce;
 use crate::transport::Transport;
-use crate::verify::{KeyStore, SignatureHeaders, header_str, headers, unix_seconds};
+use crate::verify::KeyStore;
 
 mod builder;
 pub use builder::ClientBuilder;
@@ -127,7 +126,7 @@ pub(crate) struct Answer {
 impl Answer {
     fn from_response(response: http::Response<Bytes>) -> Self {
         let (parts, body) = response.into_parts();
-        let request_id = header_str(&parts.headers, headers::REQUEST_ID).map(str::to_owned);
+        let request_id = request_id(&parts.headers);
         Answer {
             status: parts.status,
             headers: parts.headers,
@@ -135,13 +134,6 @@ impl Answer {
             body,
         }
     }
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    code: Option<String>,
-    message: Option<String>,
-    detail: Option<serde_json::Value>,
 }
 
 impl Client {
@@ -467,7 +459,8 @@ impl Client {
                 tokio::time::timeout(left, verify)
                     .await
                     .unwrap_or_else(|_| {
-                        let serial = header_str(&headers, headers::SERIAL).unwrap_or_default();
+                        let serial =
+                            header_str(&headers, header::WECHATPAY_SERIAL).unwrap_or_default();
                         Err(VerifyReason::UnknownSerial(serial.to_owned()))
                     })
             } else {
@@ -487,9 +480,7 @@ impl Client {
                 .into()),
             }
         } else {
-            let verified = SignatureHeaders::any_present(&headers)
-                && self.verify_answer(&headers, &body, false).await.is_ok();
-            Err(api_error(status, &body, request_id, verified).into())
+            Err(self.error_answer(status, &headers, &body).into())
         }
     }
 
@@ -521,7 +512,7 @@ impl Client {
             }
         };
         if let Some(serial) = serial {
-            builder = builder.header(headers::SERIAL, serial);
+            builder = builder.header(header::WECHATPAY_SERIAL, serial);
         }
         for (name, value) in exchange.headers {
             builder = builder.header(name, value);
@@ -588,20 +579,6 @@ impl Client {
     pub(crate) fn transport(&self) -> (&dyn Transport, Duration) {
         (&*self.inner.transport, self.inner.timeout)
     }
-
-    /// The [`ApiError`] of a non-2xx answer, marked verified when it carries
-    /// signature headers that check out.
-    pub(crate) async fn error_answer(
-        &self,
-        status: StatusCode,
-        map: &HeaderMap,
-        body: &[u8],
-    ) -> Error {
-        let request_id = header_str(map, headers::REQUEST_ID).map(str::to_owned);
-        let verified = SignatureHeaders::any_present(map)
-            && self.verify_answer(map, body, false).await.is_ok();
-        api_error(status, body, request_id, verified).into()
-    }
 }
 
 /// What one call sends, the same for every attempt.
@@ -620,22 +597,11 @@ pub(crate) struct Exchange<'a> {
     pub(crate) may_refresh: bool,
 }
 
-/// Headers the client writes itself, which an endpoint may not set.
-const CLIENT_HEADERS: [&str; 7] = [
-    "authorization",
-    "accept",
-    "content-type",
-    "content-length",
-    "host",
-    "user-agent",
-    "wechatpay-serial",
-];
-
 /// Refuses endpoint headers that would replace or duplicate the client's own.
 fn check_extra_headers(extra: &HeaderMap) -> Result<(), Error> {
     match extra
         .keys()
-        .find(|name| CLIENT_HEADERS.contains(&name.as_str()))
+        .find(|name| header::CLIENT_WRITTEN.contains(name))
     {
         Some(name) => Err(Error::build(format!(
             "the endpoint sets the header `{name}`, which the client writes itself"
@@ -714,38 +680,6 @@ fn error_kind(e: &Error) -> &'static str {
 
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
-/// Reads the platform's error object; a body that is not one (a proxy's
-/// page, say) leaves `code` empty and keeps its start as the message.
-pub(crate) fn api_error(
-    status: StatusCode,
-    body: &[u8],
-    request_id: Option<String>,
-    verified: bool,
-) -> ApiError {
-    match serde_json::from_slice::<ErrorBody>(body) {
-        Ok(e) => ApiError {
-            status,
-            code: e.code,
-            message: e.message,
-            detail: e.detail,
-            request_id,
-            verified,
-        },
-        Err(_) => {
-            let text = String::from_utf8_lossy(body);
-            let excerpt: String = text.trim().chars().take(200).collect();
-            ApiError {
-                status,
-                code: None,
-                message: (!excerpt.is_empty()).then_some(excerpt),
-                detail: None,
-                request_id,
-                verified,
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -916,27 +850,5 @@ mod tests {
         let client = builder().build().unwrap();
         let text = format!("{client:?}");
         assert!(text.contains(tv::MCHID) && !text.contains("PRIVATE"));
-    }
-
-    #[test]
-    fn error_bodies_are_read_or_excerpted() {
-        let e = api_error(
-            StatusCode::BAD_REQUEST,
-            br#"{"code":"PARAM_ERROR","message":"bad","detail":{"field":"amount.total"}}"#,
-            Some("R".into()),
-            true,
-        );
-        assert_eq!(e.code.as_deref(), Some("PARAM_ERROR"));
-        assert_eq!(e.detail_field(), Some("amount.total"));
-        let e = api_error(
-            StatusCode::BAD_GATEWAY,
-            b"<html>bad gateway</html>",
-            None,
-            false,
-        );
-        assert_eq!(e.code, None);
-        assert_eq!(e.message.as_deref(), Some("<html>bad gateway</html>"));
-        let e = api_error(StatusCode::INTERNAL_SERVER_ERROR, b"", None, false);
-        assert_eq!(e.message, None);
     }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::crypto::PrivateKey;
 use crate::error::{BuildError, Error};
-use crate::sign::{Authorization, Nonce, request_message};
+use crate::protocol::{Authorization, Nonce, request_message};
 
 /// What a merchant signs requests with.
 ///

@@ -52,8 +52,8 @@ use crate::client::Client;
 use crate::error::{
     BuildError, DownloadError, DownloadErrorKind, Error, TransportError, TransportErrorKind,
 };
+use crate::protocol::request_id;
 use crate::upload::hex;
-use crate::verify::{header_str, headers};
 
 /// The largest error answer read from a download URL.
 const MAX_ERROR_ANSWER: usize = 64 * 1024;
@@ -201,11 +201,13 @@ impl Client {
                 Ok(Ok(body)) => body,
                 Ok(Err(_)) | Err(_) => Bytes::new(),
             };
-            return Err(self.error_answer(parts.status, &parts.headers, &body).await);
+            return Err(self
+                .error_answer(parts.status, &parts.headers, &body)
+                .into());
         }
         Ok(Download {
             status: parts.status,
-            request_id: header_str(&parts.headers, headers::REQUEST_ID).map(str::to_owned),
+            request_id: request_id(&parts.headers),
             headers: parts.headers,
             body,
             idle_timeout: timeout,

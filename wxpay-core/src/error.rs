@@ -313,6 +313,39 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// Reads an error answer: the platform's error object, or for a body
+    /// that is not one (a proxy's page, say) no `code` and the body's start
+    /// as the message.
+    pub(crate) fn from_answer(
+        status: StatusCode,
+        body: &[u8],
+        request_id: Option<String>,
+        verified: bool,
+    ) -> Self {
+        #[derive(serde::Deserialize)]
+        struct ErrorBody {
+            code: Option<String>,
+            message: Option<String>,
+            detail: Option<serde_json::Value>,
+        }
+        let (code, message, detail) = match serde_json::from_slice::<ErrorBody>(body) {
+            Ok(e) => (e.code, e.message, e.detail),
+            Err(_) => {
+                let text = String::from_utf8_lossy(body);
+                let excerpt: String = text.trim().chars().take(200).collect();
+                (None, (!excerpt.is_empty()).then_some(excerpt), None)
+            }
+        };
+        ApiError {
+            status,
+            code,
+            message,
+            detail,
+            request_id,
+            verified,
+        }
+    }
+
     /// The `detail.field` the platform complained about, when given.
     pub fn detail_field(&self) -> Option<&str> {
         self.detail.as_ref()?.get("field")?.as_str()
@@ -613,5 +646,27 @@ mod tests {
         );
         assert_eq!(t.request_id(), Some("RID-3"));
         assert_eq!(t.to_string(), "connection failed [Request-ID RID-3]");
+    }
+
+    #[test]
+    fn error_bodies_are_read_or_excerpted() {
+        let e = ApiError::from_answer(
+            StatusCode::BAD_REQUEST,
+            br#"{"code":"PARAM_ERROR","message":"bad","detail":{"field":"amount.total"}}"#,
+            Some("R".into()),
+            true,
+        );
+        assert_eq!(e.code.as_deref(), Some("PARAM_ERROR"));
+        assert_eq!(e.detail_field(), Some("amount.total"));
+        let e = ApiError::from_answer(
+            StatusCode::BAD_GATEWAY,
+            b"<html>bad gateway</html>",
+            None,
+            false,
+        );
+        assert_eq!(e.code, None);
+        assert_eq!(e.message.as_deref(), Some("<html>bad gateway</html>"));
+        let e = ApiError::from_answer(StatusCode::INTERNAL_SERVER_ERROR, b"", None, false);
+        assert_eq!(e.message, None);
     }
 }

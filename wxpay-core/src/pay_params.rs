@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::credentials::Credentials;
 use crate::error::Error;
-use crate::sign::Nonce;
+use crate::protocol::Nonce;
 
 /// Parameters for `wx.requestPayment` / `WeixinJSBridge`.
 ///

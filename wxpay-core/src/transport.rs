@@ -246,11 +246,7 @@ impl Transport for HyperTransport {
                 .await
                 .map_err(|e| {
                     // The headers came: keep the Request-ID for support.
-                    let request_id = crate::verify::header_str(
-                        &parts.headers,
-                        crate::verify::headers::REQUEST_ID,
-                    )
-                    .map(str::to_owned);
+                    let request_id = crate::protocol::request_id(&parts.headers);
                     if e.is::<http_body_util::LengthLimitError>() {
                         TransportError::from_kind(TransportErrorKind::BodyTooLarge)
                     } else {

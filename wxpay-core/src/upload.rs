@@ -32,7 +32,7 @@ use tokio::io::{AsyncRead, AsyncReadExt as _, ReadBuf};
 
 use crate::body::ByteStream;
 use crate::error::{BoxError, BuildError, Error, TransportError, TransportErrorKind};
-use crate::sign::Nonce;
+use crate::protocol::Nonce;
 use crate::transport::Transport;
 
 /// How much of a file is read at a time, for its digest and while sending.

@@ -11,119 +11,18 @@
 //! is unknown or expired, or the signature does not match.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
-use http::HeaderMap;
+use http::{HeaderMap, StatusCode};
 
+use crate::client::Client;
 use crate::crypto::{Certificate, CryptoError, PublicKey, base64_decode};
-use crate::error::VerifyReason;
-use crate::sign::SCHEME;
+use crate::error::{ApiError, VerifyReason};
+use crate::protocol::{SCHEME, SignatureHeaders, request_id, response_message, unix_seconds};
 
 /// The default tolerated distance between a signature's timestamp and the local clock.
 pub const DEFAULT_MAX_SKEW: Duration = Duration::from_secs(300);
-
-/// Header names of a signed response or notification.
-pub mod headers {
-    /// Unix seconds at which the platform signed.
-    pub const TIMESTAMP: &str = "wechatpay-timestamp";
-    /// The platform's nonce.
-    pub const NONCE: &str = "wechatpay-nonce";
-    /// Base64 signature.
-    pub const SIGNATURE: &str = "wechatpay-signature";
-    /// Serial of the key that signed (on responses); of the key the merchant
-    /// encrypted with or wants responses signed with (on requests).
-    pub const SERIAL: &str = "wechatpay-serial";
-    /// `WECHATPAY2-SHA256-RSA2048` when present.
-    pub const SIGNATURE_TYPE: &str = "wechatpay-signature-type";
-    /// The platform's id for the exchange; quote it to support.
-    pub const REQUEST_ID: &str = "request-id";
-}
-
-/// Builds the message a response or notification signature covers.
-pub fn response_message(timestamp: &str, nonce: &str, body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(timestamp.len() + nonce.len() + body.len() + 3);
-    for part in [timestamp.as_bytes(), nonce.as_bytes(), body] {
-        out.extend_from_slice(part);
-        out.push(b'\n');
-    }
-    out
-}
-
-/// The signature headers of a response or notification, borrowed from a header map.
-///
-/// `Debug` shows who signed and when, not the nonce or the signature.
-#[derive(Clone, Copy)]
-pub struct SignatureHeaders<'a> {
-    /// `Wechatpay-Timestamp`.
-    pub timestamp: &'a str,
-    /// `Wechatpay-Nonce`.
-    pub nonce: &'a str,
-    /// `Wechatpay-Signature`.
-    pub signature: &'a str,
-    /// `Wechatpay-Serial`.
-    pub serial: &'a str,
-    /// `Wechatpay-Signature-Type`, when present.
-    pub signature_type: Option<&'a str>,
-}
-
-impl fmt::Debug for SignatureHeaders<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SignatureHeaders")
-            .field("serial", &self.serial)
-            .field("timestamp", &self.timestamp)
-            .field("signature_type", &self.signature_type)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<'a> SignatureHeaders<'a> {
-    /// Reads the four required headers (names are case-insensitive) and the
-    /// optional signature type.
-    pub fn from_headers(map: &'a HeaderMap) -> Result<Self, VerifyReason> {
-        let get = |name: &'static str| {
-            header_str(map, name).ok_or(VerifyReason::MissingHeader(canonical_name(name)))
-        };
-        Ok(SignatureHeaders {
-            timestamp: get(headers::TIMESTAMP)?,
-            nonce: get(headers::NONCE)?,
-            signature: get(headers::SIGNATURE)?,
-            serial: get(headers::SERIAL)?,
-            signature_type: header_str(map, headers::SIGNATURE_TYPE),
-        })
-    }
-
-    /// Whether any signature header is present (error answers may come unsigned).
-    pub fn any_present(map: &HeaderMap) -> bool {
-        [
-            headers::TIMESTAMP,
-            headers::NONCE,
-            headers::SIGNATURE,
-            headers::SERIAL,
-        ]
-        .iter()
-        .any(|name| map.contains_key(*name))
-    }
-}
-
-/// The value of a header as text; `None` when absent, empty or not visible ASCII.
-pub fn header_str<'a>(map: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    map.get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-}
-
-fn canonical_name(name: &'static str) -> &'static str {
-    match name {
-        headers::TIMESTAMP => "Wechatpay-Timestamp",
-        headers::NONCE => "Wechatpay-Nonce",
-        headers::SIGNATURE => "Wechatpay-Signature",
-        headers::SERIAL => "Wechatpay-Serial",
-        other => other,
-    }
-}
 
 /// Which kind of platform key a [`PlatformKey`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -367,6 +266,82 @@ impl KeyStore {
     }
 }
 
+/// Verification with a client's keys, skew window and refresh rules: the
+/// entry point for answers, error answers and notifications.
+impl Client {
+    /// Verifies a signed message from the platform (an answer, or a
+    /// notification's raw body and headers) with this client's keys, skew
+    /// window and refresh rules: an unknown serial leads to at most one
+    /// on-demand download, after which the message is checked again.
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxpay_core::Client, headers: http::HeaderMap, body: bytes::Bytes) {
+    /// use wxpay_core::protocol::SignatureHeaders;
+    /// let verified = match SignatureHeaders::from_headers(&headers) {
+    ///     Ok(signed) => client.verify_signature(&signed, &body).await.is_ok(),
+    ///     Err(_) => false,
+    /// };
+    /// # }
+    /// ```
+    pub async fn verify_signature(
+        &self,
+        signed: &SignatureHeaders<'_>,
+        body: &[u8],
+    ) -> Result<(), VerifyReason> {
+        self.verify_with_refresh(signed, body, true).await
+    }
+
+    /// Verifies an answer's signature headers and body.
+    pub(crate) async fn verify_answer(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        may_refresh: bool,
+    ) -> Result<(), VerifyReason> {
+        let signed = SignatureHeaders::from_headers(headers)?;
+        self.verify_with_refresh(&signed, body, may_refresh).await
+    }
+
+    async fn verify_with_refresh(
+        &self,
+        signed: &SignatureHeaders<'_>,
+        body: &[u8],
+        may_refresh: bool,
+    ) -> Result<(), VerifyReason> {
+        let store = &self.inner.platform.store;
+        let max_skew = self.inner.max_skew;
+        match store.verify(signed, body, SystemTime::now(), max_skew) {
+            Err(VerifyReason::UnknownSerial(_))
+                if may_refresh && self.refresh_for_unknown_serial().await =>
+            {
+                store.verify(signed, body, SystemTime::now(), max_skew)
+            }
+            other => other,
+        }
+    }
+
+    /// The error a non-2xx answer stands for: its status, Request-ID and the
+    /// platform's `code`, `message` and `detail`, marked verified only when
+    /// the answer is signed and the signature checks out with the keys held
+    /// now (an error answer never starts a certificate download).
+    pub(crate) fn error_answer(
+        &self,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> ApiError {
+        let inner = &*self.inner;
+        let verified = SignatureHeaders::from_headers(headers).is_ok_and(|signed| {
+            inner
+                .platform
+                .store
+                .verify(&signed, body, SystemTime::now(), inner.max_skew)
+                .is_ok()
+        });
+        ApiError::from_answer(status, body, request_id(headers), verified)
+    }
+}
+
 /// Checks that a `Wechatpay-Timestamp` is within `max_skew` of `now`.
 pub fn check_skew(
     timestamp: &str,
@@ -387,42 +362,11 @@ pub fn check_skew(
     Ok(())
 }
 
-/// Seconds since the Unix epoch (negative before it).
-pub fn unix_seconds(t: SystemTime) -> i64 {
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-        Err(e) => i64::try_from(e.duration().as_secs())
-            .map(|s| -s)
-            .unwrap_or(i64::MIN),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::test_vectors as tv;
     use http::HeaderValue;
-    #[test]
-    fn debug_shows_who_signed_not_the_nonce_or_signature() {
-        let headers = SignatureHeaders {
-            timestamp: "1554208460",
-            nonce: "593BEC0C930BF1AFEB40B4A08C8FB242",
-            signature: "SIGNATUREBASE64==",
-            serial: "PUB_KEY_ID_01",
-            signature_type: None,
-        };
-        let text = format!("{headers:?}");
-        assert!(
-            text.contains("PUB_KEY_ID_01") && text.contains("1554208460"),
-            "{text}"
-        );
-        assert!(
-            !text.contains("593BEC0C") && !text.contains("SIGNATUREBASE64"),
-            "{text}"
-        );
-        let nonce = crate::sign::Nonce::generate().unwrap();
-        assert!(!format!("{nonce:?}").contains(nonce.as_str()));
-    }
 
     fn store() -> KeyStore {
         let s = KeyStore::new();
@@ -448,7 +392,7 @@ mod tests {
     }
 
     fn at(secs: u64) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(secs)
+        std::time::UNIX_EPOCH + Duration::from_secs(secs)
     }
 
     #[test]
@@ -581,21 +525,6 @@ mod tests {
             verify(&m, body, now),
             Err(VerifyReason::UnsupportedSignatureType(_))
         ));
-    }
-
-    #[test]
-    fn header_lookup_is_case_insensitive_and_trims() {
-        let mut map = HeaderMap::new();
-        map.insert("Request-ID", HeaderValue::from_static(" RID "));
-        assert_eq!(header_str(&map, "request-id"), Some("RID"));
-        assert_eq!(header_str(&map, "REQUEST-ID"), Some("RID"));
-        map.insert("x-empty", HeaderValue::from_static(""));
-        assert_eq!(header_str(&map, "x-empty"), None);
-        map.insert("x-bin", HeaderValue::from_bytes(b"\xff\xfe").unwrap());
-        assert_eq!(header_str(&map, "x-bin"), None);
-        assert!(!SignatureHeaders::any_present(&map));
-        map.insert("WECHATPAY-SERIAL", HeaderValue::from_static("S"));
-        assert!(SignatureHeaders::any_present(&map));
     }
 
     #[test]

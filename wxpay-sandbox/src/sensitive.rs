@@ -5,7 +5,7 @@
 use http::StatusCode;
 use serde_json::json;
 use wxpay_core::crypto::PrivateKey;
-use wxpay_core::verify::{header_str, headers};
+use wxpay_core::protocol::{header, header_str};
 
 use crate::platform::decryption_key;
 use crate::reply::Reply;
@@ -23,7 +23,7 @@ impl Decryptor {
     /// The key named by the request's `Wechatpay-Serial`, or the error the
     /// platform answers when it is missing or names no usable key.
     pub(crate) fn for_request(shared: &Shared, req: &SandboxRequest) -> Checked<Decryptor> {
-        let Some(serial) = header_str(&req.headers, headers::SERIAL) else {
+        let Some(serial) = header_str(&req.headers, header::WECHATPAY_SERIAL) else {
             return Err(Reply::error(
                 StatusCode::BAD_REQUEST,
                 "PARAM_ERROR",

@@ -18,8 +18,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 use wxpay_core::crypto::base64_decode;
-use wxpay_core::sign::{Authorization, request_message};
-use wxpay_core::verify::{check_skew, headers, response_message};
+use wxpay_core::protocol::{Authorization, request_message};
+use wxpay_core::protocol::{header, response_message};
+use wxpay_core::verify::check_skew;
 
 use crate::faults::{AnswerBody, Fault, FaultRule};
 use crate::keys::{Merchant, SigningKey};
@@ -317,7 +318,7 @@ async fn answer(
     let (parts, body) = req.into_parts();
     let requested_serial = parts
         .headers
-        .get(headers::SERIAL)
+        .get(header::WECHATPAY_SERIAL)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let finish = |reply: Reply, fault: Option<Fault>| {
@@ -588,7 +589,7 @@ fn respond(
             _ => clock,
         };
         let timestamp = timestamp.to_string();
-        let nonce = wxpay_core::sign::Nonce::generate()
+        let nonce = wxpay_core::protocol::Nonce::generate()
             .map(|n| n.to_string())
             .unwrap_or_default();
         let message = response_message(&timestamp, &nonce, &body);
@@ -617,7 +618,7 @@ fn respond(
             .header("Wechatpay-Nonce", nonce)
             .header("Wechatpay-Signature", signature)
             .header("Wechatpay-Serial", serial)
-            .header("Wechatpay-Signature-Type", wxpay_core::sign::SCHEME);
+            .header("Wechatpay-Signature-Type", wxpay_core::protocol::SCHEME);
     }
     builder
         .body(AnswerBody::shaped(Bytes::from(body), fault.as_ref()))

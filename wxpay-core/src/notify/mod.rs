@@ -80,7 +80,7 @@ use std::time::SystemTime;
 use http::HeaderMap;
 
 use crate::client::Client;
-use crate::verify::{SignatureHeaders, header_str, headers};
+use crate::protocol::{SignatureHeaders, request_id};
 use event::WireEnvelope;
 
 /// The prefix of the signature of a probe notification.
@@ -172,7 +172,7 @@ impl Client {
                 resource_type: wire.resource_type,
                 summary: wire.summary,
                 original_type: wire.resource.original_type,
-                request_id: header_str(headers, headers::REQUEST_ID).map(str::to_owned),
+                request_id: request_id(headers),
             },
             resource,
         })

@@ -14,8 +14,8 @@ use super::*;
 use crate::credentials::Credentials;
 use crate::crypto::{ApiV3Key, PrivateKey};
 use crate::error::VerifyReason;
+use crate::protocol::{response_message, unix_seconds};
 use crate::test_vectors as tv;
-use crate::verify::{response_message, unix_seconds};
 
 fn client_with(apiv3_key: Option<&str>) -> Client {
     let mut builder = Client::builder()

@@ -10,7 +10,8 @@ use crate::client::Client;
 use crate::crypto::{ApiV3Key, Certificate};
 use crate::endpoint::{Endpoint, RequestBody};
 use crate::error::{BuildError, Error, VerifyError, VerifyReason};
-use crate::verify::{KeyStore, PlatformKey, SignatureHeaders};
+use crate::protocol::SignatureHeaders;
+use crate::verify::{KeyStore, PlatformKey};
 
 use super::RefreshReport;
 
@@ -133,15 +134,7 @@ pub(crate) async fn download(client: &Client) -> Result<RefreshReport, Error> {
     let now = SystemTime::now();
 
     if !answer.status.is_success() {
-        let verified = SignatureHeaders::any_present(&answer.headers)
-            && SignatureHeaders::from_headers(&answer.headers)
-                .is_ok_and(|s| store.verify(&s, &answer.body, now, inner.max_skew).is_ok());
-        let api = crate::client::api_error(
-            answer.status,
-            &answer.body,
-            answer.request_id.clone(),
-            verified,
-        );
+        let api = client.error_answer(answer.status, &answer.headers, &answer.body);
         if api.status == StatusCode::NOT_FOUND && api.code.as_deref() == Some("RESOURCE_NOT_EXISTS")
         {
             if store.has_public_key() {
@@ -281,7 +274,7 @@ mod tests {
 
         // A signature made by another key over the same body.
         let mut forged = headers.clone();
-        let message = crate::verify::response_message(
+        let message = crate::protocol::response_message(
             "1700000000",
             "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",
             &body,
@@ -336,7 +329,7 @@ mod tests {
         let text = String::from_utf8(body).unwrap();
         let relabelled = text.replacen(tv::PLATFORM_SERIAL, "0ABC", 1);
         // Re-sign with the platform key so only the serial label is wrong.
-        let message = crate::verify::response_message("1700000000", "n", relabelled.as_bytes());
+        let message = crate::protocol::response_message("1700000000", "n", relabelled.as_bytes());
         let signature = tv::platform_key().sign(&message).unwrap();
         let mut headers = HeaderMap::new();
         for (k, v) in [
@@ -367,7 +360,7 @@ mod tests {
         // A migrating merchant names its public key: the platform signs the
         // certificate list with it.
         let (_, body) = vector();
-        let message = crate::verify::response_message("1700000000", "n", &body);
+        let message = crate::protocol::response_message("1700000000", "n", &body);
         let signer = crate::crypto::PrivateKey::from_pem(
             tv::file("wechatpay_pubkey_private.pem").as_bytes(),
         )

@@ -73,8 +73,6 @@ mod refresh;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use http::HeaderMap;
-
 pub use certificates::{
     AlgorithmType, CertificateInfo, Certificates, CertificatesExt, CertificatesResponse,
     EncryptCertificate,
@@ -83,8 +81,8 @@ pub use download::verify_certificate_download;
 pub(crate) use refresh::Refresher;
 
 use crate::client::Client;
-use crate::error::{Error, VerifyReason};
-use crate::verify::{KeyStore, PlatformKey, SignatureHeaders};
+use crate::error::Error;
+use crate::verify::{KeyStore, PlatformKey};
 use refresh::{Trigger, duplicate, wait};
 
 /// What one certificate download found.
@@ -198,28 +196,6 @@ impl Client {
         }
     }
 
-    /// Verifies a signed message from the platform (an answer, or a
-    /// notification's raw body and headers) with this client's keys, skew
-    /// window and refresh rules: an unknown serial leads to at most one
-    /// on-demand download, after which the message is checked again.
-    ///
-    /// ```no_run
-    /// # async fn run(client: wxpay_core::Client, headers: http::HeaderMap, body: bytes::Bytes) {
-    /// use wxpay_core::verify::SignatureHeaders;
-    /// let verified = match SignatureHeaders::from_headers(&headers) {
-    ///     Ok(signed) => client.verify_signature(&signed, &body).await.is_ok(),
-    ///     Err(_) => false,
-    /// };
-    /// # }
-    /// ```
-    pub async fn verify_signature(
-        &self,
-        signed: &SignatureHeaders<'_>,
-        body: &[u8],
-    ) -> Result<(), VerifyReason> {
-        self.verify_with_refresh(signed, body, true).await
-    }
-
     /// The keys held and how downloads have gone.
     pub fn platform_keys_status(&self) -> PlatformKeysStatus {
         let platform = &self.inner.platform;
@@ -285,38 +261,9 @@ impl Client {
         })
     }
 
-    /// Verifies an answer's signature headers and body.
-    pub(crate) async fn verify_answer(
-        &self,
-        headers: &HeaderMap,
-        body: &[u8],
-        may_refresh: bool,
-    ) -> Result<(), VerifyReason> {
-        let signed = SignatureHeaders::from_headers(headers)?;
-        self.verify_with_refresh(&signed, body, may_refresh).await
-    }
-
-    async fn verify_with_refresh(
-        &self,
-        signed: &SignatureHeaders<'_>,
-        body: &[u8],
-        may_refresh: bool,
-    ) -> Result<(), VerifyReason> {
-        let store = &self.inner.platform.store;
-        let max_skew = self.inner.max_skew;
-        match store.verify(signed, body, SystemTime::now(), max_skew) {
-            Err(VerifyReason::UnknownSerial(_))
-                if may_refresh && self.refresh_for_unknown_serial().await =>
-            {
-                store.verify(signed, body, SystemTime::now(), max_skew)
-            }
-            other => other,
-        }
-    }
-
     /// Waits for an on-demand download (or the one under way); false when
     /// downloads are off or the rate limit refuses one.
-    async fn refresh_for_unknown_serial(&self) -> bool {
+    pub(crate) async fn refresh_for_unknown_serial(&self) -> bool {
         let Some(refresher) = &self.inner.platform.refresher else {
             return false;
         };

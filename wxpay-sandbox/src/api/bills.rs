@@ -25,7 +25,7 @@ use std::io::Write as _;
 
 use http::{Method, StatusCode};
 use serde_json::json;
-use wxpay_core::sign::Nonce;
+use wxpay_core::protocol::Nonce;
 
 use crate::api::media::hex;
 use crate::bills::{Account, Scope, TradeKind, fund_bill, tamper, trade_bill};

@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 use wxpay_core::crypto::ApiV3Key;
-use wxpay_core::sign::Nonce;
+use wxpay_core::protocol::Nonce;
 
 use crate::reply::Reply;
 use crate::router::{Router, SandboxRequest};

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 use wxpay_core::crypto::ApiV3Key;
-use wxpay_core::sign::Nonce;
+use wxpay_core::protocol::Nonce;
 
 use crate::server::Shared;
 use crate::state::{Contract, ContractState, Order, Refund, RefundStatus, compact_time};

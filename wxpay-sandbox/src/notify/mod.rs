@@ -78,8 +78,8 @@ use serde_json::Value;
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 use tokio::time::Instant;
-use wxpay_core::sign::Nonce;
-use wxpay_core::verify::response_message;
+use wxpay_core::protocol::Nonce;
+use wxpay_core::protocol::response_message;
 
 use crate::SandboxError;
 use crate::server::Shared;
@@ -415,7 +415,7 @@ impl Notifier {
             .header("Wechatpay-Nonce", nonce)
             .header("Wechatpay-Signature", signature)
             .header("Wechatpay-Serial", signer.serial.as_str())
-            .header("Wechatpay-Signature-Type", wxpay_core::sign::SCHEME)
+            .header("Wechatpay-Signature-Type", wxpay_core::protocol::SCHEME)
             .header("Request-ID", request_id)
             .body(Full::new(Bytes::from(record.body)))
             .map(|request| Some(Ok((request, url.clone()))))

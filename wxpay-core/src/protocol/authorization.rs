@@ -1,108 +1,8 @@
-//! Request signing, `WECHATPAY2-SHA256-RSA2048`.
-//!
-//! The signed message is
-//! `METHOD\nPATH_AND_QUERY\nTIMESTAMP\nNONCE\nBODY\n` over the exact bytes
-//! sent ([`request_message`]); the signature goes into an `Authorization`
-//! header ([`Authorization`]) together with the merchant id, the nonce, the
-//! timestamp and the merchant certificate's serial.
-//!
-//! Everything here is a pure function of its inputs (the clock and the nonce
-//! are parameters), so the known-answer vectors pin it down byte for byte.
+//! The `Authorization` header of a signed request.
 
 use std::fmt;
 
-use crate::crypto::{CryptoError, random_bytes};
-
-/// The authorization scheme, and the only signature type this crate speaks.
-pub const SCHEME: &str = "WECHATPAY2-SHA256-RSA2048";
-
-/// Builds the message a request signature covers.
-///
-/// `path_and_query` is exactly what goes on the request line (percent-encoded
-/// path, `?` and query string when there is one, no host); `body` the exact
-/// bytes sent (empty for GET and DELETE; the `meta` JSON for uploads).
-pub fn request_message(
-    method: &str,
-    path_and_query: &str,
-    timestamp: i64,
-    nonce: &str,
-    body: &[u8],
-) -> Vec<u8> {
-    let ts = timestamp.to_string();
-    let mut out = Vec::with_capacity(
-        method.len() + path_and_query.len() + ts.len() + nonce.len() + body.len() + 5,
-    );
-    for part in [
-        method.as_bytes(),
-        path_and_query.as_bytes(),
-        ts.as_bytes(),
-        nonce.as_bytes(),
-        body,
-    ] {
-        out.extend_from_slice(part);
-        out.push(b'\n');
-    }
-    out
-}
-
-/// A 32-character request nonce of `[0-9A-Za-z]`, drawn from OpenSSL's CSPRNG.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Nonce([u8; 32]);
-
-const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-impl Nonce {
-    /// Draws a fresh nonce. Each byte from the CSPRNG below 248 (= 4 × 62)
-    /// maps to one character, so every character is equally likely.
-    pub fn generate() -> Result<Self, CryptoError> {
-        let mut out = [0u8; 32];
-        let mut filled = 0;
-        let mut pool = [0u8; 48];
-        while filled < out.len() {
-            random_bytes(&mut pool)?;
-            for &b in &pool {
-                if b < 248 {
-                    if let (Some(slot), Some(&c)) =
-                        (out.get_mut(filled), ALPHABET.get(usize::from(b % 62)))
-                    {
-                        *slot = c;
-                        filled += 1;
-                    }
-                }
-            }
-        }
-        Ok(Nonce(out))
-    }
-
-    /// Wraps a given 32-character nonce (tests, known-answer vectors).
-    /// Returns `None` unless it is 32 characters of `[0-9A-Za-z]`.
-    pub fn from_str_exact(s: &str) -> Option<Self> {
-        let bytes: [u8; 32] = s.as_bytes().try_into().ok()?;
-        bytes
-            .iter()
-            .all(u8::is_ascii_alphanumeric)
-            .then_some(Nonce(bytes))
-    }
-
-    /// The nonce text.
-    pub fn as_str(&self) -> &str {
-        // Only ASCII alphanumerics are ever stored.
-        std::str::from_utf8(&self.0).unwrap_or_default()
-    }
-}
-
-impl fmt::Debug for Nonce {
-    // Like `Authorization`'s: a request nonce in a log helps a replay.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Nonce(..)")
-    }
-}
-
-impl fmt::Display for Nonce {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use super::SCHEME;
 
 /// The five parameters of an `Authorization: WECHATPAY2-SHA256-RSA2048 …` header.
 ///
@@ -210,17 +110,8 @@ impl<'a> Authorization<'a> {
 mod tests {
     use super::*;
     use crate::credentials::Credentials;
+    use crate::protocol::{Nonce, request_message};
     use crate::test_vectors as tv;
-
-    #[test]
-    fn canonical_message_layout() {
-        let m = request_message("GET", "/v3/x?a=1", 1_700_000_000, "N", b"");
-        assert_eq!(m, b"GET\n/v3/x?a=1\n1700000000\nN\n\n");
-        let m = request_message("POST", "/v3/y", 5, "N", b"{}");
-        assert_eq!(m, b"POST\n/v3/y\n5\nN\n{}\n");
-        let m = request_message("POST", "/v3/y", -12, "N", b"");
-        assert_eq!(m, b"POST\n/v3/y\n-12\nN\n\n");
-    }
 
     #[test]
     fn every_request_vector_reproduces() {
@@ -258,27 +149,6 @@ mod tests {
             assert_eq!(parsed.signature, s("signature"));
             assert_eq!(parsed.to_string(), header);
         }
-    }
-
-    #[test]
-    fn nonce_alphabet_length_and_freshness() {
-        let a = Nonce::generate().unwrap();
-        let b = Nonce::generate().unwrap();
-        assert_ne!(a, b);
-        for n in [a, b] {
-            assert_eq!(n.as_str().len(), 32);
-            assert!(n.as_str().bytes().all(|c| c.is_ascii_alphanumeric()));
-        }
-        // Over many draws every character of the alphabet shows up.
-        let mut seen = [false; 128];
-        for _ in 0..200 {
-            for c in Nonce::generate().unwrap().as_str().bytes() {
-                seen[usize::from(c)] = true;
-            }
-        }
-        assert!(ALPHABET.iter().all(|&c| seen[usize::from(c)]));
-        assert!(Nonce::from_str_exact("short").is_none());
-        assert!(Nonce::from_str_exact("5K8264ILTKCH16CQ2502SI8ZNMTM67V-").is_none());
     }
 
     #[test]
