@@ -523,6 +523,14 @@ pub enum DownloadErrorKind {
         /// The digest of what arrived (after decompression and decryption).
         actual: String,
     },
+    /// The file grew past the size allowed for it
+    /// ([`CheckedDownload::max_size`](crate::download::CheckedDownload::max_size)):
+    /// a compressed file that inflates beyond reason (a decompression bomb).
+    #[error("the downloaded file exceeds {limit} bytes once decompressed; refused")]
+    TooLarge {
+        /// The size allowed, in bytes of the original file.
+        limit: u64,
+    },
     /// The file could not be decompressed or decrypted: it is damaged or
     /// was tampered with.
     #[error("corrupt file: {0}")]

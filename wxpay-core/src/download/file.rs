@@ -1,0 +1,170 @@
+//! [`Download`]: an unsigned file as it arrives, read chunk by chunk.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+use tokio::io::{AsyncWrite, AsyncWriteExt as _};
+
+use super::CheckedDownload;
+use crate::body::ByteStream;
+use crate::error::{DownloadError, DownloadErrorKind, Error, TransportError, TransportErrorKind};
+use crate::protocol::request_id;
+
+/// A downloaded file arriving: unsigned, unchecked, read chunk by chunk.
+///
+/// Read it with [`chunk`](Download::chunk), [`bytes`](Download::bytes) or
+/// [`write_to`](Download::write_to), or check it against a digest with
+/// [`check_digest`](Download::check_digest). Each wait for the next chunk
+/// is bounded by the client's timeout; the whole download is not.
+pub struct Download {
+    status: StatusCode,
+    headers: HeaderMap,
+    request_id: Option<String>,
+    body: ByteStream,
+    idle_timeout: Duration,
+}
+
+impl fmt::Debug for Download {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Download")
+            .field("status", &self.status)
+            .field("request_id", &self.request_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Download {
+    pub(super) fn new(
+        status: StatusCode,
+        headers: HeaderMap,
+        body: ByteStream,
+        idle_timeout: Duration,
+    ) -> Self {
+        Download {
+            status,
+            request_id: request_id(&headers),
+            headers,
+            body,
+            idle_timeout,
+        }
+    }
+
+    /// The answer's status (a 2xx).
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The answer's headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The answer's `Request-ID`.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// The next chunk as it arrived, `None` at the end.
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
+        match tokio::time::timeout(self.idle_timeout, self.body.chunk()).await {
+            Ok(result) => Ok(result?),
+            Err(_) => Err(Error::Timeout(self.idle_timeout)),
+        }
+    }
+
+    /// The whole file, refusing more than `limit` bytes.
+    pub async fn bytes(mut self, limit: usize) -> Result<Bytes, Error> {
+        let mut out = bytes::BytesMut::new();
+        while let Some(chunk) = self.chunk().await? {
+            if out.len().saturating_add(chunk.len()) > limit {
+                return Err(TransportError::from_kind(TransportErrorKind::BodyTooLarge).into());
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out.freeze())
+    }
+
+    /// Writes the file into `out` as it arrives; returns the bytes written.
+    pub async fn write_to<W: AsyncWrite + Unpin + ?Sized>(
+        mut self,
+        out: &mut W,
+    ) -> Result<u64, Error> {
+        let request_id = self.request_id.clone();
+        let mut written = 0u64;
+        while let Some(chunk) = self.chunk().await? {
+            write(out, &chunk, &request_id).await?;
+            written += chunk.len() as u64;
+        }
+        flush(out, &request_id).await?;
+        Ok(written)
+    }
+
+    /// Checks the file against the digest the platform announced
+    /// (`hash_type`, `hash_value`): the returned stream decompresses a GZIP
+    /// file, hashes the original content and fails at its end if the digest
+    /// differs. Only `SHA1` is known; another `hash_type` is an error.
+    pub fn check_digest(self, hash_type: &str, hash_value: &str) -> Result<CheckedDownload, Error> {
+        CheckedDownload::new(self, hash_type, hash_value)
+    }
+}
+
+pub(super) async fn write<W: AsyncWrite + Unpin + ?Sized>(
+    out: &mut W,
+    data: &[u8],
+    request_id: &Option<String>,
+) -> Result<(), Error> {
+    out.write_all(data).await.map_err(|e| {
+        Error::from(DownloadError::new(
+            DownloadErrorKind::Write(e),
+            request_id.clone(),
+        ))
+    })
+}
+
+pub(super) async fn flush<W: AsyncWrite + Unpin + ?Sized>(
+    out: &mut W,
+    request_id: &Option<String>,
+) -> Result<(), Error> {
+    out.flush().await.map_err(|e| {
+        Error::from(DownloadError::new(
+            DownloadErrorKind::Write(e),
+            request_id.clone(),
+        ))
+    })
+}
+
+#[cfg(test)]
+pub(super) mod testing {
+    use super::*;
+
+    /// A download whose body arrives in the given pieces.
+    pub(crate) fn arriving(pieces: Vec<&[u8]>) -> Download {
+        struct Pieces(std::vec::IntoIter<Bytes>);
+        impl http_body::Body for Pieces {
+            type Data = Bytes;
+            type Error = std::io::Error;
+            fn poll_frame(
+                self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>>
+            {
+                std::task::Poll::Ready(
+                    self.get_mut()
+                        .0
+                        .next()
+                        .map(|b| Ok(http_body::Frame::data(b))),
+                )
+            }
+        }
+        let pieces: Vec<Bytes> = pieces.into_iter().map(Bytes::copy_from_slice).collect();
+        Download {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            request_id: Some("RID".into()),
+            body: ByteStream::new(Pieces(pieces.into_iter())),
+            idle_timeout: Duration::from_secs(5),
+        }
+    }
+}
