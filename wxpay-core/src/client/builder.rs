@@ -327,11 +327,11 @@ impl ClientBuilder {
     }
 
     /// Checks the configuration and builds the client.
-    pub fn build(self) -> Result<Client, Error> {
-        if let Some(e) = self.deferred {
+    pub fn build(mut self) -> Result<Client, Error> {
+        if let Some(e) = self.deferred.take() {
             return Err(e);
         }
-        let credentials = self.credentials.ok_or_else(|| {
+        let credentials = self.credentials.take().ok_or_else(|| {
             Error::build("credentials are required: call ClientBuilder::credentials")
         })?;
         let base_url = check_base_url(&self.base_url, self.allow_http)?;
@@ -340,6 +340,29 @@ impl ClientBuilder {
         } else {
             None
         };
+        let platform = self.platform_keys()?;
+        let user_agent = self.user_agent()?;
+        let transport = self.built_transport()?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                credentials,
+                base_url,
+                backup_url,
+                platform,
+                apiv3_key: self.apiv3_key,
+                transport,
+                timeout: self.timeout,
+                retry: self.retry,
+                max_skew: self.max_skew,
+                user_agent,
+            }),
+        })
+    }
+
+    /// The key store and, in download mode, its refresher: there must be a
+    /// way to verify answers, and a fixed preferred serial must be among
+    /// the keys unless downloads may still bring it.
+    fn platform_keys(&mut self) -> Result<PlatformKeys, Error> {
         if self.keys.is_empty() && !self.download_certificates {
             return Err(Error::build(
                 "no platform key: add the WeChat Pay public key (platform_public_key), or download platform \
@@ -365,8 +388,8 @@ impl ClientBuilder {
             None
         };
         let keys = Arc::new(KeyStore::new());
-        for key in &self.keys {
-            keys.insert(key.clone());
+        for key in self.keys.drain(..) {
+            keys.insert(key);
         }
         if let Some(serial) = &self.preferred_serial {
             if !keys.contains(serial) && refresher.is_none() {
@@ -376,51 +399,41 @@ impl ClientBuilder {
                 )));
             }
         }
-        let platform = PlatformKeys {
+        Ok(PlatformKeys {
             store: keys,
-            fixed_preferred: self.preferred_serial,
+            fixed_preferred: self.preferred_serial.take(),
             refresher,
-        };
-        let user_agent = match &self.user_agent_suffix {
-            Some(suffix) => format!(
-                "{USER_AGENT_PRODUCT} ({}; {}) {suffix}",
-                std::env::consts::OS,
-                std::env::consts::ARCH
-            ),
-            None => format!(
-                "{USER_AGENT_PRODUCT} ({}; {})",
-                std::env::consts::OS,
-                std::env::consts::ARCH
-            ),
-        };
-        let user_agent = HeaderValue::from_str(&user_agent)
-            .map_err(|_| Error::build("the User-Agent suffix must be visible ASCII"))?;
-        let transport: Arc<dyn Transport> = match self.transport {
-            Some(t) => t,
-            None => {
-                let mut transport = HyperTransport::builder()
-                    .connect_timeout(self.connect_timeout)
-                    .allow_http(self.allow_http);
-                for pem in &self.extra_roots {
-                    transport = transport.add_root_certificate_pem(pem)?;
-                }
-                Arc::new(transport.build()?)
-            }
-        };
-        Ok(Client {
-            inner: Arc::new(Inner {
-                credentials,
-                base_url,
-                backup_url,
-                platform,
-                apiv3_key: self.apiv3_key,
-                transport,
-                timeout: self.timeout,
-                retry: self.retry,
-                max_skew: self.max_skew,
-                user_agent,
-            }),
         })
+    }
+
+    /// `wxpay-rust/VERSION (OS; ARCH)`, then the suffix when one was given.
+    fn user_agent(&self) -> Result<HeaderValue, Error> {
+        let mut user_agent = format!(
+            "{USER_AGENT_PRODUCT} ({}; {})",
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        );
+        if let Some(suffix) = &self.user_agent_suffix {
+            user_agent.push(' ');
+            user_agent.push_str(suffix);
+        }
+        HeaderValue::from_str(&user_agent)
+            .map_err(|_| Error::build("the User-Agent suffix must be visible ASCII"))
+    }
+
+    /// The transport given, or a [`HyperTransport`] with this builder's
+    /// connection settings.
+    fn built_transport(&mut self) -> Result<Arc<dyn Transport>, Error> {
+        if let Some(transport) = self.transport.take() {
+            return Ok(transport);
+        }
+        let mut transport = HyperTransport::builder()
+            .connect_timeout(self.connect_timeout)
+            .allow_http(self.allow_http);
+        for pem in &self.extra_roots {
+            transport = transport.add_root_certificate_pem(pem)?;
+        }
+        Ok(Arc::new(transport.build()?))
     }
 }
 

@@ -9,7 +9,7 @@ use super::certificates::{Certificates, CertificatesResponse};
 use crate::client::Client;
 use crate::crypto::{ApiV3Key, Certificate};
 use crate::endpoint::{Endpoint, RequestBody};
-use crate::error::{BuildError, Error, VerifyError, VerifyReason};
+use crate::error::{ApiError, BuildError, Error, VerifyError, VerifyReason};
 use crate::protocol::SignatureHeaders;
 use crate::verify::{KeyStore, PlatformKey};
 
@@ -135,26 +135,7 @@ pub(crate) async fn download(client: &Client) -> Result<RefreshReport, Error> {
 
     if !answer.status.is_success() {
         let api = client.error_answer(answer.status, &answer.headers, &answer.body);
-        if api.status == StatusCode::NOT_FOUND && api.code.as_deref() == Some("RESOURCE_NOT_EXISTS")
-        {
-            if store.has_public_key() {
-                // A public-key merchant, or one whose migration has finished.
-                let expired_removed = store.remove_expired(now);
-                return Ok(RefreshReport {
-                    listed: Vec::new(),
-                    added: Vec::new(),
-                    expired_removed,
-                    no_certificates: true,
-                });
-            }
-            let message = format!(
-                "the platform has no certificate for merchant {} ({api}); merchants registered since late 2024 \
-                 have only the WeChat Pay public key: configure it with ClientBuilder::platform_public_key",
-                inner.credentials.mchid()
-            );
-            return Err(BuildError::with_source(message, Error::from(api)).into());
-        }
-        return Err(api.into());
+        return no_certificates(client, api, now);
     }
 
     let certificates = verify_certificate_download(
@@ -170,13 +151,44 @@ pub(crate) async fn download(client: &Client) -> Result<RefreshReport, Error> {
         request_id: answer.request_id.clone(),
         reason,
     })?;
+    Ok(trust(store, &certificates, now))
+}
+
+/// A refused download: `404 RESOURCE_NOT_EXISTS` is a success for a client
+/// holding a public key (the merchant has no certificate, as merchants
+/// registered since late 2024), and is explained otherwise.
+fn no_certificates(
+    client: &Client,
+    api: ApiError,
+    now: SystemTime,
+) -> Result<RefreshReport, Error> {
+    let store = &client.inner.platform.store;
+    if api.status != StatusCode::NOT_FOUND || api.code.as_deref() != Some("RESOURCE_NOT_EXISTS") {
+        return Err(api.into());
+    }
+    if store.has_public_key() {
+        // A public-key merchant, or one whose migration has finished.
+        return Ok(RefreshReport {
+            expired_removed: store.remove_expired(now),
+            no_certificates: true,
+            ..RefreshReport::default()
+        });
+    }
+    let message = format!(
+        "the platform has no certificate for merchant {} ({api}); merchants registered since late 2024 \
+         have only the WeChat Pay public key: configure it with ClientBuilder::platform_public_key",
+        client.inner.credentials.mchid()
+    );
+    Err(BuildError::with_source(message, Error::from(api)).into())
+}
+
+/// Adds the verified certificates to the store and drops expired ones.
+fn trust(store: &KeyStore, certificates: &[Certificate], now: SystemTime) -> RefreshReport {
     let mut report = RefreshReport {
         listed: Vec::with_capacity(certificates.len()),
-        added: Vec::new(),
-        expired_removed: 0,
-        no_certificates: false,
+        ..RefreshReport::default()
     };
-    for certificate in &certificates {
+    for certificate in certificates {
         let serial = certificate.serial().to_owned();
         if !store.contains(&serial) {
             report.added.push(serial.clone());
@@ -185,7 +197,7 @@ pub(crate) async fn download(client: &Client) -> Result<RefreshReport, Error> {
         report.listed.push(serial);
     }
     report.expired_removed = store.remove_expired(now);
-    Ok(report)
+    report
 }
 
 #[cfg(test)]
