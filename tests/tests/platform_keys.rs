@@ -318,7 +318,15 @@ async fn a_public_key_merchant_in_mixed_mode_takes_404_as_normal() {
 #[tokio::test]
 async fn tampered_certificate_downloads_are_rejected() {
     let sandbox = certificate_sandbox().await;
-    let client = certificate_client(&sandbox);
+    // A failed bootstrap holds the next back for up to this long.
+    let backoff = Duration::from_millis(200);
+    let client = sandbox
+        .merchant_client_builder()
+        .unwrap()
+        .download_platform_certificates(true)
+        .on_demand_refresh_interval(backoff)
+        .build()
+        .unwrap();
 
     // Bytes changed in flight, or a signature that does not match: the
     // bootstrap fails, nothing is trusted, the order is not sent.
@@ -344,6 +352,7 @@ async fn tampered_certificate_downloads_are_rejected() {
             v.reason
         );
         assert!(client.key_store().is_empty());
+        tokio::time::sleep(backoff).await;
     }
     assert_eq!(sandbox.hits(ORDERS), 0);
     assert_eq!(client.platform_keys_status().failures, 2);
@@ -733,4 +742,154 @@ async fn with_both_keys_at_the_platform_each_client_gets_answers_it_can_verify()
         1,
         "the certificate client's bootstrap"
     );
+}
+
+#[tokio::test]
+async fn a_failed_bootstrap_backs_off_instead_of_downloading_before_every_call() {
+    let sandbox = certificate_sandbox().await;
+    // Another merchant's APIv3 key: every certificate fails to decrypt.
+    let client = sandbox
+        .merchant_client_builder()
+        .unwrap()
+        .apiv3_key("0123456789abcdef0123456789abcdef")
+        .download_platform_certificates(true)
+        .build()
+        .unwrap();
+    let mut first = None;
+    for i in 0..5 {
+        let e = client
+            .call(order(client.mchid(), &trade_no("wrong-key")))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::Verify(v) if matches!(v.reason, VerifyReason::CertificateDownload(_))),
+            "call {i}: {e:?}"
+        );
+        // Every call reports the same refusal.
+        let text = e.to_string();
+        assert_eq!(first.get_or_insert(text.clone()), &text);
+    }
+    assert_eq!(sandbox.hits(CERTIFICATES), 1);
+    assert_eq!(sandbox.hits(ORDERS), 0);
+
+    // A fixed preferred serial the platform never lists: the sensitive
+    // calls that need it fail at once after the first download too.
+    let client = sandbox
+        .merchant_client_builder()
+        .unwrap()
+        .download_platform_certificates(true)
+        .preferred_platform_serial("0FEDCBA98765432100")
+        .build()
+        .unwrap();
+    let before = sandbox.hits(CERTIFICATES);
+    for _ in 0..4 {
+        let e = client
+            .call(common::transfer_batch(&trade_no("B")))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::Build(_)) && e.to_string().contains("0FEDCBA98765432100"),
+            "{e:?}"
+        );
+    }
+    assert_eq!(sandbox.hits(CERTIFICATES) - before, 1);
+}
+
+#[tokio::test]
+async fn waiting_for_a_bootstrap_counts_against_the_call_timeout() {
+    let sandbox = certificate_sandbox().await;
+    let client = certificate_client(&sandbox);
+    // The first download answers in 10 s; the client's own timeout is 30 s.
+    sandbox.inject(
+        FaultRule::new(Fault::Delay { ms: 10_000 })
+            .path("/v3/certificates")
+            .times(1),
+    );
+    let started = Instant::now();
+    let e = client
+        .call_with(
+            order(client.mchid(), &trade_no("T")),
+            CallOptions::new().timeout(Duration::from_millis(800)),
+        )
+        .await
+        .unwrap_err();
+    let waited = started.elapsed();
+    assert!(matches!(e, Error::Timeout(_)), "{e:?}");
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
+    assert_eq!(sandbox.hits(ORDERS), 0);
+    // A deadline shorter than the timeout bounds the wait as well.
+    let started = Instant::now();
+    let e = client
+        .call_with(
+            order(client.mchid(), &trade_no("T")),
+            CallOptions::new().retry(RetryPolicy::default().deadline(Duration::from_millis(500))),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Timeout(_)), "{e:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn forged_notification_serials_do_not_starve_answers() {
+    let sandbox = certificate_sandbox().await;
+    let client = certificate_client(&sandbox);
+    client
+        .call(order(client.mchid(), &trade_no("boot")))
+        .await
+        .unwrap();
+    assert_eq!(sandbox.hits(CERTIFICATES), 1);
+
+    // Serials that cannot be a certificate's never cause a download.
+    for serial in [
+        "PUB_KEY_ID_0119000001092026112700000000000099",
+        "not-hex!",
+        "",
+    ] {
+        assert!(client.platform_key(serial).await.is_none(), "{serial}");
+    }
+    assert_eq!(sandbox.hits(CERTIFICATES), 1);
+
+    // A forged notification with a plausible serial spends the
+    // notifications' budget...
+    assert!(client.platform_key(&random_serial()).await.is_none());
+    assert_eq!(sandbox.hits(CERTIFICATES), 2);
+    // ...and not the answers': the platform rotates, and the next answer,
+    // signed with the new certificate, still verifies.
+    let new = sandbox.announce_certificate().unwrap();
+    sandbox.activate_certificate(&new).unwrap();
+    client
+        .call(order(client.mchid(), &trade_no("after")))
+        .await
+        .unwrap();
+    assert_eq!(sandbox.hits(CERTIFICATES), 3);
+    let status = client.platform_keys_status();
+    assert!(status.serials.contains(&new), "{status:?}");
+}
+
+#[tokio::test]
+async fn a_serial_no_download_listed_is_remembered() {
+    let sandbox = certificate_sandbox().await;
+    let window = Duration::from_millis(100);
+    let client = sandbox
+        .merchant_client_builder()
+        .unwrap()
+        .download_platform_certificates(true)
+        .on_demand_refresh_interval(window)
+        .build()
+        .unwrap();
+    client
+        .call(order(client.mchid(), &trade_no("boot")))
+        .await
+        .unwrap();
+    let forged = random_serial();
+    assert!(client.platform_key(&forged).await.is_none());
+    assert_eq!(sandbox.hits(CERTIFICATES), 2);
+    // Long after the rate-limit window, the same serial is not looked for again.
+    tokio::time::sleep(window * 3).await;
+    assert!(client.platform_key(&forged).await.is_none());
+    assert_eq!(sandbox.hits(CERTIFICATES), 2);
+    // Another one is.
+    assert!(client.platform_key(&random_serial()).await.is_none());
+    assert_eq!(sandbox.hits(CERTIFICATES), 3);
 }

@@ -212,7 +212,9 @@ impl Client {
         mut request: E,
         options: CallOptions,
     ) -> Result<E::Response, Error> {
-        let waited = self.prepare_platform_keys(E::HAS_SENSITIVE).await?;
+        let waited = self
+            .prepare_platform_keys(E::HAS_SENSITIVE, self.wait_limit(&options))
+            .await?;
         let encrypted_with = if E::HAS_SENSITIVE {
             let key = self.encryption_key()?;
             request.encrypt_sensitive(&mut |plain: &str| {
@@ -287,7 +289,9 @@ impl Client {
             Some(value) => RequestBody::json(value)?,
             None => RequestBody::Empty,
         };
-        let waited = self.prepare_platform_keys(false).await?;
+        let waited = self
+            .prepare_platform_keys(false, self.wait_limit(&CallOptions::new()))
+            .await?;
         let no_headers = HeaderMap::new();
         let exchange = Exchange {
             method,
@@ -573,6 +577,16 @@ impl Client {
             .header(AUTHORIZATION, authorization)
             .header(ACCEPT, HeaderValue::from_static("application/json"))
             .header(USER_AGENT, inner.user_agent.clone()))
+    }
+
+    /// The longest a call may wait before its first attempt: its timeout,
+    /// within its deadline.
+    fn wait_limit(&self, options: &CallOptions) -> Duration {
+        let policy = options.retry.as_ref().unwrap_or(&self.inner.retry);
+        options
+            .timeout
+            .unwrap_or(self.inner.timeout)
+            .min(policy.total_deadline())
     }
 
     /// The transport and the time allowed for one exchange.

@@ -19,6 +19,7 @@ use http::{HeaderMap, StatusCode};
 use crate::client::Client;
 use crate::crypto::{Certificate, CryptoError, PublicKey, base64_decode};
 use crate::error::{ApiError, VerifyReason};
+use crate::platform::Source;
 use crate::protocol::{SCHEME, SignatureHeaders, request_id, response_message, unix_seconds};
 
 /// The default tolerated distance between a signature's timestamp and the local clock.
@@ -288,10 +289,12 @@ impl Client {
         signed: &SignatureHeaders<'_>,
         body: &[u8],
     ) -> Result<(), VerifyReason> {
-        self.verify_with_refresh(signed, body, true).await
+        self.verify_with_refresh(signed, body, Some(Source::Notification))
+            .await
     }
 
-    /// Verifies an answer's signature headers and body.
+    /// Verifies an answer's signature headers and body; an unknown serial
+    /// may start a download on the answers' budget when `may_refresh`.
     pub(crate) async fn verify_answer(
         &self,
         headers: &HeaderMap,
@@ -299,20 +302,24 @@ impl Client {
         may_refresh: bool,
     ) -> Result<(), VerifyReason> {
         let signed = SignatureHeaders::from_headers(headers)?;
-        self.verify_with_refresh(&signed, body, may_refresh).await
+        let source = may_refresh.then_some(Source::Answer);
+        self.verify_with_refresh(&signed, body, source).await
     }
 
     async fn verify_with_refresh(
         &self,
         signed: &SignatureHeaders<'_>,
         body: &[u8],
-        may_refresh: bool,
+        refresh: Option<Source>,
     ) -> Result<(), VerifyReason> {
         let store = &self.inner.platform.store;
         let max_skew = self.inner.max_skew;
         match store.verify(signed, body, SystemTime::now(), max_skew) {
             Err(VerifyReason::UnknownSerial(_))
-                if may_refresh && self.refresh_for_unknown_serial().await =>
+                if match refresh {
+                    Some(source) => self.refresh_for_unknown_serial(signed.serial, source).await,
+                    None => false,
+                } =>
             {
                 store.verify(signed, body, SystemTime::now(), max_skew)
             }

@@ -71,7 +71,7 @@ mod download;
 mod refresh;
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 pub use certificates::{
     AlgorithmType, CertificateInfo, Certificates, CertificatesExt, CertificatesResponse,
@@ -83,7 +83,8 @@ pub(crate) use refresh::Refresher;
 use crate::client::Client;
 use crate::error::Error;
 use crate::verify::{KeyStore, PlatformKey};
-use refresh::{Trigger, duplicate, wait};
+pub(crate) use refresh::Source;
+use refresh::{Trigger, duplicate, may_be_certificate, wait};
 
 /// What one certificate download found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -189,7 +190,10 @@ impl Client {
         if let Some(key) = store.get(serial).filter(valid) {
             return Some(key);
         }
-        if self.refresh_for_unknown_serial().await {
+        if self
+            .refresh_for_unknown_serial(serial, Source::Notification)
+            .await
+        {
             store.get(serial).filter(valid)
         } else {
             None
@@ -210,9 +214,19 @@ impl Client {
 
     /// Before sending: makes sure there is a key to verify the answer with
     /// (and, for `sensitive` requests, the preferred key to encrypt with),
-    /// waiting for a download when there is none yet. Returns whether it
-    /// waited for one.
-    pub(crate) async fn prepare_platform_keys(&self, sensitive: bool) -> Result<bool, Error> {
+    /// waiting at most `limit` for a download when there is none yet.
+    /// Returns whether it waited for one.
+    ///
+    /// A bootstrap that leaves no usable key (a wrong APIv3 key, a
+    /// public-key merchant answering 404, every certificate expired, a fixed
+    /// preferred serial never listed) holds the next ones back for a while
+    /// (see [`Refresher::bootstrap_failed`]): calls meanwhile fail at once
+    /// with the same error instead of each sending a download first.
+    pub(crate) async fn prepare_platform_keys(
+        &self,
+        sensitive: bool,
+        limit: Duration,
+    ) -> Result<bool, Error> {
         let platform = &self.inner.platform;
         let Some(refresher) = &platform.refresher else {
             return Ok(false);
@@ -228,22 +242,34 @@ impl Client {
         if ready() {
             return Ok(false);
         }
+        if let Some(error) = refresher.bootstrap_backoff() {
+            return Err(duplicate(&error));
+        }
         let Some(waiter) = refresher.start_or_join(self, Trigger::Bootstrap) else {
             return Ok(false);
         };
-        let outcome = wait(waiter).await;
+        // The download goes on for later calls if this one stops waiting.
+        let Ok(outcome) = tokio::time::timeout(limit, wait(waiter)).await else {
+            return Err(Error::Timeout(limit));
+        };
         if ready() {
+            refresher.bootstrap_succeeded();
             return Ok(true);
         }
-        match outcome {
-            Err(e) => Err(duplicate(&e)),
-            // Sensitive requests report the missing key themselves.
-            Ok(_) if sensitive => Ok(true),
-            Ok(report) => Err(Error::build(format!(
+        let error = match outcome {
+            Err(e) => e,
+            Ok(_) if sensitive => Arc::new(
+                self.encryption_key()
+                    .err()
+                    .unwrap_or_else(|| Error::build("no platform key to encrypt with")),
+            ),
+            Ok(report) => Arc::new(Error::build(format!(
                 "no platform key to verify answers with: GET /v3/certificates listed no valid certificate ({} listed)",
                 report.listed.len()
             ))),
-        }
+        };
+        refresher.bootstrap_failed(error.clone());
+        Err(duplicate(&error))
     }
 
     /// The key sensitive fields are encrypted with: the preferred one.
@@ -261,19 +287,24 @@ impl Client {
         })
     }
 
-    /// Waits for an on-demand download (or the one under way); false when
-    /// downloads are off or the rate limit refuses one.
-    pub(crate) async fn refresh_for_unknown_serial(&self) -> bool {
+    /// Waits for an on-demand download (or the one under way) because
+    /// `source` named `serial`; false when downloads are off, the serial
+    /// cannot be a certificate's, a recent download did not list it, or the
+    /// source's rate limit refuses one.
+    pub(crate) async fn refresh_for_unknown_serial(&self, serial: &str, source: Source) -> bool {
         let Some(refresher) = &self.inner.platform.refresher else {
             return false;
         };
-        refresher.ensure_started(self);
-        match refresher.start_or_join(self, Trigger::OnDemand) {
-            Some(waiter) => {
-                let _ = wait(waiter).await;
-                true
-            }
-            None => false,
+        if !may_be_certificate(serial) || refresher.known_unknown(serial) {
+            return false;
         }
+        refresher.ensure_started(self);
+        let Some(waiter) = refresher.start_or_join(self, Trigger::OnDemand(source)) else {
+            return false;
+        };
+        if wait(waiter).await.is_ok() && !self.inner.platform.store.contains(serial) {
+            refresher.remember_unknown(serial);
+        }
+        true
     }
 }

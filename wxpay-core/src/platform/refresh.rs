@@ -1,6 +1,7 @@
 //! When downloads happen: at most one at a time (single-flight), on-demand
 //! ones rate-limited, plus a periodic task that lives as long as the client.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -24,10 +25,32 @@ pub(crate) enum Trigger {
     Scheduled,
     /// No key to verify or encrypt with yet.
     Bootstrap,
-    /// An answer or notification named a serial not in the store: rate-limited.
-    OnDemand,
+    /// An answer or a notification named a serial not in the store:
+    /// rate-limited, each source on its own budget.
+    OnDemand(Source),
     /// [`Client::refresh_platform_certificates`].
     Explicit,
+}
+
+/// Who named an unknown serial. Anyone who can reach `notify_url` can send
+/// a notification, so notifications must not spend the budget that answers
+/// (which come over the client's own TLS connection) need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    Answer,
+    Notification,
+}
+
+/// How long a serial that a download did not list is remembered as unknown.
+const UNKNOWN_SERIAL_MEMORY: Duration = Duration::from_secs(600);
+
+/// How many such serials are remembered.
+const UNKNOWN_SERIALS_KEPT: usize = 64;
+
+/// Whether `serial` could name a platform certificate: hex digits only.
+/// Public-key ids (`PUB_KEY_ID_…`) are configured, never downloaded.
+pub(crate) fn may_be_certificate(serial: &str) -> bool {
+    (1..=64).contains(&serial.len()) && serial.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Download scheduling for one client (shared by its clones).
@@ -41,8 +64,15 @@ pub(crate) struct Refresher {
 struct State {
     /// The download under way, if any: new requesters wait for it.
     in_flight: Option<Waiter>,
-    /// When the last on-demand download started.
-    last_on_demand: Option<Instant>,
+    /// When the last on-demand download for an answer started.
+    last_for_answer: Option<Instant>,
+    /// When the last on-demand download for a notification started.
+    last_for_notification: Option<Instant>,
+    /// Serials a completed download did not list, and when that was learnt.
+    unknown: VecDeque<(String, Instant)>,
+    /// Bootstraps that left no usable key: how many in a row, when the
+    /// next may start, and the error reported until then.
+    bootstrap_failure: Option<(u32, Instant, Arc<Error>)>,
     /// Whether the first download was started.
     started: bool,
     periodic: Option<JoinHandle<()>>,
@@ -95,16 +125,17 @@ impl Refresher {
             }
             state.in_flight = None;
         }
-        if trigger == Trigger::OnDemand {
+        if let Trigger::OnDemand(source) = trigger {
             let now = Instant::now();
-            if state
-                .last_on_demand
-                .is_some_and(|t| now.saturating_duration_since(t) < self.on_demand_interval)
-            {
+            let last = match source {
+                Source::Answer => &mut state.last_for_answer,
+                Source::Notification => &mut state.last_for_notification,
+            };
+            if last.is_some_and(|t| now.saturating_duration_since(t) < self.on_demand_interval) {
                 state.status.on_demand_refused += 1;
                 return None;
             }
-            state.last_on_demand = Some(now);
+            *last = Some(now);
         }
         let (tx, rx) = watch::channel(None);
         state.in_flight = Some(rx.clone());
@@ -125,7 +156,7 @@ impl Refresher {
         state.in_flight = None;
         let status = &mut state.status;
         status.downloads += 1;
-        if trigger == Trigger::OnDemand {
+        if matches!(trigger, Trigger::OnDemand(_)) {
             status.on_demand_downloads += 1;
         }
         match outcome {
@@ -138,6 +169,54 @@ impl Refresher {
                 status.last_error = Some(e.to_string());
             }
         }
+    }
+}
+
+/// Remembering serials no download listed, and bootstraps that failed.
+impl Refresher {
+    /// Whether `serial` was looked for recently and not found.
+    pub(crate) fn known_unknown(&self, serial: &str) -> bool {
+        let mut state = self.lock();
+        let now = Instant::now();
+        state
+            .unknown
+            .retain(|(_, at)| now.saturating_duration_since(*at) < UNKNOWN_SERIAL_MEMORY);
+        state.unknown.iter().any(|(s, _)| s == serial)
+    }
+
+    /// A download completed without listing `serial`.
+    pub(crate) fn remember_unknown(&self, serial: &str) {
+        let mut state = self.lock();
+        if state.unknown.len() >= UNKNOWN_SERIALS_KEPT {
+            state.unknown.pop_front();
+        }
+        state.unknown.push_back((serial.to_owned(), Instant::now()));
+    }
+
+    /// The error of the last failed bootstrap, while its back-off lasts.
+    pub(crate) fn bootstrap_backoff(&self) -> Option<Arc<Error>> {
+        let state = self.lock();
+        let (_, until, error) = state.bootstrap_failure.as_ref()?;
+        (Instant::now() < *until).then(|| error.clone())
+    }
+
+    /// A bootstrap left no usable key: the next one waits 1 s, then 2 s,
+    /// 4 s, … up to the on-demand interval (never longer than it).
+    pub(crate) fn bootstrap_failed(&self, error: Arc<Error>) {
+        let mut state = self.lock();
+        let failures = state.bootstrap_failure.as_ref().map_or(0, |f| f.0) + 1;
+        let wait = Duration::from_secs(1)
+            .saturating_mul(1u32.checked_shl(failures - 1).unwrap_or(u32::MAX))
+            .min(self.on_demand_interval);
+        let until = Instant::now()
+            .checked_add(wait)
+            .unwrap_or_else(Instant::now);
+        state.bootstrap_failure = Some((failures, until, error));
+    }
+
+    /// A usable key is there: bootstraps are no longer held back.
+    pub(crate) fn bootstrap_succeeded(&self) {
+        self.lock().bootstrap_failure = None;
     }
 }
 
