@@ -84,12 +84,11 @@ async fn param_error_is_a_typed_api_error_with_detail_and_request_id() {
     assert!(e.to_string().contains(request_id), "{e}");
 
     type Mutation = fn(&mut JsapiWithContract);
-    let cases: [(Mutation, &str); 6] = [
+    let cases: [(Mutation, &str); 5] = [
         (|o| o.out_trade_no = "short".into(), "out_trade_no"),
         (|o| o.notify_url = "http://x.cn/n".into(), "notify_url"),
         (|o| o.time_expire = Some("tomorrow".into()), "time_expire"),
         (|o| o.mchid = "1230000109".into(), "mchid"),
-        (|o| o.description = "emoji 😀".into(), "description"),
         (|o| o.payer.openid = String::new(), "payer.openid"),
     ];
     for (mutate, field) in cases {
@@ -99,6 +98,19 @@ async fn param_error_is_a_typed_api_error_with_detail_and_request_id() {
         assert_eq!(e.code(), Some("PARAM_ERROR"), "{field}: {e}");
         assert_eq!(e.as_api().unwrap().detail_field(), Some(field), "{e}");
     }
+
+    // An emoji, which the platform refuses, is refused before sending,
+    // naming the field.
+    let sent = sandbox.hits("POST /v3/pay/transactions/jsapi-with-contract");
+    let mut o = order(client.mchid(), &trade_no("p"));
+    o.description = "emoji 😀".into();
+    let e = client.call(o).await.unwrap_err();
+    assert!(matches!(e, Error::Build(_)), "{e:?}");
+    assert!(e.to_string().contains("`description`"), "{e}");
+    assert_eq!(
+        sandbox.hits("POST /v3/pay/transactions/jsapi-with-contract"),
+        sent
+    );
 }
 
 #[tokio::test]

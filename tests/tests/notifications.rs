@@ -780,3 +780,69 @@ async fn an_https_url_without_a_target_is_recorded_as_failing() {
             .is_err()
     );
 }
+
+/// Sends a request head over a fresh connection, then `body_sent` bytes of
+/// a body announced as `announced` bytes long, and returns the status of
+/// the answer, waiting at most five seconds for it.
+async fn raw_post(base: &str, headers: &str, announced: usize, body_sent: usize) -> Option<u16> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let address = base.trim_start_matches("http://");
+    let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST {PAY_PATH} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n{headers}Content-Length: {announced}\r\n\r\n"
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    // The body goes out in pieces; a receiver may answer (and close) early.
+    let piece = vec![b' '; 64 * 1024];
+    let mut sent = 0;
+    while sent < body_sent {
+        let n = piece.len().min(body_sent - sent);
+        if socket.write_all(&piece[..n]).await.is_err() {
+            break;
+        }
+        sent += n;
+    }
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    let read = async {
+        while !answer.windows(2).any(|w| w == b"\r\n") {
+            match socket.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), read)
+        .await
+        .ok()?;
+    let line = String::from_utf8_lossy(&answer);
+    line.split(' ').nth(1)?.parse().ok()
+}
+
+#[tokio::test]
+async fn receivers_check_headers_before_the_body_and_cap_its_size() {
+    let sandbox = sandbox().await;
+    let client = sandbox.client().unwrap();
+    let (inbox, _rx) = inbox_app(&client);
+    let notifications = Notifications::new(client.clone());
+    let routed = Router::new().route(
+        PAY_PATH,
+        wxpay_core::notify::axum::post(notifications, |_n: Notification| async move {
+            Ok::<(), std::convert::Infallible>(())
+        }),
+    );
+    let signed = "Wechatpay-Timestamp: 1700000000\r\nWechatpay-Nonce: n\r\nWechatpay-Signature: c2ln\r\nWechatpay-Serial: PUB_KEY_ID_1\r\n";
+    for base in [serve(inbox).await, serve(routed).await] {
+        // No signature headers: refused at once, though the 10 MB body
+        // announced never comes.
+        let status = raw_post(&base, "", 10 << 20, 0).await;
+        assert_eq!(status, Some(401), "{base}: answered before the body");
+        // Signed-looking, but larger than any notification: refused
+        // without buffering it all.
+        let status = raw_post(&base, signed, 4 << 20, 4 << 20).await;
+        assert!(
+            status.is_some_and(|s| (400..500).contains(&s)),
+            "{base}: {status:?}"
+        );
+    }
+}

@@ -24,7 +24,9 @@ use crate::transport::Transport;
 use crate::verify::KeyStore;
 
 mod builder;
+mod refuse;
 pub use builder::ClientBuilder;
+use refuse::{check_extra_headers, refuse_four_byte_utf8};
 
 /// How often downloaded platform certificates are refreshed by default.
 pub const DEFAULT_CERTIFICATE_REFRESH_INTERVAL: Duration = Duration::from_secs(12 * 3600);
@@ -232,6 +234,7 @@ impl Client {
         request.write_headers(&mut extra_headers)?;
         check_extra_headers(&extra_headers)?;
         let body = request.body()?;
+        refuse_four_byte_utf8(&body)?;
         drop(request);
         let serial = encrypted_with.as_ref().map(|k| k.serial());
         let exchange = Exchange {
@@ -289,13 +292,15 @@ impl Client {
             Some(value) => RequestBody::json(value)?,
             None => RequestBody::Empty,
         };
+        refuse_four_byte_utf8(&body)?;
         let waited = self
             .prepare_platform_keys(false, self.wait_limit(&CallOptions::new()))
             .await?;
         let no_headers = HeaderMap::new();
+        let template = untyped_template(path);
         let exchange = Exchange {
             method,
-            template: path,
+            template: &template,
             path_and_query: &path_and_query,
             body: &body,
             headers: &no_headers,
@@ -611,17 +616,28 @@ pub(crate) struct Exchange<'a> {
     pub(crate) may_refresh: bool,
 }
 
-/// Refuses endpoint headers that would replace or duplicate the client's own.
-fn check_extra_headers(extra: &HeaderMap) -> Result<(), Error> {
-    match extra
-        .keys()
-        .find(|name| header::CLIENT_WRITTEN.contains(name))
-    {
-        Some(name) => Err(Error::build(format!(
-            "the endpoint sets the header `{name}`, which the client writes itself"
-        ))),
-        None => Ok(()),
-    }
+/// What traces name an untyped call's path by: its segments, with every
+/// one that may be a value (an order number, an openid: anything but lower
+/// case letters, `-` and `_`, or a version such as `v3`) written as `{}`.
+fn untyped_template(path: &str) -> String {
+    let word = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'_')
+    };
+    let version = |s: &str| {
+        s.strip_prefix('v')
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    path.split('/')
+        .map(|segment| {
+            if word(segment) || version(segment) {
+                segment
+            } else {
+                "{}"
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// One `wxpay.attempt` event: what a support ticket or a dashboard needs,
@@ -864,5 +880,17 @@ mod tests {
         let client = builder().build().unwrap();
         let text = format!("{client:?}");
         assert!(text.contains(tv::MCHID) && !text.contains("PRIVATE"));
+    }
+
+    #[test]
+    fn untyped_paths_are_traced_without_their_values() {
+        assert_eq!(
+            untyped_template("/v3/pay/transactions/out-trade-no/1217752501201407033233368018"),
+            "/v3/pay/transactions/out-trade-no/{}"
+        );
+        assert_eq!(
+            untyped_template("/v3/marketing/favor/users/oUpF8uMuAJO_M2pxb1Q9zNjWeS6o/coupons"),
+            "/v3/marketing/favor/users/{}/coupons"
+        );
     }
 }

@@ -12,7 +12,7 @@
 //! No variant carries key material, the `Authorization` header or a decrypted
 //! sensitive field.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::time::Duration;
 
 use http::StatusCode;
@@ -346,14 +346,19 @@ impl ApiError {
         }
     }
 
-    /// The `detail.field` the platform complained about, when given.
+    /// The `detail.field` the platform complained about, when given in a
+    /// verified answer (anyone on the path can write an unsigned one).
     pub fn detail_field(&self) -> Option<&str> {
-        self.detail.as_ref()?.get("field")?.as_str()
+        self.trusted_detail()?.get("field")?.as_str()
     }
 
-    /// The `detail.issue` text, when given.
+    /// The `detail.issue` text, when given in a verified answer.
     pub fn detail_issue(&self) -> Option<&str> {
-        self.detail.as_ref()?.get("issue")?.as_str()
+        self.trusted_detail()?.get("issue")?.as_str()
+    }
+
+    fn trusted_detail(&self) -> Option<&serde_json::Value> {
+        self.detail.as_ref().filter(|_| self.verified)
     }
 
     /// Whether the same request may succeed if sent again; see [`Error::is_retryable`].
@@ -371,18 +376,35 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "WeChat Pay answered {}", self.status.as_u16())?;
         if let Some(code) = &self.code {
-            write!(f, " {code}")?;
+            write!(f, " {}", Escaped(code))?;
         }
         if let Some(message) = &self.message {
-            write!(f, ": {message}")?;
+            write!(f, ": {}", Escaped(message))?;
         }
         if let Some(issue) = self.detail_issue() {
             match self.detail_field() {
-                Some(field) => write!(f, " ({field}: {issue})")?,
-                None => write!(f, " ({issue})")?,
+                Some(field) => write!(f, " ({}: {})", Escaped(field), Escaped(issue))?,
+                None => write!(f, " ({})", Escaped(issue))?,
             }
         }
         write_request_id(f, self.request_id.as_deref())
+    }
+}
+
+/// Text from an answer, written with control characters escaped, so that
+/// a line break or a terminal escape in it cannot forge a log line.
+struct Escaped<'a>(&'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                f.write_char(c)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -676,5 +698,32 @@ mod tests {
         assert_eq!(e.message.as_deref(), Some("<html>bad gateway</html>"));
         let e = ApiError::from_answer(StatusCode::INTERNAL_SERVER_ERROR, b"", None, false);
         assert_eq!(e.message, None);
+    }
+
+    #[test]
+    fn unverified_details_are_kept_but_neither_trusted_nor_printed() {
+        let body = br#"{"code":"PARAM_ERROR","message":"bad","detail":{"field":"payer.openid","issue":"call 400-FAKE now"}}"#;
+        let forged = ApiError::from_answer(StatusCode::BAD_REQUEST, body, None, false);
+        assert!(forged.detail.is_some());
+        assert_eq!(forged.detail_field(), None);
+        assert!(!forged.to_string().contains("400-FAKE"), "{forged}");
+        let genuine = ApiError::from_answer(StatusCode::BAD_REQUEST, body, None, true);
+        assert_eq!(genuine.detail_field(), Some("payer.openid"));
+        assert!(genuine.to_string().contains("400-FAKE"), "{genuine}");
+    }
+
+    #[test]
+    fn text_from_an_answer_cannot_forge_log_lines() {
+        let page = b"<html>\r\nERROR 2026-12-03 payment refunded\x1b[2J</html>";
+        let e = ApiError::from_answer(StatusCode::BAD_GATEWAY, page, None, false);
+        let text = e.to_string();
+        assert!(
+            !text.contains('\n') && !text.contains('\r') && !text.contains('\x1b'),
+            "{text}"
+        );
+        assert!(text.contains("\\r\\nERROR"), "{text}");
+        let json = br#"{"code":"X\nY","message":"a\u0007b"}"#;
+        let text = ApiError::from_answer(StatusCode::BAD_REQUEST, json, None, true).to_string();
+        assert!(!text.contains('\n') && !text.contains('\u{7}'), "{text}");
     }
 }

@@ -202,7 +202,10 @@ impl KeyStore {
 
     /// The serial a client names by default: the WeChat Pay public key when
     /// there is one (the smallest id if several), otherwise the certificate
-    /// valid at `now` that expires last.
+    /// valid at `now` that expires last. During a rotation the new
+    /// certificate is listed before it takes effect: one whose validity has
+    /// not begun is chosen only when no other is valid, since the platform
+    /// cannot yet decrypt what is encrypted with it.
     pub fn default_serial(&self, now: SystemTime) -> Option<String> {
         let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
         if let Some(id) = keys
@@ -216,11 +219,14 @@ impl KeyStore {
         keys.values()
             .filter(|k| k.is_valid_at(now))
             .filter_map(|k| match k.kind {
-                PlatformKeyKind::Certificate { not_after, .. } => Some((not_after, &k.serial)),
+                PlatformKeyKind::Certificate {
+                    not_before,
+                    not_after,
+                } => Some((not_before <= now, not_after, &k.serial)),
                 PlatformKeyKind::PublicKey => None,
             })
             .max()
-            .map(|(_, s)| s.clone())
+            .map(|(_, _, s)| s.clone())
     }
 
     /// Whether the store holds no key.
@@ -558,5 +564,26 @@ mod tests {
         ));
         assert_eq!(s.remove_expired(late), 1);
         assert_eq!(s.serials(), vec![tv::PUBLIC_KEY_ID.to_owned()]);
+    }
+
+    #[test]
+    fn a_certificate_not_yet_in_effect_is_preferred_only_when_alone() {
+        let key =
+            crate::crypto::PrivateKey::from_pem(tv::file("platform_key.pem").as_bytes()).unwrap();
+        let day = Duration::from_secs(86_400);
+        let now = std::time::UNIX_EPOCH + day * 20_000;
+        let cert = |serial: &[u8], from: SystemTime, to: SystemTime| {
+            PlatformKey::certificate(
+                &Certificate::self_signed(&key, "p", serial, from, to).unwrap(),
+            )
+        };
+        let store = KeyStore::new();
+        store.insert(cert(&[0x0a], now - day * 300, now + day * 60));
+        // Announced: listed a week before it takes effect, expires later.
+        store.insert(cert(&[0x0b], now + day * 7, now + day * 1800));
+        assert_eq!(store.default_serial(now).as_deref(), Some("0A"));
+        assert_eq!(store.default_serial(now + day * 8).as_deref(), Some("0B"));
+        store.remove("0A");
+        assert_eq!(store.default_serial(now).as_deref(), Some("0B"));
     }
 }

@@ -64,6 +64,7 @@ use http::HeaderMap;
 
 use super::{Answer, Notification, Notifications, NotifyError};
 use crate::client::Client;
+use crate::protocol::SignatureHeaders;
 
 /// An extractor for a verified, decrypted and typed notification; see the
 /// [module docs](self). Rejects with [`NotifyError`], which answers the
@@ -80,10 +81,7 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let client = Client::from_ref(state);
-        let headers = request.headers().clone();
-        let body = Bytes::from_request(request, state)
-            .await
-            .map_err(|e| NotifyError::Malformed(format!("the body could not be read: {e}")))?;
+        let (headers, body) = read(request).await?;
         client
             .parse_notification(&headers, &body)
             .await
@@ -114,14 +112,38 @@ where
     Fut: Future<Output = Result<(), E>> + Send + 'static,
     E: Send + 'static,
 {
-    axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+    axum::routing::post(move |request: Request| {
         let notifications = notifications.clone();
         let process = process.clone();
         async move {
-            notifications
-                .handle(&headers, &body, process)
-                .await
-                .answer()
+            match read(request).await {
+                Ok((headers, body)) => notifications
+                    .handle(&headers, &body, process)
+                    .await
+                    .answer(),
+                Err(refused) => refused.answer(),
+            }
         }
     })
+}
+
+/// The largest notification body read. Notifications are a few KiB; the
+/// limit stops anyone who can reach `notify_url` from making the service
+/// buffer megabytes before the signature is even looked at.
+pub const MAX_NOTIFICATION_BYTES: usize = 64 * 1024;
+
+/// The headers and raw body of a notification: the signature headers must
+/// be there before the body is read, and the body may not exceed
+/// [`MAX_NOTIFICATION_BYTES`].
+async fn read(request: Request) -> Result<(HeaderMap, Bytes), NotifyError> {
+    let (parts, body) = request.into_parts();
+    SignatureHeaders::from_headers(&parts.headers).map_err(NotifyError::from_verify)?;
+    let body = axum::body::to_bytes(body, MAX_NOTIFICATION_BYTES)
+        .await
+        .map_err(|e| {
+            NotifyError::Malformed(format!(
+                "the body could not be read within {MAX_NOTIFICATION_BYTES} bytes: {e}"
+            ))
+        })?;
+    Ok((parts.headers, body))
 }
