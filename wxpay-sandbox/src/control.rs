@@ -52,6 +52,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::faults::{Fault, FaultRule};
+use crate::lock::Recover;
 use crate::reply::Reply;
 use crate::router::{Router, SandboxRequest};
 use crate::server::{Shared, add};
@@ -483,48 +484,28 @@ fn add_fault(shared: &Shared, req: &SandboxRequest) -> Reply {
     if let Some(n) = parsed.every {
         rule = rule.every(n);
     }
-    shared
-        .faults
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push(rule);
+    shared.faults.lock().recover().push(rule);
     Reply::no_content()
 }
 
 fn clear_faults(shared: &Shared, _: &SandboxRequest) -> Reply {
-    shared
-        .faults
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clear();
+    shared.faults.lock().recover().clear();
     Reply::no_content()
 }
 
 fn list_faults(shared: &Shared, _: &SandboxRequest) -> Reply {
-    let rules = shared
-        .faults
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .len();
-    let applied = shared
-        .faults_applied
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
+    let rules = shared.faults.lock().recover().len();
+    let applied = shared.faults_applied.lock().recover().clone();
     Reply::ok(&json!({ "rules": rules, "applied": applied }))
 }
 
 fn requests(shared: &Shared, _: &SandboxRequest) -> Reply {
-    let seen = shared.seen.lock().unwrap_or_else(|p| p.into_inner());
+    let seen = shared.seen.lock().recover();
     Reply::ok(&json!(*seen))
 }
 
 fn hits(shared: &Shared, _: &SandboxRequest) -> Reply {
-    let hits = shared
-        .hits
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
+    let hits = shared.hits.lock().recover().clone();
     Reply::ok(&json!(hits))
 }
 

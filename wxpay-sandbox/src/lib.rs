@@ -88,6 +88,7 @@ mod bills;
 pub mod control;
 pub mod faults;
 pub mod keys;
+mod lock;
 pub mod multipart;
 pub mod notify;
 pub mod platform;
@@ -114,6 +115,7 @@ pub use state::{
 };
 pub use tls::TLS_HOSTS;
 
+use lock::Recover;
 use router::Route;
 use server::{Platform, Shared};
 
@@ -333,11 +335,8 @@ impl SandboxBuilder {
         let (listener, addr) = server::bind(self.listen).await?;
         let scheme = if tls.is_some() { "https" } else { "http" };
         let base_url = format!("{scheme}://{addr}");
-        *shared.base_url.write().unwrap_or_else(|p| p.into_inner()) = base_url;
-        *shared
-            .tls_certificate_pem
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = tls_certificate
+        *shared.base_url.write().recover() = base_url;
+        *shared.tls_certificate_pem.write().recover() = tls_certificate
             .as_ref()
             .and_then(|c| c.to_pem().ok())
             .and_then(|pem| String::from_utf8(pem).ok());
@@ -416,11 +415,7 @@ impl Sandbox {
 
     /// The merchant served.
     pub fn merchant(&self) -> Result<Merchant, SandboxError> {
-        let merchants = self
-            .shared
-            .merchants
-            .read()
-            .unwrap_or_else(|p| p.into_inner());
+        let merchants = self.shared.merchants.read().recover();
         merchants
             .values()
             .next()
@@ -496,17 +491,13 @@ impl Sandbox {
         self.shared
             .router
             .write()
-            .unwrap_or_else(|p| p.into_inner())
+            .recover()
             .add(Route::new(method, template, handler));
     }
 
     /// Adds a fault rule.
     pub fn inject(&self, rule: FaultRule) {
-        self.shared
-            .faults
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(rule);
+        self.shared.faults.lock().recover().push(rule);
     }
 
     /// How many times faults of this [`kind`](Fault::kind) were applied
@@ -515,7 +506,7 @@ impl Sandbox {
         self.shared
             .faults_applied
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .recover()
             .get(kind)
             .copied()
             .unwrap_or(0)
@@ -524,22 +515,12 @@ impl Sandbox {
     /// The last authenticated requests (up to 1024), oldest first: their
     /// nonces and timestamps show whether each attempt was signed anew.
     pub fn recent_requests(&self) -> Vec<SeenRequest> {
-        self.shared
-            .seen
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .cloned()
-            .collect()
+        self.shared.seen.lock().recover().iter().cloned().collect()
     }
 
     /// Removes every fault rule.
     pub fn clear_faults(&self) {
-        self.shared
-            .faults
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        self.shared.faults.lock().recover().clear();
     }
 
     /// Shifts the clock answers are signed with by `seconds`.
@@ -553,7 +534,7 @@ impl Sandbox {
         self.shared
             .hits
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .recover()
             .get(route)
             .copied()
             .unwrap_or(0)
@@ -754,14 +735,10 @@ impl Sandbox {
 
 pub(crate) fn info_of(shared: &Shared) -> SandboxInfo {
     let platform = shared.platform();
-    let merchants = shared.merchants.read().unwrap_or_else(|p| p.into_inner());
+    let merchants = shared.merchants.read().recover();
     let merchant = merchants.values().next();
     SandboxInfo {
-        base_url: shared
-            .base_url
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone(),
+        base_url: shared.base_url.read().recover().clone(),
         mchid: merchant.map(|m| m.mchid.clone()).unwrap_or_default(),
         merchant_serial: merchant.map(|m| m.serial.clone()).unwrap_or_default(),
         public_key_id: platform
@@ -777,11 +754,7 @@ pub(crate) fn info_of(shared: &Shared) -> SandboxInfo {
             .collect(),
         default_serial: platform.default_serial.clone(),
         apiv3_key: merchant.map(|m| m.apiv3_key.clone()).unwrap_or_default(),
-        tls_certificate_pem: shared
-            .tls_certificate_pem
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone(),
+        tls_certificate_pem: shared.tls_certificate_pem.read().recover().clone(),
     }
 }
 
@@ -791,6 +764,7 @@ pub(crate) fn info_of(shared: &Shared) -> SandboxInfo {
 pub mod __fuzz {
     use std::sync::Arc;
 
+    use crate::lock::Recover;
     pub use crate::router::{parse_query, percent_decode};
     use crate::server::{Platform, Shared};
     use crate::{SandboxError, api, control, keys};
@@ -854,7 +828,7 @@ pub mod __fuzz {
                 return false;
             }
             let routed = {
-                let router = self.shared.router.read().unwrap_or_else(|p| p.into_inner());
+                let router = self.shared.router.read().recover();
                 router.find(&parts.method, path).is_some()
             };
             let _ = routed || self.shared.control.find(&parts.method, path).is_some();

@@ -23,6 +23,7 @@ use wxpay_core::verify::{check_skew, headers, response_message};
 
 use crate::faults::{AnswerBody, Fault, FaultRule};
 use crate::keys::{Merchant, SigningKey};
+use crate::lock::Recover;
 use crate::reply::Reply;
 use crate::router::{Handler, Route, Router, SandboxRequest, parse_query};
 use crate::state::State;
@@ -142,22 +143,15 @@ impl Shared {
     }
 
     pub(crate) fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        self.state.lock().recover()
     }
 
     pub(crate) fn merchant(&self, mchid: &str) -> Option<Merchant> {
-        self.merchants
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(mchid)
-            .cloned()
+        self.merchants.read().recover().get(mchid).cloned()
     }
 
     pub(crate) fn platform(&self) -> Platform {
-        self.platform
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.platform.read().recover().clone()
     }
 
     fn next_request_id(&self) -> String {
@@ -166,7 +160,7 @@ impl Shared {
     }
 
     fn take_fault(&self, method: &Method, path: &str) -> Option<Fault> {
-        let mut rules = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        let mut rules = self.faults.lock().recover();
         let fault = rules
             .iter_mut()
             .find_map(|r| r.take(method, path).then(|| r.fault.clone()));
@@ -176,7 +170,7 @@ impl Shared {
             *self
                 .faults_applied
                 .lock()
-                .unwrap_or_else(|p| p.into_inner())
+                .recover()
                 .entry(f.kind())
                 .or_insert(0) += 1;
         }
@@ -184,7 +178,7 @@ impl Shared {
     }
 
     fn remember(&self, request: SeenRequest) {
-        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let mut seen = self.seen.lock().recover();
         if seen.len() == SEEN_CAPACITY {
             seen.pop_front();
         }
@@ -436,7 +430,7 @@ async fn answer(
     }
 
     let found = {
-        let router = shared.router.read().unwrap_or_else(|p| p.into_inner());
+        let router = shared.router.read().recover();
         router
             .find(&parts.method, &path)
             .map(|(route, params)| (route.clone(), params))
@@ -448,7 +442,7 @@ async fn answer(
         );
     };
     {
-        let mut hits = shared.hits.lock().unwrap_or_else(|p| p.into_inner());
+        let mut hits = shared.hits.lock().recover();
         *hits
             .entry(format!("{} {}", route.method, route.template))
             .or_insert(0) += 1;

@@ -29,6 +29,7 @@ use wxpay_core::sign::Nonce;
 
 use crate::api::media::hex;
 use crate::bills::{Account, Scope, TradeKind, fund_bill, tamper, trade_bill};
+use crate::lock::Recover;
 use crate::reply::Reply;
 use crate::router::{Router, SandboxRequest};
 use crate::server::{Shared, add};
@@ -125,11 +126,7 @@ fn keep(
         },
     );
     drop(state);
-    let base = shared
-        .base_url
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
+    let base = shared.base_url.read().recover().clone();
     Ok((hash, format!("{base}/v3/billdownload/file?token={token}")))
 }
 

@@ -17,6 +17,7 @@
 use http::Method;
 use serde_json::{Value, json};
 
+use crate::lock::Recover;
 use crate::multipart;
 use crate::reply::Reply;
 use crate::router::{Router, SandboxRequest};
@@ -228,11 +229,7 @@ fn upload(shared: &Shared, req: &SandboxRequest, rules: &Rules) -> Checked<Reply
     );
     drop(state);
     Ok(if rules.answers_url {
-        let base = shared
-            .base_url
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let base = shared.base_url.read().recover().clone();
         Reply::ok(&json!({ "media_url": format!("{base}/sandbox/media/{media_id}") }))
     } else {
         Reply::ok(&json!({ "media_id": media_id }))
