@@ -47,10 +47,11 @@
 //! curl -X POST $BASE/sandbox/faults -d '{"fault":{"kind":"reset"},"method":"POST","path":"/v3/pay/transactions","every":20}'
 //! ```
 
-use http::{Method, StatusCode};
+use http::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::error_code::ErrorCode;
 use crate::faults::{Fault, FaultRule};
 use crate::lock::Recover;
 use crate::reply::Reply;
@@ -302,8 +303,8 @@ pub(crate) fn settle_refund(
 fn answer<T: Serialize>(result: Result<T, StateError>) -> Reply {
     match result {
         Ok(value) => Reply::ok(&value),
-        Err(StateError::NotFound(m)) => Reply::not_found("NOT_FOUND", m),
-        Err(StateError::Conflict(m)) => Reply::error(StatusCode::CONFLICT, "INVALID_STATE", m),
+        Err(StateError::NotFound(m)) => ErrorCode::NotFound.reply(m),
+        Err(StateError::Conflict(m)) => ErrorCode::InvalidState.reply(m),
     }
 }
 
@@ -378,11 +379,7 @@ fn settle(shared: &Shared, req: &SandboxRequest) -> Reply {
         match serde_json::from_slice::<SettleRequest>(&req.body) {
             Ok(r) => r.status,
             Err(e) => {
-                return Reply::error(
-                    StatusCode::BAD_REQUEST,
-                    "PARAM_ERROR",
-                    format!("bad settle request: {e}"),
-                );
+                return ErrorCode::ParamError.reply(format!("bad settle request: {e}"));
             }
         }
     };
@@ -390,11 +387,7 @@ fn settle(shared: &Shared, req: &SandboxRequest) -> Reply {
         None => RefundStatus::Success,
         Some(Some(s)) => s,
         Some(None) => {
-            return Reply::error(
-                StatusCode::BAD_REQUEST,
-                "PARAM_ERROR",
-                "status must be SUCCESS, CLOSED or ABNORMAL",
-            );
+            return ErrorCode::ParamError.reply("status must be SUCCESS, CLOSED or ABNORMAL");
         }
     };
     answer(settle_refund(shared, mchid, no, status))
@@ -418,11 +411,9 @@ struct ProbeRequest {
 fn send_probe(shared: &Shared, req: &SandboxRequest) -> Reply {
     match serde_json::from_slice::<ProbeRequest>(&req.body) {
         Ok(p) => Reply::ok(&json!({ "id": notify::probe(shared, &p.url) })),
-        Err(e) => Reply::error(
-            StatusCode::BAD_REQUEST,
-            "PARAM_ERROR",
-            format!("bad probe request, expected {{\"url\":\"https://…\"}}: {e}"),
-        ),
+        Err(e) => ErrorCode::ParamError.reply(format!(
+            "bad probe request, expected {{\"url\":\"https://…\"}}: {e}"
+        )),
     }
 }
 
@@ -433,8 +424,8 @@ fn redeliver(shared: &Shared, req: &SandboxRequest) -> Reply {
     };
     match notify::redeliver(shared, id) {
         Ok(()) => Reply::no_content(),
-        Err(crate::SandboxError::NotFound(m)) => Reply::not_found("NOT_FOUND", m),
-        Err(e) => Reply::error(StatusCode::CONFLICT, "INVALID_STATE", e.to_string()),
+        Err(crate::SandboxError::NotFound(m)) => ErrorCode::NotFound.reply(m),
+        Err(e) => ErrorCode::InvalidState.reply(e.to_string()),
     }
 }
 
@@ -461,18 +452,14 @@ fn add_fault(shared: &Shared, req: &SandboxRequest) -> Reply {
     let parsed: FaultRequest = match serde_json::from_slice(&req.body) {
         Ok(p) => p,
         Err(e) => {
-            return Reply::error(
-                StatusCode::BAD_REQUEST,
-                "PARAM_ERROR",
-                format!("bad fault rule: {e}"),
-            );
+            return ErrorCode::ParamError.reply(format!("bad fault rule: {e}"));
         }
     };
     let mut rule = FaultRule::new(parsed.fault).after(parsed.after);
     if let Some(m) = parsed.method {
         match Method::from_bytes(m.to_ascii_uppercase().as_bytes()) {
             Ok(m) => rule = rule.method(m),
-            Err(_) => return Reply::error(StatusCode::BAD_REQUEST, "PARAM_ERROR", "bad method"),
+            Err(_) => return ErrorCode::ParamError.reply("bad method"),
         }
     }
     if let Some(p) = parsed.path {
@@ -510,7 +497,7 @@ fn hits(shared: &Shared, _: &SandboxRequest) -> Reply {
 }
 
 fn refused(e: &crate::SandboxError) -> Reply {
-    Reply::error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", e.to_string())
+    ErrorCode::InvalidRequest.reply(e.to_string())
 }
 
 fn platform_info(shared: &Shared, _: &SandboxRequest) -> Reply {
@@ -589,11 +576,7 @@ fn public_key(shared: &Shared, req: &SandboxRequest) -> Reply {
         match serde_json::from_slice(&req.body) {
             Ok(p) => p,
             Err(e) => {
-                return Reply::error(
-                    StatusCode::BAD_REQUEST,
-                    "PARAM_ERROR",
-                    format!("bad public key request: {e}"),
-                );
+                return ErrorCode::ParamError.reply(format!("bad public key request: {e}"));
             }
         }
     };

@@ -86,6 +86,7 @@ use wxpay_core::{Client, ClientBuilder, Credentials};
 mod api;
 mod bills;
 pub mod control;
+mod error_code;
 pub mod faults;
 pub mod keys;
 mod lock;
@@ -103,6 +104,7 @@ mod tls;
 pub mod validate;
 
 pub use api::contracts::MERCHANT_TERMINATION_MODE;
+pub use error_code::ErrorCode;
 pub use faults::{Fault, FaultRule};
 pub use keys::{Merchant, SigningKey};
 pub use notify::{DeliveryAttempt, DeliveryState, NotificationRecord};

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Method};
 use serde_json::Value;
 
+use crate::error_code::ErrorCode;
 use crate::reply::Reply;
 use crate::server::Shared;
 
@@ -60,16 +61,8 @@ impl SandboxRequest {
     pub fn json(&self) -> Result<serde_json::Map<String, Value>, Reply> {
         match serde_json::from_slice::<Value>(&self.body) {
             Ok(Value::Object(map)) => Ok(map),
-            Ok(_) => Err(Reply::error(
-                http::StatusCode::BAD_REQUEST,
-                "PARAM_ERROR",
-                "the body must be a JSON object",
-            )),
-            Err(e) => Err(Reply::error(
-                http::StatusCode::BAD_REQUEST,
-                "PARAM_ERROR",
-                format!("the body is not valid JSON: {e}"),
-            )),
+            Ok(_) => Err(ErrorCode::ParamError.reply("the body must be a JSON object")),
+            Err(e) => Err(ErrorCode::ParamError.reply(format!("the body is not valid JSON: {e}"))),
         }
     }
 }

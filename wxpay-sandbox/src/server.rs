@@ -21,6 +21,7 @@ use wxpay_core::crypto::base64_decode;
 use wxpay_core::sign::{Authorization, request_message};
 use wxpay_core::verify::{check_skew, headers, response_message};
 
+use crate::error_code::ErrorCode;
 use crate::faults::{AnswerBody, Fault, FaultRule};
 use crate::keys::{Merchant, SigningKey};
 use crate::lock::Recover;
@@ -330,11 +331,9 @@ async fn answer(
         Ok(b) => b.to_bytes(),
         Err(_) => {
             return finish(
-                Reply::error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "PARAM_ERROR",
-                    "the body is too large or was cut",
-                ),
+                ErrorCode::ParamError
+                    .reply("the body is too large or was cut")
+                    .with_status(StatusCode::PAYLOAD_TOO_LARGE),
                 None,
             );
         }
@@ -349,11 +348,7 @@ async fn answer(
         Some(q) => q,
         None => {
             return finish(
-                Reply::error(
-                    StatusCode::BAD_REQUEST,
-                    "PARAM_ERROR",
-                    "malformed percent-escape in the query",
-                ),
+                ErrorCode::ParamError.reply("malformed percent-escape in the query"),
                 None,
             );
         }
@@ -374,21 +369,15 @@ async fn answer(
                 };
                 (route.handler)(shared.clone(), request).await
             }
-            None => Reply::not_found(
-                "NOT_FOUND",
-                format!("no sandbox control route {} {path}", parts.method),
-            ),
+            None => ErrorCode::NotFound
+                .reply(format!("no sandbox control route {} {path}", parts.method)),
         };
         return plain(reply, &request_id);
     }
 
     if parts.headers.get(USER_AGENT).is_none_or(|v| v.is_empty()) {
         return finish(
-            Reply::error(
-                StatusCode::BAD_REQUEST,
-                "INVALID_REQUEST",
-                "a User-Agent header is required",
-            ),
+            ErrorCode::InvalidRequest.reply("a User-Agent header is required"),
             None,
         );
     }
@@ -419,11 +408,7 @@ async fn answer(
             });
         if !json {
             return finish(
-                Reply::error(
-                    StatusCode::BAD_REQUEST,
-                    "INVALID_REQUEST",
-                    "Content-Type must be application/json",
-                ),
+                ErrorCode::InvalidRequest.reply("Content-Type must be application/json"),
                 None,
             );
         }
@@ -437,7 +422,7 @@ async fn answer(
     };
     let Some((route, params)) = found else {
         return finish(
-            Reply::not_found("NOT_FOUND", format!("no such API: {} {path}", parts.method)),
+            ErrorCode::NotFound.reply(format!("no such API: {} {path}", parts.method)),
             None,
         );
     };
@@ -490,13 +475,10 @@ fn signed_body<'b>(headers: &http::HeaderMap, body: &'b [u8]) -> Result<&'b [u8]
         return Ok(body);
     }
     let form = crate::multipart::parse(content_type, body)
-        .map_err(|e| Reply::error(StatusCode::BAD_REQUEST, "PARAM_ERROR", e.to_string()))?;
+        .map_err(|e| ErrorCode::ParamError.reply(e.to_string()))?;
     form.part("meta").map(|p| p.body).ok_or_else(|| {
-        Reply::error(
-            StatusCode::BAD_REQUEST,
-            "PARAM_ERROR",
-            "the multipart body has no `meta` part, which the signature covers",
-        )
+        ErrorCode::ParamError
+            .reply("the multipart body has no `meta` part, which the signature covers")
     })
 }
 
@@ -511,16 +493,16 @@ pub(crate) fn authenticate(
     let header = parts
         .headers
         .get(AUTHORIZATION)
-        .ok_or_else(|| Reply::sign_error("the Authorization header is missing"))?
+        .ok_or_else(|| ErrorCode::SignError.reply("the Authorization header is missing"))?
         .to_str()
-        .map_err(|_| Reply::sign_error("the Authorization header is not ASCII"))?;
+        .map_err(|_| ErrorCode::SignError.reply("the Authorization header is not ASCII"))?;
     let auth = Authorization::parse(header)
-        .map_err(|e| Reply::sign_error(format!("malformed Authorization: {e}")))?;
+        .map_err(|e| ErrorCode::SignError.reply(format!("malformed Authorization: {e}")))?;
     let merchant = shared
         .merchant(auth.mchid)
-        .ok_or_else(|| Reply::sign_error(format!("unknown merchant {}", auth.mchid)))?;
+        .ok_or_else(|| ErrorCode::SignError.reply(format!("unknown merchant {}", auth.mchid)))?;
     if auth.serial_no != merchant.serial {
-        return Err(Reply::sign_error(format!(
+        return Err(ErrorCode::SignError.reply(format!(
             "serial_no {} is not a certificate of merchant {}",
             auth.serial_no, merchant.mchid
         )));
@@ -530,11 +512,11 @@ pub(crate) fn authenticate(
         std::time::SystemTime::now(),
         wxpay_core::verify::DEFAULT_MAX_SKEW,
     )
-    .map_err(|e| Reply::sign_error(format!("timestamp refused: {e}")))?;
+    .map_err(|e| ErrorCode::SignError.reply(format!("timestamp refused: {e}")))?;
     let timestamp: i64 = auth
         .timestamp
         .parse()
-        .map_err(|_| Reply::sign_error("malformed timestamp"))?;
+        .map_err(|_| ErrorCode::SignError.reply("malformed timestamp"))?;
     let message = request_message(
         parts.method.as_str(),
         path_and_query,
@@ -543,9 +525,9 @@ pub(crate) fn authenticate(
         body,
     );
     let signature = base64_decode(auth.signature)
-        .map_err(|_| Reply::sign_error("the signature is not base64"))?;
+        .map_err(|_| ErrorCode::SignError.reply("the signature is not base64"))?;
     if !merchant.public_key.verify(&message, &signature) {
-        return Err(Reply::sign_error("the signature does not verify"));
+        return Err(ErrorCode::SignError.reply("the signature does not verify"));
     }
     Ok(Authenticated {
         mchid: merchant.mchid,

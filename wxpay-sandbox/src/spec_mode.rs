@@ -37,6 +37,7 @@ use http::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use crate::error_code::ErrorCode;
 use crate::reply::Reply;
 use crate::router::{Handler, Route, Router, SandboxRequest};
 use crate::sensitive::Decryptor;
@@ -236,14 +237,10 @@ fn upload_meta(req: &SandboxRequest, op: &SpecOp) -> Checked<Map<String, Value>>
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if !crate::multipart::is_multipart(content_type) {
-        return Err(Reply::error(
-            StatusCode::BAD_REQUEST,
-            "PARAM_ERROR",
-            "an upload must be sent as multipart/form-data",
-        ));
+        return Err(ErrorCode::ParamError.reply("an upload must be sent as multipart/form-data"));
     }
     let form = crate::multipart::parse(content_type, &req.body)
-        .map_err(|e| Reply::error(StatusCode::BAD_REQUEST, "PARAM_ERROR", e.to_string()))?;
+        .map_err(|e| ErrorCode::ParamError.reply(e.to_string()))?;
     let bad = |field: &str, value: &str, issue: &str| {
         Reply::param_error_at("body", field, value, issue.to_owned())
     };

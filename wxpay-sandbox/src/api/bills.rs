@@ -23,12 +23,13 @@
 
 use std::io::Write as _;
 
-use http::{Method, StatusCode};
+use http::Method;
 use serde_json::json;
 use wxpay_core::sign::Nonce;
 
 use crate::api::media::hex;
 use crate::bills::{Account, Scope, TradeKind, fund_bill, tamper, trade_bill};
+use crate::error_code::ErrorCode;
 use crate::lock::Recover;
 use crate::reply::Reply;
 use crate::router::{Router, SandboxRequest};
@@ -85,11 +86,9 @@ fn gzip_asked(req: &SandboxRequest) -> Checked<bool> {
 }
 
 fn no_statement(date: &str) -> Reply {
-    Reply::error(
-        StatusCode::BAD_REQUEST,
-        "NO_STATEMENT_EXIST",
-        format!("there is no bill for {date}: nothing happened that day"),
-    )
+    ErrorCode::NoStatementExist.reply(format!(
+        "there is no bill for {date}: nothing happened that day"
+    ))
 }
 
 /// Keeps a bill under a fresh token and answers its file description.
@@ -100,13 +99,9 @@ fn keep(
     gzip: bool,
     encryption: Option<([u8; 32], String)>,
 ) -> Checked<(String, String)> {
-    let token = Nonce::generate().map(|n| n.to_string()).map_err(|_| {
-        Reply::error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "SYSTEM_ERROR",
-            "no randomness",
-        )
-    })?;
+    let token = Nonce::generate()
+        .map(|n| n.to_string())
+        .map_err(|_| ErrorCode::SystemError.reply("no randomness"))?;
     let hash = hex(&openssl::sha::sha1(content.as_bytes()));
     let now = now_unix();
     let mut state = shared.state();
@@ -212,14 +207,8 @@ fn sub_merchant_fundflowbill(shared: &Shared, req: &SandboxRequest) -> Checked<R
     let bill = fund_bill(&shared.state(), account, &date).ok_or_else(|| no_statement(&date))?;
     let merchant = shared
         .merchant(&req.mchid)
-        .ok_or_else(|| Reply::error(StatusCode::FORBIDDEN, "NO_AUTH", "unknown merchant"))?;
-    let system = |_| {
-        Reply::error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "SYSTEM_ERROR",
-            "key generation failed",
-        )
-    };
+        .ok_or_else(|| ErrorCode::NoAuth.reply("unknown merchant"))?;
+    let system = |_| ErrorCode::SystemError.reply("key generation failed");
     let key_text = Nonce::generate().map_err(system)?.to_string();
     let mut key = [0u8; 32];
     key.copy_from_slice(key_text.as_bytes().get(..32).unwrap_or(&[0; 32]));
@@ -229,13 +218,10 @@ fn sub_merchant_fundflowbill(shared: &Shared, req: &SandboxRequest) -> Checked<R
         .chars()
         .take(16)
         .collect();
-    let encrypt_key = merchant.public_key.encrypt_oaep(&key).map_err(|_| {
-        Reply::error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "SYSTEM_ERROR",
-            "key encryption failed",
-        )
-    })?;
+    let encrypt_key = merchant
+        .public_key
+        .encrypt_oaep(&key)
+        .map_err(|_| ErrorCode::SystemError.reply("key encryption failed"))?;
     let (hash, url) = keep(shared, &req.mchid, bill, gzip, Some((key, nonce.clone())))?;
     Ok(Reply::ok(&json!({
         "download_bill_count": 1,
@@ -257,28 +243,16 @@ fn download(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
         .bills
         .get(token)
         .cloned()
-        .ok_or_else(|| Reply::not_found("RESOURCE_NOT_EXISTS", "no bill has this token"))?;
+        .ok_or_else(|| ErrorCode::ResourceNotExists.reply("no bill has this token"))?;
     if bill.mchid != req.mchid {
-        return Err(Reply::error(
-            StatusCode::FORBIDDEN,
-            "NO_AUTH",
-            "this bill was applied for by another merchant",
-        ));
+        return Err(ErrorCode::NoAuth.reply("this bill was applied for by another merchant"));
     }
     if now_unix() > bill.created_at + TOKEN_SECONDS {
-        return Err(Reply::error(
-            StatusCode::BAD_REQUEST,
-            "INVALID_REQUEST",
-            "the download URL expired; apply for the bill again",
-        ));
+        return Err(
+            ErrorCode::InvalidRequest.reply("the download URL expired; apply for the bill again")
+        );
     }
-    let internal = |what: &str| {
-        Reply::error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "SYSTEM_ERROR",
-            what.to_owned(),
-        )
-    };
+    let internal = |what: &str| ErrorCode::SystemError.reply(what.to_owned());
     let content = if bill.corrupted {
         tamper(&bill.content)
     } else {

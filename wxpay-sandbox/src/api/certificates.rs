@@ -3,11 +3,12 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use http::{Method, StatusCode};
+use http::Method;
 use serde_json::{Value, json};
 use wxpay_core::crypto::ApiV3Key;
 use wxpay_core::sign::Nonce;
 
+use crate::error_code::ErrorCode;
 use crate::reply::Reply;
 use crate::router::{Router, SandboxRequest};
 use crate::server::{Shared, add};
@@ -25,7 +26,7 @@ fn unix(t: SystemTime) -> i64 {
 }
 
 fn internal(message: &str) -> Reply {
-    Reply::error(StatusCode::INTERNAL_SERVER_ERROR, "SYSTEM_ERROR", message)
+    ErrorCode::SystemError.reply(message)
 }
 
 fn certificates(shared: &Shared, req: &SandboxRequest) -> Reply {
@@ -79,10 +80,8 @@ fn certificates(shared: &Shared, req: &SandboxRequest) -> Reply {
         }));
     }
     if data.is_empty() {
-        return Reply::not_found(
-            "RESOURCE_NOT_EXISTS",
-            "this merchant has no platform certificate: it uses the WeChat Pay public key",
-        );
+        return ErrorCode::ResourceNotExists
+            .reply("this merchant has no platform certificate: it uses the WeChat Pay public key");
     }
     Reply::ok(&json!({ "data": Value::Array(data) }))
 }

@@ -14,9 +14,10 @@
 //! names no `contract_termination_mode` for a merchant's own termination;
 //! the sandbox reports [`MERCHANT_TERMINATION_MODE`].
 
-use http::{Method, StatusCode};
+use http::Method;
 use serde_json::{Map, Value, json};
 
+use crate::error_code::ErrorCode;
 use crate::reply::Reply;
 use crate::router::{Router, SandboxRequest};
 use crate::server::{Builtin, Shared, add};
@@ -194,11 +195,8 @@ fn pre_sign(
         .get(&key)
         .is_some_and(|c| c.state != ContractState::Pending)
     {
-        return Err(Reply::error(
-            StatusCode::BAD_REQUEST,
-            "INVALID_REQUEST",
-            "a contract with this out_contract_code was already signed in this service",
-        ));
+        return Err(ErrorCode::InvalidRequest
+            .reply("a contract with this out_contract_code was already signed in this service"));
     }
     let now = now_unix();
     let seq = state.next_seq();
@@ -257,7 +255,7 @@ fn key_from_path(req: &SandboxRequest) -> Checked<ContractKey> {
 }
 
 fn not_exists() -> Reply {
-    Reply::not_found("RESOURCE_NOT_EXISTS", "no signed contract with this number")
+    ErrorCode::ResourceNotExists.reply("no signed contract with this number")
 }
 
 fn query(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
@@ -280,11 +278,7 @@ fn terminate(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
         .filter(|c| c.state != ContractState::Pending)
         .ok_or_else(not_exists)?;
     if contract.state == ContractState::Terminated {
-        return Err(Reply::error(
-            StatusCode::BAD_REQUEST,
-            "INVALID_REQUEST",
-            "the contract is already terminated",
-        ));
+        return Err(ErrorCode::InvalidRequest.reply("the contract is already terminated"));
     }
     contract.state = ContractState::Terminated;
     contract.terminated_at = Some(now_unix());

@@ -8,9 +8,10 @@
 //! Closing an unpaid order answers 204 (again 204 when already closed);
 //! closing a paid one answers `400 ORDER_PAID`.
 
-use http::{Method, StatusCode};
+use http::Method;
 use serde_json::{Map, Value, json};
 
+use crate::error_code::ErrorCode;
 use crate::reply::Reply;
 use crate::router::{Router, SandboxRequest};
 use crate::server::{Builtin, Shared, add};
@@ -61,7 +62,7 @@ fn reply(result: Checked<Reply>) -> Reply {
 }
 
 fn order_not_exist() -> Reply {
-    Reply::not_found("ORDER_NOT_EXIST", "the order does not exist")
+    ErrorCode::OrderNotExist.reply("the order does not exist")
 }
 
 /// The owner and service provider a query names: `(mchid, None)` from the
@@ -133,16 +134,13 @@ fn close(shared: &Shared, req: &SandboxRequest, partner: bool) -> Checked<Reply>
             order.trade_state = TradeState::Closed;
             Ok(Reply::no_content())
         }
-        TradeState::Success | TradeState::Refund => Err(Reply::error(
-            StatusCode::BAD_REQUEST,
-            "ORDER_PAID",
-            "the order is paid and cannot be closed; refund it instead",
-        )),
-        TradeState::Userpaying => Err(Reply::error(
-            StatusCode::BAD_REQUEST,
-            "INVALID_REQUEST",
-            "the payer is paying; query the order again later",
-        )),
+        TradeState::Success | TradeState::Refund => {
+            Err(ErrorCode::OrderPaid
+                .reply("the order is paid and cannot be closed; refund it instead"))
+        }
+        TradeState::Userpaying => {
+            Err(ErrorCode::InvalidRequest.reply("the payer is paying; query the order again later"))
+        }
     }
 }
 

@@ -9,9 +9,10 @@
 //! records no contract for those. Paying an order placed with the token of
 //! a pending contract signs that contract.
 
-use http::{Method, StatusCode};
+use http::Method;
 use serde_json::{Value, json};
 
+use crate::error_code::ErrorCode;
 use crate::reply::Reply;
 use crate::router::{Router, SandboxRequest};
 use crate::server::{Shared, add};
@@ -176,11 +177,8 @@ fn place_order(shared: &Shared, req: &SandboxRequest, kind: Kind) -> Checked<Rep
         return if existing.request == body {
             Ok(Reply::ok(&json!({ "prepay_id": existing.prepay_id })))
         } else {
-            Ok(Reply::error(
-                StatusCode::BAD_REQUEST,
-                "INVALID_REQUEST",
-                "out_trade_no was already used with different parameters",
-            ))
+            Ok(ErrorCode::InvalidRequest
+                .reply("out_trade_no was already used with different parameters"))
         };
     }
     let now = now_unix();

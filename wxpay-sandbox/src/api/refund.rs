@@ -9,10 +9,11 @@
 //! `PROCESSING` on channel `OTHER_BANKCARD`; settle it with the control
 //! plane. Applying again with the same parameters answers the same.
 
-use http::{Method, StatusCode};
+use http::Method;
 use serde_json::Value;
 
 use crate::api::refunds::refund_json;
+use crate::error_code::ErrorCode;
 use crate::reply::Reply;
 use crate::router::{Router, SandboxRequest};
 use crate::sensitive::Decryptor;
@@ -152,7 +153,7 @@ fn apply(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
 
     let mut state = shared.state();
     let key = (owner.clone(), refund_id.to_owned());
-    let not_found = || Reply::not_found("RESOURCE_NOT_EXISTS", "the refund does not exist");
+    let not_found = || ErrorCode::ResourceNotExists.reply("the refund does not exist");
     if let Some(existing) = state.abnormal_refunds.get(&key) {
         let owned = state
             .refunds
@@ -164,9 +165,7 @@ fn apply(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
         return if existing.out_refund_no == out_refund_no && existing.r#type == kind {
             Ok(Reply::ok(&existing.answer))
         } else {
-            Ok(Reply::error(
-                StatusCode::BAD_REQUEST,
-                "INVALID_REQUEST",
+            Ok(ErrorCode::InvalidRequest.reply(
                 "an abnormal refund was already applied for this refund with other parameters",
             ))
         };
@@ -185,14 +184,10 @@ fn apply(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
         ));
     }
     if refund.status != RefundStatus::Abnormal {
-        return Err(Reply::error(
-            StatusCode::BAD_REQUEST,
-            "INVALID_REQUEST",
-            format!(
-                "the refund is {}, only an ABNORMAL refund can be redirected",
-                refund.status.as_str()
-            ),
-        ));
+        return Err(ErrorCode::InvalidRequest.reply(format!(
+            "the refund is {}, only an ABNORMAL refund can be redirected",
+            refund.status.as_str()
+        )));
     }
     refund.user_received_account = match (&bank_type, &bank_account) {
         (Some(bank), Some(account)) => {

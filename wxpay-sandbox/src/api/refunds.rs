@@ -10,10 +10,11 @@
 //! exceeds what is left of the payment answers `400 INVALID_REQUEST`. The
 //! order's `trade_state` becomes `REFUND` with the first refund.
 
-use http::{Method, StatusCode};
+use http::Method;
 use serde_json::{Map, Value, json};
 
 use super::orders::find_by_transaction_id;
+use crate::error_code::ErrorCode;
 use crate::reply::Reply;
 use crate::router::{Router, SandboxRequest};
 use crate::server::{Shared, add};
@@ -37,7 +38,7 @@ pub(crate) fn register(router: &mut Router) {
 }
 
 fn invalid(message: String) -> Reply {
-    Reply::error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", message)
+    ErrorCode::InvalidRequest.reply(message)
 }
 
 fn create(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
@@ -138,7 +139,7 @@ fn create(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
         .and_then(|k| state.orders.get(&k))
         .filter(|o| o.sp_mchid == sp_mchid)
         .cloned()
-        .ok_or_else(|| Reply::not_found("RESOURCE_NOT_EXISTS", "the order does not exist"))?;
+        .ok_or_else(|| ErrorCode::ResourceNotExists.reply("the order does not exist"))?;
     if !order.trade_state.is_paid() {
         return Err(invalid(format!(
             "the order is {}; only paid orders can be refunded",
@@ -204,7 +205,7 @@ fn query(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
         .get(&(owner.to_owned(), out_refund_no.to_owned()))
         .filter(|r| r.sp_mchid.as_deref() == sp_mchid)
         .map(|r| Reply::ok(&refund_json(r)))
-        .ok_or_else(|| Reply::not_found("RESOURCE_NOT_EXISTS", "the refund does not exist"))
+        .ok_or_else(|| ErrorCode::ResourceNotExists.reply("the refund does not exist"))
 }
 
 /// What the refund operations report about a stored refund.

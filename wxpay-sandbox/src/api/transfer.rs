@@ -2,9 +2,10 @@
 
 use std::collections::HashSet;
 
-use http::{Method, StatusCode};
+use http::Method;
 use serde_json::{Value, json};
 
+use crate::error_code::ErrorCode;
 use crate::reply::Reply;
 use crate::router::{Router, SandboxRequest};
 use crate::sensitive::Decryptor;
@@ -192,11 +193,8 @@ fn create(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
         return if existing.normalized == normalized {
             Ok(Reply::ok(&existing.answer))
         } else {
-            Ok(Reply::error(
-                StatusCode::BAD_REQUEST,
-                "INVALID_REQUEST",
-                "out_batch_no was already used with different parameters",
-            ))
+            Ok(ErrorCode::InvalidRequest
+                .reply("out_batch_no was already used with different parameters"))
         };
     }
     let seq = state.next_seq();
