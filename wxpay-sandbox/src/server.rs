@@ -26,7 +26,7 @@ use crate::faults::{AnswerBody, Fault, FaultRule};
 use crate::keys::{Merchant, SigningKey};
 use crate::lock::Recover;
 use crate::reply::Reply;
-use crate::router::{Handler, Route, Router, SandboxRequest, parse_query};
+use crate::router::{Router, SandboxRequest, parse_query};
 use crate::state::State;
 use crate::time::now_unix;
 
@@ -611,20 +611,4 @@ fn plain(reply: Reply, request_id: &str) -> Response<Body> {
     builder
         .body(AnswerBody::full(reply.body))
         .unwrap_or_else(|_| Response::new(AnswerBody::full(Bytes::new())))
-}
-
-/// A synchronous built-in handler.
-pub(crate) type Builtin = fn(&Shared, &SandboxRequest) -> Reply;
-
-/// Wraps a synchronous built-in handler.
-pub(crate) fn builtin(f: Builtin) -> Handler {
-    Arc::new(move |shared, req| {
-        let reply = f(&shared, &req);
-        Box::pin(async move { reply })
-    })
-}
-
-/// Adds a built-in route.
-pub(crate) fn add(router: &mut Router, method: Method, template: &str, f: Builtin) {
-    router.add(Route::new(method, template, builtin(f)));
 }

@@ -31,7 +31,7 @@
 //! keeps state or sends notifications. Routes added with
 //! [`Sandbox::route`](crate::Sandbox::route) still take precedence.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use http::{Method, StatusCode};
 use serde::Deserialize;
@@ -39,7 +39,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error_code::ErrorCode;
 use crate::reply::Reply;
-use crate::router::{Handler, Route, Router, SandboxRequest};
+use crate::router::{Route, Router, SandboxRequest, builtin};
 use crate::sensitive::Decryptor;
 use crate::server::Shared;
 use crate::validate::Checked;
@@ -104,17 +104,10 @@ pub(crate) fn register(router: &mut Router) -> Result<usize, String> {
     for op in ops {
         let method = Method::from_bytes(op.method.as_bytes())
             .map_err(|_| format!("spec-mode data: unknown method {}", op.method))?;
-        let handler: Handler = Arc::new(move |shared, req| {
-            let reply = answer(&shared, &req, op);
-            Box::pin(async move { reply })
-        });
+        let handler = builtin(move |shared, req| check(shared, req, op));
         router.add(Route::new(method, &op.path, handler));
     }
     Ok(ops.len())
-}
-
-fn answer(shared: &Shared, req: &SandboxRequest, op: &SpecOp) -> Reply {
-    check(shared, req, op).unwrap_or_else(|reply| reply)
 }
 
 fn check(shared: &Shared, req: &SandboxRequest, op: &SpecOp) -> Checked<Reply> {

@@ -32,8 +32,8 @@ use crate::bills::{Account, Scope, TradeKind, fund_bill, tamper, trade_bill};
 use crate::error_code::ErrorCode;
 use crate::lock::Recover;
 use crate::reply::Reply;
-use crate::router::{Router, SandboxRequest};
-use crate::server::{Shared, add};
+use crate::router::{Router, SandboxRequest, add};
+use crate::server::Shared;
 use crate::state::StoredBill;
 use crate::time::{china_date, now_unix, parse_rfc3339};
 use crate::validate::{Checked, req_query};
@@ -42,21 +42,15 @@ use crate::validate::{Checked, req_query};
 pub(crate) const TOKEN_SECONDS: i64 = 300;
 
 pub(crate) fn register(router: &mut Router) {
-    add(router, Method::GET, "/v3/bill/tradebill", |s, r| {
-        tradebill(s, r).unwrap_or_else(|reply| reply)
-    });
-    add(router, Method::GET, "/v3/bill/fundflowbill", |s, r| {
-        fundflowbill(s, r).unwrap_or_else(|reply| reply)
-    });
+    add(router, Method::GET, "/v3/bill/tradebill", tradebill);
+    add(router, Method::GET, "/v3/bill/fundflowbill", fundflowbill);
     add(
         router,
         Method::GET,
         "/v3/bill/sub-merchant-fundflowbill",
-        |s, r| sub_merchant_fundflowbill(s, r).unwrap_or_else(|reply| reply),
+        sub_merchant_fundflowbill,
     );
-    add(router, Method::GET, "/v3/billdownload/file", |s, r| {
-        download(s, r).unwrap_or_else(|reply| reply)
-    });
+    add(router, Method::GET, "/v3/billdownload/file", download);
 }
 
 fn query_error(name: &str, value: &str, issue: &str) -> Reply {

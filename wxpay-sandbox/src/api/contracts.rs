@@ -19,8 +19,8 @@ use serde_json::{Map, Value, json};
 
 use crate::error_code::ErrorCode;
 use crate::reply::Reply;
-use crate::router::{Router, SandboxRequest};
-use crate::server::{Builtin, Shared, add};
+use crate::router::{Builtin, Router, SandboxRequest, add};
+use crate::server::Shared;
 use crate::state::{Contract, ContractKey, ContractState, TradeState, compact_time};
 use crate::time::{format_china, now_unix};
 use crate::validate::{Checked, Fields, no_four_byte_chars, path_str, path_u64};
@@ -39,28 +39,26 @@ const PREFIX: &str = "/v3/password-exempt-contract/contracts";
 pub(crate) fn register(router: &mut Router) {
     let pre_sign: [(&str, &str, Builtin); 8] = [
         ("normal", "mini-program", |s, r| {
-            reply(pre_sign(s, r, Kind::Normal, true))
+            pre_sign(s, r, Kind::Normal, true)
         }),
         ("normal", "pay-redirect-sign", |s, r| {
-            reply(pre_sign(s, r, Kind::Normal, false))
+            pre_sign(s, r, Kind::Normal, false)
         }),
         ("service-provider", "mini-program", |s, r| {
-            reply(pre_sign(s, r, Kind::ServiceProvider, true))
+            pre_sign(s, r, Kind::ServiceProvider, true)
         }),
         ("service-provider", "pay-redirect-sign", |s, r| {
-            reply(pre_sign(s, r, Kind::ServiceProvider, false))
+            pre_sign(s, r, Kind::ServiceProvider, false)
         }),
         ("ecommerce", "mini-program", |s, r| {
-            reply(pre_sign(s, r, Kind::Ecommerce, true))
+            pre_sign(s, r, Kind::Ecommerce, true)
         }),
         ("ecommerce", "pay-redirect-sign", |s, r| {
-            reply(pre_sign(s, r, Kind::Ecommerce, false))
+            pre_sign(s, r, Kind::Ecommerce, false)
         }),
-        ("qs", "mini-program", |s, r| {
-            reply(pre_sign(s, r, Kind::Qs, true))
-        }),
+        ("qs", "mini-program", |s, r| pre_sign(s, r, Kind::Qs, true)),
         ("qs", "pay-redirect-sign", |s, r| {
-            reply(pre_sign(s, r, Kind::Qs, false))
+            pre_sign(s, r, Kind::Qs, false)
         }),
     ];
     for (kind, scene, handler) in pre_sign {
@@ -75,7 +73,7 @@ pub(crate) fn register(router: &mut Router) {
         router,
         Method::GET,
         &format!("{PREFIX}/service-id/{{service_id}}/out-contract-code/{{out_contract_code}}"),
-        |s, r| reply(query(s, r)),
+        query,
     );
     add(
         router,
@@ -83,12 +81,8 @@ pub(crate) fn register(router: &mut Router) {
         &format!(
             "{PREFIX}/service-id/{{service_id}}/out-contract-code/{{out_contract_code}}/terminate"
         ),
-        |s, r| reply(terminate(s, r)),
+        terminate,
     );
-}
-
-fn reply(result: Checked<Reply>) -> Reply {
-    result.unwrap_or_else(|reply| reply)
 }
 
 /// The merchant kinds of the pre-sign routes.

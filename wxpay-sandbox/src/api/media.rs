@@ -20,26 +20,26 @@ use serde_json::{Value, json};
 use crate::lock::Recover;
 use crate::multipart;
 use crate::reply::Reply;
-use crate::router::{Router, SandboxRequest};
-use crate::server::{Shared, add};
+use crate::router::{Router, SandboxRequest, add};
+use crate::server::Shared;
 use crate::state::Media;
 use crate::validate::Checked;
 
 pub(crate) fn register(router: &mut Router) {
     add(router, Method::POST, "/v3/merchant/media/upload", |s, r| {
-        upload(s, r, &IMAGE).unwrap_or_else(|reply| reply)
+        upload(s, r, &IMAGE)
     });
     add(
         router,
         Method::POST,
         "/v3/merchant/media/video_upload",
-        |s, r| upload(s, r, &VIDEO).unwrap_or_else(|reply| reply),
+        |s, r| upload(s, r, &VIDEO),
     );
     add(
         router,
         Method::POST,
         "/v3/marketing/favor/media/image-upload",
-        |s, r| upload(s, r, &MARKETING_IMAGE).unwrap_or_else(|reply| reply),
+        |s, r| upload(s, r, &MARKETING_IMAGE),
     );
 }
 

@@ -13,8 +13,8 @@ use serde_json::{Map, Value, json};
 
 use crate::error_code::ErrorCode;
 use crate::reply::Reply;
-use crate::router::{Router, SandboxRequest};
-use crate::server::{Builtin, Shared, add};
+use crate::router::{Builtin, Router, SandboxRequest, add};
+use crate::server::Shared;
 use crate::state::{Order, State, TradeState};
 use crate::time::format_china;
 use crate::validate::{Checked, Fields, path_str, query_signer, req_query};
@@ -24,41 +24,37 @@ pub(crate) fn register(router: &mut Router) {
         (
             Method::GET,
             "/v3/pay/transactions/out-trade-no/{out_trade_no}",
-            |s, r| reply(by_out_trade_no(s, r, false)),
+            |s, r| by_out_trade_no(s, r, false),
         ),
         (
             Method::GET,
             "/v3/pay/transactions/id/{transaction_id}",
-            |s, r| reply(by_transaction_id(s, r, false)),
+            |s, r| by_transaction_id(s, r, false),
         ),
         (
             Method::POST,
             "/v3/pay/transactions/out-trade-no/{out_trade_no}/close",
-            |s, r| reply(close(s, r, false)),
+            |s, r| close(s, r, false),
         ),
         (
             Method::GET,
             "/v3/pay/partner/transactions/out-trade-no/{out_trade_no}",
-            |s, r| reply(by_out_trade_no(s, r, true)),
+            |s, r| by_out_trade_no(s, r, true),
         ),
         (
             Method::GET,
             "/v3/pay/partner/transactions/id/{transaction_id}",
-            |s, r| reply(by_transaction_id(s, r, true)),
+            |s, r| by_transaction_id(s, r, true),
         ),
         (
             Method::POST,
             "/v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close",
-            |s, r| reply(close(s, r, true)),
+            |s, r| close(s, r, true),
         ),
     ];
     for (method, template, handler) in routes {
         add(router, method, template, handler);
     }
-}
-
-fn reply(result: Checked<Reply>) -> Reply {
-    result.unwrap_or_else(|reply| reply)
 }
 
 fn order_not_exist() -> Reply {

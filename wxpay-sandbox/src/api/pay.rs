@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 
 use crate::error_code::ErrorCode;
 use crate::reply::Reply;
-use crate::router::{Router, SandboxRequest};
-use crate::server::{Shared, add};
+use crate::router::{Router, SandboxRequest, add};
+use crate::server::Shared;
 use crate::state::{ContractKey, ContractState, Order, State, TradeState};
 use crate::time::{now_unix, parse_rfc3339};
 use crate::validate::{Checked, Fields, is_trade_no, no_four_byte_chars};
@@ -25,25 +25,25 @@ pub(crate) fn register(router: &mut Router) {
         router,
         Method::POST,
         "/v3/pay/transactions/jsapi-with-contract",
-        |s, r| place(s, r, Kind::JSAPI_DIRECT),
+        |s, r| place_order(s, r, Kind::JSAPI_DIRECT),
     );
     add(
         router,
         Method::POST,
         "/v3/pay/transactions/app-with-contract",
-        |s, r| place(s, r, Kind::APP_DIRECT),
+        |s, r| place_order(s, r, Kind::APP_DIRECT),
     );
     add(
         router,
         Method::POST,
         "/v3/pay/partner/transactions/jsapi-with-contract",
-        |s, r| place(s, r, Kind::JSAPI_PARTNER),
+        |s, r| place_order(s, r, Kind::JSAPI_PARTNER),
     );
     add(
         router,
         Method::POST,
         "/v3/pay/partner/transactions/app-with-contract",
-        |s, r| place(s, r, Kind::APP_PARTNER),
+        |s, r| place_order(s, r, Kind::APP_PARTNER),
     );
 }
 
@@ -71,10 +71,6 @@ impl Kind {
         trade_type: "APP",
         partner: true,
     };
-}
-
-fn place(shared: &Shared, req: &SandboxRequest, kind: Kind) -> Reply {
-    place_order(shared, req, kind).unwrap_or_else(|reply| reply)
 }
 
 /// Who the order is for, as the body names it.

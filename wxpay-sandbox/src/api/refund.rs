@@ -15,9 +15,9 @@ use serde_json::Value;
 use crate::api::refunds::refund_json;
 use crate::error_code::ErrorCode;
 use crate::reply::Reply;
-use crate::router::{Router, SandboxRequest};
+use crate::router::{Router, SandboxRequest, add};
 use crate::sensitive::Decryptor;
-use crate::server::{Shared, add};
+use crate::server::Shared;
 use crate::state::{AbnormalRefundApplication, RefundStatus};
 use crate::validate::{Checked, Fields};
 
@@ -45,16 +45,12 @@ pub(crate) fn register(router: &mut Router) {
         router,
         Method::POST,
         "/v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund",
-        apply_abnormal_refund,
+        apply,
     );
 }
 
 fn is_refund_id(s: &str) -> bool {
     (10..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
-}
-
-fn apply_abnormal_refund(shared: &Shared, req: &SandboxRequest) -> Reply {
-    apply(shared, req).unwrap_or_else(|reply| reply)
 }
 
 fn apply(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {

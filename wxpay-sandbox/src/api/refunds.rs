@@ -16,24 +16,19 @@ use serde_json::{Map, Value, json};
 use super::orders::find_by_transaction_id;
 use crate::error_code::ErrorCode;
 use crate::reply::Reply;
-use crate::router::{Router, SandboxRequest};
-use crate::server::{Shared, add};
+use crate::router::{Router, SandboxRequest, add};
+use crate::server::Shared;
 use crate::state::{Refund, RefundStatus, TradeState, compact_date};
 use crate::time::{format_china, now_unix};
 use crate::validate::{Checked, Fields, is_refund_no, no_four_byte_chars, path_str};
 
 pub(crate) fn register(router: &mut Router) {
-    add(
-        router,
-        Method::POST,
-        "/v3/refund/domestic/refunds",
-        |s, r| create(s, r).unwrap_or_else(|reply| reply),
-    );
+    add(router, Method::POST, "/v3/refund/domestic/refunds", create);
     add(
         router,
         Method::GET,
         "/v3/refund/domestic/refunds/{out_refund_no}",
-        |s, r| query(s, r).unwrap_or_else(|reply| reply),
+        query,
     );
 }
 

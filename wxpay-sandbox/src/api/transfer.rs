@@ -7,9 +7,9 @@ use serde_json::{Value, json};
 
 use crate::error_code::ErrorCode;
 use crate::reply::Reply;
-use crate::router::{Router, SandboxRequest};
+use crate::router::{Router, SandboxRequest, add};
 use crate::sensitive::Decryptor;
-use crate::server::{Shared, add};
+use crate::server::Shared;
 use crate::state::{TransferBatch, TransferDetail};
 use crate::time::{format_china, now_unix};
 use crate::validate::{Checked, Fields, is_notify_url, no_four_byte_chars};
@@ -18,7 +18,7 @@ use crate::validate::{Checked, Fields, is_notify_url, no_four_byte_chars};
 const MAX_DETAILS: usize = 1000;
 
 pub(crate) fn register(router: &mut Router) {
-    add(router, Method::POST, "/v3/transfer/batches", batches);
+    add(router, Method::POST, "/v3/transfer/batches", create);
 }
 
 fn is_batch_no(s: &str) -> bool {
@@ -32,10 +32,6 @@ fn is_id_card(s: &str) -> bool {
     matches!(s.len(), 15 | 18)
         && body.iter().all(u8::is_ascii_digit)
         && (last.is_ascii_digit() || matches!(last, b'X' | b'x'))
-}
-
-fn batches(shared: &Shared, req: &SandboxRequest) -> Reply {
-    create(shared, req).unwrap_or_else(|reply| reply)
 }
 
 fn create(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
