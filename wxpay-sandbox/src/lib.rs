@@ -92,6 +92,7 @@ mod router;
 mod sandbox;
 mod sensitive;
 mod server;
+mod spec;
 mod spec_mode;
 mod state;
 pub mod time;
