@@ -32,7 +32,8 @@ impl RequestParser {
             keys: vec![key],
             retired: Vec::new(),
         };
-        let shared = Shared::new(vec![merchant], platform, api::router(), control::router());
+        let router = api::router().map_err(SandboxError::Config)?;
+        let shared = Shared::new(vec![merchant], platform, router, control::router());
         Ok(RequestParser {
             shared: Arc::new(shared),
         })

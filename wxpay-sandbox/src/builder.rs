@@ -151,7 +151,7 @@ impl SandboxBuilder {
             default_serial,
             retired: Vec::new(),
         };
-        let mut router = api::router();
+        let mut router = api::router().map_err(SandboxError::Config)?;
         if self.spec_mode {
             spec_mode::register(&mut router).map_err(SandboxError::Config)?;
         }

@@ -1,5 +1,6 @@
 //! The spec's data for every operation of the catalogue, and the checks it
-//! drives (spec mode's).
+//! drives: what spec mode checks, and what every stateful route checks
+//! before its own rules (see `api/mod.rs`).
 //!
 //! The data is `data/spec-mode.json`, written by `cargo xtask codegen`
 //! from the same spec as the typed endpoints, one operation per line:
@@ -23,11 +24,11 @@
 
 use std::sync::OnceLock;
 
+use http::Method;
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
-use crate::error_code::ErrorCode;
-use crate::multipart;
+use crate::multipart::{self, Multipart};
 use crate::reply::Reply;
 use crate::router::SandboxRequest;
 use crate::sensitive::Decryptor;
@@ -87,17 +88,27 @@ pub(crate) fn operations() -> Result<&'static [SpecOp], String> {
     .map_err(Clone::clone)
 }
 
+/// The operation routed at `method` and `path` (a route template).
+pub(crate) fn operation(method: &Method, path: &str) -> Result<&'static SpecOp, String> {
+    operations()?
+        .iter()
+        .find(|op| op.method == method.as_str() && op.path == path)
+        .ok_or_else(|| format!("data/spec-mode.json has no operation {method} {path}"))
+}
+
 /// A request that passed its operation's checks.
 #[derive(Debug, Default)]
-pub(crate) struct Input {
+pub(crate) struct Input<'r> {
     /// The JSON body (for an upload, its `meta`); empty when the operation
     /// has none.
     pub(crate) body: Map<String, Value>,
+    /// An upload's form (its `file` part is there).
+    pub(crate) form: Option<Multipart<'r>>,
 }
 
 /// Checks a request against its operation: path parameters, required
 /// query parameters and headers, and the body's required fields.
-pub(crate) fn check(req: &SandboxRequest, op: &SpecOp) -> Checked<Input> {
+pub(crate) fn check<'r>(req: &'r SandboxRequest, op: &SpecOp) -> Checked<Input<'r>> {
     for (name, value) in &req.params {
         if value.is_empty() {
             return Err(Reply::param_error_at("path", name, "", "is required"));
@@ -134,12 +145,39 @@ pub(crate) fn check(req: &SandboxRequest, op: &SpecOp) -> Checked<Input> {
     } else if req.body.is_empty() && required.is_empty() {
         Input::default()
     } else {
-        Input { body: req.json()? }
+        Input {
+            body: req.json()?,
+            form: None,
+        }
     };
     for (path, ty) in required {
         check_field(&input.body, path, ty)?;
     }
     Ok(input)
+}
+
+/// Refuses required strings that are empty, in the body (`must not be
+/// empty`) or the query (`is required`); the stateful routes do, spec mode
+/// does not.
+pub(crate) fn refuse_empty_strings(
+    req: &SandboxRequest,
+    op: &SpecOp,
+    body: &Map<String, Value>,
+) -> Checked<()> {
+    for (name, ty) in &op.query {
+        if ty == "string" && req.query(name).is_some_and(str::is_empty) {
+            return Err(Reply::param_error_at("query", name, "", "is required"));
+        }
+    }
+    let strings = op.body.iter().flatten().filter(|(_, ty)| ty == "string");
+    for (path, _) in strings {
+        for (name, value) in values_at(body, path) {
+            if value.as_str().is_some_and(str::is_empty) {
+                return Err(Reply::param_error(&name, value, "must not be empty"));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Checks the encrypted fields: when the operation sends some (in the body
@@ -178,7 +216,7 @@ pub(crate) fn check_encrypted(
 }
 
 /// "an integer", "a string", …
-fn article(ty: &str) -> String {
+pub(crate) fn article(ty: &str) -> String {
     match ty.chars().next() {
         Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {ty}"),
         _ => format!("a {ty}"),
@@ -196,7 +234,7 @@ fn query_fits(value: &str, ty: &str) -> bool {
 }
 
 /// Whether a JSON value has the spec's type.
-fn json_fits(value: &Value, ty: &str) -> bool {
+pub(crate) fn json_fits(value: &Value, ty: &str) -> bool {
     match ty {
         "string" => value.is_string(),
         "integer" => value.is_i64() || value.is_u64(),
@@ -208,20 +246,25 @@ fn json_fits(value: &Value, ty: &str) -> bool {
     }
 }
 
-/// The JSON object of an upload's `meta` part, once its `filename` and
-/// `sha256` are checked against the file part (named as the operation
-/// names it) and the operation's required text parts are found.
-fn upload(req: &SandboxRequest, op: &SpecOp) -> Checked<Input> {
+/// An upload: a `multipart/form-data` form whose `meta` part is a JSON
+/// object with a `filename` and a `sha256` equal to the digest of the
+/// file part (named as the operation names it), with the operation's
+/// required text parts.
+fn upload<'r>(req: &'r SandboxRequest, op: &SpecOp) -> Checked<Input<'r>> {
     let content_type = req
         .headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if !multipart::is_multipart(content_type) {
-        return Err(ErrorCode::ParamError.reply("an upload must be sent as multipart/form-data"));
+        return Err(Reply::param_error(
+            "Content-Type",
+            &json!(content_type),
+            "an upload must be multipart/form-data",
+        ));
     }
     let form = multipart::parse(content_type, &req.body)
-        .map_err(|e| ErrorCode::ParamError.reply(e.to_string()))?;
+        .map_err(|e| Reply::param_error("body", &json!(""), e.to_string()))?;
     let bad = |field: &str, value: &str, issue: &str| {
         Reply::param_error_at("body", field, value, issue.to_owned())
     };
@@ -245,8 +288,15 @@ fn upload(req: &SandboxRequest, op: &SpecOp) -> Checked<Input> {
         }
     }
     match meta.get("filename") {
+        None | Some(Value::Null) => return Err(bad("meta.filename", "", "is required")),
         Some(Value::String(name)) if !name.is_empty() => {}
-        _ => return Err(bad("meta.filename", "", "is required")),
+        Some(other) => {
+            return Err(Reply::param_error(
+                "meta.filename",
+                other,
+                "must be a non-empty string",
+            ));
+        }
     }
     let declared = meta.get("sha256").and_then(Value::as_str).unwrap_or("");
     let actual = crate::api::media::hex(&openssl::sha::sha256(file.body));
@@ -254,14 +304,17 @@ fn upload(req: &SandboxRequest, op: &SpecOp) -> Checked<Input> {
         return Err(bad(
             "meta.sha256",
             declared,
-            "does not match the SHA-256 of the file part",
+            &format!("does not match the file (its SHA-256 is {actual})"),
         ));
     }
-    Ok(Input { body: meta })
+    Ok(Input {
+        body: meta,
+        form: Some(form),
+    })
 }
 
 /// Checks one required field (`a.b`, `list[].c`) where its parents are present.
-fn check_field(body: &Map<String, Value>, path: &str, ty: &str) -> Checked<()> {
+pub(crate) fn check_field(body: &Map<String, Value>, path: &str, ty: &str) -> Checked<()> {
     let (parent, key) = match path.rsplit_once('.') {
         Some((parent, key)) => (Some(parent), key),
         None => (None, path),
@@ -296,7 +349,7 @@ fn check_field(body: &Map<String, Value>, path: &str, ty: &str) -> Checked<()> {
 
 /// The values found at a dotted path (`a.b`, `list[].c`), each with its
 /// concrete name (`list[0].c`); absent and null parts give nothing.
-fn values_at<'a>(body: &'a Map<String, Value>, path: &str) -> Vec<(String, &'a Value)> {
+pub(crate) fn values_at<'a>(body: &'a Map<String, Value>, path: &str) -> Vec<(String, &'a Value)> {
     let mut found: Vec<(String, &'a Value)> = Vec::new();
     let mut first = true;
     for seg in path.split('.') {
@@ -354,7 +407,6 @@ fn decrypt_all(decryptor: &Decryptor, name: &str, value: &Value) -> Checked<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn the_data_covers_the_catalogue() {
@@ -378,6 +430,7 @@ mod tests {
         assert!(upload.upload);
         assert!(get("GET /v3/billdownload/file").download);
         assert!(get("POST /v3/applyment4sub/applyment/").serial);
+        assert!(operation(&Method::GET, "/v3/no/such/operation").is_err());
     }
 
     #[test]

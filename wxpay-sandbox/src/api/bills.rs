@@ -27,56 +27,96 @@ use http::Method;
 use serde_json::json;
 use wxpay_core::sign::Nonce;
 
+use super::Operation;
 use crate::api::media::hex;
 use crate::bills::{Account, Scope, TradeKind, fund_bill, tamper, trade_bill};
 use crate::error_code::ErrorCode;
 use crate::lock::Recover;
 use crate::reply::Reply;
-use crate::router::{Router, SandboxRequest, add};
+use crate::router::SandboxRequest;
 use crate::server::Shared;
 use crate::state::StoredBill;
 use crate::time::{china_date, now_unix, parse_rfc3339};
-use crate::validate::{Checked, req_query};
+use crate::validate::Check::*;
+use crate::validate::{Checked, Rule};
 
 /// How long a download URL stays valid.
 pub(crate) const TOKEN_SECONDS: i64 = 300;
 
-pub(crate) fn register(router: &mut Router) {
-    add(router, Method::GET, "/v3/bill/tradebill", tradebill);
-    add(router, Method::GET, "/v3/bill/fundflowbill", fundflowbill);
-    add(
-        router,
-        Method::GET,
-        "/v3/bill/sub-merchant-fundflowbill",
-        sub_merchant_fundflowbill,
-    );
-    add(router, Method::GET, "/v3/billdownload/file", download);
-}
-
-fn query_error(name: &str, value: &str, issue: &str) -> Reply {
-    Reply::param_error_at("query", name, value, issue)
-}
+pub(crate) const OPERATIONS: &[Operation] = &[
+    Operation {
+        method: Method::GET,
+        path: "/v3/bill/tradebill",
+        rules: &[&[BILL_DATE, BILL_TYPE, TAR_TYPE]],
+        handler: |s, r, _| tradebill(s, r),
+    },
+    Operation {
+        method: Method::GET,
+        path: "/v3/bill/fundflowbill",
+        rules: &[&[BILL_DATE, TAR_TYPE, ACCOUNT_TYPE]],
+        handler: |s, r, _| fundflowbill(s, r),
+    },
+    Operation {
+        method: Method::GET,
+        path: "/v3/bill/sub-merchant-fundflowbill",
+        rules: &[&[BILL_DATE, TAR_TYPE, ALGORITHM, ACCOUNT_TYPE]],
+        handler: |s, r, _| sub_merchant_fundflowbill(s, r),
+    },
+    Operation {
+        method: Method::GET,
+        path: "/v3/billdownload/file",
+        rules: &[],
+        handler: |s, r, _| download(s, r),
+    },
+];
 
 /// `bill_date`: a real `YYYY-MM-DD`, not after today (Beijing time).
-fn bill_date(req: &SandboxRequest) -> Checked<String> {
-    let date = req_query(req, "bill_date")?;
-    let valid = date.len() == 10 && parse_rfc3339(&format!("{date}T00:00:00+08:00")).is_some();
-    if !valid {
-        return Err(query_error("bill_date", date, "must be a date, YYYY-MM-DD"));
-    }
-    if date > china_date(now_unix()).as_str() {
-        return Err(query_error("bill_date", date, "is in the future"));
-    }
-    Ok(date.to_owned())
+const BILL_DATE: Rule = Rule::query(
+    "bill_date",
+    &[
+        Format(is_date, "must be a date, YYYY-MM-DD"),
+        Format(is_not_future, "is in the future"),
+    ],
+);
+const BILL_TYPE: Rule = Rule::query(
+    "bill_type",
+    &[OneOf(
+        &["ALL", "SUCCESS", "REFUND"],
+        "the sandbox makes ALL, SUCCESS and REFUND bills",
+    )],
+);
+const TAR_TYPE: Rule = Rule::query("tar_type", &[OneOf(&["GZIP"], "must be GZIP when given")]);
+const ALGORITHM: Rule = Rule::query(
+    "algorithm",
+    &[OneOf(
+        &["AEAD_AES_256_GCM"],
+        "the sandbox encrypts bills with AEAD_AES_256_GCM only",
+    )],
+);
+const ACCOUNT_TYPE: Rule = Rule::query(
+    "account_type",
+    &[OneOf(
+        &["BASIC", "OPERATION", "FEES", "DEPOSIT"],
+        "must be BASIC, OPERATION, FEES or DEPOSIT",
+    )],
+);
+
+fn is_date(date: &str) -> bool {
+    date.len() == 10 && parse_rfc3339(&format!("{date}T00:00:00+08:00")).is_some()
 }
 
-/// `tar_type`: absent or `GZIP`.
-fn gzip_asked(req: &SandboxRequest) -> Checked<bool> {
-    match req.query("tar_type") {
-        None => Ok(false),
-        Some("GZIP") => Ok(true),
-        Some(other) => Err(query_error("tar_type", other, "must be GZIP when given")),
-    }
+fn is_not_future(date: &str) -> bool {
+    date <= china_date(now_unix()).as_str()
+}
+
+/// The checked `bill_date`.
+fn bill_date(req: &SandboxRequest) -> &str {
+    req.query("bill_date").unwrap_or_default()
+}
+
+/// Whether `tar_type=GZIP` was asked for.
+fn gzip_asked(req: &SandboxRequest) -> bool {
+    req.query("tar_type") == Some("GZIP")
 }
 
 fn no_statement(date: &str) -> Reply {
@@ -120,48 +160,30 @@ fn keep(
 }
 
 fn tradebill(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
-    let date = bill_date(req)?;
-    let kind = match req.query("bill_type") {
-        None => TradeKind::All,
-        Some(t) => TradeKind::parse(t).ok_or_else(|| {
-            query_error(
-                "bill_type",
-                t,
-                "the sandbox makes ALL, SUCCESS and REFUND bills",
-            )
-        })?,
-    };
-    let gzip = gzip_asked(req)?;
+    let date = bill_date(req);
+    let kind = TradeKind::parse(req.query("bill_type").unwrap_or("ALL")).unwrap_or(TradeKind::All);
     let scope = Scope {
         mchid: &req.mchid,
         sub_mchid: req.query("sub_mchid").filter(|s| !s.is_empty()),
     };
-    let bill =
-        trade_bill(&shared.state(), scope, &date, kind).ok_or_else(|| no_statement(&date))?;
-    let (hash, url) = keep(shared, &req.mchid, bill, gzip, None)?;
+    let bill = trade_bill(&shared.state(), scope, date, kind).ok_or_else(|| no_statement(date))?;
+    let (hash, url) = keep(shared, &req.mchid, bill, gzip_asked(req), None)?;
     Ok(Reply::ok(
         &json!({ "hash_type": "SHA1", "hash_value": hash, "download_url": url }),
     ))
 }
 
-/// `account_type`: only the basic account ever moves in the sandbox.
-fn basic_account(req: &SandboxRequest, required: bool, date: &str) -> Checked<()> {
+/// Only the basic account ever moves in the sandbox: the others have no bill.
+fn basic_account(req: &SandboxRequest) -> Checked<()> {
     match req.query("account_type") {
-        None if required => Err(query_error("account_type", "", "is required")),
-        None | Some("BASIC") => Ok(()),
-        Some("OPERATION" | "FEES" | "DEPOSIT") => Err(no_statement(date)),
-        Some(other) => Err(query_error(
-            "account_type",
-            other,
-            "must be BASIC, OPERATION, FEES or DEPOSIT",
-        )),
+        Some("OPERATION" | "FEES" | "DEPOSIT") => Err(no_statement(bill_date(req))),
+        _ => Ok(()),
     }
 }
 
 fn fundflowbill(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
-    let date = bill_date(req)?;
-    let gzip = gzip_asked(req)?;
-    basic_account(req, false, &date)?;
+    let date = bill_date(req);
+    basic_account(req)?;
     let account = match req.query("sub_mchid").filter(|s| !s.is_empty()) {
         Some(sub) => Account {
             owner: sub,
@@ -172,33 +194,21 @@ fn fundflowbill(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
             sp_mchid: None,
         },
     };
-    let bill = fund_bill(&shared.state(), account, &date).ok_or_else(|| no_statement(&date))?;
-    let (hash, url) = keep(shared, &req.mchid, bill, gzip, None)?;
+    let bill = fund_bill(&shared.state(), account, date).ok_or_else(|| no_statement(date))?;
+    let (hash, url) = keep(shared, &req.mchid, bill, gzip_asked(req), None)?;
     Ok(Reply::ok(
         &json!({ "hash_type": "SHA1", "hash_value": hash, "download_url": url }),
     ))
 }
 
 fn sub_merchant_fundflowbill(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
-    let sub_mchid = req_query(req, "sub_mchid")?;
-    let date = bill_date(req)?;
-    let gzip = gzip_asked(req)?;
-    match req_query(req, "algorithm")? {
-        "AEAD_AES_256_GCM" => {}
-        other => {
-            return Err(query_error(
-                "algorithm",
-                other,
-                "the sandbox encrypts bills with AEAD_AES_256_GCM only",
-            ));
-        }
-    }
-    basic_account(req, true, &date)?;
+    let date = bill_date(req);
+    basic_account(req)?;
     let account = Account {
-        owner: sub_mchid,
+        owner: req.query("sub_mchid").unwrap_or_default(),
         sp_mchid: Some(&req.mchid),
     };
-    let bill = fund_bill(&shared.state(), account, &date).ok_or_else(|| no_statement(&date))?;
+    let bill = fund_bill(&shared.state(), account, date).ok_or_else(|| no_statement(date))?;
     let merchant = shared
         .merchant(&req.mchid)
         .ok_or_else(|| ErrorCode::NoAuth.reply("unknown merchant"))?;
@@ -216,7 +226,13 @@ fn sub_merchant_fundflowbill(shared: &Shared, req: &SandboxRequest) -> Checked<R
         .public_key
         .encrypt_oaep(&key)
         .map_err(|_| ErrorCode::SystemError.reply("key encryption failed"))?;
-    let (hash, url) = keep(shared, &req.mchid, bill, gzip, Some((key, nonce.clone())))?;
+    let (hash, url) = keep(
+        shared,
+        &req.mchid,
+        bill,
+        gzip_asked(req),
+        Some((key, nonce.clone())),
+    )?;
     Ok(Reply::ok(&json!({
         "download_bill_count": 1,
         "download_bill_list": [{
@@ -231,7 +247,7 @@ fn sub_merchant_fundflowbill(shared: &Shared, req: &SandboxRequest) -> Checked<R
 }
 
 fn download(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
-    let token = req_query(req, "token")?;
+    let token = req.query("token").unwrap_or_default();
     let bill = shared
         .state()
         .bills

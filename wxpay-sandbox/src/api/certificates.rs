@@ -8,16 +8,24 @@ use serde_json::{Value, json};
 use wxpay_core::crypto::ApiV3Key;
 use wxpay_core::sign::Nonce;
 
+use super::Operation;
 use crate::error_code::ErrorCode;
 use crate::reply::Reply;
-use crate::router::{Router, SandboxRequest, add};
+use crate::router::SandboxRequest;
 use crate::server::Shared;
 use crate::time::format_china;
-use crate::validate::Checked;
+use crate::validate::Check::OneOf;
+use crate::validate::{Checked, Rule};
 
-pub(crate) fn register(router: &mut Router) {
-    add(router, Method::GET, "/v3/certificates", certificates);
-}
+pub(crate) const OPERATIONS: &[Operation] = &[Operation {
+    method: Method::GET,
+    path: "/v3/certificates",
+    rules: &[&[Rule::query(
+        "algorithm_type",
+        &[OneOf(&["RSA", "SM2", "ALL"], "must be RSA, SM2 or ALL")],
+    )]],
+    handler: |s, r, _| certificates(s, r),
+}];
 
 fn unix(t: SystemTime) -> i64 {
     t.duration_since(UNIX_EPOCH)
@@ -31,18 +39,9 @@ fn internal(message: &str) -> Reply {
 }
 
 fn certificates(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
-    match req.query("algorithm_type") {
-        None | Some("RSA" | "ALL") => {}
+    if req.query("algorithm_type") == Some("SM2") {
         // The sandbox has no SM2 certificate.
-        Some("SM2") => return Ok(Reply::ok(&json!({ "data": [] }))),
-        Some(other) => {
-            return Err(Reply::param_error_at(
-                "query",
-                "algorithm_type",
-                other,
-                "must be RSA, SM2 or ALL",
-            ));
-        }
+        return Ok(Reply::ok(&json!({ "data": [] })));
     }
     let merchant = shared
         .merchant(&req.mchid)
