@@ -66,6 +66,13 @@ impl RequestParser {
             router.find(&parts.method, path).is_some()
         };
         let _ = routed || self.shared.control.find(&parts.method, path).is_some();
-        crate::server::authenticate(&self.shared, &parts, path_and_query, body).is_ok()
+        crate::server::authenticate(
+            &self.shared,
+            &parts.method,
+            &parts.headers,
+            path_and_query,
+            body,
+        )
+        .is_ok()
     }
 }
