@@ -23,7 +23,7 @@ use crate::reply::Reply;
 use crate::router::SandboxRequest;
 use crate::server::Shared;
 use crate::spec::Input;
-use crate::state::{Contract, ContractKey, ContractState, TradeState, compact_time};
+use crate::state::{Contract, ContractKey, ContractState, State, TradeState, compact_time};
 use crate::time::{format_china, now_unix};
 use crate::validate::Check::*;
 use crate::validate::{Checked, Read, Rule, path_str, path_u64};
@@ -194,22 +194,7 @@ fn pre_sign(
 
     let mut state = shared.state();
     if let Some(prepay_id) = prepay_id {
-        // The order must be one this merchant (or its sub-merchant) placed and is still unpaid.
-        let owner = who.sub_mchid.unwrap_or(&req.mchid);
-        let sp_mchid = who.sub_mchid.map(|_| req.mchid.as_str());
-        let unpaid = state.orders.values().any(|o| {
-            o.prepay_id == prepay_id
-                && o.mchid == owner
-                && o.sp_mchid.as_deref() == sp_mchid
-                && o.trade_state == TradeState::Notpay
-        });
-        if !unpaid {
-            return Err(Reply::param_error(
-                "prepay_id",
-                &json!(prepay_id),
-                "is not an unpaid order of this merchant",
-            ));
-        }
+        unpaid_order(&state, req, &who, prepay_id)?;
     }
     let key = ContractKey {
         mchid: req.mchid.clone(),
@@ -242,7 +227,7 @@ fn pre_sign(
         sub_openid: who.sub_openid.map(str::to_owned),
         contract_display_account: body.str("contract_display_account").to_owned(),
         notify_url: body.str("notify_url").to_owned(),
-        pre_entrustweb_id: pre_entrustweb_id.clone(),
+        pre_entrustweb_id,
         prepay_id: prepay_id.map(str::to_owned),
         state: ContractState::Pending,
         contract_id: None,
@@ -252,23 +237,55 @@ fn pre_sign(
         termination_mode: None,
         termination_remark: None,
     };
+    let answer = pre_sign_answer(&contract, kind);
     state.contracts.insert(key, contract);
+    Ok(Reply::ok(&answer))
+}
 
+/// A pay-then-sign pre-sign names an order this merchant (or its
+/// sub-merchant) placed and is still unpaid.
+fn unpaid_order(
+    state: &State,
+    req: &SandboxRequest,
+    who: &Party<'_>,
+    prepay_id: &str,
+) -> Checked<()> {
+    let owner = who.sub_mchid.unwrap_or(&req.mchid);
+    let sp_mchid = who.sub_mchid.map(|_| req.mchid.as_str());
+    let unpaid = state.orders.values().any(|o| {
+        o.prepay_id == prepay_id
+            && o.mchid == owner
+            && o.sp_mchid.as_deref() == sp_mchid
+            && o.trade_state == TradeState::Notpay
+    });
+    if unpaid {
+        Ok(())
+    } else {
+        Err(Reply::param_error(
+            "prepay_id",
+            &json!(prepay_id),
+            "is not an unpaid order of this merchant",
+        ))
+    }
+}
+
+/// What a pre-sign answers about the pending contract.
+fn pre_sign_answer(c: &Contract, kind: Kind) -> Value {
     let mut answer = Map::new();
-    if let Some(id) = pre_entrustweb_id {
+    if let Some(id) = &c.pre_entrustweb_id {
         answer.insert("pre_entrustweb_id".into(), json!(id));
     }
-    answer.insert("mchid".into(), json!(req.mchid));
+    answer.insert("mchid".into(), json!(c.key.mchid));
     if kind == Kind::ServiceProvider {
-        answer.insert("sub_mchid".into(), json!(who.sub_mchid));
+        answer.insert("sub_mchid".into(), json!(c.sub_mchid));
     }
-    answer.insert("service_id".into(), json!(service_id));
-    answer.insert("out_contract_code".into(), json!(out_contract_code));
-    if mini_program {
+    answer.insert("service_id".into(), json!(c.key.service_id));
+    answer.insert("out_contract_code".into(), json!(c.key.out_contract_code));
+    if c.pre_entrustweb_id.is_some() {
         answer.insert("sign_mp_appid".into(), json!(SIGN_MP_APPID));
         answer.insert("sign_mp_path".into(), json!(SIGN_MP_PATH));
     }
-    Ok(Reply::ok(&Value::Object(answer)))
+    Value::Object(answer)
 }
 
 /// The contract a query or termination names, if the platform would show it.

@@ -104,6 +104,45 @@ const MARKETING_IMAGE: Accepts = Accepts {
     answers_url: true,
 };
 
+impl Accepts {
+    /// The file's name (1–128 characters, an extension the route takes),
+    /// size and, for images, its first bytes.
+    fn check(&self, filename: &str, file: &[u8]) -> Checked<()> {
+        if filename.chars().count() > 128 {
+            return Err(bad("meta.filename", filename, "must be 1-128 characters"));
+        }
+        let ext = filename
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        let Some(&(_, limit)) = self.types.iter().find(|(e, _)| *e == ext) else {
+            let allowed: Vec<&str> = self.types.iter().map(|(e, _)| *e).collect();
+            return Err(bad(
+                "meta.filename",
+                filename,
+                format!("the name must end in one of: {}", allowed.join(", ")),
+            ));
+        };
+        if file.is_empty() {
+            return Err(bad("file", "", "the file is empty"));
+        }
+        if file.len() > limit {
+            return Err(bad(
+                "file",
+                "",
+                format!(
+                    "the file is {} bytes; at most {limit} are accepted",
+                    file.len()
+                ),
+            ));
+        }
+        if self.check_signature && !looks_like(&ext, file) {
+            return Err(bad("file", "", format!("the file is not a {ext} file")));
+        }
+        Ok(())
+    }
+}
+
 /// Whether `bytes` start like a file of type `ext`.
 fn looks_like(ext: &str, bytes: &[u8]) -> bool {
     match ext {
@@ -143,37 +182,7 @@ fn upload(
     }
     let file = form.part("file").ok_or_else(missing)?;
     let filename = input.body.str("filename");
-    if filename.chars().count() > 128 {
-        return Err(bad("meta.filename", filename, "must be 1-128 characters"));
-    }
-    let ext = filename
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    let Some(&(_, limit)) = accepts.types.iter().find(|(e, _)| *e == ext) else {
-        let allowed: Vec<&str> = accepts.types.iter().map(|(e, _)| *e).collect();
-        return Err(bad(
-            "meta.filename",
-            filename,
-            format!("the name must end in one of: {}", allowed.join(", ")),
-        ));
-    };
-    if file.body.is_empty() {
-        return Err(bad("file", "", "the file is empty"));
-    }
-    if file.body.len() > limit {
-        return Err(bad(
-            "file",
-            "",
-            format!(
-                "the file is {} bytes; at most {limit} are accepted",
-                file.body.len()
-            ),
-        ));
-    }
-    if accepts.check_signature && !looks_like(&ext, file.body) {
-        return Err(bad("file", "", format!("the file is not a {ext} file")));
-    }
+    accepts.check(filename, file.body)?;
     let sha256 = hex(&openssl::sha::sha256(file.body));
     let meta = form
         .part("meta")

@@ -20,7 +20,7 @@ use crate::reply::Reply;
 use crate::router::SandboxRequest;
 use crate::server::Shared;
 use crate::spec::Input;
-use crate::state::{Refund, RefundStatus, TradeState, compact_date};
+use crate::state::{Order, Refund, RefundStatus, State, TradeState, compact_date};
 use crate::time::{format_china, now_unix};
 use crate::validate::Check::*;
 use crate::validate::{Checked, Read, Rule, is_refund_no, path_str};
@@ -119,8 +119,6 @@ fn create(shared: &Shared, req: &SandboxRequest, input: &Input<'_>) -> Checked<R
     let map = &input.body;
     let body = Value::Object(map.clone());
     let sub_mchid = map.opt_str("sub_mchid");
-    let transaction_id = map.opt_str("transaction_id");
-    let out_trade_no = map.opt_str("out_trade_no");
     let out_refund_no = map.str("out_refund_no");
     let refund = map.int("amount.refund");
     let total = map.int("amount.total");
@@ -136,39 +134,7 @@ fn create(shared: &Shared, req: &SandboxRequest, input: &Input<'_>) -> Checked<R
                 .reply("out_refund_no was already used with different parameters"))
         };
     }
-    let order_key = match (transaction_id, out_trade_no) {
-        (Some(id), by_no) => {
-            let order = find_by_transaction_id(&state, &owner, id)
-                .filter(|o| by_no.is_none_or(|no| no == o.out_trade_no));
-            order.map(|o| (o.mchid.clone(), o.out_trade_no.clone()))
-        }
-        (None, Some(no)) => Some((owner.clone(), no.to_owned())),
-        (None, None) => None,
-    };
-    let order = order_key
-        .and_then(|k| state.orders.get(&k))
-        .filter(|o| o.sp_mchid == sp_mchid)
-        .cloned()
-        .ok_or_else(|| ErrorCode::ResourceNotExists.reply("the order does not exist"))?;
-    if !order.trade_state.is_paid() {
-        return Err(ErrorCode::InvalidRequest.reply(format!(
-            "the order is {}; only paid orders can be refunded",
-            order.trade_state.as_str()
-        )));
-    }
-    if total != order.total {
-        return Err(Reply::param_error(
-            "amount.total",
-            &json!(total),
-            format!("must be the order total, {}", order.total),
-        ));
-    }
-    let refundable = order.refundable();
-    if refund > refundable {
-        return Err(ErrorCode::InvalidRequest.reply(format!(
-            "the refund ({refund} fen) exceeds what can still be refunded ({refundable} fen)"
-        )));
-    }
+    let order = refundable_order(&state, map, &owner, sp_mchid.as_deref())?;
     let order_key = (order.mchid.clone(), order.out_trade_no.clone());
     let now = now_unix();
     let seq = state.next_seq();
@@ -205,6 +171,46 @@ fn create(shared: &Shared, req: &SandboxRequest, input: &Input<'_>) -> Checked<R
     }
     state.refunds.insert(refund_key, record);
     Ok(Reply::ok(&answer))
+}
+
+/// The paid order a refund names (by `transaction_id` or `out_trade_no`,
+/// of `owner`, placed by `sp_mchid`), when the refund fits what is left.
+fn refundable_order(
+    state: &State,
+    body: &Map<String, Value>,
+    owner: &str,
+    sp_mchid: Option<&str>,
+) -> Checked<Order> {
+    let by_no = body.opt_str("out_trade_no");
+    let order = match body.opt_str("transaction_id") {
+        Some(id) => find_by_transaction_id(state, owner, id)
+            .filter(|o| by_no.is_none_or(|no| no == o.out_trade_no)),
+        None => by_no.and_then(|no| state.order(owner, no)),
+    };
+    let order = order
+        .filter(|o| o.sp_mchid.as_deref() == sp_mchid)
+        .ok_or_else(|| ErrorCode::ResourceNotExists.reply("the order does not exist"))?;
+    if !order.trade_state.is_paid() {
+        return Err(ErrorCode::InvalidRequest.reply(format!(
+            "the order is {}; only paid orders can be refunded",
+            order.trade_state.as_str()
+        )));
+    }
+    let (refund, total) = (body.int("amount.refund"), body.int("amount.total"));
+    if total != order.total {
+        return Err(Reply::param_error(
+            "amount.total",
+            &json!(total),
+            format!("must be the order total, {}", order.total),
+        ));
+    }
+    let refundable = order.refundable();
+    if refund > refundable {
+        return Err(ErrorCode::InvalidRequest.reply(format!(
+            "the refund ({refund} fen) exceeds what can still be refunded ({refundable} fen)"
+        )));
+    }
+    Ok(order.clone())
 }
 
 fn query(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
