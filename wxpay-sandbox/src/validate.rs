@@ -8,7 +8,7 @@
 //! platform checks: lengths, formats, amounts greater than 0, the merchant
 //! id that must be the one that signed, fields required only with others,
 //! the types of optional fields. Handlers then read the checked body
-//! through `Read`.
+//! through `ReadBody`.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -35,7 +35,8 @@ pub(crate) enum At {
 /// A body path is dotted, with `[]` for every item of an array
 /// (`detail.goods_detail[].quantity`); the empty path is the whole body.
 /// Only [`Check::Required`] and the `Required…` checks refuse an absent
-/// value; the others check values that are there.
+/// value (they are for body fields: the spec's data already requires
+/// parameters); the others check values that are there.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Rule {
     at: At,
@@ -112,7 +113,8 @@ pub(crate) enum Check {
     RequiredWith(&'static str),
     /// Required when the body field `.0` is the text `.1`.
     RequiredIf(&'static str, &'static str),
-    /// A rule over several fields, by name (sums, counts).
+    /// A rule over several body fields (sums, counts), given the whole
+    /// body; the rule's path only says where it looks.
     Whole(fn(&Map<String, Value>) -> Checked<()>),
 }
 
@@ -185,15 +187,9 @@ impl Rule {
         }
     }
 
-    /// `Required`: in the body where the parents are; a parameter present
-    /// and not empty.
+    /// `Required`: present where the parents are, of the type; a string
+    /// not empty.
     fn required(&self, req: &SandboxRequest, body: &Map<String, Value>, ty: &str) -> Checked<()> {
-        if self.at != At::Body {
-            return match self.values(req, body).first() {
-                Some((_, v)) if v.as_str().is_some_and(|s| !s.is_empty()) => Ok(()),
-                _ => Err(self.refuse(self.path, &json!(""), "is required")),
-            };
-        }
         check_field(body, self.path, ty)?;
         if ty == "string" {
             for (name, value) in self.values(req, body) {
@@ -342,7 +338,7 @@ fn body_text<'b>(body: &'b Map<String, Value>, path: &str) -> Option<&'b str> {
 
 /// Reading a body that passed its checks: by dotted path (no `[]`);
 /// what is absent (or of another type) reads as empty.
-pub(crate) trait Read {
+pub(crate) trait ReadBody {
     /// The value at a dotted path, if present and not null.
     fn value(&self, path: &str) -> Option<&Value>;
 
@@ -369,7 +365,7 @@ pub(crate) trait Read {
     }
 }
 
-impl Read for Map<String, Value> {
+impl ReadBody for Map<String, Value> {
     fn value(&self, path: &str) -> Option<&Value> {
         let mut keys = path.split('.');
         let first = self.get(keys.next()?)?;

@@ -26,7 +26,7 @@ use crate::spec::Input;
 use crate::state::{Contract, ContractKey, ContractState, State, TradeState, compact_time};
 use crate::time::{format_china, now_unix};
 use crate::validate::Check::*;
-use crate::validate::{Checked, Read, Rule, path_str, path_u64};
+use crate::validate::{Checked, ReadBody, Rule, path_str, path_u64};
 
 /// The `contract_termination_mode` the sandbox reports when the merchant
 /// terminates a contract through the API.

@@ -25,7 +25,7 @@ use crate::router::SandboxRequest;
 use crate::server::Shared;
 use crate::spec::Input;
 use crate::state::Media;
-use crate::validate::{Checked, Read};
+use crate::validate::{Checked, ReadBody};
 
 pub(crate) const OPERATIONS: &[Operation] = &[
     Operation {

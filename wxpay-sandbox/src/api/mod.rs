@@ -77,8 +77,92 @@ pub(crate) fn router() -> Result<Router, String> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use http::HeaderMap;
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::server::Platform;
+
     #[test]
     fn every_operation_is_in_the_spec_data() {
-        super::router().unwrap();
+        router().unwrap();
+    }
+
+    /// Places a direct JSAPI order with `change` applied to a good body;
+    /// the answer's status and its `detail` (field, issue).
+    async fn place(change: impl FnOnce(&mut Value)) -> (u16, Value) {
+        let mut body = json!({
+            "appid": "wxd678efh567hg6787", "mchid": "1900000109",
+            "description": "Image", "out_trade_no": "1217752501201407033233368018",
+            "notify_url": "https://www.weixin.qq.com/wxpay/pay.php",
+            "amount": {"total": 100}, "payer": {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},
+            "contract_info": {"token": "no-such-token"},
+        });
+        change(&mut body);
+        let platform = Platform {
+            keys: Vec::new(),
+            default_serial: String::new(),
+            retired: Vec::new(),
+        };
+        let router = router().unwrap();
+        let shared = Arc::new(Shared::new(
+            Vec::new(),
+            platform,
+            Router::default(),
+            Router::default(),
+        ));
+        let path = "/v3/pay/transactions/jsapi-with-contract";
+        let (route, params) = router.find(&Method::POST, path).unwrap();
+        let request = SandboxRequest {
+            method: Method::POST,
+            path: path.into(),
+            params,
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            body: serde_json::to_vec(&body).unwrap().into(),
+            mchid: "1900000109".into(),
+        };
+        let reply = (route.handler)(shared, request).await;
+        let answer: Value = serde_json::from_slice(&reply.body).unwrap();
+        let detail = json!([answer["detail"]["field"], answer["detail"]["issue"]]);
+        (reply.status.as_u16(), detail)
+    }
+
+    #[tokio::test]
+    async fn the_spec_checks_then_the_route_rules_then_the_handler() {
+        // The spec's data: a required field, its type.
+        let (status, detail) = place(|b| b["amount"]["total"] = json!("100")).await;
+        assert_eq!(
+            (status, detail),
+            (400, json!(["amount.total", "must be an integer"]))
+        );
+        let (_, detail) =
+            place(|b| drop(b["payer"].as_object_mut().unwrap().remove("openid"))).await;
+        assert_eq!(detail, json!(["payer.openid", "is required"]));
+        // The stateful routes: required strings are not empty.
+        let (_, detail) = place(|b| b["description"] = json!("")).await;
+        assert_eq!(detail, json!(["description", "must not be empty"]));
+        // The route's own rules.
+        let (_, detail) = place(|b| b["mchid"] = json!("1900000110")).await;
+        assert_eq!(
+            detail,
+            json!(["mchid", "must be the merchant that signed the request"])
+        );
+        let (_, detail) = place(|b| b["goods_tag"] = json!(1)).await;
+        assert_eq!(detail, json!(["goods_tag", "must be a string"]));
+        // The handler, with the state: the token names no contract.
+        let (status, detail) = place(|_| {}).await;
+        assert_eq!(
+            (status, detail),
+            (
+                400,
+                json!([
+                    "contract_info.token",
+                    "is not a pre-sign token of this merchant"
+                ])
+            )
+        );
     }
 }

@@ -20,7 +20,7 @@ use crate::spec::Input;
 use crate::state::{Order, State, TradeState};
 use crate::time::format_china;
 use crate::validate::Check::Signer;
-use crate::validate::{Checked, Read, Rule, path_str};
+use crate::validate::{Checked, ReadBody, Rule, path_str};
 
 pub(crate) const OPERATIONS: &[Operation] = &[
     Operation {

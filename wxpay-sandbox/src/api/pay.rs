@@ -21,7 +21,7 @@ use crate::spec::Input;
 use crate::state::{ContractKey, ContractState, Order, State, TradeState};
 use crate::time::{now_unix, parse_rfc3339};
 use crate::validate::Check::*;
-use crate::validate::{Checked, Read, Rule, is_trade_no};
+use crate::validate::{Checked, ReadBody, Rule, is_trade_no};
 
 pub(crate) const OPERATIONS: &[Operation] = &[
     Operation {

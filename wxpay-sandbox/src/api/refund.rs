@@ -22,7 +22,7 @@ use crate::server::Shared;
 use crate::spec::Input;
 use crate::state::{AbnormalRefundApplication, RefundStatus};
 use crate::validate::Check::*;
-use crate::validate::{Checked, Read, Rule, is_refund_no};
+use crate::validate::{Checked, ReadBody, Rule, is_refund_no};
 
 /// The banks `bank_type` accepts.
 const BANK_TYPES: [&str; 15] = [
@@ -149,6 +149,13 @@ fn decrypt(shared: &Shared, req: &SandboxRequest, input: &Input<'_>) -> Checked<
     })
 }
 
+/// How a refund shows the card it goes to: the bank and the last four digits.
+fn card_account(bank: &str, account: &str) -> String {
+    let digits: Vec<char> = account.chars().collect();
+    let last4: String = digits.iter().skip(digits.len().saturating_sub(4)).collect();
+    format!("{bank} {last4}")
+}
+
 /// Redirects an `ABNORMAL` refund to a bank card; the same application
 /// again answers the same.
 fn apply(shared: &Shared, req: &SandboxRequest, input: &Input<'_>) -> Checked<Reply> {
@@ -202,11 +209,7 @@ fn apply(shared: &Shared, req: &SandboxRequest, input: &Input<'_>) -> Checked<Re
         )));
     }
     refund.user_received_account = match (&bank_type, &decrypted.bank_account) {
-        (Some(bank), Some(account)) => {
-            let digits: Vec<char> = account.chars().collect();
-            let last4: String = digits.iter().skip(digits.len().saturating_sub(4)).collect();
-            format!("{bank} {last4}")
-        }
+        (Some(bank), Some(account)) => card_account(bank, account),
         _ => "merchant bank account".to_owned(),
     };
     refund.channel = "OTHER_BANKCARD".to_owned();

@@ -23,7 +23,7 @@ use crate::spec::Input;
 use crate::state::{Order, Refund, RefundStatus, State, TradeState, compact_date};
 use crate::time::{format_china, now_unix};
 use crate::validate::Check::*;
-use crate::validate::{Checked, Read, Rule, is_refund_no, path_str};
+use crate::validate::{Checked, ReadBody, Rule, is_refund_no, path_str};
 
 pub(crate) const OPERATIONS: &[Operation] = &[
     Operation {

@@ -13,7 +13,7 @@ use crate::spec::Input;
 use crate::state::{TransferBatch, TransferDetail};
 use crate::time::{format_china, now_unix};
 use crate::validate::Check::*;
-use crate::validate::{Checked, Read, Rule, no_four_byte_chars};
+use crate::validate::{Checked, ReadBody, Rule, no_four_byte_chars};
 
 /// Most transfers one batch may hold.
 const MAX_DETAILS: usize = 1000;
