@@ -115,6 +115,22 @@ fn header(out: &mut String, names: &str) {
     out.push_str("\r\n");
 }
 
+/// A trade of a day: a payment, or a refund (with its order, if still there).
+enum Trade<'a> {
+    Paid(&'a Order),
+    Refunded(&'a Refund, Option<&'a Order>),
+}
+
+/// The sums a trade bill ends with (fees in thousandths of a fen).
+#[derive(Default)]
+struct TradeTotals {
+    settlement: i64,
+    refunded: i64,
+    fees: i64,
+    totals: i64,
+    requested: i64,
+}
+
 /// The trade bill of `date` (`YYYY-MM-DD`), or `None` when the day had no trades.
 pub(crate) fn trade_bill(
     state: &State,
@@ -122,16 +138,61 @@ pub(crate) fn trade_bill(
     date: &str,
     kind: TradeKind,
 ) -> Option<String> {
-    enum Event<'a> {
-        Paid(&'a Order),
-        Refunded(&'a Refund, Option<&'a Order>),
+    let trades = trades_of(state, scope, date, kind);
+    if trades.is_empty() {
+        return None;
     }
-    let mut events: Vec<(i64, &str, Event<'_>)> = Vec::new();
+    let mut out = String::new();
+    header(
+        &mut out,
+        match kind {
+            TradeKind::All => ALL_COLUMNS,
+            TradeKind::Success => SUCCESS_COLUMNS,
+            TradeKind::Refund => REFUND_COLUMNS,
+        },
+    );
+    let mut totals = TradeTotals::default();
+    for (time, trade) in &trades {
+        match trade {
+            Trade::Paid(o) => paid_line(&mut out, &mut totals, o, *time, kind),
+            Trade::Refunded(r, order) => refund_line(&mut out, &mut totals, r, *order, *time, kind),
+        }
+    }
+    let count = trades.len().to_string();
+    let t = &totals;
+    if kind == TradeKind::Success {
+        header(&mut out, SUCCESS_SUMMARY);
+        let values = [count, yuan(t.settlement), yuan5(t.fees), yuan(t.totals)];
+        line(&mut out, &values.each_ref().map(String::as_str));
+    } else {
+        header(&mut out, ALL_SUMMARY);
+        let values = [
+            count,
+            yuan(t.settlement),
+            yuan(t.refunded),
+            "0.00".to_owned(),
+            yuan5(t.fees),
+            yuan(t.totals),
+            yuan(t.requested),
+        ];
+        line(&mut out, &values.each_ref().map(String::as_str));
+    }
+    Some(out)
+}
+
+/// The day's trades in the bill's scope, by time then number.
+fn trades_of<'s>(
+    state: &'s State,
+    scope: Scope<'_>,
+    date: &str,
+    kind: TradeKind,
+) -> Vec<(i64, Trade<'s>)> {
+    let mut trades: Vec<(i64, &str, Trade<'_>)> = Vec::new();
     if kind != TradeKind::Refund {
         for order in state.orders.values() {
             if let Some(t) = order.success_time {
                 if scope.covers(&order.mchid, order.sp_mchid.as_deref()) && china_date(t) == date {
-                    events.push((t, &order.out_trade_no, Event::Paid(order)));
+                    trades.push((t, &order.out_trade_no, Trade::Paid(order)));
                 }
             }
         }
@@ -142,129 +203,86 @@ pub(crate) fn trade_bill(
                 && china_date(refund.created_at) == date
             {
                 let order = state.order(&refund.mchid, &refund.out_trade_no);
-                events.push((
-                    refund.created_at,
-                    &refund.out_refund_no,
-                    Event::Refunded(refund, order),
-                ));
+                let trade = Trade::Refunded(refund, order);
+                trades.push((refund.created_at, &refund.out_refund_no, trade));
             }
         }
     }
-    if events.is_empty() {
-        return None;
-    }
-    events.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    trades.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    trades.into_iter().map(|(t, _, trade)| (t, trade)).collect()
+}
 
-    let mut out = String::new();
-    header(
-        &mut out,
-        match kind {
-            TradeKind::All => ALL_COLUMNS,
-            TradeKind::Success => SUCCESS_COLUMNS,
-            TradeKind::Refund => REFUND_COLUMNS,
-        },
-    );
-    let (mut settlement, mut refunded, mut fees, mut totals, mut requested) = (0, 0, 0, 0, 0);
-    for (time, _, event) in &events {
-        match event {
-            Event::Paid(o) => {
-                let fee = fee_millifen(o.payer_total.unwrap_or(o.total));
-                let paid = o.payer_total.unwrap_or(o.total);
-                settlement += paid;
-                fees += fee;
-                totals += o.total;
-                let common = order_cells(o, &bill_time(*time), "SUCCESS", paid);
-                let (total, fee_text) = (yuan(o.total), yuan5(fee));
-                let mut cells: Vec<&str> = common.iter().map(String::as_str).collect();
-                match kind {
-                    TradeKind::All => {
-                        cells.extend(["0", "0", "0.00", "0.00", "", ""]);
-                        cells.extend([
-                            o.description.as_str(),
-                            o.attach.as_deref().unwrap_or(""),
-                            &fee_text,
-                            FEE_RATE,
-                            &total,
-                            "0.00",
-                            "",
-                        ]);
-                    }
-                    _ => cells.extend([
-                        o.description.as_str(),
-                        o.attach.as_deref().unwrap_or(""),
-                        &fee_text,
-                        FEE_RATE,
-                        &total,
-                        "",
-                    ]),
-                }
-                line(&mut out, &cells);
-            }
-            Event::Refunded(r, order) => {
-                let fee = -fee_millifen(r.refund);
-                refunded += r.refund;
-                requested += r.refund;
-                fees += fee;
-                let time_text = match (kind, order.and_then(|o| o.success_time)) {
-                    (TradeKind::Refund, Some(paid)) => bill_time(paid),
-                    _ => bill_time(*time),
-                };
-                let common = match order {
-                    Some(o) => order_cells(o, &time_text, "REFUND", 0),
-                    None => refund_only_cells(r, &time_text),
-                };
-                let (amount, fee_text) = (yuan(r.refund), yuan5(fee));
-                let apply_time = bill_time(r.created_at);
-                let success_time = r.success_time.map(bill_time).unwrap_or_default();
-                let mut cells: Vec<&str> = common.iter().map(String::as_str).collect();
-                if kind == TradeKind::Refund {
-                    cells.extend([apply_time.as_str(), success_time.as_str()]);
-                }
-                cells.extend([
-                    r.refund_id.as_str(),
-                    r.out_refund_no.as_str(),
-                    &amount,
-                    "0.00",
-                    "ORIGINAL",
-                    r.status.as_str(),
-                    order.map(|o| o.description.as_str()).unwrap_or(""),
-                    order.and_then(|o| o.attach.as_deref()).unwrap_or(""),
-                    &fee_text,
-                    FEE_RATE,
-                    "0.00",
-                    &amount,
-                    "",
-                ]);
-                line(&mut out, &cells);
-            }
-        }
+/// A payment's line.
+fn paid_line(out: &mut String, totals: &mut TradeTotals, o: &Order, time: i64, kind: TradeKind) {
+    let paid = o.payer_total.unwrap_or(o.total);
+    let fee = fee_millifen(paid);
+    totals.settlement += paid;
+    totals.fees += fee;
+    totals.totals += o.total;
+    let common = order_cells(o, &bill_time(time), "SUCCESS", paid);
+    let (total, fee_text) = (yuan(o.total), yuan5(fee));
+    let mut cells: Vec<&str> = common.iter().map(String::as_str).collect();
+    if kind == TradeKind::All {
+        cells.extend(["0", "0", "0.00", "0.00", "", ""]);
     }
-    let count = events.len().to_string();
-    match kind {
-        TradeKind::Success => {
-            header(&mut out, SUCCESS_SUMMARY);
-            line(
-                &mut out,
-                &[&count, &yuan(settlement), &yuan5(fees), &yuan(totals)],
-            );
-        }
-        _ => {
-            header(&mut out, ALL_SUMMARY);
-            line(
-                &mut out,
-                &[
-                    &count,
-                    &yuan(settlement),
-                    &yuan(refunded),
-                    "0.00",
-                    &yuan5(fees),
-                    &yuan(totals),
-                    &yuan(requested),
-                ],
-            );
-        }
+    cells.extend([
+        o.description.as_str(),
+        o.attach.as_deref().unwrap_or(""),
+        &fee_text,
+        FEE_RATE,
+        &total,
+    ]);
+    if kind == TradeKind::All {
+        cells.push("0.00");
     }
-    Some(out)
+    cells.push("");
+    line(out, &cells);
+}
+
+/// A refund's line.
+fn refund_line(
+    out: &mut String,
+    totals: &mut TradeTotals,
+    r: &Refund,
+    order: Option<&Order>,
+    time: i64,
+    kind: TradeKind,
+) {
+    let fee = -fee_millifen(r.refund);
+    totals.refunded += r.refund;
+    totals.requested += r.refund;
+    totals.fees += fee;
+    let time_text = match (kind, order.and_then(|o| o.success_time)) {
+        (TradeKind::Refund, Some(paid)) => bill_time(paid),
+        _ => bill_time(time),
+    };
+    let common = match order {
+        Some(o) => order_cells(o, &time_text, "REFUND", 0),
+        None => refund_only_cells(r, &time_text),
+    };
+    let (amount, fee_text) = (yuan(r.refund), yuan5(fee));
+    let apply_time = bill_time(r.created_at);
+    let success_time = r.success_time.map(bill_time).unwrap_or_default();
+    let mut cells: Vec<&str> = common.iter().map(String::as_str).collect();
+    if kind == TradeKind::Refund {
+        cells.extend([apply_time.as_str(), success_time.as_str()]);
+    }
+    cells.extend([
+        r.refund_id.as_str(),
+        r.out_refund_no.as_str(),
+        &amount,
+        "0.00",
+        "ORIGINAL",
+        r.status.as_str(),
+        order.map(|o| o.description.as_str()).unwrap_or(""),
+        order.and_then(|o| o.attach.as_deref()).unwrap_or(""),
+        &fee_text,
+        FEE_RATE,
+        "0.00",
+        &amount,
+        "",
+    ]);
+    line(out, &cells);
 }
 
 /// 交易时间 … 代金券金额, the cells every trade line starts with.
@@ -326,77 +344,28 @@ pub(crate) struct Account<'a> {
     pub(crate) sp_mchid: Option<&'a str>,
 }
 
+/// One movement of a basic account.
+struct Movement {
+    time: i64,
+    /// Orders movements of the same second.
+    key: String,
+    business_no: String,
+    name: &'static str,
+    kind: &'static str,
+    /// Fen, negative for an expense.
+    amount: i64,
+    remark: String,
+    voucher: String,
+}
+
 /// The fund flow bill of the account's basic funds on `date`, or `None`
-/// when nothing moved that day.
+/// when nothing moved that day. The balance runs over every day.
 pub(crate) fn fund_bill(state: &State, account: Account<'_>, date: &str) -> Option<String> {
-    struct Movement {
-        time: i64,
-        key: String,
-        business_no: String,
-        name: &'static str,
-        kind: &'static str,
-        amount: i64,
-        remark: String,
-        voucher: String,
-    }
-    let mut moves = Vec::new();
-    for o in state.orders.values() {
-        if o.mchid != account.owner || o.sp_mchid.as_deref() != account.sp_mchid {
-            continue;
-        }
-        let (Some(t), Some(paid)) = (o.success_time, o.payer_total) else {
-            continue;
-        };
-        let transaction_id = o.transaction_id.clone().unwrap_or_default();
-        moves.push(Movement {
-            time: t,
-            key: format!("{}/1", o.out_trade_no),
-            business_no: transaction_id.clone(),
-            name: "交易",
-            kind: "交易",
-            amount: paid,
-            remark: String::new(),
-            voucher: o.out_trade_no.clone(),
-        });
-        // Half a fen or more rounds up.
-        let fee = (fee_millifen(paid) + 500) / 1000;
-        if fee > 0 {
-            moves.push(Movement {
-                time: t,
-                key: format!("{}/2", o.out_trade_no),
-                business_no: transaction_id,
-                name: "交易",
-                kind: "扣除交易手续费",
-                amount: -fee,
-                remark: String::new(),
-                voucher: o.out_trade_no.clone(),
-            });
-        }
-    }
-    for r in state.refunds.values() {
-        if r.mchid != account.owner
-            || r.sp_mchid.as_deref() != account.sp_mchid
-            || r.status == RefundStatus::Closed
-        {
-            continue;
-        }
-        moves.push(Movement {
-            time: r.created_at,
-            key: format!("{}/3", r.out_refund_no),
-            business_no: r.refund_id.clone(),
-            name: "退款",
-            kind: "退款",
-            amount: -r.refund,
-            remark: r.reason.clone().unwrap_or_default(),
-            voucher: r.out_refund_no.clone(),
-        });
-    }
-    moves.sort_by(|a, b| (a.time, &a.key).cmp(&(b.time, &b.key)));
     let mut balance = 0;
     let mut out = String::new();
     let (mut count, mut income_count, mut income, mut expense_count, mut expense) = (0, 0, 0, 0, 0);
     header(&mut out, FUND_COLUMNS);
-    for (i, m) in moves.iter().enumerate() {
+    for (i, m) in movements(state, account).iter().enumerate() {
         balance += m.amount;
         if china_date(m.time) != date {
             continue;
@@ -444,6 +413,57 @@ pub(crate) fn fund_bill(state: &State, account: Account<'_>, date: &str) -> Opti
         ],
     );
     Some(out)
+}
+
+/// Every movement of the account, in time order: payments in, their fees
+/// and refunds (not closed ones) out.
+fn movements(state: &State, account: Account<'_>) -> Vec<Movement> {
+    let mut moves = Vec::new();
+    for o in state.orders.values() {
+        if o.mchid != account.owner || o.sp_mchid.as_deref() != account.sp_mchid {
+            continue;
+        }
+        let (Some(t), Some(paid)) = (o.success_time, o.payer_total) else {
+            continue;
+        };
+        let transaction_id = o.transaction_id.clone().unwrap_or_default();
+        let payment = |key: &str, kind, amount| Movement {
+            time: t,
+            key: format!("{}/{key}", o.out_trade_no),
+            business_no: transaction_id.clone(),
+            name: "交易",
+            kind,
+            amount,
+            remark: String::new(),
+            voucher: o.out_trade_no.clone(),
+        };
+        moves.push(payment("1", "交易", paid));
+        // Half a fen or more rounds up.
+        let fee = (fee_millifen(paid) + 500) / 1000;
+        if fee > 0 {
+            moves.push(payment("2", "扣除交易手续费", -fee));
+        }
+    }
+    for r in state.refunds.values() {
+        if r.mchid != account.owner
+            || r.sp_mchid.as_deref() != account.sp_mchid
+            || r.status == RefundStatus::Closed
+        {
+            continue;
+        }
+        moves.push(Movement {
+            time: r.created_at,
+            key: format!("{}/3", r.out_refund_no),
+            business_no: r.refund_id.clone(),
+            name: "退款",
+            kind: "退款",
+            amount: -r.refund,
+            remark: r.reason.clone().unwrap_or_default(),
+            voucher: r.out_refund_no.clone(),
+        });
+    }
+    moves.sort_by(|a, b| (a.time, &a.key).cmp(&(b.time, &b.key)));
+    moves
 }
 
 /// The bill with one digit of its last record changed: still a well-formed

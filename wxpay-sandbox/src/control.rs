@@ -47,14 +47,16 @@
 //! curl -X POST $BASE/sandbox/faults -d '{"fault":{"kind":"reset"},"method":"POST","path":"/v3/pay/transactions","every":20}'
 //! ```
 
-use http::{Method, StatusCode};
+use http::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::error_code::ErrorCode;
 use crate::faults::{Fault, FaultRule};
+use crate::lock::Recover;
 use crate::reply::Reply;
-use crate::router::{Router, SandboxRequest};
-use crate::server::{Shared, add};
+use crate::router::{Builtin, Router, SandboxRequest, add};
+use crate::server::Shared;
 use crate::state::{
     Contract, ContractKey, ContractState, Media, Order, Refund, RefundStatus, StateError,
 };
@@ -63,129 +65,81 @@ use crate::validate::{Checked, path_str, path_u64};
 use crate::{keys, notify, platform};
 use wxpay_core::crypto::PrivateKey;
 
-pub(crate) fn router() -> Router {
-    let mut router = Router::default();
-    add(&mut router, Method::GET, "/sandbox/info", info);
-    add(&mut router, Method::POST, "/sandbox/faults", add_fault);
-    add(&mut router, Method::GET, "/sandbox/faults", list_faults);
-    add(&mut router, Method::DELETE, "/sandbox/faults", clear_faults);
-    add(&mut router, Method::GET, "/sandbox/hits", hits);
-    add(
-        &mut router,
+/// The control routes.
+const ROUTES: [(Method, &str, Builtin); 26] = [
+    (Method::GET, "/sandbox/info", info),
+    (Method::POST, "/sandbox/faults", add_fault),
+    (Method::GET, "/sandbox/faults", list_faults),
+    (Method::DELETE, "/sandbox/faults", clear_faults),
+    (Method::GET, "/sandbox/hits", hits),
+    (
         Method::GET,
         "/sandbox/orders/{mchid}/{out_trade_no}",
         get_order,
-    );
-    add(
-        &mut router,
+    ),
+    (
         Method::POST,
         "/sandbox/orders/{mchid}/{out_trade_no}/pay",
         pay,
-    );
-    add(
-        &mut router,
+    ),
+    (
         Method::GET,
         "/sandbox/contracts/{mchid}/{service_id}/{out_contract_code}",
         get_contract,
-    );
-    add(
-        &mut router,
+    ),
+    (
         Method::POST,
         "/sandbox/contracts/{mchid}/{service_id}/{out_contract_code}/sign",
         sign,
-    );
-    add(
-        &mut router,
+    ),
+    (
         Method::POST,
         "/sandbox/contracts/pre-entrust/{pre_entrustweb_id}/sign",
         sign_by_pre_entrust,
-    );
-    add(
-        &mut router,
+    ),
+    (
         Method::GET,
         "/sandbox/refunds/{mchid}/{out_refund_no}",
         get_refund,
-    );
-    add(
-        &mut router,
+    ),
+    (
         Method::POST,
         "/sandbox/refunds/{mchid}/{out_refund_no}/settle",
         settle,
-    );
-    add(
-        &mut router,
-        Method::GET,
-        "/sandbox/media/{media_id}",
-        get_media,
-    );
-    add(
-        &mut router,
-        Method::GET,
-        "/sandbox/notifications",
-        list_notifications,
-    );
-    add(
-        &mut router,
-        Method::GET,
-        "/sandbox/notifications/{id}",
-        get_notification,
-    );
-    add(
-        &mut router,
-        Method::POST,
-        "/sandbox/notifications/probe",
-        send_probe,
-    );
-    add(
-        &mut router,
+    ),
+    (Method::GET, "/sandbox/media/{media_id}", get_media),
+    (Method::GET, "/sandbox/notifications", list_notifications),
+    (Method::GET, "/sandbox/notifications/{id}", get_notification),
+    (Method::POST, "/sandbox/notifications/probe", send_probe),
+    (
         Method::POST,
         "/sandbox/notifications/{id}/redeliver",
         redeliver,
-    );
-    add(&mut router, Method::GET, "/sandbox/platform", platform_info);
-    add(
-        &mut router,
-        Method::POST,
-        "/sandbox/platform/certificates",
-        announce,
-    );
-    add(
-        &mut router,
+    ),
+    (Method::GET, "/sandbox/platform", platform_info),
+    (Method::POST, "/sandbox/platform/certificates", announce),
+    (
         Method::POST,
         "/sandbox/platform/certificates/{serial}/activate",
         activate,
-    );
-    add(
-        &mut router,
-        Method::POST,
-        "/sandbox/platform/rotate",
-        rotate,
-    );
-    add(
-        &mut router,
+    ),
+    (Method::POST, "/sandbox/platform/rotate", rotate),
+    (
         Method::DELETE,
         "/sandbox/platform/certificates/{serial}",
         remove_one,
-    );
-    add(
-        &mut router,
-        Method::DELETE,
-        "/sandbox/platform/certificates",
-        remove_all,
-    );
-    add(
-        &mut router,
-        Method::POST,
-        "/sandbox/platform/public-key",
-        public_key,
-    );
-    add(&mut router, Method::GET, "/sandbox/requests", requests);
-    add(
-        &mut router,
-        Method::POST,
-        "/sandbox/bills/{token}/corrupt",
-        corrupt,
-    );
+    ),
+    (Method::DELETE, "/sandbox/platform/certificates", remove_all),
+    (Method::POST, "/sandbox/platform/public-key", public_key),
+    (Method::GET, "/sandbox/requests", requests),
+    (Method::POST, "/sandbox/bills/{token}/corrupt", corrupt),
+];
+
+pub(crate) fn router() -> Router {
+    let mut router = Router::default();
+    for (method, template, handler) in ROUTES {
+        add(&mut router, method, template, handler);
+    }
     router
 }
 
@@ -208,23 +162,15 @@ pub(crate) fn corrupt_bill(shared: &Shared, token: &str) -> Result<(), StateErro
     Ok(())
 }
 
-fn get_media(shared: &Shared, req: &SandboxRequest) -> Reply {
-    path_str(req, "media_id")
-        .map(|id| {
-            let media: Option<Media> = shared.state().media.get(id).cloned();
-            found(media, "media")
-        })
-        .unwrap_or_else(|reply| reply)
+fn get_media(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
+    let id = path_str(req, "media_id")?;
+    let media: Option<Media> = shared.state().media.get(id).cloned();
+    found(media, "media")
 }
 
-fn corrupt(shared: &Shared, req: &SandboxRequest) -> Reply {
-    match path_str(req, "token") {
-        Ok(token) => match corrupt_bill(shared, token) {
-            Ok(()) => Reply::no_content(),
-            Err(e) => answer::<()>(Err(e)),
-        },
-        Err(reply) => reply,
-    }
+fn corrupt(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
+    corrupt_bill(shared, path_str(req, "token")?).map_err(refusal)?;
+    Ok(Reply::no_content())
 }
 
 /// The user pays an unpaid order (shared by the Rust API and the route);
@@ -298,28 +244,30 @@ pub(crate) fn settle_refund(
     Ok(settled)
 }
 
-fn answer<T: Serialize>(result: Result<T, StateError>) -> Reply {
-    match result {
-        Ok(value) => Reply::ok(&value),
-        Err(StateError::NotFound(m)) => Reply::not_found("NOT_FOUND", m),
-        Err(StateError::Conflict(m)) => Reply::error(StatusCode::CONFLICT, "INVALID_STATE", m),
+/// The answer a state error gets on the control plane.
+fn refusal(e: StateError) -> Reply {
+    match e {
+        StateError::NotFound(m) => ErrorCode::NotFound.reply(m),
+        StateError::Conflict(m) => ErrorCode::InvalidState.reply(m),
     }
 }
 
-fn found<T: Serialize>(value: Option<T>, what: &str) -> Reply {
+fn answer<T: Serialize>(result: Result<T, StateError>) -> Checked<Reply> {
+    result.map(|value| Reply::ok(&value)).map_err(refusal)
+}
+
+fn found<T: Serialize>(value: Option<T>, what: &str) -> Checked<Reply> {
     answer(value.ok_or_else(|| StateError::NotFound(format!("no such {what}"))))
 }
 
-fn get_order(shared: &Shared, req: &SandboxRequest) -> Reply {
-    params2(req, "mchid", "out_trade_no")
-        .map(|(mchid, no)| found(shared.state().order(mchid, no).cloned(), "order"))
-        .unwrap_or_else(|reply| reply)
+fn get_order(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
+    let (mchid, no) = params2(req, "mchid", "out_trade_no")?;
+    found(shared.state().order(mchid, no).cloned(), "order")
 }
 
-fn pay(shared: &Shared, req: &SandboxRequest) -> Reply {
-    params2(req, "mchid", "out_trade_no")
-        .map(|(mchid, no)| answer(pay_order(shared, mchid, no)))
-        .unwrap_or_else(|reply| reply)
+fn pay(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
+    let (mchid, no) = params2(req, "mchid", "out_trade_no")?;
+    answer(pay_order(shared, mchid, no))
 }
 
 fn contract_key(req: &SandboxRequest) -> Checked<ContractKey> {
@@ -330,83 +278,69 @@ fn contract_key(req: &SandboxRequest) -> Checked<ContractKey> {
     })
 }
 
-fn get_contract(shared: &Shared, req: &SandboxRequest) -> Reply {
-    contract_key(req)
-        .map(|key| found(shared.state().contracts.get(&key).cloned(), "contract"))
-        .unwrap_or_else(|reply| reply)
+fn get_contract(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
+    let key = contract_key(req)?;
+    found(shared.state().contracts.get(&key).cloned(), "contract")
 }
 
-fn sign(shared: &Shared, req: &SandboxRequest) -> Reply {
-    contract_key(req)
-        .map(|key| answer(sign_contract(shared, &key)))
-        .unwrap_or_else(|reply| reply)
+fn sign(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
+    answer(sign_contract(shared, &contract_key(req)?))
 }
 
-fn sign_by_pre_entrust(shared: &Shared, req: &SandboxRequest) -> Reply {
-    path_str(req, "pre_entrustweb_id")
-        .map(|id| answer(sign_pre_entrust(shared, id)))
-        .unwrap_or_else(|reply| reply)
+fn sign_by_pre_entrust(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
+    answer(sign_pre_entrust(
+        shared,
+        path_str(req, "pre_entrustweb_id")?,
+    ))
 }
 
-fn get_refund(shared: &Shared, req: &SandboxRequest) -> Reply {
-    params2(req, "mchid", "out_refund_no")
-        .map(|(mchid, no)| {
-            let refund = shared
-                .state()
-                .refunds
-                .get(&(mchid.to_owned(), no.to_owned()))
-                .cloned();
-            found(refund, "refund")
-        })
-        .unwrap_or_else(|reply| reply)
+fn get_refund(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
+    let (mchid, no) = params2(req, "mchid", "out_refund_no")?;
+    let refund = shared
+        .state()
+        .refunds
+        .get(&(mchid.to_owned(), no.to_owned()))
+        .cloned();
+    found(refund, "refund")
 }
 
-#[derive(Deserialize)]
+/// A control request's JSON body, or `400 PARAM_ERROR` saying what `what` should be.
+fn body<T: serde::de::DeserializeOwned>(req: &SandboxRequest, what: &str) -> Checked<T> {
+    serde_json::from_slice(&req.body)
+        .map_err(|e| ErrorCode::ParamError.reply(format!("bad {what}: {e}")))
+}
+
+#[derive(Deserialize, Default)]
 struct SettleRequest {
     status: Option<String>,
 }
 
-fn settle(shared: &Shared, req: &SandboxRequest) -> Reply {
-    let (mchid, no) = match params2(req, "mchid", "out_refund_no") {
-        Ok(p) => p,
-        Err(reply) => return reply,
-    };
-    let wanted = if req.body.is_empty() {
-        None
+fn settle(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
+    let (mchid, no) = params2(req, "mchid", "out_refund_no")?;
+    let wanted: SettleRequest = if req.body.is_empty() {
+        SettleRequest::default()
     } else {
-        match serde_json::from_slice::<SettleRequest>(&req.body) {
-            Ok(r) => r.status,
-            Err(e) => {
-                return Reply::error(
-                    StatusCode::BAD_REQUEST,
-                    "PARAM_ERROR",
-                    format!("bad settle request: {e}"),
-                );
-            }
-        }
+        body(req, "settle request")?
     };
-    let status = match wanted.as_deref().map(RefundStatus::parse) {
+    let status = match wanted.status.as_deref().map(RefundStatus::parse) {
         None => RefundStatus::Success,
         Some(Some(s)) => s,
         Some(None) => {
-            return Reply::error(
-                StatusCode::BAD_REQUEST,
-                "PARAM_ERROR",
-                "status must be SUCCESS, CLOSED or ABNORMAL",
-            );
+            return Err(ErrorCode::ParamError.reply("status must be SUCCESS, CLOSED or ABNORMAL"));
         }
     };
     answer(settle_refund(shared, mchid, no, status))
 }
 
-fn list_notifications(shared: &Shared, _: &SandboxRequest) -> Reply {
-    Reply::ok(&notify::notifications(shared))
+fn list_notifications(shared: &Shared, _: &SandboxRequest) -> Checked<Reply> {
+    Ok(Reply::ok(&notify::notifications(shared)))
 }
 
-fn get_notification(shared: &Shared, req: &SandboxRequest) -> Reply {
-    path_str(req, "id")
-        .map(|id| found(notify::notification(shared, id), "notification"))
-        .unwrap_or_else(|reply| reply)
+fn get_notification(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
+    found(
+        notify::notification(shared, path_str(req, "id")?),
+        "notification",
+    )
 }
 
 #[derive(Deserialize)]
@@ -414,26 +348,18 @@ struct ProbeRequest {
     url: String,
 }
 
-fn send_probe(shared: &Shared, req: &SandboxRequest) -> Reply {
-    match serde_json::from_slice::<ProbeRequest>(&req.body) {
-        Ok(p) => Reply::ok(&json!({ "id": notify::probe(shared, &p.url) })),
-        Err(e) => Reply::error(
-            StatusCode::BAD_REQUEST,
-            "PARAM_ERROR",
-            format!("bad probe request, expected {{\"url\":\"https://…\"}}: {e}"),
-        ),
-    }
+fn send_probe(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
+    let probe: ProbeRequest = body(req, r#"probe request, expected {"url":"https://…"}"#)?;
+    Ok(Reply::ok(
+        &json!({ "id": notify::probe(shared, &probe.url) }),
+    ))
 }
 
-fn redeliver(shared: &Shared, req: &SandboxRequest) -> Reply {
-    let id = match path_str(req, "id") {
-        Ok(id) => id,
-        Err(reply) => return reply,
-    };
-    match notify::redeliver(shared, id) {
-        Ok(()) => Reply::no_content(),
-        Err(crate::SandboxError::NotFound(m)) => Reply::not_found("NOT_FOUND", m),
-        Err(e) => Reply::error(StatusCode::CONFLICT, "INVALID_STATE", e.to_string()),
+fn redeliver(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
+    match notify::redeliver(shared, path_str(req, "id")?) {
+        Ok(()) => Ok(Reply::no_content()),
+        Err(crate::SandboxError::NotFound(m)) => Err(ErrorCode::NotFound.reply(m)),
+        Err(e) => Err(ErrorCode::InvalidState.reply(e.to_string())),
     }
 }
 
@@ -441,8 +367,8 @@ fn params2<'r>(req: &'r SandboxRequest, a: &str, b: &str) -> Checked<(&'r str, &
     Ok((path_str(req, a)?, path_str(req, b)?))
 }
 
-fn info(shared: &Shared, _: &SandboxRequest) -> Reply {
-    Reply::ok(&crate::info_of(shared))
+fn info(shared: &Shared, _: &SandboxRequest) -> Checked<Reply> {
+    Ok(Reply::ok(&crate::info_of(shared)))
 }
 
 #[derive(Deserialize)]
@@ -456,23 +382,13 @@ struct FaultRequest {
     times: Option<usize>,
 }
 
-fn add_fault(shared: &Shared, req: &SandboxRequest) -> Reply {
-    let parsed: FaultRequest = match serde_json::from_slice(&req.body) {
-        Ok(p) => p,
-        Err(e) => {
-            return Reply::error(
-                StatusCode::BAD_REQUEST,
-                "PARAM_ERROR",
-                format!("bad fault rule: {e}"),
-            );
-        }
-    };
+fn add_fault(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
+    let parsed: FaultRequest = body(req, "fault rule")?;
     let mut rule = FaultRule::new(parsed.fault).after(parsed.after);
     if let Some(m) = parsed.method {
-        match Method::from_bytes(m.to_ascii_uppercase().as_bytes()) {
-            Ok(m) => rule = rule.method(m),
-            Err(_) => return Reply::error(StatusCode::BAD_REQUEST, "PARAM_ERROR", "bad method"),
-        }
+        let method = Method::from_bytes(m.to_ascii_uppercase().as_bytes())
+            .map_err(|_| ErrorCode::ParamError.reply("bad method"))?;
+        rule = rule.method(method);
     }
     if let Some(p) = parsed.path {
         rule = rule.path(p);
@@ -483,56 +399,37 @@ fn add_fault(shared: &Shared, req: &SandboxRequest) -> Reply {
     if let Some(n) = parsed.every {
         rule = rule.every(n);
     }
-    shared
-        .faults
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push(rule);
-    Reply::no_content()
+    shared.faults.lock().recover().push(rule);
+    Ok(Reply::no_content())
 }
 
-fn clear_faults(shared: &Shared, _: &SandboxRequest) -> Reply {
-    shared
-        .faults
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clear();
-    Reply::no_content()
+fn clear_faults(shared: &Shared, _: &SandboxRequest) -> Checked<Reply> {
+    shared.faults.lock().recover().clear();
+    Ok(Reply::no_content())
 }
 
-fn list_faults(shared: &Shared, _: &SandboxRequest) -> Reply {
-    let rules = shared
-        .faults
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .len();
-    let applied = shared
-        .faults_applied
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
-    Reply::ok(&json!({ "rules": rules, "applied": applied }))
+fn list_faults(shared: &Shared, _: &SandboxRequest) -> Checked<Reply> {
+    let rules = shared.faults.lock().recover().len();
+    let applied = shared.faults_applied.lock().recover().clone();
+    Ok(Reply::ok(&json!({ "rules": rules, "applied": applied })))
 }
 
-fn requests(shared: &Shared, _: &SandboxRequest) -> Reply {
-    let seen = shared.seen.lock().unwrap_or_else(|p| p.into_inner());
-    Reply::ok(&json!(*seen))
+fn requests(shared: &Shared, _: &SandboxRequest) -> Checked<Reply> {
+    let seen = shared.seen.lock().recover();
+    Ok(Reply::ok(&json!(*seen)))
 }
 
-fn hits(shared: &Shared, _: &SandboxRequest) -> Reply {
-    let hits = shared
-        .hits
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
-    Reply::ok(&json!(hits))
+fn hits(shared: &Shared, _: &SandboxRequest) -> Checked<Reply> {
+    let hits = shared.hits.lock().recover().clone();
+    Ok(Reply::ok(&json!(hits)))
 }
 
-fn refused(e: &crate::SandboxError) -> Reply {
-    Reply::error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", e.to_string())
+/// The answer to a platform-key move the keys do not allow.
+fn refused(e: crate::SandboxError) -> Reply {
+    ErrorCode::InvalidRequest.reply(e.to_string())
 }
 
-fn platform_info(shared: &Shared, _: &SandboxRequest) -> Reply {
+fn platform_info(shared: &Shared, _: &SandboxRequest) -> Checked<Reply> {
     let p = shared.platform();
     let keys: Vec<_> = p
         .keys
@@ -554,44 +451,37 @@ fn platform_info(shared: &Shared, _: &SandboxRequest) -> Reply {
             })
         })
         .collect();
-    Reply::ok(&json!({ "default_serial": p.default_serial, "keys": keys }))
+    Ok(Reply::ok(
+        &json!({ "default_serial": p.default_serial, "keys": keys }),
+    ))
 }
 
-fn announce(shared: &Shared, _: &SandboxRequest) -> Reply {
-    match platform::announce_certificate(shared) {
-        Ok(serial) => Reply::ok(&json!({ "serial_no": serial })),
-        Err(e) => refused(&e),
-    }
+fn announce(shared: &Shared, _: &SandboxRequest) -> Checked<Reply> {
+    let serial = platform::announce_certificate(shared).map_err(refused)?;
+    Ok(Reply::ok(&json!({ "serial_no": serial })))
 }
 
-fn activate(shared: &Shared, req: &SandboxRequest) -> Reply {
-    match platform::activate_certificate(shared, req.param("serial").unwrap_or_default()) {
-        Ok(()) => Reply::no_content(),
-        Err(e) => refused(&e),
-    }
+fn activate(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
+    platform::activate_certificate(shared, req.param("serial").unwrap_or_default())
+        .map_err(refused)?;
+    Ok(Reply::no_content())
 }
 
-fn rotate(shared: &Shared, _: &SandboxRequest) -> Reply {
-    let rotated = platform::announce_certificate(shared)
-        .and_then(|serial| platform::activate_certificate(shared, &serial).map(|()| serial));
-    match rotated {
-        Ok(serial) => Reply::ok(&json!({ "serial_no": serial })),
-        Err(e) => refused(&e),
-    }
+fn rotate(shared: &Shared, _: &SandboxRequest) -> Checked<Reply> {
+    let serial = platform::announce_certificate(shared).map_err(refused)?;
+    platform::activate_certificate(shared, &serial).map_err(refused)?;
+    Ok(Reply::ok(&json!({ "serial_no": serial })))
 }
 
-fn remove_one(shared: &Shared, req: &SandboxRequest) -> Reply {
-    match platform::remove_certificate(shared, req.param("serial").unwrap_or_default()) {
-        Ok(()) => Reply::no_content(),
-        Err(e) => refused(&e),
-    }
+fn remove_one(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
+    platform::remove_certificate(shared, req.param("serial").unwrap_or_default())
+        .map_err(refused)?;
+    Ok(Reply::no_content())
 }
 
-fn remove_all(shared: &Shared, _: &SandboxRequest) -> Reply {
-    match platform::remove_certificates(shared) {
-        Ok(_) => Reply::no_content(),
-        Err(e) => refused(&e),
-    }
+fn remove_all(shared: &Shared, _: &SandboxRequest) -> Checked<Reply> {
+    platform::remove_certificates(shared).map_err(refused)?;
+    Ok(Reply::no_content())
 }
 
 #[derive(Deserialize, Default)]
@@ -601,44 +491,32 @@ struct PublicKeyRequest {
     default: Option<bool>,
 }
 
-fn public_key(shared: &Shared, req: &SandboxRequest) -> Reply {
+fn public_key(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
     let parsed: PublicKeyRequest = if req.body.is_empty() {
         PublicKeyRequest::default()
     } else {
-        match serde_json::from_slice(&req.body) {
-            Ok(p) => p,
-            Err(e) => {
-                return Reply::error(
-                    StatusCode::BAD_REQUEST,
-                    "PARAM_ERROR",
-                    format!("bad public key request: {e}"),
-                );
-            }
-        }
+        body(req, "public key request")?
     };
     let id = parsed
         .id
         .unwrap_or_else(|| keys::DEFAULT_PUBLIC_KEY_ID.to_owned());
     let key = match parsed.private_key_pem {
-        Some(pem) => PrivateKey::from_pem(pem.as_bytes()).map_err(crate::SandboxError::from),
-        None => keys::generated_platform_key(&id)
-            .map(|k| k.private_key)
-            .map_err(crate::SandboxError::from),
-    };
-    let switched = key.and_then(|key| {
-        let pem = key.public_key().and_then(|k| k.to_pem())?;
-        if parsed.default.unwrap_or(true) {
-            platform::switch_to_public_key(shared, &id, key)?;
-        } else {
-            platform::add_public_key(shared, &id, key)?;
-        }
-        Ok(pem)
-    });
-    match switched {
-        Ok(pem) => Reply::ok(&json!({
-            "public_key_id": id,
-            "public_key_pem": String::from_utf8_lossy(&pem),
-        })),
-        Err(e) => refused(&e),
+        Some(pem) => PrivateKey::from_pem(pem.as_bytes()),
+        None => keys::generated_platform_key(&id).map(|k| k.private_key),
     }
+    .map_err(|e| refused(e.into()))?;
+    let pem = key
+        .public_key()
+        .and_then(|k| k.to_pem())
+        .map_err(|e| refused(e.into()))?;
+    if parsed.default.unwrap_or(true) {
+        platform::switch_to_public_key(shared, &id, key)
+    } else {
+        platform::add_public_key(shared, &id, key)
+    }
+    .map_err(refused)?;
+    Ok(Reply::ok(&json!({
+        "public_key_id": id,
+        "public_key_pem": String::from_utf8_lossy(&pem),
+    })))
 }

@@ -130,7 +130,7 @@ pub enum Fault {
 }
 
 fn default_code() -> String {
-    "SYSTEM_ERROR".to_owned()
+    crate::ErrorCode::SystemError.as_str().to_owned()
 }
 
 impl Fault {

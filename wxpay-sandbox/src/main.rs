@@ -110,6 +110,92 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
+/// Files the binary writes for clients (generated keys, the TLS
+/// certificate), named in the JSON line it prints.
+struct Files {
+    dir: PathBuf,
+    written: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Files {
+    /// Writes `name` in the directory and records its path as `key`.
+    fn write(
+        &mut self,
+        key: &str,
+        name: &str,
+        bytes: Result<Vec<u8>, wxpay_core::crypto::CryptoError>,
+    ) -> Result<(), String> {
+        let dir = &self.dir;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let path = dir.join(name);
+        std::fs::write(&path, bytes.map_err(|e| e.to_string())?)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        self.written
+            .insert(key.into(), json!(path.display().to_string()));
+        Ok(())
+    }
+}
+
+/// The merchant served: one whose certificate was given (the sandbox then
+/// cannot sign for it), or one with generated keys, written out so that
+/// a client can sign.
+fn merchant(
+    o: &Options,
+    mchid: &str,
+    apiv3_key: &str,
+    files: &mut Files,
+) -> Result<Merchant, String> {
+    if let Some(path) = &o.merchant_cert {
+        let cert =
+            Certificate::from_pem(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))?;
+        return Ok(Merchant {
+            mchid: mchid.to_owned(),
+            serial: cert.serial().to_owned(),
+            public_key: cert.public_key().clone(),
+            private_key: None,
+            apiv3_key: apiv3_key.to_owned(),
+        });
+    }
+    let merchant = keys::generated_merchant(mchid, apiv3_key).map_err(|e| e.to_string())?;
+    let cert = keys::generated_merchant_certificate().map_err(|e| e.to_string())?;
+    if let Some(key) = &merchant.private_key {
+        files.write("merchant_key_file", "merchant_key.pem", key.to_pem())?;
+    }
+    files.write("merchant_cert_file", "merchant_cert.pem", cert.to_pem())?;
+    Ok(merchant)
+}
+
+/// The platform's keys as the flags give them; without any, the generated
+/// WeChat Pay public key, whose public half is written for clients.
+fn platform_keys(
+    o: &Options,
+    mut builder: SandboxBuilder,
+    files: &mut Files,
+) -> Result<SandboxBuilder, String> {
+    if let (Some(id), Some(path)) = (&o.public_key_id, &o.public_key_private) {
+        let key =
+            PrivateKey::from_pem(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))?;
+        builder = builder.platform_public_key(id, key);
+    }
+    if let (Some(cert), Some(key)) = (&o.platform_cert, &o.platform_key) {
+        let c =
+            Certificate::from_pem(&read(cert)?).map_err(|e| format!("{}: {e}", cert.display()))?;
+        let k = PrivateKey::from_pem(&read(key)?).map_err(|e| format!("{}: {e}", key.display()))?;
+        builder = builder.platform_certificate(c, k);
+    }
+    if o.generated_certificate {
+        builder = builder.generated_certificate().map_err(|e| e.to_string())?;
+    }
+    if o.public_key_id.is_none() && o.platform_cert.is_none() && !o.generated_certificate {
+        let platform =
+            keys::generated_platform_key(keys::DEFAULT_PUBLIC_KEY_ID).map_err(|e| e.to_string())?;
+        let pem = platform.private_key.public_key().and_then(|k| k.to_pem());
+        files.write("public_key_file", "wechatpay_public_key.pem", pem)?;
+    }
+    Ok(builder)
+}
+
 async fn run(o: Options) -> Result<(Sandbox, serde_json::Value), String> {
     let mut builder = SandboxBuilder::default();
     if let Some(addr) = o.listen {
@@ -130,93 +216,27 @@ async fn run(o: Options) -> Result<(Sandbox, serde_json::Value), String> {
     if let Some(scale) = o.notify_time_scale {
         builder = builder.notify_time_scale(scale);
     }
-    let mut files = serde_json::Map::new();
-
-    let dir = o.write_keys.clone().unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("wxpay-sandbox-{}", std::process::id()))
-    });
-    let write = |name: &str,
-                 bytes: Result<Vec<u8>, wxpay_core::crypto::CryptoError>|
-     -> Result<String, String> {
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        let path = dir.join(name);
-        std::fs::write(&path, bytes.map_err(|e| e.to_string())?)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        Ok(path.display().to_string())
+    let mut files = Files {
+        dir: o.write_keys.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("wxpay-sandbox-{}", std::process::id()))
+        }),
+        written: serde_json::Map::new(),
     };
-
-    match &o.merchant_cert {
-        Some(path) => {
-            let cert = Certificate::from_pem(&read(path)?)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            builder = builder.merchant(Merchant {
-                mchid: mchid.clone(),
-                serial: cert.serial().to_owned(),
-                public_key: cert.public_key().clone(),
-                private_key: None,
-                apiv3_key: apiv3_key.clone(),
-            });
-        }
-        None => {
-            // Generated merchant keys: write them out so a client can sign.
-            let merchant =
-                keys::generated_merchant(&mchid, &apiv3_key).map_err(|e| e.to_string())?;
-            let cert = keys::generated_merchant_certificate().map_err(|e| e.to_string())?;
-            if let Some(key) = &merchant.private_key {
-                files.insert(
-                    "merchant_key_file".into(),
-                    json!(write("merchant_key.pem", key.to_pem())?),
-                );
-            }
-            files.insert(
-                "merchant_cert_file".into(),
-                json!(write("merchant_cert.pem", cert.to_pem())?),
-            );
-            builder = builder.merchant(merchant);
-        }
-    }
-    if let (Some(id), Some(path)) = (&o.public_key_id, &o.public_key_private) {
-        let key =
-            PrivateKey::from_pem(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))?;
-        builder = builder.platform_public_key(id, key);
-    }
-    if let (Some(cert), Some(key)) = (&o.platform_cert, &o.platform_key) {
-        let c =
-            Certificate::from_pem(&read(cert)?).map_err(|e| format!("{}: {e}", cert.display()))?;
-        let k = PrivateKey::from_pem(&read(key)?).map_err(|e| format!("{}: {e}", key.display()))?;
-        builder = builder.platform_certificate(c, k);
-    }
-    if o.generated_certificate {
-        builder = builder.generated_certificate().map_err(|e| e.to_string())?;
-    }
-    if o.public_key_id.is_none() && o.platform_cert.is_none() && !o.generated_certificate {
-        // Generated WeChat Pay public key: write its public half for clients.
-        let platform =
-            keys::generated_platform_key(keys::DEFAULT_PUBLIC_KEY_ID).map_err(|e| e.to_string())?;
-        let pem = platform.private_key.public_key().and_then(|k| k.to_pem());
-        files.insert(
-            "public_key_file".into(),
-            json!(write("wechatpay_public_key.pem", pem)?),
-        );
-    }
-    let sandbox = builder
+    builder = builder.merchant(merchant(&o, &mchid, &apiv3_key, &mut files)?);
+    let sandbox = platform_keys(&o, builder, &mut files)?
         .tls(o.tls)
         .spec_mode(o.spec_mode)
         .start()
         .await
         .map_err(|e| e.to_string())?;
     if let Some(pem) = sandbox.tls_certificate_pem() {
-        files.insert(
-            "tls_cert_file".into(),
-            json!(write("tls_cert.pem", Ok(pem))?),
-        );
+        files.write("tls_cert_file", "tls_cert.pem", Ok(pem))?;
     }
     let mut line = serde_json::to_value(sandbox.info()).map_err(|e| e.to_string())?;
     if let Some(obj) = line.as_object_mut() {
         // The certificate is in its file; keep the line short.
         obj.remove("tls_certificate_pem");
-        obj.extend(files);
+        obj.extend(files.written);
     }
     Ok((sandbox, line))
 }

@@ -254,38 +254,9 @@ fn parse_disposition(value: &str) -> Result<(String, Option<String>), MultipartE
             .trim()
             .to_ascii_lowercase();
         let after = rest.get(eq + 1..).unwrap_or_default().trim_start();
-        let (value, tail) = if let Some(quoted) = after.strip_prefix('"') {
-            let mut value = String::new();
-            let mut chars = quoted.char_indices();
-            let close = loop {
-                match chars.next() {
-                    None => {
-                        return Err(MultipartError::new(
-                            "a quoted Content-Disposition parameter is not closed",
-                        ));
-                    }
-                    Some((i, '"')) => break i,
-                    Some((_, '\\')) => match chars.next() {
-                        Some((_, c)) => value.push(c),
-                        None => {
-                            return Err(MultipartError::new(
-                                "a quoted Content-Disposition parameter is not closed",
-                            ));
-                        }
-                    },
-                    Some((_, c)) => value.push(c),
-                }
-            };
-            (value, quoted.get(close + 1..).unwrap_or_default())
-        } else {
-            let end = after.find(';').unwrap_or(after.len());
-            let token = after.get(..end).unwrap_or_default().trim();
-            if token.is_empty() || token.contains(['"', ' ']) {
-                return Err(MultipartError::new(
-                    "a Content-Disposition parameter is neither quoted nor a token",
-                ));
-            }
-            (token.to_owned(), after.get(end..).unwrap_or_default())
+        let (value, tail) = match after.strip_prefix('"') {
+            Some(quoted) => quoted_value(quoted)?,
+            None => token_value(after)?,
         };
         let slot = match key.as_str() {
             "name" => Some(&mut name),
@@ -314,6 +285,34 @@ fn parse_disposition(value: &str) -> Result<(String, Option<String>), MultipartE
         .filter(|n| !n.is_empty())
         .ok_or_else(|| MultipartError::new("a part has no name"))?;
     Ok((name, filename))
+}
+
+/// A quoted parameter value (after its opening quote), with `\`
+/// escapes, and what follows its closing quote.
+fn quoted_value(quoted: &str) -> Result<(String, &str), MultipartError> {
+    let unclosed = || MultipartError::new("a quoted Content-Disposition parameter is not closed");
+    let mut value = String::new();
+    let mut chars = quoted.char_indices();
+    let close = loop {
+        match chars.next().ok_or_else(unclosed)? {
+            (i, '"') => break i,
+            (_, '\\') => value.push(chars.next().ok_or_else(unclosed)?.1),
+            (_, c) => value.push(c),
+        }
+    };
+    Ok((value, quoted.get(close + 1..).unwrap_or_default()))
+}
+
+/// An unquoted parameter value (a token up to the next `;`), and what follows it.
+fn token_value(after: &str) -> Result<(String, &str), MultipartError> {
+    let end = after.find(';').unwrap_or(after.len());
+    let token = after.get(..end).unwrap_or_default().trim();
+    if token.is_empty() || token.contains(['"', ' ']) {
+        return Err(MultipartError::new(
+            "a Content-Disposition parameter is neither quoted nor a token",
+        ));
+    }
+    Ok((token.to_owned(), after.get(end..).unwrap_or_default()))
 }
 
 /// The first position of `needle` in `haystack`.

@@ -25,6 +25,7 @@ use wxpay_core::crypto::PrivateKey;
 
 use crate::SandboxError;
 use crate::keys::{self, SigningKey};
+use crate::lock::Recover;
 use crate::server::{Platform, Shared};
 
 /// How long certificates made by the sandbox stay valid (the platform's are
@@ -32,7 +33,7 @@ use crate::server::{Platform, Shared};
 pub(crate) const CERTIFICATE_VALIDITY: Duration = Duration::from_secs(5 * 365 * 86_400);
 
 fn write(shared: &Shared) -> RwLockWriteGuard<'_, Platform> {
-    shared.platform.write().unwrap_or_else(|p| p.into_inner())
+    shared.platform.write().recover()
 }
 
 fn config(message: impl Into<String>) -> SandboxError {

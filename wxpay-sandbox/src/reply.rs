@@ -5,6 +5,8 @@ use http::StatusCode;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::error_code::ErrorCode;
+
 /// An answer before the server signs it and adds `Request-ID`.
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -59,7 +61,8 @@ impl Reply {
         }
     }
 
-    /// The platform's error object: `{"code","message"}`.
+    /// The platform's error object, `{"code","message"}`, with any code;
+    /// [`ErrorCode::reply`] makes the sandbox's own.
     pub fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         Self::json(status, &json!({ "code": code, "message": message.into() }))
     }
@@ -70,7 +73,7 @@ impl Reply {
         Self::json(
             StatusCode::BAD_REQUEST,
             &json!({
-                "code": "PARAM_ERROR",
+                "code": ErrorCode::ParamError.as_str(),
                 "message": format!("invalid parameter {field}: {issue}"),
                 "detail": { "field": field, "value": value, "issue": issue, "location": "body" },
             }),
@@ -88,21 +91,22 @@ impl Reply {
         Self::json(
             StatusCode::BAD_REQUEST,
             &json!({
-                "code": "PARAM_ERROR",
+                "code": ErrorCode::ParamError.as_str(),
                 "message": format!("invalid parameter {field}: {issue}"),
                 "detail": { "field": field, "value": value, "issue": issue, "location": location },
             }),
         )
     }
 
-    /// `401 SIGN_ERROR`.
-    pub fn sign_error(message: impl Into<String>) -> Self {
-        Self::error(StatusCode::UNAUTHORIZED, "SIGN_ERROR", message)
-    }
-
-    /// `404` for an unknown resource.
+    /// `404` for an unknown resource, with any code.
     pub fn not_found(code: &str, message: impl Into<String>) -> Self {
         Self::error(StatusCode::NOT_FOUND, code, message)
+    }
+
+    /// The same answer with another status.
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
     }
 
     /// Whether the answer is a success.

@@ -8,8 +8,10 @@ use bytes::Bytes;
 use http::{HeaderMap, Method};
 use serde_json::Value;
 
+use crate::error_code::ErrorCode;
 use crate::reply::Reply;
 use crate::server::Shared;
+use crate::validate::Checked;
 
 /// A boxed future returned by handlers.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
@@ -19,6 +21,26 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 /// only see the request.
 pub(crate) type Handler =
     Arc<dyn Fn(Arc<Shared>, SandboxRequest) -> BoxFuture<Reply> + Send + Sync>;
+
+/// A synchronous built-in route: its answer, or the error answer a check
+/// gave (`?` on a [`Checked`] value).
+pub(crate) type Builtin = fn(&Shared, &SandboxRequest) -> Checked<Reply>;
+
+/// A handler from a synchronous check-then-answer function: the one place
+/// where a refusal becomes the answer.
+pub(crate) fn builtin(
+    f: impl Fn(&Shared, &SandboxRequest) -> Checked<Reply> + Send + Sync + 'static,
+) -> Handler {
+    Arc::new(move |shared, req| {
+        let reply = f(&shared, &req).unwrap_or_else(|refusal| refusal);
+        Box::pin(async move { reply })
+    })
+}
+
+/// Adds a built-in route.
+pub(crate) fn add(router: &mut Router, method: Method, template: &str, f: Builtin) {
+    router.add(Route::new(method, template, builtin(f)));
+}
 
 /// An authenticated request, as a route sees it.
 #[derive(Debug, Clone)]
@@ -57,19 +79,11 @@ impl SandboxRequest {
     }
 
     /// The body as a JSON object, or the `400` the platform answers otherwise.
-    pub fn json(&self) -> Result<serde_json::Map<String, Value>, Reply> {
+    pub fn json(&self) -> Checked<serde_json::Map<String, Value>> {
         match serde_json::from_slice::<Value>(&self.body) {
             Ok(Value::Object(map)) => Ok(map),
-            Ok(_) => Err(Reply::error(
-                http::StatusCode::BAD_REQUEST,
-                "PARAM_ERROR",
-                "the body must be a JSON object",
-            )),
-            Err(e) => Err(Reply::error(
-                http::StatusCode::BAD_REQUEST,
-                "PARAM_ERROR",
-                format!("the body is not valid JSON: {e}"),
-            )),
+            Ok(_) => Err(ErrorCode::ParamError.reply("the body must be a JSON object")),
+            Err(e) => Err(ErrorCode::ParamError.reply(format!("the body is not valid JSON: {e}"))),
         }
     }
 }

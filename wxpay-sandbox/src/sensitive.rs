@@ -2,11 +2,11 @@
 //! name in `Wechatpay-Serial` a platform key the merchant may encrypt with,
 //! and every sensitive field must decrypt with it (RSA-OAEP).
 
-use http::StatusCode;
 use serde_json::json;
 use wxpay_core::crypto::PrivateKey;
 use wxpay_core::protocol::{header, header_str};
 
+use crate::error_code::ErrorCode;
 use crate::platform::decryption_key;
 use crate::reply::Reply;
 use crate::router::SandboxRequest;
@@ -24,26 +24,18 @@ impl Decryptor {
     /// platform answers when it is missing or names no usable key.
     pub(crate) fn for_request(shared: &Shared, req: &SandboxRequest) -> Checked<Decryptor> {
         let Some(serial) = header_str(&req.headers, header::WECHATPAY_SERIAL) else {
-            return Err(Reply::error(
-                StatusCode::BAD_REQUEST,
-                "PARAM_ERROR",
-                "the HTTP header Wechatpay-Serial is missing: it must name the platform certificate \
-                 or public key the sensitive fields are encrypted with",
-            ));
+            return Err(ErrorCode::ParamError.reply("the HTTP header Wechatpay-Serial is missing: it must name the platform certificate \
+                 or public key the sensitive fields are encrypted with"));
         };
         match decryption_key(shared, serial) {
             Some(key) => Ok(Decryptor {
                 serial: key.serial,
                 key: key.private_key,
             }),
-            None => Err(Reply::error(
-                StatusCode::BAD_REQUEST,
-                "PARAM_ERROR",
-                format!(
+            None => Err(ErrorCode::ParamError.reply(format!(
                     "Wechatpay-Serial {} is not a valid platform certificate serial or WeChat Pay public key id of this merchant",
                     serial.chars().take(64).collect::<String>()
-                ),
-            )),
+                ))),
         }
     }
 

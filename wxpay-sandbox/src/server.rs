@@ -22,10 +22,12 @@ use wxpay_core::protocol::{Authorization, request_message};
 use wxpay_core::protocol::{header, response_message};
 use wxpay_core::verify::check_skew;
 
+use crate::error_code::ErrorCode;
 use crate::faults::{AnswerBody, Fault, FaultRule};
 use crate::keys::{Merchant, SigningKey};
+use crate::lock::Recover;
 use crate::reply::Reply;
-use crate::router::{Handler, Route, Router, SandboxRequest, parse_query};
+use crate::router::{Route, Router, SandboxRequest, parse_query};
 use crate::state::State;
 use crate::time::now_unix;
 
@@ -143,22 +145,15 @@ impl Shared {
     }
 
     pub(crate) fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        self.state.lock().recover()
     }
 
     pub(crate) fn merchant(&self, mchid: &str) -> Option<Merchant> {
-        self.merchants
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(mchid)
-            .cloned()
+        self.merchants.read().recover().get(mchid).cloned()
     }
 
     pub(crate) fn platform(&self) -> Platform {
-        self.platform
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.platform.read().recover().clone()
     }
 
     fn next_request_id(&self) -> String {
@@ -167,7 +162,7 @@ impl Shared {
     }
 
     fn take_fault(&self, method: &Method, path: &str) -> Option<Fault> {
-        let mut rules = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        let mut rules = self.faults.lock().recover();
         let fault = rules
             .iter_mut()
             .find_map(|r| r.take(method, path).then(|| r.fault.clone()));
@@ -177,7 +172,7 @@ impl Shared {
             *self
                 .faults_applied
                 .lock()
-                .unwrap_or_else(|p| p.into_inner())
+                .recover()
                 .entry(f.kind())
                 .or_insert(0) += 1;
         }
@@ -185,7 +180,7 @@ impl Shared {
     }
 
     fn remember(&self, request: SeenRequest) {
-        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let mut seen = self.seen.lock().recover();
         if seen.len() == SEEN_CAPACITY {
             seen.pop_front();
         }
@@ -332,129 +327,19 @@ async fn answer(
             fault,
         )
     };
-
-    let body = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => {
-            return finish(
-                Reply::error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "PARAM_ERROR",
-                    "the body is too large or was cut",
-                ),
-                None,
-            );
-        }
+    let (request, path_and_query) = match read(parts, body).await {
+        Ok(read) => read,
+        Err(reply) => return finish(reply, None),
     };
-    let path = parts.uri.path().to_owned();
-    let path_and_query = parts
-        .uri
-        .path_and_query()
-        .map(|pq| pq.as_str().to_owned())
-        .unwrap_or_else(|| path.clone());
-    let query = match parse_query(parts.uri.query().unwrap_or("")) {
-        Some(q) => q,
-        None => {
-            return finish(
-                Reply::error(
-                    StatusCode::BAD_REQUEST,
-                    "PARAM_ERROR",
-                    "malformed percent-escape in the query",
-                ),
-                None,
-            );
-        }
-    };
-
     // The control plane: unauthenticated, unsigned, for tests and tools.
-    if path.starts_with("/sandbox/") {
-        let reply = match shared.control.find(&parts.method, &path) {
-            Some((route, params)) => {
-                let request = SandboxRequest {
-                    method: parts.method.clone(),
-                    path: path.clone(),
-                    params,
-                    query,
-                    headers: parts.headers.clone(),
-                    body,
-                    mchid: String::new(),
-                };
-                (route.handler)(shared.clone(), request).await
-            }
-            None => Reply::not_found(
-                "NOT_FOUND",
-                format!("no sandbox control route {} {path}", parts.method),
-            ),
-        };
-        return plain(reply, &request_id);
+    if request.path.starts_with("/sandbox/") {
+        return plain(control(&shared, request).await, &request_id);
     }
-
-    if parts.headers.get(USER_AGENT).is_none_or(|v| v.is_empty()) {
-        return finish(
-            Reply::error(
-                StatusCode::BAD_REQUEST,
-                "INVALID_REQUEST",
-                "a User-Agent header is required",
-            ),
-            None,
-        );
-    }
-    let signed = match signed_body(&parts.headers, &body) {
-        Ok(signed) => signed,
+    let (route, request) = match admit(&shared, request, &path_and_query, &request_id) {
+        Ok(admitted) => admitted,
         Err(reply) => return finish(reply, None),
     };
-    let mchid = match authenticate(&shared, &parts, &path_and_query, signed) {
-        Ok(auth) => {
-            shared.remember(SeenRequest {
-                method: parts.method.to_string(),
-                path: path_and_query.clone(),
-                nonce: auth.nonce,
-                timestamp: auth.timestamp,
-                request_id: request_id.clone(),
-            });
-            auth.mchid
-        }
-        Err(reply) => return finish(reply, None),
-    };
-    if !body.is_empty() {
-        let json = parts
-            .headers
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.starts_with("application/json") || v.starts_with("multipart/form-data")
-            });
-        if !json {
-            return finish(
-                Reply::error(
-                    StatusCode::BAD_REQUEST,
-                    "INVALID_REQUEST",
-                    "Content-Type must be application/json",
-                ),
-                None,
-            );
-        }
-    }
-
-    let found = {
-        let router = shared.router.read().unwrap_or_else(|p| p.into_inner());
-        router
-            .find(&parts.method, &path)
-            .map(|(route, params)| (route.clone(), params))
-    };
-    let Some((route, params)) = found else {
-        return finish(
-            Reply::not_found("NOT_FOUND", format!("no such API: {} {path}", parts.method)),
-            None,
-        );
-    };
-    {
-        let mut hits = shared.hits.lock().unwrap_or_else(|p| p.into_inner());
-        *hits
-            .entry(format!("{} {}", route.method, route.template))
-            .or_insert(0) += 1;
-    }
-    *fault = shared.take_fault(&parts.method, &path);
+    *fault = shared.take_fault(&request.method, &request.path);
     if let Some(Fault::Status {
         status,
         code,
@@ -466,17 +351,112 @@ async fn answer(
         reply.signed = *signed;
         return finish(reply, None);
     }
+    let reply = (route.handler)(shared.clone(), request).await;
+    finish(reply, fault.clone())
+}
+
+/// Reads the body (up to [`MAX_BODY`]) and parses the query: the request
+/// as a route sees it, not yet authenticated, and the path and query the
+/// signature covers.
+async fn read(
+    parts: http::request::Parts,
+    body: Incoming,
+) -> Result<(SandboxRequest, String), Reply> {
+    let body = Limited::new(body, MAX_BODY)
+        .collect()
+        .await
+        .map_err(|_| {
+            ErrorCode::ParamError
+                .reply("the body is too large or was cut")
+                .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+        })?
+        .to_bytes();
+    let path = parts.uri.path().to_owned();
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|pq| pq.as_str().to_owned())
+        .unwrap_or_else(|| path.clone());
+    let query = parse_query(parts.uri.query().unwrap_or(""))
+        .ok_or_else(|| ErrorCode::ParamError.reply("malformed percent-escape in the query"))?;
     let request = SandboxRequest {
         method: parts.method,
         path,
-        params,
+        params: Vec::new(),
         query,
         headers: parts.headers,
         body,
-        mchid,
+        mchid: String::new(),
     };
-    let reply = (route.handler)(shared.clone(), request).await;
-    finish(reply, fault.clone())
+    Ok((request, path_and_query))
+}
+
+/// Answers a control-plane request.
+async fn control(shared: &Arc<Shared>, mut request: SandboxRequest) -> Reply {
+    let Some((route, params)) = shared.control.find(&request.method, &request.path) else {
+        let (method, path) = (&request.method, &request.path);
+        return ErrorCode::NotFound.reply(format!("no sandbox control route {method} {path}"));
+    };
+    request.params = params;
+    (route.handler)(shared.clone(), request).await
+}
+
+/// The platform's checks before an API route runs: a `User-Agent`, the
+/// `Authorization` signature (remembered in [`Shared::seen`]), a JSON (or
+/// multipart) body, a route for the method and path (counted in
+/// [`Shared::hits`]). Returns the route and the request, now naming the
+/// merchant that signed it and its path parameters.
+fn admit(
+    shared: &Shared,
+    mut request: SandboxRequest,
+    path_and_query: &str,
+    request_id: &str,
+) -> Result<(Route, SandboxRequest), Reply> {
+    if request.headers.get(USER_AGENT).is_none_or(|v| v.is_empty()) {
+        return Err(ErrorCode::InvalidRequest.reply("a User-Agent header is required"));
+    }
+    let signed = signed_body(&request.headers, &request.body)?;
+    let auth = authenticate(
+        shared,
+        &request.method,
+        &request.headers,
+        path_and_query,
+        signed,
+    )?;
+    shared.remember(SeenRequest {
+        method: request.method.to_string(),
+        path: path_and_query.to_owned(),
+        nonce: auth.nonce,
+        timestamp: auth.timestamp,
+        request_id: request_id.to_owned(),
+    });
+    request.mchid = auth.mchid;
+    let json_or_form = request
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("multipart/form-data"));
+    if !request.body.is_empty() && !json_or_form {
+        return Err(ErrorCode::InvalidRequest.reply("Content-Type must be application/json"));
+    }
+    let found = shared
+        .router
+        .read()
+        .recover()
+        .find(&request.method, &request.path)
+        .map(|(route, params)| (route.clone(), params));
+    let Some((route, params)) = found else {
+        let (method, path) = (&request.method, &request.path);
+        return Err(ErrorCode::NotFound.reply(format!("no such API: {method} {path}")));
+    };
+    *shared
+        .hits
+        .lock()
+        .recover()
+        .entry(format!("{} {}", route.method, route.template))
+        .or_insert(0) += 1;
+    request.params = params;
+    Ok((route, request))
 }
 
 /// Who signed a request, and with which nonce and timestamp.
@@ -497,13 +477,10 @@ fn signed_body<'b>(headers: &http::HeaderMap, body: &'b [u8]) -> Result<&'b [u8]
         return Ok(body);
     }
     let form = crate::multipart::parse(content_type, body)
-        .map_err(|e| Reply::error(StatusCode::BAD_REQUEST, "PARAM_ERROR", e.to_string()))?;
+        .map_err(|e| ErrorCode::ParamError.reply(e.to_string()))?;
     form.part("meta").map(|p| p.body).ok_or_else(|| {
-        Reply::error(
-            StatusCode::BAD_REQUEST,
-            "PARAM_ERROR",
-            "the multipart body has no `meta` part, which the signature covers",
-        )
+        ErrorCode::ParamError
+            .reply("the multipart body has no `meta` part, which the signature covers")
     })
 }
 
@@ -511,23 +488,23 @@ fn signed_body<'b>(headers: &http::HeaderMap, body: &'b [u8]) -> Result<&'b [u8]
 /// certificate serial, fresh timestamp, valid signature over the exact bytes.
 pub(crate) fn authenticate(
     shared: &Shared,
-    parts: &http::request::Parts,
+    method: &Method,
+    headers: &http::HeaderMap,
     path_and_query: &str,
     body: &[u8],
 ) -> Result<Authenticated, Reply> {
-    let header = parts
-        .headers
+    let header = headers
         .get(AUTHORIZATION)
-        .ok_or_else(|| Reply::sign_error("the Authorization header is missing"))?
+        .ok_or_else(|| ErrorCode::SignError.reply("the Authorization header is missing"))?
         .to_str()
-        .map_err(|_| Reply::sign_error("the Authorization header is not ASCII"))?;
+        .map_err(|_| ErrorCode::SignError.reply("the Authorization header is not ASCII"))?;
     let auth = Authorization::parse(header)
-        .map_err(|e| Reply::sign_error(format!("malformed Authorization: {e}")))?;
+        .map_err(|e| ErrorCode::SignError.reply(format!("malformed Authorization: {e}")))?;
     let merchant = shared
         .merchant(auth.mchid)
-        .ok_or_else(|| Reply::sign_error(format!("unknown merchant {}", auth.mchid)))?;
+        .ok_or_else(|| ErrorCode::SignError.reply(format!("unknown merchant {}", auth.mchid)))?;
     if auth.serial_no != merchant.serial {
-        return Err(Reply::sign_error(format!(
+        return Err(ErrorCode::SignError.reply(format!(
             "serial_no {} is not a certificate of merchant {}",
             auth.serial_no, merchant.mchid
         )));
@@ -537,22 +514,22 @@ pub(crate) fn authenticate(
         std::time::SystemTime::now(),
         wxpay_core::verify::DEFAULT_MAX_SKEW,
     )
-    .map_err(|e| Reply::sign_error(format!("timestamp refused: {e}")))?;
+    .map_err(|e| ErrorCode::SignError.reply(format!("timestamp refused: {e}")))?;
     let timestamp: i64 = auth
         .timestamp
         .parse()
-        .map_err(|_| Reply::sign_error("malformed timestamp"))?;
+        .map_err(|_| ErrorCode::SignError.reply("malformed timestamp"))?;
     let message = request_message(
-        parts.method.as_str(),
+        method.as_str(),
         path_and_query,
         timestamp,
         auth.nonce_str,
         body,
     );
     let signature = base64_decode(auth.signature)
-        .map_err(|_| Reply::sign_error("the signature is not base64"))?;
+        .map_err(|_| ErrorCode::SignError.reply("the signature is not base64"))?;
     if !merchant.public_key.verify(&message, &signature) {
-        return Err(Reply::sign_error("the signature does not verify"));
+        return Err(ErrorCode::SignError.reply("the signature does not verify"));
     }
     Ok(Authenticated {
         mchid: merchant.mchid,
@@ -636,20 +613,4 @@ fn plain(reply: Reply, request_id: &str) -> Response<Body> {
     builder
         .body(AnswerBody::full(reply.body))
         .unwrap_or_else(|_| Response::new(AnswerBody::full(Bytes::new())))
-}
-
-/// A synchronous built-in handler.
-pub(crate) type Builtin = fn(&Shared, &SandboxRequest) -> Reply;
-
-/// Wraps a synchronous built-in handler.
-pub(crate) fn builtin(f: Builtin) -> Handler {
-    Arc::new(move |shared, req| {
-        let reply = f(&shared, &req);
-        Box::pin(async move { reply })
-    })
-}
-
-/// Adds a built-in route.
-pub(crate) fn add(router: &mut Router, method: Method, template: &str, f: Builtin) {
-    router.add(Route::new(method, template, builtin(f)));
 }

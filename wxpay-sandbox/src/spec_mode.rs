@@ -1,187 +1,46 @@
 //! Spec mode ([`SandboxBuilder::spec_mode`](crate::SandboxBuilder::spec_mode)):
 //! every operation of the APIv3 catalogue answered from the spec.
 //!
-//! The data is `data/spec-mode.json`, written by `cargo xtask codegen`
-//! from the same spec as the typed endpoints, one operation per line:
-//! method, path template, success status, required query parameters and
-//! headers, required body fields (dotted, `[]` for array items) with
-//! their JSON types, the body fields sent encrypted, whether the operation
-//! names a platform key in `Wechatpay-Serial`, uploads and downloads, and
-//! the answer (the spec's examples, or minimal values where a required
-//! field has none).
-//!
-//! A request reaches its operation's route after the checks every request
-//! gets (`User-Agent`, the `Authorization` signature over the exact bytes,
-//! or over an upload's `meta`). The route then checks, answering the
-//! platform's `400 PARAM_ERROR` naming the field and where it is:
-//! path parameters are present and non-empty; required query parameters
-//! are present and parse as their type; required headers are present; the
-//! body is a JSON object (an upload: a `meta` part with `filename` and a
-//! `sha256` equal to the digest of the file part, which has the spec's
-//! name, and the spec's other required text parts) holding every required field
-//! with its JSON type; and when the operation sends encrypted fields (in
-//! the body or the query) or names a platform key, `Wechatpay-Serial`
-//! names a key of the platform and every encrypted field present decrypts
-//! with it. It answers the
-//! spec's example, signed; a download answers a small unsigned file, as
-//! the platform does.
+//! Each operation of the spec's data (see `spec.rs`) gets a route. A
+//! request reaches it after the checks every request gets (`User-Agent`,
+//! the `Authorization` signature over the exact bytes, or over an
+//! upload's `meta`). The route then runs the spec's checks
+//! ([`spec::check`], answering the platform's `400 PARAM_ERROR` naming the
+//! field and where it is) and the encrypted fields' ([`spec::check_encrypted`]),
+//! and answers the spec's example, signed; a download answers a small
+//! unsigned file, as the platform does.
 //!
 //! In spec mode, spec routes replace the built-in stateful routes of the
 //! same operations: every catalogue operation answers from the spec, none
 //! keeps state or sends notifications. Routes added with
 //! [`Sandbox::route`](crate::Sandbox::route) still take precedence.
 
-use std::sync::{Arc, OnceLock};
-
 use http::{Method, StatusCode};
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use crate::reply::Reply;
-use crate::router::{Handler, Route, Router, SandboxRequest};
-use crate::sensitive::Decryptor;
+use crate::router::{Route, Router, SandboxRequest, builtin};
 use crate::server::Shared;
+use crate::spec::{self, SpecOp};
 use crate::validate::Checked;
-
-/// The catalogue's spec-mode data, one operation per line.
-const DATA: &str = include_str!("../data/spec-mode.json");
-
-/// One operation of the catalogue, as the sandbox checks and answers it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub(crate) struct SpecOp {
-    method: String,
-    path: String,
-    status: u16,
-    /// Required query parameters: `[name, type]`.
-    #[serde(default)]
-    query: Vec<(String, String)>,
-    /// Required header parameters.
-    #[serde(default)]
-    headers: Vec<String>,
-    /// Required body fields, `[dotted path, type]`; `None`: no body.
-    #[serde(default)]
-    body: Option<Vec<(String, String)>>,
-    /// Body fields sent encrypted (dotted paths).
-    #[serde(default)]
-    sensitive: Vec<String>,
-    /// Query parameters sent encrypted.
-    #[serde(default)]
-    sensitive_query: Vec<String>,
-    /// The spec lists the `Wechatpay-Serial` header.
-    #[serde(default)]
-    serial: bool,
-    #[serde(default)]
-    upload: bool,
-    /// An upload's file part, when not `file`.
-    #[serde(default)]
-    file_part: Option<String>,
-    /// An upload's required text parts besides `meta`: `[name, type]`.
-    #[serde(default)]
-    form: Vec<(String, String)>,
-    #[serde(default)]
-    download: bool,
-    /// The answer; absent for 204 and downloads.
-    #[serde(default)]
-    response: Option<Value>,
-}
-
-/// The parsed data (parsed once per process).
-pub(crate) fn operations() -> Result<&'static [SpecOp], String> {
-    static OPS: OnceLock<Result<Vec<SpecOp>, String>> = OnceLock::new();
-    OPS.get_or_init(|| {
-        serde_json::from_str(DATA).map_err(|e| format!("data/spec-mode.json is malformed: {e}"))
-    })
-    .as_ref()
-    .map(Vec::as_slice)
-    .map_err(Clone::clone)
-}
 
 /// Adds a spec route for every operation, replacing built-in routes of
 /// the same method and template.
 pub(crate) fn register(router: &mut Router) -> Result<usize, String> {
-    let ops = operations()?;
+    let ops = spec::operations()?;
     for op in ops {
         let method = Method::from_bytes(op.method.as_bytes())
             .map_err(|_| format!("spec-mode data: unknown method {}", op.method))?;
-        let handler: Handler = Arc::new(move |shared, req| {
-            let reply = answer(&shared, &req, op);
-            Box::pin(async move { reply })
-        });
+        let handler = builtin(move |shared, req| answer(shared, req, op));
         router.add(Route::new(method, &op.path, handler));
     }
     Ok(ops.len())
 }
 
-fn answer(shared: &Shared, req: &SandboxRequest, op: &SpecOp) -> Reply {
-    check(shared, req, op).unwrap_or_else(|reply| reply)
-}
-
-fn check(shared: &Shared, req: &SandboxRequest, op: &SpecOp) -> Checked<Reply> {
-    for (name, value) in &req.params {
-        if value.is_empty() {
-            return Err(Reply::param_error_at("path", name, "", "is required"));
-        }
-    }
-    for (name, ty) in &op.query {
-        let Some(value) = req.query(name) else {
-            return Err(Reply::param_error_at("query", name, "", "is required"));
-        };
-        if !query_fits(value, ty) {
-            return Err(Reply::param_error_at(
-                "query",
-                name,
-                value,
-                format!("must be {}", article(ty)),
-            ));
-        }
-    }
-    for name in &op.headers {
-        let present = req
-            .headers
-            .get(name.as_str())
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| !v.trim().is_empty());
-        if !present {
-            return Err(Reply::param_error_at("header", name, "", "is required"));
-        }
-    }
-    let body = match &op.body {
-        Some(required) => {
-            let body = if op.upload {
-                upload_meta(req, op)?
-            } else if req.body.is_empty() && required.is_empty() {
-                Map::new()
-            } else {
-                req.json()?
-            };
-            for (path, ty) in required {
-                check_field(&body, path, ty)?;
-            }
-            body
-        }
-        None => Map::new(),
-    };
-    let encrypted_query: Vec<(&str, &str)> = op
-        .sensitive_query
-        .iter()
-        .filter_map(|name| req.query(name).map(|v| (name.as_str(), v)))
-        .collect();
-    let encrypted = !encrypted_query.is_empty()
-        || op
-            .sensitive
-            .iter()
-            .any(|path| !values_at(&body, path).is_empty());
-    if encrypted || op.serial {
-        let decryptor = Decryptor::for_request(shared, req)?;
-        for path in &op.sensitive {
-            for (name, value) in values_at(&body, path) {
-                decrypt_all(&decryptor, &name, value)?;
-            }
-        }
-        for (name, value) in encrypted_query {
-            decryptor.decrypt(name, value)?;
-        }
-    }
+/// The spec's checks, then its example answer.
+fn answer(shared: &Shared, req: &SandboxRequest, op: &SpecOp) -> Checked<Reply> {
+    let input = spec::check(req, op)?;
+    spec::check_encrypted(shared, req, op, &input.body)?;
     Ok(if op.download {
         Reply::file(
             "application/octet-stream",
@@ -193,230 +52,4 @@ fn check(shared: &Shared, req: &SandboxRequest, op: &SpecOp) -> Checked<Reply> {
         let status = StatusCode::from_u16(op.status).unwrap_or(StatusCode::OK);
         Reply::json(status, op.response.as_ref().unwrap_or(&json!({})))
     })
-}
-
-/// "an integer", "a string", …
-fn article(ty: &str) -> String {
-    match ty.chars().next() {
-        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {ty}"),
-        _ => format!("a {ty}"),
-    }
-}
-
-/// Whether a query value reads as `ty`.
-fn query_fits(value: &str, ty: &str) -> bool {
-    match ty {
-        "integer" => value.parse::<i64>().is_ok(),
-        "number" => value.parse::<f64>().is_ok(),
-        "boolean" => matches!(value, "true" | "false"),
-        _ => true,
-    }
-}
-
-/// Whether a JSON value has the spec's type.
-fn json_fits(value: &Value, ty: &str) -> bool {
-    match ty {
-        "string" => value.is_string(),
-        "integer" => value.is_i64() || value.is_u64(),
-        "number" => value.is_number(),
-        "boolean" => value.is_boolean(),
-        "object" => value.is_object(),
-        "array" => value.is_array(),
-        _ => !value.is_null(),
-    }
-}
-
-/// The JSON object of an upload's `meta` part, once its `filename` and
-/// `sha256` are checked against the file part (named as the operation
-/// names it) and the operation's required text parts are found.
-fn upload_meta(req: &SandboxRequest, op: &SpecOp) -> Checked<Map<String, Value>> {
-    let content_type = req
-        .headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !crate::multipart::is_multipart(content_type) {
-        return Err(Reply::error(
-            StatusCode::BAD_REQUEST,
-            "PARAM_ERROR",
-            "an upload must be sent as multipart/form-data",
-        ));
-    }
-    let form = crate::multipart::parse(content_type, &req.body)
-        .map_err(|e| Reply::error(StatusCode::BAD_REQUEST, "PARAM_ERROR", e.to_string()))?;
-    let bad = |field: &str, value: &str, issue: &str| {
-        Reply::param_error_at("body", field, value, issue.to_owned())
-    };
-    let meta = form
-        .part("meta")
-        .ok_or_else(|| bad("meta", "", "is required"))?;
-    let Ok(Value::Object(meta)) = serde_json::from_slice::<Value>(meta.body) else {
-        return Err(bad("meta", "", "must be a JSON object"));
-    };
-    let file_part = op.file_part.as_deref().unwrap_or("file");
-    let file = form
-        .part(file_part)
-        .ok_or_else(|| bad(file_part, "", "is required (the file)"))?;
-    for (name, ty) in &op.form {
-        let Some(part) = form.part(name) else {
-            return Err(bad(name, "", "is required (a form part)"));
-        };
-        let text = String::from_utf8_lossy(part.body);
-        if !query_fits(&text, ty) {
-            return Err(bad(name, &text, &format!("must be {}", article(ty))));
-        }
-    }
-    match meta.get("filename") {
-        Some(Value::String(name)) if !name.is_empty() => {}
-        _ => return Err(bad("meta.filename", "", "is required")),
-    }
-    let declared = meta.get("sha256").and_then(Value::as_str).unwrap_or("");
-    let actual = crate::api::media::hex(&openssl::sha::sha256(file.body));
-    if !declared.eq_ignore_ascii_case(&actual) {
-        return Err(bad(
-            "meta.sha256",
-            declared,
-            "does not match the SHA-256 of the file part",
-        ));
-    }
-    Ok(meta)
-}
-
-/// Checks one required field (`a.b`, `list[].c`) where its parents are present.
-fn check_field(body: &Map<String, Value>, path: &str, ty: &str) -> Checked<()> {
-    let (parent, key) = match path.rsplit_once('.') {
-        Some((parent, key)) => (Some(parent), key),
-        None => (None, path),
-    };
-    let holders: Vec<(String, &Map<String, Value>)> = match parent {
-        None => vec![(String::new(), body)],
-        Some(parent) => values_at(body, parent)
-            .into_iter()
-            .filter_map(|(name, v)| v.as_object().map(|o| (name, o)))
-            .collect(),
-    };
-    for (prefix, object) in holders {
-        let name = if prefix.is_empty() {
-            key.to_owned()
-        } else {
-            format!("{prefix}.{key}")
-        };
-        match object.get(key).filter(|v| !v.is_null()) {
-            None => return Err(Reply::param_error(&name, &Value::Null, "is required")),
-            Some(v) if !json_fits(v, ty) => {
-                return Err(Reply::param_error(
-                    &name,
-                    v,
-                    format!("must be {}", article(ty)),
-                ));
-            }
-            Some(_) => {}
-        }
-    }
-    Ok(())
-}
-
-/// The values found at a dotted path (`a.b`, `list[].c`), each with its
-/// concrete name (`list[0].c`); absent parts give nothing.
-fn values_at<'a>(body: &'a Map<String, Value>, path: &str) -> Vec<(String, &'a Value)> {
-    let mut found: Vec<(String, &'a Value)> = Vec::new();
-    let mut first = true;
-    for seg in path.split('.') {
-        let (key, each) = match seg.strip_suffix("[]") {
-            Some(key) => (key, true),
-            None => (seg, false),
-        };
-        let mut next = Vec::new();
-        let step = |name: &str, v: &'a Value, next: &mut Vec<(String, &'a Value)>| {
-            if each {
-                if let Some(items) = v.as_array() {
-                    for (i, item) in items.iter().enumerate() {
-                        next.push((format!("{name}[{i}]"), item));
-                    }
-                }
-            } else {
-                next.push((name.to_owned(), v));
-            }
-        };
-        if first {
-            if let Some(v) = body.get(key).filter(|v| !v.is_null()) {
-                step(key, v, &mut next);
-            }
-            first = false;
-        } else {
-            for (prefix, v) in &found {
-                if let Some(child) = v.get(key).filter(|v| !v.is_null()) {
-                    step(&format!("{prefix}.{key}"), child, &mut next);
-                }
-            }
-        }
-        found = next;
-    }
-    found
-}
-
-/// Decrypts an encrypted field (a string, or a list of them).
-fn decrypt_all(decryptor: &Decryptor, name: &str, value: &Value) -> Checked<()> {
-    match value {
-        Value::String(text) => decryptor.decrypt(name, text).map(drop),
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                decrypt_all(decryptor, &format!("{name}[{i}]"), item)?;
-            }
-            Ok(())
-        }
-        other => Err(Reply::param_error(
-            name,
-            other,
-            "must be a string encrypted with the platform key",
-        )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_data_covers_the_catalogue() {
-        let ops = operations().unwrap();
-        assert_eq!(ops.len(), 992);
-        let get = |id: &str| {
-            ops.iter()
-                .find(|o| format!("{} {}", o.method, o.path) == id)
-                .unwrap()
-        };
-        let seed = get("POST /v3/pay/transactions/jsapi-with-contract");
-        assert!(
-            seed.body
-                .as_ref()
-                .unwrap()
-                .iter()
-                .any(|(f, t)| f == "amount.total" && t == "integer")
-        );
-        assert!(seed.response.as_ref().unwrap()["prepay_id"].is_string());
-        let upload = get("POST /v3/merchant/media/upload");
-        assert!(upload.upload);
-        assert!(get("GET /v3/billdownload/file").download);
-        assert!(get("POST /v3/applyment4sub/applyment/").serial);
-    }
-
-    #[test]
-    fn paths_reach_into_objects_and_arrays() {
-        let body = json!({"a": {"b": 1}, "list": [{"c": "x"}, {"d": 2}, {"c": null}]});
-        let body = body.as_object().unwrap();
-        let found: Vec<String> = values_at(body, "list[].c")
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
-        assert_eq!(found, ["list[0].c"]);
-        assert_eq!(values_at(body, "a.b")[0].0, "a.b");
-        assert!(values_at(body, "missing.b").is_empty());
-        check_field(body, "a.b", "integer").unwrap();
-        let e = check_field(body, "list[].d", "integer").unwrap_err();
-        assert!(String::from_utf8_lossy(&e.body).contains("list[0].d"));
-        let e = check_field(body, "a.b", "string").unwrap_err();
-        assert!(String::from_utf8_lossy(&e.body).contains("must be a string"));
-        assert!(query_fits("12", "integer") && !query_fits("1.5", "integer"));
-    }
 }

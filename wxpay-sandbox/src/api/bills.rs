@@ -23,72 +23,106 @@
 
 use std::io::Write as _;
 
-use http::{Method, StatusCode};
+use http::Method;
 use serde_json::json;
 use wxpay_core::protocol::Nonce;
 
+use super::Operation;
 use crate::api::media::hex;
 use crate::bills::{Account, Scope, TradeKind, fund_bill, tamper, trade_bill};
+use crate::error_code::ErrorCode;
+use crate::lock::Recover;
 use crate::reply::Reply;
-use crate::router::{Router, SandboxRequest};
-use crate::server::{Shared, add};
+use crate::router::SandboxRequest;
+use crate::server::Shared;
 use crate::state::StoredBill;
 use crate::time::{china_date, now_unix, parse_rfc3339};
-use crate::validate::{Checked, req_query};
+use crate::validate::Check::*;
+use crate::validate::{Checked, Rule};
 
 /// How long a download URL stays valid.
 pub(crate) const TOKEN_SECONDS: i64 = 300;
 
-pub(crate) fn register(router: &mut Router) {
-    add(router, Method::GET, "/v3/bill/tradebill", |s, r| {
-        tradebill(s, r).unwrap_or_else(|reply| reply)
-    });
-    add(router, Method::GET, "/v3/bill/fundflowbill", |s, r| {
-        fundflowbill(s, r).unwrap_or_else(|reply| reply)
-    });
-    add(
-        router,
-        Method::GET,
-        "/v3/bill/sub-merchant-fundflowbill",
-        |s, r| sub_merchant_fundflowbill(s, r).unwrap_or_else(|reply| reply),
-    );
-    add(router, Method::GET, "/v3/billdownload/file", |s, r| {
-        download(s, r).unwrap_or_else(|reply| reply)
-    });
-}
-
-fn query_error(name: &str, value: &str, issue: &str) -> Reply {
-    Reply::param_error_at("query", name, value, issue)
-}
+pub(crate) const OPERATIONS: &[Operation] = &[
+    Operation {
+        method: Method::GET,
+        path: "/v3/bill/tradebill",
+        rules: &[&[BILL_DATE, BILL_TYPE, TAR_TYPE]],
+        handler: |s, r, _| tradebill(s, r),
+    },
+    Operation {
+        method: Method::GET,
+        path: "/v3/bill/fundflowbill",
+        rules: &[&[BILL_DATE, TAR_TYPE, ACCOUNT_TYPE]],
+        handler: |s, r, _| fundflowbill(s, r),
+    },
+    Operation {
+        method: Method::GET,
+        path: "/v3/bill/sub-merchant-fundflowbill",
+        rules: &[&[BILL_DATE, TAR_TYPE, ALGORITHM, ACCOUNT_TYPE]],
+        handler: |s, r, _| sub_merchant_fundflowbill(s, r),
+    },
+    Operation {
+        method: Method::GET,
+        path: "/v3/billdownload/file",
+        rules: &[],
+        handler: |s, r, _| download(s, r),
+    },
+];
 
 /// `bill_date`: a real `YYYY-MM-DD`, not after today (Beijing time).
-fn bill_date(req: &SandboxRequest) -> Checked<String> {
-    let date = req_query(req, "bill_date")?;
-    let valid = date.len() == 10 && parse_rfc3339(&format!("{date}T00:00:00+08:00")).is_some();
-    if !valid {
-        return Err(query_error("bill_date", date, "must be a date, YYYY-MM-DD"));
-    }
-    if date > china_date(now_unix()).as_str() {
-        return Err(query_error("bill_date", date, "is in the future"));
-    }
-    Ok(date.to_owned())
+const BILL_DATE: Rule = Rule::query(
+    "bill_date",
+    &[
+        Format(is_date, "must be a date, YYYY-MM-DD"),
+        Format(is_not_future, "is in the future"),
+    ],
+);
+const BILL_TYPE: Rule = Rule::query(
+    "bill_type",
+    &[OneOf(
+        &["ALL", "SUCCESS", "REFUND"],
+        "the sandbox makes ALL, SUCCESS and REFUND bills",
+    )],
+);
+const TAR_TYPE: Rule = Rule::query("tar_type", &[OneOf(&["GZIP"], "must be GZIP when given")]);
+const ALGORITHM: Rule = Rule::query(
+    "algorithm",
+    &[OneOf(
+        &["AEAD_AES_256_GCM"],
+        "the sandbox encrypts bills with AEAD_AES_256_GCM only",
+    )],
+);
+const ACCOUNT_TYPE: Rule = Rule::query(
+    "account_type",
+    &[OneOf(
+        &["BASIC", "OPERATION", "FEES", "DEPOSIT"],
+        "must be BASIC, OPERATION, FEES or DEPOSIT",
+    )],
+);
+
+fn is_date(date: &str) -> bool {
+    date.len() == 10 && parse_rfc3339(&format!("{date}T00:00:00+08:00")).is_some()
 }
 
-/// `tar_type`: absent or `GZIP`.
-fn gzip_asked(req: &SandboxRequest) -> Checked<bool> {
-    match req.query("tar_type") {
-        None => Ok(false),
-        Some("GZIP") => Ok(true),
-        Some(other) => Err(query_error("tar_type", other, "must be GZIP when given")),
-    }
+fn is_not_future(date: &str) -> bool {
+    date <= china_date(now_unix()).as_str()
+}
+
+/// The checked `bill_date`.
+fn bill_date(req: &SandboxRequest) -> &str {
+    req.query("bill_date").unwrap_or_default()
+}
+
+/// Whether `tar_type=GZIP` was asked for.
+fn gzip_asked(req: &SandboxRequest) -> bool {
+    req.query("tar_type") == Some("GZIP")
 }
 
 fn no_statement(date: &str) -> Reply {
-    Reply::error(
-        StatusCode::BAD_REQUEST,
-        "NO_STATEMENT_EXIST",
-        format!("there is no bill for {date}: nothing happened that day"),
-    )
+    ErrorCode::NoStatementExist.reply(format!(
+        "there is no bill for {date}: nothing happened that day"
+    ))
 }
 
 /// Keeps a bill under a fresh token and answers its file description.
@@ -99,13 +133,9 @@ fn keep(
     gzip: bool,
     encryption: Option<([u8; 32], String)>,
 ) -> Checked<(String, String)> {
-    let token = Nonce::generate().map(|n| n.to_string()).map_err(|_| {
-        Reply::error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "SYSTEM_ERROR",
-            "no randomness",
-        )
-    })?;
+    let token = Nonce::generate()
+        .map(|n| n.to_string())
+        .map_err(|_| ErrorCode::SystemError.reply("no randomness"))?;
     let hash = hex(&openssl::sha::sha1(content.as_bytes()));
     let now = now_unix();
     let mut state = shared.state();
@@ -125,57 +155,35 @@ fn keep(
         },
     );
     drop(state);
-    let base = shared
-        .base_url
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
+    let base = shared.base_url.read().recover().clone();
     Ok((hash, format!("{base}/v3/billdownload/file?token={token}")))
 }
 
 fn tradebill(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
-    let date = bill_date(req)?;
-    let kind = match req.query("bill_type") {
-        None => TradeKind::All,
-        Some(t) => TradeKind::parse(t).ok_or_else(|| {
-            query_error(
-                "bill_type",
-                t,
-                "the sandbox makes ALL, SUCCESS and REFUND bills",
-            )
-        })?,
-    };
-    let gzip = gzip_asked(req)?;
+    let date = bill_date(req);
+    let kind = TradeKind::parse(req.query("bill_type").unwrap_or("ALL")).unwrap_or(TradeKind::All);
     let scope = Scope {
         mchid: &req.mchid,
         sub_mchid: req.query("sub_mchid").filter(|s| !s.is_empty()),
     };
-    let bill =
-        trade_bill(&shared.state(), scope, &date, kind).ok_or_else(|| no_statement(&date))?;
-    let (hash, url) = keep(shared, &req.mchid, bill, gzip, None)?;
+    let bill = trade_bill(&shared.state(), scope, date, kind).ok_or_else(|| no_statement(date))?;
+    let (hash, url) = keep(shared, &req.mchid, bill, gzip_asked(req), None)?;
     Ok(Reply::ok(
         &json!({ "hash_type": "SHA1", "hash_value": hash, "download_url": url }),
     ))
 }
 
-/// `account_type`: only the basic account ever moves in the sandbox.
-fn basic_account(req: &SandboxRequest, required: bool, date: &str) -> Checked<()> {
+/// Only the basic account ever moves in the sandbox: the others have no bill.
+fn basic_account(req: &SandboxRequest) -> Checked<()> {
     match req.query("account_type") {
-        None if required => Err(query_error("account_type", "", "is required")),
-        None | Some("BASIC") => Ok(()),
-        Some("OPERATION" | "FEES" | "DEPOSIT") => Err(no_statement(date)),
-        Some(other) => Err(query_error(
-            "account_type",
-            other,
-            "must be BASIC, OPERATION, FEES or DEPOSIT",
-        )),
+        Some("OPERATION" | "FEES" | "DEPOSIT") => Err(no_statement(bill_date(req))),
+        _ => Ok(()),
     }
 }
 
 fn fundflowbill(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
-    let date = bill_date(req)?;
-    let gzip = gzip_asked(req)?;
-    basic_account(req, false, &date)?;
+    let date = bill_date(req);
+    basic_account(req)?;
     let account = match req.query("sub_mchid").filter(|s| !s.is_empty()) {
         Some(sub) => Account {
             owner: sub,
@@ -186,43 +194,25 @@ fn fundflowbill(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
             sp_mchid: None,
         },
     };
-    let bill = fund_bill(&shared.state(), account, &date).ok_or_else(|| no_statement(&date))?;
-    let (hash, url) = keep(shared, &req.mchid, bill, gzip, None)?;
+    let bill = fund_bill(&shared.state(), account, date).ok_or_else(|| no_statement(date))?;
+    let (hash, url) = keep(shared, &req.mchid, bill, gzip_asked(req), None)?;
     Ok(Reply::ok(
         &json!({ "hash_type": "SHA1", "hash_value": hash, "download_url": url }),
     ))
 }
 
 fn sub_merchant_fundflowbill(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
-    let sub_mchid = req_query(req, "sub_mchid")?;
-    let date = bill_date(req)?;
-    let gzip = gzip_asked(req)?;
-    match req_query(req, "algorithm")? {
-        "AEAD_AES_256_GCM" => {}
-        other => {
-            return Err(query_error(
-                "algorithm",
-                other,
-                "the sandbox encrypts bills with AEAD_AES_256_GCM only",
-            ));
-        }
-    }
-    basic_account(req, true, &date)?;
+    let date = bill_date(req);
+    basic_account(req)?;
     let account = Account {
-        owner: sub_mchid,
+        owner: req.query("sub_mchid").unwrap_or_default(),
         sp_mchid: Some(&req.mchid),
     };
-    let bill = fund_bill(&shared.state(), account, &date).ok_or_else(|| no_statement(&date))?;
+    let bill = fund_bill(&shared.state(), account, date).ok_or_else(|| no_statement(date))?;
     let merchant = shared
         .merchant(&req.mchid)
-        .ok_or_else(|| Reply::error(StatusCode::FORBIDDEN, "NO_AUTH", "unknown merchant"))?;
-    let system = |_| {
-        Reply::error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "SYSTEM_ERROR",
-            "key generation failed",
-        )
-    };
+        .ok_or_else(|| ErrorCode::NoAuth.reply("unknown merchant"))?;
+    let system = |_| ErrorCode::SystemError.reply("key generation failed");
     let key_text = Nonce::generate().map_err(system)?.to_string();
     let mut key = [0u8; 32];
     key.copy_from_slice(key_text.as_bytes().get(..32).unwrap_or(&[0; 32]));
@@ -232,14 +222,17 @@ fn sub_merchant_fundflowbill(shared: &Shared, req: &SandboxRequest) -> Checked<R
         .chars()
         .take(16)
         .collect();
-    let encrypt_key = merchant.public_key.encrypt_oaep(&key).map_err(|_| {
-        Reply::error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "SYSTEM_ERROR",
-            "key encryption failed",
-        )
-    })?;
-    let (hash, url) = keep(shared, &req.mchid, bill, gzip, Some((key, nonce.clone())))?;
+    let encrypt_key = merchant
+        .public_key
+        .encrypt_oaep(&key)
+        .map_err(|_| ErrorCode::SystemError.reply("key encryption failed"))?;
+    let (hash, url) = keep(
+        shared,
+        &req.mchid,
+        bill,
+        gzip_asked(req),
+        Some((key, nonce.clone())),
+    )?;
     Ok(Reply::ok(&json!({
         "download_bill_count": 1,
         "download_bill_list": [{
@@ -254,34 +247,22 @@ fn sub_merchant_fundflowbill(shared: &Shared, req: &SandboxRequest) -> Checked<R
 }
 
 fn download(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
-    let token = req_query(req, "token")?;
+    let token = req.query("token").unwrap_or_default();
     let bill = shared
         .state()
         .bills
         .get(token)
         .cloned()
-        .ok_or_else(|| Reply::not_found("RESOURCE_NOT_EXISTS", "no bill has this token"))?;
+        .ok_or_else(|| ErrorCode::ResourceNotExists.reply("no bill has this token"))?;
     if bill.mchid != req.mchid {
-        return Err(Reply::error(
-            StatusCode::FORBIDDEN,
-            "NO_AUTH",
-            "this bill was applied for by another merchant",
-        ));
+        return Err(ErrorCode::NoAuth.reply("this bill was applied for by another merchant"));
     }
     if now_unix() > bill.created_at + TOKEN_SECONDS {
-        return Err(Reply::error(
-            StatusCode::BAD_REQUEST,
-            "INVALID_REQUEST",
-            "the download URL expired; apply for the bill again",
-        ));
+        return Err(
+            ErrorCode::InvalidRequest.reply("the download URL expired; apply for the bill again")
+        );
     }
-    let internal = |what: &str| {
-        Reply::error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "SYSTEM_ERROR",
-            what.to_owned(),
-        )
-    };
+    let internal = |what: &str| ErrorCode::SystemError.reply(what.to_owned());
     let content = if bill.corrupted {
         tamper(&bill.content)
     } else {

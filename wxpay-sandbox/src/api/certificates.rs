@@ -3,19 +3,29 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use http::{Method, StatusCode};
+use http::Method;
 use serde_json::{Value, json};
 use wxpay_core::crypto::ApiV3Key;
 use wxpay_core::protocol::Nonce;
 
+use super::Operation;
+use crate::error_code::ErrorCode;
 use crate::reply::Reply;
-use crate::router::{Router, SandboxRequest};
-use crate::server::{Shared, add};
+use crate::router::SandboxRequest;
+use crate::server::Shared;
 use crate::time::format_china;
+use crate::validate::Check::OneOf;
+use crate::validate::{Checked, Rule};
 
-pub(crate) fn register(router: &mut Router) {
-    add(router, Method::GET, "/v3/certificates", certificates);
-}
+pub(crate) const OPERATIONS: &[Operation] = &[Operation {
+    method: Method::GET,
+    path: "/v3/certificates",
+    rules: &[&[Rule::query(
+        "algorithm_type",
+        &[OneOf(&["RSA", "SM2", "ALL"], "must be RSA, SM2 or ALL")],
+    )]],
+    handler: |s, r, _| certificates(s, r),
+}];
 
 fn unix(t: SystemTime) -> i64 {
     t.duration_since(UNIX_EPOCH)
@@ -25,29 +35,19 @@ fn unix(t: SystemTime) -> i64 {
 }
 
 fn internal(message: &str) -> Reply {
-    Reply::error(StatusCode::INTERNAL_SERVER_ERROR, "SYSTEM_ERROR", message)
+    ErrorCode::SystemError.reply(message)
 }
 
-fn certificates(shared: &Shared, req: &SandboxRequest) -> Reply {
-    match req.query("algorithm_type") {
-        None | Some("RSA" | "ALL") => {}
+fn certificates(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
+    if req.query("algorithm_type") == Some("SM2") {
         // The sandbox has no SM2 certificate.
-        Some("SM2") => return Reply::ok(&json!({ "data": [] })),
-        Some(other) => {
-            return Reply::param_error_at(
-                "query",
-                "algorithm_type",
-                other,
-                "must be RSA, SM2 or ALL",
-            );
-        }
+        return Ok(Reply::ok(&json!({ "data": [] })));
     }
-    let Some(merchant) = shared.merchant(&req.mchid) else {
-        return internal("the merchant vanished");
-    };
-    let Ok(apiv3_key) = ApiV3Key::new(&merchant.apiv3_key) else {
-        return internal("the merchant's APIv3 key is unusable");
-    };
+    let merchant = shared
+        .merchant(&req.mchid)
+        .ok_or_else(|| internal("the merchant vanished"))?;
+    let apiv3_key = ApiV3Key::new(&merchant.apiv3_key)
+        .map_err(|_| internal("the merchant's APIv3 key is unusable"))?;
     let platform = shared.platform();
     let now = SystemTime::now();
     let mut data = Vec::new();
@@ -55,17 +55,19 @@ fn certificates(shared: &Shared, req: &SandboxRequest) -> Reply {
         if certificate.not_after() < now {
             continue;
         }
-        let Ok(pem) = certificate.to_pem() else {
-            return internal("a certificate could not be written");
-        };
+        let pem = certificate
+            .to_pem()
+            .map_err(|_| internal("a certificate could not be written"))?;
         // A fresh 12-character nonce per certificate, like the platform's.
-        let nonce: String = match Nonce::generate() {
-            Ok(n) => n.as_str().chars().take(12).collect(),
-            Err(_) => return internal("no randomness"),
-        };
-        let Ok(ciphertext) = apiv3_key.encrypt(nonce.as_bytes(), b"certificate", &pem) else {
-            return internal("a certificate could not be encrypted");
-        };
+        let nonce: String = Nonce::generate()
+            .map_err(|_| internal("no randomness"))?
+            .as_str()
+            .chars()
+            .take(12)
+            .collect();
+        let ciphertext = apiv3_key
+            .encrypt(nonce.as_bytes(), b"certificate", &pem)
+            .map_err(|_| internal("a certificate could not be encrypted"))?;
         data.push(json!({
             "serial_no": certificate.serial(),
             "effective_time": format_china(unix(certificate.not_before())),
@@ -79,10 +81,9 @@ fn certificates(shared: &Shared, req: &SandboxRequest) -> Reply {
         }));
     }
     if data.is_empty() {
-        return Reply::not_found(
-            "RESOURCE_NOT_EXISTS",
+        return Err(ErrorCode::ResourceNotExists.reply(
             "this merchant has no platform certificate: it uses the WeChat Pay public key",
-        );
+        ));
     }
-    Reply::ok(&json!({ "data": Value::Array(data) }))
+    Ok(Reply::ok(&json!({ "data": Value::Array(data) })))
 }

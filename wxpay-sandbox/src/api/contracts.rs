@@ -14,15 +14,19 @@
 //! names no `contract_termination_mode` for a merchant's own termination;
 //! the sandbox reports [`MERCHANT_TERMINATION_MODE`].
 
-use http::{Method, StatusCode};
+use http::Method;
 use serde_json::{Map, Value, json};
 
+use super::Operation;
+use crate::error_code::ErrorCode;
 use crate::reply::Reply;
-use crate::router::{Router, SandboxRequest};
-use crate::server::{Builtin, Shared, add};
-use crate::state::{Contract, ContractKey, ContractState, TradeState, compact_time};
+use crate::router::SandboxRequest;
+use crate::server::Shared;
+use crate::spec::Input;
+use crate::state::{Contract, ContractKey, ContractState, State, TradeState, compact_time};
 use crate::time::{format_china, now_unix};
-use crate::validate::{Checked, Fields, no_four_byte_chars, path_str, path_u64};
+use crate::validate::Check::*;
+use crate::validate::{Checked, ReadBody, Rule, path_str, path_u64};
 
 /// The `contract_termination_mode` the sandbox reports when the merchant
 /// terminates a contract through the API.
@@ -33,62 +37,101 @@ pub const MERCHANT_TERMINATION_MODE: &str = "MCH_API_TERMINATE";
 const SIGN_MP_APPID: &str = "wxbd687630cd02ce1d";
 const SIGN_MP_PATH: &str = "pages/PwdExemptContract/index";
 
-const PREFIX: &str = "/v3/password-exempt-contract/contracts";
+pub(crate) const OPERATIONS: &[Operation] = &[
+    Operation {
+        method: Method::POST,
+        path: "/v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program",
+        rules: &[PRE_SIGN, USER],
+        handler: |s, r, i| pre_sign(s, r, i, Kind::Normal, true),
+    },
+    Operation {
+        method: Method::POST,
+        path: "/v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign",
+        rules: &[PRE_SIGN, USER],
+        handler: |s, r, i| pre_sign(s, r, i, Kind::Normal, false),
+    },
+    Operation {
+        method: Method::POST,
+        path: "/v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program",
+        rules: &[PRE_SIGN, SERVICE_PROVIDER],
+        handler: |s, r, i| pre_sign(s, r, i, Kind::ServiceProvider, true),
+    },
+    Operation {
+        method: Method::POST,
+        path: "/v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign",
+        rules: &[PRE_SIGN, SERVICE_PROVIDER],
+        handler: |s, r, i| pre_sign(s, r, i, Kind::ServiceProvider, false),
+    },
+    Operation {
+        method: Method::POST,
+        path: "/v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program",
+        rules: &[PRE_SIGN, USER],
+        handler: |s, r, i| pre_sign(s, r, i, Kind::Ecommerce, true),
+    },
+    Operation {
+        method: Method::POST,
+        path: "/v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign",
+        rules: &[PRE_SIGN, USER],
+        handler: |s, r, i| pre_sign(s, r, i, Kind::Ecommerce, false),
+    },
+    Operation {
+        method: Method::POST,
+        path: "/v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program",
+        rules: &[PRE_SIGN, QS],
+        handler: |s, r, i| pre_sign(s, r, i, Kind::Qs, true),
+    },
+    Operation {
+        method: Method::POST,
+        path: "/v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign",
+        rules: &[PRE_SIGN, QS],
+        handler: |s, r, i| pre_sign(s, r, i, Kind::Qs, false),
+    },
+    Operation {
+        method: Method::GET,
+        path: "/v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}",
+        rules: &[],
+        handler: |s, r, _| query(s, r),
+    },
+    Operation {
+        method: Method::POST,
+        path: "/v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}/terminate",
+        rules: &[&[Rule::body("contract_termination_remark", &[MaxChars(256)])]],
+        handler: terminate,
+    },
+];
 
-pub(crate) fn register(router: &mut Router) {
-    let pre_sign: [(&str, &str, Builtin); 8] = [
-        ("normal", "mini-program", |s, r| {
-            reply(pre_sign(s, r, Kind::Normal, true))
-        }),
-        ("normal", "pay-redirect-sign", |s, r| {
-            reply(pre_sign(s, r, Kind::Normal, false))
-        }),
-        ("service-provider", "mini-program", |s, r| {
-            reply(pre_sign(s, r, Kind::ServiceProvider, true))
-        }),
-        ("service-provider", "pay-redirect-sign", |s, r| {
-            reply(pre_sign(s, r, Kind::ServiceProvider, false))
-        }),
-        ("ecommerce", "mini-program", |s, r| {
-            reply(pre_sign(s, r, Kind::Ecommerce, true))
-        }),
-        ("ecommerce", "pay-redirect-sign", |s, r| {
-            reply(pre_sign(s, r, Kind::Ecommerce, false))
-        }),
-        ("qs", "mini-program", |s, r| {
-            reply(pre_sign(s, r, Kind::Qs, true))
-        }),
-        ("qs", "pay-redirect-sign", |s, r| {
-            reply(pre_sign(s, r, Kind::Qs, false))
-        }),
-    ];
-    for (kind, scene, handler) in pre_sign {
-        add(
-            router,
-            Method::POST,
-            &format!("{PREFIX}/{kind}/pre-entrust-sign/{scene}"),
-            handler,
-        );
-    }
-    add(
-        router,
-        Method::GET,
-        &format!("{PREFIX}/service-id/{{service_id}}/out-contract-code/{{out_contract_code}}"),
-        |s, r| reply(query(s, r)),
-    );
-    add(
-        router,
-        Method::POST,
-        &format!(
-            "{PREFIX}/service-id/{{service_id}}/out-contract-code/{{out_contract_code}}/terminate"
-        ),
-        |s, r| reply(terminate(s, r)),
-    );
-}
+/// Every pre-sign.
+const PRE_SIGN: &[Rule] = &[
+    Rule::body("", &[NoFourByteChars]),
+    Rule::body("service_id", &[Positive]),
+    Rule::body("out_contract_code", &[MaxChars(64)]),
+    Rule::body("notify_url", &[NotifyUrl]),
+    Rule::body("contract_display_account", &[MaxChars(64)]),
+];
 
-fn reply(result: Checked<Reply>) -> Reply {
-    result.unwrap_or_else(|reply| reply)
-}
+/// A merchant's (or an e-commerce platform's) contract with a user.
+const USER: &[Rule] = &[
+    Rule::body("appid", &[MaxChars(32)]),
+    Rule::body("openid", &[MaxChars(128)]),
+];
+
+/// A service provider's contract for a sub-merchant.
+const SERVICE_PROVIDER: &[Rule] = &[
+    Rule::body("sp_appid", &[MaxChars(32)]),
+    Rule::body("sp_openid", &[MaxChars(128)]),
+    Rule::body("sub_mchid", &[MaxChars(32)]),
+    Rule::body("sub_appid", &[MaxChars(32)]),
+    Rule::body("sub_openid", &[MaxChars(128)]),
+];
+
+/// A contract of the `qs` kind: the merchant's appid, for a sub-merchant.
+const QS: &[Rule] = &[
+    Rule::body("appid", &[MaxChars(32)]),
+    Rule::body("openid", &[MaxChars(128)]),
+    Rule::body("sub_mchid", &[MaxChars(32)]),
+    Rule::body("sub_appid", &[MaxChars(32)]),
+    Rule::body("sub_openid", &[MaxChars(128)]),
+];
 
 /// The merchant kinds of the pre-sign routes.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -111,7 +154,7 @@ impl Kind {
 }
 
 /// Who the contract is with, as the pre-sign body names it.
-struct Signer<'a> {
+struct Party<'a> {
     appid: &'a str,
     openid: Option<&'a str>,
     sub_mchid: Option<&'a str>,
@@ -119,70 +162,39 @@ struct Signer<'a> {
     sub_openid: Option<&'a str>,
 }
 
-fn signer<'a>(f: &Fields<'a>, kind: Kind) -> Checked<Signer<'a>> {
-    Ok(match kind {
-        Kind::Normal | Kind::Ecommerce => Signer {
-            appid: f.req_str_max("appid", 32)?,
-            openid: Some(f.req_str_max("openid", 128)?),
-            sub_mchid: None,
-            sub_appid: None,
-            sub_openid: None,
-        },
-        Kind::ServiceProvider => Signer {
-            appid: f.req_str_max("sp_appid", 32)?,
-            openid: f.opt_str_max("sp_openid", 128)?,
-            sub_mchid: Some(f.req_str_max("sub_mchid", 32)?),
-            sub_appid: Some(f.req_str_max("sub_appid", 32)?),
-            sub_openid: f.opt_str_max("sub_openid", 128)?,
-        },
-        Kind::Qs => Signer {
-            appid: f.req_str_max("appid", 32)?,
-            openid: f.opt_str_max("openid", 128)?,
-            sub_mchid: Some(f.req_str_max("sub_mchid", 32)?),
-            sub_appid: Some(f.req_str_max("sub_appid", 32)?),
-            sub_openid: f.opt_str_max("sub_openid", 128)?,
-        },
-    })
+fn party(body: &Map<String, Value>, kind: Kind) -> Party<'_> {
+    let (appid, openid) = match kind {
+        Kind::ServiceProvider => ("sp_appid", "sp_openid"),
+        _ => ("appid", "openid"),
+    };
+    let for_sub_merchant = matches!(kind, Kind::ServiceProvider | Kind::Qs);
+    let sub = |key| body.opt_str(key).filter(|_| for_sub_merchant);
+    Party {
+        appid: body.str(appid),
+        openid: body.opt_str(openid),
+        sub_mchid: sub("sub_mchid"),
+        sub_appid: sub("sub_appid"),
+        sub_openid: sub("sub_openid"),
+    }
 }
 
+/// Records a pending contract (a new session when one is pending already).
 fn pre_sign(
     shared: &Shared,
     req: &SandboxRequest,
+    input: &Input<'_>,
     kind: Kind,
     mini_program: bool,
 ) -> Checked<Reply> {
-    let map = req.json()?;
-    no_four_byte_chars(&Value::Object(map.clone()), "")?;
-    let f = Fields::root(&map);
-    let who = signer(&f, kind)?;
-    let service_id = f.req_positive_int("service_id")?.unsigned_abs();
-    let out_contract_code = f.req_str_max("out_contract_code", 64)?;
-    let notify_url = f.req_notify_url("notify_url")?;
-    let display = f.req_str_max("contract_display_account", 64)?;
-    let prepay_id = if mini_program {
-        None
-    } else {
-        Some(f.req_str("prepay_id")?)
-    };
+    let body = &input.body;
+    let who = party(body, kind);
+    let service_id = body.int("service_id").unsigned_abs();
+    let out_contract_code = body.str("out_contract_code");
+    let prepay_id = body.opt_str("prepay_id").filter(|_| !mini_program);
 
     let mut state = shared.state();
     if let Some(prepay_id) = prepay_id {
-        // The order must be one this merchant (or its sub-merchant) placed and is still unpaid.
-        let owner = who.sub_mchid.unwrap_or(&req.mchid);
-        let sp_mchid = who.sub_mchid.map(|_| req.mchid.as_str());
-        let unpaid = state.orders.values().any(|o| {
-            o.prepay_id == prepay_id
-                && o.mchid == owner
-                && o.sp_mchid.as_deref() == sp_mchid
-                && o.trade_state == TradeState::Notpay
-        });
-        if !unpaid {
-            return Err(Reply::param_error(
-                "prepay_id",
-                &json!(prepay_id),
-                "is not an unpaid order of this merchant",
-            ));
-        }
+        unpaid_order(&state, req, &who, prepay_id)?;
     }
     let key = ContractKey {
         mchid: req.mchid.clone(),
@@ -194,11 +206,8 @@ fn pre_sign(
         .get(&key)
         .is_some_and(|c| c.state != ContractState::Pending)
     {
-        return Err(Reply::error(
-            StatusCode::BAD_REQUEST,
-            "INVALID_REQUEST",
-            "a contract with this out_contract_code was already signed in this service",
-        ));
+        return Err(ErrorCode::InvalidRequest
+            .reply("a contract with this out_contract_code was already signed in this service"));
     }
     let now = now_unix();
     let seq = state.next_seq();
@@ -216,9 +225,9 @@ fn pre_sign(
         sub_appid: who.sub_appid.map(str::to_owned),
         openid: who.openid.map(str::to_owned),
         sub_openid: who.sub_openid.map(str::to_owned),
-        contract_display_account: display.to_owned(),
-        notify_url: notify_url.to_owned(),
-        pre_entrustweb_id: pre_entrustweb_id.clone(),
+        contract_display_account: body.str("contract_display_account").to_owned(),
+        notify_url: body.str("notify_url").to_owned(),
+        pre_entrustweb_id,
         prepay_id: prepay_id.map(str::to_owned),
         state: ContractState::Pending,
         contract_id: None,
@@ -228,23 +237,55 @@ fn pre_sign(
         termination_mode: None,
         termination_remark: None,
     };
+    let answer = pre_sign_answer(&contract, kind);
     state.contracts.insert(key, contract);
+    Ok(Reply::ok(&answer))
+}
 
+/// A pay-then-sign pre-sign names an order this merchant (or its
+/// sub-merchant) placed and is still unpaid.
+fn unpaid_order(
+    state: &State,
+    req: &SandboxRequest,
+    who: &Party<'_>,
+    prepay_id: &str,
+) -> Checked<()> {
+    let owner = who.sub_mchid.unwrap_or(&req.mchid);
+    let sp_mchid = who.sub_mchid.map(|_| req.mchid.as_str());
+    let unpaid = state.orders.values().any(|o| {
+        o.prepay_id == prepay_id
+            && o.mchid == owner
+            && o.sp_mchid.as_deref() == sp_mchid
+            && o.trade_state == TradeState::Notpay
+    });
+    if unpaid {
+        Ok(())
+    } else {
+        Err(Reply::param_error(
+            "prepay_id",
+            &json!(prepay_id),
+            "is not an unpaid order of this merchant",
+        ))
+    }
+}
+
+/// What a pre-sign answers about the pending contract.
+fn pre_sign_answer(c: &Contract, kind: Kind) -> Value {
     let mut answer = Map::new();
-    if let Some(id) = pre_entrustweb_id {
+    if let Some(id) = &c.pre_entrustweb_id {
         answer.insert("pre_entrustweb_id".into(), json!(id));
     }
-    answer.insert("mchid".into(), json!(req.mchid));
+    answer.insert("mchid".into(), json!(c.key.mchid));
     if kind == Kind::ServiceProvider {
-        answer.insert("sub_mchid".into(), json!(who.sub_mchid));
+        answer.insert("sub_mchid".into(), json!(c.sub_mchid));
     }
-    answer.insert("service_id".into(), json!(service_id));
-    answer.insert("out_contract_code".into(), json!(out_contract_code));
-    if mini_program {
+    answer.insert("service_id".into(), json!(c.key.service_id));
+    answer.insert("out_contract_code".into(), json!(c.key.out_contract_code));
+    if c.pre_entrustweb_id.is_some() {
         answer.insert("sign_mp_appid".into(), json!(SIGN_MP_APPID));
         answer.insert("sign_mp_path".into(), json!(SIGN_MP_PATH));
     }
-    Ok(Reply::ok(&Value::Object(answer)))
+    Value::Object(answer)
 }
 
 /// The contract a query or termination names, if the platform would show it.
@@ -257,7 +298,7 @@ fn key_from_path(req: &SandboxRequest) -> Checked<ContractKey> {
 }
 
 fn not_exists() -> Reply {
-    Reply::not_found("RESOURCE_NOT_EXISTS", "no signed contract with this number")
+    ErrorCode::ResourceNotExists.reply("no signed contract with this number")
 }
 
 fn query(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
@@ -269,10 +310,9 @@ fn query(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
     }
 }
 
-fn terminate(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
+fn terminate(shared: &Shared, req: &SandboxRequest, input: &Input<'_>) -> Checked<Reply> {
     let key = key_from_path(req)?;
-    let map = req.json()?;
-    let remark = Fields::root(&map).req_str_max("contract_termination_remark", 256)?;
+    let remark = input.body.str("contract_termination_remark");
     let mut state = shared.state();
     let contract = state
         .contracts
@@ -280,11 +320,7 @@ fn terminate(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
         .filter(|c| c.state != ContractState::Pending)
         .ok_or_else(not_exists)?;
     if contract.state == ContractState::Terminated {
-        return Err(Reply::error(
-            StatusCode::BAD_REQUEST,
-            "INVALID_REQUEST",
-            "the contract is already terminated",
-        ));
+        return Err(ErrorCode::InvalidRequest.reply("the contract is already terminated"));
     }
     contract.state = ContractState::Terminated;
     contract.terminated_at = Some(now_unix());

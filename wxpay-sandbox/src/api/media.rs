@@ -3,10 +3,11 @@
 //! `POST /v3/marketing/favor/media/image-upload` (marketing images).
 //!
 //! The body must be a `multipart/form-data` form of exactly two parts,
-//! `meta` (JSON: `filename`, 1–128 characters, and `sha256`, 64 hex
-//! digits) and `file`. The server has already checked the request
-//! signature over the `meta` part. Here: the file's SHA-256 must equal
-//! `meta.sha256`; the name's extension must be one the route takes (images:
+//! `meta` (JSON: `filename`, 1–128 characters, and `sha256`) and `file`.
+//! The server has already checked the request signature over the `meta`
+//! part, and the spec's checks (`spec.rs`) that `meta.filename` is there
+//! and `meta.sha256` is the file's SHA-256. Here, from the route's
+//! [`Accepts`]: the name's extension must be one the route takes (images:
 //! jpg, jpeg, bmp, png, and pdf on the general route; videos: avi, wmv,
 //! mpeg, mp4, mov, mkv, flv, f4v, m4v, rmvb); images must start like one
 //! (JPEG, PNG, BMP or PDF signature); sizes are capped at 5 MiB (images on
@@ -17,35 +18,40 @@
 use http::Method;
 use serde_json::{Value, json};
 
-use crate::multipart;
+use super::Operation;
+use crate::lock::Recover;
 use crate::reply::Reply;
-use crate::router::{Router, SandboxRequest};
-use crate::server::{Shared, add};
+use crate::router::SandboxRequest;
+use crate::server::Shared;
+use crate::spec::Input;
 use crate::state::Media;
-use crate::validate::Checked;
+use crate::validate::{Checked, ReadBody};
 
-pub(crate) fn register(router: &mut Router) {
-    add(router, Method::POST, "/v3/merchant/media/upload", |s, r| {
-        upload(s, r, &IMAGE).unwrap_or_else(|reply| reply)
-    });
-    add(
-        router,
-        Method::POST,
-        "/v3/merchant/media/video_upload",
-        |s, r| upload(s, r, &VIDEO).unwrap_or_else(|reply| reply),
-    );
-    add(
-        router,
-        Method::POST,
-        "/v3/marketing/favor/media/image-upload",
-        |s, r| upload(s, r, &MARKETING_IMAGE).unwrap_or_else(|reply| reply),
-    );
-}
+pub(crate) const OPERATIONS: &[Operation] = &[
+    Operation {
+        method: Method::POST,
+        path: "/v3/merchant/media/upload",
+        rules: &[],
+        handler: |s, r, i| upload(s, r, i, &IMAGE),
+    },
+    Operation {
+        method: Method::POST,
+        path: "/v3/merchant/media/video_upload",
+        rules: &[],
+        handler: |s, r, i| upload(s, r, i, &VIDEO),
+    },
+    Operation {
+        method: Method::POST,
+        path: "/v3/marketing/favor/media/image-upload",
+        rules: &[],
+        handler: |s, r, i| upload(s, r, i, &MARKETING_IMAGE),
+    },
+];
 
 const MIB: usize = 1 << 20;
 
 /// What an upload route takes.
-struct Rules {
+struct Accepts {
     kind: &'static str,
     /// Extension → largest size.
     types: &'static [(&'static str, usize)],
@@ -55,7 +61,7 @@ struct Rules {
     answers_url: bool,
 }
 
-const IMAGE: Rules = Rules {
+const IMAGE: Accepts = Accepts {
     kind: "image",
     types: &[
         ("jpg", 5 * MIB),
@@ -68,7 +74,7 @@ const IMAGE: Rules = Rules {
     answers_url: false,
 };
 
-const VIDEO: Rules = Rules {
+const VIDEO: Accepts = Accepts {
     kind: "video",
     types: &[
         ("avi", 5 * MIB),
@@ -86,7 +92,7 @@ const VIDEO: Rules = Rules {
     answers_url: false,
 };
 
-const MARKETING_IMAGE: Rules = Rules {
+const MARKETING_IMAGE: Accepts = Accepts {
     kind: "marketing-image",
     types: &[
         ("jpg", 2 * MIB),
@@ -97,6 +103,45 @@ const MARKETING_IMAGE: Rules = Rules {
     check_signature: true,
     answers_url: true,
 };
+
+impl Accepts {
+    /// The file's name (1–128 characters, an extension the route takes),
+    /// size and, for images, its first bytes.
+    fn check(&self, filename: &str, file: &[u8]) -> Checked<()> {
+        if filename.chars().count() > 128 {
+            return Err(bad("meta.filename", filename, "must be 1-128 characters"));
+        }
+        let ext = filename
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        let Some(&(_, limit)) = self.types.iter().find(|(e, _)| *e == ext) else {
+            let allowed: Vec<&str> = self.types.iter().map(|(e, _)| *e).collect();
+            return Err(bad(
+                "meta.filename",
+                filename,
+                format!("the name must end in one of: {}", allowed.join(", ")),
+            ));
+        };
+        if file.is_empty() {
+            return Err(bad("file", "", "the file is empty"));
+        }
+        if file.len() > limit {
+            return Err(bad(
+                "file",
+                "",
+                format!(
+                    "the file is {} bytes; at most {limit} are accepted",
+                    file.len()
+                ),
+            ));
+        }
+        if self.check_signature && !looks_like(&ext, file) {
+            return Err(bad("file", "", format!("the file is not a {ext} file")));
+        }
+        Ok(())
+    }
+}
 
 /// Whether `bytes` start like a file of type `ext`.
 fn looks_like(ext: &str, bytes: &[u8]) -> bool {
@@ -113,21 +158,17 @@ fn bad(field: &str, value: &str, issue: impl Into<String>) -> Reply {
     Reply::param_error(field, &Value::String(value.to_owned()), issue)
 }
 
-fn upload(shared: &Shared, req: &SandboxRequest, rules: &Rules) -> Checked<Reply> {
-    let content_type = req
-        .headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !multipart::is_multipart(content_type) {
-        return Err(bad(
-            "Content-Type",
-            content_type,
-            "an upload must be multipart/form-data",
-        ));
-    }
-    let form =
-        multipart::parse(content_type, &req.body).map_err(|e| bad("body", "", e.to_string()))?;
+/// Checks the file against what the route [`Accepts`] (the spec's checks found
+/// the `meta` part, its `filename` and the digest of the `file` part) and
+/// keeps it.
+fn upload(
+    shared: &Shared,
+    req: &SandboxRequest,
+    input: &Input<'_>,
+    accepts: &Accepts,
+) -> Checked<Reply> {
+    let missing = || bad("file", "", "the `file` part is required");
+    let form = input.form.as_ref().ok_or_else(missing)?;
     if let Some(other) = form
         .parts
         .iter()
@@ -139,100 +180,34 @@ fn upload(shared: &Shared, req: &SandboxRequest, rules: &Rules) -> Checked<Reply
             "unexpected part; an upload has exactly `meta` and `file`",
         ));
     }
-    let meta_part = form
+    let file = form.part("file").ok_or_else(missing)?;
+    let filename = input.body.str("filename");
+    accepts.check(filename, file.body)?;
+    let sha256 = hex(&openssl::sha::sha256(file.body));
+    let meta = form
         .part("meta")
-        .ok_or_else(|| bad("meta", "", "the `meta` part is required"))?;
-    let file = form
-        .part("file")
-        .ok_or_else(|| bad("file", "", "the `file` part is required"))?;
-    let meta: serde_json::Map<String, Value> = match serde_json::from_slice(meta_part.body) {
-        Ok(Value::Object(map)) => map,
-        _ => return Err(bad("meta", "", "`meta` must be a JSON object")),
-    };
-    let filename = match meta.get("filename") {
-        Some(Value::String(s)) if (1..=128).contains(&s.chars().count()) => s.clone(),
-        Some(v) => {
-            return Err(Reply::param_error(
-                "meta.filename",
-                v,
-                "must be 1-128 characters",
-            ));
-        }
-        None => return Err(bad("meta.filename", "", "is required")),
-    };
-    let declared = match meta.get("sha256") {
-        Some(Value::String(s)) if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) => {
-            s.to_ascii_lowercase()
-        }
-        Some(v) => {
-            return Err(Reply::param_error(
-                "meta.sha256",
-                v,
-                "must be 64 hex digits",
-            ));
-        }
-        None => return Err(bad("meta.sha256", "", "is required")),
-    };
-    let ext = filename
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
+        .map(|p| String::from_utf8_lossy(p.body).into_owned())
         .unwrap_or_default();
-    let Some(&(_, limit)) = rules.types.iter().find(|(e, _)| *e == ext) else {
-        let allowed: Vec<&str> = rules.types.iter().map(|(e, _)| *e).collect();
-        return Err(bad(
-            "meta.filename",
-            &filename,
-            format!("the name must end in one of: {}", allowed.join(", ")),
-        ));
-    };
-    if file.body.is_empty() {
-        return Err(bad("file", "", "the file is empty"));
-    }
-    if file.body.len() > limit {
-        return Err(bad(
-            "file",
-            "",
-            format!(
-                "the file is {} bytes; at most {limit} are accepted",
-                file.body.len()
-            ),
-        ));
-    }
-    let actual = hex(&openssl::sha::sha256(file.body));
-    if actual != declared {
-        return Err(bad(
-            "meta.sha256",
-            &declared,
-            format!("does not match the file (its SHA-256 is {actual})"),
-        ));
-    }
-    if rules.check_signature && !looks_like(&ext, file.body) {
-        return Err(bad("file", "", format!("the file is not a {ext} file")));
-    }
 
     let mut state = shared.state();
     let seq = state.next_seq();
-    let media_id = format!("sandbox-{}-{}", actual.get(..24).unwrap_or_default(), seq);
+    let media_id = format!("sandbox-{}-{}", sha256.get(..24).unwrap_or_default(), seq);
     state.media.insert(
         media_id.clone(),
         Media {
             media_id: media_id.clone(),
             mchid: req.mchid.clone(),
-            kind: rules.kind,
-            filename,
-            sha256: actual,
+            kind: accepts.kind,
+            filename: filename.to_owned(),
+            sha256,
             size: file.body.len(),
             content_type: file.content_type.clone(),
-            meta: String::from_utf8_lossy(meta_part.body).into_owned(),
+            meta,
         },
     );
     drop(state);
-    Ok(if rules.answers_url {
-        let base = shared
-            .base_url
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+    Ok(if accepts.answers_url {
+        let base = shared.base_url.read().recover().clone();
         Reply::ok(&json!({ "media_url": format!("{base}/sandbox/media/{media_id}") }))
     } else {
         Reply::ok(&json!({ "media_id": media_id }))

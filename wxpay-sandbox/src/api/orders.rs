@@ -8,72 +8,72 @@
 //! Closing an unpaid order answers 204 (again 204 when already closed);
 //! closing a paid one answers `400 ORDER_PAID`.
 
-use http::{Method, StatusCode};
+use http::Method;
 use serde_json::{Map, Value, json};
 
+use super::Operation;
+use crate::error_code::ErrorCode;
 use crate::reply::Reply;
-use crate::router::{Router, SandboxRequest};
-use crate::server::{Builtin, Shared, add};
+use crate::router::SandboxRequest;
+use crate::server::Shared;
+use crate::spec::Input;
 use crate::state::{Order, State, TradeState};
 use crate::time::format_china;
-use crate::validate::{Checked, Fields, path_str, query_signer, req_query};
+use crate::validate::Check::Signer;
+use crate::validate::{Checked, ReadBody, Rule, path_str};
 
-pub(crate) fn register(router: &mut Router) {
-    let routes: [(Method, &str, Builtin); 6] = [
-        (
-            Method::GET,
-            "/v3/pay/transactions/out-trade-no/{out_trade_no}",
-            |s, r| reply(by_out_trade_no(s, r, false)),
-        ),
-        (
-            Method::GET,
-            "/v3/pay/transactions/id/{transaction_id}",
-            |s, r| reply(by_transaction_id(s, r, false)),
-        ),
-        (
-            Method::POST,
-            "/v3/pay/transactions/out-trade-no/{out_trade_no}/close",
-            |s, r| reply(close(s, r, false)),
-        ),
-        (
-            Method::GET,
-            "/v3/pay/partner/transactions/out-trade-no/{out_trade_no}",
-            |s, r| reply(by_out_trade_no(s, r, true)),
-        ),
-        (
-            Method::GET,
-            "/v3/pay/partner/transactions/id/{transaction_id}",
-            |s, r| reply(by_transaction_id(s, r, true)),
-        ),
-        (
-            Method::POST,
-            "/v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close",
-            |s, r| reply(close(s, r, true)),
-        ),
-    ];
-    for (method, template, handler) in routes {
-        add(router, method, template, handler);
-    }
-}
-
-fn reply(result: Checked<Reply>) -> Reply {
-    result.unwrap_or_else(|reply| reply)
-}
+pub(crate) const OPERATIONS: &[Operation] = &[
+    Operation {
+        method: Method::GET,
+        path: "/v3/pay/transactions/out-trade-no/{out_trade_no}",
+        rules: &[&[Rule::query("mchid", &[Signer])]],
+        handler: |s, r, _| by_out_trade_no(s, r, false),
+    },
+    Operation {
+        method: Method::GET,
+        path: "/v3/pay/transactions/id/{transaction_id}",
+        rules: &[&[Rule::query("mchid", &[Signer])]],
+        handler: |s, r, _| by_transaction_id(s, r, false),
+    },
+    Operation {
+        method: Method::POST,
+        path: "/v3/pay/transactions/out-trade-no/{out_trade_no}/close",
+        rules: &[&[Rule::body("mchid", &[Signer])]],
+        handler: |s, r, i| close(s, r, i, false),
+    },
+    Operation {
+        method: Method::GET,
+        path: "/v3/pay/partner/transactions/out-trade-no/{out_trade_no}",
+        rules: &[&[Rule::query("sp_mchid", &[Signer])]],
+        handler: |s, r, _| by_out_trade_no(s, r, true),
+    },
+    Operation {
+        method: Method::GET,
+        path: "/v3/pay/partner/transactions/id/{transaction_id}",
+        rules: &[&[Rule::query("sp_mchid", &[Signer])]],
+        handler: |s, r, _| by_transaction_id(s, r, true),
+    },
+    Operation {
+        method: Method::POST,
+        path: "/v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close",
+        rules: &[&[Rule::body("sp_mchid", &[Signer])]],
+        handler: |s, r, i| close(s, r, i, true),
+    },
+];
 
 fn order_not_exist() -> Reply {
-    Reply::not_found("ORDER_NOT_EXIST", "the order does not exist")
+    ErrorCode::OrderNotExist.reply("the order does not exist")
 }
 
-/// The owner and service provider a query names: `(mchid, None)` from the
-/// `mchid` query parameter, or `(sub_mchid, Some(sp_mchid))`.
-fn owner_from_query(req: &SandboxRequest, partner: bool) -> Checked<(String, Option<String>)> {
-    if partner {
-        let sp = query_signer(req, "sp_mchid")?;
-        let sub = req_query(req, "sub_mchid")?;
-        Ok((sub.to_owned(), Some(sp.to_owned())))
-    } else {
-        Ok((query_signer(req, "mchid")?.to_owned(), None))
-    }
+/// The owner and service provider a request names: `(mchid, None)`, or
+/// `(sub_mchid, Some(sp_mchid))` on a partner route.
+fn owner(named: impl Fn(&str) -> Option<String>, partner: bool) -> (String, Option<String>) {
+    let owner = named(if partner { "sub_mchid" } else { "mchid" }).unwrap_or_default();
+    (owner, named("sp_mchid").filter(|_| partner))
+}
+
+fn owner_from_query(req: &SandboxRequest, partner: bool) -> (String, Option<String>) {
+    owner(|name| req.query(name).map(str::to_owned), partner)
 }
 
 fn visible(order: &Order, sp_mchid: Option<&String>) -> bool {
@@ -82,7 +82,7 @@ fn visible(order: &Order, sp_mchid: Option<&String>) -> bool {
 
 fn by_out_trade_no(shared: &Shared, req: &SandboxRequest, partner: bool) -> Checked<Reply> {
     let out_trade_no = path_str(req, "out_trade_no")?;
-    let (owner, sp) = owner_from_query(req, partner)?;
+    let (owner, sp) = owner_from_query(req, partner);
     let state = shared.state();
     match state.order(&owner, out_trade_no) {
         Some(order) if visible(order, sp.as_ref()) => Ok(Reply::ok(&transaction_json(order))),
@@ -92,7 +92,7 @@ fn by_out_trade_no(shared: &Shared, req: &SandboxRequest, partner: bool) -> Chec
 
 fn by_transaction_id(shared: &Shared, req: &SandboxRequest, partner: bool) -> Checked<Reply> {
     let transaction_id = path_str(req, "transaction_id")?;
-    let (owner, sp) = owner_from_query(req, partner)?;
+    let (owner, sp) = owner_from_query(req, partner);
     let state = shared.state();
     find_by_transaction_id(&state, &owner, transaction_id)
         .filter(|o| visible(o, sp.as_ref()))
@@ -112,16 +112,14 @@ pub(crate) fn find_by_transaction_id<'s>(
         .find(|o| o.mchid == owner && o.transaction_id.as_deref() == Some(transaction_id))
 }
 
-fn close(shared: &Shared, req: &SandboxRequest, partner: bool) -> Checked<Reply> {
+fn close(
+    shared: &Shared,
+    req: &SandboxRequest,
+    input: &Input<'_>,
+    partner: bool,
+) -> Checked<Reply> {
     let out_trade_no = path_str(req, "out_trade_no")?;
-    let map = req.json()?;
-    let f = Fields::root(&map);
-    let (owner, sp) = if partner {
-        let sp = f.req_signer("sp_mchid", &req.mchid)?;
-        (f.req_str("sub_mchid")?.to_owned(), Some(sp.to_owned()))
-    } else {
-        (f.req_signer("mchid", &req.mchid)?.to_owned(), None)
-    };
+    let (owner, sp) = owner(|name| input.body.opt_str(name).map(str::to_owned), partner);
     let mut state = shared.state();
     let order = state
         .orders
@@ -133,16 +131,13 @@ fn close(shared: &Shared, req: &SandboxRequest, partner: bool) -> Checked<Reply>
             order.trade_state = TradeState::Closed;
             Ok(Reply::no_content())
         }
-        TradeState::Success | TradeState::Refund => Err(Reply::error(
-            StatusCode::BAD_REQUEST,
-            "ORDER_PAID",
-            "the order is paid and cannot be closed; refund it instead",
-        )),
-        TradeState::Userpaying => Err(Reply::error(
-            StatusCode::BAD_REQUEST,
-            "INVALID_REQUEST",
-            "the payer is paying; query the order again later",
-        )),
+        TradeState::Success | TradeState::Refund => {
+            Err(ErrorCode::OrderPaid
+                .reply("the order is paid and cannot be closed; refund it instead"))
+        }
+        TradeState::Userpaying => {
+            Err(ErrorCode::InvalidRequest.reply("the payer is paying; query the order again later"))
+        }
     }
 }
 

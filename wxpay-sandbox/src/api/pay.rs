@@ -9,41 +9,163 @@
 //! records no contract for those. Paying an order placed with the token of
 //! a pending contract signs that contract.
 
-use http::{Method, StatusCode};
-use serde_json::{Value, json};
+use http::Method;
+use serde_json::{Map, Value, json};
 
+use super::Operation;
+use crate::error_code::ErrorCode;
 use crate::reply::Reply;
-use crate::router::{Router, SandboxRequest};
-use crate::server::{Shared, add};
+use crate::router::SandboxRequest;
+use crate::server::Shared;
+use crate::spec::Input;
 use crate::state::{ContractKey, ContractState, Order, State, TradeState};
 use crate::time::{now_unix, parse_rfc3339};
-use crate::validate::{Checked, Fields, is_trade_no, no_four_byte_chars};
+use crate::validate::Check::*;
+use crate::validate::{Checked, ReadBody, Rule, is_trade_no};
 
-pub(crate) fn register(router: &mut Router) {
-    add(
-        router,
-        Method::POST,
-        "/v3/pay/transactions/jsapi-with-contract",
-        |s, r| place(s, r, Kind::JSAPI_DIRECT),
-    );
-    add(
-        router,
-        Method::POST,
-        "/v3/pay/transactions/app-with-contract",
-        |s, r| place(s, r, Kind::APP_DIRECT),
-    );
-    add(
-        router,
-        Method::POST,
-        "/v3/pay/partner/transactions/jsapi-with-contract",
-        |s, r| place(s, r, Kind::JSAPI_PARTNER),
-    );
-    add(
-        router,
-        Method::POST,
-        "/v3/pay/partner/transactions/app-with-contract",
-        |s, r| place(s, r, Kind::APP_PARTNER),
-    );
+pub(crate) const OPERATIONS: &[Operation] = &[
+    Operation {
+        method: Method::POST,
+        path: "/v3/pay/transactions/jsapi-with-contract",
+        rules: &[ORDER, DIRECT, DIRECT_PAYER, JSAPI_CONTRACT],
+        handler: |s, r, i| place_order(s, r, i, Kind::JSAPI_DIRECT),
+    },
+    Operation {
+        method: Method::POST,
+        path: "/v3/pay/transactions/app-with-contract",
+        rules: &[ORDER, DIRECT, APP_CONTRACT],
+        handler: |s, r, i| place_order(s, r, i, Kind::APP_DIRECT),
+    },
+    Operation {
+        method: Method::POST,
+        path: "/v3/pay/partner/transactions/jsapi-with-contract",
+        rules: &[ORDER, PARTNER, PARTNER_PAYER, JSAPI_CONTRACT],
+        handler: |s, r, i| place_order(s, r, i, Kind::JSAPI_PARTNER),
+    },
+    Operation {
+        method: Method::POST,
+        path: "/v3/pay/partner/transactions/app-with-contract",
+        rules: &[ORDER, PARTNER, APP_CONTRACT],
+        handler: |s, r, i| place_order(s, r, i, Kind::APP_PARTNER),
+    },
+];
+
+/// What every order is checked for beyond the spec.
+const ORDER: &[Rule] = &[
+    Rule::body("", &[NoFourByteChars]),
+    Rule::body("description", &[MaxChars(127)]),
+    Rule::body(
+        "out_trade_no",
+        &[Format(
+            is_trade_no,
+            "must be 6-32 characters of letters, digits, _ - | *",
+        )],
+    ),
+    Rule::body(
+        "time_expire",
+        &[Format(
+            is_time,
+            "must be an RFC 3339 time such as 2018-06-08T10:34:56+08:00",
+        )],
+    ),
+    Rule::body("attach", &[MaxBytes(128)]),
+    Rule::body("notify_url", &[NotifyUrl]),
+    Rule::body("goods_tag", &[Type("string")]),
+    Rule::body("support_fapiao", &[Type("boolean")]),
+    Rule::body("amount.total", &[Positive]),
+    Rule::body(
+        "amount.currency",
+        &[OneOf(&["CNY"], "only CNY is accepted")],
+    ),
+    Rule::body("detail", &[Type("object")]),
+    Rule::body("detail.cost_price", &[Type("integer")]),
+    Rule::body("detail.invoice_id", &[Type("string")]),
+    Rule::body("detail.goods_detail", &[Required("array"), Objects]),
+    Rule::body(
+        "detail.goods_detail[].merchant_goods_id",
+        &[Required("string")],
+    ),
+    Rule::body(
+        "detail.goods_detail[].wechatpay_goods_id",
+        &[Type("string")],
+    ),
+    Rule::body("detail.goods_detail[].goods_name", &[Type("string")]),
+    Rule::body(
+        "detail.goods_detail[].quantity",
+        &[Required("integer"), Positive],
+    ),
+    Rule::body("detail.goods_detail[].unit_price", &[Required("integer")]),
+    Rule::body("scene_info", &[Type("object")]),
+    Rule::body("scene_info.payer_client_ip", &[Required("string")]),
+    Rule::body("scene_info.device_id", &[Type("string")]),
+    Rule::body("scene_info.store_info", &[Type("object")]),
+    Rule::body("scene_info.store_info.id", &[Type("string")]),
+    Rule::body("scene_info.store_info.name", &[Type("string")]),
+    Rule::body("scene_info.store_info.area_code", &[Type("string")]),
+    Rule::body("scene_info.store_info.address", &[Type("string")]),
+    Rule::body("settle_info", &[Type("object")]),
+    Rule::body("settle_info.profit_sharing", &[Type("boolean")]),
+];
+
+/// A merchant's own order.
+const DIRECT: &[Rule] = &[
+    Rule::body("appid", &[MaxChars(32)]),
+    Rule::body("mchid", &[Signer]),
+];
+
+/// A service provider's order for a sub-merchant.
+const PARTNER: &[Rule] = &[
+    Rule::body("sp_appid", &[MaxChars(32)]),
+    Rule::body("sp_mchid", &[Signer]),
+    Rule::body("sub_appid", &[MaxChars(32)]),
+    Rule::body("sub_mchid", &[MaxChars(32)]),
+];
+
+/// The payer of a merchant's JSAPI order.
+const DIRECT_PAYER: &[Rule] = &[Rule::body("payer.openid", &[MaxChars(128)])];
+
+/// The payer of a partner JSAPI order: `sp_openid` or `sub_openid`.
+const PARTNER_PAYER: &[Rule] = &[
+    Rule::body("payer.sp_openid", &[MaxChars(128)]),
+    Rule::body("payer.sub_openid", &[MaxChars(128)]),
+    Rule::body("payer", &[AnyOf(&["sp_openid", "sub_openid"])]),
+    Rule::body("sub_appid", &[RequiredWith("payer.sub_openid")]),
+];
+
+/// A JSAPI order's contract: a known one (`token`,
+/// `password_free_contract_id`) or one to sign while paying.
+const JSAPI_CONTRACT: &[Rule] = &[
+    Rule::body(
+        "contract_info.plan_id",
+        &[
+            Type("string"),
+            RequiredUnless(&["token", "password_free_contract_id"]),
+        ],
+    ),
+    Rule::body("contract_info.contract_mchid", &[Type("string")]),
+    Rule::body("contract_info.contract_appid", &[Type("string")]),
+    Rule::body("contract_info.request_serial", &[Type("string")]),
+    Rule::body("contract_info.contract_display_account", &[Type("string")]),
+    Rule::body("contract_info.contract_notify_url", &[NotifyUrl]),
+    Rule::body("contract_info.token", &[Type("string")]),
+    Rule::body("contract_info.password_free_contract_id", &[Type("string")]),
+    Rule::body(
+        "contract_info.contract_code",
+        &[
+            Type("string"),
+            RequiredUnless(&["token", "password_free_contract_id"]),
+        ],
+    ),
+];
+
+/// An APP order's contract, signed after paying (the spec requires its fields).
+const APP_CONTRACT: &[Rule] = &[Rule::body(
+    "contract_info.contract_notify_url",
+    &[NotifyUrl],
+)];
+
+fn is_time(text: &str) -> bool {
+    parse_rfc3339(text).is_some()
 }
 
 /// Which of the four order-placing operations.
@@ -72,10 +194,6 @@ impl Kind {
     };
 }
 
-fn place(shared: &Shared, req: &SandboxRequest, kind: Kind) -> Reply {
-    place_order(shared, req, kind).unwrap_or_else(|reply| reply)
-}
-
 /// Who the order is for, as the body names it.
 struct Parties<'a> {
     /// The owner: `mchid`, or `sub_mchid` for a partner order.
@@ -83,104 +201,59 @@ struct Parties<'a> {
     sp_mchid: Option<&'a str>,
     appid: &'a str,
     sub_appid: Option<&'a str>,
+    /// The payer of a JSAPI order: `openid` (or `sp_openid`) and `sub_openid`.
+    openid: Option<&'a str>,
+    sub_openid: Option<&'a str>,
 }
 
-fn parties<'a>(f: &Fields<'a>, req: &SandboxRequest, kind: Kind) -> Checked<Parties<'a>> {
+fn parties(body: &Map<String, Value>, kind: Kind) -> Parties<'_> {
+    let jsapi = kind.trade_type == "JSAPI";
     if kind.partner {
-        let appid = f.req_str_max("sp_appid", 32)?;
-        let sp_mchid = f.req_signer("sp_mchid", &req.mchid)?;
-        let sub_appid = f.opt_str_max("sub_appid", 32)?;
-        let sub_mchid = f.req_str_max("sub_mchid", 32)?;
-        Ok(Parties {
-            mchid: sub_mchid,
-            sp_mchid: Some(sp_mchid),
-            appid,
-            sub_appid,
-        })
+        Parties {
+            mchid: body.str("sub_mchid"),
+            sp_mchid: body.opt_str("sp_mchid"),
+            appid: body.str("sp_appid"),
+            sub_appid: body.opt_str("sub_appid"),
+            openid: body.opt_str("payer.sp_openid").filter(|_| jsapi),
+            sub_openid: body.opt_str("payer.sub_openid").filter(|_| jsapi),
+        }
     } else {
-        let appid = f.req_str_max("appid", 32)?;
-        let mchid = f.req_signer("mchid", &req.mchid)?;
-        Ok(Parties {
-            mchid,
+        Parties {
+            mchid: body.str("mchid"),
             sp_mchid: None,
-            appid,
+            appid: body.str("appid"),
             sub_appid: None,
-        })
+            openid: body.opt_str("payer.openid").filter(|_| jsapi),
+            sub_openid: None,
+        }
     }
 }
 
-/// The checks common to order placement, then the idempotent insert.
-fn place_order(shared: &Shared, req: &SandboxRequest, kind: Kind) -> Checked<Reply> {
-    let map = req.json()?;
-    let body = Value::Object(map.clone());
-    no_four_byte_chars(&body, "")?;
-    let f = Fields::root(&map);
-
-    let who = parties(&f, req, kind)?;
-    let description = f.req_str_max("description", 127)?;
-    let out_trade_no = f.req_str("out_trade_no")?;
-    f.check(
-        "out_trade_no",
-        out_trade_no,
-        is_trade_no(out_trade_no),
-        "must be 6-32 characters of letters, digits, _ - | *",
-    )?;
-    if let Some(t) = f.opt_str("time_expire")? {
-        f.check(
-            "time_expire",
-            t,
-            parse_rfc3339(t).is_some(),
-            "must be an RFC 3339 time such as 2018-06-08T10:34:56+08:00",
-        )?;
-    }
-    let attach = f.opt_str("attach")?;
-    if let Some(a) = attach {
-        f.check("attach", a, a.len() <= 128, "must be at most 128 bytes")?;
-    }
-    let notify_url = f.req_notify_url("notify_url")?;
-    f.opt_str("goods_tag")?;
-    f.opt_bool("support_fapiao")?;
-
-    let amount = f.req_obj("amount", "amount")?;
-    let total = amount.req_positive_int("total")?;
-    let currency = amount.opt_str("currency")?.unwrap_or("CNY");
-    amount.check(
-        "currency",
-        currency,
-        currency == "CNY",
-        "only CNY is accepted",
-    )?;
-
-    let (openid, sub_openid) = if kind.trade_type == "JSAPI" {
-        payer(&f, kind)?
-    } else {
-        (None, None)
-    };
-    check_detail_scene_settle(&f)?;
-    let device_id = f
-        .opt_obj("scene_info", "scene_info")?
-        .map(|s| s.opt_str("device_id"))
-        .transpose()?
-        .flatten();
-
+/// Places the order, idempotently: the same `out_trade_no` with the same
+/// body answers the same `prepay_id`.
+fn place_order(
+    shared: &Shared,
+    req: &SandboxRequest,
+    input: &Input<'_>,
+    kind: Kind,
+) -> Checked<Reply> {
+    let body = &input.body;
+    let who = parties(body, kind);
+    let out_trade_no = body.str("out_trade_no");
     let mut state = shared.state();
     let contract = if kind.trade_type == "JSAPI" {
-        jsapi_contract(&f, &state, &req.mchid)?
+        jsapi_contract(body, &state, &req.mchid)?
     } else {
-        app_contract(&f)?;
         None
     };
-
+    let request = Value::Object(body.clone());
     let key = (who.mchid.to_owned(), out_trade_no.to_owned());
     if let Some(existing) = state.orders.get(&key) {
-        return if existing.request == body {
+        return if existing.request == request {
             Ok(Reply::ok(&json!({ "prepay_id": existing.prepay_id })))
         } else {
-            Ok(Reply::error(
-                StatusCode::BAD_REQUEST,
-                "INVALID_REQUEST",
-                "out_trade_no was already used with different parameters",
-            ))
+            Err(ErrorCode::InvalidRequest
+                .reply("out_trade_no was already used with different parameters"))
         };
     }
     let now = now_unix();
@@ -194,14 +267,14 @@ fn place_order(shared: &Shared, req: &SandboxRequest, kind: Kind) -> Checked<Rep
         sub_appid: who.sub_appid.map(str::to_owned),
         trade_type: kind.trade_type.to_owned(),
         trade_state: TradeState::Notpay,
-        description: description.to_owned(),
-        attach: attach.map(str::to_owned),
-        notify_url: notify_url.to_owned(),
-        total,
-        currency: currency.to_owned(),
-        payer_openid: openid,
-        payer_sub_openid: sub_openid,
-        device_id: device_id.map(str::to_owned),
+        description: body.str("description").to_owned(),
+        attach: body.opt_str("attach").map(str::to_owned),
+        notify_url: body.str("notify_url").to_owned(),
+        total: body.int("amount.total"),
+        currency: body.opt_str("amount.currency").unwrap_or("CNY").to_owned(),
+        payer_openid: who.openid.map(str::to_owned),
+        payer_sub_openid: who.sub_openid.map(str::to_owned),
+        device_id: body.opt_str("scene_info.device_id").map(str::to_owned),
         prepay_id: prepay_id.clone(),
         transaction_id: None,
         created_at: now,
@@ -210,83 +283,22 @@ fn place_order(shared: &Shared, req: &SandboxRequest, kind: Kind) -> Checked<Rep
         bank_type: None,
         refunded: 0,
         refunds: Vec::new(),
-        contract_info: map.get("contract_info").cloned(),
+        contract_info: body.value("contract_info").cloned(),
         contract,
-        request: body,
+        request,
     };
     state.orders.insert(key, order);
     Ok(Reply::ok(&json!({ "prepay_id": prepay_id })))
 }
 
-/// The payer of a JSAPI order: `openid` (direct) or `sp_openid` /
-/// `sub_openid`, at least one (partner).
-fn payer(f: &Fields<'_>, kind: Kind) -> Checked<(Option<String>, Option<String>)> {
-    let payer = f.req_obj("payer", "payer")?;
-    if !kind.partner {
-        let openid = payer.req_str_max("openid", 128)?;
-        return Ok((Some(openid.to_owned()), None));
-    }
-    let sp = payer.opt_str_max("sp_openid", 128)?;
-    let sub = payer.opt_str_max("sub_openid", 128)?;
-    if sp.is_none() && sub.is_none() {
-        return Err(Reply::param_error(
-            "payer",
-            &json!({}),
-            "needs sp_openid or sub_openid",
-        ));
-    }
-    if sub.is_some() && f.opt_str("sub_appid")?.is_none() {
-        return Err(Reply::param_error(
-            "sub_appid",
-            &Value::Null,
-            "is required with payer.sub_openid",
-        ));
-    }
-    Ok((sp.map(str::to_owned), sub.map(str::to_owned)))
-}
-
-fn check_detail_scene_settle(f: &Fields<'_>) -> Checked<()> {
-    if let Some(detail) = f.opt_obj("detail", "detail")? {
-        detail.opt_int("cost_price")?;
-        detail.opt_str("invoice_id")?;
-        detail.req_objects("goods_detail", |g| {
-            g.req_str("merchant_goods_id")?;
-            g.opt_str("wechatpay_goods_id")?;
-            g.opt_str("goods_name")?;
-            g.req_positive_int("quantity")?;
-            g.req_int("unit_price")?;
-            Ok(())
-        })?;
-    }
-    if let Some(scene) = f.opt_obj("scene_info", "scene_info")? {
-        scene.req_str("payer_client_ip")?;
-        scene.opt_str("device_id")?;
-        if let Some(store) = scene.opt_obj("store_info", "scene_info.store_info")? {
-            for key in ["id", "name", "area_code", "address"] {
-                store.opt_str(key)?;
-            }
-        }
-    }
-    if let Some(settle) = f.opt_obj("settle_info", "settle_info")? {
-        settle.opt_bool("profit_sharing")?;
-    }
-    Ok(())
-}
-
-/// Resolves a JSAPI order's `contract_info` to a known contract, if it names one.
-fn jsapi_contract(f: &Fields<'_>, state: &State, signer: &str) -> Checked<Option<ContractKey>> {
-    let c = f.req_obj("contract_info", "contract_info")?;
-    for key in [
-        "plan_id",
-        "contract_mchid",
-        "contract_appid",
-        "request_serial",
-        "contract_display_account",
-    ] {
-        c.opt_str(key)?;
-    }
-    c.opt_notify_url("contract_notify_url")?;
-    if let Some(token) = c.opt_str("token")? {
+/// Resolves a JSAPI order's `contract_info` to a known contract, if it
+/// names one (by pre-sign `token` or `password_free_contract_id`).
+fn jsapi_contract(
+    body: &Map<String, Value>,
+    state: &State,
+    signer: &str,
+) -> Checked<Option<ContractKey>> {
+    if let Some(token) = body.opt_str("contract_info.token") {
         let found = state.contract_by_pre_entrust(signer, token);
         return match found {
             Some(contract) if contract.state != ContractState::Terminated => {
@@ -304,7 +316,7 @@ fn jsapi_contract(f: &Fields<'_>, state: &State, signer: &str) -> Checked<Option
             )),
         };
     }
-    if let Some(id) = c.opt_str("password_free_contract_id")? {
+    if let Some(id) = body.opt_str("contract_info.password_free_contract_id") {
         return match state.contract_by_id(signer, id) {
             Some(contract) if contract.state == ContractState::Signed => {
                 Ok(Some(contract.key.clone()))
@@ -321,31 +333,5 @@ fn jsapi_contract(f: &Fields<'_>, state: &State, signer: &str) -> Checked<Option
             )),
         };
     }
-    for key in ["plan_id", "contract_code"] {
-        if c.opt_str(key)?.is_none() {
-            return Err(Reply::param_error(
-                &c.name(key),
-                &Value::Null,
-                "is required when neither token nor password_free_contract_id is given",
-            ));
-        }
-    }
     Ok(None)
-}
-
-/// An APP order's `contract_info`: the contract the user signs after paying.
-fn app_contract(f: &Fields<'_>) -> Checked<()> {
-    let c = f.req_obj("contract_info", "contract_info")?;
-    for key in [
-        "plan_id",
-        "contract_mchid",
-        "contract_appid",
-        "contract_code",
-        "request_serial",
-        "contract_display_account",
-    ] {
-        c.req_str(key)?;
-    }
-    c.opt_notify_url("contract_notify_url")?;
-    Ok(())
 }

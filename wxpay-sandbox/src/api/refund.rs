@@ -9,16 +9,20 @@
 //! `PROCESSING` on channel `OTHER_BANKCARD`; settle it with the control
 //! plane. Applying again with the same parameters answers the same.
 
-use http::{Method, StatusCode};
+use http::Method;
 use serde_json::Value;
 
+use super::Operation;
 use crate::api::refunds::refund_json;
+use crate::error_code::ErrorCode;
 use crate::reply::Reply;
-use crate::router::{Router, SandboxRequest};
+use crate::router::SandboxRequest;
 use crate::sensitive::Decryptor;
-use crate::server::{Shared, add};
+use crate::server::Shared;
+use crate::spec::Input;
 use crate::state::{AbnormalRefundApplication, RefundStatus};
-use crate::validate::{Checked, Fields};
+use crate::validate::Check::*;
+use crate::validate::{Checked, ReadBody, Rule, is_refund_no};
 
 /// The banks `bank_type` accepts.
 const BANK_TYPES: [&str; 15] = [
@@ -39,120 +43,136 @@ const BANK_TYPES: [&str; 15] = [
     "NBCB_DEBIT",
 ];
 
-pub(crate) fn register(router: &mut Router) {
-    add(
-        router,
-        Method::POST,
-        "/v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund",
-        apply_abnormal_refund,
-    );
-}
+pub(crate) const OPERATIONS: &[Operation] = &[Operation {
+    method: Method::POST,
+    path: "/v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund",
+    rules: &[APPLY],
+    handler: apply,
+}];
+
+/// What an application is checked for beyond the spec (the encrypted
+/// fields are checked once decrypted).
+const APPLY: &[Rule] = &[
+    Rule::path(
+        "refund_id",
+        &[Format(
+            is_refund_id,
+            "must be the platform's refund number: 10-32 digits",
+        )],
+    ),
+    Rule::body("sub_mchid", &[Type("string")]),
+    Rule::body(
+        "out_refund_no",
+        &[Format(
+            is_refund_no,
+            "must be 1-64 characters of letters, digits, _ - | * @",
+        )],
+    ),
+    Rule::body(
+        "type",
+        &[OneOf(
+            &["USER_BANK_CARD", "MERCHANT_BANK_CARD"],
+            "must be USER_BANK_CARD or MERCHANT_BANK_CARD",
+        )],
+    ),
+    Rule::body(
+        "bank_type",
+        &[
+            OneOf(&BANK_TYPES, "is not a supported bank"),
+            RequiredIf("type", "USER_BANK_CARD"),
+        ],
+    ),
+    Rule::body(
+        "bank_account",
+        &[Type("string"), RequiredIf("type", "USER_BANK_CARD")],
+    ),
+    Rule::body(
+        "real_name",
+        &[Type("string"), RequiredIf("type", "USER_BANK_CARD")],
+    ),
+];
 
 fn is_refund_id(s: &str) -> bool {
     (10..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn apply_abnormal_refund(shared: &Shared, req: &SandboxRequest) -> Reply {
-    apply(shared, req).unwrap_or_else(|reply| reply)
+fn is_card_number(s: &str) -> bool {
+    (10..=30).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn apply(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
-    let refund_id = req.param("refund_id").unwrap_or_default();
-    if !is_refund_id(refund_id) {
-        return Err(Reply::param_error_at(
-            "path",
-            "refund_id",
-            refund_id,
-            "must be the platform's refund number: 10-32 digits",
-        ));
+fn is_name(s: &str) -> bool {
+    !s.trim().is_empty() && s.chars().count() <= 64
+}
+
+/// The decrypted `bank_account` and `real_name`, when sent (checked for a
+/// user's card); and the key they were encrypted for.
+struct Decrypted {
+    bank_account: Option<String>,
+    real_name: Option<String>,
+    serial: Option<String>,
+}
+
+fn decrypt(shared: &Shared, req: &SandboxRequest, input: &Input<'_>) -> Checked<Decrypted> {
+    let body = &input.body;
+    let encrypted = [body.opt_str("bank_account"), body.opt_str("real_name")];
+    if encrypted.iter().all(Option::is_none) {
+        return Ok(Decrypted {
+            bank_account: None,
+            real_name: None,
+            serial: None,
+        });
     }
-    let map = req.json()?;
-    let f = Fields::root(&map);
-    let sub_mchid = f.opt_str("sub_mchid")?;
+    let decryptor = Decryptor::for_request(shared, req)?;
+    let user_card = body.str("type") == "USER_BANK_CARD";
+    let open = |name: &str, ok: fn(&str) -> bool, rule: &str| -> Checked<Option<String>> {
+        let Some(ciphertext) = body.opt_str(name) else {
+            return Ok(None);
+        };
+        let plain = decryptor.decrypt(name, ciphertext)?;
+        if user_card && !ok(&plain) {
+            return Err(Reply::param_error(name, &Value::from(ciphertext), rule));
+        }
+        Ok(Some(plain))
+    };
+    Ok(Decrypted {
+        bank_account: open(
+            "bank_account",
+            is_card_number,
+            "decrypted, must be a card number of 10-30 digits",
+        )?,
+        real_name: open(
+            "real_name",
+            is_name,
+            "decrypted, must be a name of 1-64 characters",
+        )?,
+        serial: Some(decryptor.serial().to_owned()),
+    })
+}
+
+/// How a refund shows the card it goes to: the bank and the last four digits.
+fn card_account(bank: &str, account: &str) -> String {
+    let digits: Vec<char> = account.chars().collect();
+    let last4: String = digits.iter().skip(digits.len().saturating_sub(4)).collect();
+    format!("{bank} {last4}")
+}
+
+/// Redirects an `ABNORMAL` refund to a bank card; the same application
+/// again answers the same.
+fn apply(shared: &Shared, req: &SandboxRequest, input: &Input<'_>) -> Checked<Reply> {
+    let body = &input.body;
+    let refund_id = req.param("refund_id").unwrap_or_default();
+    let sub_mchid = body.opt_str("sub_mchid");
     let owner = sub_mchid.unwrap_or(&req.mchid).to_owned();
     // A service provider acts for its own sub-merchants only.
     let sp_mchid = sub_mchid.map(|_| req.mchid.as_str());
-    let out_refund_no = f.req_str("out_refund_no")?;
-    f.check(
-        "out_refund_no",
-        out_refund_no,
-        crate::validate::is_refund_no(out_refund_no),
-        "must be 1-64 characters of letters, digits, _ - | * @",
-    )?;
-    let kind = f.req_str("type")?;
-    f.check(
-        "type",
-        kind,
-        matches!(kind, "USER_BANK_CARD" | "MERCHANT_BANK_CARD"),
-        "must be USER_BANK_CARD or MERCHANT_BANK_CARD",
-    )?;
-    let bank_type = f.opt_str("bank_type")?;
-    if let Some(bank) = bank_type {
-        f.check(
-            "bank_type",
-            bank,
-            BANK_TYPES.contains(&bank),
-            "is not a supported bank",
-        )?;
-    }
-    let encrypted_account = f.opt_str("bank_account")?;
-    let encrypted_name = f.opt_str("real_name")?;
-    let decryptor = if encrypted_account.is_some() || encrypted_name.is_some() {
-        Some(Decryptor::for_request(shared, req)?)
-    } else {
-        None
-    };
-    let decrypt = |name: &str, value: Option<&str>| -> Checked<Option<String>> {
-        match (&decryptor, value) {
-            (Some(d), Some(v)) => d.decrypt(name, v).map(Some),
-            _ => Ok(None),
-        }
-    };
-    let bank_account = decrypt("bank_account", encrypted_account)?;
-    let real_name = decrypt("real_name", encrypted_name)?;
-    if kind == "USER_BANK_CARD" {
-        if bank_type.is_none() {
-            return Err(Reply::param_error(
-                "bank_type",
-                &Value::Null,
-                "is required when type is USER_BANK_CARD",
-            ));
-        }
-        match &bank_account {
-            None => {
-                return Err(Reply::param_error(
-                    "bank_account",
-                    &Value::Null,
-                    "is required when type is USER_BANK_CARD",
-                ));
-            }
-            Some(account) => f.check(
-                "bank_account",
-                encrypted_account.unwrap_or_default(),
-                (10..=30).contains(&account.len()) && account.bytes().all(|b| b.is_ascii_digit()),
-                "decrypted, must be a card number of 10-30 digits",
-            )?,
-        }
-        match &real_name {
-            None => {
-                return Err(Reply::param_error(
-                    "real_name",
-                    &Value::Null,
-                    "is required when type is USER_BANK_CARD",
-                ));
-            }
-            Some(name) => f.check(
-                "real_name",
-                encrypted_name.unwrap_or_default(),
-                !name.trim().is_empty() && name.chars().count() <= 64,
-                "decrypted, must be a name of 1-64 characters",
-            )?,
-        }
-    }
+    let out_refund_no = body.str("out_refund_no");
+    let kind = body.str("type");
+    let bank_type = body.opt_str("bank_type");
+    let decrypted = decrypt(shared, req, input)?;
 
     let mut state = shared.state();
     let key = (owner.clone(), refund_id.to_owned());
-    let not_found = || Reply::not_found("RESOURCE_NOT_EXISTS", "the refund does not exist");
+    let not_found = || ErrorCode::ResourceNotExists.reply("the refund does not exist");
     if let Some(existing) = state.abnormal_refunds.get(&key) {
         let owned = state
             .refunds
@@ -164,9 +184,7 @@ fn apply(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
         return if existing.out_refund_no == out_refund_no && existing.r#type == kind {
             Ok(Reply::ok(&existing.answer))
         } else {
-            Ok(Reply::error(
-                StatusCode::BAD_REQUEST,
-                "INVALID_REQUEST",
+            Err(ErrorCode::InvalidRequest.reply(
                 "an abnormal refund was already applied for this refund with other parameters",
             ))
         };
@@ -185,21 +203,13 @@ fn apply(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
         ));
     }
     if refund.status != RefundStatus::Abnormal {
-        return Err(Reply::error(
-            StatusCode::BAD_REQUEST,
-            "INVALID_REQUEST",
-            format!(
-                "the refund is {}, only an ABNORMAL refund can be redirected",
-                refund.status.as_str()
-            ),
-        ));
+        return Err(ErrorCode::InvalidRequest.reply(format!(
+            "the refund is {}, only an ABNORMAL refund can be redirected",
+            refund.status.as_str()
+        )));
     }
-    refund.user_received_account = match (&bank_type, &bank_account) {
-        (Some(bank), Some(account)) => {
-            let digits: Vec<char> = account.chars().collect();
-            let last4: String = digits.iter().skip(digits.len().saturating_sub(4)).collect();
-            format!("{bank} {last4}")
-        }
+    refund.user_received_account = match (&bank_type, &decrypted.bank_account) {
+        (Some(bank), Some(account)) => card_account(bank, account),
         _ => "merchant bank account".to_owned(),
     };
     refund.channel = "OTHER_BANKCARD".to_owned();
@@ -214,10 +224,10 @@ fn apply(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
             out_refund_no: out_refund_no.to_owned(),
             r#type: kind.to_owned(),
             bank_type: bank_type.map(str::to_owned),
-            bank_account,
-            real_name,
-            wechatpay_serial: decryptor.as_ref().map(|d| d.serial().to_owned()),
-            request: Value::Object(map.clone()),
+            bank_account: decrypted.bank_account,
+            real_name: decrypted.real_name,
+            wechatpay_serial: decrypted.serial,
+            request: Value::Object(body.clone()),
             answer: answer.clone(),
         },
     );

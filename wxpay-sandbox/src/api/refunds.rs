@@ -10,108 +10,118 @@
 //! exceeds what is left of the payment answers `400 INVALID_REQUEST`. The
 //! order's `trade_state` becomes `REFUND` with the first refund.
 
-use http::{Method, StatusCode};
+use http::Method;
 use serde_json::{Map, Value, json};
 
+use super::Operation;
 use super::orders::find_by_transaction_id;
+use crate::error_code::ErrorCode;
 use crate::reply::Reply;
-use crate::router::{Router, SandboxRequest};
-use crate::server::{Shared, add};
-use crate::state::{Refund, RefundStatus, TradeState, compact_date};
+use crate::router::SandboxRequest;
+use crate::server::Shared;
+use crate::spec::Input;
+use crate::state::{Order, Refund, RefundStatus, State, TradeState, compact_date};
 use crate::time::{format_china, now_unix};
-use crate::validate::{Checked, Fields, is_refund_no, no_four_byte_chars, path_str};
+use crate::validate::Check::*;
+use crate::validate::{Checked, ReadBody, Rule, is_refund_no, path_str};
 
-pub(crate) fn register(router: &mut Router) {
-    add(
-        router,
-        Method::POST,
-        "/v3/refund/domestic/refunds",
-        |s, r| create(s, r).unwrap_or_else(|reply| reply),
-    );
-    add(
-        router,
-        Method::GET,
-        "/v3/refund/domestic/refunds/{out_refund_no}",
-        |s, r| query(s, r).unwrap_or_else(|reply| reply),
-    );
-}
+pub(crate) const OPERATIONS: &[Operation] = &[
+    Operation {
+        method: Method::POST,
+        path: "/v3/refund/domestic/refunds",
+        rules: &[REFUND],
+        handler: create,
+    },
+    Operation {
+        method: Method::GET,
+        path: "/v3/refund/domestic/refunds/{out_refund_no}",
+        rules: &[],
+        handler: |s, r, _| query(s, r),
+    },
+];
 
-fn invalid(message: String) -> Reply {
-    Reply::error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", message)
-}
-
-fn create(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
-    let map = req.json()?;
-    let body = Value::Object(map.clone());
-    no_four_byte_chars(&body, "")?;
-    let f = Fields::root(&map);
-    let sub_mchid = f.opt_str_max("sub_mchid", 32)?;
-    let transaction_id = f.opt_str_max("transaction_id", 32)?;
-    let out_trade_no = f.opt_str_max("out_trade_no", 32)?;
-    if transaction_id.is_none() && out_trade_no.is_none() {
-        return Err(Reply::param_error(
-            "out_trade_no",
-            &Value::Null,
-            "transaction_id or out_trade_no is required",
-        ));
-    }
-    let out_refund_no = f.req_str("out_refund_no")?;
-    f.check(
+/// What a refund request is checked for beyond the spec.
+const REFUND: &[Rule] = &[
+    Rule::body("", &[NoFourByteChars]),
+    Rule::body("sub_mchid", &[MaxChars(32)]),
+    Rule::body("transaction_id", &[MaxChars(32)]),
+    Rule::body(
+        "out_trade_no",
+        &[MaxChars(32), RequiredUnless(&["transaction_id"])],
+    ),
+    Rule::body(
         "out_refund_no",
-        out_refund_no,
-        is_refund_no(out_refund_no),
-        "must be 1-64 characters of letters, digits, _ - | * @",
-    )?;
-    let reason = f.opt_str_max("reason", 80)?;
-    let notify_url = f.opt_notify_url("notify_url")?;
-    let funds_account = f.opt_str("funds_account")?;
-    if let Some(account) = funds_account {
-        f.check(
-            "funds_account",
-            account,
-            account == "AVAILABLE",
-            "must be AVAILABLE when given",
-        )?;
-    }
-    let amount = f.req_obj("amount", "amount")?;
-    let refund = amount.req_positive_int("refund")?;
-    let total = amount.req_positive_int("total")?;
-    let currency = amount.req_str("currency")?;
-    amount.check(
-        "currency",
-        currency,
-        currency == "CNY",
-        "only CNY is accepted",
-    )?;
-    let mut from_sum = 0;
-    let from = amount.opt_objects("from", |part| {
-        let account = part.req_str("account")?;
-        part.check(
-            "account",
-            account,
-            matches!(account, "AVAILABLE" | "UNAVAILABLE"),
-            "must be AVAILABLE or UNAVAILABLE",
-        )?;
-        from_sum += part.req_positive_int("amount")?;
-        Ok(())
-    })?;
-    if from.is_some() && from_sum != refund {
+        &[Format(
+            is_refund_no,
+            "must be 1-64 characters of letters, digits, _ - | * @",
+        )],
+    ),
+    Rule::body("reason", &[MaxChars(80)]),
+    Rule::body("notify_url", &[NotifyUrl]),
+    Rule::body(
+        "funds_account",
+        &[OneOf(&["AVAILABLE"], "must be AVAILABLE when given")],
+    ),
+    Rule::body("amount.refund", &[Positive]),
+    Rule::body("amount.total", &[Positive]),
+    Rule::body(
+        "amount.currency",
+        &[OneOf(&["CNY"], "only CNY is accepted")],
+    ),
+    Rule::body("amount.from", &[Objects]),
+    Rule::body(
+        "amount.from[].account",
+        &[
+            Required("string"),
+            OneOf(
+                &["AVAILABLE", "UNAVAILABLE"],
+                "must be AVAILABLE or UNAVAILABLE",
+            ),
+        ],
+    ),
+    Rule::body("amount.from[].amount", &[Required("integer"), Positive]),
+    Rule::body("amount", &[Whole(parts_add_up)]),
+    Rule::body("goods_detail", &[Objects]),
+    Rule::body("goods_detail[].merchant_goods_id", &[Required("string")]),
+    Rule::body("goods_detail[].wechatpay_goods_id", &[Type("string")]),
+    Rule::body("goods_detail[].goods_name", &[Type("string")]),
+    Rule::body("goods_detail[].unit_price", &[Required("integer")]),
+    Rule::body(
+        "goods_detail[].refund_amount",
+        &[Required("integer"), Positive],
+    ),
+    Rule::body(
+        "goods_detail[].refund_quantity",
+        &[Required("integer"), Positive],
+    ),
+];
+
+/// `amount.from`, when given, adds up to `amount.refund`.
+fn parts_add_up(body: &Map<String, Value>) -> Checked<()> {
+    let parts = body.items("amount.from");
+    let sum: i64 = parts
+        .iter()
+        .map(|p| p.get("amount").and_then(Value::as_i64).unwrap_or(0))
+        .sum();
+    if body.value("amount.from").is_some() && sum != body.int("amount.refund") {
         return Err(Reply::param_error(
             "amount.from",
-            &json!(from_sum),
+            &json!(sum),
             "the parts must add up to amount.refund",
         ));
     }
-    f.opt_objects("goods_detail", |g| {
-        g.req_str("merchant_goods_id")?;
-        g.opt_str("wechatpay_goods_id")?;
-        g.opt_str("goods_name")?;
-        g.req_int("unit_price")?;
-        g.req_positive_int("refund_amount")?;
-        g.req_positive_int("refund_quantity")?;
-        Ok(())
-    })?;
+    Ok(())
+}
 
+/// Refunds (part of) a paid order, idempotently: the same `out_refund_no`
+/// with the same body answers the same refund.
+fn create(shared: &Shared, req: &SandboxRequest, input: &Input<'_>) -> Checked<Reply> {
+    let map = &input.body;
+    let body = Value::Object(map.clone());
+    let sub_mchid = map.opt_str("sub_mchid");
+    let out_refund_no = map.str("out_refund_no");
+    let refund = map.int("amount.refund");
+    let total = map.int("amount.total");
     let owner = sub_mchid.unwrap_or(&req.mchid).to_owned();
     let sp_mchid = sub_mchid.map(|_| req.mchid.clone());
     let mut state = shared.state();
@@ -120,44 +130,11 @@ fn create(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
         return if existing.request == body {
             Ok(Reply::ok(&refund_json(existing)))
         } else {
-            Err(invalid(
-                "out_refund_no was already used with different parameters".into(),
-            ))
+            Err(ErrorCode::InvalidRequest
+                .reply("out_refund_no was already used with different parameters"))
         };
     }
-    let order_key = match (transaction_id, out_trade_no) {
-        (Some(id), by_no) => {
-            let order = find_by_transaction_id(&state, &owner, id)
-                .filter(|o| by_no.is_none_or(|no| no == o.out_trade_no));
-            order.map(|o| (o.mchid.clone(), o.out_trade_no.clone()))
-        }
-        (None, Some(no)) => Some((owner.clone(), no.to_owned())),
-        (None, None) => None,
-    };
-    let order = order_key
-        .and_then(|k| state.orders.get(&k))
-        .filter(|o| o.sp_mchid == sp_mchid)
-        .cloned()
-        .ok_or_else(|| Reply::not_found("RESOURCE_NOT_EXISTS", "the order does not exist"))?;
-    if !order.trade_state.is_paid() {
-        return Err(invalid(format!(
-            "the order is {}; only paid orders can be refunded",
-            order.trade_state.as_str()
-        )));
-    }
-    if total != order.total {
-        return Err(Reply::param_error(
-            "amount.total",
-            &json!(total),
-            format!("must be the order total, {}", order.total),
-        ));
-    }
-    let refundable = order.refundable();
-    if refund > refundable {
-        return Err(invalid(format!(
-            "the refund ({refund} fen) exceeds what can still be refunded ({refundable} fen)"
-        )));
-    }
+    let order = refundable_order(&state, map, &owner, sp_mchid.as_deref())?;
     let order_key = (order.mchid.clone(), order.out_trade_no.clone());
     let now = now_unix();
     let seq = state.next_seq();
@@ -171,11 +148,14 @@ fn create(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
         refund,
         total,
         payer_total: order.payer_total.unwrap_or(order.total),
-        currency: currency.to_owned(),
-        from: map.get("amount").and_then(|a| a.get("from")).cloned(),
-        reason: reason.map(str::to_owned),
-        notify_url: notify_url.map(str::to_owned),
-        funds_account: funds_account.unwrap_or("UNSETTLED").to_owned(),
+        currency: map.str("amount.currency").to_owned(),
+        from: map.value("amount.from").cloned(),
+        reason: map.opt_str("reason").map(str::to_owned),
+        notify_url: map.opt_str("notify_url").map(str::to_owned),
+        funds_account: map
+            .opt_str("funds_account")
+            .unwrap_or("UNSETTLED")
+            .to_owned(),
         channel: "ORIGINAL".to_owned(),
         user_received_account: "payer's balance".to_owned(),
         status: RefundStatus::Processing,
@@ -193,6 +173,46 @@ fn create(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
     Ok(Reply::ok(&answer))
 }
 
+/// The paid order a refund names (by `transaction_id` or `out_trade_no`,
+/// of `owner`, placed by `sp_mchid`), when the refund fits what is left.
+fn refundable_order(
+    state: &State,
+    body: &Map<String, Value>,
+    owner: &str,
+    sp_mchid: Option<&str>,
+) -> Checked<Order> {
+    let by_no = body.opt_str("out_trade_no");
+    let order = match body.opt_str("transaction_id") {
+        Some(id) => find_by_transaction_id(state, owner, id)
+            .filter(|o| by_no.is_none_or(|no| no == o.out_trade_no)),
+        None => by_no.and_then(|no| state.order(owner, no)),
+    };
+    let order = order
+        .filter(|o| o.sp_mchid.as_deref() == sp_mchid)
+        .ok_or_else(|| ErrorCode::ResourceNotExists.reply("the order does not exist"))?;
+    if !order.trade_state.is_paid() {
+        return Err(ErrorCode::InvalidRequest.reply(format!(
+            "the order is {}; only paid orders can be refunded",
+            order.trade_state.as_str()
+        )));
+    }
+    let (refund, total) = (body.int("amount.refund"), body.int("amount.total"));
+    if total != order.total {
+        return Err(Reply::param_error(
+            "amount.total",
+            &json!(total),
+            format!("must be the order total, {}", order.total),
+        ));
+    }
+    let refundable = order.refundable();
+    if refund > refundable {
+        return Err(ErrorCode::InvalidRequest.reply(format!(
+            "the refund ({refund} fen) exceeds what can still be refunded ({refundable} fen)"
+        )));
+    }
+    Ok(order.clone())
+}
+
 fn query(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
     let out_refund_no = path_str(req, "out_refund_no")?;
     let sub_mchid = req.query("sub_mchid").filter(|s| !s.is_empty());
@@ -204,7 +224,7 @@ fn query(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
         .get(&(owner.to_owned(), out_refund_no.to_owned()))
         .filter(|r| r.sp_mchid.as_deref() == sp_mchid)
         .map(|r| Reply::ok(&refund_json(r)))
-        .ok_or_else(|| Reply::not_found("RESOURCE_NOT_EXISTS", "the refund does not exist"))
+        .ok_or_else(|| ErrorCode::ResourceNotExists.reply("the refund does not exist"))
 }
 
 /// What the refund operations report about a stored refund.

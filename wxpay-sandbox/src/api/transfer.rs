@@ -1,24 +1,58 @@
 //! `/v3/transfer/batches`: merchant transfers to users' balance.
 
-use std::collections::HashSet;
+use http::Method;
+use serde_json::{Map, Value, json};
 
-use http::{Method, StatusCode};
-use serde_json::{Value, json};
-
+use super::Operation;
+use crate::error_code::ErrorCode;
 use crate::reply::Reply;
-use crate::router::{Router, SandboxRequest};
+use crate::router::SandboxRequest;
 use crate::sensitive::Decryptor;
-use crate::server::{Shared, add};
+use crate::server::Shared;
+use crate::spec::Input;
 use crate::state::{TransferBatch, TransferDetail};
 use crate::time::{format_china, now_unix};
-use crate::validate::{Checked, Fields, is_notify_url, no_four_byte_chars};
+use crate::validate::Check::*;
+use crate::validate::{Checked, ReadBody, Rule, no_four_byte_chars};
 
 /// Most transfers one batch may hold.
 const MAX_DETAILS: usize = 1000;
 
-pub(crate) fn register(router: &mut Router) {
-    add(router, Method::POST, "/v3/transfer/batches", batches);
-}
+pub(crate) const OPERATIONS: &[Operation] = &[Operation {
+    method: Method::POST,
+    path: "/v3/transfer/batches",
+    rules: &[BATCH],
+    handler: create,
+}];
+
+/// What a batch is checked for beyond the spec (the encrypted fields are
+/// checked once decrypted).
+const BATCH: &[Rule] = &[
+    Rule::body("appid", &[MaxChars(32)]),
+    Rule::body(
+        "out_batch_no",
+        &[Format(is_batch_no, "must be 5-32 letters and digits")],
+    ),
+    Rule::body("batch_name", &[MaxChars(32)]),
+    Rule::body("batch_remark", &[MaxChars(32)]),
+    Rule::body("transfer_scene_id", &[MaxChars(36)]),
+    Rule::body("notify_url", &[NotifyUrl]),
+    Rule::body(
+        "transfer_detail_list",
+        &[Objects, Items(MAX_DETAILS, "transfers")],
+    ),
+    Rule::body(
+        "transfer_detail_list[].out_detail_no",
+        &[
+            Format(is_batch_no, "must be 5-32 letters and digits"),
+            Unique,
+        ],
+    ),
+    Rule::body("transfer_detail_list[].transfer_amount", &[Positive]),
+    Rule::body("transfer_detail_list[].transfer_remark", &[MaxChars(32)]),
+    Rule::body("transfer_detail_list[].user_id_card", &[Type("string")]),
+    Rule::body("", &[Whole(totals_match)]),
+];
 
 fn is_batch_no(s: &str) -> bool {
     (5..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
@@ -33,154 +67,97 @@ fn is_id_card(s: &str) -> bool {
         && (last.is_ascii_digit() || matches!(last, b'X' | b'x'))
 }
 
-fn batches(shared: &Shared, req: &SandboxRequest) -> Reply {
-    create(shared, req).unwrap_or_else(|reply| reply)
+fn is_name(s: &str) -> bool {
+    !s.trim().is_empty() && s.chars().count() <= 64
 }
 
-fn create(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
-    let map = req.json()?;
-    let f = Fields::root(&map);
-    let appid = f.req_str("appid")?;
-    f.check(
-        "appid",
-        appid,
-        appid.len() <= 32,
-        "must be at most 32 characters",
-    )?;
-    let out_batch_no = f.req_str("out_batch_no")?;
-    f.check(
-        "out_batch_no",
-        out_batch_no,
-        is_batch_no(out_batch_no),
-        "must be 5-32 letters and digits",
-    )?;
-    for key in ["batch_name", "batch_remark"] {
-        let text = f.req_str(key)?;
-        f.check(
-            key,
-            text,
-            text.chars().count() <= 32,
-            "must be at most 32 characters",
-        )?;
-    }
-    let total_amount = f.req_int("total_amount")?;
-    let total_num = f.req_int("total_num")?;
-    let scene = f.req_str("transfer_scene_id")?;
-    f.check(
-        "transfer_scene_id",
-        scene,
-        scene.len() <= 36,
-        "must be at most 36 characters",
-    )?;
-    if let Some(url) = f.opt_str("notify_url")? {
-        f.check(
-            "notify_url",
-            url,
-            is_notify_url(url),
-            "must be an https URL without a query string",
-        )?;
-    }
-    let list = f.req_array("transfer_detail_list")?;
-    if list.is_empty() || list.len() > MAX_DETAILS {
-        return Err(Reply::param_error(
-            "transfer_detail_list",
-            &json!(list.len()),
-            format!("must hold 1-{MAX_DETAILS} transfers"),
-        ));
-    }
-    let decryptor = Decryptor::for_request(shared, req)?;
-
-    let mut details = Vec::with_capacity(list.len());
-    let mut normalized_list = Vec::with_capacity(list.len());
-    let mut seen = HashSet::new();
-    let mut sum: i64 = 0;
-    let prefixes: Vec<String> = (0..list.len())
-        .map(|i| format!("transfer_detail_list[{i}]"))
-        .collect();
-    for (item, prefix) in list.iter().zip(&prefixes) {
-        let Value::Object(item) = item else {
-            return Err(Reply::param_error(prefix, item, "must be an object"));
-        };
-        let d = Fields::nested(item, prefix);
-        let out_detail_no = d.req_str("out_detail_no")?;
-        d.check(
-            "out_detail_no",
-            out_detail_no,
-            is_batch_no(out_detail_no),
-            "must be 5-32 letters and digits",
-        )?;
-        d.check(
-            "out_detail_no",
-            out_detail_no,
-            seen.insert(out_detail_no),
-            "appears twice in the batch",
-        )?;
-        let amount = d.req_int("transfer_amount")?;
-        if amount <= 0 {
-            return Err(Reply::param_error(
-                &d.name("transfer_amount"),
-                &json!(amount),
-                "must be greater than 0",
-            ));
-        }
-        sum = sum.saturating_add(amount);
-        let remark = d.req_str("transfer_remark")?;
-        d.check(
-            "transfer_remark",
-            remark,
-            remark.chars().count() <= 32,
-            "must be at most 32 characters",
-        )?;
-        let openid = d.req_str("openid")?;
-        let encrypted_name = d.req_str("user_name")?;
-        let user_name = decryptor.decrypt(&d.name("user_name"), encrypted_name)?;
-        d.check(
-            "user_name",
-            encrypted_name,
-            !user_name.trim().is_empty() && user_name.chars().count() <= 64,
-            "decrypted, must be a name of 1-64 characters",
-        )?;
-        no_four_byte_chars(&json!(user_name), &d.name("user_name"))?;
-        let user_id_card = match d.opt_str("user_id_card")? {
-            Some(encrypted) => {
-                let card = decryptor.decrypt(&d.name("user_id_card"), encrypted)?;
-                d.check(
-                    "user_id_card",
-                    encrypted,
-                    is_id_card(&card),
-                    "decrypted, must be an identity card number of 15 or 18 characters",
-                )?;
-                Some(card)
-            }
-            None => None,
-        };
-        let mut plain = item.clone();
-        plain.insert("user_name".into(), json!(user_name));
-        if let Some(card) = &user_id_card {
-            plain.insert("user_id_card".into(), json!(card));
-        }
-        normalized_list.push(Value::Object(plain));
-        details.push(TransferDetail {
-            out_detail_no: out_detail_no.to_owned(),
-            transfer_amount: amount,
-            openid: openid.to_owned(),
-            user_name,
-            user_id_card,
-        });
-    }
-    if usize::try_from(total_num).ok() != Some(details.len()) {
+/// `total_num` and `total_amount` agree with the transfers.
+fn totals_match(body: &Map<String, Value>) -> Checked<()> {
+    let list = body.items("transfer_detail_list");
+    let total_num = body.int("total_num");
+    if usize::try_from(total_num).ok() != Some(list.len()) {
         return Err(Reply::param_error(
             "total_num",
             &json!(total_num),
-            format!("must equal the number of transfers ({})", details.len()),
+            format!("must equal the number of transfers ({})", list.len()),
         ));
     }
+    let sum = list
+        .iter()
+        .filter_map(|d| d.get("transfer_amount").and_then(Value::as_i64))
+        .fold(0_i64, i64::saturating_add);
+    let total_amount = body.int("total_amount");
     if total_amount != sum {
         return Err(Reply::param_error(
             "total_amount",
             &json!(total_amount),
             format!("must equal the sum of the transfers ({sum})"),
         ));
+    }
+    Ok(())
+}
+
+/// One transfer with its encrypted fields decrypted and checked.
+fn transfer(
+    decryptor: &Decryptor,
+    name: &str,
+    item: &Map<String, Value>,
+) -> Checked<TransferDetail> {
+    let field = |key: &str| format!("{name}.{key}");
+    let encrypted_name = item.str("user_name");
+    let user_name = decryptor.decrypt(&field("user_name"), encrypted_name)?;
+    if !is_name(&user_name) {
+        return Err(Reply::param_error(
+            &field("user_name"),
+            &json!(encrypted_name),
+            "decrypted, must be a name of 1-64 characters",
+        ));
+    }
+    no_four_byte_chars(&json!(user_name), &field("user_name"))?;
+    let user_id_card = match item.opt_str("user_id_card") {
+        Some(encrypted) => {
+            let card = decryptor.decrypt(&field("user_id_card"), encrypted)?;
+            if !is_id_card(&card) {
+                return Err(Reply::param_error(
+                    &field("user_id_card"),
+                    &json!(encrypted),
+                    "decrypted, must be an identity card number of 15 or 18 characters",
+                ));
+            }
+            Some(card)
+        }
+        None => None,
+    };
+    Ok(TransferDetail {
+        out_detail_no: item.str("out_detail_no").to_owned(),
+        transfer_amount: item.int("transfer_amount"),
+        openid: item.str("openid").to_owned(),
+        user_name,
+        user_id_card,
+    })
+}
+
+/// Accepts a batch, idempotently: the same `out_batch_no` with the same
+/// transfers (compared decrypted) answers the same.
+fn create(shared: &Shared, req: &SandboxRequest, input: &Input<'_>) -> Checked<Reply> {
+    let map = &input.body;
+    let out_batch_no = map.str("out_batch_no");
+    let total_amount = map.int("total_amount");
+    let decryptor = Decryptor::for_request(shared, req)?;
+    let mut details = Vec::new();
+    let mut normalized_list = Vec::new();
+    for (i, item) in map.items("transfer_detail_list").iter().enumerate() {
+        let Value::Object(item) = item else {
+            continue;
+        };
+        let detail = transfer(&decryptor, &format!("transfer_detail_list[{i}]"), item)?;
+        let mut plain = item.clone();
+        plain.insert("user_name".into(), json!(detail.user_name));
+        if let Some(card) = &detail.user_id_card {
+            plain.insert("user_id_card".into(), json!(card));
+        }
+        normalized_list.push(Value::Object(plain));
+        details.push(detail);
     }
     let mut normalized = map.clone();
     normalized.insert("transfer_detail_list".into(), Value::Array(normalized_list));
@@ -192,11 +169,8 @@ fn create(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
         return if existing.normalized == normalized {
             Ok(Reply::ok(&existing.answer))
         } else {
-            Ok(Reply::error(
-                StatusCode::BAD_REQUEST,
-                "INVALID_REQUEST",
-                "out_batch_no was already used with different parameters",
-            ))
+            Err(ErrorCode::InvalidRequest
+                .reply("out_batch_no was already used with different parameters"))
         };
     }
     let seq = state.next_seq();

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::{NotificationRecord, check_target, notification, notifications, probe, redeliver};
+use crate::lock::Recover;
 use crate::{Sandbox, SandboxBuilder, SandboxError};
 
 impl SandboxBuilder {
@@ -39,12 +40,7 @@ impl Sandbox {
         if let Some(target) = base_url {
             check_target(target)?;
         }
-        self.shared
-            .notifier
-            .config
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .target = base_url.map(str::to_owned);
+        self.shared.notifier.config.write().recover().target = base_url.map(str::to_owned);
         Ok(())
     }
 

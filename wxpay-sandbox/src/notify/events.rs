@@ -4,6 +4,7 @@ use serde_json::{Map, Value, json};
 use wxpay_core::crypto::ApiV3Key;
 use wxpay_core::protocol::Nonce;
 
+use crate::lock::Recover;
 use crate::server::Shared;
 use crate::state::{Contract, ContractState, Order, Refund, RefundStatus, compact_time};
 use crate::time::{format_china, now_unix};
@@ -136,7 +137,7 @@ pub(crate) fn probe(shared: &Shared, notify_url: &str) -> String {
     let mchid = shared
         .merchants
         .read()
-        .unwrap_or_else(|p| p.into_inner())
+        .recover()
         .keys()
         .next()
         .cloned()

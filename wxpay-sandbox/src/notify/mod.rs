@@ -82,6 +82,7 @@ use wxpay_core::protocol::Nonce;
 use wxpay_core::protocol::response_message;
 
 use crate::SandboxError;
+use crate::lock::Recover;
 use crate::server::Shared;
 use crate::state::compact_time;
 use crate::time::{format_china, now_unix};
@@ -263,7 +264,7 @@ type Prepared = (Request<Full<Bytes>>, String);
 impl Notifier {
     /// Starts delivering for `shared`, on the current runtime.
     pub(crate) fn attach(&self, config: NotifyConfig, shared: Weak<Shared>) {
-        *self.config.write().unwrap_or_else(|p| p.into_inner()) = config;
+        *self.config.write().recover() = config;
         let _ = self.attached.set((Handle::current(), shared));
     }
 
@@ -273,14 +274,11 @@ impl Notifier {
     }
 
     fn config(&self) -> NotifyConfig {
-        self.config
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.config.read().recover().clone()
     }
 
     fn records(&self) -> std::sync::MutexGuard<'_, VecDeque<NotificationRecord>> {
-        self.records.lock().unwrap_or_else(|p| p.into_inner())
+        self.records.lock().recover()
     }
 
     fn touched(&self) {

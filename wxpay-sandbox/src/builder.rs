@@ -1,0 +1,191 @@
+//! [`SandboxBuilder`]: configuring and starting a sandbox.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+use wxpay_core::crypto::{ApiV3Key, Certificate, PrivateKey};
+
+use crate::keys::{self, Merchant, SigningKey};
+use crate::lock::Recover;
+use crate::server::{self, Platform, Shared};
+use crate::{Sandbox, SandboxError, api, control, notify, platform, spec_mode, tls};
+
+/// Configures a [`Sandbox`].
+#[derive(Debug)]
+#[must_use]
+pub struct SandboxBuilder {
+    listen: SocketAddr,
+    mchid: String,
+    apiv3_key: String,
+    merchant: Option<Merchant>,
+    signing_keys: Vec<SigningKey>,
+    default_serial: Option<String>,
+    tls: bool,
+    spec_mode: bool,
+    /// Notification settings, set in `notify/api.rs`.
+    pub(crate) notify: notify::NotifyConfig,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        SandboxBuilder {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            mchid: keys::DEFAULT_MCHID.to_owned(),
+            apiv3_key: keys::DEFAULT_APIV3_KEY.to_owned(),
+            merchant: None,
+            signing_keys: Vec::new(),
+            default_serial: None,
+            tls: false,
+            spec_mode: false,
+            notify: notify::NotifyConfig::default(),
+        }
+    }
+}
+
+impl SandboxBuilder {
+    /// Where to listen (default `127.0.0.1:0`, a free port).
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// The merchant id served with generated keys (default `1900000109`).
+    pub fn mchid(mut self, mchid: impl Into<String>) -> Self {
+        self.mchid = mchid.into();
+        self
+    }
+
+    /// The APIv3 key (32 characters) of the generated merchant.
+    pub fn apiv3_key(mut self, key: impl Into<String>) -> Self {
+        self.apiv3_key = key.into();
+        self
+    }
+
+    /// Serves this merchant instead of one with generated keys.
+    pub fn merchant(mut self, merchant: Merchant) -> Self {
+        self.merchant = Some(merchant);
+        self
+    }
+
+    /// Signs with a WeChat Pay public key (public-key mode).
+    pub fn platform_public_key(mut self, id: impl Into<String>, private_key: PrivateKey) -> Self {
+        self.signing_keys
+            .push(SigningKey::public_key(id, private_key));
+        self
+    }
+
+    /// Signs with a platform certificate (certificate mode).
+    pub fn platform_certificate(
+        mut self,
+        certificate: Certificate,
+        private_key: PrivateKey,
+    ) -> Self {
+        self.signing_keys
+            .push(SigningKey::certificate(certificate, private_key));
+        self
+    }
+
+    /// Signs with a freshly generated platform certificate (certificate
+    /// mode without bringing one's own). Call it twice for two certificates.
+    pub fn generated_certificate(mut self) -> Result<Self, SandboxError> {
+        self.signing_keys.push(keys::new_platform_certificate(
+            platform::CERTIFICATE_VALIDITY,
+        )?);
+        Ok(self)
+    }
+
+    /// Which key signs answers when a request names none it knows
+    /// (default: the public key if any, else the first certificate).
+    pub fn default_serial(mut self, serial: impl Into<String>) -> Self {
+        self.default_serial = Some(serial.into());
+        self
+    }
+
+    /// Serves HTTPS (HTTP/2 or HTTP/1.1 by ALPN) with a self-signed
+    /// certificate for `127.0.0.1` and `localhost`, instead of plain HTTP.
+    /// [`Sandbox::client_builder`] then trusts that certificate.
+    pub fn tls(mut self, enabled: bool) -> Self {
+        self.tls = enabled;
+        self
+    }
+
+    /// Spec mode: every operation of the APIv3 catalogue (992 of them)
+    /// is routed, checked against the spec and answered with the spec's
+    /// example answer, signed; see the [crate docs](crate#spec-mode).
+    /// Spec routes replace the built-in stateful routes of the same
+    /// operations, so nothing is stored and no notification is sent.
+    pub fn spec_mode(mut self, enabled: bool) -> Self {
+        self.spec_mode = enabled;
+        self
+    }
+
+    /// Binds and starts serving in the current Tokio runtime.
+    pub async fn start(self) -> Result<Sandbox, SandboxError> {
+        self.notify.check()?;
+        let merchant = match self.merchant {
+            Some(m) => m,
+            None => keys::generated_merchant(&self.mchid, &self.apiv3_key)?,
+        };
+        ApiV3Key::new(&merchant.apiv3_key)?;
+        let mut signing_keys = self.signing_keys;
+        if signing_keys.is_empty() {
+            signing_keys.push(keys::generated_platform_key(keys::DEFAULT_PUBLIC_KEY_ID)?);
+        }
+        let default_serial = match self.default_serial {
+            Some(s) if signing_keys.iter().any(|k| k.serial == s) => s,
+            Some(s) => {
+                return Err(SandboxError::Config(format!(
+                    "default serial {s} is not a configured key"
+                )));
+            }
+            None => signing_keys
+                .iter()
+                .find(|k| !k.is_certificate())
+                .or_else(|| signing_keys.first())
+                .map(|k| k.serial.clone())
+                .unwrap_or_default(),
+        };
+        let platform = Platform {
+            keys: signing_keys,
+            default_serial,
+            retired: Vec::new(),
+        };
+        let mut router = api::router().map_err(SandboxError::Config)?;
+        if self.spec_mode {
+            spec_mode::register(&mut router).map_err(SandboxError::Config)?;
+        }
+        let shared = Arc::new(Shared::new(
+            vec![merchant],
+            platform,
+            router,
+            control::router(),
+        ));
+        shared.notifier.attach(self.notify, Arc::downgrade(&shared));
+        let (tls, tls_certificate) = if self.tls {
+            let identity = tls::identity()?;
+            (
+                Some(tls::acceptor(identity)?),
+                Some(identity.certificate.clone()),
+            )
+        } else {
+            (None, None)
+        };
+        let (listener, addr) = server::bind(self.listen).await?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let base_url = format!("{scheme}://{addr}");
+        *shared.base_url.write().recover() = base_url;
+        *shared.tls_certificate_pem.write().recover() = tls_certificate
+            .as_ref()
+            .and_then(|c| c.to_pem().ok())
+            .and_then(|pem| String::from_utf8(pem).ok());
+        let (shutdown, rx) = watch::channel(());
+        tokio::spawn(server::serve(listener, shared.clone(), tls, rx));
+        Ok(Sandbox {
+            shared,
+            addr,
+            tls_certificate,
+            shutdown,
+        })
+    }
+}

@@ -1,0 +1,454 @@
+//! The spec's data for every operation of the catalogue, and the checks it
+//! drives: what spec mode checks, and what every stateful route checks
+//! before its own rules (see `api/mod.rs`).
+//!
+//! The data is `data/spec-mode.json`, written by `cargo xtask codegen`
+//! from the same spec as the typed endpoints, one operation per line:
+//! method, path template, success status, required query parameters and
+//! headers, required body fields (dotted, `[]` for array items) with
+//! their JSON types, the body fields sent encrypted, whether the operation
+//! names a platform key in `Wechatpay-Serial`, uploads and downloads, and
+//! the answer (the spec's examples, or minimal values where a required
+//! field has none).
+//!
+//! [`check`] answers the platform's `400 PARAM_ERROR` naming the field
+//! and where it is: path parameters are present and non-empty; required
+//! query parameters are present and parse as their type; required headers
+//! are present; the body is a JSON object (an upload: a
+//! `multipart/form-data` form with a `meta` part holding a `filename` and
+//! a `sha256` equal to the digest of the file part, which has the spec's
+//! name, and the spec's other required text parts) holding every required
+//! field with its JSON type. [`check_encrypted`] checks that
+//! `Wechatpay-Serial` names a platform key and every encrypted field
+//! present decrypts with it.
+
+use std::sync::OnceLock;
+
+use http::Method;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::multipart::{self, Multipart};
+use crate::reply::Reply;
+use crate::router::SandboxRequest;
+use crate::sensitive::Decryptor;
+use crate::server::Shared;
+use crate::validate::Checked;
+
+/// The catalogue's spec-mode data, one operation per line.
+const DATA: &str = include_str!("../data/spec-mode.json");
+
+/// One operation of the catalogue, as the sandbox checks and answers it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub(crate) struct SpecOp {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) status: u16,
+    /// Required query parameters: `[name, type]`.
+    #[serde(default)]
+    query: Vec<(String, String)>,
+    /// Required header parameters.
+    #[serde(default)]
+    headers: Vec<String>,
+    /// Required body fields, `[dotted path, type]`; `None`: no body.
+    #[serde(default)]
+    body: Option<Vec<(String, String)>>,
+    /// Body fields sent encrypted (dotted paths).
+    #[serde(default)]
+    sensitive: Vec<String>,
+    /// Query parameters sent encrypted.
+    #[serde(default)]
+    sensitive_query: Vec<String>,
+    /// The spec lists the `Wechatpay-Serial` header.
+    #[serde(default)]
+    serial: bool,
+    #[serde(default)]
+    pub(crate) upload: bool,
+    /// An upload's file part, when not `file`.
+    #[serde(default)]
+    file_part: Option<String>,
+    /// An upload's required text parts besides `meta`: `[name, type]`.
+    #[serde(default)]
+    form: Vec<(String, String)>,
+    #[serde(default)]
+    pub(crate) download: bool,
+    /// The answer; absent for 204 and downloads.
+    #[serde(default)]
+    pub(crate) response: Option<Value>,
+}
+
+/// The parsed data (parsed once per process).
+pub(crate) fn operations() -> Result<&'static [SpecOp], String> {
+    static OPS: OnceLock<Result<Vec<SpecOp>, String>> = OnceLock::new();
+    OPS.get_or_init(|| {
+        serde_json::from_str(DATA).map_err(|e| format!("data/spec-mode.json is malformed: {e}"))
+    })
+    .as_ref()
+    .map(Vec::as_slice)
+    .map_err(Clone::clone)
+}
+
+/// The operation routed at `method` and `path` (a route template).
+pub(crate) fn operation(method: &Method, path: &str) -> Result<&'static SpecOp, String> {
+    operations()?
+        .iter()
+        .find(|op| op.method == method.as_str() && op.path == path)
+        .ok_or_else(|| format!("data/spec-mode.json has no operation {method} {path}"))
+}
+
+/// A request that passed its operation's checks.
+#[derive(Debug, Default)]
+pub(crate) struct Input<'r> {
+    /// The JSON body (for an upload, its `meta`); empty when the operation
+    /// has none.
+    pub(crate) body: Map<String, Value>,
+    /// An upload's form (its `file` part is there).
+    pub(crate) form: Option<Multipart<'r>>,
+}
+
+/// Checks a request against its operation: path parameters, required
+/// query parameters and headers, and the body's required fields.
+pub(crate) fn check<'r>(req: &'r SandboxRequest, op: &SpecOp) -> Checked<Input<'r>> {
+    for (name, value) in &req.params {
+        if value.is_empty() {
+            return Err(Reply::param_error_at("path", name, "", "is required"));
+        }
+    }
+    for (name, ty) in &op.query {
+        let Some(value) = req.query(name) else {
+            return Err(Reply::param_error_at("query", name, "", "is required"));
+        };
+        if !query_fits(value, ty) {
+            return Err(Reply::param_error_at(
+                "query",
+                name,
+                value,
+                format!("must be {}", article(ty)),
+            ));
+        }
+    }
+    for name in &op.headers {
+        let present = req
+            .headers
+            .get(name.as_str())
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| !v.trim().is_empty());
+        if !present {
+            return Err(Reply::param_error_at("header", name, "", "is required"));
+        }
+    }
+    let Some(required) = &op.body else {
+        return Ok(Input::default());
+    };
+    let input = if op.upload {
+        upload(req, op)?
+    } else if req.body.is_empty() && required.is_empty() {
+        Input::default()
+    } else {
+        Input {
+            body: req.json()?,
+            form: None,
+        }
+    };
+    for (path, ty) in required {
+        check_field(&input.body, path, ty)?;
+    }
+    Ok(input)
+}
+
+/// Refuses required strings that are empty, in the body (`must not be
+/// empty`) or the query (`is required`); the stateful routes do, spec mode
+/// does not.
+pub(crate) fn refuse_empty_strings(
+    req: &SandboxRequest,
+    op: &SpecOp,
+    body: &Map<String, Value>,
+) -> Checked<()> {
+    for (name, ty) in &op.query {
+        if ty == "string" && req.query(name).is_some_and(str::is_empty) {
+            return Err(Reply::param_error_at("query", name, "", "is required"));
+        }
+    }
+    let strings = op.body.iter().flatten().filter(|(_, ty)| ty == "string");
+    for (path, _) in strings {
+        for (name, value) in values_at(body, path) {
+            if value.as_str().is_some_and(str::is_empty) {
+                return Err(Reply::param_error(&name, value, "must not be empty"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks the encrypted fields: when the operation sends some (in the body
+/// or the query) or names a platform key, `Wechatpay-Serial` must name a
+/// key of the platform and every encrypted field present must decrypt
+/// with it.
+pub(crate) fn check_encrypted(
+    shared: &Shared,
+    req: &SandboxRequest,
+    op: &SpecOp,
+    body: &Map<String, Value>,
+) -> Checked<()> {
+    let encrypted_query: Vec<(&str, &str)> = op
+        .sensitive_query
+        .iter()
+        .filter_map(|name| req.query(name).map(|v| (name.as_str(), v)))
+        .collect();
+    let encrypted = !encrypted_query.is_empty()
+        || op
+            .sensitive
+            .iter()
+            .any(|path| !values_at(body, path).is_empty());
+    if !(encrypted || op.serial) {
+        return Ok(());
+    }
+    let decryptor = Decryptor::for_request(shared, req)?;
+    for path in &op.sensitive {
+        for (name, value) in values_at(body, path) {
+            decrypt_all(&decryptor, &name, value)?;
+        }
+    }
+    for (name, value) in encrypted_query {
+        decryptor.decrypt(name, value)?;
+    }
+    Ok(())
+}
+
+/// "an integer", "a string", …
+pub(crate) fn article(ty: &str) -> String {
+    match ty.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {ty}"),
+        _ => format!("a {ty}"),
+    }
+}
+
+/// Whether a query value reads as `ty`.
+fn query_fits(value: &str, ty: &str) -> bool {
+    match ty {
+        "integer" => value.parse::<i64>().is_ok(),
+        "number" => value.parse::<f64>().is_ok(),
+        "boolean" => matches!(value, "true" | "false"),
+        _ => true,
+    }
+}
+
+/// Whether a JSON value has the spec's type.
+pub(crate) fn json_fits(value: &Value, ty: &str) -> bool {
+    match ty {
+        "string" => value.is_string(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "object" => value.is_object(),
+        "array" => value.is_array(),
+        _ => !value.is_null(),
+    }
+}
+
+/// An upload: a `multipart/form-data` form whose `meta` part is a JSON
+/// object with a `filename` and a `sha256` equal to the digest of the
+/// file part (named as the operation names it), with the operation's
+/// required text parts.
+fn upload<'r>(req: &'r SandboxRequest, op: &SpecOp) -> Checked<Input<'r>> {
+    let content_type = req
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !multipart::is_multipart(content_type) {
+        return Err(Reply::param_error(
+            "Content-Type",
+            &json!(content_type),
+            "an upload must be multipart/form-data",
+        ));
+    }
+    let form = multipart::parse(content_type, &req.body)
+        .map_err(|e| Reply::param_error("body", &json!(""), e.to_string()))?;
+    let bad = |field: &str, value: &str, issue: &str| {
+        Reply::param_error_at("body", field, value, issue.to_owned())
+    };
+    let meta = form
+        .part("meta")
+        .ok_or_else(|| bad("meta", "", "is required"))?;
+    let Ok(Value::Object(meta)) = serde_json::from_slice::<Value>(meta.body) else {
+        return Err(bad("meta", "", "must be a JSON object"));
+    };
+    let file_part = op.file_part.as_deref().unwrap_or("file");
+    let file = form
+        .part(file_part)
+        .ok_or_else(|| bad(file_part, "", "is required (the file)"))?;
+    for (name, ty) in &op.form {
+        let Some(part) = form.part(name) else {
+            return Err(bad(name, "", "is required (a form part)"));
+        };
+        let text = String::from_utf8_lossy(part.body);
+        if !query_fits(&text, ty) {
+            return Err(bad(name, &text, &format!("must be {}", article(ty))));
+        }
+    }
+    match meta.get("filename") {
+        None | Some(Value::Null) => return Err(bad("meta.filename", "", "is required")),
+        Some(Value::String(name)) if !name.is_empty() => {}
+        Some(other) => {
+            return Err(Reply::param_error(
+                "meta.filename",
+                other,
+                "must be a non-empty string",
+            ));
+        }
+    }
+    let declared = meta.get("sha256").and_then(Value::as_str).unwrap_or("");
+    let actual = crate::api::media::hex(&openssl::sha::sha256(file.body));
+    if !declared.eq_ignore_ascii_case(&actual) {
+        return Err(bad(
+            "meta.sha256",
+            declared,
+            &format!("does not match the file (its SHA-256 is {actual})"),
+        ));
+    }
+    Ok(Input {
+        body: meta,
+        form: Some(form),
+    })
+}
+
+/// Checks one required field (`a.b`, `list[].c`) where its parents are present.
+pub(crate) fn check_field(body: &Map<String, Value>, path: &str, ty: &str) -> Checked<()> {
+    let (parent, key) = match path.rsplit_once('.') {
+        Some((parent, key)) => (Some(parent), key),
+        None => (None, path),
+    };
+    let holders: Vec<(String, &Map<String, Value>)> = match parent {
+        None => vec![(String::new(), body)],
+        Some(parent) => values_at(body, parent)
+            .into_iter()
+            .filter_map(|(name, v)| v.as_object().map(|o| (name, o)))
+            .collect(),
+    };
+    for (prefix, object) in holders {
+        let name = if prefix.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match object.get(key).filter(|v| !v.is_null()) {
+            None => return Err(Reply::param_error(&name, &Value::Null, "is required")),
+            Some(v) if !json_fits(v, ty) => {
+                return Err(Reply::param_error(
+                    &name,
+                    v,
+                    format!("must be {}", article(ty)),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// The values found at a dotted path (`a.b`, `list[].c`), each with its
+/// concrete name (`list[0].c`); absent and null parts give nothing.
+pub(crate) fn values_at<'a>(body: &'a Map<String, Value>, path: &str) -> Vec<(String, &'a Value)> {
+    let mut found: Vec<(String, &'a Value)> = Vec::new();
+    let mut first = true;
+    for seg in path.split('.') {
+        let (key, each) = match seg.strip_suffix("[]") {
+            Some(key) => (key, true),
+            None => (seg, false),
+        };
+        let mut next = Vec::new();
+        let step = |name: &str, v: &'a Value, next: &mut Vec<(String, &'a Value)>| {
+            if each {
+                if let Some(items) = v.as_array() {
+                    for (i, item) in items.iter().enumerate() {
+                        next.push((format!("{name}[{i}]"), item));
+                    }
+                }
+            } else {
+                next.push((name.to_owned(), v));
+            }
+        };
+        if first {
+            if let Some(v) = body.get(key).filter(|v| !v.is_null()) {
+                step(key, v, &mut next);
+            }
+            first = false;
+        } else {
+            for (prefix, v) in &found {
+                if let Some(child) = v.get(key).filter(|v| !v.is_null()) {
+                    step(&format!("{prefix}.{key}"), child, &mut next);
+                }
+            }
+        }
+        found = next;
+    }
+    found
+}
+
+/// Decrypts an encrypted field (a string, or a list of them).
+fn decrypt_all(decryptor: &Decryptor, name: &str, value: &Value) -> Checked<()> {
+    match value {
+        Value::String(text) => decryptor.decrypt(name, text).map(drop),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                decrypt_all(decryptor, &format!("{name}[{i}]"), item)?;
+            }
+            Ok(())
+        }
+        other => Err(Reply::param_error(
+            name,
+            other,
+            "must be a string encrypted with the platform key",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_data_covers_the_catalogue() {
+        let ops = operations().unwrap();
+        assert_eq!(ops.len(), 992);
+        let get = |id: &str| {
+            ops.iter()
+                .find(|o| format!("{} {}", o.method, o.path) == id)
+                .unwrap()
+        };
+        let seed = get("POST /v3/pay/transactions/jsapi-with-contract");
+        assert!(
+            seed.body
+                .as_ref()
+                .unwrap()
+                .iter()
+                .any(|(f, t)| f == "amount.total" && t == "integer")
+        );
+        assert!(seed.response.as_ref().unwrap()["prepay_id"].is_string());
+        let upload = get("POST /v3/merchant/media/upload");
+        assert!(upload.upload);
+        assert!(get("GET /v3/billdownload/file").download);
+        assert!(get("POST /v3/applyment4sub/applyment/").serial);
+        assert!(operation(&Method::GET, "/v3/no/such/operation").is_err());
+    }
+
+    #[test]
+    fn paths_reach_into_objects_and_arrays() {
+        let body = json!({"a": {"b": 1}, "list": [{"c": "x"}, {"d": 2}, {"c": null}]});
+        let body = body.as_object().unwrap();
+        let found: Vec<String> = values_at(body, "list[].c")
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(found, ["list[0].c"]);
+        assert_eq!(values_at(body, "a.b")[0].0, "a.b");
+        assert!(values_at(body, "missing.b").is_empty());
+        check_field(body, "a.b", "integer").unwrap();
+        let e = check_field(body, "list[].d", "integer").unwrap_err();
+        assert!(String::from_utf8_lossy(&e.body).contains("list[0].d"));
+        let e = check_field(body, "a.b", "string").unwrap_err();
+        assert!(String::from_utf8_lossy(&e.body).contains("must be a string"));
+        assert!(query_fits("12", "integer") && !query_fits("1.5", "integer"));
+    }
+}
