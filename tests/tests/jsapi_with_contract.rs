@@ -270,7 +270,8 @@ async fn the_sandbox_refuses_bad_requests_like_the_platform() {
         let mut b = http::Request::builder()
             .method(Method::POST)
             .uri(&url)
-            .header("content-type", "application/json");
+            .header("content-type", "application/json")
+            .header("accept", "application/json");
         if ua {
             b = b.header("user-agent", "raw-test");
         }
@@ -411,61 +412,153 @@ async fn a_dead_server_is_a_connect_error() {
     assert!(e.is_retryable());
 }
 
+/// A request signed by hand for the sandbox's merchant: `offset` seconds
+/// away from now, with `accept` as its `Accept` header when given.
+async fn signed_raw(
+    sandbox: &Sandbox,
+    path: &str,
+    body: &[u8],
+    offset: i64,
+    accept: Option<&str>,
+) -> http::Response<bytes::Bytes> {
+    let merchant = sandbox.merchant().unwrap();
+    let key = merchant.private_key.clone().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let nonce = wxpay_core::protocol::Nonce::generate().unwrap();
+    let timestamp = (now + offset).to_string();
+    let message =
+        wxpay_core::protocol::request_message("POST", path, now + offset, nonce.as_str(), body);
+    let signature = key.sign(&message).unwrap();
+    let authorization = wxpay_core::protocol::Authorization {
+        mchid: &merchant.mchid,
+        nonce_str: nonce.as_str(),
+        signature: &signature,
+        timestamp: &timestamp,
+        serial_no: &merchant.serial,
+    }
+    .to_string();
+    let mut request = http::Request::builder()
+        .method(Method::POST)
+        .uri(format!("{}{path}", sandbox.base_url()))
+        .header("content-type", "application/json")
+        .header("user-agent", "raw-test")
+        .header("authorization", authorization);
+    if let Some(accept) = accept {
+        request = request.header("accept", accept);
+    }
+    let transport = HyperTransport::builder().allow_http(true).build().unwrap();
+    transport
+        .send(request.body(bytes::Bytes::from(body.to_vec())).unwrap())
+        .await
+        .unwrap()
+}
+
+fn code_of(answer: &http::Response<bytes::Bytes>) -> String {
+    let body: serde_json::Value = serde_json::from_slice(answer.body()).unwrap();
+    body["code"].as_str().unwrap_or_default().to_owned()
+}
+
 #[tokio::test]
 async fn the_sandbox_refuses_requests_signed_more_than_five_minutes_away() {
     let sandbox = Sandbox::start().await.unwrap();
-    let merchant = sandbox.merchant().unwrap();
-    let key = merchant.private_key.clone().unwrap();
-    let transport = HyperTransport::builder().allow_http(true).build().unwrap();
+    let mchid = sandbox.merchant().unwrap().mchid;
     let path = "/v3/pay/transactions/jsapi-with-contract";
-    let body = wxpay_core::Endpoint::body(&order(&merchant.mchid, &trade_no("skew")))
-        .unwrap()
-        .signed_bytes()
-        .to_vec();
-    // Signed correctly, `offset` seconds away from now.
-    let send = |offset: i64| {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
+    let body = || {
+        wxpay_core::Endpoint::body(&order(&mchid, &trade_no("skew")))
             .unwrap()
-            .as_secs() as i64;
-        let nonce = wxpay_core::protocol::Nonce::generate().unwrap();
-        let timestamp = (now + offset).to_string();
-        let message = wxpay_core::protocol::request_message(
-            "POST",
-            path,
-            now + offset,
-            nonce.as_str(),
-            &body,
-        );
-        let signature = key.sign(&message).unwrap();
-        let authorization = wxpay_core::protocol::Authorization {
-            mchid: &merchant.mchid,
-            nonce_str: nonce.as_str(),
-            signature: &signature,
-            timestamp: &timestamp,
-            serial_no: &merchant.serial,
-        }
-        .to_string();
-        let request = http::Request::builder()
-            .method(Method::POST)
-            .uri(format!("{}{path}", sandbox.base_url()))
-            .header("content-type", "application/json")
-            .header("accept", "application/json")
-            .header("user-agent", "skew-test")
-            .header("authorization", authorization)
-            .body(bytes::Bytes::from(body.clone()))
-            .unwrap();
-        transport.send(request)
+            .signed_bytes()
+            .to_vec()
     };
+    let json = Some("application/json");
     // Five seconds past the 300 s window on either side, so the test does
     // not depend on when in a second it runs.
     for offset in [-305, 305, -3600] {
-        let answer = send(offset).await.unwrap();
+        let answer = signed_raw(&sandbox, path, &body(), offset, json).await;
         assert_eq!(answer.status(), StatusCode::UNAUTHORIZED, "{offset}");
-        let refusal: serde_json::Value = serde_json::from_slice(answer.body()).unwrap();
-        assert_eq!(refusal["code"], "SIGN_ERROR", "{offset}");
+        assert_eq!(code_of(&answer), "SIGN_ERROR", "{offset}");
     }
     // The same request within the window is placed.
-    let answer = send(-250).await.unwrap();
+    let answer = signed_raw(&sandbox, path, &body(), -250, json).await;
     assert_eq!(answer.status(), StatusCode::OK);
+
+    // The platform's clock, shifted, is what requests are checked against:
+    // a client whose clock is 400 s ahead of the platform's is refused.
+    sandbox.set_clock_offset(-400);
+    let client = sandbox.client().unwrap();
+    let e = client
+        .call(order(client.mchid(), &trade_no("ahead")))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(StatusCode::UNAUTHORIZED), "{e:?}");
+    assert_eq!(e.code(), Some("SIGN_ERROR"), "{e:?}");
+    sandbox.set_clock_offset(0);
+}
+
+#[tokio::test]
+async fn the_sandbox_wants_accept_json_and_refuses_emoji_on_every_route() {
+    let sandbox = Sandbox::builder().spec_mode(true).start().await.unwrap();
+    let mchid = sandbox.merchant().unwrap().mchid;
+    let path = "/v3/pay/transactions/jsapi-with-contract";
+    let body = wxpay_core::Endpoint::body(&order(&mchid, &trade_no("accept")))
+        .unwrap()
+        .signed_bytes()
+        .to_vec();
+    for accept in [None, Some("text/html")] {
+        let answer = signed_raw(&sandbox, path, &body, 0, accept).await;
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{accept:?}");
+        assert_eq!(code_of(&answer), "INVALID_REQUEST", "{accept:?}");
+    }
+    for accept in [
+        "application/json",
+        "*/*",
+        "text/html, application/json;q=0.9",
+    ] {
+        let fresh = wxpay_core::Endpoint::body(&order(&mchid, &trade_no("accept")))
+            .unwrap()
+            .signed_bytes()
+            .to_vec();
+        let answer = signed_raw(&sandbox, path, &fresh, 0, Some(accept)).await;
+        assert_eq!(answer.status(), StatusCode::OK, "{accept}");
+    }
+    // An emoji, on a stateful route and on one only spec mode serves.
+    let closing = serde_json::json!({ "mchid": mchid, "reason": "😀" }).to_string();
+    for (path, body) in [
+        (
+            path.to_owned(),
+            String::from_utf8(body.clone())
+                .unwrap()
+                .replace("\"description\":\"", "\"description\":\"😀"),
+        ),
+        (
+            "/v3/pay/transactions/out-trade-no/T202612030001/close".to_owned(),
+            closing,
+        ),
+        (
+            "/v3/marketing/favor/stocks/9856000/pause".to_owned(),
+            serde_json::json!({ "stock_creator_mchid": mchid, "remark": "😀" }).to_string(),
+        ),
+    ] {
+        let answer = signed_raw(
+            &sandbox,
+            &path,
+            body.as_bytes(),
+            0,
+            Some("application/json"),
+        )
+        .await;
+        assert_eq!(
+            answer.status(),
+            StatusCode::BAD_REQUEST,
+            "{path}: {:?}",
+            answer.body()
+        );
+        assert_eq!(code_of(&answer), "PARAM_ERROR", "{path}");
+        assert!(
+            String::from_utf8_lossy(answer.body()).contains("4-byte"),
+            "{path}"
+        );
+    }
 }

@@ -263,6 +263,7 @@ async fn raw_post(
         .uri(format!("{}{path}", sandbox.base_url()))
         .header("authorization", authorization)
         .header("user-agent", "raw-test")
+        .header("accept", "application/json")
         .header("content-type", "application/json");
     if let Some(serial) = serial {
         request = request.header("wechatpay-serial", serial);

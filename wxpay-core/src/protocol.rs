@@ -330,6 +330,27 @@ impl<'a> SignatureHeaders<'a> {
         })
     }
 
+    /// Writes these headers into `map`, as the platform sends them (the
+    /// sandbox's side of the exchange). Values that cannot be header
+    /// values (line breaks, say) are refused and nothing is written.
+    pub fn write_to(&self, map: &mut HeaderMap) -> Result<(), http::header::InvalidHeaderValue> {
+        use http::HeaderValue;
+        let values = [
+            HeaderValue::from_str(self.timestamp)?,
+            HeaderValue::from_str(self.nonce)?,
+            HeaderValue::from_str(self.signature)?,
+            HeaderValue::from_str(self.serial)?,
+        ];
+        let kind = self.signature_type.map(HeaderValue::from_str).transpose()?;
+        for ((name, _), value) in SIGNED.into_iter().zip(values) {
+            map.insert(name, value);
+        }
+        if let Some(kind) = kind {
+            map.insert(header::WECHATPAY_SIGNATURE_TYPE, kind);
+        }
+        Ok(())
+    }
+
     /// Whether any signature header is present (error answers may come unsigned).
     pub fn any_present(map: &HeaderMap) -> bool {
         SIGNED.iter().any(|(name, _)| map.contains_key(name))
@@ -379,6 +400,38 @@ mod tests {
             SignatureHeaders::from_headers(&map),
             Err(VerifyReason::MissingHeader("Wechatpay-Timestamp"))
         ));
+    }
+
+    #[test]
+    fn written_headers_read_back() {
+        let signed = SignatureHeaders {
+            timestamp: "1554208460",
+            nonce: "N",
+            signature: "c2ln",
+            serial: "PUB_KEY_ID_01",
+            signature_type: Some(SCHEME),
+        };
+        let mut map = HeaderMap::new();
+        signed.write_to(&mut map).unwrap();
+        assert_eq!(map.len(), 5);
+        let read = SignatureHeaders::from_headers(&map).unwrap();
+        assert_eq!(
+            (
+                read.timestamp,
+                read.nonce,
+                read.signature,
+                read.serial,
+                read.signature_type
+            ),
+            ("1554208460", "N", "c2ln", "PUB_KEY_ID_01", Some(SCHEME))
+        );
+        let bad = SignatureHeaders {
+            nonce: "a\nb",
+            ..signed
+        };
+        let mut map = HeaderMap::new();
+        assert!(bad.write_to(&mut map).is_err());
+        assert!(map.is_empty());
     }
 
     #[test]

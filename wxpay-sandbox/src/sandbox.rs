@@ -190,7 +190,10 @@ impl Sandbox {
         self.shared.faults.lock().recover().clear();
     }
 
-    /// Shifts the clock answers are signed with by `seconds`.
+    /// Shifts the platform's clock by `seconds`: the timestamps answers and
+    /// notifications are signed with, and the clock request timestamps are
+    /// checked against (a client whose clock is off by more than five
+    /// minutes is refused with `401 SIGN_ERROR`, as by the platform).
     pub fn set_clock_offset(&self, seconds: i64) {
         self.shared.clock_offset.store(seconds, Ordering::Relaxed);
     }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
@@ -18,8 +18,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 use wxpay_core::crypto::base64_decode;
-use wxpay_core::protocol::{Authorization, request_message};
-use wxpay_core::protocol::{header, response_message};
+use wxpay_core::protocol::{
+    Authorization, SCHEME, SignatureHeaders, header, request_message, response_message,
+};
 use wxpay_core::verify::check_skew;
 
 use crate::error_code::ErrorCode;
@@ -115,6 +116,24 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The platform's clock: now, shifted by the clock offset, in Unix seconds.
+    pub(crate) fn unix_now(&self) -> i64 {
+        now_unix().saturating_add(self.clock_offset.load(Ordering::Relaxed))
+    }
+
+    /// The platform's clock as a time: what request timestamps are checked against.
+    pub(crate) fn clock(&self) -> std::time::SystemTime {
+        let offset = self.clock_offset.load(Ordering::Relaxed);
+        let shift = std::time::Duration::from_secs(offset.unsigned_abs());
+        let now = std::time::SystemTime::now();
+        if offset >= 0 {
+            now.checked_add(shift)
+        } else {
+            now.checked_sub(shift)
+        }
+        .unwrap_or(now)
+    }
+
     pub(crate) fn new(
         merchants: Vec<Merchant>,
         platform: Platform,
@@ -318,7 +337,7 @@ async fn answer(
         .map(str::to_owned);
     let finish = |reply: Reply, fault: Option<Fault>| {
         let platform = shared.platform();
-        let clock = now_unix() + shared.clock_offset.load(Ordering::Relaxed);
+        let clock = shared.unix_now();
         respond(
             reply,
             &request_id,
@@ -415,6 +434,10 @@ fn admit(
     if request.headers.get(USER_AGENT).is_none_or(|v| v.is_empty()) {
         return Err(ErrorCode::InvalidRequest.reply("a User-Agent header is required"));
     }
+    if !accepts_json(&request.headers) {
+        return Err(ErrorCode::InvalidRequest
+            .reply("an Accept header accepting application/json is required"));
+    }
     let signed = signed_body(&request.headers, &request.body)?;
     let auth = authenticate(
         shared,
@@ -484,6 +507,21 @@ fn signed_body<'b>(headers: &http::HeaderMap, body: &'b [u8]) -> Result<&'b [u8]
     })
 }
 
+/// Whether `Accept` names JSON (or any type), as every API request must.
+fn accepts_json(headers: &http::HeaderMap) -> bool {
+    headers
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|range| range.split(';').next().unwrap_or_default().trim())
+        .any(|range| {
+            range.eq_ignore_ascii_case("application/json")
+                || range == "*/*"
+                || range.eq_ignore_ascii_case("application/*")
+        })
+}
+
 /// Checks the `Authorization` header like the platform: known merchant and
 /// certificate serial, fresh timestamp, valid signature over the exact bytes.
 pub(crate) fn authenticate(
@@ -511,7 +549,7 @@ pub(crate) fn authenticate(
     }
     check_skew(
         auth.timestamp,
-        std::time::SystemTime::now(),
+        shared.clock(),
         wxpay_core::verify::DEFAULT_MAX_SKEW,
     )
     .map_err(|e| ErrorCode::SignError.reply(format!("timestamp refused: {e}")))?;
@@ -552,7 +590,7 @@ fn respond(
     };
     let mut builder = Response::builder()
         .status(status)
-        .header("Request-ID", request_id);
+        .header(header::REQUEST_ID, request_id);
     if !body.is_empty() && !reply.headers.iter().any(|(name, _)| name == CONTENT_TYPE) {
         builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
@@ -590,12 +628,16 @@ fn respond(
             }
             _ => {}
         }
-        builder = builder
-            .header("Wechatpay-Timestamp", timestamp)
-            .header("Wechatpay-Nonce", nonce)
-            .header("Wechatpay-Signature", signature)
-            .header("Wechatpay-Serial", serial)
-            .header("Wechatpay-Signature-Type", wxpay_core::protocol::SCHEME);
+        let signed = SignatureHeaders {
+            timestamp: &timestamp,
+            nonce: &nonce,
+            signature: &signature,
+            serial: &serial,
+            signature_type: Some(SCHEME),
+        };
+        if let Some(headers) = builder.headers_mut() {
+            let _ = signed.write_to(headers);
+        }
     }
     builder
         .body(AnswerBody::shaped(Bytes::from(body), fault.as_ref()))
@@ -606,7 +648,7 @@ fn respond(
 fn plain(reply: Reply, request_id: &str) -> Response<Body> {
     let mut builder = Response::builder()
         .status(reply.status)
-        .header("Request-ID", request_id);
+        .header(header::REQUEST_ID, request_id);
     if !reply.body.is_empty() {
         builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }

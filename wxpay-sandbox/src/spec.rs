@@ -33,7 +33,7 @@ use crate::reply::Reply;
 use crate::router::SandboxRequest;
 use crate::sensitive::Decryptor;
 use crate::server::Shared;
-use crate::validate::Checked;
+use crate::validate::{Checked, no_four_byte_chars};
 
 /// The catalogue's spec-mode data, one operation per line.
 const DATA: &str = include_str!("../data/spec-mode.json");
@@ -153,6 +153,11 @@ pub(crate) fn check<'r>(req: &'r SandboxRequest, op: &SpecOp) -> Checked<Input<'
     for (path, ty) in required {
         check_field(&input.body, path, ty)?;
     }
+    // The platform takes only characters of 1–3 UTF-8 bytes, in every body.
+    input
+        .body
+        .iter()
+        .try_for_each(|(name, value)| no_four_byte_chars(value, name))?;
     Ok(input)
 }
 

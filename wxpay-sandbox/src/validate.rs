@@ -100,8 +100,6 @@ pub(crate) enum Check {
     Format(fn(&str) -> bool, &'static str),
     /// One of these texts; the text names the rule.
     OneOf(&'static [&'static str], &'static str),
-    /// No character of 4 UTF-8 bytes (emoji) in any string under it.
-    NoFourByteChars,
     /// Each value appears once among all values at the path.
     Unique,
     /// An object holding at least one of these fields.
@@ -177,9 +175,6 @@ impl Rule {
                 Ok(())
             }
             Check::Whole(rule) => rule(body),
-            Check::NoFourByteChars if self.path.is_empty() => {
-                body.iter().try_for_each(|(k, v)| no_four_byte_chars(v, k))
-            }
             _ => self
                 .values(req, body)
                 .into_iter()
@@ -233,7 +228,6 @@ impl Rule {
                 Some(_) => fails("must be greater than 0".into()),
                 None => fails("must be an integer".into()),
             },
-            Check::NoFourByteChars => no_four_byte_chars(value, name),
             Check::AnyOf(fields) => {
                 let holds = |f: &&str| value.get(*f).is_some_and(|v| !v.is_null());
                 if fields.iter().any(holds) {
@@ -536,7 +530,6 @@ mod tests {
             Rule::body("bank", &[Check::RequiredIf("type", "CARD")]),
             Rule::body("c.plan", &[Check::RequiredUnless(&["token", "id"])]),
             Rule::body("list[].no", &[Check::Unique]),
-            Rule::body("", &[Check::NoFourByteChars]),
         ];
         check(RULES, json!({"payer": {"a": "x"}, "c": {"token": "t"}})).unwrap();
         let cases = [
@@ -560,11 +553,6 @@ mod tests {
                 json!({"list": [{"no": "1"}, {"no": "1"}]}),
                 "list[1].no",
                 "appears twice in list",
-            ),
-            (
-                json!({"d": {"e": "pay 😀"}}),
-                "d.e",
-                "contains '😀', a 4-byte UTF-8 character, which is not accepted",
             ),
         ];
         for (body, field, issue) in cases {

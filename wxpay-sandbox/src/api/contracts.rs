@@ -102,7 +102,6 @@ pub(crate) const OPERATIONS: &[Operation] = &[
 
 /// Every pre-sign.
 const PRE_SIGN: &[Rule] = &[
-    Rule::body("", &[NoFourByteChars]),
     Rule::body("service_id", &[Positive]),
     Rule::body("out_contract_code", &[MaxChars(64)]),
     Rule::body("notify_url", &[NotifyUrl]),

@@ -52,7 +52,6 @@ pub(crate) const OPERATIONS: &[Operation] = &[
 
 /// What every order is checked for beyond the spec.
 const ORDER: &[Rule] = &[
-    Rule::body("", &[NoFourByteChars]),
     Rule::body("description", &[MaxChars(127)]),
     Rule::body(
         "out_trade_no",

@@ -42,7 +42,6 @@ pub(crate) const OPERATIONS: &[Operation] = &[
 
 /// What a refund request is checked for beyond the spec.
 const REFUND: &[Rule] = &[
-    Rule::body("", &[NoFourByteChars]),
     Rule::body("sub_mchid", &[MaxChars(32)]),
     Rule::body("transaction_id", &[MaxChars(32)]),
     Rule::body(

@@ -78,8 +78,7 @@ use serde_json::Value;
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 use tokio::time::Instant;
-use wxpay_core::protocol::Nonce;
-use wxpay_core::protocol::response_message;
+use wxpay_core::protocol::{Nonce, SCHEME, SignatureHeaders, header, response_message};
 
 use crate::SandboxError;
 use crate::lock::Recover;
@@ -386,7 +385,7 @@ impl Notifier {
         let Some(signer) = platform.signer_for(None) else {
             return Some(Err("the sandbox has no platform key to sign with".into()));
         };
-        let clock = now_unix() + shared.clock_offset.load(Ordering::Relaxed);
+        let clock = shared.unix_now();
         let timestamp = clock.to_string();
         let nonce = Nonce::generate().map(|n| n.to_string()).unwrap_or_default();
         let signature = if record.probe {
@@ -401,7 +400,7 @@ impl Notifier {
             "08{clock:010X}{:016X}",
             self.seq.fetch_add(1, Ordering::Relaxed)
         );
-        Request::builder()
+        let mut builder = Request::builder()
             .method(Method::POST)
             .uri(&url)
             .header(CONTENT_TYPE, "application/json")
@@ -409,12 +408,18 @@ impl Notifier {
                 USER_AGENT,
                 concat!("wxpay-sandbox/", env!("CARGO_PKG_VERSION")),
             )
-            .header("Wechatpay-Timestamp", timestamp)
-            .header("Wechatpay-Nonce", nonce)
-            .header("Wechatpay-Signature", signature)
-            .header("Wechatpay-Serial", signer.serial.as_str())
-            .header("Wechatpay-Signature-Type", wxpay_core::protocol::SCHEME)
-            .header("Request-ID", request_id)
+            .header(header::REQUEST_ID, request_id);
+        let signed = SignatureHeaders {
+            timestamp: &timestamp,
+            nonce: &nonce,
+            signature: &signature,
+            serial: &signer.serial,
+            signature_type: Some(SCHEME),
+        };
+        if let Some(headers) = builder.headers_mut() {
+            let _ = signed.write_to(headers);
+        }
+        builder
             .body(Full::new(Bytes::from(record.body)))
             .map(|request| Some(Ok((request, url.clone()))))
             .unwrap_or_else(|e| Some(Err(format!("cannot send to {url}: {e}"))))
