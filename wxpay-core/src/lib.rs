@@ -92,6 +92,7 @@ pub mod notify;
 mod open_enum;
 pub mod pay_params;
 pub mod platform;
+mod query;
 pub mod retry;
 pub mod sign;
 pub mod transport;
@@ -136,12 +137,11 @@ pub mod __private {
     pub use crate::client::Client;
     pub use crate::download::{Download, DownloadEndpoint};
     pub use crate::endpoint::{
-        Endpoint, QueryWriter, RequestBody, SensitiveFields, decode_json, decode_unit, push_header,
-        push_path_param,
+        Endpoint, QueryScalar, QueryWriter, RequestBody, SensitiveFields, decode_json, decode_unit,
+        is_reserved_header, push_header, push_path_param,
     };
     pub use crate::error::Error;
-    pub use http::HeaderMap;
-    pub use http::Method;
+    pub use http::{HeaderMap, HeaderName, Method};
     pub use serde;
     pub use serde_json;
     pub use std::string::String;
