@@ -40,48 +40,13 @@ pub fn expand(c: &Checked<'_>) -> TokenStream {
         .iter()
         .any(|f| !f.cfgs.is_empty())
         .then(|| quote!(#[allow(unused_mut, unused_variables)]));
-    let send = send(c, &private);
     quote! {
         #client_method
         #allow
         const _: () = {
             #headers
             #implementation
-            #send
         };
-    }
-}
-
-/// `request.send(&client)`, the same as the client method.
-fn send(c: &Checked<'_>, private: &TokenStream) -> TokenStream {
-    let m = c.model;
-    let ident = &m.input.ident;
-    let line = c.line();
-    let (output, call, doc) = if m.attr.download.is_some() {
-        let doc =
-            format!("Sends this request as {line} with `client`; same as `client.download(self)`.");
-        (
-            quote!(#private::Download),
-            quote!(client.download(self)),
-            doc,
-        )
-    } else {
-        let doc =
-            format!("Sends this request as {line} with `client`; same as `client.call(self)`.");
-        (m.attr.response(), quote!(client.call(self)), doc)
-    };
-    quote! {
-        #[automatically_derived]
-        impl #ident {
-            #[doc = #doc]
-            #[inline]
-            pub async fn send(
-                self,
-                client: &#private::Client,
-            ) -> ::core::result::Result<#output, #private::Error> {
-                #call.await
-            }
-        }
     }
 }
 

@@ -135,7 +135,9 @@ use crate::model::Model;
 /// crate imports it (`use my_api::CloseOrderExt as _;`), or a prelude of
 /// the declaring crate that re-exports every `…Ext as _` (the catalogue's
 /// `wxpay::prelude` does). `client.call(request)` needs no import and works
-/// for every endpoint (`client.download(request)` for a `download`).
+/// for every endpoint (`client.download(request)` for a `download`); these
+/// two are the only ways in, so request structs get no methods of their
+/// own.
 ///
 /// # What it generates
 ///
@@ -179,11 +181,6 @@ use crate::model::Model;
 ///     }
 ///     fn decode_response(body: &[u8]) -> Result<(), serde_json::Error> { Ok(()) }
 /// }
-/// impl CloseOrder {
-///     pub async fn send(self, client: &wxpay_core::Client) -> Result<(), wxpay_core::Error> {
-///         client.call(self).await
-///     }
-/// }
 /// ```
 ///
 /// A `#[header("X-Name")]` field adds `write_headers`, which calls
@@ -197,7 +194,7 @@ use crate::model::Model;
 /// client signs and sends those very bytes. For a `download`, the
 /// generated code implements `DownloadEndpoint` (`PATH`,
 /// `write_path_and_query`, written by the same code as `Endpoint`'s), and
-/// the client method and `send` call `client.download(request)`.
+/// the client method calls `client.download(request)`.
 ///
 /// # Mistakes
 ///
