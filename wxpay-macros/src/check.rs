@@ -181,7 +181,10 @@ fn one_file(m: &Model, errors: &mut Errors) {
     }
 }
 
-/// The markers of a field other than `#[sensitive]`, with their spans.
+/// The markers of a field other than `#[sensitive]`, with their spans:
+/// `#[query]` and `#[body]`, then `#[form]`, then `#[header]`. By
+/// [`crate::place`]'s precedence a `#[form]` field can also carry only the
+/// first two, a `#[header]` field the first three.
 fn role_markers(f: &Field) -> [(Option<proc_macro2::Span>, &'static str); 4] {
     let k = &f.markers;
     [

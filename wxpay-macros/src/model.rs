@@ -72,9 +72,10 @@ impl Model {
         }
         let (word, path) = (self.attr.word.as_ref()?, self.attr.path.as_ref()?);
         let name = crate::case::method_name(&word.unraw().to_string(), &path.value());
-        syn::parse_str::<Ident>(&name)
-            .ok()
-            .map(|_| Ident::new(&name, self.input.ident.span()))
+        // Not a keyword or empty, which only a broken declaration could give.
+        let mut ident = syn::parse_str::<Ident>(&name).ok()?;
+        ident.set_span(self.input.ident.span());
+        Some(ident)
     }
 
     /// The model with what generation needs, when it is all there.
