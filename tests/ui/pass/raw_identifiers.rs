@@ -1,39 +1,21 @@
-// Everything a struct may carry besides the markers passes through
-// untouched: doc comments, foreign attributes on the struct and its fields,
-// raw identifiers (as fields, path parameters, query keys and the method's
-// name). No warning either.
+// Raw identifiers work wherever a field name does: as a path parameter
+// (`{type}` binds `r#type`), as query and body keys (written without
+// `r#`), on a header field, and as the client method's name. No warning.
 #![deny(warnings)]
 
 use wxpay_core::endpoint;
 use wxpay_core::endpoint::{Endpoint, RequestBody};
 
-/// A query with keyword-named fields.
-///
-/// ```text
-/// documentation is kept as written
-/// ```
 #[endpoint(GET, "/v3/things/{type}/items", method_name = r#try)]
-#[derive(Debug, Clone, PartialEq)]
-#[must_use]
-#[non_exhaustive]
 pub struct Items {
-    /// The kind of thing: the path parameter `{type}`.
-    #[doc(alias = "kind")]
     pub r#type: String,
-    /// A query parameter named `match`.
-    #[allow(clippy::struct_field_names)]
     pub r#match: Option<String>,
-    #[cfg_attr(all(), doc = "Kept whichever way the cfg goes.")]
     pub r#ref: u32,
 }
 
-/// A body with a keyword-named field and a header.
 #[endpoint(POST, "/v3/things/{in}/move")]
-#[repr(C)]
 pub struct Move {
     pub r#in: String,
-    /// Sent as `loop` in the JSON body.
-    #[allow(unused)]
     pub r#loop: bool,
     #[header("X-Trace")]
     pub r#trace: String,
@@ -42,14 +24,11 @@ pub struct Move {
 #[allow(dead_code)]
 async fn use_them(client: &wxpay_core::Client) -> Result<(), wxpay_core::Error> {
     client.r#try(Items { r#type: "t".into(), r#match: None, r#ref: 1 }).await?;
-    client
-        .post_things_in_move(Move { r#in: "a".into(), r#loop: true, r#trace: "x".into() })
-        .await
+    client.post_things_in_move(Move { r#in: "a".into(), r#loop: true, r#trace: "x".into() }).await
 }
 
 fn main() {
     let items = Items { r#type: "fruit/veg".into(), r#match: Some("a b".into()), r#ref: 7 };
-    assert_eq!(format!("{:?}", items.clone()), format!("{items:?}"));
     let mut path = String::new();
     items.write_path_and_query(&mut path).unwrap();
     assert_eq!(path, "/v3/things/fruit%2Fveg/items?match=a%20b&ref=7");
