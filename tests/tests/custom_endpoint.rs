@@ -105,15 +105,15 @@ async fn a_get_with_path_and_query_served_by_a_test_route() {
         },
     );
 
-    let page = ListItems {
-        shop_id: 500001,
-        state: Some(ItemState::OnSale),
-        offset: None,
-        limit: 2,
-    }
-    .send(&client)
-    .await
-    .unwrap();
+    let page = client
+        .call(ListItems {
+            shop_id: 500001,
+            state: Some(ItemState::OnSale),
+            offset: None,
+            limit: 2,
+        })
+        .await
+        .unwrap();
     assert_eq!(page.shop_id, 500001);
     assert_eq!(page.total, 2);
     assert_eq!(

@@ -43,8 +43,8 @@ async fn places_an_order_and_signs_front_end_parameters() {
     let merchant = sandbox.merchant().unwrap();
     assert!(merchant.public_key.verify(message.as_bytes(), &signature));
 
-    // `send` on the request and `call` on the client are the same thing.
-    let again = order(client.mchid(), &no).send(&client).await.unwrap();
+    // The client method and `call` are the same thing.
+    let again = client.call(order(client.mchid(), &no)).await.unwrap();
     assert_eq!(again.prepay_id, answer.prepay_id);
 }
 

@@ -304,13 +304,13 @@ async fn downstream_upload_endpoints_put_extra_fields_into_meta() {
         answer.media_id,
         "evidence.jpg|200201820200101080076610000|true|7"
     );
-    let answer = ComplaintImageUpload {
-        file: UploadFile::from_bytes("evidence.jpg", b"\xff\xd8\xff".to_vec()),
-        complaint_id: None,
-    }
-    .send(&client)
-    .await
-    .unwrap();
+    let answer = client
+        .call(ComplaintImageUpload {
+            file: UploadFile::from_bytes("evidence.jpg", b"\xff\xd8\xff".to_vec()),
+            complaint_id: None,
+        })
+        .await
+        .unwrap();
     assert_eq!(answer.media_id, "evidence.jpg|-|true|3");
 }
 

@@ -284,37 +284,37 @@ async fn upload_parts_are_checked_by_name() {
         .unwrap();
     assert_eq!(answer.file_id, "V1_E1W7MchDBewmOMGmKSMCgh5");
 
-    let e = misdeclared::FileAsFile {
-        sub_mchid: "1900000109".into(),
-        file: pdf(),
-        item_id: 56,
-        manage_record_id: "M1".into(),
-    }
-    .send(&client)
-    .await
-    .unwrap_err();
+    let e = client
+        .call(misdeclared::FileAsFile {
+            sub_mchid: "1900000109".into(),
+            file: pdf(),
+            item_id: 56,
+            manage_record_id: "M1".into(),
+        })
+        .await
+        .unwrap_err();
     assert_eq!(refusal(&e).2, Some("submission_file"), "{e}");
 
-    let e = misdeclared::PartsInMeta {
-        sub_mchid: "1900000109".into(),
-        submission_file: pdf(),
-        item_id: 56,
-        manage_record_id: "M1".into(),
-    }
-    .send(&client)
-    .await
-    .unwrap_err();
+    let e = client
+        .call(misdeclared::PartsInMeta {
+            sub_mchid: "1900000109".into(),
+            submission_file: pdf(),
+            item_id: 56,
+            manage_record_id: "M1".into(),
+        })
+        .await
+        .unwrap_err();
     assert_eq!(refusal(&e).2, Some("item_id"), "{e}");
 
-    let e = misdeclared::TextItem {
-        sub_mchid: "1900000109".into(),
-        submission_file: pdf(),
-        item_id: "fifty-six".into(),
-        manage_record_id: "M1".into(),
-    }
-    .send(&client)
-    .await
-    .unwrap_err();
+    let e = client
+        .call(misdeclared::TextItem {
+            sub_mchid: "1900000109".into(),
+            submission_file: pdf(),
+            item_id: "fifty-six".into(),
+            manage_record_id: "M1".into(),
+        })
+        .await
+        .unwrap_err();
     assert_eq!(refusal(&e).2, Some("item_id"), "{e}");
     assert_eq!(e.status(), Some(StatusCode::BAD_REQUEST));
 }

@@ -4,6 +4,10 @@
 //! but rarely needed. The client asks an endpoint for its method, the exact
 //! path and query to put on the wire, the exact body bytes, and how to decode
 //! the answer; it signs those very bytes.
+//!
+//! What goes on the request line is written here (the path, its parameters
+//! percent-encoded) and in [`QueryWriter`] (the query string, values that
+//! implement [`QueryValue`]).
 
 use std::fmt::{self, Write as _};
 
@@ -11,6 +15,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::Error;
+pub use crate::query::{QueryScalar, QueryValue, QueryWriter};
 
 /// An APIv3 operation, implemented by a request struct.
 ///
@@ -42,8 +47,8 @@ pub trait Endpoint: Send {
     /// [`Endpoint::body`]; the client sends them with every attempt.
     /// Headers are not covered by the request signature (PROTOCOL §2).
     /// The client refuses a call that sets a header it writes itself
-    /// (`Authorization`, `Accept`, `Content-Type`, `User-Agent`,
-    /// `Wechatpay-Serial`, …).
+    /// ([`RESERVED_HEADERS`](crate::protocol::header::RESERVED_HEADERS)); `#[endpoint]` refuses such a field at
+    /// compile time.
     fn write_headers(&self, headers: &mut http::HeaderMap) -> Result<(), Error> {
         let _ = headers;
         Ok(())
@@ -243,7 +248,8 @@ pub fn percent_encode_into(out: &mut String, text: &str) {
 
 /// Appends one path segment from a [`Display`](fmt::Display) value, percent-encoded.
 ///
-/// An empty value is refused: it would change which resource the path names.
+/// An empty value, `.` and `..` are refused: each would change which
+/// resource the path names.
 pub fn push_path_param(
     out: &mut String,
     name: &str,
@@ -254,6 +260,13 @@ pub fn push_path_param(
     if text.is_empty() {
         return Err(Error::build(format!("path parameter `{name}` is empty")));
     }
+    // `.` and `..` would be read as dot-segments (by proxies, by the
+    // platform) and name another resource than the one declared.
+    if text == "." || text == ".." {
+        return Err(Error::build(format!(
+            "path parameter `{name}` is `{text}`, which would change the path it goes into"
+        )));
+    }
     percent_encode_into(out, &text);
     Ok(())
 }
@@ -261,13 +274,14 @@ pub fn push_path_param(
 /// Adds the header `name` with a [`Display`](fmt::Display) value: the
 /// text must be a valid HTTP header value (no control characters such as
 /// line breaks), else the call fails before anything is sent.
+///
+/// `#[endpoint]` names the header with `HeaderName::from_static`, after
+/// checking the name when the crate compiles.
 pub fn push_header(
     headers: &mut http::HeaderMap,
-    name: &str,
+    name: http::HeaderName,
     value: &dyn fmt::Display,
 ) -> Result<(), Error> {
-    let header = http::HeaderName::from_bytes(name.as_bytes())
-        .map_err(|_| Error::build(format!("`{name}` is not a valid HTTP header name")))?;
     let mut text = String::new();
     let _ = write!(text, "{value}");
     let value = http::HeaderValue::from_str(&text).map_err(|_| {
@@ -275,272 +289,8 @@ pub fn push_header(
             "the value of header `{name}` holds characters not allowed in an HTTP header (such as a line break)"
         ))
     })?;
-    headers.append(header, value);
+    headers.append(name, value);
     Ok(())
-}
-
-/// Writes `name=value` pairs after a path, starting with `?`.
-///
-/// Values are serialised with serde as scalars: strings, numbers, booleans,
-/// enums (their serialised name), `Option` (`None` leaves the pair out) and
-/// sequences of scalars (joined with commas).
-pub struct QueryWriter<'a> {
-    out: &'a mut String,
-    first: bool,
-}
-
-impl<'a> QueryWriter<'a> {
-    /// Starts a query string after the path in `out`.
-    pub fn new(out: &'a mut String) -> Self {
-        QueryWriter { out, first: true }
-    }
-
-    /// Adds a pair unless the value is `None`.
-    pub fn pair<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Result<(), Error> {
-        let mut text = String::new();
-        match value.serialize(ScalarSerializer {
-            out: &mut text,
-            in_seq: false,
-        }) {
-            Ok(Presence::Absent) => Ok(()),
-            Ok(Presence::Present) => {
-                self.out.push(if self.first { '?' } else { '&' });
-                self.first = false;
-                percent_encode_into(self.out, name);
-                self.out.push('=');
-                percent_encode_into(self.out, &text);
-                Ok(())
-            }
-            Err(e) => Err(Error::build(format!("query parameter `{name}`: {}", e.0))),
-        }
-    }
-}
-
-enum Presence {
-    Present,
-    Absent,
-}
-
-#[derive(Debug)]
-struct ScalarError(String);
-
-impl fmt::Display for ScalarError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ScalarError {}
-
-impl serde::ser::Error for ScalarError {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        ScalarError(msg.to_string())
-    }
-}
-
-struct ScalarSerializer<'a> {
-    out: &'a mut String,
-    in_seq: bool,
-}
-
-impl ScalarSerializer<'_> {
-    fn push(self, v: impl fmt::Display) -> Result<Presence, ScalarError> {
-        let _ = write!(self.out, "{v}");
-        Ok(Presence::Present)
-    }
-
-    fn unsupported(what: &str) -> Result<Presence, ScalarError> {
-        Err(ScalarError(format!(
-            "a {what} cannot be written into a query string"
-        )))
-    }
-}
-
-struct SeqWriter<'a> {
-    out: &'a mut String,
-    count: usize,
-}
-
-impl serde::ser::SerializeSeq for SeqWriter<'_> {
-    type Ok = Presence;
-    type Error = ScalarError;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ScalarError> {
-        let mut item = String::new();
-        if let Presence::Present = value.serialize(ScalarSerializer {
-            out: &mut item,
-            in_seq: true,
-        })? {
-            if self.count > 0 {
-                self.out.push(',');
-            }
-            self.out.push_str(&item);
-            self.count += 1;
-        }
-        Ok(())
-    }
-
-    fn end(self) -> Result<Presence, ScalarError> {
-        Ok(if self.count == 0 {
-            Presence::Absent
-        } else {
-            Presence::Present
-        })
-    }
-}
-
-impl<'a> serde::Serializer for ScalarSerializer<'a> {
-    type Ok = Presence;
-    type Error = ScalarError;
-    type SerializeSeq = SeqWriter<'a>;
-    type SerializeTuple = serde::ser::Impossible<Presence, ScalarError>;
-    type SerializeTupleStruct = serde::ser::Impossible<Presence, ScalarError>;
-    type SerializeTupleVariant = serde::ser::Impossible<Presence, ScalarError>;
-    type SerializeMap = serde::ser::Impossible<Presence, ScalarError>;
-    type SerializeStruct = serde::ser::Impossible<Presence, ScalarError>;
-    type SerializeStructVariant = serde::ser::Impossible<Presence, ScalarError>;
-
-    fn serialize_bool(self, v: bool) -> Result<Presence, ScalarError> {
-        self.push(v)
-    }
-    fn serialize_i8(self, v: i8) -> Result<Presence, ScalarError> {
-        self.push(v)
-    }
-    fn serialize_i16(self, v: i16) -> Result<Presence, ScalarError> {
-        self.push(v)
-    }
-    fn serialize_i32(self, v: i32) -> Result<Presence, ScalarError> {
-        self.push(v)
-    }
-    fn serialize_i64(self, v: i64) -> Result<Presence, ScalarError> {
-        self.push(v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<Presence, ScalarError> {
-        self.push(v)
-    }
-    fn serialize_u16(self, v: u16) -> Result<Presence, ScalarError> {
-        self.push(v)
-    }
-    fn serialize_u32(self, v: u32) -> Result<Presence, ScalarError> {
-        self.push(v)
-    }
-    fn serialize_u64(self, v: u64) -> Result<Presence, ScalarError> {
-        self.push(v)
-    }
-    fn serialize_f32(self, v: f32) -> Result<Presence, ScalarError> {
-        self.push(v)
-    }
-    fn serialize_f64(self, v: f64) -> Result<Presence, ScalarError> {
-        self.push(v)
-    }
-    fn serialize_char(self, v: char) -> Result<Presence, ScalarError> {
-        self.push(v)
-    }
-    fn serialize_str(self, v: &str) -> Result<Presence, ScalarError> {
-        self.out.push_str(v);
-        Ok(Presence::Present)
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<Presence, ScalarError> {
-        Self::unsupported("byte string")
-    }
-    fn serialize_none(self) -> Result<Presence, ScalarError> {
-        Ok(Presence::Absent)
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Presence, ScalarError> {
-        value.serialize(self)
-    }
-    fn serialize_unit(self) -> Result<Presence, ScalarError> {
-        Ok(Presence::Absent)
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<Presence, ScalarError> {
-        Ok(Presence::Absent)
-    }
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-    ) -> Result<Presence, ScalarError> {
-        self.serialize_str(variant)
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<Presence, ScalarError> {
-        value.serialize(self)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        value: &T,
-    ) -> Result<Presence, ScalarError> {
-        // Forward-compatible enums keep unknown values as `Other(String)`.
-        value.serialize(self)
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<SeqWriter<'a>, ScalarError> {
-        if self.in_seq {
-            return Err(ScalarError(
-                "nested sequences cannot be written into a query string".into(),
-            ));
-        }
-        Ok(SeqWriter {
-            out: self.out,
-            count: 0,
-        })
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, ScalarError> {
-        Err(ScalarError(
-            "a tuple cannot be written into a query string".into(),
-        ))
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, ScalarError> {
-        Err(ScalarError(
-            "a tuple struct cannot be written into a query string".into(),
-        ))
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, ScalarError> {
-        Err(ScalarError(
-            "a tuple variant cannot be written into a query string".into(),
-        ))
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, ScalarError> {
-        Err(ScalarError(
-            "a map cannot be written into a query string".into(),
-        ))
-    }
-    fn serialize_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStruct, ScalarError> {
-        Err(ScalarError(
-            "a struct cannot be written into a query string".into(),
-        ))
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, ScalarError> {
-        Err(ScalarError(
-            "a struct variant cannot be written into a query string".into(),
-        ))
-    }
 }
 
 #[cfg(test)]
@@ -566,46 +316,23 @@ mod tests {
         push_path_param(&mut s, "service_id", &500001u64).unwrap();
         assert_eq!(s, "/v3/x/500001");
         assert!(push_path_param(&mut s, "out_trade_no", &"").is_err());
+        for dots in [".", ".."] {
+            let e = push_path_param(&mut s, "out_trade_no", &dots).unwrap_err();
+            assert!(e.to_string().contains("out_trade_no"), "{e}");
+        }
+        assert_eq!(s, "/v3/x/500001");
+        push_path_param(&mut s, "out_trade_no", &"...").unwrap();
+        assert_eq!(s, "/v3/x/500001...");
     }
 
     #[test]
-    fn query_writer_scalars_options_sequences() {
-        #[derive(Serialize)]
-        enum State {
-            #[serde(rename = "SUCCESS")]
-            Success,
-            #[serde(untagged)]
-            Other(String),
-        }
-        let mut s = String::from("/v3/q");
-        let mut q = QueryWriter::new(&mut s);
-        q.pair("mchid", "1900000109").unwrap();
-        q.pair("offset", &Some(10u32)).unwrap();
-        q.pair("limit", &None::<u32>).unwrap();
-        q.pair("flag", &true).unwrap();
-        q.pair("state", &State::Success).unwrap();
-        q.pair("other", &State::Other("NEW".into())).unwrap();
-        q.pair("ids", &vec!["a b", "c"]).unwrap();
-        q.pair("empty", &Vec::<String>::new()).unwrap();
-        q.pair("time", "2018-06-08T10:34:56+08:00").unwrap();
-        assert_eq!(
-            s,
-            "/v3/q?mchid=1900000109&offset=10&flag=true&state=SUCCESS&other=NEW&ids=a%20b%2Cc&time=2018-06-08T10%3A34%3A56%2B08%3A00"
-        );
-    }
-
-    #[test]
-    fn query_writer_refuses_structures() {
-        #[derive(Serialize)]
-        struct Nested {
-            a: u8,
-        }
-        let mut s = String::new();
-        let e = QueryWriter::new(&mut s)
-            .pair("n", &Nested { a: 1 })
-            .unwrap_err();
-        assert!(e.to_string().contains("query parameter `n`"), "{e}");
-        assert!(QueryWriter::new(&mut s).pair("n", &vec![vec![1]]).is_err());
+    fn header_values_are_checked() {
+        let mut headers = http::HeaderMap::new();
+        let name = http::HeaderName::from_static("idempotency-key");
+        push_header(&mut headers, name.clone(), &"K-1").unwrap();
+        assert_eq!(headers["idempotency-key"], "K-1");
+        let e = push_header(&mut headers, name, &"a\nb").unwrap_err();
+        assert!(e.to_string().contains("idempotency-key"), "{e}");
     }
 
     #[test]

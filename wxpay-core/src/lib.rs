@@ -73,7 +73,7 @@
 //! # Layout
 //!
 //! A request's life: request struct ([`endpoint`](macro@endpoint)) →
-//! [`Endpoint`] → [`Client::call`] → [`sign`] → [`Transport`] → [`verify`] →
+//! [`Endpoint`] → [`Client::call`] → [`protocol`] (sign) → [`Transport`] → [`verify`] →
 //! the response type. See `ARCHITECTURE.md` in the repository for the map.
 
 // Lets this crate's one endpoint (`GET /v3/certificates`) use `#[endpoint]`,
@@ -93,6 +93,7 @@ mod open_enum;
 pub mod pay_params;
 pub mod platform;
 pub mod protocol;
+mod query;
 pub mod retry;
 pub mod transport;
 pub mod upload;
@@ -136,12 +137,12 @@ pub mod __private {
     pub use crate::client::Client;
     pub use crate::download::{Download, DownloadEndpoint};
     pub use crate::endpoint::{
-        Endpoint, QueryWriter, RequestBody, SensitiveFields, decode_json, decode_unit, push_header,
-        push_path_param,
+        Endpoint, QueryScalar, QueryWriter, RequestBody, SensitiveFields, decode_json, decode_unit,
+        push_header, push_path_param,
     };
     pub use crate::error::Error;
-    pub use http::HeaderMap;
-    pub use http::Method;
+    pub use crate::protocol::header::is_reserved_header;
+    pub use http::{HeaderMap, HeaderName, Method};
     pub use serde;
     pub use serde_json;
     pub use std::string::String;

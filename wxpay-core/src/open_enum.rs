@@ -31,7 +31,8 @@
 /// The enum derives `Debug`, `Clone`, `PartialEq`, `Eq` and `Hash`, is
 /// `#[non_exhaustive]` (values may become variants in later versions), and
 /// implements `Serialize`/`Deserialize` as a string, `Display`,
-/// `From<&str>`, `From<String>` and `as_str()`. Reading never produces
+/// `From<&str>`, `From<String>` and `as_str()`, and can be a query field
+/// ([`QueryScalar`](crate::endpoint::QueryScalar)). Reading never produces
 /// `Other` for a listed value, so a value read and written back is the
 /// same string.
 ///
@@ -92,6 +93,8 @@ macro_rules! open_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        impl $crate::__private::QueryScalar for $name {}
 
         impl $crate::__private::serde::Serialize for $name {
             fn serialize<S: $crate::__private::serde::Serializer>(

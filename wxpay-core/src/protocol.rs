@@ -44,17 +44,49 @@ pub mod header {
     /// The platform's id for the exchange; quote it to support.
     pub const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 
-    /// The headers the client writes on every request itself; an endpoint
-    /// may not set them.
-    pub const CLIENT_WRITTEN: [HeaderName; 7] = [
-        AUTHORIZATION,
-        ACCEPT,
-        CONTENT_TYPE,
-        CONTENT_LENGTH,
-        HOST,
-        USER_AGENT,
-        WECHATPAY_SERIAL,
+    /// The headers the client writes itself, which an endpoint may not set
+    /// (lower case, as [`http::HeaderName`] keeps them).
+    pub const RESERVED_HEADERS: [&str; 7] = [
+        "authorization",
+        "accept",
+        "content-type",
+        "content-length",
+        "host",
+        "user-agent",
+        "wechatpay-serial",
     ];
+
+    /// Whether `name` is one of [`RESERVED_HEADERS`], in any case.
+    ///
+    /// A `const fn`, so that `#[endpoint]` refuses a `#[header]` field naming
+    /// one when the crate is compiled.
+    pub const fn is_reserved_header(name: &str) -> bool {
+        let mut rest: &[&str] = &RESERVED_HEADERS;
+        while let Some((reserved, tail)) = rest.split_first() {
+            if eq_ignore_case(reserved.as_bytes(), name.as_bytes()) {
+                return true;
+            }
+            rest = tail;
+        }
+        false
+    }
+
+    /// ASCII case-insensitive equality, usable in constants.
+    const fn eq_ignore_case(mut a: &[u8], mut b: &[u8]) -> bool {
+        loop {
+            match (a.split_first(), b.split_first()) {
+                (Some((x, a_tail)), Some((y, b_tail))) => {
+                    if !x.eq_ignore_ascii_case(y) {
+                        return false;
+                    }
+                    a = a_tail;
+                    b = b_tail;
+                }
+                (None, None) => return true,
+                _ => return false,
+            }
+        }
+    }
 }
 
 /// Builds the message a request signature covers.
@@ -573,5 +605,17 @@ mod tests {
             serial_no: "S",
         };
         assert!(!format!("{a:?}").contains("SIGNATURE"));
+    }
+
+    #[test]
+    fn reserved_headers_in_any_case() {
+        const { assert!(header::is_reserved_header("Wechatpay-Serial")) };
+        assert!(header::is_reserved_header("AUTHORIZATION"));
+        assert!(!header::is_reserved_header("idempotency-key"));
+        assert!(!header::is_reserved_header("host-name"));
+        for name in header::RESERVED_HEADERS {
+            // Each is a valid header name, as `HeaderName` would store it.
+            assert_eq!(http::HeaderName::from_static(name).as_str(), name);
+        }
     }
 }

@@ -80,3 +80,71 @@ pub fn snake_case(name: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{method_name, snake_case};
+
+    #[test]
+    fn snake_case_names() {
+        assert_eq!(snake_case("JsapiWithContract"), "jsapi_with_contract");
+        assert_eq!(snake_case("QueryByID"), "query_by_id");
+        assert_eq!(snake_case("HTTPGet"), "http_get");
+        assert_eq!(snake_case("V3Certificates"), "v3_certificates");
+        assert_eq!(snake_case("Close"), "close");
+        assert_eq!(snake_case("Apply4Sub"), "apply4_sub");
+    }
+
+    #[test]
+    fn method_names_follow_the_url() {
+        let cases = [
+            (
+                "POST",
+                "/v3/pay/transactions/jsapi",
+                "post_pay_transactions_jsapi",
+            ),
+            (
+                "POST",
+                "/v3/pay/partner/transactions/jsapi-with-contract",
+                "post_pay_partner_transactions_jsapi_with_contract",
+            ),
+            (
+                "GET",
+                "/v3/pay/transactions/out-trade-no/{out_trade_no}",
+                "get_pay_transactions_out_trade_no",
+            ),
+            (
+                "POST",
+                "/v3/pay/transactions/out-trade-no/{out_trade_no}/close",
+                "post_pay_transactions_out_trade_no_close",
+            ),
+            (
+                "GET",
+                "/v3/pay/transactions/id/{transaction_id}",
+                "get_pay_transactions_id_transaction_id",
+            ),
+            (
+                "GET",
+                "/v3/marketing/favor/stocks/{stock_id}",
+                "get_marketing_favor_stocks_stock_id",
+            ),
+            (
+                "GET",
+                "/v3/marketing/favor/stocks",
+                "get_marketing_favor_stocks",
+            ),
+            (
+                "POST",
+                "/v3/merchant/media/video_upload",
+                "post_merchant_media_video_upload",
+            ),
+            ("DELETE", "/v3/shops/{shop_id}/", "delete_shops_shop_id"),
+            ("GET", "/v3/certificates", "get_certificates"),
+            ("GET", "/v3/x/getBills.json", "get_x_get_bills_json"),
+            ("PATCH", "/hk/v3/orders", "patch_hk_v3_orders"),
+        ];
+        for (method, path, name) in cases {
+            assert_eq!(method_name(method, path), name, "{method} {path}");
+        }
+    }
+}

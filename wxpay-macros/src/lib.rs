@@ -2,52 +2,38 @@
 //! and `#[derive(SensitiveFields)]`. Use them through `wxpay_core`, which
 //! re-exports both; this crate is an implementation detail.
 //!
-//! The pipeline, one file per step: `args` parses the attribute's
-//! arguments, `template` parses the path template (a pure `&str` parser),
-//! `bind` checks the struct and binds `{params}` and markers to fields,
-//! `expand` writes the code. Every step records its mistakes and goes on,
-//! so one build reports all of them; the user's struct is emitted even when
-//! there are errors, so they do not cascade.
+//! `#[endpoint]` is staged, one file per stage:
+//!
+//! 1. read: `attr` (the attribute's arguments), `template` (the path, a
+//!    pure `&str` parser), `ast` (the struct as a field model, markers
+//!    removed from it), `place` (where each field goes); together a
+//!    `model::Model`;
+//! 2. `check`: one small function per rule, every rule run;
+//! 3. `expand` the checked model, or, when anything was wrong, emit the
+//!    `fallback`: the struct, the client method and a stand-in impl next
+//!    to the errors, so that a mistake is reported once, at the declaration.
+//!
+//! Every stage records its mistakes in `errors::Errors` and goes on, so one
+//! build reports all of them.
 
-mod args;
-mod bind;
+mod ast;
+mod attr;
 mod case;
+mod check;
+mod errors;
 mod expand;
+mod fallback;
+mod model;
+mod place;
 mod sensitive;
 mod template;
 
 use proc_macro::TokenStream;
-use proc_macro2::Span;
 use quote::quote;
 use syn::DeriveInput;
 
-/// Errors collected across the pipeline, reported together.
-#[derive(Default)]
-pub(crate) struct Errors(Option<syn::Error>);
-
-impl Errors {
-    pub(crate) fn error(&mut self, span: Span, message: impl std::fmt::Display) {
-        self.push(syn::Error::new(span, message));
-    }
-
-    pub(crate) fn push(&mut self, error: syn::Error) {
-        match &mut self.0 {
-            Some(all) => all.combine(error),
-            None => self.0 = Some(error),
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.0.is_none()
-    }
-
-    fn to_compile_errors(&self) -> proc_macro2::TokenStream {
-        self.0
-            .as_ref()
-            .map(syn::Error::to_compile_error)
-            .unwrap_or_default()
-    }
-}
+use crate::errors::Errors;
+use crate::model::Model;
 
 /// Declares a WeChat Pay APIv3 operation as a request struct.
 ///
@@ -71,12 +57,20 @@ impl Errors {
 ///   body; mark a field `#[query]` to send it in the query string instead.
 ///   Mark a field of a `DELETE` `#[body]` to send it in a JSON body (a few
 ///   operations take one).
+/// - A query field's type implements `QueryValue`
+///   (`wxpay_core::endpoint::QueryValue`): strings, numbers, `bool`,
+///   `char`, `open_enum!` enums, an `Option` of one (`None` leaves the pair
+///   out) or a `Vec` of them (joined with `,`). Any other type is a compile
+///   error at the field; a type of your own qualifies by implementing
+///   `QueryScalar` (a `Display` type).
 /// - Mark a field `#[header("Idempotency-Key")]` to send it as that request
 ///   header (its `Display` text; an `Option` is left out when `None`). The
 ///   header is not signed (the protocol signs method, path, time, nonce and
-///   body); headers the client writes itself (`Authorization`, `Accept`,
+///   body). The name is checked when the crate compiles: it must be an
+///   HTTP field name, and not one the client writes itself
+///   (`wxpay_core::protocol::header::RESERVED_HEADERS`: `Authorization`, `Accept`,
 ///   `Content-Type`, `Content-Length`, `Host`, `User-Agent`,
-///   `Wechatpay-Serial`) cannot be set.
+///   `Wechatpay-Serial`).
 /// - Fields of type `Option<…>` are left out of the body and the query when
 ///   `None`. `#[serde(rename = "…")]` on a field sets its name on the wire.
 /// - Mark a body or query field `#[sensitive]` to have the client encrypt
@@ -114,7 +108,12 @@ impl Errors {
 ///   unverified, to be checked against its digest. The request itself is
 ///   signed like any other.
 ///
-/// The struct must have named fields and no generic parameters.
+/// The struct must have named fields and no generic parameters. Everything
+/// else it carries is kept: doc comments, other attributes (derives,
+/// `#[serde(…)]` when a serde derive reads it, lints), raw identifiers
+/// (`r#type` is the field and the wire name `type`). A field under
+/// `#[cfg(…)]` is sent only when it is compiled in; a path parameter or an
+/// upload's file cannot be, as every request needs it.
 ///
 /// ```ignore
 /// #[endpoint(POST, "/v3/merchant/media/upload", upload, response = UploadResponse)]
@@ -128,6 +127,18 @@ impl Errors {
 /// }
 /// ```
 ///
+/// # Calling it
+///
+/// The client method belongs to the trait `{Name}Ext`, generated next to
+/// the struct and implemented for `Client`: it can be called where that
+/// trait is in scope. Code beside the declaration has it; another module or
+/// crate imports it (`use my_api::CloseOrderExt as _;`), or a prelude of
+/// the declaring crate that re-exports every `…Ext as _` (the catalogue's
+/// `wxpay::prelude` does). `client.call(request)` needs no import and works
+/// for every endpoint (`client.download(request)` for a `download`); these
+/// two are the only ways in, so request structs get no methods of their
+/// own.
+///
 /// # What it generates
 ///
 /// For
@@ -140,7 +151,7 @@ impl Errors {
 /// }
 /// ```
 ///
-/// it writes, next to the untouched struct, code equivalent to:
+/// it writes, next to the struct, code equivalent to:
 ///
 /// ```ignore
 /// /// Adds `post_pay_transactions_out_trade_no_close` to the client.
@@ -162,6 +173,7 @@ impl Errors {
 ///         out.push_str("/v3/pay/transactions/out-trade-no/");
 ///         push_path_param(out, "out_trade_no", &self.out_trade_no)?; // percent-encoded
 ///         out.push_str("/close");
+///         // then, for query fields: QueryWriter::new(out).pair("name", &self.field)?; …
 ///         Ok(())
 ///     }
 ///     fn body(&self) -> Result<RequestBody, wxpay_core::Error> {
@@ -169,38 +181,41 @@ impl Errors {
 ///     }
 ///     fn decode_response(body: &[u8]) -> Result<(), serde_json::Error> { Ok(()) }
 /// }
-/// impl CloseOrder {
-///     pub async fn send(self, client: &wxpay_core::Client) -> Result<(), wxpay_core::Error> {
-///         client.call(self).await
-///     }
-/// }
 /// ```
 ///
-/// For an `upload`, `body()` is instead
+/// A `#[header("X-Name")]` field adds `write_headers`, which calls
+/// `push_header(headers, HeaderName::from_static("x-name"), &self.field)`,
+/// and a constant that fails to compile if `x-name` is a header the client
+/// writes itself. `#[sensitive]` fields add `HAS_SENSITIVE = true` and
+/// `encrypt_sensitive`. For an `upload`, `body()` is instead
 /// `RequestBody::upload_parts("file", &self.file, &Body(self), &Form(self))`:
 /// the `meta` JSON is built once from the file's name and digest and the
-/// other body fields, the `#[form]` fields become text parts,
-/// and the client signs and sends those very bytes. For a `download`, the
+/// other body fields, the `#[form]` fields become text parts, and the
+/// client signs and sends those very bytes. For a `download`, the
 /// generated code implements `DownloadEndpoint` (`PATH`,
-/// `write_path_and_query`), and the client method and `send` call
-/// `client.download(request)`.
+/// `write_path_and_query`, written by the same code as `Endpoint`'s), and
+/// the client method calls `client.download(request)`.
+///
+/// # Mistakes
 ///
 /// Mistakes are compile errors that name what to fix: an unknown method, a
 /// malformed path, a `{param}` without a field of that name, `#[query]` on a
 /// `GET`, `#[body]` on anything but a `DELETE`, `#[form]` on anything but
 /// an `upload`'s text fields, a `#[header]` without a
 /// valid name or naming a header the client writes, a field with two
-/// places, a tuple, unit or generic struct, an unknown or repeated option or
+/// places, a query field whose type cannot be written into a query
+/// string, a `#[cfg]` on a path parameter or the uploaded file, a tuple,
+/// unit or generic struct, an unknown or repeated option or
 /// flag, `upload` on anything but a `POST` or without exactly one
 /// `UploadFile`, an `UploadFile` without `upload` or named `meta`, upload fields
 /// whose names the multipart body already uses (`filename`, `sha256`, `meta`,
 /// the file's part), `#[sensitive]` on a `download`, `download` on anything
-/// but a `GET` or with a `response`. All of them are reported in one build,
-/// and the struct is still emitted.
+/// but a `GET` or with a `response`. All of them are reported in one build.
+/// With any of them, the struct, its client method and a stand-in impl of
+/// the trait are still emitted, so code that uses the endpoint compiles:
+/// each mistake is reported once, at the declaration.
 #[proc_macro_attribute]
-pub fn endpoint(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let mut errors = Errors::default();
-    let args = args::parse(attr.into(), &mut errors);
+pub fn endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut input: DeriveInput = match syn::parse(item.clone()) {
         Ok(input) => input,
         Err(e) => {
@@ -209,58 +224,12 @@ pub fn endpoint(attr: TokenStream, item: TokenStream) -> TokenStream {
             return out;
         }
     };
-
-    let template = args
-        .path
-        .as_ref()
-        .and_then(|lit| match template::parse(&lit.value()) {
-            Ok(t) => Some(t),
-            Err(problems) => {
-                for p in problems {
-                    errors.error(lit.span(), p);
-                }
-                None
-            }
-        });
-    let method = args.method.as_ref().map(ToString::to_string);
-    let flags = bind::Flags {
-        upload: args.upload.as_ref().map(proc_macro2::Ident::span),
-        download: args.download.as_ref().map(proc_macro2::Ident::span),
-    };
-    let bound = bind::bind(
-        &mut input,
-        template.as_ref(),
-        args.path.as_ref(),
-        method.as_deref(),
-        &flags,
-        &mut errors,
-    );
-
-    let fn_name = match (&args.method_name, &args.method, &args.path) {
-        (Some(name), _, _) => Some(name.clone()),
-        (None, Some(method), Some(path)) => Some(expand::default_method_name(
-            &syn::ext::IdentExt::unraw(method).to_string(),
-            &path.value(),
-            input.ident.span(),
-        )),
-        _ => None,
-    };
-
-    let generated = match (&args.method, &args.path, &template, &bound, &fn_name) {
-        (Some(method), Some(path), Some(template), Some(bound), Some(fn_name))
-            if errors.is_empty() =>
-        {
-            expand::expand(&expand::Checked {
-                input: &input,
-                fn_name,
-                args: &args,
-                method,
-                path,
-                template,
-                bound,
-            })
-        }
-        _ => proc_macro2::TokenStream::new(),
+    let mut errors = Errors::default();
+    let model = Model::read(args.into(), &mut input, &mut errors);
+    check::check(&model, &mut errors);
+    let generated = match model.checked() {
+        Some(checked) if errors.is_empty() => expand::expand(&checked),
+        _ => fallback::fallback(&model),
     };
     let errors = errors.to_compile_errors();
     quote!(#input #generated #errors).into()

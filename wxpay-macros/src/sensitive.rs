@@ -5,7 +5,7 @@ use quote::quote;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, LitStr};
 
-use crate::Errors;
+use crate::errors::Errors;
 
 pub fn derive(input: &DeriveInput) -> TokenStream {
     let mut errors = Errors::default();

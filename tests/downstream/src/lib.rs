@@ -1,5 +1,6 @@
 //! A downstream crate: it depends on `wxpay-core` under the name `pay` and on
-//! nothing else, and declares endpoints wxpay-core does not ship.
+//! nothing else, and declares endpoints wxpay-core does not ship. Its
+//! [`prelude`] brings their client methods into scope, as the README shows.
 
 use pay::serde::{Deserialize, Serialize};
 use pay::{SensitiveFields, endpoint};
@@ -55,4 +56,9 @@ pub struct Payee {
 pub struct PayeeResponse {
     /// The id given to the payee.
     pub payee_id: String,
+}
+
+/// The client methods of this crate's endpoints: `use wxpay_downstream::prelude::*;`.
+pub mod prelude {
+    pub use super::{RegisterPayeeExt as _, ServiceOrdersExt as _};
 }

@@ -2,7 +2,8 @@
 
 use pay::http::Method;
 use pay::serde_json::json;
-use wxpay_downstream::{Payee, RegisterPayee, RegisterPayeeExt, ServiceOrders, ServiceOrdersExt};
+use wxpay_downstream::prelude::*;
+use wxpay_downstream::{Payee, RegisterPayee, ServiceOrders};
 use wxpay_sandbox::{Reply, Sandbox};
 
 #[tokio::test]

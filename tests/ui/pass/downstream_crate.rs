@@ -1,5 +1,5 @@
 // What a downstream crate writes: its own endpoints, called through the
-// generated client methods, `send`, and `Client::call`, with nothing but
+// generated client methods and `Client::call`, with nothing but
 // `wxpay_core` (and serde for its own models) in scope.
 use serde::{Deserialize, Serialize};
 use wxpay_core::{Client, Endpoint, Error, SensitiveFields, endpoint};
@@ -65,7 +65,7 @@ async fn use_them(client: &Client) -> Result<(), Error> {
     let payee = Payee { openid: "o1".into(), name: "李四".into() };
     let transfer =
         TransferBills { out_bill_no: "B1".into(), transfer_amount: 100, payee, user_name: None, kind: "A".into() };
-    let answer = transfer.send(client).await?;
+    let answer = client.call(transfer).await?;
     let _: String = answer.state;
     client.call(DeletePartnership { partner_id: "p/1".into() }).await?;
     let () = client.delete_marketing_partnerships_partner_id(DeletePartnership { partner_id: "p".into() }).await?;

@@ -47,7 +47,7 @@ async fn use_them(client: &Client) -> Result<(), Error> {
         .sign_file(SignFile { bill_id: "B 1".into(), tar_type: None })
         .await?;
     let _ = file.status();
-    let _: Download = SignFile { bill_id: "B2".into(), tar_type: None }.send(client).await?;
+    let _: Download = client.download(SignFile { bill_id: "B2".into(), tar_type: None }).await?;
     Ok(())
 }
 

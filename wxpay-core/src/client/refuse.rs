@@ -10,7 +10,7 @@ use crate::protocol::header;
 pub(super) fn check_extra_headers(extra: &HeaderMap) -> Result<(), Error> {
     match extra
         .keys()
-        .find(|name| header::CLIENT_WRITTEN.contains(name))
+        .find(|name| header::is_reserved_header(name.as_str()))
     {
         Some(name) => Err(Error::build(format!(
             "the endpoint sets the header `{name}`, which the client writes itself"

@@ -36,6 +36,26 @@ pub enum AlgorithmType {
     All,
 }
 
+impl AlgorithmType {
+    /// The name on the wire.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AlgorithmType::Rsa => "RSA",
+            AlgorithmType::Sm2 => "SM2",
+            AlgorithmType::All => "ALL",
+        }
+    }
+}
+
+impl std::fmt::Display for AlgorithmType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Written into the query string by its wire name.
+impl crate::endpoint::QueryScalar for AlgorithmType {}
+
 /// The answer to [`Certificates`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertificatesResponse {
@@ -101,5 +121,15 @@ mod tests {
         assert_eq!(info.serial_no, crate::test_vectors::PLATFORM_SERIAL);
         assert_eq!(info.encrypt_certificate.algorithm, "AEAD_AES_256_GCM");
         assert_eq!(info.encrypt_certificate.associated_data, "certificate");
+    }
+
+    #[test]
+    fn the_certificate_algorithm_is_written_by_its_wire_name() {
+        let mut s = String::new();
+        crate::endpoint::QueryWriter::new(&mut s)
+            .pair("algorithm_type", &Some(AlgorithmType::All))
+            .unwrap();
+        assert_eq!(s, "?algorithm_type=ALL");
+        assert_eq!(AlgorithmType::Sm2.to_string(), "SM2");
     }
 }
