@@ -1,4 +1,4 @@
-//! Names from URLs: ARCHITECTURE.md's "Naming endpoints", rules 1–4.
+//! Names from URLs: xtask/README.md, "Names", rules 1–4.
 //!
 //! 1. Module: `v3` and every literal segment but the last, snake_case;
 //!    `{params}` skipped.
