@@ -36,6 +36,8 @@ const KNOWN_FAILURES: [(&str, &str); 3] = [
 type Index<'a> = BTreeMap<(Vec<String>, String), &'a Model>;
 
 /// The test file, unformatted.
+///
+/// Long by design: the test file's parts in the order they appear in it.
 pub fn render(c: &Catalog, opts: &Options) -> String {
     let mut index: Index<'_> = BTreeMap::new();
     for (i, plan) in &c.emitted {

@@ -263,6 +263,8 @@ fn body_schema(op: &Operation) -> Option<Schema> {
 /// One line of the spec-mode file: what the sandbox checks and answers.
 /// Empty lists and `false` flags are left out; path parameters are read
 /// from the template.
+///
+/// Long by design: one entry per field of the data file, in its order.
 pub fn spec_mode_entry(op: &Operation) -> Value {
     let mut entry = Map::new();
     entry.insert("method".into(), Value::from(op.method.clone()));

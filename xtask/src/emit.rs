@@ -230,6 +230,9 @@ pub fn mark_sides(entries: &[Entry<'_>], plans: &mut [OpPlan]) {
 /// The generated files, unformatted, by path from the workspace root:
 /// each area's crate (`catalogue/<area>/Cargo.toml`, `src/lib.rs`, one
 /// `src/<module path>.rs` per module), and the facade's `wxpay/src/v3.rs`.
+///
+/// Long by design: it walks every operation once and writes each output
+/// file's part as it goes; the parts share the module tree it builds.
 pub fn render(
     entries: &[Entry<'_>],
     plans: &[OpPlan],
@@ -474,6 +477,8 @@ const FACADE_DOC: &str =
 /// Writes `m` (at `path`, `[v3, area, …]`) into `out`, the text of its
 /// file: re-exports of hand-written endpoints, child modules (each a file
 /// of its own, added to `files`), endpoints, models.
+///
+/// Long by design: the file's sections in the order they are written.
 fn write_module(
     files: &mut BTreeMap<String, String>,
     dir: &str,
@@ -597,6 +602,9 @@ fn doc_block(out: &mut String, lines: &[String]) {
     }
 }
 
+/// The declaration of one endpoint: doc, attribute, struct and fields.
+///
+/// Long by design: the declaration's lines in the order they are written.
 fn endpoint_code(
     e: &Entry<'_>,
     plan: &OpPlan,

@@ -102,6 +102,9 @@ fn parse(args: &[String]) -> Result<Cli, String> {
     Ok(cli)
 }
 
+/// The command line's steps, in the order they run.
+///
+/// Long by design: each command's steps in sequence, read top to bottom.
 fn run(args: &[String]) -> Result<(), String> {
     let cli = parse(args)?;
     let root = workspace_root();

@@ -169,6 +169,9 @@ fn type_ident(name: String) -> String {
 
 /// Names every operation; `ops` are `(METHOD, path)`. Fails when the rules
 /// leave two operations with one `module::Type` or one client method.
+///
+/// Long by design: rules 1 to 4 (xtask/README.md, "Names") applied in
+/// turn, each pass over all operations, so a rule reads as written.
 pub fn assign(ops: &[(&str, &str)]) -> Result<Vec<Names>, String> {
     struct Draft {
         module: Vec<String>,

@@ -24,6 +24,9 @@ fn ty_name(t: Ty) -> &'static str {
 }
 
 /// The report; `hand`: the operations written by hand (`catalogue/handwritten.txt`).
+///
+/// Long by design: it writes the report top to bottom, a section after
+/// another, so the code reads in the order of the document it makes.
 pub fn render(c: &Catalog, hand: &[HandOp]) -> String {
     let mut o = String::new();
     let paths: std::collections::BTreeSet<&str> = c.ops.iter().map(|op| op.path.as_str()).collect();

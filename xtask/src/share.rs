@@ -31,6 +31,9 @@ pub struct Shared {
 }
 
 /// Decides what an area's models share.
+///
+/// Long by design: one pass that groups, compares and places, whose
+/// steps share the same maps; split, each would take all of them.
 pub fn share(found: &[Found]) -> Shared {
     let index: BTreeMap<(&[String], &str), &Model> = found
         .iter()
