@@ -241,6 +241,37 @@ mod tests {
     }
 
     #[test]
+    fn a_description_spanning_fifty_thousand_lines_is_read() {
+        const LINES: usize = 50_000;
+        let mut description = String::from("`first line");
+        for _ in 0..LINES {
+            description.push_str("\r\na, \"\"b\"\"");
+        }
+        let row = PAYMENT.replace(
+            "\"`微信云托管支付测试, 大杯\"",
+            &format!("\"{description}\""),
+        );
+        let text = all_bill(
+            &[&row, PAYMENT],
+            "`2,`0.02,`0.00,`0.00,`0.00000,`0.02,`0.00",
+        );
+        let mut bill = TradeBillReader::new(text.as_bytes()).unwrap();
+        let first = bill.next().unwrap().unwrap();
+        let read = first.description.unwrap();
+        assert_eq!(read.lines().count(), LINES + 1);
+        assert!(read.starts_with("first line\na, \"b\"\na, \"b\"\n"));
+        assert_eq!(first.attach, None);
+        assert_eq!(first.total, Some(1));
+        let second = bill.next().unwrap().unwrap();
+        assert_eq!(
+            second.description.as_deref(),
+            Some("微信云托管支付测试, 大杯")
+        );
+        assert!(bill.next().is_none());
+        assert_eq!(bill.summary().unwrap().count, 2);
+    }
+
+    #[test]
     fn unknown_columns_are_kept_and_missing_ones_are_none() {
         let text =
             "交易时间,微信订单号,商户订单号,新列\n`t,`4200,`T1,`新值\n总交易单数,新总计\n`1,`9\n";
