@@ -16,7 +16,9 @@
 //! row type whose absent columns are `None`, and columns added by the
 //! platform later are kept in each row's `extra`. After the last row,
 //! [`TradeBillReader::summary`] holds the summary; a bill that ends
-//! without one (a truncated file) yields an error instead of ending.
+//! without one (a truncated file) yields an error instead of ending. The
+//! first error ends the iteration, a row that does not read included:
+//! no row after it, and no summary.
 //!
 //! Read a bill only once its digest was checked (see
 //! [`Client::download_bill`](crate::Client::download_bill)).
@@ -420,6 +422,15 @@ impl<R: BufRead> Table<R> {
             columns,
             done: false,
         })
+    }
+
+    /// Passes on a row read from the cells of [`Item::Row`]: one that did
+    /// not read ends the table like any other error.
+    fn row<T>(&mut self, row: Result<T, BillError>) -> Option<Result<T, BillError>> {
+        if row.is_err() {
+            self.done = true;
+        }
+        Some(row)
     }
 
     fn error(&mut self, line: u64, kind: BillErrorKind) -> Option<Result<Item, BillError>> {

@@ -110,7 +110,8 @@ const REQUIRED: &[&str] = &["交易时间", "微信订单号", "商户订单号"
 /// Reads a trade bill line by line; see [the module](crate::bill).
 ///
 /// An iterator of rows; after the last one, [`summary`](Self::summary)
-/// holds the summary. Errors end the iteration.
+/// holds the summary. The first error ends the iteration (a row that does
+/// not read included).
 pub struct TradeBillReader<R> {
     table: Table<R>,
     layout: Layout,
@@ -165,7 +166,10 @@ impl<R: BufRead> Iterator for TradeBillReader<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         match self.table.next()? {
-            Ok(Item::Row(cells, line)) => Some(TradeBillRow::from_cells(&self.layout, cells, line)),
+            Ok(Item::Row(cells, line)) => {
+                let row = TradeBillRow::from_cells(&self.layout, cells, line);
+                self.table.row(row)
+            }
             Ok(Item::Summary(names, values, line)) => {
                 let layout = match Layout::new(&names, TradeBillSummary::COLUMNS, &["总交易单数"])
                 {
@@ -300,13 +304,24 @@ mod tests {
             &[&PAYMENT.replace("`0.01,`0.00,`0,", "`0.0x,`0.00,`0,")],
             "`1,`0,`0,`0,`0,`0,`0",
         );
-        let e = TradeBillReader::new(bad_amount.as_bytes())
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap_err();
+        let mut bill = TradeBillReader::new(bad_amount.as_bytes()).unwrap();
+        let e = bill.next().unwrap().unwrap_err();
         assert_eq!(e.line(), 2);
         assert!(e.to_string().contains("应结订单金额"), "{e}");
+        // A bad row ends the bill like any other error: no later row and
+        // no summary, so a caller skipping errors cannot reach a summary
+        // that the rows it kept do not add up to.
+        let bad_then_good = all_bill(
+            &[
+                &PAYMENT.replace("`0.01,`0.00,`0,", "`0.0x,`0.00,`0,"),
+                REFUND,
+            ],
+            "`2,`0.01,`0.01,`0.00,`-0.00009,`0.01,`0.01",
+        );
+        let mut bill = TradeBillReader::new(bad_then_good.as_bytes()).unwrap();
+        assert!(bill.next().unwrap().is_err());
+        assert!(bill.next().is_none());
+        assert!(bill.summary().is_none());
 
         let short = all_bill(&["`a,`b"], "`0,`0,`0,`0,`0,`0,`0");
         let e = TradeBillReader::new(short.as_bytes())
