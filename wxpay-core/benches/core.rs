@@ -1,6 +1,7 @@
 //! Criterion benchmarks of the client's hot path: the canonical messages,
-//! signing, verification, AES-GCM decryption, and a whole `call()` through
-//! an in-process transport that answers pre-signed bytes. The floor of a
+//! signing, verification, AES-GCM decryption, a whole `call()` through
+//! an in-process transport that answers pre-signed bytes, and reading a
+//! bill whose quoted cell spans many lines. The floor of a
 //! call is one RSA-2048 signature plus one verification (`floor/…`).
 //!
 //! `cargo bench -p wxpay-core --bench core`
@@ -13,6 +14,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::HeaderMap;
+use wxpay_core::bill::TradeBillReader;
 use wxpay_core::crypto::{ApiV3Key, PrivateKey, base64_decode};
 use wxpay_core::error::TransportError;
 use wxpay_core::protocol::{
@@ -249,11 +251,42 @@ fn benches(c: &mut Criterion) {
     });
 }
 
+/// A trade bill with one row whose description holds `lines` lines (a
+/// quoted cell with line breaks), then one plain row and the summary.
+fn bill_with_multiline_cell(lines: usize) -> String {
+    let mut text = String::from(
+        "交易时间,微信订单号,商户订单号,商品名称,订单金额\r\n`2026-05-01 10:00:00,`4200,`T1,\"`first",
+    );
+    for _ in 0..lines {
+        text.push_str("\r\na, \"\"b\"\"");
+    }
+    text.push_str("\",`1.00\r\n`2026-05-01 10:00:01,`4201,`T2,`plain,`2.00\r\n");
+    text.push_str("总交易单数,订单总金额\r\n`2,`3.00\r\n");
+    text
+}
+
+/// Reading a bill whose quoted cell spans many lines: the time should grow
+/// with the number of lines, not with its square (each joined line is
+/// scanned once).
+fn bill_benches(c: &mut Criterion) {
+    for lines in [5_000, 50_000] {
+        let text = bill_with_multiline_cell(lines);
+        c.bench_function(&format!("bill/cell_spanning_{lines}_lines"), |b| {
+            b.iter(|| {
+                let mut bill = TradeBillReader::new(black_box(text.as_bytes())).unwrap();
+                let rows: Vec<_> = bill.by_ref().collect::<Result<_, _>>().unwrap();
+                assert_eq!(rows.len(), 2);
+                bill.summary().unwrap().count
+            })
+        });
+    }
+}
+
 criterion_group! {
     name = core;
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = benches
+    targets = benches, bill_benches
 }
 criterion_main!(core);

@@ -377,7 +377,7 @@ impl Client {
             .unwrap_or_else(|| retry::idempotent_by_default(&exchange.method));
         let max_attempts = if idempotent { policy.attempts() } else { 1 };
         let started = Instant::now();
-        let deadline = started + policy.total_deadline();
+        let deadline = retry::instant_after(started, policy.total_deadline());
         let span = tracing::info_span!(
             "wxpay.request",
             method = %exchange.method,
@@ -405,7 +405,7 @@ impl Client {
                     return (attempt, Err(error));
                 }
                 let wait = policy.backoff_for(attempt);
-                if Instant::now() + wait >= deadline {
+                if retry::instant_after(Instant::now(), wait) >= deadline {
                     return (attempt, Err(error));
                 }
                 if retry::fails_over(&error) {

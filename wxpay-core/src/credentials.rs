@@ -67,15 +67,18 @@ impl Credentials {
         path: impl AsRef<Path>,
     ) -> Result<Self, Error> {
         let path = path.as_ref();
-        let pem = std::fs::read(path).map_err(|e| {
-            BuildError::with_source(
-                format!(
-                    "cannot read the merchant private key file {}",
-                    path.display()
-                ),
-                e,
-            )
-        })?;
+        // The key's PEM text is wiped once read.
+        let pem = std::fs::read(path)
+            .map(zeroize::Zeroizing::new)
+            .map_err(|e| {
+                BuildError::with_source(
+                    format!(
+                        "cannot read the merchant private key file {}",
+                        path.display()
+                    ),
+                    e,
+                )
+            })?;
         Self::from_pem(mchid, serial, &pem)
     }
 

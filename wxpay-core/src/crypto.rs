@@ -10,6 +10,11 @@
 //!
 //! Key types never print their material: their `Debug` shows only what kind
 //! of key they are.
+//!
+//! Secrets held in memory are wiped when dropped: the [`ApiV3Key`]'s bytes,
+//! what [`ApiV3Key::decrypt`] returns (a [`Zeroizing`] buffer), and the
+//! working buffer of [`PrivateKey::decrypt_oaep`]. RSA private keys live
+//! inside OpenSSL, which clears their numbers when it frees them.
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -22,6 +27,11 @@ use openssl::rsa::{Padding, Rsa};
 use openssl::sign::{Signer, Verifier};
 use openssl::symm::{Cipher, decrypt_aead, encrypt_aead};
 use openssl::x509::X509;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+/// A buffer wiped when dropped (re-exported from the `zeroize` crate): what
+/// [`ApiV3Key::decrypt`] returns. It dereferences to the `Vec<u8>` inside.
+pub use zeroize::Zeroizing;
 
 /// Length of the GCM authentication tag appended to every ciphertext.
 const GCM_TAG_LEN: usize = 16;
@@ -126,16 +136,19 @@ impl PrivateKey {
     }
 
     /// Decrypts an RSA-OAEP (SHA-1, MGF1-SHA-1) ciphertext given in base64:
-    /// how sensitive fields of responses arrive.
+    /// how sensitive fields of responses arrive, and the keys of encrypted
+    /// bills. The working buffer is wiped; the plaintext returned is the
+    /// caller's to wipe (wrap it in [`Zeroizing`]).
     pub fn decrypt_oaep(&self, ciphertext_b64: &str) -> Result<Vec<u8>, CryptoError> {
         let ciphertext = base64_decode(ciphertext_b64)?;
         let rsa = self.0.rsa().map_err(ossl)?;
-        let mut out = vec![0; rsa.size() as usize];
+        // OpenSSL may leave more than the plaintext in the buffer (it
+        // copies the padded block in constant time): all of it is wiped.
+        let mut out = Zeroizing::new(vec![0; rsa.size() as usize]);
         let n = rsa
             .private_decrypt(&ciphertext, &mut out, Padding::PKCS1_OAEP)
             .map_err(|_| CryptoError::Decrypt)?;
-        out.truncate(n);
-        Ok(out)
+        Ok(out.get(..n).unwrap_or_default().to_vec())
     }
 
     pub(crate) fn pkey(&self) -> &PKey<Private> {
@@ -403,9 +416,18 @@ fn asn1_to_system_time(t: &openssl::asn1::Asn1TimeRef) -> Option<SystemTime> {
 
 /// The merchant's APIv3 key: 32 ASCII characters set in the merchant
 /// platform, used as the AES-256-GCM key of notifications and certificate
-/// downloads. `Debug` prints nothing of it.
+/// downloads. `Debug` prints nothing of it, and its bytes are wiped when it
+/// is dropped ([`ZeroizeOnDrop`]).
 #[derive(Clone)]
 pub struct ApiV3Key([u8; 32]);
+
+impl Drop for ApiV3Key {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for ApiV3Key {}
 
 impl ApiV3Key {
     /// Wraps the 32-character key.
@@ -423,12 +445,15 @@ impl ApiV3Key {
     /// Decrypts an AEAD_AES_256_GCM resource: `ciphertext_b64` is
     /// base64(ciphertext ‖ 16-byte tag), `nonce` the IV (12 bytes in
     /// production, any non-empty length accepted), `associated_data` possibly empty.
+    ///
+    /// The plaintext (a notification's resource: personal data) comes in a
+    /// buffer wiped when dropped.
     pub fn decrypt(
         &self,
         nonce: &[u8],
         associated_data: &[u8],
         ciphertext_b64: &str,
-    ) -> Result<Vec<u8>, CryptoError> {
+    ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         let data = base64_decode(ciphertext_b64)?;
         if nonce.is_empty() || data.len() < GCM_TAG_LEN {
             return Err(CryptoError::Decrypt);
@@ -442,6 +467,7 @@ impl ApiV3Key {
             ciphertext,
             tag,
         )
+        .map(Zeroizing::new)
         .map_err(|_| CryptoError::Decrypt)
     }
 
@@ -494,7 +520,7 @@ mod tests {
             .encrypt(b"0123456789ab", b"transaction", "支付成功".as_bytes())
             .unwrap();
         let pt = key.decrypt(b"0123456789ab", b"transaction", &ct).unwrap();
-        assert_eq!(pt, "支付成功".as_bytes());
+        assert_eq!(*pt, "支付成功".as_bytes());
         assert_eq!(
             key.decrypt(b"0123456789ab", b"certificate", &ct),
             Err(CryptoError::Decrypt)
@@ -510,7 +536,7 @@ mod tests {
         );
         // Any nonce length is accepted.
         let ct = key.encrypt(b"short", b"", b"x").unwrap();
-        assert_eq!(key.decrypt(b"short", b"", &ct).unwrap(), b"x");
+        assert_eq!(*key.decrypt(b"short", b"", &ct).unwrap(), b"x");
     }
 
     #[test]
@@ -518,6 +544,34 @@ mod tests {
         assert!(ApiV3Key::new("short").is_err());
         let key = ApiV3Key::new(tv::APIV3_KEY).unwrap();
         assert_eq!(format!("{key:?}"), "ApiV3Key(redacted)");
+    }
+
+    /// What is wiped on drop. Looking at the memory after a drop takes
+    /// `unsafe` (forbidden in this crate), so the test holds the types to
+    /// the `ZeroizeOnDrop` contract and the decryptions to their return
+    /// types; the wiping itself is the `zeroize` crate's.
+    #[test]
+    fn secrets_are_wiped_on_drop() {
+        fn wiped_on_drop<T: ZeroizeOnDrop>(_: &T) {}
+        let key = ApiV3Key::new(tv::APIV3_KEY).unwrap();
+        wiped_on_drop(&key);
+        let ct = key.encrypt(b"0123456789ab", b"", b"openid").unwrap();
+        let plain: Zeroizing<Vec<u8>> = key.decrypt(b"0123456789ab", b"", &ct).unwrap();
+        wiped_on_drop(&plain);
+        // A clone is a key of its own, wiped on its own drop.
+        let copy = key.clone();
+        drop(key);
+        assert_eq!(*copy.decrypt(b"0123456789ab", b"", &ct).unwrap(), b"openid");
+        // The OAEP plaintext is handed over at its exact length, out of a
+        // wiped buffer the size of the modulus.
+        let merchant = tv::merchant_key();
+        let ct = merchant
+            .public_key()
+            .unwrap()
+            .encrypt_oaep(b"32-byte bill key 0123456789abcde")
+            .unwrap();
+        let plain = merchant.decrypt_oaep(&ct).unwrap();
+        assert_eq!(plain, b"32-byte bill key 0123456789abcde");
     }
 
     #[test]

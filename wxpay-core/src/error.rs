@@ -484,15 +484,48 @@ impl std::error::Error for VerifyError {
 }
 
 /// A verified answer whose body did not fit the response type; see [`Error::Decode`].
-#[derive(Debug)]
+///
+/// `Display` and `Debug` say what did not fit and where (``missing field
+/// `total` ``, `invalid type, expected u64`, line and column) but never
+/// quote a value of the answer: serde_json's own text does (`invalid type:
+/// string "o123…"`), and answers hold personal data (openids, names, card
+/// numbers). For the same reason [`source`](std::error::Error::source) is
+/// `None`: error reporters print the whole chain.
 #[non_exhaustive]
 pub struct DecodeError {
     /// HTTP status of the answer.
     pub status: StatusCode,
     /// Its `Request-ID` header.
     pub request_id: Option<String>,
-    /// What serde_json reported (line, column and the field that did not fit).
+    /// What serde_json reported. Its text may quote values of the answer:
+    /// print it only where personal data may go.
     pub source: serde_json::Error,
+}
+
+impl DecodeError {
+    /// What did not fit and where, without the values serde_json quotes.
+    pub fn reason(&self) -> String {
+        use serde_json::error::Category;
+        let e = &self.source;
+        let text = e.to_string();
+        let position = format!(" at line {} column {}", e.line(), e.column());
+        let message = match text.strip_suffix(&position) {
+            Some(message) if e.line() != 0 => message,
+            _ => text.as_str(),
+        };
+        let reason = match e.classify() {
+            // serde_json's syntax messages are fixed texts ("expected
+            // value", "EOF while parsing a string"): they quote nothing.
+            Category::Syntax | Category::Eof => message.to_owned(),
+            // The deserializer's messages quote the value that did not fit.
+            Category::Data | Category::Io => crate::notify::data_free_reason(message),
+        };
+        if e.line() == 0 {
+            reason
+        } else {
+            format!("{reason}{position}")
+        }
+    }
 }
 
 impl fmt::Display for DecodeError {
@@ -501,17 +534,23 @@ impl fmt::Display for DecodeError {
             f,
             "answer {} does not fit the response type: {}",
             self.status.as_u16(),
-            self.source
+            self.reason()
         )?;
         write_request_id(f, self.request_id.as_deref())
     }
 }
 
-impl std::error::Error for DecodeError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
+impl fmt::Debug for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodeError")
+            .field("status", &self.status)
+            .field("request_id", &self.request_id)
+            .field("reason", &self.reason())
+            .finish_non_exhaustive()
     }
 }
+
+impl std::error::Error for DecodeError {}
 
 /// What went wrong with a download; see [`Error::Download`].
 #[derive(Debug, thiserror::Error)]
@@ -655,6 +694,64 @@ mod tests {
             text,
             "WeChat Pay answered 400 PARAM_ERROR: m (amount.total: must be positive) [Request-ID RID-1]"
         );
+    }
+
+    #[test]
+    fn decode_errors_quote_no_values_from_the_answer() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        enum State {
+            Success,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Answer {
+            openid: Option<u64>,
+            level: Option<u8>,
+            state: Option<State>,
+            total: i64,
+        }
+        let cases = [
+            (
+                r#"{"openid":"o123SECRET","total":1}"#,
+                "invalid type, expected u64 at line 1 column 22",
+            ),
+            (
+                r#"{"level":300,"total":1}"#,
+                "invalid value, expected u8 at line 1 column 12",
+            ),
+            (
+                r#"{"state":"S3CRET_STATE","total":1}"#,
+                "unknown variant at line 1 column 23",
+            ),
+            (
+                r#"{"openid":1}"#,
+                "missing field `total` at line 1 column 12",
+            ),
+            (
+                r#"{"total":1"#,
+                "EOF while parsing an object at line 1 column 10",
+            ),
+        ];
+        for (body, reason) in cases {
+            let source = serde_json::from_str::<Answer>(body).unwrap_err();
+            let e = Error::from(DecodeError {
+                status: StatusCode::OK,
+                request_id: Some("RID-4".into()),
+                source,
+            });
+            assert_eq!(
+                e.to_string(),
+                format!("answer 200 does not fit the response type: {reason} [Request-ID RID-4]")
+            );
+            for text in [e.to_string(), format!("{e:?}"), format!("{e:#?}")] {
+                for secret in ["o123SECRET", "300", "S3CRET_STATE"] {
+                    assert!(!text.contains(secret), "{secret} in {text}");
+                }
+            }
+            let Error::Decode(d) = &e else { unreachable!() };
+            assert!(std::error::Error::source(&**d).is_none());
+        }
     }
 
     #[test]

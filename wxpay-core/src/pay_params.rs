@@ -16,7 +16,8 @@ use crate::protocol::Nonce;
 /// Parameters for `wx.requestPayment` / `WeixinJSBridge`.
 ///
 /// `paySign` is base64 RSA-SHA256 with the merchant key over
-/// `appId\ntimeStamp\nnonceStr\npackage\n`.
+/// `appId\ntimeStamp\nnonceStr\npackage\n`; an appid or prepay_id holding
+/// `\n` is refused ([`Error::Build`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JsapiPayParams {
@@ -45,6 +46,8 @@ impl JsapiPayParams {
         timestamp: i64,
         nonce: &Nonce,
     ) -> Result<Self, Error> {
+        check_signed_field("appid", appid)?;
+        check_signed_field("prepay_id", prepay_id)?;
         let time_stamp = timestamp.to_string();
         let package = format!("prepay_id={prepay_id}");
         let message = format!("{appid}\n{time_stamp}\n{}\n{package}\n", nonce.as_str());
@@ -66,7 +69,8 @@ impl JsapiPayParams {
 /// Parameters for the APP SDK's `PayReq`.
 ///
 /// `sign` is base64 RSA-SHA256 with the merchant key over
-/// `appid\ntimestamp\nnoncestr\nprepayid\n`.
+/// `appid\ntimestamp\nnoncestr\nprepayid\n`; an appid or prepay_id
+/// holding `\n` is refused ([`Error::Build`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppPayParams {
     /// The mobile application's appid.
@@ -94,6 +98,8 @@ impl AppPayParams {
         timestamp: i64,
         nonce: &Nonce,
     ) -> Result<Self, Error> {
+        check_signed_field("appid", appid)?;
+        check_signed_field("prepay_id", prepay_id)?;
         let timestamp = timestamp.to_string();
         let message = format!("{appid}\n{timestamp}\n{}\n{prepay_id}\n", nonce.as_str());
         let sign = credentials
@@ -110,6 +116,17 @@ impl AppPayParams {
             sign,
         })
     }
+}
+
+/// Refuses a field holding `\n`: the signed message is one value per line,
+/// so a line break inside a value could make it read as another message.
+fn check_signed_field(name: &str, value: &str) -> Result<(), Error> {
+    if value.contains('\n') {
+        return Err(Error::build(format!(
+            "{name} must not contain a line break: the signed message has one value per line"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -150,6 +167,33 @@ mod tests {
             assert_eq!(json[key], v[key], "{key}");
         }
         assert_eq!(json.as_object().unwrap().len(), 6);
+    }
+
+    #[test]
+    fn a_line_break_in_a_signed_field_is_refused() {
+        let c = credentials();
+        let nonce = Nonce::from_str_exact("5K8264ILTKCH16CQ2502SI8ZNMTM67VS").unwrap();
+        // With `\n` in a field the newline-separated message could be read
+        // as another one (here: another appid's parameters).
+        let forged = "wx1\n1700000000\nNONCE\nprepay_id=wx2";
+        let cases = [
+            (forged, "wx26", "appid"),
+            ("wxd678efh567hg6787", "wx26\n", "prepay_id"),
+            ("wxd678efh567hg6787", "\nwx26", "prepay_id"),
+        ];
+        for (appid, prepay, field) in cases {
+            let jsapi = JsapiPayParams::sign(&c, appid, prepay, 1_700_000_000, &nonce);
+            let app = AppPayParams::sign(&c, appid, prepay, 1_700_000_000, &nonce);
+            for e in [jsapi.err(), app.err()] {
+                let e = e.expect("refused");
+                assert!(matches!(e, Error::Build(_)), "{e:?}");
+                let text = e.to_string();
+                assert!(text.contains(field), "{text}");
+                assert!(!text.contains('\n'), "the value is not quoted: {text:?}");
+            }
+        }
+        // A carriage return alone does not end a line of the message.
+        assert!(JsapiPayParams::sign(&c, "wx\r1", "wx26", 1_700_000_000, &nonce).is_ok());
     }
 
     #[test]

@@ -16,7 +16,7 @@
 //! the whole call, waits included, ends by the policy's
 //! [`deadline`](RetryPolicy::deadline).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http::Method;
 
@@ -76,7 +76,9 @@ impl RetryPolicy {
         self
     }
 
-    /// The first wait and the largest one.
+    /// The first wait and the largest one. A wait that would end past the
+    /// deadline ends the call instead, so an enormous backoff means no
+    /// retries rather than a call that never returns.
     pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
         self.initial_backoff = initial;
         self.max_backoff = max.max(initial);
@@ -85,6 +87,7 @@ impl RetryPolicy {
 
     /// Time allowed for the whole call: every attempt and every wait. An
     /// attempt never runs past it, and no retry starts whose wait would.
+    /// A deadline too far to represent (`Duration::MAX`) means none.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
         self
@@ -110,8 +113,24 @@ impl RetryPolicy {
             .saturating_mul(factor)
             .min(self.max_backoff);
         let half = ceiling / 2;
-        half + half.mul_f64(unit_random())
+        let jitter =
+            Duration::try_from_secs_f64(half.as_secs_f64() * unit_random()).unwrap_or(half);
+        half.saturating_add(jitter)
     }
+}
+
+/// How far ahead "never" is: a point in time for durations too large to
+/// add to an `Instant` (as tokio's timers do, about 30 years).
+const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
+
+/// `start + after`, saturating: a duration too large to add (a deadline or
+/// backoff of `Duration::MAX`) gives a point about 30 years on instead of
+/// panicking, so it means "no limit".
+pub(crate) fn instant_after(start: Instant, after: Duration) -> Instant {
+    start
+        .checked_add(after)
+        .or_else(|| start.checked_add(after.min(FAR_FUTURE)))
+        .unwrap_or(start)
 }
 
 /// A number in `[0, 1)` from the CSPRNG (0.5 should it ever fail: the
@@ -249,6 +268,25 @@ mod tests {
         assert!(draws.len() > 10, "{draws:?}");
         assert_eq!(RetryPolicy::none().attempts(), 1);
         assert_eq!(RetryPolicy::new().max_attempts(0).attempts(), 1);
+    }
+
+    #[test]
+    fn durations_too_large_for_an_instant_saturate() {
+        let now = Instant::now();
+        let second = Duration::from_secs(1);
+        assert_eq!(instant_after(now, second), now + second);
+        for huge in [Duration::MAX, Duration::from_secs(u64::MAX / 2)] {
+            let far = instant_after(now, huge);
+            assert!(far >= now + FAR_FUTURE, "{huge:?}");
+            // Later starts are not earlier: a wait of MAX from now is never
+            // before a deadline of MAX from an earlier start.
+            assert!(instant_after(now + second, huge) >= far);
+        }
+        // The largest backoff is drawn without overflowing either.
+        let p = RetryPolicy::new().backoff(Duration::MAX, Duration::MAX);
+        for retry in [1, 2, 64, u32::MAX] {
+            assert!(p.backoff_for(retry) >= Duration::MAX / 2);
+        }
     }
 
     #[test]

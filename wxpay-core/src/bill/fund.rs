@@ -102,7 +102,10 @@ impl<R: BufRead> Iterator for FundFlowBillReader<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         match self.table.next()? {
-            Ok(Item::Row(cells, line)) => Some(FundFlowRow::from_cells(&self.layout, cells, line)),
+            Ok(Item::Row(cells, line)) => {
+                let row = FundFlowRow::from_cells(&self.layout, cells, line);
+                self.table.row(row)
+            }
             Ok(Item::Summary(names, values, line)) => {
                 let layout =
                     match Layout::new(&names, FundFlowSummary::COLUMNS, &["资金流水总笔数"])
@@ -154,6 +157,17 @@ mod tests {
             ),
             (20, Some(17), Some(35), Some(3), Some(18))
         );
+    }
+
+    #[test]
+    fn a_bad_row_ends_the_bill() {
+        let text =
+            "记账时间,收支类型,收支金额(元)\n`t1,`支出,`abc\n`t2,`收入,`1.00\n资金流水总笔数\n`2\n";
+        let mut bill = FundFlowBillReader::new(text.as_bytes()).unwrap();
+        let e = bill.next().unwrap().unwrap_err();
+        assert_eq!(e.line(), 2);
+        assert!(bill.next().is_none());
+        assert!(bill.summary().is_none());
     }
 
     #[test]

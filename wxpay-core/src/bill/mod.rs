@@ -16,7 +16,9 @@
 //! row type whose absent columns are `None`, and columns added by the
 //! platform later are kept in each row's `extra`. After the last row,
 //! [`TradeBillReader::summary`] holds the summary; a bill that ends
-//! without one (a truncated file) yields an error instead of ending.
+//! without one (a truncated file) yields an error instead of ending. The
+//! first error ends the iteration, a row that does not read included:
+//! no row after it, and no summary.
 //!
 //! Read a bill only once its digest was checked (see
 //! [`Client::download_bill`](crate::Client::download_bill)).
@@ -163,6 +165,11 @@ struct Records<R> {
     bytes: Vec<u8>,
     text: String,
     line: u64,
+    splitter: Splitter,
+    /// Bytes handed to the cell scanner so far (a test probe: reading must
+    /// stay linear in the size of the bill).
+    #[cfg(test)]
+    scanned: usize,
 }
 
 impl<R: BufRead> Records<R> {
@@ -172,6 +179,9 @@ impl<R: BufRead> Records<R> {
             bytes: Vec::new(),
             text: String::new(),
             line: 0,
+            splitter: Splitter::default(),
+            #[cfg(test)]
+            scanned: 0,
         }
     }
 
@@ -228,12 +238,17 @@ impl<R: BufRead> Records<R> {
     /// The next record's cells into `cells`; `None` at the end of the file.
     fn next(&mut self, cells: &mut Vec<String>) -> Result<Option<Record>, BillError> {
         self.text.clear();
+        self.splitter.reset(cells);
         if !self.physical_line()? {
             return Ok(None);
         }
         let line = self.line;
         loop {
-            match split(&self.text, cells) {
+            #[cfg(test)]
+            {
+                self.scanned += self.text.len() - self.splitter.pos;
+            }
+            match self.splitter.scan(&self.text, cells) {
                 Ok(ticked) => {
                     let blank = self.text.trim().is_empty();
                     return Ok(Some(Record {
@@ -243,7 +258,8 @@ impl<R: BufRead> Records<R> {
                     }));
                 }
                 Err(BillErrorKind::UnclosedQuote) => {
-                    // A quoted cell holding a line break: join the next line.
+                    // A quoted cell holding a line break: join the next
+                    // line, and scan on from where the scan stopped.
                     self.text.push('\n');
                     if !self.physical_line()? {
                         return Err(BillError::new(line, BillErrorKind::UnclosedQuote));
@@ -255,63 +271,114 @@ impl<R: BufRead> Records<R> {
     }
 }
 
-/// Splits one record into cells, each without its backtick and quotes.
-/// Returns whether the first cell had a backtick.
-fn split(record: &str, cells: &mut Vec<String>) -> Result<bool, BillErrorKind> {
-    cells.clear();
-    let mut first_ticked = None;
-    let mut rest = record;
-    loop {
-        let (mut ticked, after_tick) = match rest.strip_prefix('`') {
-            Some(r) => (true, r),
-            None => (false, rest),
+/// Splits a record into cells as it grows. A quoted cell still open when
+/// the text runs out (it holds a line break) leaves the scan where it
+/// stopped; once the next line is joined, [`scan`](Self::scan) goes on from
+/// there, so a record is scanned once however many lines it spans.
+#[derive(Default)]
+struct Splitter {
+    /// How much of the record's text has been scanned.
+    pos: usize,
+    /// The quoted cell open at `pos`: its text so far, and whether it had
+    /// a backtick before the quote.
+    open: Option<(String, bool)>,
+    /// Whether the first cell had a backtick, once it is complete.
+    first_ticked: Option<bool>,
+}
+
+impl Splitter {
+    /// Forgets the last record: the next scan starts a new one.
+    fn reset(&mut self, cells: &mut Vec<String>) {
+        cells.clear();
+        self.pos = 0;
+        self.open = None;
+        self.first_ticked = None;
+    }
+
+    /// Splits `record` into `cells`, each without its backtick and quotes,
+    /// going on from where the last call stopped (`record` is the text that
+    /// call saw, with more appended). Returns whether the first cell had a
+    /// backtick; [`BillErrorKind::UnclosedQuote`] when the text ends inside
+    /// a quoted cell, to be called again once more text is appended.
+    fn scan(&mut self, record: &str, cells: &mut Vec<String>) -> Result<bool, BillErrorKind> {
+        let start = record.get(self.pos..).unwrap_or_default();
+        let mut rest = match self.open.take() {
+            Some((value, ticked)) => match self.quoted(record, start, value, ticked, cells)? {
+                Some(next) => next,
+                None => return Ok(self.first_ticked.unwrap_or(false)),
+            },
+            None => start,
         };
-        let next = if let Some(quoted) = after_tick.strip_prefix('"') {
-            let mut value = String::new();
-            let mut tail = quoted;
-            loop {
-                let end = tail.find('"').ok_or(BillErrorKind::UnclosedQuote)?;
-                value.push_str(tail.get(..end).unwrap_or_default());
-                tail = tail.get(end + 1..).unwrap_or_default();
-                match tail.strip_prefix('"') {
-                    Some(t) => {
-                        value.push('"');
-                        tail = t;
-                    }
-                    None => break,
-                }
-            }
-            if !ticked {
-                if let Some(v) = value.strip_prefix('`') {
-                    ticked = true;
-                    value = v.to_owned();
-                }
-            }
-            cells.push(value);
-            if tail.is_empty() {
-                None
+        loop {
+            let (ticked, after_tick) = match rest.strip_prefix('`') {
+                Some(r) => (true, r),
+                None => (false, rest),
+            };
+            let next = if let Some(quoted) = after_tick.strip_prefix('"') {
+                self.quoted(record, quoted, String::new(), ticked, cells)?
             } else {
-                Some(
-                    tail.strip_prefix(',')
-                        .ok_or(BillErrorKind::TextAfterQuote)?,
-                )
-            }
-        } else {
-            match after_tick.split_once(',') {
-                Some((cell, tail)) => {
-                    cells.push(cell.to_owned());
-                    Some(tail)
-                }
+                let (cell, next) = match after_tick.split_once(',') {
+                    Some((cell, tail)) => (cell, Some(tail)),
+                    None => (after_tick, None),
+                };
+                cells.push(cell.to_owned());
+                self.first_ticked.get_or_insert(ticked);
+                next
+            };
+            match next {
+                Some(tail) => rest = tail,
                 None => {
-                    cells.push(after_tick.to_owned());
-                    None
+                    self.pos = record.len();
+                    return Ok(self.first_ticked.unwrap_or(false));
                 }
             }
-        };
-        first_ticked.get_or_insert(ticked);
-        match next {
-            Some(tail) => rest = tail,
-            None => return Ok(first_ticked.unwrap_or(false)),
+        }
+    }
+
+    /// Reads a quoted cell from `tail` (just after its opening quote, or
+    /// where an earlier scan stopped inside it, with `value` read so far)
+    /// into `cells`. Returns the text after the comma that follows it, or
+    /// `None` at the end of the record.
+    fn quoted<'a>(
+        &mut self,
+        record: &'a str,
+        mut tail: &'a str,
+        mut value: String,
+        mut ticked: bool,
+        cells: &mut Vec<String>,
+    ) -> Result<Option<&'a str>, BillErrorKind> {
+        loop {
+            let Some(end) = tail.find('"') else {
+                // Open at the end of the text: wait for the next line.
+                value.push_str(tail);
+                self.pos = record.len();
+                self.open = Some((value, ticked));
+                return Err(BillErrorKind::UnclosedQuote);
+            };
+            value.push_str(tail.get(..end).unwrap_or_default());
+            tail = tail.get(end + 1..).unwrap_or_default();
+            match tail.strip_prefix('"') {
+                Some(t) => {
+                    value.push('"');
+                    tail = t;
+                }
+                None => break,
+            }
+        }
+        if !ticked {
+            if let Some(v) = value.strip_prefix('`') {
+                ticked = true;
+                value = v.to_owned();
+            }
+        }
+        cells.push(value);
+        self.first_ticked.get_or_insert(ticked);
+        if tail.is_empty() {
+            Ok(None)
+        } else {
+            tail.strip_prefix(',')
+                .map(Some)
+                .ok_or(BillErrorKind::TextAfterQuote)
         }
     }
 }
@@ -355,6 +422,15 @@ impl<R: BufRead> Table<R> {
             columns,
             done: false,
         })
+    }
+
+    /// Passes on a row read from the cells of [`Item::Row`]: one that did
+    /// not read ends the table like any other error.
+    fn row<T>(&mut self, row: Result<T, BillError>) -> Option<Result<T, BillError>> {
+        if row.is_err() {
+            self.done = true;
+        }
+        Some(row)
     }
 
     fn error(&mut self, line: u64, kind: BillErrorKind) -> Option<Result<Item, BillError>> {
@@ -625,6 +701,12 @@ pub(crate) fn parse_scaled(text: &str, scale: u32) -> Option<i64> {
 mod tests {
     use super::*;
 
+    fn split(line: &str, cells: &mut Vec<String>) -> Result<bool, BillErrorKind> {
+        let mut splitter = Splitter::default();
+        splitter.reset(cells);
+        splitter.scan(line, cells)
+    }
+
     fn cells(line: &str) -> (Vec<String>, bool) {
         let mut out = Vec::new();
         let ticked = split(line, &mut out).unwrap();
@@ -703,8 +785,57 @@ mod tests {
         assert_eq!(out, vec!["a", "two\nlines", "b"]);
         let rec = r.next(&mut out).unwrap().unwrap();
         assert_eq!(rec.line, 3);
+        // The open cell first (its backtick inside the quotes), a cell
+        // closing at a line's end, an escaped quote right after a break.
+        let text = "\"`x\r\n\r\ny\",\"\r\n\"\"z\",`w\r\n\"`q\"\r\n\"a\r\n`b\"\r\n";
+        let mut r = Records::new(text.as_bytes());
+        let rec = r.next(&mut out).unwrap().unwrap();
+        assert_eq!((rec.line, rec.ticked), (1, true));
+        assert_eq!(out, ["x\n\ny", "\n\"z", "w"]);
+        let rec = r.next(&mut out).unwrap().unwrap();
+        assert_eq!((rec.line, rec.ticked), (5, true));
+        assert_eq!(out, ["q"]);
+        let rec = r.next(&mut out).unwrap().unwrap();
+        assert_eq!((rec.line, rec.ticked), (6, false));
+        assert_eq!(out, ["a\n`b"]);
+        assert!(r.next(&mut out).unwrap().is_none());
+        let mut r = Records::new(&b"`a,\"b\r\nc\"d\r\n"[..]);
+        let e = r.next(&mut out).err().unwrap();
+        assert!(matches!(e.kind(), BillErrorKind::TextAfterQuote));
         let mut r = Records::new(&b"`\"never closed\r\nstill\r\n"[..]);
         let e = r.next(&mut out).err().unwrap();
         assert!(matches!(e.kind(), BillErrorKind::UnclosedQuote));
+    }
+
+    #[test]
+    fn a_cell_spanning_many_lines_is_scanned_once() {
+        const LINES: usize = 50_000;
+        let mut text = String::from("`a,\"`first");
+        for _ in 0..LINES {
+            text.push_str("\r\na, \"\"b\"\"");
+        }
+        text.push_str("\",`b\r\n`c,`d,`e\r\n");
+        assert!(text.len() < MAX_RECORD_BYTES);
+        let mut out = Vec::new();
+        let mut r = Records::new(text.as_bytes());
+        let rec = r.next(&mut out).unwrap().unwrap();
+        assert_eq!(rec.line, 1);
+        assert_eq!(out.len(), 3);
+        assert_eq!(out[0], "a");
+        assert_eq!(out[1].lines().count(), LINES + 1);
+        assert!(out[1].ends_with("\na, \"b\""));
+        assert_eq!(out[2], "b");
+        // Every byte of the record is scanned once: resuming after each
+        // joined line, not starting over (which read ~LINES²/2 lines).
+        assert!(
+            r.scanned <= text.len(),
+            "{} bytes scanned for a record of {}",
+            r.scanned,
+            text.len()
+        );
+        let rec = r.next(&mut out).unwrap().unwrap();
+        assert_eq!(rec.line, LINES as u64 + 2);
+        assert_eq!(out, ["c", "d", "e"]);
+        assert!(r.next(&mut out).unwrap().is_none());
     }
 }

@@ -110,7 +110,8 @@ const REQUIRED: &[&str] = &["交易时间", "微信订单号", "商户订单号"
 /// Reads a trade bill line by line; see [the module](crate::bill).
 ///
 /// An iterator of rows; after the last one, [`summary`](Self::summary)
-/// holds the summary. Errors end the iteration.
+/// holds the summary. The first error ends the iteration (a row that does
+/// not read included).
 pub struct TradeBillReader<R> {
     table: Table<R>,
     layout: Layout,
@@ -165,7 +166,10 @@ impl<R: BufRead> Iterator for TradeBillReader<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         match self.table.next()? {
-            Ok(Item::Row(cells, line)) => Some(TradeBillRow::from_cells(&self.layout, cells, line)),
+            Ok(Item::Row(cells, line)) => {
+                let row = TradeBillRow::from_cells(&self.layout, cells, line);
+                self.table.row(row)
+            }
             Ok(Item::Summary(names, values, line)) => {
                 let layout = match Layout::new(&names, TradeBillSummary::COLUMNS, &["总交易单数"])
                 {
@@ -241,6 +245,37 @@ mod tests {
     }
 
     #[test]
+    fn a_description_spanning_fifty_thousand_lines_is_read() {
+        const LINES: usize = 50_000;
+        let mut description = String::from("`first line");
+        for _ in 0..LINES {
+            description.push_str("\r\na, \"\"b\"\"");
+        }
+        let row = PAYMENT.replace(
+            "\"`微信云托管支付测试, 大杯\"",
+            &format!("\"{description}\""),
+        );
+        let text = all_bill(
+            &[&row, PAYMENT],
+            "`2,`0.02,`0.00,`0.00,`0.00000,`0.02,`0.00",
+        );
+        let mut bill = TradeBillReader::new(text.as_bytes()).unwrap();
+        let first = bill.next().unwrap().unwrap();
+        let read = first.description.unwrap();
+        assert_eq!(read.lines().count(), LINES + 1);
+        assert!(read.starts_with("first line\na, \"b\"\na, \"b\"\n"));
+        assert_eq!(first.attach, None);
+        assert_eq!(first.total, Some(1));
+        let second = bill.next().unwrap().unwrap();
+        assert_eq!(
+            second.description.as_deref(),
+            Some("微信云托管支付测试, 大杯")
+        );
+        assert!(bill.next().is_none());
+        assert_eq!(bill.summary().unwrap().count, 2);
+    }
+
+    #[test]
     fn unknown_columns_are_kept_and_missing_ones_are_none() {
         let text =
             "交易时间,微信订单号,商户订单号,新列\n`t,`4200,`T1,`新值\n总交易单数,新总计\n`1,`9\n";
@@ -269,13 +304,24 @@ mod tests {
             &[&PAYMENT.replace("`0.01,`0.00,`0,", "`0.0x,`0.00,`0,")],
             "`1,`0,`0,`0,`0,`0,`0",
         );
-        let e = TradeBillReader::new(bad_amount.as_bytes())
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap_err();
+        let mut bill = TradeBillReader::new(bad_amount.as_bytes()).unwrap();
+        let e = bill.next().unwrap().unwrap_err();
         assert_eq!(e.line(), 2);
         assert!(e.to_string().contains("应结订单金额"), "{e}");
+        // A bad row ends the bill like any other error: no later row and
+        // no summary, so a caller skipping errors cannot reach a summary
+        // that the rows it kept do not add up to.
+        let bad_then_good = all_bill(
+            &[
+                &PAYMENT.replace("`0.01,`0.00,`0,", "`0.0x,`0.00,`0,"),
+                REFUND,
+            ],
+            "`2,`0.01,`0.01,`0.00,`-0.00009,`0.01,`0.01",
+        );
+        let mut bill = TradeBillReader::new(bad_then_good.as_bytes()).unwrap();
+        assert!(bill.next().unwrap().is_err());
+        assert!(bill.next().is_none());
+        assert!(bill.summary().is_none());
 
         let short = all_bill(&["`a,`b"], "`0,`0,`0,`0,`0,`0,`0");
         let e = TradeBillReader::new(short.as_bytes())

@@ -72,6 +72,7 @@ pub mod resource;
 
 pub use answer::{Answer, NotifyError};
 pub use dedup::{Claim, Deduplicator, MemoryDeduplicator};
+pub(crate) use event::data_free_reason;
 pub use event::{Envelope, Event, Notification, RawNotification};
 pub use handler::{Notifications, Outcome};
 
