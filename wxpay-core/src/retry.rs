@@ -121,7 +121,7 @@ impl RetryPolicy {
 
 /// How far ahead "never" is: a point in time for durations too large to
 /// add to an `Instant` (as tokio's timers do, about 30 years).
-const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
+pub(crate) const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
 
 /// `start + after`, saturating: a duration too large to add (a deadline or
 /// backoff of `Duration::MAX`) gives a point about 30 years on instead of

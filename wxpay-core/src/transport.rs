@@ -204,7 +204,9 @@ impl HyperTransportBuilder {
         .wrap_connector(http);
 
         let client = HyperClient::builder(TokioExecutor::new())
-            .pool_idle_timeout(self.pool_idle_timeout)
+            // hyper-util adds this to `Instant::now()`: a huge value would
+            // panic in its idle-connection task, so it is capped.
+            .pool_idle_timeout(self.pool_idle_timeout.min(crate::retry::FAR_FUTURE))
             .pool_max_idle_per_host(self.pool_max_idle_per_host)
             .pool_timer(TokioTimer::new())
             .timer(TokioTimer::new())

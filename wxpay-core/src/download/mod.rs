@@ -128,6 +128,7 @@ impl Client {
             .credentials()
             .private_key()
             .decrypt_oaep(&bill.encrypt_key)
+            .map(crate::crypto::Zeroizing::new)
             .map_err(|e| {
                 BuildError::with_source(
                     "the bill's encrypt_key could not be decrypted with the merchant key",
