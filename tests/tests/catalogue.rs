@@ -4047,7 +4047,7 @@ fn case_2(client: &Client) -> Pending<'_> {
 fn case_3(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::aggracct_bc::wb_channel::account::Balance {
-            mchid: String::from("1900016681"),
+            mchid: String::from("1900000109"),
             bal_account_no: String::from("8609cb22e1774a50a930e414cc71eca06121bc"),
             card_no: Some(String::from("example_card_no")),
             sgn_no: Some(String::from("example_sgn_no")),
@@ -4065,7 +4065,7 @@ fn case_3(client: &Client) -> Pending<'_> {
 fn case_4(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::aggracct_bc::wb_channel::account::MchArchives {
-            mchid: String::from("1900016681"),
+            mchid: String::from("1900000109"),
             bal_account_no: String::from("8609cb22e1774a50a930e414cc71eca06121bc"),
             card_no: Some(String::from("example_card_no")),
             sgn_no: Some(String::from("example_sgn_no")),
@@ -4083,7 +4083,7 @@ fn case_4(client: &Client) -> Pending<'_> {
 fn case_5(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::aggracct_bc::wb_channel::account::MchMedia {
-            mchid: Some(String::from("mchid_example")),
+            mchid: Some(String::from("1900000109")),
             platform_trx_id: Some(String::from("platform_trx_id_example")),
             business_scene:
                 wxpay::v3::aggracct_bc::wb_channel::account::mch_media::BusinessScene::from(
@@ -4103,7 +4103,7 @@ fn case_5(client: &Client) -> Pending<'_> {
 /// `POST /v3/aggracct-bc/wb-channel/bank-channel-account/rename`
 fn case_6(client: &Client) -> Pending<'_> {
     Box::pin(async move {
-        let request = wxpay::v3::aggracct_bc::wb_channel::bank_channel_account::PostRename { out_request_no: String::from("htozr8denqegbt6tk6u10iymo7yww5pn"), mchid: String::from("1900016681"), bal_account_no: String::from("8609cb22e1774a50a930e414cc71eca06121bc"), change_scene: wxpay::v3::aggracct_bc::wb_channel::bank_channel_account::post_rename::ChangeScene::from("SUBJECT_INFO_RENAME"), req_scene: Some(wxpay::v3::aggracct_bc::wb_channel::bank_channel_account::post_rename::ReqScene::from("SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT")) };
+        let request = wxpay::v3::aggracct_bc::wb_channel::bank_channel_account::PostRename { out_request_no: String::from("htozr8denqegbt6tk6u10iymo7yww5pn"), mchid: String::from("1900000109"), bal_account_no: String::from("8609cb22e1774a50a930e414cc71eca06121bc"), change_scene: wxpay::v3::aggracct_bc::wb_channel::bank_channel_account::post_rename::ChangeScene::from("SUBJECT_INFO_RENAME"), req_scene: Some(wxpay::v3::aggracct_bc::wb_channel::bank_channel_account::post_rename::ReqScene::from("SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT")) };
         answered(client.call(request).await)
     })
 }
@@ -4113,7 +4113,7 @@ fn case_7(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::aggracct_bc::wb_channel::bank_channel_account::GetRename {
             application_id: String::from("11117742499090086455469010028373"),
-            mchid: String::from("1900016681"),
+            mchid: String::from("1900000109"),
             bal_account_no: String::from("8609cb22e1774a50a930e414cc71eca06121bc"),
         };
         answered(client.call(request).await)
@@ -4123,7 +4123,7 @@ fn case_7(client: &Client) -> Pending<'_> {
 /// `POST /v3/aggracct-bc/wb-channel/control-orders/info/update/result/notify`
 fn case_8(client: &Client) -> Pending<'_> {
     Box::pin(async move {
-        let request = wxpay::v3::aggracct_bc::wb_channel::control_orders::info::update::result::Notify { out_request_no: String::from("htozr8denqegbt6tk6u10iymo7yww5pn"), mchid: String::from("1900016681"), audit_result: Some(wxpay::v3::aggracct_bc::wb_channel::control_orders::info::update::result::notify::AuditResult::from("PASS")), audit_finish_time: Some(String::from("2015-05-20T13:29:35+08:00")), attach_info: Some(String::from("updateidcard")), fail_code: Some(String::from("1001")), fail_msg: Some(String::from("IDCARD_ILLEGAL")), scene: None };
+        let request = wxpay::v3::aggracct_bc::wb_channel::control_orders::info::update::result::Notify { out_request_no: String::from("htozr8denqegbt6tk6u10iymo7yww5pn"), mchid: String::from("1900000109"), audit_result: Some(wxpay::v3::aggracct_bc::wb_channel::control_orders::info::update::result::notify::AuditResult::from("PASS")), audit_finish_time: Some(String::from("2015-05-20T13:29:35+08:00")), attach_info: Some(String::from("updateidcard")), fail_code: Some(String::from("1001")), fail_msg: Some(String::from("IDCARD_ILLEGAL")), scene: None };
         answered(client.call(request).await)
     })
 }
@@ -4131,7 +4131,7 @@ fn case_8(client: &Client) -> Pending<'_> {
 /// `POST /v3/aggracct-bc/wb-channel/control-orders/punish`
 fn case_9(client: &Client) -> Pending<'_> {
     Box::pin(async move {
-        let request = wxpay::v3::aggracct_bc::wb_channel::control_orders::Punish { out_request_no: String::from("example_out_request_no"), mchid: String::from("example_mchid"), bal_account_no: String::from("example_bal_account_no"), punish_scene: 1_i64, punish_reason: Some(String::from("example_punish_reason")), punish_end_time: Some(String::from("2015-05-20T13:29:35+08:00")), card_no: Some(String::from("example_card_no")), sgn_no: Some(String::from("example_sgn_no")), req_scene: Some(wxpay::v3::aggracct_bc::wb_channel::control_orders::punish::ReqScene::from("SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT")), fund_repatriation_strategy: Some(wxpay::v3::aggracct_bc::wb_channel::control_orders::punish::FundRepatriationStrategy::from("ALL_FORBIDDEN")) };
+        let request = wxpay::v3::aggracct_bc::wb_channel::control_orders::Punish { out_request_no: String::from("example_out_request_no"), mchid: String::from("1900000109"), bal_account_no: String::from("example_bal_account_no"), punish_scene: 1_i64, punish_reason: Some(String::from("example_punish_reason")), punish_end_time: Some(String::from("2015-05-20T13:29:35+08:00")), card_no: Some(String::from("example_card_no")), sgn_no: Some(String::from("example_sgn_no")), req_scene: Some(wxpay::v3::aggracct_bc::wb_channel::control_orders::punish::ReqScene::from("SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT")), fund_repatriation_strategy: Some(wxpay::v3::aggracct_bc::wb_channel::control_orders::punish::FundRepatriationStrategy::from("ALL_FORBIDDEN")) };
         answered(client.call(request).await)
     })
 }
@@ -4143,7 +4143,7 @@ fn case_10(client: &Client) -> Pending<'_> {
             out_request_no: String::from("example_out_request_no"),
             related_webank_punish_no: String::from("example_related_webank_punish_no"),
             related_wxpay_punish_no: String::from("example_related_wxpay_punish_no"),
-            mchid: String::from("example_mchid"),
+            mchid: String::from("1900000109"),
             bal_account_no: String::from("example_bal_account_no"),
             recover_reason: String::from("example_recover_reason"),
             card_no: Some(String::from("example_card_no")),
@@ -4166,7 +4166,7 @@ fn case_11(client: &Client) -> Pending<'_> {
             control_type: wxpay::v3::aggracct_bc::wb_channel::control_orders::ControlType::from(
                 "PUNISH",
             ),
-            mchid: String::from("1900016681"),
+            mchid: String::from("1900000109"),
         };
         answered(client.call(request).await)
     })
@@ -4176,7 +4176,7 @@ fn case_11(client: &Client) -> Pending<'_> {
 fn case_12(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::aggracct_bc::wb_channel::PostSpecialReduction {
-            mchid: String::from("1900016681"),
+            mchid: String::from("1900000109"),
             bal_account_no: String::from("8609cb22e1774a50a930e414cc71eca06121bc"),
             out_request_no: String::from("htozr8denqegbt6tk6u10iymo7yww5pn"),
             reduction_type:
@@ -4202,7 +4202,7 @@ fn case_13(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::aggracct_bc::wb_channel::GetSpecialReduction {
             out_request_no: String::from("htozr8denqegbt6tk6u10iymo7yww5pn"),
-            mchid: String::from("1900016681"),
+            mchid: String::from("1900000109"),
             bal_account_no: String::from("8609cb22e1774a50a930e414cc71eca06121bc"),
             card_no: Some(String::from("example_card_no")),
             sgn_no: Some(String::from("example_sgn_no")),
@@ -5480,7 +5480,7 @@ fn case_78(client: &Client) -> Pending<'_> {
         let request = wxpay::v3::brand::partner::store::brandstores::Bindrecipient {
             store_id: String::from("20488000"),
             brand_id: String::from("123456789"),
-            mchid: String::from("1230000109"),
+            mchid: String::from("1900000109"),
             company_name: String::from("腾讯科技（深圳）有限公司"),
         };
         answered(client.call(request).await)
@@ -5515,7 +5515,7 @@ fn case_81(client: &Client) -> Pending<'_> {
         let request = wxpay::v3::brand::partner::store::brandstores::Unbindrecipient {
             store_id: String::from("20488000"),
             brand_id: String::from("123456789"),
-            mchid: String::from("1230000109"),
+            mchid: String::from("1900000109"),
         };
         answered(client.call(request).await)
     })
@@ -5778,7 +5778,7 @@ fn case_100(client: &Client) -> Pending<'_> {
 fn case_101(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::catering::orders::SyncStatus {
-            sp_mchid: Some(String::from("1900000100")),
+            sp_mchid: Some(String::from("1900000109")),
             sp_appid: Some(String::from("wx8888888888888888")),
             channel_id: String::from("1900000109"),
             sub_mchid: String::from("1900000100"),
@@ -8307,7 +8307,7 @@ fn case_262(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::global::customs::GetOrders {
             appid: String::from("wxd678efh567hg6787"),
-            mchid: String::from("1230000109"),
+            mchid: String::from("1900000109"),
             order_type: wxpay::v3::global::customs::get_orders::OrderType::from("out_trade_no"),
             order_no: String::from("20150806125346"),
             customs: wxpay::v3::global::customs::get_orders::Customs::from("SHANGHAI_ZS"),
@@ -8323,7 +8323,7 @@ fn case_263(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::global::customs::PostOrders {
             appid: String::from("wxd678efh567hg6787"),
-            mchid: String::from("1230000109"),
+            mchid: String::from("1900000109"),
             out_trade_no: String::from("20150806125346"),
             transaction_id: String::from("1000320306201511078440737890"),
             customs: wxpay::v3::global::customs::post_orders::Customs::from("SHANGHAI_ZS"),
@@ -8344,7 +8344,7 @@ fn case_264(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::global::customs::PatchOrders {
             appid: String::from("wxd678efh567hg6787"),
-            mchid: String::from("1230000109"),
+            mchid: String::from("1900000109"),
             out_trade_no: String::from("20150806125346"),
             transaction_id: String::from("1000320306201511078440737890"),
             sub_order_no: Some(String::from("20150806125346")),
@@ -8364,7 +8364,7 @@ fn case_265(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::global::customs::Redeclare {
             appid: String::from("wxd678efh567hg6787"),
-            mchid: String::from("1230000109"),
+            mchid: String::from("1900000109"),
             out_trade_no: Some(String::from("20150806125346")),
             transaction_id: Some(String::from("1000320306201511078440737890")),
             sub_order_no: Some(String::from("20150806125346")),
@@ -8381,7 +8381,7 @@ fn case_266(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::global::customs::VerifyCertificate {
             appid: String::from("wxd678efh567hg6787"),
-            mchid: String::from("1230000109"),
+            mchid: String::from("1900000109"),
             out_trade_no: String::from("20150806125346"),
             transaction_id: String::from("1000320306201511078440737890"),
             sub_order_no: Some(String::from("20150806125346")),
@@ -8606,7 +8606,7 @@ fn case_286(client: &Client) -> Pending<'_> {
         let request = wxpay::v3::global::PostMerchants {
             idempotency_key: Some(json("\"GzPCeo963zXKcO2hDVD8AjXIpgrj\"")),
             sp_appid: String::from("wx8888888888888888"),
-            sp_mchid: String::from("3200000001"),
+            sp_mchid: String::from("1900000109"),
             name: String::from("Merchant name"),
             shortname: String::from("Merchant shortname"),
             office_phone: String::from("075586010000"),
@@ -8659,7 +8659,7 @@ fn case_287(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::global::GetMerchants {
             sp_appid: String::from("wx8888888888888888"),
-            sp_mchid: String::from("3200000001"),
+            sp_mchid: String::from("1900000109"),
             sub_mchid: String::from("20000100"),
         };
         answered(client.call(request).await)
@@ -8672,7 +8672,7 @@ fn case_288(client: &Client) -> Pending<'_> {
         let request = wxpay::v3::global::PatchMerchants {
             sub_mchid: String::from("sub_mchid"),
             sp_appid: String::from("wx8888888888888888"),
-            sp_mchid: String::from("3200000001"),
+            sp_mchid: String::from("1900000109"),
             name: String::from("Merchant name"),
             sub_mchid_2: String::from("示例值: 20000100"),
             shortname: String::from("Merchant shortname"),
@@ -8728,7 +8728,7 @@ fn case_289(client: &Client) -> Pending<'_> {
         let request = wxpay::v3::global::micropay::transactions::id::Reverse {
             transaction_id: String::from("1217752501201407033233368018"),
             mchid: String::from("1900000109"),
-            sp_mchid: String::from("1900000100"),
+            sp_mchid: String::from("1900000109"),
             sub_mchid: String::from("1900000109"),
         };
         answered(client.call(request).await)
@@ -8741,7 +8741,7 @@ fn case_290(client: &Client) -> Pending<'_> {
         let request = wxpay::v3::global::micropay::transactions::out_trade_no::Reverse {
             out_trade_no: String::from("1217752501201407033233368018"),
             mchid: String::from("1900000109"),
-            sp_mchid: String::from("1900000100"),
+            sp_mchid: String::from("1900000109"),
             sub_mchid: String::from("1900000109"),
         };
         answered(client.call(request).await)
@@ -8755,7 +8755,7 @@ fn case_291(client: &Client) -> Pending<'_> {
             mchid: String::from("1900000109"),
             appid: String::from("wx8888888888888888"),
             sub_mchid: String::from("1900000109"),
-            sp_mchid: String::from("1900000100"),
+            sp_mchid: String::from("1900000109"),
             sp_appid: String::from("wx8888888888888888"),
             sub_appid: Some(String::from("wx8888888888888888")),
             description: String::from("image形象店-深圳腾大- QQ公仔"),
@@ -8810,7 +8810,7 @@ fn case_292(client: &Client) -> Pending<'_> {
             appid: Some(String::from("wxd678efh567hg6787")),
             sub_mchid: Some(String::from("1230000109")),
             sp_appid: Some(String::from("wx8888888888888888")),
-            sp_mchid: Some(String::from("3200000001")),
+            sp_mchid: Some(String::from("1900000109")),
             sub_appid: Some(String::from("wxcbda96de0b165484")),
             plan_id: Some(123_i64),
             out_contract_code: Some(String::from("100001256")),
@@ -8831,7 +8831,7 @@ fn case_293(client: &Client) -> Pending<'_> {
             appid: Some(String::from("wxd678efh567hg6787")),
             sub_mchid: Some(String::from("1230000109")),
             sp_appid: Some(String::from("wx8888888888888888")),
-            sp_mchid: Some(String::from("3200000001")),
+            sp_mchid: Some(String::from("1900000109")),
             sub_appid: Some(String::from("wxcbda96de0b165484")),
             plan_id: Some(123_i64),
             out_contract_code: Some(String::from("100001256")),
@@ -8853,7 +8853,7 @@ fn case_294(client: &Client) -> Pending<'_> {
             appid: Some(String::from("wxd678efh567hg6787")),
             sub_mchid: Some(String::from("1230000109")),
             sp_appid: Some(String::from("wx8888888888888888")),
-            sp_mchid: Some(String::from("3200000001")),
+            sp_mchid: Some(String::from("1900000109")),
             sub_appid: Some(String::from("wxcbda96de0b165484")),
             plan_id: Some(123_i64),
             out_contract_code: Some(String::from("100001256")),
@@ -8874,7 +8874,7 @@ fn case_295(client: &Client) -> Pending<'_> {
             appid: Some(String::from("wxd678efh567hg6787")),
             sub_mchid: Some(String::from("1230000109")),
             sp_appid: Some(String::from("wx8888888888888888")),
-            sp_mchid: Some(String::from("3200000001")),
+            sp_mchid: Some(String::from("1900000109")),
             sub_appid: Some(String::from("wxcbda96de0b165484")),
             plan_id: Some(123_i64),
             out_contract_code: Some(String::from("100001256")),
@@ -8895,7 +8895,7 @@ fn case_296(client: &Client) -> Pending<'_> {
             appid: Some(String::from("wxd678efh567hg6787")),
             sub_mchid: Some(String::from("1230000109")),
             sp_appid: Some(String::from("wx8888888888888888")),
-            sp_mchid: Some(String::from("3200000001")),
+            sp_mchid: Some(String::from("1900000109")),
             sub_appid: Some(String::from("wxcbda96de0b165484")),
             out_contract_code: String::from("100005698"),
         };
@@ -8910,7 +8910,7 @@ fn case_297(client: &Client) -> Pending<'_> {
             appid: Some(String::from("wxd678efh567hg6787")),
             sub_mchid: Some(String::from("1230000109")),
             sp_appid: Some(String::from("wx8888888888888888")),
-            sp_mchid: Some(String::from("3200000001")),
+            sp_mchid: Some(String::from("1900000109")),
             sub_appid: Some(String::from("wxcbda96de0b165484")),
             plan_id: Some(123_i64),
             out_contract_code: Some(String::from("100001256")),
@@ -8930,7 +8930,7 @@ fn case_298(client: &Client) -> Pending<'_> {
             appid: Some(String::from("wxd678efh567hg6787")),
             sub_mchid: Some(String::from("1230000109")),
             sp_appid: Some(String::from("wx8888888888888888")),
-            sp_mchid: Some(String::from("3200000001")),
+            sp_mchid: Some(String::from("1900000109")),
             sub_appid: Some(String::from("wxcbda96de0b165484")),
             plan_id: Some(123_i64),
             contract_id: String::from("100005698"),
@@ -9220,7 +9220,7 @@ fn case_318(client: &Client) -> Pending<'_> {
             out_trade_no: None,
             mchid: String::from("1900000109"),
             sub_mchid: String::from("1900000109"),
-            sp_mchid: String::from("1900000100"),
+            sp_mchid: String::from("1900000109"),
             offset: 0_i64,
             count: 10_i64,
         };
@@ -9234,7 +9234,7 @@ fn case_319(client: &Client) -> Pending<'_> {
         let request = wxpay::v3::global::PostRefunds {
             mchid: String::from("1900000109"),
             appid: String::from("wx8888888888888888"),
-            sp_mchid: String::from("1900000100"),
+            sp_mchid: String::from("1900000109"),
             sub_mchid: String::from("1900000109"),
             sp_appid: String::from("wx8888888888888888"),
             sub_appid: Some(String::from("wx8888888888888888")),
@@ -9259,7 +9259,7 @@ fn case_320(client: &Client) -> Pending<'_> {
         let request = wxpay::v3::global::refunds::Id {
             mchid: String::from("1900000109"),
             sub_mchid: String::from("1900000109"),
-            sp_mchid: String::from("1900000100"),
+            sp_mchid: String::from("1900000109"),
             refund_id: String::from("refund_id"),
         };
         answered(client.call(request).await)
@@ -9272,7 +9272,7 @@ fn case_321(client: &Client) -> Pending<'_> {
         let request = wxpay::v3::global::refunds::OutRefundNo {
             mchid: String::from("1900000109"),
             sub_mchid: String::from("1900000109"),
-            sp_mchid: String::from("1900000100"),
+            sp_mchid: String::from("1900000109"),
             out_refund_no: String::from("1217752501201407033233368018"),
         };
         answered(client.call(request).await)
@@ -9300,7 +9300,7 @@ fn case_323(client: &Client) -> Pending<'_> {
         let request = wxpay::v3::global::Statements {
             date: String::from("20180130"),
             mchid: Some(String::from("1900000109")),
-            sp_mchid: Some(String::from("1900000100")),
+            sp_mchid: Some(String::from("1900000109")),
             sub_mchid: Some(String::from("1900000109")),
         };
         downloaded(client.download(request).await).await
@@ -9314,7 +9314,7 @@ fn case_324(client: &Client) -> Pending<'_> {
             mchid: String::from("1900000109"),
             appid: String::from("wx8888888888888888"),
             sub_mchid: String::from("1900000109"),
-            sp_mchid: String::from("1900000100"),
+            sp_mchid: String::from("1900000109"),
             sp_appid: String::from("wx8888888888888888"),
             sub_appid: None,
             description: String::from("image形象店-深圳腾大- QQ公仔"),
@@ -9369,7 +9369,7 @@ fn case_325(client: &Client) -> Pending<'_> {
         let request = wxpay::v3::global::transactions::Id {
             mchid: String::from("1900000109"),
             sub_mchid: String::from("1900000109"),
-            sp_mchid: String::from("1900000100"),
+            sp_mchid: String::from("1900000109"),
             transaction_id: String::from("1217752501201407033233368018"),
         };
         answered(client.call(request).await)
@@ -9381,9 +9381,9 @@ fn case_326(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::global::transactions::id::Close {
             transaction_id: String::from("1217752501201407033233368018"),
-            mchid: String::from("1230000109"),
+            mchid: String::from("1900000109"),
             sub_mchid: Some(String::from("1230000109")),
-            sp_mchid: Some(String::from("1230000109")),
+            sp_mchid: Some(String::from("1900000109")),
         };
         answered(client.call(request).await)
     })
@@ -9396,7 +9396,7 @@ fn case_327(client: &Client) -> Pending<'_> {
             mchid: String::from("1900000109"),
             appid: String::from("wx8888888888888888"),
             sub_mchid: String::from("1900000109"),
-            sp_mchid: String::from("1900000100"),
+            sp_mchid: String::from("1900000109"),
             sp_appid: String::from("wx8888888888888888"),
             sub_appid: None,
             description: String::from("image形象店-深圳腾大- QQ公仔"),
@@ -9452,7 +9452,7 @@ fn case_328(client: &Client) -> Pending<'_> {
             mchid: String::from("1900000109"),
             appid: String::from("wx8888888888888888"),
             sub_mchid: String::from("1900000109"),
-            sp_mchid: String::from("1900000100"),
+            sp_mchid: String::from("1900000109"),
             sp_appid: String::from("wx8888888888888888"),
             sub_appid: None,
             description: String::from("image形象店-深圳腾大- QQ公仔"),
@@ -9508,7 +9508,7 @@ fn case_329(client: &Client) -> Pending<'_> {
             mchid: String::from("1900000109"),
             appid: String::from("wx8888888888888888"),
             sub_mchid: String::from("1900000109"),
-            sp_mchid: String::from("1900000100"),
+            sp_mchid: String::from("1900000109"),
             sp_appid: String::from("wx8888888888888888"),
             sub_appid: None,
             description: String::from("image形象店-深圳腾大- QQ公仔"),
@@ -9563,7 +9563,7 @@ fn case_330(client: &Client) -> Pending<'_> {
         let request = wxpay::v3::global::transactions::OutTradeNo {
             mchid: String::from("1900000109"),
             sub_mchid: String::from("1900000109"),
-            sp_mchid: String::from("1900000100"),
+            sp_mchid: String::from("1900000109"),
             out_trade_no: String::from("1217752501201407033233368018"),
         };
         answered(client.call(request).await)
@@ -9575,9 +9575,9 @@ fn case_331(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::global::transactions::out_trade_no::Close {
             out_trade_no: String::from("1217752501201407033233368018"),
-            mchid: String::from("1230000109"),
+            mchid: String::from("1900000109"),
             sub_mchid: Some(String::from("1230000109")),
-            sp_mchid: Some(String::from("1230000109")),
+            sp_mchid: Some(String::from("1900000109")),
         };
         answered(client.call(request).await)
     })
@@ -10827,7 +10827,7 @@ fn case_390(client: &Client) -> Pending<'_> {
 fn case_391(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::marketing::busifavor::GetCallbacks {
-            mchid: String::from("10000098"),
+            mchid: String::from("1900000109"),
         };
         answered(client.call(request).await)
     })
@@ -10837,7 +10837,7 @@ fn case_391(client: &Client) -> Pending<'_> {
 fn case_392(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::marketing::busifavor::PostCallbacks {
-            mchid: Some(String::from("10000098")),
+            mchid: Some(String::from("1900000109")),
             notify_url: String::from("https://pay.weixin.qq.com"),
         };
         answered(client.call(request).await)
@@ -11224,7 +11224,7 @@ fn case_416(client: &Client) -> Pending<'_> {
 fn case_417(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::marketing::favor::GetCallbacks {
-            mchid: String::from("9856888"),
+            mchid: String::from("1900000109"),
         };
         answered(client.call(request).await)
     })
@@ -11234,7 +11234,7 @@ fn case_417(client: &Client) -> Pending<'_> {
 fn case_418(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::marketing::favor::PostCallbacks {
-            mchid: String::from("9856888"),
+            mchid: String::from("1900000109"),
             notify_url: String::from("https://pay.weixin.qq.com"),
             switch: Some(true),
         };
@@ -11921,7 +11921,7 @@ fn case_463(client: &Client) -> Pending<'_> {
             card_id: String::from("478515832665"),
             code: String::from("478515832665"),
             out_trade_no: String::from("1217752501201407033233368018"),
-            mchid: String::from("1230000109"),
+            mchid: String::from("1900000109"),
             sub_mchid: String::from("1900000109"),
             bonus_value: 30_i64,
         };
@@ -11936,7 +11936,7 @@ fn case_464(client: &Client) -> Pending<'_> {
             card_id: String::from("478515832665"),
             code: String::from("478515832665"),
             out_trade_no: String::from("1217752501201407033233368018"),
-            mchid: String::from("1230000109"),
+            mchid: String::from("1900000109"),
             sub_mchid: String::from("1900000109"),
             bonus_value: 30_i64,
         };
@@ -12839,7 +12839,7 @@ fn case_540(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::marketing::withdraw_favor::users::GetCoupons {
             openid: String::from("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
-            mchid: String::from("1230000109"),
+            mchid: String::from("1900000109"),
             stock_id: String::from("1304490000000059"),
             appid: String::from("wxd678efh567hg6787"),
             offset: Some(1_i64),
@@ -12854,7 +12854,7 @@ fn case_541(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::marketing::withdraw_favor::users::PostCoupons {
             openid: String::from("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
-            mchid: String::from("1230000109"),
+            mchid: String::from("1900000109"),
             stock_id: String::from("1304490000000059"),
             appid: String::from("wxd678efh567hg6787"),
             send_request_no: String::from("89560002019101000121"),
@@ -13413,7 +13413,7 @@ fn case_569(client: &Client) -> Pending<'_> {
         let request = wxpay::v3::merchant_risk_manage::ec_trade_risk::QueryRiskTrades {
             sp_mchid: Some(String::from("1900000109")),
             sub_mchid: Some(String::from("1900009231")),
-            mchid: Some(String::from("1900009231")),
+            mchid: Some(String::from("1900000109")),
             start_time: Some(String::from("2025-05-20T13:29:35+08:00")),
             end_time: Some(String::from("2025-05-20T13:29:35+08:00")),
             page_index: Some(1_i64),
@@ -13429,7 +13429,7 @@ fn case_570(client: &Client) -> Pending<'_> {
         let request = wxpay::v3::merchant_risk_manage::ec_trade_risk::RecvDisposeResult {
             sp_mchid: Some(String::from("1900000109")),
             sub_mchid: Some(String::from("1900009231")),
-            mchid: Some(String::from("1900009231")),
+            mchid: Some(String::from("1900000109")),
             out_trade_no: String::from("20150806125346"),
             final_risk_result: Some(1_i64),
             final_risk_type: Some(1_i64),
@@ -14367,7 +14367,7 @@ fn case_641(client: &Client) -> Pending<'_> {
         let request = wxpay::v3::offlineface::Transactions {
             auth_code: String::from("auth_code"),
             sp_appid: None,
-            sp_mchid: None,
+            sp_mchid: Some(String::from("1900000109")),
             sub_appid: None,
             sub_mchid: None,
             amount: None,
@@ -14388,7 +14388,7 @@ fn case_642(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::offlineface::transactions::OutTradeNo {
             out_trade_no: String::from("1217752501201407033233368018"),
-            sp_mchid: String::from("198798777"),
+            sp_mchid: String::from("1900000109"),
             sub_mchid: String::from("3233122121"),
             business_product_id:
                 wxpay::v3::offlineface::transactions::out_trade_no::BusinessProductId::from("2"),
@@ -14486,7 +14486,7 @@ fn case_650(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::papay::contracts::FailNotify {
             contract_id: String::from("123124412412423431"),
-            mchid: String::from("1230000109"),
+            mchid: String::from("1900000109"),
             appid: String::from("wxd678efh567hg6787"),
         };
         answered(client.call(request).await)
@@ -14498,7 +14498,7 @@ fn case_651(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::papay::contracts::Notify {
             contract_id: String::from("contract_id"),
-            mchid: String::from("1230000109"),
+            mchid: String::from("1900000109"),
             appid: String::from("wxd678efh567hg6787"),
             deduct_duration: Some(wxpay::v3::papay::contracts::notify::DeductDuration {
                 count: 1_i64,
@@ -15084,7 +15084,7 @@ fn case_695(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::partner_papay::contracts::FailNotify {
             contract_id: String::from("123124412412423431"),
-            sp_mchid: String::from("1230000109"),
+            sp_mchid: String::from("1900000109"),
             sp_appid: String::from("wxd678efh567hg6787"),
             sub_mchid: String::from("12345512"),
             sub_appid: Some(String::from("wxd678efh567hg6787")),
@@ -15098,7 +15098,7 @@ fn case_696(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::partner_papay::contracts::Notify {
             contract_id: String::from("123124412412423431"),
-            sp_mchid: String::from("1230000109"),
+            sp_mchid: String::from("1900000109"),
             sp_appid: String::from("wxd678efh567hg6787"),
             sub_mchid: String::from("12345512"),
             sub_appid: Some(String::from("wxd678efh567hg6787")),
@@ -15316,7 +15316,7 @@ fn case_709(client: &Client) -> Pending<'_> {
 fn case_710(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::pay::instal::Exposure {
-            mchid: String::from("1230000109"),
+            mchid: String::from("1900000109"),
             appid: String::from("wxd678efh567hg6787"),
             user_id_type: wxpay::v3::pay::instal::exposure::UserIdType::from("OPENID"),
             openid: Some(String::from("123456789")),
@@ -15330,7 +15330,7 @@ fn case_710(client: &Client) -> Pending<'_> {
 fn case_711(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::pay::instal::partner::Exposure {
-            sp_mchid: String::from("1230000109"),
+            sp_mchid: String::from("1900000109"),
             sp_appid: String::from("wx8888888888888888"),
             sub_appid: String::from("wxd678efh567hg6999"),
             sub_mchid: Some(String::from("1900000109")),
@@ -15352,7 +15352,7 @@ fn case_712(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::pay::partner::transactions::App {
             sp_appid: String::from("wx8888888888888888"),
-            sp_mchid: String::from("1230000109"),
+            sp_mchid: String::from("1900000109"),
             sub_appid: Some(String::from("wxd678efh567hg6999")),
             sub_mchid: String::from("1900000109"),
             settle_info: Some(wxpay::v3::pay::partner::transactions::app::SettleInfo {
@@ -15427,7 +15427,7 @@ fn case_713(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::pay::partner::transactions::Codepay {
             sp_appid: Some(String::from("wxd678efh567hg6787")),
-            sp_mchid: String::from("1230000109"),
+            sp_mchid: String::from("1900000109"),
             sub_appid: Some(String::from("wxd678efh567hg6787")),
             sub_mchid: String::from("1230000109"),
             description: String::from("Image形象店-深圳腾大-QQ公仔"),
@@ -15476,7 +15476,7 @@ fn case_714(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::pay::partner::transactions::Exposure {
             sp_appid: String::from("wx8888888888888888"),
-            sp_mchid: String::from("1230000109"),
+            sp_mchid: String::from("1900000109"),
             sub_appid: String::from("wxd678efh567hg6999"),
             sub_mchid: Some(String::from("1900000109")),
             payer: wxpay::v3::pay::partner::transactions::exposure::Payer {
@@ -15495,7 +15495,7 @@ fn case_715(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::pay::partner::transactions::H5 {
             sp_appid: String::from("wx8888888888888888"),
-            sp_mchid: String::from("1230000109"),
+            sp_mchid: String::from("1900000109"),
             sub_appid: Some(String::from("wxd678efh567hg6999")),
             sub_mchid: String::from("1900000109"),
             settle_info: Some(wxpay::v3::pay::partner::transactions::h5::SettleInfo {
@@ -15553,7 +15553,7 @@ fn case_716(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::pay::partner::transactions::Jsapi {
             sp_appid: String::from("wx8888888888888888"),
-            sp_mchid: String::from("1230000109"),
+            sp_mchid: String::from("1900000109"),
             sub_appid: Some(String::from("wxd678efh567hg6999")),
             sub_mchid: String::from("1900000109"),
             settle_info: Some(wxpay::v3::pay::partner::transactions::jsapi::SettleInfo {
@@ -15630,7 +15630,7 @@ fn case_717(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::pay::partner::transactions::Miniprogram {
             sp_appid: String::from("wx8888888888888888"),
-            sp_mchid: String::from("1230000109"),
+            sp_mchid: String::from("1900000109"),
             sub_appid: Some(String::from("wxd678efh567hg6999")),
             sub_mchid: String::from("1900000109"),
             description: String::from("Image形象店-深圳腾大-QQ公仔"),
@@ -15684,7 +15684,7 @@ fn case_718(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::pay::partner::transactions::Native {
             sp_appid: String::from("wx8888888888888888"),
-            sp_mchid: String::from("1230000109"),
+            sp_mchid: String::from("1900000109"),
             sub_appid: Some(String::from("wxd678efh567hg6999")),
             sub_mchid: String::from("1900000109"),
             settle_info: Some(wxpay::v3::pay::partner::transactions::native::SettleInfo {
@@ -15744,7 +15744,7 @@ fn case_719(client: &Client) -> Pending<'_> {
         let request = wxpay::v3::pay::partner::transactions::out_trade_no::Reverse {
             out_trade_no: String::from("1217752501201407033233368018"),
             sp_appid: Some(String::from("wxd678efh567hg6787")),
-            sp_mchid: String::from("1230000109"),
+            sp_mchid: String::from("1900000109"),
             sub_appid: Some(String::from("wxd678efh567hg6787")),
             sub_mchid: String::from("1230000109"),
         };
@@ -15757,7 +15757,7 @@ fn case_720(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::pay::partner::transactions::Scannedpos {
             sp_appid: Some(String::from("wx8888888888888888")),
-            sp_mchid: String::from("1230000109"),
+            sp_mchid: String::from("1900000109"),
             sub_appid: Some(String::from("wxd678efh567hg6999")),
             sub_mchid: String::from("1900000109"),
             description: String::from("Image形象店-深圳腾大-QQ公仔"),
@@ -15815,7 +15815,7 @@ fn case_721(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::pay::transactions::App {
             appid: String::from("wxd678efh567hg6787"),
-            mchid: String::from("1230000109"),
+            mchid: String::from("1900000109"),
             description: String::from("Image形象店-深圳腾大-QQ公仔"),
             attach: Some(String::from("自定义数据")),
             out_trade_no: String::from("1217752501201407033233368018"),
@@ -15880,7 +15880,7 @@ fn case_722(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::pay::transactions::Codepay {
             appid: String::from("wxd678efh567hg6787"),
-            mchid: String::from("1230000109"),
+            mchid: String::from("1900000109"),
             description: String::from("Image形象店-深圳腾大-QQ公仔"),
             out_trade_no: String::from("1217752501201407033233368018"),
             attach: Some(String::from("自定义数据说明")),
@@ -15924,7 +15924,7 @@ fn case_722(client: &Client) -> Pending<'_> {
 fn case_723(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::pay::transactions::Exposure {
-            mchid: Some(String::from("1230000109")),
+            mchid: Some(String::from("1900000109")),
             appid: String::from("wxd678efh567hg6787"),
             payer: wxpay::v3::pay::transactions::exposure::Payer {
                 openid: Some(String::from("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o")),
@@ -15941,7 +15941,7 @@ fn case_724(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::pay::transactions::H5 {
             appid: String::from("wxd678efh567hg6787"),
-            mchid: String::from("1230000109"),
+            mchid: String::from("1900000109"),
             description: String::from("Image形象店-深圳腾大-QQ公仔"),
             attach: Some(String::from("自定义数据")),
             out_trade_no: String::from("1217752501201407033233368018"),
@@ -15994,7 +15994,7 @@ fn case_725(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::pay::transactions::Jsapi {
             appid: String::from("wxd678efh567hg6787"),
-            mchid: String::from("1230000109"),
+            mchid: String::from("1900000109"),
             description: String::from("Image形象店-深圳腾大-QQ公仔"),
             attach: Some(String::from("自定义数据")),
             out_trade_no: String::from("1217752501201407033233368018"),
@@ -16059,7 +16059,7 @@ fn case_726(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::pay::transactions::Native {
             appid: String::from("wxd678efh567hg6787"),
-            mchid: String::from("1230000109"),
+            mchid: String::from("1900000109"),
             description: String::from("Image形象店-深圳腾大-QQ公仔"),
             attach: Some(String::from("自定义数据")),
             out_trade_no: String::from("1217752501201407033233368018"),
@@ -16114,7 +16114,7 @@ fn case_727(client: &Client) -> Pending<'_> {
         let request = wxpay::v3::pay::transactions::out_trade_no::Reverse {
             out_trade_no: String::from("1217752501201407033233368018"),
             appid: String::from("wxd678efh567hg6787"),
-            mchid: String::from("1230000109"),
+            mchid: String::from("1900000109"),
         };
         answered(client.call(request).await)
     })
@@ -16578,7 +16578,7 @@ fn case_748(client: &Client) -> Pending<'_> {
             openid: Some(String::from("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o")),
             sub_openid: Some(String::from("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o")),
             need_user_confirm: None,
-            mchid: Some(String::from("1230000109")),
+            mchid: Some(String::from("1900000109")),
             shopping_info: Some(
                 wxpay::v3::payscore::acquiringbank::servicepayondeliveryorder::ShoppingInfo {
                     real_merchant_appid: Some(String::from("wxd678efh567hg6787")),
@@ -17273,7 +17273,7 @@ fn case_774(client: &Client) -> Pending<'_> {
             openid: Some(String::from("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o")),
             sub_openid: Some(String::from("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o")),
             need_user_confirm: None,
-            mchid: Some(String::from("1230000109")),
+            mchid: Some(String::from("1900000109")),
             shopping_info: wxpay::v3::payscore::partner::servicepayondeliveryorder::ShoppingInfo {
                 real_merchant_appid: Some(String::from("wxd678efh567hg6787")),
                 jump_link: None,
@@ -17923,7 +17923,7 @@ fn case_803(client: &Client) -> Pending<'_> {
             notify_url: String::from("https://api.test.com"),
             openid: Some(String::from("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o")),
             need_user_confirm: None,
-            mchid: Some(String::from("1230000109")),
+            mchid: Some(String::from("1900000109")),
             shopping_info: wxpay::v3::payscore::servicepayondeliveryorder::ShoppingInfo {
                 real_merchant_appid: Some(String::from("wxd678efh567hg6787")),
                 jump_link: wxpay::v3::payscore::servicepayondeliveryorder::JumpLink {
@@ -19883,7 +19883,7 @@ fn case_942(client: &Client) -> Pending<'_> {
 fn case_943(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::webizpay::GetAvailMchRanges {
-            sp_mchid: String::from("12341234"),
+            sp_mchid: String::from("1900000109"),
         };
         answered(client.call(request).await)
     })
@@ -19893,7 +19893,7 @@ fn case_943(client: &Client) -> Pending<'_> {
 fn case_944(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::webizpay::PostAvailMchRanges {
-            sp_mchid: String::from("12341234"),
+            sp_mchid: String::from("1900000109"),
             identifier_type: wxpay::v3::webizpay::post_avail_mch_ranges::IdentifierType::from(
                 "ORGANIZATION_CODE",
             ),
@@ -19907,7 +19907,7 @@ fn case_945(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::webizpay::avail_mch_ranges::GetMerchantIdentifiers {
             range_id: String::from("89f5123e-5ad4-4e0e-89b1-63ced0c798c5"),
-            sp_mchid: String::from("12341234"),
+            sp_mchid: String::from("1900000109"),
             offset: 0_i64,
             limit: 100_i64,
         };
@@ -19920,7 +19920,7 @@ fn case_946(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::webizpay::avail_mch_ranges::PostMerchantIdentifiers {
             range_id: String::from("89f5123e-5ad4-4e0e-89b1-63ced0c798c5"),
-            sp_mchid: String::from("12341234"),
+            sp_mchid: String::from("1900000109"),
             merchant_identifier: String::from("91110000710926094P"),
         };
         answered(client.call(request).await)
@@ -19933,7 +19933,7 @@ fn case_947(client: &Client) -> Pending<'_> {
         let request = wxpay::v3::webizpay::avail_mch_ranges::DeleteMerchantIdentifiers {
             range_id: String::from("89f5123e-5ad4-4e0e-89b1-63ced0c798c5"),
             merchant_identifier: String::from("91110000710926094P"),
-            sp_mchid: String::from("12341234"),
+            sp_mchid: String::from("1900000109"),
         };
         answered(client.call(request).await)
     })
@@ -19943,7 +19943,7 @@ fn case_947(client: &Client) -> Pending<'_> {
 fn case_948(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::webizpay::bill::Proof {
-            sp_mchid: String::from("12341234"),
+            sp_mchid: String::from("1900000109"),
             sub_mchid: String::from("43214321"),
             start_date: String::from("2025-04-23"),
             end_date: String::from("2025-04-23"),
@@ -19958,7 +19958,7 @@ fn case_948(client: &Client) -> Pending<'_> {
 fn case_949(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::webizpay::bill::TradeBill {
-            sp_mchid: String::from("12341234"),
+            sp_mchid: String::from("1900000109"),
             sub_mchid: String::from("43214321"),
             date: String::from("2025-04-23"),
             r#type: wxpay::v3::webizpay::bill::trade_bill::Type::from("QYZFALL"),
@@ -19973,7 +19973,7 @@ fn case_950(client: &Client) -> Pending<'_> {
         let request = wxpay::v3::webizpay::employees::OutQuotaCards {
             employee_id: String::from("WeBizPay_a968402a-73bb-43e2-9e1a-8371b0ca3d7c"),
             out_card_no: String::from("out_card_123456"),
-            sp_mchid: String::from("12341234"),
+            sp_mchid: String::from("1900000109"),
             sub_mchid: String::from("43214321"),
         };
         answered(client.call(request).await)
@@ -19985,7 +19985,7 @@ fn case_951(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::webizpay::employees::PostQuotaCards {
             employee_id: String::from("WeBizPay_a968402a-73bb-43e2-9e1a-8371b0ca3d7c"),
-            sp_mchid: String::from("12341234"),
+            sp_mchid: String::from("1900000109"),
             sub_mchid: String::from("43214321"),
             card_template_id: String::from("template_123"),
             amount: 10000_i64,
@@ -20005,7 +20005,7 @@ fn case_952(client: &Client) -> Pending<'_> {
         let request = wxpay::v3::webizpay::employees::GetQuotaCards {
             employee_id: String::from("WeBizPay_a968402a-73bb-43e2-9e1a-8371b0ca3d7c"),
             card_no: String::from("1068019671702503425"),
-            sp_mchid: String::from("12341234"),
+            sp_mchid: String::from("1900000109"),
             sub_mchid: String::from("43214321"),
         };
         answered(client.call(request).await)
@@ -20018,7 +20018,7 @@ fn case_953(client: &Client) -> Pending<'_> {
         let request = wxpay::v3::webizpay::employees::quota_cards::Cancel {
             employee_id: String::from("WeBizPay_a968402a-73bb-43e2-9e1a-8371b0ca3d7c"),
             card_no: String::from("1068019671702503425"),
-            sp_mchid: String::from("12341234"),
+            sp_mchid: String::from("1900000109"),
             sub_mchid: String::from("43214321"),
             reason: String::from("商户主动作废"),
         };
@@ -20032,7 +20032,7 @@ fn case_954(client: &Client) -> Pending<'_> {
         let request = wxpay::v3::webizpay::employees::quota_cards::PaymentUrl {
             employee_id: String::from("WeBizPay_a968402a-73bb-43e2-9e1a-8371b0ca3d7c"),
             card_no: String::from("1068019671702503425"),
-            sp_mchid: String::from("12341234"),
+            sp_mchid: String::from("1900000109"),
             sub_mchid: String::from("43214321"),
             application_type:
                 wxpay::v3::webizpay::employees::quota_cards::payment_url::ApplicationType::from(
@@ -20048,7 +20048,7 @@ fn case_955(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::webizpay::employees::Revoke {
             employee_id: String::from("WeBizPay_a968402a-73bb-43e2-9e1a-8371b0ca3d7c"),
-            sp_mchid: String::from("12341234"),
+            sp_mchid: String::from("1900000109"),
             sub_mchid: String::from("43214321"),
         };
         answered(client.call(request).await)
@@ -20059,7 +20059,7 @@ fn case_955(client: &Client) -> Pending<'_> {
 fn case_956(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::webizpay::stores::PostEntityMatches {
-            sp_mchid: String::from("12341234"),
+            sp_mchid: String::from("1900000109"),
             out_batch_id: String::from("batch12345678"),
             match_details: Some(vec![
                 wxpay::v3::webizpay::stores::post_entity_matches::MatchDetails {
@@ -20081,7 +20081,7 @@ fn case_957(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::webizpay::stores::GetEntityMatches {
             batch_id: String::from("1030000071201xxxxx"),
-            sp_mchid: String::from("12341234"),
+            sp_mchid: String::from("1900000109"),
         };
         answered(client.call(request).await)
     })
@@ -20092,7 +20092,7 @@ fn case_958(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::webizpay::users::AuthorizationState {
             user_id: String::from("123456"),
-            sp_mchid: String::from("12341234"),
+            sp_mchid: String::from("1900000109"),
             sub_mchid: String::from("43214321"),
         };
         answered(client.call(request).await)
@@ -20104,7 +20104,7 @@ fn case_959(client: &Client) -> Pending<'_> {
     Box::pin(async move {
         let request = wxpay::v3::webizpay::users::AuthorizationUrl {
             user_id: String::from("123456"),
-            sp_mchid: String::from("12341234"),
+            sp_mchid: String::from("1900000109"),
             sub_mchid: String::from("43214321"),
             application_type: wxpay::v3::webizpay::users::authorization_url::ApplicationType::from(
                 "H5",

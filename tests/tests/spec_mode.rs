@@ -318,3 +318,45 @@ async fn upload_parts_are_checked_by_name() {
     assert_eq!(refusal(&e).2, Some("item_id"), "{e}");
     assert_eq!(e.status(), Some(StatusCode::BAD_REQUEST));
 }
+
+#[tokio::test]
+async fn a_merchant_id_must_be_the_signers_in_query_and_body() {
+    let sandbox = Sandbox::builder().spec_mode(true).start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let callbacks = "/v3/marketing/busifavor/callbacks";
+    client
+        .request_json(Method::GET, callbacks, &[("mchid", client.mchid())], None)
+        .await
+        .unwrap();
+    let e = client
+        .request_json(Method::GET, callbacks, &[("mchid", "1230000109")], None)
+        .await
+        .unwrap_err();
+    let api = e.as_api().expect("an API error");
+    assert_eq!(api.code.as_deref(), Some("PARAM_ERROR"), "{e}");
+    assert_eq!(api.detail_field(), Some("mchid"));
+    assert_eq!(api.detail.as_ref().unwrap()["location"], "query");
+
+    let close = "/v3/global/transactions/out-trade-no/T20261203/close";
+    let e = client
+        .request_json(
+            Method::POST,
+            close,
+            &[],
+            Some(&serde_json::json!({ "mchid": "1230000109" })),
+        )
+        .await
+        .unwrap_err();
+    let api = e.as_api().expect("an API error");
+    assert_eq!(api.detail_field(), Some("mchid"), "{e}");
+    assert_eq!(api.detail.as_ref().unwrap()["location"], "body");
+    client
+        .request_json(
+            Method::POST,
+            close,
+            &[],
+            Some(&serde_json::json!({ "mchid": client.mchid() })),
+        )
+        .await
+        .unwrap();
+}

@@ -138,6 +138,7 @@ pub(crate) fn check<'r>(req: &'r SandboxRequest, op: &SpecOp) -> Checked<Input<'
         }
     }
     let Some(required) = &op.body else {
+        signer_fields(req, &Map::new())?;
         return Ok(Input::default());
     };
     let input = if op.upload {
@@ -153,12 +154,39 @@ pub(crate) fn check<'r>(req: &'r SandboxRequest, op: &SpecOp) -> Checked<Input<'
     for (path, ty) in required {
         check_field(&input.body, path, ty)?;
     }
+    signer_fields(req, &input.body)?;
     // The platform takes only characters of 1–3 UTF-8 bytes, in every body.
     input
         .body
         .iter()
         .try_for_each(|(name, value)| no_four_byte_chars(value, name))?;
     Ok(input)
+}
+
+/// The fields naming the merchant a request acts as; like the platform,
+/// the sandbox wants them to be the merchant that signed it.
+const SIGNER_FIELDS: [&str; 2] = ["mchid", "sp_mchid"];
+
+/// Refuses a top-level `mchid` or `sp_mchid`, in the query or the body,
+/// naming another merchant than the one that signed the request.
+fn signer_fields(req: &SandboxRequest, body: &Map<String, Value>) -> Checked<()> {
+    for name in SIGNER_FIELDS {
+        let found = [
+            ("query", req.query(name)),
+            ("body", body.get(name).and_then(Value::as_str)),
+        ];
+        for (location, value) in found {
+            if let Some(value) = value.filter(|v| *v != req.mchid) {
+                return Err(Reply::param_error_at(
+                    location,
+                    name,
+                    value,
+                    "must be the merchant that signed the request",
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Refuses required strings that are empty, in the body (`must not be

@@ -278,7 +278,11 @@ async fn every_operation_is_answered_and_decodes() {
 }
 "#;
 
-/// `Type { field: value, … }` for the request, from the example values.
+/// The merchant the catalogue test's client signs as (the sandbox's default).
+const SIGNER_MCHID: &str = "1900000109";
+
+/// `Type { field: value, … }` for the request, from the example values;
+/// `mchid` and `sp_mchid` are the signing merchant's.
 fn request_literal(
     ty: &str,
     s: &StructDef,
@@ -299,7 +303,13 @@ fn request_literal(
                 continue;
             }
         };
-        let v = source.get(&f.wire).filter(|v| !v.is_null());
+        let signer = Value::String(SIGNER_MCHID.to_owned());
+        let v = match (&f.place, f.wire.as_str(), &f.ty) {
+            // The sandbox, like the platform, wants these to be the merchant
+            // that signed the request.
+            (Place::Body | Place::Query, "mchid" | "sp_mchid", RType::String) => Some(&signer),
+            _ => source.get(&f.wire).filter(|v| !v.is_null()),
+        };
         fields.push(format!(
             "{}: {}",
             f.ident,
