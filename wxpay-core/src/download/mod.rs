@@ -85,7 +85,7 @@ impl Client {
     /// written in the URL.
     ///
     /// The URL must be on the client's host (same scheme, host and port as
-    /// the base URL); any other fails with [`DownloadErrorKind::ForeignHost`]
+    /// the base URL); any other fails with [`DownloadErrorKind::ForeignHost`](crate::error::DownloadErrorKind::ForeignHost)
     /// before anything is sent. The answer is not verified; check what it
     /// holds against a digest ([`Download::check_digest`]).
     pub async fn download_url(&self, url: &str) -> Result<Download, Error> {
