@@ -47,9 +47,11 @@
 //! overlap during a rotation coexist, and expired ones are dropped at each
 //! download. When downloads are enabled:
 //!
-//! - **first use** starts one download; a request waits for it only when
-//!   there is no key at all yet, or when it must encrypt with a key not yet
-//!   loaded;
+//! - **first use** starts one download; a request waits for it (at most
+//!   its own timeout) only when there is no key at all yet, or when it must
+//!   encrypt with a key not yet loaded. One that leaves no usable key holds
+//!   the next back for 1 s, 2 s, 4 s … up to the on-demand interval, calls
+//!   meanwhile failing at once with its error;
 //! - **periodically** (default every 12 hours,
 //!   [`certificate_refresh_interval`](crate::ClientBuilder::certificate_refresh_interval)),
 //!   from a background task that ends when the last clone of the client is dropped;
@@ -58,7 +60,11 @@
 //!   The answer is then verified again, not re-sent. On-demand downloads are
 //!   rate-limited (by default one per minute,
 //!   [`on_demand_refresh_interval`](crate::ClientBuilder::on_demand_refresh_interval)),
-//!   so forged serials cannot turn into a flood of downloads.
+//!   answers and notifications each on a budget of their own, so forged
+//!   serials cannot turn into a flood of downloads nor starve answers. A
+//!   serial that cannot be a certificate's (`PUB_KEY_ID_…`, not hex) never
+//!   causes one, and one a download did not list is not looked for again
+//!   for ten minutes.
 //!
 //! Only one download runs at a time: whoever needs one while it runs waits
 //! for that one (single-flight). A request therefore waits for at most one

@@ -204,9 +204,16 @@ impl Refresher {
     /// 4 s, … up to the on-demand interval (never longer than it).
     pub(crate) fn bootstrap_failed(&self, error: Arc<Error>) {
         let mut state = self.lock();
-        let failures = state.bootstrap_failure.as_ref().map_or(0, |f| f.0) + 1;
+        let failures = state
+            .bootstrap_failure
+            .as_ref()
+            .map_or(0, |f| f.0)
+            .saturating_add(1);
         let wait = Duration::from_secs(1)
-            .saturating_mul(1u32.checked_shl(failures - 1).unwrap_or(u32::MAX))
+            .saturating_mul(
+                1u32.checked_shl(failures.saturating_sub(1))
+                    .unwrap_or(u32::MAX),
+            )
             .min(self.on_demand_interval);
         let until = Instant::now()
             .checked_add(wait)
