@@ -49,3 +49,70 @@ fn the_notifications_example_is_answered_204() {
     assert!(out.contains("\"trade_state\": \"SUCCESS\""), "{out}");
     assert!(out.contains("answered Some(204)"), "{out}");
 }
+
+/// The modules of a QR code drawn with `█`, `▀`, `▄` and spaces (two rows
+/// per line), as a bitmap.
+fn modules(drawing: &[&str]) -> Vec<Vec<bool>> {
+    let mut rows = Vec::new();
+    for line in drawing {
+        let (top, bottom): (Vec<bool>, Vec<bool>) = line
+            .chars()
+            .map(|c| match c {
+                '█' => (true, true),
+                '▀' => (true, false),
+                '▄' => (false, true),
+                _ => (false, false),
+            })
+            .unzip();
+        rows.push(top);
+        rows.push(bottom);
+    }
+    rows
+}
+
+/// Reads a drawn QR code back, scaling each module to 4×4 pixels.
+fn scan(drawing: &[&str]) -> String {
+    let bits = modules(drawing);
+    let (h, w) = (bits.len() * 4, bits[0].len() * 4);
+    let mut image = rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| {
+        bits.get(y / 4)
+            .and_then(|row| row.get(x / 4))
+            .copied()
+            .unwrap_or(false)
+    });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code expected");
+    grids[0].decode().unwrap().1
+}
+
+#[test]
+fn the_native_example_draws_a_code_that_scans_to_its_code_url() {
+    let out = run(env!("CARGO_BIN_EXE_native"));
+    let code_url = out
+        .lines()
+        .find_map(|l| l.strip_prefix("code_url: "))
+        .unwrap_or_else(|| panic!("no code_url in\n{out}"));
+    assert!(
+        code_url.starts_with("weixin://wxpay/bizpayurl?pr="),
+        "{out}"
+    );
+    let drawing: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.ends_with("scan to pay:"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("code_url: "))
+        .collect();
+    assert!(drawing.len() > 10, "no QR code drawn in\n{out}");
+    assert_eq!(scan(&drawing), code_url);
+    assert!(out.contains("\"trade_type\": \"NATIVE\""), "{out}");
+    assert!(out.contains("\"trade_state\": \"SUCCESS\""), "{out}");
+}
+
+#[test]
+fn the_jsapi_example_pays_with_the_signed_parameters_and_refunds_part() {
+    let out = run(env!("CARGO_BIN_EXE_jsapi"));
+    assert!(out.contains("\"signType\": \"RSA\""), "{out}");
+    assert!(out.contains("paid: Success, 100 fen"), "{out}");
+    assert!(out.contains("refunded: 30 fen of 100 (Success)"), "{out}");
+    assert!(out.contains("the order now reads Refund"), "{out}");
+}

@@ -18,60 +18,17 @@
 //! | `WXPAY_BASE_URL` | optional; default `https://api.mch.weixin.qq.com` |
 //! | `WXPAY_APPID`, `WXPAY_OPENID`, `WXPAY_NOTIFY_URL`, `WXPAY_CONTRACT_TOKEN` | the order's appid, payer, notification URL and pre-sign token (against the sandbox the example pre-signs one itself) |
 
-use std::env;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use wxpay::prelude::*;
 use wxpay::v3::password_exempt_contract::contracts::normal::pre_entrust_sign::MiniProgram;
 use wxpay::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
-use wxpay_sandbox::Sandbox;
-
-fn var(name: &str) -> Option<String> {
-    env::var(name).ok().filter(|v| !v.is_empty())
-}
-
-fn or(name: &str, default: &str) -> String {
-    var(name).unwrap_or_else(|| default.to_owned())
-}
-
-/// A client for the real API when `WXPAY_MCHID` is set, else `None`.
-fn real_client() -> Result<Option<Client>, Box<dyn std::error::Error>> {
-    let Some(mchid) = var("WXPAY_MCHID") else {
-        return Ok(None);
-    };
-    let need =
-        |name: &str| var(name).ok_or_else(|| format!("{name} must be set along with WXPAY_MCHID"));
-    let credentials = Credentials::from_pem_file(
-        mchid,
-        need("WXPAY_MERCHANT_SERIAL")?,
-        need("WXPAY_MERCHANT_KEY_FILE")?,
-    )?;
-    let mut builder = Client::builder()
-        .credentials(credentials)
-        .platform_public_key_pem_file(need("WXPAY_PUBLIC_KEY_ID")?, need("WXPAY_PUBLIC_KEY_FILE")?);
-    if let Some(url) = var("WXPAY_BASE_URL") {
-        builder = builder.base_url(url);
-    }
-    Ok(Some(builder.build()?))
-}
+use wxpay_examples::config::{client_or_sandbox, or, var};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Keep the sandbox alive as long as the client talks to it.
-    let (client, sandbox) = match real_client()? {
-        Some(client) => {
-            println!("talking to {}", client.base_url());
-            (client, None)
-        }
-        None => {
-            let sandbox = Sandbox::start().await?;
-            println!(
-                "no WXPAY_MCHID set: using the embedded sandbox at {}",
-                sandbox.base_url()
-            );
-            (sandbox.client()?, Some(sandbox))
-        }
-    };
+    let (client, sandbox) = client_or_sandbox().await?;
 
     let appid = or("WXPAY_APPID", "wxd678efh567hg6787");
     let openid = or("WXPAY_OPENID", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o");

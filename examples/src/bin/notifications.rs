@@ -8,73 +8,36 @@
 //!
 //! Offline, no configuration. In production the receiver is the same: an
 //! axum route at your `notify_url`'s path with the
-//! [`VerifiedNotification`] extractor and a client configured with the
+//! [`VerifiedNotification`](wxpay::notify::axum::VerifiedNotification)
+//! extractor (see `examples/src/receiver.rs`) and a client configured with the
 //! platform keys and the APIv3 key.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::Router;
-use axum::extract::{FromRef, State};
-use axum::routing::post;
-use tokio::sync::mpsc;
-use wxpay::notify::axum::VerifiedNotification;
-use wxpay::notify::{Answer, Event, Notification};
+use wxpay::notify::Event;
 use wxpay::prelude::*;
 use wxpay::v3::password_exempt_contract::contracts::normal::pre_entrust_sign::MiniProgram;
 use wxpay::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
+use wxpay_examples::receiver::Receiver;
 use wxpay_sandbox::{DeliveryState, Sandbox};
-
-/// What the receiver's handlers share: the client that verifies and
-/// decrypts, and where to hand notifications on.
-#[derive(Clone)]
-struct Receiver {
-    client: Client,
-    received: mpsc::UnboundedSender<Notification>,
-}
-
-impl FromRef<Receiver> for Client {
-    fn from_ref(receiver: &Receiver) -> Client {
-        receiver.client.clone()
-    }
-}
-
-/// The `notify_url` handler. A notification that does not verify never
-/// gets here: the extractor answers it (401, 400 or 500 with
-/// `{"code":"FAIL",…}`) and the platform sends it again later.
-async fn notified(
-    State(receiver): State<Receiver>,
-    VerifiedNotification(notification): VerifiedNotification,
-) -> Answer {
-    let _ = receiver.received.send(notification);
-    Answer::success() // 204: processed
-}
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // The receiver's socket first, so the sandbox knows where to deliver.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let receiver_url = format!("http://{}", listener.local_addr()?);
-
-    // The platform: notifications for https://www.example.com/wxpay/notify
-    // go to http://127.0.0.1:port/wxpay/notify.
+    // The receiver's socket first, so the sandbox knows where to deliver:
+    // notifications for https://www.example.com/wxpay/notify go to
+    // http://127.0.0.1:port/wxpay/notify.
+    let receiver = Receiver::bind().await?;
     let sandbox = Sandbox::builder()
-        .notify_target(&receiver_url)
+        .notify_target(receiver.url())
         .start()
         .await?;
     let client = sandbox.client()?;
     println!(
-        "sandbox at {}, receiver at {receiver_url}",
-        sandbox.base_url()
+        "sandbox at {}, receiver at {}",
+        sandbox.base_url(),
+        receiver.url()
     );
-
-    let (received, mut inbox) = mpsc::unbounded_channel();
-    let app = Router::new()
-        .route("/wxpay/notify", post(notified))
-        .with_state(Receiver {
-            client: client.clone(),
-            received,
-        });
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut inbox = receiver.serve(client.clone());
 
     // A JSAPI order under a password-free contract pre-signed just before.
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
@@ -116,10 +79,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The user pays in WeChat; the platform notifies.
     sandbox.pay_order(client.mchid(), &out_trade_no)?;
-    let notification = tokio::time::timeout(Duration::from_secs(10), inbox.recv())
-        .await
-        .map_err(|_| "no notification within 10 s")?
-        .ok_or("the receiver stopped")?;
+    let notification = inbox.next(Duration::from_secs(10)).await?;
     println!(
         "received {} ({}), verified and decrypted",
         notification.id(),
