@@ -17,7 +17,7 @@ use serde_json::json;
 use wxpay_core::crypto::{PrivateKey, base64_decode};
 use wxpay_core::error::{ApiError, VerifyReason};
 use wxpay_core::protocol::{Authorization, request_message};
-use wxpay_core::testing::{Answer, MCHID, PUBLIC_KEY_ID, StubPlatform};
+use wxpay_core::testing::{Answer, MCHID, PUBLIC_KEY_ID, Request, StubPlatform};
 use wxpay_core::{Credentials, Error, RetryPolicy, endpoint};
 
 /// An order by merchant order number (path parameter and query).
@@ -67,6 +67,19 @@ pub struct Close {
     pub mchid: String,
 }
 
+/// A payee whose name the client encrypts with the platform key.
+#[endpoint(POST, "/v3/custom/payees", response = Payee)]
+pub struct RegisterPayee {
+    pub openid: String,
+    #[sensitive]
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Payee {
+    pub payee_id: String,
+}
+
 fn jsapi(out_trade_no: &str, total: i64) -> Jsapi {
     Jsapi {
         appid: "wxd678efh567hg6787".into(),
@@ -80,7 +93,7 @@ fn jsapi(out_trade_no: &str, total: i64) -> Jsapi {
 
 /// Answers an order query from the request itself: the path's order
 /// number, and a total that depends on it.
-fn order_from_path(request: &http::Request<bytes::Bytes>) -> Answer {
+fn order_from_path(request: &Request) -> Answer {
     let path = request.uri().path();
     let Some(no) = path.strip_prefix("/v3/pay/transactions/out-trade-no/") else {
         return Answer::error(404, "NOT_FOUND", "no such route");
@@ -447,5 +460,33 @@ async fn a_mistaken_answer_is_a_transport_error_naming_it() {
             .to_string()
             .contains("\"bad name\" is not a header name"),
         "{error}"
+    );
+}
+
+#[tokio::test]
+async fn sensitive_fields_decrypt_with_the_stubs_platform_key() {
+    let platform = StubPlatform::new(|request| {
+        let body: serde_json::Value = serde_json::from_slice(request.body()).unwrap();
+        Answer::ok(json!({ "payee_id": format!("P-{}", body["openid"].as_str().unwrap()) }))
+    })
+    .unwrap();
+    let client = platform.client().unwrap();
+    let payee = client
+        .post_custom_payees(RegisterPayee {
+            openid: "o1".into(),
+            name: "张三".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(payee.payee_id, "P-o1");
+    let sent = platform.last_request().unwrap();
+    let ciphertext = sent.body["name"].as_str().unwrap();
+    assert_ne!(ciphertext, "张三");
+    assert_eq!(platform.decrypt_sensitive(ciphertext).unwrap(), "张三");
+    assert_eq!(sent.header("wechatpay-serial"), Some(PUBLIC_KEY_ID));
+    assert!(
+        platform
+            .decrypt_sensitive("bm90IGEgY2lwaGVydGV4dA==")
+            .is_err()
     );
 }

@@ -47,7 +47,7 @@ impl RecordedRequest {
     /// Takes `request` apart; `signed_by_merchant` is checked against
     /// `merchant` and its public key.
     pub(super) fn new(
-        request: &http::Request<Bytes>,
+        request: &super::Request,
         merchant: &Credentials,
         merchant_key: &PublicKey,
     ) -> Self {
@@ -107,7 +107,7 @@ impl fmt::Debug for RecordedRequest {
 }
 
 /// Whether `request` carries a valid `Authorization` of `merchant`.
-fn signed_by(request: &http::Request<Bytes>, merchant: &Credentials, key: &PublicKey) -> bool {
+fn signed_by(request: &super::Request, merchant: &Credentials, key: &PublicKey) -> bool {
     let Some(header) = header_str(request.headers(), AUTHORIZATION) else {
         return false;
     };
