@@ -11,6 +11,38 @@
 //!
 //! No variant carries key material, the `Authorization` header or a decrypted
 //! sensitive field.
+//!
+//! # In tests
+//!
+//! Code built on the client can be handed the errors the client returns.
+//! [`ApiError::new`] and its setters, or [`ApiError::from_body`] (which
+//! reads an error body exactly as the client does), build an API error
+//! equal, field by field, to the one the client makes of the same answer;
+//! [`VerifyError::new`] builds a verification failure. `Error::from` wraps
+//! either. To have a real client produce them, without sockets, see
+//! [`testing`](crate::testing).
+//!
+//! ```
+//! use wxpay_core::error::{ApiError, Error};
+//! use wxpay_core::http::StatusCode;
+//!
+//! let error = Error::from(
+//!     ApiError::new(StatusCode::BAD_REQUEST)
+//!         .code("ORDER_PAID")
+//!         .message("the order is paid")
+//!         .request_id("08F78BB5AF0610D302"),
+//! );
+//! assert_eq!(error.code(), Some("ORDER_PAID"));
+//! assert!(!error.is_retryable());
+//!
+//! // The same error, read from the body the platform would send.
+//! let read = ApiError::from_body(
+//!     StatusCode::BAD_REQUEST,
+//!     br#"{"code":"ORDER_PAID","message":"the order is paid"}"#,
+//! )
+//! .request_id("08F78BB5AF0610D302");
+//! assert_eq!(error.as_api(), Some(&read));
+//! ```
 
 use std::fmt::{self, Write as _};
 use std::time::Duration;
@@ -292,9 +324,13 @@ fn innermost<'a>(
 /// The platform answered with an error status; see [`Error::Api`].
 ///
 /// Error answers may come unsigned. When the signature headers were present
-/// and verified, [`verified`](ApiError::verified) is `true`; otherwise only
-/// the status, `code` and `message` should be relied on.
-#[derive(Debug, Clone)]
+/// and verified, the `verified` field is `true`; otherwise only the status,
+/// `code` and `message` should be relied on.
+///
+/// Tests build one with [`ApiError::new`] and the setters named after the
+/// fields, or with [`ApiError::from_body`]; two API errors are equal when
+/// every field is.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ApiError {
     /// HTTP status of the answer.
@@ -313,6 +349,64 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// An API error with this status and nothing else: no code, message,
+    /// detail or `Request-ID`, and `verified` (as the client marks an error
+    /// answer whose signature checked out; set
+    /// [`verified(false)`](Self::verified) for an unsigned one). The
+    /// setters below fill in the rest.
+    pub fn new(status: StatusCode) -> Self {
+        ApiError {
+            status,
+            code: None,
+            message: None,
+            detail: None,
+            request_id: None,
+            verified: true,
+        }
+    }
+
+    /// The API error the client makes of an error answer with this status
+    /// and body, read by the same rule: the platform's error object
+    /// (`code`, `message`, `detail`), or for any other body no code and the
+    /// body's first 200 characters as the message. Marked verified, with no
+    /// `Request-ID`; the setters change either.
+    pub fn from_body(status: StatusCode, body: &[u8]) -> Self {
+        Self::from_answer(status, body, None, true)
+    }
+
+    /// Sets the platform's error code (`PARAM_ERROR`, `ORDER_PAID`, …).
+    pub fn code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// Sets the platform's message.
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+
+    /// Sets the `detail` object, e.g. `{"field": "amount.total", "issue": "…"}`.
+    pub fn detail(mut self, detail: serde_json::Value) -> Self {
+        self.detail = Some(detail);
+        self
+    }
+
+    /// Sets the `Request-ID` of the answer.
+    pub fn request_id(mut self, request_id: impl Into<String>) -> Self {
+        self.request_id = Some(request_id.into());
+        self
+    }
+
+    /// Sets whether the answer's signature verified (default `true`);
+    /// [`detail_field`](Self::detail_field) and
+    /// [`detail_issue`](Self::detail_issue) read the detail of a verified
+    /// answer only.
+    pub fn verified(mut self, verified: bool) -> Self {
+        self.verified = verified;
+        self
+    }
+
     /// Reads an error answer: the platform's error object, or for a body
     /// that is not one (a proxy's page, say) no `code` and the body's start
     /// as the message.
@@ -454,7 +548,7 @@ pub enum VerifyReason {
 }
 
 /// An answer rejected by verification; see [`Error::Verify`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct VerifyError {
     /// HTTP status of the rejected answer.
@@ -463,6 +557,24 @@ pub struct VerifyError {
     pub request_id: Option<String>,
     /// Why it was rejected.
     pub reason: VerifyReason,
+}
+
+impl VerifyError {
+    /// An answer of this status rejected for this reason, with no
+    /// `Request-ID` (set one with [`request_id`](Self::request_id)).
+    pub fn new(status: StatusCode, reason: VerifyReason) -> Self {
+        VerifyError {
+            status,
+            request_id: None,
+            reason,
+        }
+    }
+
+    /// Sets the `Request-ID` of the rejected answer.
+    pub fn request_id(mut self, request_id: impl Into<String>) -> Self {
+        self.request_id = Some(request_id.into());
+        self
+    }
 }
 
 impl fmt::Display for VerifyError {
@@ -795,6 +907,31 @@ mod tests {
         assert_eq!(e.message.as_deref(), Some("<html>bad gateway</html>"));
         let e = ApiError::from_answer(StatusCode::INTERNAL_SERVER_ERROR, b"", None, false);
         assert_eq!(e.message, None);
+    }
+
+    #[test]
+    fn built_errors_equal_read_ones() {
+        let body = br#"{"code":"PARAM_ERROR","message":"bad","detail":{"field":"amount.total"}}"#;
+        let read = ApiError::from_answer(StatusCode::BAD_REQUEST, body, Some("R".into()), true);
+        let built = ApiError::new(StatusCode::BAD_REQUEST)
+            .code("PARAM_ERROR")
+            .message("bad")
+            .detail(serde_json::json!({"field": "amount.total"}))
+            .request_id("R");
+        assert_eq!(built, read);
+        assert_eq!(
+            ApiError::from_body(StatusCode::BAD_REQUEST, body).request_id("R"),
+            read
+        );
+        assert_ne!(built.clone().verified(false), read);
+        assert_ne!(built.clone().code("OTHER"), read);
+        let page = ApiError::from_body(StatusCode::BAD_GATEWAY, b" <html>bad gateway</html>\n");
+        assert_eq!(
+            page,
+            ApiError::new(StatusCode::BAD_GATEWAY).message("<html>bad gateway</html>")
+        );
+        let v = VerifyError::new(StatusCode::OK, VerifyReason::BadSignature).request_id("R2");
+        assert_eq!(Error::from(v).request_id(), Some("R2"));
     }
 
     #[test]

@@ -70,6 +70,12 @@
 //! de-duplication and says what to answer, and the `axum` feature brings
 //! an extractor. See [`notify`].
 //!
+//! # Testing
+//!
+//! [`testing::StubPlatform`] answers the client's requests from a closure,
+//! in process, signing each answer with a key the client it builds trusts;
+//! [`ApiError::new`] builds the errors the client returns. See [`testing`].
+//!
 //! # Layout
 //!
 //! A request's life: request struct ([`endpoint`](macro@endpoint)) →
@@ -95,6 +101,7 @@ pub mod platform;
 pub mod protocol;
 mod query;
 pub mod retry;
+pub mod testing;
 pub mod transport;
 pub mod upload;
 pub mod verify;

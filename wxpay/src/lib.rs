@@ -92,6 +92,13 @@
 //! operation the catalogue has gives a method of the same name: with both
 //! traits in scope the call is ambiguous (import the areas' preludes you
 //! use, not `wxpay::prelude`, or set `method_name`).
+//!
+//! # Testing
+//!
+//! [`testing`] tests a service's own code without sockets: a stub
+//! platform answers the client from a closure and signs its answers with a
+//! key the client it builds trusts, and records the requests;
+//! [`ApiError::new`] builds the errors the client returns.
 
 pub use wxpay_core::*;
 
