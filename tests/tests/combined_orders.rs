@@ -358,13 +358,16 @@ async fn a_repeat_answers_the_same_and_a_changed_one_is_refused() {
     assert_eq!(sandbox.order(SUB, &sub_nos(&no, 2)[0]).unwrap().total, 100);
 }
 
+/// A change that spoils a good order.
+type Change = Box<dyn Fn(&mut Jsapi)>;
+
 #[tokio::test]
 async fn bad_combined_orders_are_refused_and_leave_nothing() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     let mchid = client.mchid().to_owned();
 
-    let cases: Vec<(&str, Box<dyn Fn(&mut Jsapi)>)> = vec![
+    let cases: Vec<(&str, Change)> = vec![
         ("sub_orders", Box::new(|o| o.sub_orders.truncate(1))),
         (
             "sub_orders",

@@ -592,9 +592,10 @@ impl State {
 }
 
 /// A combined order (合单): several sub-orders paid together in one
-/// payment. Each sub-order is also an [`Order`] in [`State::orders`], under
-/// its owner (`sub_mchid`, else `mchid`) and `out_trade_no`, so the order
-/// query, refunds and bills see it like any order.
+/// payment. Each sub-order is also an [`Order`] of the sandbox (see
+/// [`Sandbox::order`](crate::Sandbox::order)), under its owner (`sub_mchid`,
+/// else `mchid`) and `out_trade_no`, so the order query, refunds and bills
+/// see it like any order.
 #[derive(Debug, Clone, Serialize)]
 pub struct CombinedOrder {
     /// The merchant that placed it (the signer).
@@ -645,7 +646,8 @@ pub struct CombinedSubOrder {
 }
 
 impl CombinedSubOrder {
-    /// The key of its [`Order`] in [`State::orders`].
+    /// The key of its [`Order`]: (owner, `out_trade_no`), where the owner is
+    /// `sub_mchid`, else `mchid`.
     pub fn order_key(&self) -> (String, String) {
         let owner = self.sub_mchid.as_ref().unwrap_or(&self.mchid);
         (owner.clone(), self.out_trade_no.clone())
