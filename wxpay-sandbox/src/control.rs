@@ -22,6 +22,10 @@
 //! | `POST /sandbox/contracts/pre-entrust/{pre_entrustweb_id}/sign` | the same, by pre-sign session id |
 //! | `GET /sandbox/refunds/{mchid}/{out_refund_no}` | the stored [`Refund`] |
 //! | `POST /sandbox/refunds/{mchid}/{out_refund_no}/settle` | the refund settles; body `{"status":"SUCCESS"}` (default), `"CLOSED"` or `"ABNORMAL"` (see [`Sandbox::settle_refund`](crate::Sandbox::settle_refund)); answers the refund |
+//! | `GET /sandbox/combine-orders/{combine_mchid}/{combine_out_trade_no}` | the stored [`CombinedOrder`](crate::CombinedOrder) |
+//! | `POST /sandbox/combine-orders/{combine_mchid}/{combine_out_trade_no}/pay` | the payer pays every sub-order of the unpaid combined order, one notification (see [`Sandbox::pay_combine_order`](crate::Sandbox::pay_combine_order)); answers the sub-orders |
+//! | `POST /sandbox/combine-orders/{combine_mchid}/{combine_out_trade_no}/fail` | its payment fails: the sub-orders become `PAYERROR`; answers them |
+//! | `POST /sandbox/combine-orders/{combine_mchid}/{combine_out_trade_no}/expire` | it expires unpaid: the sub-orders become `CLOSED`; answers them |
 //! | `GET /sandbox/requests` | the last authenticated requests (up to 1024): `[{"method","path","nonce","timestamp","request_id"}]` |
 //! | `GET /sandbox/media/{media_id}` | the stored [`Media`] of an upload |
 //! | `POST /sandbox/bills/{token}/corrupt` | the bill of this download token is served with one digit changed (see [`Sandbox::corrupt_bill`](crate::Sandbox::corrupt_bill)); 204 |
@@ -138,6 +142,9 @@ const ROUTES: [(Method, &str, Builtin); 26] = [
 pub(crate) fn router() -> Router {
     let mut router = Router::default();
     for (method, template, handler) in ROUTES {
+        add(&mut router, method, template, handler);
+    }
+    for (method, template, handler) in crate::api::combine::CONTROL_ROUTES {
         add(&mut router, method, template, handler);
     }
     router

@@ -113,6 +113,7 @@ pub use state::{
     AbnormalRefundApplication, Contract, ContractKey, ContractState, Media, Order, Refund,
     RefundStatus, TradeState, TransferBatch, TransferDetail,
 };
+pub use state::{CombinedOrder, CombinedSubOrder};
 pub use tls::TLS_HOSTS;
 
 use lock::Recover;

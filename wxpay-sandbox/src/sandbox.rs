@@ -9,9 +9,11 @@ use tokio::sync::watch;
 use wxpay_core::crypto::{Certificate, PrivateKey};
 use wxpay_core::{Client, ClientBuilder, Credentials};
 
+use crate::api::combine::moves as combine;
 use crate::lock::Recover;
 use crate::router::{self, Route};
 use crate::server::Shared;
+use crate::state::CombinedOrder;
 use crate::{
     AbnormalRefundApplication, Contract, ContractKey, FaultRule, Media, Merchant, Order, Refund,
     RefundStatus, Reply, SandboxBuilder, SandboxError, SandboxInfo, SandboxRequest, SeenRequest,
@@ -400,5 +402,60 @@ impl Sandbox {
     /// Stops serving: no new connections, open ones are closed.
     pub fn shutdown(self) {
         drop(self);
+    }
+
+    /// A combined order, by `combine_mchid` and `combine_out_trade_no`. Its
+    /// sub-orders are [`order`](Self::order)s under their owner
+    /// (`sub_mchid`, else `mchid`): see [`CombinedSubOrder::order_key`](crate::CombinedSubOrder::order_key).
+    pub fn combine_order(
+        &self,
+        combine_mchid: &str,
+        combine_out_trade_no: &str,
+    ) -> Option<CombinedOrder> {
+        combine::combined(&self.shared, combine_mchid, combine_out_trade_no)
+    }
+
+    /// The payer pays an unpaid combined order: every sub-order becomes
+    /// `SUCCESS` with its own `transaction_id`, and one `TRANSACTION.SUCCESS`
+    /// carrying the combined order goes to its `notify_url`. Answers the
+    /// sub-orders. Also `POST /sandbox/combine-orders/{combine_mchid}/{combine_out_trade_no}/pay`.
+    pub fn pay_combine_order(
+        &self,
+        combine_mchid: &str,
+        combine_out_trade_no: &str,
+    ) -> Result<Vec<Order>, SandboxError> {
+        Ok(combine::pay_combined(
+            &self.shared,
+            combine_mchid,
+            combine_out_trade_no,
+        )?)
+    }
+
+    /// The payment of an unpaid combined order fails: every sub-order
+    /// becomes `PAYERROR`. Also `POST …/fail`.
+    pub fn fail_combine_order(
+        &self,
+        combine_mchid: &str,
+        combine_out_trade_no: &str,
+    ) -> Result<Vec<Order>, SandboxError> {
+        Ok(combine::fail_combined(
+            &self.shared,
+            combine_mchid,
+            combine_out_trade_no,
+        )?)
+    }
+
+    /// An unpaid combined order expires: every sub-order becomes `CLOSED`.
+    /// Also `POST …/expire`.
+    pub fn expire_combine_order(
+        &self,
+        combine_mchid: &str,
+        combine_out_trade_no: &str,
+    ) -> Result<Vec<Order>, SandboxError> {
+        Ok(combine::expire_combined(
+            &self.shared,
+            combine_mchid,
+            combine_out_trade_no,
+        )?)
     }
 }

@@ -425,6 +425,9 @@ pub struct State {
     /// Bills by download token.
     pub bills: HashMap<String, StoredBill>,
     seq: u64,
+    /// Combined orders by (`combine_mchid`, `combine_out_trade_no`); their
+    /// sub-orders are in [`State::orders`].
+    pub combined_orders: HashMap<(String, String), CombinedOrder>,
 }
 
 /// `YYYYMMDD` in Beijing time.
@@ -585,6 +588,69 @@ impl State {
             }
         }
         Ok(settled)
+    }
+}
+
+/// A combined order (合单): several sub-orders paid together in one
+/// payment. Each sub-order is also an [`Order`] of the sandbox (see
+/// [`Sandbox::order`](crate::Sandbox::order)), under its owner (`sub_mchid`,
+/// else `mchid`) and `out_trade_no`, so the order query, refunds and bills
+/// see it like any order.
+#[derive(Debug, Clone, Serialize)]
+pub struct CombinedOrder {
+    /// The merchant that placed it (the signer).
+    pub combine_mchid: String,
+    /// `combine_appid`.
+    pub combine_appid: String,
+    /// The merchant's number for the whole.
+    pub combine_out_trade_no: String,
+    /// The platform's number for the whole, given when placed.
+    pub combine_transaction_id: String,
+    /// `JSAPI` (jsapi and mini-program), `APP`, `NATIVE` or `MWEB` (H5).
+    pub trade_type: String,
+    /// Which placing route: `jsapi`, `miniprogram`, `app`, `native` or `h5`.
+    pub kind: &'static str,
+    /// Where the payment notification goes (the mini-program route may name none).
+    pub notify_url: Option<String>,
+    /// `combine_payer_info.openid`, or the payer made up when paid.
+    pub payer_openid: Option<String>,
+    /// `scene_info.device_id`.
+    pub device_id: Option<String>,
+    /// Unix seconds of `time_expire`, when given.
+    pub time_expire: Option<i64>,
+    /// The sub-orders, in the order of the request.
+    pub sub_orders: Vec<CombinedSubOrder>,
+    /// Unix seconds of creation.
+    pub created_at: i64,
+    /// The answer given (repeated for a repeated request).
+    pub answer: Value,
+    /// The request body as received, to recognise a repeat.
+    #[serde(skip)]
+    pub request: Value,
+}
+
+/// One sub-order of a [`CombinedOrder`]: what finds its [`Order`], and what
+/// only the combined answers report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CombinedSubOrder {
+    /// `sub_orders[].mchid`.
+    pub mchid: String,
+    /// `sub_orders[].sub_mchid`, for a sub-merchant's sub-order.
+    pub sub_mchid: Option<String>,
+    /// `sub_orders[].out_trade_no`.
+    pub out_trade_no: String,
+    /// `sub_orders[].individual_auth_id` (mini-program individual collections).
+    pub individual_auth_id: Option<String>,
+    /// `sub_orders[].individual_name`.
+    pub individual_name: Option<String>,
+}
+
+impl CombinedSubOrder {
+    /// The key of its [`Order`]: (owner, `out_trade_no`), where the owner is
+    /// `sub_mchid`, else `mchid`.
+    pub fn order_key(&self) -> (String, String) {
+        let owner = self.sub_mchid.as_ref().unwrap_or(&self.mchid);
+        (owner.clone(), self.out_trade_no.clone())
     }
 }
 

@@ -3,7 +3,7 @@
 //! password-free contracts (`contracts`), refunds (`refunds`, and
 //! abnormal ones in `refund`), the batch transfer (`transfer`), media
 //! uploads (`media`), bills and their download (`bills`), the platform
-//! certificates (`certificates`).
+//! certificates (`certificates`), combined orders (`combine`).
 //!
 //! Each module declares its [`Operation`]s. A request to one is first
 //! checked against the spec's data for the operation, like in spec mode
@@ -22,6 +22,7 @@ use crate::validate::{self, Checked, Rule};
 
 mod bills;
 mod certificates;
+pub(crate) mod combine;
 pub(crate) mod contracts;
 pub(crate) mod media;
 pub(crate) mod orders;
@@ -45,7 +46,7 @@ pub(crate) struct Operation {
 /// Every built-in APIv3 route; an error when the spec's data lacks one of
 /// their operations.
 pub(crate) fn router() -> Result<Router, String> {
-    let areas: [&[Operation]; 9] = [
+    let areas: [&[Operation]; 10] = [
         certificates::OPERATIONS,
         pay::OPERATIONS,
         orders::OPERATIONS,
@@ -55,6 +56,7 @@ pub(crate) fn router() -> Result<Router, String> {
         transfer::OPERATIONS,
         media::OPERATIONS,
         bills::OPERATIONS,
+        combine::OPERATIONS,
     ];
     let mut router = Router::default();
     for operation in areas.into_iter().flatten() {

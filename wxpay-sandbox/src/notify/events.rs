@@ -6,7 +6,9 @@ use wxpay_core::protocol::Nonce;
 
 use crate::lock::Recover;
 use crate::server::Shared;
-use crate::state::{Contract, ContractState, Order, Refund, RefundStatus, compact_time};
+use crate::state::{
+    CombinedOrder, Contract, ContractState, Order, Refund, RefundStatus, compact_time,
+};
 use crate::time::{format_china, now_unix};
 
 /// A notification to make.
@@ -80,6 +82,26 @@ pub(crate) fn order_paid(shared: &Shared, order: &Order) {
             .unwrap_or_else(|| order.mchid.clone()),
         notify_url: Some(order.notify_url.clone()),
         resource: crate::api::orders::transaction_json(order),
+        probe: false,
+    };
+    shared.notifier.enqueue(shared, event);
+}
+
+/// `TRANSACTION.SUCCESS` for a paid combined order: one notification for
+/// all its sub-orders (`subs`), to the combined `notify_url`, encrypted for
+/// `combine_mchid`; the resource is what the combined query answers. A
+/// combined order placed without `notify_url` is not notified.
+pub(crate) fn combined_order_paid(shared: &Shared, combined: &CombinedOrder, subs: &[Order]) {
+    let Some(notify_url) = combined.notify_url.clone() else {
+        return;
+    };
+    let event = NewEvent {
+        event_type: "TRANSACTION.SUCCESS",
+        summary: "支付成功",
+        original_type: "transaction",
+        mchid: combined.combine_mchid.clone(),
+        notify_url: Some(notify_url),
+        resource: crate::api::combine::combined_json(combined, subs),
         probe: false,
     };
     shared.notifier.enqueue(shared, event);

@@ -7,6 +7,7 @@
 //! | the sandbox… | event | resource (`original_type`) | to |
 //! |---|---|---|---|
 //! | pays an order ([`Sandbox::pay_order`](crate::Sandbox::pay_order)) | `TRANSACTION.SUCCESS` | the order as the order query reports it (`transaction`) | the order's `notify_url` |
+//! | pays a combined order ([`Sandbox::pay_combine_order`](crate::Sandbox::pay_combine_order)) | `TRANSACTION.SUCCESS`, once for all sub-orders | the combined order as the combined query reports it (`transaction`) | the combined order's `notify_url` |
 //! | settles a refund ([`Sandbox::settle_refund`](crate::Sandbox::settle_refund)) | `REFUND.SUCCESS`, `REFUND.CLOSED`, `REFUND.ABNORMAL` | the refund notification resource (`refund`) | the refund's `notify_url`, else [`SandboxBuilder::refund_notify_url`](crate::SandboxBuilder::refund_notify_url) |
 //! | signs a contract (by the user, or by paying an order placed under a pending one) | `PAPAY.SIGN` | the contract as the contract query reports it (`papay`) | the pre-sign request's `notify_url` |
 //! | terminates a contract through the API | `PAPAY.TERMINATE` | the same (`papay`) | the same |
@@ -88,6 +89,7 @@ use crate::time::{format_china, now_unix};
 use delivery::{Sent, check_target, deliver, resolve};
 use events::{NewEvent, seal};
 
+pub(crate) use events::combined_order_paid;
 pub(crate) use events::{contract_changed, order_paid, probe, refund_settled};
 
 /// The platform's retry schedule: the wait before each retry, counted from
