@@ -490,3 +490,50 @@ async fn sensitive_fields_decrypt_with_the_stubs_platform_key() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn a_stub_notification_opens_with_the_stubs_client_and_not_with_another() {
+    let platform = StubPlatform::new(|_| Answer::no_content()).unwrap();
+    let client = platform.client().unwrap();
+    let resource =
+        json!({ "complaint_id": "200201820200101080076610000", "action_type": "CREATE_COMPLAINT" });
+    let request = platform
+        .notification(
+            "https://www.example.com/wxpay/notify",
+            "COMPLAINT.CREATE",
+            &resource,
+        )
+        .unwrap();
+    assert_eq!(request.method(), Method::POST);
+    let raw = client
+        .open_notification(request.headers(), request.body())
+        .await
+        .unwrap();
+    assert_eq!(raw.resource, resource);
+    let notification = raw.decode().unwrap();
+    assert_eq!(notification.event_type(), "COMPLAINT.CREATE");
+
+    // One byte changed: the signature no longer holds.
+    let mut body = request.body().to_vec();
+    let at = body.iter().position(|b| *b == b'C').unwrap();
+    body[at] = b'D';
+    assert!(
+        client
+            .open_notification(request.headers(), &body)
+            .await
+            .is_err()
+    );
+
+    // A client without the stub's APIv3 key cannot read it.
+    let other = platform
+        .client_builder()
+        .apiv3_key("0123456789abcdef0123456789abcdef")
+        .build()
+        .unwrap();
+    assert!(
+        other
+            .open_notification(request.headers(), request.body())
+            .await
+            .is_err()
+    );
+}

@@ -193,7 +193,7 @@ impl Answer {
 
 /// Writes `Wechatpay-Timestamp`, `-Nonce`, `-Serial`, `-Signature` and
 /// `-Signature-Type` for `body`, signed now.
-fn sign(
+pub(super) fn sign(
     headers: &mut HeaderMap,
     body: &[u8],
     key: &PrivateKey,

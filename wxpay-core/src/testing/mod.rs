@@ -10,7 +10,10 @@
 //! would, and [`Answer::tampered`] or [`Answer::unsigned`] shows the
 //! [`Error::Verify`] a forged answer gets. Every request is kept as a
 //! [`RecordedRequest`] (method, path, query, JSON body, whether the
-//! merchant's signature verifies).
+//! merchant's signature verifies). The other way round,
+//! [`notification`](StubPlatform::notification) makes the signed,
+//! encrypted request the platform would POST to a `notify_url`, which the
+//! stub's client opens: a notification handler is tested the same way.
 //!
 //! The keys (two RSA-2048 keys, for the merchant and the platform) are
 //! generated on first use and shared by every stub of the process. They
@@ -104,9 +107,11 @@ use crate::error::{BuildError, Error, TransportError};
 use crate::transport::{BoxFuture, Transport};
 
 mod answer;
+mod notification;
 mod recorded;
 
 pub use answer::Answer;
+pub use notification::APIV3_KEY;
 pub use recorded::RecordedRequest;
 
 /// The merchant id of the stub's credentials.
@@ -214,6 +219,7 @@ impl StubPlatform {
         Client::builder()
             .credentials(keys.merchant.clone())
             .platform_public_key(PUBLIC_KEY_ID, keys.platform_public.clone())
+            .apiv3_key(APIV3_KEY)
             .transport(Arc::new(self.clone()))
     }
 
