@@ -86,7 +86,9 @@ pub mod keys;
 mod lock;
 pub mod multipart;
 pub mod notify;
+mod payer;
 pub mod platform;
+mod relations;
 mod reply;
 mod router;
 mod sandbox;
@@ -99,19 +101,21 @@ pub mod time;
 mod tls;
 pub mod validate;
 
+pub use api::codepay::{AUTH_CODE_DECLINED_SUFFIX, AUTH_CODE_PENDING_SUFFIX};
 pub use api::contracts::MERCHANT_TERMINATION_MODE;
 pub use builder::SandboxBuilder;
 pub use error_code::ErrorCode;
 pub use faults::{Fault, FaultRule};
 pub use keys::{Merchant, SigningKey};
 pub use notify::{DeliveryAttempt, DeliveryState, NotificationRecord};
+pub use relations::{DEFAULT_APPIDS, DEFAULT_SUB_APPIDS, DEFAULT_SUB_MERCHANTS};
 pub use reply::Reply;
 pub use router::SandboxRequest;
 pub use sandbox::Sandbox;
 pub use server::SeenRequest;
 pub use state::{
     AbnormalRefundApplication, Contract, ContractKey, ContractState, Media, Order, Refund,
-    RefundStatus, TradeState, TransferBatch, TransferDetail,
+    RefundStatus, TradeState, TransferBatch, TransferDetail, payer_openid,
 };
 pub use tls::TLS_HOSTS;
 
@@ -138,6 +142,11 @@ pub enum SandboxError {
     /// order, signing a contract twice, settling a settled refund).
     #[error("sandbox: {0}")]
     InvalidState(String),
+    /// The payer's front-end parameters were refused: a signature that
+    /// does not verify, an appid or partner id that is not the order's, a
+    /// malformed `package` or `code_url`.
+    #[error("sandbox: {0}")]
+    Refused(String),
 }
 
 impl From<state::StateError> for SandboxError {
