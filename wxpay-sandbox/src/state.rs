@@ -821,6 +821,61 @@ mod tests {
     }
 
     #[test]
+    fn unpaid_orders_fail_expire_or_run_out_of_time() {
+        let mut state = State::default();
+        order(&mut state, None);
+        let failed = state.fail_order("1900000109", "T000001", 0).unwrap();
+        assert_eq!(failed.trade_state, TradeState::Payerror);
+        assert!(matches!(
+            state.fail_order("1900000109", "T000001", 0),
+            Err(StateError::Conflict(_))
+        ));
+        assert!(matches!(
+            state.pay_order("1900000109", "T000001", 0),
+            Err(StateError::Conflict(_))
+        ));
+
+        let mut state = State::default();
+        order(&mut state, None);
+        let expired = state.expire_order("1900000109", "T000001", 0).unwrap();
+        assert_eq!(expired.trade_state, TradeState::Closed);
+        state.expire_order("1900000109", "T000001", 0).unwrap();
+
+        // time_expire passes: the order reads as closed and cannot be paid.
+        let mut state = State::default();
+        order(&mut state, None);
+        let key = ("1900000109".to_owned(), "T000001".to_owned());
+        if let Some(o) = state.orders.get_mut(&key) {
+            o.request = serde_json::json!({"time_expire": "2023-11-15T06:13:20+08:00"});
+        }
+        let before = state.current_order("1900000109", "T000001", 1_699_999_999);
+        assert_eq!(before.unwrap().trade_state, TradeState::Notpay);
+        let e = state
+            .pay_order("1900000109", "T000001", 1_700_000_000)
+            .unwrap_err();
+        assert!(
+            matches!(&e, StateError::Conflict(m) if m.contains("expired at 2023-11-15T06:13:20+08:00")),
+            "{e:?}"
+        );
+        assert_eq!(state.orders[&key].trade_state, TradeState::Closed);
+    }
+
+    #[test]
+    fn made_up_payers_are_stable_per_appid() {
+        assert_eq!(payer_openid("wx1"), payer_openid("wx1"));
+        assert_ne!(payer_openid("wx1"), payer_openid("wx2"));
+        assert!(payer_openid("wx1").starts_with("oSandboxPayer"));
+        let mut state = State::default();
+        order(&mut state, None);
+        let key = ("1900000109".to_owned(), "T000001".to_owned());
+        if let Some(o) = state.orders.get_mut(&key) {
+            o.payer_openid = None;
+        }
+        let paid = state.pay_order("1900000109", "T000001", 0).unwrap();
+        assert_eq!(paid.payer_openid, Some(payer_openid("wx1")));
+    }
+
+    #[test]
     fn refund_statuses_move_once() {
         assert_eq!(RefundStatus::parse("CLOSED"), Some(RefundStatus::Closed));
         assert_eq!(RefundStatus::parse("closed"), None);
