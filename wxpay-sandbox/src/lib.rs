@@ -21,8 +21,23 @@
 //! Requests under `/sandbox/` steer it (see [`control`]); everything else is
 //! treated as an APIv3 call.
 //!
+//! Orders are stateful, every kind of them: JSAPI, APP, Native and H5
+//! orders (`/v3/pay/transactions/{jsapi,app,native,h5}`), their
+//! `…-with-contract` forms, code payments (`…/codepay`, paid as they are
+//! placed; the payment code's last digits choose the outcome, see
+//! [`AUTH_CODE_PENDING_SUFFIX`]), each direct and through a service
+//! provider (`/v3/pay/partner/…`), with their queries, closing, reversal
+//! and refunds. Orders are checked like the platform checks them,
+//! including which appids belong to which merchant and which
+//! sub-merchants to which service provider ([`SandboxBuilder::appid`],
+//! [`SandboxBuilder::sub_merchant`]).
+//!
 //! The user's side of a payment is played by the test: paying an order
-//! ([`Sandbox::pay_order`]), signing a pre-signed contract
+//! ([`Sandbox::pay_order`]) or failing to ([`Sandbox::fail_order`]),
+//! letting it expire ([`Sandbox::expire_order`]), paying with what the
+//! front end holds ([`Sandbox::request_payment`] for `wx.requestPayment`,
+//! [`Sandbox::request_app_payment`] for an APP `PayReq`, [`Sandbox::scan`]
+//! for a Native `code_url`), signing a pre-signed contract
 //! ([`Sandbox::sign_contract`], [`Sandbox::sign_pre_entrust`]), a refund
 //! settling ([`Sandbox::settle_refund`]), or the matching control routes.
 //! What the sandbox stores is readable with [`Sandbox::order`],

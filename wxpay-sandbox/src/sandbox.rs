@@ -306,7 +306,12 @@ impl Sandbox {
     /// with a `transaction_id`, a `success_time` and the payer's amount,
     /// and a pending contract it was placed under (by pre-sign token) is
     /// signed. Both are notified (`TRANSACTION.SUCCESS`, `PAPAY.SIGN`; see
-    /// [`notify`](crate::notify)). Also `POST /sandbox/orders/{mchid}/{out_trade_no}/pay`.
+    /// [`notify`](crate::notify)); a code payment, which has no
+    /// `notify_url`, is not. An order placed without a payer (Native, H5,
+    /// APP, code payments) is paid by the user
+    /// [`payer_openid`](crate::payer_openid) names. `USERPAYING` code
+    /// payments can be paid too; orders past their `time_expire` cannot.
+    /// Also `POST /sandbox/orders/{mchid}/{out_trade_no}/pay`.
     pub fn pay_order(&self, mchid: &str, out_trade_no: &str) -> Result<Order, SandboxError> {
         Ok(control::pay_order(&self.shared, mchid, out_trade_no)?)
     }
