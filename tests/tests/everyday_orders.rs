@@ -897,6 +897,7 @@ async fn unpaid_orders_close_fail_and_expire() {
         .unwrap();
     assert_eq!(state(&shop, &timed), wxpay_sandbox::TradeState::Notpay);
     shop.sandbox.set_clock_offset(120);
+    assert_eq!(state(&shop, &timed), wxpay_sandbox::TradeState::Closed);
     assert_eq!(
         look(&shop, &unpaid(&timed)).await.trade_state,
         TradeState::Closed

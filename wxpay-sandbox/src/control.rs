@@ -269,7 +269,9 @@ fn found<T: Serialize>(value: Option<T>, what: &str) -> Checked<Reply> {
 
 fn get_order(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
     let (mchid, no) = params2(req, "mchid", "out_trade_no")?;
-    found(shared.state().order(mchid, no).cloned(), "order")
+    let now = shared.unix_now();
+    let order = shared.state().current_order(mchid, no, now).ok().cloned();
+    found(order, "order")
 }
 
 fn pay(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {

@@ -297,9 +297,12 @@ impl Sandbox {
     }
 
     /// An order, by the merchant it belongs to (the sub-merchant for a
-    /// partner order) and `out_trade_no`.
+    /// partner order) and `out_trade_no`; `CLOSED` once past its
+    /// `time_expire` unpaid.
     pub fn order(&self, mchid: &str, out_trade_no: &str) -> Option<Order> {
-        self.shared.state().order(mchid, out_trade_no).cloned()
+        let now = self.shared.unix_now();
+        let mut state = self.shared.state();
+        state.current_order(mchid, out_trade_no, now).ok().cloned()
     }
 
     /// The user pays an unpaid order, as in WeChat: it becomes `SUCCESS`
