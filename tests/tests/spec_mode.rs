@@ -215,10 +215,11 @@ async fn encrypted_fields_must_decrypt_with_the_named_key() {
 async fn without_spec_mode_the_catalogue_is_unknown() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
+    // Plain orders are stateful routes now; exposure is not one.
     let e = client
         .request_json(
             Method::POST,
-            "/v3/pay/transactions/jsapi",
+            "/v3/pay/transactions/exposure",
             &[],
             Some(&jsapi_order()),
         )

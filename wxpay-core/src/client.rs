@@ -342,6 +342,26 @@ impl Client {
         )
     }
 
+    /// The APP SDK parameters of an order the client's merchant, as a
+    /// service provider, placed for `sub_mchid` (`partnerid` is the
+    /// sub-merchant), signed now with a fresh nonce.
+    pub fn app_pay_params_for_sub_merchant(
+        &self,
+        sub_mchid: &str,
+        appid: &str,
+        prepay_id: &str,
+    ) -> Result<AppPayParams, Error> {
+        let nonce = Nonce::generate().map_err(|e| Error::Sign(e.into()))?;
+        AppPayParams::sign_for_sub_merchant(
+            &self.inner.credentials,
+            sub_mchid,
+            appid,
+            prepay_id,
+            unix_seconds(SystemTime::now()),
+            &nonce,
+        )
+    }
+
     /// Decrypts a sensitive field of an answer (RSA-OAEP to the merchant key).
     /// Treat the result as the secret it is.
     pub fn decrypt_sensitive(&self, ciphertext_b64: &str) -> Result<String, Error> {

@@ -6,6 +6,10 @@
 //! `WeixinJSBridge.invoke('getBrandWCPayRequest', …)` (official accounts),
 //! [`AppPayParams`] for the APP SDK's `PayReq`. Both serialise to exactly the
 //! JSON keys those APIs take.
+//!
+//! A service provider signs the parameters of its sub-merchants' orders
+//! with its own key; for an APP order the `partnerid` is then the
+//! sub-merchant ([`AppPayParams::sign_for_sub_merchant`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -75,7 +79,8 @@ impl JsapiPayParams {
 pub struct AppPayParams {
     /// The mobile application's appid.
     pub appid: String,
-    /// The merchant id.
+    /// The merchant the order is for: the signing merchant, or the
+    /// sub-merchant of a service provider's order.
     pub partnerid: String,
     /// The `prepay_id` from the APP order.
     pub prepayid: String,
@@ -90,9 +95,48 @@ pub struct AppPayParams {
 }
 
 impl AppPayParams {
-    /// Signs the parameters with a given time and nonce.
+    /// Signs the parameters of the merchant's own order with a given time
+    /// and nonce; `partnerid` is the merchant id of `credentials`.
     pub fn sign(
         credentials: &Credentials,
+        appid: &str,
+        prepay_id: &str,
+        timestamp: i64,
+        nonce: &Nonce,
+    ) -> Result<Self, Error> {
+        Self::sign_as(
+            credentials,
+            credentials.mchid(),
+            appid,
+            prepay_id,
+            timestamp,
+            nonce,
+        )
+    }
+
+    /// Signs, with the service provider's `credentials`, the parameters of
+    /// an APP order it placed for `sub_mchid` (`/v3/pay/partner/transactions/app`):
+    /// `partnerid` is the sub-merchant. `appid` is the appid the order
+    /// names for the app (`sub_appid`, or `sp_appid` when the app is the
+    /// service provider's). The signature is the same as
+    /// [`sign`](Self::sign)'s: `partnerid` is not signed.
+    pub fn sign_for_sub_merchant(
+        credentials: &Credentials,
+        sub_mchid: &str,
+        appid: &str,
+        prepay_id: &str,
+        timestamp: i64,
+        nonce: &Nonce,
+    ) -> Result<Self, Error> {
+        if sub_mchid.is_empty() {
+            return Err(Error::build("sub_mchid must not be empty"));
+        }
+        Self::sign_as(credentials, sub_mchid, appid, prepay_id, timestamp, nonce)
+    }
+
+    fn sign_as(
+        credentials: &Credentials,
+        partnerid: &str,
         appid: &str,
         prepay_id: &str,
         timestamp: i64,
@@ -108,7 +152,7 @@ impl AppPayParams {
             .map_err(|e| Error::Sign(e.into()))?;
         Ok(AppPayParams {
             appid: appid.to_owned(),
-            partnerid: credentials.mchid().to_owned(),
+            partnerid: partnerid.to_owned(),
             prepayid: prepay_id.to_owned(),
             package: "Sign=WXPay".to_owned(),
             noncestr: nonce.as_str().to_owned(),
@@ -221,5 +265,43 @@ mod tests {
             assert_eq!(json[key], v[key], "{key}");
         }
         assert_eq!(json.as_object().unwrap().len(), 7);
+    }
+
+    #[test]
+    fn a_sub_merchants_app_parameters_name_it_and_sign_the_same() {
+        let c = credentials();
+        let nonce = Nonce::from_str_exact("5K8264ILTKCH16CQ2502SI8ZNMTM67VS").unwrap();
+        let own =
+            AppPayParams::sign(&c, "wxd678efh567hg6999", "wx26", 1_700_000_000, &nonce).unwrap();
+        let sub = AppPayParams::sign_for_sub_merchant(
+            &c,
+            "1900000111",
+            "wxd678efh567hg6999",
+            "wx26",
+            1_700_000_000,
+            &nonce,
+        )
+        .unwrap();
+        assert_eq!(own.partnerid, tv::MCHID);
+        assert_eq!(sub.partnerid, "1900000111");
+        assert_eq!(
+            AppPayParams {
+                partnerid: own.partnerid.clone(),
+                ..sub.clone()
+            },
+            own
+        );
+        // The signature verifies over the four signed values.
+        let message = format!(
+            "{}\n{}\n{}\n{}\n",
+            sub.appid, sub.timestamp, sub.noncestr, sub.prepayid
+        );
+        let signature = crate::crypto::base64_decode(&sub.sign).unwrap();
+        let public = tv::merchant_key().public_key().unwrap();
+        assert!(public.verify(message.as_bytes(), &signature));
+        let e = AppPayParams::sign_for_sub_merchant(&c, "", "wx1", "wx26", 0, &nonce);
+        assert!(matches!(e, Err(Error::Build(_))), "{e:?}");
+        let e = AppPayParams::sign_for_sub_merchant(&c, "1900000111", "wx1\n", "wx26", 0, &nonce);
+        assert!(matches!(e, Err(Error::Build(_))), "{e:?}");
     }
 }

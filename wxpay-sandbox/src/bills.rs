@@ -1,7 +1,9 @@
 //! Bills made from the sandbox's own orders and refunds.
 //!
 //! A trade bill lists, for one day in Beijing time, the payments that
-//! succeeded that day and the refunds asked for that day; a fund flow bill
+//! succeeded that day (of every kind of order: `JSAPI`, `NATIVE`, `APP`,
+//! `MWEB`, `MICROPAY`; a code payment reversed since as `REVOKED`) and the
+//! refunds asked for that day; a fund flow bill
 //! lists the movements of a merchant's basic account that day (payments
 //! in, fees and refunds out) with the running balance. Both follow the
 //! platform's CSV layout: a header, one backtick-prefixed line per record,
@@ -11,7 +13,7 @@
 //! decimals in trade bills, rounded to the fen in fund flow bills) and
 //! gives the fee back in proportion on refunds in trade bills.
 
-use crate::state::{Order, Refund, RefundStatus, State};
+use crate::state::{Order, Refund, RefundStatus, State, TradeState};
 use crate::time::{china_date, format_china};
 
 /// The fee rate, as written in trade bills.
@@ -219,7 +221,12 @@ fn paid_line(out: &mut String, totals: &mut TradeTotals, o: &Order, time: i64, k
     totals.settlement += paid;
     totals.fees += fee;
     totals.totals += o.total;
-    let common = order_cells(o, &bill_time(time), "SUCCESS", paid);
+    let state = if o.trade_state == TradeState::Revoked {
+        "REVOKED"
+    } else {
+        "SUCCESS"
+    };
+    let common = order_cells(o, &bill_time(time), state, paid);
     let (total, fee_text) = (yuan(o.total), yuan5(fee));
     let mut cells: Vec<&str> = common.iter().map(String::as_str).collect();
     if kind == TradeKind::All {

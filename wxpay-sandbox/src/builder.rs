@@ -8,6 +8,7 @@ use wxpay_core::crypto::{ApiV3Key, Certificate, PrivateKey};
 
 use crate::keys::{self, Merchant, SigningKey};
 use crate::lock::Recover;
+use crate::relations::Relations;
 use crate::server::{self, Platform, Shared};
 use crate::{Sandbox, SandboxError, api, control, notify, platform, spec_mode, tls};
 
@@ -23,6 +24,10 @@ pub struct SandboxBuilder {
     default_serial: Option<String>,
     tls: bool,
     spec_mode: bool,
+    /// Appids and sub-merchants added to (or, without the defaults,
+    /// instead of) the default ones.
+    relations: Relations,
+    default_relations: bool,
     /// Notification settings, set in `notify/api.rs`.
     pub(crate) notify: notify::NotifyConfig,
 }
@@ -38,6 +43,8 @@ impl Default for SandboxBuilder {
             default_serial: None,
             tls: false,
             spec_mode: false,
+            relations: Relations::default(),
+            default_relations: true,
             notify: notify::NotifyConfig::default(),
         }
     }
@@ -120,6 +127,54 @@ impl SandboxBuilder {
         self
     }
 
+    /// Binds `appid` (an official account, mini-program or app) to the
+    /// merchant `mchid`: orders of `mchid` may name it as `appid`
+    /// (`sp_appid` when `mchid` is a service provider). Orders naming an
+    /// appid not bound to their merchant answer `400 APPID_MCHID_NOT_MATCH`.
+    /// Adds to the defaults ([`DEFAULT_APPIDS`](crate::DEFAULT_APPIDS),
+    /// bound to every served merchant) unless
+    /// [`default_relations`](Self::default_relations) drops them.
+    pub fn appid(mut self, mchid: impl AsRef<str>, appid: impl AsRef<str>) -> Self {
+        self.relations.bind(mchid.as_ref(), appid.as_ref());
+        self
+    }
+
+    /// Makes `sub_mchid` a sub-merchant of the service provider
+    /// `sp_mchid`, with `sub_appids` bound to it: partner orders of
+    /// `sp_mchid` may name it as `sub_mchid`, and those appids as
+    /// `sub_appid`. A partner order for a sub-merchant that is not the
+    /// service provider's answers `400 PARAM_ERROR` naming `sub_mchid`.
+    /// Adds to the defaults ([`DEFAULT_SUB_MERCHANTS`](crate::DEFAULT_SUB_MERCHANTS)
+    /// of every served merchant, each with
+    /// [`DEFAULT_SUB_APPIDS`](crate::DEFAULT_SUB_APPIDS)).
+    pub fn sub_merchant<I, S>(
+        mut self,
+        sp_mchid: impl AsRef<str>,
+        sub_mchid: impl AsRef<str>,
+        sub_appids: I,
+    ) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let appids: Vec<S> = sub_appids.into_iter().collect();
+        self.relations.add_sub_merchant(
+            sp_mchid.as_ref(),
+            sub_mchid.as_ref(),
+            appids.iter().map(AsRef::as_ref),
+        );
+        self
+    }
+
+    /// Whether every served merchant starts with the default appids and
+    /// sub-merchants (default `true`); with `false`, only those given with
+    /// [`appid`](Self::appid) and [`sub_merchant`](Self::sub_merchant)
+    /// are known.
+    pub fn default_relations(mut self, enabled: bool) -> Self {
+        self.default_relations = enabled;
+        self
+    }
+
     /// Binds and starts serving in the current Tokio runtime.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
         self.notify.check()?;
@@ -161,6 +216,13 @@ impl SandboxBuilder {
             router,
             control::router(),
         ));
+        {
+            let mut relations = shared.relations.write().recover();
+            if !self.default_relations {
+                *relations = Relations::default();
+            }
+            relations.extend(&self.relations);
+        }
         shared.notifier.attach(self.notify, Arc::downgrade(&shared));
         let (tls, tls_certificate) = if self.tls {
             let identity = tls::identity()?;

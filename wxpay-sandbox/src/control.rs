@@ -17,6 +17,10 @@
 //! | `DELETE /sandbox/platform/certificates` | removes every certificate: public-key mode, `/v3/certificates` answers 404 |
 //! | `GET /sandbox/orders/{mchid}/{out_trade_no}` | the stored [`Order`] |
 //! | `POST /sandbox/orders/{mchid}/{out_trade_no}/pay` | the user pays the unpaid order (see [`Sandbox::pay_order`](crate::Sandbox::pay_order)); answers the order |
+//! | `POST /sandbox/orders/{mchid}/{out_trade_no}/fail` | the payment fails: a `NOTPAY` or `USERPAYING` order becomes `PAYERROR` (see [`Sandbox::fail_order`](crate::Sandbox::fail_order)); answers the order |
+//! | `POST /sandbox/orders/{mchid}/{out_trade_no}/expire` | the order expires now, as if its `time_expire` had passed: an unpaid order becomes `CLOSED` (see [`Sandbox::expire_order`](crate::Sandbox::expire_order)); answers the order |
+//! | `POST /sandbox/payer/request-payment` | the payer calls `wx.requestPayment` with the JSON of [`JsapiPayParams`](wxpay_core::pay_params::JsapiPayParams), or the APP SDK with that of [`AppPayParams`](wxpay_core::pay_params::AppPayParams): checked (signature, appid, `partnerid`, unpaid order) and paid (see [`Sandbox::request_payment`](crate::Sandbox::request_payment)); answers the order; a signature that does not verify answers `401 SIGN_ERROR`, parameters that do not fit the order `400 PARAM_ERROR` |
+//! | `POST /sandbox/payer/scan` | the payer scans a Native order's code: `{"code_url":"weixin://wxpay/bizpayurl?pr=…"}`; the order is paid (see [`Sandbox::scan`](crate::Sandbox::scan)); answers the order |
 //! | `GET /sandbox/contracts/{mchid}/{service_id}/{out_contract_code}` | the stored [`Contract`], pending ones included |
 //! | `POST /sandbox/contracts/{mchid}/{service_id}/{out_contract_code}/sign` | the user signs the pre-signed contract (see [`Sandbox::sign_contract`](crate::Sandbox::sign_contract)); answers the contract |
 //! | `POST /sandbox/contracts/pre-entrust/{pre_entrustweb_id}/sign` | the same, by pre-sign session id |
@@ -141,7 +145,7 @@ const ROUTES: [(Method, &str, Builtin); 26] = [
 
 pub(crate) fn router() -> Router {
     let mut router = Router::default();
-    for (method, template, handler) in ROUTES {
+    for (method, template, handler) in ROUTES.into_iter().chain(crate::payer::ROUTES) {
         add(&mut router, method, template, handler);
     }
     for (method, template, handler) in crate::api::combine::CONTROL_ROUTES {
@@ -180,8 +184,9 @@ fn corrupt(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
     Ok(Reply::no_content())
 }
 
-/// The user pays an unpaid order (shared by the Rust API and the route);
-/// the payment is notified, and so is a pending contract it signs.
+/// The user pays an unpaid order (shared by the Rust API and the routes);
+/// the payment is notified (unless the order has no `notify_url`: code
+/// payments), and so is a pending contract it signs.
 pub(crate) fn pay_order(
     shared: &Shared,
     mchid: &str,
@@ -198,11 +203,13 @@ pub(crate) fn pay_order(
                     .get(key)
                     .is_some_and(|c| c.state == ContractState::Pending)
             });
-        let paid = state.pay_order(mchid, out_trade_no, now_unix())?;
+        let paid = state.pay_order(mchid, out_trade_no, shared.unix_now())?;
         let signed = pending.and_then(|key| state.contracts.get(&key).cloned());
         (paid, signed)
     };
-    notify::order_paid(shared, &paid);
+    if !paid.notify_url.is_empty() {
+        notify::order_paid(shared, &paid);
+    }
     if let Some(contract) = signed {
         notify::contract_changed(shared, &contract);
     }
@@ -269,7 +276,9 @@ fn found<T: Serialize>(value: Option<T>, what: &str) -> Checked<Reply> {
 
 fn get_order(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
     let (mchid, no) = params2(req, "mchid", "out_trade_no")?;
-    found(shared.state().order(mchid, no).cloned(), "order")
+    let now = shared.unix_now();
+    let order = shared.state().current_order(mchid, no, now).ok().cloned();
+    found(order, "order")
 }
 
 fn pay(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use http::StatusCode;
+use serde_json::{Value, json};
 
 use crate::reply::Reply;
 
@@ -40,6 +41,12 @@ pub enum ErrorCode {
     OrderPaid,
     /// `400 NO_STATEMENT_EXIST`: there is no bill for that day.
     NoStatementExist,
+    /// `400 APPID_MCHID_NOT_MATCH`: the appid is not bound to the merchant
+    /// the order is for.
+    AppidMchidNotMatch,
+    /// `403 NOT_ENOUGH`: the payer's balance does not cover the payment
+    /// (a code payment the sandbox declines).
+    NotEnough,
     /// `409 INVALID_STATE`: a control-plane move the state does not allow
     /// (paying a closed order, signing a contract twice, …).
     InvalidState,
@@ -60,6 +67,8 @@ impl ErrorCode {
             ErrorCode::ResourceNotExists => "RESOURCE_NOT_EXISTS",
             ErrorCode::OrderPaid => "ORDER_PAID",
             ErrorCode::NoStatementExist => "NO_STATEMENT_EXIST",
+            ErrorCode::AppidMchidNotMatch => "APPID_MCHID_NOT_MATCH",
+            ErrorCode::NotEnough => "NOT_ENOUGH",
             ErrorCode::InvalidState => "INVALID_STATE",
             ErrorCode::SystemError => "SYSTEM_ERROR",
         }
@@ -71,9 +80,10 @@ impl ErrorCode {
             ErrorCode::ParamError
             | ErrorCode::InvalidRequest
             | ErrorCode::OrderPaid
-            | ErrorCode::NoStatementExist => StatusCode::BAD_REQUEST,
+            | ErrorCode::NoStatementExist
+            | ErrorCode::AppidMchidNotMatch => StatusCode::BAD_REQUEST,
             ErrorCode::SignError => StatusCode::UNAUTHORIZED,
-            ErrorCode::NoAuth => StatusCode::FORBIDDEN,
+            ErrorCode::NoAuth | ErrorCode::NotEnough => StatusCode::FORBIDDEN,
             ErrorCode::NotFound | ErrorCode::OrderNotExist | ErrorCode::ResourceNotExists => {
                 StatusCode::NOT_FOUND
             }
@@ -85,6 +95,20 @@ impl ErrorCode {
     /// The error answer `{"code","message"}` with this code and its status.
     pub fn reply(self, message: impl Into<String>) -> Reply {
         Reply::error(self.status(), self.as_str(), message)
+    }
+
+    /// The error answer with this code and a `detail` naming the body
+    /// field, as [`Reply::param_error`] gives for `PARAM_ERROR`.
+    pub fn reply_detail(self, field: &str, value: &Value, message: impl Into<String>) -> Reply {
+        let message = message.into();
+        Reply::json(
+            self.status(),
+            &json!({
+                "code": self.as_str(),
+                "message": message,
+                "detail": { "field": field, "value": value, "issue": message, "location": "body" },
+            }),
+        )
     }
 }
 

@@ -21,8 +21,23 @@
 //! Requests under `/sandbox/` steer it (see [`control`]); everything else is
 //! treated as an APIv3 call.
 //!
+//! Orders are stateful, every kind of them: JSAPI, APP, Native and H5
+//! orders (`/v3/pay/transactions/{jsapi,app,native,h5}`), their
+//! `…-with-contract` forms, code payments (`…/codepay`, paid as they are
+//! placed; the payment code's last digits choose the outcome, see
+//! [`AUTH_CODE_PENDING_SUFFIX`]), each direct and through a service
+//! provider (`/v3/pay/partner/…`), with their queries, closing, reversal
+//! and refunds. Orders are checked like the platform checks them,
+//! including which appids belong to which merchant and which
+//! sub-merchants to which service provider ([`SandboxBuilder::appid`],
+//! [`SandboxBuilder::sub_merchant`]).
+//!
 //! The user's side of a payment is played by the test: paying an order
-//! ([`Sandbox::pay_order`]), signing a pre-signed contract
+//! ([`Sandbox::pay_order`]) or failing to ([`Sandbox::fail_order`]),
+//! letting it expire ([`Sandbox::expire_order`]), paying with what the
+//! front end holds ([`Sandbox::request_payment`] for `wx.requestPayment`,
+//! [`Sandbox::request_app_payment`] for an APP `PayReq`, [`Sandbox::scan`]
+//! for a Native `code_url`), signing a pre-signed contract
 //! ([`Sandbox::sign_contract`], [`Sandbox::sign_pre_entrust`]), a refund
 //! settling ([`Sandbox::settle_refund`]), or the matching control routes.
 //! What the sandbox stores is readable with [`Sandbox::order`],
@@ -86,7 +101,9 @@ pub mod keys;
 mod lock;
 pub mod multipart;
 pub mod notify;
+mod payer;
 pub mod platform;
+mod relations;
 mod reply;
 mod router;
 mod sandbox;
@@ -99,19 +116,21 @@ pub mod time;
 mod tls;
 pub mod validate;
 
+pub use api::codepay::{AUTH_CODE_DECLINED_SUFFIX, AUTH_CODE_PENDING_SUFFIX};
 pub use api::contracts::MERCHANT_TERMINATION_MODE;
 pub use builder::SandboxBuilder;
 pub use error_code::ErrorCode;
 pub use faults::{Fault, FaultRule};
 pub use keys::{Merchant, SigningKey};
 pub use notify::{DeliveryAttempt, DeliveryState, NotificationRecord};
+pub use relations::{DEFAULT_APPIDS, DEFAULT_SUB_APPIDS, DEFAULT_SUB_MERCHANTS};
 pub use reply::Reply;
 pub use router::SandboxRequest;
 pub use sandbox::Sandbox;
 pub use server::SeenRequest;
 pub use state::{
     AbnormalRefundApplication, Contract, ContractKey, ContractState, Media, Order, Refund,
-    RefundStatus, TradeState, TransferBatch, TransferDetail,
+    RefundStatus, TradeState, TransferBatch, TransferDetail, payer_openid,
 };
 pub use state::{CombinedOrder, CombinedSubOrder};
 pub use tls::TLS_HOSTS;
@@ -139,6 +158,11 @@ pub enum SandboxError {
     /// order, signing a contract twice, settling a settled refund).
     #[error("sandbox: {0}")]
     InvalidState(String),
+    /// The payer's front-end parameters were refused: a signature that
+    /// does not verify, an appid or partner id that is not the order's, a
+    /// malformed `package` or `code_url`.
+    #[error("sandbox: {0}")]
+    Refused(String),
 }
 
 impl From<state::StateError> for SandboxError {

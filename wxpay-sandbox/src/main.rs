@@ -6,6 +6,7 @@
 //!               [--platform-cert PEM --platform-key PEM] [--generated-certificate]
 //!               [--apiv3-key KEY] [--write-keys DIR] [--tls]
 //!               [--notify-target http://HOST:PORT] [--notify-time-scale X] [--spec-mode]
+//!               [--appid APPID]... [--sub-merchant SUB_MCHID[=APPID,…]]... [--no-default-relations]
 //! ```
 //!
 //! With `--spec-mode` every operation of the APIv3 catalogue is checked
@@ -24,6 +25,12 @@
 //! Notifications go to each `notify_url`; `--notify-target` sends them to a
 //! local receiver instead (scheme, host and port replaced, path kept), and
 //! `--notify-time-scale` shortens the retry schedule (e.g. `0.01`).
+//!
+//! Orders must name appids bound to their merchant and sub-merchants of
+//! the signing service provider: the merchant starts with the library's
+//! default appids and sub-merchants; `--appid` binds another appid to it,
+//! `--sub-merchant` adds a sub-merchant (with its appids), and
+//! `--no-default-relations` drops the defaults.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -36,7 +43,8 @@ use wxpay_sandbox::{Merchant, Sandbox, SandboxBuilder, keys};
 const USAGE: &str = "usage: wxpay-sandbox [--listen ADDR] [--mchid ID] [--merchant-cert PEM] \
 [--public-key-id ID --public-key-private PEM] [--platform-cert PEM --platform-key PEM] \
 [--generated-certificate] [--apiv3-key KEY] [--write-keys DIR] [--tls] \
-[--notify-target http://HOST:PORT] [--notify-time-scale X] [--spec-mode]";
+[--notify-target http://HOST:PORT] [--notify-time-scale X] [--spec-mode] \
+[--appid APPID]... [--sub-merchant SUB_MCHID[=APPID,...]]... [--no-default-relations]";
 
 #[derive(Default)]
 struct Options {
@@ -54,6 +62,10 @@ struct Options {
     spec_mode: bool,
     notify_target: Option<String>,
     notify_time_scale: Option<f64>,
+    appids: Vec<String>,
+    /// Sub-merchants with their appids.
+    sub_merchants: Vec<(String, Vec<String>)>,
+    no_default_relations: bool,
 }
 
 fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -69,6 +81,10 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
         }
         if flag == "--spec-mode" {
             o.spec_mode = true;
+            continue;
+        }
+        if flag == "--no-default-relations" {
+            o.no_default_relations = true;
             continue;
         }
         let mut value = || {
@@ -87,6 +103,14 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--apiv3-key" => o.apiv3_key = Some(value()?),
             "--write-keys" => o.write_keys = Some(value()?.into()),
             "--notify-target" => o.notify_target = Some(value()?),
+            "--appid" => o.appids.push(value()?),
+            "--sub-merchant" => {
+                let text = value()?;
+                let (sub, appids) = text.split_once('=').unwrap_or((&text, ""));
+                let appids = appids.split(',').filter(|a| !a.is_empty());
+                o.sub_merchants
+                    .push((sub.to_owned(), appids.map(str::to_owned).collect()));
+            }
             "--notify-time-scale" => {
                 o.notify_time_scale = Some(
                     value()?
@@ -209,7 +233,16 @@ async fn run(o: Options) -> Result<(Sandbox, serde_json::Value), String> {
         .apiv3_key
         .clone()
         .unwrap_or_else(|| keys::DEFAULT_APIV3_KEY.to_owned());
-    builder = builder.mchid(&mchid).apiv3_key(&apiv3_key);
+    builder = builder
+        .mchid(&mchid)
+        .apiv3_key(&apiv3_key)
+        .default_relations(!o.no_default_relations);
+    for appid in &o.appids {
+        builder = builder.appid(&mchid, appid);
+    }
+    for (sub, appids) in &o.sub_merchants {
+        builder = builder.sub_merchant(&mchid, sub, appids);
+    }
     if let Some(target) = &o.notify_target {
         builder = builder.notify_target(target);
     }

@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 
 use tokio::sync::watch;
 use wxpay_core::crypto::{Certificate, PrivateKey};
+use wxpay_core::pay_params::{AppPayParams, JsapiPayParams};
 use wxpay_core::{Client, ClientBuilder, Credentials};
 
 use crate::api::combine::moves as combine;
@@ -17,7 +18,7 @@ use crate::state::CombinedOrder;
 use crate::{
     AbnormalRefundApplication, Contract, ContractKey, FaultRule, Media, Merchant, Order, Refund,
     RefundStatus, Reply, SandboxBuilder, SandboxError, SandboxInfo, SandboxRequest, SeenRequest,
-    SigningKey, TransferBatch, control, info_of, platform,
+    SigningKey, TransferBatch, control, info_of, payer, platform,
 };
 
 /// A running sandbox. Dropping it stops the server and every notification
@@ -298,18 +299,69 @@ impl Sandbox {
     }
 
     /// An order, by the merchant it belongs to (the sub-merchant for a
-    /// partner order) and `out_trade_no`.
+    /// partner order) and `out_trade_no`; `CLOSED` once past its
+    /// `time_expire` unpaid.
     pub fn order(&self, mchid: &str, out_trade_no: &str) -> Option<Order> {
-        self.shared.state().order(mchid, out_trade_no).cloned()
+        let now = self.shared.unix_now();
+        let mut state = self.shared.state();
+        state.current_order(mchid, out_trade_no, now).ok().cloned()
     }
 
     /// The user pays an unpaid order, as in WeChat: it becomes `SUCCESS`
     /// with a `transaction_id`, a `success_time` and the payer's amount,
     /// and a pending contract it was placed under (by pre-sign token) is
     /// signed. Both are notified (`TRANSACTION.SUCCESS`, `PAPAY.SIGN`; see
-    /// [`notify`](crate::notify)). Also `POST /sandbox/orders/{mchid}/{out_trade_no}/pay`.
+    /// [`notify`](crate::notify)); a code payment, which has no
+    /// `notify_url`, is not. An order placed without a payer (Native, H5,
+    /// APP, code payments) is paid by the user
+    /// [`payer_openid`](crate::payer_openid) names. `USERPAYING` code
+    /// payments can be paid too; orders past their `time_expire` cannot.
+    /// Also `POST /sandbox/orders/{mchid}/{out_trade_no}/pay`.
     pub fn pay_order(&self, mchid: &str, out_trade_no: &str) -> Result<Order, SandboxError> {
         Ok(control::pay_order(&self.shared, mchid, out_trade_no)?)
+    }
+
+    /// The payment fails (the bank refuses it, or the payer gives up on a
+    /// code payment): a `NOTPAY` or `USERPAYING` order becomes `PAYERROR`.
+    /// Nothing is notified. Also
+    /// `POST /sandbox/orders/{mchid}/{out_trade_no}/fail`.
+    pub fn fail_order(&self, mchid: &str, out_trade_no: &str) -> Result<Order, SandboxError> {
+        Ok(payer::fail_order(&self.shared, mchid, out_trade_no)?)
+    }
+
+    /// The payer lets the order expire: an unpaid order becomes `CLOSED`
+    /// now, as it does by itself once its `time_expire` has passed, and
+    /// can no longer be paid. Also
+    /// `POST /sandbox/orders/{mchid}/{out_trade_no}/expire`.
+    pub fn expire_order(&self, mchid: &str, out_trade_no: &str) -> Result<Order, SandboxError> {
+        Ok(payer::expire_order(&self.shared, mchid, out_trade_no)?)
+    }
+
+    /// The payer's mini-program or official-account page calls
+    /// `wx.requestPayment` with these parameters, as the merchant's server
+    /// made them ([`Client::jsapi_pay_params`]): `paySign` must verify
+    /// with the key of the merchant that placed the order, `package` name
+    /// an unpaid JSAPI order and `appId` be its appid; then the order is
+    /// paid as by [`pay_order`](Self::pay_order). A signature that does
+    /// not verify is [`SandboxError::Refused`]. Also
+    /// `POST /sandbox/payer/request-payment`.
+    pub fn request_payment(&self, params: &JsapiPayParams) -> Result<Order, SandboxError> {
+        Ok(payer::request_payment(&self.shared, params)?)
+    }
+
+    /// The payer's app calls the WeChat SDK with this `PayReq`
+    /// ([`Client::app_pay_params`]): `sign` must verify, `prepayid` name
+    /// an unpaid APP order, `appid` be its appid and `partnerid` the
+    /// merchant it is for (the sub-merchant of a partner order); then the
+    /// order is paid. Also `POST /sandbox/payer/request-payment`.
+    pub fn request_app_payment(&self, params: &AppPayParams) -> Result<Order, SandboxError> {
+        Ok(payer::request_app_payment(&self.shared, params)?)
+    }
+
+    /// The payer scans a Native order's `code_url` and pays it. Also
+    /// `POST /sandbox/payer/scan`.
+    pub fn scan(&self, code_url: &str) -> Result<Order, SandboxError> {
+        Ok(payer::scan(&self.shared, code_url)?)
     }
 
     /// A password-free contract in any state (pending ones included), by

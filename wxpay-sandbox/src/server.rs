@@ -27,6 +27,7 @@ use crate::error_code::ErrorCode;
 use crate::faults::{AnswerBody, Fault, FaultRule};
 use crate::keys::{Merchant, SigningKey};
 use crate::lock::Recover;
+use crate::relations::Relations;
 use crate::reply::Reply;
 use crate::router::{Route, Router, SandboxRequest, parse_query};
 use crate::state::State;
@@ -98,6 +99,8 @@ pub(crate) struct Shared {
     pub(crate) router: RwLock<Router>,
     pub(crate) control: Router,
     pub(crate) state: Mutex<State>,
+    /// Appids and sub-merchants of the merchants (`relations.rs`).
+    pub(crate) relations: RwLock<Relations>,
     pub(crate) faults: Mutex<Vec<FaultRule>>,
     /// Seconds added to the clock the answers are signed with.
     pub(crate) clock_offset: AtomicI64,
@@ -140,6 +143,7 @@ impl Shared {
         router: Router,
         control: Router,
     ) -> Self {
+        let relations = Relations::defaults(merchants.iter().map(|m| m.mchid.as_str()));
         Shared {
             merchants: RwLock::new(
                 merchants
@@ -151,6 +155,7 @@ impl Shared {
             router: RwLock::new(router),
             control,
             state: Mutex::new(State::default()),
+            relations: RwLock::new(relations),
             faults: Mutex::new(Vec::new()),
             clock_offset: AtomicI64::new(0),
             request_seq: AtomicU64::new(0),
@@ -165,6 +170,10 @@ impl Shared {
 
     pub(crate) fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().recover()
+    }
+
+    pub(crate) fn relations(&self) -> std::sync::RwLockReadGuard<'_, Relations> {
+        self.relations.read().recover()
     }
 
     pub(crate) fn merchant(&self, mchid: &str) -> Option<Merchant> {

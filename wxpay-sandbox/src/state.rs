@@ -1,6 +1,7 @@
 //! What the sandbox remembers (orders, password-free contracts, refunds)
 //! and the moves between their states that do not come from an API call:
-//! the user paying, the user signing, a refund settling.
+//! the user paying (or failing to, or letting the order expire), the user
+//! signing, a refund settling.
 //!
 //! Every record keeps what its notifications need (`notify_url`, the ids,
 //! the times); `notify.rs` delivers them.
@@ -29,6 +30,8 @@ pub enum TradeState {
     Userpaying,
     /// Payment failed.
     Payerror,
+    /// A code payment reversed by the merchant (money returned if paid).
+    Revoked,
 }
 
 impl TradeState {
@@ -41,6 +44,7 @@ impl TradeState {
             TradeState::Closed => "CLOSED",
             TradeState::Userpaying => "USERPAYING",
             TradeState::Payerror => "PAYERROR",
+            TradeState::Revoked => "REVOKED",
         }
     }
 
@@ -53,6 +57,7 @@ impl TradeState {
             TradeState::Closed => "order closed",
             TradeState::Userpaying => "payer is confirming",
             TradeState::Payerror => "payment failed",
+            TradeState::Revoked => "payment reversed",
         }
     }
 
@@ -140,6 +145,35 @@ impl Order {
     pub fn refundable(&self) -> i64 {
         self.payer_total.unwrap_or(0) - self.refunded
     }
+
+    /// The `time_expire` of the request, in Unix seconds: after it the
+    /// order cannot be paid and reads as `CLOSED`.
+    pub fn time_expire(&self) -> Option<i64> {
+        self.request
+            .get("time_expire")
+            .and_then(Value::as_str)
+            .and_then(crate::time::parse_rfc3339)
+    }
+
+    /// Whether the order is unpaid and past its `time_expire` at `now`.
+    fn is_overdue(&self, now: i64) -> bool {
+        self.trade_state == TradeState::Notpay && self.time_expire().is_some_and(|t| t <= now)
+    }
+}
+
+/// The openid the sandbox gives the user who pays an order placed without
+/// one (Native, H5, APP, code payment): the same for every order under
+/// the same appid, as a user's openid is.
+pub fn payer_openid(appid: &str) -> String {
+    format!("oSandboxPayer{:016x}", fnv1a(appid))
+}
+
+/// FNV-1a of a text: a hash stable across runs and platforms, for ids
+/// made from other ids.
+pub(crate) fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// Where a password-free contract stands.
@@ -471,9 +505,30 @@ impl State {
             .find(|c| c.key.mchid == mchid && c.contract_id.as_deref() == Some(id))
     }
 
-    /// The user pays an unpaid order: it gets a `transaction_id`, a
-    /// `success_time` and the payer's amount, and a pending contract it was
-    /// placed under is signed.
+    /// An order, closed first if it is unpaid and past its `time_expire`
+    /// at `now`, or the error naming it.
+    pub fn current_order(
+        &mut self,
+        mchid: &str,
+        out_trade_no: &str,
+        now: i64,
+    ) -> Result<&mut Order, StateError> {
+        let key = (mchid.to_owned(), out_trade_no.to_owned());
+        let order = self.orders.get_mut(&key).ok_or_else(|| {
+            StateError::NotFound(format!("merchant {mchid} has no order {out_trade_no}"))
+        })?;
+        if order.is_overdue(now) {
+            order.trade_state = TradeState::Closed;
+        }
+        Ok(order)
+    }
+
+    /// The user pays an unpaid order (`NOTPAY`, or `USERPAYING` for a code
+    /// payment waiting for the user): it gets a `transaction_id`, a
+    /// `success_time`, the payer's amount and, when the order named no
+    /// payer, the [`payer_openid`] of its appid; a pending contract it was
+    /// placed under is signed. An order past its `time_expire` is closed
+    /// instead, and refused.
     pub fn pay_order(
         &mut self,
         mchid: &str,
@@ -481,13 +536,19 @@ impl State {
         now: i64,
     ) -> Result<Order, StateError> {
         let seq = self.next_seq();
-        let key = (mchid.to_owned(), out_trade_no.to_owned());
-        let order = self.orders.get_mut(&key).ok_or_else(|| {
-            StateError::NotFound(format!("merchant {mchid} has no order {out_trade_no}"))
-        })?;
-        if order.trade_state != TradeState::Notpay {
+        let order = self.current_order(mchid, out_trade_no, now)?;
+        if !matches!(
+            order.trade_state,
+            TradeState::Notpay | TradeState::Userpaying
+        ) {
+            let expired = match order.time_expire() {
+                Some(t) if order.trade_state == TradeState::Closed && t <= now => {
+                    format!(" (it expired at {})", crate::time::format_china(t))
+                }
+                _ => String::new(),
+            };
             return Err(StateError::Conflict(format!(
-                "order {out_trade_no} is {}, only NOTPAY orders can be paid",
+                "order {out_trade_no} is {}{expired}, only NOTPAY orders can be paid",
                 order.trade_state.as_str()
             )));
         }
@@ -496,6 +557,10 @@ impl State {
         order.success_time = Some(now);
         order.payer_total = Some(order.total);
         order.bank_type = Some("OTHERS".to_owned());
+        if order.payer_openid.is_none() && order.payer_sub_openid.is_none() {
+            order.payer_openid = Some(payer_openid(&order.appid));
+            order.payer_sub_openid = order.sub_appid.as_deref().map(payer_openid);
+        }
         let paid = order.clone();
         if let Some(contract) = &paid.contract {
             if self
@@ -507,6 +572,54 @@ impl State {
             }
         }
         Ok(paid)
+    }
+
+    /// The payment fails (the bank refuses it, the user gives up on a code
+    /// payment): a `NOTPAY` or `USERPAYING` order becomes `PAYERROR`.
+    pub fn fail_order(
+        &mut self,
+        mchid: &str,
+        out_trade_no: &str,
+        now: i64,
+    ) -> Result<Order, StateError> {
+        let order = self.current_order(mchid, out_trade_no, now)?;
+        match order.trade_state {
+            TradeState::Notpay | TradeState::Userpaying => {
+                order.trade_state = TradeState::Payerror;
+                Ok(order.clone())
+            }
+            other => Err(StateError::Conflict(format!(
+                "order {out_trade_no} is {}, only NOTPAY and USERPAYING orders can fail",
+                other.as_str()
+            ))),
+        }
+    }
+
+    /// The user lets the order expire, as if its `time_expire` had passed
+    /// at `now`: a `NOTPAY` or `USERPAYING` order becomes `CLOSED` (again
+    /// `CLOSED` when it already is).
+    pub fn expire_order(
+        &mut self,
+        mchid: &str,
+        out_trade_no: &str,
+        now: i64,
+    ) -> Result<Order, StateError> {
+        let order = self.current_order(mchid, out_trade_no, now)?;
+        match order.trade_state {
+            TradeState::Notpay | TradeState::Userpaying | TradeState::Closed => {
+                order.trade_state = TradeState::Closed;
+                Ok(order.clone())
+            }
+            other => Err(StateError::Conflict(format!(
+                "order {out_trade_no} is {}, only unpaid orders can expire",
+                other.as_str()
+            ))),
+        }
+    }
+
+    /// The order that handed out `prepay_id`.
+    pub fn order_by_prepay_id(&self, prepay_id: &str) -> Option<&Order> {
+        self.orders.values().find(|o| o.prepay_id == prepay_id)
     }
 
     /// The user signs a pre-signed contract.
@@ -771,6 +884,61 @@ mod tests {
             ContractState::Signed
         );
         assert!(state.contract_by_pre_entrust("1900000110", "pe1").is_none());
+    }
+
+    #[test]
+    fn unpaid_orders_fail_expire_or_run_out_of_time() {
+        let mut state = State::default();
+        order(&mut state, None);
+        let failed = state.fail_order("1900000109", "T000001", 0).unwrap();
+        assert_eq!(failed.trade_state, TradeState::Payerror);
+        assert!(matches!(
+            state.fail_order("1900000109", "T000001", 0),
+            Err(StateError::Conflict(_))
+        ));
+        assert!(matches!(
+            state.pay_order("1900000109", "T000001", 0),
+            Err(StateError::Conflict(_))
+        ));
+
+        let mut state = State::default();
+        order(&mut state, None);
+        let expired = state.expire_order("1900000109", "T000001", 0).unwrap();
+        assert_eq!(expired.trade_state, TradeState::Closed);
+        state.expire_order("1900000109", "T000001", 0).unwrap();
+
+        // time_expire passes: the order reads as closed and cannot be paid.
+        let mut state = State::default();
+        order(&mut state, None);
+        let key = ("1900000109".to_owned(), "T000001".to_owned());
+        if let Some(o) = state.orders.get_mut(&key) {
+            o.request = serde_json::json!({"time_expire": "2023-11-15T06:13:20+08:00"});
+        }
+        let before = state.current_order("1900000109", "T000001", 1_699_999_999);
+        assert_eq!(before.unwrap().trade_state, TradeState::Notpay);
+        let e = state
+            .pay_order("1900000109", "T000001", 1_700_000_000)
+            .unwrap_err();
+        assert!(
+            matches!(&e, StateError::Conflict(m) if m.contains("expired at 2023-11-15T06:13:20+08:00")),
+            "{e:?}"
+        );
+        assert_eq!(state.orders[&key].trade_state, TradeState::Closed);
+    }
+
+    #[test]
+    fn made_up_payers_are_stable_per_appid() {
+        assert_eq!(payer_openid("wx1"), payer_openid("wx1"));
+        assert_ne!(payer_openid("wx1"), payer_openid("wx2"));
+        assert!(payer_openid("wx1").starts_with("oSandboxPayer"));
+        let mut state = State::default();
+        order(&mut state, None);
+        let key = ("1900000109".to_owned(), "T000001".to_owned());
+        if let Some(o) = state.orders.get_mut(&key) {
+            o.payer_openid = None;
+        }
+        let paid = state.pay_order("1900000109", "T000001", 0).unwrap();
+        assert_eq!(paid.payer_openid, Some(payer_openid("wx1")));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The platform's APIs as the sandbox implements them, one module per area:
-//! placing orders (`pay`), looking them up and closing them (`orders`),
+//! placing orders (`pay`), code payments and their reversal (`codepay`),
+//! looking them up and closing them (`orders`),
 //! password-free contracts (`contracts`), refunds (`refunds`, and
 //! abnormal ones in `refund`), the batch transfer (`transfer`), media
 //! uploads (`media`), bills and their download (`bills`), the platform
@@ -22,11 +23,12 @@ use crate::validate::{self, Checked, Rule};
 
 mod bills;
 mod certificates;
+pub(crate) mod codepay;
 pub(crate) mod combine;
 pub(crate) mod contracts;
 pub(crate) mod media;
 pub(crate) mod orders;
-mod pay;
+pub(crate) mod pay;
 mod refund;
 pub(crate) mod refunds;
 mod transfer;
@@ -46,9 +48,10 @@ pub(crate) struct Operation {
 /// Every built-in APIv3 route; an error when the spec's data lacks one of
 /// their operations.
 pub(crate) fn router() -> Result<Router, String> {
-    let areas: [&[Operation]; 10] = [
+    let areas: [&[Operation]; 11] = [
         certificates::OPERATIONS,
         pay::OPERATIONS,
+        codepay::OPERATIONS,
         orders::OPERATIONS,
         contracts::OPERATIONS,
         refunds::OPERATIONS,
@@ -115,6 +118,7 @@ mod tests {
             Router::default(),
             Router::default(),
         ));
+        *shared.relations.write().unwrap() = crate::relations::Relations::defaults(["1900000109"]);
         let path = "/v3/pay/transactions/jsapi-with-contract";
         let (route, params) = router.find(&Method::POST, path).unwrap();
         let request = SandboxRequest {

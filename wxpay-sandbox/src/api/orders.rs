@@ -5,8 +5,10 @@
 //! A direct route only sees the signing merchant's direct orders; a
 //! partner route only sees orders the signing service provider placed for
 //! the named sub-merchant. Anything else is `404 ORDER_NOT_EXIST`.
-//! Closing an unpaid order answers 204 (again 204 when already closed);
-//! closing a paid one answers `400 ORDER_PAID`.
+//! An unpaid order past its `time_expire` reads as `CLOSED`. Closing an
+//! unpaid order answers 204 (again 204 when already closed); closing a
+//! paid one answers `400 ORDER_PAID`, a reversed code payment
+//! `400 INVALID_REQUEST`.
 
 use http::Method;
 use serde_json::{Map, Value, json};
@@ -83,9 +85,10 @@ fn visible(order: &Order, sp_mchid: Option<&String>) -> bool {
 fn by_out_trade_no(shared: &Shared, req: &SandboxRequest, partner: bool) -> Checked<Reply> {
     let out_trade_no = path_str(req, "out_trade_no")?;
     let (owner, sp) = owner_from_query(req, partner);
-    let state = shared.state();
-    match state.order(&owner, out_trade_no) {
-        Some(order) if visible(order, sp.as_ref()) => Ok(Reply::ok(&transaction_json(order))),
+    let now = shared.unix_now();
+    let mut state = shared.state();
+    match state.current_order(&owner, out_trade_no, now) {
+        Ok(order) if visible(order, sp.as_ref()) => Ok(Reply::ok(&transaction_json(order))),
         _ => Err(order_not_exist()),
     }
 }
@@ -120,10 +123,11 @@ fn close(
 ) -> Checked<Reply> {
     let out_trade_no = path_str(req, "out_trade_no")?;
     let (owner, sp) = owner(|name| input.body.opt_str(name).map(str::to_owned), partner);
+    let now = shared.unix_now();
     let mut state = shared.state();
     let order = state
-        .orders
-        .get_mut(&(owner, out_trade_no.to_owned()))
+        .current_order(&owner, out_trade_no, now)
+        .ok()
         .filter(|o| visible(o, sp.as_ref()))
         .ok_or_else(order_not_exist)?;
     match order.trade_state {
@@ -137,6 +141,10 @@ fn close(
         }
         TradeState::Userpaying => {
             Err(ErrorCode::InvalidRequest.reply("the payer is paying; query the order again later"))
+        }
+        TradeState::Revoked => {
+            Err(ErrorCode::InvalidRequest
+                .reply("the order was reversed; there is nothing to close"))
         }
     }
 }

@@ -12,6 +12,12 @@
 //! | signs a contract (by the user, or by paying an order placed under a pending one) | `PAPAY.SIGN` | the contract as the contract query reports it (`papay`) | the pre-sign request's `notify_url` |
 //! | terminates a contract through the API | `PAPAY.TERMINATE` | the same (`papay`) | the same |
 //!
+//! A payment notification carries the order's `trade_type` (`JSAPI`,
+//! `APP`, `NATIVE`, `MWEB` for H5) and its payer (the one the sandbox
+//! makes up for orders placed without one, see
+//! [`payer_openid`](crate::payer_openid)); code payments (`MICROPAY`)
+//! have no `notify_url` and are not notified.
+//!
 //! The contract events and their resource are this sandbox's choice (the
 //! endpoint spec does not describe the password-free contract
 //! notifications). A service provider's order or refund is notified to the
