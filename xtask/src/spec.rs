@@ -640,11 +640,19 @@ fn reconcile_path_params(op: &mut Operation) {
     op.params = keep;
 }
 
-/// `allOf`: properties in order (a later definition of a name replaces the
-/// earlier one in place), `required` united, the first description kept.
+/// `allOf`: properties in order, `required` united, the first description
+/// kept. A name defined again replaces the earlier definition in place,
+/// except that two objects with properties are merged (both parts
+/// constrain it: H5's `scene_info` adds `h5_info` to the common one).
 fn merge(into: &mut Schema, part: Schema) {
+    let is_object = |s: &Schema| s.ty == Some(Ty::Object) && !s.properties.is_empty();
     for (name, p) in part.properties {
         match into.properties.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) if is_object(&slot.1) && is_object(&p) => {
+                merge(&mut slot.1, p);
+                // No longer the definition it was read from.
+                slot.1.ref_name = None;
+            }
             Some(slot) => slot.1 = p,
             None => into.properties.push((name, p)),
         }
@@ -856,6 +864,27 @@ mod tests {
         );
         assert_eq!(ops[0].status, 204);
         assert!(ops[0].response.is_none());
+    }
+
+    #[test]
+    fn all_of_merges_an_object_defined_twice() {
+        let (ops, _) = spec(&[
+            (
+                "v3/x.yaml",
+                "post:\n  parameters:\n    - name: _\n      in: body\n      schema:\n        allOf:\n          - $ref: '../definitions/D.yaml#Base'\n          - type: object\n            properties:\n              scene:\n                type: object\n                required: [h5]\n                properties:\n                  h5:\n                    type: string\n  responses:\n    '204': {}\n",
+            ),
+            (
+                "definitions/D.yaml",
+                "Base:\n  type: object\n  properties:\n    scene:\n      $ref: '#Scene'\nScene:\n  type: object\n  description: where\n  required: [ip]\n  properties:\n    ip:\n      type: string\n    device:\n      type: string\n",
+            ),
+        ]);
+        let body = ops[0].body.as_ref().unwrap();
+        let scene = &body.properties[0].1;
+        let names: Vec<&str> = scene.properties.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["ip", "device", "h5"]);
+        assert_eq!(scene.required, ["ip", "h5"]);
+        assert_eq!(scene.description.as_deref(), Some("where"));
+        assert_eq!(scene.ref_name, None);
     }
 
     #[test]

@@ -46,9 +46,9 @@ pub struct CouponStocks {
     ///
     /// Example: `98568865`.
     pub belong_merchant: String,
-    /// `pattern_info`.
+    /// 样式信息
     pub pattern_info: Option<coupon_stocks::PatternInfo>,
-    /// `coupon_use_rule`.
+    /// 核销规则
     pub coupon_use_rule: coupon_stocks::CouponUseRule,
     /// 商户单据号
     pub out_request_no: String,

@@ -72,6 +72,19 @@ pub struct AdditionalStatement {
     pub path: Option<String>,
 }
 
+/// 活动高级设置
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
+pub struct AdvancedSetting {
+    /// 奖品类型
+    pub delivery_user_category: Option<DeliveryUserCategory>,
+    /// 商家会员appid
+    pub merchant_member_appid: Option<String>,
+    /// 支付模式
+    pub payment_mode: Option<PaymentMode>,
+    /// 订单优惠标记
+    pub goods_tags: Option<Vec<String>>,
+}
+
 wxpay_core::open_enum! {
     /// APP跳转类型
     pub enum AppJumpType {
@@ -1313,12 +1326,14 @@ pub struct PaymentMethodInformation {
 }
 
 /// 支付模式
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PaymentMode {
     /// 支付场景列表
-    ///
-    /// Example: `APP`.
-    pub payment_scene_list: Option<Vec<wxpay_core::serde_json::Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_scene_list: Option<Vec<PaymentSceneList>>,
+    /// 支付方式信息
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_method_information: Option<PaymentMethodInformation>,
 }
 
 wxpay_core::open_enum! {
@@ -1327,21 +1342,6 @@ wxpay_core::open_enum! {
         /// `APP_SCENE`
         AppScene = "APP_SCENE",
     }
-}
-
-/// 支付设置
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct PaymentSetting {
-    /// 支付模式
-    pub payment_mode: Option<PaymentMode>,
-    /// 指定银行的简称
-    ///
-    /// Example: `CFT`.
-    pub limit_bank: Option<String>,
-    /// 订单优惠标记
-    ///
-    /// Example: `xxx,yyy`.
-    pub goods_tags: Option<Vec<wxpay_core::serde_json::Value>>,
 }
 
 /// 投放计划详情

@@ -104,7 +104,7 @@ pub struct GetActivitiesByActivityIdResponse {
 pub struct UniqueThresholdActivity {
     /// 活动基本信息
     pub activity_base_info: unique_threshold_activity::ActivityBaseInfo,
-    /// `advanced_setting`.
+    /// 活动高级设置
     pub advanced_setting: Option<unique_threshold_activity::AdvancedSetting>,
     /// 阶梯送发放规则
     pub award_send_rule: unique_threshold_activity::AwardSendRule,

@@ -4,7 +4,7 @@
 pub use crate::models::{
     ActivateMiniprogram, ActivateSetting, ActivityType, AwardJumpDeploy, AwardSendDayTime,
     AwardSendPeriod, AwardSendTime, BeginDayTime, EndDayTime, MiniprogramActivitySetting,
-    PaymentMode, PaymentSetting, StockList,
+    StockList,
 };
 
 wxpay_core::open_enum! {
@@ -19,6 +19,30 @@ wxpay_core::open_enum! {
         /// `OVER_TIME`
         OverTime = "OVER_TIME",
     }
+}
+
+/// 支付模式
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
+pub struct PaymentMode {
+    /// 支付场景列表
+    ///
+    /// Example: `APP`.
+    pub payment_scene_list: Option<Vec<wxpay_core::serde_json::Value>>,
+}
+
+/// 支付设置
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
+pub struct PaymentSetting {
+    /// 支付模式
+    pub payment_mode: Option<PaymentMode>,
+    /// 指定银行的简称
+    ///
+    /// Example: `CFT`.
+    pub limit_bank: Option<String>,
+    /// 订单优惠标记
+    ///
+    /// Example: `xxx,yyy`.
+    pub goods_tags: Option<Vec<wxpay_core::serde_json::Value>>,
 }
 
 /// 支付后活动设置

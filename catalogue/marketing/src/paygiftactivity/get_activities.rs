@@ -2,8 +2,9 @@
 //! Models of [`GetActivities`](super::GetActivities).
 
 pub use crate::models::{
-    AvailableTime, AwardList, AwardType, BackgroundColor, DeliveryPurpose, DeliveryUserCategory,
-    MerchantOption, PaymentMethod, PaymentMethodInformation, PaymentSceneList, SendContent,
+    AdvancedSetting, AvailableTime, AwardList, AwardType, BackgroundColor, DeliveryPurpose,
+    DeliveryUserCategory, MerchantOption, PaymentMethod, PaymentMethodInformation, PaymentMode,
+    PaymentSceneList, SendContent,
 };
 
 /// `AvailableDayTime`.
@@ -53,28 +54,6 @@ pub struct ActivityBaseInfo {
     pub mini_programs_appid: Option<String>,
     /// 商家小程序path
     pub mini_programs_path: Option<String>,
-}
-
-/// 支付模式
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct PaymentMode {
-    /// 支付场景列表
-    pub payment_scene_list: Option<Vec<PaymentSceneList>>,
-    /// 支付方式信息
-    pub payment_method_information: Option<PaymentMethodInformation>,
-}
-
-/// 活动高级设置
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct AdvancedSetting {
-    /// 奖品类型
-    pub delivery_user_category: Option<DeliveryUserCategory>,
-    /// 商家会员appid
-    pub merchant_member_appid: Option<String>,
-    /// 支付模式
-    pub payment_mode: Option<PaymentMode>,
-    /// 订单优惠标记
-    pub goods_tags: Option<Vec<String>>,
 }
 
 /// 阶梯送发放规则

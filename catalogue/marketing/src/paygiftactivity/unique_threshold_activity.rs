@@ -2,8 +2,9 @@
 //! Models of [`UniqueThresholdActivity`](super::UniqueThresholdActivity).
 
 pub use crate::models::{
-    AvailableTime, AwardList, AwardType, BackgroundColor, DeliveryPurpose, MerchantOption,
-    PaymentMethod, PaymentMethodInformation, SendContent,
+    AvailableTime, AwardList, AwardType, BackgroundColor, DeliveryPurpose, DeliveryUserCategory,
+    MerchantOption, PaymentMethod, PaymentMethodInformation, PaymentMode, PaymentSceneList,
+    SendContent,
 };
 
 /// `AvailableDayTime`.
@@ -65,9 +66,21 @@ pub struct ActivityBaseInfo {
     pub mini_programs_path: Option<String>,
 }
 
-/// `AdvancedSetting`.
+/// 活动高级设置
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct AdvancedSetting {
+    /// 奖品类型
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_user_category: Option<DeliveryUserCategory>,
+    /// 商家会员appid
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merchant_member_appid: Option<String>,
+    /// 支付模式
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_mode: Option<PaymentMode>,
+    /// 订单优惠标记
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub goods_tags: Option<Vec<String>>,
     /// 支付方式信息
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_method_information: Option<PaymentMethodInformation>,

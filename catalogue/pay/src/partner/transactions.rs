@@ -342,7 +342,7 @@ pub struct H5 {
     pub support_fapiao: Option<bool>,
     /// 优惠功能
     pub detail: Option<h5::Detail>,
-    /// `scene_info`.
+    /// 场景信息
     pub scene_info: h5::SceneInfo,
     /// 支付者
     #[sensitive]

@@ -2,12 +2,25 @@
 //! Models of [`H5`](super::H5).
 
 pub use crate::models::{
-    Amount, Detail, GoodsDetail, H5Info, Identity, LimitPay, Payer, SettleInfo, Type,
+    Amount, Detail, GoodsDetail, H5Info, Identity, LimitPay, Payer, SettleInfo, StoreInfo, Type,
 };
 
-/// `SceneInfo`.
+/// 场景信息
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct SceneInfo {
+    /// 用户终端IP
+    ///
+    /// Example: `14.23.150.211`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payer_client_ip: Option<String>,
+    /// 商户端设备号
+    ///
+    /// Example: `013467007045764`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    /// 商户门店信息
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_info: Option<StoreInfo>,
     /// H5场景信息
     #[serde(skip_serializing_if = "Option::is_none")]
     pub h5_info: Option<H5Info>,
