@@ -4,6 +4,7 @@ use super::PromotionDetail;
 use serde::{Deserialize, Serialize};
 
 /// A combined payment: several sub-orders, possibly of different merchants, paid at once.
+///
 /// The resource of `TRANSACTION.SUCCESS` when it carries `combine_mchid`, and the
 /// answer of the combined-order queries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,6 +2,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A discount card that changed (`DISCOUNT_CARD.*`).
+///
 /// The older card API (`card_id`, `card_template_id`) and the newer order API
 /// (`out_order_no`, `discount_card_id`) report different fields, so all are optional.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,6 +4,7 @@ use super::PromotionDetail;
 use serde::{Deserialize, Serialize};
 
 /// The result of an entrusted deduction that did not go through (`TRANSACTION.FAIL`).
+///
 /// Direct merchants get `appid`/`mchid`, service providers the `sp_`/`sub_` pairs; so only the order number is required.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -97,6 +98,7 @@ pub struct EntrustedAmount {
 }
 
 /// A combined-deduction contract of an e-commerce platform that was signed or terminated
+///
 /// (`ECOMMERCE_ENTRUST.SIGN`, `ECOMMERCE_ENTRUST.TERMINATE`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -134,6 +136,7 @@ pub struct EcommerceEntrustContract {
 }
 
 /// A user is about to terminate a deduction contract: what the merchant needs to offer to keep them
+///
 /// (`ENTRUST.TERMINATE_RETENTION`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -163,6 +166,7 @@ pub struct TerminationRetention {
 }
 
 /// A password-free (papay) contract that was signed or terminated (`PAPAY.SIGN`, `PAPAY.TERMINATE`).
+///
 /// Carries the fields of the contract queries as well as those of the signing pages;
 /// direct merchants get `mchid`/`appid`/`openid`, service providers the `sp_`/`sub_` ones.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

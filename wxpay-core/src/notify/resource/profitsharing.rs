@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A profit-sharing movement to or from one receiver.
+///
 /// Direct merchants get `mchid`, service providers `sp_mchid` and `sub_mchid`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]

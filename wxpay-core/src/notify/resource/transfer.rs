@@ -87,6 +87,7 @@ pub struct TransferAuthorizationClose {
 }
 
 /// A withdrawal that changed state (`MCHWITHDRAW.CHANGE`).
+///
 /// Direct merchants, service providers' sub-merchants and platforms report
 /// slightly different amounts and states, so most fields are optional.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
