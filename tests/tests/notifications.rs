@@ -311,16 +311,11 @@ async fn contract_signing_and_termination_are_notified_as_other_events() {
     events.sort_by_key(|n| n.event_type().to_owned());
     assert_eq!(events[0].event_type(), "PAPAY.SIGN");
     assert_eq!(events[1].event_type(), "TRANSACTION.SUCCESS");
-    let Event::Other {
-        event_type,
-        resource,
-    } = &events[0].event
-    else {
+    let Event::PapaySign(contract) = &events[0].event else {
         panic!("{:?}", events[0].event)
     };
-    assert_eq!(event_type, "PAPAY.SIGN");
-    assert_eq!(resource["out_contract_code"], code.as_str());
-    assert_eq!(resource["contract_state"], "SIGNED");
+    assert_eq!(contract.out_contract_code, code);
+    assert_eq!(contract.contract_state.as_deref(), Some("SIGNED"));
 
     client
         .post_password_exempt_contract_contracts_service_id_out_contract_code_terminate(Terminate {
@@ -332,10 +327,10 @@ async fn contract_signing_and_termination_are_notified_as_other_events() {
         .unwrap();
     let n = next(&mut rx).await.unwrap();
     assert_eq!(n.event_type(), "PAPAY.TERMINATE");
-    let Event::Other { resource, .. } = &n.event else {
+    let Event::PapayTerminate(contract) = &n.event else {
         panic!("{:?}", n.event)
     };
-    assert_eq!(resource["contract_state"], "TERMINATED");
+    assert_eq!(contract.contract_state.as_deref(), Some("TERMINATED"));
 }
 
 #[tokio::test]

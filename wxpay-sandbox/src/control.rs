@@ -35,6 +35,7 @@
 //! | `POST /sandbox/bills/{token}/corrupt` | the bill of this download token is served with one digit changed (see [`Sandbox::corrupt_bill`](crate::Sandbox::corrupt_bill)); 204 |
 //! | `GET /sandbox/notifications` | every notification sent, with each delivery attempt and what the receiver answered: a list of [`NotificationRecord`](crate::NotificationRecord) |
 //! | `GET /sandbox/notifications/{id}` | one of them |
+//! | `POST /sandbox/notifications` | sends a notification of any event type (see [`Sandbox::send_notification`](crate::Sandbox::send_notification)): `{"event_type":"COMPLAINT.CREATE","notify_url":"https://…","resource":{…},"summary":"…","mchid":"…"}`, only the first two required (default: the sandbox's example resource for that type, its summary, the sandbox merchant); answers `{"id"}`; an event type without an example and no `resource` answers `400 PARAM_ERROR` |
 //! | `POST /sandbox/notifications/probe` | sends a probe (signed `WECHATPAY/SIGNTEST/…`, once) to `{"url":"https://…"}` through the delivery target; answers `{"id"}` |
 //! | `POST /sandbox/notifications/{id}/redeliver` | delivers a notification again, same id and body (see [`Sandbox::redeliver`](crate::Sandbox::redeliver)) |
 //!
@@ -74,7 +75,7 @@ use crate::{keys, notify, platform};
 use wxpay_core::crypto::PrivateKey;
 
 /// The control routes.
-const ROUTES: [(Method, &str, Builtin); 26] = [
+const ROUTES: [(Method, &str, Builtin); 27] = [
     (Method::GET, "/sandbox/info", info),
     (Method::POST, "/sandbox/faults", add_fault),
     (Method::GET, "/sandbox/faults", list_faults),
@@ -118,6 +119,7 @@ const ROUTES: [(Method, &str, Builtin); 26] = [
     (Method::GET, "/sandbox/media/{media_id}", get_media),
     (Method::GET, "/sandbox/notifications", list_notifications),
     (Method::GET, "/sandbox/notifications/{id}", get_notification),
+    (Method::POST, "/sandbox/notifications", send_notification),
     (Method::POST, "/sandbox/notifications/probe", send_probe),
     (
         Method::POST,
@@ -369,6 +371,20 @@ fn send_probe(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
     Ok(Reply::ok(
         &json!({ "id": notify::probe(shared, &probe.url) }),
     ))
+}
+
+fn send_notification(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
+    let request: notify::SendRequest = body(
+        req,
+        r#"notification request, expected {"event_type","notify_url","resource","summary","mchid"}"#,
+    )?;
+    match notify::send(shared, request) {
+        Ok(id) => Ok(Reply::ok(&json!({ "id": id }))),
+        Err(notify::Refused::UnknownMerchant(m)) => Err(ErrorCode::NotFound.reply(m)),
+        Err(notify::Refused::Invalid(m) | notify::Refused::NoExample(m)) => {
+            Err(ErrorCode::ParamError.reply(m))
+        }
+    }
 }
 
 fn redeliver(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {

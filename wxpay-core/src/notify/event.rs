@@ -4,7 +4,16 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::NotifyError;
-use super::resource::{PartnerTransaction, RefundNotification, Transaction};
+use super::resource::{
+    ApplymentState, BrandMemberCard, Budget, CombineTransaction, ComplaintNotification, CouponSend,
+    CouponUse, DiscountCard, EcommerceEntrustContract, EntrustedPayment, FacepayUserState,
+    IndustryTransaction, InsuranceOrder, MallAuthorization, MallRefund, MallTransaction,
+    MemberCardEvent, PapayContract, PartnerTransaction, PayScorePermission,
+    PayScoreServiceAccountBinding, PayScoreServiceOrder, PayScoreSignPlan, PersonalSettlement,
+    ProfitSharingNotification, QqWalletTransfer, QuotaCardExpired, QuotaCardPayment, Recharge,
+    RefundNotification, SchoolPayContract, TerminationRetention, Transaction,
+    TransferAuthorization, UserDebtState, WebizpayAuthorization, Withdrawal,
+};
 
 /// The envelope fields every notification carries, kept as received.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,40 +73,219 @@ impl Notification {
     }
 }
 
-/// What a notification reports.
-///
-/// Payment notifications (`TRANSACTION.SUCCESS`) are typed by the shape of
-/// the decrypted resource, since direct merchants and service providers
-/// receive the same event type with the same `original_type`
-/// (`transaction`): a resource with `sp_mchid` is a service provider's
-/// (`PartnerTransactionSuccess`); one
-/// with `combine_mchid` (a combined payment, which this crate does not
-/// model) is [`Other`](Self::Other); anything else is a direct merchant's
-/// (`TransactionSuccess`). Refund notifications have one model for both
-/// kinds of merchant. The models are the runtime's own
-/// ([`resource`](super::resource)), so the typed variants are always there.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum Event {
-    /// `TRANSACTION.SUCCESS` for a direct merchant's order.
-    TransactionSuccess(Box<Transaction>),
-    /// `TRANSACTION.SUCCESS` for an order a service provider placed for a
-    /// sub-merchant.
-    PartnerTransactionSuccess(Box<PartnerTransaction>),
-    /// `REFUND.SUCCESS`: the money is back with the payer.
-    RefundSuccess(RefundNotification),
-    /// `REFUND.ABNORMAL`: the refund failed (e.g. the payer's card was
-    /// cancelled); settle it with the abnormal-refund operation.
-    RefundAbnormal(RefundNotification),
-    /// `REFUND.CLOSED`: the refund was closed without paying out.
-    RefundClosed(RefundNotification),
-    /// Any other event, with its decrypted resource as JSON.
-    Other {
-        /// The event type, e.g. `PAPAY.SIGN`.
-        event_type: String,
-        /// The decrypted resource.
-        resource: serde_json::Value,
-    },
+/// Declares [`Event`]'s variants for the event types with one model each,
+/// with [`Event::event_type`] and the decoding table, from one list.
+macro_rules! events {
+    ($( $wire:literal => $variant:ident($model:ident), $doc:literal; )*) => {
+        /// What a notification reports: a variant per event type of the
+        /// platform's list, with the decrypted resource typed.
+        ///
+        /// | event type | variant | resource |
+        /// |---|---|---|
+        /// | `TRANSACTION.SUCCESS` | [`TransactionSuccess`](Self::TransactionSuccess), [`PartnerTransactionSuccess`](Self::PartnerTransactionSuccess), [`CombineTransactionSuccess`](Self::CombineTransactionSuccess) (by shape) | [`Transaction`], [`PartnerTransaction`], [`CombineTransaction`] |
+        /// | `REFUND.SUCCESS` | [`RefundSuccess`](Self::RefundSuccess) | [`RefundNotification`] |
+        /// | `REFUND.ABNORMAL` | [`RefundAbnormal`](Self::RefundAbnormal) | [`RefundNotification`] |
+        /// | `REFUND.CLOSED` | [`RefundClosed`](Self::RefundClosed) | [`RefundNotification`] |
+        /// | `MALL_AUTH.ACTIVATE_CARD` | [`MallAuthActivateCard`](Self::MallAuthActivateCard) | [`MallAuthorization`] |
+        /// | `MALL_TRANSACTION.SUCCESS` | [`MallTransactionSuccess`](Self::MallTransactionSuccess) | [`MallTransaction`] |
+        /// | `MALL_REFUND.SUCCESS` | [`MallRefundSuccess`](Self::MallRefundSuccess) | [`MallRefund`] |
+        /// | `TRANSACTION.FAIL` | [`TransactionFail`](Self::TransactionFail) | [`EntrustedPayment`] |
+        /// | `ECOMMERCE_ENTRUST.SIGN` | [`EcommerceEntrustSign`](Self::EcommerceEntrustSign) | [`EcommerceEntrustContract`] |
+        /// | `ECOMMERCE_ENTRUST.TERMINATE` | [`EcommerceEntrustTerminate`](Self::EcommerceEntrustTerminate) | [`EcommerceEntrustContract`] |
+        /// | `ENTRUST.SIGNING` | [`EntrustSigning`](Self::EntrustSigning) | [`SchoolPayContract`] |
+        /// | `ENTRUST.RELEASE` | [`EntrustRelease`](Self::EntrustRelease) | [`SchoolPayContract`] |
+        /// | `ENTRUST.TERMINATE_RETENTION` | [`EntrustTerminateRetention`](Self::EntrustTerminateRetention) | [`TerminationRetention`] |
+        /// | `PROFITSHARING` | [`ProfitSharing`](Self::ProfitSharing) | [`ProfitSharingNotification`] |
+        /// | `PROFITSHARING_RETURN` | [`ProfitSharingReturn`](Self::ProfitSharingReturn) | [`ProfitSharingNotification`] |
+        /// | `COMPLAINT.CREATE` | [`ComplaintCreate`](Self::ComplaintCreate) | [`ComplaintNotification`] |
+        /// | `COMPLAINT.STATE_CHANGE` | [`ComplaintStateChange`](Self::ComplaintStateChange) | [`ComplaintNotification`] |
+        /// | `COUPON.USE` | [`CouponUse`](Self::CouponUse) | [`CouponUse`] |
+        /// | `COUPON.SEND` | [`CouponSend`](Self::CouponSend) | [`CouponSend`] |
+        /// | `TRANSACTION.INDUSTRY_SUCCESS` | [`TransactionIndustrySuccess`](Self::TransactionIndustrySuccess) | [`IndustryTransaction`] |
+        /// | `TRANSACTION.INDUSTRY_FAILED` | [`TransactionIndustryFailed`](Self::TransactionIndustryFailed) | [`IndustryTransaction`] |
+        /// | `EDU_SCHOOL_PAY.USER_DEBT_STATE_UPDATE` | [`EduSchoolPayUserDebtStateUpdate`](Self::EduSchoolPayUserDebtStateUpdate) | [`UserDebtState`] |
+        /// | `PAYSCORE.BIND_SERVICE_ACCOUNT` | [`PayScoreBindServiceAccount`](Self::PayScoreBindServiceAccount) | [`PayScoreServiceAccountBinding`] |
+        /// | `PAYSCORE.USER_SIGN_PLAN` | [`PayScoreUserSignPlan`](Self::PayScoreUserSignPlan) | [`PayScoreSignPlan`] |
+        /// | `PAYSCORE.USER_CANCEL_SIGN_PLAN` | [`PayScoreUserCancelSignPlan`](Self::PayScoreUserCancelSignPlan) | [`PayScoreSignPlan`] |
+        /// | `PAYSCORE.USER_OPEN_SERVICE` | [`PayScoreUserOpenService`](Self::PayScoreUserOpenService) | [`PayScorePermission`] |
+        /// | `PAYSCORE.USER_CLOSE_SERVICE` | [`PayScoreUserCloseService`](Self::PayScoreUserCloseService) | [`PayScorePermission`] |
+        /// | `PAYSCORE.USER_CONFIRM` | [`PayScoreUserConfirm`](Self::PayScoreUserConfirm) | [`PayScoreServiceOrder`] |
+        /// | `PAYSCORE.USER_PAID` | [`PayScoreUserPaid`](Self::PayScoreUserPaid) | [`PayScoreServiceOrder`] |
+        /// | `DISCOUNT_CARD.GET_CARD` | [`DiscountCardGetCard`](Self::DiscountCardGetCard) | [`DiscountCard`] |
+        /// | `DISCOUNT_CARD.SETTLEMENT` | [`DiscountCardSettlement`](Self::DiscountCardSettlement) | [`DiscountCard`] |
+        /// | `DISCOUNT_CARD.USER_ACCEPTED` | [`DiscountCardUserAccepted`](Self::DiscountCardUserAccepted) | [`DiscountCard`] |
+        /// | `DISCOUNT_CARD.AGREEMENT_ENDED` | [`DiscountCardAgreementEnded`](Self::DiscountCardAgreementEnded) | [`DiscountCard`] |
+        /// | `DISCOUNT_CARD.USER_PAID` | [`DiscountCardUserPaid`](Self::DiscountCardUserPaid) | [`DiscountCard`] |
+        /// | `MEMBERCARD.ACCEPT_CARD` | [`MemberCardAcceptCard`](Self::MemberCardAcceptCard) | [`MemberCardEvent`] |
+        /// | `MEMBERCARD.ACTIVATE_CARD` | [`MemberCardActivateCard`](Self::MemberCardActivateCard) | [`MemberCardEvent`] |
+        /// | `MEMBERCARD.USERCARD_MANAGE` | [`MemberCardUserCardManage`](Self::MemberCardUserCardManage) | [`MemberCardEvent`] |
+        /// | `HIRE_POWER_BANK.RECEIVE_INSURANCE` | [`HirePowerBankReceiveInsurance`](Self::HirePowerBankReceiveInsurance) | [`InsuranceOrder`] |
+        /// | `RECHARGE.SUCCESS` | [`RechargeSuccess`](Self::RechargeSuccess) | [`Recharge`] |
+        /// | `RECHARGE.CLOSED` | [`RechargeClosed`](Self::RechargeClosed) | [`Recharge`] |
+        /// | `APPLYMENT_STATE.APPROVED` | [`ApplymentStateApproved`](Self::ApplymentStateApproved) | [`ApplymentState`] |
+        /// | `PAPAY.SIGN` | [`PapaySign`](Self::PapaySign) | [`PapayContract`] |
+        /// | `PAPAY.TERMINATE` | [`PapayTerminate`](Self::PapayTerminate) | [`PapayContract`] |
+        /// | `FACEPAY.USER_STATE_CHANGE` | [`FacepayUserStateChange`](Self::FacepayUserStateChange) | [`FacepayUserState`] |
+        /// | `SETTLEMENT.SUCCESS` | [`SettlementSuccess`](Self::SettlementSuccess) | [`PersonalSettlement`] |
+        /// | `MCHWITHDRAW.CHANGE` | [`MchWithdrawChange`](Self::MchWithdrawChange) | [`Withdrawal`] |
+        /// | `MCHTRANSFER.QQWALLETBILL.FINISHED` | [`MchTransferQqWalletBillFinished`](Self::MchTransferQqWalletBillFinished) | [`QqWalletTransfer`] |
+        /// | `MCHTRANSFER.AUTHORIZATION.CONFIRMED` | [`MchTransferAuthorizationConfirmed`](Self::MchTransferAuthorizationConfirmed) | [`TransferAuthorization`] |
+        /// | `MEMBERCARDSP.USER_CARD.CREATE` | [`MemberCardSpUserCardCreate`](Self::MemberCardSpUserCardCreate) | [`BrandMemberCard`] |
+        /// | `MEMBERCARDSP.USER_CARD.DELETE` | [`MemberCardSpUserCardDelete`](Self::MemberCardSpUserCardDelete) | [`BrandMemberCard`] |
+        /// | `BUDGET.LOCKED` | [`BudgetLocked`](Self::BudgetLocked) | [`Budget`] |
+        /// | `BUDGET.CLOSED` | [`BudgetClosed`](Self::BudgetClosed) | [`Budget`] |
+        /// | `BUDGET.FINISHED` | [`BudgetFinished`](Self::BudgetFinished) | [`Budget`] |
+        /// | `WEBIZPAY.QUOTACARDEXPIRED` | [`WebizpayQuotaCardExpired`](Self::WebizpayQuotaCardExpired) | [`QuotaCardExpired`] |
+        /// | `WEBIZPAY.PAYMENTSUCCESS` | [`WebizpayPaymentSuccess`](Self::WebizpayPaymentSuccess) | [`QuotaCardPayment`] |
+        /// | `WEBIZPAY.PAYMENTREFUNDSUCCESS` | [`WebizpayPaymentRefundSuccess`](Self::WebizpayPaymentRefundSuccess) | [`QuotaCardPayment`] |
+        /// | `WEBIZPAY.REVOKED` | [`WebizpayRevoked`](Self::WebizpayRevoked) | [`WebizpayAuthorization`] |
+        /// | `WEBIZPAY.AUTHORIZED` | [`WebizpayAuthorized`](Self::WebizpayAuthorized) | [`WebizpayAuthorization`] |
+        ///
+        /// `TRANSACTION.SUCCESS` is shared by several products, with the same
+        /// `original_type` (`transaction`), so it is typed by the shape of the
+        /// resource: one with `combine_mchid` is a combined payment
+        /// ([`CombineTransactionSuccess`](Self::CombineTransactionSuccess)); else
+        /// one with `sp_mchid` is a service provider's order
+        /// ([`PartnerTransactionSuccess`](Self::PartnerTransactionSuccess)); anything
+        /// else a direct merchant's ([`TransactionSuccess`](Self::TransactionSuccess)),
+        /// which is also the shape of a direct entrusted-deduction (委托代扣)
+        /// success. Refund notifications have one model for both kinds of
+        /// merchant. The models are the runtime's own ([`resource`](super::resource)),
+        /// so the typed variants are always there; an event type not in the
+        /// list is [`Other`](Self::Other), with its resource as JSON.
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum Event {
+            /// `TRANSACTION.SUCCESS` for a direct merchant's order.
+            TransactionSuccess(Box<Transaction>),
+            /// `TRANSACTION.SUCCESS` for an order a service provider placed for a
+            /// sub-merchant.
+            PartnerTransactionSuccess(Box<PartnerTransaction>),
+            /// `TRANSACTION.SUCCESS` for a combined payment (合单支付).
+            CombineTransactionSuccess(Box<CombineTransaction>),
+            /// `REFUND.SUCCESS`: the money is back with the payer.
+            RefundSuccess(RefundNotification),
+            /// `REFUND.ABNORMAL`: the refund failed (e.g. the payer's card was
+            /// cancelled); settle it with the abnormal-refund operation.
+            RefundAbnormal(RefundNotification),
+            /// `REFUND.CLOSED`: the refund was closed without paying out.
+            RefundClosed(RefundNotification),
+            $(
+                #[doc = concat!("`", $wire, "`: ", $doc)]
+                $variant(Box<$model>),
+            )*
+            /// Any other event, with its decrypted resource as JSON.
+            Other {
+                /// The event type, e.g. `MEDICAL_INSURANCE.SUCCESS`.
+                event_type: String,
+                /// The decrypted resource.
+                resource: serde_json::Value,
+            },
+        }
+
+        impl Event {
+            /// The event type this event was decoded from, e.g.
+            /// `TRANSACTION.SUCCESS` (for [`Other`](Self::Other), as received).
+            pub fn event_type(&self) -> &str {
+                match self {
+                    Self::TransactionSuccess(_)
+                    | Self::PartnerTransactionSuccess(_)
+                    | Self::CombineTransactionSuccess(_) => "TRANSACTION.SUCCESS",
+                    Self::RefundSuccess(_) => "REFUND.SUCCESS",
+                    Self::RefundAbnormal(_) => "REFUND.ABNORMAL",
+                    Self::RefundClosed(_) => "REFUND.CLOSED",
+                    $( Self::$variant(_) => $wire, )*
+                    Self::Other { event_type, .. } => event_type,
+                }
+            }
+
+            /// Every event type with a typed variant (all but
+            /// [`Other`](Self::Other)).
+            pub const TYPED: &'static [&'static str] = &[
+                "TRANSACTION.SUCCESS",
+                "REFUND.SUCCESS",
+                "REFUND.ABNORMAL",
+                "REFUND.CLOSED",
+                $( $wire, )*
+            ];
+        }
+
+        /// The typed event of an event type with one model, or
+        /// [`Event::Other`] for a type not in the list.
+        fn decode_listed(
+            event_type: &str,
+            resource: serde_json::Value,
+        ) -> Result<Event, NotifyError> {
+            Ok(match event_type {
+                $(
+                    $wire => Event::$variant(Box::new(
+                        typed(event_type, stringify!($model), resource)?,
+                    )),
+                )*
+                _ => Event::Other {
+                    event_type: event_type.to_owned(),
+                    resource,
+                },
+            })
+        }
+    };
+}
+
+events! {
+    "MALL_AUTH.ACTIVATE_CARD" => MallAuthActivateCard(MallAuthorization), "A member authorised a mall's points service.";
+    "MALL_TRANSACTION.SUCCESS" => MallTransactionSuccess(MallTransaction), "A member paid at a mall shop.";
+    "MALL_REFUND.SUCCESS" => MallRefundSuccess(MallRefund), "A mall shop refunded a member.";
+    "TRANSACTION.FAIL" => TransactionFail(EntrustedPayment), "An entrusted deduction failed.";
+    "ECOMMERCE_ENTRUST.SIGN" => EcommerceEntrustSign(EcommerceEntrustContract), "A user signed an e-commerce combined-deduction contract.";
+    "ECOMMERCE_ENTRUST.TERMINATE" => EcommerceEntrustTerminate(EcommerceEntrustContract), "An e-commerce combined-deduction contract ended.";
+    "ENTRUST.SIGNING" => EntrustSigning(SchoolPayContract), "A user signed an education-fee deduction contract.";
+    "ENTRUST.RELEASE" => EntrustRelease(SchoolPayContract), "An education-fee deduction contract was released.";
+    "ENTRUST.TERMINATE_RETENTION" => EntrustTerminateRetention(TerminationRetention), "A user is about to terminate a deduction contract.";
+    "PROFITSHARING" => ProfitSharing(ProfitSharingNotification), "A receiver got money from a profit-sharing order.";
+    "PROFITSHARING_RETURN" => ProfitSharingReturn(ProfitSharingNotification), "Money went back from a profit-sharing receiver.";
+    "COMPLAINT.CREATE" => ComplaintCreate(ComplaintNotification), "A payer complained.";
+    "COMPLAINT.STATE_CHANGE" => ComplaintStateChange(ComplaintNotification), "A complaint changed.";
+    "COUPON.USE" => CouponUse(CouponUse), "A cash coupon was used.";
+    "COUPON.SEND" => CouponSend(CouponSend), "A merchant coupon was handed to a user.";
+    "TRANSACTION.INDUSTRY_SUCCESS" => TransactionIndustrySuccess(IndustryTransaction), "An industry (campus) deduction succeeded.";
+    "TRANSACTION.INDUSTRY_FAILED" => TransactionIndustryFailed(IndustryTransaction), "An industry (campus) deduction failed.";
+    "EDU_SCHOOL_PAY.USER_DEBT_STATE_UPDATE" => EduSchoolPayUserDebtStateUpdate(UserDebtState), "A user's campus debt state changed.";
+    "PAYSCORE.BIND_SERVICE_ACCOUNT" => PayScoreBindServiceAccount(PayScoreServiceAccountBinding), "A Pay Score service account binding ended.";
+    "PAYSCORE.USER_SIGN_PLAN" => PayScoreUserSignPlan(PayScoreSignPlan), "A user signed a Pay Score plan.";
+    "PAYSCORE.USER_CANCEL_SIGN_PLAN" => PayScoreUserCancelSignPlan(PayScoreSignPlan), "A user cancelled a signed Pay Score plan.";
+    "PAYSCORE.USER_OPEN_SERVICE" => PayScoreUserOpenService(PayScorePermission), "A user opened a Pay Score service.";
+    "PAYSCORE.USER_CLOSE_SERVICE" => PayScoreUserCloseService(PayScorePermission), "A user closed a Pay Score service.";
+    "PAYSCORE.USER_CONFIRM" => PayScoreUserConfirm(PayScoreServiceOrder), "A user confirmed a Pay Score service order.";
+    "PAYSCORE.USER_PAID" => PayScoreUserPaid(PayScoreServiceOrder), "A user paid a Pay Score service order.";
+    "DISCOUNT_CARD.GET_CARD" => DiscountCardGetCard(DiscountCard), "A user took a discount card (older card API).";
+    "DISCOUNT_CARD.SETTLEMENT" => DiscountCardSettlement(DiscountCard), "A discount card was settled (older card API).";
+    "DISCOUNT_CARD.USER_ACCEPTED" => DiscountCardUserAccepted(DiscountCard), "A user took a discount card.";
+    "DISCOUNT_CARD.AGREEMENT_ENDED" => DiscountCardAgreementEnded(DiscountCard), "A discount card's term ended.";
+    "DISCOUNT_CARD.USER_PAID" => DiscountCardUserPaid(DiscountCard), "A discount card's payment changed.";
+    "MEMBERCARD.ACCEPT_CARD" => MemberCardAcceptCard(MemberCardEvent), "A user took a member card.";
+    "MEMBERCARD.ACTIVATE_CARD" => MemberCardActivateCard(MemberCardEvent), "A user activated a member card.";
+    "MEMBERCARD.USERCARD_MANAGE" => MemberCardUserCardManage(MemberCardEvent), "A user viewed, changed or removed a member card.";
+    "HIRE_POWER_BANK.RECEIVE_INSURANCE" => HirePowerBankReceiveInsurance(InsuranceOrder), "A power-bank insurance order changed.";
+    "RECHARGE.SUCCESS" => RechargeSuccess(Recharge), "A recharge succeeded.";
+    "RECHARGE.CLOSED" => RechargeClosed(Recharge), "A recharge was closed.";
+    "APPLYMENT_STATE.APPROVED" => ApplymentStateApproved(ApplymentState), "A payment-permission application was approved.";
+    "PAPAY.SIGN" => PapaySign(PapayContract), "A user signed a password-free contract.";
+    "PAPAY.TERMINATE" => PapayTerminate(PapayContract), "A password-free contract was terminated.";
+    "FACEPAY.USER_STATE_CHANGE" => FacepayUserStateChange(FacepayUserState), "A face-payment user's state changed.";
+    "SETTLEMENT.SUCCESS" => SettlementSuccess(PersonalSettlement), "A personal-collection settlement completed.";
+    "MCHWITHDRAW.CHANGE" => MchWithdrawChange(Withdrawal), "A withdrawal changed state.";
+    "MCHTRANSFER.QQWALLETBILL.FINISHED" => MchTransferQqWalletBillFinished(QqWalletTransfer), "A transfer to a QQ wallet finished.";
+    "MCHTRANSFER.AUTHORIZATION.CONFIRMED" => MchTransferAuthorizationConfirmed(TransferAuthorization), "A user authorised automatic transfers.";
+    "MEMBERCARDSP.USER_CARD.CREATE" => MemberCardSpUserCardCreate(BrandMemberCard), "A user's brand member card was created.";
+    "MEMBERCARDSP.USER_CARD.DELETE" => MemberCardSpUserCardDelete(BrandMemberCard), "A user's brand member card was deleted.";
+    "BUDGET.LOCKED" => BudgetLocked(Budget), "A marketing budget was locked.";
+    "BUDGET.CLOSED" => BudgetClosed(Budget), "A marketing budget was closed.";
+    "BUDGET.FINISHED" => BudgetFinished(Budget), "A marketing budget was used up.";
+    "WEBIZPAY.QUOTACARDEXPIRED" => WebizpayQuotaCardExpired(QuotaCardExpired), "An enterprise quota card expired.";
+    "WEBIZPAY.PAYMENTSUCCESS" => WebizpayPaymentSuccess(QuotaCardPayment), "A payment with a quota card succeeded.";
+    "WEBIZPAY.PAYMENTREFUNDSUCCESS" => WebizpayPaymentRefundSuccess(QuotaCardPayment), "A quota-card payment was refunded.";
+    "WEBIZPAY.REVOKED" => WebizpayRevoked(WebizpayAuthorization), "An employee's authorisation was revoked.";
+    "WEBIZPAY.AUTHORIZED" => WebizpayAuthorized(WebizpayAuthorization), "An employee gave the enterprise authorisation.";
 }
 
 /// The envelope on the wire.
@@ -133,6 +321,13 @@ impl RawNotification {
         let RawNotification { envelope, resource } = self;
         let event_type = envelope.event_type.as_str();
         let event = match event_type {
+            "TRANSACTION.SUCCESS" if resource.get("combine_mchid").is_some() => {
+                Event::CombineTransactionSuccess(Box::new(typed(
+                    event_type,
+                    "CombineTransaction",
+                    resource,
+                )?))
+            }
             "TRANSACTION.SUCCESS" if resource.get("sp_mchid").is_some() => {
                 Event::PartnerTransactionSuccess(Box::new(typed(
                     event_type,
@@ -140,7 +335,7 @@ impl RawNotification {
                     resource,
                 )?))
             }
-            "TRANSACTION.SUCCESS" if resource.get("combine_mchid").is_none() => {
+            "TRANSACTION.SUCCESS" => {
                 Event::TransactionSuccess(Box::new(typed(event_type, "Transaction", resource)?))
             }
             "REFUND.SUCCESS" => {
@@ -152,10 +347,7 @@ impl RawNotification {
             "REFUND.CLOSED" => {
                 Event::RefundClosed(typed(event_type, "RefundNotification", resource)?)
             }
-            _ => Event::Other {
-                event_type: envelope.event_type.clone(),
-                resource,
-            },
+            _ => decode_listed(event_type, resource)?,
         };
         Ok(Notification { envelope, event })
     }

@@ -11,8 +11,13 @@
 //!    Probes (`Wechatpay-Signature: WECHATPAY/SIGNTEST/…`) are refused.
 //! 2. **Decrypt** `resource` (`AEAD_AES_256_GCM`) with the APIv3 key
 //!    ([`ClientBuilder::apiv3_key`](crate::ClientBuilder::apiv3_key)).
-//! 3. **Type** it: [`Event`] has variants for payments and refunds and
-//!    keeps every other event as JSON.
+//! 3. **Type** it: [`Event`] has a variant for every event type of the
+//!    platform's list (payments, combined payments, refunds, profit
+//!    sharing, complaints, coupons, Pay Score, contracts, transfers, …; the
+//!    table is on [`Event`], the models in [`resource`]), and keeps any
+//!    other event type as JSON ([`Event::Other`]). A resource that does not
+//!    fit its model is [`NotifyError::Decode`], whose message names the
+//!    model and the field but quotes no value.
 //!
 //! ```no_run
 //! # async fn run(client: wxpay_core::Client, headers: http::HeaderMap, body: bytes::Bytes) -> http::Response<bytes::Bytes> {

@@ -366,18 +366,100 @@ async fn events_are_typed_by_event_type_and_shape() {
         assert_eq!(refund.amount.payer_refund, 100);
     }
 
-    let contract = json!({"contract_id": "C1", "out_contract_code": "c1"});
-    let n = parse("PAPAY.SIGN", contract.clone()).await.unwrap();
+    let contract = json!({"contract_id": "C1", "out_contract_code": "c1", "plan_id": 12});
+    let n = parse("PAPAY.SIGN", contract).await.unwrap();
+    let Event::PapaySign(c) = &n.event else {
+        panic!("{:?}", n.event)
+    };
+    assert_eq!((c.contract_id.as_str(), c.plan_id), ("C1", Some(12)));
+    assert_eq!(n.event.event_type(), "PAPAY.SIGN");
+
+    let unknown = json!({"anything": [1, 2]});
+    let n = parse("MEDICAL_INSURANCE.SUCCESS", unknown.clone())
+        .await
+        .unwrap();
     assert_eq!(
         n.event,
         Event::Other {
-            event_type: "PAPAY.SIGN".into(),
-            resource: contract
+            event_type: "MEDICAL_INSURANCE.SUCCESS".into(),
+            resource: unknown
         }
     );
-    let combined = json!({"combine_appid": "wx1", "combine_mchid": "1", "sub_orders": []});
-    let n = parse("TRANSACTION.SUCCESS", combined).await.unwrap();
-    assert!(matches!(n.event, Event::Other { .. }), "{:?}", n.event);
+    assert_eq!(n.event.event_type(), "MEDICAL_INSURANCE.SUCCESS");
+}
+
+#[tokio::test]
+async fn payment_notifications_are_typed_by_the_resources_shape() {
+    let c = client();
+    let parse = |resource: Value| {
+        let body = envelope("TRANSACTION.SUCCESS", &resource, tv::APIV3_KEY);
+        let c = c.clone();
+        async move { c.parse_notification(&signed(&body), &body).await }
+    };
+    let combined = json!({
+        "combine_appid": "wx1", "combine_mchid": "1900000109",
+        "combine_out_trade_no": "C1", "combine_transaction_id": "4200000000000000000001",
+        "sp_mchid": "ignored: combine_mchid decides first",
+        "sub_orders": [{"mchid": "1900000109", "out_trade_no": "S1", "trade_state": "SUCCESS",
+                        "amount": {"total_amount": 10, "payer_amount": 10}}],
+        "combine_payer_info": {"openid": "o1"}
+    });
+    let n = parse(combined).await.unwrap();
+    let Event::CombineTransactionSuccess(t) = &n.event else {
+        panic!("{:?}", n.event)
+    };
+    let sub = &t.sub_orders.as_ref().unwrap()[0];
+    assert_eq!(sub.out_trade_no, "S1");
+    assert_eq!(sub.amount.as_ref().unwrap().payer_amount, Some(10));
+
+    let mut partner = transaction_resource();
+    partner.as_object_mut().unwrap().remove("appid");
+    partner["sp_appid"] = json!("wx8888888888888888");
+    partner["sp_mchid"] = json!("1230000109");
+    partner["sub_mchid"] = partner["mchid"].clone();
+    let n = parse(partner).await.unwrap();
+    assert!(
+        matches!(n.event, Event::PartnerTransactionSuccess(_)),
+        "{:?}",
+        n.event
+    );
+
+    let n = parse(transaction_resource()).await.unwrap();
+    assert!(
+        matches!(n.event, Event::TransactionSuccess(_)),
+        "{:?}",
+        n.event
+    );
+    assert_eq!(n.event.event_type(), "TRANSACTION.SUCCESS");
+
+    // A combined payment missing its own number fails as one, not as a
+    // direct order.
+    let e = parse(json!({"combine_appid": "wx1", "combine_mchid": "1"}))
+        .await
+        .unwrap_err();
+    let NotifyError::Decode { model, reason, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(*model, "CombineTransaction");
+    assert_eq!(reason, "missing field `combine_out_trade_no`");
+}
+
+#[tokio::test]
+async fn every_listed_event_type_has_a_variant_and_refuses_a_misfit() {
+    let c = client();
+    for event_type in Event::TYPED {
+        // A string fits no model: a listed type is never `Other`.
+        let body = envelope(event_type, &json!("SECRET"), tv::APIV3_KEY);
+        let e = c
+            .parse_notification(&signed(&body), &body)
+            .await
+            .unwrap_err();
+        let NotifyError::Decode { event_type: t, .. } = &e else {
+            panic!("{event_type}: {e:?}")
+        };
+        assert_eq!(t, event_type);
+        assert!(!format!("{e} {e:?}").contains("SECRET"), "{e:?}");
+    }
 }
 
 #[tokio::test]

@@ -12,10 +12,10 @@ use crate::state::{
 use crate::time::{format_china, now_unix};
 
 /// A notification to make.
-pub(super) struct NewEvent {
-    pub(super) event_type: &'static str,
-    pub(super) summary: &'static str,
-    pub(super) original_type: &'static str,
+pub(super) struct NewEvent<'a> {
+    pub(super) event_type: &'a str,
+    pub(super) summary: &'a str,
+    pub(super) original_type: &'a str,
     pub(super) mchid: String,
     pub(super) notify_url: Option<String>,
     pub(super) resource: Value,
@@ -25,7 +25,7 @@ pub(super) struct NewEvent {
 /// The envelope with the resource encrypted for the merchant.
 pub(super) fn seal(
     shared: &Shared,
-    event: &NewEvent,
+    event: &NewEvent<'_>,
     id: &str,
     now: i64,
 ) -> Result<String, String> {
@@ -242,7 +242,7 @@ mod tests {
         )
     }
 
-    fn event(mchid: &str, notify_url: Option<&str>) -> NewEvent {
+    fn event(mchid: &str, notify_url: Option<&str>) -> NewEvent<'static> {
         NewEvent {
             event_type: "REFUND.SUCCESS",
             summary: "退款成功",

@@ -11,6 +11,7 @@
 //! | settles a refund ([`Sandbox::settle_refund`](crate::Sandbox::settle_refund)) | `REFUND.SUCCESS`, `REFUND.CLOSED`, `REFUND.ABNORMAL` | the refund notification resource (`refund`) | the refund's `notify_url`, else [`SandboxBuilder::refund_notify_url`](crate::SandboxBuilder::refund_notify_url) |
 //! | signs a contract (by the user, or by paying an order placed under a pending one) | `PAPAY.SIGN` | the contract as the contract query reports it (`papay`) | the pre-sign request's `notify_url` |
 //! | terminates a contract through the API | `PAPAY.TERMINATE` | the same (`papay`) | the same |
+//! | is asked to ([`Sandbox::send_notification`](crate::Sandbox::send_notification), `POST /sandbox/notifications`) | any | the one given, else the sandbox's example for that event type (every type of the platform's list has one, in `notify/examples.json`) | the URL given |
 //!
 //! A payment notification carries the order's `trade_type` (`JSAPI`,
 //! `APP`, `NATIVE`, `MWEB` for H5) and its payer (the one the sandbox
@@ -67,6 +68,7 @@
 mod api;
 mod delivery;
 mod events;
+mod send;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -97,6 +99,7 @@ use events::{NewEvent, seal};
 
 pub(crate) use events::combined_order_paid;
 pub(crate) use events::{contract_changed, order_paid, probe, refund_settled};
+pub(crate) use send::{Refused, SendRequest, send};
 
 /// The platform's retry schedule: the wait before each retry, counted from
 /// the attempt before (about 24 hours in all).
@@ -314,7 +317,7 @@ impl Notifier {
     }
 
     /// Builds, stores and starts delivering a notification.
-    fn enqueue(&self, shared: &Shared, event: NewEvent) -> String {
+    fn enqueue(&self, shared: &Shared, event: NewEvent<'_>) -> String {
         let now = now_unix();
         let id = self.next_id(now);
         let sealed = seal(shared, &event, &id, now);

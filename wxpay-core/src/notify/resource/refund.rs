@@ -58,6 +58,17 @@ pub struct RefundNotification {
     pub user_received_account: String,
     /// The amounts.
     pub amount: RefundNotificationAmount,
+    /// Where the refunded money came from (`REFUND_SOURCE_UNSETTLED_FUNDS`,
+    /// `REFUND_SOURCE_RECHARGE_FUNDS`), when reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fund_source: Option<String>,
+    /// Who advanced the refund for a partner order
+    /// (`REFUND_SOURCE_PARTNER_ADVANCE`, `REFUND_SOURCE_SUB_MERCHANT`), when reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund_account: Option<String>,
+    /// The individual seller's authorisation id, for personal-collection orders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub individual_auth_id: Option<String>,
 }
 
 /// The amounts of a [`RefundNotification`], in fen.
@@ -71,6 +82,12 @@ pub struct RefundNotificationAmount {
     pub payer_total: i64,
     /// What the payer gets back.
     pub payer_refund: i64,
+    /// The order's currency, when reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// The currency the payer paid in, when reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer_currency: Option<String>,
 }
 
 #[cfg(test)]
