@@ -892,3 +892,43 @@ async fn a_sub_order_is_refunded_like_any_order_and_billed() {
         .count();
     assert_eq!(refunds, 3);
 }
+
+#[tokio::test]
+async fn a_sub_order_moves_only_with_its_combined_order() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let mchid = client.mchid().to_owned();
+    let no = trade_no("CS");
+    let subs = sub_nos(&no, 2);
+    let placed = client.call(jsapi_order(&mchid, &no, &subs)).await.unwrap();
+
+    // One sub-order alone can be neither paid, failed, expired nor closed.
+    for refused in [
+        sandbox.pay_order(SUB, &subs[0]),
+        sandbox.fail_order(SUB, &subs[0]),
+        sandbox.expire_order(SUB, &subs[0]),
+    ] {
+        match refused {
+            Err(SandboxError::InvalidState(m)) => assert!(m.contains(&no), "{m}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+    let e = client
+        .post_pay_partner_transactions_out_trade_no_close(
+            wxpay::v3::pay::partner::transactions::out_trade_no::Close {
+                out_trade_no: subs[0].clone(),
+                sp_mchid: mchid.clone(),
+                sub_mchid: SUB.into(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("INVALID_REQUEST"), "{e}");
+    assert_eq!(states(&client, &no).await, ["NOTPAY", "NOTPAY"]);
+
+    // The front end's wx.requestPayment with the combined prepay_id pays the whole.
+    let params = client.jsapi_pay_params(APPID, &placed.prepay_id).unwrap();
+    let paid = sandbox.request_payment(&params).unwrap();
+    assert_eq!(paid.trade_state, TradeState::Success);
+    assert_eq!(states(&client, &no).await, ["SUCCESS", "SUCCESS"]);
+}

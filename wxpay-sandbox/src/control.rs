@@ -196,6 +196,7 @@ pub(crate) fn pay_order(
 ) -> Result<Order, StateError> {
     let (paid, signed) = {
         let mut state = shared.state();
+        state.refuse_sub_order(mchid, out_trade_no)?;
         let pending = state
             .order(mchid, out_trade_no)
             .and_then(|o| o.contract.clone())

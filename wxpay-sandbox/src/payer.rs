@@ -93,7 +93,9 @@ pub(crate) fn fail_order(
     out_trade_no: &str,
 ) -> Result<Order, StateError> {
     let now = shared.unix_now();
-    shared.state().fail_order(mchid, out_trade_no, now)
+    let mut state = shared.state();
+    state.refuse_sub_order(mchid, out_trade_no)?;
+    state.fail_order(mchid, out_trade_no, now)
 }
 
 /// The order expires now: it becomes `CLOSED`.
@@ -103,7 +105,9 @@ pub(crate) fn expire_order(
     out_trade_no: &str,
 ) -> Result<Order, StateError> {
     let now = shared.unix_now();
-    shared.state().expire_order(mchid, out_trade_no, now)
+    let mut state = shared.state();
+    state.refuse_sub_order(mchid, out_trade_no)?;
+    state.expire_order(mchid, out_trade_no, now)
 }
 
 /// The order a front end's `prepay_id` names, if it is of `trade_type`.
@@ -174,11 +178,7 @@ pub(crate) fn request_payment(
             params.app_id, order.appid
         )));
     }
-    Ok(control::pay_order(
-        shared,
-        &order.mchid,
-        &order.out_trade_no,
-    )?)
+    Ok(pay(shared, &order.mchid, &order.out_trade_no)?)
 }
 
 /// The APP SDK's `PayReq` with these parameters: checked, then the order
@@ -211,11 +211,7 @@ pub(crate) fn request_app_payment(
             params.partnerid, order.mchid
         )));
     }
-    Ok(control::pay_order(
-        shared,
-        &order.mchid,
-        &order.out_trade_no,
-    )?)
+    Ok(pay(shared, &order.mchid, &order.out_trade_no)?)
 }
 
 /// The payer scans a Native order's `code_url` and pays.
@@ -232,7 +228,24 @@ pub(crate) fn scan(shared: &Shared, code_url: &str) -> Result<Order, PayerError>
     let (mchid, out_trade_no) = found.ok_or_else(|| {
         StateError::NotFound(format!("no Native order has the code_url {code_url}"))
     })?;
-    Ok(control::pay_order(shared, &mchid, &out_trade_no)?)
+    Ok(pay(shared, &mchid, &out_trade_no)?)
+}
+
+/// Pays what a front end's parameters or a scanned code stand for: the
+/// order, or the whole combined order it is a sub-order of (they share the
+/// `prepay_id`); answers the order named.
+fn pay(shared: &Shared, mchid: &str, out_trade_no: &str) -> Result<Order, StateError> {
+    let parent = shared
+        .state()
+        .combined_parent(mchid, out_trade_no)
+        .map(|c| (c.combine_mchid.clone(), c.combine_out_trade_no.clone()));
+    let Some((combine_mchid, combine_out_trade_no)) = parent else {
+        return control::pay_order(shared, mchid, out_trade_no);
+    };
+    crate::api::combine::moves::pay_combined(shared, &combine_mchid, &combine_out_trade_no)?
+        .into_iter()
+        .find(|o| o.mchid == mchid && o.out_trade_no == out_trade_no)
+        .ok_or_else(|| StateError::NotFound(format!("no sub-order {out_trade_no}")))
 }
 
 fn answer(result: Result<Order, PayerError>) -> Checked<Reply> {

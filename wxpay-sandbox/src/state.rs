@@ -758,6 +758,37 @@ pub struct CombinedSubOrder {
     pub individual_name: Option<String>,
 }
 
+impl State {
+    /// Refuses a move on one sub-order of a combined order: the payer pays,
+    /// fails or lets expire the whole, and the merchant closes the whole.
+    pub(crate) fn refuse_sub_order(
+        &self,
+        mchid: &str,
+        out_trade_no: &str,
+    ) -> Result<(), StateError> {
+        match self.combined_parent(mchid, out_trade_no) {
+            Some(c) => Err(StateError::Conflict(format!(
+                "order {out_trade_no} is a sub-order of combined order {}: act on the combined order",
+                c.combine_out_trade_no
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// The combined order an order is a sub-order of, if any.
+    pub(crate) fn combined_parent(
+        &self,
+        mchid: &str,
+        out_trade_no: &str,
+    ) -> Option<&CombinedOrder> {
+        self.combined_orders.values().find(|c| {
+            c.sub_orders
+                .iter()
+                .any(|s| s.order_key() == (mchid.to_owned(), out_trade_no.to_owned()))
+        })
+    }
+}
+
 impl CombinedSubOrder {
     /// The key of its [`Order`]: (owner, `out_trade_no`), where the owner is
     /// `sub_mchid`, else `mchid`.

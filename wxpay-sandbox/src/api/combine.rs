@@ -39,7 +39,7 @@ use crate::spec::Input;
 use crate::state::{
     CombinedOrder, CombinedSubOrder, Order, TradeState, compact_date, compact_time,
 };
-use crate::time::{format_china, now_unix, parse_rfc3339};
+use crate::time::{format_china, parse_rfc3339};
 use crate::validate::Check::*;
 use crate::validate::{Checked, ReadBody, Rule, is_trade_no, path_str};
 
@@ -271,7 +271,7 @@ fn place(shared: &Shared, req: &SandboxRequest, input: &Input<'_>, kind: Kind) -
                 .reply("combine_out_trade_no was already used with different parameters"))
         };
     }
-    let now = now_unix();
+    let now = shared.unix_now();
     let time_expire = body.opt_str("time_expire").and_then(parse_rfc3339);
     if time_expire.is_some_and(|t| t <= now) {
         return Err(Reply::param_error(
@@ -367,7 +367,7 @@ fn by_out_trade_no(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
     let no = path_str(req, "combine_out_trade_no")?;
     let key = (req.mchid.clone(), no.to_owned());
     let mut state = shared.state();
-    moves::lapse(&mut state, &key, now_unix());
+    moves::lapse(&mut state, &key, shared.unix_now());
     let answer = moves::view(&state, &key).ok_or_else(order_not_exist)?;
     Ok(Reply::ok(&answer))
 }
@@ -385,7 +385,7 @@ fn by_combine_transaction_id(shared: &Shared, req: &SandboxRequest) -> Checked<R
         })
         .map(|c| (c.combine_mchid.clone(), c.combine_out_trade_no.clone()))
         .ok_or_else(order_not_exist)?;
-    moves::lapse(&mut state, &key, now_unix());
+    moves::lapse(&mut state, &key, shared.unix_now());
     let answer = moves::view(&state, &key).ok_or_else(order_not_exist)?;
     Ok(Reply::ok(&answer))
 }
@@ -423,7 +423,7 @@ fn close(shared: &Shared, req: &SandboxRequest, input: &Input<'_>) -> Checked<Re
             ));
         }
     }
-    moves::lapse(&mut state, &key, now_unix());
+    moves::lapse(&mut state, &key, shared.unix_now());
     moves::close(&mut state, &key)?;
     Ok(Reply::no_content())
 }

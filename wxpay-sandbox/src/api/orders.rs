@@ -125,6 +125,11 @@ fn close(
     let (owner, sp) = owner(|name| input.body.opt_str(name).map(str::to_owned), partner);
     let now = shared.unix_now();
     let mut state = shared.state();
+    if state.refuse_sub_order(&owner, out_trade_no).is_err() {
+        return Err(ErrorCode::InvalidRequest.reply(
+            "the order is part of a combined order: close it with the combined order's close",
+        ));
+    }
     let order = state
         .current_order(&owner, out_trade_no, now)
         .ok()

@@ -21,7 +21,6 @@ use crate::reply::Reply;
 use crate::router::{Builtin, SandboxRequest};
 use crate::server::Shared;
 use crate::state::{CombinedOrder, Order, State, StateError, TradeState};
-use crate::time::now_unix;
 use crate::validate::{Checked, path_str};
 
 /// A combined order's key: (`combine_mchid`, `combine_out_trade_no`).
@@ -186,7 +185,7 @@ pub(crate) fn pay_combined(
     combine_out_trade_no: &str,
 ) -> Result<Vec<Order>, StateError> {
     let key = (combine_mchid.to_owned(), combine_out_trade_no.to_owned());
-    let (combined, paid) = pay_state(&mut shared.state(), &key, now_unix())?;
+    let (combined, paid) = pay_state(&mut shared.state(), &key, shared.unix_now())?;
     crate::notify::combined_order_paid(shared, &combined, &paid);
     Ok(paid)
 }
@@ -199,7 +198,7 @@ pub(crate) fn fail_combined(
 ) -> Result<Vec<Order>, StateError> {
     let key = (combine_mchid.to_owned(), combine_out_trade_no.to_owned());
     let mut state = shared.state();
-    lapse(&mut state, &key, now_unix());
+    lapse(&mut state, &key, shared.unix_now());
     settle_unpaid(&mut state, &key, TradeState::Payerror)
 }
 
@@ -221,7 +220,7 @@ pub(crate) fn combined(
 ) -> Option<CombinedOrder> {
     let key = (combine_mchid.to_owned(), combine_out_trade_no.to_owned());
     let mut state = shared.state();
-    lapse(&mut state, &key, now_unix());
+    lapse(&mut state, &key, shared.unix_now());
     state.combined_orders.get(&key).cloned()
 }
 
