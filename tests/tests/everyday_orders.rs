@@ -189,9 +189,28 @@ fn app(mchid: &str, no: &str) -> transactions::App {
     }
 }
 
-/// An H5 order's body. The typed `h5::SceneInfo` has only `h5_info` (the
-/// generator takes the operation's `scene_info` without the common
-/// fields), so H5 orders go as JSON with `payer_client_ip`.
+/// A merchant's H5 order, typed.
+fn typed_h5(mchid: &str, no: &str) -> transactions::H5 {
+    transactions::H5 {
+        appid: APPID.into(),
+        mchid: mchid.into(),
+        description: "mobile web".into(),
+        out_trade_no: no.into(),
+        notify_url: PAY_URL.into(),
+        amount: amount(100),
+        scene_info: transactions::h5::SceneInfo {
+            payer_client_ip: Some("14.23.150.211".into()),
+            h5_info: Some(transactions::h5::H5Info {
+                r#type: Some("Wap".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// An H5 order's body as JSON, to leave fields out or spoil them.
 fn h5(mchid: &str, no: &str, partner: bool) -> Value {
     let mut body = json!({
         "description": "mobile web",
@@ -616,15 +635,10 @@ async fn h5_paid_through_the_control_plane() {
     let no = trade_no("H");
     let placed = shop
         .client
-        .request_json(
-            Method::POST,
-            "/v3/pay/transactions/h5",
-            &[],
-            Some(&h5(&shop.mchid, &no, false)),
-        )
+        .post_pay_transactions_h5(typed_h5(&shop.mchid, &no))
         .await
         .unwrap();
-    let url = placed["h5_url"].as_str().unwrap();
+    let url = placed.h5_url.as_str();
     let prepay_id = shop.sandbox.order(&shop.mchid, &no).unwrap().prepay_id;
     assert!(
         url.starts_with(&format!(
