@@ -49,10 +49,8 @@ async fn place(client: &Client) -> Result<(String, String), BoxError> {
     let out_trade_no = order.out_trade_no.clone();
     let answer = client.post_pay_transactions_native(order).await?;
     println!("order {out_trade_no} placed; scan to pay:");
-    print!(
-        "{}",
-        qr::draw(&answer.code_url, std::io::stdout().is_terminal())?
-    );
+    let drawing = qr::draw(&answer.code_url, std::io::stdout().is_terminal())?;
+    println!("{}", drawing.trim_end_matches('\n'));
     println!("code_url: {}", answer.code_url);
     Ok((out_trade_no, answer.code_url))
 }
