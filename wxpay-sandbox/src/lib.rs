@@ -30,7 +30,11 @@
 //! and refunds. Orders are checked like the platform checks them,
 //! including which appids belong to which merchant and which
 //! sub-merchants to which service provider ([`SandboxBuilder::appid`],
-//! [`SandboxBuilder::sub_merchant`]).
+//! [`SandboxBuilder::sub_merchant`]). Combined orders
+//! (`/v3/combine-transactions/{jsapi,miniprogram,app,native,h5}`) are
+//! stateful too: their sub-orders are ordinary orders for queries, refunds
+//! and bills, but are paid, failed, expired and closed only as a whole
+//! ([`Sandbox::pay_combine_order`] and its siblings).
 //!
 //! The user's side of a payment is played by the test: paying an order
 //! ([`Sandbox::pay_order`]) or failing to ([`Sandbox::fail_order`]),
@@ -46,8 +50,10 @@
 //! Paying, settling a refund, signing and terminating a contract send
 //! signed, encrypted notifications to their `notify_url`, retried on the
 //! platform's schedule (scaled with [`SandboxBuilder::notify_time_scale`]);
-//! [`SandboxBuilder::notify_target`] points them at a local receiver. See
-//! [`notify`].
+//! [`SandboxBuilder::notify_target`] points them at a local receiver.
+//! [`Sandbox::send_notification`] sends any event type of the platform's
+//! list on demand, with a resource of the caller's or an example of that
+//! type, to drive a receiver's handlers. See [`notify`].
 //!
 //! Bills are made from the sandbox's own orders and refunds when applied
 //! for (`/v3/bill/tradebill`, `/v3/bill/fundflowbill`,
