@@ -19,7 +19,7 @@ use wxpay::v3::pay::transactions::jsapi::{Amount, Payer};
 use wxpay::v3::pay::transactions::{Jsapi, OutTradeNo};
 use wxpay::v3::refund::domestic::{PostRefunds, PostRefundsAmount};
 use wxpay_examples::config::{BoxError, order_number};
-use wxpay_examples::receiver::Receiver;
+use wxpay_examples::receiver::{Inbox, Receiver};
 use wxpay_sandbox::{RefundStatus, Sandbox};
 
 const APPID: &str = "wxd678efh567hg6787";
@@ -81,11 +81,30 @@ async fn main() -> Result<(), BoxError> {
         paid.id()
     );
 
-    // Part of the order is returned: 30 of the 100 fen go back.
+    refund_part(&client, &sandbox, &mut inbox, &out_trade_no).await?;
+
+    let order = client
+        .get_pay_transactions_out_trade_no(OutTradeNo {
+            out_trade_no,
+            mchid,
+        })
+        .await?;
+    println!("the order now reads {:?}", order.trade_state);
+    Ok(())
+}
+
+/// Part of the order is returned: 30 of its 100 fen go back, the platform
+/// pays them and notifies.
+async fn refund_part(
+    client: &Client,
+    sandbox: &Sandbox,
+    inbox: &mut Inbox,
+    out_trade_no: &str,
+) -> Result<(), BoxError> {
     let out_refund_no = order_number("WXPAYREFUND");
     let refund = client
         .post_refund_domestic_refunds(PostRefunds {
-            out_trade_no: Some(out_trade_no.clone()),
+            out_trade_no: Some(out_trade_no.to_owned()),
             out_refund_no: out_refund_no.clone(),
             reason: Some("one item returned".into()),
             amount: PostRefundsAmount {
@@ -99,8 +118,7 @@ async fn main() -> Result<(), BoxError> {
         .await?;
     println!("refund {} asked: {:?}", refund.refund_id, refund.status);
 
-    // The platform pays the money back and notifies.
-    sandbox.settle_refund(&mchid, &out_refund_no, RefundStatus::Success)?;
+    sandbox.settle_refund(client.mchid(), &out_refund_no, RefundStatus::Success)?;
     let refunded = inbox.next(Duration::from_secs(10)).await?;
     let Event::RefundSuccess(notice) = &refunded.event else {
         return Err(format!("expected a refund, got {:?}", refunded.event).into());
@@ -112,13 +130,5 @@ async fn main() -> Result<(), BoxError> {
         notice.refund_status,
         refunded.id()
     );
-
-    let order = client
-        .get_pay_transactions_out_trade_no(OutTradeNo {
-            out_trade_no,
-            mchid,
-        })
-        .await?;
-    println!("the order now reads {:?}", order.trade_state);
     Ok(())
 }
