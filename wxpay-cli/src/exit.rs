@@ -48,6 +48,9 @@ pub struct CliError {
     pub status: Option<u16>,
     /// The `Request-ID` of the answer, when one arrived.
     pub request_id: Option<String>,
+    /// What the command found before failing (`config check`'s report),
+    /// part of the `--json` error document.
+    pub report: Option<serde_json::Value>,
 }
 
 impl CliError {
@@ -59,6 +62,7 @@ impl CliError {
             api_code: None,
             status: None,
             request_id: None,
+            report: None,
         }
     }
 
@@ -79,7 +83,7 @@ impl CliError {
 
     /// The error as `--json` prints it.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
+        let mut doc = serde_json::json!({
             "error": {
                 "exit_code": self.code as u8,
                 "message": self.message,
@@ -87,14 +91,22 @@ impl CliError {
                 "status": self.status,
                 "request_id": self.request_id,
             }
-        })
+        });
+        if let (Some(report), Some(object)) = (&self.report, doc.as_object_mut()) {
+            object.insert("report".into(), report.clone());
+        }
+        doc
     }
 }
 
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)?;
-        if let Some(id) = &self.request_id {
+        if let Some(id) = self
+            .request_id
+            .as_ref()
+            .filter(|id| !self.message.contains(*id))
+        {
             write!(f, " (Request-ID {id})")?;
         }
         Ok(())
@@ -135,6 +147,7 @@ impl From<Error> for CliError {
             api_code: e.code().map(str::to_owned),
             status: e.status().map(|s| s.as_u16()),
             request_id: e.request_id().map(str::to_owned),
+            report: None,
         }
     }
 }

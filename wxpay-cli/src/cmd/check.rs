@@ -40,14 +40,28 @@ pub async fn run(ctx: &mut Ctx, args: &CheckArgs) -> Result<(), CliError> {
         }
     }
     let report = Value::Object(report);
-    ctx.out.result(&report, || text(&report));
-    match failure {
-        Some(e) => Err(e),
-        None if !missing.is_empty() => Err(CliError::config(format!(
+    let failure = match failure {
+        Some(e) => Some(e),
+        None if !missing.is_empty() => Some(CliError::config(format!(
             "missing configuration: {}",
             missing.join("; ")
         ))),
-        None => Ok(()),
+        None => None,
+    };
+    match failure {
+        // With --json the report goes inside the error document.
+        Some(mut e) if ctx.out.json => {
+            e.report = Some(report);
+            Err(e)
+        }
+        Some(e) => {
+            ctx.out.result(&report, || text(&report));
+            Err(e)
+        }
+        None => {
+            ctx.out.result(&report, || text(&report));
+            Ok(())
+        }
     }
 }
 
