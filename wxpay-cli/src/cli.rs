@@ -31,6 +31,7 @@ const AFTER_HELP: &str = concat!(
 
 /// Flags every command takes (also as `WXPAY_*` variables).
 #[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Configuration (every command)")]
 pub struct Global {
     /// Print the result as JSON on stdout (errors too).
     #[arg(long, global = true)]
@@ -68,7 +69,7 @@ pub struct Global {
     /// (migration) [env: WXPAY_PLATFORM_CERTIFICATES=true].
     #[arg(long, global = true)]
     pub platform_certificates: bool,
-    /// API base URL (default https://api.mch.weixin.qq.com) [env: WXPAY_BASE_URL].
+    /// API base URL; the main host api.mch.weixin.qq.com when left out [env: WXPAY_BASE_URL].
     #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,
     /// Trust this extra root certificate, PEM (a TLS sandbox's) [env: WXPAY_CA_FILE].
@@ -123,7 +124,7 @@ pub struct CheckArgs {
 /// `wxpay certificates`.
 #[derive(Debug, Args)]
 pub struct CertificatesArgs {
-    /// Write each certificate as DIR/wechatpay_<serial>.pem.
+    /// Write each certificate as DIR/wechatpay_SERIAL.pem.
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     pub output: Option<PathBuf>,
 }
@@ -149,7 +150,7 @@ pub struct RequestArgs {
     /// every item of a list; repeatable).
     #[arg(long, value_name = "FIELD.PATH")]
     pub sensitive: Vec<String>,
-    /// Print the answer as received instead of pretty JSON.
+    /// Print the answer as compact JSON on one line instead of pretty JSON.
     #[arg(long)]
     pub raw: bool,
     /// Send without checking the body against the spec.
@@ -250,7 +251,7 @@ pub struct PayParamsArgs {
 #[derive(Debug, Args)]
 #[command(after_help = SANDBOX_HELP)]
 pub struct SandboxArgs {
-    /// Write the profile to this profile file (as [sandbox]) too.
+    /// Also write the profile into this profile file, as the profile named sandbox.
     #[arg(long, value_name = "FILE")]
     pub write_profile: Option<PathBuf>,
     /// The `wxpay-sandbox` flags (after `--`), e.g. `-- --spec-mode --listen 127.0.0.1:9000`.

@@ -53,7 +53,15 @@ fn bare_form(mut args: Vec<String>) -> Vec<String> {
 
 fn main() -> ExitCode {
     let args = bare_form(std::env::args().collect());
-    let command = Cli::command().after_help(cli::after_help_with_codes());
+    let command = Cli::command()
+        .after_help(cli::after_help_with_codes())
+        .mut_subcommands(|sub| {
+            let text = match sub.get_after_help() {
+                Some(help) => format!("{help}\n\n{}", exit::EXIT_CODES_HELP),
+                None => exit::EXIT_CODES_HELP.to_owned(),
+            };
+            sub.after_help(text)
+        });
     let parsed = command
         .try_get_matches_from(args)
         .and_then(|m| Cli::from_arg_matches(&m));
