@@ -190,30 +190,7 @@ impl Settings {
         };
         let pf = from.as_str();
         let certificates = g.platform_certificates.then_some(true);
-        let apiv3_key = match apiv3_key_from_file(g.apiv3_key_file.as_deref(), "--apiv3-key-file")?
-        {
-            Some(found) => Some(found),
-            None => match env("WXPAY_APIV3_KEY") {
-                Some(key) => Some(Setting {
-                    value: key,
-                    source: "WXPAY_APIV3_KEY".into(),
-                }),
-                None => match apiv3_key_from_file(
-                    env("WXPAY_APIV3_KEY_FILE").map(PathBuf::from).as_deref(),
-                    "WXPAY_APIV3_KEY_FILE",
-                )? {
-                    Some(found) => Some(found),
-                    None => match (&p.apiv3_key, &p.apiv3_key_file) {
-                        (Some(key), _) => Some(Setting {
-                            value: key.clone(),
-                            source: from.clone(),
-                        }),
-                        (None, Some(file)) => apiv3_key_from_file(Some(file), pf)?,
-                        (None, None) => None,
-                    },
-                },
-            },
-        };
+        let apiv3_key = apiv3_key(g, &p, pf)?;
         Ok(Settings {
             mchid: pick(
                 (g.mchid.as_ref(), "--mchid"),
@@ -372,6 +349,29 @@ impl Settings {
             .as_ref()
             .map(|f| read(&f.value, "the root certificate"))
             .transpose()
+    }
+}
+
+/// The APIv3 key: `--apiv3-key-file`, `WXPAY_APIV3_KEY`,
+/// `WXPAY_APIV3_KEY_FILE`, then the profile's `apiv3_key` or `apiv3_key_file`.
+fn apiv3_key(g: &Global, p: &Profile, from: &str) -> Result<Option<Setting<String>>, CliError> {
+    if let Some(found) = apiv3_key_from_file(g.apiv3_key_file.as_deref(), "--apiv3-key-file")? {
+        return Ok(Some(found));
+    }
+    if let Some(key) = env("WXPAY_APIV3_KEY") {
+        let source = "WXPAY_APIV3_KEY".to_owned();
+        return Ok(Some(Setting { value: key, source }));
+    }
+    let file = env("WXPAY_APIV3_KEY_FILE").map(PathBuf::from);
+    if let Some(found) = apiv3_key_from_file(file.as_deref(), "WXPAY_APIV3_KEY_FILE")? {
+        return Ok(Some(found));
+    }
+    match (&p.apiv3_key, &p.apiv3_key_file) {
+        (Some(key), _) => Ok(Some(Setting {
+            value: key.clone(),
+            source: from.to_owned(),
+        })),
+        (None, file) => apiv3_key_from_file(file.as_deref(), from),
     }
 }
 

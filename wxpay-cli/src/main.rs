@@ -97,3 +97,33 @@ fn report(out: Output, e: CliError) -> ExitCode {
     }
     ExitCode::from(e.code as u8)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::bare_form;
+
+    fn args(line: &str) -> Vec<String> {
+        line.split(' ').map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn the_bare_form_is_a_request() {
+        assert_eq!(
+            bare_form(args("wxpay --profile shop POST /v3/x -d {}")),
+            args("wxpay --profile shop request POST /v3/x -d {}")
+        );
+        assert_eq!(
+            bare_form(args("wxpay --json get /v3/x")),
+            args("wxpay --json request get /v3/x")
+        );
+        // A profile named like a method is a flag's value, not the method.
+        assert_eq!(
+            bare_form(args("wxpay --profile GET config check")),
+            args("wxpay --profile GET config check")
+        );
+        assert_eq!(
+            bare_form(args("wxpay bill --date x")),
+            args("wxpay bill --date x")
+        );
+    }
+}

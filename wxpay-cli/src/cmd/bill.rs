@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
+use wxpay::CheckedDownload;
 use wxpay::bill::{BillFile, FundFlowBillReader, TradeBillReader};
 use wxpay::http::Method;
 
@@ -40,9 +41,34 @@ pub async fn run(ctx: &mut Ctx, args: &BillArgs) -> Result<(), CliError> {
     ctx.note_answer();
     let file: BillFile = serde_json::from_value(answer?)
         .map_err(|e| CliError::new(Code::Verify, format!("the bill answer does not read: {e}")))?;
-    let mut download = client.download_bill(&file).await?;
+    let download = client.download_bill(&file).await?;
+    let (size, memory) = fetch(download, args.output.as_deref()).await?;
+    let summary = match args.kind {
+        BillKind::Trade => trade_summary(&memory)?,
+        BillKind::Fundflow => fund_summary(&memory)?,
+    };
+    let doc = json!({
+        "date": args.date,
+        "type": format!("{:?}", args.kind).to_lowercase(),
+        "bytes": size,
+        "hash": format!("{} {}", file.hash_type.as_str(), file.hash_value),
+        "digest_checked": true,
+        "file": args.output.as_ref().map(|o| o.display().to_string()),
+        "summary": summary,
+    });
+    ctx.out.result(&doc, || text(&doc));
+    Ok(())
+}
+
+/// Downloads the bill (its digest checked by the end), into `output`
+/// (through a `.part` file renamed once complete) or memory; returns its
+/// size and content.
+async fn fetch(
+    mut download: CheckedDownload,
+    output: Option<&Path>,
+) -> Result<(u64, Vec<u8>), CliError> {
     let bar = progress_bar();
-    let part = args.output.as_ref().map(|o| part_file(o));
+    let part = output.map(part_file);
     let mut sink = match &part {
         Some(p) => Some(
             tokio::fs::File::create(p)
@@ -78,27 +104,13 @@ pub async fn run(ctx: &mut Ctx, args: &BillArgs) -> Result<(), CliError> {
         }
     }
     bar.finish_and_clear();
-    if let (Some(mut f), Some(p), Some(output)) = (sink, &part, &args.output) {
+    if let (Some(mut f), Some(p), Some(output)) = (sink, &part, output) {
         f.flush().await.map_err(|e| write_error(p, &e))?;
         drop(f);
         std::fs::rename(p, output).map_err(|e| write_error(output, &e))?;
         memory = std::fs::read(output).map_err(|e| write_error(output, &e))?;
     }
-    let summary = match args.kind {
-        BillKind::Trade => trade_summary(&memory)?,
-        BillKind::Fundflow => fund_summary(&memory)?,
-    };
-    let doc = json!({
-        "date": args.date,
-        "type": format!("{:?}", args.kind).to_lowercase(),
-        "bytes": size,
-        "hash": format!("{} {}", file.hash_type.as_str(), file.hash_value),
-        "digest_checked": true,
-        "file": args.output.as_ref().map(|o| o.display().to_string()),
-        "summary": summary,
-    });
-    ctx.out.result(&doc, || text(&doc));
-    Ok(())
+    Ok((size, memory))
 }
 
 fn check_date(date: &str) -> Result<(), CliError> {

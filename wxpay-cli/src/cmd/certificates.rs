@@ -8,7 +8,7 @@
 
 use serde_json::{Value, json};
 use wxpay::crypto::Certificate;
-use wxpay::platform::Certificates;
+use wxpay::platform::{CertificateInfo, Certificates};
 
 use super::Ctx;
 use crate::cli::CertificatesArgs;
@@ -19,15 +19,7 @@ use crate::exit::{CliError, Code, chain};
 pub async fn run(ctx: &mut Ctx, args: &CertificatesArgs) -> Result<(), CliError> {
     let mode = ctx.settings.key_mode();
     if mode == KeyMode::PublicKey {
-        let id = ctx.settings.public_key_id.as_ref().map(|s| s.value.clone());
-        let note = "this merchant verifies with the WeChat Pay public key: it is downloaded once \
-from the merchant platform, with its id, and needs no download here (set WXPAY_APIV3_KEY and \
---platform-certificates to fetch certificates as well)";
-        let doc =
-            json!({"mode": mode.describe(), "public_key_id": id, "certificates": [], "note": note});
-        ctx.out.result(&doc, || {
-            format!("public key {}: {note}", id.as_deref().unwrap_or(""))
-        });
+        explain_public_key(ctx, mode);
         return Ok(());
     }
     let client = ctx.client()?;
@@ -48,44 +40,13 @@ from the merchant platform, with its id, and needs no download here (set WXPAY_A
     let preferred = client.preferred_platform_serial();
     let mut rows = Vec::new();
     for info in &list.data {
-        let sealed = &info.encrypt_certificate;
-        let pem = key
-            .decrypt(
-                sealed.nonce.as_bytes(),
-                sealed.associated_data.as_bytes(),
-                &sealed.ciphertext,
-            )
-            .map_err(|_| {
-                CliError::new(
-                    Code::Verify,
-                    format!(
-                        "certificate {} does not decrypt with the APIv3 key",
-                        info.serial_no
-                    ),
-                )
-            })?;
-        let cert = Certificate::from_pem(&pem).map_err(|e| {
-            CliError::new(
-                Code::Verify,
-                format!(
-                    "certificate {} does not parse: {}",
-                    info.serial_no,
-                    chain(&e)
-                ),
-            )
-        })?;
-        if !cert.serial().eq_ignore_ascii_case(&info.serial_no) {
-            return Err(CliError::new(
-                Code::Verify,
-                format!(
-                    "the certificate listed as {} has serial {}",
-                    info.serial_no,
-                    cert.serial()
-                ),
-            ));
-        }
+        let cert = open(key, info)?;
         let file = match &args.output {
-            Some(dir) => Some(write(dir, cert.serial(), &pem)?),
+            Some(dir) => Some(write(
+                dir,
+                cert.serial(),
+                &cert.to_pem().map_err(|e| CliError::failure(chain(&e)))?,
+            )?),
             None => None,
         };
         rows.push(json!({
@@ -99,6 +60,43 @@ from the merchant platform, with its id, and needs no download here (set WXPAY_A
     let doc = json!({"mode": mode.describe(), "certificates": rows, "preferred": preferred});
     ctx.out.result(&doc, || text(&rows, preferred.as_deref()));
     Ok(())
+}
+
+/// Public-key mode: nothing to download.
+fn explain_public_key(ctx: &Ctx, mode: KeyMode) {
+    let id = ctx.settings.public_key_id.as_ref().map(|s| s.value.clone());
+    let note = "this merchant verifies with the WeChat Pay public key: it is downloaded once \
+from the merchant platform, with its id, and needs no download here (set WXPAY_APIV3_KEY and \
+--platform-certificates to fetch certificates as well)";
+    let doc =
+        json!({"mode": mode.describe(), "public_key_id": id, "certificates": [], "note": note});
+    ctx.out.result(&doc, || {
+        format!("public key {}: {note}", id.as_deref().unwrap_or(""))
+    });
+}
+
+/// Decrypts one listed certificate with the APIv3 key and checks its serial.
+fn open(key: &wxpay::crypto::ApiV3Key, info: &CertificateInfo) -> Result<Certificate, CliError> {
+    let bad = |why: String| {
+        CliError::new(
+            Code::Verify,
+            format!("certificate {} {why}", info.serial_no),
+        )
+    };
+    let sealed = &info.encrypt_certificate;
+    let pem = key
+        .decrypt(
+            sealed.nonce.as_bytes(),
+            sealed.associated_data.as_bytes(),
+            &sealed.ciphertext,
+        )
+        .map_err(|_| bad("does not decrypt with the APIv3 key".into()))?;
+    let cert =
+        Certificate::from_pem(&pem).map_err(|e| bad(format!("does not parse: {}", chain(&e))))?;
+    if !cert.serial().eq_ignore_ascii_case(&info.serial_no) {
+        return Err(bad(format!("has serial {}", cert.serial())));
+    }
+    Ok(cert)
 }
 
 fn write(dir: &std::path::Path, serial: &str, pem: &[u8]) -> Result<String, CliError> {

@@ -194,3 +194,22 @@ async fn receive(State(l): State<Listener>, headers: HeaderMap, body: Bytes) -> 
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn dumps_are_read_with_or_without_a_request_line_and_cut_to_their_length() {
+        let dump = b"POST /notify HTTP/1.1\r\nWechatpay-Serial: PUB_KEY_ID_1\r\nContent-Length: 7\r\n\r\n{\"a\":1}\n";
+        let (headers, body) = parse_dump(dump).unwrap();
+        assert_eq!(headers["wechatpay-serial"], "PUB_KEY_ID_1");
+        assert_eq!(body, b"{\"a\":1}");
+        let (headers, body) = parse_dump(b"Request-ID: x\n\n{}").unwrap();
+        assert_eq!(headers["request-id"], "x");
+        assert_eq!(body, b"{}");
+        assert!(parse_dump(b"no blank line").is_err());
+        assert!(parse_headers(b"not a header line").is_err());
+    }
+}
