@@ -901,3 +901,49 @@ async fn the_sandbox_command_prints_a_profile_every_command_can_use() {
         .unwrap())
     .fails(2, "unknown flag --bogus");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migration_mode_with_the_apiv3_key_from_a_file() {
+    let mut env = Env::public_key("migration").await;
+    let key_file = env.dir.join("apiv3_key");
+    std::fs::write(&key_file, format!("{}\n", env.sandbox.info().apiv3_key)).unwrap();
+    env.unset("WXPAY_APIV3_KEY");
+    let key_file = key_file.display().to_string();
+    let args = ["--apiv3-key-file", &key_file, "--platform-certificates"];
+    let report = env
+        .run(&[&args[..], &["config", "check", "--json"]].concat())
+        .ok()
+        .json();
+    assert_eq!(
+        report["platform_key_mode"],
+        "both (public key and certificates downloaded)"
+    );
+    assert!(
+        report["apiv3_key"]["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("--apiv3-key-file")
+    );
+    assert_eq!(
+        report["proof"]["certificates"]["none_for_this_merchant"],
+        true
+    );
+    let run = env.run(&[&args[..], &["crt"]].concat()).ok();
+    assert!(
+        run.stdout().contains("no certificates for this merchant"),
+        "{}",
+        run.stdout()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tls_sandbox_is_reached_with_its_certificate_trusted() {
+    let mut env = Env::with("tls", Sandbox::builder().tls(true).start().await.unwrap());
+    assert!(env.sandbox.base_url().starts_with("https://"));
+    env.run(&["config", "check"]).fails(6, "");
+    let ca = env.dir.join("tls_cert.pem");
+    std::fs::write(&ca, env.sandbox.tls_certificate_pem().unwrap()).unwrap();
+    env.set("WXPAY_CA_FILE", &ca.display().to_string());
+    let report = env.run(&["config", "check", "--json"]).ok().json();
+    assert_eq!(report["proof"]["ok"], true);
+}

@@ -208,11 +208,19 @@ fn text(report: &Value) -> String {
     }
     match report.get("proof") {
         Some(p) if p["ok"] == json!(true) => {
-            if let Some(listed) = p.pointer("/certificates/listed").and_then(Value::as_array) {
-                out += &format!(
-                    "certificates          {} downloaded and verified (APIv3 key works)\n",
-                    listed.len()
-                );
+            let none = p.pointer("/certificates/none_for_this_merchant") == Some(&json!(true));
+            match p.pointer("/certificates/listed").and_then(Value::as_array) {
+                Some(_) if none => {
+                    out += "certificates          none for this merchant (404 RESOURCE_NOT_EXISTS, \
+normal with a public key); the APIv3 key is not proved\n";
+                }
+                Some(listed) => {
+                    out += &format!(
+                        "certificates          {} downloaded and verified (the APIv3 key decrypts them)\n",
+                        listed.len()
+                    );
+                }
+                None => {}
             }
             out += &format!(
                 "signed call           ok: ORDER_NOT_EXIST for a made-up order (signature accepted{})\n",
