@@ -164,9 +164,12 @@ required fields, their JSON types, and misspelt field names. Status and Request-
 /// `wxpay notify …`.
 #[derive(Debug, Subcommand)]
 pub enum NotifyCommand {
-    /// Verify and decrypt a saved notification.
+    /// Verify and decrypt a saved notification; print its envelope, event
+    /// and decrypted resource.
     Verify(NotifyVerifyArgs),
-    /// Receive notifications on a local port and print them.
+    /// Receive notifications on a local port and print them (with --json,
+    /// one JSON document per line); accepted ones are answered 204, refused
+    /// ones as the library's extractor answers them, and reported on stderr.
     Listen(NotifyListenArgs),
 }
 
