@@ -169,6 +169,12 @@ impl Env {
     }
 }
 
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// A finished command.
 struct Run(Output);
 
@@ -895,6 +901,7 @@ async fn the_sandbox_command_prints_a_profile_every_command_can_use() {
             .unwrap()
             .starts_with("http://127.0.0.1:")
     );
+    let _ = std::fs::remove_dir_all(&dir);
     Run(Command::new(BIN)
         .args(["sandbox", "--", "--bogus"])
         .output()
