@@ -426,6 +426,19 @@ async fn bad_bodies_fail_before_anything_is_sent() {
         2,
         "unknown field `amount.totla`: did you mean `amount.total`?",
     );
+    // An optional field misspelt, nothing required missing.
+    let mut optional = env.order_body(&unique("CLIT"));
+    optional["time_expires"] = json!("2030-01-01T00:00:00+08:00");
+    env.run(&[
+        "POST",
+        "/v3/pay/transactions/jsapi",
+        "-d",
+        &optional.to_string(),
+    ])
+    .fails(
+        2,
+        "unknown field `time_expires`: did you mean `time_expire`?",
+    );
     let mut wrong_type = env.order_body(&unique("CLIT"));
     wrong_type["amount"]["total"] = json!("19.90");
     env.run(&[

@@ -53,6 +53,9 @@ pub(crate) struct SpecOp {
     /// Required body fields, `[dotted path, type]`; `None`: no body.
     #[serde(default)]
     body: Option<Vec<(String, String)>>,
+    /// Every field the body may hold (dotted paths; `a.*`: any member).
+    #[serde(default)]
+    fields: Vec<String>,
     /// Body fields sent encrypted (dotted paths).
     #[serde(default)]
     sensitive: Vec<String>,
@@ -454,9 +457,9 @@ pub(crate) fn operation_for_path(method: &str, path: &str) -> Option<&'static Sp
 
 /// Checks a JSON body against the spec before it is sent, for tools such
 /// as the `wxpay` command: every required field present with its JSON
-/// type, and no field that looks like a misspelling of a missing required
-/// one (`did you mean`). The data names required and encrypted fields
-/// only, so other unknown fields pass.
+/// type, and no field the spec does not list, with the listed name it
+/// most likely meant (`did you mean`). Members of a free-form object are
+/// not checked.
 ///
 /// Returns `Ok` for an operation the spec does not know (nothing to
 /// check), and every problem found otherwise. `path` is the concrete path
@@ -480,11 +483,74 @@ pub fn check_body(method: &str, path: &str, body: &Value) -> Result<(), Vec<Stri
         .iter()
         .map(|(p, _)| p.as_str())
         .chain(op.sensitive.iter().map(String::as_str))
+        .chain(op.fields.iter().map(String::as_str))
         .collect();
     for (path, ty) in required {
         required_field(object, path, ty, &known, &mut problems);
     }
+    if !op.fields.is_empty() {
+        unknown_fields(object, "", &known, &mut problems);
+    }
     finish(problems)
+}
+
+/// Reports the members of `object` (at `prefix`, `list[]` for the items of
+/// a list) that the spec does not list, unless already reported.
+fn unknown_fields(
+    object: &Map<String, Value>,
+    prefix: &str,
+    known: &[&str],
+    problems: &mut Vec<String>,
+) {
+    let join = |key: &str| {
+        if prefix.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{prefix}.{key}")
+        }
+    };
+    if known.contains(&join("*").as_str()) {
+        return; // a free-form object
+    }
+    for (key, value) in object {
+        let path = join(key);
+        if !known.contains(&path.as_str()) {
+            let reported = format!("unknown field `{path}`");
+            if !problems.iter().any(|p| p.starts_with(&reported)) {
+                problems.push(match closest_sibling(known, prefix, key) {
+                    Some(meant) => format!("{reported}: did you mean `{}`?", join(meant)),
+                    None => reported,
+                });
+            }
+            continue;
+        }
+        match value {
+            Value::Object(o) => unknown_fields(o, &path, known, problems),
+            Value::Array(items) => {
+                for item in items.iter().filter_map(Value::as_object) {
+                    unknown_fields(item, &format!("{path}[]"), known, problems);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The listed member of `prefix` nearest to `key`, if near enough to be
+/// what was meant.
+fn closest_sibling<'k>(known: &[&'k str], prefix: &str, key: &str) -> Option<&'k str> {
+    known
+        .iter()
+        .filter_map(|k| {
+            if prefix.is_empty() {
+                Some(*k)
+            } else {
+                k.strip_prefix(prefix)?.strip_prefix('.')
+            }
+        })
+        .filter(|name| !name.contains('.') && !name.contains("[]") && *name != "*")
+        .filter(|name| similar(key, name))
+        .min_by_key(|name| edit_distance(key, name))
 }
 
 fn finish(problems: Vec<String>) -> Result<(), Vec<String>> {
@@ -659,6 +725,24 @@ mod tests {
             problems
                 .iter()
                 .any(|p| p.starts_with("`mchid` is required")),
+            "{problems:?}"
+        );
+        // An optional field misspelt, beside nothing missing; in a list's items too.
+        let mut optional = good.clone();
+        optional["atach"] = json!("a");
+        optional["detail"] = json!({"goods_detail": [{"merchant_goods_id": "1", "quantity": 1,
+            "unit_price": 1}, {"merchant_goods_id": "2", "quantity": 1, "unit_prise": 1}]});
+        optional["scene_info"] = json!({"payer_client_ip": "1.2.3.4", "whatever": 1});
+        let problems = check_body("POST", path, &optional).unwrap_err();
+        assert_eq!(
+            problems,
+            [
+                "unknown field `atach`: did you mean `attach`?",
+                "unknown field `detail.goods_detail[].unit_prise`: did you mean `detail.goods_detail[].unit_price`?",
+                "unknown field `scene_info.whatever`",
+            ]
+            .map(String::from)
+            .to_vec(),
             "{problems:?}"
         );
         check_body("GET", "/v3/pay/transactions/id/4200", &Value::Null).unwrap();
