@@ -100,6 +100,7 @@ use wxpay_core::crypto::CryptoError;
 mod api;
 mod bills;
 mod builder;
+pub mod cli;
 pub mod control;
 mod error_code;
 pub mod faults;
@@ -134,6 +135,7 @@ pub use reply::Reply;
 pub use router::SandboxRequest;
 pub use sandbox::Sandbox;
 pub use server::SeenRequest;
+pub use spec::check_body;
 pub use state::{
     AbnormalRefundApplication, Contract, ContractKey, ContractState, Media, Order, Refund,
     RefundStatus, TradeState, TransferBatch, TransferDetail, payer_openid,

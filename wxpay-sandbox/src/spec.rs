@@ -53,6 +53,9 @@ pub(crate) struct SpecOp {
     /// Required body fields, `[dotted path, type]`; `None`: no body.
     #[serde(default)]
     body: Option<Vec<(String, String)>>,
+    /// Every field the body may hold (dotted paths; `a.*`: any member).
+    #[serde(default)]
+    fields: Vec<String>,
     /// Body fields sent encrypted (dotted paths).
     #[serde(default)]
     sensitive: Vec<String>,
@@ -437,6 +440,213 @@ fn decrypt_all(decryptor: &Decryptor, name: &str, value: &Value) -> Checked<()> 
     }
 }
 
+/// The operation whose template matches a concrete `path` (`{param}`
+/// segments match any non-empty segment), with its template.
+pub(crate) fn operation_for_path(method: &str, path: &str) -> Option<&'static SpecOp> {
+    let wanted: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    operations().ok()?.iter().find(|op| {
+        let template: Vec<&str> = op.path.trim_end_matches('/').split('/').collect();
+        op.method.eq_ignore_ascii_case(method)
+            && template.len() == wanted.len()
+            && template
+                .iter()
+                .zip(&wanted)
+                .all(|(t, w)| t == w || (t.starts_with('{') && t.ends_with('}') && !w.is_empty()))
+    })
+}
+
+/// Checks a JSON body against the spec before it is sent, for tools such
+/// as the `wxpay` command: every required field present with its JSON
+/// type, and no field the spec does not list, with the listed name it
+/// most likely meant (`did you mean`). Members of a free-form object are
+/// not checked.
+///
+/// Returns `Ok` for an operation the spec does not know (nothing to
+/// check), and every problem found otherwise. `path` is the concrete path
+/// (`/v3/pay/transactions/id/4200…`), without a query string.
+pub fn check_body(method: &str, path: &str, body: &Value) -> Result<(), Vec<String>> {
+    let Some(op) = operation_for_path(method, path) else {
+        return Ok(());
+    };
+    let mut problems = Vec::new();
+    let Some(required) = &op.body else {
+        if !body.is_null() {
+            problems.push(format!("{} {} takes no JSON body", op.method, op.path));
+        }
+        return finish(problems);
+    };
+    let Some(object) = body.as_object() else {
+        problems.push(format!("{} {} takes a JSON object", op.method, op.path));
+        return finish(problems);
+    };
+    let known: Vec<&str> = required
+        .iter()
+        .map(|(p, _)| p.as_str())
+        .chain(op.sensitive.iter().map(String::as_str))
+        .chain(op.fields.iter().map(String::as_str))
+        .collect();
+    for (path, ty) in required {
+        required_field(object, path, ty, &known, &mut problems);
+    }
+    if !op.fields.is_empty() {
+        unknown_fields(object, "", &known, &mut problems);
+    }
+    finish(problems)
+}
+
+/// Reports the members of `object` (at `prefix`, `list[]` for the items of
+/// a list) that the spec does not list, unless already reported.
+fn unknown_fields(
+    object: &Map<String, Value>,
+    prefix: &str,
+    known: &[&str],
+    problems: &mut Vec<String>,
+) {
+    let join = |key: &str| {
+        if prefix.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{prefix}.{key}")
+        }
+    };
+    if known.contains(&join("*").as_str()) {
+        return; // a free-form object
+    }
+    for (key, value) in object {
+        let path = join(key);
+        if !known.contains(&path.as_str()) {
+            let reported = format!("unknown field `{path}`");
+            if !problems.iter().any(|p| p.starts_with(&reported)) {
+                problems.push(match closest_sibling(known, prefix, key) {
+                    Some(meant) => format!("{reported}: did you mean `{}`?", join(meant)),
+                    None => reported,
+                });
+            }
+            continue;
+        }
+        match value {
+            Value::Object(o) => unknown_fields(o, &path, known, problems),
+            Value::Array(items) => {
+                for item in items.iter().filter_map(Value::as_object) {
+                    unknown_fields(item, &format!("{path}[]"), known, problems);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The listed member of `prefix` nearest to `key`, if near enough to be
+/// what was meant.
+fn closest_sibling<'k>(known: &[&'k str], prefix: &str, key: &str) -> Option<&'k str> {
+    known
+        .iter()
+        .filter_map(|k| {
+            if prefix.is_empty() {
+                Some(*k)
+            } else {
+                k.strip_prefix(prefix)?.strip_prefix('.')
+            }
+        })
+        .filter(|name| !name.contains('.') && !name.contains("[]") && *name != "*")
+        .filter(|name| similar(key, name))
+        .min_by_key(|name| edit_distance(key, name))
+}
+
+fn finish(problems: Vec<String>) -> Result<(), Vec<String>> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+/// One required field (`a.b`, `list[].c`) in every parent present: missing
+/// (with a likely misspelling among its siblings) or of the wrong type.
+fn required_field(
+    body: &Map<String, Value>,
+    path: &str,
+    ty: &str,
+    known: &[&str],
+    problems: &mut Vec<String>,
+) {
+    let (parent, key) = match path.rsplit_once('.') {
+        Some((parent, key)) => (Some(parent), key),
+        None => (None, path),
+    };
+    let holders: Vec<(String, &Map<String, Value>)> = match parent {
+        None => vec![(String::new(), body)],
+        Some(parent) => values_at(body, parent)
+            .into_iter()
+            .filter_map(|(name, v)| v.as_object().map(|o| (name, o)))
+            .collect(),
+    };
+    for (prefix, object) in holders {
+        let name = if prefix.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match object.get(key).filter(|v| !v.is_null()) {
+            None => {
+                let typo = object.keys().find(|sibling| {
+                    let dotted = match parent {
+                        Some(parent) => format!("{parent}.{sibling}"),
+                        None => sibling.to_string(),
+                    };
+                    !known.contains(&dotted.as_str()) && similar(sibling, key)
+                });
+                problems.push(match typo {
+                    Some(typo) => format!(
+                        "unknown field `{}`: did you mean `{name}`? (`{name}` is required)",
+                        if prefix.is_empty() {
+                            typo.clone()
+                        } else {
+                            format!("{prefix}.{typo}")
+                        }
+                    ),
+                    None => format!("`{name}` is required ({})", article(ty)),
+                });
+            }
+            Some(v) if !json_fits(v, ty) => {
+                problems.push(format!("`{name}` must be {}, not {v}", article(ty)));
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// Whether two field names are close enough to be a misspelling: an edit
+/// distance of at most 2 (1 for names of up to 4 characters).
+fn similar(a: &str, b: &str) -> bool {
+    let limit = if b.chars().count() <= 4 { 1 } else { 2 };
+    edit_distance(a, b) <= limit
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row.first().copied().unwrap_or(0);
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let (Some(&left), Some(&up)) = (row.get(j), row.get(j + 1)) else {
+                break;
+            };
+            let cost = usize::from(ca != *cb);
+            let value = (previous + cost).min(left + 1).min(up + 1);
+            previous = up;
+            if let Some(cell) = row.get_mut(j + 1) {
+                *cell = value;
+            }
+        }
+    }
+    row.last().copied().unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -483,5 +693,60 @@ mod tests {
         let e = check_field(body, "a.b", "string").unwrap_err();
         assert!(String::from_utf8_lossy(&e.body).contains("must be a string"));
         assert!(query_fits("12", "integer") && !query_fits("1.5", "integer"));
+    }
+
+    #[test]
+    fn bodies_are_checked_before_sending() {
+        let path = "/v3/pay/transactions/jsapi";
+        let good = json!({"appid": "wx1", "mchid": "1", "description": "d", "out_trade_no": "o",
+            "amount": {"total": 1}, "notify_url": "https://x", "payer": {"openid": "o"}});
+        check_body("POST", path, &good).unwrap();
+        let mut typo = good.clone();
+        let total = typo["amount"]
+            .as_object_mut()
+            .unwrap()
+            .remove("total")
+            .unwrap();
+        typo["amount"]["totl"] = total;
+        let problems = check_body("post", path, &typo).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains("unknown field `amount.totl`: did you mean `amount.total`?"),
+            "{problems:?}"
+        );
+        let problems = check_body("POST", path, &json!({"appid": 1})).unwrap_err();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p == "`appid` must be a string, not 1"),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with("`mchid` is required")),
+            "{problems:?}"
+        );
+        // An optional field misspelt, beside nothing missing; in a list's items too.
+        let mut optional = good.clone();
+        optional["atach"] = json!("a");
+        optional["detail"] = json!({"goods_detail": [{"merchant_goods_id": "1", "quantity": 1,
+            "unit_price": 1}, {"merchant_goods_id": "2", "quantity": 1, "unit_prise": 1}]});
+        optional["scene_info"] = json!({"payer_client_ip": "1.2.3.4", "whatever": 1});
+        let problems = check_body("POST", path, &optional).unwrap_err();
+        assert_eq!(
+            problems,
+            [
+                "unknown field `atach`: did you mean `attach`?",
+                "unknown field `detail.goods_detail[].unit_prise`: did you mean `detail.goods_detail[].unit_price`?",
+                "unknown field `scene_info.whatever`",
+            ]
+            .map(String::from)
+            .to_vec(),
+            "{problems:?}"
+        );
+        check_body("GET", "/v3/pay/transactions/id/4200", &Value::Null).unwrap();
+        check_body("GET", "/v3/no/such/thing", &json!({"x": 1})).unwrap();
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

@@ -192,6 +192,39 @@ fn required_fields(s: &Schema, prefix: &str, out: &mut Vec<Value>, depth: usize)
     }
 }
 
+/// Paths (`a.b`, `list[].c`) of every field the request body may hold. A
+/// member of any name is allowed under `a.*` (a free-form object, or
+/// nesting deeper than the data follows).
+fn field_paths(s: &Schema, prefix: &str, out: &mut Vec<String>, depth: usize) {
+    if depth > 12 {
+        out.push(format!("{prefix}.*"));
+        return;
+    }
+    for (name, p) in &s.properties {
+        let path = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        out.push(path.clone());
+        let items = p.items.as_deref();
+        match p.ty() {
+            Ty::Object if !p.properties.is_empty() => field_paths(p, &path, out, depth + 1),
+            Ty::Object | Ty::Any => out.push(format!("{path}.*")),
+            Ty::Array => match items {
+                Some(i) if i.ty() == Ty::Object && !i.properties.is_empty() => {
+                    field_paths(i, &format!("{path}[]"), out, depth + 1);
+                }
+                Some(i) if matches!(i.ty(), Ty::Object | Ty::Any) => {
+                    out.push(format!("{path}[].*"));
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+}
+
 /// Paths (`a.b`, `list[].c`) of the request body's fields the client
 /// encrypts (`format: base64` strings, or arrays of them; what the
 /// generator marks `#[sensitive]`).
@@ -309,6 +342,11 @@ pub fn spec_mode_entry(op: &Operation) -> Value {
             .map(|f| json!([f["field"], f["type"]]))
             .collect();
         entry.insert("body".into(), Value::Array(fields));
+        if b.ty() == Ty::Object && !b.properties.is_empty() {
+            let mut known = Vec::new();
+            field_paths(&b, "", &mut known, 0);
+            entry.insert("fields".into(), json!(known));
+        }
         let mut sensitive = Vec::new();
         sensitive_paths(&b, "", &mut sensitive, 0);
         if !sensitive.is_empty() {
@@ -509,6 +547,21 @@ mod tests {
         );
         assert_eq!(v["headers"], json!(["Idempotency-Key"]));
         assert_eq!(v["sensitive"], json!(["secret", "people[].name"]));
+        // Every field the body may hold, for tools that catch misspellings.
+        assert_eq!(
+            v["fields"],
+            json!([
+                "amount",
+                "amount.total",
+                "amount.note",
+                "kind",
+                "tags",
+                "skipped",
+                "secret",
+                "people",
+                "people[].name"
+            ])
+        );
         // Every field of the answer, not only the required ones.
         assert_eq!(
             v["response"],
