@@ -150,7 +150,8 @@ pub struct RequestArgs {
     /// every item of a list; repeatable).
     #[arg(long, value_name = "FIELD.PATH")]
     pub sensitive: Vec<String>,
-    /// Print the answer as compact JSON on one line instead of pretty JSON.
+    /// Print the answer's body exactly as received (verified) instead of
+    /// pretty JSON.
     #[arg(long)]
     pub raw: bool,
     /// Send without checking the body against the spec.

@@ -1,6 +1,6 @@
 //! The client's transport, wrapped: it remembers the status and
 //! `Request-ID` of the last answer (printed on stderr, since the untyped
-//! call returns the body only), and adds the extra headers of
+//! call returns the body only) and its body's bytes (for `--raw`), and adds the extra headers of
 //! `wxpay request -H` (headers are outside the signature).
 
 use std::sync::{Arc, Mutex};
@@ -21,6 +21,8 @@ pub struct Seen {
     pub status: Option<StatusCode>,
     /// Its `Request-ID`.
     pub request_id: Option<String>,
+    /// Its body as received (a JSON exchange's; not a download's).
+    pub body: Option<bytes_type::Bytes>,
 }
 
 /// A [`HyperTransport`] that records answers and adds headers.
@@ -70,7 +72,7 @@ impl Recorder {
         }
     }
 
-    fn record(&self, status: StatusCode, headers: &HeaderMap) {
+    fn record(&self, status: StatusCode, headers: &HeaderMap, body: Option<&bytes_type::Bytes>) {
         let request_id = headers
             .get("request-id")
             .and_then(|v| v.to_str().ok())
@@ -78,6 +80,7 @@ impl Recorder {
         *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Seen {
             status: Some(status),
             request_id,
+            body: body.cloned(),
         };
     }
 }
@@ -90,7 +93,7 @@ impl Transport for Recorder {
         self.add_headers(request.headers_mut());
         Box::pin(async move {
             let answer = self.inner.send(request).await?;
-            self.record(answer.status(), answer.headers());
+            self.record(answer.status(), answer.headers(), Some(answer.body()));
             Ok(answer)
         })
     }
@@ -102,7 +105,7 @@ impl Transport for Recorder {
         self.add_headers(request.headers_mut());
         Box::pin(async move {
             let answer = self.inner.send_streaming(request).await?;
-            self.record(answer.status(), answer.headers());
+            self.record(answer.status(), answer.headers(), None);
             Ok(answer)
         })
     }

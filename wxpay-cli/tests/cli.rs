@@ -401,6 +401,8 @@ async fn request_places_and_queries_an_order_with_bodies_from_text_files_and_std
         .ok()
         .stdout();
     assert_eq!(raw.lines().count(), 1, "{raw}");
+    let raw: serde_json::Value = serde_json::from_str(raw.trim()).unwrap();
+    assert_eq!(raw, answer["body"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

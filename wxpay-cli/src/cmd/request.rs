@@ -62,7 +62,11 @@ pub async fn run(ctx: &mut Ctx, args: &RequestArgs) -> Result<(), CliError> {
     });
     ctx.out.result(&document, || {
         if args.raw {
-            answer.to_string()
+            // The verified bytes, as the platform sent them.
+            seen.body
+                .as_deref()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default()
         } else if answer.is_null() {
             String::new()
         } else {
