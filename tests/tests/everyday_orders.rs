@@ -11,9 +11,7 @@ mod common;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::Router;
-use axum::extract::{FromRef, State};
-use axum::routing::post;
+use common::receiver::{self, Seen};
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -23,8 +21,7 @@ use wxpay::v3::pay::partner;
 use wxpay::v3::pay::transactions::{self, TradeState, TradeType};
 use wxpay::v3::refund::domestic::{GetRefunds, PostRefunds, PostRefundsAmount, RefundStatus};
 use wxpay_core::bill::{TradeBillReader, TradeBillRow};
-use wxpay_core::notify::axum::VerifiedNotification;
-use wxpay_core::notify::{Answer, Event, Notification, NotifyError};
+use wxpay_core::notify::{Event, Notification};
 use wxpay_core::pay_params::JsapiPayParams;
 use wxpay_sandbox::{Sandbox, SandboxError};
 
@@ -38,38 +35,6 @@ const SP_APPID: &str = "wx8888888888888888";
 const SUB_APPID: &str = "wxd678efh567hg6999";
 const SUB: &str = "1900000111";
 
-/// What the receiver saw: a verified notification, or why it refused one.
-type Seen = Result<Notification, NotifyError>;
-
-#[derive(Clone)]
-struct Inbox {
-    client: Client,
-    seen: mpsc::UnboundedSender<Seen>,
-}
-
-impl FromRef<Inbox> for Client {
-    fn from_ref(inbox: &Inbox) -> Client {
-        inbox.client.clone()
-    }
-}
-
-async fn receive(
-    State(inbox): State<Inbox>,
-    verified: Result<VerifiedNotification, NotifyError>,
-) -> Answer {
-    match verified {
-        Ok(VerifiedNotification(n)) => {
-            let _ = inbox.seen.send(Ok(n));
-            Answer::success()
-        }
-        Err(e) => {
-            let answer = e.answer();
-            let _ = inbox.seen.send(Err(e));
-            answer
-        }
-    }
-}
-
 /// A sandbox, its merchant's client, and a receiver for its notifications.
 struct Shop {
     sandbox: Sandbox,
@@ -81,20 +46,8 @@ struct Shop {
 async fn shop_with(builder: wxpay_sandbox::SandboxBuilder) -> Shop {
     let sandbox = builder.notify_time_scale(0.01).start().await.unwrap();
     let client = sandbox.client().unwrap();
-    let (tx, inbox) = mpsc::unbounded_channel();
-    let app = Router::new()
-        .route("/everyday/pay", post(receive))
-        .route("/everyday/refund", post(receive))
-        .with_state(Inbox {
-            client: client.clone(),
-            seen: tx,
-        });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    sandbox
-        .set_notify_target(Some(&format!("http://{addr}")))
-        .unwrap();
+    let (url, inbox) = receiver::listen(&client, &["/everyday/pay", "/everyday/refund"]).await;
+    sandbox.set_notify_target(Some(&url)).unwrap();
     let mchid = client.mchid().to_owned();
     Shop {
         sandbox,

@@ -9,15 +9,12 @@ mod common;
 
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::{FromRef, State};
-use axum::routing::post;
+use common::receiver::{self, Seen};
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use wxpay::prelude::*;
-use wxpay_core::notify::axum::VerifiedNotification;
-use wxpay_core::notify::{Answer, Event, Notification, NotifyError};
+use wxpay_core::notify::{Event, NotifyError};
 use wxpay_sandbox::{DeliveryState, Sandbox, SandboxError};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -123,38 +120,6 @@ fn typed_resource(event: &Event) -> Option<Value> {
     )
 }
 
-type Seen = Result<Notification, NotifyError>;
-
-#[derive(Clone)]
-struct Inbox {
-    client: Client,
-    seen: mpsc::UnboundedSender<Seen>,
-}
-
-impl FromRef<Inbox> for Client {
-    fn from_ref(inbox: &Inbox) -> Client {
-        inbox.client.clone()
-    }
-}
-
-/// Accepts what verifies and decodes, refuses the rest; reports both.
-async fn receive(
-    State(inbox): State<Inbox>,
-    verified: Result<VerifiedNotification, NotifyError>,
-) -> Answer {
-    match verified {
-        Ok(VerifiedNotification(n)) => {
-            let _ = inbox.seen.send(Ok(n));
-            Answer::success()
-        }
-        Err(e) => {
-            let answer = e.answer();
-            let _ = inbox.seen.send(Err(e));
-            answer
-        }
-    }
-}
-
 /// A sandbox delivering to a local receiver, and what the receiver sees.
 async fn setup() -> (Sandbox, Client, mpsc::UnboundedReceiver<Seen>) {
     let sandbox = Sandbox::builder()
@@ -163,19 +128,8 @@ async fn setup() -> (Sandbox, Client, mpsc::UnboundedReceiver<Seen>) {
         .await
         .unwrap();
     let client = sandbox.client().unwrap();
-    let (tx, rx) = mpsc::unbounded_channel();
-    let app = Router::new()
-        .route(NOTIFY_PATH, post(receive))
-        .with_state(Inbox {
-            client: client.clone(),
-            seen: tx,
-        });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    sandbox
-        .set_notify_target(Some(&format!("http://{addr}")))
-        .unwrap();
+    let (url, rx) = receiver::listen(&client, &[NOTIFY_PATH]).await;
+    sandbox.set_notify_target(Some(&url)).unwrap();
     (sandbox, client, rx)
 }
 

@@ -10,17 +10,17 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRef, Request, State};
+use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::post;
+use common::receiver::{self, Seen, serve};
 use http::{Method, StatusCode};
 use tokio::sync::{Notify, mpsc};
 use wxpay::prelude::*;
 use wxpay::v3::password_exempt_contract::contracts::service_id::out_contract_code::Terminate;
 use wxpay::v3::pay::transactions::{ContractInfo, TradeState};
 use wxpay::v3::refund::domestic::{PostRefunds, PostRefundsAmount, RefundStatus};
-use wxpay_core::notify::axum::VerifiedNotification;
 use wxpay_core::notify::{
     Answer, Event, MemoryDeduplicator, Notification, Notifications, NotifyError,
 };
@@ -34,60 +34,9 @@ const REFUND_PATH: &str = "/wxpay/refund.php";
 /// `common::pre_sign_request` contracts notify here.
 const CONTRACT_PATH: &str = "/notify";
 
-/// What a receiver saw: a verified notification, or why it refused one.
-type Seen = Result<Notification, NotifyError>;
-
-#[derive(Clone)]
-struct Inbox {
-    client: Client,
-    seen: mpsc::UnboundedSender<Seen>,
-}
-
-impl FromRef<Inbox> for Client {
-    fn from_ref(inbox: &Inbox) -> Client {
-        inbox.client.clone()
-    }
-}
-
-/// Accepts verified notifications, refuses the others, reports both.
-async fn receive(
-    State(inbox): State<Inbox>,
-    verified: Result<VerifiedNotification, NotifyError>,
-) -> Answer {
-    match verified {
-        Ok(VerifiedNotification(n)) => {
-            let _ = inbox.seen.send(Ok(n));
-            Answer::success()
-        }
-        Err(e) => {
-            let answer = e.answer();
-            let _ = inbox.seen.send(Err(e));
-            answer
-        }
-    }
-}
-
 /// A receiver for the sandbox's client on every test path.
 fn inbox_app(client: &Client) -> (Router, mpsc::UnboundedReceiver<Seen>) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let inbox = Inbox {
-        client: client.clone(),
-        seen: tx,
-    };
-    let app = Router::new()
-        .route(PAY_PATH, post(receive))
-        .route(REFUND_PATH, post(receive))
-        .route(CONTRACT_PATH, post(receive))
-        .with_state(inbox);
-    (app, rx)
-}
-
-/// Serves `app` on a free loopback port; returns `http://127.0.0.1:port`.
-async fn serve(app: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
+    receiver::app(client, &[PAY_PATH, REFUND_PATH, CONTRACT_PATH])
 }
 
 /// A sandbox whose retries come 100 times sooner.
@@ -183,15 +132,8 @@ async fn a_payment_reaches_an_axum_receiver_verified_and_typed() {
 async fn a_service_providers_payment_is_typed_as_a_partner_transaction() {
     let sandbox = sandbox().await;
     let client = sandbox.client().unwrap();
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let inbox = Inbox {
-        client: client.clone(),
-        seen: tx,
-    };
-    let app = Router::new()
-        .route("/wxpay/partner.php", post(receive))
-        .with_state(inbox);
-    sandbox.set_notify_target(Some(&serve(app).await)).unwrap();
+    let (url, mut rx) = receiver::listen(&client, &["/wxpay/partner.php"]).await;
+    sandbox.set_notify_target(Some(&url)).unwrap();
 
     let no = common::trade_no("NPP");
     client

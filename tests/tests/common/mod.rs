@@ -1,6 +1,8 @@
 //! Helpers shared by the end-to-end tests.
 #![allow(dead_code)]
 
+pub mod receiver;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use http::{Method, StatusCode};
