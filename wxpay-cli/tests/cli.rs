@@ -730,7 +730,16 @@ async fn listen_prints_accepted_notifications_and_refuses_probes() {
     let event: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(event["id"], id.as_str());
     assert_eq!(event["event"], "RefundSuccess");
-    let delivered = env.sandbox.notification(&id).unwrap();
+    // The sandbox records the answer once it has read it, maybe after the
+    // listener has printed the notification and exited.
+    let delivered = env
+        .sandbox
+        .wait_for_notification(
+            |n| n.id == id && n.attempts.iter().any(|a| a.status.is_some()),
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
     assert_eq!(delivered.attempts[0].status, Some(204));
 }
 
