@@ -24,7 +24,7 @@ pub struct Profile {
     merchant_cert_file: Option<PathBuf>,
     public_key_id: Option<String>,
     public_key_file: Option<PathBuf>,
-    apiv3_key: Option<String>,
+    apiv3_key: Option<Secret>,
     apiv3_key_file: Option<PathBuf>,
     platform_certificates: Option<bool>,
     base_url: Option<String>,
@@ -37,6 +37,25 @@ struct ProfileFile {
     default_profile: Option<String>,
     #[serde(flatten)]
     profiles: BTreeMap<String, Profile>,
+}
+
+/// A secret (the APIv3 key): `Debug` shows only that it is there, so no
+/// `{:?}` of the settings or a profile can print it.
+#[derive(Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(redacted)")
+    }
 }
 
 /// A value and where it came from: `--mchid`, `WXPAY_MCHID`, `profile "x"`.
@@ -58,7 +77,7 @@ pub struct Settings {
     pub public_key_id: Option<Setting<String>>,
     pub public_key_file: Option<Setting<PathBuf>>,
     /// The APIv3 key: a secret, never printed.
-    pub apiv3_key: Option<Setting<String>>,
+    pub apiv3_key: Option<Setting<Secret>>,
     pub platform_certificates: Option<Setting<bool>>,
     pub base_url: Option<Setting<String>>,
     pub ca_file: Option<Setting<PathBuf>>,
@@ -337,7 +356,7 @@ impl Settings {
             builder = builder.platform_public_key_pem(&id.value, &pem);
         }
         if let Some(key) = &self.apiv3_key {
-            builder = builder.apiv3_key(&key.value);
+            builder = builder.apiv3_key(key.value.expose());
         }
         builder = builder.download_platform_certificates(self.downloads_certificates());
         builder.build().map_err(|e| CliError::config(chain(&e)))
@@ -354,13 +373,16 @@ impl Settings {
 
 /// The APIv3 key: `--apiv3-key-file`, `WXPAY_APIV3_KEY`,
 /// `WXPAY_APIV3_KEY_FILE`, then the profile's `apiv3_key` or `apiv3_key_file`.
-fn apiv3_key(g: &Global, p: &Profile, from: &str) -> Result<Option<Setting<String>>, CliError> {
+fn apiv3_key(g: &Global, p: &Profile, from: &str) -> Result<Option<Setting<Secret>>, CliError> {
     if let Some(found) = apiv3_key_from_file(g.apiv3_key_file.as_deref(), "--apiv3-key-file")? {
         return Ok(Some(found));
     }
     if let Some(key) = env("WXPAY_APIV3_KEY") {
         let source = "WXPAY_APIV3_KEY".to_owned();
-        return Ok(Some(Setting { value: key, source }));
+        return Ok(Some(Setting {
+            value: Secret(key),
+            source,
+        }));
     }
     let file = env("WXPAY_APIV3_KEY_FILE").map(PathBuf::from);
     if let Some(found) = apiv3_key_from_file(file.as_deref(), "WXPAY_APIV3_KEY_FILE")? {
@@ -379,7 +401,7 @@ fn apiv3_key(g: &Global, p: &Profile, from: &str) -> Result<Option<Setting<Strin
 fn apiv3_key_from_file(
     file: Option<&Path>,
     source: &str,
-) -> Result<Option<Setting<String>>, CliError> {
+) -> Result<Option<Setting<Secret>>, CliError> {
     let Some(file) = file else {
         return Ok(None);
     };
@@ -390,7 +412,7 @@ fn apiv3_key_from_file(
         ))
     })?;
     Ok(Some(Setting {
-        value: key.trim().to_owned(),
+        value: Secret(key.trim().to_owned()),
         source: format!("{source} ({})", file.display()),
     }))
 }
@@ -399,4 +421,26 @@ fn apiv3_key_from_file(
 pub fn read(file: &Path, what: &str) -> Result<Vec<u8>, CliError> {
     std::fs::read(file)
         .map_err(|e| CliError::config(format!("cannot read {what} {}: {e}", file.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_apiv3_key_never_shows_in_debug() {
+        let key = "0123456789abcdef0123456789abcdef";
+        let settings = Settings {
+            apiv3_key: Some(Setting {
+                value: Secret(key.to_owned()),
+                source: "WXPAY_APIV3_KEY".into(),
+            }),
+            ..Settings::default()
+        };
+        let profile: Profile = toml::from_str(&format!("apiv3_key = \"{key}\"")).unwrap();
+        for shown in [format!("{settings:?}"), format!("{profile:?}")] {
+            assert!(!shown.contains(key), "{shown}");
+            assert!(shown.contains("Secret(redacted)"), "{shown}");
+        }
+    }
 }
