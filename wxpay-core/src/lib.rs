@@ -104,6 +104,7 @@ pub mod retry;
 pub mod testing;
 pub mod transport;
 pub mod upload;
+pub mod v2;
 pub mod verify;
 
 #[cfg(test)]
