@@ -75,6 +75,7 @@
 mod certificates;
 mod download;
 mod refresh;
+mod shared;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -85,6 +86,7 @@ pub use certificates::{
 };
 pub use download::verify_certificate_download;
 pub(crate) use refresh::Refresher;
+pub use shared::CertificateStore;
 
 use crate::client::Client;
 use crate::error::Error;
@@ -105,6 +107,9 @@ pub struct RefreshReport {
     /// The platform answered `404 RESOURCE_NOT_EXISTS`: it has no certificate
     /// for this merchant, which is normal when a public key is configured.
     pub no_certificates: bool,
+    /// The list came from the [`CertificateStore`] shared with other
+    /// instances (checked as a download is), not from the platform.
+    pub from_shared_store: bool,
 }
 
 /// How a client's platform keys stand; see [`Client::platform_keys_status`].
@@ -204,6 +209,33 @@ impl Client {
         } else {
             None
         }
+    }
+
+    /// Shares downloaded certificate lists with the other instances of a
+    /// service through `store`, so that the fleet downloads once per
+    /// refresh: a list another instance saved recently is used instead of
+    /// downloading (after the same checks as a download), and while one
+    /// instance downloads, the others wait for its list. Set it before the
+    /// first call; it applies to the downloads that start afterwards.
+    ///
+    /// Fails with [`Error::Build`] when downloads are not enabled.
+    ///
+    /// ```no_run
+    /// # fn run(client: &wxpay_core::Client, store: std::sync::Arc<dyn wxpay_core::platform::CertificateStore>) -> Result<(), wxpay_core::Error> {
+    /// client.share_platform_certificates(store)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn share_platform_certificates(
+        &self,
+        store: Arc<dyn CertificateStore>,
+    ) -> Result<(), Error> {
+        let Some(refresher) = &self.inner.platform.refresher else {
+            return Err(Error::build(
+                "platform certificate downloads are not enabled: call ClientBuilder::download_platform_certificates(true)",
+            ));
+        };
+        refresher.share(store);
+        Ok(())
     }
 
     /// The keys held and how downloads have gone.
