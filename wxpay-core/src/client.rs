@@ -448,6 +448,7 @@ impl Client {
         };
         let (attempts, result) = run.instrument(span.clone()).await;
         span.record("attempts", attempts);
+        #[cfg(feature = "metrics")]
         crate::metrics::request(
             &exchange.method,
             exchange.template,

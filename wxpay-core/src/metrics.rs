@@ -35,17 +35,22 @@
 //!   before it could be read; `verdict`: `processed`, `duplicate`,
 //!   `in_progress`, `rejected`, `failed`, `store_error`.
 //!
-//! Label values are `&'static str`: recording formats nothing. A path
-//! template not known at compile time (an untyped call's) is kept once,
-//! up to 1024 of them; later ones are labelled `other`.
+//! Label values are `&'static str`: recording formats and copies no
+//! string (the facade still gathers each series' labels in a small vector).
+//! A path template not known at compile time (an untyped call's) is kept
+//! once, up to 1024 of them; later ones are labelled `other`. Without the
+//! feature, the calls compile to nothing.
 
+#[cfg(feature = "metrics")]
 use std::time::Duration;
 
+#[cfg(feature = "metrics")]
 use http::{Method, StatusCode};
 
 /// Records one call: its method, path template, final status or error
-/// kind, and how long it took in all.
-#[inline]
+/// kind, and how long it took in all. Only compiled with the feature (the
+/// call site reads the clock for it).
+#[cfg(feature = "metrics")]
 pub(crate) fn request(
     method: &Method,
     path: &str,
@@ -53,10 +58,7 @@ pub(crate) fn request(
     error: Option<&'static str>,
     elapsed: Duration,
 ) {
-    #[cfg(feature = "metrics")]
     on::request(method, path, status, error, elapsed);
-    #[cfg(not(feature = "metrics"))]
-    let _ = (method, path, status, error, elapsed);
 }
 
 /// Records a retry of a call to `path` after an error of kind `error`.
@@ -102,19 +104,20 @@ pub(crate) fn notification(event_type: &'static str, verdict: &'static str) {
 
 /// The label of an event type: itself when it is one of
 /// [`Event::TYPED`](crate::notify::Event::TYPED), else `other`.
-#[inline]
+#[cfg(feature = "metrics")]
 pub(crate) fn event_type(event_type: &str) -> &'static str {
-    #[cfg(feature = "metrics")]
-    return crate::notify::Event::TYPED
+    crate::notify::Event::TYPED
         .iter()
         .copied()
         .find(|known| *known == event_type)
-        .unwrap_or("other");
-    #[cfg(not(feature = "metrics"))]
-    {
-        let _ = event_type;
-        ""
-    }
+        .unwrap_or("other")
+}
+
+/// The label of an event type (none without the feature).
+#[cfg(not(feature = "metrics"))]
+#[inline]
+pub(crate) fn event_type(_: &str) -> &'static str {
+    ""
 }
 
 #[cfg(feature = "metrics")]

@@ -2,7 +2,12 @@
 //! service gets from calls (with a retry and a failover), an untyped call,
 //! a certificate refresh and notifications, with the expected labels, and
 //! no label value carrying the order number, openid or transaction id used.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 // The endpoints below are a test's, public only because `#[endpoint]`'s
 // client trait is.
 #![allow(missing_docs)]

@@ -2,7 +2,12 @@
 //! one certificate download reaches the sandbox per refresh, the others
 //! read the list it saved, and a stored list is trusted only after the
 //! checks a download gets.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod support;
 

@@ -2,7 +2,12 @@
 //! connection) receive the same signed notifications concurrently, against
 //! a real redis-server: each is processed exactly once, also when an
 //! instance dies mid-processing, and none is lost while Redis is down.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod support;
 

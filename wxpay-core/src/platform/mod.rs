@@ -71,6 +71,19 @@
 //! download. The platform's `404 RESOURCE_NOT_EXISTS` (no certificate: a
 //! public-key merchant, or a finished migration) is not an error when a
 //! public key is configured.
+//!
+//! # Several instances
+//!
+//! Each client downloads for itself. A service running many instances can
+//! share the downloaded list through a [`CertificateStore`]
+//! ([`Client::share_platform_certificates`]; `wxpay-redis` has one over
+//! Redis): a list saved by another instance and signed recently enough
+//! (within the periodic interval for scheduled and first downloads, the
+//! on-demand interval for the others) stands for a download, once checked
+//! as a download is; otherwise one instance takes the store's lease and
+//! downloads while the others wait for what it saves. A store that fails
+//! costs a download, never a key. A `404 RESOURCE_NOT_EXISTS` is not
+//! shared: each instance learns it by itself.
 
 mod certificates;
 mod download;
