@@ -431,8 +431,10 @@ impl Client {
                 if retry::fails_over(&error) {
                     if let Some(backup) = &inner.backup_url {
                         host = backup;
+                        crate::metrics::failover(exchange.template);
                     }
                 }
+                crate::metrics::retry(exchange.template, error_kind(&error));
                 tracing::info!(
                     attempt,
                     wait_ms = millis(wait),
@@ -446,6 +448,16 @@ impl Client {
         };
         let (attempts, result) = run.instrument(span.clone()).await;
         span.record("attempts", attempts);
+        #[cfg(feature = "metrics")]
+        crate::metrics::request(
+            &exchange.method,
+            exchange.template,
+            result
+                .as_ref()
+                .map_or_else(Error::status, |a| Some(a.status)),
+            result.as_ref().err().map(error_kind),
+            started.elapsed(),
+        );
         record_outcome(
             &span,
             started,

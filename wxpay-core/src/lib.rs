@@ -94,6 +94,7 @@ pub mod crypto;
 pub mod download;
 pub mod endpoint;
 pub mod error;
+pub mod metrics;
 pub mod notify;
 mod open_enum;
 pub mod pay_params;

@@ -102,6 +102,10 @@
 
 pub use wxpay_core::*;
 
+/// Redis for a fleet of instances (the `redis` feature): see [`wxpay_redis`].
+#[cfg(feature = "redis")]
+pub use wxpay_redis as redis;
+
 pub mod v3;
 
 /// The client, its configuration, and the client method of every endpoint

@@ -35,9 +35,10 @@ pub enum Claim {
 /// acknowledged as a duplicate while the first processing may still fail.
 ///
 /// [`MemoryDeduplicator`] serves one process. Services with several
-/// instances implement this over a shared store (a unique key in their
-/// database, Redis `SET NX` with an expiry, …); errors they return make the
-/// handler refuse the notification, so it comes again.
+/// instances need a store they share: `RedisDeduplicator` in `wxpay-redis`
+/// (the `redis` feature of `wxpay`), or their own implementation (a unique
+/// key in their database, …); errors it returns make the handler refuse the
+/// notification, so it comes again.
 pub trait Deduplicator: Send + Sync + 'static {
     /// Claims `id` for processing; see [`Claim`].
     fn claim<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Claim, BoxError>>;

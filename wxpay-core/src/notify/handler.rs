@@ -112,6 +112,18 @@ impl<E> Outcome<E> {
         }
     }
 
+    /// The `verdict` label of [`crate::metrics`].
+    fn verdict(&self) -> &'static str {
+        match self {
+            Outcome::Processed { .. } => "processed",
+            Outcome::Duplicate { .. } => "duplicate",
+            Outcome::InProgress { .. } => "in_progress",
+            Outcome::Rejected(_) => "rejected",
+            Outcome::Failed { .. } => "failed",
+            Outcome::Store { .. } => "store_error",
+        }
+    }
+
     /// Whether the notification was acknowledged (processed now or before).
     pub fn is_acknowledged(&self) -> bool {
         matches!(self, Outcome::Processed { .. } | Outcome::Duplicate { .. })
@@ -160,8 +172,23 @@ impl Notifications {
     {
         let notification = match self.client.parse_notification(headers, body).await {
             Ok(n) => n,
-            Err(e) => return Outcome::Rejected(e),
+            Err(e) => {
+                crate::metrics::notification("unverified", "rejected");
+                return Outcome::Rejected(e);
+            }
         };
+        let event_type = crate::metrics::event_type(notification.event_type());
+        let outcome = self.process_once(notification, process).await;
+        crate::metrics::notification(event_type, outcome.verdict());
+        outcome
+    }
+
+    /// Runs `process` unless the [`Deduplicator`] knows the notification.
+    async fn process_once<F, Fut, E>(&self, notification: Notification, process: F) -> Outcome<E>
+    where
+        F: FnOnce(Notification) -> Fut,
+        Fut: Future<Output = Result<(), E>>,
+    {
         let id = notification.id().to_owned();
         let Some(dedup) = &self.dedup else {
             return match process(notification).await {

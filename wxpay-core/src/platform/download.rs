@@ -3,6 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
+use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 
 use super::certificates::{Certificates, CertificatesResponse};
@@ -103,9 +104,34 @@ pub fn verify_certificate_download(
     Ok(certificates)
 }
 
+/// What one download brought.
+pub(crate) enum Fetched {
+    /// A verified list: the answer as received and the certificates it proves.
+    List {
+        headers: HeaderMap,
+        body: Bytes,
+        certificates: Vec<Certificate>,
+    },
+    /// Nothing to trust, and that is not an error (a public-key merchant's
+    /// `404 RESOURCE_NOT_EXISTS`): the report as it stands.
+    Final(RefreshReport),
+}
+
 /// Downloads the certificate list, verifies it and adds what it proves to
 /// the client's key store; drops expired certificates.
-pub(crate) async fn download(client: &Client) -> Result<RefreshReport, Error> {
+pub(crate) async fn direct(client: &Client) -> Result<RefreshReport, Error> {
+    match fetch(client).await? {
+        Fetched::List { certificates, .. } => Ok(trust(
+            &client.inner.platform.store,
+            &certificates,
+            SystemTime::now(),
+        )),
+        Fetched::Final(report) => Ok(report),
+    }
+}
+
+/// Downloads the certificate list and verifies it, trusting nothing yet.
+pub(crate) async fn fetch(client: &Client) -> Result<Fetched, Error> {
     let inner = &*client.inner;
     let platform = &inner.platform;
     let Some(apiv3_key) = inner.apiv3_key.as_ref() else {
@@ -135,7 +161,7 @@ pub(crate) async fn download(client: &Client) -> Result<RefreshReport, Error> {
 
     if !answer.status.is_success() {
         let api = client.error_answer(answer.status, &answer.headers, &answer.body);
-        return no_certificates(client, api, now);
+        return no_certificates(client, api, now).map(Fetched::Final);
     }
 
     let certificates = verify_certificate_download(
@@ -151,7 +177,11 @@ pub(crate) async fn download(client: &Client) -> Result<RefreshReport, Error> {
         request_id: answer.request_id.clone(),
         reason,
     })?;
-    Ok(trust(store, &certificates, now))
+    Ok(Fetched::List {
+        headers: answer.headers,
+        body: answer.body,
+        certificates,
+    })
 }
 
 /// A refused download: `404 RESOURCE_NOT_EXISTS` is a success for a client
@@ -183,7 +213,11 @@ fn no_certificates(
 }
 
 /// Adds the verified certificates to the store and drops expired ones.
-fn trust(store: &KeyStore, certificates: &[Certificate], now: SystemTime) -> RefreshReport {
+pub(crate) fn trust(
+    store: &KeyStore,
+    certificates: &[Certificate],
+    now: SystemTime,
+) -> RefreshReport {
     let mut report = RefreshReport {
         listed: Vec::with_capacity(certificates.len()),
         ..RefreshReport::default()

@@ -71,10 +71,24 @@
 //! download. The platform's `404 RESOURCE_NOT_EXISTS` (no certificate: a
 //! public-key merchant, or a finished migration) is not an error when a
 //! public key is configured.
+//!
+//! # Several instances
+//!
+//! Each client downloads for itself. A service running many instances can
+//! share the downloaded list through a [`CertificateStore`]
+//! ([`Client::share_platform_certificates`]; `wxpay-redis` has one over
+//! Redis): a list saved by another instance and signed recently enough
+//! (within the periodic interval for scheduled and first downloads, the
+//! on-demand interval for the others) stands for a download, once checked
+//! as a download is; otherwise one instance takes the store's lease and
+//! downloads while the others wait for what it saves. A store that fails
+//! costs a download, never a key. A `404 RESOURCE_NOT_EXISTS` is not
+//! shared: each instance learns it by itself.
 
 mod certificates;
 mod download;
 mod refresh;
+mod shared;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -85,6 +99,7 @@ pub use certificates::{
 };
 pub use download::verify_certificate_download;
 pub(crate) use refresh::Refresher;
+pub use shared::CertificateStore;
 
 use crate::client::Client;
 use crate::error::Error;
@@ -105,6 +120,9 @@ pub struct RefreshReport {
     /// The platform answered `404 RESOURCE_NOT_EXISTS`: it has no certificate
     /// for this merchant, which is normal when a public key is configured.
     pub no_certificates: bool,
+    /// The list came from the [`CertificateStore`] shared with other
+    /// instances (checked as a download is), not from the platform.
+    pub from_shared_store: bool,
 }
 
 /// How a client's platform keys stand; see [`Client::platform_keys_status`].
@@ -204,6 +222,33 @@ impl Client {
         } else {
             None
         }
+    }
+
+    /// Shares downloaded certificate lists with the other instances of a
+    /// service through `store`, so that the fleet downloads once per
+    /// refresh: a list another instance saved recently is used instead of
+    /// downloading (after the same checks as a download), and while one
+    /// instance downloads, the others wait for its list. Set it before the
+    /// first call; it applies to the downloads that start afterwards.
+    ///
+    /// Fails with [`Error::Build`] when downloads are not enabled.
+    ///
+    /// ```no_run
+    /// # fn run(client: &wxpay_core::Client, store: std::sync::Arc<dyn wxpay_core::platform::CertificateStore>) -> Result<(), wxpay_core::Error> {
+    /// client.share_platform_certificates(store)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn share_platform_certificates(
+        &self,
+        store: Arc<dyn CertificateStore>,
+    ) -> Result<(), Error> {
+        let Some(refresher) = &self.inner.platform.refresher else {
+            return Err(Error::build(
+                "platform certificate downloads are not enabled: call ClientBuilder::download_platform_certificates(true)",
+            ));
+        };
+        refresher.share(store);
+        Ok(())
     }
 
     /// The keys held and how downloads have gone.

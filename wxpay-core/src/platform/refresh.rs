@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 use crate::client::{Client, Inner};
 use crate::error::{BuildError, Error, TransportError};
 
-use super::{PlatformKeysStatus, RefreshReport, download};
+use super::{CertificateStore, PlatformKeysStatus, RefreshReport, download, shared};
 
 /// How a download's result reaches everyone waiting for it.
 pub(crate) type Outcome = Result<RefreshReport, Arc<Error>>;
@@ -30,6 +30,19 @@ pub(crate) enum Trigger {
     OnDemand(Source),
     /// [`Client::refresh_platform_certificates`].
     Explicit,
+}
+
+impl Trigger {
+    /// The `trigger` label of [`crate::metrics`].
+    fn label(self) -> &'static str {
+        match self {
+            Trigger::Scheduled => "scheduled",
+            Trigger::Bootstrap => "bootstrap",
+            Trigger::OnDemand(Source::Answer) => "on_demand_answer",
+            Trigger::OnDemand(Source::Notification) => "on_demand_notification",
+            Trigger::Explicit => "explicit",
+        }
+    }
 }
 
 /// Who named an unknown serial. Anyone who can reach `notify_url` can send
@@ -58,6 +71,8 @@ pub(crate) struct Refresher {
     interval: Duration,
     on_demand_interval: Duration,
     state: Mutex<State>,
+    /// The list shared with other instances, when set.
+    shared: Mutex<Option<Arc<dyn CertificateStore>>>,
 }
 
 #[derive(Default)]
@@ -85,7 +100,36 @@ impl Refresher {
             interval,
             on_demand_interval,
             state: Mutex::new(State::default()),
+            shared: Mutex::new(None),
         }
+    }
+
+    /// Downloads from now on go through `store`.
+    pub(crate) fn share(&self, store: Arc<dyn CertificateStore>) {
+        *self.shared.lock().unwrap_or_else(|p| p.into_inner()) = Some(store);
+    }
+
+    /// One download for `trigger`: through the shared store when one is
+    /// set, where a list signed recently enough for the trigger (within the
+    /// periodic interval for scheduled and first downloads, the on-demand
+    /// interval otherwise) stands for a download.
+    async fn run(&self, client: &Client, trigger: Trigger) -> Outcome {
+        let store = self
+            .shared
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let result = match store {
+            Some(store) => {
+                let fresh_for = match trigger {
+                    Trigger::Scheduled | Trigger::Bootstrap => self.interval,
+                    Trigger::OnDemand(_) | Trigger::Explicit => self.on_demand_interval,
+                };
+                shared::refresh(client, &*store, fresh_for, self.interval).await
+            }
+            None => download::direct(client).await,
+        };
+        result.map_err(Arc::new)
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -142,16 +186,27 @@ impl Refresher {
         drop(state);
         let client = client.clone();
         tokio::spawn(async move {
-            let outcome = download::download(&client).await.map_err(Arc::new);
-            if let Some(refresher) = &client.inner.platform.refresher {
-                refresher.finish(&outcome, trigger);
-            }
+            let outcome = match &client.inner.platform.refresher {
+                Some(refresher) => {
+                    let outcome = refresher.run(&client, trigger).await;
+                    refresher.finish(&outcome, trigger);
+                    outcome
+                }
+                None => download::direct(&client).await.map_err(Arc::new),
+            };
             let _ = tx.send(Some(outcome));
         });
         Some(rx)
     }
 
     fn finish(&self, outcome: &Outcome, trigger: Trigger) {
+        let (result, source) = match outcome {
+            Ok(r) if r.from_shared_store => ("ok", "shared_store"),
+            Ok(r) if r.no_certificates => ("no_certificates", "platform"),
+            Ok(_) => ("ok", "platform"),
+            Err(_) => ("error", "none"),
+        };
+        crate::metrics::certificate_refresh(trigger.label(), result, source);
         let mut state = self.lock();
         state.in_flight = None;
         let status = &mut state.status;
