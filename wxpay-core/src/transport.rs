@@ -28,6 +28,11 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use crate::body::ByteStream;
 use crate::error::{BuildError, Error, TransportError, TransportErrorKind};
 
+mod proxy;
+
+use proxy::{Proxies, ProxyConnector};
+pub use proxy::{ProxyError, ProxyErrorKind};
+
 /// A boxed, `Send` future, as returned by [`Transport::send`].
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -78,14 +83,16 @@ pub trait Transport: Send + Sync + fmt::Debug + 'static {
 /// subject to the answer limit (whoever reads it decides).
 #[derive(Clone)]
 pub struct HyperTransport {
-    client: HyperClient<HttpsConnector<HttpConnector>, ByteStream>,
+    client: HyperClient<HttpsConnector<ProxyConnector>, ByteStream>,
     max_response_bytes: usize,
+    proxies: Option<Proxies>,
 }
 
 impl fmt::Debug for HyperTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HyperTransport")
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("proxies", &self.proxies)
             .finish_non_exhaustive()
     }
 }
@@ -107,6 +114,8 @@ pub struct HyperTransportBuilder {
     allow_http: bool,
     max_response_bytes: usize,
     extra_roots: Vec<Vec<u8>>,
+    proxies: Option<Proxies>,
+    deferred: Option<String>,
 }
 
 impl Default for HyperTransportBuilder {
@@ -118,6 +127,8 @@ impl Default for HyperTransportBuilder {
             allow_http: false,
             max_response_bytes: 32 << 20,
             extra_roots: Vec::new(),
+            proxies: None,
+            deferred: None,
         }
     }
 }
@@ -167,9 +178,50 @@ impl HyperTransportBuilder {
         Ok(self)
     }
 
+    /// Sends every request through the HTTP proxy at `url`,
+    /// `http://[user:password@]host:port`: a `CONNECT` tunnel for
+    /// `https://` destinations, absolute-form requests for `http://` ones.
+    /// The user name and password (percent-encoded in the URL) are sent as
+    /// `Proxy-Authorization: Basic`, and never shown in `Debug` or errors.
+    /// HTTPS and SOCKS proxies are refused when building.
+    pub fn proxy(mut self, url: &str) -> Self {
+        match Proxies::all(url) {
+            Ok(proxies) => self.proxies = Some(proxies),
+            Err(e) => self.deferred = Some(e.to_string()),
+        }
+        self
+    }
+
+    /// Uses the proxies named by the environment, read once, now:
+    /// `HTTPS_PROXY` for `https://` destinations, `HTTP_PROXY` for
+    /// `http://` ones, `ALL_PROXY` for both when those are unset, and
+    /// `NO_PROXY` (a comma-separated list of hosts, domains, IP addresses
+    /// and networks, or `*`) for destinations to reach directly; each also
+    /// in lower case, which wins. The rules are curl's. Unset or empty
+    /// variables mean no proxy.
+    pub fn proxy_from_env(mut self) -> Self {
+        self.proxies = Some(Proxies::from_env());
+        self
+    }
+
+    /// Refuses a proxy this transport cannot use for the destination `url`
+    /// (from the environment: an `https://` or `socks5://` proxy).
+    pub(crate) fn check_proxy_for(&self, url: &str) -> Result<(), Error> {
+        if let Some(message) = &self.deferred {
+            return Err(Error::build(message.clone()));
+        }
+        match &self.proxies {
+            Some(proxies) => proxies.check_for(url),
+            None => Ok(()),
+        }
+    }
+
     /// Builds the transport. Needs to run inside a Tokio runtime only when
     /// sending, not here.
     pub fn build(self) -> Result<HyperTransport, Error> {
+        if let Some(message) = self.deferred {
+            return Err(Error::build(message));
+        }
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         #[cfg(feature = "native-roots")]
@@ -201,7 +253,7 @@ impl HyperTransportBuilder {
             builder.https_only()
         }
         .enable_all_versions()
-        .wrap_connector(http);
+        .wrap_connector(ProxyConnector::new(http, self.proxies.clone()));
 
         let client = HyperClient::builder(TokioExecutor::new())
             // hyper-util adds this to `Instant::now()`: a huge value would
@@ -214,6 +266,7 @@ impl HyperTransportBuilder {
         Ok(HyperTransport {
             client,
             max_response_bytes: self.max_response_bytes,
+            proxies: self.proxies,
         })
     }
 }
@@ -222,16 +275,46 @@ impl HyperTransport {
     /// Sends `request` and returns the answer with its body unread.
     async fn exchange(
         &self,
-        request: http::Request<ByteStream>,
+        mut request: http::Request<ByteStream>,
     ) -> Result<http::Response<hyper::body::Incoming>, TransportError> {
-        self.client.request(request).await.map_err(|e| {
-            let kind = if e.is_connect() {
-                TransportErrorKind::Connect
-            } else {
-                TransportErrorKind::Io
-            };
-            TransportError::new(kind, e)
-        })
+        let via = self.through_http_proxy(&mut request);
+        let proxy = self
+            .proxies
+            .as_ref()
+            .and_then(|p| p.proxy_for(request.uri()));
+        let response = self.client.request(request).await.map_err(|e| {
+            if e.is_connect() {
+                return TransportError::new(TransportErrorKind::Connect, e);
+            }
+            match proxy {
+                // Say which proxy the broken connection went through.
+                Some(proxy) => TransportError::new(
+                    TransportErrorKind::Io,
+                    ProxyError::new(&proxy, ProxyErrorKind::ConnectionLost, Some(&e)),
+                ),
+                None => TransportError::new(TransportErrorKind::Io, e),
+            }
+        })?;
+        match via {
+            Some(proxy) if proxy::refused_credentials(&response) => Err(TransportError::new(
+                TransportErrorKind::Connect,
+                ProxyError::new(&proxy, ProxyErrorKind::AuthRequired, None),
+            )),
+            _ => Ok(response),
+        }
+    }
+
+    /// For a plain `http://` request through a proxy: adds the proxy's
+    /// credentials and returns the proxy (a 407 then comes from it).
+    fn through_http_proxy(&self, request: &mut http::Request<ByteStream>) -> Option<http::Uri> {
+        let proxies = self.proxies.as_ref()?;
+        let proxy = proxies.http_proxy_for(request.uri())?;
+        if let Some(auth) = proxies.authorization_for_http(request.uri()) {
+            request
+                .headers_mut()
+                .insert(http::header::PROXY_AUTHORIZATION, auth);
+        }
+        Some(proxy)
     }
 }
 

@@ -45,10 +45,12 @@
 use std::fmt;
 use std::io::BufRead;
 
+mod async_read;
 mod file;
 mod fund;
 mod trade;
 
+pub use async_read::{AsyncFundFlowBillReader, AsyncTradeBillReader};
 pub use file::{BillAlgorithm, BillFile, EncryptedBillFile, HashType};
 pub use fund::{FundFlowBillReader, FundFlowRow, FundFlowSummary};
 pub use trade::{TradeBillKind, TradeBillReader, TradeBillRow, TradeBillSummary};

@@ -70,7 +70,17 @@ pub struct ClientBuilder {
     extra_roots: Vec<Vec<u8>>,
     max_skew: Duration,
     user_agent_suffix: Option<String>,
+    proxy: Option<ProxySetting>,
     deferred: Option<Error>,
+}
+
+/// Where the default transport's proxy comes from.
+#[derive(Clone)]
+enum ProxySetting {
+    /// One proxy URL (it may hold a password: never shown).
+    Url(zeroize::Zeroizing<String>),
+    /// `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`…
+    Env,
 }
 
 impl Default for ClientBuilder {
@@ -94,6 +104,7 @@ impl Default for ClientBuilder {
             extra_roots: Vec::new(),
             max_skew: DEFAULT_MAX_SKEW,
             user_agent_suffix: None,
+            proxy: None,
             deferred: None,
         }
     }
@@ -326,6 +337,27 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends every request of the default transport through the HTTP proxy
+    /// at `url`, `http://[user:password@]host:port` (see
+    /// [`HyperTransportBuilder::proxy`](crate::transport::HyperTransportBuilder::proxy)).
+    /// A proxy that cannot be reached or refuses the credentials fails the
+    /// call with [`Error::Transport`], naming the proxy (never its
+    /// password); see [`ProxyError`](crate::transport::ProxyError).
+    pub fn proxy(mut self, url: &str) -> Self {
+        self.proxy = Some(ProxySetting::Url(zeroize::Zeroizing::new(url.to_owned())));
+        self
+    }
+
+    /// Takes the default transport's proxies from `HTTPS_PROXY`,
+    /// `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (or their lower-case
+    /// forms), read when building (see
+    /// [`HyperTransportBuilder::proxy_from_env`](crate::transport::HyperTransportBuilder::proxy_from_env)).
+    /// Without this call the environment is ignored.
+    pub fn proxy_from_env(mut self) -> Self {
+        self.proxy = Some(ProxySetting::Env);
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(mut self) -> Result<Client, Error> {
         if let Some(e) = self.deferred.take() {
@@ -433,6 +465,12 @@ impl ClientBuilder {
         for pem in &self.extra_roots {
             transport = transport.add_root_certificate_pem(pem)?;
         }
+        transport = match &self.proxy {
+            Some(ProxySetting::Url(url)) => transport.proxy(url),
+            Some(ProxySetting::Env) => transport.proxy_from_env(),
+            None => transport,
+        };
+        transport.check_proxy_for(&self.base_url)?;
         Ok(Arc::new(transport.build()?))
     }
 }

@@ -2,10 +2,13 @@
 //! and decompressed on the way.
 
 use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
+use futures_core::Stream;
 use openssl::sha::Sha1;
-use tokio::io::AsyncWrite;
+use tokio::io::{AsyncBufRead, AsyncWrite};
 
 use super::file::{Download, flush, write};
 use super::gcm::GcmDecrypt;
@@ -123,19 +126,23 @@ impl CheckedDownload {
     /// The next chunk of the original file; `None` once the whole file
     /// arrived and its digest matched.
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
+        std::future::poll_fn(|cx| self.poll_chunk(cx)).await
+    }
+
+    fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Bytes>, Error>> {
         if self.failed {
-            return Err(self.corrupt("the download already failed"));
+            return Poll::Ready(Err(self.corrupt("the download already failed")));
         }
         loop {
-            match self.step().await {
-                Ok(Some(out)) if !out.is_empty() => return Ok(Some(out)),
-                Ok(_) if self.finished => return Ok(None),
+            match ready!(self.poll_step(cx)) {
+                Ok(Some(out)) if !out.is_empty() => return Poll::Ready(Ok(Some(out))),
+                Ok(_) if self.finished => return Poll::Ready(Ok(None)),
                 Ok(_) => {}
                 Err(e) => {
                     // Nothing after an error is trustworthy: not a clean
                     // end on the next call either.
                     self.failed = true;
-                    return Err(e);
+                    return Poll::Ready(Err(e));
                 }
             }
         }
@@ -143,26 +150,35 @@ impl CheckedDownload {
 
     /// One move: inflate queued input, or read the next piece of the
     /// download, or (at its end) flush and compare digests.
-    async fn step(&mut self) -> Result<Option<Bytes>, Error> {
+    fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Bytes>, Error>> {
         if self.finished {
-            return Ok(None);
+            return Poll::Ready(Ok(None));
         }
         if self.decoder.has_pending() {
-            let out = self.decoder.pull().map_err(|e| self.corrupt(e))?;
-            return self.emit(out).map(Some);
+            let out = self.decoder.pull().map_err(|e| self.corrupt(e));
+            return Poll::Ready(out.and_then(|out| self.emit(out)).map(Some));
         }
-        match self.source.chunk().await? {
-            Some(raw) => {
-                let plain = self.decrypt(raw)?;
+        let step = match ready!(self.source.poll_chunk(cx)) {
+            Ok(Some(raw)) => self.decrypt(raw).and_then(|plain| {
                 let out = self.decoder.push(plain);
                 self.emit(out).map(Some)
-            }
-            None => {
-                let rest = self.finish()?;
+            }),
+            Ok(None) => self.finish().map(|rest| {
                 self.finished = true;
-                Ok(Some(rest))
-            }
-        }
+                Some(rest)
+            }),
+            Err(e) => Err(e),
+        };
+        Poll::Ready(step)
+    }
+
+    /// The original file as an [`AsyncBufRead`] (and `AsyncRead`): a bill
+    /// for [`AsyncTradeBillReader`](crate::bill::AsyncTradeBillReader), or
+    /// bytes for [`tokio::io::copy`]. The end is only reported once the
+    /// digest matched; a failure is an `std::io::Error` whose
+    /// [`get_ref`](std::io::Error::get_ref) is the [`Error`].
+    pub fn into_async_read(self) -> impl AsyncBufRead + Send + Unpin + 'static {
+        super::reader::reader(self)
     }
 
     /// The whole original file, once its digest matched; more than `limit`
@@ -256,6 +272,16 @@ impl CheckedDownload {
             expected: self.expected.clone(),
             actual,
         }))
+    }
+}
+
+/// The original file's chunks, as [`chunk`](CheckedDownload::chunk) gives
+/// them: the stream ends only once the digest matched.
+impl Stream for CheckedDownload {
+    type Item = Result<Bytes, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_chunk(cx).map(Result::transpose)
     }
 }
 

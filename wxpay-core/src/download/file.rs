@@ -1,11 +1,16 @@
 //! [`Download`]: an unsigned file as it arrives, read chunk by chunk.
 
 use std::fmt;
+use std::future::Future as _;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_core::Stream;
 use http::{HeaderMap, StatusCode};
-use tokio::io::{AsyncWrite, AsyncWriteExt as _};
+use http_body::Body as _;
+use tokio::io::{AsyncBufRead, AsyncWrite, AsyncWriteExt as _};
 
 use super::CheckedDownload;
 use crate::body::ByteStream;
@@ -15,15 +20,19 @@ use crate::protocol::request_id;
 /// A downloaded file arriving: unsigned, unchecked, read chunk by chunk.
 ///
 /// Read it with [`chunk`](Download::chunk), [`bytes`](Download::bytes) or
-/// [`write_to`](Download::write_to), or check it against a digest with
-/// [`check_digest`](Download::check_digest). Each wait for the next chunk
-/// is bounded by the client's timeout; the whole download is not.
+/// [`write_to`](Download::write_to), as a [`Stream`] of chunks, or as an
+/// [`AsyncBufRead`] ([`into_async_read`](Download::into_async_read)); or
+/// check it against a digest with [`check_digest`](Download::check_digest).
+/// Each wait for the next chunk is bounded by the client's timeout; the
+/// whole download is not.
 pub struct Download {
     status: StatusCode,
     headers: HeaderMap,
     request_id: Option<String>,
     body: ByteStream,
     idle_timeout: Duration,
+    /// The wait for the next chunk, armed when a poll found none.
+    idle: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl fmt::Debug for Download {
@@ -48,6 +57,7 @@ impl Download {
             headers,
             body,
             idle_timeout,
+            idle: None,
         }
     }
 
@@ -68,10 +78,57 @@ impl Download {
 
     /// The next chunk as it arrived, `None` at the end.
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
-        match tokio::time::timeout(self.idle_timeout, self.body.chunk()).await {
-            Ok(result) => Ok(result?),
-            Err(_) => Err(Error::Timeout(self.idle_timeout)),
+        std::future::poll_fn(|cx| self.poll_chunk(cx)).await
+    }
+
+    /// The next non-empty data chunk; [`Error::Timeout`] when none came
+    /// within the idle timeout.
+    pub(super) fn poll_chunk(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Option<Bytes>, Error>> {
+        loop {
+            match Pin::new(&mut self.body).poll_frame(cx) {
+                Poll::Ready(None) => {
+                    self.idle = None;
+                    return Poll::Ready(Ok(None));
+                }
+                Poll::Ready(Some(Err(e))) => {
+                    self.idle = None;
+                    return Poll::Ready(Err(TransportError::new(TransportErrorKind::Io, e)
+                        .with_request_id(self.request_id.clone())
+                        .into()));
+                }
+                Poll::Ready(Some(Ok(frame))) => {
+                    self.idle = None;
+                    if let Ok(data) = frame.into_data() {
+                        if !data.is_empty() {
+                            return Poll::Ready(Ok(Some(data)));
+                        }
+                    }
+                }
+                Poll::Pending => {
+                    let timeout = self.idle_timeout;
+                    let idle = self.idle.get_or_insert_with(|| {
+                        Box::pin(tokio::time::sleep(timeout.min(crate::retry::FAR_FUTURE)))
+                    });
+                    if idle.as_mut().poll(cx).is_ready() {
+                        self.idle = None;
+                        return Poll::Ready(Err(Error::Timeout(timeout)));
+                    }
+                    return Poll::Pending;
+                }
+            }
         }
+    }
+
+    /// The file as an [`AsyncBufRead`] (and `AsyncRead`), for code that
+    /// reads bytes, e.g. [`tokio::io::copy`] or an async bill reader
+    /// ([`AsyncTradeBillReader`](crate::bill::AsyncTradeBillReader)). A
+    /// failure is an `std::io::Error` whose
+    /// [`get_ref`](std::io::Error::get_ref) is the [`Error`].
+    pub fn into_async_read(self) -> impl AsyncBufRead + Send + Unpin + 'static {
+        super::reader::reader(self)
     }
 
     /// The whole file, refusing more than `limit` bytes.
@@ -107,6 +164,14 @@ impl Download {
     /// differs. Only `SHA1` is known; another `hash_type` is an error.
     pub fn check_digest(self, hash_type: &str, hash_value: &str) -> Result<CheckedDownload, Error> {
         CheckedDownload::new(self, hash_type, hash_value)
+    }
+}
+
+impl Stream for Download {
+    type Item = Result<Bytes, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_chunk(cx).map(Result::transpose)
     }
 }
 
@@ -165,6 +230,7 @@ pub(super) mod testing {
             request_id: Some("RID".into()),
             body: ByteStream::new(Pieces(pieces.into_iter())),
             idle_timeout: Duration::from_secs(5),
+            idle: None,
         }
     }
 }

@@ -48,6 +48,7 @@ mod file;
 mod gcm;
 mod inflate;
 mod origin;
+mod reader;
 
 pub use checked::{CheckedDownload, DEFAULT_MAX_SIZE};
 pub use file::Download;

@@ -140,6 +140,19 @@ impl Notifications {
         }
     }
 
+    /// [`new`](Self::new), refusing a client without the APIv3 key
+    /// ([`ClientBuilder::apiv3_key`](crate::ClientBuilder::apiv3_key)): every
+    /// notification's resource is encrypted with it, so without it each one
+    /// would be refused. Use this at start-up to fail there instead.
+    pub fn try_new(client: Client) -> Result<Self, crate::Error> {
+        if client.apiv3_key().is_none() {
+            return Err(crate::Error::build(
+                "notifications need the APIv3 key: call ClientBuilder::apiv3_key",
+            ));
+        }
+        Ok(Self::new(client))
+    }
+
     /// Processes each notification id once, remembered by `dedup`.
     pub fn deduplicate(mut self, dedup: impl Deduplicator) -> Self {
         self.dedup = Some(Arc::new(dedup));
