@@ -28,6 +28,7 @@ pub struct SandboxBuilder {
     /// instead of) the default ones.
     relations: Relations,
     default_relations: bool,
+    dashboard: bool,
     /// Notification settings, set in `notify/api.rs`.
     pub(crate) notify: notify::NotifyConfig,
 }
@@ -45,6 +46,7 @@ impl Default for SandboxBuilder {
             spec_mode: false,
             relations: Relations::default(),
             default_relations: true,
+            dashboard: true,
             notify: notify::NotifyConfig::default(),
         }
     }
@@ -114,6 +116,16 @@ impl SandboxBuilder {
     /// [`Sandbox::client_builder`] then trusts that certificate.
     pub fn tls(mut self, enabled: bool) -> Self {
         self.tls = enabled;
+        self
+    }
+
+    /// Serves the dashboard (default on): a web page at `/dashboard` on
+    /// the sandbox's port showing its orders, combined orders, refunds,
+    /// contracts, bills and notifications with every delivery attempt,
+    /// with the payer's moves as buttons that run the matching control
+    /// routes. Posts need the page's form token and its own origin.
+    pub fn dashboard(mut self, enabled: bool) -> Self {
+        self.dashboard = enabled;
         self
     }
 
@@ -222,6 +234,9 @@ impl SandboxBuilder {
                 *relations = Relations::default();
             }
             relations.extend(&self.relations);
+        }
+        if self.dashboard {
+            let _ = shared.dashboard.set(crate::dashboard::Dashboard::new()?);
         }
         shared.notifier.attach(self.notify, Arc::downgrade(&shared));
         let (tls, tls_certificate) = if self.tls {

@@ -16,7 +16,8 @@ pub const USAGE: &str = "usage: wxpay-sandbox [--listen ADDR] [--mchid ID] [--me
 [--public-key-id ID --public-key-private PEM] [--platform-cert PEM --platform-key PEM] \
 [--generated-certificate] [--apiv3-key KEY] [--write-keys DIR] [--tls] \
 [--notify-target http://HOST:PORT] [--notify-time-scale X] [--spec-mode] \
-[--appid APPID]... [--sub-merchant SUB_MCHID[=APPID,...]]... [--no-default-relations]";
+[--appid APPID]... [--sub-merchant SUB_MCHID[=APPID,...]]... [--no-default-relations] \
+[--no-dashboard]";
 
 /// The binary's flags, parsed by [`parse`].
 #[derive(Debug, Default)]
@@ -39,6 +40,7 @@ pub struct Options {
     /// Sub-merchants with their appids.
     sub_merchants: Vec<(String, Vec<String>)>,
     no_default_relations: bool,
+    no_dashboard: bool,
 }
 
 /// Reads the flags (without the program name); `Err` holds the message
@@ -56,6 +58,10 @@ pub fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
         }
         if flag == "--spec-mode" {
             o.spec_mode = true;
+            continue;
+        }
+        if flag == "--no-dashboard" {
+            o.no_dashboard = true;
             continue;
         }
         if flag == "--no-default-relations" {
@@ -236,6 +242,7 @@ pub async fn run(o: Options) -> Result<(Sandbox, serde_json::Value), String> {
     let sandbox = platform_keys(&o, builder, &mut files)?
         .tls(o.tls)
         .spec_mode(o.spec_mode)
+        .dashboard(!o.no_dashboard)
         .start()
         .await
         .map_err(|e| e.to_string())?;
@@ -247,6 +254,12 @@ pub async fn run(o: Options) -> Result<(Sandbox, serde_json::Value), String> {
         // The certificate is in its file; keep the line short.
         obj.remove("tls_certificate_pem");
         obj.extend(files.written);
+        if !o.no_dashboard {
+            obj.insert(
+                "dashboard_url".into(),
+                json!(format!("{}/dashboard", sandbox.base_url())),
+            );
+        }
     }
     Ok((sandbox, line))
 }

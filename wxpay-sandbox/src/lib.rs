@@ -102,6 +102,7 @@ mod bills;
 mod builder;
 pub mod cli;
 pub mod control;
+mod dashboard;
 mod error_code;
 pub mod faults;
 pub mod keys;

@@ -116,6 +116,8 @@ pub(crate) struct Shared {
     pub(crate) tls_certificate_pem: RwLock<Option<String>>,
     /// Notification delivery (`notify.rs`).
     pub(crate) notifier: crate::notify::Notifier,
+    /// The page under `/dashboard`, when enabled (`dashboard/`).
+    pub(crate) dashboard: std::sync::OnceLock<crate::dashboard::Dashboard>,
 }
 
 impl Shared {
@@ -165,6 +167,7 @@ impl Shared {
             base_url: RwLock::new(String::new()),
             tls_certificate_pem: RwLock::new(None),
             notifier: crate::notify::Notifier::default(),
+            dashboard: std::sync::OnceLock::new(),
         }
     }
 
@@ -359,6 +362,11 @@ async fn answer(
         Ok(read) => read,
         Err(reply) => return finish(reply, None),
     };
+    if let Some(dashboard) = shared.dashboard.get() {
+        if crate::dashboard::is_dashboard_path(&request.path) {
+            return crate::dashboard::answer(&shared, dashboard, request).await;
+        }
+    }
     // The control plane: unauthenticated, unsigned, for tests and tools.
     if request.path.starts_with("/sandbox/") {
         return plain(control(&shared, request).await, &request_id);

@@ -283,7 +283,7 @@ impl Notifier {
         self.stop.send_replace(true);
     }
 
-    fn config(&self) -> NotifyConfig {
+    pub(crate) fn config(&self) -> NotifyConfig {
         self.config.read().recover().clone()
     }
 
