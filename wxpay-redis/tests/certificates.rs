@@ -60,7 +60,7 @@ async fn a_fleet_downloads_the_certificates_once() {
     let mut shared = 0;
     while let Some(report) = refreshes.join_next().await {
         let report = report.unwrap().unwrap();
-        assert_eq!(report.listed, [serial.clone()]);
+        assert_eq!(report.listed, std::slice::from_ref(&serial));
         shared += usize::from(report.from_shared_store);
     }
     assert_eq!(sandbox.hits(ROUTE), 1, "one download for the fleet");
@@ -130,7 +130,7 @@ async fn a_stored_list_is_trusted_only_after_the_checks_of_a_download() {
     let second = instance(&sandbox, &redis).await;
     let report = second.refresh_platform_certificates().await.unwrap();
     assert!(!report.from_shared_store);
-    assert_eq!(report.listed, [serial.clone()]);
+    assert_eq!(report.listed, std::slice::from_ref(&serial));
     assert_eq!(sandbox.hits(ROUTE), 2);
     // Its own download replaced the altered list, which the next reads.
     let third = instance(&sandbox, &redis).await;
