@@ -85,9 +85,8 @@ const POLL: Duration = Duration::from_millis(50);
 /// A refresh through the shared store: a stored list signed less than
 /// `fresh_for` ago is used as it is; otherwise one instance (the one that
 /// takes the lease) downloads and saves it for `keep_for`, and the others
-/// wait for it. When
-/// the store fails, or nothing usable appears within two leases, this
-/// instance downloads by itself.
+/// wait for it. When the store fails, or nothing usable appears within two
+/// leases, this instance downloads by itself.
 pub(crate) async fn refresh(
     client: &Client,
     store: &dyn CertificateStore,
