@@ -81,6 +81,8 @@
 //! A request's life: request struct ([`endpoint`](macro@endpoint)) →
 //! [`Endpoint`] → [`Client::call`] → [`protocol`] (sign) → [`Transport`] → [`verify`] →
 //! the response type. See `ARCHITECTURE.md` in the repository for the map.
+// docs.rs (`--cfg docsrs`, nightly) marks each feature-gated item with its feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // Lets this crate's one endpoint (`GET /v3/certificates`) use `#[endpoint]`,
 // whose expansion names `::wxpay_core`.
@@ -103,6 +105,8 @@ pub mod protocol;
 mod query;
 pub mod retry;
 pub mod testing;
+#[cfg(feature = "time")]
+pub mod time;
 pub mod transport;
 pub mod upload;
 pub mod v2;

@@ -99,6 +99,8 @@
 //! platform answers the client from a closure and signs its answers with a
 //! key the client it builds trusts, and records the requests;
 //! [`ApiError::new`] builds the errors the client returns.
+// docs.rs (`--cfg docsrs`, nightly) marks each feature-gated item with its feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use wxpay_core::*;
 

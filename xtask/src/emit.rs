@@ -454,6 +454,7 @@ fn manifest(area: &str, manual: bool) -> String {
          description = \"WeChat Pay APIv3 `/v3/{area}/…`: typed endpoints, generated from the OpenAPI spec\"\n\
          version.workspace = true\nedition.workspace = true\nrust-version.workspace = true\n\
          license.workspace = true\nrepository.workspace = true\nauthors.workspace = true\n\
+         readme = \"../README.md\"\n\
          keywords = [\"wechat\", \"wechatpay\", \"payment\", \"weixin\"]\ncategories = [\"api-bindings\"]\n\n\
          {tests}[dependencies]\nwxpay-core.workspace = true\nserde.workspace = true\n\n{dev}\
          [lints]\nworkspace = true\n",
