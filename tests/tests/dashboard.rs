@@ -195,6 +195,18 @@ async fn a_payer_pays_by_clicking_in_a_browser() {
         .await
         .unwrap();
 
+    // More to show on the page (and in the screenshot): an unpaid JSAPI
+    // order with its front-end parameters, a pre-signed contract.
+    client
+        .call(jsapi(
+            &mchid,
+            &trade_no("beans"),
+            "Coffee beans 1 kg 咖啡豆",
+        ))
+        .await
+        .unwrap();
+    common::pre_sign(&client, 12345, &format!("C{}", trade_no("plan"))).await;
+
     let browser = Browser::start().await;
     browser
         .goto(&format!("{}/dashboard", sandbox.base_url()))

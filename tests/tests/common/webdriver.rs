@@ -86,7 +86,7 @@ impl Browser {
             "--disable-component-update",
             "--disable-sync",
             "--disable-dev-shm-usage",
-            "--window-size=1280,1700",
+            "--window-size=1280,2000",
         ]
         .iter()
         .map(|a| a.to_string())
