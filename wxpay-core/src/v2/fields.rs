@@ -92,8 +92,15 @@ impl fmt::Display for FieldsError {
 impl std::error::Error for FieldsError {}
 
 impl de::Error for FieldsError {
+    /// serde's messages may quote the value that did not fit; only the
+    /// kind of mistake and what was expected are kept.
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        FieldsError(msg.to_string())
+        let msg = msg.to_string();
+        if msg.starts_with("duplicate field `") {
+            FieldsError(msg.chars().take(96).collect())
+        } else {
+            FieldsError(crate::notify::data_free_reason(&msg))
+        }
     }
 }
 
@@ -550,7 +557,7 @@ fn json(text: &str) -> Result<Value, FieldsError> {
 }
 
 fn json_error(e: serde_json::Error) -> FieldsError {
-    FieldsError(e.to_string())
+    <FieldsError as de::Error>::custom(e)
 }
 
 #[cfg(test)]
@@ -829,6 +836,18 @@ mod tests {
         assert_eq!(e.to_string(), "field `total_fee`: expected an integer");
         let e = from_fields::<Answer>(pairs(&[("total_fee", "1")])).unwrap_err();
         assert!(e.to_string().contains("missing field"), "{e}");
+        let e = from_fields::<Answer>(pairs(&[
+            ("total_fee", "1"),
+            ("is_subscribe", "Y"),
+            ("ratio", "1"),
+            ("ok", "true"),
+            ("scene", r#"{"id":12345678}"#),
+        ]))
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "field `scene`: invalid type, expected a string"
+        );
         let e = from_fields::<Answer>(pairs(&[
             ("total_fee", "1"),
             ("is_subscribe", "Y"),

@@ -12,6 +12,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+mod call;
 pub mod fields;
 mod key;
 pub mod sign;
