@@ -18,6 +18,7 @@ mod key;
 pub mod sign;
 pub mod xml;
 
+pub(crate) use call::{check_merchant, verify_fields};
 pub use key::V2Key;
 
 /// How a v2 body is signed: the `sign_type` field.

@@ -97,6 +97,12 @@ pub fn write(fields: &[(String, String)]) -> String {
 /// Reads a v2 body into its fields, in document order; see the module
 /// documentation for what is accepted.
 pub fn parse(body: &[u8]) -> Result<Vec<(String, String)>, XmlError> {
+    parse_document(body, "xml")
+}
+
+/// [`parse`] for a document whose root element is `root` (the decrypted
+/// `req_info` of a refund notification is a `<root>` document).
+pub(crate) fn parse_document(body: &[u8], root: &str) -> Result<Vec<(String, String)>, XmlError> {
     let text = std::str::from_utf8(body).map_err(|e| XmlError {
         offset: e.valid_up_to(),
         reason: "not UTF-8",
@@ -114,7 +120,7 @@ pub fn parse(body: &[u8]) -> Result<Vec<(String, String)>, XmlError> {
     if r.rest().starts_with("<!") {
         return Err(r.error("declarations are not accepted"));
     }
-    if !r.eat("<xml") {
+    if !(r.eat("<") && r.name() == Ok(root)) {
         return Err(r.error("expected the <xml> root"));
     }
     r.skip_ws();
@@ -122,7 +128,7 @@ pub fn parse(body: &[u8]) -> Result<Vec<(String, String)>, XmlError> {
         return Err(r.error("the <xml> root takes no attributes"));
     }
     let fields = r.children(true)?;
-    if !r.eat("</xml") {
+    if !(r.eat("</") && r.name() == Ok(root)) {
         return Err(r.error("expected </xml>"));
     }
     r.skip_ws();
