@@ -48,6 +48,7 @@ use std::io::BufRead;
 mod file;
 mod fund;
 mod trade;
+pub mod v2;
 
 pub use file::{BillAlgorithm, BillFile, EncryptedBillFile, HashType};
 pub use fund::{FundFlowBillReader, FundFlowRow, FundFlowSummary};

@@ -63,14 +63,25 @@ impl Client {
                 E::PATH
             )));
         }
+        let (answer, sign_type) = self.send_v2(request, &options).await?;
+        self.read_v2_answer::<E>(answer, self.require_v2_key()?, sign_type)
+    }
+
+    /// Checks, signs and sends a v2 request (a `POST`); returns the 2xx
+    /// answer unread, and the sign type the request used.
+    pub(crate) async fn send_v2<E: V2Endpoint>(
+        &self,
+        request: E,
+        options: &CallOptions,
+    ) -> Result<((StatusCode, Bytes), SignType), Error> {
         let key = self.require_v2_key()?;
         let transport = self.v2_transport::<E>()?;
         let (fields, sign_type) = self.v2_fields::<E>(&request)?;
         drop(request);
         let answer = self
-            .execute_v2(E::PATH, transport, &fields, key, sign_type, &options)
+            .execute_v2(E::PATH, transport, &fields, key, sign_type, options)
             .await?;
-        self.read_v2_answer::<E>(answer, key, sign_type)
+        Ok((answer, sign_type))
     }
 
     /// The URL of a `GET` operation (the `papay` contract pages), signed as

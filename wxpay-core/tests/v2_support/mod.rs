@@ -69,7 +69,7 @@ impl Seen {
     }
 }
 
-type Handler = dyn Fn(&Seen) -> (u16, String) + Send + Sync;
+type Handler = dyn Fn(&Seen) -> (u16, Vec<u8>) + Send + Sync;
 
 pub struct Server {
     pub url: String,
@@ -86,6 +86,20 @@ impl Server {
 
 /// A plain HTTP server.
 pub async fn plain(handler: impl Fn(&Seen) -> (u16, String) + Send + Sync + 'static) -> Server {
+    start(
+        None,
+        Arc::new(move |seen: &Seen| {
+            let (status, body) = handler(seen);
+            (status, body.into_bytes())
+        }),
+    )
+    .await
+}
+
+/// A plain HTTP server answering bytes.
+pub async fn plain_bytes(
+    handler: impl Fn(&Seen) -> (u16, Vec<u8>) + Send + Sync + 'static,
+) -> Server {
     start(None, Arc::new(handler)).await
 }
 
@@ -119,6 +133,10 @@ pub async fn tls(
             rustls::pki_types::PrivateKeyDer::Pkcs8(key.to_pkcs8_der().unwrap().into()),
         )
         .unwrap();
+    let handler = move |seen: &Seen| {
+        let (status, body): (u16, String) = handler(seen);
+        (status, body.into_bytes())
+    };
     let mut server = start(Some(Arc::new(config)), Arc::new(handler)).await;
     server.cert_pem = Some(cert.to_pem().unwrap());
     server
@@ -219,11 +237,13 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
         };
         let (status, answer) = handler(&seen);
         record.lock().unwrap().push(seen);
-        let response = format!(
-            "HTTP/1.1 {status} X\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{answer}",
+        let mut response = format!(
+            "HTTP/1.1 {status} X\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n",
             answer.len()
-        );
-        if stream.write_all(response.as_bytes()).await.is_err() {
+        )
+        .into_bytes();
+        response.extend_from_slice(&answer);
+        if stream.write_all(&response).await.is_err() {
             return;
         }
     }
