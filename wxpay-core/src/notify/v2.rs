@@ -25,6 +25,8 @@
 //!         println!("{} is {}", refund.info.out_refund_no, refund.info.refund_status);
 //!         V2Answer::success()
 //!     }
+//!     // Kinds added later.
+//!     Ok(_) => V2Answer::success(),
 //!     Err(refused) => refused.v2_answer(),
 //! }
 //! # }
