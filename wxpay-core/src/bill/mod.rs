@@ -49,6 +49,7 @@ mod async_read;
 mod file;
 mod fund;
 mod trade;
+pub mod v2;
 
 pub use async_read::{AsyncFundFlowBillReader, AsyncTradeBillReader};
 pub use file::{BillAlgorithm, BillFile, EncryptedBillFile, HashType};

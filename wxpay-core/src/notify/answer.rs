@@ -74,7 +74,7 @@ impl Answer {
 /// |---|---|---|
 /// | [`MissingHeader`](Self::MissingHeader), [`Probe`](Self::Probe), [`BadSignature`](Self::BadSignature), [`StaleTimestamp`](Self::StaleTimestamp), [`UnknownSerial`](Self::UnknownSerial) | 401 | not proved to come from WeChat Pay |
 /// | [`Malformed`](Self::Malformed), [`UnsupportedAlgorithm`](Self::UnsupportedAlgorithm) | 400 | verified, but not a notification this crate can read |
-/// | [`Decrypt`](Self::Decrypt), [`MissingApiV3Key`](Self::MissingApiV3Key), [`Decode`](Self::Decode) | 500 | verified, but this side cannot read it: check the configuration |
+/// | [`Decrypt`](Self::Decrypt), [`MissingApiV3Key`](Self::MissingApiV3Key), [`MissingV2Key`](Self::MissingV2Key), [`Decode`](Self::Decode) | 500 | verified, but this side cannot read it: check the configuration |
 ///
 /// Neither `Display` nor `Debug` shows key material or decrypted data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -131,6 +131,10 @@ pub enum NotifyError {
     /// [`ClientBuilder::apiv3_key`](crate::ClientBuilder::apiv3_key).
     #[error("notification refused: no APIv3 key configured (ClientBuilder::apiv3_key)")]
     MissingApiV3Key,
+    /// A v2 notification arrived at a client without the v2 key
+    /// ([`ClientBuilder::v2_key`](crate::ClientBuilder::v2_key)).
+    #[error("notification refused: no v2 key configured (ClientBuilder::v2_key)")]
+    MissingV2Key,
     /// The decrypted resource does not fit the model of its event type.
     /// Only what did not fit is kept, never the data.
     #[error(
@@ -190,6 +194,7 @@ impl NotifyError {
             NotifyError::UnsupportedAlgorithm(_) => "unsupported resource algorithm",
             NotifyError::Decrypt => "resource decryption failed",
             NotifyError::MissingApiV3Key => "resource cannot be decrypted",
+            NotifyError::MissingV2Key => "notification cannot be verified",
             NotifyError::Decode { .. } => "resource cannot be read",
         };
         Answer::fail(self.status(), message)

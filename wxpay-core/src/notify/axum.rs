@@ -147,3 +147,70 @@ async fn read(request: Request) -> Result<(HeaderMap, Bytes), NotifyError> {
         })?;
     Ok((parts.headers, body))
 }
+
+/// An extractor for a verified APIv2 notification (payment or refund
+/// result; see [`notify::v2`](super::v2)). The body is read raw, at most
+/// [`MAX_NOTIFICATION_BYTES`]; a refusal answers the platform with the v2
+/// `FAIL` XML. Return [`V2Answer::success()`](super::V2Answer::success)
+/// from the handler.
+///
+/// ```no_run
+/// use axum::Router;
+/// use wxpay_core::notify::axum::VerifiedV2Notification;
+/// use wxpay_core::notify::{V2Answer, V2Notification};
+///
+/// async fn notified(VerifiedV2Notification(n): VerifiedV2Notification) -> V2Answer {
+///     if let V2Notification::Payment(paid) = &n {
+///         println!("{} paid", paid.out_trade_no);
+///     }
+///     V2Answer::success()
+/// }
+///
+/// # fn app(client: wxpay_core::Client) -> Router {
+/// Router::new()
+///     .route("/wxpay/v2/notify", axum::routing::post(notified))
+///     .with_state(client)
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct VerifiedV2Notification(pub super::V2Notification);
+
+/// Why a v2 notification was refused, answered with the v2 `FAIL` XML
+/// ([`NotifyError::v2_answer`]).
+#[derive(Debug, Clone)]
+pub struct V2Rejection(pub NotifyError);
+
+impl IntoResponse for V2Rejection {
+    fn into_response(self) -> Response {
+        self.0.v2_answer().into_response()
+    }
+}
+
+impl IntoResponse for super::V2Answer {
+    fn into_response(self) -> Response {
+        super::V2Answer::into_response(self)
+    }
+}
+
+impl<S> FromRequest<S> for VerifiedV2Notification
+where
+    S: Send + Sync,
+    Client: FromRef<S>,
+{
+    type Rejection = V2Rejection;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let client = Client::from_ref(state);
+        let body = axum::body::to_bytes(request.into_body(), MAX_NOTIFICATION_BYTES)
+            .await
+            .map_err(|e| {
+                V2Rejection(NotifyError::Malformed(format!(
+                    "the body could not be read within {MAX_NOTIFICATION_BYTES} bytes: {e}"
+                )))
+            })?;
+        client
+            .parse_v2_notification(&body)
+            .map(VerifiedV2Notification)
+            .map_err(V2Rejection)
+    }
+}

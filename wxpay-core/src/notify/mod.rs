@@ -74,12 +74,14 @@ mod dedup;
 mod event;
 mod handler;
 pub mod resource;
+pub mod v2;
 
 pub use answer::{Answer, NotifyError};
 pub use dedup::{Claim, Deduplicator, MemoryDeduplicator};
 pub(crate) use event::data_free_reason;
 pub use event::{Envelope, Event, Notification, RawNotification};
 pub use handler::{Notifications, Outcome};
+pub use v2::{V2Answer, V2Notification};
 
 use std::time::SystemTime;
 
