@@ -74,6 +74,13 @@
 //! stateful ones of the same operations (nothing is stored, nothing
 //! notified); see `spec_mode.rs` for the rules.
 //!
+//! # APIv2
+//!
+//! The same listener speaks APIv2 (XML bodies signed with the merchant's
+//! v2 key, mutual TLS where the platform requires it) for code payments,
+//! unified orders, refunds, red packets and bills, and for every v2
+//! operation in spec mode: see [`v2`].
+//!
 //! It signs with a WeChat Pay public key by default; with
 //! [`SandboxBuilder::generated_certificate`] (or
 //! [`SandboxBuilder::platform_certificate`]) it runs in certificate mode and
@@ -121,6 +128,7 @@ mod spec_mode;
 mod state;
 pub mod time;
 mod tls;
+pub mod v2;
 pub mod validate;
 
 pub use api::codepay::{AUTH_CODE_DECLINED_SUFFIX, AUTH_CODE_PENDING_SUFFIX};
@@ -142,6 +150,7 @@ pub use state::{
 };
 pub use state::{CombinedOrder, CombinedSubOrder};
 pub use tls::TLS_HOSTS;
+pub use v2::{DEFAULT_V2_KEY, RedPacket, RedPacketStatus};
 
 use lock::Recover;
 use server::Shared;
