@@ -20,7 +20,7 @@ pub(crate) const DOWNLOAD: Operation = Operation {
     path: "/pay/downloadbill",
     mutual_tls: false,
     signed_answer: false,
-    hmac: true,
+    hmac: false,
     handler: download,
 };
 

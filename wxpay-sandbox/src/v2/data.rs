@@ -48,6 +48,22 @@ impl SpecOp {
         self.sign_types.iter().any(|t| t == sign_type.as_str())
     }
 
+    /// The required identifiers of which one is enough: the spec lists
+    /// `transaction_id` and `out_trade_no` (and, for queries,
+    /// `out_refund_no` and `refund_id`) as required where the platform
+    /// wants one of them.
+    fn alternatives(&self) -> Vec<&str> {
+        let query = self.path.contains("query");
+        self.required
+            .iter()
+            .map(String::as_str)
+            .filter(|f| {
+                matches!(*f, "transaction_id" | "out_trade_no")
+                    || (query && matches!(*f, "out_refund_no" | "refund_id"))
+            })
+            .collect()
+    }
+
     /// Whether `name` is one of the request's fields (`$n`, `$m` match an index).
     fn knows(&self, name: &str) -> bool {
         self.fields.iter().any(|f| pattern_matches(f, name))
@@ -115,10 +131,18 @@ const ALWAYS: [&str; 4] = ["nonce_str", "sign", "sign_type", "mch_id"];
 /// Checks required and unknown fields, then answers the example with the
 /// request's merchant.
 pub(crate) fn answer(op: &SpecOp, req: &V2Request) -> V2Result {
+    let alternatives = op.alternatives();
+    if alternatives.len() > 1 && alternatives.iter().all(|f| req.get(f).is_none()) {
+        return Err(V2Reply::fail(format!(
+            "one of {} is required",
+            alternatives.join(", ")
+        )));
+    }
     if let Some(missing) = op
         .required
         .iter()
         .filter(|f| !ALWAYS.contains(&f.as_str()) && !f.contains('$'))
+        .filter(|f| alternatives.len() < 2 || !alternatives.contains(&f.as_str()))
         .find(|f| req.get(f).is_none())
     {
         return Err(V2Reply::fail(format!("{missing} is required")));

@@ -95,7 +95,8 @@ pub(crate) struct Operation {
     path: &'static str,
     mutual_tls: bool,
     signed_answer: bool,
-    /// Whether HMAC-SHA256 is accepted (MD5 always is).
+    /// Whether HMAC-SHA256 is accepted (MD5 always is), unless the spec's
+    /// data lists the operation's sign types.
     hmac: bool,
     handler: fn(&Shared, &V2Request) -> V2Result,
 }
@@ -174,7 +175,10 @@ impl Served {
 
     fn accepts(&self, sign_type: SignType) -> bool {
         match self {
-            Served::Builtin(op) => sign_type == SignType::Md5 || op.hmac,
+            Served::Builtin(op) => match data::find(&Method::POST, op.path) {
+                Some(spec) => spec.accepts(sign_type),
+                None => sign_type == SignType::Md5 || op.hmac,
+            },
             Served::Spec(op) => op.accepts(sign_type),
         }
     }
