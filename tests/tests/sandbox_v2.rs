@@ -999,6 +999,7 @@ async fn spec_mode_answers_every_operation_from_the_spec() {
 async fn another_v2_key_is_used_both_ways() {
     let custom = "abcdefghijklmnopqrstuvwxyz012345";
     let sandbox = std::sync::Arc::new(start(Sandbox::builder().v2_key(custom)).await);
+    assert_eq!(sandbox.info().v2_key, custom);
     let s = sandbox.clone();
     blocking(move || {
         let mine = V2Key::new(custom).unwrap();

@@ -254,7 +254,7 @@ impl SandboxBuilder {
             state.v2.mutual_tls_over_http = self.v2_mutual_tls_over_http;
             state.v2.spec_mode = self.spec_mode;
         }
-        v2::set_key(&shared, &served_mchid, v2_key);
+        v2::set_key(&shared, &served_mchid, &self.v2_key, v2_key);
         shared.notifier.attach(self.notify, Arc::downgrade(&shared));
         let (tls, tls_certificate) = if self.tls {
             let identity = tls::identity()?;

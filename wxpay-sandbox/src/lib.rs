@@ -209,6 +209,8 @@ pub struct SandboxInfo {
     pub default_serial: String,
     /// The APIv3 key (a sandbox key, never a real one).
     pub apiv3_key: String,
+    /// The APIv2 key (a sandbox key, never a real one).
+    pub v2_key: String,
     /// In TLS mode, the self-signed certificate (PEM) a client must trust.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls_certificate_pem: Option<String>,
@@ -216,6 +218,10 @@ pub struct SandboxInfo {
 
 pub(crate) fn info_of(shared: &Shared) -> SandboxInfo {
     let platform = shared.platform();
+    let first = shared.merchants.read().recover().keys().next().cloned();
+    let v2_key = first
+        .map(|mchid| v2::key_text(shared, &mchid))
+        .unwrap_or_default();
     let merchants = shared.merchants.read().recover();
     let merchant = merchants.values().next();
     SandboxInfo {
@@ -235,6 +241,7 @@ pub(crate) fn info_of(shared: &Shared) -> SandboxInfo {
             .collect(),
         default_serial: platform.default_serial.clone(),
         apiv3_key: merchant.map(|m| m.apiv3_key.clone()).unwrap_or_default(),
+        v2_key,
         tls_certificate_pem: shared.tls_certificate_pem.read().recover().clone(),
     }
 }

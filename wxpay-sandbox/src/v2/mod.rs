@@ -120,6 +120,8 @@ const OPERATIONS: &[Operation] = &[
 pub(crate) struct V2State {
     /// The v2 key of each merchant.
     pub(crate) keys: HashMap<String, Arc<V2Key>>,
+    /// The same keys as text, for [`SandboxInfo`](crate::SandboxInfo).
+    key_texts: HashMap<String, KeyText>,
     /// Whether mutual-TLS operations are served over plain HTTP.
     pub(crate) mutual_tls_over_http: bool,
     /// Whether spec routes replace the stateful ones.
@@ -255,13 +257,34 @@ fn serve(
     reply.into_reply(signer.map(|r| (r, r.key.as_ref())))
 }
 
+/// A v2 key as text; `Debug` does not show it.
+struct KeyText(String);
+
+impl std::fmt::Debug for KeyText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyText(..)")
+    }
+}
+
 /// Sets the v2 key of `mchid`.
-pub(crate) fn set_key(shared: &Shared, mchid: &str, key: V2Key) {
+pub(crate) fn set_key(shared: &Shared, mchid: &str, text: &str, key: V2Key) {
+    let mut state = shared.state();
+    state.v2.keys.insert(mchid.to_owned(), Arc::new(key));
+    state
+        .v2
+        .key_texts
+        .insert(mchid.to_owned(), KeyText(text.to_owned()));
+}
+
+/// The v2 key of `mchid` as text (a sandbox key), or `""`.
+pub(crate) fn key_text(shared: &Shared, mchid: &str) -> String {
     shared
         .state()
         .v2
-        .keys
-        .insert(mchid.to_owned(), Arc::new(key));
+        .key_texts
+        .get(mchid)
+        .map(|k| k.0.clone())
+        .unwrap_or_default()
 }
 
 /// Control routes of the v2 side (red packets).

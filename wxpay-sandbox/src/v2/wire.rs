@@ -249,12 +249,8 @@ pub(crate) fn admit(
     let mchid = merchant_of(&fields)
         .ok_or_else(|| V2Reply::fail("mch_id is required"))?
         .to_owned();
-    let key = shared
-        .state()
-        .v2
-        .keys
-        .get(&mchid)
-        .cloned()
+    let key = shared.state().v2.keys.get(&mchid).cloned();
+    let key = key
         .filter(|_| shared.merchant(&mchid).is_some())
         .ok_or_else(|| V2Reply::fail(format!("mch_id {mchid} is not a known merchant")))?;
     let nonce = field(&fields, "nonce_str")
