@@ -71,6 +71,15 @@ const OPTIONS: [&str; 3] = ["response", "crate", "method_name"];
 /// The flags (bare words) after the method and path.
 const FLAGS: [&str; 2] = ["upload", "download"];
 
+/// The options of an APIv2 endpoint (`#[endpoint(v2, …)]`).
+const V2_OPTIONS: [&str; 4] = ["response", "crate", "method_name", "sign_types"];
+
+/// The flags of an APIv2 endpoint.
+const V2_FLAGS: [&str; 2] = ["mutual_tls", "unsigned_answer"];
+
+/// The values `sign_types` may list.
+pub const SIGN_TYPES: [&str; 2] = ["MD5", "HMAC-SHA256"];
+
 /// What the attribute said, as far as it could be understood.
 #[derive(Default)]
 pub struct Attr {
@@ -91,6 +100,14 @@ pub struct Attr {
     pub upload: Option<Span>,
     /// The `download` flag: the answer is an unsigned file.
     pub download: Option<Span>,
+    /// `v2` before the method: an APIv2 endpoint.
+    pub v2: Option<Span>,
+    /// APIv2 `mutual_tls`: the API certificate goes on the connection.
+    pub mutual_tls: Option<Span>,
+    /// APIv2 `unsigned_answer`: the platform does not sign the answer.
+    pub unsigned_answer: Option<Span>,
+    /// APIv2 `sign_types = "MD5, HMAC-SHA256"`, as read (valid names only).
+    pub sign_types: Option<(LitStr, Vec<String>)>,
 }
 
 impl Attr {
@@ -110,10 +127,15 @@ impl Attr {
         }
     }
 
-    /// The type a 2xx answer decodes into: `response`, or `()`.
+    /// The type a 2xx answer decodes into: `response`, or `()` (APIv2:
+    /// serde's `IgnoredAny`, which takes any fields).
     pub fn response(&self) -> TokenStream {
         match &self.response {
             Some(ty) => ty.to_token_stream(),
+            None if self.v2.is_some() => {
+                let krate = self.krate();
+                quote!(#krate::__private::serde::de::IgnoredAny)
+            }
             None => quote!(()),
         }
     }
@@ -225,7 +247,13 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Attr {
             return attr;
         }
     };
-    let mut args = args.into_iter();
+    let mut args = args.into_iter().peekable();
+    if let Some(Arg::Word(word)) = args.peek() {
+        if word == "v2" {
+            attr.v2 = Some(word.span());
+            args.next();
+        }
+    }
     let Some(first) = args.next() else {
         errors.error(
             Span::call_site(),
@@ -244,7 +272,10 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Attr {
             Arg::Pair { name, value } => attr.read_option(&name, &value, &mut seen, errors),
             other => errors.error(
                 arg_span(&other),
-                format!("expected `option = value` or a flag here; {}", listing()),
+                format!(
+                    "expected `option = value` or a flag here; {}",
+                    listing(attr.v2.is_some())
+                ),
             ),
         }
     }
@@ -316,10 +347,13 @@ impl Attr {
     /// A bare word after the path: one of [`FLAGS`].
     fn read_flag(&mut self, flag: &Ident, seen: &mut Vec<String>, errors: &mut Errors) {
         let key = flag.to_string();
-        if !FLAGS.contains(&key.as_str()) {
+        let v2 = self.v2.is_some();
+        if let Some(message) = other_version(&key, v2) {
+            errors.error(flag.span(), message);
+        } else if !flags(v2).contains(&key.as_str()) {
             errors.error(
                 flag.span(),
-                format!("unknown flag `{key}`{}; {}", hint(&key), listing()),
+                format!("unknown flag `{key}`{}; {}", hint(&key, v2), listing(v2)),
             );
         } else if seen.contains(&key) {
             errors.error(
@@ -327,10 +361,11 @@ impl Attr {
                 format!("flag `{key}` is given twice; keep one"),
             );
         } else {
-            if key == "upload" {
-                self.upload = Some(flag.span());
-            } else {
-                self.download = Some(flag.span());
+            match key.as_str() {
+                "upload" => self.upload = Some(flag.span()),
+                "download" => self.download = Some(flag.span()),
+                "mutual_tls" => self.mutual_tls = Some(flag.span()),
+                _ => self.unsigned_answer = Some(flag.span()),
             }
             seen.push(key);
         }
@@ -345,7 +380,8 @@ impl Attr {
         errors: &mut Errors,
     ) {
         let key = name.to_string();
-        if FLAGS.contains(&key.as_str()) {
+        let v2 = self.v2.is_some();
+        if FLAGS.contains(&key.as_str()) || V2_FLAGS.contains(&key.as_str()) {
             errors.error(
                 name.span(),
                 format!("`{key}` is a flag and takes no value: write `{key}` alone"),
@@ -354,10 +390,14 @@ impl Attr {
             self.read_flag(name, seen, errors);
             return;
         }
-        if !OPTIONS.contains(&key.as_str()) {
+        if let Some(message) = other_version(&key, v2) {
+            errors.error(name.span(), message);
+            return;
+        }
+        if !options(v2).contains(&key.as_str()) {
             errors.error(
                 name.span(),
-                format!("unknown option `{key}`{}; {}", hint(&key), listing()),
+                format!("unknown option `{key}`{}; {}", hint(&key, v2), listing(v2)),
             );
             return;
         }
@@ -381,6 +421,7 @@ impl Attr {
         match key.as_str() {
             "response" => self.read_response(value, errors),
             "crate" => self.read_crate(value, errors),
+            "sign_types" => self.read_sign_types(value, errors),
             _ => self.read_method_name(value, errors),
         }
     }
@@ -416,6 +457,41 @@ impl Attr {
         }
     }
 
+    /// `sign_types = "MD5, HMAC-SHA256"`: known names, each once, at least one.
+    fn read_sign_types(&mut self, value: &Value, errors: &mut Errors) {
+        let Value::Str(lit) = value else {
+            errors.error(
+                value.span(),
+                "`sign_types` takes a string listing sign types, e.g. `sign_types = \"MD5\"` or `sign_types = \"HMAC-SHA256, MD5\"`",
+            );
+            return;
+        };
+        let mut names: Vec<String> = Vec::new();
+        for name in lit.value().split(',').map(str::trim) {
+            if !SIGN_TYPES.contains(&name) {
+                let close = SIGN_TYPES
+                    .iter()
+                    .find(|t| t.eq_ignore_ascii_case(name) || edit_distance(t, name) <= 2);
+                let hint = close.map_or_else(String::new, |c| format!(" (did you mean `{c}`?)"));
+                errors.error(
+                    lit.span(),
+                    format!(
+                        "unknown sign type `{name}` in `sign_types`{hint}; sign types are: {}",
+                        SIGN_TYPES.join(", ")
+                    ),
+                );
+            } else if names.iter().any(|n| n == name) {
+                errors.error(
+                    lit.span(),
+                    format!("sign type `{name}` is listed twice in `sign_types`; keep one"),
+                );
+            } else {
+                names.push(name.to_owned());
+            }
+        }
+        self.sign_types = Some((lit.clone(), names));
+    }
+
     fn read_method_name(&mut self, value: &Value, errors: &mut Errors) {
         match value {
             Value::Type(ty) if ident_of(ty).is_some() => self.method_name = ident_of(ty),
@@ -435,20 +511,53 @@ fn ident_of(ty: &Type) -> Option<Ident> {
     }
 }
 
+fn options(v2: bool) -> &'static [&'static str] {
+    if v2 { &V2_OPTIONS } else { &OPTIONS }
+}
+
+fn flags(v2: bool) -> &'static [&'static str] {
+    if v2 { &V2_FLAGS } else { &FLAGS }
+}
+
+/// The message for an option or flag of the other protocol version (`v2`
+/// says which this endpoint is), or for a `v2` that is not first.
+fn other_version(key: &str, v2: bool) -> Option<String> {
+    if key == "v2" {
+        return Some(if v2 {
+            "`v2` is given twice; keep the first".to_owned()
+        } else {
+            "`v2` comes first, before the method: `#[endpoint(v2, POST, \"/pay/micropay\")]`"
+                .to_owned()
+        });
+    }
+    if !v2 && (V2_FLAGS.contains(&key) || key == "sign_types") {
+        return Some(format!(
+            "`{key}` is for APIv2 endpoints: start the attribute with `v2`, \
+             e.g. `#[endpoint(v2, POST, \"/secapi/pay/refund\", {key})]`"
+        ));
+    }
+    if v2 && FLAGS.contains(&key) {
+        return Some(format!(
+            "`{key}` is for APIv3 endpoints; an APIv2 request is the XML fields of its struct"
+        ));
+    }
+    None
+}
+
 /// "options are: …; flags are: …", for messages.
-fn listing() -> String {
+fn listing(v2: bool) -> String {
     format!(
         "options are: {}; flags are: {}",
-        OPTIONS.join(", "),
-        FLAGS.join(", ")
+        options(v2).join(", "),
+        flags(v2).join(", ")
     )
 }
 
 /// " (did you mean `x`?)" for a near miss of an option or a flag.
-fn hint(key: &str) -> String {
-    match OPTIONS
+fn hint(key: &str, v2: bool) -> String {
+    match options(v2)
         .iter()
-        .chain(FLAGS.iter())
+        .chain(flags(v2).iter())
         .find(|o| edit_distance(o, key) <= 2)
     {
         Some(close) => format!(" (did you mean `{close}`?)"),

@@ -99,7 +99,7 @@ fn download_is_a_get(m: &Model, errors: &mut Errors) {
     }
 }
 
-fn no_generic_parameters(m: &Model, errors: &mut Errors) {
+pub(crate) fn no_generic_parameters(m: &Model, errors: &mut Errors) {
     if !m.input.generics.params.is_empty() {
         errors.error(
             m.input.generics.span(),

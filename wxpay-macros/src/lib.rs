@@ -27,6 +27,7 @@ mod model;
 mod place;
 mod sensitive;
 mod template;
+mod v2;
 
 use proc_macro::TokenStream;
 use quote::quote;
@@ -226,10 +227,15 @@ pub fn endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let mut errors = Errors::default();
     let model = Model::read(args.into(), &mut input, &mut errors);
-    check::check(&model, &mut errors);
-    let generated = match model.checked() {
-        Some(checked) if errors.is_empty() => expand::expand(&checked),
-        _ => fallback::fallback(&model),
+    let generated = if model.attr.v2.is_some() {
+        v2::check(&model, &mut errors);
+        v2::expand(&model)
+    } else {
+        check::check(&model, &mut errors);
+        match model.checked() {
+            Some(checked) if errors.is_empty() => expand::expand(&checked),
+            _ => fallback::fallback(&model),
+        }
     };
     let errors = errors.to_compile_errors();
     quote!(#input #generated #errors).into()

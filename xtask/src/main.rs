@@ -15,6 +15,7 @@ mod report;
 mod share;
 mod spec;
 mod types;
+mod v2;
 mod yaml;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -162,6 +163,8 @@ fn run(args: &[String]) -> Result<(), String> {
         CATALOGUE_TEST.into(),
         codegen::rustfmt(&test).map_err(|e| format!("catalogue.rs: {e}"))?,
     );
+
+    files.extend(v2::files(&spec)?);
 
     let stale = stale(&cli.out, &files);
     if cli.check {

@@ -61,6 +61,8 @@ pub struct Schema {
     pub ref_name: Option<String>,
     /// `x-is-sensitive`, as written (informative).
     pub x_sensitive: Option<String>,
+    /// APIv2: `x-json`, the shape of the JSON text a string field holds.
+    pub x_json: Option<Box<Schema>>,
 }
 
 impl Schema {
@@ -193,7 +195,7 @@ impl SpecFiles {
     /// `swagger.yaml` under `docs`.
     pub fn load(docs: &Path) -> Result<SpecFiles> {
         let mut files = BTreeMap::new();
-        for sub in ["v3", "definitions"] {
+        for sub in ["v3", "v2", "definitions"] {
             let mut found = Vec::new();
             walk(&docs.join(sub), &mut found)?;
             for path in found {
@@ -281,6 +283,24 @@ impl SpecFiles {
         malformed.sort();
         malformed.dedup();
         Ok((ops, malformed))
+    }
+
+    /// The APIv2 operation files (`v2/…`), by path relative to `docs/`.
+    pub fn v2_files(&self) -> impl Iterator<Item = (&String, &Node)> {
+        self.files.iter().filter(|(k, _)| k.starts_with("v2/"))
+    }
+
+    /// A schema met in `file` with its `$ref`s followed and `allOf` merged
+    /// (APIv2), with the malformed types met on the way.
+    pub fn resolve(&self, node: &Node, file: &str, field: &str) -> Result<(Schema, Vec<Malformed>)> {
+        let mut malformed = Vec::new();
+        let mut r = Reader {
+            spec: self,
+            file,
+            malformed: &mut malformed,
+        };
+        let s = r.schema(node, file, field, 0)?;
+        Ok((s, malformed))
     }
 
     /// Follows `$ref`s from `node` (met in `file`) to a node without one.
@@ -512,6 +532,14 @@ impl Reader<'_> {
                     None => s.properties.push((name.clone(), child)),
                 }
             }
+        }
+        if let Some(json) = node.get("x-json") {
+            s.x_json = Some(Box::new(self.schema(
+                json,
+                &file,
+                &format!("{field}{{json}}"),
+                depth + 1,
+            )?));
         }
         if let Some(items) = node.get("items") {
             s.items = Some(Box::new(self.schema(
