@@ -146,19 +146,18 @@ fn axum_benches(
             let (stream, _) = listener.accept().await.unwrap();
             stream.set_nodelay(true).unwrap();
             let app = app.clone();
-            let service = hyper::service::service_fn(move |r: http::Request<hyper::body::Incoming>| {
-                tower_service::Service::call(&mut app.clone(), r.map(axum::body::Body::new))
-            });
+            let service =
+                hyper::service::service_fn(move |r: http::Request<hyper::body::Incoming>| {
+                    tower_service::Service::call(&mut app.clone(), r.map(axum::body::Body::new))
+                });
             tokio::spawn(
                 hyper::server::conn::http1::Builder::new()
                     .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
             );
         }
     });
-    let sender = hyper_util::client::legacy::Client::builder(
-        hyper_util::rt::TokioExecutor::new(),
-    )
-    .build_http::<Full<bytes::Bytes>>();
+    let sender = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Full<bytes::Bytes>>();
     let uri: http::Uri = format!("http://{address}/wxpay/notify").parse().unwrap();
     c.bench_function("notify/axum_over_loopback", |b| {
         b.iter(|| {
