@@ -16,6 +16,15 @@
 //! nanosecond resolution) and its ratio to the floor. The load and the floor
 //! run in alternating rounds so that both meet the same conditions.
 //!
+//! The same run also sends the same requests through a bare hyper client
+//! (`bench/bare.rs`: the client's connection pool settings, body and
+//! headers, signed before the measured window, nothing verified), so the
+//! client's CPU per request is also given against what it cannot go below
+//! over a socket: the floor plus the bare exchange.
+//! `--only client|bare|floor` runs one part alone (for a profiler such as
+//! `valgrind --tool=callgrind`, where the difference between two request
+//! counts is the cost of the requests in between).
+//!
 //! The sandbox binary is taken from `--sandbox`, else `$WXPAY_SANDBOX_BIN`,
 //! else next to this executable (`target/release/wxpay-sandbox`), built
 //! with `cargo build --release -p wxpay-sandbox` first when missing.
@@ -36,10 +45,25 @@ use wxpay::prelude::*;
 use wxpay::transport::HyperTransport;
 use wxpay::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Payer};
 
+#[path = "bench/bare.rs"]
+mod bare;
+#[path = "bench/bills.rs"]
+mod bills;
+
 /// The load and the floor run in this many alternating rounds.
 const ROUNDS: usize = 5;
 
-const USAGE: &str = "usage: bench [--requests N] [--concurrency C] [--tls] [--sandbox PATH] [--floor-iterations K] [--workers W]";
+const USAGE: &str = "usage: bench [--requests N] [--concurrency C] [--tls] [--sandbox PATH] [--floor-iterations K] [--workers W] [--only client|bare|bare-rsa|floor]\n       bench --bills [--rows N] [--bill-orders M] [--sandbox PATH]";
+
+/// Which parts of the bench run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Only {
+    All,
+    Client,
+    Bare,
+    BareRsa,
+    Floor,
+}
 
 struct Options {
     requests: usize,
@@ -48,6 +72,10 @@ struct Options {
     sandbox: Option<PathBuf>,
     floor_iterations: usize,
     workers: Option<usize>,
+    only: Only,
+    bills: bool,
+    rows: usize,
+    bill_orders: usize,
 }
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -58,6 +86,10 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
         sandbox: None,
         floor_iterations: 1000,
         workers: None,
+        only: Only::All,
+        bills: false,
+        rows: 1_000_000,
+        bill_orders: 5000,
     };
     while let Some(flag) = args.next() {
         let mut number = |name: &str| -> Result<usize, String> {
@@ -72,6 +104,22 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--floor-iterations" => o.floor_iterations = number("--floor-iterations")?,
             "--workers" => o.workers = Some(number("--workers")?),
             "--tls" => o.tls = true,
+            "--bills" => o.bills = true,
+            "--rows" => o.rows = number("--rows")?,
+            "--bill-orders" => o.bill_orders = number("--bill-orders")?,
+            "--only" => {
+                o.only = match args.next().as_deref() {
+                    Some("client") => Only::Client,
+                    Some("bare") => Only::Bare,
+                    Some("bare-rsa") => Only::BareRsa,
+                    Some("floor") => Only::Floor,
+                    _ => {
+                        return Err(format!(
+                            "--only needs client, bare, bare-rsa or floor\n{USAGE}"
+                        ));
+                    }
+                }
+            }
             "--sandbox" => {
                 o.sandbox = Some(
                     args.next()
@@ -229,6 +277,35 @@ fn floor(key: &PrivateKey, iterations: usize) -> Result<Duration, String> {
     Ok((after - before) / iterations as u32)
 }
 
+/// What one way of sending measured over the rounds.
+#[derive(Default, Clone)]
+struct Tally {
+    cpu: Duration,
+    sandbox_cpu: Duration,
+    wall: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl Tally {
+    fn add(
+        &mut self,
+        started: Instant,
+        cpu: Duration,
+        sandbox_cpu: Duration,
+        latencies: Vec<Duration>,
+    ) {
+        self.wall += started.elapsed();
+        self.cpu += cpu;
+        self.sandbox_cpu += sandbox_cpu;
+        self.latencies.extend(latencies);
+    }
+
+    fn percentile(&mut self, p: f64) -> Duration {
+        self.latencies.sort_unstable();
+        percentile(&self.latencies, p)
+    }
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -276,63 +353,130 @@ async fn run(o: Options) -> Result<(), String> {
             .ok_or_else(|| format!("no {k} in {info}"))
     };
 
+    let root = if o.tls {
+        Some(std::fs::read(field("tls_cert_file")?).map_err(|e| e.to_string())?)
+    } else {
+        None
+    };
     let mut transport = HyperTransport::builder()
         .allow_http(!o.tls)
         .pool_max_idle_per_host(o.concurrency);
-    if o.tls {
-        let pem = std::fs::read(field("tls_cert_file")?).map_err(|e| e.to_string())?;
+    if let Some(pem) = &root {
         transport = transport
-            .add_root_certificate_pem(&pem)
+            .add_root_certificate_pem(pem)
             .map_err(|e| e.to_string())?;
     }
     let key_file = field("merchant_key_file")?;
+    let credentials =
+        Credentials::from_pem_file(field("mchid")?, field("merchant_serial")?, &key_file)
+            .map_err(|e| e.to_string())?;
+    let (base_url, key_id) = (field("base_url")?, field("public_key_id")?);
     let client = Client::builder()
-        .base_url(field("base_url")?)
+        .base_url(&base_url)
         .allow_http(!o.tls)
-        .credentials(
-            Credentials::from_pem_file(field("mchid")?, field("merchant_serial")?, &key_file)
-                .map_err(|e| e.to_string())?,
-        )
-        .platform_public_key_pem_file(field("public_key_id")?, field("public_key_file")?)
+        .credentials(credentials.clone())
+        .platform_public_key_pem_file(&key_id, field("public_key_file")?)
         .transport(Arc::new(transport.build().map_err(|e| e.to_string())?))
         .retry_policy(RetryPolicy::none())
         .build()
         .map_err(|e| e.to_string())?;
     let merchant_key = PrivateKey::from_pem(&std::fs::read(&key_file).map_err(|e| e.to_string())?)
         .map_err(|e| e.to_string())?;
+    let bare = bare::Bare::new(root.as_deref(), o.concurrency)?;
+    let signer = bare::Signer {
+        base_url: &base_url,
+        credentials: &credentials,
+        serial: &key_id,
+    };
+    let orders = |ids: std::ops::Range<usize>| {
+        ids.map(|n| order(credentials.mchid(), n))
+            .collect::<Vec<_>>()
+    };
+
+    if o.bills {
+        let result = run_bills(&o, &client, &bare, &base_url).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        return result;
+    }
 
     // Warm up: connections opened, allocator and caches settled.
     let warm = o.concurrency * 4;
     let (_, warm_errors) = drive(&client, 0..warm, o.concurrency).await;
-    if warm_errors > 0 {
-        return Err(format!("{warm_errors} errors while warming up"));
+    let (_, bare_warm_errors) = bare::drive(
+        &bare,
+        bare::prepare(&signer, orders(warm..2 * warm))?,
+        o.concurrency,
+    )
+    .await;
+    if warm_errors + bare_warm_errors > 0 {
+        return Err(format!(
+            "{} errors while warming up",
+            warm_errors + bare_warm_errors
+        ));
     }
 
-    // The load and the floor in alternating rounds, so that both meet the
-    // same conditions on a shared machine (other processes, clock speed).
+    // The floor, the client, the bare exchange and the bare exchange with
+    // the RSA operations inline, in alternating rounds, so that all meet
+    // the same conditions on a shared machine (other processes, clock speed).
+    let public = merchant_key.public_key().map_err(|e| e.to_string())?;
+    let message = vec![b'x'; 512];
+    let bare_rsa = bare.with_rsa(bare::Rsa {
+        signature: base64_decode(&merchant_key.sign(&message).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?,
+        key: merchant_key.clone(),
+        public,
+        message,
+    });
     let me = std::process::id().to_string();
-    let (mut cpu, mut sandbox_cpu, mut wall) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
-    let (mut latencies, mut errors, mut floor_total) = (Vec::new(), 0, Duration::ZERO);
-    let mut next = warm;
+    let cpu_now = || cpu_time(&me).ok_or("no /proc/self/task");
+    let sandbox_now = || cpu_time(&sandbox_pid).unwrap_or_default();
+    let (mut client_t, mut bare_t, mut bare_rsa_t) =
+        (Tally::default(), Tally::default(), Tally::default());
+    let (mut errors, mut floor_total) = (0, Duration::ZERO);
+    let mut next = 2 * warm;
+    let runs = |part: Only| o.only == Only::All || o.only == part;
     for round in 0..ROUNDS {
-        floor_total += floor(&merchant_key, o.floor_iterations / ROUNDS + 1)?;
+        if runs(Only::Floor) {
+            floor_total += floor(&merchant_key, o.floor_iterations / ROUNDS + 1)?;
+        }
         let count = o.requests / ROUNDS + usize::from(round < o.requests % ROUNDS);
-        let cpu_before = cpu_time(&me).ok_or("no /proc/self/stat")?;
-        let sandbox_before = cpu_time(&sandbox_pid).unwrap_or_default();
-        let started = Instant::now();
-        let (round_latencies, round_errors) =
-            drive(&client, next..next + count, o.concurrency).await;
-        wall += started.elapsed();
-        cpu += cpu_time(&me).ok_or("no /proc/self/stat")? - cpu_before;
-        sandbox_cpu += cpu_time(&sandbox_pid).unwrap_or_default() - sandbox_before;
-        latencies.extend(round_latencies);
-        errors += round_errors;
-        next += count;
+        if runs(Only::Client) {
+            let (cpu, sandbox, started) = (cpu_now()?, sandbox_now(), Instant::now());
+            let (latencies, e) = drive(&client, next..next + count, o.concurrency).await;
+            client_t.add(
+                started,
+                cpu_now()? - cpu,
+                sandbox_now() - sandbox,
+                latencies,
+            );
+            errors += e;
+            next += count;
+        }
+        for (part, bare, tally) in [
+            (Only::Bare, &bare, &mut bare_t),
+            (Only::BareRsa, &bare_rsa, &mut bare_rsa_t),
+        ] {
+            if !runs(part) {
+                continue;
+            }
+            // Signed before the window opens: the bare client does no RSA
+            // of its own.
+            let prepared = bare::prepare(&signer, orders(next..next + count))?;
+            let (cpu, sandbox, started) = (cpu_now()?, sandbox_now(), Instant::now());
+            let (latencies, e) = bare::drive(bare, prepared, o.concurrency).await;
+            tally.add(
+                started,
+                cpu_now()? - cpu,
+                sandbox_now() - sandbox,
+                latencies,
+            );
+            errors += e;
+            next += count;
+        }
     }
-    latencies.sort_unstable();
+    let n = o.requests as u32;
     let floor = floor_total / ROUNDS as u32;
-    let per_request = cpu / o.requests as u32;
-    let ratio = per_request.as_secs_f64() / floor.as_secs_f64();
+    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
 
     println!(
         "wxpay bench: {} requests, concurrency {}, {} against {} (another process), {} CPUs",
@@ -343,28 +487,118 @@ async fn run(o: Options) -> Result<(), String> {
         std::thread::available_parallelism().map_or(0, |n| n.get()),
     );
     println!();
-    println!("| metric | value |");
+    println!("| metric | client | bare hyper client | bare + RSA inline |");
+    println!("|---|---|---|---|");
+    let row = |name: &str, f: &dyn Fn(&mut Tally) -> String| {
+        let cells = [
+            &mut client_t.clone(),
+            &mut bare_t.clone(),
+            &mut bare_rsa_t.clone(),
+        ]
+        .map(f);
+        println!("| {name} | {} | {} | {} |", cells[0], cells[1], cells[2]);
+    };
+    row("throughput", &|t| {
+        format!("{:.0} requests/s", o.requests as f64 / t.wall.as_secs_f64())
+    });
+    row("latency p50", &|t| millis(t.percentile(0.50)));
+    row("latency p99", &|t| millis(t.percentile(0.99)));
+    row("CPU per request", &|t| micros(t.cpu / n));
+    row("sandbox CPU per request (for reference)", &|t| {
+        micros(t.sandbox_cpu / n)
+    });
+    println!();
+    println!("| limit and ratios (errors: {errors}) | |");
     println!("|---|---|");
     println!(
-        "| throughput | {:.0} requests/s |",
-        o.requests as f64 / wall.as_secs_f64()
-    );
-    println!("| latency p50 | {} |", millis(percentile(&latencies, 0.50)));
-    println!("| latency p99 | {} |", millis(percentile(&latencies, 0.99)));
-    println!("| errors | {errors} |");
-    println!("| client CPU per request | {} |", micros(per_request));
-    println!(
-        "| floor: 1 RSA-2048 sign + 1 verify (OpenSSL, this run) | {} |",
+        "| floor: 1 RSA-2048 sign + 1 verify (OpenSSL, back to back, this run) | {} |",
         micros(floor)
     );
-    println!("| client CPU / floor | {ratio:.3}× (target ≤ 1.15×) |");
+    let (client_cpu, bare_cpu) = (client_t.cpu / n, bare_t.cpu / n);
     println!(
-        "| sandbox CPU per request (for reference) | {} |",
-        micros(sandbox_cpu / o.requests as u32)
+        "| limit: floor + bare exchange | {} |",
+        micros(floor + bare_cpu)
+    );
+    println!(
+        "| client CPU / floor | {:.3}× (target ≤ 1.15×) |",
+        ratio(client_cpu, floor)
+    );
+    println!(
+        "| client CPU / (floor + bare exchange) | {:.3}× (target ≤ 1.05×) |",
+        ratio(client_cpu, floor + bare_cpu)
+    );
+    println!(
+        "| client CPU / bare + RSA inline | {:.3}× |",
+        ratio(client_cpu, bare_rsa_t.cpu / n)
+    );
+    println!(
+        "| RSA inline − bare (the two operations between exchanges) / floor | {:.3}× |",
+        ratio((bare_rsa_t.cpu / n).saturating_sub(bare_cpu), floor)
     );
     let _ = std::fs::remove_dir_all(&dir);
     if errors > 0 {
         return Err(format!("{errors} requests failed"));
+    }
+    Ok(())
+}
+
+/// `--bills`: the trade-bill reader over a generated bill of `--rows`
+/// rows (and of a tenth of that, to compare peak memory), then a GZIP
+/// trade bill of `--bill-orders` paid orders downloaded from the sandbox.
+async fn run_bills(
+    o: &Options,
+    client: &Client,
+    bare: &bare::Bare,
+    base_url: &str,
+) -> Result<(), String> {
+    let path = std::env::temp_dir().join(format!("wxpay-bench-bill-{}.csv", std::process::id()));
+    println!("| bill | size | rows | wall | MB/s | peak RSS before → after reading |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for rows in [o.rows / 10, o.rows] {
+        let size = bills::write_trade_bill(&path, rows).map_err(|e| e.to_string())?;
+        // Read twice: the first brings the file into the page cache.
+        let _ = bills::read_trade_bill(&path)?;
+        let r = bills::read_trade_bill(&path)?;
+        println!(
+            "| generated `ALL` trade bill, read from a file | {:.1} MB | {} | {:.2} s | {:.0} | {:.1} → {:.1} MiB |",
+            size as f64 / 1e6,
+            r.rows,
+            r.wall.as_secs_f64(),
+            r.bytes as f64 / 1e6 / r.wall.as_secs_f64(),
+            r.peak_before_kib as f64 / 1024.0,
+            r.peak_after_kib as f64 / 1024.0,
+        );
+    }
+    let _ = std::fs::remove_file(&path);
+
+    // Orders placed and paid in the sandbox, then the day's bill.
+    let mchid = client.mchid().to_owned();
+    let (_, errors) = drive(client, 0..o.bill_orders, o.concurrency).await;
+    if errors > 0 {
+        return Err(format!("{errors} orders failed"));
+    }
+    for n in 0..o.bill_orders {
+        let out_trade_no = order(&mchid, n).out_trade_no;
+        bare.control_post(&format!(
+            "{base_url}/sandbox/orders/{mchid}/{out_trade_no}/pay"
+        ))
+        .await?;
+    }
+    // The sandbox dates bills in Beijing time.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_secs() as i64;
+    let date = wxpay_sandbox::time::china_date(now);
+    for _ in 0..3 {
+        let d = bills::download_gzip_bill(client, &date).await?;
+        println!(
+            "| GZIP trade bill from the sandbox (apply, download, inflate, SHA-1, read) | {:.1} MB inflated | {} | {:.3} s | {:.0} | |",
+            d.bytes as f64 / 1e6,
+            d.rows,
+            d.wall.as_secs_f64(),
+            d.bytes as f64 / 1e6 / d.wall.as_secs_f64(),
+        );
     }
     Ok(())
 }
