@@ -323,7 +323,8 @@ async fn the_page_escapes_what_it_shows_and_refuses_cross_site_posts() {
     let form = "application/x-www-form-urlencoded";
     let origin = sandbox.base_url();
 
-    let refused: [(&str, Vec<(&str, &str)>, String); 5] = [
+    type Headers<'a> = Vec<(&'a str, &'a str)>;
+    let refused: [(&str, Headers<'_>, String); 5] = [
         ("no token", vec![("content-type", form)], String::new()),
         (
             "a wrong token",
@@ -513,7 +514,7 @@ async fn each_button_does_what_its_route_does() {
     );
 
     // Redelivering a notification sends it again, same id.
-    let before = sandbox.notification(&paid.id()).unwrap().attempts.len();
+    let before = sandbox.notification(paid.id()).unwrap().attempts.len();
     let answer = press(
         &sandbox,
         &token,
@@ -525,7 +526,7 @@ async fn each_button_does_what_its_route_does() {
     assert_eq!(again.id(), paid.id());
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(
-        sandbox.notification(&paid.id()).unwrap().attempts.len(),
+        sandbox.notification(paid.id()).unwrap().attempts.len(),
         before + 1
     );
 
