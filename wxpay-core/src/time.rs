@@ -204,10 +204,7 @@ mod tests {
             format_rfc3339(&in_china(utc)).unwrap(),
             "2018-06-08T10:34:56+08:00"
         );
-        assert_eq!(
-            format_rfc3339(&ms).unwrap(),
-            "2020-05-20T13:29:35.12+08:00"
-        );
+        assert_eq!(format_rfc3339(&ms).unwrap(), "2020-05-20T13:29:35.12+08:00");
     }
 
     #[test]
