@@ -102,6 +102,7 @@
 
 pub use wxpay_core::*;
 
+pub mod v2;
 pub mod v3;
 
 /// The client, its configuration, and the client method of every endpoint
@@ -111,6 +112,7 @@ pub mod v3;
 /// use wxpay::prelude::*;
 /// ```
 pub mod prelude {
+    pub use crate::v2::prelude::*;
     pub use crate::v3::prelude::*;
     pub use wxpay_core::prelude::*;
 }
