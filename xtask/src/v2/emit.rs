@@ -442,3 +442,78 @@ pub fn areas(ops: &[V2Op], names: &[V2Names]) -> Vec<(String, String)> {
     }
     a.into_iter().collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{Schema, Ty};
+
+    fn f(name: &str) -> Field {
+        Field {
+            name: name.into(),
+            required: false,
+            place: Place::Body,
+            schema: Schema {
+                ty: Some(Ty::String),
+                ..Schema::default()
+            },
+        }
+    }
+
+    #[test]
+    fn indexed_fields_group_under_their_common_prefix() {
+        let fields = [f("coupon_type_$n"), f("coupon_id_$n"), f("coupon_fee_$n")];
+        let refs: Vec<&Field> = fields.iter().collect();
+        let (prefix, members) = group(&refs);
+        assert_eq!(prefix, "coupon_");
+        let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["coupon_type", "coupon_id", "coupon_fee"]);
+        assert_eq!(group_names(&prefix), ("coupons".into(), "Coupon".into()));
+    }
+
+    #[test]
+    fn unrelated_indexed_fields_share_the_empty_prefix() {
+        let fields = [f("out_refund_no_$n"), f("refund_id_$n"), f("coupon_refund_id_$n_$m")];
+        let refs: Vec<&Field> = fields.iter().collect();
+        let (prefix, members) = group(&refs);
+        assert_eq!(prefix, "");
+        assert_eq!(members[2].name, "coupon_refund_id_$m");
+        assert_eq!(group_names(&prefix), ("items".into(), "Item".into()));
+    }
+
+    #[test]
+    fn a_nested_group_is_a_vector_of_the_element() {
+        let mut out = String::new();
+        let mut enums = Vec::new();
+        let members = [f("refund_id"), f("coupon_type_$m"), f("coupon_refund_id_$m")];
+        element("Item", &members, &mut out, &mut enums);
+        assert!(out.contains("#[serde(rename = \"coupon_$n\", default)]"), "{out}");
+        assert!(out.contains("pub coupons: Vec<ItemCoupon>,"), "{out}");
+        assert!(out.contains("pub struct ItemCoupon {"), "{out}");
+        assert!(out.contains("pub coupon_refund_id: Option<String>,"), "{out}");
+    }
+
+    #[test]
+    fn a_method_taken_by_apiv3_stops_the_generator() {
+        let op = V2Op {
+            method: "POST".into(),
+            path: "/pay/x".into(),
+            area: "pay".into(),
+            summary: String::new(),
+            doc_links: Vec::new(),
+            base_uri: None,
+            mutual_tls: false,
+            mutual_tls_why: "",
+            signed_answer: true,
+            sign_types: vec!["MD5"],
+            request: Vec::new(),
+            answer: Vec::new(),
+        };
+        let names = names(std::slice::from_ref(&op), &BTreeSet::new()).unwrap();
+        assert_eq!(names[0].method, "post_pay_x");
+        assert_eq!(names[0].full_type(), "pay::X");
+        let taken = BTreeSet::from(["post_pay_x".to_owned()]);
+        let err = super::names(&[op], &taken).unwrap_err();
+        assert!(err.contains("already an APIv3 operation's"), "{err}");
+    }
+}

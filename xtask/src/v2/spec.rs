@@ -55,7 +55,6 @@ pub struct Field {
 /// One APIv2 operation.
 #[derive(Debug, Clone)]
 pub struct V2Op {
-    pub file: String,
     /// Upper-case HTTP method.
     pub method: String,
     /// `/pay/micropay`.
@@ -71,8 +70,6 @@ pub struct V2Op {
     pub mutual_tls_why: &'static str,
     /// The answer schema has a `sign` field.
     pub signed_answer: bool,
-    /// The request has a `sign_type` field.
-    pub has_sign_type: bool,
     /// `MD5`, `HMAC-SHA256`, preferred first.
     pub sign_types: Vec<&'static str>,
     /// Request fields in spec order, without `nonce_str` and `sign`.
@@ -175,7 +172,9 @@ fn operation(
             });
         }
     }
-    request.retain(|f| !CLIENT_REQUEST_FIELDS.contains(&f.name.as_str()));
+    // A header parameter (`Wechatpay-Negative-Test` of one sandbox
+    // operation) is no field of the signed body.
+    request.retain(|f| f.place != Place::Header && !CLIENT_REQUEST_FIELDS.contains(&f.name.as_str()));
     let mut answer = Vec::new();
     let ok = node.get("responses").and_then(|r| r.get("200"));
     if let Some(schema) = ok.and_then(|r| r.get("schema")) {
@@ -216,7 +215,6 @@ fn operation(
         }
     };
     Ok(V2Op {
-        file: file.to_owned(),
         method: method.to_ascii_uppercase(),
         area,
         summary: node.text_at("summary").unwrap_or_default(),
@@ -225,7 +223,6 @@ fn operation(
         mutual_tls,
         mutual_tls_why,
         signed_answer: answer.iter().any(|f| f.name == "sign"),
-        has_sign_type: sign_type.is_some(),
         sign_types,
         request,
         answer,

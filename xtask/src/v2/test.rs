@@ -87,14 +87,39 @@ fn answered<T>(result: Result<T, wxpay::Error>) -> Outcome {{
     result.map(drop).map_err(|e| format!(\"{{e:?}}\"))
 }}
 
+/// The fixtures' merchant (its API certificate and key, PEM) as the sandbox knows it.
+fn merchant() -> (wxpay_sandbox::Merchant, Vec<u8>, Vec<u8>) {{
+    let dir = concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/fixtures\");
+    let cert_pem = std::fs::read(format!(\"{{dir}}/merchant_cert.pem\")).unwrap();
+    let key_pem = std::fs::read(format!(\"{{dir}}/merchant_key.pem\")).unwrap();
+    let cert = wxpay_core::crypto::Certificate::from_pem(&cert_pem).unwrap();
+    let merchant = wxpay_sandbox::Merchant {{
+        mchid: \"1900000109\".into(),
+        serial: cert.serial().to_owned(),
+        public_key: cert.public_key().clone(),
+        private_key: Some(wxpay_core::crypto::PrivateKey::from_pem(&key_pem).unwrap()),
+        apiv3_key: wxpay_sandbox::keys::DEFAULT_APIV3_KEY.into(),
+    }};
+    (merchant, cert_pem, key_pem)
+}}
+
 #[tokio::test(flavor = \"multi_thread\", worker_threads = 2)]
 async fn every_v2_operation_is_answered_and_decodes() {{
+    let (merchant, cert_pem, key_pem) = merchant();
     let sandbox = wxpay_sandbox::Sandbox::builder()
+        .merchant(merchant)
+        .tls(true)
         .spec_mode(true)
         .start()
         .await
         .unwrap();
-    let client = sandbox.v2_client().unwrap();
+    let client = sandbox
+        .client_builder()
+        .unwrap()
+        .v2_key(wxpay::v2::V2Key::new(wxpay_sandbox::DEFAULT_V2_KEY).unwrap())
+        .api_certificate_pem(&cert_pem, &key_pem)
+        .build()
+        .unwrap();
     let cases = generated();
     assert_eq!(cases.len(), {count}, \"one call per APIv2 operation\");
     let mut failures = Vec::new();
