@@ -21,6 +21,7 @@ use crate::protocol::header::{self, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AG
 use crate::protocol::{header_str, request_id, unix_seconds};
 use crate::retry::{self, CallOptions, RetryPolicy};
 use crate::transport::Transport;
+use crate::v2::V2Key;
 use crate::verify::KeyStore;
 
 mod builder;
@@ -82,16 +83,21 @@ pub struct Client {
 
 pub(crate) struct Inner {
     pub(crate) credentials: Credentials,
-    base_url: String,
+    pub(crate) base_url: String,
     /// Where attempts go after a failure of the main host, when failover is on.
-    backup_url: Option<String>,
+    pub(crate) backup_url: Option<String>,
     pub(crate) platform: PlatformKeys,
     pub(crate) apiv3_key: Option<ApiV3Key>,
-    transport: Arc<dyn Transport>,
+    pub(crate) transport: Arc<dyn Transport>,
     pub(crate) timeout: Duration,
-    retry: RetryPolicy,
+    pub(crate) retry: RetryPolicy,
     pub(crate) max_skew: Duration,
-    user_agent: HeaderValue,
+    pub(crate) user_agent: HeaderValue,
+    /// The APIv2 key, when configured.
+    pub(crate) v2_key: Option<V2Key>,
+    /// The transport presenting the API certificate, for APIv2 operations
+    /// that require mutual TLS.
+    pub(crate) mutual_tls: Option<Arc<dyn Transport>>,
 }
 
 impl fmt::Debug for Client {
@@ -106,6 +112,8 @@ impl fmt::Debug for Client {
                 "downloads_certificates",
                 &self.inner.platform.refresher.is_some(),
             )
+            .field("v2_key", &self.inner.v2_key.is_some())
+            .field("mutual_tls", &self.inner.mutual_tls.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -178,6 +186,12 @@ impl Client {
     /// notification resources are encrypted with it).
     pub fn apiv3_key(&self) -> Option<&ApiV3Key> {
         self.inner.apiv3_key.as_ref()
+    }
+
+    /// The APIv2 key, when configured ([`ClientBuilder::v2_key`]): it signs
+    /// v2 requests and verifies v2 answers and notifications.
+    pub fn v2_key(&self) -> Option<&V2Key> {
+        self.inner.v2_key.as_ref()
     }
 
     /// Sends a typed request and returns its decoded answer.
@@ -710,7 +724,7 @@ pub(crate) fn record_outcome(
 }
 
 /// A short, stable name for the kind of an error, for traces.
-fn error_kind(e: &Error) -> &'static str {
+pub(crate) fn error_kind(e: &Error) -> &'static str {
     match e {
         Error::Build(_) => "build",
         Error::Sign(_) => "sign",
@@ -725,10 +739,12 @@ fn error_kind(e: &Error) -> &'static str {
         Error::Verify(_) => "verify",
         Error::Decode(_) => "decode",
         Error::Download(_) => "download",
+        Error::V2(_) => "v2",
+        Error::V2Decode(_) => "v2_decode",
     }
 }
 
-fn millis(d: Duration) -> u64 {
+pub(crate) fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 

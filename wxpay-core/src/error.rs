@@ -122,6 +122,25 @@ pub enum Error {
     /// rather than retrying the same URL.
     #[error("{0}")]
     Download(Box<DownloadError>),
+
+    /// An APIv2 answer refused the request: its `return_code` (the
+    /// communication: signature, parameters, merchant) or its `result_code`
+    /// (the business outcome) was not `SUCCESS`.
+    ///
+    /// [`V2ApiError`] keeps `return_msg`, `err_code` and `err_code_des`;
+    /// [`Error::code`] is the `err_code` (or the `return_code`). The client
+    /// never retries these by itself ([`Error::is_retryable`] is `false`):
+    /// what `SYSTEMERROR`, `BANKERROR` or `USERPAYING` call for depends on
+    /// the operation (query a code payment, wait for the payer, then
+    /// reverse; repeat a refund with the same parameters); see
+    /// [`V2ApiError::is_transient`].
+    #[error("{0}")]
+    V2(Box<V2ApiError>),
+
+    /// An APIv2 answer could not be read: not the `<xml>` body expected,
+    /// or verified fields that do not fit the response type.
+    #[error("{0}")]
+    V2Decode(Box<V2DecodeError>),
 }
 
 impl Error {
@@ -131,14 +150,20 @@ impl Error {
             Error::Api(e) => Some(e.status),
             Error::Verify(e) => Some(e.status),
             Error::Decode(e) => Some(e.status),
+            Error::V2(e) => Some(e.status),
+            Error::V2Decode(e) => Some(e.status),
             _ => None,
         }
     }
 
-    /// The platform's error code (`PARAM_ERROR`, `SYSTEM_ERROR`, …), for API errors.
+    /// The platform's error code (`PARAM_ERROR`, `SYSTEM_ERROR`, …), for
+    /// API errors; for APIv2 errors the `err_code` (`ORDERPAID`,
+    /// `USERPAYING`, …), or the `return_code` (`FAIL`) when the request
+    /// was refused before any business check.
     pub fn code(&self) -> Option<&str> {
         match self {
             Error::Api(e) => e.code.as_deref(),
+            Error::V2(e) => Some(e.code()),
             _ => None,
         }
     }
@@ -536,9 +561,17 @@ pub enum VerifyReason {
     /// `Wechatpay-Signature` was not base64 of an RSA-2048 signature.
     #[error("malformed signature")]
     MalformedSignature,
-    /// The signature did not match the timestamp, nonce and body.
+    /// The signature did not match the timestamp, nonce and body (for an
+    /// APIv2 answer: the `sign` did not match its fields).
     #[error("signature does not match")]
     BadSignature,
+    /// An APIv2 answer had no `sign` field.
+    #[error("the v2 answer has no sign")]
+    MissingSign,
+    /// An APIv2 answer or notification named another merchant in this
+    /// field (`mch_id`, `mchid`, `combine_mch_id`) than the client's.
+    #[error("the v2 answer names another merchant in {0}")]
+    ForeignMerchant(&'static str),
     /// A platform certificate download (`GET /v3/certificates`) could not be
     /// trusted: the list was unreadable, a certificate did not decrypt with
     /// the APIv3 key (a wrong key, or tampering), did not parse, or did not
@@ -959,5 +992,116 @@ mod tests {
         let json = br#"{"code":"X\nY","message":"a\u0007b"}"#;
         let text = ApiError::from_answer(StatusCode::BAD_REQUEST, json, None, true).to_string();
         assert!(!text.contains('\n') && !text.contains('\u{7}'), "{text}");
+    }
+}
+
+/// An APIv2 answer whose `return_code` or `result_code` was not `SUCCESS`;
+/// see [`Error::V2`]. Holds the platform's texts as received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct V2ApiError {
+    /// HTTP status of the answer (200: APIv2 reports failures in the body).
+    pub status: StatusCode,
+    /// `return_code`: `FAIL` when the request itself was refused
+    /// (signature, parameters, merchant); then nothing else was checked
+    /// and the answer is usually unsigned.
+    pub return_code: String,
+    /// `return_msg`, the reason for a `FAIL` return code.
+    pub return_msg: Option<String>,
+    /// `result_code`, when the request reached the business check.
+    pub result_code: Option<String>,
+    /// `err_code`, e.g. `ORDERPAID`, `SYSTEMERROR`, `USERPAYING`.
+    pub err_code: Option<String>,
+    /// `err_code_des`, the description of `err_code`.
+    pub err_code_des: Option<String>,
+    /// Whether the answer's `sign` was verified before this error was made
+    /// of it (`false` for a `FAIL` return code, which comes unsigned).
+    pub verified: bool,
+}
+
+impl V2ApiError {
+    /// An error for this `return_code`, nothing else set; the fields are
+    /// public, for tests to fill in.
+    pub fn new(status: StatusCode, return_code: impl Into<String>) -> Self {
+        V2ApiError {
+            status,
+            return_code: return_code.into(),
+            return_msg: None,
+            result_code: None,
+            err_code: None,
+            err_code_des: None,
+            verified: false,
+        }
+    }
+
+    /// The `err_code` when there is one, else the `return_code`.
+    pub fn code(&self) -> &str {
+        self.err_code.as_deref().unwrap_or(&self.return_code)
+    }
+
+    /// Whether the platform documents this `err_code` as a passing
+    /// failure: `SYSTEMERROR`, `BANKERROR`, `FREQUENCY_LIMITED`,
+    /// `USERPAYING` (the payer is entering a password). The client does
+    /// not act on it: for a code payment, query the order (and reverse it
+    /// if it never succeeds) rather than paying again.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self.err_code.as_deref(),
+            Some("SYSTEMERROR" | "BANKERROR" | "FREQUENCY_LIMITED" | "USERPAYING")
+        )
+    }
+}
+
+impl fmt::Display for V2ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "WeChat Pay v2 answered {}", Escaped(&self.return_code))?;
+        if let Some(msg) = &self.return_msg {
+            write!(f, ": {}", Escaped(msg))?;
+        }
+        if let Some(code) = &self.err_code {
+            write!(f, "; {}", Escaped(code))?;
+            if let Some(des) = &self.err_code_des {
+                write!(f, ": {}", Escaped(des))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for V2ApiError {}
+
+impl From<V2ApiError> for Error {
+    fn from(e: V2ApiError) -> Self {
+        Error::V2(Box::new(e))
+    }
+}
+
+/// An APIv2 answer that could not be read; see [`Error::V2Decode`]. The
+/// reason names fields, never values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct V2DecodeError {
+    /// HTTP status of the answer.
+    pub status: StatusCode,
+    /// What did not fit.
+    pub reason: String,
+}
+
+impl fmt::Display for V2DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "v2 answer {} could not be read: {}",
+            self.status.as_u16(),
+            self.reason
+        )
+    }
+}
+
+impl std::error::Error for V2DecodeError {}
+
+impl From<V2DecodeError> for Error {
+    fn from(e: V2DecodeError) -> Self {
+        Error::V2Decode(Box::new(e))
     }
 }

@@ -117,7 +117,7 @@ pub use download::{CheckedDownload, Download, DownloadEndpoint};
 pub use endpoint::{Endpoint, RequestBody, SensitiveFields};
 pub use error::{ApiError, Error};
 pub use retry::{CallOptions, RetryPolicy};
-pub use transport::{HyperTransport, Transport};
+pub use transport::{ClientCertificate, HyperTransport, Transport};
 pub use wxpay_macros::{SensitiveFields, endpoint};
 
 // Re-exported so crates declaring endpoints need no other dependency.

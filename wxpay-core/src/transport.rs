@@ -107,6 +107,87 @@ pub struct HyperTransportBuilder {
     allow_http: bool,
     max_response_bytes: usize,
     extra_roots: Vec<Vec<u8>>,
+    client_certificate: Option<ClientCertificate>,
+}
+
+/// A TLS client certificate chain (DER, leaf first) and its private key
+/// (PKCS#8 DER, wiped when dropped), presented to servers that ask.
+#[derive(Clone)]
+pub struct ClientCertificate {
+    chain: Vec<Vec<u8>>,
+    key: zeroize::Zeroizing<Vec<u8>>,
+}
+
+impl fmt::Debug for ClientCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCertificate")
+            .field("chain_len", &self.chain.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientCertificate {
+    /// From PEM: one or more certificates (the leaf first) and the private
+    /// key (PKCS#8, PKCS#1 RSA or SEC1 EC), e.g. `apiclient_cert.pem` and
+    /// `apiclient_key.pem`.
+    pub fn from_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<Self, Error> {
+        let certs = openssl::x509::X509::stack_from_pem(cert_pem).map_err(|e| {
+            BuildError::with_source("the API certificate could not be read as PEM", e)
+        })?;
+        let key = openssl::pkey::PKey::private_key_from_pem(key_pem).map_err(|e| {
+            BuildError::with_source("the API certificate's key could not be read as PEM", e)
+        })?;
+        Self::from_parts(certs, &key)
+    }
+
+    /// From a PKCS#12 archive (`apiclient_cert.p12`) and its password.
+    pub fn from_pkcs12(der: &[u8], password: &str) -> Result<Self, Error> {
+        let parsed = openssl::pkcs12::Pkcs12::from_der(der)
+            .and_then(|p12| p12.parse2(password))
+            .map_err(|e| {
+                BuildError::with_source(
+                    "the PKCS#12 API certificate could not be opened (wrong password, or an \
+                     encryption OpenSSL does not enable)",
+                    e,
+                )
+            })?;
+        let (Some(cert), Some(key)) = (parsed.cert, parsed.pkey) else {
+            return Err(Error::build(
+                "the PKCS#12 archive holds no certificate with its private key",
+            ));
+        };
+        let mut certs = vec![cert];
+        certs.extend(parsed.ca.into_iter().flatten());
+        Self::from_parts(certs, &key)
+    }
+
+    fn from_parts(
+        certs: Vec<openssl::x509::X509>,
+        key: &openssl::pkey::PKeyRef<openssl::pkey::Private>,
+    ) -> Result<Self, Error> {
+        let leaf_key = certs
+            .first()
+            .ok_or_else(|| Error::build("no certificate in the API certificate PEM"))?
+            .public_key()
+            .map_err(|e| BuildError::with_source("the API certificate has no usable key", e))?;
+        if !key.public_eq(&leaf_key) {
+            return Err(Error::build(
+                "the private key does not belong to the API certificate",
+            ));
+        }
+        let chain = certs
+            .iter()
+            .map(|c| c.to_der())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| BuildError::with_source("the API certificate could not be encoded", e))?;
+        let key = key.private_key_to_pkcs8().map_err(|e| {
+            BuildError::with_source("the API certificate's key could not be encoded", e)
+        })?;
+        Ok(ClientCertificate {
+            chain,
+            key: zeroize::Zeroizing::new(key),
+        })
+    }
 }
 
 impl Default for HyperTransportBuilder {
@@ -118,6 +199,7 @@ impl Default for HyperTransportBuilder {
             allow_http: false,
             max_response_bytes: 32 << 20,
             extra_roots: Vec::new(),
+            client_certificate: None,
         }
     }
 }
@@ -167,6 +249,13 @@ impl HyperTransportBuilder {
         Ok(self)
     }
 
+    /// Presents this certificate when a server asks for one (mutual TLS,
+    /// as APIv2 refunds and transfers require).
+    pub fn client_certificate(mut self, certificate: ClientCertificate) -> Self {
+        self.client_certificate = Some(certificate);
+        self
+    }
+
     /// Builds the transport. Needs to run inside a Tokio runtime only when
     /// sending, not here.
     pub fn build(self) -> Result<HyperTransport, Error> {
@@ -186,8 +275,17 @@ impl HyperTransportBuilder {
         let tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| BuildError::with_source("TLS configuration failed", e))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+            .with_root_certificates(roots);
+        let tls = match &self.client_certificate {
+            None => tls.with_no_client_auth(),
+            Some(cert) => {
+                let chain = cert.chain.iter().map(|der| der.clone().into()).collect();
+                let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.key.to_vec().into());
+                tls.with_client_auth_cert(chain, key).map_err(|e| {
+                    BuildError::with_source("the API certificate was refused for TLS", e)
+                })?
+            }
+        };
 
         let mut http = HttpConnector::new();
         http.enforce_http(false);

@@ -16,7 +16,8 @@ use crate::crypto::{ApiV3Key, Certificate, PublicKey};
 use crate::error::{BuildError, Error};
 use crate::platform::{PlatformKeys, Refresher};
 use crate::retry::RetryPolicy;
-use crate::transport::{HyperTransport, Transport};
+use crate::transport::{ClientCertificate, HyperTransport, Transport};
+use crate::v2::V2Key;
 use crate::verify::{DEFAULT_MAX_SKEW, KeyStore, PlatformKey};
 
 /// Configures a [`Client`]; [`build`](ClientBuilder::build) checks everything.
@@ -70,7 +71,19 @@ pub struct ClientBuilder {
     extra_roots: Vec<Vec<u8>>,
     max_skew: Duration,
     user_agent_suffix: Option<String>,
+    v2_key: Option<V2Key>,
+    api_certificate: Option<ApiCertificate>,
     deferred: Option<Error>,
+}
+
+/// The API certificate as given: PEM parsed at once, PKCS#12 at build (its
+/// default password is the merchant id, known then).
+enum ApiCertificate {
+    Ready(ClientCertificate),
+    Pkcs12 {
+        der: Vec<u8>,
+        password: Option<zeroize::Zeroizing<String>>,
+    },
 }
 
 impl Default for ClientBuilder {
@@ -94,6 +107,8 @@ impl Default for ClientBuilder {
             extra_roots: Vec::new(),
             max_skew: DEFAULT_MAX_SKEW,
             user_agent_suffix: None,
+            v2_key: None,
+            api_certificate: None,
             deferred: None,
         }
     }
@@ -115,6 +130,8 @@ impl fmt::Debug for ClientBuilder {
             .field("preferred_serial", &self.preferred_serial)
             .field("apiv3_key", &self.apiv3_key)
             .field("download_certificates", &self.download_certificates)
+            .field("v2_key", &self.v2_key)
+            .field("api_certificate", &self.api_certificate.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -326,6 +343,47 @@ impl ClientBuilder {
         self
     }
 
+    /// The merchant's APIv2 key (32 characters, set in the merchant
+    /// platform), for [`Client::call_v2`] and v2 notifications. A client
+    /// with a v2 key may do without platform keys; its APIv3 answers then
+    /// fail verification.
+    pub fn v2_key(mut self, key: V2Key) -> Self {
+        self.v2_key = Some(key);
+        self
+    }
+
+    /// The merchant's API certificate and its key in PEM
+    /// (`apiclient_cert.pem`, `apiclient_key.pem`), presented on the
+    /// connections of the APIv2 operations that require mutual TLS
+    /// (refunds, reversals, red packets, transfers, …). Only those
+    /// operations use it; other requests go through the usual transport.
+    pub fn api_certificate_pem(mut self, cert_pem: &[u8], key_pem: &[u8]) -> Self {
+        match ClientCertificate::from_pem(cert_pem, key_pem) {
+            Ok(cert) => {
+                self.api_certificate = Some(ApiCertificate::Ready(cert));
+                self
+            }
+            Err(e) => self.defer(e),
+        }
+    }
+
+    /// The API certificate as the PKCS#12 archive the merchant platform
+    /// issues (`apiclient_cert.p12`); `None` for the platform's default
+    /// password, the merchant id. See
+    /// [`api_certificate_pem`](Self::api_certificate_pem).
+    ///
+    /// Older archives use RC2-40 encryption, which OpenSSL 3 only opens
+    /// with its legacy provider; if opening fails, convert the archive to
+    /// PEM (`openssl pkcs12 -legacy -in apiclient_cert.p12 -nodes`) and use
+    /// `api_certificate_pem`.
+    pub fn api_certificate_p12(mut self, der: &[u8], password: Option<&str>) -> Self {
+        self.api_certificate = Some(ApiCertificate::Pkcs12 {
+            der: der.to_vec(),
+            password: password.map(|p| zeroize::Zeroizing::new(p.to_owned())),
+        });
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(mut self) -> Result<Client, Error> {
         if let Some(e) = self.deferred.take() {
@@ -343,6 +401,7 @@ impl ClientBuilder {
         let platform = self.platform_keys()?;
         let user_agent = self.user_agent()?;
         let transport = self.built_transport()?;
+        let mutual_tls = self.mutual_tls_transport(credentials.mchid())?;
         Ok(Client {
             inner: Arc::new(Inner {
                 credentials,
@@ -355,6 +414,8 @@ impl ClientBuilder {
                 retry: self.retry,
                 max_skew: self.max_skew,
                 user_agent,
+                v2_key: self.v2_key,
+                mutual_tls,
             }),
         })
     }
@@ -363,7 +424,7 @@ impl ClientBuilder {
     /// way to verify answers, and a fixed preferred serial must be among
     /// the keys unless downloads may still bring it.
     fn platform_keys(&mut self) -> Result<PlatformKeys, Error> {
-        if self.keys.is_empty() && !self.download_certificates {
+        if self.keys.is_empty() && !self.download_certificates && self.v2_key.is_none() {
             return Err(Error::build(
                 "no platform key: add the WeChat Pay public key (platform_public_key), or download platform \
                  certificates (apiv3_key + download_platform_certificates(true)); answers cannot be verified without one",
@@ -434,6 +495,28 @@ impl ClientBuilder {
             transport = transport.add_root_certificate_pem(pem)?;
         }
         Ok(Arc::new(transport.build()?))
+    }
+}
+
+impl ClientBuilder {
+    /// A [`HyperTransport`] presenting the API certificate, when one was
+    /// given, with the same connection settings as the default transport.
+    fn mutual_tls_transport(&mut self, mchid: &str) -> Result<Option<Arc<dyn Transport>>, Error> {
+        let certificate = match self.api_certificate.take() {
+            None => return Ok(None),
+            Some(ApiCertificate::Ready(cert)) => cert,
+            Some(ApiCertificate::Pkcs12 { der, password }) => {
+                ClientCertificate::from_pkcs12(&der, password.as_deref().map_or(mchid, |p| p))?
+            }
+        };
+        let mut transport = HyperTransport::builder()
+            .connect_timeout(self.connect_timeout)
+            .allow_http(self.allow_http)
+            .client_certificate(certificate);
+        for pem in &self.extra_roots {
+            transport = transport.add_root_certificate_pem(pem)?;
+        }
+        Ok(Some(Arc::new(transport.build()?)))
     }
 }
 

@@ -12,6 +12,14 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+mod call;
+pub mod fields;
+mod key;
+pub mod sign;
+pub mod xml;
+
+pub use key::V2Key;
+
 /// How a v2 body is signed: the `sign_type` field.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum SignType {

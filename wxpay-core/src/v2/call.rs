@@ -1,0 +1,371 @@
+//! [`Client::call_v2`]: one APIv2 operation, from the typed request to the
+//! typed answer.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
+use http::{HeaderValue, Method, StatusCode};
+use tracing::Instrument as _;
+
+use super::fields::{from_fields, to_fields};
+use super::{SignType, V2Endpoint, V2Key, sign, xml};
+use crate::client::{Client, error_kind, millis};
+use crate::error::{
+    ApiError, BuildError, Error, TransportError, TransportErrorKind, V2ApiError, V2DecodeError,
+    VerifyError, VerifyReason,
+};
+use crate::protocol::Nonce;
+use crate::retry::{self, CallOptions};
+use crate::transport::Transport;
+
+/// The fields that name the merchant, in requests and answers.
+const MERCHANT_FIELDS: [&str; 3] = ["mch_id", "mchid", "combine_mch_id"];
+
+impl Client {
+    /// Sends an APIv2 request and returns its decoded answer.
+    ///
+    /// The request struct's fields become the `<xml>` body; the client
+    /// fills `mch_id` when the struct leaves it empty (and refuses a
+    /// `mch_id`, `mchid` or `combine_mch_id` naming another merchant), adds
+    /// a fresh `nonce_str` for every attempt, `sign_type` when it is not
+    /// MD5, and `sign`. Operations that require the API certificate go
+    /// through the mutual TLS transport.
+    ///
+    /// The answer is refused with [`Error::V2`] when its `return_code` is
+    /// not `SUCCESS`; otherwise its `sign` is verified (unless the
+    /// operation's answer is documented unsigned) with the answer's
+    /// `sign_type`, or the request's; then a `result_code` other than
+    /// `SUCCESS` is [`Error::V2`] too, a merchant field naming another
+    /// merchant is [`Error::Verify`], and the fields are decoded into the
+    /// response type.
+    ///
+    /// Retries follow [`call_with`](Self::call_with)'s rules (`POST`
+    /// operations only when [`CallOptions::idempotent`] says so), for
+    /// connection failures, timeouts and 5xx statuses only.
+    ///
+    /// `GET` operations (the `papay` contract pages) are pages a browser
+    /// opens: build their URL with [`v2_signed_url`](Self::v2_signed_url);
+    /// calling them here is a build error.
+    pub async fn call_v2<E: V2Endpoint>(&self, request: E) -> Result<E::Response, Error> {
+        self.call_v2_with(request, CallOptions::new()).await
+    }
+
+    /// [`call_v2`](Self::call_v2) with settings for this call only.
+    pub async fn call_v2_with<E: V2Endpoint>(
+        &self,
+        request: E,
+        options: CallOptions,
+    ) -> Result<E::Response, Error> {
+        if E::METHOD != Method::POST {
+            return Err(Error::build(format!(
+                "{} is opened by the payer's browser: build its URL with Client::v2_signed_url",
+                E::PATH
+            )));
+        }
+        let key = self.require_v2_key()?;
+        let transport = self.v2_transport::<E>()?;
+        let (fields, sign_type) = self.v2_fields::<E>(&request)?;
+        drop(request);
+        let answer = self
+            .execute_v2(E::PATH, transport, &fields, key, sign_type, &options)
+            .await?;
+        self.read_v2_answer::<E>(answer, key, sign_type)
+    }
+
+    /// The URL of a `GET` operation (the `papay` contract pages), signed as
+    /// [`call_v2`](Self::call_v2) would sign its body: the query holds the
+    /// fields, `mch_id` filled in, `nonce_str`, `sign_type` when not MD5,
+    /// and `sign`, each percent-encoded. Nothing is sent; hand the URL to
+    /// the payer's browser.
+    pub fn v2_signed_url<E: V2Endpoint>(&self, request: &E) -> Result<String, Error> {
+        let key = self.require_v2_key()?;
+        let (mut fields, sign_type) = self.v2_fields::<E>(request)?;
+        let nonce = Nonce::generate().map_err(|e| Error::Sign(e.into()))?;
+        fields.push(("nonce_str".to_owned(), nonce.as_str().to_owned()));
+        let sign = sign::try_sign(&fields, key, sign_type).map_err(|e| Error::Sign(e.into()))?;
+        fields.push(("sign".to_owned(), sign));
+        let mut url = format!("{}{}", self.base_url(), E::PATH);
+        let mut query = crate::endpoint::QueryWriter::new(&mut url);
+        for (name, value) in &fields {
+            query.pair(name, value)?;
+        }
+        Ok(url)
+    }
+
+    fn require_v2_key(&self) -> Result<&V2Key, Error> {
+        self.v2_key()
+            .ok_or_else(|| Error::build("APIv2 calls need the v2 key: call ClientBuilder::v2_key"))
+    }
+
+    fn v2_transport<E: V2Endpoint>(&self) -> Result<&dyn Transport, Error> {
+        if !E::MUTUAL_TLS {
+            return Ok(&*self.inner.transport);
+        }
+        self.inner.mutual_tls.as_deref().ok_or_else(|| {
+            Error::build(format!(
+                "{} requires the API certificate (mutual TLS): call \
+                 ClientBuilder::api_certificate_pem or api_certificate_p12",
+                E::PATH
+            ))
+        })
+    }
+
+    /// The request's fields with the merchant checked or filled in, and
+    /// the sign type to use; without `nonce_str` and `sign`.
+    fn v2_fields<E: V2Endpoint>(
+        &self,
+        request: &E,
+    ) -> Result<(Vec<(String, String)>, SignType), Error> {
+        let mut fields = to_fields(request)
+            .map_err(|e| BuildError::with_source("the v2 request does not serialize", e))?;
+        fields.retain(|(name, _)| name != "nonce_str" && name != "sign");
+        let mchid = self.mchid();
+        for (name, value) in &fields {
+            if MERCHANT_FIELDS.contains(&name.as_str()) && !value.is_empty() && value != mchid {
+                return Err(Error::build(format!(
+                    "the request's {name} is not the client's merchant {mchid}"
+                )));
+            }
+        }
+        // Empty merchant fields are filled in; an operation naming the
+        // merchant `mchid` or `combine_mch_id` has no `mch_id`.
+        let other_name = fields
+            .iter()
+            .any(|(n, _)| n == "mchid" || n == "combine_mch_id");
+        for (name, value) in fields.iter_mut() {
+            if MERCHANT_FIELDS.contains(&name.as_str()) && value.is_empty() {
+                *value = mchid.to_owned();
+            }
+        }
+        if !other_name && !fields.iter().any(|(n, _)| n == "mch_id") {
+            fields.push(("mch_id".to_owned(), mchid.to_owned()));
+        }
+        let given = fields
+            .iter()
+            .find(|(name, value)| name == "sign_type" && !value.is_empty());
+        let sign_type = match given {
+            Some((_, value)) => SignType::parse(value)
+                .filter(|t| E::SIGN_TYPES.contains(t))
+                .ok_or_else(|| {
+                    Error::build(format!("{} does not accept sign_type {value:?}", E::PATH))
+                })?,
+            None => E::SIGN_TYPES.first().copied().unwrap_or_default(),
+        };
+        if given.is_none() && sign_type != SignType::Md5 {
+            fields.retain(|(name, _)| name != "sign_type");
+            fields.push(("sign_type".to_owned(), sign_type.as_str().to_owned()));
+        }
+        Ok((fields, sign_type))
+    }
+
+    /// Sends the body under the retry policy (fresh `nonce_str` and `sign`
+    /// for every attempt) and returns the first answer that is not a
+    /// transient failure.
+    async fn execute_v2(
+        &self,
+        path: &'static str,
+        transport: &dyn Transport,
+        fields: &[(String, String)],
+        key: &V2Key,
+        sign_type: SignType,
+        options: &CallOptions,
+    ) -> Result<(StatusCode, Bytes), Error> {
+        let inner = &*self.inner;
+        let policy = options.retry.as_ref().unwrap_or(&inner.retry);
+        let timeout = options.timeout.unwrap_or(inner.timeout);
+        let idempotent = options.idempotent.unwrap_or(false);
+        let max_attempts = if idempotent { policy.attempts() } else { 1 };
+        let started = Instant::now();
+        let deadline = retry::instant_after(started, policy.total_deadline());
+        let span = tracing::info_span!(
+            "wxpay.request",
+            method = "POST",
+            path,
+            mchid = self.mchid(),
+            v2 = true
+        );
+        let run = async {
+            let mut host = inner.base_url.as_str();
+            let mut attempt = 1;
+            loop {
+                let now = Instant::now();
+                let limit = timeout.min(deadline.saturating_duration_since(now));
+                let result = self
+                    .attempt_v2(transport, host, path, fields, key, sign_type, limit)
+                    .await;
+                let latency_ms = millis(now.elapsed());
+                let error = match result {
+                    Ok(answer) => {
+                        tracing::debug!(
+                            attempt,
+                            host,
+                            status = answer.0.as_u16(),
+                            latency_ms,
+                            "wxpay.attempt"
+                        );
+                        return Ok(answer);
+                    }
+                    Err(error) => error,
+                };
+                tracing::debug!(
+                    attempt,
+                    host,
+                    latency_ms,
+                    error = error_kind(&error),
+                    "wxpay.attempt"
+                );
+                let wait = policy.backoff_for(attempt);
+                if attempt >= max_attempts
+                    || !retry::is_retryable(&error)
+                    || retry::instant_after(Instant::now(), wait) >= deadline
+                {
+                    return Err(error);
+                }
+                if retry::fails_over(&error) {
+                    if let Some(backup) = &inner.backup_url {
+                        host = backup;
+                    }
+                }
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+            }
+        };
+        run.instrument(span).await
+    }
+
+    /// One signed attempt; a non-2xx status is an [`Error::Api`] (APIv2
+    /// answers 200 even to refusals: another status comes from a proxy or
+    /// an outage, and 5xx ones are retried).
+    #[allow(clippy::too_many_arguments)]
+    async fn attempt_v2(
+        &self,
+        transport: &dyn Transport,
+        host: &str,
+        path: &str,
+        fields: &[(String, String)],
+        key: &V2Key,
+        sign_type: SignType,
+        limit: std::time::Duration,
+    ) -> Result<(StatusCode, Bytes), Error> {
+        if limit.is_zero() {
+            return Err(Error::Timeout(limit));
+        }
+        let nonce = Nonce::generate().map_err(|e| Error::Sign(e.into()))?;
+        let mut signed = Vec::with_capacity(fields.len() + 2);
+        signed.extend_from_slice(fields);
+        signed.push(("nonce_str".to_owned(), nonce.as_str().to_owned()));
+        let sign = sign::try_sign(&signed, key, sign_type).map_err(|e| Error::Sign(e.into()))?;
+        signed.push(("sign".to_owned(), sign));
+        let request = http::Request::builder()
+            .method(Method::POST)
+            .uri(format!("{host}{path}"))
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/xml"))
+            .header(ACCEPT, HeaderValue::from_static("application/xml"))
+            .header(USER_AGENT, self.inner.user_agent.clone())
+            .body(Bytes::from(xml::write(&signed)))
+            .map_err(|e| Error::from(TransportError::new(TransportErrorKind::InvalidRequest, e)))?;
+        let response = match tokio::time::timeout(limit, transport.send(request)).await {
+            Ok(result) => result?,
+            Err(_) => return Err(Error::Timeout(limit)),
+        };
+        let (parts, body) = response.into_parts();
+        if !parts.status.is_success() {
+            return Err(ApiError::from_body(parts.status, &body)
+                .verified(false)
+                .into());
+        }
+        Ok((parts.status, body))
+    }
+
+    /// Reads an answer in the order the platform's rules ask: `return_code`,
+    /// `sign`, `result_code`, the merchant, then the fields.
+    fn read_v2_answer<E: V2Endpoint>(
+        &self,
+        (status, body): (StatusCode, Bytes),
+        key: &V2Key,
+        request_sign_type: SignType,
+    ) -> Result<E::Response, Error> {
+        let decode = |reason: String| Error::from(V2DecodeError { status, reason });
+        let fields = xml::parse(&body).map_err(|e| decode(e.to_string()))?;
+        let get = |name: &str| {
+            fields
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let failure = |verified: bool| V2ApiError {
+            status,
+            return_code: get("return_code").unwrap_or_default().to_owned(),
+            return_msg: get("return_msg").map(str::to_owned),
+            result_code: get("result_code").map(str::to_owned),
+            err_code: get("err_code").map(str::to_owned),
+            err_code_des: get("err_code_des").map(str::to_owned),
+            verified,
+        };
+        if get("return_code") != Some("SUCCESS") {
+            return Err(failure(false).into());
+        }
+        if E::SIGNED_ANSWER {
+            verify_fields(&fields, key, request_sign_type, status)?;
+        }
+        if get("result_code").is_some_and(|code| code != "SUCCESS") {
+            return Err(failure(E::SIGNED_ANSWER).into());
+        }
+        check_merchant(&fields, self.mchid(), status)?;
+        from_fields(fields).map_err(|e| decode(e.to_string()))
+    }
+}
+
+/// Verifies the `sign` of received fields, with their own `sign_type` when
+/// they name one, else `default`.
+pub(crate) fn verify_fields(
+    fields: &[(String, String)],
+    key: &V2Key,
+    default: SignType,
+    status: StatusCode,
+) -> Result<(), VerifyError> {
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let sign_type = match get("sign_type").filter(|t| !t.is_empty()) {
+        Some(name) => SignType::parse(name).ok_or_else(|| {
+            VerifyError::new(
+                status,
+                VerifyReason::UnsupportedSignatureType(name.chars().take(32).collect()),
+            )
+        })?,
+        None => default,
+    };
+    let given = get("sign")
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| VerifyError::new(status, VerifyReason::MissingSign))?;
+    if sign::verify(fields, key, sign_type, given) {
+        Ok(())
+    } else {
+        Err(VerifyError::new(status, VerifyReason::BadSignature))
+    }
+}
+
+/// Refuses fields naming another merchant than `mchid`.
+pub(crate) fn check_merchant(
+    fields: &[(String, String)],
+    mchid: &str,
+    status: StatusCode,
+) -> Result<(), VerifyError> {
+    for name in MERCHANT_FIELDS {
+        let found = fields.iter().find(|(n, _)| n == name);
+        if let Some((_, value)) = found {
+            if !value.is_empty() && value != mchid {
+                return Err(VerifyError::new(
+                    status,
+                    VerifyReason::ForeignMerchant(name),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
