@@ -10,7 +10,7 @@ use crate::keys::{self, Merchant, SigningKey};
 use crate::lock::Recover;
 use crate::relations::Relations;
 use crate::server::{self, Platform, Shared};
-use crate::{Sandbox, SandboxError, api, control, notify, platform, spec_mode, tls};
+use crate::{Sandbox, SandboxError, api, control, notify, platform, spec_mode, tls, v2};
 
 /// Configures a [`Sandbox`].
 #[derive(Debug)]
@@ -30,6 +30,10 @@ pub struct SandboxBuilder {
     default_relations: bool,
     /// Notification settings, set in `notify/api.rs`.
     pub(crate) notify: notify::NotifyConfig,
+    /// APIv2: the merchant's v2 key, and whether mutual-TLS operations are
+    /// served over plain HTTP.
+    v2_key: String,
+    v2_mutual_tls_over_http: bool,
 }
 
 impl Default for SandboxBuilder {
@@ -46,6 +50,8 @@ impl Default for SandboxBuilder {
             relations: Relations::default(),
             default_relations: true,
             notify: notify::NotifyConfig::default(),
+            v2_key: v2::DEFAULT_V2_KEY.to_owned(),
+            v2_mutual_tls_over_http: false,
         }
     }
 }
@@ -175,6 +181,23 @@ impl SandboxBuilder {
         self
     }
 
+    /// The merchant's APIv2 key (32 characters; default
+    /// [`DEFAULT_V2_KEY`](crate::DEFAULT_V2_KEY)): v2 requests must be
+    /// signed with it, and v2 answers are. See [`v2`](crate::v2).
+    pub fn v2_key(mut self, key: impl Into<String>) -> Self {
+        self.v2_key = key.into();
+        self
+    }
+
+    /// Whether APIv2 operations that require mutual TLS are served over
+    /// plain HTTP, where no client certificate can be presented (default
+    /// `false`: they answer `return_code` `FAIL`). Over TLS
+    /// ([`tls`](Self::tls)) the merchant's API certificate is always required.
+    pub fn v2_mutual_tls_over_http(mut self, enabled: bool) -> Self {
+        self.v2_mutual_tls_over_http = enabled;
+        self
+    }
+
     /// Binds and starts serving in the current Tokio runtime.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
         self.notify.check()?;
@@ -183,6 +206,8 @@ impl SandboxBuilder {
             None => keys::generated_merchant(&self.mchid, &self.apiv3_key)?,
         };
         ApiV3Key::new(&merchant.apiv3_key)?;
+        let v2_key = wxpay_core::v2::V2Key::new(self.v2_key.clone())
+            .map_err(|e| SandboxError::Config(format!("v2 key: {e}")))?;
         let mut signing_keys = self.signing_keys;
         if signing_keys.is_empty() {
             signing_keys.push(keys::generated_platform_key(keys::DEFAULT_PUBLIC_KEY_ID)?);
@@ -210,6 +235,7 @@ impl SandboxBuilder {
         if self.spec_mode {
             spec_mode::register(&mut router).map_err(SandboxError::Config)?;
         }
+        let served_mchid = merchant.mchid.clone();
         let shared = Arc::new(Shared::new(
             vec![merchant],
             platform,
@@ -223,6 +249,12 @@ impl SandboxBuilder {
             }
             relations.extend(&self.relations);
         }
+        {
+            let mut state = shared.state();
+            state.v2.mutual_tls_over_http = self.v2_mutual_tls_over_http;
+            state.v2.spec_mode = self.spec_mode;
+        }
+        v2::set_key(&shared, &served_mchid, &self.v2_key, v2_key);
         shared.notifier.attach(self.notify, Arc::downgrade(&shared));
         let (tls, tls_certificate) = if self.tls {
             let identity = tls::identity()?;

@@ -16,7 +16,8 @@ pub const USAGE: &str = "usage: wxpay-sandbox [--listen ADDR] [--mchid ID] [--me
 [--public-key-id ID --public-key-private PEM] [--platform-cert PEM --platform-key PEM] \
 [--generated-certificate] [--apiv3-key KEY] [--write-keys DIR] [--tls] \
 [--notify-target http://HOST:PORT] [--notify-time-scale X] [--spec-mode] \
-[--appid APPID]... [--sub-merchant SUB_MCHID[=APPID,...]]... [--no-default-relations]";
+[--appid APPID]... [--sub-merchant SUB_MCHID[=APPID,...]]... [--no-default-relations] \
+[--v2-key KEY] [--v2-mutual-tls-over-http]";
 
 /// The binary's flags, parsed by [`parse`].
 #[derive(Debug, Default)]
@@ -39,6 +40,9 @@ pub struct Options {
     /// Sub-merchants with their appids.
     sub_merchants: Vec<(String, Vec<String>)>,
     no_default_relations: bool,
+    /// The merchant's APIv2 key.
+    v2_key: Option<String>,
+    v2_mutual_tls_over_http: bool,
 }
 
 /// Reads the flags (without the program name); `Err` holds the message
@@ -62,6 +66,10 @@ pub fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
             o.no_default_relations = true;
             continue;
         }
+        if flag == "--v2-mutual-tls-over-http" {
+            o.v2_mutual_tls_over_http = true;
+            continue;
+        }
         let mut value = || {
             args.next()
                 .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
@@ -76,6 +84,7 @@ pub fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--platform-key" => o.platform_key = Some(value()?.into()),
             "--generated-certificate" => o.generated_certificate = true,
             "--apiv3-key" => o.apiv3_key = Some(value()?),
+            "--v2-key" => o.v2_key = Some(value()?),
             "--write-keys" => o.write_keys = Some(value()?.into()),
             "--notify-target" => o.notify_target = Some(value()?),
             "--appid" => o.appids.push(value()?),
@@ -226,6 +235,10 @@ pub async fn run(o: Options) -> Result<(Sandbox, serde_json::Value), String> {
     if let Some(scale) = o.notify_time_scale {
         builder = builder.notify_time_scale(scale);
     }
+    if let Some(key) = &o.v2_key {
+        builder = builder.v2_key(key);
+    }
+    builder = builder.v2_mutual_tls_over_http(o.v2_mutual_tls_over_http);
     let mut files = Files {
         dir: o.write_keys.clone().unwrap_or_else(|| {
             std::env::temp_dir().join(format!("wxpay-sandbox-{}", std::process::id()))

@@ -153,6 +153,7 @@ pub(crate) fn router() -> Router {
     for (method, template, handler) in crate::api::combine::CONTROL_ROUTES {
         add(&mut router, method, template, handler);
     }
+    crate::v2::control_routes(&mut router);
     router
 }
 

@@ -74,6 +74,13 @@
 //! stateful ones of the same operations (nothing is stored, nothing
 //! notified); see `spec_mode.rs` for the rules.
 //!
+//! # APIv2
+//!
+//! The same listener speaks APIv2 (XML bodies signed with the merchant's
+//! v2 key, mutual TLS where the platform requires it) for code payments,
+//! unified orders, refunds, red packets and bills, and for every v2
+//! operation in spec mode: see [`v2`].
+//!
 //! It signs with a WeChat Pay public key by default; with
 //! [`SandboxBuilder::generated_certificate`] (or
 //! [`SandboxBuilder::platform_certificate`]) it runs in certificate mode and
@@ -121,6 +128,7 @@ mod spec_mode;
 mod state;
 pub mod time;
 mod tls;
+pub mod v2;
 pub mod validate;
 
 pub use api::codepay::{AUTH_CODE_DECLINED_SUFFIX, AUTH_CODE_PENDING_SUFFIX};
@@ -142,6 +150,7 @@ pub use state::{
 };
 pub use state::{CombinedOrder, CombinedSubOrder};
 pub use tls::TLS_HOSTS;
+pub use v2::{DEFAULT_V2_KEY, RedPacket, RedPacketStatus};
 
 use lock::Recover;
 use server::Shared;
@@ -200,6 +209,8 @@ pub struct SandboxInfo {
     pub default_serial: String,
     /// The APIv3 key (a sandbox key, never a real one).
     pub apiv3_key: String,
+    /// The APIv2 key (a sandbox key, never a real one).
+    pub v2_key: String,
     /// In TLS mode, the self-signed certificate (PEM) a client must trust.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls_certificate_pem: Option<String>,
@@ -207,6 +218,10 @@ pub struct SandboxInfo {
 
 pub(crate) fn info_of(shared: &Shared) -> SandboxInfo {
     let platform = shared.platform();
+    let first = shared.merchants.read().recover().keys().next().cloned();
+    let v2_key = first
+        .map(|mchid| v2::key_text(shared, &mchid))
+        .unwrap_or_default();
     let merchants = shared.merchants.read().recover();
     let merchant = merchants.values().next();
     SandboxInfo {
@@ -226,6 +241,7 @@ pub(crate) fn info_of(shared: &Shared) -> SandboxInfo {
             .collect(),
         default_serial: platform.default_serial.clone(),
         apiv3_key: merchant.map(|m| m.apiv3_key.clone()).unwrap_or_default(),
+        v2_key,
         tls_certificate_pem: shared.tls_certificate_pem.read().recover().clone(),
     }
 }

@@ -243,12 +243,16 @@ pub(crate) async fn serve(
             let reset = Arc::new(ResetSwitch::default());
             let served = async {
                 match tls {
-                    None => serve_io(stream, shared, reset.clone()).await,
+                    None => {
+                        let connection = crate::v2::Connection::default();
+                        serve_io(stream, shared, reset.clone(), connection).await
+                    }
                     Some(acceptor) => {
                         let handshake =
                             tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream));
                         if let Ok(Ok(stream)) = handshake.await {
-                            serve_io(stream, shared, reset.clone()).await;
+                            let connection = crate::v2::Connection::of_tls(stream.get_ref().1);
+                            serve_io(stream, shared, reset.clone(), connection).await;
                         }
                     }
                 }
@@ -284,14 +288,20 @@ impl ResetSwitch {
     }
 }
 
-/// Serves HTTP/1.1 or HTTP/2 on one connection.
-async fn serve_io<I>(io: I, shared: Arc<Shared>, reset: Arc<ResetSwitch>)
-where
+/// Serves HTTP/1.1 or HTTP/2 on one connection; each request carries
+/// what is known of the connection (for APIv2's mutual TLS).
+async fn serve_io<I>(
+    io: I,
+    shared: Arc<Shared>,
+    reset: Arc<ResetSwitch>,
+    connection: crate::v2::Connection,
+) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let service = hyper::service::service_fn(move |req| {
+    let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
         let shared = shared.clone();
         let reset = reset.clone();
+        req.extensions_mut().insert(connection.clone());
         async move { handle(shared, req, &reset).await }
     });
     let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
@@ -339,6 +349,7 @@ async fn answer(
 ) -> Response<Body> {
     let request_id = shared.next_request_id();
     let (parts, body) = req.into_parts();
+    let connection = parts.extensions.get::<crate::v2::Connection>().cloned();
     let requested_serial = parts
         .headers
         .get(header::WECHATPAY_SERIAL)
@@ -362,6 +373,9 @@ async fn answer(
     // The control plane: unauthenticated, unsigned, for tests and tools.
     if request.path.starts_with("/sandbox/") {
         return plain(control(&shared, request).await, &request_id);
+    }
+    if let Some(reply) = crate::v2::answer(&shared, &request, connection.as_ref()) {
+        return finish(reply, None);
     }
     let (route, request) = match admit(&shared, request, &path_and_query, &request_id) {
         Ok(admitted) => admitted,

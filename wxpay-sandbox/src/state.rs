@@ -462,6 +462,8 @@ pub struct State {
     /// Combined orders by (`combine_mchid`, `combine_out_trade_no`); their
     /// sub-orders are in [`State::orders`].
     pub combined_orders: HashMap<(String, String), CombinedOrder>,
+    /// APIv2 keys, settings and records (`v2/`).
+    pub(crate) v2: crate::v2::V2State,
 }
 
 /// `YYYYMMDD` in Beijing time.

@@ -1,5 +1,6 @@
 //! HTTPS for the sandbox: a self-signed certificate for `127.0.0.1` and
 //! `localhost`, generated once per process, served with rustls (ring).
+//! The handshake asks for a client certificate without requiring one.
 //!
 //! A client trusts it by adding [`Sandbox::tls_certificate_pem`](crate::Sandbox::tls_certificate_pem)
 //! as an extra root (`ClientBuilder::add_root_certificate_pem`), which
@@ -46,10 +47,12 @@ pub(crate) fn acceptor(identity: &Identity) -> Result<TlsAcceptor, SandboxError>
     let cert = identity.certificate.to_der()?;
     let key = identity.key.to_pkcs8_der()?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    // Clients may present a certificate (APIv2's mutual TLS, see `v2/mtls.rs`).
+    let clients = Arc::new(crate::v2::mtls::AnyClientCertificate::new(provider.clone()));
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| tls(&e))?
-        .with_no_client_auth()
+        .with_client_cert_verifier(clients)
         .with_single_cert(
             vec![cert.into()],
             rustls::pki_types::PrivatePkcs8KeyDer::from(key).into(),

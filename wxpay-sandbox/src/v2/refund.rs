@@ -1,0 +1,251 @@
+//! Refunds over APIv2: `/secapi/pay/refund` and `/pay/refundquery`. A
+//! refund is the sandbox's ordinary [`Refund`] record: it starts
+//! `PROCESSING` and is settled by the control plane
+//! (`POST /sandbox/refunds/{mch_id}/{out_refund_no}/settle`).
+
+use super::{Operation, V2Reply, V2Request, V2Result};
+use crate::server::Shared;
+use crate::state::{Order, Refund, RefundStatus, State, TradeState, compact_date};
+use crate::time::format_china;
+
+pub(crate) const REFUND: Operation = Operation {
+    path: "/secapi/pay/refund",
+    mutual_tls: true,
+    signed_answer: true,
+    hmac: true,
+    handler: refund,
+};
+
+pub(crate) const REFUNDQUERY: Operation = Operation {
+    path: "/pay/refundquery",
+    mutual_tls: false,
+    signed_answer: true,
+    hmac: true,
+    handler: refundquery,
+};
+
+/// Refunds listed per query page.
+const PAGE: usize = 10;
+
+/// The paid order a refund names, or the platform's error.
+fn refundable_order(state: &State, req: &V2Request) -> Result<Order, V2Reply> {
+    let order = match (req.get("transaction_id"), req.get("out_trade_no")) {
+        (Some(id), no) => state.orders.values().find(|o| {
+            o.mchid == req.mchid
+                && o.sp_mchid.is_none()
+                && o.transaction_id.as_deref() == Some(id)
+                && no.is_none_or(|no| no == o.out_trade_no)
+        }),
+        (None, Some(no)) => state.order(&req.mchid, no).filter(|o| o.sp_mchid.is_none()),
+        (None, None) => {
+            return Err(V2Reply::error(
+                "PARAM_ERROR",
+                "transaction_id or out_trade_no is required",
+            ));
+        }
+    }
+    .ok_or_else(|| V2Reply::error("ORDERNOTEXIST", "the order does not exist"))?;
+    if !order.trade_state.is_paid() {
+        return Err(V2Reply::error(
+            "TRADE_STATE_ERROR",
+            format!(
+                "the order is {}; only paid orders can be refunded",
+                order.trade_state.as_str()
+            ),
+        ));
+    }
+    Ok(order.clone())
+}
+
+/// `/secapi/pay/refund`: refunds (part of) a paid order, idempotently.
+fn refund(shared: &Shared, req: &V2Request) -> V2Result {
+    req.require(&["appid", "out_refund_no", "total_fee", "refund_fee"])?;
+    let (total, amount) = (req.fen("total_fee")?, req.fen("refund_fee")?);
+    let out_refund_no = req.str("out_refund_no");
+    let mut state = shared.state();
+    let key = (req.mchid.clone(), out_refund_no.to_owned());
+    if let Some(existing) = state.refunds.get(&key) {
+        return if existing.request == req.identity() {
+            Ok(refund_answer(existing))
+        } else {
+            Err(V2Reply::error(
+                "INVALID_REQUEST",
+                "out_refund_no was already used with different parameters",
+            ))
+        };
+    }
+    let order = refundable_order(&state, req)?;
+    if total != order.total {
+        return Err(V2Reply::error(
+            "INVALID_REQUEST",
+            format!("total_fee must be the order total, {}", order.total),
+        ));
+    }
+    if amount > order.refundable() {
+        return Err(V2Reply::error(
+            "NOTENOUGH",
+            format!(
+                "the refund ({amount} fen) exceeds what can still be refunded ({} fen)",
+                order.refundable()
+            ),
+        ));
+    }
+    let now = shared.unix_now();
+    let seq = state.next_seq();
+    let record = Refund {
+        mchid: order.mchid.clone(),
+        sp_mchid: None,
+        out_refund_no: out_refund_no.to_owned(),
+        refund_id: format!("50000000{}{seq:013}", compact_date(now)),
+        out_trade_no: order.out_trade_no.clone(),
+        transaction_id: order.transaction_id.clone().unwrap_or_default(),
+        refund: amount,
+        total,
+        payer_total: order.payer_total.unwrap_or(order.total),
+        currency: req.get("refund_fee_type").unwrap_or("CNY").to_owned(),
+        from: None,
+        reason: req.get("refund_desc").map(str::to_owned),
+        notify_url: None,
+        funds_account: req
+            .get("refund_account")
+            .unwrap_or("REFUND_SOURCE_UNSETTLED_FUNDS")
+            .to_owned(),
+        channel: "ORIGINAL".to_owned(),
+        user_received_account: "支付用户零钱".to_owned(),
+        status: RefundStatus::Processing,
+        created_at: now,
+        success_time: None,
+        request: req.identity(),
+    };
+    let answer = refund_answer(&record);
+    if let Some(order) = state
+        .orders
+        .get_mut(&(order.mchid.clone(), order.out_trade_no.clone()))
+    {
+        order.refunded += amount;
+        order.trade_state = TradeState::Refund;
+        order.refunds.push(out_refund_no.to_owned());
+    }
+    state.refunds.insert(key, record);
+    Ok(answer)
+}
+
+/// What the refund operation answers for a refund.
+fn refund_answer(r: &Refund) -> V2Reply {
+    V2Reply::ok([
+        ("transaction_id", r.transaction_id.clone()),
+        ("out_trade_no", r.out_trade_no.clone()),
+        ("out_refund_no", r.out_refund_no.clone()),
+        ("refund_id", r.refund_id.clone()),
+        ("refund_fee", r.refund.to_string()),
+        ("settlement_refund_fee", r.refund.to_string()),
+        ("total_fee", r.total.to_string()),
+        ("settlement_total_fee", r.total.to_string()),
+        ("fee_type", r.currency.clone()),
+        ("cash_fee", r.payer_total.to_string()),
+        ("cash_refund_fee", r.refund.to_string()),
+    ])
+}
+
+/// The v2 name of a refund status.
+fn status_name(status: RefundStatus) -> &'static str {
+    match status {
+        RefundStatus::Processing => "PROCESSING",
+        RefundStatus::Success => "SUCCESS",
+        RefundStatus::Closed => "REFUNDCLOSE",
+        RefundStatus::Abnormal => "CHANGE",
+    }
+}
+
+/// `/pay/refundquery`: by `refund_id` or `out_refund_no`, that refund; by
+/// `transaction_id` or `out_trade_no`, the order's refunds, ten from `offset`.
+fn refundquery(shared: &Shared, req: &V2Request) -> V2Result {
+    req.require(&["appid"])?;
+    let not_found = || V2Reply::error("REFUNDNOTEXIST", "no refund matches");
+    let state = shared.state();
+    let mine = |r: &&Refund| r.mchid == req.mchid && r.sp_mchid.is_none();
+    let mut refunds: Vec<&Refund> = if let Some(id) = req.get("refund_id") {
+        state
+            .refunds
+            .values()
+            .filter(mine)
+            .filter(|r| r.refund_id == id)
+            .collect()
+    } else if let Some(no) = req.get("out_refund_no") {
+        state
+            .refunds
+            .values()
+            .filter(mine)
+            .filter(|r| r.out_refund_no == no)
+            .collect()
+    } else if let Some(id) = req.get("transaction_id") {
+        state
+            .refunds
+            .values()
+            .filter(mine)
+            .filter(|r| r.transaction_id == id)
+            .collect()
+    } else if let Some(no) = req.get("out_trade_no") {
+        state
+            .refunds
+            .values()
+            .filter(mine)
+            .filter(|r| r.out_trade_no == no)
+            .collect()
+    } else {
+        return Err(V2Reply::error(
+            "PARAM_ERROR",
+            "one of refund_id, out_refund_no, transaction_id, out_trade_no is required",
+        ));
+    };
+    refunds.sort_by(|a, b| (a.created_at, &a.refund_id).cmp(&(b.created_at, &b.refund_id)));
+    let total_count = refunds.len();
+    let offset: usize = req.get("offset").and_then(|o| o.parse().ok()).unwrap_or(0);
+    let page: Vec<&Refund> = refunds.into_iter().skip(offset).take(PAGE).collect();
+    let first = page.first().copied().ok_or_else(not_found)?;
+    let order = state.order(&first.mchid, &first.out_trade_no);
+    let mut fields = vec![
+        ("transaction_id".to_owned(), first.transaction_id.clone()),
+        ("out_trade_no".to_owned(), first.out_trade_no.clone()),
+        ("total_fee".to_owned(), first.total.to_string()),
+        ("settlement_total_fee".to_owned(), first.total.to_string()),
+        ("fee_type".to_owned(), first.currency.clone()),
+        (
+            "cash_fee".to_owned(),
+            order
+                .and_then(|o| o.payer_total)
+                .unwrap_or(first.payer_total)
+                .to_string(),
+        ),
+        ("total_refund_count".to_owned(), total_count.to_string()),
+        ("refund_count".to_owned(), page.len().to_string()),
+    ];
+    for (n, r) in page.iter().enumerate() {
+        let mut indexed = vec![
+            ("out_refund_no", r.out_refund_no.clone()),
+            ("refund_id", r.refund_id.clone()),
+            ("refund_channel", r.channel.clone()),
+            ("refund_fee", r.refund.to_string()),
+            ("settlement_refund_fee", r.refund.to_string()),
+            ("coupon_refund_fee", "0".to_owned()),
+            ("coupon_refund_count", "0".to_owned()),
+            ("refund_status", status_name(r.status).to_owned()),
+            ("refund_account", r.funds_account.clone()),
+            ("refund_recv_accout", r.user_received_account.clone()),
+        ];
+        if let Some(t) = r.success_time {
+            indexed.push(("refund_success_time", bill_time(t)));
+        }
+        fields.extend(indexed.into_iter().map(|(k, v)| (format!("{k}_{n}"), v)));
+    }
+    Ok(V2Reply::ok(fields))
+}
+
+/// `yyyy-MM-dd HH:mm:ss`, Beijing time.
+fn bill_time(unix: i64) -> String {
+    format_china(unix)
+        .replace('T', " ")
+        .chars()
+        .take(19)
+        .collect()
+}
