@@ -42,7 +42,8 @@ async fn calls(client: &wxpay_core::Client) -> Result<(), wxpay_core::Error> {
     let _: serde::de::IgnoredAny = client
         .post_secapi_pay_refund(Refund { out_refund_no: "r1".into() })
         .await?;
-    let _ = client.sign_contract_on_page(Entrustweb { plan_id: 1 }).await?;
+    let url: String = client.sign_contract_on_page(Entrustweb { plan_id: 1 })?;
+    let _ = url;
     Ok(())
 }
 

@@ -21,7 +21,7 @@ pub const TEST: &str = "tests/tests/catalogue_v2.rs";
 
 /// Client methods of `Client` that are not endpoint methods, beyond the
 /// APIv3 ones (`naming::CLIENT_METHODS`).
-const V2_CLIENT_METHODS: [&str; 3] = ["call_v2", "v2_key", "api_certificate"];
+const V2_CLIENT_METHODS: [&str; 4] = ["call_v2", "call_v2_with", "v2_key", "v2_signed_url"];
 
 /// What the APIv2 part of the generator produces.
 pub struct V2Output {

@@ -257,10 +257,6 @@ pub mod micropay {
 #[wxpay_core::endpoint(v2, POST, "/xdc/apiv2sandbox/pay/orderquery", response = OrderqueryResponse)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Orderquery {
-    /// \`Wechatpay-Negative-Test\`
-    #[serde(rename = "Wechatpay-Negative-Test")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub wechatpay_negative_test: Option<orderquery::WechatpayNegativeTest>,
     /// 接口版本号
     ///
     /// Example: `1.0`.
@@ -430,18 +426,6 @@ pub mod orderquery {
         ///
         /// Example: `100`.
         pub coupon_fee: Option<i64>,
-    }
-
-    wxpay_core::open_enum! {
-        /// `WechatpayNegativeTest`
-        pub enum WechatpayNegativeTest {
-            /// `MICROPAY_USERPAYING`
-            MicropayUserpaying = "MICROPAY_USERPAYING",
-            /// `MICROPAY_TIMEOUT`
-            MicropayTimeout = "MICROPAY_TIMEOUT",
-            /// `MICROPAY_PAYERROR`
-            MicropayPayerror = "MICROPAY_PAYERROR",
-        }
     }
 
     wxpay_core::open_enum! {
