@@ -36,7 +36,14 @@ type Call = for<'a> fn(&'a Client) -> Pending<'a>;
 static SERVER_PEM: OnceLock<Vec<u8>> = OnceLock::new();
 
 /// Operations that fail for a known reason (see xtask/src/v2/test.rs).
-const KNOWN_FAILURES: &[(&str, &str)] = &[];
+const KNOWN_FAILURES: &[(&str, &str)] = &[
+    ("POST /pay/downloadbill", "expected the <xml> root"),
+    ("POST /pay/downloadfundflow", "expected the <xml> root"),
+    (
+        "POST /sandboxnew/pay/downloadbill",
+        "expected the <xml> root",
+    ),
+];
 
 /// An answer, checked and decoded by the client.
 fn answered<T>(result: Result<T, wxpay::Error>) -> Outcome {
@@ -193,6 +200,7 @@ fn generated() -> Vec<(&'static str, Call)> {
                         state: "STATE".into(),
                     },
                 ))
+                .await
             })
         }),
         ("GET /appauth/getaccesstoken", |client| {
@@ -208,6 +216,7 @@ fn generated() -> Vec<(&'static str, Call)> {
                         sign_type: "HMAC-SHA256".into(),
                     }),
                 )
+                .await
             })
         }),
         ("POST /applyment/micro/getstate", |client| {
@@ -1136,6 +1145,7 @@ risk_info: Some("posttime%3d123123412%26clientversion%3d234134%26mobile%3d122344
                         return_web: Some(1_i64),
                     },
                 ))
+                .await
             })
         }),
         ("GET /papay/h5entrustweb", |client| {
@@ -1156,6 +1166,7 @@ risk_info: Some("posttime%3d123123412%26clientversion%3d234134%26mobile%3d122344
                         return_appid: Some("wxcbda96de0b165486".into()),
                     },
                 ))
+                .await
             })
         }),
         ("POST /papay/partner/deletecontract", |client| {
@@ -1197,6 +1208,7 @@ risk_info: Some("posttime%3d123123412%26clientversion%3d234134%26mobile%3d122344
                         return_web: Some(1_i64),
                     }),
                 )
+                .await
             })
         }),
         ("GET /papay/partner/h5entrustweb", |client| {
@@ -1228,6 +1240,7 @@ risk_info: Some("posttime%3d123123412%26clientversion%3d234134%26mobile%3d122344
                         },
                     ),
                 )
+                .await
             })
         }),
         ("POST /papay/partner/preentrustweb", |client| {
@@ -1304,7 +1317,7 @@ risk_info: Some("posttime%3d123123412%26clientversion%3d234134%26mobile%3d122344
                     client
                         .post_papay_querycontract(wxpay::v2::papay::Querycontract {
                             appid: "wxcbda96de0b165486".into(),
-                            mch_id: 1_i64,
+                            mch_id: "".into(),
                             contract_id: Some("100005698".into()),
                             plan_id: Some(123_i64),
                             contract_code: Some("1023658866".into()),

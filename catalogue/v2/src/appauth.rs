@@ -14,6 +14,8 @@ pub struct Authindex {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 应用ID
     ///
@@ -73,6 +75,8 @@ pub struct Getaccesstoken {
     /// 商户号
     ///
     /// Example: `1200009811`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 应用ID
     ///

@@ -16,6 +16,8 @@ pub struct Batchquerycomment {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 签名类型
     ///

@@ -35,6 +35,8 @@ pub struct GetWxpayfaceAuthinfo {
     /// 商户号
     ///
     /// Example: `12345689`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户绑定的公众号/小程序 appid(服务商模式)
     ///

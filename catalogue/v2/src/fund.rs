@@ -12,6 +12,8 @@ pub struct Queryautowithdrawbydate {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 小微商户号
     ///
@@ -30,10 +32,6 @@ pub struct Queryautowithdrawbydate {
 /// The answer to [`Queryautowithdrawbydate`], without the fields the client checks itself (`return_code`, `result_code`, `sign`, …).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct QueryautowithdrawbydateResponse {
-    /// 签名类型
-    ///
-    /// Example: `HMAC-SHA256`.
-    pub sign_type: Option<queryautowithdrawbydate::SignType>,
     /// 日期
     ///
     /// Example: `20180508`.
@@ -96,6 +94,8 @@ pub struct Reautowithdrawbydate {
     /// 服务商商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 小微商户号
     ///
@@ -114,10 +114,6 @@ pub struct Reautowithdrawbydate {
 /// The answer to [`Reautowithdrawbydate`], without the fields the client checks itself (`return_code`, `result_code`, `sign`, …).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct ReautowithdrawbydateResponse {
-    /// 签名类型
-    ///
-    /// Example: `HMAC-SHA256`.
-    pub sign_type: Option<reautowithdrawbydate::SignType>,
     /// 自动提现单提现日期
     ///
     /// Example: `20180602`.

@@ -10,6 +10,8 @@ pub struct Bankquerymchauditinfo {
     /// 服务商号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -48,10 +50,6 @@ pub struct BankquerymchauditinfoResponse {
     ///
     /// Example: `RISK_NO_ENTRY`.
     pub audit_comment: String,
-    /// 签名类型
-    ///
-    /// Example: `HMAC-SHA256`.
-    pub sign_type: Option<bankquerymchauditinfo::SignType>,
 }
 
 /// The open enums and indexed-field elements of [`Bankquerymchauditinfo`] and its answer.
@@ -74,6 +72,8 @@ pub struct Channelquerymchauditinfo {
     /// 渠道商号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -112,10 +112,6 @@ pub struct ChannelquerymchauditinfoResponse {
     ///
     /// Example: `RISK_NO_ENTRY`.
     pub audit_comment: String,
-    /// 签名类型
-    ///
-    /// Example: `HMAC-SHA256`.
-    pub sign_type: Option<channelquerymchauditinfo::SignType>,
 }
 
 /// The open enums and indexed-field elements of [`Channelquerymchauditinfo`] and its answer.
@@ -140,6 +136,8 @@ pub struct Querymchrisk {
     /// 服务商号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 平台证书序列号
     ///
@@ -239,6 +237,8 @@ pub struct Setmchriskcallback {
     /// 服务商号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 回调链接
     ///
@@ -281,6 +281,8 @@ pub struct Syncmchriskresult {
     /// 服务商号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 商户ID
     ///

@@ -18,6 +18,8 @@ pub struct Gethbinfo {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// Appid
     ///
@@ -162,6 +164,8 @@ pub struct Gettransferinfo {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// Appid
     ///
@@ -256,6 +260,8 @@ pub struct QueryCouponStock {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 操作员
     ///
@@ -396,6 +402,8 @@ pub struct Querycouponsinfo {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 批次号
     ///
@@ -550,6 +558,8 @@ pub struct Queryworkwxredpack {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// Appid
     ///
@@ -694,6 +704,8 @@ pub struct SendCoupon {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 操作员
     ///
@@ -798,6 +810,8 @@ pub struct Sendgroupredpack {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 公众账号appid
     ///
@@ -924,6 +938,8 @@ pub struct Sendminiprogramhb {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 公众账号appid
     ///
@@ -1049,6 +1065,8 @@ pub struct Sendredpack {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -1175,6 +1193,8 @@ pub struct Sendworkwxredpack {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 公众账号appid
     ///

@@ -12,6 +12,8 @@ pub struct PayBank {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 商户企业付款单号
     ///
@@ -66,6 +68,8 @@ pub struct QueryBank {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 商户企业付款单号
     ///

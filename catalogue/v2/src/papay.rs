@@ -16,6 +16,8 @@ pub struct Deletecontract {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 模板id
     ///
@@ -104,6 +106,8 @@ pub struct Entrustweb {
     /// 商户号
     ///
     /// Example: `1200009811`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mch_id: Option<String>,
     /// 模板id
@@ -167,6 +171,8 @@ pub struct H5entrustweb {
     /// 商户号
     ///
     /// Example: `1200009811`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 模板id
     ///
@@ -195,6 +201,8 @@ pub struct H5entrustweb {
     /// 签名类型
     ///
     /// Example: `HMAC-SHA256`.
+    ///
+    /// `None`: the client signs with the operation's preferred sign type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<h5entrustweb::SignType>,
     /// 时间戳
@@ -251,6 +259,8 @@ pub struct Preentrustweb {
     /// 商户号
     ///
     /// Example: `1200009811`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户应用ID
     ///
@@ -287,6 +297,8 @@ pub struct Preentrustweb {
     /// 签名类型
     ///
     /// Example: `MD5`.
+    ///
+    /// `None`: the client signs with the operation's preferred sign type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<preentrustweb::SignType>,
     /// 时间戳
@@ -369,7 +381,9 @@ pub struct Querycontract {
     /// 商户号
     ///
     /// Example: `10000098`.
-    pub mch_id: i64,
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
+    pub mch_id: String,
     /// 委托代扣协议id
     ///
     /// Example: `100005698`.
@@ -397,7 +411,7 @@ pub struct QuerycontractResponse {
     /// 商户号
     ///
     /// Example: `10000098`.
-    pub mch_id: i64,
+    pub mch_id: String,
     /// 公众账号id
     ///
     /// Example: `wxcbda96de0b165486`.

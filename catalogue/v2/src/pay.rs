@@ -70,6 +70,8 @@ pub struct Closeorder {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 商户订单号
     ///
@@ -78,6 +80,8 @@ pub struct Closeorder {
     /// 签名类型
     ///
     /// Example: `HMAC-SHA256`.
+    ///
+    /// `None`: the client signs with the operation's preferred sign type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<closeorder::SignType>,
 }
@@ -240,6 +244,8 @@ pub struct Contractorder {
     /// 商户号
     ///
     /// Example: `1200009811`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -454,6 +460,8 @@ pub struct Downloadbill {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 对账单日期
     ///
@@ -520,10 +528,14 @@ pub struct Downloadfundflow {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 签名类型
     ///
     /// Example: `HMAC-SHA256`.
+    ///
+    /// `None`: the client signs with the operation's preferred sign type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<String>,
     /// 资金账单日期
@@ -589,6 +601,8 @@ pub struct Facepay {
     /// 商户号
     ///
     /// Example: `1900000100`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -824,6 +838,8 @@ pub struct Facepayquery {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -841,6 +857,8 @@ pub struct Facepayquery {
     /// 签名类型
     ///
     /// Example: `HMAC-SHA256`.
+    ///
+    /// `None`: the client signs with the operation's preferred sign type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<facepayquery::SignType>,
 }
@@ -1072,6 +1090,8 @@ pub struct Micropay {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -1086,6 +1106,8 @@ pub struct Micropay {
     /// 签名类型
     ///
     /// Example: `HMAC-SHA256`.
+    ///
+    /// `None`: the client signs with the operation's preferred sign type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<micropay::SignType>,
     /// 商品描述
@@ -1310,6 +1332,8 @@ pub struct Orderquery {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -1327,6 +1351,8 @@ pub struct Orderquery {
     /// 签名类型
     ///
     /// Example: `HMAC-SHA256`.
+    ///
+    /// `None`: the client signs with the operation's preferred sign type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<orderquery::SignType>,
 }
@@ -1536,6 +1562,8 @@ pub struct Paporderquery {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 微信订单号
     ///
@@ -1690,6 +1718,8 @@ pub struct Pappayapply {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 商品描述
     ///
@@ -1768,6 +1798,8 @@ pub struct Profitsharingaddreceiver {
     /// 商户号
     ///
     /// Example: `1900000100`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -1834,6 +1866,8 @@ pub struct Profitsharingmerchantratioquery {
     /// 商户号
     ///
     /// Example: `1900000100`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -1892,6 +1926,8 @@ pub struct Profitsharingorderamountquery {
     /// 商户号
     ///
     /// Example: `1900000100`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 微信订单号
     ///
@@ -1940,6 +1976,8 @@ pub struct Profitsharingquery {
     /// 商户号
     ///
     /// Example: `1900000100`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -2025,6 +2063,8 @@ pub struct Profitsharingremovereceiver {
     /// 商户号
     ///
     /// Example: `1900000100`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -2091,6 +2131,8 @@ pub struct Profitsharingreturnquery {
     /// 商户号
     ///
     /// Example: `1900000100`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -2349,6 +2391,8 @@ pub struct Queryexchagerate {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 币种
     ///
@@ -2402,6 +2446,8 @@ pub struct Refundquery {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户公众账号ID
     ///
@@ -2416,6 +2462,8 @@ pub struct Refundquery {
     /// 签名类型
     ///
     /// Example: `HMAC-SHA256`.
+    ///
+    /// `None`: the client signs with the operation's preferred sign type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<refundquery::SignType>,
     /// 微信订单号
@@ -2592,6 +2640,8 @@ pub struct Refundqueryv2 {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户公众账号ID
     ///
@@ -2606,6 +2656,8 @@ pub struct Refundqueryv2 {
     /// 签名类型
     ///
     /// Example: `HMAC-SHA256`.
+    ///
+    /// `None`: the client signs with the operation's preferred sign type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<refundqueryv2::SignType>,
     /// 微信订单号
@@ -2913,6 +2965,8 @@ pub struct Unifiedorder {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 设备号
     ///
@@ -2922,6 +2976,8 @@ pub struct Unifiedorder {
     /// 签名类型
     ///
     /// Example: `MD5`.
+    ///
+    /// `None`: the client signs with the operation's preferred sign type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<unifiedorder::SignType>,
     /// 商品描述

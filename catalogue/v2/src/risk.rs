@@ -10,6 +10,8 @@ pub struct Getcertficates {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 签名类型
     ///
@@ -62,6 +64,8 @@ pub struct Getpublickey {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 签名类型
     ///
@@ -114,11 +118,15 @@ pub struct Getviolation {
     /// 商户号
     ///
     /// Example: `1230000110`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mch_id: Option<String>,
     /// 签名类型
     ///
     /// Example: `HMAC-SHA256`.
+    ///
+    /// `None`: the client signs with the operation's preferred sign type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<getviolation::SignType>,
     /// 开始时间

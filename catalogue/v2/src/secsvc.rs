@@ -16,6 +16,8 @@ pub struct Getrealnameinfo {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 公众账号ID
     ///
@@ -171,6 +173,8 @@ pub struct Realnameauth {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 公众账号ID
     ///

@@ -10,6 +10,8 @@ pub struct Authcodetoopenid {
     /// 公众账号ID
     pub appid: String,
     /// 商户号
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户公众账号ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -51,6 +53,8 @@ pub struct Shorturl {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// URL链接
     ///
@@ -59,6 +63,8 @@ pub struct Shorturl {
     /// 签名类型
     ///
     /// Example: `HMAC-SHA256`.
+    ///
+    /// `None`: the client signs with the operation's preferred sign type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<shorturl::SignType>,
 }

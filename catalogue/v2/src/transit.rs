@@ -17,6 +17,8 @@ pub struct Queryorder {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 微信订单号
     ///

@@ -20,6 +20,8 @@ pub struct Cancelbill {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 签名类型
     ///
@@ -96,6 +98,8 @@ pub struct Changerentmoney {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 签名类型
     ///
@@ -190,6 +194,8 @@ pub struct Createhotelbill {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 签名类型
     ///
@@ -327,6 +333,8 @@ pub struct Createrentbill {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 签名类型
     ///
@@ -465,6 +473,8 @@ pub struct Finishhotelbill {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 签名类型
     ///
@@ -600,6 +610,8 @@ pub struct Finishrentbill {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 签名类型
     ///
@@ -718,6 +730,8 @@ pub struct Queryhotelbill {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 签名类型
     ///
@@ -900,6 +914,8 @@ pub struct Queryrentbill {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 签名类型
     ///

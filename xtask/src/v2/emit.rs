@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::spec::{Field, Kind, Place, V2Op, kind};
+use super::spec::{Field, Kind, Place, V2Op, field_kind};
 use crate::doc;
 use crate::emit::HEADER;
 use crate::naming::{ident, pascal, snake};
@@ -57,10 +57,18 @@ pub fn names(ops: &[V2Op], taken: &BTreeSet<String>) -> Result<Vec<V2Names>, Str
             type_name,
         };
         if let Some(other) = types.insert(n.full_type(), op.id()) {
-            return Err(format!("{} and {other} are both {}", op.id(), n.full_type()));
+            return Err(format!(
+                "{} and {other} are both {}",
+                op.id(),
+                n.full_type()
+            ));
         }
         if let Some(other) = methods.insert(n.method.clone(), op.id()) {
-            return Err(format!("{} and {other} both get the client method {}", op.id(), n.method));
+            return Err(format!(
+                "{} and {other} both get the client method {}",
+                op.id(),
+                n.method
+            ));
         }
         if taken.contains(&n.method) {
             return Err(format!(
@@ -81,7 +89,10 @@ pub fn names(ops: &[V2Op], taken: &BTreeSet<String>) -> Result<Vec<V2Names>, Str
     for (n, op) in out.iter().zip(ops) {
         let models = format!("{}::{}", n.module.join("::"), n.models);
         if url_modules.contains(&models) {
-            return Err(format!("{}: its models module {models} is a URL module", op.id()));
+            return Err(format!(
+                "{}: its models module {models} is a URL module",
+                op.id()
+            ));
         }
     }
     Ok(out)
@@ -89,7 +100,7 @@ pub fn names(ops: &[V2Op], taken: &BTreeSet<String>) -> Result<Vec<V2Names>, Str
 
 /// One Rust type as written in a field.
 fn rust_type(f: &Field, models: &str, enums: &mut Vec<(String, Vec<String>, String)>) -> String {
-    match kind(&f.schema) {
+    match field_kind(f) {
         Kind::Str => "String".into(),
         Kind::Int => "i64".into(),
         Kind::Float => "f64".into(),
@@ -114,8 +125,12 @@ fn rust_type(f: &Field, models: &str, enums: &mut Vec<(String, Vec<String>, Stri
 }
 
 /// Rustdoc lines (`///` already added) for a field.
-fn field_doc(f: &Field, out: &mut String) {
-    let desc = f.schema.description.clone().unwrap_or_else(|| format!("`{}`", f.name));
+fn field_doc(f: &Field, out: &mut String, for_request: bool) {
+    let desc = f
+        .schema
+        .description
+        .clone()
+        .unwrap_or_else(|| format!("`{}`", f.name));
     for line in doc::lines(&desc) {
         let _ = writeln!(out, "    /// {line}");
     }
@@ -131,8 +146,25 @@ fn field_doc(f: &Field, out: &mut String) {
             let _ = writeln!(out, "    ///\n    /// Example: {code}.");
         }
     }
-    if f.schema.x_json.is_some() || f.schema.format.as_deref().is_some_and(|f| f.starts_with("json")) {
+    if f.schema.x_json.is_some()
+        || f.schema
+            .format
+            .as_deref()
+            .is_some_and(|f| f.starts_with("json"))
+    {
         let _ = writeln!(out, "    ///\n    /// JSON text.");
+    }
+    if for_request && f.name == "mch_id" {
+        let _ = writeln!(
+            out,
+            "    ///\n    /// Left empty (or `None`), the client fills in its own merchant id."
+        );
+    }
+    if for_request && f.name == "sign_type" && !f.required {
+        let _ = writeln!(
+            out,
+            "    ///\n    /// `None`: the client signs with the operation's preferred sign type."
+        );
     }
     if f.place == Place::Form {
         let _ = writeln!(
@@ -143,8 +175,15 @@ fn field_doc(f: &Field, out: &mut String) {
 }
 
 /// One struct field: doc, serde attributes, declaration.
-fn field(f: &Field, models: &str, optional: bool, enums: &mut Vec<(String, Vec<String>, String)>, out: &mut String, for_request: bool) {
-    field_doc(f, out);
+fn field(
+    f: &Field,
+    models: &str,
+    optional: bool,
+    enums: &mut Vec<(String, Vec<String>, String)>,
+    out: &mut String,
+    for_request: bool,
+) {
+    field_doc(f, out, for_request);
     let wire = f.name.replace("_$n", "").replace("_$m", "");
     let name = ident(&snake(&wire));
     let ty = rust_type(f, models, enums);
@@ -153,7 +192,10 @@ fn field(f: &Field, models: &str, optional: bool, enums: &mut Vec<(String, Vec<S
     }
     if optional {
         if for_request {
-            let _ = writeln!(out, "    #[serde(skip_serializing_if = \"Option::is_none\")]");
+            let _ = writeln!(
+                out,
+                "    #[serde(skip_serializing_if = \"Option::is_none\")]"
+            );
         }
         let _ = writeln!(out, "    pub {name}: Option<{ty}>,");
     } else {
@@ -231,7 +273,11 @@ fn element(
         );
         element(&elem, &inner, models_out, enums);
     }
-    let eq = if has_float(members.iter()) { "" } else { "Eq, " };
+    let eq = if has_float(members.iter()) {
+        ""
+    } else {
+        "Eq, "
+    };
     let _ = writeln!(
         models_out,
         "/// One element of an indexed answer group: the fields sharing one index.\n\
@@ -244,12 +290,12 @@ fn element(
 fn request_has_default(op: &V2Op) -> bool {
     op.request
         .iter()
-        .all(|f| !f.required || !matches!(kind(&f.schema), Kind::Enum(_)))
+        .all(|f| !f.required || !matches!(field_kind(f), Kind::Enum(_)))
 }
 
 /// Whether `Eq` can be derived (no floats).
 fn has_float<'a>(mut fields: impl Iterator<Item = &'a Field>) -> bool {
-    fields.any(|f| kind(&f.schema) == Kind::Float)
+    fields.any(|f| field_kind(f) == Kind::Float)
 }
 
 /// The code of one operation in its URL module, and its models module's code.
@@ -259,7 +305,13 @@ pub fn operation(op: &V2Op, n: &V2Names) -> (String, String) {
     let mut models_code = String::new();
     let mut out = String::new();
     // The request.
-    let _ = writeln!(out, "/// `{} {}`: {}", op.method, op.path, doc::paragraph(&op.summary));
+    let _ = writeln!(
+        out,
+        "/// `{} {}`: {}",
+        op.method,
+        op.path,
+        doc::paragraph(&op.summary)
+    );
     if !op.doc_links.is_empty() {
         let links: Vec<String> = op.doc_links.iter().map(|l| format!("<{l}>")).collect();
         let _ = writeln!(out, "///\n/// Official documentation: {}", links.join(" "));
@@ -272,12 +324,19 @@ pub fn operation(op: &V2Op, n: &V2Names) -> (String, String) {
         );
     }
     if let Some(base) = &op.base_uri {
-        let _ = writeln!(out, "///\n/// The platform serves it at {}.", doc::paragraph(base));
+        let _ = writeln!(
+            out,
+            "///\n/// The platform serves it at {}.",
+            doc::paragraph(base)
+        );
     }
     if op.method == "GET" {
         let _ = writeln!(out, "///\n/// The fields travel in the query string.");
     }
-    let mut args = format!("v2, {}, {:?}, response = {}Response", op.method, op.path, n.type_name);
+    let mut args = format!(
+        "v2, {}, {:?}, response = {}Response",
+        op.method, op.path, n.type_name
+    );
     if op.mutual_tls {
         args.push_str(", mutual_tls");
     }
@@ -296,7 +355,12 @@ pub fn operation(op: &V2Op, n: &V2Names) -> (String, String) {
         derives.push("Default");
     }
     derives.push("serde::Serialize");
-    let _ = writeln!(out, "#[derive({})]\npub struct {} {{", derives.join(", "), n.type_name);
+    let _ = writeln!(
+        out,
+        "#[derive({})]\npub struct {} {{",
+        derives.join(", "),
+        n.type_name
+    );
     for f in &op.request {
         field(f, models, !f.required, &mut enums, &mut out, true);
     }
@@ -316,7 +380,12 @@ pub fn operation(op: &V2Op, n: &V2Names) -> (String, String) {
         derives.push("Eq");
     }
     derives.push("serde::Deserialize");
-    let _ = writeln!(out, "#[derive({})]\npub struct {}Response {{", derives.join(", "), n.type_name);
+    let _ = writeln!(
+        out,
+        "#[derive({})]\npub struct {}Response {{",
+        derives.join(", "),
+        n.type_name
+    );
     for f in plain {
         field(f, models, !f.required, &mut enums, &mut out, false);
     }
@@ -331,8 +400,15 @@ pub fn operation(op: &V2Op, n: &V2Names) -> (String, String) {
     }
     let _ = writeln!(out, "}}\n");
     for (name, values, summary) in &enums {
-        let summary = if summary.trim().is_empty() { format!("`{name}`") } else { doc::paragraph(summary) };
-        let _ = writeln!(models_code, "wxpay_core::open_enum! {{\n    /// {summary}\n    pub enum {name} {{");
+        let summary = if summary.trim().is_empty() {
+            format!("`{name}`")
+        } else {
+            doc::paragraph(summary)
+        };
+        let _ = writeln!(
+            models_code,
+            "wxpay_core::open_enum! {{\n    /// {summary}\n    pub enum {name} {{"
+        );
         let mut seen = BTreeSet::new();
         for v in values {
             let mut variant = pascal(&snake(v));
@@ -359,7 +435,11 @@ pub fn render(ops: &[V2Op], names: &[V2Names]) -> BTreeMap<String, String> {
         areas.insert(n.module[0].clone(), op.area.clone());
         for i in 1..n.module.len() {
             let parent = n.module[..i].to_vec();
-            modules.entry(parent).or_default().0.insert(n.module[i].clone());
+            modules
+                .entry(parent)
+                .or_default()
+                .0
+                .insert(n.module[i].clone());
         }
         let (code, models) = operation(op, n);
         let entry = modules.entry(n.module.clone()).or_default();
@@ -374,16 +454,31 @@ pub fn render(ops: &[V2Op], names: &[V2Names]) -> BTreeMap<String, String> {
     }
     let mut files = BTreeMap::new();
     for (path, (children, code)) in &modules {
-        let mut text = format!("{HEADER}\n//! `/{}/…`\n\n", path.iter().map(|s| crate::naming::unraw(s)).collect::<Vec<_>>().join("/"));
+        let mut text = format!(
+            "{HEADER}\n//! `/{}/…`\n\n",
+            path.iter()
+                .map(|s| crate::naming::unraw(s))
+                .collect::<Vec<_>>()
+                .join("/")
+        );
         for c in children {
             let _ = writeln!(text, "pub mod {c};");
         }
         text.push('\n');
         text.push_str(code);
-        let file = format!("{CRATE_DIR}/src/{}.rs", path.iter().map(|s| crate::naming::unraw(s)).collect::<Vec<_>>().join("/"));
+        let file = format!(
+            "{CRATE_DIR}/src/{}.rs",
+            path.iter()
+                .map(|s| crate::naming::unraw(s))
+                .collect::<Vec<_>>()
+                .join("/")
+        );
         files.insert(file, text);
     }
-    files.insert(format!("{CRATE_DIR}/src/lib.rs"), lib_rs(ops, names, &areas));
+    files.insert(
+        format!("{CRATE_DIR}/src/lib.rs"),
+        lib_rs(ops, names, &areas),
+    );
     files.insert(format!("{CRATE_DIR}/Cargo.toml"), cargo_toml(&areas));
     files
 }
@@ -403,7 +498,10 @@ fn lib_rs(ops: &[V2Op], names: &[V2Names], areas: &BTreeMap<String, String>) -> 
     for (module, area) in areas {
         let _ = writeln!(s, "#[cfg(feature = {area:?})]\npub mod {module};");
     }
-    let _ = writeln!(s, "\n/// The client methods of the enabled areas: `use wxpay_v2::prelude::*;`.\npub mod prelude {{");
+    let _ = writeln!(
+        s,
+        "\n/// The client methods of the enabled areas: `use wxpay_v2::prelude::*;`.\npub mod prelude {{"
+    );
     for (op, n) in ops.iter().zip(names) {
         let _ = writeln!(
             s,
@@ -473,7 +571,11 @@ mod tests {
 
     #[test]
     fn unrelated_indexed_fields_share_the_empty_prefix() {
-        let fields = [f("out_refund_no_$n"), f("refund_id_$n"), f("coupon_refund_id_$n_$m")];
+        let fields = [
+            f("out_refund_no_$n"),
+            f("refund_id_$n"),
+            f("coupon_refund_id_$n_$m"),
+        ];
         let refs: Vec<&Field> = fields.iter().collect();
         let (prefix, members) = group(&refs);
         assert_eq!(prefix, "");
@@ -485,12 +587,22 @@ mod tests {
     fn a_nested_group_is_a_vector_of_the_element() {
         let mut out = String::new();
         let mut enums = Vec::new();
-        let members = [f("refund_id"), f("coupon_type_$m"), f("coupon_refund_id_$m")];
+        let members = [
+            f("refund_id"),
+            f("coupon_type_$m"),
+            f("coupon_refund_id_$m"),
+        ];
         element("Item", &members, &mut out, &mut enums);
-        assert!(out.contains("#[serde(rename = \"coupon_$n\", default)]"), "{out}");
+        assert!(
+            out.contains("#[serde(rename = \"coupon_$n\", default)]"),
+            "{out}"
+        );
         assert!(out.contains("pub coupons: Vec<ItemCoupon>,"), "{out}");
         assert!(out.contains("pub struct ItemCoupon {"), "{out}");
-        assert!(out.contains("pub coupon_refund_id: Option<String>,"), "{out}");
+        assert!(
+            out.contains("pub coupon_refund_id: Option<String>,"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -52,7 +52,10 @@ pub fn toml(areas: &[(String, String)]) -> (String, String, Vec<String>) {
     let mut names = Vec::new();
     for (_, area) in areas {
         let f = feature(area);
-        let _ = writeln!(features, "{f} = [\"dep:{CRATE_NAME}\", \"{CRATE_NAME}/{area}\"]");
+        let _ = writeln!(
+            features,
+            "{f} = [\"dep:{CRATE_NAME}\", \"{CRATE_NAME}/{area}\"]"
+        );
         names.push(f);
     }
     (deps, features, names)

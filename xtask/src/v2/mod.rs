@@ -36,7 +36,11 @@ pub struct V2Output {
 pub fn generate(spec: &SpecFiles, v3_methods: &BTreeSet<String>) -> Result<V2Output, String> {
     let (ops, _malformed) = spec::operations(spec)?;
     let mut taken = v3_methods.clone();
-    taken.extend(crate::naming::CLIENT_METHODS.iter().map(|m| (*m).to_owned()));
+    taken.extend(
+        crate::naming::CLIENT_METHODS
+            .iter()
+            .map(|m| (*m).to_owned()),
+    );
     taken.extend(V2_CLIENT_METHODS.iter().map(|m| (*m).to_owned()));
     let names = emit::names(&ops, &taken)?;
     let mut files = emit::render(&ops, &names);

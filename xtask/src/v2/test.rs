@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::emit::V2Names;
-use super::spec::{Field, Kind, V2Op, example_text, fits, kind};
+use super::spec::{Field, Kind, V2Op, example_text, field_kind, fits};
 use crate::emit::HEADER;
 use crate::naming::{ident, snake};
 
@@ -20,7 +20,7 @@ fn value(f: &Field) -> Option<String> {
     if !f.required && (left || f.schema.example.is_none()) {
         return None;
     }
-    let k = kind(&f.schema);
+    let k = field_kind(f);
     let text = if left && f.name == "mch_id" {
         String::new()
     } else {
@@ -34,7 +34,11 @@ fn value(f: &Field) -> Option<String> {
         Kind::Bool => (text == "true").to_string(),
         Kind::Str | Kind::Enum(_) => format!("{text:?}.into()"),
     };
-    Some(if f.required { literal } else { format!("Some({literal})") })
+    Some(if f.required {
+        literal
+    } else {
+        format!("Some({literal})")
+    })
 }
 
 /// The struct literal of the operation's request.
@@ -52,7 +56,15 @@ fn literal(op: &V2Op, n: &V2Names) -> String {
 /// Operations the typed client cannot decode yet, with the text their
 /// failure must contain: the test fails when one starts to pass, so the
 /// list cannot go stale.
-const KNOWN_FAILURES: [(&str, &str); 0] = [];
+const KNOWN_FAILURES: [(&str, &str); 3] = [
+    // Bills answer CSV, which `call_v2` does not read (it expects `<xml>`).
+    ("POST /pay/downloadbill", "expected the <xml> root"),
+    ("POST /pay/downloadfundflow", "expected the <xml> root"),
+    (
+        "POST /sandboxnew/pay/downloadbill",
+        "expected the <xml> root",
+    ),
+];
 
 /// The test's fixed part; `@COUNT@` and `@KNOWN@` are filled in.
 const PRELUDE: &str = r##"
@@ -228,11 +240,13 @@ pub fn render(ops: &[V2Op], names: &[V2Names]) -> String {
             .replace("@COUNT@", &ops.len().to_string())
             .replace("@KNOWN@", &known.join(", "))
     );
-    s.push_str("\n/// One call per operation.\nfn generated() -> Vec<(&'static str, Call)> {\n    vec![\n");
+    s.push_str(
+        "\n/// One call per operation.\nfn generated() -> Vec<(&'static str, Call)> {\n    vec![\n",
+    );
     for (op, n) in ops.iter().zip(names) {
         let call = if op.method == "GET" {
             format!(
-                "opened::<wxpay::v2::{}Response>(client.{}({}))",
+                "opened::<wxpay::v2::{}Response>(client.{}({})).await",
                 n.full_type(),
                 n.method,
                 literal(op, n)

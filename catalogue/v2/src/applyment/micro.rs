@@ -16,6 +16,8 @@ pub struct Getstate {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 签名类型
     ///
@@ -96,6 +98,8 @@ pub struct Getupgradestate {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 签名类型
     ///
@@ -200,6 +204,8 @@ pub struct Modifyarchives {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 签名类型
     ///
@@ -279,6 +285,8 @@ pub struct Modifycontactinfo {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 签名类型
     ///
@@ -374,6 +382,8 @@ pub struct Submit {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 签名类型
     ///
@@ -517,6 +527,8 @@ pub struct Submitupgrade {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 签名类型
     ///

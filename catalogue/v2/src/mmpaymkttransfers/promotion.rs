@@ -14,6 +14,8 @@ pub struct Paywwsptrans2pocket {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 设备号
     ///
@@ -145,6 +147,8 @@ pub struct Querywwsptrans2pocket {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// Appid
     ///

@@ -17,6 +17,8 @@ pub struct Deletecontract {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -107,6 +109,8 @@ pub struct Entrustweb {
     /// 商户号
     ///
     /// Example: `1200009811`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mch_id: Option<String>,
     /// 子商户应用ID
@@ -180,6 +184,8 @@ pub struct H5entrustweb {
     /// 商户号
     ///
     /// Example: `1200009811`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户应用ID
     ///
@@ -217,6 +223,8 @@ pub struct H5entrustweb {
     /// 签名类型
     ///
     /// Example: `HMAC-SHA256`.
+    ///
+    /// `None`: the client signs with the operation's preferred sign type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<h5entrustweb::SignType>,
     /// 时间戳
@@ -308,6 +316,8 @@ pub struct Preentrustweb {
     /// 商户号
     ///
     /// Example: `1200009811`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户应用ID
     ///
@@ -344,6 +354,8 @@ pub struct Preentrustweb {
     /// 签名类型
     ///
     /// Example: `MD5`.
+    ///
+    /// `None`: the client signs with the operation's preferred sign type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<preentrustweb::SignType>,
     /// 时间戳
@@ -434,6 +446,8 @@ pub struct Querycontract {
     /// 商户号
     ///
     /// Example: `1200009811`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户应用ID
     ///
@@ -472,7 +486,7 @@ pub struct QuerycontractResponse {
     /// 商户号
     ///
     /// Example: `10000098`.
-    pub mch_id: i64,
+    pub mch_id: String,
     /// 公众账号id
     ///
     /// Example: `wxcbda96de0b165486`.

@@ -14,6 +14,8 @@ pub struct Paporderquery {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 微信订单号
     ///
@@ -188,6 +190,8 @@ pub struct Pappayapply {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 商品描述
     ///

@@ -14,6 +14,8 @@ pub struct AddInstitutionsub {
     /// 机构商户号
     ///
     /// Example: `3200000001`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 渠道编号
     ///
@@ -250,6 +252,8 @@ pub struct Addsubdevconfig {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -285,6 +289,8 @@ pub struct Channelsetting {
     /// 商户号
     ///
     /// Example: `1451234567`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 特约商户号
     ///
@@ -334,6 +340,8 @@ pub struct ModifyInstitutionsub {
     /// 机构商户号
     ///
     /// Example: `3200000001`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -563,6 +571,8 @@ pub struct Modifymchinfo {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 商户识别码
     ///
@@ -602,6 +612,8 @@ pub struct QueryInstitutionsub {
     /// 机构商户号
     ///
     /// Example: `3200000001`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -828,6 +840,8 @@ pub struct Querysubdevconfig {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -869,6 +883,8 @@ pub struct Submchmanage {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 商户名称
     ///
@@ -928,6 +944,8 @@ pub mod submchmanage {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Uploadmedia {
     /// 服务商商户号或渠道号
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     ///
     /// A part of the spec's multipart form; sent here as an XML field.
     pub mch_id: String,

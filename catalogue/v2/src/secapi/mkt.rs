@@ -12,6 +12,8 @@ pub struct Addrecommendconf {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///

@@ -19,6 +19,8 @@ pub struct Facepayreverse {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -37,6 +39,8 @@ pub struct Facepayreverse {
     /// 签名类型
     ///
     /// Example: `HMAC-SHA256`.
+    ///
+    /// `None`: the client signs with the operation's preferred sign type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<facepayreverse::SignType>,
 }
@@ -100,6 +104,8 @@ pub struct Multiprofitsharing {
     /// 商户号
     ///
     /// Example: `1900000100`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -188,6 +194,8 @@ pub struct Profitsharing {
     /// 商户号
     ///
     /// Example: `1900000100`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -299,6 +307,8 @@ pub struct Profitsharingfinish {
     /// 商户号
     ///
     /// Example: `1900000100`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -374,6 +384,8 @@ pub struct Profitsharingreturn {
     /// 商户号
     ///
     /// Example: `1900000100`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -444,10 +456,6 @@ pub struct ProfitsharingreturnResponse {
     ///
     /// Example: `wx8888888888888888`.
     pub sub_appid: Option<String>,
-    /// 签名类型
-    ///
-    /// Example: `HMAC-SHA256`.
-    pub sign_type: Option<profitsharingreturn::SignType>,
     /// 微信分账单号
     ///
     /// Example: `3008450740201411110007820472`.
@@ -559,6 +567,8 @@ pub struct Refund {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -568,6 +578,8 @@ pub struct Refund {
     /// 签名类型
     ///
     /// Example: `HMAC-SHA256`.
+    ///
+    /// `None`: the client signs with the operation's preferred sign type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<refund::SignType>,
     /// 微信订单号
@@ -749,6 +761,8 @@ pub struct Refundv2 {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -758,6 +772,8 @@ pub struct Refundv2 {
     /// 签名类型
     ///
     /// Example: `HMAC-SHA256`.
+    ///
+    /// `None`: the client signs with the operation's preferred sign type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<refundv2::SignType>,
     /// 微信订单号
@@ -938,6 +954,8 @@ pub struct Reverse {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -956,6 +974,8 @@ pub struct Reverse {
     /// 签名类型
     ///
     /// Example: `HMAC-SHA256`.
+    ///
+    /// `None`: the client signs with the operation's preferred sign type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<reverse::SignType>,
 }

@@ -14,6 +14,8 @@ pub struct Payapply {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 签名类型
     ///
@@ -191,6 +193,8 @@ pub struct Querystate {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 委托代扣协议id
     ///

@@ -14,6 +14,8 @@ pub struct Notification {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 签名类型
     ///
@@ -110,6 +112,8 @@ pub struct Payapply {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 签名类型
     ///
@@ -268,6 +272,8 @@ pub struct Querystate {
     /// 商户号
     ///
     /// Example: `10000098`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 签名类型
     ///

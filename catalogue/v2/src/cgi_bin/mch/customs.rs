@@ -14,6 +14,8 @@ pub struct Customdeclareorder {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 商户订单号
     ///
@@ -86,10 +88,6 @@ pub struct Customdeclareorder {
 /// The answer to [`Customdeclareorder`], without the fields the client checks itself (`return_code`, `result_code`, `sign`, …).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct CustomdeclareorderResponse {
-    /// 签名类型
-    ///
-    /// Example: `MD5`.
-    pub sign_type: customdeclareorder::SignType,
     /// 公众账号ID
     ///
     /// Example: `wxd678efh567hg6787`.
@@ -181,14 +179,6 @@ pub mod customdeclareorder {
     }
 
     wxpay_core::open_enum! {
-        /// 签名类型
-        pub enum SignType {
-            /// `MD5`
-            Md5 = "MD5",
-        }
-    }
-
-    wxpay_core::open_enum! {
         /// 状态码
         pub enum State {
             /// `NDECLARED`
@@ -240,6 +230,8 @@ pub struct Customdeclarequery {
     /// 签名类型
     ///
     /// Example: `MD5`.
+    ///
+    /// `None`: the client signs with the operation's preferred sign type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<customdeclarequery::SignType>,
     /// 公众账号ID
@@ -249,6 +241,8 @@ pub struct Customdeclarequery {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 商户订单号
     ///

@@ -10,6 +10,8 @@ pub struct Customdeclareredeclare {
     /// 签名类型
     ///
     /// Example: `MD5`.
+    ///
+    /// `None`: the client signs with the operation's preferred sign type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<customdeclareredeclare::SignType>,
     /// 公众账号ID
@@ -19,6 +21,8 @@ pub struct Customdeclareredeclare {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 商户订单号
     ///
@@ -51,10 +55,6 @@ pub struct Customdeclareredeclare {
 /// The answer to [`Customdeclareredeclare`], without the fields the client checks itself (`return_code`, `result_code`, `sign`, …).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct CustomdeclareredeclareResponse {
-    /// 签名类型
-    ///
-    /// Example: `MD5`.
-    pub sign_type: customdeclareredeclare::SignType,
     /// 公众账号ID
     ///
     /// Example: `wxd678efh567hg6787`.

@@ -34,6 +34,8 @@ pub struct Micropay {
     /// 商户号
     ///
     /// Example: `1900000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -48,6 +50,8 @@ pub struct Micropay {
     /// 签名类型
     ///
     /// Example: `HMAC-SHA256`.
+    ///
+    /// `None`: the client signs with the operation's preferred sign type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<micropay::SignType>,
     /// 商品描述
@@ -274,6 +278,8 @@ pub struct Orderquery {
     /// 商户号
     ///
     /// Example: `1230000109`.
+    ///
+    /// Left empty (or `None`), the client fills in its own merchant id.
     pub mch_id: String,
     /// 子商户号
     ///
@@ -291,6 +297,8 @@ pub struct Orderquery {
     /// 签名类型
     ///
     /// Example: `HMAC-SHA256`.
+    ///
+    /// `None`: the client signs with the operation's preferred sign type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<orderquery::SignType>,
 }
