@@ -525,6 +525,7 @@ fn cargo_toml(areas: &BTreeMap<String, String>) -> String {
          description = \"WeChat Pay APIv2: typed operations, generated from the OpenAPI spec, one feature per first path segment\"\n\
          version.workspace = true\nedition.workspace = true\nrust-version.workspace = true\n\
          license.workspace = true\nrepository.workspace = true\nauthors.workspace = true\n\
+         readme = \"../README.md\"\n\
          keywords = [\"wechat\", \"wechatpay\", \"payment\", \"weixin\"]\ncategories = [\"api-bindings\"]\n\n\
          [features]\n{features}\n[dependencies]\nwxpay-core.workspace = true\nserde.workspace = true\n\n\
          [lints]\nworkspace = true\n",
