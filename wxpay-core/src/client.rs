@@ -1,6 +1,7 @@
 //! The [`Client`]: signs requests, sends them, verifies and decodes the answers.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -83,14 +84,14 @@ pub struct Client {
 
 pub(crate) struct Inner {
     pub(crate) credentials: Credentials,
-    pub(crate) base_url: String,
+    base_url: String,
     /// Where attempts go after a failure of the main host, when failover is on.
-    pub(crate) backup_url: Option<String>,
+    backup_url: Option<String>,
     pub(crate) platform: PlatformKeys,
     pub(crate) apiv3_key: Option<ApiV3Key>,
     pub(crate) transport: Arc<dyn Transport>,
     pub(crate) timeout: Duration,
-    pub(crate) retry: RetryPolicy,
+    retry: RetryPolicy,
     pub(crate) max_skew: Duration,
     pub(crate) user_agent: HeaderValue,
     /// The APIv2 key, when configured.
@@ -123,6 +124,24 @@ pub(crate) struct Verified {
     pub(crate) status: StatusCode,
     pub(crate) request_id: Option<String>,
     pub(crate) body: Bytes,
+}
+
+/// What a successful attempt tells traces and metrics.
+pub(crate) trait AttemptAnswer {
+    /// The answer's HTTP status.
+    fn status(&self) -> StatusCode;
+    /// The platform's `Request-ID`, when the answer carries one.
+    fn request_id(&self) -> Option<&str>;
+}
+
+impl AttemptAnswer for Verified {
+    fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
 }
 
 /// An answer as received, not yet verified.
@@ -403,19 +422,44 @@ impl Client {
         exchange: Exchange<'_>,
         options: &CallOptions,
     ) -> Result<Verified, Error> {
+        self.run_attempts(
+            &exchange.method,
+            exchange.template,
+            options,
+            |host, limit| self.attempt(&exchange, host, limit),
+        )
+        .await
+    }
+
+    /// The retry loop every call runs, whatever its protocol: `attempt`
+    /// sends once to the host it is given within the time limit it is
+    /// given; this decides whether and where to try again, and traces and
+    /// measures the call (`template` names it, never a filled path).
+    pub(crate) async fn run_attempts<'a, T, F, Fut>(
+        &'a self,
+        method: &Method,
+        template: &str,
+        options: &CallOptions,
+        attempt: F,
+    ) -> Result<T, Error>
+    where
+        T: AttemptAnswer,
+        F: Fn(&'a str, Duration) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
         let inner = &*self.inner;
         let policy = options.retry.as_ref().unwrap_or(&inner.retry);
         let timeout = options.timeout.unwrap_or(inner.timeout);
         let idempotent = options
             .idempotent
-            .unwrap_or_else(|| retry::idempotent_by_default(&exchange.method));
+            .unwrap_or_else(|| retry::idempotent_by_default(method));
         let max_attempts = if idempotent { policy.attempts() } else { 1 };
         let started = Instant::now();
         let deadline = retry::instant_after(started, policy.total_deadline());
         let span = tracing::info_span!(
             "wxpay.request",
-            method = %exchange.method,
-            path = exchange.template,
+            method = %method,
+            path = template,
             mchid = inner.credentials.mchid(),
             attempts = tracing::field::Empty,
             status = tracing::field::Empty,
@@ -425,50 +469,50 @@ impl Client {
         );
         let run = async {
             let mut host = inner.base_url.as_str();
-            let mut attempt = 1;
+            let mut number = 1;
             loop {
                 let now = Instant::now();
                 let limit = timeout.min(deadline.saturating_duration_since(now));
-                let result = self.attempt(&exchange, host, limit).await;
-                trace_attempt(attempt, host, now.elapsed(), &result);
+                let result = attempt(host, limit).await;
+                trace_attempt(number, host, now.elapsed(), &result);
                 let error = match result {
-                    Ok(answer) => return (attempt, Ok(answer)),
+                    Ok(answer) => return (number, Ok(answer)),
                     Err(error) => error,
                 };
-                if attempt >= max_attempts || !retry::is_retryable(&error) {
-                    return (attempt, Err(error));
+                if number >= max_attempts || !retry::is_retryable(&error) {
+                    return (number, Err(error));
                 }
-                let wait = policy.backoff_for(attempt);
+                let wait = policy.backoff_for(number);
                 if retry::instant_after(Instant::now(), wait) >= deadline {
-                    return (attempt, Err(error));
+                    return (number, Err(error));
                 }
                 if retry::fails_over(&error) {
                     if let Some(backup) = &inner.backup_url {
                         host = backup;
-                        crate::metrics::failover(exchange.template);
+                        crate::metrics::failover(template);
                     }
                 }
-                crate::metrics::retry(exchange.template, error_kind(&error));
+                crate::metrics::retry(template, error_kind(&error));
                 tracing::info!(
-                    attempt,
+                    attempt = number,
                     wait_ms = millis(wait),
                     error = error_kind(&error),
                     next_host = host,
                     "wxpay.retry"
                 );
                 tokio::time::sleep(wait).await;
-                attempt += 1;
+                number += 1;
             }
         };
         let (attempts, result) = run.instrument(span.clone()).await;
         span.record("attempts", attempts);
         #[cfg(feature = "metrics")]
         crate::metrics::request(
-            &exchange.method,
-            exchange.template,
+            method,
+            template,
             result
                 .as_ref()
-                .map_or_else(Error::status, |a| Some(a.status)),
+                .map_or_else(Error::status, |a| Some(a.status())),
             result.as_ref().err().map(error_kind),
             started.elapsed(),
         );
@@ -477,7 +521,7 @@ impl Client {
             started,
             result
                 .as_ref()
-                .map(|answer| (answer.status, answer.request_id.as_deref())),
+                .map(|answer| (answer.status(), answer.request_id())),
         );
         result
     }
@@ -688,14 +732,19 @@ fn untyped_template(path: &str) -> String {
 
 /// One `wxpay.attempt` event: what a support ticket or a dashboard needs,
 /// never a header value or a body.
-fn trace_attempt(attempt: u32, host: &str, latency: Duration, result: &Result<Verified, Error>) {
+fn trace_attempt<T: AttemptAnswer>(
+    attempt: u32,
+    host: &str,
+    latency: Duration,
+    result: &Result<T, Error>,
+) {
     let latency_ms = millis(latency);
     match result {
         Ok(answer) => tracing::debug!(
             attempt,
             host,
-            status = answer.status.as_u16(),
-            request_id = answer.request_id.as_deref(),
+            status = answer.status().as_u16(),
+            request_id = answer.request_id(),
             latency_ms,
             "wxpay.attempt"
         ),
@@ -736,7 +785,7 @@ pub(crate) fn record_outcome(
 }
 
 /// A short, stable name for the kind of an error, for traces.
-pub(crate) fn error_kind(e: &Error) -> &'static str {
+fn error_kind(e: &Error) -> &'static str {
     match e {
         Error::Build(_) => "build",
         Error::Sign(_) => "sign",
@@ -756,7 +805,7 @@ pub(crate) fn error_kind(e: &Error) -> &'static str {
     }
 }
 
-pub(crate) fn millis(d: Duration) -> u64 {
+fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 

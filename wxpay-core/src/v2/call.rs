@@ -1,22 +1,19 @@
 //! [`Client::call_v2`]: one APIv2 operation, from the typed request to the
 //! typed answer.
 
-use std::time::Instant;
-
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderValue, Method, StatusCode};
-use tracing::Instrument as _;
 
 use super::fields::{from_fields, to_fields};
 use super::{SignType, V2Endpoint, V2Key, sign, xml};
-use crate::client::{Client, error_kind, millis};
+use crate::client::{AttemptAnswer, Client};
 use crate::error::{
     ApiError, BuildError, Error, TransportError, TransportErrorKind, V2ApiError, V2DecodeError,
     VerifyError, VerifyReason,
 };
 use crate::protocol::Nonce;
-use crate::retry::{self, CallOptions};
+use crate::retry::CallOptions;
 use crate::transport::Transport;
 
 /// The fields that name the merchant, in requests and answers.
@@ -170,9 +167,8 @@ impl Client {
         Ok((fields, sign_type))
     }
 
-    /// Sends the body under the retry policy (fresh `nonce_str` and `sign`
-    /// for every attempt) and returns the first answer that is not a
-    /// transient failure.
+    /// Sends the body under the client's retry loop (fresh `nonce_str` and
+    /// `sign` for every attempt) and returns the first 2xx answer.
     async fn execute_v2(
         &self,
         path: &'static str,
@@ -182,67 +178,10 @@ impl Client {
         sign_type: SignType,
         options: &CallOptions,
     ) -> Result<(StatusCode, Bytes), Error> {
-        let inner = &*self.inner;
-        let policy = options.retry.as_ref().unwrap_or(&inner.retry);
-        let timeout = options.timeout.unwrap_or(inner.timeout);
-        let idempotent = options.idempotent.unwrap_or(false);
-        let max_attempts = if idempotent { policy.attempts() } else { 1 };
-        let started = Instant::now();
-        let deadline = retry::instant_after(started, policy.total_deadline());
-        let span = tracing::info_span!(
-            "wxpay.request",
-            method = "POST",
-            path,
-            mchid = self.mchid(),
-            v2 = true
-        );
-        let run = async {
-            let mut host = inner.base_url.as_str();
-            let mut attempt = 1;
-            loop {
-                let now = Instant::now();
-                let limit = timeout.min(deadline.saturating_duration_since(now));
-                let result = self
-                    .attempt_v2(transport, host, path, fields, key, sign_type, limit)
-                    .await;
-                let latency_ms = millis(now.elapsed());
-                let error = match result {
-                    Ok(answer) => {
-                        tracing::debug!(
-                            attempt,
-                            host,
-                            status = answer.0.as_u16(),
-                            latency_ms,
-                            "wxpay.attempt"
-                        );
-                        return Ok(answer);
-                    }
-                    Err(error) => error,
-                };
-                tracing::debug!(
-                    attempt,
-                    host,
-                    latency_ms,
-                    error = error_kind(&error),
-                    "wxpay.attempt"
-                );
-                let wait = policy.backoff_for(attempt);
-                if attempt >= max_attempts
-                    || !retry::is_retryable(&error)
-                    || retry::instant_after(Instant::now(), wait) >= deadline
-                {
-                    return Err(error);
-                }
-                if retry::fails_over(&error) {
-                    if let Some(backup) = &inner.backup_url {
-                        host = backup;
-                    }
-                }
-                tokio::time::sleep(wait).await;
-                attempt += 1;
-            }
-        };
-        run.instrument(span).await
+        self.run_attempts(&Method::POST, path, options, |host, limit| {
+            self.attempt_v2(transport, host, path, fields, key, sign_type, limit)
+        })
+        .await
     }
 
     /// One signed attempt; a non-2xx status is an [`Error::Api`] (APIv2
@@ -325,6 +264,17 @@ impl Client {
         }
         check_merchant(&fields, self.mchid(), status)?;
         from_fields(fields).map_err(|e| decode(e.to_string()))
+    }
+}
+
+/// A v2 answer has no `Request-ID`: traces and metrics get its status.
+impl AttemptAnswer for (StatusCode, Bytes) {
+    fn status(&self) -> StatusCode {
+        self.0
+    }
+
+    fn request_id(&self) -> Option<&str> {
+        None
     }
 }
 
