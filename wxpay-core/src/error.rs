@@ -1020,6 +1020,25 @@ pub struct V2ApiError {
 }
 
 impl V2ApiError {
+    /// The error an answer's fields describe (`return_code`, `return_msg`,
+    /// `result_code`, `err_code`, `err_code_des`, kept as received).
+    pub(crate) fn from_fields(
+        status: StatusCode,
+        fields: &[(String, String)],
+        verified: bool,
+    ) -> Self {
+        let get = |name: &str| crate::v2::fields::field(fields, name).map(str::to_owned);
+        V2ApiError {
+            status,
+            return_code: get("return_code").unwrap_or_default(),
+            return_msg: get("return_msg"),
+            result_code: get("result_code"),
+            err_code: get("err_code"),
+            err_code_des: get("err_code_des"),
+            verified,
+        }
+    }
+
     /// An error for this `return_code`, nothing else set; the fields are
     /// public, for tests to fill in.
     pub fn new(status: StatusCode, return_code: impl Into<String>) -> Self {

@@ -78,22 +78,7 @@ pub fn v2_bill_body(status: StatusCode, body: Bytes) -> Result<Bytes, Error> {
     let head = body.get(start..).unwrap_or_default();
     if head.starts_with(b"<xml") {
         let fields = xml::parse(&body).map_err(|e| decode(&e.to_string()))?;
-        let get = |name: &str| {
-            fields
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.to_owned())
-        };
-        return Err(V2ApiError {
-            status,
-            return_code: get("return_code").unwrap_or_default(),
-            return_msg: get("return_msg"),
-            result_code: get("result_code"),
-            err_code: get("err_code"),
-            err_code_des: get("err_code_des"),
-            verified: false,
-        }
-        .into());
+        return Err(V2ApiError::from_fields(status, &fields, false).into());
     }
     if body.starts_with(&[0x1f, 0x8b]) {
         let mut csv = Vec::new();

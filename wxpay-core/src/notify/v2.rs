@@ -39,7 +39,8 @@ use serde::Deserialize;
 
 use super::NotifyError;
 use crate::client::Client;
-use crate::v2::{SignType, fields::from_fields, xml};
+use crate::v2::fields::{field, from_fields};
+use crate::v2::{SignType, xml};
 
 /// A verified v2 notification.
 #[derive(Debug, Clone)]
@@ -173,12 +174,7 @@ impl Client {
     pub fn parse_v2_notification(&self, body: &[u8]) -> Result<V2Notification, NotifyError> {
         let key = self.v2_key().ok_or(NotifyError::MissingV2Key)?;
         let fields = xml::parse(body).map_err(|e| NotifyError::Malformed(e.to_string()))?;
-        let get = |name: &str| {
-            fields
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.as_str())
-        };
+        let get = |name: &str| field(&fields, name);
         if get("return_code") != Some("SUCCESS") {
             return Err(NotifyError::Malformed("return_code is not SUCCESS".into()));
         }

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderValue, Method, StatusCode};
 
-use super::fields::{from_fields, to_fields};
+use super::fields::{field, from_fields, to_fields};
 use super::{SignType, V2Endpoint, V2Key, sign, xml};
 use crate::client::{AttemptAnswer, Client};
 use crate::error::{
@@ -238,21 +238,8 @@ impl Client {
     ) -> Result<E::Response, Error> {
         let decode = |reason: String| Error::from(V2DecodeError { status, reason });
         let fields = xml::parse(&body).map_err(|e| decode(e.to_string()))?;
-        let get = |name: &str| {
-            fields
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.as_str())
-        };
-        let failure = |verified: bool| V2ApiError {
-            status,
-            return_code: get("return_code").unwrap_or_default().to_owned(),
-            return_msg: get("return_msg").map(str::to_owned),
-            result_code: get("result_code").map(str::to_owned),
-            err_code: get("err_code").map(str::to_owned),
-            err_code_des: get("err_code_des").map(str::to_owned),
-            verified,
-        };
+        let get = |name: &str| field(&fields, name);
+        let failure = |verified: bool| V2ApiError::from_fields(status, &fields, verified);
         if get("return_code") != Some("SUCCESS") {
             return Err(failure(false).into());
         }
@@ -286,12 +273,7 @@ pub(crate) fn verify_fields(
     default: SignType,
     status: StatusCode,
 ) -> Result<(), VerifyError> {
-    let get = |name: &str| {
-        fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    };
+    let get = |name: &str| field(fields, name);
     let sign_type = match get("sign_type").filter(|t| !t.is_empty()) {
         Some(name) => SignType::parse(name).ok_or_else(|| {
             VerifyError::new(
@@ -318,8 +300,7 @@ pub(crate) fn check_merchant(
     status: StatusCode,
 ) -> Result<(), VerifyError> {
     for name in MERCHANT_FIELDS {
-        let found = fields.iter().find(|(n, _)| n == name);
-        if let Some((_, value)) = found {
+        if let Some(value) = field(fields, name) {
             if !value.is_empty() && value != mchid {
                 return Err(VerifyError::new(
                     status,

@@ -148,6 +148,15 @@ fn text_of(value: &Value) -> Result<Option<String>, FieldsError> {
     }))
 }
 
+/// The value of the field `name`, as received (possibly empty); the first
+/// when a list names it more than once.
+pub fn field<'f>(fields: &'f [(String, String)], name: &str) -> Option<&'f str> {
+    fields
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
 /// Deserializes a body's text fields into `T`; see the module documentation.
 pub fn from_fields<T: DeserializeOwned>(fields: Vec<(String, String)>) -> Result<T, FieldsError> {
     T::deserialize(FieldsDe(fields))
@@ -643,7 +652,7 @@ mod tests {
             ],
         })
         .unwrap();
-        let find = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let find = |k: &str| field(&fields, k);
         assert_eq!(find("appid"), Some("wx1"));
         assert_eq!(find("mch_id"), None);
         assert_eq!(find("total_fee"), Some("101"));
