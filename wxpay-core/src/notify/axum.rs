@@ -138,14 +138,18 @@ pub const MAX_NOTIFICATION_BYTES: usize = 64 * 1024;
 async fn read(request: Request) -> Result<(HeaderMap, Bytes), NotifyError> {
     let (parts, body) = request.into_parts();
     SignatureHeaders::from_headers(&parts.headers).map_err(NotifyError::from_verify)?;
-    let body = axum::body::to_bytes(body, MAX_NOTIFICATION_BYTES)
+    Ok((parts.headers, read_body(body).await?))
+}
+
+/// Reads a notification's raw body, at most [`MAX_NOTIFICATION_BYTES`].
+async fn read_body(body: axum::body::Body) -> Result<Bytes, NotifyError> {
+    axum::body::to_bytes(body, MAX_NOTIFICATION_BYTES)
         .await
         .map_err(|e| {
             NotifyError::Malformed(format!(
                 "the body could not be read within {MAX_NOTIFICATION_BYTES} bytes: {e}"
             ))
-        })?;
-    Ok((parts.headers, body))
+        })
 }
 
 /// An extractor for a verified APIv2 notification (payment or refund
@@ -201,13 +205,7 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let client = Client::from_ref(state);
-        let body = axum::body::to_bytes(request.into_body(), MAX_NOTIFICATION_BYTES)
-            .await
-            .map_err(|e| {
-                V2Rejection(NotifyError::Malformed(format!(
-                    "the body could not be read within {MAX_NOTIFICATION_BYTES} bytes: {e}"
-                )))
-            })?;
+        let body = read_body(request.into_body()).await.map_err(V2Rejection)?;
         client
             .parse_v2_notification(&body)
             .map(VerifiedV2Notification)
