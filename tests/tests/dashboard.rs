@@ -323,13 +323,18 @@ async fn the_page_escapes_what_it_shows_and_refuses_cross_site_posts() {
     let form = "application/x-www-form-urlencoded";
     let origin = sandbox.base_url();
 
+    // A token one character off the page's (never the page's own, whatever it starts with).
+    let wrong_first = if token.starts_with('x') { 'y' } else { 'x' };
+    let wrong_token = format!("{wrong_first}{}", &token[1..]);
+    assert_ne!(wrong_token, token);
+
     type Headers<'a> = Vec<(&'a str, &'a str)>;
     let refused: [(&str, Headers<'_>, String); 5] = [
         ("no token", vec![("content-type", form)], String::new()),
         (
             "a wrong token",
             vec![("content-type", form)],
-            format!("token=x{}", &token[1..]),
+            format!("token={wrong_token}"),
         ),
         (
             "another origin",
