@@ -2,7 +2,6 @@
 //! `/pay/orderquery`, `/pay/closeorder`, `/secapi/pay/reverse`. Orders are
 //! the sandbox's ordinary [`Order`] records.
 
-use super::wire::v2_time;
 use super::{Operation, V2Reply, V2Request, V2Result};
 use crate::api::codepay::{is_auth_code, placed_state};
 use crate::api::pay::{code_url, h5_url};
@@ -116,7 +115,7 @@ fn paid_fields(order: &Order) -> Vec<(String, String)> {
         ("attach", order.attach.clone().unwrap_or_default()),
         (
             "time_end",
-            order.success_time.map(v2_time).unwrap_or_default(),
+            order.success_time.map(compact_time).unwrap_or_default(),
         ),
     ];
     if let Some(device) = &order.device_id {
