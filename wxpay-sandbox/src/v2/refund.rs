@@ -4,9 +4,9 @@
 //! (`POST /sandbox/refunds/{mch_id}/{out_refund_no}/settle`).
 
 use super::{Operation, V2Reply, V2Request, V2Result};
+use crate::bills::bill_time;
 use crate::server::Shared;
 use crate::state::{Order, Refund, RefundStatus, State, TradeState, compact_date};
-use crate::time::format_china;
 
 pub(crate) const REFUND: Operation = Operation {
     path: "/secapi/pay/refund",
@@ -239,13 +239,4 @@ fn refundquery(shared: &Shared, req: &V2Request) -> V2Result {
         fields.extend(indexed.into_iter().map(|(k, v)| (format!("{k}_{n}"), v)));
     }
     Ok(V2Reply::ok(fields))
-}
-
-/// `yyyy-MM-dd HH:mm:ss`, Beijing time.
-fn bill_time(unix: i64) -> String {
-    format_china(unix)
-        .replace('T', " ")
-        .chars()
-        .take(19)
-        .collect()
 }
