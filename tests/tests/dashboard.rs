@@ -62,6 +62,22 @@ fn native(mchid: &str, no: &str) -> transactions::Native {
     }
 }
 
+/// A refund of `refund` fen of the order `no` (placed by [`jsapi`], 1288
+/// fen), numbered `R{no}`.
+fn refund_of(no: &str, refund: i64) -> PostRefunds {
+    PostRefunds {
+        out_trade_no: Some(no.into()),
+        out_refund_no: format!("R{no}"),
+        amount: PostRefundsAmount {
+            refund,
+            from: None,
+            total: 1288,
+            currency: "CNY".into(),
+        },
+        ..Default::default()
+    }
+}
+
 /// A sandbox whose notifications go to a verifying receiver, and its client.
 async fn shop() -> (
     Sandbox,
@@ -173,16 +189,8 @@ async fn a_payer_pays_by_clicking_in_a_browser() {
     sandbox.pay_order(&mchid, &paid).unwrap();
     client
         .post_refund_domestic_refunds(PostRefunds {
-            out_trade_no: Some(paid.clone()),
-            out_refund_no: format!("R{paid}"),
             reason: Some("缺货 out of stock".into()),
-            amount: PostRefundsAmount {
-                refund: 288,
-                from: None,
-                total: 1288,
-                currency: "CNY".into(),
-            },
-            ..Default::default()
+            ..refund_of(&paid, 288)
         })
         .await
         .unwrap();
@@ -491,16 +499,8 @@ async fn each_button_does_what_its_route_does() {
     // A refund accepted from the page is settled and notified.
     client
         .post_refund_domestic_refunds(PostRefunds {
-            out_trade_no: Some(no.clone()),
-            out_refund_no: format!("R{no}"),
             notify_url: Some("https://shop.example.com/dashboard/refund".into()),
-            amount: PostRefundsAmount {
-                refund: 100,
-                from: None,
-                total: 1288,
-                currency: "CNY".into(),
-            },
-            ..Default::default()
+            ..refund_of(&no, 100)
         })
         .await
         .unwrap();

@@ -71,7 +71,7 @@ const FUND_COLUMNS: &str = "记账时间,微信支付业务单号,资金流水�
 const FUND_SUMMARY: &str = "资金流水总笔数,收入笔数,收入金额,支出笔数,支出金额";
 
 /// `yyyy-MM-dd HH:mm:ss`, Beijing time.
-fn bill_time(unix: i64) -> String {
+pub(crate) fn bill_time(unix: i64) -> String {
     format_china(unix)
         .chars()
         .take(19)

@@ -195,7 +195,7 @@ impl SandboxBuilder {
 
     /// The merchant's APIv2 key (32 characters; default
     /// [`DEFAULT_V2_KEY`](crate::DEFAULT_V2_KEY)): v2 requests must be
-    /// signed with it, and v2 answers are. See [`v2`](crate::v2).
+    /// signed with it, and v2 answers are. See [`v2`].
     pub fn v2_key(mut self, key: impl Into<String>) -> Self {
         self.v2_key = key.into();
         self

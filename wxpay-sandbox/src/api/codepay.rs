@@ -128,10 +128,22 @@ const CODEPAY: &[Rule] = &[
 ];
 
 /// A WeChat payment code: 18 digits, starting with 10 to 15.
-fn is_auth_code(code: &str) -> bool {
+pub(crate) fn is_auth_code(code: &str) -> bool {
     code.len() == 18
         && code.bytes().all(|b| b.is_ascii_digit())
         && matches!(code.as_bytes().get(..2), Some([b'1', b'0'..=b'5']))
+}
+
+/// The state a new code payment starts in, by `auth_code`'s last digits:
+/// waiting for the payer, declined, or `NOTPAY` (paid at once).
+pub(crate) fn placed_state(auth_code: &str) -> TradeState {
+    if auth_code.ends_with(AUTH_CODE_PENDING_SUFFIX) {
+        TradeState::Userpaying
+    } else if auth_code.ends_with(AUTH_CODE_DECLINED_SUFFIX) {
+        TradeState::Payerror
+    } else {
+        TradeState::Notpay
+    }
 }
 
 /// Places and pays (or not) a code payment, idempotently.
@@ -160,7 +172,7 @@ fn place(
     let auth_code = body.str("payer.auth_code");
     let seq = state.next_seq();
     let appid = body.opt_str(if partner { "sp_appid" } else { "appid" });
-    let mut order = Order {
+    let order = Order {
         mchid: owner.to_owned(),
         sp_mchid: partner.then(|| req.mchid.clone()),
         out_trade_no: out_trade_no.to_owned(),
@@ -170,7 +182,7 @@ fn place(
             .filter(|_| partner)
             .map(str::to_owned),
         trade_type: MICROPAY.to_owned(),
-        trade_state: TradeState::Notpay,
+        trade_state: placed_state(auth_code),
         description: body.str("description").to_owned(),
         attach: body.opt_str("attach").map(str::to_owned),
         notify_url: String::new(),
@@ -191,11 +203,6 @@ fn place(
         contract: None,
         request,
     };
-    if auth_code.ends_with(AUTH_CODE_PENDING_SUFFIX) {
-        order.trade_state = TradeState::Userpaying;
-    } else if auth_code.ends_with(AUTH_CODE_DECLINED_SUFFIX) {
-        order.trade_state = TradeState::Payerror;
-    }
     let pays_now = order.trade_state == TradeState::Notpay;
     state.orders.insert(key, order);
     let order = if pays_now {

@@ -13,10 +13,11 @@ use serde_json::{Map, Value, json};
 use super::view::segment;
 use crate::lock::Recover;
 use crate::reply::Reply;
-use crate::router::{Route, SandboxRequest};
+use crate::router::{Route, Router, SandboxRequest};
 use crate::server::Shared;
 
-/// The control routes a button may run (templates of `control.rs` and `payer.rs`).
+/// The control routes a button may run (templates of `control.rs` and
+/// `payer.rs`), compared with the template of the route a path finds.
 const CONTROL: [&str; 9] = [
     "/sandbox/orders/{mchid}/{out_trade_no}/pay",
     "/sandbox/orders/{mchid}/{out_trade_no}/fail",
@@ -44,13 +45,8 @@ pub(super) async fn run(shared: &Arc<Shared>, request: &SandboxRequest) -> Optio
     if let Some(rest) = path.strip_prefix("/merchant/") {
         return merchant(shared, rest).await;
     }
-    if !CONTROL.iter().any(|t| fits(t, path)) {
-        return None;
-    }
-    let (route, params) = {
-        let (route, params) = shared.control.find(&Method::POST, path)?;
-        (route.clone(), params)
-    };
+    let (route, params) = control_route(&shared.control, path)?;
+    let route = route.clone();
     let body = if request.query.is_empty() {
         Bytes::new()
     } else {
@@ -69,14 +65,14 @@ pub(super) async fn run(shared: &Arc<Shared>, request: &SandboxRequest) -> Optio
     })
 }
 
-/// Whether `path` has the shape of `template` (same segments, literals equal).
-fn fits(template: &str, path: &str) -> bool {
-    let t: Vec<&str> = template.split('/').collect();
-    let p: Vec<&str> = path.split('/').collect();
-    t.len() == p.len()
-        && t.iter()
-            .zip(&p)
-            .all(|(t, p)| (t.starts_with('{') && !p.is_empty()) || t == p)
+/// The control route `POST path` runs, when it is one of [`CONTROL`].
+fn control_route<'r>(
+    control: &'r Router,
+    path: &str,
+) -> Option<(&'r Route, Vec<(String, String)>)> {
+    control
+        .find(&Method::POST, path)
+        .filter(|(route, _)| CONTROL.contains(&route.template.as_str()))
 }
 
 /// A line for the activity list: the move and what it names.
@@ -227,15 +223,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_listed_control_routes_fit() {
-        assert!(fits(CONTROL[0], "/sandbox/orders/1900000109/T%201/pay"));
-        assert!(!fits(CONTROL[0], "/sandbox/orders/1900000109//pay"));
-        assert!(!CONTROL.iter().any(|t| fits(t, "/sandbox/faults")));
-        assert!(!CONTROL.iter().any(|t| fits(t, "/sandbox/platform/rotate")));
-        assert!(
-            !CONTROL
-                .iter()
-                .any(|t| fits(t, "/sandbox/orders/1900000109/T1/pay/more"))
-        );
+    fn only_listed_control_routes_run() {
+        let control = crate::control::router();
+        let runs = |path| control_route(&control, path).is_some();
+        assert!(runs("/sandbox/orders/1900000109/T%201/pay"));
+        assert!(CONTROL.iter().all(|t| control_route(&control, t).is_some()));
+        assert!(!runs("/sandbox/orders/1900000109//pay"));
+        assert!(!runs("/sandbox/faults"));
+        assert!(!runs("/sandbox/platform/rotate"));
+        assert!(!runs("/sandbox/orders/1900000109/T1/pay/more"));
     }
 }

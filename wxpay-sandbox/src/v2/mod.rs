@@ -207,14 +207,17 @@ pub(crate) fn answer(
     request: &SandboxRequest,
     connection: Option<&Connection>,
 ) -> Option<Reply> {
+    // No v2 operation is under `/v3/`: APIv3 requests skip the state lock.
+    if request.path.starts_with("/v3/") {
+        return None;
+    }
     let spec_mode = shared.state().v2.spec_mode;
     let Some(served) = find(spec_mode, &request.method, &request.path) else {
-        let v3 = request.path.starts_with("/v3/")
-            || shared
-                .router
-                .read()
-                .ok()
-                .is_some_and(|r| r.find(&request.method, &request.path).is_some());
+        let v3 = shared
+            .router
+            .read()
+            .ok()
+            .is_some_and(|r| r.find(&request.method, &request.path).is_some());
         return (!v3).then(|| {
             V2Reply::fail(format!(
                 "no such APIv2 operation: {} {}",

@@ -2,9 +2,8 @@
 //! `/pay/orderquery`, `/pay/closeorder`, `/secapi/pay/reverse`. Orders are
 //! the sandbox's ordinary [`Order`] records.
 
-use super::wire::v2_time;
 use super::{Operation, V2Reply, V2Request, V2Result};
-use crate::api::codepay::{AUTH_CODE_DECLINED_SUFFIX, AUTH_CODE_PENDING_SUFFIX};
+use crate::api::codepay::{is_auth_code, placed_state};
 use crate::api::pay::{code_url, h5_url};
 use crate::server::Shared;
 use crate::state::{Order, State, TradeState, compact_time};
@@ -50,13 +49,6 @@ pub(crate) const REVERSE: Operation = Operation {
 };
 
 const MICROPAY_TYPE: &str = "MICROPAY";
-
-/// A WeChat payment code: 18 digits, starting with 10 to 15.
-fn is_auth_code(code: &str) -> bool {
-    code.len() == 18
-        && code.bytes().all(|b| b.is_ascii_digit())
-        && matches!(code.as_bytes().get(..2), Some([b'1', b'0'..=b'5']))
-}
 
 /// A new unpaid order from a v2 request.
 fn new_order(
@@ -123,7 +115,7 @@ fn paid_fields(order: &Order) -> Vec<(String, String)> {
         ("attach", order.attach.clone().unwrap_or_default()),
         (
             "time_end",
-            order.success_time.map(v2_time).unwrap_or_default(),
+            order.success_time.map(compact_time).unwrap_or_default(),
         ),
     ];
     if let Some(device) = &order.device_id {
@@ -184,11 +176,7 @@ fn micropay(shared: &Shared, req: &V2Request) -> V2Result {
         };
     }
     let mut order = new_order(&mut state, req, MICROPAY_TYPE, now)?;
-    if auth_code.ends_with(AUTH_CODE_PENDING_SUFFIX) {
-        order.trade_state = TradeState::Userpaying;
-    } else if auth_code.ends_with(AUTH_CODE_DECLINED_SUFFIX) {
-        order.trade_state = TradeState::Payerror;
-    }
+    order.trade_state = placed_state(auth_code);
     let pays_now = order.trade_state == TradeState::Notpay;
     let key = (order.mchid.clone(), order.out_trade_no.clone());
     state.orders.insert(key.clone(), order);

@@ -15,6 +15,7 @@ use http::Method;
 use serde::Serialize;
 
 use super::{Operation, V2Reply, V2Request, V2Result};
+use crate::bills::bill_time;
 use crate::error_code::ErrorCode;
 use crate::reply::Reply;
 use crate::router::{Builtin, SandboxRequest};
@@ -226,15 +227,6 @@ fn query(shared: &Shared, req: &V2Request) -> V2Result {
         answer = answer.with_tail(format!("<hblist><hbinfo>{children}</hbinfo></hblist>"));
     }
     Ok(answer)
-}
-
-/// `yyyy-MM-dd HH:mm:ss`, Beijing time.
-fn bill_time(unix: i64) -> String {
-    crate::time::format_china(unix)
-        .replace('T', " ")
-        .chars()
-        .take(19)
-        .collect()
 }
 
 /// Moves a red packet: the receiver opens it, or it is refunded unopened.

@@ -4,9 +4,9 @@
 //! (`POST /sandbox/refunds/{mch_id}/{out_refund_no}/settle`).
 
 use super::{Operation, V2Reply, V2Request, V2Result};
+use crate::bills::bill_time;
 use crate::server::Shared;
 use crate::state::{Order, Refund, RefundStatus, State, TradeState, compact_date};
-use crate::time::format_china;
 
 pub(crate) const REFUND: Operation = Operation {
     path: "/secapi/pay/refund",
@@ -163,41 +163,28 @@ fn refundquery(shared: &Shared, req: &V2Request) -> V2Result {
     req.require(&["appid"])?;
     let not_found = || V2Reply::error("REFUNDNOTEXIST", "no refund matches");
     let state = shared.state();
-    let mine = |r: &&Refund| r.mchid == req.mchid && r.sp_mchid.is_none();
-    let mut refunds: Vec<&Refund> = if let Some(id) = req.get("refund_id") {
-        state
-            .refunds
-            .values()
-            .filter(mine)
-            .filter(|r| r.refund_id == id)
-            .collect()
-    } else if let Some(no) = req.get("out_refund_no") {
-        state
-            .refunds
-            .values()
-            .filter(mine)
-            .filter(|r| r.out_refund_no == no)
-            .collect()
-    } else if let Some(id) = req.get("transaction_id") {
-        state
-            .refunds
-            .values()
-            .filter(mine)
-            .filter(|r| r.transaction_id == id)
-            .collect()
-    } else if let Some(no) = req.get("out_trade_no") {
-        state
-            .refunds
-            .values()
-            .filter(mine)
-            .filter(|r| r.out_trade_no == no)
-            .collect()
-    } else {
+    // The first identifier given picks the refunds: one refund, or an order's.
+    type Field = fn(&Refund) -> &str;
+    let by: [(&str, Field); 4] = [
+        ("refund_id", |r| &r.refund_id),
+        ("out_refund_no", |r| &r.out_refund_no),
+        ("transaction_id", |r| &r.transaction_id),
+        ("out_trade_no", |r| &r.out_trade_no),
+    ];
+    let Some((value, of)) = by
+        .into_iter()
+        .find_map(|(name, of)| req.get(name).map(|value| (value, of)))
+    else {
         return Err(V2Reply::error(
             "PARAM_ERROR",
             "one of refund_id, out_refund_no, transaction_id, out_trade_no is required",
         ));
     };
+    let mut refunds: Vec<&Refund> = state
+        .refunds
+        .values()
+        .filter(|r| r.mchid == req.mchid && r.sp_mchid.is_none() && of(r) == value)
+        .collect();
     refunds.sort_by(|a, b| (a.created_at, &a.refund_id).cmp(&(b.created_at, &b.refund_id)));
     let total_count = refunds.len();
     let offset: usize = req.get("offset").and_then(|o| o.parse().ok()).unwrap_or(0);
@@ -239,13 +226,4 @@ fn refundquery(shared: &Shared, req: &V2Request) -> V2Result {
         fields.extend(indexed.into_iter().map(|(k, v)| (format!("{k}_{n}"), v)));
     }
     Ok(V2Reply::ok(fields))
-}
-
-/// `yyyy-MM-dd HH:mm:ss`, Beijing time.
-fn bill_time(unix: i64) -> String {
-    format_china(unix)
-        .replace('T', " ")
-        .chars()
-        .take(19)
-        .collect()
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::{HeaderValue, Method, StatusCode, header::CONTENT_TYPE};
 use serde_json::{Map, Value};
+use wxpay_core::protocol::Nonce;
 use wxpay_core::v2::{SignType, V2Key, sign, xml};
 
 use crate::reply::Reply;
@@ -176,7 +177,8 @@ impl V2Reply {
                     head.push((name.to_owned(), v.to_owned()));
                 }
             }
-            head.push(("nonce_str".to_owned(), fresh_nonce()));
+            let nonce = Nonce::generate().map(|n| n.to_string()).unwrap_or_default();
+            head.push(("nonce_str".to_owned(), nonce));
             head.append(&mut fields);
             let signature = sign::sign(&head, key, req.sign_type);
             head.push(("sign".to_owned(), signature));
@@ -204,20 +206,6 @@ pub(crate) fn xml_reply(body: &str) -> Reply {
         )],
         signed: false,
     }
-}
-
-/// 32 random letters and digits.
-pub(crate) fn fresh_nonce() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut bytes = [0u8; 32];
-    let _ = wxpay_core::crypto::random_bytes(&mut bytes);
-    bytes
-        .iter()
-        .map(|b| {
-            let i = usize::from(*b) % ALPHABET.len();
-            char::from(ALPHABET.get(i).copied().unwrap_or(b'A'))
-        })
-        .collect()
 }
 
 /// The merchant a request names: `mch_id`, else `mchid`, else `combine_mch_id`.
@@ -294,9 +282,4 @@ fn looks_like_xml(body: &[u8]) -> bool {
         .unwrap_or(body.len());
     let rest = body.get(start..).unwrap_or_default();
     rest.starts_with(b"<xml") || rest.starts_with(b"<?xml")
-}
-
-/// `yyyyMMddHHmmss` in Beijing time, as v2 answers write times.
-pub(crate) fn v2_time(unix: i64) -> String {
-    crate::state::compact_time(unix)
 }
