@@ -33,31 +33,9 @@ impl fmt::Debug for RedisCertificateStore {
     }
 }
 
-/// A Redis failure of the certificate store, naming the step.
-#[derive(Debug)]
-struct StoreError {
-    step: &'static str,
-    source: redis::RedisError,
-}
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "redis certificate store: {} failed: {}",
-            self.step, self.source
-        )
-    }
-}
-
-impl std::error::Error for StoreError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
-    }
-}
-
+/// A Redis failure of this store at `step`.
 fn failed(step: &'static str) -> impl FnOnce(redis::RedisError) -> BoxError {
-    move |source| Box::new(StoreError { step, source })
+    crate::failed("redis certificate store", step)
 }
 
 impl RedisCertificateStore {

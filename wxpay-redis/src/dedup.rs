@@ -57,31 +57,9 @@ impl fmt::Debug for RedisDeduplicator {
     }
 }
 
-/// A Redis failure while de-duplicating, naming the step.
-#[derive(Debug)]
-struct StoreError {
-    step: &'static str,
-    source: redis::RedisError,
-}
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "redis de-duplication: {} failed: {}",
-            self.step, self.source
-        )
-    }
-}
-
-impl std::error::Error for StoreError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
-    }
-}
-
+/// A Redis failure of this store at `step`.
 fn failed(step: &'static str) -> impl FnOnce(redis::RedisError) -> BoxError {
-    move |source| Box::new(StoreError { step, source })
+    crate::failed("redis de-duplication", step)
 }
 
 impl RedisDeduplicator {

@@ -38,6 +38,7 @@
 mod certificates;
 mod dedup;
 
+use std::fmt;
 use std::time::Duration;
 
 pub use certificates::RedisCertificateStore;
@@ -47,6 +48,7 @@ pub use redis::aio::ConnectionManager;
 
 use redis::aio::ConnectionManagerConfig;
 use redis::{RedisError, Script};
+use wxpay_core::error::BoxError;
 
 /// How long connecting and each command may take before they fail (and a
 /// notification is refused, to come again).
@@ -83,13 +85,38 @@ fn delete_if_ours() -> Script {
     )
 }
 
+/// A Redis failure of one of this crate's stores (`what`), naming the step.
+#[derive(Debug)]
+struct StoreError {
+    what: &'static str,
+    step: &'static str,
+    source: RedisError,
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} failed: {}", self.what, self.step, self.source)
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// Maps a Redis error of store `what` at `step` to a [`StoreError`].
+fn failed(what: &'static str, step: &'static str) -> impl FnOnce(RedisError) -> BoxError {
+    move |source| Box::new(StoreError { what, step, source })
+}
+
 /// A duration as Redis `PX` milliseconds (at least 1).
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
 /// A fresh random token naming one claim or lease.
-fn token(kind: &str) -> Result<String, wxpay_core::error::BoxError> {
+fn token(kind: &str) -> Result<String, BoxError> {
     let nonce = wxpay_core::protocol::Nonce::generate()?;
     Ok(format!("{kind}:{nonce}"))
 }

@@ -16,10 +16,42 @@ use std::time::Duration;
 
 use support::RedisServer;
 use wxpay_core::Client;
+use wxpay_core::platform::RefreshReport;
 use wxpay_redis::RedisCertificateStore;
 use wxpay_sandbox::Sandbox;
 
 const ROUTE: &str = "GET /v3/certificates";
+
+/// A sandbox with a platform certificate to list.
+async fn sandbox() -> Sandbox {
+    Sandbox::builder()
+        .generated_certificate()
+        .unwrap()
+        .start()
+        .await
+        .unwrap()
+}
+
+/// Every instance of `fleet` refreshes at once: their reports.
+async fn refresh_all(fleet: &[Client]) -> Vec<RefreshReport> {
+    let mut refreshes = tokio::task::JoinSet::new();
+    for client in fleet {
+        let client = client.clone();
+        refreshes.spawn(async move { client.refresh_platform_certificates().await });
+    }
+    refreshes
+        .join_all()
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// `text` with its first character changed (base64 stays base64).
+fn flip_first(text: &str) -> String {
+    let flipped = if text.starts_with('A') { "B" } else { "A" };
+    format!("{flipped}{}", &text[1..])
+}
 
 /// One instance: its own client, its own Redis connection.
 async fn instance(sandbox: &Sandbox, redis: &RedisServer) -> Client {
@@ -40,26 +72,15 @@ async fn instance(sandbox: &Sandbox, redis: &RedisServer) -> Client {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_fleet_downloads_the_certificates_once() {
     let redis = RedisServer::start();
-    let sandbox = Sandbox::builder()
-        .generated_certificate()
-        .unwrap()
-        .start()
-        .await
-        .unwrap();
+    let sandbox = sandbox().await;
     let serial = sandbox.default_serial();
     let mut fleet = Vec::new();
     for _ in 0..6 {
         fleet.push(instance(&sandbox, &redis).await);
     }
     // Every instance starts at once: each wants the certificates.
-    let mut refreshes = tokio::task::JoinSet::new();
-    for client in &fleet {
-        let client = client.clone();
-        refreshes.spawn(async move { client.refresh_platform_certificates().await });
-    }
     let mut shared = 0;
-    while let Some(report) = refreshes.join_next().await {
-        let report = report.unwrap().unwrap();
+    for report in refresh_all(&fleet).await {
         assert_eq!(report.listed, std::slice::from_ref(&serial));
         shared += usize::from(report.from_shared_store);
     }
@@ -81,26 +102,14 @@ async fn a_fleet_downloads_the_certificates_once() {
     // interval, 4 s here; timestamps count whole seconds), the next refresh
     // downloads again, once for all.
     tokio::time::sleep(Duration::from_millis(5100)).await;
-    let mut refreshes = tokio::task::JoinSet::new();
-    for client in &fleet {
-        let client = client.clone();
-        refreshes.spawn(async move { client.refresh_platform_certificates().await });
-    }
-    while let Some(report) = refreshes.join_next().await {
-        report.unwrap().unwrap();
-    }
+    refresh_all(&fleet).await;
     assert_eq!(sandbox.hits(ROUTE), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stored_list_is_trusted_only_after_the_checks_of_a_download() {
     let redis = RedisServer::start();
-    let sandbox = Sandbox::builder()
-        .generated_certificate()
-        .unwrap()
-        .start()
-        .await
-        .unwrap();
+    let sandbox = sandbox().await;
     let serial = sandbox.default_serial();
     let first = instance(&sandbox, &redis).await;
     first.refresh_platform_certificates().await.unwrap();
@@ -114,17 +123,8 @@ async fn a_stored_list_is_trusted_only_after_the_checks_of_a_download() {
     // next instance refuses it and downloads for itself.
     let body = list["body"].as_str().unwrap().to_owned();
     let mut answer: serde_json::Value = serde_json::from_str(&body).unwrap();
-    let ciphertext = answer["data"][0]["encrypt_certificate"]["ciphertext"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let flipped = if ciphertext.starts_with('A') {
-        "B"
-    } else {
-        "A"
-    };
-    answer["data"][0]["encrypt_certificate"]["ciphertext"] =
-        format!("{flipped}{}", &ciphertext[1..]).into();
+    let ciphertext = &mut answer["data"][0]["encrypt_certificate"]["ciphertext"];
+    *ciphertext = flip_first(ciphertext.as_str().unwrap()).into();
     list["body"] = answer.to_string().into();
     assert_eq!(redis.command(&["SET", &key, &list.to_string()]), "+OK");
     let second = instance(&sandbox, &redis).await;
@@ -147,9 +147,7 @@ async fn a_stored_list_is_trusted_only_after_the_checks_of_a_download() {
     // verify): refused as well.
     let stored = redis.command(&["GET", &key]);
     let mut list: serde_json::Value = serde_json::from_str(&stored).unwrap();
-    let signature = list["signature"].as_str().unwrap().to_owned();
-    let flipped = if signature.starts_with('A') { "B" } else { "A" };
-    list["signature"] = format!("{flipped}{}", &signature[1..]).into();
+    list["signature"] = flip_first(list["signature"].as_str().unwrap()).into();
     assert_eq!(redis.command(&["SET", &key, &list.to_string()]), "+OK");
     let fourth = instance(&sandbox, &redis).await;
     assert!(
@@ -166,12 +164,7 @@ async fn a_stored_list_is_trusted_only_after_the_checks_of_a_download() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_redis_down_each_instance_downloads_by_itself() {
     let mut redis = RedisServer::start();
-    let sandbox = Sandbox::builder()
-        .generated_certificate()
-        .unwrap()
-        .start()
-        .await
-        .unwrap();
+    let sandbox = sandbox().await;
     let a = instance(&sandbox, &redis).await;
     let b = instance(&sandbox, &redis).await;
     redis.stop();

@@ -85,6 +85,16 @@ struct Scanned {
     ticked: bool,
 }
 
+impl Scanned {
+    /// A non-blank record that is no bill row as far as this side cares
+    /// (an open quote at the end, bytes that are not UTF-8, a bad cell):
+    /// complete, and the reader reports what is wrong with it.
+    const COMPLETE: Scanned = Scanned {
+        blank: false,
+        ticked: false,
+    };
+}
+
 impl<R: AsyncBufRead + Unpin> Ahead<R> {
     fn new(source: R) -> (Self, Fed) {
         let inbox = Arc::new(Mutex::new(Inbox::default()));
@@ -137,9 +147,13 @@ impl<R: AsyncBufRead + Unpin> Ahead<R> {
         Ok(())
     }
 
-    /// The reader took one non-blank record.
-    fn taken(&mut self) {
+    /// Buffers ahead ([`fill`](Self::fill)), then runs `read`, one step of
+    /// the synchronous reader, which takes one non-blank record.
+    async fn step<T>(&mut self, read: impl FnOnce() -> T) -> Result<T, BillError> {
+        self.fill().await?;
+        let out = read();
         self.ready = self.ready.saturating_sub(1);
+        Ok(out)
     }
 
     /// Reads one record (several physical lines while a quoted cell is
@@ -157,19 +171,13 @@ impl<R: AsyncBufRead + Unpin> Ahead<R> {
                     return Ok(None);
                 }
                 // A quoted cell open at the end: the reader reports it.
-                return Ok(Some(Scanned {
-                    blank: false,
-                    ticked: false,
-                }));
+                return Ok(Some(Scanned::COMPLETE));
             }
             self.push(&raw);
             let Some(line) = line_text(&raw, self.line == 1) else {
                 // Not UTF-8, or too long: complete as far as this side
                 // cares; the reader reports it.
-                return Ok(Some(Scanned {
-                    blank: false,
-                    ticked: false,
-                }));
+                return Ok(Some(Scanned::COMPLETE));
             };
             if !first {
                 // A quoted cell was open: the line break belongs to it.
@@ -186,10 +194,7 @@ impl<R: AsyncBufRead + Unpin> Ahead<R> {
                     }));
                 }
                 Err(_) => {
-                    return Ok(Some(Scanned {
-                        blank: false,
-                        ticked: false,
-                    }));
+                    return Ok(Some(Scanned::COMPLETE));
                 }
             }
         }
@@ -274,21 +279,17 @@ impl<R: AsyncBufRead + Unpin> AsyncTradeBillReader<R> {
     /// Reads the header; fails unless it names the columns of a trade bill.
     pub async fn new(source: R) -> Result<Self, BillError> {
         let (mut ahead, fed) = Ahead::new(source);
-        ahead.fill().await?;
-        let reader = TradeBillReader::new(fed)?;
-        ahead.taken();
+        let reader = ahead.step(|| TradeBillReader::new(fed)).await??;
         Ok(AsyncTradeBillReader { ahead, reader })
     }
 
     /// The next row; `None` after the last one (then
     /// [`summary`](Self::summary) is set) or after an error.
     pub async fn next(&mut self) -> Option<Result<TradeBillRow, BillError>> {
-        if let Err(e) = self.ahead.fill().await {
-            return Some(Err(e));
-        }
-        let row = self.reader.next();
-        self.ahead.taken();
-        row
+        self.ahead
+            .step(|| self.reader.next())
+            .await
+            .unwrap_or_else(|e| Some(Err(e)))
     }
 
     /// The column names, as in the header.
@@ -323,21 +324,17 @@ impl<R: AsyncBufRead + Unpin> AsyncFundFlowBillReader<R> {
     /// Reads the header; fails unless it names the columns of a fund flow bill.
     pub async fn new(source: R) -> Result<Self, BillError> {
         let (mut ahead, fed) = Ahead::new(source);
-        ahead.fill().await?;
-        let reader = FundFlowBillReader::new(fed)?;
-        ahead.taken();
+        let reader = ahead.step(|| FundFlowBillReader::new(fed)).await??;
         Ok(AsyncFundFlowBillReader { ahead, reader })
     }
 
     /// The next row; `None` after the last one (then
     /// [`summary`](Self::summary) is set) or after an error.
     pub async fn next(&mut self) -> Option<Result<FundFlowRow, BillError>> {
-        if let Err(e) = self.ahead.fill().await {
-            return Some(Err(e));
-        }
-        let row = self.reader.next();
-        self.ahead.taken();
-        row
+        self.ahead
+            .step(|| self.reader.next())
+            .await
+            .unwrap_or_else(|e| Some(Err(e)))
     }
 
     /// The column names, as in the header.
