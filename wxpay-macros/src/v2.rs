@@ -144,7 +144,11 @@ pub fn expand(m: &Model) -> TokenStream {
     let private = quote!(#krate::__private);
     let ident = &m.input.ident;
     let method = m.attr.method.unwrap_or(Method::Post);
-    let path = m.attr.path.as_ref().map_or_else(String::new, syn::LitStr::value);
+    let path = m
+        .attr
+        .path
+        .as_ref()
+        .map_or_else(String::new, syn::LitStr::value);
     let line = format!("`{} {path}`", method.as_str());
     let client_method = m.fn_name().map(|name| client_method(m, &name, &line));
     let response = m.attr.response();
@@ -194,8 +198,19 @@ mod tests {
     #[test]
     fn a_good_declaration_has_no_mistake() {
         let found = mistakes(
-            quote!(v2, POST, "/secapi/pay/refund", mutual_tls, sign_types = "HMAC-SHA256, MD5"),
-            quote!(struct Refund { out_refund_no: String, mch_id: Option<String> }),
+            quote!(
+                v2,
+                POST,
+                "/secapi/pay/refund",
+                mutual_tls,
+                sign_types = "HMAC-SHA256, MD5"
+            ),
+            quote!(
+                struct Refund {
+                    out_refund_no: String,
+                    mch_id: Option<String>,
+                }
+            ),
         );
         assert!(found.is_empty(), "{found:?}");
     }
@@ -204,7 +219,14 @@ mod tests {
     fn every_v2_mistake_is_reported() {
         let found = mistakes(
             quote!(v2, PUT, "/v3/pay/{id}", sign_types = "md5, SHA256", upload),
-            quote!(struct X { id: String, nonce_str: String, #[query] sign: String }),
+            quote!(
+                struct X {
+                    id: String,
+                    nonce_str: String,
+                    #[query]
+                    sign: String,
+                }
+            ),
         );
         assert_eq!(
             found,
@@ -226,7 +248,11 @@ mod tests {
     fn v2_options_outside_v2_say_so() {
         let found = mistakes(
             quote!(POST, "/v3/x", mutual_tls, unsigned_answr),
-            quote!(struct X { a: String }),
+            quote!(
+                struct X {
+                    a: String,
+                }
+            ),
         );
         assert_eq!(
             found[0],
@@ -234,7 +260,11 @@ mod tests {
         );
         let found = mistakes(
             quote!(v2, POST, "/pay/x", mutal_tls, v2),
-            quote!(struct X { a: String }),
+            quote!(
+                struct X {
+                    a: String,
+                }
+            ),
         );
         assert_eq!(
             found,

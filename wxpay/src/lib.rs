@@ -108,6 +108,7 @@ pub use wxpay_core::*;
 #[cfg(feature = "redis")]
 pub use wxpay_redis as redis;
 
+pub mod v2;
 pub mod v3;
 
 /// The client, its configuration, and the client method of every endpoint
@@ -117,6 +118,7 @@ pub mod v3;
 /// use wxpay::prelude::*;
 /// ```
 pub mod prelude {
+    pub use crate::v2::prelude::*;
     pub use crate::v3::prelude::*;
     pub use wxpay_core::prelude::*;
 }

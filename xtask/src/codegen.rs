@@ -110,8 +110,9 @@ impl Catalog {
     }
 
     /// The facade's generated manifest lines: one optional dependency and
-    /// one feature per area, and `all-apis`.
-    pub fn facade_toml(&self) -> (String, String) {
+    /// one feature per area, and `all-apis`; `v2` adds the APIv2 crate's
+    /// dependency, its features, and their names to `all-apis`.
+    pub fn facade_toml(&self, v2: (&str, &str, &[String])) -> (String, String) {
         let areas = self.areas();
         let marker = emit::HEADER.replace("//", "#");
         let mut deps = format!("{marker}\n");
@@ -126,7 +127,15 @@ impl Catalog {
             ));
             features.push_str(&format!("{a} = [\"dep:{name}\"]\n"));
         }
-        let all: Vec<String> = areas.iter().map(|a| format!("{a:?}")).collect();
+        let (v2_deps, v2_features, v2_names) = v2;
+        deps.push_str(v2_deps);
+        features.push_str(v2_features);
+        let all: Vec<String> = areas
+            .iter()
+            .map(|a| (*a).to_owned())
+            .chain(v2_names.iter().cloned())
+            .map(|a| format!("{a:?}"))
+            .collect();
         features.push_str(&format!(
             "## Every API area.\nall-apis = [{}]\n",
             all.join(", ")

@@ -145,7 +145,10 @@ fn run(args: &[String]) -> Result<(), String> {
     let facade = root.join(FACADE_MANIFEST);
     let text =
         fs::read_to_string(&facade).map_err(|e| format!("reading {}: {e}", facade.display()))?;
-    let (deps, features) = catalog.facade_toml();
+    let v3_methods: BTreeSet<String> = catalog.names.iter().map(|n| n.method.clone()).collect();
+    let v2 = v2::generate(&spec, &v3_methods)?;
+    let (v2_deps, v2_features, v2_names) = v2::facade::toml(&v2.areas);
+    let (deps, features) = catalog.facade_toml((&v2_deps, &v2_features, &v2_names));
     let text = replace_between(&text, DEPS, &deps)?;
     files.insert(
         FACADE_MANIFEST.into(),
@@ -164,7 +167,14 @@ fn run(args: &[String]) -> Result<(), String> {
         codegen::rustfmt(&test).map_err(|e| format!("catalogue.rs: {e}"))?,
     );
 
-    files.extend(v2::files(&spec)?);
+    for (name, code) in v2.files {
+        let text = if name.ends_with(".rs") {
+            codegen::rustfmt(&code).map_err(|e| format!("{name}: {e}"))?
+        } else {
+            code
+        };
+        files.insert(name, text);
+    }
 
     let stale = stale(&cli.out, &files);
     if cli.check {

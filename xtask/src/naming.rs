@@ -157,6 +157,7 @@ pub fn snake(text: &str) -> String {
 /// → `apply4_sub`).
 #[path = "../../wxpay-macros/src/case.rs"]
 mod case;
+pub use case::method_name;
 pub use case::snake_case as snake_of_pascal;
 
 fn type_ident(name: String) -> String {

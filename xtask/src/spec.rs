@@ -292,7 +292,12 @@ impl SpecFiles {
 
     /// A schema met in `file` with its `$ref`s followed and `allOf` merged
     /// (APIv2), with the malformed types met on the way.
-    pub fn resolve(&self, node: &Node, file: &str, field: &str) -> Result<(Schema, Vec<Malformed>)> {
+    pub fn resolve(
+        &self,
+        node: &Node,
+        file: &str,
+        field: &str,
+    ) -> Result<(Schema, Vec<Malformed>)> {
         let mut malformed = Vec::new();
         let mut r = Reader {
             spec: self,

@@ -16,7 +16,8 @@ pub const EXPECTED_V2_OPERATIONS: usize = 136;
 pub const CLIENT_REQUEST_FIELDS: [&str; 2] = ["nonce_str", "sign"];
 
 /// The answer fields the client reads itself before decoding the rest.
-pub const CLIENT_ANSWER_FIELDS: [&str; 7] = [
+pub const CLIENT_ANSWER_FIELDS: [&str; 8] = [
+    "sign_type",
     "return_code",
     "return_msg",
     "result_code",
@@ -55,7 +56,6 @@ pub struct Field {
 /// One APIv2 operation.
 #[derive(Debug, Clone)]
 pub struct V2Op {
-    pub file: String,
     /// Upper-case HTTP method.
     pub method: String,
     /// `/pay/micropay`.
@@ -71,8 +71,6 @@ pub struct V2Op {
     pub mutual_tls_why: &'static str,
     /// The answer schema has a `sign` field.
     pub signed_answer: bool,
-    /// The request has a `sign_type` field.
-    pub has_sign_type: bool,
     /// `MD5`, `HMAC-SHA256`, preferred first.
     pub sign_types: Vec<&'static str>,
     /// Request fields in spec order, without `nonce_str` and `sign`.
@@ -175,7 +173,10 @@ fn operation(
             });
         }
     }
-    request.retain(|f| !CLIENT_REQUEST_FIELDS.contains(&f.name.as_str()));
+    // A header parameter (`Wechatpay-Negative-Test` of one sandbox
+    // operation) is no field of the signed body.
+    request
+        .retain(|f| f.place != Place::Header && !CLIENT_REQUEST_FIELDS.contains(&f.name.as_str()));
     let mut answer = Vec::new();
     let ok = node.get("responses").and_then(|r| r.get("200"));
     if let Some(schema) = ok.and_then(|r| r.get("schema")) {
@@ -194,7 +195,10 @@ fn operation(
     let (mutual_tls, mutual_tls_why) = if node.bool_at("x-api-cert-required") {
         (true, "the spec marks it `x-api-cert-required`")
     } else if MUTUAL_TLS_PREFIXES.iter().any(|p| path.starts_with(p)) {
-        (true, "its path is under /secapi/, /mmpaymkttransfers/ or /mmpaysptrans/")
+        (
+            true,
+            "its path is under /secapi/, /mmpaymkttransfers/ or /mmpaysptrans/",
+        )
     } else {
         (false, "")
     };
@@ -202,7 +206,12 @@ fn operation(
     let sign_types = match sign_type {
         None => vec!["MD5"],
         Some(f) => {
-            let listed: Vec<&str> = f.schema.enum_values.iter().filter_map(Value::as_str).collect();
+            let listed: Vec<&str> = f
+                .schema
+                .enum_values
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
             let mut types = Vec::new();
             for t in ["HMAC-SHA256", "MD5"] {
                 if listed.is_empty() || listed.contains(&t) {
@@ -216,7 +225,6 @@ fn operation(
         }
     };
     Ok(V2Op {
-        file: file.to_owned(),
         method: method.to_ascii_uppercase(),
         area,
         summary: node.text_at("summary").unwrap_or_default(),
@@ -225,7 +233,6 @@ fn operation(
         mutual_tls,
         mutual_tls_why,
         signed_answer: answer.iter().any(|f| f.name == "sign"),
-        has_sign_type: sign_type.is_some(),
         sign_types,
         request,
         answer,
@@ -244,7 +251,20 @@ pub enum Kind {
     Enum(Vec<String>),
 }
 
+/// Fields that are merchant ids: text, whatever type the spec gives (three
+/// operations declare `mch_id` an integer; the client compares it as text
+/// and fills it in when empty).
+const MERCHANT_IDS: [&str; 4] = ["mch_id", "mchid", "sub_mch_id", "combine_mch_id"];
+
 /// The Rust kind of a request or answer field.
+pub fn field_kind(f: &Field) -> Kind {
+    if MERCHANT_IDS.contains(&f.name.as_str()) {
+        return Kind::Str;
+    }
+    kind(&f.schema)
+}
+
+/// The Rust kind of a schema.
 pub fn kind(s: &Schema) -> Kind {
     match s.ty() {
         Ty::Integer => Kind::Int,
@@ -283,7 +303,7 @@ pub fn example_text(f: &Field) -> String {
             Value::Null => String::new(),
             other => other.to_string(),
         };
-        if !text.is_empty() && fits(&kind(s), &text) {
+        if !text.is_empty() && fits(&field_kind(f), &text) {
             return text;
         }
     }
@@ -293,7 +313,7 @@ pub fn example_text(f: &Field) -> String {
             other => other.to_string(),
         };
     }
-    match kind(s) {
+    match field_kind(f) {
         Kind::Int | Kind::Float => "1".into(),
         Kind::Bool => "true".into(),
         Kind::Enum(values) => values.first().cloned().unwrap_or_default(),

@@ -1,0 +1,10 @@
+use wxpay_core::endpoint;
+
+#[endpoint(v2, POST, "/pay/closeorder")]
+#[derive(serde::Serialize)]
+pub struct Closeorder {
+    pub out_trade_no: String,
+    pub nonce_str: String,
+}
+
+fn main() {}
