@@ -212,9 +212,9 @@ macro_rules! events {
 
         /// The typed event of an event type with one model, or
         /// [`Event::Other`] for a type not in the list.
-        fn decode_listed(
+        fn decode_listed<R: Resource>(
             event_type: &str,
-            resource: serde_json::Value,
+            resource: R,
         ) -> Result<Event, NotifyError> {
             Ok(match event_type {
                 $(
@@ -224,7 +224,7 @@ macro_rules! events {
                 )*
                 _ => Event::Other {
                     event_type: event_type.to_owned(),
-                    resource,
+                    resource: resource.into_value().map_err(|e| decode_error(event_type, "JSON", &e))?,
                 },
             })
         }
@@ -319,51 +319,148 @@ impl RawNotification {
     /// [`resource`](Self::resource) before calling this).
     pub fn decode(self) -> Result<Notification, NotifyError> {
         let RawNotification { envelope, resource } = self;
-        let event_type = envelope.event_type.as_str();
-        let event = match event_type {
-            "TRANSACTION.SUCCESS" if resource.get("combine_mchid").is_some() => {
+        let event = decode_event(&envelope.event_type, resource)?;
+        Ok(Notification { envelope, event })
+    }
+}
+
+/// Types a decrypted resource straight from its JSON text, without the
+/// intermediate `serde_json::Value` of [`RawNotification::decode`]: the
+/// path of [`Client::parse_notification`](crate::Client::parse_notification).
+pub(crate) fn decode_plaintext(
+    envelope: Envelope,
+    plaintext: &[u8],
+) -> Result<Notification, NotifyError> {
+    let event = decode_event(&envelope.event_type, Plaintext(plaintext))?;
+    Ok(Notification { envelope, event })
+}
+
+/// The typed event for `event_type`; see [`Event`].
+fn decode_event<R: Resource>(event_type: &str, resource: R) -> Result<Event, NotifyError> {
+    Ok(match event_type {
+        "TRANSACTION.SUCCESS" => {
+            let shape = resource
+                .transaction_shape()
+                .map_err(|e| decode_error(event_type, "JSON", &e))?;
+            if shape.combine_mchid {
                 Event::CombineTransactionSuccess(Box::new(typed(
                     event_type,
                     "CombineTransaction",
                     resource,
                 )?))
-            }
-            "TRANSACTION.SUCCESS" if resource.get("sp_mchid").is_some() => {
+            } else if shape.sp_mchid {
                 Event::PartnerTransactionSuccess(Box::new(typed(
                     event_type,
                     "partner Transaction",
                     resource,
                 )?))
-            }
-            "TRANSACTION.SUCCESS" => {
+            } else {
                 Event::TransactionSuccess(Box::new(typed(event_type, "Transaction", resource)?))
             }
-            "REFUND.SUCCESS" => {
-                Event::RefundSuccess(typed(event_type, "RefundNotification", resource)?)
-            }
-            "REFUND.ABNORMAL" => {
-                Event::RefundAbnormal(typed(event_type, "RefundNotification", resource)?)
-            }
-            "REFUND.CLOSED" => {
-                Event::RefundClosed(typed(event_type, "RefundNotification", resource)?)
-            }
-            _ => decode_listed(event_type, resource)?,
-        };
-        Ok(Notification { envelope, event })
+        }
+        "REFUND.SUCCESS" => {
+            Event::RefundSuccess(typed(event_type, "RefundNotification", resource)?)
+        }
+        "REFUND.ABNORMAL" => {
+            Event::RefundAbnormal(typed(event_type, "RefundNotification", resource)?)
+        }
+        "REFUND.CLOSED" => Event::RefundClosed(typed(event_type, "RefundNotification", resource)?),
+        _ => decode_listed(event_type, resource)?,
+    })
+}
+
+/// Which top-level keys tell the `TRANSACTION.SUCCESS` shapes apart; a key
+/// counts when present, whatever its value (`null` included).
+#[derive(Deserialize)]
+struct TransactionShape {
+    #[serde(default, deserialize_with = "present")]
+    combine_mchid: bool,
+    #[serde(default, deserialize_with = "present")]
+    sp_mchid: bool,
+}
+
+/// `true` for a key that is there, skipping its value unread.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(d).map(|_| true)
+}
+
+/// A decrypted resource, as a parsed `Value` or as its JSON text.
+trait Resource: Sized {
+    /// The resource as model `T`.
+    fn into_model<T: DeserializeOwned>(self) -> Result<T, serde_json::Error>;
+    /// The resource as JSON, for [`Event::Other`].
+    fn into_value(self) -> Result<serde_json::Value, serde_json::Error>;
+    /// Which `TRANSACTION.SUCCESS` shape the resource has.
+    fn transaction_shape(&self) -> Result<TransactionShape, serde_json::Error>;
+}
+
+impl Resource for serde_json::Value {
+    fn into_model<T: DeserializeOwned>(self) -> Result<T, serde_json::Error> {
+        serde_json::from_value(self)
+    }
+
+    fn into_value(self) -> Result<serde_json::Value, serde_json::Error> {
+        Ok(self)
+    }
+
+    fn transaction_shape(&self) -> Result<TransactionShape, serde_json::Error> {
+        Ok(TransactionShape {
+            combine_mchid: self.get("combine_mchid").is_some(),
+            sp_mchid: self.get("sp_mchid").is_some(),
+        })
+    }
+}
+
+/// The decrypted JSON text of a resource.
+struct Plaintext<'a>(&'a [u8]);
+
+impl Resource for Plaintext<'_> {
+    fn into_model<T: DeserializeOwned>(self) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(self.0)
+    }
+
+    fn into_value(self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::from_slice(self.0)
+    }
+
+    fn transaction_shape(&self) -> Result<TransactionShape, serde_json::Error> {
+        serde_json::from_slice(self.0)
     }
 }
 
 /// Decodes a resource, keeping only what failed, never the data.
-fn typed<T: DeserializeOwned>(
+fn typed<T: DeserializeOwned, R: Resource>(
     event_type: &str,
     model: &'static str,
-    resource: serde_json::Value,
+    resource: R,
 ) -> Result<T, NotifyError> {
-    serde_json::from_value(resource).map_err(|e| NotifyError::Decode {
+    resource
+        .into_model()
+        .map_err(|e| decode_error(event_type, model, &e))
+}
+
+/// [`NotifyError::Decode`] without the data the serde error quotes.
+pub(crate) fn decode_error(
+    event_type: &str,
+    model: &'static str,
+    e: &serde_json::Error,
+) -> NotifyError {
+    NotifyError::Decode {
         event_type: event_type.chars().take(64).collect(),
         model,
-        reason: data_free_reason(&e.to_string()),
-    })
+        reason: data_free_reason(&without_position(e)),
+    }
+}
+
+/// A serde error's message without the ` at line … column …` that parsing
+/// from text adds, so that both decoding paths give the same reason.
+fn without_position(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    match message.strip_suffix(&position) {
+        Some(bare) => bare.to_owned(),
+        None => message,
+    }
 }
 
 /// What a serde error says, without the values it quotes: `missing field

@@ -108,7 +108,10 @@ impl Client {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<Notification, NotifyError> {
-        self.open_notification(headers, body).await?.decode()
+        let (envelope, plaintext) = self
+            .open_plaintext_at(headers, body, SystemTime::now())
+            .await?;
+        event::decode_plaintext(envelope, &plaintext)
     }
 
     /// [`parse_notification`](Self::parse_notification) for a whole
@@ -139,6 +142,20 @@ impl Client {
         body: &[u8],
         now: SystemTime,
     ) -> Result<RawNotification, NotifyError> {
+        let (envelope, plaintext) = self.open_plaintext_at(headers, body, now).await?;
+        let resource: serde_json::Value = serde_json::from_slice(&plaintext)
+            .map_err(|e| event::decode_error(&envelope.event_type, "JSON", &e))?;
+        Ok(RawNotification { envelope, resource })
+    }
+
+    /// Verifies a notification and decrypts its resource, returning the
+    /// envelope and the resource's JSON text, not yet parsed.
+    async fn open_plaintext_at(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<(Envelope, zeroize::Zeroizing<Vec<u8>>), NotifyError> {
         let signed = SignatureHeaders::from_headers(headers).map_err(NotifyError::from_verify)?;
         if signed.signature.starts_with(PROBE_SIGNATURE_PREFIX) {
             return Err(NotifyError::Probe);
@@ -166,14 +183,8 @@ impl Client {
                 &wire.resource.ciphertext,
             )
             .map_err(|_| NotifyError::Decrypt)?;
-        let resource: serde_json::Value =
-            serde_json::from_slice(&plaintext).map_err(|e| NotifyError::Decode {
-                event_type: wire.event_type.chars().take(64).collect(),
-                model: "JSON",
-                reason: event::data_free_reason(&e.to_string()),
-            })?;
-        Ok(RawNotification {
-            envelope: Envelope {
+        Ok((
+            Envelope {
                 id: wire.id,
                 create_time: wire.create_time,
                 event_type: wire.event_type,
@@ -182,8 +193,8 @@ impl Client {
                 original_type: wire.resource.original_type,
                 request_id: request_id(headers),
             },
-            resource,
-        })
+            plaintext,
+        ))
     }
 
     /// The key store's check at `now`; an unknown serial asks
