@@ -35,19 +35,18 @@ type Call = for<'a> fn(&'a Client) -> Pending<'a>;
 /// The sandbox's TLS certificate, for the pages fetched by hand.
 static SERVER_PEM: OnceLock<Vec<u8>> = OnceLock::new();
 
-/// Operations that fail for a known reason (see xtask/src/v2/test.rs).
-const KNOWN_FAILURES: &[(&str, &str)] = &[
-    ("POST /pay/downloadbill", "expected the <xml> root"),
-    ("POST /pay/downloadfundflow", "expected the <xml> root"),
-    (
-        "POST /sandboxnew/pay/downloadbill",
-        "expected the <xml> root",
-    ),
-];
-
 /// An answer, checked and decoded by the client.
 fn answered<T>(result: Result<T, wxpay::Error>) -> Outcome {
     result.map(drop).map_err(|e| format!("{e:?}"))
+}
+
+/// A bill, fetched by the client: bytes, and no `<xml>` answer.
+fn downloaded(result: Result<bytes::Bytes, wxpay::Error>) -> Outcome {
+    let bill = result.map_err(|e| format!("{e:?}"))?;
+    if bill.is_empty() || bill.starts_with(b"<xml") {
+        return Err(format!("not a bill: {:?}", String::from_utf8_lossy(&bill)));
+    }
+    Ok(())
 }
 
 /// A page's signed URL, opened as a browser would (over TLS, trusting the
@@ -157,32 +156,12 @@ async fn every_v2_operation_is_answered_and_decodes() {
         cases.len() - failures.len(),
         cases.len()
     );
-    let unexpected: Vec<&String> = failures
-        .iter()
-        .filter(|f| {
-            !KNOWN_FAILURES
-                .iter()
-                .any(|(id, why)| f.starts_with(&format!("{id}: ")) && f.contains(why))
-        })
-        .collect();
     assert!(
-        unexpected.is_empty(),
+        failures.is_empty(),
         "{} operations failed:\n{}",
-        unexpected.len(),
-        unexpected
-            .iter()
-            .map(|f| f.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
+        failures.len(),
+        failures.join("\n")
     );
-    for (id, why) in KNOWN_FAILURES {
-        assert!(
-            failures
-                .iter()
-                .any(|f| f.starts_with(&format!("{id}: ")) && f.contains(why)),
-            "{id} no longer fails with `{why}`: remove it from KNOWN_FAILURES in xtask/src/v2/test.rs"
-        );
-    }
 }
 
 /// One call per operation.
@@ -1411,7 +1390,7 @@ sub_order_list: "{\"order_list\": [{\"appid\": \"wxdace645e0bc2c424\",\"attach\"
         }),
         ("POST /pay/downloadbill", |client| {
             Box::pin(async move {
-                answered(
+                downloaded(
                     client
                         .post_pay_downloadbill(wxpay::v2::pay::Downloadbill {
                             appid: "wx8888888888888888".into(),
@@ -1426,7 +1405,7 @@ sub_order_list: "{\"order_list\": [{\"appid\": \"wxdace645e0bc2c424\",\"attach\"
         }),
         ("POST /pay/downloadfundflow", |client| {
             Box::pin(async move {
-                answered(
+                downloaded(
                     client
                         .post_pay_downloadfundflow(wxpay::v2::pay::Downloadfundflow {
                             appid: "wx8888888888888888".into(),
@@ -1882,7 +1861,7 @@ trades: "[{\"out_trade_no\":\"out_trade_no_test_1\",\"begin_time\": \"2016060220
         }),
         ("POST /sandboxnew/pay/downloadbill", |client| {
             Box::pin(async move {
-                answered(
+                downloaded(
                     client
                         .post_sandboxnew_pay_downloadbill(
                             wxpay::v2::sandboxnew::pay::Downloadbill {

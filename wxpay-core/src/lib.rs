@@ -125,7 +125,9 @@ pub use retry::{CallOptions, RetryPolicy};
 pub use transport::{ClientCertificate, HyperTransport, Transport};
 pub use wxpay_macros::{SensitiveFields, endpoint};
 
-// Re-exported so crates declaring endpoints need no other dependency.
+// Re-exported so crates declaring endpoints need no other dependency
+// (`bytes`: what bills and file answers come as).
+pub use bytes;
 pub use http;
 pub use serde;
 pub use serde_json;
@@ -155,6 +157,7 @@ pub mod __private {
     };
     pub use crate::error::Error;
     pub use crate::protocol::header::is_reserved_header;
+    pub use bytes::Bytes;
     pub use http::{HeaderMap, HeaderName, Method};
     pub use serde;
     pub use serde_json;

@@ -74,8 +74,8 @@ const FLAGS: [&str; 2] = ["upload", "download"];
 /// The options of an APIv2 endpoint (`#[endpoint(v2, …)]`).
 const V2_OPTIONS: [&str; 4] = ["response", "crate", "method_name", "sign_types"];
 
-/// The flags of an APIv2 endpoint.
-const V2_FLAGS: [&str; 2] = ["mutual_tls", "unsigned_answer"];
+/// The flags of an APIv2 endpoint (`download` is both versions' flag).
+const V2_FLAGS: [&str; 3] = ["mutual_tls", "unsigned_answer", "download"];
 
 /// The values `sign_types` may list.
 pub const SIGN_TYPES: [&str; 2] = ["MD5", "HMAC-SHA256"];
@@ -98,7 +98,8 @@ pub struct Attr {
     pub method_name: Option<Ident>,
     /// The `upload` flag: a multipart media upload.
     pub upload: Option<Span>,
-    /// The `download` flag: the answer is an unsigned file.
+    /// The `download` flag: the answer is an unsigned file (APIv2: a bill,
+    /// CSV or GZIP, or an `<xml>` refusal).
     pub download: Option<Span>,
     /// `v2` before the method: an APIv2 endpoint.
     pub v2: Option<Span>,
@@ -530,13 +531,14 @@ fn other_version(key: &str, v2: bool) -> Option<String> {
                 .to_owned()
         });
     }
-    if !v2 && (V2_FLAGS.contains(&key) || key == "sign_types") {
+    let both = FLAGS.contains(&key) && V2_FLAGS.contains(&key);
+    if !v2 && !both && (V2_FLAGS.contains(&key) || key == "sign_types") {
         return Some(format!(
             "`{key}` is for APIv2 endpoints: start the attribute with `v2`, \
              e.g. `#[endpoint(v2, POST, \"/secapi/pay/refund\", {key})]`"
         ));
     }
-    if v2 && FLAGS.contains(&key) {
+    if v2 && !both && FLAGS.contains(&key) {
         return Some(format!(
             "`{key}` is for APIv3 endpoints; an APIv2 request is the XML fields of its struct"
         ));

@@ -49,12 +49,14 @@ pub fn check(model: &Model, errors: &mut Errors) {
     }
 }
 
-fn download_answers_no_json(m: &Model, errors: &mut Errors) {
+/// Also an APIv2 rule: a bill is no XML answer either.
+pub fn download_answers_no_json(m: &Model, errors: &mut Errors) {
     if let (Some(_), Some(response)) = (m.attr.download, &m.attr.response) {
+        let format = if m.attr.v2.is_some() { "XML" } else { "JSON" };
         errors.error(
             response.span(),
             format!(
-                "a `download` endpoint answers a file, not JSON: remove `response = {}`",
+                "a `download` endpoint answers a file, not {format}: remove `response = {}`",
                 quote::ToTokens::to_token_stream(response)
             ),
         );

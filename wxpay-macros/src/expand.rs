@@ -92,7 +92,20 @@ fn sending_method(m: &Model, fn_name: &Ident, line: &str) -> (TokenStream, Token
     let private = private(m);
     let ident = &m.input.ident;
     let krate = m.attr.krate_for_docs();
-    let (output, call, fn_doc) = if m.attr.v2.is_some() {
+    let (output, call, fn_doc) = if m.attr.v2.is_some() && m.attr.download.is_some() {
+        let doc = format!(
+            "Downloads the bill of {line} (APIv2): adds `nonce_str` and `sign`, and returns \
+             the CSV, inflated if it came as GZIP. An `<xml>` answer (no bill that day, a \
+             refused request) is the error it carries.\n\n\
+             Same as `client.download_v2_bill(request)`; see \
+             [`Client::download_v2_bill`]({krate}::Client::download_v2_bill) for the errors."
+        );
+        (
+            quote!(#private::Bytes),
+            quote!(self.download_v2_bill(request)),
+            doc,
+        )
+    } else if m.attr.v2.is_some() {
         let doc = format!(
             "Sends {line} (APIv2): adds `nonce_str` and `sign`, checks `return_code`, \
              `result_code` and the answer's `sign`, and decodes the other fields.\n\n\

@@ -197,6 +197,34 @@ use crate::model::Model;
 /// `write_path_and_query`, written by the same code as `Endpoint`'s), and
 /// the client method calls `client.download(request)`.
 ///
+/// # APIv2
+///
+/// ```text
+/// #[endpoint(v2, POST | GET, "/path"[, mutual_tls][, unsigned_answer | download][, sign_types = "HMAC-SHA256, MD5"][, response = Type][, crate = "path"][, method_name = ident])]
+/// ```
+///
+/// `v2` first declares an operation of the older XML protocol: the
+/// struct implements `wxpay_core::v2::V2Endpoint`, every field is a field
+/// of the `<xml>` body (of a `GET`: of the query), and the client writes
+/// `nonce_str` and `sign` itself. The client method of a `POST` calls
+/// `client.call_v2(request)` and returns `response` (decoded from the
+/// answer's fields; none given: nothing is decoded); of a `GET` (a page
+/// the payer's browser opens), `client.v2_signed_url(&request)`.
+///
+/// - `mutual_tls`: the request goes over the connection that presents the
+///   merchant's API certificate.
+/// - `unsigned_answer`: the platform does not sign the answer, so no `sign`
+///   is checked.
+/// - `download` (`POST`, no `response`): the answer is a bill; the method
+///   calls `client.download_v2_bill(request)` and returns its CSV bytes.
+/// - `sign_types`: the sign types the operation accepts, preferred first
+///   (the default is both, HMAC-SHA256 first).
+///
+/// Mistakes particular to APIv2: a method other than `GET`/`POST`, a
+/// `/v3/` path, a `{param}` in the path, a `nonce_str` or `sign` field,
+/// field markers, an `UploadFile`, APIv3 flags, an unknown sign type, and
+/// `download` on a `GET`, with a `response` or with `unsigned_answer`.
+///
 /// # Mistakes
 ///
 /// Mistakes are compile errors that name what to fix: an unknown method, a

@@ -17,8 +17,10 @@ use crate::model::{Model, type_span};
 type Rule = fn(&Model, &mut Errors);
 
 /// The rules of an APIv2 declaration, in the order their mistakes are reported.
-const RULES: [Rule; 7] = [
+const RULES: [Rule; 9] = [
     crate::check::no_generic_parameters,
+    crate::check::download_answers_no_json,
+    download_is_a_post_with_no_signature,
     method_is_get_or_post,
     path_is_not_v3,
     path_has_no_parameters,
@@ -51,6 +53,30 @@ fn method_is_get_or_post(m: &Model, errors: &mut Errors) {
                 ),
             );
         }
+    }
+}
+
+/// An APIv2 `download` (a bill) is asked for with a signed XML body, and
+/// its answer is never signed, so `unsigned_answer` would say nothing.
+fn download_is_a_post_with_no_signature(m: &Model, errors: &mut Errors) {
+    let Some(download) = m.attr.download else {
+        return;
+    };
+    if let Some(method) = m.attr.method.filter(|&m| m != Method::Post) {
+        errors.error(
+            download,
+            format!(
+                "an APIv2 `download` is a POST (the bill is asked for with a signed XML body); \
+                 this one is {}",
+                method.as_str()
+            ),
+        );
+    }
+    if let Some(unsigned) = m.attr.unsigned_answer {
+        errors.error(
+            unsigned,
+            "`unsigned_answer` goes without saying with `download`: a bill is never signed; remove it",
+        );
     }
 }
 
@@ -154,7 +180,7 @@ pub fn expand(m: &Model) -> TokenStream {
     let response = m.attr.response();
     let method = syn::Ident::new(method.as_str(), Span::call_site());
     let mutual_tls = m.attr.mutual_tls.is_some();
-    let signed = m.attr.unsigned_answer.is_none();
+    let signed = m.attr.unsigned_answer.is_none() && m.attr.download.is_none();
     let sign_types = m.attr.sign_types.as_ref().map(|(lit, names)| {
         let variants = names.iter().map(|n| {
             let v = if n == "MD5" { "Md5" } else { "HmacSha256" };
@@ -216,6 +242,38 @@ mod tests {
     }
 
     #[test]
+    fn a_download_is_a_post_without_answer_type_or_waived_signature() {
+        let bill = || {
+            quote!(
+                struct Bill {
+                    bill_date: String,
+                }
+            )
+        };
+        let good = mistakes(quote!(v2, POST, "/pay/downloadbill", download), bill());
+        assert!(good.is_empty(), "{good:?}");
+        let found = mistakes(
+            quote!(
+                v2,
+                GET,
+                "/pay/downloadbill",
+                download,
+                unsigned_answer,
+                response = X
+            ),
+            bill(),
+        );
+        assert_eq!(
+            found,
+            [
+                "a `download` endpoint answers a file, not XML: remove `response = X`",
+                "an APIv2 `download` is a POST (the bill is asked for with a signed XML body); this one is GET",
+                "`unsigned_answer` goes without saying with `download`: a bill is never signed; remove it",
+            ]
+        );
+    }
+
+    #[test]
     fn every_v2_mistake_is_reported() {
         let found = mistakes(
             quote!(v2, PUT, "/v3/pay/{id}", sign_types = "md5, SHA256", upload),
@@ -269,7 +327,7 @@ mod tests {
         assert_eq!(
             found,
             [
-                "unknown flag `mutal_tls` (did you mean `mutual_tls`?); options are: response, crate, method_name, sign_types; flags are: mutual_tls, unsigned_answer",
+                "unknown flag `mutal_tls` (did you mean `mutual_tls`?); options are: response, crate, method_name, sign_types; flags are: mutual_tls, unsigned_answer, download",
                 "`v2` is given twice; keep the first",
             ]
         );

@@ -1,4 +1,4 @@
-//! APIv2 declarations: defaults, every option, and the constants they give.
+//! APIv2 declarations: defaults, every option and flag, and the constants they give.
 
 use wxpay_core::endpoint;
 use wxpay_core::v2::{SignType, V2Endpoint};
@@ -24,6 +24,13 @@ pub struct Refund {
     pub out_refund_no: String,
 }
 
+#[endpoint(v2, POST, "/pay/downloadfundflow", download, mutual_tls, sign_types = "HMAC-SHA256")]
+#[derive(serde::Serialize)]
+pub struct Downloadfundflow {
+    pub bill_date: String,
+    pub account_type: String,
+}
+
 #[endpoint(v2, GET, "/papay/entrustweb", method_name = sign_contract_on_page)]
 #[derive(serde::Serialize)]
 pub struct Entrustweb {
@@ -42,6 +49,13 @@ async fn calls(client: &wxpay_core::Client) -> Result<(), wxpay_core::Error> {
     let _: serde::de::IgnoredAny = client
         .post_secapi_pay_refund(Refund { out_refund_no: "r1".into() })
         .await?;
+    let bill: wxpay_core::bytes::Bytes = client
+        .post_pay_downloadfundflow(Downloadfundflow {
+            bill_date: "20261202".into(),
+            account_type: "Basic".into(),
+        })
+        .await?;
+    let _ = bill;
     let url: String = client.sign_contract_on_page(Entrustweb { plan_id: 1 })?;
     let _ = url;
     Ok(())
@@ -55,5 +69,6 @@ fn main() {
     assert_eq!(Micropay::SIGN_TYPES, [SignType::HmacSha256, SignType::Md5]);
     assert!(Refund::MUTUAL_TLS && !Refund::SIGNED_ANSWER);
     assert_eq!(Refund::SIGN_TYPES, [SignType::Md5]);
+    assert!(Downloadfundflow::MUTUAL_TLS && !Downloadfundflow::SIGNED_ANSWER);
     assert_eq!(Entrustweb::METHOD, http::Method::GET);
 }

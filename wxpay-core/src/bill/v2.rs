@@ -2,7 +2,9 @@
 //! itself (CSV, GZIP-compressed when asked with `tar_type=GZIP`) or, when
 //! there is no bill or the request was refused, an `<xml>` error body.
 //!
-//! [`Client::download_v2_bill`] sends the request like
+//! The generated methods (`post_pay_downloadbill`, …; any
+//! `#[endpoint(v2, POST, …, download)]`) and
+//! [`Client::download_v2_bill`] send the request like
 //! [`call_v2`](Client::call_v2) (the answer is unsigned by design) and
 //! tells the two apart: a body whose first non-blank bytes are `<xml`
 //! must parse as the error it is, which becomes [`Error::V2`] (e.g.

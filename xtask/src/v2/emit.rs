@@ -333,14 +333,23 @@ pub fn operation(op: &V2Op, n: &V2Names) -> (String, String) {
     if op.method == "GET" {
         let _ = writeln!(out, "///\n/// The fields travel in the query string.");
     }
-    let mut args = format!(
-        "v2, {}, {:?}, response = {}Response",
-        op.method, op.path, n.type_name
-    );
+    if op.download {
+        let _ = writeln!(
+            out,
+            "///\n/// Answers a bill: the method returns its CSV (inflated from GZIP), which \
+             `wxpay_core::bill` reads row by row."
+        );
+    }
+    let mut args = format!("v2, {}, {:?}", op.method, op.path);
+    if op.download {
+        args.push_str(", download");
+    } else {
+        let _ = write!(args, ", response = {}Response", n.type_name);
+    }
     if op.mutual_tls {
         args.push_str(", mutual_tls");
     }
-    if !op.signed_answer {
+    if !op.signed_answer && !op.download {
         args.push_str(", unsigned_answer");
     }
     if op.sign_types != ["HMAC-SHA256", "MD5"] {
@@ -365,6 +374,11 @@ pub fn operation(op: &V2Op, n: &V2Names) -> (String, String) {
         field(f, models, !f.required, &mut enums, &mut out, true);
     }
     let _ = writeln!(out, "}}\n");
+    if op.download {
+        // The answer is the bill's bytes; the spec's answer schema is only
+        // the `<xml>` refusal, which the client turns into the error.
+        return (out, enum_code(&enums, models_code));
+    }
     // The answer.
     let answer: Vec<&Field> = op.answer_fields().collect();
     let (plain, indexed): (Vec<&Field>, Vec<&Field>) =
@@ -399,7 +413,12 @@ pub fn operation(op: &V2Op, n: &V2Names) -> (String, String) {
         element(&elem, &members, &mut models_code, &mut enums);
     }
     let _ = writeln!(out, "}}\n");
-    for (name, values, summary) in &enums {
+    (out, enum_code(&enums, models_code))
+}
+
+/// `models_code` followed by the open enums collected from the fields.
+fn enum_code(enums: &[(String, Vec<String>, String)], mut models_code: String) -> String {
+    for (name, values, summary) in enums {
         let summary = if summary.trim().is_empty() {
             format!("`{name}`")
         } else {
@@ -422,8 +441,7 @@ pub fn operation(op: &V2Op, n: &V2Names) -> (String, String) {
         }
         let _ = writeln!(models_code, "    }}\n}}\n");
     }
-    let models_code = models_code.replace("self::", "");
-    (out, models_code)
+    models_code.replace("self::", "")
 }
 
 /// The crate's files, by path from the workspace root.
@@ -618,6 +636,7 @@ mod tests {
             mutual_tls: false,
             mutual_tls_why: "",
             signed_answer: true,
+            download: false,
             sign_types: vec!["MD5"],
             request: Vec::new(),
             answer: Vec::new(),

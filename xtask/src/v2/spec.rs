@@ -30,6 +30,14 @@ pub const CLIENT_ANSWER_FIELDS: [&str; 8] = [
 /// First path segments whose operations all need the API certificate.
 const MUTUAL_TLS_PREFIXES: [&str; 3] = ["/secapi/", "/mmpaymkttransfers/", "/mmpaysptrans/"];
 
+/// Operations that answer a bill (CSV, or GZIP of it) rather than `<xml>`:
+/// the spec describes only their error answer, so they are listed here.
+const BILL_PATHS: [&str; 3] = [
+    "/pay/downloadbill",
+    "/pay/downloadfundflow",
+    "/sandboxnew/pay/downloadbill",
+];
+
 /// Where a request field travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
@@ -71,6 +79,8 @@ pub struct V2Op {
     pub mutual_tls_why: &'static str,
     /// The answer schema has a `sign` field.
     pub signed_answer: bool,
+    /// The answer is a bill, not `<xml>` (see [`BILL_PATHS`]).
+    pub download: bool,
     /// `MD5`, `HMAC-SHA256`, preferred first.
     pub sign_types: Vec<&'static str>,
     /// Request fields in spec order, without `nonce_str` and `sign`.
@@ -233,6 +243,7 @@ fn operation(
         mutual_tls,
         mutual_tls_why,
         signed_answer: answer.iter().any(|f| f.name == "sign"),
+        download: BILL_PATHS.contains(&path.as_str()),
         sign_types,
         request,
         answer,

@@ -53,20 +53,7 @@ fn literal(op: &V2Op, n: &V2Names) -> String {
     s
 }
 
-/// Operations the typed client cannot decode yet, with the text their
-/// failure must contain: the test fails when one starts to pass, so the
-/// list cannot go stale.
-const KNOWN_FAILURES: [(&str, &str); 3] = [
-    // Bills answer CSV, which `call_v2` does not read (it expects `<xml>`).
-    ("POST /pay/downloadbill", "expected the <xml> root"),
-    ("POST /pay/downloadfundflow", "expected the <xml> root"),
-    (
-        "POST /sandboxnew/pay/downloadbill",
-        "expected the <xml> root",
-    ),
-];
-
-/// The test's fixed part; `@COUNT@` and `@KNOWN@` are filled in.
+/// The test's fixed part; `@COUNT@` is filled in.
 const PRELUDE: &str = r##"
 //! The APIv2 catalogue, proved: every APIv2 operation is sent through the
 //! typed client, with the spec's example values, to one sandbox in spec
@@ -104,12 +91,18 @@ type Call = for<'a> fn(&'a Client) -> Pending<'a>;
 /// The sandbox's TLS certificate, for the pages fetched by hand.
 static SERVER_PEM: OnceLock<Vec<u8>> = OnceLock::new();
 
-/// Operations that fail for a known reason (see xtask/src/v2/test.rs).
-const KNOWN_FAILURES: &[(&str, &str)] = &[@KNOWN@];
-
 /// An answer, checked and decoded by the client.
 fn answered<T>(result: Result<T, wxpay::Error>) -> Outcome {
     result.map(drop).map_err(|e| format!("{e:?}"))
+}
+
+/// A bill, fetched by the client: bytes, and no `<xml>` answer.
+fn downloaded(result: Result<bytes::Bytes, wxpay::Error>) -> Outcome {
+    let bill = result.map_err(|e| format!("{e:?}"))?;
+    if bill.is_empty() || bill.starts_with(b"<xml") {
+        return Err(format!("not a bill: {:?}", String::from_utf8_lossy(&bill)));
+    }
+    Ok(())
 }
 
 /// A page's signed URL, opened as a browser would (over TLS, trusting the
@@ -206,39 +199,19 @@ async fn every_v2_operation_is_answered_and_decodes() {
         cases.len() - failures.len(),
         cases.len()
     );
-    let unexpected: Vec<&String> = failures
-        .iter()
-        .filter(|f| {
-            !KNOWN_FAILURES
-                .iter()
-                .any(|(id, why)| f.starts_with(&format!("{id}: ")) && f.contains(why))
-        })
-        .collect();
     assert!(
-        unexpected.is_empty(),
+        failures.is_empty(),
         "{} operations failed:\n{}",
-        unexpected.len(),
-        unexpected.iter().map(|f| f.as_str()).collect::<Vec<_>>().join("\n")
+        failures.len(),
+        failures.join("\n")
     );
-    for (id, why) in KNOWN_FAILURES {
-        assert!(
-            failures.iter().any(|f| f.starts_with(&format!("{id}: ")) && f.contains(why)),
-            "{id} no longer fails with `{why}`: remove it from KNOWN_FAILURES in xtask/src/v2/test.rs"
-        );
-    }
 }
 "##;
 
 pub fn render(ops: &[V2Op], names: &[V2Names]) -> String {
-    let known: Vec<String> = KNOWN_FAILURES
-        .iter()
-        .map(|(id, why)| format!("({id:?}, {why:?})"))
-        .collect();
     let mut s = format!(
         "{HEADER}{}",
-        PRELUDE
-            .replace("@COUNT@", &ops.len().to_string())
-            .replace("@KNOWN@", &known.join(", "))
+        PRELUDE.replace("@COUNT@", &ops.len().to_string())
     );
     s.push_str(
         "\n/// One call per operation.\nfn generated() -> Vec<(&'static str, Call)> {\n    vec![\n",
@@ -251,6 +224,8 @@ pub fn render(ops: &[V2Op], names: &[V2Names]) -> String {
                 n.method,
                 literal(op, n)
             )
+        } else if op.download {
+            format!("downloaded(client.{}({}).await)", n.method, literal(op, n))
         } else {
             format!("answered(client.{}({}).await)", n.method, literal(op, n))
         };

@@ -4,7 +4,7 @@
 /// `POST /sandboxnew/pay/downloadbill`: 下载对账单
 ///
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_6> <https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_6> <https://pay.weixin.qq.com/wiki/doc/api/native.php?chapter=9_6> <https://pay.weixin.qq.com/wiki/doc/api/app/app.php?chapter=9_6&index=8> <https://pay.weixin.qq.com/wiki/doc/api/H5.php?chapter=9_6&index=6> <https://pay.weixin.qq.com/wiki/doc/api/wxa/wxa_api.php?chapter=9_6>
-#[wxpay_core::endpoint(v2, POST, "/sandboxnew/pay/downloadbill", response = DownloadbillResponse, unsigned_answer, sign_types = "MD5")]
+#[wxpay_core::endpoint(v2, POST, "/sandboxnew/pay/downloadbill", download, sign_types = "MD5")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Downloadbill {
     /// 公众账号ID
@@ -31,15 +31,6 @@ pub struct Downloadbill {
     /// Example: `GZIP`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tar_type: Option<downloadbill::TarType>,
-}
-
-/// The answer to [`Downloadbill`], without the fields the client checks itself (`return_code`, `result_code`, `sign`, …).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct DownloadbillResponse {
-    /// 错误码
-    ///
-    /// Example: `20002`.
-    pub error_code: Option<String>,
 }
 
 /// The open enums and indexed-field elements of [`Downloadbill`] and its answer.
