@@ -118,6 +118,8 @@ pub mod v3;
 /// use wxpay::prelude::*;
 /// ```
 pub mod prelude {
+    // Empty when no `v2-*` feature is on.
+    #[allow(unused_imports)]
     pub use crate::v2::prelude::*;
     pub use crate::v3::prelude::*;
     pub use wxpay_core::prelude::*;

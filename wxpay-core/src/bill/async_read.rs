@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt as _};
 
 use super::{
-    BillError, BillErrorKind, FundFlowBillReader, FundFlowRow, FundFlowSummary, MAX_RECORD_BYTES,
-    Splitter, TradeBillKind, TradeBillReader, TradeBillRow, TradeBillSummary,
+    BillError, BillErrorKind, Cells, FundFlowBillReader, FundFlowRow, FundFlowSummary,
+    MAX_RECORD_BYTES, Splitter, TradeBillKind, TradeBillReader, TradeBillRow, TradeBillSummary,
 };
 
 /// Bytes read ahead, shared between the async side (which appends) and the
@@ -161,7 +161,7 @@ impl<R: AsyncBufRead + Unpin> Ahead<R> {
     async fn record(&mut self) -> Result<Option<Scanned>, BillError> {
         let mut text = String::new();
         let mut splitter = Splitter::default();
-        let mut cells = Vec::new();
+        let mut cells = Cells::default();
         let mut raw = Vec::new();
         let mut first = true;
         loop {

@@ -102,11 +102,11 @@ impl<R: BufRead> Iterator for FundFlowBillReader<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         match self.table.next()? {
-            Ok(Item::Row(cells, line)) => {
-                let row = FundFlowRow::from_cells(&self.layout, cells, line);
+            Ok(Item::Row(line)) => {
+                let row = FundFlowRow::from_cells(&self.layout, &self.table.cells, line);
                 self.table.row(row)
             }
-            Ok(Item::Summary(names, values, line)) => {
+            Ok(Item::Summary(names, line)) => {
                 let layout =
                     match Layout::new(&names, FundFlowSummary::COLUMNS, &["资金流水总笔数"])
                     {
@@ -115,7 +115,7 @@ impl<R: BufRead> Iterator for FundFlowBillReader<R> {
                             return Some(Err(BillError::new(line.saturating_sub(1), kind)));
                         }
                     };
-                match FundFlowSummary::from_cells(&layout, values, line) {
+                match FundFlowSummary::from_cells(&layout, &self.table.cells, line) {
                     Ok(summary) => {
                         self.summary = Some(summary);
                         None

@@ -43,7 +43,7 @@
 //! ```
 
 use std::fmt;
-use std::io::BufRead;
+use std::io::{BufRead, Read as _};
 
 mod async_read;
 mod file;
@@ -152,6 +152,51 @@ impl std::error::Error for BillError {
     }
 }
 
+/// The cells of one record, without backticks and quotes: their text one
+/// after another in one buffer, reused from record to record, so that
+/// splitting a line allocates nothing once the buffers have grown.
+#[derive(Debug, Default)]
+struct Cells {
+    text: String,
+    /// Where each cell ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl Cells {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+
+    fn push(&mut self, cell: &str) {
+        self.text.push_str(cell);
+        self.ends.push(self.text.len());
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Cell `i`.
+    fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = match i.checked_sub(1) {
+            Some(before) => self.ends.get(before).copied().unwrap_or(0),
+            None => 0,
+        };
+        self.text.get(start..end)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+
+    /// The cells as owned strings, trimmed (header and summary names).
+    fn trimmed(&self) -> Vec<String> {
+        self.iter().map(|c| c.trim().to_owned()).collect()
+    }
+}
+
 /// One logical line of the file, split into cells.
 struct Record {
     /// The line it starts on.
@@ -192,33 +237,18 @@ impl<R: BufRead> Records<R> {
     /// to `self.text`; `false` at the end of the file.
     fn physical_line(&mut self) -> Result<bool, BillError> {
         self.bytes.clear();
-        let mut seen_any = false;
-        loop {
-            let available = match self.reader.fill_buf() {
-                Ok(b) => b,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(BillError::new(self.line + 1, BillErrorKind::Io(e))),
-            };
-            if available.is_empty() {
-                break;
-            }
-            seen_any = true;
-            let (take, done) = match available.iter().position(|&b| b == b'\n') {
-                Some(i) => (i + 1, true),
-                None => (available.len(), false),
-            };
-            if self.text.len() + self.bytes.len() + take > MAX_RECORD_BYTES + 2 {
-                return Err(BillError::new(self.line + 1, BillErrorKind::LineTooLong));
-            }
-            self.bytes
-                .extend_from_slice(available.get(..take).unwrap_or_default());
-            self.reader.consume(take);
-            if done {
-                break;
-            }
-        }
-        if !seen_any {
+        // One byte over the limit is enough to know a line is too long;
+        // `read_until` finds the line end a word at a time.
+        let room = (MAX_RECORD_BYTES + 2).saturating_sub(self.text.len()) + 1;
+        let read = (&mut self.reader)
+            .take(room as u64)
+            .read_until(b'\n', &mut self.bytes)
+            .map_err(|e| BillError::new(self.line + 1, BillErrorKind::Io(e)))?;
+        if read == 0 {
             return Ok(false);
+        }
+        if self.text.len() + self.bytes.len() > MAX_RECORD_BYTES + 2 {
+            return Err(BillError::new(self.line + 1, BillErrorKind::LineTooLong));
         }
         self.line += 1;
         if self.bytes.last() == Some(&b'\n') {
@@ -239,7 +269,7 @@ impl<R: BufRead> Records<R> {
     }
 
     /// The next record's cells into `cells`; `None` at the end of the file.
-    fn next(&mut self, cells: &mut Vec<String>) -> Result<Option<Record>, BillError> {
+    fn next(&mut self, cells: &mut Cells) -> Result<Option<Record>, BillError> {
         self.text.clear();
         self.splitter.reset(cells);
         if !self.physical_line()? {
@@ -291,7 +321,7 @@ struct Splitter {
 
 impl Splitter {
     /// Forgets the last record: the next scan starts a new one.
-    fn reset(&mut self, cells: &mut Vec<String>) {
+    fn reset(&mut self, cells: &mut Cells) {
         cells.clear();
         self.pos = 0;
         self.open = None;
@@ -303,7 +333,7 @@ impl Splitter {
     /// call saw, with more appended). Returns whether the first cell had a
     /// backtick; [`BillErrorKind::UnclosedQuote`] when the text ends inside
     /// a quoted cell, to be called again once more text is appended.
-    fn scan(&mut self, record: &str, cells: &mut Vec<String>) -> Result<bool, BillErrorKind> {
+    fn scan(&mut self, record: &str, cells: &mut Cells) -> Result<bool, BillErrorKind> {
         let start = record.get(self.pos..).unwrap_or_default();
         let mut rest = match self.open.take() {
             Some((value, ticked)) => match self.quoted(record, start, value, ticked, cells)? {
@@ -320,11 +350,16 @@ impl Splitter {
             let next = if let Some(quoted) = after_tick.strip_prefix('"') {
                 self.quoted(record, quoted, String::new(), ticked, cells)?
             } else {
-                let (cell, next) = match after_tick.split_once(',') {
-                    Some((cell, tail)) => (cell, Some(tail)),
+                // A plain byte loop: cells are short, and `,` is ASCII, so
+                // the split is on a character boundary.
+                let (cell, next) = match after_tick.bytes().position(|b| b == b',') {
+                    Some(i) => (
+                        after_tick.get(..i).unwrap_or_default(),
+                        after_tick.get(i + 1..),
+                    ),
                     None => (after_tick, None),
                 };
-                cells.push(cell.to_owned());
+                cells.push(cell);
                 self.first_ticked.get_or_insert(ticked);
                 next
             };
@@ -348,7 +383,7 @@ impl Splitter {
         mut tail: &'a str,
         mut value: String,
         mut ticked: bool,
-        cells: &mut Vec<String>,
+        cells: &mut Cells,
     ) -> Result<Option<&'a str>, BillErrorKind> {
         loop {
             let Some(end) = tail.find('"') else {
@@ -368,13 +403,14 @@ impl Splitter {
                 None => break,
             }
         }
+        let mut cell = value.as_str();
         if !ticked {
-            if let Some(v) = value.strip_prefix('`') {
+            if let Some(v) = cell.strip_prefix('`') {
                 ticked = true;
-                value = v.to_owned();
+                cell = v;
             }
         }
-        cells.push(value);
+        cells.push(cell);
         self.first_ticked.get_or_insert(ticked);
         if tail.is_empty() {
             Ok(None)
@@ -386,18 +422,20 @@ impl Splitter {
     }
 }
 
-/// What a table yields.
+/// What a table yields; the cells are the table's [`Table::cells`].
 enum Item {
-    /// A data row: its cells and line.
-    Row(Vec<String>, u64),
-    /// The summary: its names, values and the line of the values.
-    Summary(Vec<String>, Vec<String>, u64),
+    /// A data row: its line.
+    Row(u64),
+    /// The summary: its names and the line of its values.
+    Summary(Vec<String>, u64),
 }
 
 /// The layout every bill shares: header, data rows, summary names and values.
 struct Table<R> {
     records: Records<R>,
     columns: Vec<String>,
+    /// The cells of the last row, or of the summary's values.
+    cells: Cells,
     done: bool,
 }
 
@@ -405,24 +443,19 @@ impl<R: BufRead> Table<R> {
     /// Reads the header line.
     fn open(reader: R) -> Result<Self, BillError> {
         let mut records = Records::new(reader);
-        let mut columns = Vec::new();
+        let mut cells = Cells::default();
         loop {
-            match records.next(&mut columns)? {
+            match records.next(&mut cells)? {
                 None => return Err(BillError::new(records.line, BillErrorKind::Empty)),
                 Some(r) if r.blank => continue,
                 Some(r) if r.ticked => return Err(BillError::new(r.line, BillErrorKind::NoHeader)),
                 Some(_) => break,
             }
         }
-        for c in &mut columns {
-            let trimmed = c.trim();
-            if trimmed.len() != c.len() {
-                *c = trimmed.to_owned();
-            }
-        }
         Ok(Table {
             records,
-            columns,
+            columns: cells.trimmed(),
+            cells,
             done: false,
         })
     }
@@ -446,9 +479,8 @@ impl<R: BufRead> Table<R> {
         if self.done {
             return None;
         }
-        let mut cells = Vec::with_capacity(self.columns.len());
         let record = loop {
-            match self.records.next(&mut cells) {
+            match self.records.next(&mut self.cells) {
                 Err(e) => {
                     self.done = true;
                     return Some(Err(e));
@@ -462,20 +494,19 @@ impl<R: BufRead> Table<R> {
             }
         };
         if record.ticked {
-            if cells.len() != self.columns.len() {
+            if self.cells.len() != self.columns.len() {
                 let kind = BillErrorKind::CellCount {
                     expected: self.columns.len(),
-                    found: cells.len(),
+                    found: self.cells.len(),
                 };
                 return self.error(record.line, kind);
             }
-            return Some(Ok(Item::Row(cells, record.line)));
+            return Some(Ok(Item::Row(record.line)));
         }
         // The summary names, then the values, then nothing but blank lines.
-        let names: Vec<String> = cells.iter().map(|c| c.trim().to_owned()).collect();
-        let mut values = Vec::with_capacity(names.len());
+        let names = self.cells.trimmed();
         let values_line = loop {
-            match self.records.next(&mut values) {
+            match self.records.next(&mut self.cells) {
                 Err(e) => {
                     self.done = true;
                     return Some(Err(e));
@@ -488,14 +519,14 @@ impl<R: BufRead> Table<R> {
                 Ok(Some(r)) => break r.line,
             }
         };
-        if values.len() != names.len() {
+        if self.cells.len() != names.len() {
             let kind = BillErrorKind::CellCount {
                 expected: names.len(),
-                found: values.len(),
+                found: self.cells.len(),
             };
             return self.error(values_line, kind);
         }
-        let mut rest = Vec::new();
+        let mut rest = Cells::default();
         loop {
             match self.records.next(&mut rest) {
                 Err(e) => {
@@ -508,7 +539,7 @@ impl<R: BufRead> Table<R> {
             }
         }
         self.done = true;
-        Some(Ok(Item::Summary(names, values, values_line)))
+        Some(Ok(Item::Summary(names, values_line)))
     }
 }
 
@@ -542,19 +573,15 @@ impl Layout {
         Ok(Layout { known, extra })
     }
 
-    /// Takes the cell of known column `i` out of `cells`.
-    fn take(&self, cells: &mut [String], i: usize) -> Option<String> {
-        let index = self.known.get(i).copied().flatten()?;
-        cells.get_mut(index).map(std::mem::take)
+    /// The cell of known column `i`.
+    fn cell<'c>(&self, cells: &'c Cells, i: usize) -> Option<&'c str> {
+        cells.get(self.known.get(i).copied().flatten()?)
     }
 
-    fn extra(&self, cells: &mut [String]) -> Vec<(String, String)> {
+    fn extra(&self, cells: &Cells) -> Vec<(String, String)> {
         self.extra
             .iter()
-            .map(|(i, name)| {
-                let value = cells.get_mut(*i).map(std::mem::take).unwrap_or_default();
-                (name.clone(), value)
-            })
+            .map(|(i, name)| (name.clone(), cells.get(*i).unwrap_or_default().to_owned()))
             .collect()
     }
 }
@@ -583,26 +610,26 @@ macro_rules! bill_row {
             #[allow(unused_assignments)]
             fn from_cells(
                 layout: &$crate::bill::Layout,
-                mut cells: Vec<String>,
+                cells: &$crate::bill::Cells,
                 line: u64,
             ) -> Result<Self, $crate::bill::BillError> {
                 let mut i = 0usize;
                 let row = $row {
                     $( $field: {
-                        let cell = layout.take(&mut cells, i);
+                        let cell = layout.cell(cells, i);
                         i += 1;
-                        $crate::bill::$parse(cell).map_err(|(value, expected)| {
+                        $crate::bill::$parse(cell).map_err(|expected| {
                             $crate::bill::BillError::new(
                                 line,
                                 $crate::bill::BillErrorKind::BadValue {
                                     column: $column.to_owned(),
-                                    value,
+                                    value: cell.unwrap_or_default().to_owned(),
                                     expected,
                                 },
                             )
                         })?
                     }, )+
-                    extra: layout.extra(&mut cells),
+                    extra: layout.extra(cells),
                 };
                 Ok(row)
             }
@@ -611,68 +638,65 @@ macro_rules! bill_row {
 }
 pub(crate) use bill_row;
 
-/// A parse failure: the cell and what was expected.
-type CellError = (String, &'static str);
+/// A parse failure: what was expected (the caller quotes the cell).
+type CellError = &'static str;
 
 /// A column every bill of the kind has (checked with the header).
-fn required(cell: Option<String>) -> Result<String, CellError> {
-    Ok(cell.unwrap_or_default())
+fn required(cell: Option<&str>) -> Result<String, CellError> {
+    Ok(cell.unwrap_or_default().to_owned())
 }
 
 /// Text; an absent column or an empty cell is `None`.
-fn text(cell: Option<String>) -> Result<Option<String>, CellError> {
-    Ok(cell.filter(|c| !c.is_empty()))
+fn text(cell: Option<&str>) -> Result<Option<String>, CellError> {
+    Ok(cell.filter(|c| !c.is_empty()).map(str::to_owned))
 }
 
 /// Yuan with at most two decimals, as fen.
-fn fen(cell: Option<String>) -> Result<Option<i64>, CellError> {
+fn fen(cell: Option<&str>) -> Result<Option<i64>, CellError> {
     scaled(cell, 2, "an amount in yuan (at most 2 decimals)")
 }
 
 /// Yuan with at most two decimals, as fen; the column always has a value.
-fn required_fen(cell: Option<String>) -> Result<i64, CellError> {
-    fen(cell.clone())?.ok_or_else(|| (cell.unwrap_or_default(), "an amount in yuan"))
+fn required_fen(cell: Option<&str>) -> Result<i64, CellError> {
+    fen(cell)?.ok_or("an amount in yuan")
 }
 
 /// Yuan with at most five decimals (fees), as thousandths of a fen.
-fn millifen(cell: Option<String>) -> Result<Option<i64>, CellError> {
+fn millifen(cell: Option<&str>) -> Result<Option<i64>, CellError> {
     scaled(cell, 5, "an amount in yuan (at most 5 decimals)")
 }
 
 /// A count; `20.0` is read as 20.
-fn count(cell: Option<String>) -> Result<Option<u64>, CellError> {
-    let Some(text) = cell.filter(|c| !c.trim().is_empty()) else {
+fn count(cell: Option<&str>) -> Result<Option<u64>, CellError> {
+    let Some(trimmed) = cell.map(str::trim).filter(|c| !c.is_empty()) else {
         return Ok(None);
     };
-    let trimmed = text.trim();
     let whole = match trimmed.split_once('.') {
         Some((whole, frac)) if frac.bytes().all(|b| b == b'0') => whole,
-        Some(_) => return Err((text, "a count")),
+        Some(_) => return Err("a count"),
         None => trimmed,
     };
     if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
-        return Err((text, "a count"));
+        return Err("a count");
     }
-    whole.parse().map(Some).map_err(|_| (text, "a count"))
+    whole.parse().map(Some).map_err(|_| "a count")
 }
 
 /// A count the column always holds.
-fn required_count(cell: Option<String>) -> Result<u64, CellError> {
-    count(cell.clone())?.ok_or_else(|| (cell.unwrap_or_default(), "a count"))
+fn required_count(cell: Option<&str>) -> Result<u64, CellError> {
+    count(cell)?.ok_or("a count")
 }
 
 /// A decimal number of yuan as an integer number of `10^-scale` yuan.
 fn scaled(
-    cell: Option<String>,
+    cell: Option<&str>,
     scale: u32,
     expected: &'static str,
 ) -> Result<Option<i64>, CellError> {
-    let Some(text) = cell.filter(|c| !c.trim().is_empty()) else {
+    let Some(trimmed) = cell.map(str::trim).filter(|c| !c.is_empty()) else {
         return Ok(None);
     };
-    parse_scaled(text.trim(), scale)
-        .map(Some)
-        .ok_or((text, expected))
+    parse_scaled(trimmed, scale).map(Some).ok_or(expected)
 }
 
 /// `-12.3` at scale 2 → `-1230`; `None` for anything but an optional sign,
@@ -704,16 +728,20 @@ pub(crate) fn parse_scaled(text: &str, scale: u32) -> Option<i64> {
 mod tests {
     use super::*;
 
-    fn split(line: &str, cells: &mut Vec<String>) -> Result<bool, BillErrorKind> {
+    fn split(line: &str, cells: &mut Cells) -> Result<bool, BillErrorKind> {
         let mut splitter = Splitter::default();
         splitter.reset(cells);
         splitter.scan(line, cells)
     }
 
     fn cells(line: &str) -> (Vec<String>, bool) {
-        let mut out = Vec::new();
+        let mut out = Cells::default();
         let ticked = split(line, &mut out).unwrap();
-        (out, ticked)
+        (strings(&out), ticked)
+    }
+
+    fn strings(cells: &Cells) -> Vec<String> {
+        cells.iter().map(str::to_owned).collect()
     }
 
     #[test]
@@ -736,7 +764,7 @@ mod tests {
             )
         );
         assert_eq!(cells("\"`a,b\""), (vec!["a,b".into()], true));
-        let mut out = Vec::new();
+        let mut out = Cells::default();
         assert!(matches!(
             split("`\"open", &mut out),
             Err(BillErrorKind::UnclosedQuote)
@@ -759,16 +787,18 @@ mod tests {
         assert_eq!(parse_scaled("1e3", 2), None);
         assert_eq!(parse_scaled("", 2), None);
         assert_eq!(parse_scaled("99999999999999999999", 2), None);
-        assert_eq!(count(Some("20.0".into())), Ok(Some(20)));
-        assert_eq!(count(Some("7".into())), Ok(Some(7)));
-        assert!(count(Some("2.5".into())).is_err());
-        assert!(count(Some("-1".into())).is_err());
+        assert_eq!(count(Some("20.0")), Ok(Some(20)));
+        assert_eq!(count(Some(" 7 ")), Ok(Some(7)));
+        assert!(count(Some("2.5")).is_err());
+        assert!(count(Some("-1")).is_err());
+        assert_eq!(fen(Some(" ")), Ok(None));
+        assert_eq!(required_fen(None), Err("an amount in yuan"));
     }
 
     #[test]
     fn long_lines_and_bad_utf8_are_refused() {
         let long = "a".repeat(MAX_RECORD_BYTES + 10);
-        let mut out = Vec::new();
+        let mut out = Cells::default();
         let mut r = Records::new(long.as_bytes());
         let e = r.next(&mut out).err().unwrap();
         assert!(matches!(e.kind(), BillErrorKind::LineTooLong));
@@ -781,11 +811,11 @@ mod tests {
 
     #[test]
     fn quoted_line_breaks_join_lines() {
-        let mut out = Vec::new();
+        let mut out = Cells::default();
         let mut r = Records::new(&b"`a,\"`two\r\nlines\",`b\r\nnext\r\n"[..]);
         let rec = r.next(&mut out).unwrap().unwrap();
         assert_eq!(rec.line, 1);
-        assert_eq!(out, vec!["a", "two\nlines", "b"]);
+        assert_eq!(strings(&out), ["a", "two\nlines", "b"]);
         let rec = r.next(&mut out).unwrap().unwrap();
         assert_eq!(rec.line, 3);
         // The open cell first (its backtick inside the quotes), a cell
@@ -794,13 +824,13 @@ mod tests {
         let mut r = Records::new(text.as_bytes());
         let rec = r.next(&mut out).unwrap().unwrap();
         assert_eq!((rec.line, rec.ticked), (1, true));
-        assert_eq!(out, ["x\n\ny", "\n\"z", "w"]);
+        assert_eq!(strings(&out), ["x\n\ny", "\n\"z", "w"]);
         let rec = r.next(&mut out).unwrap().unwrap();
         assert_eq!((rec.line, rec.ticked), (5, true));
-        assert_eq!(out, ["q"]);
+        assert_eq!(strings(&out), ["q"]);
         let rec = r.next(&mut out).unwrap().unwrap();
         assert_eq!((rec.line, rec.ticked), (6, false));
-        assert_eq!(out, ["a\n`b"]);
+        assert_eq!(strings(&out), ["a\n`b"]);
         assert!(r.next(&mut out).unwrap().is_none());
         let mut r = Records::new(&b"`a,\"b\r\nc\"d\r\n"[..]);
         let e = r.next(&mut out).err().unwrap();
@@ -819,15 +849,16 @@ mod tests {
         }
         text.push_str("\",`b\r\n`c,`d,`e\r\n");
         assert!(text.len() < MAX_RECORD_BYTES);
-        let mut out = Vec::new();
+        let mut out = Cells::default();
         let mut r = Records::new(text.as_bytes());
         let rec = r.next(&mut out).unwrap().unwrap();
         assert_eq!(rec.line, 1);
-        assert_eq!(out.len(), 3);
-        assert_eq!(out[0], "a");
-        assert_eq!(out[1].lines().count(), LINES + 1);
-        assert!(out[1].ends_with("\na, \"b\""));
-        assert_eq!(out[2], "b");
+        let out_cells = strings(&out);
+        assert_eq!(out_cells.len(), 3);
+        assert_eq!(out_cells[0], "a");
+        assert_eq!(out_cells[1].lines().count(), LINES + 1);
+        assert!(out_cells[1].ends_with("\na, \"b\""));
+        assert_eq!(out_cells[2], "b");
         // Every byte of the record is scanned once: resuming after each
         // joined line, not starting over (which read ~LINES²/2 lines).
         assert!(
@@ -838,7 +869,7 @@ mod tests {
         );
         let rec = r.next(&mut out).unwrap().unwrap();
         assert_eq!(rec.line, LINES as u64 + 2);
-        assert_eq!(out, ["c", "d", "e"]);
+        assert_eq!(strings(&out), ["c", "d", "e"]);
         assert!(r.next(&mut out).unwrap().is_none());
     }
 }

@@ -166,17 +166,17 @@ impl<R: BufRead> Iterator for TradeBillReader<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         match self.table.next()? {
-            Ok(Item::Row(cells, line)) => {
-                let row = TradeBillRow::from_cells(&self.layout, cells, line);
+            Ok(Item::Row(line)) => {
+                let row = TradeBillRow::from_cells(&self.layout, &self.table.cells, line);
                 self.table.row(row)
             }
-            Ok(Item::Summary(names, values, line)) => {
+            Ok(Item::Summary(names, line)) => {
                 let layout = match Layout::new(&names, TradeBillSummary::COLUMNS, &["总交易单数"])
                 {
                     Ok(l) => l,
                     Err(kind) => return Some(Err(BillError::new(line.saturating_sub(1), kind))),
                 };
-                match TradeBillSummary::from_cells(&layout, values, line) {
+                match TradeBillSummary::from_cells(&layout, &self.table.cells, line) {
                     Ok(summary) => {
                         self.summary = Some(summary);
                         self.summary_columns = Some(names);
