@@ -1,5 +1,7 @@
 //! The envelope of a notification and the typed events inside it.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -288,26 +290,32 @@ events! {
     "WEBIZPAY.AUTHORIZED" => WebizpayAuthorized(WebizpayAuthorization), "An employee gave the enterprise authorisation.";
 }
 
-/// The envelope on the wire.
+/// The envelope on the wire. What ends in [`Envelope`] is owned; the
+/// encrypted resource, used once to decrypt, is borrowed from the body
+/// (unless an escape in it makes serde copy).
 #[derive(Deserialize)]
-pub(crate) struct WireEnvelope {
+pub(crate) struct WireEnvelope<'a> {
     pub(crate) id: String,
     pub(crate) create_time: String,
     pub(crate) event_type: String,
     pub(crate) resource_type: String,
     #[serde(default)]
     pub(crate) summary: Option<String>,
-    pub(crate) resource: WireResource,
+    #[serde(borrow)]
+    pub(crate) resource: WireResource<'a>,
 }
 
 /// The encrypted resource on the wire.
 #[derive(Deserialize)]
-pub(crate) struct WireResource {
-    pub(crate) algorithm: String,
-    pub(crate) ciphertext: String,
-    pub(crate) nonce: String,
-    #[serde(default)]
-    pub(crate) associated_data: Option<String>,
+pub(crate) struct WireResource<'a> {
+    #[serde(borrow)]
+    pub(crate) algorithm: Cow<'a, str>,
+    #[serde(borrow)]
+    pub(crate) ciphertext: Cow<'a, str>,
+    #[serde(borrow)]
+    pub(crate) nonce: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pub(crate) associated_data: Option<Cow<'a, str>>,
     #[serde(default)]
     pub(crate) original_type: Option<String>,
 }

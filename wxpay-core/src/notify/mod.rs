@@ -164,7 +164,7 @@ impl Client {
             .await
             .map_err(NotifyError::from_verify)?;
 
-        let wire: WireEnvelope = serde_json::from_slice(body)
+        let wire: WireEnvelope<'_> = serde_json::from_slice(body)
             .map_err(|e| NotifyError::Malformed(e.to_string().chars().take(200).collect()))?;
         if wire.resource.algorithm != RESOURCE_ALGORITHM {
             return Err(NotifyError::UnsupportedAlgorithm(

@@ -588,3 +588,23 @@ async fn a_delivery_racing_another_is_refused_until_it_finishes() {
     assert!(matches!(outcome, Outcome::Processed { .. }));
     assert!(format!("{handler:?}").contains("deduplicates: true"));
 }
+
+#[tokio::test]
+async fn escaped_slashes_in_the_wire_resource_are_read() {
+    // Encoders may write `/` as `\/`; the encrypted resource, borrowed
+    // from the body where it can be, must then be unescaped, not refused.
+    let body = envelope(
+        "TRANSACTION.SUCCESS",
+        &transaction_resource(),
+        tv::APIV3_KEY,
+    );
+    let text = String::from_utf8(body).unwrap();
+    let escaped = text.replace('/', "\\/");
+    assert_ne!(escaped, text, "the test needs a `/` to escape");
+    let body = escaped.into_bytes();
+    let n = client()
+        .parse_notification(&signed(&body), &body)
+        .await
+        .unwrap();
+    assert!(matches!(n.event, Event::TransactionSuccess(_)));
+}
