@@ -432,7 +432,75 @@ impl Resource for Plaintext<'_> {
     }
 
     fn transaction_shape(&self) -> Result<TransactionShape, serde_json::Error> {
-        serde_json::from_slice(self.0)
+        match top_level_shape(self.0) {
+            Some(shape) => Ok(shape),
+            None => serde_json::from_slice(self.0),
+        }
+    }
+}
+
+/// The [`TransactionShape`] of a JSON object's text, from its top-level
+/// keys alone: strings are skipped with `memchr`, values are not parsed
+/// (the typed decode that follows does that, and refuses what is not
+/// JSON). `None` when the text is not an object or a top-level key holds
+/// an escape: serde then decides.
+fn top_level_shape(json: &[u8]) -> Option<TransactionShape> {
+    let mut shape = TransactionShape {
+        combine_mchid: false,
+        sp_mchid: false,
+    };
+    let mut i = json.iter().position(|b| !b.is_ascii_whitespace())?;
+    if json.get(i) != Some(&b'{') {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut expect_key = false;
+    while let Some(&b) = json.get(i) {
+        match b {
+            b'"' => {
+                let end = string_end(json, i + 1)?;
+                if depth == 1 && expect_key {
+                    let key = json.get(i + 1..end)?;
+                    if key.contains(&b'\\') {
+                        return None;
+                    }
+                    match key {
+                        b"combine_mchid" => shape.combine_mchid = true,
+                        b"sp_mchid" => shape.sp_mchid = true,
+                        _ => {}
+                    }
+                    expect_key = false;
+                }
+                i = end;
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                expect_key = b == b'{' && depth == 1;
+            }
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(shape);
+                }
+            }
+            b',' if depth == 1 => expect_key = true,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The index of the quote closing the string whose text starts at `from`.
+fn string_end(json: &[u8], mut from: usize) -> Option<usize> {
+    loop {
+        let rest = json.get(from..)?;
+        let at = memchr::memchr2(b'"', b'\\', rest)?;
+        if rest.get(at) == Some(&b'"') {
+            return Some(from + at);
+        }
+        // A backslash: the byte after it is escaped.
+        from += at + 2;
     }
 }
 
@@ -498,6 +566,38 @@ pub(crate) fn data_free_reason(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shape_skim_agrees_with_serde() {
+        let cases = [
+            r#"{"mchid":"1","out_trade_no":"T"}"#,
+            r#"{"sp_mchid":"1","sub_mchid":"2"}"#,
+            r#" {"combine_mchid":null,"sub_orders":[{"mchid":"1"}]}"#,
+            r#"{"a":{"sp_mchid":"nested"},"b":[{"combine_mchid":1}],"c":"x"}"#,
+            r#"{"attach":"\"sp_mchid\":\"1\"","d":"\\","e":"a\"b"}"#,
+            r#"{"n":[1,2,{"x":[]}],"sp_mchid":"1","combine_mchid":true}"#,
+            r#"{}"#,
+            "{\n  \"sp_mchid\" : \"1\" ,\n \"x\" : {} \n}",
+        ];
+        for case in cases {
+            let fast = top_level_shape(case.as_bytes()).unwrap();
+            let slow: TransactionShape = serde_json::from_str(case).unwrap();
+            assert_eq!(
+                (fast.combine_mchid, fast.sp_mchid),
+                (slow.combine_mchid, slow.sp_mchid),
+                "{case}"
+            );
+        }
+        // Left to serde: an escaped top-level key, text that is no object.
+        assert!(top_level_shape(br#"{"sp\u005fmchid":"1"}"#).is_none());
+        let escaped: TransactionShape = Plaintext(br#"{"sp\u005fmchid":"1"}"#)
+            .transaction_shape()
+            .unwrap();
+        assert!(escaped.sp_mchid);
+        assert!(top_level_shape(b"[1]").is_none());
+        assert!(top_level_shape(br#"{"a":"open"#).is_none());
+        assert!(top_level_shape(b"").is_none());
+    }
 
     #[test]
     fn decode_reasons_quote_no_data() {
