@@ -4,6 +4,8 @@
 /// `POST /sandboxnew/pay/downloadbill`: 下载对账单
 ///
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_6> <https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_6> <https://pay.weixin.qq.com/wiki/doc/api/native.php?chapter=9_6> <https://pay.weixin.qq.com/wiki/doc/api/app/app.php?chapter=9_6&index=8> <https://pay.weixin.qq.com/wiki/doc/api/H5.php?chapter=9_6&index=6> <https://pay.weixin.qq.com/wiki/doc/api/wxa/wxa_api.php?chapter=9_6>
+///
+/// Answers a bill: the method returns its CSV (inflated from GZIP), which `wxpay_core::bill` reads row by row.
 #[wxpay_core::endpoint(v2, POST, "/sandboxnew/pay/downloadbill", download, sign_types = "MD5")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Downloadbill {
