@@ -237,21 +237,12 @@ impl<R: AsyncBufRead + Unpin> Ahead<R> {
     }
 }
 
-/// A physical line as the reader sees it: without `\n` or `\r\n`, without
-/// a byte order mark on the first line; `None` when it is not UTF-8 or is
-/// too long.
+/// [`super::line_text`], and `None` for a line too long as well.
 fn line_text(raw: &[u8], first: bool) -> Option<&str> {
     if raw.len() > MAX_RECORD_BYTES + 2 {
         return None;
     }
-    let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
-    let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-    let text = std::str::from_utf8(raw).ok()?;
-    Some(if first {
-        text.strip_prefix('\u{feff}').unwrap_or(text)
-    } else {
-        text
-    })
+    super::line_text(raw, first)
 }
 
 /// Reads a trade bill from an async source; see [the module](crate::bill)

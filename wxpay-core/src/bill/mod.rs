@@ -197,6 +197,20 @@ impl Cells {
     }
 }
 
+/// A physical line as the readers see it: without `\n` or `\r\n`, and
+/// without a byte order mark on the first line; `None` when it is not
+/// UTF-8.
+fn line_text(raw: &[u8], first: bool) -> Option<&str> {
+    let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+    let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+    let text = std::str::from_utf8(raw).ok()?;
+    Some(if first {
+        text.strip_prefix('\u{feff}').unwrap_or(text)
+    } else {
+        text
+    })
+}
+
 /// One logical line of the file, split into cells.
 struct Record {
     /// The line it starts on.
@@ -251,19 +265,8 @@ impl<R: BufRead> Records<R> {
             return Err(BillError::new(self.line + 1, BillErrorKind::LineTooLong));
         }
         self.line += 1;
-        if self.bytes.last() == Some(&b'\n') {
-            self.bytes.pop();
-        }
-        if self.bytes.last() == Some(&b'\r') {
-            self.bytes.pop();
-        }
-        let text = std::str::from_utf8(&self.bytes)
-            .map_err(|_| BillError::new(self.line, BillErrorKind::NotUtf8))?;
-        let text = if self.line == 1 {
-            text.strip_prefix('\u{feff}').unwrap_or(text)
-        } else {
-            text
-        };
+        let text = line_text(&self.bytes, self.line == 1)
+            .ok_or_else(|| BillError::new(self.line, BillErrorKind::NotUtf8))?;
         self.text.push_str(text);
         Ok(true)
     }
