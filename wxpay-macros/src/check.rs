@@ -15,7 +15,7 @@ type Rule = fn(&Model, &mut Errors);
 
 /// The rules, in the order their mistakes are reported.
 const RULES: [Rule; 25] = [
-    download_answers_no_json,
+    download_has_no_response,
     upload_excludes_download,
     upload_is_a_post,
     download_is_a_get,
@@ -49,8 +49,9 @@ pub fn check(model: &Model, errors: &mut Errors) {
     }
 }
 
-/// Also an APIv2 rule: a bill is no XML answer either.
-pub fn download_answers_no_json(m: &Model, errors: &mut Errors) {
+/// A `download` answers a file, not JSON (APIv2: not XML): no `response`.
+/// Also an APIv2 rule.
+pub fn download_has_no_response(m: &Model, errors: &mut Errors) {
     if let (Some(_), Some(response)) = (m.attr.download, &m.attr.response) {
         let format = if m.attr.v2.is_some() { "XML" } else { "JSON" };
         errors.error(

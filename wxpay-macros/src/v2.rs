@@ -19,7 +19,7 @@ type Rule = fn(&Model, &mut Errors);
 /// The rules of an APIv2 declaration, in the order their mistakes are reported.
 const RULES: [Rule; 9] = [
     crate::check::no_generic_parameters,
-    crate::check::download_answers_no_json,
+    crate::check::download_has_no_response,
     download_is_a_post_with_no_signature,
     method_is_get_or_post,
     path_is_not_v3,
