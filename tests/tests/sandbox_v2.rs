@@ -11,7 +11,8 @@ use wxpay_core::crypto::{Certificate, PrivateKey};
 use wxpay_core::v2::{SignType, V2Key, sign, xml};
 use wxpay_sandbox::{DEFAULT_V2_KEY, Merchant, Sandbox, SandboxBuilder};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures");
+mod common;
+
 const MCHID: &str = "1900000109";
 const APPID: &str = "wxd678efh567hg6787";
 
@@ -738,23 +739,8 @@ async fn bills_are_csv_or_an_xml_error() {
 
 /// The fixtures' merchant, with its real certificate, for mutual TLS.
 fn fixture_merchant() -> (Merchant, ClientCert) {
-    let cert_pem = std::fs::read(format!("{FIXTURES}/merchant_cert.pem")).unwrap();
-    let key_pem = std::fs::read(format!("{FIXTURES}/merchant_key.pem")).unwrap();
-    let cert = Certificate::from_pem(&cert_pem).unwrap();
-    let merchant = Merchant {
-        mchid: MCHID.into(),
-        serial: cert.serial().to_owned(),
-        public_key: cert.public_key().clone(),
-        private_key: Some(PrivateKey::from_pem(&key_pem).unwrap()),
-        apiv3_key: wxpay_sandbox::keys::DEFAULT_APIV3_KEY.into(),
-    };
-    (
-        merchant,
-        ClientCert {
-            cert: cert_pem,
-            key: key_pem,
-        },
-    )
+    let (merchant, cert, key) = common::fixture_merchant();
+    (merchant, ClientCert { cert, key })
 }
 
 /// Another certificate, for another key.

@@ -14,23 +14,14 @@ use wxpay::v2::pay::{Downloadbill, Micropay, Orderquery};
 use wxpay::v2::prelude::*;
 use wxpay::v2::secapi::pay::Refund;
 
-const APPID: &str = "wxd678efh567hg6787";
-const MCHID: &str = "1900000109";
+mod common;
 
-/// The fixtures' merchant (its API certificate and key) as the sandbox
-/// knows it, and a client presenting that certificate.
+const APPID: &str = "wxd678efh567hg6787";
+
+/// A sandbox that knows the fixtures' merchant, and a client presenting
+/// that merchant's API certificate.
 async fn sandbox_and_client() -> (wxpay_sandbox::Sandbox, Client) {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
-    let cert_pem = std::fs::read(format!("{dir}/merchant_cert.pem")).unwrap();
-    let key_pem = std::fs::read(format!("{dir}/merchant_key.pem")).unwrap();
-    let cert = wxpay_core::crypto::Certificate::from_pem(&cert_pem).unwrap();
-    let merchant = wxpay_sandbox::Merchant {
-        mchid: MCHID.into(),
-        serial: cert.serial().to_owned(),
-        public_key: cert.public_key().clone(),
-        private_key: Some(wxpay_core::crypto::PrivateKey::from_pem(&key_pem).unwrap()),
-        apiv3_key: wxpay_sandbox::keys::DEFAULT_APIV3_KEY.into(),
-    };
+    let (merchant, cert_pem, key_pem) = common::fixture_merchant();
     let sandbox = wxpay_sandbox::Sandbox::builder()
         .merchant(merchant)
         .tls(true)

@@ -212,3 +212,21 @@ pub async fn abnormal_refund(sandbox: &Sandbox, client: &Client) -> (String, Str
         .expect("refund settled as abnormal");
     (refund.refund_id, out_refund_no)
 }
+
+/// The fixtures' merchant as the sandbox knows it (its real API
+/// certificate and private key, for mutual TLS), and that certificate and
+/// key as PEM for the client.
+pub fn fixture_merchant() -> (wxpay_sandbox::Merchant, Vec<u8>, Vec<u8>) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+    let cert_pem = std::fs::read(format!("{dir}/merchant_cert.pem")).unwrap();
+    let key_pem = std::fs::read(format!("{dir}/merchant_key.pem")).unwrap();
+    let cert = wxpay_core::crypto::Certificate::from_pem(&cert_pem).unwrap();
+    let merchant = wxpay_sandbox::Merchant {
+        mchid: "1900000109".into(),
+        serial: cert.serial().to_owned(),
+        public_key: cert.public_key().clone(),
+        private_key: Some(wxpay_core::crypto::PrivateKey::from_pem(&key_pem).unwrap()),
+        apiv3_key: wxpay_sandbox::keys::DEFAULT_APIV3_KEY.into(),
+    };
+    (merchant, cert_pem, key_pem)
+}

@@ -81,6 +81,8 @@ use std::sync::OnceLock;
 use wxpay::Client;
 use wxpay::v2::prelude::*;
 
+mod common;
+
 /// What one call came to: `Err` says why it failed.
 type Outcome = Result<(), String>;
 /// One call in flight.
@@ -152,25 +154,9 @@ fn fetch(url: &str, pem: &[u8]) -> Result<Vec<u8>, String> {
     Ok(raw[split + 4..].to_vec())
 }
 
-/// The fixtures' merchant (its API certificate and key, PEM) as the sandbox knows it.
-fn merchant() -> (wxpay_sandbox::Merchant, Vec<u8>, Vec<u8>) {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
-    let cert_pem = std::fs::read(format!("{dir}/merchant_cert.pem")).unwrap();
-    let key_pem = std::fs::read(format!("{dir}/merchant_key.pem")).unwrap();
-    let cert = wxpay_core::crypto::Certificate::from_pem(&cert_pem).unwrap();
-    let merchant = wxpay_sandbox::Merchant {
-        mchid: "1900000109".into(),
-        serial: cert.serial().to_owned(),
-        public_key: cert.public_key().clone(),
-        private_key: Some(wxpay_core::crypto::PrivateKey::from_pem(&key_pem).unwrap()),
-        apiv3_key: wxpay_sandbox::keys::DEFAULT_APIV3_KEY.into(),
-    };
-    (merchant, cert_pem, key_pem)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_v2_operation_is_answered_and_decodes() {
-    let (merchant, cert_pem, key_pem) = merchant();
+    let (merchant, cert_pem, key_pem) = common::fixture_merchant();
     let sandbox = wxpay_sandbox::Sandbox::builder()
         .merchant(merchant)
         .tls(true)
