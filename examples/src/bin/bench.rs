@@ -76,7 +76,7 @@ struct Options {
     tls: bool,
     sandbox: Option<PathBuf>,
     floor_iterations: usize,
-    /// The pause before each pair of [`floor_after_pauses`]; by default
+    /// The pause before each pair of the paused [`floor`]; by default
     /// the bare client's median latency in this run.
     pause: Option<Duration>,
     workers: Option<usize>,
@@ -266,51 +266,29 @@ async fn drive(
 }
 
 /// CPU time of one RSA-2048 signature plus one verification with OpenSSL,
-/// over a message the size of a request's.
-fn floor(key: &PrivateKey, iterations: usize) -> Result<Duration, String> {
-    let public = key.public_key().map_err(|e| e.to_string())?;
-    let message = vec![b'x'; 512];
-    let signature = base64_decode(&key.sign(&message).map_err(|e| e.to_string())?)
-        .map_err(|e| e.to_string())?;
-    let me = std::process::id().to_string();
-    let before = cpu_time(&me).ok_or("no /proc/self/stat")?;
-    for _ in 0..iterations {
-        let s = key
-            .sign(std::hint::black_box(&message))
-            .map_err(|e| e.to_string())?;
-        std::hint::black_box(s);
-        if !public.verify(std::hint::black_box(&message), &signature) {
-            return Err("the floor's own signature does not verify".into());
-        }
-    }
-    let after = cpu_time(&me).ok_or("no /proc/self/stat")?;
-    Ok((after - before) / iterations as u32)
-}
-
-/// The floor's operations done one pair at a time after a pause of
-/// `pause` (a thread sleep, as a caller at concurrency 1 waits for each
-/// answer): the same CPU work as [`floor`], started each time on a core
-/// that has just been idle or run something else. The sleeps' own CPU is
-/// measured alone and taken off.
-fn floor_after_pauses(
-    key: &PrivateKey,
-    iterations: usize,
-    pause: Duration,
-) -> Result<Duration, String> {
+/// over a message the size of a request's: back to back, or with a thread
+/// sleep of `pause` before each pair (as a caller at concurrency 1 waits
+/// for each answer; the sleeps' own CPU is measured alone and taken off).
+fn floor(key: &PrivateKey, iterations: usize, pause: Option<Duration>) -> Result<Duration, String> {
     let public = key.public_key().map_err(|e| e.to_string())?;
     let message = vec![b'x'; 512];
     let signature = base64_decode(&key.sign(&message).map_err(|e| e.to_string())?)
         .map_err(|e| e.to_string())?;
     let me = std::process::id().to_string();
     let cpu = || cpu_time(&me).ok_or("no /proc/self/task");
-    let before = cpu()?;
-    for _ in 0..iterations {
-        std::thread::sleep(pause);
+    let mut sleeps = Duration::ZERO;
+    if let Some(pause) = pause {
+        let before = cpu()?;
+        for _ in 0..iterations {
+            std::thread::sleep(pause);
+        }
+        sleeps = cpu()? - before;
     }
-    let sleeps = cpu()? - before;
     let before = cpu()?;
     for _ in 0..iterations {
-        std::thread::sleep(pause);
+        if let Some(pause) = pause {
+            std::thread::sleep(pause);
+        }
         let s = key
             .sign(std::hint::black_box(&message))
             .map_err(|e| e.to_string())?;
@@ -483,7 +461,7 @@ async fn run(o: Options) -> Result<(), String> {
     let runs = |part: Only| o.only == Only::All || o.only == part;
     for round in 0..ROUNDS {
         if runs(Only::Floor) {
-            floor_total += floor(&merchant_key, o.floor_iterations / ROUNDS + 1)?;
+            floor_total += floor(&merchant_key, o.floor_iterations / ROUNDS + 1, None)?;
         }
         let count = o.requests / ROUNDS + usize::from(round < o.requests % ROUNDS);
         if runs(Only::Client) {
@@ -530,8 +508,7 @@ async fn run(o: Options) -> Result<(), String> {
     let paused_floor = o.concurrency == 1 || o.pause.is_some();
     for _ in 0..ROUNDS {
         if paused_floor && runs(Only::Floor) {
-            paused_total +=
-                floor_after_pauses(&merchant_key, o.floor_iterations / ROUNDS + 1, pause)?;
+            paused_total += floor(&merchant_key, o.floor_iterations / ROUNDS + 1, Some(pause))?;
         }
     }
     let n = o.requests as u32;
