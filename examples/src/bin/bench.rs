@@ -20,7 +20,12 @@
 //! (`bench/bare.rs`: the client's connection pool settings, body and
 //! headers, signed before the measured window, nothing verified), so the
 //! client's CPU per request is also given against what it cannot go below
-//! over a socket: the floor plus the bare exchange.
+//! over a socket: the floor plus the bare exchange. At concurrency 1 the
+//! floor is also timed with a pause before each signature as long as the
+//! bare client's median latency (a thread sleep, as the caller waits for
+//! each answer; `--pause-us` sets it and asks for it at any concurrency),
+//! which says what the two RSA operations cost on this machine when they
+//! do not run back to back.
 //! `--only client|bare|floor` runs one part alone (for a profiler such as
 //! `valgrind --tool=callgrind`, where the difference between two request
 //! counts is the cost of the requests in between).
@@ -53,7 +58,7 @@ mod bills;
 /// The load and the floor run in this many alternating rounds.
 const ROUNDS: usize = 5;
 
-const USAGE: &str = "usage: bench [--requests N] [--concurrency C] [--tls] [--sandbox PATH] [--floor-iterations K] [--workers W] [--only client|bare|bare-rsa|floor]\n       bench --bills [--rows N] [--bill-orders M] [--sandbox PATH]";
+const USAGE: &str = "usage: bench [--requests N] [--concurrency C] [--tls] [--sandbox PATH] [--floor-iterations K] [--pause-us P] [--workers W] [--only client|bare|bare-rsa|floor]\n       bench --bills [--rows N] [--bill-orders M] [--sandbox PATH]";
 
 /// Which parts of the bench run.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -71,6 +76,9 @@ struct Options {
     tls: bool,
     sandbox: Option<PathBuf>,
     floor_iterations: usize,
+    /// The pause before each pair of the paused [`floor`]; by default
+    /// the bare client's median latency in this run.
+    pause: Option<Duration>,
     workers: Option<usize>,
     only: Only,
     bills: bool,
@@ -85,6 +93,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
         tls: false,
         sandbox: None,
         floor_iterations: 1000,
+        pause: None,
         workers: None,
         only: Only::All,
         bills: false,
@@ -102,6 +111,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--requests" => o.requests = number("--requests")?,
             "--concurrency" => o.concurrency = number("--concurrency")?,
             "--floor-iterations" => o.floor_iterations = number("--floor-iterations")?,
+            "--pause-us" => o.pause = Some(Duration::from_micros(number("--pause-us")? as u64)),
             "--workers" => o.workers = Some(number("--workers")?),
             "--tls" => o.tls = true,
             "--bills" => o.bills = true,
@@ -256,15 +266,29 @@ async fn drive(
 }
 
 /// CPU time of one RSA-2048 signature plus one verification with OpenSSL,
-/// over a message the size of a request's.
-fn floor(key: &PrivateKey, iterations: usize) -> Result<Duration, String> {
+/// over a message the size of a request's: back to back, or with a thread
+/// sleep of `pause` before each pair (as a caller at concurrency 1 waits
+/// for each answer; the sleeps' own CPU is measured alone and taken off).
+fn floor(key: &PrivateKey, iterations: usize, pause: Option<Duration>) -> Result<Duration, String> {
     let public = key.public_key().map_err(|e| e.to_string())?;
     let message = vec![b'x'; 512];
     let signature = base64_decode(&key.sign(&message).map_err(|e| e.to_string())?)
         .map_err(|e| e.to_string())?;
     let me = std::process::id().to_string();
-    let before = cpu_time(&me).ok_or("no /proc/self/stat")?;
+    let cpu = || cpu_time(&me).ok_or("no /proc/self/task");
+    let mut sleeps = Duration::ZERO;
+    if let Some(pause) = pause {
+        let before = cpu()?;
+        for _ in 0..iterations {
+            std::thread::sleep(pause);
+        }
+        sleeps = cpu()? - before;
+    }
+    let before = cpu()?;
     for _ in 0..iterations {
+        if let Some(pause) = pause {
+            std::thread::sleep(pause);
+        }
         let s = key
             .sign(std::hint::black_box(&message))
             .map_err(|e| e.to_string())?;
@@ -273,8 +297,8 @@ fn floor(key: &PrivateKey, iterations: usize) -> Result<Duration, String> {
             return Err("the floor's own signature does not verify".into());
         }
     }
-    let after = cpu_time(&me).ok_or("no /proc/self/stat")?;
-    Ok((after - before) / iterations as u32)
+    let total = cpu()? - before;
+    Ok(total.saturating_sub(sleeps) / iterations as u32)
 }
 
 /// What one way of sending measured over the rounds.
@@ -432,12 +456,12 @@ async fn run(o: Options) -> Result<(), String> {
     let sandbox_now = || cpu_time(&sandbox_pid).unwrap_or_default();
     let (mut client_t, mut bare_t, mut bare_rsa_t) =
         (Tally::default(), Tally::default(), Tally::default());
-    let (mut errors, mut floor_total) = (0, Duration::ZERO);
+    let (mut errors, mut floor_total, mut paused_total) = (0, Duration::ZERO, Duration::ZERO);
     let mut next = 2 * warm;
     let runs = |part: Only| o.only == Only::All || o.only == part;
     for round in 0..ROUNDS {
         if runs(Only::Floor) {
-            floor_total += floor(&merchant_key, o.floor_iterations / ROUNDS + 1)?;
+            floor_total += floor(&merchant_key, o.floor_iterations / ROUNDS + 1, None)?;
         }
         let count = o.requests / ROUNDS + usize::from(round < o.requests % ROUNDS);
         if runs(Only::Client) {
@@ -474,8 +498,22 @@ async fn run(o: Options) -> Result<(), String> {
             next += count;
         }
     }
+    // The floor once more, each pair after a wait as long as a caller's for
+    // one answer (the bare client's median). Only at concurrency 1: with
+    // more in flight a worker thread does not idle for a whole exchange.
+    let pause = o.pause.unwrap_or_else(|| match bare_t.percentile(0.5) {
+        Duration::ZERO => Duration::from_millis(1),
+        median => median,
+    });
+    let paused_floor = o.concurrency == 1 || o.pause.is_some();
+    for _ in 0..ROUNDS {
+        if paused_floor && runs(Only::Floor) {
+            paused_total += floor(&merchant_key, o.floor_iterations / ROUNDS + 1, Some(pause))?;
+        }
+    }
     let n = o.requests as u32;
     let floor = floor_total / ROUNDS as u32;
+    let paused = paused_total / ROUNDS as u32;
     let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
 
     println!(
@@ -535,6 +573,18 @@ async fn run(o: Options) -> Result<(), String> {
         "| RSA inline − bare (the two operations between exchanges) / floor | {:.3}× |",
         ratio((bare_rsa_t.cpu / n).saturating_sub(bare_cpu), floor)
     );
+    if paused_floor {
+        println!(
+            "| floor, each pair after a {} µs pause (a caller's wait for one answer) | {} ({:.3}× the floor) |",
+            pause.as_micros(),
+            micros(paused),
+            ratio(paused, floor)
+        );
+        println!(
+            "| client CPU / (floor after pauses + bare exchange) | {:.3}× |",
+            ratio(client_cpu, paused + bare_cpu)
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
     if errors > 0 {
         return Err(format!("{errors} requests failed"));
@@ -559,15 +609,18 @@ async fn run_bills(
         // Read twice: the first brings the file into the page cache.
         let _ = bills::read_trade_bill(&path)?;
         let r = bills::read_trade_bill(&path)?;
-        println!(
-            "| generated `ALL` trade bill, read from a file | {:.1} MB | {} | {:.2} s | {:.0} | {:.1} → {:.1} MiB |",
-            size as f64 / 1e6,
-            r.rows,
-            r.wall.as_secs_f64(),
-            r.bytes as f64 / 1e6 / r.wall.as_secs_f64(),
-            r.peak_before_kib as f64 / 1024.0,
-            r.peak_after_kib as f64 / 1024.0,
-        );
+        let a = bills::read_trade_bill_async(&path).await?;
+        for (how, r) in [("from a file", r), ("from a Tokio file (async reader)", a)] {
+            println!(
+                "| generated `ALL` trade bill, read {how} | {:.1} MB | {} | {:.2} s | {:.0} | {:.1} → {:.1} MiB |",
+                size as f64 / 1e6,
+                r.rows,
+                r.wall.as_secs_f64(),
+                r.bytes as f64 / 1e6 / r.wall.as_secs_f64(),
+                r.peak_before_kib as f64 / 1024.0,
+                r.peak_after_kib as f64 / 1024.0,
+            );
+        }
     }
     let _ = std::fs::remove_file(&path);
 

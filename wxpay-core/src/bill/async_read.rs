@@ -77,6 +77,19 @@ struct Ahead<R> {
     ready: usize,
     header_seen: bool,
     ended: bool,
+    /// Buffers of [`record`](Self::record), kept from one record to the
+    /// next so that reading ahead allocates nothing per row.
+    scratch: Scratch,
+}
+
+/// What [`Ahead::record`] works in: the record's text, its cells, one
+/// physical line, the splitter.
+#[derive(Default)]
+struct Scratch {
+    text: String,
+    cells: Cells,
+    raw: Vec<u8>,
+    splitter: Splitter,
 }
 
 /// What one record turned out to be.
@@ -110,6 +123,7 @@ impl<R: AsyncBufRead + Unpin> Ahead<R> {
             ready: 0,
             header_seen: false,
             ended: false,
+            scratch: Scratch::default(),
         };
         (ahead, fed)
     }
@@ -159,22 +173,34 @@ impl<R: AsyncBufRead + Unpin> Ahead<R> {
     /// Reads one record (several physical lines while a quoted cell is
     /// open) into the inbox; `None` at the end of the source.
     async fn record(&mut self) -> Result<Option<Scanned>, BillError> {
-        let mut text = String::new();
-        let mut splitter = Splitter::default();
-        let mut cells = Cells::default();
-        let mut raw = Vec::new();
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let scanned = self.record_in(&mut scratch).await;
+        self.scratch = scratch;
+        scanned
+    }
+
+    /// [`record`](Self::record) in `scratch`'s buffers, emptied first.
+    async fn record_in(&mut self, scratch: &mut Scratch) -> Result<Option<Scanned>, BillError> {
+        let Scratch {
+            text,
+            cells,
+            raw,
+            splitter,
+        } = scratch;
+        text.clear();
+        splitter.reset(cells);
         let mut first = true;
         loop {
             raw.clear();
-            if !self.physical_line(&mut raw).await? {
+            if !self.physical_line(raw).await? {
                 if text.is_empty() {
                     return Ok(None);
                 }
                 // A quoted cell open at the end: the reader reports it.
                 return Ok(Some(Scanned::COMPLETE));
             }
-            self.push(&raw);
-            let Some(line) = line_text(&raw, self.line == 1) else {
+            self.push(raw);
+            let Some(line) = line_text(raw, self.line == 1) else {
                 // Not UTF-8, or too long: complete as far as this side
                 // cares; the reader reports it.
                 return Ok(Some(Scanned::COMPLETE));
@@ -185,7 +211,7 @@ impl<R: AsyncBufRead + Unpin> Ahead<R> {
             }
             first = false;
             text.push_str(line);
-            match splitter.scan(&text, &mut cells) {
+            match splitter.scan(text, cells) {
                 Err(BillErrorKind::UnclosedQuote) => continue,
                 Ok(ticked) => {
                     return Ok(Some(Scanned {
@@ -386,6 +412,9 @@ mod tests {
         let long = format!("{HEADER}\r\n`{}\r\n", "a".repeat(MAX_RECORD_BYTES + 10));
         let bills = [
             format!("{HEADER}\r\n{ROW}\r\n{BROKEN}\r\n{SUMMARY}"),
+            // Records one after another in the same buffers: quoted line
+            // breaks, a broken row between, several rows.
+            format!("{HEADER}\r\n{ROW}\r\n{BROKEN}\r\n{ROW}\r\n{ROW}\r\n{SUMMARY}"),
             // A byte order mark, blank lines, LF endings.
             format!("\u{feff}\n{HEADER}\n\n{ROW}\n\n{SUMMARY}\n\n"),
             // Truncated: no summary; then a summary without values.

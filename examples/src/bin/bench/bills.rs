@@ -7,7 +7,9 @@ use std::io::{BufReader, BufWriter, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use wxpay::bill::TradeBillReader;
+use wxpay::bill::{
+    AsyncTradeBillReader, BillError, TradeBillReader, TradeBillRow, TradeBillSummary,
+};
 use wxpay::prelude::*;
 use wxpay::v3::bill::{TarType, Tradebill};
 
@@ -72,35 +74,83 @@ pub struct ReadResult {
     pub peak_after_kib: u64,
 }
 
+/// A bill being read: what [`ReadResult`] reports, counted as rows come.
+struct Reading {
+    bytes: u64,
+    peak_before_kib: u64,
+    started: Instant,
+    rows: usize,
+    cents: i64,
+}
+
+impl Reading {
+    fn start(path: &Path) -> Result<Self, String> {
+        let bytes = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
+        reset_peak_rss();
+        Ok(Reading {
+            bytes,
+            peak_before_kib: peak_rss_kib().unwrap_or(0),
+            started: Instant::now(),
+            rows: 0,
+            cents: 0,
+        })
+    }
+
+    fn row(&mut self, row: Result<TradeBillRow, BillError>) -> Result<(), String> {
+        let row = row.map_err(|e| e.to_string())?;
+        self.cents += row.settlement_total.unwrap_or(0);
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Checks the summary's count against the rows read.
+    fn finish(self, summary: Option<&TradeBillSummary>) -> Result<ReadResult, String> {
+        std::hint::black_box(self.cents);
+        let summary = summary.ok_or("the bill has no summary")?;
+        if summary.count != self.rows as u64 {
+            return Err(format!(
+                "{} rows, the summary says {}",
+                self.rows, summary.count
+            ));
+        }
+        Ok(ReadResult {
+            rows: self.rows,
+            bytes: self.bytes,
+            wall: self.started.elapsed(),
+            peak_before_kib: self.peak_before_kib,
+            peak_after_kib: peak_rss_kib().unwrap_or(0),
+        })
+    }
+}
+
 /// Reads the bill at `path` with `TradeBillReader` over a buffered file,
 /// every row decoded; checks the summary's count.
 pub fn read_trade_bill(path: &Path) -> Result<ReadResult, String> {
-    let bytes = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
-    reset_peak_rss();
-    let peak_before_kib = peak_rss_kib().unwrap_or(0);
-    let started = Instant::now();
+    let mut reading = Reading::start(path)?;
     let file = File::open(path).map_err(|e| e.to_string())?;
     let mut reader =
         TradeBillReader::new(BufReader::with_capacity(1 << 16, file)).map_err(|e| e.to_string())?;
-    let mut rows = 0;
-    let mut cents = 0i64;
     for row in reader.by_ref() {
-        let row = row.map_err(|e| e.to_string())?;
-        cents += row.settlement_total.unwrap_or(0);
-        rows += 1;
+        reading.row(row)?;
     }
-    std::hint::black_box(cents);
-    let summary = reader.summary().ok_or("the bill has no summary")?;
-    if summary.count != rows as u64 {
-        return Err(format!("{rows} rows, the summary says {}", summary.count));
+    reading.finish(reader.summary())
+}
+
+/// [`read_trade_bill`] with `AsyncTradeBillReader` over Tokio's file and
+/// buffered reader (64 KiB), as a service reads a bill without blocking a
+/// runtime thread.
+pub async fn read_trade_bill_async(path: &Path) -> Result<ReadResult, String> {
+    let mut reading = Reading::start(path)?;
+    let file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut reader = AsyncTradeBillReader::new(tokio::io::BufReader::with_capacity(1 << 16, file))
+        .await
+        .map_err(|e| e.to_string())?;
+    while let Some(row) = reader.next().await {
+        reading.row(row)?;
     }
-    Ok(ReadResult {
-        rows,
-        bytes,
-        wall: started.elapsed(),
-        peak_before_kib,
-        peak_after_kib: peak_rss_kib().unwrap_or(0),
-    })
+    reading.finish(reader.summary())
 }
 
 /// What downloading one bill measured.
