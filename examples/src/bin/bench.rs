@@ -505,9 +505,9 @@ async fn run(o: Options) -> Result<(), String> {
         Duration::ZERO => Duration::from_millis(1),
         median => median,
     });
-    let paused_floor = o.concurrency == 1 || o.pause.is_some();
-    for _ in 0..ROUNDS {
-        if paused_floor && runs(Only::Floor) {
+    let paused_floor = (o.concurrency == 1 || o.pause.is_some()) && runs(Only::Floor);
+    if paused_floor {
+        for _ in 0..ROUNDS {
             paused_total += floor(&merchant_key, o.floor_iterations / ROUNDS + 1, Some(pause))?;
         }
     }

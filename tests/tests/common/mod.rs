@@ -222,7 +222,7 @@ pub fn fixture_merchant() -> (wxpay_sandbox::Merchant, Vec<u8>, Vec<u8>) {
     let key_pem = std::fs::read(format!("{dir}/merchant_key.pem")).unwrap();
     let cert = wxpay_core::crypto::Certificate::from_pem(&cert_pem).unwrap();
     let merchant = wxpay_sandbox::Merchant {
-        mchid: "1900000109".into(),
+        mchid: wxpay_sandbox::keys::DEFAULT_MCHID.into(),
         serial: cert.serial().to_owned(),
         public_key: cert.public_key().clone(),
         private_key: Some(wxpay_core::crypto::PrivateKey::from_pem(&key_pem).unwrap()),
