@@ -5,7 +5,13 @@ use std::process::Command;
 
 /// Runs an example binary offline; its standard output, once it succeeded.
 fn run(binary: &str) -> String {
+    run_with(binary, &[])
+}
+
+/// [`run`] with arguments.
+fn run_with(binary: &str, args: &[&str]) -> String {
     let mut command = Command::new(binary);
+    command.args(args);
     for (name, _) in std::env::vars() {
         if name.starts_with("WXPAY_") {
             command.env_remove(name);
@@ -48,6 +54,39 @@ fn the_notifications_example_is_answered_204() {
     let out = run(env!("CARGO_BIN_EXE_notifications"));
     assert!(out.contains("\"trade_state\": \"SUCCESS\""), "{out}");
     assert!(out.contains("answered Some(204)"), "{out}");
+}
+
+#[test]
+fn the_bench_times_notifications_against_their_floor() {
+    let out = run_with(
+        env!("CARGO_BIN_EXE_bench"),
+        &["--notifications", "--rounds", "4"],
+    );
+    assert!(
+        out.starts_with("4 rounds; per call, medians: floor"),
+        "{out}"
+    );
+    for row in [
+        "(floor + typed resource) / floor",
+        "parse_notification / floor",
+        "axum extractor / floor",
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(&format!("| {row} |")))
+            .unwrap_or_else(|| panic!("no {row} row in\n{out}"));
+        // p10, median, p90: ratios, in order.
+        let ratios: Vec<f64> = line
+            .split('|')
+            .filter_map(|cell| cell.trim().trim_matches('*').strip_suffix('×'))
+            .map(|r| r.parse().unwrap())
+            .collect();
+        assert_eq!(ratios.len(), 3, "{line}");
+        assert!(
+            ratios[0] > 0.0 && ratios[0] <= ratios[1] && ratios[1] <= ratios[2],
+            "{line}"
+        );
+    }
 }
 
 /// The modules of a QR code drawn with `█`, `▀`, `▄` and spaces (two rows

@@ -14,6 +14,12 @@
 //!   204, sent with hyper's client; the whole exchange as a receiver sees it.
 //!
 //! `cargo bench -p wxpay-core --bench notify [--features axum]`
+//!
+//! Criterion times each benchmark in its own window, seconds apart, and
+//! this kind of machine changes speed between windows by more than the
+//! difference between the floor and `parse_notification`: compare them
+//! with `bench --notifications` (the examples' bench binary), which times
+//! them in paired rounds, or in instructions (callgrind).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -71,10 +77,6 @@ fn benches(c: &mut Criterion) {
         )
         .unwrap();
     let body = request.body().clone();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
 
     // The floor: the two operations over the same bytes.
     let public = platform.platform_public_key().clone();
@@ -108,19 +110,23 @@ fn benches(c: &mut Criterion) {
     });
 
     #[cfg(feature = "axum")]
-    axum_benches(c, &runtime, &client, &request);
+    axum_benches(c, &client, &request);
 }
 
 #[cfg(feature = "axum")]
 fn axum_benches(
     c: &mut Criterion,
-    runtime: &tokio::runtime::Runtime,
     client: &wxpay_core::Client,
     request: &http::Request<bytes::Bytes>,
 ) {
     use axum::extract::FromRequest;
     use http_body_util::{BodyExt, Full};
     use wxpay_core::notify::axum::VerifiedNotification;
+
+    let runtime = &tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
 
     let axum_request = || {
         let mut r = http::Request::new(axum::body::Body::from(request.body().clone()));

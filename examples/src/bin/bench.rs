@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release -p wxpay-examples --bin bench -- --requests 5000 --concurrency 32
 //!     [--tls] [--sandbox PATH] [--floor-iterations 1000] [--workers W]
+//! cargo run --release -p wxpay-examples --bin bench -- --notifications [--rounds 500]
 //! ```
 //!
 //! Each request places an order (`POST /v3/pay/transactions/jsapi-with-contract`):
@@ -26,6 +27,10 @@
 //! each answer; `--pause-us` sets it and asks for it at any concurrency),
 //! which says what the two RSA operations cost on this machine when they
 //! do not run back to back.
+//! `--notifications` measures receiving a payment notification instead
+//! (`bench/notifications.rs`): `parse_notification` and the axum extractor
+//! against the floor of one RSA verification plus AES-GCM, in paired
+//! rounds.
 //! `--only client|bare|floor` runs one part alone (for a profiler such as
 //! `valgrind --tool=callgrind`, where the difference between two request
 //! counts is the cost of the requests in between).
@@ -54,11 +59,13 @@ use wxpay::v3::pay::transactions::{Amount, ContractInfo, JsapiWithContract, Paye
 mod bare;
 #[path = "bench/bills.rs"]
 mod bills;
+#[path = "bench/notifications.rs"]
+mod notifications;
 
 /// The load and the floor run in this many alternating rounds.
 const ROUNDS: usize = 5;
 
-const USAGE: &str = "usage: bench [--requests N] [--concurrency C] [--tls] [--sandbox PATH] [--floor-iterations K] [--pause-us P] [--workers W] [--only client|bare|bare-rsa|floor]\n       bench --bills [--rows N] [--bill-orders M] [--sandbox PATH]";
+const USAGE: &str = "usage: bench [--requests N] [--concurrency C] [--tls] [--sandbox PATH] [--floor-iterations K] [--pause-us P] [--workers W] [--only client|bare|bare-rsa|floor]\n       bench --bills [--rows N] [--bill-orders M] [--sandbox PATH]\n       bench --notifications [--rounds R]";
 
 /// Which parts of the bench run.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -84,6 +91,8 @@ struct Options {
     bills: bool,
     rows: usize,
     bill_orders: usize,
+    notifications: bool,
+    rounds: usize,
 }
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -99,6 +108,8 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
         bills: false,
         rows: 1_000_000,
         bill_orders: 5000,
+        notifications: false,
+        rounds: 500,
     };
     while let Some(flag) = args.next() {
         let mut number = |name: &str| -> Result<usize, String> {
@@ -117,6 +128,8 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--bills" => o.bills = true,
             "--rows" => o.rows = number("--rows")?,
             "--bill-orders" => o.bill_orders = number("--bill-orders")?,
+            "--notifications" => o.notifications = true,
+            "--rounds" => o.rounds = number("--rounds")?,
             "--only" => {
                 o.only = match args.next().as_deref() {
                     Some("client") => Only::Client,
@@ -200,6 +213,19 @@ fn cpu_time(pid: &str) -> Option<Duration> {
     Some(Duration::from_nanos(total))
 }
 
+/// CPU time of the calling thread alone (the first field of
+/// `/proc/thread-self/schedstat`): the floor runs on one thread, and
+/// counting only it keeps the other threads' wake-ups out of its figure.
+/// The kernel brings a running thread's figure up to date only at a tick
+/// or a pass through the scheduler, so the thread yields first: without
+/// it a reading may miss up to a tick (milliseconds) of computing.
+fn thread_cpu_time() -> Option<Duration> {
+    std::thread::yield_now();
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanos = stat.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(nanos))
+}
+
 fn order(mchid: &str, n: usize) -> JsapiWithContract {
     JsapiWithContract {
         appid: "wxd678efh567hg6787".into(),
@@ -265,17 +291,17 @@ async fn drive(
     (all, errors.load(Ordering::Relaxed))
 }
 
-/// CPU time of one RSA-2048 signature plus one verification with OpenSSL,
-/// over a message the size of a request's: back to back, or with a thread
-/// sleep of `pause` before each pair (as a caller at concurrency 1 waits
-/// for each answer; the sleeps' own CPU is measured alone and taken off).
+/// CPU time (of the calling thread) of one RSA-2048 signature plus one
+/// verification with OpenSSL, over a message the size of a request's:
+/// back to back, or with a thread sleep of `pause` before each pair (as a
+/// caller at concurrency 1 waits for each answer; the sleeps' own CPU is
+/// measured alone and taken off).
 fn floor(key: &PrivateKey, iterations: usize, pause: Option<Duration>) -> Result<Duration, String> {
     let public = key.public_key().map_err(|e| e.to_string())?;
     let message = vec![b'x'; 512];
     let signature = base64_decode(&key.sign(&message).map_err(|e| e.to_string())?)
         .map_err(|e| e.to_string())?;
-    let me = std::process::id().to_string();
-    let cpu = || cpu_time(&me).ok_or("no /proc/self/task");
+    let cpu = || thread_cpu_time().ok_or("no /proc/thread-self/schedstat");
     let mut sleeps = Duration::ZERO;
     if let Some(pause) = pause {
         let before = cpu()?;
@@ -347,6 +373,9 @@ fn millis(d: Duration) -> String {
 }
 
 async fn run(o: Options) -> Result<(), String> {
+    if o.notifications {
+        return run_notifications(&o).await;
+    }
     let binary = sandbox_binary(&o)?;
     let dir = std::env::temp_dir().join(format!("wxpay-bench-{}", std::process::id()));
     let mut command = Command::new(&binary);
@@ -651,6 +680,39 @@ async fn run_bills(
             d.rows,
             d.wall.as_secs_f64(),
             d.bytes as f64 / 1e6 / d.wall.as_secs_f64(),
+        );
+    }
+    Ok(())
+}
+
+/// `--notifications`: a payment notification received by
+/// `parse_notification` and by the axum extractor, against its floor, in
+/// `--rounds` paired rounds (no sandbox: the stub platform signs it).
+async fn run_notifications(o: &Options) -> Result<(), String> {
+    use notifications::quantile;
+    let r = notifications::measure(o.rounds).await?;
+    let within = |ratios: &[f64]| ratios.iter().filter(|&&x| x <= 1.10).count() * 100 / r.rounds;
+    println!(
+        "{} rounds; per call, medians: floor (RSA verify + AES-GCM) {:.1} µs, floor + typed resource {:.1} µs, parse_notification {:.1} µs, axum extractor {:.1} µs",
+        r.rounds,
+        r.floor.as_secs_f64() * 1e6,
+        r.floor_typed.as_secs_f64() * 1e6,
+        r.parse.as_secs_f64() * 1e6,
+        r.extractor.as_secs_f64() * 1e6,
+    );
+    println!("| within a round | p10 | median | p90 | rounds ≤ 1.10× |");
+    println!("|---|---:|---:|---:|---:|");
+    for (name, ratios) in [
+        ("(floor + typed resource) / floor", &r.typed_ratios),
+        ("parse_notification / floor", &r.parse_ratios),
+        ("axum extractor / floor", &r.extractor_ratios),
+    ] {
+        println!(
+            "| {name} | {:.3}× | **{:.3}×** | {:.3}× | {}% |",
+            quantile(ratios, 0.1),
+            quantile(ratios, 0.5),
+            quantile(ratios, 0.9),
+            within(ratios),
         );
     }
     Ok(())
