@@ -189,13 +189,14 @@ fn corrupt(shared: &Shared, req: &SandboxRequest) -> Checked<Reply> {
 
 /// The user pays an unpaid order (shared by the Rust API and the routes);
 /// the payment is notified (unless the order has no `notify_url`: code
-/// payments), and so is a pending contract it signs.
+/// payments; the v2 way for an order placed over APIv2), and so is a
+/// pending contract it signs.
 pub(crate) fn pay_order(
     shared: &Shared,
     mchid: &str,
     out_trade_no: &str,
 ) -> Result<Order, StateError> {
-    let (paid, signed) = {
+    let (paid, signed, v2) = {
         let mut state = shared.state();
         state.refuse_sub_order(mchid, out_trade_no)?;
         let pending = state
@@ -209,10 +210,20 @@ pub(crate) fn pay_order(
             });
         let paid = state.pay_order(mchid, out_trade_no, shared.unix_now())?;
         let signed = pending.and_then(|key| state.contracts.get(&key).cloned());
-        (paid, signed)
+        // A unified order placed over APIv2: where to notify, and the key.
+        let v2 = state
+            .v2
+            .notify_urls
+            .get(&(mchid.to_owned(), out_trade_no.to_owned()))
+            .cloned()
+            .zip(state.v2.keys.get(mchid).cloned());
+        (paid, signed, v2)
     };
     if !paid.notify_url.is_empty() {
         notify::order_paid(shared, &paid);
+    }
+    if let Some((to, key)) = v2 {
+        notify::v2_order_paid(shared, &paid, &to, &key);
     }
     if let Some(contract) = signed {
         notify::contract_changed(shared, &contract);
@@ -255,10 +266,22 @@ pub(crate) fn settle_refund(
     out_refund_no: &str,
     status: RefundStatus,
 ) -> Result<Refund, StateError> {
-    let settled = shared
-        .state()
-        .settle_refund(mchid, out_refund_no, status, now_unix())?;
-    notify::refund_settled(shared, &settled);
+    let (settled, v2) = {
+        let mut state = shared.state();
+        let settled = state.settle_refund(mchid, out_refund_no, status, now_unix())?;
+        // A refund placed over APIv2: notified the v2 way, with this key.
+        let v2 = state
+            .v2
+            .refunds
+            .get(&(mchid.to_owned(), out_refund_no.to_owned()))
+            .cloned()
+            .map(|to| (to, state.v2.keys.get(mchid).cloned()));
+        (settled, v2)
+    };
+    match v2 {
+        None => notify::refund_settled(shared, &settled),
+        Some((to, key)) => notify::v2_refund_settled(shared, &settled, &to, key.as_deref()),
+    }
     Ok(settled)
 }
 

@@ -417,7 +417,8 @@ impl Sandbox {
     /// Settles a `PROCESSING` (or `ABNORMAL`) refund: `SUCCESS` sets its
     /// `success_time`; `CLOSED` makes its amount refundable again. Refunds
     /// stay `PROCESSING` until this is called. The outcome is notified
-    /// (`REFUND.SUCCESS`, `REFUND.CLOSED`, `REFUND.ABNORMAL`). Also
+    /// (`REFUND.SUCCESS`, `REFUND.CLOSED`, `REFUND.ABNORMAL`; the APIv2
+    /// way for a refund placed over APIv2, see [`notify`](crate::notify#apiv2)). Also
     /// `POST /sandbox/refunds/{mchid}/{out_refund_no}/settle`.
     pub fn settle_refund(
         &self,

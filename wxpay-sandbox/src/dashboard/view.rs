@@ -603,7 +603,11 @@ pub(crate) fn notification_views(
                     })
                     .collect(),
                 id: r.id,
-                event_type: r.event_type,
+                event_type: if r.v2 {
+                    format!("{} (APIv2)", r.event_type)
+                } else {
+                    r.event_type
+                },
                 summary: r.summary,
                 notify_url: r.notify_url,
                 error: r.error,

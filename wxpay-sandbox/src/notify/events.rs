@@ -3,6 +3,7 @@
 use serde_json::{Map, Value, json};
 use wxpay_core::crypto::ApiV3Key;
 use wxpay_core::protocol::Nonce;
+use wxpay_core::v2::V2Key;
 
 use crate::lock::Recover;
 use crate::server::Shared;
@@ -10,6 +11,7 @@ use crate::state::{
     CombinedOrder, Contract, ContractState, Order, Refund, RefundStatus, compact_time,
 };
 use crate::time::{format_china, now_unix};
+use crate::v2::{V2NotifyTo, V2RefundTo};
 
 /// A notification to make.
 pub(super) struct NewEvent<'a> {
@@ -87,6 +89,65 @@ pub(crate) fn order_paid(shared: &Shared, order: &Order) {
     shared.notifier.enqueue(shared, event);
 }
 
+/// An APIv2 notification to make: what its record says.
+pub(super) struct V2Event<'a> {
+    pub(super) event_type: &'a str,
+    pub(super) summary: &'a str,
+    pub(super) mchid: String,
+    pub(super) notify_url: String,
+}
+
+/// The APIv2 payment result of a paid unified order, to the `notify_url`
+/// it was placed with, signed with the merchant's v2 key.
+pub(crate) fn v2_order_paid(shared: &Shared, order: &Order, to: &V2NotifyTo, key: &V2Key) {
+    let event = V2Event {
+        event_type: "TRANSACTION.SUCCESS",
+        summary: "支付成功",
+        mchid: order.mchid.clone(),
+        notify_url: to.url.clone(),
+    };
+    let sealed = crate::v2::payment_notification(order, to, key);
+    shared.notifier.enqueue_v2(event, Ok(sealed));
+}
+
+/// The APIv2 result of a settled v2 refund, to the `notify_url` the refund
+/// named (none: not notified), `req_info` sealed with the merchant's v2 key.
+pub(crate) fn v2_refund_settled(
+    shared: &Shared,
+    refund: &Refund,
+    to: &V2RefundTo,
+    key: Option<&V2Key>,
+) {
+    let (Some((event_type, summary)), Some(url)) = (refund_event(refund.status), &to.url) else {
+        return;
+    };
+    let event = V2Event {
+        event_type,
+        summary,
+        mchid: refund.mchid.clone(),
+        notify_url: url.clone(),
+    };
+    let sealed = match key {
+        Some(key) => crate::v2::refund_notification(refund, to, key),
+        None => Err(format!(
+            "the sandbox has no v2 key for merchant {}",
+            refund.mchid
+        )),
+    };
+    shared.notifier.enqueue_v2(event, sealed);
+}
+
+/// The event type and summary of a settled refund's notification (none
+/// while it is processing).
+fn refund_event(status: RefundStatus) -> Option<(&'static str, &'static str)> {
+    match status {
+        RefundStatus::Success => Some(("REFUND.SUCCESS", "退款成功")),
+        RefundStatus::Closed => Some(("REFUND.CLOSED", "退款关闭")),
+        RefundStatus::Abnormal => Some(("REFUND.ABNORMAL", "退款异常")),
+        RefundStatus::Processing => None,
+    }
+}
+
 /// `TRANSACTION.SUCCESS` for a paid combined order: one notification for
 /// all its sub-orders (`subs`), to the combined `notify_url`, encrypted for
 /// `combine_mchid`; the resource is what the combined query answers. A
@@ -109,11 +170,8 @@ pub(crate) fn combined_order_paid(shared: &Shared, combined: &CombinedOrder, sub
 
 /// `REFUND.SUCCESS`, `REFUND.CLOSED` or `REFUND.ABNORMAL` for a settled refund.
 pub(crate) fn refund_settled(shared: &Shared, refund: &Refund) {
-    let (event_type, summary) = match refund.status {
-        RefundStatus::Success => ("REFUND.SUCCESS", "退款成功"),
-        RefundStatus::Closed => ("REFUND.CLOSED", "退款关闭"),
-        RefundStatus::Abnormal => ("REFUND.ABNORMAL", "退款异常"),
-        RefundStatus::Processing => return,
+    let Some((event_type, summary)) = refund_event(refund.status) else {
+        return;
     };
     let notify_url = refund
         .notify_url

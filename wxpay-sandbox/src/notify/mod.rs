@@ -11,6 +11,8 @@
 //! | settles a refund ([`Sandbox::settle_refund`](crate::Sandbox::settle_refund)) | `REFUND.SUCCESS`, `REFUND.CLOSED`, `REFUND.ABNORMAL` | the refund notification resource (`refund`) | the refund's `notify_url`, else [`SandboxBuilder::refund_notify_url`](crate::SandboxBuilder::refund_notify_url) |
 //! | signs a contract (by the user, or by paying an order placed under a pending one) | `PAPAY.SIGN` | the contract as the contract query reports it (`papay`) | the pre-sign request's `notify_url` |
 //! | terminates a contract through the API | `PAPAY.TERMINATE` | the same (`papay`) | the same |
+//! | pays an order placed over APIv2 (`/pay/unifiedorder`) | the APIv2 payment result, recorded as `TRANSACTION.SUCCESS` with [`v2`](NotificationRecord::v2) set | the fields of the `<xml>` body ([APIv2](#apiv2)) | the `notify_url` the order was placed with |
+//! | settles a refund placed over APIv2 (`/secapi/pay/refund`) | the APIv2 refund result, recorded as `REFUND.SUCCESS`, `REFUND.CLOSED` or `REFUND.ABNORMAL` with `v2` set | the `<xml>` fields and those of its decrypted `req_info` | the refund's `notify_url` (none: not notified) |
 //! | is asked to ([`Sandbox::send_notification`](crate::Sandbox::send_notification), `POST /sandbox/notifications`) | any | the one given, else the sandbox's example for that event type (every type of the platform's list has one, in `notify/examples.json`) | the URL given |
 //!
 //! A payment notification carries the order's `trade_type` (`JSAPI`,
@@ -55,6 +57,27 @@
 //! path kept). Deliveries go over plain HTTP: without a target, an `https`
 //! URL is recorded as a failed attempt saying so.
 //!
+//! # APIv2
+//!
+//! An order placed with `/pay/unifiedorder` is notified as APIv2 does it:
+//! an `<xml>` body (`return_code`, `appid`, `mch_id`, `nonce_str`,
+//! `result_code` `SUCCESS`, the payment fields `/pay/orderquery` reports,
+//! `sign_type` when not MD5, and `sign`) signed with the merchant's v2 key
+//! by the sign type of the request that placed the order, POSTed as
+//! `text/xml` without signature headers, the same bytes on every attempt.
+//! The receiver accepts it with a 2xx whose body is an `<xml>` with
+//! `return_code` `SUCCESS` (what `wxpay_core::notify::V2Answer::success`
+//! writes); anything else is retried on the same schedule. Code payments
+//! (`/pay/micropay`) are not notified.
+//!
+//! A refund placed with `/secapi/pay/refund` is notified when settled, if
+//! it named a `notify_url`: `return_code`, `appid`, `mch_id`, `nonce_str`
+//! and `req_info`, the refund's `<root>` document (`refund_status`
+//! `SUCCESS`, `REFUNDCLOSE` or `CHANGE`, amounts, `success_time`, …)
+//! encrypted with AES-256-ECB under the lowercase hex MD5 of the v2 key,
+//! as the platform does; accepted the same way. A v2 refund never gets
+//! the v3 notification (nor the builder's default refund URL).
+//!
 //! # Probes and records
 //!
 //! [`Sandbox::send_probe`](crate::Sandbox::send_probe) sends a notification signed
@@ -95,10 +118,12 @@ use crate::server::Shared;
 use crate::state::compact_time;
 use crate::time::{format_china, now_unix};
 use delivery::{Sent, check_target, deliver, resolve};
-use events::{NewEvent, seal};
+use events::{NewEvent, V2Event, seal};
 
 pub(crate) use events::combined_order_paid;
-pub(crate) use events::{contract_changed, order_paid, probe, refund_settled};
+pub(crate) use events::{
+    contract_changed, order_paid, probe, refund_settled, v2_order_paid, v2_refund_settled,
+};
 pub(crate) use send::{Refused, SendRequest, send};
 
 /// The platform's retry schedule: the wait before each retry, counted from
@@ -126,6 +151,9 @@ pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How many notifications are kept (the oldest are dropped first).
 const MAX_RECORDS: usize = 1000;
+
+/// The `User-Agent` of every attempt.
+const SENDER: &str = concat!("wxpay-sandbox/", env!("CARGO_PKG_VERSION"));
 
 /// How much of a receiver's answer body is recorded.
 const MAX_ANSWER_BODY: usize = 4096;
@@ -161,7 +189,8 @@ pub struct DeliveryAttempt {
     pub body: String,
     /// Why there was no answer (connection refused, timeout, …).
     pub error: Option<String>,
-    /// Whether the answer accepted the notification (2xx).
+    /// Whether the answer accepted the notification (2xx; for APIv2, an
+    /// `<xml>` body with `return_code` `SUCCESS` as well).
     pub accepted: bool,
 }
 
@@ -180,7 +209,12 @@ pub struct NotificationRecord {
     pub notify_url: String,
     /// Whether this is a probe (signed `WECHATPAY/SIGNTEST/…`).
     pub probe: bool,
-    /// The resource before encryption (sandbox data, for tests).
+    /// Whether this is an APIv2 notification (an `<xml>` body: a payment
+    /// result signed with the merchant's v2 key, a refund result with its
+    /// `req_info` sealed under it; see [APIv2](self#apiv2)).
+    pub v2: bool,
+    /// The resource before encryption (sandbox data, for tests); for an
+    /// APIv2 notification, its fields.
     pub resource: Value,
     /// The body sent, exactly (the same on every attempt).
     pub body: String,
@@ -321,28 +355,61 @@ impl Notifier {
         let now = now_unix();
         let id = self.next_id(now);
         let sealed = seal(shared, &event, &id, now);
-        let (body, error) = match sealed {
-            Ok(body) => (body, None),
-            Err(e) => (String::new(), Some(e)),
-        };
         let record = NotificationRecord {
-            id: id.clone(),
+            id,
             event_type: event.event_type.to_owned(),
             summary: event.summary.to_owned(),
             mchid: event.mchid,
             notify_url: event.notify_url.unwrap_or_default(),
             probe: event.probe,
+            v2: false,
             resource: event.resource,
-            body,
-            state: if error.is_some() {
-                DeliveryState::Failed
-            } else {
-                DeliveryState::Pending
-            },
-            error: error.clone(),
+            body: String::new(),
+            state: DeliveryState::Pending,
+            error: None,
             attempts: Vec::new(),
             created: Some(Instant::now()),
         };
+        self.start(record, sealed)
+    }
+
+    /// Stores and starts delivering an APIv2 notification: `sealed` is
+    /// its `<xml>` body and what it says, or why it could not be made.
+    fn enqueue_v2(&self, event: V2Event<'_>, sealed: Result<(String, Value), String>) -> String {
+        let (body, resource) = match sealed {
+            Ok((body, fields)) => (Ok(body), fields),
+            Err(e) => (Err(e), Value::Null),
+        };
+        let record = NotificationRecord {
+            id: self.next_id(now_unix()),
+            // The v2 body names no event; the record says what it is.
+            event_type: event.event_type.to_owned(),
+            summary: event.summary.to_owned(),
+            mchid: event.mchid,
+            notify_url: event.notify_url,
+            probe: false,
+            v2: true,
+            resource,
+            body: String::new(),
+            state: DeliveryState::Pending,
+            error: None,
+            attempts: Vec::new(),
+            created: Some(Instant::now()),
+        };
+        self.start(record, body)
+    }
+
+    /// Keeps `record` with its body (or why there is none) and starts
+    /// delivering it; returns its id.
+    fn start(&self, mut record: NotificationRecord, body: Result<String, String>) -> String {
+        match body {
+            Ok(body) => record.body = body,
+            Err(e) => {
+                record.state = DeliveryState::Failed;
+                record.error = Some(e);
+            }
+        }
+        let (id, error) = (record.id.clone(), record.error.is_some());
         {
             let mut records = self.records();
             while records.len() >= MAX_RECORDS {
@@ -351,7 +418,7 @@ impl Notifier {
             records.push_back(record);
         }
         self.touched();
-        if error.is_none() {
+        if !error {
             self.spawn(&id);
         }
         id
@@ -392,6 +459,19 @@ impl Notifier {
             Ok(url) => url,
             Err(e) => return Some(Err(e)),
         };
+        if record.v2 {
+            // Signed inside the body: sent as it is, on every attempt.
+            return Some(
+                Request::builder()
+                    .method(Method::POST)
+                    .uri(&url)
+                    .header(CONTENT_TYPE, "text/xml")
+                    .header(USER_AGENT, SENDER)
+                    .body(Full::new(Bytes::from(record.body)))
+                    .map(|request| (request, url.clone()))
+                    .map_err(|e| format!("cannot send to {url}: {e}")),
+            );
+        }
         let platform = shared.platform();
         let Some(signer) = platform.signer_for(None) else {
             return Some(Err("the sandbox has no platform key to sign with".into()));
@@ -415,10 +495,7 @@ impl Notifier {
             .method(Method::POST)
             .uri(&url)
             .header(CONTENT_TYPE, "application/json")
-            .header(
-                USER_AGENT,
-                concat!("wxpay-sandbox/", env!("CARGO_PKG_VERSION")),
-            )
+            .header(USER_AGENT, SENDER)
             .header(header::REQUEST_ID, request_id);
         let signed = SignatureHeaders {
             timestamp: &timestamp,
@@ -436,10 +513,14 @@ impl Notifier {
             .unwrap_or_else(|e| Some(Err(format!("cannot send to {url}: {e}"))))
     }
 
-    /// Records an attempt; returns whether it was accepted.
+    /// Records an attempt; returns whether it was accepted: a 2xx, and
+    /// for an APIv2 notification an `<xml>` answer whose `return_code` is
+    /// `SUCCESS`.
     fn record_attempt(&self, id: &str, sent: Sent) -> bool {
-        let accepted = sent.status.is_some_and(|s| (200..300).contains(&s));
+        let mut accepted = false;
         self.update(id, |r| {
+            accepted = sent.status.is_some_and(|s| (200..300).contains(&s))
+                && (!r.v2 || v2_accepted(&sent.body));
             let offset_ms = r
                 .created
                 .map(|c| u64::try_from(c.elapsed().as_millis()).unwrap_or(u64::MAX))
@@ -468,6 +549,16 @@ impl Notifier {
             }
         });
     }
+}
+
+/// Whether a receiver's answer to an APIv2 notification accepts it: an
+/// `<xml>` body with `return_code` `SUCCESS`.
+fn v2_accepted(body: &str) -> bool {
+    wxpay_core::v2::xml::parse(body.as_bytes()).is_ok_and(|fields| {
+        fields
+            .iter()
+            .any(|(name, value)| name == "return_code" && value == "SUCCESS")
+    })
 }
 
 /// Shared by the Rust API and the control route.

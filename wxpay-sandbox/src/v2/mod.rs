@@ -44,13 +44,14 @@
 //! | `/pay/orderquery` | `trade_state` of an order, by `transaction_id` or `out_trade_no` |
 //! | `/pay/closeorder` | closes an unpaid order |
 //! | `/secapi/pay/reverse` | a code payment becomes `REVOKED` (`recall` `N`) |
-//! | `/secapi/pay/refund`, `/pay/refundquery` | refunds of paid orders, kept with the v3 ones (settled by the control plane); the query lists them as `out_refund_no_$n`, `refund_status_$n`, … |
+//! | `/secapi/pay/refund`, `/pay/refundquery` | refunds of paid orders, kept with the v3 ones (settled by the control plane, then notified the v2 way to the refund's `notify_url`, if it named one); the query lists them as `out_refund_no_$n`, `refund_status_$n`, … |
 //! | `/mmpaymkttransfers/sendredpack`, `/mmpaymkttransfers/gethbinfo` | red packets: `SENDING`, then `SENT` after the first query, `RECEIVED` when the control plane says so (`POST /sandbox/v2/redpacks/{mch_id}/{mch_billno}/receive`), `REFUND` (`…/refund`) |
 //! | `/pay/downloadbill` | the trade bill of a day as CSV (GZIP with `tar_type` `GZIP`), or the XML `No Bill Exist` error |
 //!
 //! Orders and refunds are the same records as the v3 ones
 //! ([`Sandbox::order`](crate::Sandbox::order), the `/sandbox/orders/…`
-//! routes). v2 orders send no notification when paid.
+//! routes). A unified order, once paid, is notified the v2 way: see
+//! [`notify`](crate::notify#apiv2).
 //!
 //! # Spec mode
 //!
@@ -73,6 +74,8 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use http::{Method, StatusCode};
+use serde_json::Value;
+use wxpay_core::protocol::Nonce;
 use wxpay_core::v2::{SignType, V2Key};
 
 use crate::reply::Reply;
@@ -80,7 +83,9 @@ use crate::router::SandboxRequest;
 use crate::server::Shared;
 
 pub(crate) use mtls::Connection;
+pub(crate) use pay::payment_notification;
 pub use redpack::{RedPacket, RedPacketStatus};
+pub(crate) use refund::refund_notification;
 pub(crate) use wire::{V2Reply, V2Request, V2Result};
 
 /// The v2 key of the sandbox's merchant when none is given: a sandbox key,
@@ -132,8 +137,55 @@ pub(crate) struct V2State {
     pub(crate) red_packets: HashMap<(String, String), RedPacket>,
     /// Code payments reported `USERPAYING` by a query: paid before the next one.
     pub(crate) reported_userpaying: HashSet<(String, String)>,
-    /// `notify_url` of unified orders (kept here: v2 orders send no v3 notification).
-    pub(crate) notify_urls: HashMap<(String, String), String>,
+    /// Where and how each unified order's payment is notified (kept
+    /// here: a v2 order gets the v2 notification, not the v3 one).
+    pub(crate) notify_urls: HashMap<(String, String), V2NotifyTo>,
+    /// The refunds placed over APIv2, by (mch_id, out_refund_no): notified
+    /// the v2 way when settled, and never the v3 way.
+    pub(crate) refunds: HashMap<(String, String), V2RefundTo>,
+}
+
+/// The fields every v2 notification starts with: `return_code` `SUCCESS`,
+/// `return_msg`, `appid`, `mch_id` and a fresh `nonce_str`.
+pub(crate) fn notification_head(appid: &str, mch_id: &str) -> Vec<(String, String)> {
+    let nonce = Nonce::generate().map(|n| n.to_string()).unwrap_or_default();
+    [
+        ("return_code", "SUCCESS"),
+        ("return_msg", "OK"),
+        ("appid", appid),
+        ("mch_id", mch_id),
+        ("nonce_str", &nonce),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+/// Fields as a JSON object of strings (a notification record's `resource`).
+pub(crate) fn fields_json<'f>(fields: impl IntoIterator<Item = &'f (String, String)>) -> Value {
+    Value::Object(
+        fields
+            .into_iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+    )
+}
+
+/// Where a v2 refund's result is notified (`None`: the request named no
+/// `notify_url`, so it is not), and the order's `appid` the notification
+/// carries.
+#[derive(Debug, Clone)]
+pub(crate) struct V2RefundTo {
+    pub(crate) url: Option<String>,
+    pub(crate) appid: String,
+}
+
+/// Where a unified order's payment is notified, and the sign type of the
+/// request that placed it (the notification is signed the same way).
+#[derive(Debug, Clone)]
+pub(crate) struct V2NotifyTo {
+    pub(crate) url: String,
+    pub(crate) sign_type: SignType,
 }
 
 impl V2State {

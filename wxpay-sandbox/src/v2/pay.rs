@@ -2,7 +2,10 @@
 //! `/pay/orderquery`, `/pay/closeorder`, `/secapi/pay/reverse`. Orders are
 //! the sandbox's ordinary [`Order`] records.
 
-use super::{Operation, V2Reply, V2Request, V2Result};
+use serde_json::Value;
+use wxpay_core::v2::{SignType, V2Key, sign, xml};
+
+use super::{Operation, V2NotifyTo, V2Reply, V2Request, V2Result, fields_json, notification_head};
 use crate::api::codepay::{is_auth_code, placed_state};
 use crate::api::pay::{code_url, h5_url};
 use crate::server::Shared;
@@ -127,6 +130,23 @@ fn paid_fields(order: &Order) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The payment result notification of a paid unified order: the XML body
+/// (`return_code`, the order's `appid` and `mch_id`, a fresh `nonce_str`,
+/// `result_code` `SUCCESS`, what an order query reports, `sign_type` when
+/// not MD5, then `sign` under the merchant's key), and its fields as a
+/// JSON object for the record.
+pub(crate) fn payment_notification(order: &Order, to: &V2NotifyTo, key: &V2Key) -> (String, Value) {
+    let mut fields = notification_head(&order.appid, &order.mchid);
+    fields.push(("result_code".to_owned(), "SUCCESS".to_owned()));
+    fields.extend(paid_fields(order));
+    if to.sign_type != SignType::Md5 {
+        fields.push(("sign_type".to_owned(), to.sign_type.as_str().to_owned()));
+    }
+    let signature = sign::sign(&fields, key, to.sign_type);
+    fields.push(("sign".to_owned(), signature));
+    (xml::write(&fields), fields_json(&fields))
+}
+
 /// What placing a code payment answers for the order as it stands.
 fn micropay_answer(order: &Order) -> V2Result {
     match order.trade_state {
@@ -232,10 +252,11 @@ fn unifiedorder(shared: &Shared, req: &V2Request) -> V2Result {
         None => {
             let order = new_order(&mut state, req, trade_type, now)?;
             let key = (order.mchid.clone(), order.out_trade_no.clone());
-            state
-                .v2
-                .notify_urls
-                .insert(key.clone(), req.str("notify_url").to_owned());
+            let to = V2NotifyTo {
+                url: req.str("notify_url").to_owned(),
+                sign_type: req.sign_type,
+            };
+            state.v2.notify_urls.insert(key.clone(), to);
             state.orders.insert(key, order.clone());
             order
         }

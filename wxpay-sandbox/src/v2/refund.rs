@@ -3,7 +3,10 @@
 //! `PROCESSING` and is settled by the control plane
 //! (`POST /sandbox/refunds/{mch_id}/{out_refund_no}/settle`).
 
-use super::{Operation, V2Reply, V2Request, V2Result};
+use serde_json::Value;
+use wxpay_core::v2::{V2Key, xml};
+
+use super::{Operation, V2RefundTo, V2Reply, V2Request, V2Result, fields_json, notification_head};
 use crate::bills::bill_time;
 use crate::server::Shared;
 use crate::state::{Order, Refund, RefundStatus, State, TradeState, compact_date};
@@ -126,6 +129,14 @@ fn refund(shared: &Shared, req: &V2Request) -> V2Result {
         order.trade_state = TradeState::Refund;
         order.refunds.push(out_refund_no.to_owned());
     }
+    let to = V2RefundTo {
+        url: req
+            .get("notify_url")
+            .filter(|u| !u.is_empty())
+            .map(str::to_owned),
+        appid: order.appid.clone(),
+    };
+    state.v2.refunds.insert(key.clone(), to);
     state.refunds.insert(key, record);
     Ok(answer)
 }
@@ -145,6 +156,49 @@ fn refund_answer(r: &Refund) -> V2Reply {
         ("cash_fee", r.payer_total.to_string()),
         ("cash_refund_fee", r.refund.to_string()),
     ])
+}
+
+/// The refund result notification of a settled v2 refund: the `<xml>`
+/// body (`return_code`, `appid`, `mch_id`, a fresh `nonce_str`, and
+/// `req_info`: the refund's `<root>` document, AES-256-ECB under the
+/// merchant's key as the platform seals it; not signed otherwise), and
+/// the refund's fields as a JSON object for the record.
+pub(crate) fn refund_notification(
+    r: &Refund,
+    to: &V2RefundTo,
+    key: &V2Key,
+) -> Result<(String, Value), String> {
+    let mut info = vec![
+        ("transaction_id", r.transaction_id.clone()),
+        ("out_trade_no", r.out_trade_no.clone()),
+        ("refund_id", r.refund_id.clone()),
+        ("out_refund_no", r.out_refund_no.clone()),
+        ("total_fee", r.total.to_string()),
+        ("settlement_total_fee", r.total.to_string()),
+        ("refund_fee", r.refund.to_string()),
+        ("settlement_refund_fee", r.refund.to_string()),
+        ("refund_status", status_name(r.status).to_owned()),
+        ("refund_recv_accout", r.user_received_account.clone()),
+        ("refund_account", r.funds_account.clone()),
+        ("refund_request_source", "API".to_owned()),
+    ];
+    if let Some(at) = r.success_time {
+        info.push(("success_time", bill_time(at)));
+    }
+    let info: Vec<(String, String)> = info.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    let written = xml::write(&info);
+    let inner = written
+        .strip_prefix("<xml>")
+        .and_then(|w| w.strip_suffix("</xml>"))
+        .unwrap_or_default();
+    let req_info = key
+        .encrypt_refund_info(format!("<root>{inner}</root>").as_bytes())
+        .map_err(|e| format!("sealing req_info failed: {e}"))?;
+    let mut fields = notification_head(&to.appid, &r.mchid);
+    // The record shows what req_info says, not its ciphertext.
+    let record = fields_json(fields.iter().chain(&info));
+    fields.push(("req_info".to_owned(), req_info));
+    Ok((xml::write(&fields), record))
 }
 
 /// The v2 name of a refund status.
