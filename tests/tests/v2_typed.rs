@@ -1,13 +1,14 @@
 //! The typed APIv2 client (the generated `wxpay::v2` methods) against the
 //! sandbox's stateful v2 routes over loopback TLS: a code payment, its
 //! query, a refund over mutual TLS, and the day's bill downloaded through
-//! the generated bill method and read row by row, plain and GZIP, plus the
-//! `No Bill Exist` answer as an error; unified orders paid and notified
+//! the generated bill method and read row by row, plain and GZIP (whole,
+//! and streamed to the async reader), plus the `No Bill Exist` answer as
+//! an error; unified orders paid and notified
 //! the v2 way to an axum receiver.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use wxpay::Client;
-use wxpay::bill::TradeBillReader;
+use wxpay::bill::{AsyncTradeBillReader, TradeBillReader};
 use wxpay::v2::V2Key;
 use wxpay::v2::pay::Unifiedorder;
 use wxpay::v2::pay::downloadbill::{BillType, TarType};
@@ -134,12 +135,59 @@ async fn a_code_payment_its_refund_and_the_bill_through_the_typed_client() {
     assert_eq!(inflated, csv);
 
     // A day without trades: the platform's XML answer is the error.
-    let none = client
-        .post_pay_downloadbill(bill_request("20200101", None))
-        .await
-        .unwrap_err();
-    let wxpay::Error::V2(e) = &none else {
-        panic!("expected Error::V2, got {none:?}");
+    no_bill(
+        client
+            .post_pay_downloadbill(bill_request("20200101", None))
+            .await
+            .unwrap_err(),
+    );
+
+    // Streamed instead (`download_v2_bill_stream`), plain and GZIP: the
+    // same CSV, read by the async reader as it arrives.
+    for tar_type in [None, Some(TarType::Gzip)] {
+        let gzip = tar_type.is_some();
+        let streamed = client
+            .download_v2_bill_stream(bill_request(day, tar_type.clone()))
+            .await
+            .unwrap();
+        let mut rows = AsyncTradeBillReader::new(streamed.into_async_read())
+            .await
+            .unwrap();
+        let mut found = None;
+        while let Some(row) = rows.next().await {
+            let row = row.unwrap();
+            if row.out_trade_no == out_trade_no {
+                found = Some(row);
+            }
+        }
+        let row = found.unwrap_or_else(|| panic!("{out_trade_no} is not in the streamed bill"));
+        assert_eq!(row.transaction_id, paid.transaction_id, "gzip: {gzip}");
+        assert_eq!(rows.summary().unwrap().count, bill.summary().unwrap().count);
+
+        let mut streamed = client
+            .download_v2_bill_stream(bill_request(day, tar_type))
+            .await
+            .unwrap();
+        let mut whole = Vec::new();
+        while let Some(chunk) = streamed.chunk().await.unwrap() {
+            whole.extend_from_slice(&chunk);
+        }
+        assert_eq!(whole, csv, "gzip: {gzip}");
+        assert_eq!(streamed.is_gzip(), gzip);
+    }
+    // The XML answer is the error before any of it is handed out.
+    no_bill(
+        client
+            .download_v2_bill_stream(bill_request("20200101", None))
+            .await
+            .unwrap_err(),
+    );
+}
+
+/// `error` is the platform's `No Bill Exist` answer.
+fn no_bill(error: wxpay::Error) {
+    let wxpay::Error::V2(e) = &error else {
+        panic!("expected Error::V2, got {error:?}");
     };
     assert_eq!(e.return_code, "FAIL");
     assert_eq!(e.return_msg.as_deref(), Some("No Bill Exist"));

@@ -33,6 +33,9 @@ pub struct Download {
     idle_timeout: Duration,
     /// The wait for the next chunk, armed when a poll found none.
     idle: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// Bytes read ahead and put back ([`unread`](Self::unread)): handed
+    /// out before the body's next chunk.
+    front: Option<Bytes>,
 }
 
 impl fmt::Debug for Download {
@@ -45,7 +48,7 @@ impl fmt::Debug for Download {
 }
 
 impl Download {
-    pub(super) fn new(
+    pub(crate) fn new(
         status: StatusCode,
         headers: HeaderMap,
         body: ByteStream,
@@ -58,6 +61,15 @@ impl Download {
             body,
             idle_timeout,
             idle: None,
+            front: None,
+        }
+    }
+
+    /// Puts `data`, read from the start of this download, back in front of
+    /// what is still to come.
+    pub(crate) fn unread(&mut self, data: Bytes) {
+        if !data.is_empty() {
+            self.front = Some(data);
         }
     }
 
@@ -87,6 +99,9 @@ impl Download {
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Result<Option<Bytes>, Error>> {
+        if let Some(front) = self.front.take() {
+            return Poll::Ready(Ok(Some(front)));
+        }
         loop {
             match Pin::new(&mut self.body).poll_frame(cx) {
                 Poll::Ready(None) => {
@@ -201,7 +216,7 @@ pub(super) async fn flush<W: AsyncWrite + Unpin + ?Sized>(
 }
 
 #[cfg(test)]
-pub(super) mod testing {
+pub(crate) mod testing {
     use super::*;
 
     /// A download whose body arrives in the given pieces.
@@ -231,6 +246,7 @@ pub(super) mod testing {
             body: ByteStream::new(Pieces(pieces.into_iter())),
             idle_timeout: Duration::from_secs(5),
             idle: None,
+            front: None,
         }
     }
 }

@@ -53,6 +53,9 @@ mod reader;
 pub use checked::{CheckedDownload, DEFAULT_MAX_SIZE};
 pub use file::Download;
 
+#[cfg(test)]
+pub(crate) use file::testing::arriving;
+
 use checked::check_hash_type;
 use gcm::GcmDecrypt;
 use origin::same_origin_path;
@@ -150,6 +153,17 @@ impl Client {
     /// is what the span names: a declared endpoint's template, or a URL's
     /// path without its query (which may hold a token).
     async fn fetch(&self, path_and_query: &str, trace_path: &str) -> Result<Download, Error> {
+        self.traced_download(trace_path, self.fetch_once(path_and_query))
+            .await
+    }
+
+    /// Runs one download `attempt` in the `wxpay.download` span (named by
+    /// `trace_path`) and records its outcome, as every download does.
+    pub(crate) async fn traced_download(
+        &self,
+        trace_path: &str,
+        attempt: impl std::future::Future<Output = Result<Download, Error>>,
+    ) -> Result<Download, Error> {
         use tracing::Instrument as _;
 
         let started = std::time::Instant::now();
@@ -162,10 +176,7 @@ impl Client {
             error = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        let result = self
-            .fetch_once(path_and_query)
-            .instrument(span.clone())
-            .await;
+        let result = attempt.instrument(span.clone()).await;
         crate::client::record_outcome(
             &span,
             started,

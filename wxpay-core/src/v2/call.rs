@@ -7,7 +7,9 @@ use http::{HeaderValue, Method, StatusCode};
 
 use super::fields::{field, from_fields, to_fields};
 use super::{SignType, V2Endpoint, V2Key, sign, xml};
+use crate::body::ByteStream;
 use crate::client::{AttemptAnswer, Client};
+use crate::download::Download;
 use crate::error::{
     ApiError, BuildError, Error, TransportError, TransportErrorKind, V2ApiError, V2DecodeError,
     VerifyError, VerifyReason,
@@ -201,20 +203,7 @@ impl Client {
         if limit.is_zero() {
             return Err(Error::Timeout(limit));
         }
-        let nonce = Nonce::generate().map_err(|e| Error::Sign(e.into()))?;
-        let mut signed = Vec::with_capacity(fields.len() + 2);
-        signed.extend_from_slice(fields);
-        signed.push(("nonce_str".to_owned(), nonce.as_str().to_owned()));
-        let sign = sign::try_sign(&signed, key, sign_type).map_err(|e| Error::Sign(e.into()))?;
-        signed.push(("sign".to_owned(), sign));
-        let request = http::Request::builder()
-            .method(Method::POST)
-            .uri(format!("{host}{path}"))
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/xml"))
-            .header(ACCEPT, HeaderValue::from_static("application/xml"))
-            .header(USER_AGENT, self.inner.user_agent.clone())
-            .body(Bytes::from(xml::write(&signed)))
-            .map_err(|e| Error::from(TransportError::new(TransportErrorKind::InvalidRequest, e)))?;
+        let request = self.v2_request(host, path, fields, key, sign_type)?;
         let response = match tokio::time::timeout(limit, transport.send(request)).await {
             Ok(result) => result?,
             Err(_) => return Err(Error::Timeout(limit)),
@@ -226,6 +215,62 @@ impl Client {
                 .into());
         }
         Ok((parts.status, body))
+    }
+
+    /// The request of one attempt: the fields with a fresh `nonce_str`,
+    /// then `sign`, as the `<xml>` body.
+    fn v2_request(
+        &self,
+        host: &str,
+        path: &str,
+        fields: &[(String, String)],
+        key: &V2Key,
+        sign_type: SignType,
+    ) -> Result<http::Request<Bytes>, Error> {
+        let nonce = Nonce::generate().map_err(|e| Error::Sign(e.into()))?;
+        let mut signed = Vec::with_capacity(fields.len() + 2);
+        signed.extend_from_slice(fields);
+        signed.push(("nonce_str".to_owned(), nonce.as_str().to_owned()));
+        let sign = sign::try_sign(&signed, key, sign_type).map_err(|e| Error::Sign(e.into()))?;
+        signed.push(("sign".to_owned(), sign));
+        http::Request::builder()
+            .method(Method::POST)
+            .uri(format!("{host}{path}"))
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/xml"))
+            .header(ACCEPT, HeaderValue::from_static("application/xml"))
+            .header(USER_AGENT, self.inner.user_agent.clone())
+            .body(Bytes::from(xml::write(&signed)))
+            .map_err(|e| Error::from(TransportError::new(TransportErrorKind::InvalidRequest, e)))
+    }
+
+    /// Sends `request` once and returns its answer as it arrives (a bill),
+    /// once its head came within the client's timeout; a status other than
+    /// 2xx is an [`Error::Api`] (its body read, up to 64 KiB).
+    pub(crate) async fn fetch_v2<E: V2Endpoint>(&self, request: E) -> Result<Download, Error> {
+        let key = self.require_v2_key()?;
+        let transport = self.v2_transport::<E>()?;
+        let (fields, sign_type) = self.v2_fields::<E>(&request)?;
+        drop(request);
+        let request = self
+            .v2_request(self.base_url(), E::PATH, &fields, key, sign_type)?
+            .map(ByteStream::from);
+        let timeout = self.transport().1;
+        let response = match tokio::time::timeout(timeout, transport.send_streaming(request)).await
+        {
+            Ok(result) => result?,
+            Err(_) => return Err(Error::Timeout(timeout)),
+        };
+        let (parts, body) = response.into_parts();
+        if !parts.status.is_success() {
+            let body = match tokio::time::timeout(timeout, body.collect(64 * 1024)).await {
+                Ok(Ok(body)) => body,
+                Ok(Err(_)) | Err(_) => Bytes::new(),
+            };
+            return Err(ApiError::from_body(parts.status, &body)
+                .verified(false)
+                .into());
+        }
+        Ok(Download::new(parts.status, parts.headers, body, timeout))
     }
 
     /// Reads an answer in the order the platform's rules ask: `return_code`,
