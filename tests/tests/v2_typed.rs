@@ -191,6 +191,9 @@ fn no_bill(error: wxpay::Error) {
     };
     assert_eq!(e.return_code, "FAIL");
     assert_eq!(e.return_msg.as_deref(), Some("No Bill Exist"));
+    // The sandbox's Request-ID, as the platform's gateway sends one.
+    let id = e.request_id.as_deref().expect("the answer's Request-ID");
+    assert!(error.to_string().contains(id), "{error}");
 }
 
 /// A v2 `notify_url` on loopback (`/v2/notify` for payments, `/v2/refund`

@@ -179,6 +179,8 @@ impl Error {
             Error::Verify(e) => e.request_id.as_deref(),
             Error::Decode(e) => e.request_id.as_deref(),
             Error::Download(e) => e.request_id.as_deref(),
+            Error::V2(e) => e.request_id.as_deref(),
+            Error::V2Decode(e) => e.request_id.as_deref(),
             _ => None,
         }
     }
@@ -1017,6 +1019,9 @@ pub struct V2ApiError {
     /// Whether the answer's `sign` was verified before this error was made
     /// of it (`false` for a `FAIL` return code, which comes unsigned).
     pub verified: bool,
+    /// The answer's `Request-ID` header, when it carried one (unverified:
+    /// the `sign` covers the body only).
+    pub request_id: Option<String>,
 }
 
 impl V2ApiError {
@@ -1024,6 +1029,7 @@ impl V2ApiError {
     /// `result_code`, `err_code`, `err_code_des`, kept as received).
     pub(crate) fn from_fields(
         status: StatusCode,
+        request_id: Option<&str>,
         fields: &[(String, String)],
         verified: bool,
     ) -> Self {
@@ -1036,6 +1042,7 @@ impl V2ApiError {
             err_code: get("err_code"),
             err_code_des: get("err_code_des"),
             verified,
+            request_id: request_id.map(str::to_owned),
         }
     }
 
@@ -1050,6 +1057,7 @@ impl V2ApiError {
             err_code: None,
             err_code_des: None,
             verified: false,
+            request_id: None,
         }
     }
 
@@ -1083,7 +1091,7 @@ impl fmt::Display for V2ApiError {
                 write!(f, ": {}", Escaped(des))?;
             }
         }
-        Ok(())
+        write_request_id(f, self.request_id.as_deref())
     }
 }
 
@@ -1104,6 +1112,23 @@ pub struct V2DecodeError {
     pub status: StatusCode,
     /// What did not fit.
     pub reason: String,
+    /// The answer's `Request-ID` header, when it carried one.
+    pub request_id: Option<String>,
+}
+
+impl V2DecodeError {
+    /// An answer of this status that could not be read, for this reason.
+    pub(crate) fn new(
+        status: StatusCode,
+        request_id: Option<&str>,
+        reason: impl Into<String>,
+    ) -> Self {
+        V2DecodeError {
+            status,
+            reason: reason.into(),
+            request_id: request_id.map(str::to_owned),
+        }
+    }
 }
 
 impl fmt::Display for V2DecodeError {
@@ -1113,7 +1138,8 @@ impl fmt::Display for V2DecodeError {
             "v2 answer {} could not be read: {}",
             self.status.as_u16(),
             self.reason
-        )
+        )?;
+        write_request_id(f, self.request_id.as_deref())
     }
 }
 

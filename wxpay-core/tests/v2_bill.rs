@@ -110,13 +110,23 @@ async fn bills_come_as_csv_or_gzip_and_errors_as_xml() {
         assert_eq!(rows[0].description.as_deref(), Some("QQ公仔, 大号"));
         assert_eq!(bill.summary().unwrap().count, 1);
     }
-    let mut missing = request(None);
-    missing.bill_date = "20260502".into();
-    let e = client.download_v2_bill(missing).await.unwrap_err();
-    let Error::V2(v2) = &e else { panic!("{e:?}") };
-    assert_eq!(v2.return_code, "FAIL");
-    assert_eq!(v2.return_msg.as_deref(), Some("No Bill Exist"));
-    assert_eq!(server.requests().len(), 3);
+    let missing = || {
+        let mut r = request(None);
+        r.bill_date = "20260502".into();
+        r
+    };
+    let whole = client.download_v2_bill(missing()).await.unwrap_err();
+    let streamed = client.download_v2_bill_stream(missing()).await.unwrap_err();
+    // Both keep the answer's Request-ID (the peer's third and fourth).
+    for (e, number) in [(whole, 3), (streamed, 4)] {
+        let Error::V2(v2) = &e else { panic!("{e:?}") };
+        assert_eq!(v2.return_code, "FAIL");
+        assert_eq!(v2.return_msg.as_deref(), Some("No Bill Exist"));
+        let id = v2_support::request_id(number);
+        assert_eq!(e.request_id(), Some(id.as_str()));
+        assert!(e.to_string().contains(&id), "{e}");
+    }
+    assert_eq!(server.requests().len(), 4);
 }
 
 #[test]

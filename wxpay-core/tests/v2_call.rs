@@ -265,6 +265,7 @@ async fn every_attempt_has_its_own_nonce_and_sign() {
     let e = client.call_v2(query()).await.unwrap_err();
     assert_eq!(e.status().map(|s| s.as_u16()), Some(503));
     assert!(e.is_retryable());
+    assert_request_id(&e, 1);
     calls.store(0, Ordering::SeqCst);
     client
         .call_v2_with(query(), CallOptions::new().idempotent(true))
@@ -294,6 +295,7 @@ async fn refusals_in_the_answer() {
     assert_eq!(e.code(), Some("FAIL"));
     assert!(!e.is_retryable());
     assert!(e.to_string().contains("签名错误"), "{e}");
+    assert_request_id(&e, 1);
 
     // result_code FAIL, signed: err_code and its description.
     let server = plain(answering(|_| {
@@ -321,6 +323,7 @@ async fn refusals_in_the_answer() {
     assert!(v2.verified && v2.is_transient());
     assert_eq!(e.code(), Some("USERPAYING"));
     assert!(!e.is_retryable());
+    assert_request_id(&e, 1);
 
     // A result FAIL whose sign is wrong is a verification failure first.
     let server = plain(answering(|_| {
@@ -349,6 +352,14 @@ fn assert_verify(e: &Error, reason: VerifyReason) {
         Error::Verify(v) => assert_eq!(v.reason, reason),
         other => panic!("{other:?}"),
     }
+    assert_request_id(e, 1);
+}
+
+/// `e` keeps the `Request-ID` of the peer's `number`th answer, and says it.
+fn assert_request_id(e: &Error, number: usize) {
+    let id = request_id(number);
+    assert_eq!(e.request_id(), Some(id.as_str()), "{e:?}");
+    assert!(e.to_string().contains(&id), "{e}");
 }
 
 #[tokio::test]
@@ -421,6 +432,7 @@ async fn forged_answers_are_refused() {
         .await
         .unwrap_err();
     assert!(matches!(e, Error::V2Decode(_)), "{e:?}");
+    assert_request_id(&e, 1);
 
     // Verified, but not the response type.
     let server = plain(answering(|_| {
@@ -444,6 +456,7 @@ async fn forged_answers_are_refused() {
         e.to_string().contains("missing field `out_trade_no`"),
         "{e}"
     );
+    assert_request_id(&e, 1);
 }
 
 #[tokio::test]

@@ -88,8 +88,8 @@ impl Client {
         request: E,
         options: CallOptions,
     ) -> Result<Bytes, Error> {
-        let ((status, body), _) = self.send_v2(request, &options).await?;
-        v2_bill_body(status, body)
+        let (answer, _) = self.send_v2(request, &options).await?;
+        read_bill(answer.status, answer.request_id.as_deref(), answer.body)
     }
 
     /// Downloads a v2 bill and hands it out as it arrives: the CSV,
@@ -156,7 +156,7 @@ impl V2BillDownload {
                 };
                 head.extend_from_slice(&chunk);
             }
-            return Err(xml_error(download.status(), &head));
+            return Err(xml_error(download.status(), download.request_id(), &head));
         }
         download.unread(head.freeze());
         Ok(V2BillDownload(CheckedDownload::without_digest(download)))
@@ -212,33 +212,29 @@ impl Stream for V2BillDownload {
 
 /// The error an `<xml>` bill answer holds ([`Error::V2`]), or why it
 /// could not be read ([`Error::V2Decode`]).
-fn xml_error(status: StatusCode, body: &[u8]) -> Error {
+fn xml_error(status: StatusCode, request_id: Option<&str>, body: &[u8]) -> Error {
     match xml::parse(body) {
-        Ok(fields) => V2ApiError::from_fields(status, &fields, false).into(),
-        Err(e) => V2DecodeError {
-            status,
-            reason: e.to_string(),
-        }
-        .into(),
+        Ok(fields) => V2ApiError::from_fields(status, request_id, &fields, false).into(),
+        Err(e) => V2DecodeError::new(status, request_id, e.to_string()).into(),
     }
 }
 
 /// Reads a v2 bill answer: the CSV (inflated when GZIP), or the error the
 /// `<xml>` body holds.
 pub fn v2_bill_body(status: StatusCode, body: Bytes) -> Result<Bytes, Error> {
-    let decode = |reason: &str| {
-        Error::from(V2DecodeError {
-            status,
-            reason: reason.to_owned(),
-        })
-    };
+    read_bill(status, None, body)
+}
+
+/// [`v2_bill_body`] of an answer whose errors carry its `Request-ID`.
+fn read_bill(status: StatusCode, request_id: Option<&str>, body: Bytes) -> Result<Bytes, Error> {
+    let decode = |reason: &str| Error::from(V2DecodeError::new(status, request_id, reason));
     let start = body
         .iter()
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(body.len());
     let head = body.get(start..).unwrap_or_default();
     if head.starts_with(b"<xml") {
-        return Err(xml_error(status, &body));
+        return Err(xml_error(status, request_id, &body));
     }
     if body.starts_with(&[0x1f, 0x8b]) {
         let mut csv = Vec::new();

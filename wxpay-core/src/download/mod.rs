@@ -61,7 +61,7 @@ use gcm::GcmDecrypt;
 use origin::same_origin_path;
 
 /// The largest error answer read from a download URL.
-const MAX_ERROR_ANSWER: usize = 64 * 1024;
+pub(crate) const MAX_ERROR_ANSWER: usize = 64 * 1024;
 
 /// An operation whose answer is an unsigned file, implemented by a request
 /// struct declared with `#[endpoint(GET, "/v3/…", download)]`.

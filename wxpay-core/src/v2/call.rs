@@ -10,16 +10,36 @@ use super::{SignType, V2Endpoint, V2Key, sign, xml};
 use crate::body::ByteStream;
 use crate::client::{AttemptAnswer, Client};
 use crate::download::Download;
+use crate::download::MAX_ERROR_ANSWER;
 use crate::error::{
     ApiError, BuildError, Error, TransportError, TransportErrorKind, V2ApiError, V2DecodeError,
     VerifyError, VerifyReason,
 };
-use crate::protocol::Nonce;
+use crate::protocol::{Nonce, request_id};
 use crate::retry::CallOptions;
 use crate::transport::Transport;
 
 /// The fields that name the merchant, in requests and answers.
 const MERCHANT_FIELDS: [&str; 3] = ["mch_id", "mchid", "combine_mch_id"];
+
+/// A 2xx v2 answer, its body not yet read as fields.
+pub(crate) struct V2Answer {
+    pub(crate) status: StatusCode,
+    /// The `Request-ID` header, when sent: every error made of the answer
+    /// carries it.
+    pub(crate) request_id: Option<String>,
+    pub(crate) body: Bytes,
+}
+
+impl AttemptAnswer for V2Answer {
+    fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+}
 
 impl Client {
     /// Sends an APIv2 request and returns its decoded answer.
@@ -72,7 +92,7 @@ impl Client {
         &self,
         request: E,
         options: &CallOptions,
-    ) -> Result<((StatusCode, Bytes), SignType), Error> {
+    ) -> Result<(V2Answer, SignType), Error> {
         let key = self.require_v2_key()?;
         let transport = self.v2_transport::<E>()?;
         let (fields, sign_type) = self.v2_fields::<E>(&request)?;
@@ -179,7 +199,7 @@ impl Client {
         key: &V2Key,
         sign_type: SignType,
         options: &CallOptions,
-    ) -> Result<(StatusCode, Bytes), Error> {
+    ) -> Result<V2Answer, Error> {
         self.run_attempts(&Method::POST, path, options, |host, limit| {
             self.attempt_v2(transport, host, path, fields, key, sign_type, limit)
         })
@@ -199,7 +219,7 @@ impl Client {
         key: &V2Key,
         sign_type: SignType,
         limit: std::time::Duration,
-    ) -> Result<(StatusCode, Bytes), Error> {
+    ) -> Result<V2Answer, Error> {
         if limit.is_zero() {
             return Err(Error::Timeout(limit));
         }
@@ -209,12 +229,15 @@ impl Client {
             Err(_) => return Err(Error::Timeout(limit)),
         };
         let (parts, body) = response.into_parts();
+        let request_id = request_id(&parts.headers);
         if !parts.status.is_success() {
-            return Err(ApiError::from_body(parts.status, &body)
-                .verified(false)
-                .into());
+            return Err(ApiError::from_answer(parts.status, &body, request_id, false).into());
         }
-        Ok((parts.status, body))
+        Ok(V2Answer {
+            status: parts.status,
+            request_id,
+            body,
+        })
     }
 
     /// The request of one attempt: the fields with a fresh `nonce_str`,
@@ -245,7 +268,7 @@ impl Client {
 
     /// Sends `request` once and returns its answer as it arrives (a bill),
     /// once its head came within the client's timeout; a status other than
-    /// 2xx is an [`Error::Api`] (its body read, up to 64 KiB).
+    /// 2xx is an [`Error::Api`] (its body read, up to [`MAX_ERROR_ANSWER`]).
     pub(crate) async fn fetch_v2<E: V2Endpoint>(&self, request: E) -> Result<Download, Error> {
         let key = self.require_v2_key()?;
         let transport = self.v2_transport::<E>()?;
@@ -262,13 +285,12 @@ impl Client {
         };
         let (parts, body) = response.into_parts();
         if !parts.status.is_success() {
-            let body = match tokio::time::timeout(timeout, body.collect(64 * 1024)).await {
+            let body = match tokio::time::timeout(timeout, body.collect(MAX_ERROR_ANSWER)).await {
                 Ok(Ok(body)) => body,
                 Ok(Err(_)) | Err(_) => Bytes::new(),
             };
-            return Err(ApiError::from_body(parts.status, &body)
-                .verified(false)
-                .into());
+            let id = request_id(&parts.headers);
+            return Err(ApiError::from_answer(parts.status, &body, id, false).into());
         }
         Ok(Download::new(parts.status, parts.headers, body, timeout))
     }
@@ -277,36 +299,35 @@ impl Client {
     /// `sign`, `result_code`, the merchant, then the fields.
     fn read_v2_answer<E: V2Endpoint>(
         &self,
-        (status, body): (StatusCode, Bytes),
+        answer: V2Answer,
         key: &V2Key,
         request_sign_type: SignType,
     ) -> Result<E::Response, Error> {
-        let decode = |reason: String| Error::from(V2DecodeError { status, reason });
+        let V2Answer {
+            status,
+            request_id,
+            body,
+        } = answer;
+        let id = request_id.as_deref();
+        let decode = |reason: String| Error::from(V2DecodeError::new(status, id, reason));
+        let refused = |e: VerifyError| match id {
+            Some(id) => e.request_id(id),
+            None => e,
+        };
         let fields = xml::parse(&body).map_err(|e| decode(e.to_string()))?;
         let get = |name: &str| field(&fields, name);
-        let failure = |verified: bool| V2ApiError::from_fields(status, &fields, verified);
+        let failure = |verified: bool| V2ApiError::from_fields(status, id, &fields, verified);
         if get("return_code") != Some("SUCCESS") {
             return Err(failure(false).into());
         }
         if E::SIGNED_ANSWER {
-            verify_fields(&fields, key, request_sign_type, status)?;
+            verify_fields(&fields, key, request_sign_type, status).map_err(refused)?;
         }
         if get("result_code").is_some_and(|code| code != "SUCCESS") {
             return Err(failure(E::SIGNED_ANSWER).into());
         }
-        check_merchant(&fields, self.mchid(), status)?;
+        check_merchant(&fields, self.mchid(), status).map_err(refused)?;
         from_fields(fields).map_err(|e| decode(e.to_string()))
-    }
-}
-
-/// A v2 answer has no `Request-ID`: traces and metrics get its status.
-impl AttemptAnswer for (StatusCode, Bytes) {
-    fn status(&self) -> StatusCode {
-        self.0
-    }
-
-    fn request_id(&self) -> Option<&str> {
-        None
     }
 }
 

@@ -94,7 +94,9 @@
 //! that is not the XML expected or does not fit the response type is
 //! [`Error::V2Decode`](crate::Error::V2Decode). A non-2xx status (a proxy,
 //! an outage) is [`Error::Api`](crate::Error::Api), retried like APIv3's
-//! when the call is idempotent.
+//! when the call is idempotent. Each of them keeps the HTTP status and the
+//! answer's `Request-ID` when it carried one
+//! ([`Error::request_id`](crate::Error::request_id), and in the message).
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -45,6 +45,12 @@ pub fn signed_xml(mut fields: Vec<(String, String)>, sign_type: SignType) -> Str
     xml::write(&fields)
 }
 
+/// The `Request-ID` the server answers its `number`th request (from 1)
+/// with.
+pub fn request_id(number: usize) -> String {
+    format!("v2-peer-{number}")
+}
+
 /// What the server saw of one request.
 #[derive(Debug, Clone)]
 pub struct Seen {
@@ -236,10 +242,15 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
             client_cert: client_cert.clone(),
         };
         let (status, answer) = handler(&seen);
-        record.lock().unwrap().push(seen);
+        let number = {
+            let mut record = record.lock().unwrap();
+            record.push(seen);
+            record.len()
+        };
         let mut response = format!(
-            "HTTP/1.1 {status} X\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n",
-            answer.len()
+            "HTTP/1.1 {status} X\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nRequest-ID: {}\r\n\r\n",
+            answer.len(),
+            request_id(number),
         )
         .into_bytes();
         response.extend_from_slice(&answer);
