@@ -9,8 +9,7 @@ use super::fields::{field, from_fields, to_fields};
 use super::{SignType, V2Endpoint, V2Key, sign, xml};
 use crate::body::ByteStream;
 use crate::client::{AttemptAnswer, Client};
-use crate::download::Download;
-use crate::download::MAX_ERROR_ANSWER;
+use crate::download::{Download, MAX_ERROR_ANSWER};
 use crate::error::{
     ApiError, BuildError, Error, TransportError, TransportErrorKind, V2ApiError, V2DecodeError,
     VerifyError, VerifyReason,
