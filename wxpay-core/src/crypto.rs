@@ -124,11 +124,7 @@ impl PrivateKey {
     /// The matching public key.
     pub fn public_key(&self) -> Result<PublicKey, CryptoError> {
         let der = self.0.public_key_to_der().map_err(ossl)?;
-        let key = PKey::public_key_from_der(&der).map_err(ossl)?;
-        PublicKey::new(key).ok_or_else(|| CryptoError::InvalidKey {
-            what: "public key",
-            reason: "not an RSA key".into(),
-        })
+        PublicKey::new(PKey::public_key_from_der(&der).map_err(ossl)?)
     }
 
     /// RSASSA-PKCS1-v1_5 over SHA-256 of `message`, base64-encoded.
@@ -186,9 +182,12 @@ const SHA256_DIGEST_INFO: [u8; 19] = [
 
 impl PublicKey {
     /// Wraps an OpenSSL key, refusing one that is not RSA.
-    fn new(pkey: PKey<Public>) -> Option<Self> {
-        let rsa = pkey.rsa().ok()?;
-        Some(PublicKey { pkey, rsa })
+    fn new(pkey: PKey<Public>) -> Result<Self, CryptoError> {
+        let rsa = pkey.rsa().map_err(|_| CryptoError::InvalidKey {
+            what: "public key",
+            reason: "not an RSA key".into(),
+        })?;
+        Ok(PublicKey { pkey, rsa })
     }
 
     /// Reads a public key from PEM: `BEGIN PUBLIC KEY` (what the merchant
@@ -200,10 +199,7 @@ impl PublicKey {
                 what: "public key",
                 reason: "expected PEM `BEGIN PUBLIC KEY` or `BEGIN RSA PUBLIC KEY`".into(),
             })?;
-        PublicKey::new(key).ok_or_else(|| CryptoError::InvalidKey {
-            what: "public key",
-            reason: "not an RSA key".into(),
-        })
+        PublicKey::new(key)
     }
 
     /// The key in `BEGIN PUBLIC KEY` PEM form.
@@ -294,7 +290,7 @@ impl Certificate {
         let key = x509
             .public_key()
             .map_err(|_| invalid("unreadable public key"))?;
-        let public_key = PublicKey::new(key).ok_or_else(|| invalid("not an RSA certificate"))?;
+        let public_key = PublicKey::new(key).map_err(|_| invalid("not an RSA certificate"))?;
         Ok(Certificate {
             x509,
             serial,
@@ -601,12 +597,6 @@ mod tests {
         let digest = openssl::sha::sha256(message);
         let good = base64_decode(&merchant.sign(message).unwrap()).unwrap();
         let with = |prefix: &[u8], tail: &[u8]| [prefix, &digest, tail].concat();
-        let mut flipped = Vec::new();
-        for at in [0, 1, 128, 255] {
-            let mut s = good.clone();
-            s[at] ^= 0x01;
-            flipped.push(s);
-        }
         let signed_with = |md: MessageDigest| {
             let mut signer = Signer::new(md, merchant.pkey()).unwrap();
             signer.sign_oneshot_to_vec(message).unwrap()
@@ -629,10 +619,6 @@ mod tests {
         let cases: Vec<(&str, &[u8], Vec<u8>, bool)> = vec![
             ("good", message, good.clone(), true),
             ("other message", b"1554208460\n", good.clone(), false),
-            ("bit 0 flipped", message, flipped[0].clone(), false),
-            ("byte 1 flipped", message, flipped[1].clone(), false),
-            ("byte 128 flipped", message, flipped[2].clone(), false),
-            ("last byte flipped", message, flipped[3].clone(), false),
             ("SHA-1", message, signed_with(MessageDigest::sha1()), false),
             (
                 "SHA-512",
@@ -672,6 +658,12 @@ mod tests {
         for (name, message, signature, expected) in cases {
             assert_eq!(public.verify(message, &signature), expected, "{name}");
             assert_eq!(evp(message, &signature), expected, "{name} (EVP)");
+        }
+        for at in [0, 1, 128, 255] {
+            let mut flipped = good.clone();
+            flipped[at] ^= 0x01;
+            assert!(!public.verify(message, &flipped), "byte {at} flipped");
+            assert!(!evp(message, &flipped), "byte {at} flipped (EVP)");
         }
         // Lengths other than the modulus', and another key.
         assert!(!public.verify(message, &good[1..]));
