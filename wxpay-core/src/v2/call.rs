@@ -309,9 +309,9 @@ impl Client {
         } = answer;
         let id = request_id.as_deref();
         let decode = |reason: String| Error::from(V2DecodeError::new(status, id, reason));
-        let refused = |e: VerifyError| match id {
-            Some(id) => e.request_id(id),
-            None => e,
+        let refused = |e: VerifyError| VerifyError {
+            request_id: request_id.clone(),
+            ..e
         };
         let fields = xml::parse(&body).map_err(|e| decode(e.to_string()))?;
         let get = |name: &str| field(&fields, name);
